@@ -1,0 +1,144 @@
+//! Double-entry postings. Every money movement is a journal whose entries sum to zero per
+//! currency; an entry's amount is signed (+ debit, − credit).
+//!
+//! Accounts are kept per merchant, mode and currency:
+//!
+//! | account              | kind      | meaning                                              |
+//! |----------------------|-----------|------------------------------------------------------|
+//! | `operator_clearing`  | asset     | owed to us by the operator after a debit             |
+//! | `settlement_bank`    | asset     | received from the operator at settlement             |
+//! | `merchant_pending`   | liability | owed to the merchant, not yet available              |
+//! | `merchant_available` | liability | owed to the merchant, available                      |
+//! | `fee_revenue`        | income    | Kumbu's fees                                          |
+
+use crate::payment::{Payment, PaymentStatus};
+use serde::{Deserialize, Serialize};
+
+/// A ledger account kind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Account {
+    /// Owed to us by the operator after a debit.
+    OperatorClearing,
+    /// Received from the operator at settlement.
+    SettlementBank,
+    /// Owed to the merchant, not yet available.
+    MerchantPending,
+    /// Owed to the merchant and available.
+    MerchantAvailable,
+    /// Kumbu's fee income.
+    FeeRevenue,
+}
+
+impl Account {
+    /// Every account kind.
+    pub const ALL: [Account; 5] = [
+        Account::OperatorClearing,
+        Account::SettlementBank,
+        Account::MerchantPending,
+        Account::MerchantAvailable,
+        Account::FeeRevenue,
+    ];
+
+    /// Stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Account::OperatorClearing => "operator_clearing",
+            Account::SettlementBank => "settlement_bank",
+            Account::MerchantPending => "merchant_pending",
+            Account::MerchantAvailable => "merchant_available",
+            Account::FeeRevenue => "fee_revenue",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Account::ALL.into_iter().find(|a| a.as_str() == s)
+    }
+}
+
+/// One line of a journal: a signed amount on an account.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Posting {
+    /// The account.
+    pub account: Account,
+    /// Signed amount in minor units: + debit, − credit.
+    pub amount: i64,
+}
+
+/// A journal kind, named after the money movement.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum JournalKind {
+    /// The payer was debited: clearing up, merchant pending and fees credited.
+    PaymentDebited,
+    /// The operator settled: money moves from pending to available.
+    PaymentSettled,
+}
+
+impl JournalKind {
+    /// Stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            JournalKind::PaymentDebited => "payment.debited",
+            JournalKind::PaymentSettled => "payment.settled",
+        }
+    }
+}
+
+/// The journal a transition into `to` posts, if it moves money. Entries with a zero amount are
+/// left out (a zero fee posts nothing to fee revenue).
+pub fn postings_for(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind, Vec<Posting>)> {
+    let (kind, lines) = match to {
+        PaymentStatus::Debited => (
+            JournalKind::PaymentDebited,
+            vec![
+                Posting { account: Account::OperatorClearing, amount: payment.amount },
+                Posting { account: Account::MerchantPending, amount: -payment.net() },
+                Posting { account: Account::FeeRevenue, amount: -payment.fee },
+            ],
+        ),
+        PaymentStatus::Settled => (
+            JournalKind::PaymentSettled,
+            vec![
+                Posting { account: Account::SettlementBank, amount: payment.amount },
+                Posting { account: Account::OperatorClearing, amount: -payment.amount },
+                Posting { account: Account::MerchantPending, amount: payment.net() },
+                Posting { account: Account::MerchantAvailable, amount: -payment.net() },
+            ],
+        ),
+        PaymentStatus::Created
+        | PaymentStatus::OperatorPending
+        | PaymentStatus::UserConfirming
+        | PaymentStatus::Failed
+        | PaymentStatus::Expired
+        | PaymentStatus::Cancelled => return None,
+    };
+    let lines: Vec<Posting> = lines.into_iter().filter(|p| p.amount != 0).collect();
+    debug_assert_eq!(lines.iter().map(|p| p.amount).sum::<i64>(), 0);
+    Some((kind, lines))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_journal_balances() {
+        let p: Payment = serde_json::from_value(serde_json::json!({
+            "id": "pay_x", "merchant_id": "mer_x", "mode": "test", "status": "user_confirming",
+            "amount": 10_000, "fee": 200, "currency": "CVE", "operator": "cvmovel",
+            "payer_phone": "+2389001234", "customer_name": null, "customer_email": null,
+            "reference": null, "description": null, "metadata": {}, "operator_reference": null,
+            "failure_code": null, "failure_message": null, "operator_code": null,
+            "created_at": 0, "updated_at": 0, "expires_at": 0, "history": []
+        }))
+        .unwrap();
+        for to in PaymentStatus::ALL {
+            if let Some((_, lines)) = postings_for(&p, to) {
+                assert_eq!(lines.iter().map(|l| l.amount).sum::<i64>(), 0, "{to:?}");
+            }
+        }
+        let (_, debit) = postings_for(&p, PaymentStatus::Debited).unwrap();
+        assert!(debit.contains(&Posting { account: Account::MerchantPending, amount: -9_800 }));
+    }
+}

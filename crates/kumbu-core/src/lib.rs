@@ -1,0 +1,28 @@
+//! Kumbu's domain: the types and rules that hold money, with no I/O.
+//!
+//! Everything here is pure so that the engine, the store and every HTTP face agree on one meaning
+//! of an amount, a status or an error. Faces translate *to* these types; they never re-implement
+//! them.
+
+pub mod clock;
+pub mod error_code;
+pub mod failure;
+pub mod fees;
+pub mod ids;
+pub mod ledger;
+pub mod mode;
+pub mod money;
+pub mod operator;
+pub mod payment;
+pub mod phone;
+
+pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use error_code::{ErrorCode, ErrorType};
+pub use failure::FailureCode;
+pub use fees::FeeSchedule;
+pub use ids::{new_id, IdPrefix};
+pub use mode::Mode;
+pub use money::{Currency, MoneyError};
+pub use operator::{Catalogue, Country, Operator, OperatorInfo, RailKind};
+pub use payment::{Payment, PaymentStatus, StatusChange, TransitionError};
+pub use phone::{Msisdn, PhoneError};

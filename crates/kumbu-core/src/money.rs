@@ -1,0 +1,209 @@
+//! Currencies and amounts. Inside Kumbu an amount is always an integer count of the currency's
+//! minor unit; decimal strings exist only at the edges, converted here without floats.
+
+use serde::{Deserialize, Serialize};
+use std::fmt;
+
+/// The currencies Kumbu settles in, with their ISO 4217 minor-unit exponents.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Currency {
+    /// Cape Verde escudo (2 decimals).
+    #[serde(rename = "CVE")]
+    Cve,
+    /// Angolan kwanza (2 decimals).
+    #[serde(rename = "AOA")]
+    Aoa,
+    /// Mozambican metical (2 decimals).
+    #[serde(rename = "MZN")]
+    Mzn,
+    /// West African CFA franc (0 decimals).
+    #[serde(rename = "XOF")]
+    Xof,
+    /// Central African CFA franc (0 decimals).
+    #[serde(rename = "XAF")]
+    Xaf,
+}
+
+/// Why an amount or currency was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum MoneyError {
+    /// Not one of the currencies in [`Currency::ALL`].
+    #[error("unsupported currency `{0}`; supported: CVE, AOA, MZN, XOF, XAF")]
+    UnknownCurrency(String),
+    /// The text is not a plain decimal number.
+    #[error("`{0}` is not a decimal amount")]
+    NotANumber(String),
+    /// More decimal places than the currency has.
+    #[error("{currency} has {exponent} decimal places; `{text}` has more")]
+    TooPrecise {
+        /// The offending text.
+        text: String,
+        /// The currency.
+        currency: Currency,
+        /// Its exponent.
+        exponent: u32,
+    },
+    /// Does not fit in the integer range Kumbu stores.
+    #[error("amount `{0}` is out of range")]
+    OutOfRange(String),
+}
+
+impl Currency {
+    /// Every supported currency.
+    pub const ALL: [Currency; 5] = [
+        Currency::Cve,
+        Currency::Aoa,
+        Currency::Mzn,
+        Currency::Xof,
+        Currency::Xaf,
+    ];
+
+    /// ISO 4217 alphabetic code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Currency::Cve => "CVE",
+            Currency::Aoa => "AOA",
+            Currency::Mzn => "MZN",
+            Currency::Xof => "XOF",
+            Currency::Xaf => "XAF",
+        }
+    }
+
+    /// ISO 4217 minor-unit exponent: how many decimal places the currency has.
+    pub const fn exponent(self) -> u32 {
+        match self {
+            Currency::Cve | Currency::Aoa | Currency::Mzn => 2,
+            Currency::Xof | Currency::Xaf => 0,
+        }
+    }
+
+    /// Parses an ISO code (exact, upper case).
+    pub fn parse(code: &str) -> Result<Self, MoneyError> {
+        Currency::ALL
+            .into_iter()
+            .find(|c| c.code() == code)
+            .ok_or_else(|| MoneyError::UnknownCurrency(code.to_owned()))
+    }
+
+    /// Converts a decimal text ("9701.84", "100", "1500.5") to minor units, refusing more
+    /// precision than the currency allows and anything that is not a plain non-negative decimal.
+    pub fn parse_decimal(self, text: &str) -> Result<i64, MoneyError> {
+        let not_a_number = || MoneyError::NotANumber(text.to_owned());
+        let (whole, frac) = match text.split_once('.') {
+            Some((w, f)) => (w, f),
+            None => (text, ""),
+        };
+        if whole.is_empty() || !whole.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(not_a_number());
+        }
+        if text.contains('.') && frac.is_empty() {
+            return Err(not_a_number());
+        }
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(not_a_number());
+        }
+        let exp = self.exponent() as usize;
+        let significant = frac.trim_end_matches('0');
+        if significant.len() > exp {
+            return Err(MoneyError::TooPrecise {
+                text: text.to_owned(),
+                currency: self,
+                exponent: self.exponent(),
+            });
+        }
+        let out_of_range = || MoneyError::OutOfRange(text.to_owned());
+        let whole: i64 = whole.parse().map_err(|_| out_of_range())?;
+        let mut minor = whole
+            .checked_mul(10_i64.pow(self.exponent()))
+            .ok_or_else(out_of_range)?;
+        if !significant.is_empty() {
+            let padded = format!("{significant:0<exp$}");
+            let f: i64 = padded.parse().map_err(|_| not_a_number())?;
+            minor = minor.checked_add(f).ok_or_else(out_of_range)?;
+        }
+        Ok(minor)
+    }
+
+    /// Formats minor units as a decimal with exactly the currency's places ("9701.84", "5000").
+    pub fn format_decimal(self, minor: i64) -> String {
+        let exp = self.exponent();
+        if exp == 0 {
+            return minor.to_string();
+        }
+        let scale = 10_i64.pow(exp);
+        let sign = if minor < 0 { "-" } else { "" };
+        let abs = minor.unsigned_abs();
+        let scale_u = scale.unsigned_abs();
+        format!(
+            "{sign}{}.{:0width$}",
+            abs / scale_u,
+            abs % scale_u,
+            width = exp as usize
+        )
+    }
+}
+
+impl fmt::Display for Currency {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exponents_match_iso_4217() {
+        assert_eq!(Currency::Cve.exponent(), 2);
+        assert_eq!(Currency::Aoa.exponent(), 2);
+        assert_eq!(Currency::Mzn.exponent(), 2);
+        assert_eq!(Currency::Xof.exponent(), 0);
+        assert_eq!(Currency::Xaf.exponent(), 0);
+    }
+
+    #[test]
+    fn parses_decimals_exactly() {
+        assert_eq!(Currency::Aoa.parse_decimal("9701.84"), Ok(970_184));
+        assert_eq!(Currency::Aoa.parse_decimal("1500.5"), Ok(150_050));
+        assert_eq!(Currency::Aoa.parse_decimal("100"), Ok(10_000));
+        assert_eq!(Currency::Aoa.parse_decimal("0.01"), Ok(1));
+        assert_eq!(Currency::Aoa.parse_decimal("7.500"), Ok(750));
+        assert_eq!(Currency::Xof.parse_decimal("5000"), Ok(5000));
+        assert_eq!(Currency::Xof.parse_decimal("5000.0"), Ok(5000));
+    }
+
+    #[test]
+    fn refuses_too_precise_and_garbage() {
+        assert!(matches!(
+            Currency::Aoa.parse_decimal("1.001"),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        assert!(matches!(
+            Currency::Xof.parse_decimal("5000.5"),
+            Err(MoneyError::TooPrecise { .. })
+        ));
+        for bad in ["", ".5", "5.", "-1", "1e3", "1,5", " 1", "0x10", "1.2.3"] {
+            assert!(Currency::Aoa.parse_decimal(bad).is_err(), "{bad:?}");
+        }
+        assert!(matches!(
+            Currency::Aoa.parse_decimal("99999999999999999999"),
+            Err(MoneyError::OutOfRange(_))
+        ));
+    }
+
+    #[test]
+    fn formats_with_currency_places() {
+        assert_eq!(Currency::Aoa.format_decimal(970_184), "9701.84");
+        assert_eq!(Currency::Aoa.format_decimal(5), "0.05");
+        assert_eq!(Currency::Aoa.format_decimal(-150), "-1.50");
+        assert_eq!(Currency::Xof.format_decimal(5000), "5000");
+    }
+
+    #[test]
+    fn parses_codes() {
+        assert_eq!(Currency::parse("XOF"), Ok(Currency::Xof));
+        assert!(Currency::parse("xof").is_err());
+        assert!(Currency::parse("EUR").is_err());
+    }
+}

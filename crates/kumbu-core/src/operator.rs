@@ -1,0 +1,301 @@
+//! The rail catalogue: which operators exist, where, in which currencies, within which limits and
+//! at which fee. It is data: defaults are compiled in, fees can be overridden by configuration.
+
+use crate::fees::FeeSchedule;
+use crate::money::Currency;
+use crate::phone::Msisdn;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A country Kumbu operates in, with its phone numbering plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Country {
+    /// Cabo Verde (+238, 7-digit numbers).
+    #[serde(rename = "CV")]
+    CaboVerde,
+    /// Angola (+244, 9 digits).
+    #[serde(rename = "AO")]
+    Angola,
+    /// Mozambique (+258, 9 digits).
+    #[serde(rename = "MZ")]
+    Mozambique,
+    /// Côte d'Ivoire (+225, 10 digits; the pre-2021 8-digit form is still accepted).
+    #[serde(rename = "CI")]
+    CoteDIvoire,
+    /// Cameroon (+237, 9 digits).
+    #[serde(rename = "CM")]
+    Cameroon,
+}
+
+impl Country {
+    /// ISO 3166-1 alpha-2 code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Country::CaboVerde => "CV",
+            Country::Angola => "AO",
+            Country::Mozambique => "MZ",
+            Country::CoteDIvoire => "CI",
+            Country::Cameroon => "CM",
+        }
+    }
+
+    /// International dialling code, without `+`.
+    pub const fn dial_code(self) -> &'static str {
+        match self {
+            Country::CaboVerde => "238",
+            Country::Angola => "244",
+            Country::Mozambique => "258",
+            Country::CoteDIvoire => "225",
+            Country::Cameroon => "237",
+        }
+    }
+
+    /// Allowed lengths of the national number (after the dialling code).
+    pub const fn national_lengths(self) -> &'static [usize] {
+        match self {
+            Country::CaboVerde => &[7],
+            Country::Angola | Country::Mozambique | Country::Cameroon => &[9],
+            Country::CoteDIvoire => &[10, 8],
+        }
+    }
+
+    /// `true` when `phone` is a number of this country.
+    pub fn owns(self, phone: &Msisdn) -> bool {
+        match phone.digits().strip_prefix(self.dial_code()) {
+            Some(national) => self.national_lengths().contains(&national.len()),
+            None => false,
+        }
+    }
+
+    /// A human-readable example of a valid number, for error messages.
+    pub const fn example_phone(self) -> &'static str {
+        match self {
+            Country::CaboVerde => "+2389001234",
+            Country::Angola => "+244923000789",
+            Country::Mozambique => "+258841000789",
+            Country::CoteDIvoire => "+2250700000789",
+            Country::Cameroon => "+237670000789",
+        }
+    }
+}
+
+/// How money moves on a rail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RailKind {
+    /// A USSD/PIN prompt pushed to the payer's phone.
+    MobileMoneyPush,
+    /// The payer pays a bank reference (Multicaixa); not created through `/v1/payments`.
+    BankReference,
+}
+
+/// A mobile-money or bank operator Kumbu can collect through.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Operator {
+    /// CVMOVEL (Cabo Verde).
+    Cvmovel,
+    /// Unitel T+ (Cabo Verde).
+    UnitelTmais,
+    /// Multicaixa references (Angola).
+    Multicaixa,
+    /// M-Pesa (Mozambique).
+    MpesaMz,
+    /// e-Mola (Mozambique).
+    Emola,
+    /// Orange Money (Côte d'Ivoire).
+    OrangeCi,
+    /// MTN MoMo (Côte d'Ivoire).
+    MtnCi,
+    /// Moov Money (Côte d'Ivoire).
+    MoovCi,
+    /// Wave (Côte d'Ivoire).
+    WaveCi,
+    /// Orange Money (Cameroon).
+    OrangeCm,
+    /// MTN MoMo (Cameroon).
+    MtnCm,
+    /// A test-only operator accepting any country and currency.
+    Mock,
+}
+
+impl Operator {
+    /// Every operator, in catalogue order.
+    pub const ALL: [Operator; 12] = [
+        Operator::Cvmovel,
+        Operator::UnitelTmais,
+        Operator::Multicaixa,
+        Operator::MpesaMz,
+        Operator::Emola,
+        Operator::OrangeCi,
+        Operator::MtnCi,
+        Operator::MoovCi,
+        Operator::WaveCi,
+        Operator::OrangeCm,
+        Operator::MtnCm,
+        Operator::Mock,
+    ];
+
+    /// The stable code used in the native API and the database.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Operator::Cvmovel => "cvmovel",
+            Operator::UnitelTmais => "unitel_tmais",
+            Operator::Multicaixa => "multicaixa",
+            Operator::MpesaMz => "mpesa_mz",
+            Operator::Emola => "emola",
+            Operator::OrangeCi => "orange_ci",
+            Operator::MtnCi => "mtn_ci",
+            Operator::MoovCi => "moov_ci",
+            Operator::WaveCi => "wave_ci",
+            Operator::OrangeCm => "orange_cm",
+            Operator::MtnCm => "mtn_cm",
+            Operator::Mock => "mock",
+        }
+    }
+
+    /// Parses a code as returned by [`Operator::code`].
+    pub fn parse(code: &str) -> Option<Self> {
+        Operator::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// Built-in catalogue entry: name, country, currencies, limits and default fees.
+    pub fn defaults(self) -> OperatorInfo {
+        let push = RailKind::MobileMoneyPush;
+        let (name, country, currencies, kind, min, max, fee): (
+            &str,
+            Option<Country>,
+            &[Currency],
+            RailKind,
+            i64,
+            i64,
+            FeeSchedule,
+        ) = match self {
+            Operator::Cvmovel => ("CVMOVEL", Some(Country::CaboVerde), &[Currency::Cve], push, 100, 100_000_000, bps(200)),
+            Operator::UnitelTmais => ("Unitel T+", Some(Country::CaboVerde), &[Currency::Cve], push, 100, 100_000_000, bps(200)),
+            Operator::Multicaixa => ("Multicaixa", Some(Country::Angola), &[Currency::Aoa], RailKind::BankReference, 1, 9_999_999_999, FeeSchedule { percent_bps: 50, fixed: 0, min: 5_000, max: None }),
+            Operator::MpesaMz => ("M-Pesa", Some(Country::Mozambique), &[Currency::Mzn], push, 100, 25_000_000, bps(150)),
+            Operator::Emola => ("e-Mola", Some(Country::Mozambique), &[Currency::Mzn], push, 100, 25_000_000, bps(150)),
+            Operator::OrangeCi => ("Orange Money", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(50)),
+            Operator::MtnCi => ("MTN MoMo", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(50)),
+            Operator::MoovCi => ("Moov Money", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(50)),
+            Operator::WaveCi => ("Wave", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(100)),
+            Operator::OrangeCm => ("Orange Money", Some(Country::Cameroon), &[Currency::Xaf], push, 100, 1_000_000, bps(150)),
+            Operator::MtnCm => ("MTN MoMo", Some(Country::Cameroon), &[Currency::Xaf], push, 100, 1_000_000, bps(150)),
+            Operator::Mock => ("Mock operator (test mode only)", None, &Currency::ALL, push, 1, 100_000_000, bps(200)),
+        };
+        OperatorInfo {
+            operator: self,
+            name,
+            country,
+            currencies: currencies.to_vec(),
+            kind,
+            min_amount: min,
+            max_amount: max,
+            fee,
+            test_only: matches!(self, Operator::Mock),
+        }
+    }
+}
+
+const fn bps(percent_bps: u32) -> FeeSchedule {
+    FeeSchedule { percent_bps, fixed: 0, min: 0, max: None }
+}
+
+/// One rail of the catalogue, as `GET /v1/operators` shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct OperatorInfo {
+    /// The operator.
+    pub operator: Operator,
+    /// Its commercial name.
+    pub name: &'static str,
+    /// Its country; `None` for the mock operator, which takes any.
+    pub country: Option<Country>,
+    /// Currencies it collects.
+    pub currencies: Vec<Currency>,
+    /// How money moves.
+    pub kind: RailKind,
+    /// Smallest payment, in minor units.
+    pub min_amount: i64,
+    /// Largest payment, in minor units.
+    pub max_amount: i64,
+    /// Fee schedule applied at creation.
+    pub fee: FeeSchedule,
+    /// Only usable with test keys.
+    pub test_only: bool,
+}
+
+/// The operators Kumbu knows, with fees possibly overridden by configuration.
+#[derive(Debug, Clone)]
+pub struct Catalogue {
+    entries: Vec<OperatorInfo>,
+}
+
+impl Default for Catalogue {
+    fn default() -> Self {
+        Self {
+            entries: Operator::ALL.into_iter().map(Operator::defaults).collect(),
+        }
+    }
+}
+
+impl Catalogue {
+    /// The defaults with the given fee schedules replacing the built-in ones.
+    pub fn with_fee_overrides(overrides: &BTreeMap<Operator, FeeSchedule>) -> Self {
+        let mut c = Self::default();
+        for e in &mut c.entries {
+            if let Some(f) = overrides.get(&e.operator) {
+                e.fee = *f;
+            }
+        }
+        c
+    }
+
+    /// The entry for one operator.
+    pub fn get(&self, op: Operator) -> &OperatorInfo {
+        // Every operator has an entry: the catalogue is built from Operator::ALL.
+        self.entries
+            .iter()
+            .find(|e| e.operator == op)
+            .unwrap_or_else(|| unreachable!("catalogue built from Operator::ALL"))
+    }
+
+    /// All entries, in catalogue order.
+    pub fn all(&self) -> &[OperatorInfo] {
+        &self.entries
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_round_trip() {
+        for op in Operator::ALL {
+            assert_eq!(Operator::parse(op.code()), Some(op));
+        }
+        assert_eq!(Operator::parse("ORANGE_CI"), None);
+    }
+
+    #[test]
+    fn countries_own_their_numbers() {
+        let ci = Msisdn::parse("+2250700000789").unwrap();
+        assert!(Country::CoteDIvoire.owns(&ci));
+        assert!(Country::CoteDIvoire.owns(&Msisdn::parse("+22507987654").unwrap()));
+        assert!(!Country::Cameroon.owns(&ci));
+        assert!(Country::CaboVerde.owns(&Msisdn::parse("+2389001234").unwrap()));
+        for c in [Country::CaboVerde, Country::Angola, Country::Mozambique, Country::CoteDIvoire, Country::Cameroon] {
+            assert!(c.owns(&Msisdn::parse(c.example_phone()).unwrap()), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn fee_overrides_apply() {
+        let mut o = BTreeMap::new();
+        o.insert(Operator::OrangeCi, FeeSchedule { percent_bps: 0, fixed: 7, min: 0, max: None });
+        let c = Catalogue::with_fee_overrides(&o);
+        assert_eq!(c.get(Operator::OrangeCi).fee.fee_for(1000), 7);
+        assert_eq!(c.get(Operator::MtnCi).fee.fee_for(1000), 5);
+    }
+}
