@@ -57,8 +57,8 @@ impl Timestamp {
 
     /// Parses an RFC 3339 date-time (any offset) into a timestamp.
     pub fn parse_rfc3339(s: &str) -> Option<Self> {
-        let t = time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339)
-            .ok()?;
+        let t =
+            time::OffsetDateTime::parse(s, &time::format_description::well_known::Rfc3339).ok()?;
         let micros = t.unix_timestamp_nanos() / 1000;
         i64::try_from(micros).ok().map(Self)
     }

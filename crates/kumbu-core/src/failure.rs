@@ -67,7 +67,9 @@ impl FailureCode {
             FailureCode::PayerLimitReached => "The payer has reached their transaction limit.",
             FailureCode::PaymentInProgress => "Another payment for this payer is in progress.",
             FailureCode::AccountNotAllowed => "The payer's account may not make this payment.",
-            FailureCode::ProviderUnavailable => "The operator could not be reached; nothing was charged.",
+            FailureCode::ProviderUnavailable => {
+                "The operator could not be reached; nothing was charged."
+            }
             FailureCode::ProviderError => "The operator reported an error.",
             FailureCode::ReferenceExpired => "The payment reference had expired.",
             FailureCode::Cancelled => "The payment was cancelled.",
@@ -81,7 +83,11 @@ mod tests {
 
     #[test]
     fn codes_round_trip() {
-        for c in [FailureCode::PayerNotFound, FailureCode::Cancelled, FailureCode::InvalidOtp] {
+        for c in [
+            FailureCode::PayerNotFound,
+            FailureCode::Cancelled,
+            FailureCode::InvalidOtp,
+        ] {
             assert_eq!(FailureCode::parse(c.as_str()), Some(c));
         }
         assert_eq!(FailureCode::parse("NOPE"), None);

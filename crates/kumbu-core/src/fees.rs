@@ -25,7 +25,9 @@ impl FeeSchedule {
     /// to `[min, max]` and never more than the amount itself (so `net` is never negative).
     pub fn fee_for(&self, amount: i64) -> i64 {
         let pct = (i128::from(amount) * i128::from(self.percent_bps) + 5_000) / 10_000;
-        let mut fee = i64::try_from(pct).unwrap_or(i64::MAX).saturating_add(self.fixed);
+        let mut fee = i64::try_from(pct)
+            .unwrap_or(i64::MAX)
+            .saturating_add(self.fixed);
         fee = fee.max(self.min);
         if let Some(max) = self.max {
             fee = fee.min(max);
@@ -40,15 +42,35 @@ mod tests {
 
     #[test]
     fn percentage_fixed_and_clamps() {
-        let s = FeeSchedule { percent_bps: 200, fixed: 0, min: 0, max: None };
+        let s = FeeSchedule {
+            percent_bps: 200,
+            fixed: 0,
+            min: 0,
+            max: None,
+        };
         assert_eq!(s.fee_for(10_000), 200);
-        let s = FeeSchedule { percent_bps: 50, fixed: 0, min: 0, max: None };
+        let s = FeeSchedule {
+            percent_bps: 50,
+            fixed: 0,
+            min: 0,
+            max: None,
+        };
         assert_eq!(s.fee_for(5_000), 25);
         assert_eq!(s.fee_for(101), 1); // 0.505 rounds half up
-        let s = FeeSchedule { percent_bps: 100, fixed: 10, min: 25, max: Some(500) };
+        let s = FeeSchedule {
+            percent_bps: 100,
+            fixed: 10,
+            min: 25,
+            max: Some(500),
+        };
         assert_eq!(s.fee_for(100), 25);
         assert_eq!(s.fee_for(10_000_000), 500);
-        let s = FeeSchedule { percent_bps: 0, fixed: 1_000, min: 0, max: None };
+        let s = FeeSchedule {
+            percent_bps: 0,
+            fixed: 1_000,
+            min: 0,
+            max: None,
+        };
         assert_eq!(s.fee_for(300), 300, "fee never exceeds the amount");
     }
 }

@@ -93,6 +93,9 @@ mod tests {
             reprefix("pay_abc", IdPrefix::Payment, IdPrefix::Prompt).as_deref(),
             Some("prm_abc")
         );
-        assert_eq!(reprefix("mer_abc", IdPrefix::Payment, IdPrefix::Prompt), None);
+        assert_eq!(
+            reprefix("mer_abc", IdPrefix::Payment, IdPrefix::Prompt),
+            None
+        );
     }
 }

@@ -92,18 +92,39 @@ pub fn postings_for(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind
         PaymentStatus::Debited => (
             JournalKind::PaymentDebited,
             vec![
-                Posting { account: Account::OperatorClearing, amount: payment.amount },
-                Posting { account: Account::MerchantPending, amount: -payment.net() },
-                Posting { account: Account::FeeRevenue, amount: -payment.fee },
+                Posting {
+                    account: Account::OperatorClearing,
+                    amount: payment.amount,
+                },
+                Posting {
+                    account: Account::MerchantPending,
+                    amount: -payment.net(),
+                },
+                Posting {
+                    account: Account::FeeRevenue,
+                    amount: -payment.fee,
+                },
             ],
         ),
         PaymentStatus::Settled => (
             JournalKind::PaymentSettled,
             vec![
-                Posting { account: Account::SettlementBank, amount: payment.amount },
-                Posting { account: Account::OperatorClearing, amount: -payment.amount },
-                Posting { account: Account::MerchantPending, amount: payment.net() },
-                Posting { account: Account::MerchantAvailable, amount: -payment.net() },
+                Posting {
+                    account: Account::SettlementBank,
+                    amount: payment.amount,
+                },
+                Posting {
+                    account: Account::OperatorClearing,
+                    amount: -payment.amount,
+                },
+                Posting {
+                    account: Account::MerchantPending,
+                    amount: payment.net(),
+                },
+                Posting {
+                    account: Account::MerchantAvailable,
+                    amount: -payment.net(),
+                },
             ],
         ),
         PaymentStatus::Created
@@ -139,6 +160,9 @@ mod tests {
             }
         }
         let (_, debit) = postings_for(&p, PaymentStatus::Debited).unwrap();
-        assert!(debit.contains(&Posting { account: Account::MerchantPending, amount: -9_800 }));
+        assert!(debit.contains(&Posting {
+            account: Account::MerchantPending,
+            amount: -9_800
+        }));
     }
 }

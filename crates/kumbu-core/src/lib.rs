@@ -15,6 +15,7 @@ pub mod money;
 pub mod operator;
 pub mod payment;
 pub mod phone;
+pub mod rejection;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use error_code::{ErrorCode, ErrorType};
@@ -26,3 +27,4 @@ pub use money::{Currency, MoneyError};
 pub use operator::{Catalogue, Country, Operator, OperatorInfo, RailKind};
 pub use payment::{Payment, PaymentStatus, StatusChange, TransitionError};
 pub use phone::{Msisdn, PhoneError};
+pub use rejection::{Field, Rejection};

@@ -171,18 +171,119 @@ impl Operator {
             i64,
             FeeSchedule,
         ) = match self {
-            Operator::Cvmovel => ("CVMOVEL", Some(Country::CaboVerde), &[Currency::Cve], push, 100, 100_000_000, bps(200)),
-            Operator::UnitelTmais => ("Unitel T+", Some(Country::CaboVerde), &[Currency::Cve], push, 100, 100_000_000, bps(200)),
-            Operator::Multicaixa => ("Multicaixa", Some(Country::Angola), &[Currency::Aoa], RailKind::BankReference, 1, 9_999_999_999, FeeSchedule { percent_bps: 50, fixed: 0, min: 5_000, max: None }),
-            Operator::MpesaMz => ("M-Pesa", Some(Country::Mozambique), &[Currency::Mzn], push, 100, 25_000_000, bps(150)),
-            Operator::Emola => ("e-Mola", Some(Country::Mozambique), &[Currency::Mzn], push, 100, 25_000_000, bps(150)),
-            Operator::OrangeCi => ("Orange Money", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(50)),
-            Operator::MtnCi => ("MTN MoMo", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(50)),
-            Operator::MoovCi => ("Moov Money", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(50)),
-            Operator::WaveCi => ("Wave", Some(Country::CoteDIvoire), &[Currency::Xof], push, 100, 2_000_000, bps(100)),
-            Operator::OrangeCm => ("Orange Money", Some(Country::Cameroon), &[Currency::Xaf], push, 100, 1_000_000, bps(150)),
-            Operator::MtnCm => ("MTN MoMo", Some(Country::Cameroon), &[Currency::Xaf], push, 100, 1_000_000, bps(150)),
-            Operator::Mock => ("Mock operator (test mode only)", None, &Currency::ALL, push, 1, 100_000_000, bps(200)),
+            Operator::Cvmovel => (
+                "CVMOVEL",
+                Some(Country::CaboVerde),
+                &[Currency::Cve],
+                push,
+                100,
+                100_000_000,
+                bps(200),
+            ),
+            Operator::UnitelTmais => (
+                "Unitel T+",
+                Some(Country::CaboVerde),
+                &[Currency::Cve],
+                push,
+                100,
+                100_000_000,
+                bps(200),
+            ),
+            Operator::Multicaixa => (
+                "Multicaixa",
+                Some(Country::Angola),
+                &[Currency::Aoa],
+                RailKind::BankReference,
+                1,
+                9_999_999_999,
+                FeeSchedule {
+                    percent_bps: 50,
+                    fixed: 0,
+                    min: 5_000,
+                    max: None,
+                },
+            ),
+            Operator::MpesaMz => (
+                "M-Pesa",
+                Some(Country::Mozambique),
+                &[Currency::Mzn],
+                push,
+                100,
+                25_000_000,
+                bps(150),
+            ),
+            Operator::Emola => (
+                "e-Mola",
+                Some(Country::Mozambique),
+                &[Currency::Mzn],
+                push,
+                100,
+                25_000_000,
+                bps(150),
+            ),
+            Operator::OrangeCi => (
+                "Orange Money",
+                Some(Country::CoteDIvoire),
+                &[Currency::Xof],
+                push,
+                100,
+                2_000_000,
+                bps(50),
+            ),
+            Operator::MtnCi => (
+                "MTN MoMo",
+                Some(Country::CoteDIvoire),
+                &[Currency::Xof],
+                push,
+                100,
+                2_000_000,
+                bps(50),
+            ),
+            Operator::MoovCi => (
+                "Moov Money",
+                Some(Country::CoteDIvoire),
+                &[Currency::Xof],
+                push,
+                100,
+                2_000_000,
+                bps(50),
+            ),
+            Operator::WaveCi => (
+                "Wave",
+                Some(Country::CoteDIvoire),
+                &[Currency::Xof],
+                push,
+                100,
+                2_000_000,
+                bps(100),
+            ),
+            Operator::OrangeCm => (
+                "Orange Money",
+                Some(Country::Cameroon),
+                &[Currency::Xaf],
+                push,
+                100,
+                1_000_000,
+                bps(150),
+            ),
+            Operator::MtnCm => (
+                "MTN MoMo",
+                Some(Country::Cameroon),
+                &[Currency::Xaf],
+                push,
+                100,
+                1_000_000,
+                bps(150),
+            ),
+            Operator::Mock => (
+                "Mock operator (test mode only)",
+                None,
+                &Currency::ALL,
+                push,
+                1,
+                100_000_000,
+                bps(200),
+            ),
         };
         OperatorInfo {
             operator: self,
@@ -199,7 +300,12 @@ impl Operator {
 }
 
 const fn bps(percent_bps: u32) -> FeeSchedule {
-    FeeSchedule { percent_bps, fixed: 0, min: 0, max: None }
+    FeeSchedule {
+        percent_bps,
+        fixed: 0,
+        min: 0,
+        max: None,
+    }
 }
 
 /// One rail of the catalogue, as `GET /v1/operators` shows it.
@@ -285,7 +391,13 @@ mod tests {
         assert!(Country::CoteDIvoire.owns(&Msisdn::parse("+22507987654").unwrap()));
         assert!(!Country::Cameroon.owns(&ci));
         assert!(Country::CaboVerde.owns(&Msisdn::parse("+2389001234").unwrap()));
-        for c in [Country::CaboVerde, Country::Angola, Country::Mozambique, Country::CoteDIvoire, Country::Cameroon] {
+        for c in [
+            Country::CaboVerde,
+            Country::Angola,
+            Country::Mozambique,
+            Country::CoteDIvoire,
+            Country::Cameroon,
+        ] {
             assert!(c.owns(&Msisdn::parse(c.example_phone()).unwrap()), "{c:?}");
         }
     }
@@ -293,7 +405,15 @@ mod tests {
     #[test]
     fn fee_overrides_apply() {
         let mut o = BTreeMap::new();
-        o.insert(Operator::OrangeCi, FeeSchedule { percent_bps: 0, fixed: 7, min: 0, max: None });
+        o.insert(
+            Operator::OrangeCi,
+            FeeSchedule {
+                percent_bps: 0,
+                fixed: 7,
+                min: 0,
+                max: None,
+            },
+        );
         let c = Catalogue::with_fee_overrides(&o);
         assert_eq!(c.get(Operator::OrangeCi).fee.fee_for(1000), 7);
         assert_eq!(c.get(Operator::MtnCi).fee.fee_for(1000), 5);

@@ -316,15 +316,27 @@ mod tests {
                 assert_eq!(ok, expected, "{from:?} -> {to:?}");
             }
         }
-        assert_eq!(Settled.check_transition(Failed), Err(TransitionError::Final(Settled)));
+        assert_eq!(
+            Settled.check_transition(Failed),
+            Err(TransitionError::Final(Settled))
+        );
         assert_eq!(
             Debited.check_transition(Expired),
-            Err(TransitionError::AfterDebit { from: Debited, to: Expired })
+            Err(TransitionError::AfterDebit {
+                from: Debited,
+                to: Expired
+            })
         );
-        assert_eq!(Debited.check_transition(Debited), Err(TransitionError::AlreadyThere(Debited)));
+        assert_eq!(
+            Debited.check_transition(Debited),
+            Err(TransitionError::AlreadyThere(Debited))
+        );
         assert_eq!(
             Debited.check_transition(UserConfirming),
-            Err(TransitionError::Backwards { from: Debited, to: UserConfirming })
+            Err(TransitionError::Backwards {
+                from: Debited,
+                to: UserConfirming
+            })
         );
     }
 

@@ -1,1 +1,63 @@
-//! placeholder
+//! Kumbu's HTTP faces. A face is translation only: it parses its wire format into engine
+//! commands, calls the [`Engine`], and renders results and errors in its own format.
+//!
+//! This crate serves the native API (`/v1/…`), health and readiness, Prometheus metrics and the
+//! generated OpenAPI document. Compatibility faces will live beside `native/` as `compat/<face>/`.
+
+mod error;
+mod extract;
+mod health;
+mod idempotency;
+mod native;
+mod openapi;
+mod telemetry;
+
+pub use openapi::openapi_json;
+pub use telemetry::metrics_handle;
+
+use axum::Router;
+use kumbu_engine::Engine;
+use std::time::Duration;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::timeout::TimeoutLayer;
+
+/// Largest request body accepted (64 KiB); larger bodies get 413 `body_too_large`.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// Shared state of every handler.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The engine.
+    pub engine: Engine,
+}
+
+/// The whole HTTP application: native API, health, metrics and OpenAPI, with request ids,
+/// access logs, metrics, a body limit and panic protection.
+pub fn router(engine: Engine) -> Router {
+    let state = AppState { engine };
+    Router::new()
+        .merge(native::routes())
+        .merge(health::routes())
+        .route("/openapi.json", axum::routing::get(openapi::serve))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed)
+        .with_state(state)
+        .layer(axum::middleware::from_fn(telemetry::track))
+        .layer(TimeoutLayer::with_status_code(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            Duration::from_secs(30),
+        ))
+        .layer(CatchPanicLayer::custom(error::panic_response))
+        .layer(telemetry::request_id_layers())
+}
+
+/// Serves the application on `listener` until `shutdown` completes; in-flight requests finish.
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    engine: Engine,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, router(engine))
+        .with_graceful_shutdown(shutdown)
+        .await
+}

@@ -1,1 +1,30 @@
-//! placeholder
+//! Kumbu's persistence: one SQL store that runs unchanged on PostgreSQL (production) and SQLite
+//! (the embedded default).
+//!
+//! The store speaks through sqlx's `Any` driver with runtime-checked queries. SQL text is shared
+//! wherever the dialects agree (both accept `$1` placeholders, `ON CONFLICT`, `RETURNING`, partial
+//! indexes, `UPDATE … FROM`); the few places they differ branch on [`Dialect`]. On SQLite all
+//! writes go through one connection (SQLite has one writer anyway) so that read-then-write
+//! transactions never fail to upgrade; reads use a separate pool.
+//!
+//! The store owns no rules: it persists what the engine decided, in the engine's transactions.
+
+mod connect;
+mod dialect;
+mod error;
+mod events;
+mod idempotency;
+mod ledger;
+mod merchants;
+mod payments;
+mod tx;
+
+pub use connect::{Store, StoreOptions};
+pub use dialect::Dialect;
+pub use error::StoreError;
+pub use events::NewEvent;
+pub use idempotency::{IdempotencyClaim, IdempotencyRecord};
+pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
+pub use merchants::{ApiKeyRecord, Merchant};
+pub use payments::{PaymentFilter, PaymentPage};
+pub use tx::StoreTx;

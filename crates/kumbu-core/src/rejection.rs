@@ -1,0 +1,74 @@
+//! A refusal the client can act on: an error code, a message, and the domain field at fault.
+//! Faces render it in their own envelope and translate [`Field`] to their own parameter names.
+
+use crate::error_code::ErrorCode;
+use std::fmt;
+
+/// A domain field a rule can refuse. Each face maps these to its own wire names
+/// (the native API's `payer.phone` is PlexosPay's `operatorPhone`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    /// The amount.
+    Amount,
+    /// The currency.
+    Currency,
+    /// The operator.
+    Operator,
+    /// The payer's phone.
+    PayerPhone,
+    /// The merchant's reference.
+    Reference,
+    /// The description.
+    Description,
+    /// The metadata map.
+    Metadata,
+    /// The customer's name.
+    CustomerName,
+    /// The customer's email.
+    CustomerEmail,
+    /// Seconds until expiry.
+    ExpiresIn,
+    /// The Idempotency-Key header.
+    IdempotencyKey,
+    /// An object id in the path.
+    Id,
+}
+
+/// A 4xx decision: what went wrong, in words, and where.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rejection {
+    /// The stable code (fixes type and HTTP status).
+    pub code: ErrorCode,
+    /// A sentence that says what to do.
+    pub message: String,
+    /// The field at fault, if one is.
+    pub field: Option<Field>,
+}
+
+impl Rejection {
+    /// A rejection about one field.
+    pub fn field(code: ErrorCode, field: Field, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: Some(field),
+        }
+    }
+
+    /// A rejection about the request as a whole.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: None,
+        }
+    }
+}
+
+impl fmt::Display for Rejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.code.code(), self.message)
+    }
+}
+
+impl std::error::Error for Rejection {}

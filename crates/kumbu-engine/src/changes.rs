@@ -1,0 +1,80 @@
+//! Everything a batch of transitions must write besides the payment rows themselves: history,
+//! outbox events and ledger journals. Collected in memory, written in the same transaction.
+
+use kumbu_core::ledger::postings_for;
+use kumbu_core::{new_id, IdPrefix, Payment, PaymentStatus, StatusChange};
+use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
+
+/// Pending writes that accompany status changes.
+#[derive(Debug, Default)]
+pub(crate) struct Changes {
+    history: Vec<(String, StatusChange)>,
+    events: Vec<NewEvent>,
+    journals: Vec<NewJournal>,
+    /// Target statuses, for metrics once committed.
+    pub(crate) transitions: Vec<PaymentStatus>,
+}
+
+impl Changes {
+    /// Records that `payment` has just made `change` (already applied to it): a history row, the
+    /// event `payment.<status>` carrying the payment as it now is, and the journal the status
+    /// posts, if any.
+    pub(crate) fn record(&mut self, payment: &Payment, change: StatusChange) {
+        let event_type = match change.from {
+            None => "payment.created".to_owned(),
+            Some(_) => format!("payment.{}", change.to.as_str()),
+        };
+        self.events.push(NewEvent {
+            id: new_id(IdPrefix::Event),
+            merchant_id: payment.merchant_id.clone(),
+            mode: payment.mode,
+            event_type,
+            object_id: payment.id.clone(),
+            object_seq: i64::try_from(payment.history.len()).unwrap_or(i64::MAX),
+            payload: serde_json::to_string(payment).unwrap_or_else(|_| "{}".to_owned()),
+            created_at: change.at,
+        });
+        if let Some((kind, postings)) = postings_for(payment, change.to) {
+            self.journals.push(NewJournal {
+                id: new_id(IdPrefix::Journal),
+                kind,
+                payment_id: payment.id.clone(),
+                merchant_id: payment.merchant_id.clone(),
+                mode: payment.mode,
+                currency: payment.currency,
+                postings,
+                created_at: change.at,
+            });
+        }
+        self.transitions.push(change.to);
+        self.history.push((payment.id.clone(), change));
+    }
+
+    /// Records the creation row of a new payment (its history row is inserted with the payment).
+    pub(crate) fn record_created(&mut self, payment: &Payment) {
+        if let Some(first) = payment.history.first() {
+            self.record(payment, first.clone());
+            // The creation row is written by insert_payment itself.
+            self.history.pop();
+        }
+    }
+
+    /// Writes history, events and journals into `tx`.
+    pub(crate) async fn write(&self, tx: &mut StoreTx) -> Result<(), StoreError> {
+        let history: Vec<(&str, &StatusChange)> = self
+            .history
+            .iter()
+            .map(|(id, c)| (id.as_str(), c))
+            .collect();
+        tx.insert_history(&history).await?;
+        tx.insert_events(self.events.clone()).await?;
+        tx.post_journals(&self.journals).await
+    }
+
+    /// Counts committed transitions in `/metrics`.
+    pub(crate) fn publish_metrics(&self) {
+        for to in &self.transitions {
+            metrics::counter!("kumbu_payment_transitions_total", "to" => to.as_str()).increment(1);
+        }
+    }
+}

@@ -1,0 +1,39 @@
+//! Engine settings.
+
+use kumbu_core::{FeeSchedule, Operator};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Tunables of the engine; [`EngineConfig::default`] is what `kumbu serve` uses unless told
+/// otherwise.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// Delay between simulator steps (`KUMBU_SANDBOX_DELAY_MS`).
+    pub sandbox_delay: Duration,
+    /// Expiry of a payment when the request does not say (`expires_in`).
+    pub default_expires_in: Duration,
+    /// How many due payments a worker claims per transaction.
+    pub worker_batch: u32,
+    /// How often an idle worker looks for due work.
+    pub worker_interval: Duration,
+    /// How long idempotency records are kept and replayed.
+    pub idempotency_ttl: Duration,
+    /// How long a running idempotency claim is held before another request may take it over.
+    pub idempotency_lease: Duration,
+    /// Fee schedules replacing the built-in defaults.
+    pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            sandbox_delay: Duration::from_millis(2000),
+            default_expires_in: Duration::from_secs(600),
+            worker_batch: 256,
+            worker_interval: Duration::from_millis(100),
+            idempotency_ttl: Duration::from_secs(24 * 3600),
+            idempotency_lease: Duration::from_secs(60),
+            fee_overrides: BTreeMap::new(),
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! Engine errors: a [`Rejection`] the client can fix, or a store failure that is ours.
+
+use kumbu_core::{ErrorCode, Field, Rejection};
+use kumbu_store::StoreError;
+
+/// Why an engine call did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The request was refused by a rule (a 4xx).
+    #[error(transparent)]
+    Rejected(#[from] Rejection),
+    /// The database failed (a 5xx; details go to the log only).
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl EngineError {
+    /// Shorthand for a field rejection.
+    pub fn field(code: ErrorCode, field: Field, message: impl Into<String>) -> Self {
+        EngineError::Rejected(Rejection::field(code, field, message))
+    }
+
+    /// Shorthand for a 404 on an object id.
+    pub fn not_found(what: &str, id: &str) -> Self {
+        EngineError::Rejected(Rejection::field(
+            ErrorCode::ResourceMissing,
+            Field::Id,
+            format!("No {what} with id `{id}` exists for this API key (mode and merchant)."),
+        ))
+    }
+
+    /// The code this error is answered with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            EngineError::Rejected(r) => r.code,
+            EngineError::Store(StoreError::Unavailable(_)) => ErrorCode::ServiceUnavailable,
+            EngineError::Store(
+                StoreError::Conflict(_)
+                | StoreError::Corrupt(_)
+                | StoreError::Database(_)
+                | StoreError::Config(_),
+            ) => ErrorCode::InternalError,
+        }
+    }
+}

@@ -1,0 +1,399 @@
+//! Payment commands: create, read, list, cancel; and the balance read from the ledger.
+
+use crate::auth::AuthContext;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded};
+use crate::Engine;
+use kumbu_core::ledger::Account;
+use kumbu_core::payment::RailProgress;
+use kumbu_core::{
+    new_id, Currency, ErrorCode, FailureCode, Field, IdPrefix, Mode, Msisdn, Operator, Payment,
+    PaymentStatus, RailKind, Rejection, StatusChange,
+};
+use kumbu_store::{PaymentFilter, PaymentPage, StoreError};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Most metadata keys a payment may carry.
+pub const MAX_METADATA_KEYS: usize = 50;
+/// Longest metadata key.
+pub const MAX_METADATA_KEY_LEN: usize = 40;
+/// Longest metadata value.
+pub const MAX_METADATA_VALUE_LEN: usize = 500;
+/// Shortest and longest allowed `expires_in`.
+pub const EXPIRES_IN_RANGE: (u64, u64) = (60, 86_400);
+
+/// Optional customer details.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CustomerInput {
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+}
+
+/// A request to collect money, already parsed by a face into domain types.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatePayment {
+    /// Amount in minor units.
+    pub amount: i64,
+    /// Currency.
+    pub currency: Currency,
+    /// Operator.
+    pub operator: Operator,
+    /// Payer's phone.
+    pub payer_phone: Msisdn,
+    /// Merchant reference, unique per merchant and mode.
+    pub reference: Option<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// Key-value data.
+    pub metadata: BTreeMap<String, String>,
+    /// Customer details.
+    pub customer: CustomerInput,
+    /// Expiry; the engine default when `None`.
+    pub expires_in: Option<Duration>,
+}
+
+/// A merchant's money in one currency, read from the ledger.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Balance {
+    /// Currency.
+    pub currency: Currency,
+    /// Debited but not yet settled (net of fees).
+    pub pending: i64,
+    /// Settled and available.
+    pub available: i64,
+}
+
+fn text_limit(
+    field: Field,
+    value: &Option<String>,
+    max: usize,
+    name: &str,
+) -> Result<(), Rejection> {
+    match value {
+        Some(v) if v.chars().count() > max => Err(Rejection::field(
+            ErrorCode::ParameterInvalid,
+            field,
+            format!("{name} must be at most {max} characters"),
+        )),
+        Some(_) | None => Ok(()),
+    }
+}
+
+impl Engine {
+    /// Checks a create command against the catalogue and the limits.
+    fn validate_create(&self, mode: Mode, cmd: &CreatePayment) -> Result<Duration, Rejection> {
+        let info = self.catalogue().get(cmd.operator);
+        match info.kind {
+            RailKind::MobileMoneyPush => {}
+            RailKind::BankReference => {
+                return Err(Rejection::field(
+                    ErrorCode::OperatorNotAvailable,
+                    Field::Operator,
+                    format!("{} is paid by bank reference, not by a phone prompt; it cannot be used for a push payment", cmd.operator.code()),
+                ))
+            }
+        }
+        match mode {
+            Mode::Test => {}
+            Mode::Live if info.test_only => {
+                return Err(Rejection::field(
+                    ErrorCode::OperatorNotAvailable,
+                    Field::Operator,
+                    "the mock operator exists only in test mode",
+                ));
+            }
+            Mode::Live => {
+                return Err(Rejection::field(
+                    ErrorCode::OperatorNotAvailable,
+                    Field::Operator,
+                    format!("no live connector for {} is configured on this gateway yet; use a test key (sk_test_…) to try the sandbox", cmd.operator.code()),
+                ));
+            }
+        }
+        if !info.currencies.contains(&cmd.currency) {
+            let list: Vec<&str> = info.currencies.iter().map(|c| c.code()).collect();
+            return Err(Rejection::field(
+                ErrorCode::CurrencyNotSupported,
+                Field::Currency,
+                format!(
+                    "{} collects {}, not {}",
+                    cmd.operator.code(),
+                    list.join(", "),
+                    cmd.currency
+                ),
+            ));
+        }
+        if let Some(country) = info.country {
+            if !country.owns(&cmd.payer_phone) {
+                return Err(Rejection::field(
+                    ErrorCode::PhoneInvalid,
+                    Field::PayerPhone,
+                    format!(
+                        "{} is not a {} number for {}: expected +{} and {} digits, e.g. {}",
+                        cmd.payer_phone,
+                        country.code(),
+                        cmd.operator.code(),
+                        country.dial_code(),
+                        country
+                            .national_lengths()
+                            .iter()
+                            .map(|n| n.to_string())
+                            .collect::<Vec<_>>()
+                            .join(" or "),
+                        country.example_phone()
+                    ),
+                ));
+            }
+        }
+        if cmd.amount < info.min_amount || cmd.amount > info.max_amount {
+            return Err(Rejection::field(
+                ErrorCode::AmountOutOfRange,
+                Field::Amount,
+                format!(
+                    "amount must be between {} and {} {} minor units for {}",
+                    info.min_amount,
+                    info.max_amount,
+                    cmd.currency,
+                    cmd.operator.code()
+                ),
+            ));
+        }
+        if cmd.metadata.len() > MAX_METADATA_KEYS {
+            return Err(Rejection::field(
+                ErrorCode::ParameterInvalid,
+                Field::Metadata,
+                format!("metadata may have at most {MAX_METADATA_KEYS} keys"),
+            ));
+        }
+        for (k, v) in &cmd.metadata {
+            if k.is_empty()
+                || k.chars().count() > MAX_METADATA_KEY_LEN
+                || v.chars().count() > MAX_METADATA_VALUE_LEN
+            {
+                return Err(Rejection::field(
+                    ErrorCode::ParameterInvalid,
+                    Field::Metadata,
+                    format!("metadata keys must be 1 to {MAX_METADATA_KEY_LEN} characters and values at most {MAX_METADATA_VALUE_LEN}"),
+                ));
+            }
+        }
+        if let Some(r) = &cmd.reference {
+            if r.is_empty() || r.chars().count() > 128 {
+                return Err(Rejection::field(
+                    ErrorCode::ParameterInvalid,
+                    Field::Reference,
+                    "reference must be 1 to 128 characters",
+                ));
+            }
+        }
+        text_limit(Field::Description, &cmd.description, 500, "description")?;
+        text_limit(
+            Field::CustomerName,
+            &cmd.customer.name,
+            200,
+            "customer name",
+        )?;
+        text_limit(
+            Field::CustomerEmail,
+            &cmd.customer.email,
+            254,
+            "customer email",
+        )?;
+        let expires_in = cmd.expires_in.unwrap_or(self.config().default_expires_in);
+        let (lo, hi) = EXPIRES_IN_RANGE;
+        if !(lo..=hi).contains(&expires_in.as_secs()) {
+            return Err(Rejection::field(
+                ErrorCode::ParameterInvalid,
+                Field::ExpiresIn,
+                format!("expires_in must be between {lo} and {hi} seconds"),
+            ));
+        }
+        Ok(expires_in)
+    }
+
+    /// Creates a payment and hands it to its rail. `render` turns the new payment into the face's
+    /// response, which is stored with the payment when an Idempotency-Key is given.
+    pub async fn create_payment(
+        &self,
+        auth: &AuthContext,
+        cmd: CreatePayment,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Payment) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        let expires_in = self.validate_create(auth.mode, &cmd)?;
+        let outcome = self
+            .idempotent(auth, idem, |completion| async move {
+                let now = self.now();
+                let info = self.catalogue().get(cmd.operator);
+                let payment = Payment {
+                    id: new_id(IdPrefix::Payment),
+                    merchant_id: auth.merchant_id.clone(),
+                    mode: auth.mode,
+                    status: PaymentStatus::Created,
+                    amount: cmd.amount,
+                    fee: info.fee.fee_for(cmd.amount),
+                    currency: cmd.currency,
+                    operator: cmd.operator,
+                    payer_phone: cmd.payer_phone,
+                    customer_name: cmd.customer.name,
+                    customer_email: cmd.customer.email,
+                    reference: cmd.reference,
+                    description: cmd.description,
+                    metadata: cmd.metadata,
+                    operator_reference: None,
+                    failure_code: None,
+                    failure_message: None,
+                    operator_code: None,
+                    created_at: now,
+                    updated_at: now,
+                    expires_at: now.plus(expires_in),
+                    history: vec![StatusChange { from: None, to: PaymentStatus::Created, reason: "created".to_owned(), at: now }],
+                    progress: RailProgress { step: 0, next_action_at: Some(now) },
+                };
+                let mut changes = Changes::default();
+                changes.record_created(&payment);
+                let response = render(&payment);
+                let mut tx = self.inner.store.begin().await?;
+                match tx.insert_payment(&payment).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(what)) if what.contains("reference") => {
+                        return Err(EngineError::field(
+                            ErrorCode::ReferenceAlreadyUsed,
+                            Field::Reference,
+                            format!(
+                                "reference `{}` is already used by another payment of this merchant; references must be unique",
+                                payment.reference.as_deref().unwrap_or_default()
+                            ),
+                        ));
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                changes.write(&mut tx).await?;
+                completion.record(&mut tx, &response).await?;
+                tx.commit().await?;
+                changes.publish_metrics();
+                metrics::counter!("kumbu_payments_created_total", "operator" => payment.operator.code()).increment(1);
+                Ok(response)
+            })
+            .await?;
+        if !outcome.replayed {
+            self.inner.work_ready.notify_one();
+        }
+        Ok(outcome)
+    }
+
+    /// One payment, if it belongs to the caller's merchant and mode.
+    pub async fn payment(&self, auth: &AuthContext, id: &str) -> Result<Payment, EngineError> {
+        if !kumbu_core::ids::has_shape(id, IdPrefix::Payment) {
+            return Err(EngineError::not_found("payment", id));
+        }
+        self.inner
+            .store
+            .payment(&auth.merchant_id, auth.mode, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("payment", id))
+    }
+
+    /// A newest-first page of the caller's payments.
+    pub async fn list_payments(
+        &self,
+        auth: &AuthContext,
+        filter: &PaymentFilter,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<PaymentPage, EngineError> {
+        let limit = limit.clamp(1, 100);
+        if let Some(after) = starting_after {
+            if !kumbu_core::ids::has_shape(after, IdPrefix::Payment) {
+                return Err(EngineError::field(
+                    ErrorCode::ResourceMissing,
+                    Field::Id,
+                    format!("starting_after `{after}` is not one of your payments"),
+                ));
+            }
+        }
+        self.inner
+            .store
+            .list_payments(&auth.merchant_id, auth.mode, filter, starting_after, limit)
+            .await?
+            .ok_or_else(|| {
+                EngineError::field(
+                    ErrorCode::ResourceMissing,
+                    Field::Id,
+                    format!(
+                        "starting_after `{}` is not one of your payments",
+                        starting_after.unwrap_or_default()
+                    ),
+                )
+            })
+    }
+
+    /// Cancels a payment that has not been debited.
+    pub async fn cancel_payment(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Payment) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        if !kumbu_core::ids::has_shape(id, IdPrefix::Payment) {
+            return Err(EngineError::not_found("payment", id));
+        }
+        self.idempotent(auth, idem, |completion| async move {
+            let mut tx = self.inner.store.begin().await?;
+            let mut p = tx
+                .lock_payment(&auth.merchant_id, auth.mode, id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("payment", id))?;
+            let now = self.now();
+            let change = p
+                .fail(FailureCode::Cancelled, None, "cancelled by merchant", now)
+                .map_err(|e| {
+                    EngineError::field(
+                        ErrorCode::PaymentStateConflict,
+                        Field::Id,
+                        format!("payment cannot be cancelled: {e}"),
+                    )
+                })?;
+            p.progress.next_action_at = None;
+            let mut changes = Changes::default();
+            changes.record(&p, change);
+            tx.save_payments(&[&p]).await?;
+            changes.write(&mut tx).await?;
+            let response = render(&p);
+            completion.record(&mut tx, &response).await?;
+            tx.commit().await?;
+            changes.publish_metrics();
+            Ok(response)
+        })
+        .await
+    }
+
+    /// Per-currency pending and available balances, from the ledger accounts.
+    pub async fn balance(&self, auth: &AuthContext) -> Result<Vec<Balance>, EngineError> {
+        let rows = self
+            .inner
+            .store
+            .balances(&auth.merchant_id, auth.mode)
+            .await?;
+        let mut out: BTreeMap<Currency, Balance> = BTreeMap::new();
+        for r in rows {
+            let b = out.entry(r.currency).or_insert(Balance {
+                currency: r.currency,
+                pending: 0,
+                available: 0,
+            });
+            // Liabilities carry credit (negative) balances; merchants see them as positive money.
+            match r.account {
+                Account::MerchantPending => b.pending = -r.balance,
+                Account::MerchantAvailable => b.available = -r.balance,
+                Account::OperatorClearing | Account::SettlementBank | Account::FeeRevenue => {}
+            }
+        }
+        Ok(out.into_values().collect())
+    }
+}

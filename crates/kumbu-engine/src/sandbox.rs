@@ -1,0 +1,130 @@
+//! The sandbox phone: prompts waiting for a person (`…009` numbers) and their answers.
+
+use crate::auth::AuthContext;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded};
+use crate::worker::apply_notice;
+use crate::Engine;
+use kumbu_core::ids::{has_shape, reprefix};
+use kumbu_core::{ErrorCode, FailureCode, Field, IdPrefix, Mode, Payment, Rejection};
+use kumbu_rails::{Notice, Rail, StepKind, Via};
+
+/// A payment prompt on a sandbox phone, waiting for the payer.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Prompt {
+    /// `prm_…` (shares its random part with the payment).
+    pub id: String,
+    /// The payment it asks about.
+    pub payment: Payment,
+}
+
+/// The answer a person gives on the sandbox phone.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Answer {
+    /// Enter the PIN: the payer is debited.
+    Confirm,
+    /// Refuse: the payment fails PAYMENT_DECLINED.
+    Decline,
+}
+
+fn test_only(auth: &AuthContext) -> Result<(), EngineError> {
+    match auth.mode {
+        Mode::Test => Ok(()),
+        Mode::Live => Err(Rejection::new(
+            ErrorCode::TestModeOnly,
+            "the sandbox phone exists only in test mode; use a sk_test_ key",
+        )
+        .into()),
+    }
+}
+
+impl Engine {
+    /// `true` when the payment's script is waiting for a person right now.
+    fn awaits_person(&self, p: &Payment) -> bool {
+        matches!(
+            self.inner
+                .simulator
+                .step(p, p.progress.step)
+                .map(|s| s.kind),
+            Some(StepKind::AwaitPerson)
+        )
+    }
+
+    /// Prompts waiting on a phone for the caller's test payments.
+    pub async fn prompts(
+        &self,
+        auth: &AuthContext,
+        phone: &str,
+    ) -> Result<Vec<Prompt>, EngineError> {
+        test_only(auth)?;
+        let list = self
+            .inner
+            .store
+            .confirming_payments_for_phone(&auth.merchant_id, phone)
+            .await?;
+        Ok(list
+            .into_iter()
+            .filter(|p| self.awaits_person(p))
+            .filter_map(|p| {
+                reprefix(&p.id, IdPrefix::Payment, IdPrefix::Prompt)
+                    .map(|id| Prompt { id, payment: p })
+            })
+            .collect())
+    }
+
+    /// Answers a prompt: confirm debits the payer, decline fails the payment.
+    pub async fn answer_prompt(
+        &self,
+        auth: &AuthContext,
+        prompt_id: &str,
+        answer: Answer,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Payment) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        test_only(auth)?;
+        let payment_id = match reprefix(prompt_id, IdPrefix::Prompt, IdPrefix::Payment) {
+            Some(id) if has_shape(prompt_id, IdPrefix::Prompt) => id,
+            Some(_) | None => return Err(EngineError::not_found("prompt", prompt_id)),
+        };
+        self.idempotent(auth, idem, |completion| async move {
+            let mut tx = self.inner.store.begin().await?;
+            let mut p = tx
+                .lock_payment(&auth.merchant_id, auth.mode, &payment_id)
+                .await?
+                .ok_or_else(|| EngineError::not_found("prompt", prompt_id))?;
+            if !self.awaits_person(&p) || p.status.is_terminal() {
+                return Err(EngineError::field(
+                    ErrorCode::PromptNotPending,
+                    Field::Id,
+                    format!(
+                        "prompt {prompt_id} is not waiting for an answer (payment is {})",
+                        p.status.as_str()
+                    ),
+                ));
+            }
+            let now = self.now();
+            let notice = match answer {
+                Answer::Confirm => Notice::Debited,
+                Answer::Decline => Notice::Failed {
+                    code: FailureCode::PaymentDeclined,
+                    operator_code: "SBX-DECLINED".to_owned(),
+                },
+            };
+            let mut changes = Changes::default();
+            if let Some(change) = apply_notice(&mut p, &notice, Via::Callback, now) {
+                changes.record(&p, change);
+            }
+            p.progress.step += 1;
+            self.schedule_next(&mut p, now);
+            tx.save_payments(&[&p]).await?;
+            changes.write(&mut tx).await?;
+            let response = render(&p);
+            completion.record(&mut tx, &response).await?;
+            tx.commit().await?;
+            changes.publish_metrics();
+            Ok(response)
+        })
+        .await
+    }
+}

@@ -1,0 +1,247 @@
+//! The due-action worker: moves payments along their rail's script, resolves silent operators by
+//! polling, and expires payments nobody confirmed.
+//!
+//! Each pass claims a batch of payments whose `next_action_at` has come (PostgreSQL: `FOR UPDATE
+//! SKIP LOCKED`, so any number of processes share the backlog without taking the same payment;
+//! SQLite: the single writer serialises passes), applies every step that is due, and writes all
+//! payment rows, history rows, events and journals of the batch in one transaction.
+
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::Engine;
+use kumbu_core::{FailureCode, Payment, PaymentStatus, StatusChange, Timestamp, TransitionError};
+use kumbu_rails::{Notice, Rail, StepKind, Via};
+use std::time::Duration;
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+
+/// Most steps applied to one payment in one pass (a guard against a runaway script).
+const MAX_STEPS_PER_PASS: usize = 16;
+
+/// Applies one operator notice through the state machine. Duplicate, stale and too-late notices
+/// are ignored (and logged): that is how out-of-order callbacks still end right, once.
+pub(crate) fn apply_notice(
+    p: &mut Payment,
+    notice: &Notice,
+    via: Via,
+    now: Timestamp,
+) -> Option<StatusChange> {
+    let result = match notice {
+        Notice::Accepted { operator_reference } => {
+            if p.operator_reference.is_none() {
+                p.operator_reference = Some(operator_reference.clone());
+            }
+            p.transition(PaymentStatus::OperatorPending, via.reason(), now)
+        }
+        Notice::Prompted => p.transition(PaymentStatus::UserConfirming, via.reason(), now),
+        Notice::Debited => p.transition(PaymentStatus::Debited, via.reason(), now),
+        Notice::Settled => p.transition(PaymentStatus::Settled, via.reason(), now),
+        Notice::Failed {
+            code,
+            operator_code,
+        } => p.fail(*code, Some(operator_code), via.reason(), now),
+    };
+    match result {
+        Ok(change) => Some(change),
+        Err(e @ (TransitionError::AlreadyThere(_) | TransitionError::Backwards { .. })) => {
+            tracing::debug!(payment = %p.id, ?notice, reason = %e, "duplicate or stale operator notice ignored");
+            None
+        }
+        Err(e @ (TransitionError::Final(_) | TransitionError::AfterDebit { .. })) => {
+            tracing::info!(payment = %p.id, ?notice, reason = %e, "operator notice arrived too late; ignored");
+            None
+        }
+    }
+}
+
+impl Engine {
+    /// When this payment should next be looked at, given where its script is.
+    pub(crate) fn schedule_next(&self, p: &mut Payment, now: Timestamp) {
+        if p.status.is_terminal() {
+            p.progress.next_action_at = None;
+            return;
+        }
+        let expiry = (!p.status.is_debited()).then_some(p.expires_at);
+        let step_at = match self.inner.simulator.step(p, p.progress.step) {
+            Some(step) => match step.kind {
+                StepKind::Notices(..) => Some(now.plus(step.after)),
+                StepKind::AwaitPerson => None,
+            },
+            None => None,
+        };
+        p.progress.next_action_at = match (step_at, expiry) {
+            (Some(s), Some(e)) => Some(s.min(e)),
+            (Some(s), None) => Some(s),
+            (None, e) => e,
+        };
+    }
+
+    /// Runs every step of `p` that is due at `now`.
+    fn advance(&self, p: &mut Payment, now: Timestamp, changes: &mut Changes) {
+        for _ in 0..MAX_STEPS_PER_PASS {
+            match p.progress.next_action_at {
+                Some(t) if t <= now => {}
+                Some(_) | None => return,
+            }
+            if p.status.is_terminal() {
+                p.progress.next_action_at = None;
+                return;
+            }
+            if !p.status.is_debited() && now >= p.expires_at {
+                if let Ok(change) = p.fail(
+                    FailureCode::PaymentExpired,
+                    None,
+                    "expired: not confirmed in time",
+                    now,
+                ) {
+                    changes.record(p, change);
+                }
+                p.progress.next_action_at = None;
+                return;
+            }
+            let step_time = p.progress.next_action_at.unwrap_or(now);
+            match self.inner.simulator.step(p, p.progress.step) {
+                Some(step) => match step.kind {
+                    StepKind::Notices(via, notices) => {
+                        for n in &notices {
+                            if let Some(change) = apply_notice(p, n, via, step_time) {
+                                changes.record(p, change);
+                            }
+                        }
+                        p.progress.step += 1;
+                        self.schedule_next(p, step_time);
+                    }
+                    StepKind::AwaitPerson => {
+                        self.schedule_next(p, step_time);
+                        return;
+                    }
+                },
+                None => {
+                    self.schedule_next(p, step_time);
+                    // Script over: only expiry (if not yet debited) remains.
+                    if p.progress.next_action_at.is_some_and(|t| t <= now) && p.status.is_debited()
+                    {
+                        p.progress.next_action_at = None;
+                    }
+                }
+            }
+        }
+    }
+
+    /// One worker pass: claims up to a batch of due payments and advances them, all in one
+    /// transaction. Returns how many payments were claimed.
+    pub async fn run_due_batch(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let mut tx = self.inner.store.begin().await?;
+        let mut claimed = tx
+            .claim_due_payments(now, self.config().worker_batch)
+            .await?;
+        if claimed.is_empty() {
+            tx.commit().await?;
+            return Ok(0);
+        }
+        let mut changes = Changes::default();
+        for p in &mut claimed {
+            self.advance(p, now, &mut changes);
+        }
+        let refs: Vec<&Payment> = claimed.iter().collect();
+        tx.save_payments(&refs).await?;
+        changes.write(&mut tx).await?;
+        tx.commit().await?;
+        changes.publish_metrics();
+        Ok(claimed.len())
+    }
+
+    /// Runs passes until nothing is due (for tests and `kumbu` commands that drive time).
+    pub async fn run_until_idle(&self) -> Result<usize, EngineError> {
+        let mut total = 0;
+        loop {
+            let n = self.run_due_batch().await?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+}
+
+/// The background workers of one `serve` process.
+#[derive(Debug)]
+pub struct Workers {
+    cancel: CancellationToken,
+    handles: Vec<JoinHandle<()>>,
+}
+
+impl Workers {
+    /// Starts the due-action worker and the idempotency-record sweeper.
+    pub fn spawn(engine: Engine) -> Self {
+        let cancel = CancellationToken::new();
+        let due = {
+            let (engine, cancel) = (engine.clone(), cancel.clone());
+            tokio::spawn(async move { due_loop(engine, cancel).await })
+        };
+        let sweep = {
+            let (engine, cancel) = (engine, cancel.clone());
+            tokio::spawn(async move { sweep_loop(engine, cancel).await })
+        };
+        Self {
+            cancel,
+            handles: vec![due, sweep],
+        }
+    }
+
+    /// Asks the workers to stop after their current pass, and waits for them.
+    pub async fn shutdown(self) {
+        self.cancel.cancel();
+        for h in self.handles {
+            if let Err(e) = h.await {
+                tracing::error!(error = %e, "worker task ended abnormally");
+            }
+        }
+    }
+}
+
+async fn due_loop(engine: Engine, cancel: CancellationToken) {
+    let interval = engine.config().worker_interval;
+    let batch = engine.config().worker_batch as usize;
+    let mut backoff = Duration::from_millis(200);
+    while !cancel.is_cancelled() {
+        match engine.run_due_batch().await {
+            Ok(n) if n >= batch => {
+                backoff = Duration::from_millis(200);
+                continue;
+            }
+            Ok(_) => {
+                backoff = Duration::from_millis(200);
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = engine.inner.work_ready.notified() => {}
+                    () = tokio::time::sleep(interval) => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "payment worker pass failed; retrying");
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+async fn sweep_loop(engine: Engine, cancel: CancellationToken) {
+    loop {
+        let before = engine.now().minus(engine.config().idempotency_ttl);
+        match engine.store().purge_idempotency_keys(before).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired idempotency records removed"),
+            Err(e) => tracing::warn!(error = %e, "idempotency sweep failed"),
+        }
+        tokio::select! {
+            () = cancel.cancelled() => return,
+            () = tokio::time::sleep(Duration::from_secs(300)) => {}
+        }
+    }
+}

@@ -1,0 +1,125 @@
+//! The native error envelope: `{"error": {"type", "code", "message", "param"}}`.
+//!
+//! Codes, types and statuses come from the core's one table; this module only renders them.
+//! A 5xx never carries internal details: those go to the log with the request id.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kumbu_core::{ErrorCode, Rejection};
+use kumbu_engine::EngineError;
+use serde::Serialize;
+
+/// An error as the native API answers it.
+#[derive(Debug)]
+pub struct NativeError {
+    code: ErrorCode,
+    message: String,
+    param: Option<String>,
+}
+
+#[derive(Serialize)]
+struct Envelope<'a> {
+    error: Body<'a>,
+}
+
+#[derive(Serialize)]
+struct Body<'a> {
+    #[serde(rename = "type")]
+    kind: kumbu_core::ErrorType,
+    code: &'a str,
+    message: &'a str,
+    param: Option<&'a str>,
+}
+
+impl NativeError {
+    /// An error with an explicit parameter name.
+    pub fn new(code: ErrorCode, message: impl Into<String>, param: Option<&str>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            param: param.map(str::to_owned),
+        }
+    }
+}
+
+impl From<Rejection> for NativeError {
+    fn from(r: Rejection) -> Self {
+        Self {
+            code: r.code,
+            param: r.field.map(|f| crate::native::param_name(f).to_owned()),
+            message: r.message,
+        }
+    }
+}
+
+impl From<EngineError> for NativeError {
+    fn from(e: EngineError) -> Self {
+        match e {
+            EngineError::Rejected(r) => r.into(),
+            EngineError::Store(ref s) => {
+                let code = e.code();
+                tracing::error!(error = %s, "request failed in the store");
+                let message = match code {
+                    ErrorCode::ServiceUnavailable => "The database is unavailable right now; retry in a few seconds.",
+                    _ => "An internal error occurred. It has been logged with this request's id (X-Request-Id); retrying may help.",
+                };
+                Self {
+                    code,
+                    message: message.to_owned(),
+                    param: None,
+                }
+            }
+        }
+    }
+}
+
+impl IntoResponse for NativeError {
+    fn into_response(self) -> Response {
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        let body = Envelope {
+            error: Body {
+                kind: self.code.error_type(),
+                code: self.code.code(),
+                message: &self.message,
+                param: self.param.as_deref(),
+            },
+        };
+        (status, Json(body)).into_response()
+    }
+}
+
+/// 404 for unknown routes.
+pub async fn route_not_found(uri: axum::http::Uri) -> NativeError {
+    NativeError::new(
+        ErrorCode::RouteNotFound,
+        format!("No route {}; see /openapi.json for the API.", uri.path()),
+        None,
+    )
+}
+
+/// 405 for a known route with the wrong method.
+pub async fn method_not_allowed(method: axum::http::Method, uri: axum::http::Uri) -> NativeError {
+    NativeError::new(
+        ErrorCode::MethodNotAllowed,
+        format!("{} does not accept {method}.", uri.path()),
+        None,
+    )
+}
+
+/// 500 for a handler that panicked (a bug): logged, never detailed to the client.
+pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response {
+    let detail = err
+        .downcast_ref::<String>()
+        .map(String::as_str)
+        .or_else(|| err.downcast_ref::<&str>().copied())
+        .unwrap_or("unknown panic");
+    tracing::error!(panic = detail, "handler panicked");
+    NativeError::new(
+        ErrorCode::InternalError,
+        "An internal error occurred. It has been logged.",
+        None,
+    )
+    .into_response()
+}

@@ -1,0 +1,57 @@
+//! The native API, `/v1/…`: JSON, snake_case, Stripe-like conventions.
+
+mod catalogue;
+mod payments;
+mod sandbox;
+pub(crate) mod views;
+
+use crate::AppState;
+use axum::routing::{get, post};
+use axum::Router;
+use kumbu_core::Field;
+
+pub(crate) use catalogue::__path_get_balance;
+pub(crate) use catalogue::__path_list_operators;
+pub(crate) use payments::{
+    __path_cancel_payment, __path_create_payment, __path_get_payment, __path_list_payments,
+};
+pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_list_prompts};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/payments",
+            post(payments::create_payment).get(payments::list_payments),
+        )
+        .route("/v1/payments/{id}", get(payments::get_payment))
+        .route("/v1/payments/{id}/cancel", post(payments::cancel_payment))
+        .route("/v1/operators", get(catalogue::list_operators))
+        .route("/v1/balance", get(catalogue::get_balance))
+        .route("/v1/sandbox/prompts", get(sandbox::list_prompts))
+        .route(
+            "/v1/sandbox/prompts/{id}/confirm",
+            post(sandbox::confirm_prompt),
+        )
+        .route(
+            "/v1/sandbox/prompts/{id}/decline",
+            post(sandbox::decline_prompt),
+        )
+}
+
+/// The native API's name for a domain field.
+pub fn param_name(f: Field) -> &'static str {
+    match f {
+        Field::Amount => "amount",
+        Field::Currency => "currency",
+        Field::Operator => "payer.operator",
+        Field::PayerPhone => "payer.phone",
+        Field::Reference => "reference",
+        Field::Description => "description",
+        Field::Metadata => "metadata",
+        Field::CustomerName => "customer.name",
+        Field::CustomerEmail => "customer.email",
+        Field::ExpiresIn => "expires_in",
+        Field::IdempotencyKey => "Idempotency-Key",
+        Field::Id => "id",
+    }
+}

@@ -1,0 +1,307 @@
+//! `/v1/payments`: create, list, retrieve, cancel.
+
+use super::views::{CreatePaymentBody, ErrorEnvelope, PaymentList, PaymentView};
+use crate::error::NativeError;
+use crate::extract::{parse_json, Auth, Body};
+use crate::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kumbu_core::{Currency, ErrorCode, Msisdn, Operator, PaymentStatus, Timestamp};
+use kumbu_engine::{CreatePayment, CustomerInput, Outcome, PaymentFilter, Recorded};
+use std::time::Duration;
+
+/// Renders a value as a stored response.
+pub(crate) fn record<T: serde::Serialize>(status: u16, value: &T) -> Recorded {
+    Recorded {
+        status,
+        body: serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned()),
+    }
+}
+
+/// Sends an engine outcome, marking replays with `Idempotent-Replayed: true`.
+pub(crate) fn respond(outcome: Outcome) -> Response {
+    let status = axum::http::StatusCode::from_u16(outcome.response.status)
+        .unwrap_or(axum::http::StatusCode::OK);
+    let mut resp = (
+        status,
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        outcome.response.body,
+    )
+        .into_response();
+    if outcome.replayed {
+        resp.headers_mut().insert(
+            "idempotent-replayed",
+            axum::http::HeaderValue::from_static("true"),
+        );
+    }
+    resp
+}
+
+fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeError {
+    NativeError::new(code, message, Some(param))
+}
+
+/// Integer minor units from a JSON number: fractions are "too precise", floats that are whole
+/// are accepted, anything beyond i64 is out of range.
+fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
+    if let Some(i) = n.as_i64() {
+        return Ok(i);
+    }
+    if n.as_u64().is_some() {
+        return Err(invalid(
+            ErrorCode::AmountOutOfRange,
+            "amount",
+            "amount is too large",
+        ));
+    }
+    let f = n.as_f64().unwrap_or(f64::NAN);
+    if f.fract() != 0.0 {
+        return Err(invalid(
+            ErrorCode::AmountTooPrecise,
+            "amount",
+            "amount is in the currency's minor unit and must be a whole number (1050 for 10.50 CVE, 5000 for 5,000 XOF)",
+        ));
+    }
+    if f.abs() < 9.0e15 {
+        #[allow(clippy::cast_possible_truncation)]
+        return Ok(f as i64);
+    }
+    Err(invalid(
+        ErrorCode::AmountOutOfRange,
+        "amount",
+        "amount is too large",
+    ))
+}
+
+fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
+    let amount = minor_units(&body.amount)?;
+    let currency = Currency::parse(&body.currency)
+        .map_err(|e| invalid(ErrorCode::CurrencyNotSupported, "currency", e.to_string()))?;
+    let operator = Operator::parse(&body.payer.operator).ok_or_else(|| {
+        let codes: Vec<&str> = Operator::ALL.iter().map(|o| o.code()).collect();
+        invalid(
+            ErrorCode::OperatorUnknown,
+            "payer.operator",
+            format!(
+                "unknown operator `{}`; one of: {}",
+                body.payer.operator,
+                codes.join(", ")
+            ),
+        )
+    })?;
+    let payer_phone = Msisdn::parse(&body.payer.phone)
+        .map_err(|e| invalid(ErrorCode::PhoneInvalid, "payer.phone", e.to_string()))?;
+    let customer = body
+        .customer
+        .map(|c| CustomerInput {
+            name: c.name,
+            email: c.email,
+        })
+        .unwrap_or_default();
+    Ok(CreatePayment {
+        amount,
+        currency,
+        operator,
+        payer_phone,
+        reference: body.reference,
+        description: body.description,
+        metadata: body.metadata.unwrap_or_default(),
+        customer,
+        expires_in: body.expires_in.map(Duration::from_secs),
+    })
+}
+
+/// Create a payment: the payer gets a prompt on their phone.
+#[utoipa::path(post, path = "/v1/payments", tag = "payments",
+    request_body = CreatePaymentBody,
+    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the first response is replayed for 24 h")),
+    responses(
+        (status = 200, description = "The new payment, status `created`", body = PaymentView),
+        (status = 400, description = "Invalid request", body = ErrorEnvelope),
+        (status = 401, description = "Missing or invalid API key", body = ErrorEnvelope),
+        (status = 409, description = "Duplicate reference, or same Idempotency-Key in flight", body = ErrorEnvelope),
+    ),
+    security(("bearer" = [])))]
+pub async fn create_payment(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    method: Method,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> Result<Response, NativeError> {
+    let idem = crate::idempotency::from_request(&headers, &method, "/v1/payments", &bytes)?;
+    let body: CreatePaymentBody = parse_json(&bytes)?;
+    let cmd = to_command(body)?;
+    let outcome = state
+        .engine
+        .create_payment(&auth, cmd, idem.as_ref(), |p| {
+            record(200, &PaymentView::from(p))
+        })
+        .await?;
+    Ok(respond(outcome))
+}
+
+/// Retrieve a payment.
+#[utoipa::path(get, path = "/v1/payments/{id}", tag = "payments",
+    params(("id" = String, Path, description = "pay_…")),
+    responses((status = 200, body = PaymentView), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn get_payment(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<String>,
+) -> Result<Json<PaymentView>, NativeError> {
+    let p = state.engine.payment(&auth, &id).await?;
+    Ok(Json(PaymentView::from(&p)))
+}
+
+/// Cancel a payment that has not been debited.
+#[utoipa::path(post, path = "/v1/payments/{id}/cancel", tag = "payments",
+    params(("id" = String, Path, description = "pay_…"),
+           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+    responses((status = 200, body = PaymentView), (status = 404, body = ErrorEnvelope),
+              (status = 409, description = "Already debited or final", body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn cancel_payment(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> Result<Response, NativeError> {
+    let route = format!("/v1/payments/{id}/cancel");
+    let idem = crate::idempotency::from_request(&headers, &method, &route, &bytes)?;
+    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    let outcome = state
+        .engine
+        .cancel_payment(&auth, &id, idem.as_ref(), |p| {
+            record(200, &PaymentView::from(p))
+        })
+        .await?;
+    Ok(respond(outcome))
+}
+
+fn parse_time(param: &str, v: &str) -> Result<Timestamp, NativeError> {
+    if let Ok(secs) = v.parse::<i64>() {
+        return Ok(Timestamp::from_micros(secs.saturating_mul(1_000_000)));
+    }
+    Timestamp::parse_rfc3339(v).ok_or_else(|| {
+        invalid(
+            ErrorCode::ParameterInvalid,
+            param,
+            format!("{param} must be an RFC 3339 date-time or Unix seconds"),
+        )
+    })
+}
+
+/// Normalises a phone from a query string, where `+` often arrives decoded as a space.
+pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
+    let t = v.trim();
+    let t = if t.starts_with('+') {
+        t.to_owned()
+    } else {
+        format!("+{t}")
+    };
+    Msisdn::parse(&t)
+        .map(|m| m.to_string())
+        .map_err(|e| invalid(ErrorCode::PhoneInvalid, "phone", e.to_string()))
+}
+
+/// List payments, newest first, with filters and cursor pagination.
+#[utoipa::path(get, path = "/v1/payments", tag = "payments",
+    params(
+        ("limit" = Option<u32>, Query, description = "1–100, default 20"),
+        ("starting_after" = Option<String>, Query, description = "Id of the last payment of the previous page"),
+        ("status" = Option<String>, Query, description = "Only this status"),
+        ("operator" = Option<String>, Query, description = "Only this operator"),
+        ("currency" = Option<String>, Query, description = "Only this currency"),
+        ("phone" = Option<String>, Query, description = "Only this payer phone (E.164; the + may be omitted)"),
+        ("reference" = Option<String>, Query, description = "Only this merchant reference"),
+        ("created_gte" = Option<String>, Query, description = "Created at or after (RFC 3339 or Unix seconds)"),
+        ("created_lt" = Option<String>, Query, description = "Created before (RFC 3339 or Unix seconds)"),
+    ),
+    responses((status = 200, body = PaymentList), (status = 400, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn list_payments(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    RawQuery(query): RawQuery,
+) -> Result<Json<PaymentList>, NativeError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|_| {
+        NativeError::new(
+            ErrorCode::ParameterInvalid,
+            "The query string is malformed.",
+            None,
+        )
+    })?;
+    let mut filter = PaymentFilter::default();
+    let mut limit = 20;
+    let mut starting_after = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "limit" => {
+                limit = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| {
+                        invalid(
+                            ErrorCode::ParameterInvalid,
+                            "limit",
+                            "limit must be an integer from 1 to 100",
+                        )
+                    })?;
+            }
+            "starting_after" => starting_after = Some(v),
+            "status" => {
+                filter.status = Some(PaymentStatus::parse(&v).ok_or_else(|| {
+                    let all: Vec<&str> = PaymentStatus::ALL.iter().map(|s| s.as_str()).collect();
+                    invalid(
+                        ErrorCode::ParameterInvalid,
+                        "status",
+                        format!("status must be one of {}", all.join(", ")),
+                    )
+                })?);
+            }
+            "operator" => {
+                filter.operator = Some(Operator::parse(&v).ok_or_else(|| {
+                    invalid(
+                        ErrorCode::OperatorUnknown,
+                        "operator",
+                        format!("unknown operator `{v}`"),
+                    )
+                })?);
+            }
+            "currency" => {
+                filter.currency = Some(Currency::parse(&v).map_err(|e| {
+                    invalid(ErrorCode::CurrencyNotSupported, "currency", e.to_string())
+                })?);
+            }
+            "phone" => filter.phone = Some(query_phone(&v)?),
+            "reference" => filter.reference = Some(v),
+            "created_gte" => filter.created_gte = Some(parse_time("created_gte", &v)?),
+            "created_lt" => filter.created_lt = Some(parse_time("created_lt", &v)?),
+            other => {
+                return Err(invalid(
+                    ErrorCode::ParameterUnknown,
+                    other,
+                    format!("`{other}` is not a known parameter"),
+                ));
+            }
+        }
+    }
+    let page = state
+        .engine
+        .list_payments(&auth, &filter, starting_after.as_deref(), limit)
+        .await?;
+    Ok(Json(PaymentList {
+        object: "list",
+        data: page.data.iter().map(PaymentView::from).collect(),
+        has_more: page.has_more,
+        url: "/v1/payments",
+    }))
+}

@@ -1,0 +1,116 @@
+//! `/v1/sandbox/prompts`: the sandbox phone, for `…009` numbers (test mode only).
+
+use super::payments::{query_phone, record, respond};
+use super::views::{ErrorEnvelope, PaymentView, PromptList, PromptView};
+use crate::error::NativeError;
+use crate::extract::{parse_json, Auth, Body};
+use crate::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use axum::Json;
+use kumbu_core::ErrorCode;
+use kumbu_engine::Answer;
+
+/// Prompts waiting on a sandbox phone.
+#[utoipa::path(get, path = "/v1/sandbox/prompts", tag = "sandbox",
+    params(("phone" = String, Query, description = "E.164 phone; the + may be omitted or URL-encoded as %2B")),
+    responses((status = 200, body = PromptList), (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn list_prompts(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    RawQuery(query): RawQuery,
+) -> Result<Json<PromptList>, NativeError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
+        .map_err(|_| {
+        NativeError::new(
+            ErrorCode::ParameterInvalid,
+            "The query string is malformed.",
+            None,
+        )
+    })?;
+    let mut phone = None;
+    for (k, v) in pairs {
+        match k.as_str() {
+            "phone" => phone = Some(query_phone(&v)?),
+            other => {
+                return Err(NativeError::new(
+                    ErrorCode::ParameterUnknown,
+                    format!("`{other}` is not a known parameter"),
+                    Some(other),
+                ))
+            }
+        }
+    }
+    let phone = phone.ok_or_else(|| {
+        NativeError::new(
+            ErrorCode::ParameterMissing,
+            "`phone` is required.",
+            Some("phone"),
+        )
+    })?;
+    let prompts = state.engine.prompts(&auth, &phone).await?;
+    Ok(Json(PromptList {
+        object: "list",
+        data: prompts.iter().map(PromptView::from).collect(),
+        has_more: false,
+    }))
+}
+
+async fn answer(
+    state: AppState,
+    auth: kumbu_engine::AuthContext,
+    id: String,
+    answer: Answer,
+    method: Method,
+    headers: HeaderMap,
+    bytes: axum::body::Bytes,
+) -> Result<Response, NativeError> {
+    let verb = match answer {
+        Answer::Confirm => "confirm",
+        Answer::Decline => "decline",
+    };
+    let route = format!("/v1/sandbox/prompts/{id}/{verb}");
+    let idem = crate::idempotency::from_request(&headers, &method, &route, &bytes)?;
+    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    let outcome = state
+        .engine
+        .answer_prompt(&auth, &id, answer, idem.as_ref(), |p| {
+            record(200, &PaymentView::from(p))
+        })
+        .await?;
+    Ok(respond(outcome))
+}
+
+/// The payer enters their PIN: the payment is debited.
+#[utoipa::path(post, path = "/v1/sandbox/prompts/{id}/confirm", tag = "sandbox",
+    params(("id" = String, Path, description = "prm_…")),
+    responses((status = 200, body = PaymentView), (status = 409, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn confirm_prompt(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> Result<Response, NativeError> {
+    answer(state, auth, id, Answer::Confirm, method, headers, bytes).await
+}
+
+/// The payer refuses: the payment fails PAYMENT_DECLINED.
+#[utoipa::path(post, path = "/v1/sandbox/prompts/{id}/decline", tag = "sandbox",
+    params(("id" = String, Path, description = "prm_…")),
+    responses((status = 200, body = PaymentView), (status = 409, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn decline_prompt(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    Path(id): Path<String>,
+    method: Method,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> Result<Response, NativeError> {
+    answer(state, auth, id, Answer::Decline, method, headers, bytes).await
+}

@@ -1,0 +1,373 @@
+//! Native wire types: what goes over HTTP, kept apart from the domain types they translate.
+
+use kumbu_core::{OperatorInfo, Payment, StatusChange};
+use kumbu_engine::{Balance, Prompt};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// Body of `POST /v1/payments`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreatePaymentBody {
+    /// Amount in the currency's minor unit (5000 = 5,000 XOF; 1050 = 10.50 CVE).
+    #[schema(value_type = i64, example = 5000)]
+    pub amount: serde_json::Number,
+    /// ISO 4217 code: CVE, AOA, MZN, XOF or XAF.
+    #[schema(example = "XOF")]
+    pub currency: String,
+    /// Who pays, and through which operator.
+    pub payer: PayerBody,
+    /// Your own id for this payment; unique per merchant and mode.
+    pub reference: Option<String>,
+    /// Free text, at most 500 characters.
+    pub description: Option<String>,
+    /// Up to 50 string key-value pairs.
+    pub metadata: Option<BTreeMap<String, String>>,
+    /// Optional customer details.
+    pub customer: Option<CustomerBody>,
+    /// Seconds until an unconfirmed payment expires (60–86400, default 600).
+    pub expires_in: Option<u64>,
+}
+
+/// The payer of a payment.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PayerBody {
+    /// E.164 phone number, e.g. +2250700000789.
+    #[schema(example = "+2250700000789")]
+    pub phone: String,
+    /// Operator code from `GET /v1/operators`, e.g. orange_ci.
+    #[schema(example = "orange_ci")]
+    pub operator: String,
+}
+
+/// Customer details.
+#[derive(Debug, Deserialize, Serialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerBody {
+    /// Name.
+    pub name: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+}
+
+/// One transition of a payment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryView {
+    /// Status before (null for creation).
+    pub from: Option<String>,
+    /// Status after.
+    pub to: String,
+    /// Why.
+    pub reason: String,
+    /// When (RFC 3339).
+    pub at: String,
+}
+
+/// A payment.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentView {
+    /// `pay_…`
+    pub id: String,
+    /// Always `payment`.
+    pub object: &'static str,
+    /// created, operator_pending, user_confirming, debited, settled, failed, expired, cancelled.
+    pub status: String,
+    /// Minor units.
+    pub amount: i64,
+    /// Kumbu's fee, minor units.
+    pub fee: i64,
+    /// amount − fee.
+    pub net: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The payer.
+    pub payer: PayerBody,
+    /// The operator's transaction id, once known.
+    pub operator_reference: Option<String>,
+    /// Your reference.
+    pub reference: Option<String>,
+    /// Description.
+    pub description: Option<String>,
+    /// Metadata.
+    pub metadata: BTreeMap<String, String>,
+    /// Customer details, if given.
+    pub customer: Option<CustomerBody>,
+    /// Stable failure code (PAYER_NOT_FOUND, …) when failed, expired or cancelled.
+    pub failure_code: Option<String>,
+    /// Human explanation of the failure.
+    pub failure_message: Option<String>,
+    /// The operator's own code for the outcome.
+    pub operator_code: Option<String>,
+    /// `true` for live payments.
+    pub livemode: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+    /// RFC 3339: when an unconfirmed payment expires.
+    pub expires_at: String,
+    /// Every transition, oldest first.
+    pub history: Vec<HistoryView>,
+}
+
+impl From<&StatusChange> for HistoryView {
+    fn from(c: &StatusChange) -> Self {
+        Self {
+            from: c.from.map(|s| s.as_str().to_owned()),
+            to: c.to.as_str().to_owned(),
+            reason: c.reason.clone(),
+            at: c.at.to_rfc3339(),
+        }
+    }
+}
+
+impl From<&Payment> for PaymentView {
+    fn from(p: &Payment) -> Self {
+        Self {
+            id: p.id.clone(),
+            object: "payment",
+            status: p.status.as_str().to_owned(),
+            amount: p.amount,
+            fee: p.fee,
+            net: p.net(),
+            currency: p.currency.code().to_owned(),
+            payer: PayerBody {
+                phone: p.payer_phone.to_string(),
+                operator: p.operator.code().to_owned(),
+            },
+            operator_reference: p.operator_reference.clone(),
+            reference: p.reference.clone(),
+            description: p.description.clone(),
+            metadata: p.metadata.clone(),
+            customer: (p.customer_name.is_some() || p.customer_email.is_some()).then(|| {
+                CustomerBody {
+                    name: p.customer_name.clone(),
+                    email: p.customer_email.clone(),
+                }
+            }),
+            failure_code: p.failure_code.map(|c| c.as_str().to_owned()),
+            failure_message: p.failure_message.clone(),
+            operator_code: p.operator_code.clone(),
+            livemode: p.mode.is_live(),
+            created_at: p.created_at.to_rfc3339(),
+            updated_at: p.updated_at.to_rfc3339(),
+            expires_at: p.expires_at.to_rfc3339(),
+            history: p.history.iter().map(HistoryView::from).collect(),
+        }
+    }
+}
+
+/// A page of payments, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PaymentList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// The payments.
+    pub data: Vec<PaymentView>,
+    /// More (older) payments follow; pass the last id as `starting_after`.
+    pub has_more: bool,
+    /// The listing's path.
+    pub url: &'static str,
+}
+
+/// How phone numbers of an operator look.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PhoneFormat {
+    /// e.g. +225.
+    pub dial_code: Option<String>,
+    /// Allowed national number lengths.
+    pub national_digits: Vec<usize>,
+    /// A valid example.
+    pub example: Option<String>,
+}
+
+/// A fee schedule.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeeView {
+    /// Percentage in basis points (100 = 1 %).
+    pub percent_bps: u32,
+    /// Fixed part, minor units.
+    pub fixed: i64,
+    /// Minimum fee, minor units.
+    pub min: i64,
+    /// Maximum fee, minor units.
+    pub max: Option<i64>,
+}
+
+/// A rail of the catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorView {
+    /// Always `operator`.
+    pub object: &'static str,
+    /// Code to use in `payer.operator`.
+    pub operator: String,
+    /// Commercial name.
+    pub name: String,
+    /// ISO 3166 country (null: any, for the mock operator).
+    pub country: Option<String>,
+    /// Currencies collected.
+    pub currencies: Vec<String>,
+    /// mobile_money_push or bank_reference.
+    pub kind: String,
+    /// Smallest amount, minor units.
+    pub min_amount: i64,
+    /// Largest amount, minor units.
+    pub max_amount: i64,
+    /// Payer phone format.
+    pub phone_format: PhoneFormat,
+    /// Fee schedule.
+    pub fee: FeeView,
+    /// Usable with test keys only.
+    pub test_only: bool,
+}
+
+impl From<&OperatorInfo> for OperatorView {
+    fn from(i: &OperatorInfo) -> Self {
+        let kind = match i.kind {
+            kumbu_core::RailKind::MobileMoneyPush => "mobile_money_push",
+            kumbu_core::RailKind::BankReference => "bank_reference",
+        };
+        Self {
+            object: "operator",
+            operator: i.operator.code().to_owned(),
+            name: i.name.to_owned(),
+            country: i.country.map(|c| c.code().to_owned()),
+            currencies: i.currencies.iter().map(|c| c.code().to_owned()).collect(),
+            kind: kind.to_owned(),
+            min_amount: i.min_amount,
+            max_amount: i.max_amount,
+            phone_format: PhoneFormat {
+                dial_code: i.country.map(|c| format!("+{}", c.dial_code())),
+                national_digits: i
+                    .country
+                    .map(|c| c.national_lengths().to_vec())
+                    .unwrap_or_default(),
+                example: i.country.map(|c| c.example_phone().to_owned()),
+            },
+            fee: FeeView {
+                percent_bps: i.fee.percent_bps,
+                fixed: i.fee.fixed,
+                min: i.fee.min,
+                max: i.fee.max,
+            },
+            test_only: i.test_only,
+        }
+    }
+}
+
+/// The operator catalogue.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OperatorList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// Every operator.
+    pub data: Vec<OperatorView>,
+    /// Never: the catalogue is one page.
+    pub has_more: bool,
+}
+
+/// Money in one currency.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceLine {
+    /// ISO 4217 code.
+    pub currency: String,
+    /// Debited, not yet settled (net of fees), minor units.
+    pub pending: i64,
+    /// Settled and available, minor units.
+    pub available: i64,
+}
+
+impl From<&Balance> for BalanceLine {
+    fn from(b: &Balance) -> Self {
+        Self {
+            currency: b.currency.code().to_owned(),
+            pending: b.pending,
+            available: b.available,
+        }
+    }
+}
+
+/// The merchant's balance, from the ledger.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BalanceView {
+    /// Always `balance`.
+    pub object: &'static str,
+    /// `true` for the live balance.
+    pub livemode: bool,
+    /// One line per currency with activity.
+    pub balances: Vec<BalanceLine>,
+}
+
+/// A prompt on a sandbox phone.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromptView {
+    /// `prm_…`
+    pub id: String,
+    /// Always `sandbox.prompt`.
+    pub object: &'static str,
+    /// The payment asked about.
+    pub payment: String,
+    /// The phone showing the prompt.
+    pub phone: String,
+    /// Operator code.
+    pub operator: String,
+    /// Minor units.
+    pub amount: i64,
+    /// ISO 4217 code.
+    pub currency: String,
+    /// The payment's description.
+    pub description: Option<String>,
+    /// RFC 3339.
+    pub expires_at: String,
+}
+
+impl From<&Prompt> for PromptView {
+    fn from(p: &Prompt) -> Self {
+        Self {
+            id: p.id.clone(),
+            object: "sandbox.prompt",
+            payment: p.payment.id.clone(),
+            phone: p.payment.payer_phone.to_string(),
+            operator: p.payment.operator.code().to_owned(),
+            amount: p.payment.amount,
+            currency: p.payment.currency.code().to_owned(),
+            description: p.payment.description.clone(),
+            expires_at: p.payment.expires_at.to_rfc3339(),
+        }
+    }
+}
+
+/// A list of prompts.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PromptList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// Prompts waiting for an answer, oldest first.
+    pub data: Vec<PromptView>,
+    /// Never.
+    pub has_more: bool,
+}
+
+/// The error envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error: see docs/errors.md for every code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Class: invalid_request_error, authentication_error, idempotency_error, not_found_error,
+    /// conflict_error, rate_limit_error, api_error.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Stable snake_case code.
+    pub code: String,
+    /// What went wrong and what to do.
+    pub message: String,
+    /// The offending parameter, if one.
+    pub param: Option<String>,
+}

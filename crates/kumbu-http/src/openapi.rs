@@ -1,0 +1,51 @@
+//! The OpenAPI 3.1 document of the native API, generated from the handlers' and wire types'
+//! annotations (never written by hand).
+
+use crate::native::views::*;
+use crate::native::*;
+use axum::response::IntoResponse;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi};
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Kumbu native API", description = "Payments over African mobile money, one engine. Amounts are integers in the currency's minor unit."),
+    paths(create_payment, list_payments, get_payment, cancel_payment, list_operators, get_balance,
+          list_prompts, confirm_prompt, decline_prompt),
+    components(schemas(CreatePaymentBody, PayerBody, CustomerBody, PaymentView, HistoryView, PaymentList,
+                        OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
+                        PromptList, PromptView, ErrorEnvelope, ErrorDetail)),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("sk_test_… or sk_live_…"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+/// The document as JSON text.
+pub fn openapi_json() -> String {
+    ApiDoc::openapi()
+        .to_pretty_json()
+        .unwrap_or_else(|_| "{}".to_owned())
+}
+
+pub async fn serve() -> impl IntoResponse {
+    (
+        [(axum::http::header::CONTENT_TYPE, "application/json")],
+        openapi_json(),
+    )
+}

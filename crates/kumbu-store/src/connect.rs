@@ -1,0 +1,173 @@
+//! Opening the database: pools, pragmas and migrations.
+
+use crate::dialect::Dialect;
+use crate::error::StoreError;
+use sqlx::any::AnyPoolOptions;
+use sqlx::AnyPool;
+use sqlx::Executor;
+use std::sync::Once;
+use std::time::Duration;
+
+/// Tuning for [`Store::connect`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// Maximum connections in the pool (PostgreSQL) or the read pool (SQLite).
+    pub max_connections: u32,
+    /// How long to wait for a free connection before answering "unavailable".
+    pub acquire_timeout: Duration,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        Self {
+            max_connections: 16,
+            acquire_timeout: Duration::from_secs(10),
+        }
+    }
+}
+
+/// Handle to the database. Cheap to clone; all clones share the pools.
+#[derive(Debug, Clone)]
+pub struct Store {
+    pub(crate) dialect: Dialect,
+    /// Pool for write transactions (a single connection on SQLite).
+    pub(crate) write: AnyPool,
+    /// Pool for reads (the same pool on PostgreSQL).
+    pub(crate) read: AnyPool,
+}
+
+static DRIVERS: Once = Once::new();
+
+/// Normalises what people type: a bare file path or `sqlite://file` becomes a SQLite URL that
+/// creates the file when missing.
+fn normalise_url(url: &str) -> Result<(Dialect, String), StoreError> {
+    let url = url.trim();
+    if let Some(d) = Dialect::from_url(url) {
+        if d == Dialect::Sqlite && !url.contains("mode=") && !url.contains(":memory:") {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            return Ok((d, format!("{url}{sep}mode=rwc")));
+        }
+        return Ok((d, url.to_owned()));
+    }
+    if url.ends_with(".db") || url.ends_with(".sqlite") || url.ends_with(".sqlite3") {
+        return Ok((Dialect::Sqlite, format!("sqlite://{url}?mode=rwc")));
+    }
+    Err(StoreError::Config(format!(
+        "unsupported database URL {url:?}: use postgres://user:pass@host/db or sqlite://path/to/file.db"
+    )))
+}
+
+impl Store {
+    /// Connects (creating a SQLite file if needed). Does not migrate: see [`Store::migrate`].
+    pub async fn connect(url: &str, opts: &StoreOptions) -> Result<Self, StoreError> {
+        DRIVERS.call_once(sqlx::any::install_default_drivers);
+        let (dialect, url) = normalise_url(url)?;
+        match dialect {
+            Dialect::Postgres => {
+                let pool = AnyPoolOptions::new()
+                    .max_connections(opts.max_connections)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect(&url)
+                    .await?;
+                Ok(Self {
+                    dialect,
+                    write: pool.clone(),
+                    read: pool,
+                })
+            }
+            Dialect::Sqlite => {
+                let pragmas = |pool: AnyPoolOptions| {
+                    pool.after_connect(|conn, _| {
+                        Box::pin(async move {
+                            conn.execute(
+                                "PRAGMA journal_mode = WAL; PRAGMA synchronous = FULL; \
+                                 PRAGMA busy_timeout = 10000; PRAGMA foreign_keys = ON;",
+                            )
+                            .await?;
+                            Ok(())
+                        })
+                    })
+                };
+                let write = pragmas(AnyPoolOptions::new())
+                    .max_connections(1)
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect(&url)
+                    .await?;
+                let read = pragmas(AnyPoolOptions::new())
+                    .max_connections(opts.max_connections.clamp(1, 8))
+                    .acquire_timeout(opts.acquire_timeout)
+                    .connect(&url)
+                    .await?;
+                Ok(Self {
+                    dialect,
+                    write,
+                    read,
+                })
+            }
+        }
+    }
+
+    /// Applies pending migrations from `migrations/{postgres,sqlite}` (embedded at build time).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        let migrator = match self.dialect {
+            Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
+            Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
+        };
+        migrator.run(&self.write).await?;
+        Ok(())
+    }
+
+    /// Which database this is.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// A cheap round trip, for `/readyz`.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// (connections open, connections idle) across the pools, for `/metrics`.
+    pub fn pool_usage(&self) -> (u32, usize) {
+        match self.dialect {
+            Dialect::Postgres => (self.read.size(), self.read.num_idle()),
+            Dialect::Sqlite => (
+                self.read.size() + self.write.size(),
+                self.read.num_idle() + self.write.num_idle(),
+            ),
+        }
+    }
+
+    /// Closes every connection (on shutdown).
+    pub async fn close(&self) {
+        self.write.close().await;
+        self.read.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_normalised() {
+        assert_eq!(
+            normalise_url("kumbu.db").unwrap().1,
+            "sqlite://kumbu.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_url("sqlite://x.db").unwrap().1,
+            "sqlite://x.db?mode=rwc"
+        );
+        assert_eq!(
+            normalise_url("sqlite://x.db?mode=ro").unwrap().1,
+            "sqlite://x.db?mode=ro"
+        );
+        assert_eq!(
+            normalise_url("postgres://a@b/c").unwrap().0,
+            Dialect::Postgres
+        );
+        assert!(normalise_url("mysql://x").is_err());
+    }
+}

@@ -1,0 +1,308 @@
+//! Payment rows: reading, listing and the column mapping shared by reads and claims.
+
+use crate::connect::Store;
+use crate::error::{corrupt, StoreError};
+use kumbu_core::payment::RailProgress;
+use kumbu_core::{
+    Currency, FailureCode, Mode, Msisdn, Operator, Payment, PaymentStatus, StatusChange, Timestamp,
+};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+use std::collections::HashMap;
+
+/// The payment columns every read selects, in [`payment_from_row`]'s order.
+pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, fee, \
+    currency, operator, payer_phone, customer_name, customer_email, reference, description, \
+    metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
+    updated_at, expires_at, rail_step, next_action_at";
+
+/// Reads one payment row (without its history).
+pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
+    let text = |c: &str| -> Result<String, StoreError> { Ok(row.try_get::<String, _>(c)?) };
+    let opt = |c: &str| -> Result<Option<String>, StoreError> {
+        Ok(row.try_get::<Option<String>, _>(c)?)
+    };
+    let int = |c: &str| -> Result<i64, StoreError> { Ok(row.try_get::<i64, _>(c)?) };
+
+    let mode = text("mode")?;
+    let status = text("status")?;
+    let currency = text("currency")?;
+    let operator = text("operator")?;
+    let phone = text("payer_phone")?;
+    let metadata = text("metadata")?;
+    let failure_code = opt("failure_code")?;
+    Ok(Payment {
+        id: text("id")?,
+        merchant_id: text("merchant_id")?,
+        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+        status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        amount: int("amount")?,
+        fee: int("fee")?,
+        currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
+        operator: Operator::parse(&operator).ok_or_else(|| corrupt("operator", &operator))?,
+        payer_phone: Msisdn::parse(&phone).map_err(|_| corrupt("payer_phone", &phone))?,
+        customer_name: opt("customer_name")?,
+        customer_email: opt("customer_email")?,
+        reference: opt("reference")?,
+        description: opt("description")?,
+        metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata", &metadata))?,
+        operator_reference: opt("operator_reference")?,
+        failure_code: match failure_code {
+            Some(c) => Some(FailureCode::parse(&c).ok_or_else(|| corrupt("failure_code", &c))?),
+            None => None,
+        },
+        failure_message: opt("failure_message")?,
+        operator_code: opt("operator_code")?,
+        created_at: Timestamp::from_micros(int("created_at")?),
+        updated_at: Timestamp::from_micros(int("updated_at")?),
+        expires_at: Timestamp::from_micros(int("expires_at")?),
+        history: Vec::new(),
+        progress: RailProgress {
+            step: u32::try_from(int("rail_step")?).map_err(|_| corrupt("rail_step", "negative"))?,
+            next_action_at: row
+                .try_get::<Option<i64>, _>("next_action_at")?
+                .map(Timestamp::from_micros),
+        },
+    })
+}
+
+fn change_from_row(row: &AnyRow) -> Result<(String, StatusChange), StoreError> {
+    let from: Option<String> = row.try_get("from_status")?;
+    let to: String = row.try_get("to_status")?;
+    Ok((
+        row.try_get("payment_id")?,
+        StatusChange {
+            from: match from {
+                Some(f) => {
+                    Some(PaymentStatus::parse(&f).ok_or_else(|| corrupt("from_status", &f))?)
+                }
+                None => None,
+            },
+            to: PaymentStatus::parse(&to).ok_or_else(|| corrupt("to_status", &to))?,
+            reason: row.try_get("reason")?,
+            at: Timestamp::from_micros(row.try_get("at")?),
+        },
+    ))
+}
+
+/// Fills in the history of each payment with one query.
+pub(crate) async fn attach_history<'e, E>(
+    exec: E,
+    payments: &mut [Payment],
+) -> Result<(), StoreError>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    if payments.is_empty() {
+        return Ok(());
+    }
+    let placeholders: Vec<String> = (1..=payments.len()).map(|i| format!("${i}")).collect();
+    let sql = format!(
+        "SELECT payment_id, from_status, to_status, reason, at FROM payment_history \
+         WHERE payment_id IN ({}) ORDER BY seq",
+        placeholders.join(", ")
+    );
+    let mut q = sqlx::query::<Any>(&sql);
+    for p in payments.iter() {
+        q = q.bind(p.id.clone());
+    }
+    let rows = q.fetch_all(exec).await?;
+    let mut by_id: HashMap<String, Vec<StatusChange>> = HashMap::new();
+    for row in &rows {
+        let (id, change) = change_from_row(row)?;
+        by_id.entry(id).or_default().push(change);
+    }
+    for p in payments.iter_mut() {
+        p.history = by_id.remove(&p.id).unwrap_or_default();
+    }
+    Ok(())
+}
+
+/// Filters for listing payments; every field narrows the result.
+#[derive(Debug, Clone, Default)]
+pub struct PaymentFilter {
+    /// Only this status.
+    pub status: Option<PaymentStatus>,
+    /// Only this operator.
+    pub operator: Option<Operator>,
+    /// Only this currency.
+    pub currency: Option<Currency>,
+    /// Only this payer phone.
+    pub phone: Option<String>,
+    /// Only this merchant reference.
+    pub reference: Option<String>,
+    /// Created at or after.
+    pub created_gte: Option<Timestamp>,
+    /// Created strictly before.
+    pub created_lt: Option<Timestamp>,
+}
+
+/// One page of a newest-first listing.
+#[derive(Debug, Clone)]
+pub struct PaymentPage {
+    /// The payments, newest first.
+    pub data: Vec<Payment>,
+    /// Whether older payments remain after the last one.
+    pub has_more: bool,
+}
+
+impl Store {
+    /// One payment of a merchant in a mode; `None` if it does not exist *or is not theirs*.
+    pub async fn payment(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3"
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut ps = vec![payment_from_row(&row)?];
+        attach_history(&self.read, &mut ps).await?;
+        Ok(ps.pop())
+    }
+
+    /// A newest-first page of a merchant's payments. `starting_after` is the id of the last
+    /// payment of the previous page; keyset pagination on the insertion sequence keeps pages
+    /// stable while new payments arrive.
+    pub async fn list_payments(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        filter: &PaymentFilter,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<PaymentPage>, StoreError> {
+        let mut sql =
+            format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2");
+        let mut binds: Vec<Bind> = vec![
+            Bind::Text(merchant_id.to_owned()),
+            Bind::Text(mode.as_str().to_owned()),
+        ];
+        let mut push = |sql: &mut String, cond: &str, b: Bind| {
+            binds.push(b);
+            sql.push_str(&format!(" AND {cond} ${}", binds.len()));
+        };
+        if let Some(after) = starting_after {
+            // The cursor must be one of this merchant's payments in this mode.
+            let seq: Option<i64> = sqlx::query_scalar::<Any, i64>(
+                "SELECT seq FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3",
+            )
+            .bind(after)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+            let Some(seq) = seq else { return Ok(None) };
+            push(&mut sql, "seq <", Bind::Int(seq));
+        }
+        if let Some(s) = filter.status {
+            push(&mut sql, "status =", Bind::Text(s.as_str().to_owned()));
+        }
+        if let Some(o) = filter.operator {
+            push(&mut sql, "operator =", Bind::Text(o.code().to_owned()));
+        }
+        if let Some(c) = filter.currency {
+            push(&mut sql, "currency =", Bind::Text(c.code().to_owned()));
+        }
+        if let Some(p) = &filter.phone {
+            push(&mut sql, "payer_phone =", Bind::Text(p.clone()));
+        }
+        if let Some(r) = &filter.reference {
+            push(&mut sql, "reference =", Bind::Text(r.clone()));
+        }
+        if let Some(t) = filter.created_gte {
+            push(&mut sql, "created_at >=", Bind::Int(t.as_micros()));
+        }
+        if let Some(t) = filter.created_lt {
+            push(&mut sql, "created_at <", Bind::Int(t.as_micros()));
+        }
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            u64::from(limit) + 1
+        ));
+        let mut q = sqlx::query::<Any>(&sql);
+        for b in binds {
+            q = match b {
+                Bind::Text(s) => q.bind(s),
+                Bind::Int(i) => q.bind(i),
+            };
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        let has_more = rows.len() > limit as usize;
+        let mut data = rows
+            .iter()
+            .take(limit as usize)
+            .map(payment_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_history(&self.read, &mut data).await?;
+        Ok(Some(PaymentPage { data, has_more }))
+    }
+
+    /// Payments of a merchant (test mode) waiting in `user_confirming` for this phone, oldest
+    /// first: the candidates for sandbox prompts.
+    pub async fn confirming_payments_for_phone(
+        &self,
+        merchant_id: &str,
+        phone: &str,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = 'test' \
+             AND status = 'user_confirming' AND payer_phone = $2 ORDER BY seq LIMIT 100"
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(phone)
+            .fetch_all(&self.read)
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_history(&self.read, &mut out).await?;
+        Ok(out)
+    }
+
+    /// How many payments are in each status (all merchants): for metrics and tests.
+    pub async fn count_by_status(&self) -> Result<Vec<(PaymentStatus, i64)>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT status, CAST(COUNT(*) AS BIGINT) AS n FROM payments GROUP BY status",
+        )
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let s: String = r.try_get("status")?;
+                let n: i64 = r.try_get("n")?;
+                Ok((
+                    PaymentStatus::parse(&s).ok_or_else(|| corrupt("status", &s))?,
+                    n,
+                ))
+            })
+            .collect()
+    }
+
+    /// History rows that repeat a transition (same payment, same target status): must be none.
+    pub async fn duplicate_transitions(&self) -> Result<i64, StoreError> {
+        let n: i64 = sqlx::query_scalar::<Any, i64>(
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM (SELECT payment_id, to_status FROM payment_history \
+             GROUP BY payment_id, to_status HAVING COUNT(*) > 1) d",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        Ok(n)
+    }
+}
+
+/// A bound value of a dynamically built query.
+pub(crate) enum Bind {
+    Text(String),
+    Int(i64),
+}

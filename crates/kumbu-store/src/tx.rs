@@ -1,0 +1,264 @@
+//! A write transaction: everything one engine decision changes, committed together or not at all.
+
+use crate::connect::Store;
+use crate::dialect::Dialect;
+use crate::error::StoreError;
+use crate::payments::{attach_history, payment_from_row, PAYMENT_COLUMNS};
+use kumbu_core::{Mode, Payment, StatusChange, Timestamp};
+use sqlx::{Any, Transaction};
+
+/// Largest number of bound parameters put in one statement (both backends allow far more).
+const MAX_PARAMS: usize = 16_000;
+
+/// An open write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+#[derive(Debug)]
+pub struct StoreTx {
+    pub(crate) dialect: Dialect,
+    pub(crate) tx: Transaction<'static, Any>,
+}
+
+/// A value bound into a dynamically built statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+}
+
+impl Store {
+    /// Opens a write transaction.
+    pub async fn begin(&self) -> Result<StoreTx, StoreError> {
+        Ok(StoreTx {
+            dialect: self.dialect,
+            tx: self.write.begin().await?,
+        })
+    }
+}
+
+/// Runs `INSERT INTO table (columns) VALUES (…), (…) [suffix]` in chunks.
+pub(crate) async fn insert_rows(
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    suffix: &str,
+) -> Result<(), StoreError> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let per_chunk = (MAX_PARAMS / columns.len()).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for j in 0..row.len() {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                sql.push_str(&format!("${n}"));
+            }
+            sql.push(')');
+        }
+        sql.push_str(suffix);
+        let mut q = sqlx::query::<Any>(&sql);
+        for v in chunk.into_iter().flatten() {
+            q = bind(q, v);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn bind<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    v: Value,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    match v {
+        Value::Text(s) => q.bind(s),
+        Value::OptText(s) => q.bind(s),
+        Value::Int(i) => q.bind(i),
+        Value::OptInt(i) => q.bind(i),
+    }
+}
+
+impl StoreTx {
+    /// Commits. Only after this returns may anything be acknowledged to a client.
+    pub async fn commit(self) -> Result<(), StoreError> {
+        self.tx.commit().await?;
+        Ok(())
+    }
+
+    /// Inserts a new payment with its history so far (normally the creation row).
+    /// A duplicate merchant reference fails with [`StoreError::Conflict`].
+    pub async fn insert_payment(&mut self, p: &Payment) -> Result<(), StoreError> {
+        let metadata = serde_json::to_string(&p.metadata)
+            .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
+        sqlx::query::<Any>(
+            "INSERT INTO payments (id, merchant_id, mode, status, amount, fee, currency, operator, \
+             payer_phone, customer_name, customer_email, reference, description, metadata, \
+             operator_reference, failure_code, failure_message, operator_code, created_at, \
+             updated_at, expires_at, rail_step, next_action_at) VALUES ($1, $2, $3, $4, $5, $6, \
+             $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+        )
+        .bind(p.id.clone())
+        .bind(p.merchant_id.clone())
+        .bind(p.mode.as_str())
+        .bind(p.status.as_str())
+        .bind(p.amount)
+        .bind(p.fee)
+        .bind(p.currency.code())
+        .bind(p.operator.code())
+        .bind(p.payer_phone.as_str().to_owned())
+        .bind(p.customer_name.clone())
+        .bind(p.customer_email.clone())
+        .bind(p.reference.clone())
+        .bind(p.description.clone())
+        .bind(metadata)
+        .bind(p.operator_reference.clone())
+        .bind(p.failure_code.map(|c| c.as_str()))
+        .bind(p.failure_message.clone())
+        .bind(p.operator_code.clone())
+        .bind(p.created_at.as_micros())
+        .bind(p.updated_at.as_micros())
+        .bind(p.expires_at.as_micros())
+        .bind(i64::from(p.progress.step))
+        .bind(p.progress.next_action_at.map(Timestamp::as_micros))
+        .execute(&mut *self.tx)
+        .await?;
+        let history: Vec<(&str, &StatusChange)> =
+            p.history.iter().map(|c| (p.id.as_str(), c)).collect();
+        self.insert_history(&history).await
+    }
+
+    /// Reads and locks one payment of a merchant for update (`None` if not theirs).
+    pub async fn lock_payment(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<Payment>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3{}",
+            self.dialect.for_update()
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&mut *self.tx)
+            .await?;
+        let Some(row) = row else { return Ok(None) };
+        let mut ps = vec![payment_from_row(&row)?];
+        attach_history(&mut *self.tx, &mut ps).await?;
+        Ok(ps.pop())
+    }
+
+    /// Claims up to `limit` payments whose next action is due, oldest due first. On PostgreSQL
+    /// rows locked by another worker are skipped, so concurrent processes share the backlog
+    /// without ever taking the same payment.
+    pub async fn claim_due_payments(
+        &mut self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Payment>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE next_action_at <= $1 \
+             ORDER BY next_action_at LIMIT {limit}{}",
+            self.dialect.for_update_skip_locked()
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(now.as_micros())
+            .fetch_all(&mut *self.tx)
+            .await?;
+        let mut out = rows
+            .iter()
+            .map(payment_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        attach_history(&mut *self.tx, &mut out).await?;
+        Ok(out)
+    }
+
+    /// Writes the mutable columns of many payments in one statement per chunk.
+    pub async fn save_payments(&mut self, payments: &[&Payment]) -> Result<(), StoreError> {
+        const COLS: usize = 9;
+        for chunk in payments.chunks(MAX_PARAMS / COLS) {
+            let mut sql = String::from(
+                "UPDATE payments SET status = v.column2, \
+                operator_reference = v.column3, failure_code = v.column4, \
+                failure_message = v.column5, operator_code = v.column6, \
+                updated_at = v.column7, rail_step = v.column8, next_action_at = v.column9 \
+                FROM (VALUES ",
+            );
+            let mut values = Vec::with_capacity(chunk.len() * COLS);
+            for (i, p) in chunk.iter().enumerate() {
+                let b = i * COLS;
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "(${}, ${}, ${}, ${}, ${}, ${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
+                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                ));
+                values.extend([
+                    Value::Text(p.id.clone()),
+                    Value::Text(p.status.as_str().to_owned()),
+                    Value::OptText(p.operator_reference.clone()),
+                    Value::OptText(p.failure_code.map(|c| c.as_str().to_owned())),
+                    Value::OptText(p.failure_message.clone()),
+                    Value::OptText(p.operator_code.clone()),
+                    Value::Int(p.updated_at.as_micros()),
+                    Value::Int(i64::from(p.progress.step)),
+                    Value::OptInt(p.progress.next_action_at.map(Timestamp::as_micros)),
+                ]);
+            }
+            sql.push_str(") AS v WHERE payments.id = v.column1");
+            let mut q = sqlx::query::<Any>(&sql);
+            for v in values {
+                q = bind(q, v);
+            }
+            let done = q.execute(&mut *self.tx).await?.rows_affected();
+            if done != chunk.len() as u64 {
+                return Err(StoreError::Corrupt(format!(
+                    "updated {done} payments, expected {}",
+                    chunk.len()
+                )));
+            }
+        }
+        Ok(())
+    }
+
+    /// Appends history rows.
+    pub async fn insert_history(
+        &mut self,
+        changes: &[(&str, &StatusChange)],
+    ) -> Result<(), StoreError> {
+        let rows = changes
+            .iter()
+            .map(|(id, c)| {
+                vec![
+                    Value::Text((*id).to_owned()),
+                    Value::OptText(c.from.map(|s| s.as_str().to_owned())),
+                    Value::Text(c.to.as_str().to_owned()),
+                    Value::Text(c.reason.clone()),
+                    Value::Int(c.at.as_micros()),
+                ]
+            })
+            .collect();
+        insert_rows(
+            &mut self.tx,
+            "payment_history",
+            &["payment_id", "from_status", "to_status", "reason", "at"],
+            rows,
+            "",
+        )
+        .await
+    }
+}

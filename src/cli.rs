@@ -1,0 +1,326 @@
+//! The `kumbu` command line.
+
+use crate::{open_store, redact, Application, Config};
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use kumbu_core::{FeeSchedule, Mode, Operator};
+use kumbu_engine::{Bootstrap, Engine, EngineConfig};
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+const DEFAULT_DB: &str = "sqlite://kumbu.db";
+
+/// Kumbu: a self-hostable payment gateway for African mobile money and bank references.
+///
+/// With no command, `kumbu` runs `serve`: the API on 127.0.0.1:8080 over a SQLite file
+/// ./kumbu.db, with the sandbox simulator. On an empty database it creates a sandbox merchant and
+/// prints its test key.
+#[derive(Debug, Parser)]
+#[command(name = "kumbu", version, args_conflicts_with_subcommands = true)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run the gateway: HTTP API, sandbox simulator and workers (the default command).
+    Serve(ServeArgs),
+    /// Create or upgrade the database schema, then exit.
+    Migrate(DbArgs),
+    /// Manage merchants.
+    #[command(subcommand)]
+    Merchant(MerchantCommand),
+    /// Manage API keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Check the double-entry ledger.
+    #[command(subcommand)]
+    Ledger(LedgerCommand),
+    /// Load generator: drive a running server and report throughput and latency.
+    Load(crate::load::LoadArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+struct DbArgs {
+    /// Database: sqlite://path.db (created if missing) or postgres://user:pass@host/db.
+    #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB)]
+    database_url: String,
+}
+
+#[derive(Debug, Clone, Args)]
+struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KUMBU_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    #[command(flatten)]
+    db: DbArgs,
+    /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
+    #[arg(long, env = "KUMBU_SANDBOX_DELAY_MS", default_value_t = 2000)]
+    sandbox_delay_ms: u64,
+    /// JSON file of fee schedules replacing the defaults, e.g.
+    /// {"orange_ci": {"percent_bps": 75, "fixed": 0, "min": 10, "max": 5000}}.
+    #[arg(long, env = "KUMBU_FEES")]
+    fees: Option<PathBuf>,
+    /// Maximum database connections.
+    #[arg(long, env = "KUMBU_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    max_connections: u32,
+    /// Serve the API only; run no background workers in this process.
+    #[arg(long, env = "KUMBU_NO_WORKERS")]
+    no_workers: bool,
+    /// How often idle workers look for due work, in milliseconds.
+    #[arg(long, env = "KUMBU_WORKER_INTERVAL_MS", default_value_t = 100)]
+    worker_interval_ms: u64,
+    /// Log one JSON object per line instead of text (`text` or `json`).
+    #[arg(long, env = "KUMBU_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+enum MerchantCommand {
+    /// Create a merchant and print its id.
+    Create {
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum KeysCommand {
+    /// Create a secret key and print it once, alone on its line. Only its hash is stored.
+    Create {
+        /// Merchant id (mer_…).
+        #[arg(long)]
+        merchant: String,
+        /// Which world the key works in.
+        #[arg(long, value_enum)]
+        mode: ModeArg,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum ModeArg {
+    Test,
+    Live,
+}
+
+#[derive(Debug, Subcommand)]
+enum LedgerCommand {
+    /// Check that every journal balances per currency and every balance equals the sum of its
+    /// entries. Exits 1 and names the culprits otherwise.
+    Verify {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+impl ServeArgs {
+    fn into_config(self) -> anyhow::Result<Config> {
+        let fee_overrides = match &self.fees {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read fees file {}", path.display()))?;
+                parse_fees(&text)
+                    .with_context(|| format!("invalid fees file {}", path.display()))?
+            }
+            None => BTreeMap::new(),
+        };
+        let sandbox_key = std::env::var("KUMBU_SANDBOX_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(SecretString::from);
+        Ok(Config {
+            listen: self.listen,
+            database_url: self.db.database_url,
+            sandbox_key,
+            engine: EngineConfig {
+                sandbox_delay: Duration::from_millis(self.sandbox_delay_ms),
+                worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
+                fee_overrides,
+                ..EngineConfig::default()
+            },
+            workers: !self.no_workers,
+            max_connections: self.max_connections.max(1),
+        })
+    }
+}
+
+/// Parses a fee override file: `{"operator_code": {percent_bps, fixed, min, max}}`.
+fn parse_fees(text: &str) -> anyhow::Result<BTreeMap<Operator, FeeSchedule>> {
+    let raw: BTreeMap<String, FeeSchedule> = serde_json::from_str(text)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            let op = Operator::parse(&k).with_context(|| format!("unknown operator {k:?}"))?;
+            if v.min < 0
+                || v.fixed < 0
+                || v.max.is_some_and(|m| m < v.min)
+                || v.percent_bps > 10_000
+            {
+                bail!("fee schedule for {k} is inconsistent (negative, max < min, or over 100 %)");
+            }
+            Ok((op, v))
+        })
+        .collect()
+}
+
+/// Runs the command line.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        None => serve(cli.serve).await,
+        Some(Command::Serve(args)) => serve(args).await,
+        Some(Command::Migrate(db)) => {
+            crate::telemetry::init(false);
+            open_store(&db.database_url, 2).await?;
+            println!("database {} is up to date", redact(&db.database_url));
+            Ok(())
+        }
+        Some(Command::Merchant(MerchantCommand::Create { name, db })) => {
+            let engine = engine_for(&db).await?;
+            let m = engine.create_merchant(&name).await?;
+            println!("{}", m.id);
+            Ok(())
+        }
+        Some(Command::Keys(KeysCommand::Create { merchant, mode, db })) => {
+            let engine = engine_for(&db).await?;
+            let mode = match mode {
+                ModeArg::Test => Mode::Test,
+                ModeArg::Live => Mode::Live,
+            };
+            let key = engine.create_api_key(&merchant, mode).await?;
+            println!("{}", key.secret.expose_secret());
+            Ok(())
+        }
+        Some(Command::Ledger(LedgerCommand::Verify { db })) => {
+            let store = open_store(&db.database_url, 2).await?;
+            let (problems, entries) = store.verify_ledger().await?;
+            if problems.is_empty() {
+                println!("ledger OK: {entries} entries; every journal balances and every balance equals its entries");
+                return Ok(());
+            }
+            for p in &problems {
+                match p {
+                    kumbu_store::LedgerProblem::UnbalancedJournal {
+                        journal_id,
+                        currency,
+                        sum,
+                    } => {
+                        println!("UNBALANCED journal {journal_id}: {currency} entries sum to {sum}, not 0");
+                    }
+                    kumbu_store::LedgerProblem::BalanceMismatch {
+                        account,
+                        stored,
+                        entries,
+                    } => {
+                        println!("MISMATCH account {account}: stored balance {stored}, entries sum to {entries}");
+                    }
+                }
+            }
+            bail!("ledger verification failed: {} problem(s)", problems.len())
+        }
+        Some(Command::Load(args)) => crate::load::run(args).await,
+    }
+}
+
+async fn engine_for(db: &DbArgs) -> anyhow::Result<Engine> {
+    let store = open_store(&db.database_url, 2).await?;
+    Ok(Engine::new(
+        store,
+        Arc::new(kumbu_core::SystemClock),
+        EngineConfig::default(),
+    ))
+}
+
+async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    crate::telemetry::init(matches!(args.log_format, LogFormat::Json));
+    let config = args.into_config()?;
+    let db = redact(&config.database_url);
+    let app = Application::build(config).await?;
+    let base = format!("http://{}", app.local_addr());
+    println!("Kumbu is listening on {base} (database: {db})");
+    match app.bootstrap() {
+        Bootstrap::Created { merchant_id, key } => {
+            let key = key.expose_secret();
+            println!();
+            println!("Created the sandbox merchant {merchant_id}. Its test secret key (shown once; keep it):");
+            println!();
+            println!("    {key}");
+            println!();
+            println!("Try it (a payment that settles in a few seconds):");
+            println!();
+            println!(
+                "    curl -s {base}/v1/payments -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n      -d '{{\"amount\": 5000, \"currency\": \"XOF\", \"payer\": {{\"phone\": \"+2250700000789\", \"operator\": \"orange_ci\"}}}}'"
+            );
+            println!();
+        }
+        Bootstrap::Existing {
+            merchant_id,
+            chosen_key_added,
+        } => {
+            if *chosen_key_added {
+                println!(
+                    "Added KUMBU_SANDBOX_KEY as a test key of the sandbox merchant {merchant_id}."
+                );
+            } else {
+                println!(
+                    "Sandbox merchant {merchant_id} exists; its key was printed when it was created. \
+                     New key: kumbu keys create --merchant {merchant_id} --mode test"
+                );
+            }
+        }
+    }
+    tracing::info!(address = %base, database = %db, "kumbu serving");
+    app.run(crate::shutdown_signal()).await?;
+    tracing::info!("kumbu stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_files_are_checked() {
+        let ok =
+            parse_fees(r#"{"orange_ci": {"percent_bps": 75, "min": 10, "max": 5000}}"#).unwrap();
+        assert_eq!(ok[&Operator::OrangeCi].percent_bps, 75);
+        assert!(parse_fees(r#"{"nope": {"percent_bps": 1}}"#).is_err());
+        assert!(parse_fees(r#"{"orange_ci": {"percent_bps": 1, "min": 10, "max": 5}}"#).is_err());
+        assert!(parse_fees(r#"{"orange_ci": {"percent_bps": 1, "bogus": 1}}"#).is_err());
+    }
+
+    #[test]
+    fn cli_parses() {
+        use clap::CommandFactory;
+        Cli::command().debug_assert();
+        let c = Cli::try_parse_from([
+            "kumbu",
+            "keys",
+            "create",
+            "--merchant",
+            "mer_x",
+            "--mode",
+            "live",
+        ])
+        .unwrap();
+        assert!(matches!(c.command, Some(Command::Keys(_))));
+        let c = Cli::try_parse_from(["kumbu", "--listen", "127.0.0.1:9"]).unwrap();
+        assert!(c.command.is_none());
+    }
+}

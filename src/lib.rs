@@ -1,0 +1,185 @@
+//! The `kumbu` application: configuration, start-up and shutdown, shared by `main` and the
+//! end-to-end tests so that tests boot exactly what production runs.
+
+pub mod cli;
+pub mod load;
+pub mod telemetry;
+
+use anyhow::Context;
+use kumbu_core::{Clock, SystemClock};
+use kumbu_engine::{Bootstrap, Engine, EngineConfig, Store, StoreOptions, Workers};
+use secrecy::SecretString;
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use tokio::net::TcpListener;
+
+/// Everything `serve` needs to know.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// `sqlite://file.db` or `postgres://…`.
+    pub database_url: String,
+    /// Chosen test key for the bootstrap sandbox merchant.
+    pub sandbox_key: Option<SecretString>,
+    /// Engine tunables.
+    pub engine: EngineConfig,
+    /// Run background workers in this process.
+    pub workers: bool,
+    /// Database pool size.
+    pub max_connections: u32,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            database_url: "sqlite://kumbu.db".to_owned(),
+            sandbox_key: None,
+            engine: EngineConfig::default(),
+            workers: true,
+            max_connections: 16,
+        }
+    }
+}
+
+/// A built, not yet running, server: database migrated, sandbox bootstrapped, port bound.
+#[derive(Debug)]
+pub struct Application {
+    engine: Engine,
+    listener: TcpListener,
+    workers: bool,
+    bootstrap: Bootstrap,
+}
+
+impl Application {
+    /// Connects, migrates, bootstraps the sandbox merchant and binds the listener.
+    pub async fn build(config: Config) -> anyhow::Result<Self> {
+        Self::build_with_clock(config, Arc::new(SystemClock)).await
+    }
+
+    /// Same as [`Application::build`], with a chosen clock (tests drive time).
+    pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let store = open_store(&config.database_url, config.max_connections).await?;
+        let engine = Engine::new(store, clock, config.engine.clone());
+        let bootstrap = engine
+            .bootstrap_sandbox(config.sandbox_key.as_ref())
+            .await
+            .context("could not create the sandbox merchant")?;
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", config.listen))?;
+        Ok(Self {
+            engine,
+            listener,
+            workers: config.workers,
+            bootstrap,
+        })
+    }
+
+    /// The bound address.
+    pub fn local_addr(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The engine (tests use it to run worker passes deterministically).
+    pub fn engine(&self) -> &Engine {
+        &self.engine
+    }
+
+    /// What start-up did about the sandbox merchant.
+    pub fn bootstrap(&self) -> &Bootstrap {
+        &self.bootstrap
+    }
+
+    /// Serves until `shutdown` completes, then stops accepting, finishes in-flight requests,
+    /// stops the workers after their current pass and closes the database.
+    pub async fn run(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let workers = self.workers.then(|| Workers::spawn(self.engine.clone()));
+        let served = kumbu_http::serve(self.listener, self.engine.clone(), shutdown).await;
+        if let Some(w) = workers {
+            w.shutdown().await;
+        }
+        self.engine.store().close().await;
+        served.context("HTTP server failed")
+    }
+}
+
+/// Opens and migrates the database.
+pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+    let opts = StoreOptions {
+        max_connections,
+        ..StoreOptions::default()
+    };
+    let store = Store::connect(url, &opts)
+        .await
+        .with_context(|| format!("could not open the database {}", redact(url)))?;
+    store
+        .migrate()
+        .await
+        .context("could not migrate the database")?;
+    Ok(store)
+}
+
+/// A database URL with any password replaced by `***`, for messages and logs.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let creds = &url[s + 3..at];
+            match creds.split_once(':') {
+                Some((user, _)) => format!("{}{user}:***{}", &url[..s + 3], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// Resolves on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(e) = tokio::signal::ctrl_c().await {
+            tracing::error!(error = %e, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = term => {}
+    }
+    tracing::info!("shutdown requested: finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(
+            redact("postgres://kumbu:secret@127.0.0.1/db"),
+            "postgres://kumbu:***@127.0.0.1/db"
+        );
+        assert_eq!(redact("sqlite://kumbu.db"), "sqlite://kumbu.db");
+    }
+}

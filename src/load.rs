@@ -1,0 +1,267 @@
+//! `kumbu load`: a load generator for a running Kumbu. It creates payments with Idempotency-Keys
+//! at a given concurrency for a given time, reads them back by id, and measures how fast the
+//! created payments reach a final state (from the server's own transition counters).
+
+use anyhow::{bail, Context};
+use clap::Args;
+use hdrhistogram::Histogram;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// Options of `kumbu load`.
+#[derive(Debug, Clone, Args)]
+pub struct LoadArgs {
+    /// Base URL of the running server.
+    #[arg(long, default_value = "http://127.0.0.1:8080")]
+    pub url: String,
+    /// Test secret key to use.
+    #[arg(long, env = "KUMBU_KEY")]
+    pub key: String,
+    /// Concurrent clients.
+    #[arg(long, default_value_t = 64)]
+    pub concurrency: usize,
+    /// Seconds spent creating payments.
+    #[arg(long, default_value_t = 10)]
+    pub duration: u64,
+    /// Seconds spent reading them back by id.
+    #[arg(long, default_value_t = 10)]
+    pub read_duration: u64,
+    /// Payer phone (its last digits choose the sandbox outcome).
+    #[arg(long, default_value = "+2250700000789")]
+    pub phone: String,
+    /// Operator code.
+    #[arg(long, default_value = "orange_ci")]
+    pub operator: String,
+    /// Currency.
+    #[arg(long, default_value = "XOF")]
+    pub currency: String,
+    /// Longest wait for created payments to reach a final state, in seconds.
+    #[arg(long, default_value_t = 300)]
+    pub settle_timeout: u64,
+}
+
+fn histogram() -> Histogram<u64> {
+    Histogram::new_with_bounds(1, 120_000_000, 3)
+        .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()))
+}
+
+struct PhaseReport {
+    name: &'static str,
+    ok: u64,
+    errors: u64,
+    elapsed: Duration,
+    latency: Histogram<u64>,
+}
+
+impl PhaseReport {
+    fn print(&self) {
+        let ms = |v: u64| v as f64 / 1000.0;
+        let h = &self.latency;
+        println!(
+            "{:<7} {:>8} ok {:>6} errors {:>9.1} req/s   p50 {:>7.2} ms  p90 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+            self.name,
+            self.ok,
+            self.errors,
+            self.ok as f64 / self.elapsed.as_secs_f64(),
+            ms(h.value_at_quantile(0.50)),
+            ms(h.value_at_quantile(0.90)),
+            ms(h.value_at_quantile(0.99)),
+            ms(h.max()),
+        );
+    }
+}
+
+/// Sum of the server's transitions into final statuses, read from `/metrics`.
+async fn final_transitions(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let mut total = 0.0;
+    for line in text.lines() {
+        if let Some(rest) = line.strip_prefix("kumbu_payment_transitions_total{") {
+            let is_final = ["settled", "failed", "expired", "cancelled"]
+                .iter()
+                .any(|s| rest.contains(&format!("to=\"{s}\"")));
+            if is_final {
+                if let Some(v) = rest.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) {
+                    total += v;
+                }
+            }
+        }
+    }
+    Ok(total as u64)
+}
+
+/// Runs the benchmark and prints its figures.
+pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
+    let base = args.url.trim_end_matches('/').to_owned();
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(args.concurrency)
+        .timeout(Duration::from_secs(30))
+        .build()?;
+    let ready = client
+        .get(format!("{base}/readyz"))
+        .send()
+        .await
+        .with_context(|| format!("is Kumbu running at {base}?"))?;
+    if !ready.status().is_success() {
+        bail!("{base}/readyz answered {}", ready.status());
+    }
+    let final_before = final_transitions(&client, &base).await?;
+    println!(
+        "kumbu load: {} clients, {} s create + {} s read against {base}",
+        args.concurrency, args.duration, args.read_duration
+    );
+
+    // Phase 1: create.
+    let body = serde_json::json!({
+        "amount": 5000, "currency": args.currency,
+        "payer": {"phone": args.phone, "operator": args.operator},
+        "description": "kumbu load"
+    })
+    .to_string();
+    let started = Instant::now();
+    let deadline = started + Duration::from_secs(args.duration);
+    let counter = Arc::new(AtomicU64::new(0));
+    let mut tasks = Vec::new();
+    for worker in 0..args.concurrency {
+        let (client, base, key, body, counter) = (
+            client.clone(),
+            base.clone(),
+            args.key.clone(),
+            body.clone(),
+            counter.clone(),
+        );
+        tasks.push(tokio::spawn(async move {
+            let mut h = histogram();
+            let (mut ids, mut errors) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let t = Instant::now();
+                let r = client
+                    .post(format!("{base}/v1/payments"))
+                    .bearer_auth(&key)
+                    .header("content-type", "application/json")
+                    .header(
+                        "idempotency-key",
+                        format!("load-{}-{worker}-{n}", started.elapsed().as_nanos()),
+                    )
+                    .body(body.clone())
+                    .send()
+                    .await;
+                let elapsed = t.elapsed();
+                match r {
+                    Ok(resp) if resp.status().is_success() => {
+                        let v: serde_json::Value = resp.json().await.unwrap_or_default();
+                        if let Some(id) = v.get("id").and_then(|i| i.as_str()) {
+                            ids.push(id.to_owned());
+                            let _ = h.record(elapsed.as_micros().max(1) as u64);
+                        } else {
+                            errors += 1;
+                        }
+                    }
+                    Ok(_) | Err(_) => errors += 1,
+                }
+            }
+            (h, ids, errors)
+        }));
+    }
+    let mut create = PhaseReport {
+        name: "create",
+        ok: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latency: histogram(),
+    };
+    let mut ids = Vec::new();
+    for t in tasks {
+        let (h, mut i, e) = t.await?;
+        create.latency.add(&h).ok();
+        create.ok += i.len() as u64;
+        create.errors += e;
+        ids.append(&mut i);
+    }
+    create.elapsed = started.elapsed();
+    create.print();
+    if ids.is_empty() {
+        bail!("no payment was created; check the key and the server log");
+    }
+
+    // Phase 2: read back by id.
+    let ids = Arc::new(ids);
+    let read_started = Instant::now();
+    let deadline = read_started + Duration::from_secs(args.read_duration);
+    let mut tasks = Vec::new();
+    for worker in 0..args.concurrency {
+        let (client, base, key, ids) =
+            (client.clone(), base.clone(), args.key.clone(), ids.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut h = histogram();
+            let (mut ok, mut errors, mut i) = (0u64, 0u64, worker);
+            while Instant::now() < deadline {
+                let id = &ids[i % ids.len()];
+                i += 7919;
+                let t = Instant::now();
+                match client
+                    .get(format!("{base}/v1/payments/{id}"))
+                    .bearer_auth(&key)
+                    .send()
+                    .await
+                {
+                    Ok(resp) if resp.status().is_success() => {
+                        let _ = resp.bytes().await;
+                        let _ = h.record(t.elapsed().as_micros().max(1) as u64);
+                        ok += 1;
+                    }
+                    Ok(_) | Err(_) => errors += 1,
+                }
+            }
+            (h, ok, errors)
+        }));
+    }
+    let mut read = PhaseReport {
+        name: "read",
+        ok: 0,
+        errors: 0,
+        elapsed: Duration::ZERO,
+        latency: histogram(),
+    };
+    for t in tasks {
+        let (h, ok, e) = t.await?;
+        read.latency.add(&h).ok();
+        read.ok += ok;
+        read.errors += e;
+    }
+    read.elapsed = read_started.elapsed();
+    read.print();
+
+    // Phase 3: wait until every created payment is final (success, failure or expiry).
+    let target = final_before + create.ok;
+    let settle_deadline = Instant::now() + Duration::from_secs(args.settle_timeout);
+    loop {
+        let now_final = final_transitions(&client, &base).await?;
+        if now_final >= target {
+            let elapsed = started.elapsed();
+            println!(
+                "final   {:>8} payments reached a final state {:>6.1} s after the first create: {:.1} payments/s end to end",
+                create.ok,
+                elapsed.as_secs_f64(),
+                create.ok as f64 / elapsed.as_secs_f64()
+            );
+            return Ok(());
+        }
+        if Instant::now() > settle_deadline {
+            bail!(
+                "only {} of {} payments final after {} s (is the server's KUMBU_SANDBOX_DELAY_MS small?)",
+                now_final.saturating_sub(final_before),
+                create.ok,
+                args.settle_timeout
+            );
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
