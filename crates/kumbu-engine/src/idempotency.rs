@@ -15,7 +15,7 @@ use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field, Rejection};
-use kumbu_store::{IdempotencyClaim, StoreTx};
+use kumbu_store::{ClaimRequest, IdempotencyClaim, StoreTx};
 use std::future::Future;
 
 /// The Idempotency-Key of a request and a fingerprint of what was asked.
@@ -113,15 +113,15 @@ impl Engine {
         let cfg = &self.inner.config;
         let now = self.now();
         let claim = store
-            .claim_idempotency_key(
-                &auth.merchant_id,
-                auth.mode,
-                &req.key,
-                &req.fingerprint,
+            .claim_idempotency_key(&ClaimRequest {
+                merchant_id: &auth.merchant_id,
+                mode: auth.mode,
+                key: &req.key,
+                fingerprint: &req.fingerprint,
                 now,
-                now.plus(cfg.idempotency_lease),
-                now.minus(cfg.idempotency_ttl),
-            )
+                lease_until: now.plus(cfg.idempotency_lease),
+                forget_before: now.minus(cfg.idempotency_ttl),
+            })
             .await?;
         match claim {
             IdempotencyClaim::Claimed => {}

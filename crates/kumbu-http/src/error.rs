@@ -7,7 +7,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::{ErrorCode, Rejection};
-use kumbu_engine::EngineError;
+use kumbu_engine::{EngineError, StoreError};
 use serde::Serialize;
 
 /// An error as the native API answers it.
@@ -57,12 +57,20 @@ impl From<EngineError> for NativeError {
     fn from(e: EngineError) -> Self {
         match e {
             EngineError::Rejected(r) => r.into(),
-            EngineError::Store(ref s) => {
-                let code = e.code();
+            EngineError::Store(s) => {
                 tracing::error!(error = %s, "request failed in the store");
-                let message = match code {
-                    ErrorCode::ServiceUnavailable => "The database is unavailable right now; retry in a few seconds.",
-                    _ => "An internal error occurred. It has been logged with this request's id (X-Request-Id); retrying may help.",
+                let (code, message) = match s {
+                    StoreError::Unavailable(_) => (
+                        ErrorCode::ServiceUnavailable,
+                        "The database is unavailable right now; retry in a few seconds.",
+                    ),
+                    StoreError::Conflict(_)
+                    | StoreError::Corrupt(_)
+                    | StoreError::Database(_)
+                    | StoreError::Config(_) => (
+                        ErrorCode::InternalError,
+                        "An internal error occurred. It has been logged with this request's id (X-Request-Id); retrying may help.",
+                    ),
                 };
                 Self {
                     code,

@@ -117,6 +117,16 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, NativeError> {
     } else {
         bytes
     };
+    // Every native body is an object; serde would otherwise accept an array for a struct.
+    if !bytes.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<serde::de::IgnoredAny>(bytes).is_ok()
+    {
+        return Err(NativeError::new(
+            ErrorCode::ParameterInvalid,
+            "The body must be a JSON object.",
+            None,
+        ));
+    }
     let de = &mut serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize::<_, T>(&mut *de).map_err(|e| {
         let path = e.path().to_string();

@@ -34,6 +34,8 @@ pub struct AppState {
 /// The whole HTTP application: native API, health, metrics and OpenAPI, with request ids,
 /// access logs, metrics, a body limit and panic protection.
 pub fn router(engine: Engine) -> Router {
+    // Install the recorder before the first request so no early measurement is lost.
+    let _ = telemetry::metrics_handle();
     let state = AppState { engine };
     Router::new()
         .merge(native::routes())

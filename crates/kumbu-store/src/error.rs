@@ -21,6 +21,10 @@ pub enum StoreError {
 }
 
 impl From<sqlx::Error> for StoreError {
+    #[allow(
+        clippy::wildcard_enum_match_arm,
+        reason = "sqlx::Error is a foreign #[non_exhaustive] enum"
+    )]
     fn from(e: sqlx::Error) -> Self {
         match e {
             sqlx::Error::Database(ref db) if db.is_unique_violation() => {

@@ -18,6 +18,25 @@ pub struct IdempotencyRecord {
     pub locked_until: Timestamp,
 }
 
+/// A request to claim an idempotency key.
+#[derive(Debug, Clone, Copy)]
+pub struct ClaimRequest<'a> {
+    /// Owning merchant.
+    pub merchant_id: &'a str,
+    /// Mode of the key.
+    pub mode: Mode,
+    /// The client's key.
+    pub key: &'a str,
+    /// Hash of the request.
+    pub fingerprint: &'a str,
+    /// Now.
+    pub now: Timestamp,
+    /// Until when a new claim is held.
+    pub lease_until: Timestamp,
+    /// Records created before this are expired.
+    pub forget_before: Timestamp,
+}
+
 /// Outcome of trying to claim a key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum IdempotencyClaim {
@@ -29,19 +48,22 @@ pub enum IdempotencyClaim {
 }
 
 impl Store {
-    /// Claims `key` for a request with `fingerprint`, in its own committed transaction, so that a
-    /// concurrent duplicate sees the claim at once. Records older than `forget_before` are
-    /// forgotten; a running claim whose lease expired (its request died) is taken over.
+    /// Claims a key for a request, in its own committed transaction, so that a concurrent
+    /// duplicate sees the claim at once. Records older than `forget_before` are forgotten; a
+    /// running claim whose lease expired (its request died) is taken over.
     pub async fn claim_idempotency_key(
         &self,
-        merchant_id: &str,
-        mode: Mode,
-        key: &str,
-        fingerprint: &str,
-        now: Timestamp,
-        lease_until: Timestamp,
-        forget_before: Timestamp,
+        c: &ClaimRequest<'_>,
     ) -> Result<IdempotencyClaim, StoreError> {
+        let ClaimRequest {
+            merchant_id,
+            mode,
+            key,
+            fingerprint,
+            now,
+            lease_until,
+            forget_before,
+        } = *c;
         let mut tx = self.write.begin().await?;
         sqlx::query::<Any>(
             "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND mode = $2 AND key = $3 AND created_at < $4",

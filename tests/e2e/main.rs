@@ -1,0 +1,13 @@
+//! End-to-end tests: the real application over real sockets, every scenario on SQLite and
+//! PostgreSQL (set KUMBU_TEST_DATABASE_URL; KUMBU_REQUIRE_PG=1 makes its absence a failure).
+
+mod harness;
+
+mod api;
+mod idempotency;
+mod isolation;
+mod ledger;
+mod openapi;
+mod pagination;
+mod processes;
+mod sandbox;

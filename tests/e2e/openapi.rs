@@ -1,0 +1,87 @@
+//! The generated OpenAPI document and docs/errors.md stay true to the code.
+
+use crate::both;
+use crate::harness::TestApp;
+use serde_json::Value;
+use std::collections::BTreeSet;
+
+async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
+    let doc: Value = app
+        .client
+        .get(app.url("/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert!(
+        doc["openapi"].as_str().unwrap().starts_with("3.1"),
+        "{}",
+        doc["openapi"]
+    );
+    let routes = [
+        ("/v1/payments", "post"),
+        ("/v1/payments", "get"),
+        ("/v1/payments/{id}", "get"),
+        ("/v1/payments/{id}/cancel", "post"),
+        ("/v1/operators", "get"),
+        ("/v1/balance", "get"),
+        ("/v1/sandbox/prompts", "get"),
+        ("/v1/sandbox/prompts/{id}/confirm", "post"),
+        ("/v1/sandbox/prompts/{id}/decline", "post"),
+    ];
+    for (path, method) in routes {
+        assert!(
+            doc["paths"][path][method].is_object(),
+            "{method} {path} undocumented"
+        );
+        // And the route really exists (anything but route_not_found / method_not_allowed).
+        let url = app.url(&path.replace("{id}", "pay_x"));
+        let r = app
+            .client
+            .request(method.to_uppercase().parse().unwrap(), url)
+            .bearer_auth(crate::harness::KEY)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            ![404u16, 405].contains(&r.status().as_u16()) || path.contains("{id}"),
+            "{method} {path}"
+        );
+    }
+    let documented: usize = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .map(|p| p.as_object().unwrap().len())
+        .sum();
+    assert_eq!(
+        documented,
+        routes.len(),
+        "every documented operation is listed here"
+    );
+    // The payment schema has exactly the fields a real payment has.
+    let p = app.create(1000, "+2250700000789").await;
+    let real: BTreeSet<&str> = p.as_object().unwrap().keys().map(String::as_str).collect();
+    let schema: BTreeSet<&str> = doc["components"]["schemas"]["PaymentView"]["properties"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(String::as_str)
+        .collect();
+    assert_eq!(real, schema);
+    Some(app)
+}
+
+both!(openapi_matches_the_api);
+
+#[test]
+fn errors_doc_lists_every_code_with_its_status() {
+    let doc = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/errors.md"))
+        .expect("docs/errors.md");
+    for code in kumbu_core::ErrorCode::ALL {
+        let row = format!("| `{}` | {} |", code.code(), code.http_status());
+        assert!(doc.contains(&row), "docs/errors.md lacks the row {row}");
+    }
+}

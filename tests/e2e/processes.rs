@@ -1,0 +1,234 @@
+//! Real `kumbu serve` processes: a restart after SIGKILL mid-processing loses nothing, and two
+//! processes on one PostgreSQL share a backlog without ever applying a transition twice.
+
+use crate::harness::{drop_database, fresh_database, Backend, KEY};
+use kumbu_engine::{Store, StoreOptions};
+use serde_json::{json, Value};
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::process::{Child, Command};
+
+struct Proc {
+    child: Child,
+    base: String,
+}
+
+async fn spawn(url: &str, extra: &[&str]) -> Proc {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kumbu"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--database-url",
+            url,
+            "--worker-interval-ms",
+            "20",
+        ])
+        .args(extra)
+        .env("KUMBU_SANDBOX_KEY", KEY)
+        .env("RUST_LOG", "warn")
+        .env_remove("KUMBU_DATABASE_URL")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn kumbu");
+    let stdout = child.stdout.take().expect("stdout");
+    let mut lines = BufReader::new(stdout).lines();
+    let base = tokio::time::timeout(Duration::from_secs(60), async {
+        while let Some(line) = lines.next_line().await.expect("read stdout") {
+            if let Some(rest) = line.strip_prefix("Kumbu is listening on ") {
+                return rest.split(' ').next().unwrap_or_default().to_owned();
+            }
+        }
+        panic!("kumbu exited before listening");
+    })
+    .await
+    .expect("kumbu starts within 60 s");
+    // Keep draining stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Proc { child, base }
+}
+
+async fn create_backlog(client: &reqwest::Client, base: &str, n: usize) -> Vec<String> {
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let (client, base) = (client.clone(), base.to_owned());
+        tasks.push(tokio::spawn(async move {
+            let mut ids = Vec::new();
+            for i in (t..n).step_by(8) {
+                let r = client
+                    .post(format!("{base}/v1/payments"))
+                    .bearer_auth(KEY)
+                    .header("idempotency-key", format!("backlog-{i}"))
+                    .json(&json!({"amount": 1000 + i, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}))
+                    .send()
+                    .await
+                    .expect("create");
+                assert_eq!(r.status(), 200);
+                let v: Value = r.json().await.unwrap();
+                ids.push(v["id"].as_str().unwrap().to_owned());
+            }
+            ids
+        }));
+    }
+    let mut all = Vec::new();
+    for t in tasks {
+        all.extend(t.await.unwrap());
+    }
+    all
+}
+
+async fn count_status(store: &Store, status: kumbu_core::PaymentStatus) -> i64 {
+    store
+        .count_by_status()
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|(s, _)| *s == status)
+        .map_or(0, |(_, n)| n)
+}
+
+async fn wait_all_settled(store: &Store, n: i64, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        if count_status(store, kumbu_core::PaymentStatus::Settled).await == n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "not all {n} payments settled in time: {:?}",
+            store.count_by_status().await
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+async fn transitions_done(client: &reqwest::Client, base: &str) -> f64 {
+    let text = client
+        .get(format!("{base}/metrics"))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("kumbu_payment_transitions_total{"))
+        .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .sum()
+}
+
+async fn restart_mid_processing_loses_nothing(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "restart_mid_processing_loses_nothing").await
+    else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let mut first = spawn(&url, &["--sandbox-delay-ms", "150"]).await;
+    let ids = create_backlog(&client, &first.base, 80).await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    // Kill it for real (SIGKILL) once processing is under way but not finished.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let debited = count_status(&store, kumbu_core::PaymentStatus::Debited).await;
+        let settled = count_status(&store, kumbu_core::PaymentStatus::Settled).await;
+        if debited > 0 && settled < 80 {
+            break;
+        }
+        assert!(Instant::now() < deadline, "processing never got under way");
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    first.child.kill().await.unwrap();
+    let second = spawn(&url, &["--sandbox-delay-ms", "150"]).await;
+    wait_all_settled(&store, 80, Duration::from_secs(60)).await;
+    assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
+    for id in ids.iter().take(10) {
+        let p: Value = client
+            .get(format!("{}/v1/payments/{id}", second.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(p["history"].as_array().unwrap().len(), 5, "{p}");
+    }
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    drop(second);
+    store.close().await;
+    drop_database(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_sqlite() {
+    restart_mid_processing_loses_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn restart_postgres() {
+    restart_mid_processing_loses_nothing(Backend::Postgres).await;
+}
+
+/// Several processes over one PostgreSQL (SQLite is single-process by design).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_a_backlog_postgres() {
+    let Some((url, db)) = fresh_database(Backend::Postgres, "two_processes_share_a_backlog").await
+    else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let api = spawn(&url, &["--no-workers", "--sandbox-delay-ms", "0"]).await;
+    let n = 1500;
+    create_backlog(&client, &api.base, n).await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    assert_eq!(
+        count_status(&store, kumbu_core::PaymentStatus::Created).await,
+        n as i64,
+        "no worker ran yet"
+    );
+    let (a, b) = tokio::join!(
+        spawn(&url, &["--sandbox-delay-ms", "0"]),
+        spawn(&url, &["--sandbox-delay-ms", "0"])
+    );
+    wait_all_settled(&store, n as i64, Duration::from_secs(120)).await;
+    assert_eq!(
+        store.duplicate_transitions().await.unwrap(),
+        0,
+        "a transition was applied twice"
+    );
+    let (ta, tb) = (
+        transitions_done(&client, &a.base).await,
+        transitions_done(&client, &b.base).await,
+    );
+    let _ = std::io::Write::write_all(
+        &mut std::io::stderr(),
+        format!(
+            "two processes: {ta} and {tb} transitions ({} expected in all)\n",
+            n * 4
+        )
+        .as_bytes(),
+    );
+    assert_eq!(
+        (ta + tb) as usize,
+        n * 4,
+        "every transition made exactly once across both processes"
+    );
+    let (problems, entries) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    assert_eq!(
+        entries as usize,
+        n * 7,
+        "3 entries per debit, 4 per settlement"
+    );
+    drop((api, a, b));
+    store.close().await;
+    drop_database(db).await;
+}
