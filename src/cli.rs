@@ -50,7 +50,7 @@ enum Command {
 #[derive(Debug, Clone, Args)]
 struct DbArgs {
     /// Database: sqlite://path.db (created if missing) or postgres://user:pass@host/db.
-    #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB)]
+    #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB, hide_env_values = true)]
     database_url: String,
 }
 

@@ -127,8 +127,23 @@ pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<Store
     Ok(store)
 }
 
-/// A database URL with any password replaced by `***`, for messages and logs.
+/// A database URL with any password (user-info or `password=` parameter) replaced by `***`,
+/// for messages and logs.
 pub fn redact(url: &str) -> String {
+    let url = match url.split_once('?') {
+        Some((head, query)) => {
+            let params: Vec<String> = query
+                .split('&')
+                .map(|kv| match kv.split_once('=') {
+                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
+                    Some(_) | None => kv.to_owned(),
+                })
+                .collect();
+            format!("{head}?{}", params.join("&"))
+        }
+        None => url.to_owned(),
+    };
+    let url = url.as_str();
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -181,5 +196,9 @@ mod tests {
             "postgres://kumbu:***@127.0.0.1/db"
         );
         assert_eq!(redact("sqlite://kumbu.db"), "sqlite://kumbu.db");
+        assert_eq!(
+            redact("postgres://h/db?user=k&password=s3"),
+            "postgres://h/db?user=k&password=***"
+        );
     }
 }

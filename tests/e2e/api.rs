@@ -170,6 +170,24 @@ async fn bad_inputs_are_4xx_naming_the_field(app: TestApp) -> Option<TestApp> {
             Some("surprise"),
         ),
         (
+            with(&["reference"], json!("a\u{0}b")).to_string(),
+            400,
+            "parameter_invalid",
+            Some("reference"),
+        ),
+        (
+            with(&["description"], json!("nul \u{0}")).to_string(),
+            400,
+            "parameter_invalid",
+            Some("description"),
+        ),
+        (
+            with(&["metadata"], json!({"k": "\u{0}"})).to_string(),
+            400,
+            "parameter_invalid",
+            Some("metadata"),
+        ),
+        (
             with(&["payer", "name"], json!("x")).to_string(),
             400,
             "parameter_unknown",
@@ -252,6 +270,7 @@ async fn bad_inputs_are_4xx_naming_the_field(app: TestApp) -> Option<TestApp> {
             "parameter_invalid",
         ),
         ("/v1/payments?colour=blue", 400, "parameter_unknown"),
+        ("/v1/payments?reference=%00", 400, "parameter_invalid"),
         ("/v1/sandbox/prompts", 400, "parameter_missing"),
         ("/v1/nope", 404, "route_not_found"),
     ] {

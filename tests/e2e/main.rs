@@ -11,3 +11,4 @@ mod openapi;
 mod pagination;
 mod processes;
 mod sandbox;
+mod schema;

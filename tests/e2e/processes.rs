@@ -221,6 +221,7 @@ async fn two_processes_share_a_backlog_postgres() {
         n * 4,
         "every transition made exactly once across both processes"
     );
+    assert!(ta > 0.0 && tb > 0.0, "both processes worked the backlog");
     let (problems, entries) = store.verify_ledger().await.unwrap();
     assert!(problems.is_empty(), "{problems:?}");
     assert_eq!(

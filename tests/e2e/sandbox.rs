@@ -224,6 +224,26 @@ async fn manual_prompt_confirm_and_decline(app: TestApp) -> Option<TestApp> {
     assert_eq!(app.status_of(yes["id"].as_str().unwrap()).await, "settled");
     let (_, list) = app.get("/v1/sandbox/prompts?phone=%2B2250700000009").await;
     assert_eq!(list["data"], json!([]));
+    // A prompt answered after its payment's deadline, before the worker noticed, cannot debit.
+    let overdue = app.create(1800, "+2250700000009").await;
+    app.tick().await;
+    app.steps(1).await;
+    app.clock.advance(std::time::Duration::from_secs(600)); // no worker pass
+    let (s, e) = app
+        .post(
+            &format!("/v1/sandbox/prompts/{}/confirm", prompt(&overdue)),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s, e["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("prompt_not_pending")),
+        "{e}"
+    );
+    assert_eq!(
+        app.status_of(overdue["id"].as_str().unwrap()).await,
+        "expired"
+    );
     // An unanswered prompt expires like any payment.
     let late = app.create(1700, "+2250700000009").await;
     app.tick().await;

@@ -85,7 +85,24 @@ impl JournalKind {
     }
 }
 
-/// The journal a transition into `to` posts, if it moves money. Entries with a zero amount are
+/// Every journal a transition `from → to` posts. A move that skips `debited` (an operator may
+/// report `settled` straight after the prompt) posts the debit journal too, so the accounts end
+/// the same whichever path the payment took.
+pub fn journals_for(
+    payment: &Payment,
+    from: Option<PaymentStatus>,
+    to: PaymentStatus,
+) -> Vec<(JournalKind, Vec<Posting>)> {
+    let was_debited = from.is_some_and(PaymentStatus::is_debited);
+    let mut out = Vec::new();
+    if to == PaymentStatus::Settled && !was_debited {
+        out.extend(postings_for(payment, PaymentStatus::Debited));
+    }
+    out.extend(postings_for(payment, to));
+    out
+}
+
+/// The journal that entering `to` posts, if it moves money. Entries with a zero amount are
 /// left out (a zero fee posts nothing to fee revenue).
 pub fn postings_for(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind, Vec<Posting>)> {
     let (kind, lines) = match to {
@@ -160,6 +177,14 @@ mod tests {
             }
         }
         let (_, debit) = postings_for(&p, PaymentStatus::Debited).unwrap();
+        let skipped = journals_for(
+            &p,
+            Some(PaymentStatus::UserConfirming),
+            PaymentStatus::Settled,
+        );
+        assert_eq!(skipped.len(), 2, "skipping debited still posts the debit");
+        let normal = journals_for(&p, Some(PaymentStatus::Debited), PaymentStatus::Settled);
+        assert_eq!(normal.len(), 1);
         assert!(debit.contains(&Posting {
             account: Account::MerchantPending,
             amount: -9_800

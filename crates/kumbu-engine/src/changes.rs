@@ -1,7 +1,7 @@
 //! Everything a batch of transitions must write besides the payment rows themselves: history,
 //! outbox events and ledger journals. Collected in memory, written in the same transaction.
 
-use kumbu_core::ledger::postings_for;
+use kumbu_core::ledger::journals_for;
 use kumbu_core::{new_id, IdPrefix, Payment, PaymentStatus, StatusChange};
 use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
 
@@ -34,7 +34,7 @@ impl Changes {
             payload: serde_json::to_string(payment).unwrap_or_else(|_| "{}".to_owned()),
             created_at: change.at,
         });
-        if let Some((kind, postings)) = postings_for(payment, change.to) {
+        for (kind, postings) in journals_for(payment, change.from, change.to) {
             self.journals.push(NewJournal {
                 id: new_id(IdPrefix::Journal),
                 kind,
@@ -57,6 +57,16 @@ impl Changes {
             // The creation row is written by insert_payment itself.
             self.history.pop();
         }
+    }
+
+    /// Saves the payments' rows and writes history, events and journals into `tx`.
+    pub(crate) async fn save(
+        &self,
+        tx: &mut StoreTx,
+        payments: &[&Payment],
+    ) -> Result<(), StoreError> {
+        tx.save_payments(payments).await?;
+        self.write(tx).await
     }
 
     /// Writes history, events and journals into `tx`.

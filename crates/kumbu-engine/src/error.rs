@@ -36,6 +36,7 @@ impl EngineError {
             EngineError::Store(StoreError::Unavailable(_)) => ErrorCode::ServiceUnavailable,
             EngineError::Store(
                 StoreError::Conflict(_)
+                | StoreError::ClaimLost
                 | StoreError::Corrupt(_)
                 | StoreError::Database(_)
                 | StoreError::Config(_),

@@ -14,8 +14,9 @@
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
+use kumbu_core::ids::random_token;
 use kumbu_core::{ErrorCode, Field, Rejection};
-use kumbu_store::{ClaimRequest, IdempotencyClaim, StoreTx};
+use kumbu_store::{ClaimRef, ClaimRequest, IdempotencyClaim, StoreError, StoreTx};
 use std::future::Future;
 
 /// The Idempotency-Key of a request and a fingerprint of what was asked.
@@ -25,6 +26,8 @@ pub struct IdempotencyRequest {
     pub key: String,
     /// Hash of method, route and body: a different request under the same key is refused.
     pub fingerprint: String,
+    /// This request's claim token: only its holder may complete or release the claim.
+    token: String,
 }
 
 impl IdempotencyRequest {
@@ -40,6 +43,7 @@ impl IdempotencyRequest {
         Ok(Self {
             key: key.to_owned(),
             fingerprint,
+            token: random_token(24),
         })
     }
 }
@@ -65,29 +69,37 @@ pub struct Outcome {
 /// Passed into a command's transaction so it can record the response atomically.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct Completion<'a> {
-    auth: &'a AuthContext,
-    key: Option<&'a str>,
+    claim: Option<ClaimRef<'a>>,
 }
 
 impl Completion<'_> {
-    /// Stores `response` for the claimed key (if any) inside `tx`.
+    /// Stores `response` for the claimed key (if any) inside `tx`. If the claim was lost (its
+    /// lease expired and another request took the key), the work is refused and rolls back.
     pub(crate) async fn record(
         &self,
         tx: &mut StoreTx,
         response: &Recorded,
     ) -> Result<(), EngineError> {
-        if let Some(key) = self.key {
-            tx.complete_idempotency_key(
-                &self.auth.merchant_id,
-                self.auth.mode,
-                key,
-                response.status,
-                &response.body,
-            )
-            .await?;
+        let Some(claim) = &self.claim else {
+            return Ok(());
+        };
+        match tx
+            .complete_idempotency_key(claim, response.status, &response.body)
+            .await
+        {
+            Ok(()) => Ok(()),
+            Err(StoreError::ClaimLost) => Err(in_use(claim.key)),
+            Err(e) => Err(e.into()),
         }
-        Ok(())
     }
+}
+
+fn in_use(key: &str) -> EngineError {
+    EngineError::field(
+        ErrorCode::IdempotencyKeyInUse,
+        Field::IdempotencyKey,
+        format!("A request with Idempotency-Key `{key}` is still being processed; retry shortly to get its result."),
+    )
 }
 
 impl Engine {
@@ -103,7 +115,7 @@ impl Engine {
         Fut: Future<Output = Result<Recorded, EngineError>>,
     {
         let Some(req) = idem else {
-            let response = work(Completion { auth, key: None }).await?;
+            let response = work(Completion { claim: None }).await?;
             return Ok(Outcome {
                 response,
                 replayed: false,
@@ -112,20 +124,22 @@ impl Engine {
         let store = &self.inner.store;
         let cfg = &self.inner.config;
         let now = self.now();
-        let claim = store
+        let token = req.token.as_str();
+        let claimed = store
             .claim_idempotency_key(&ClaimRequest {
                 merchant_id: &auth.merchant_id,
                 mode: auth.mode,
                 key: &req.key,
                 fingerprint: &req.fingerprint,
+                token,
                 now,
                 lease_until: now.plus(cfg.idempotency_lease),
                 forget_before: now.minus(cfg.idempotency_ttl),
             })
-            .await?;
-        match claim {
-            IdempotencyClaim::Claimed => {}
-            IdempotencyClaim::Exists(rec) if rec.fingerprint != req.fingerprint => {
+            .await;
+        match claimed {
+            Ok(IdempotencyClaim::Claimed) => {}
+            Ok(IdempotencyClaim::Exists(rec)) if rec.fingerprint != req.fingerprint => {
                 return Err(EngineError::field(
                     ErrorCode::IdempotencyKeyReused,
                     Field::IdempotencyKey,
@@ -135,33 +149,32 @@ impl Engine {
                     ),
                 ));
             }
-            IdempotencyClaim::Exists(rec) => {
+            Ok(IdempotencyClaim::Exists(rec)) => {
                 return match rec.response {
-                    Some((status, body)) => Ok(Outcome { response: Recorded { status, body }, replayed: true }),
-                    None => Err(EngineError::field(
-                        ErrorCode::IdempotencyKeyInUse,
-                        Field::IdempotencyKey,
-                        format!(
-                            "A request with Idempotency-Key `{}` is still being processed; retry shortly to get its result.",
-                            req.key
-                        ),
-                    )),
+                    Some((status, body)) => Ok(Outcome {
+                        response: Recorded { status, body },
+                        replayed: true,
+                    }),
+                    None => Err(in_use(&req.key)),
                 };
             }
+            Err(StoreError::ClaimLost) => return Err(in_use(&req.key)),
+            Err(e) => return Err(e.into()),
         }
-        match work(Completion {
-            auth,
-            key: Some(&req.key),
-        })
-        .await
-        {
+        let claim = ClaimRef {
+            merchant_id: &auth.merchant_id,
+            mode: auth.mode,
+            key: &req.key,
+            token,
+        };
+        match work(Completion { claim: Some(claim) }).await {
             Ok(response) => Ok(Outcome {
                 response,
                 replayed: false,
             }),
             Err(e) => {
                 if let Err(release) = store
-                    .release_idempotency_key(&auth.merchant_id, auth.mode, &req.key)
+                    .release_idempotency_key(&auth.merchant_id, auth.mode, &req.key, token)
                     .await
                 {
                     tracing::warn!(error = %release, "could not release idempotency key; its lease will expire");

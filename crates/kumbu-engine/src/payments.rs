@@ -67,6 +67,22 @@ pub struct Balance {
     pub available: i64,
 }
 
+/// Refuses control characters (NUL among them, which PostgreSQL cannot store in text); tabs
+/// and line breaks are allowed in free text.
+pub(crate) fn plain_text(field: Field, value: &str, name: &str) -> Result<(), Rejection> {
+    if value
+        .chars()
+        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
+    {
+        return Err(Rejection::field(
+            ErrorCode::ParameterInvalid,
+            field,
+            format!("{name} must not contain control characters"),
+        ));
+    }
+    Ok(())
+}
+
 fn text_limit(
     field: Field,
     value: &Option<String>,
@@ -190,6 +206,20 @@ impl Engine {
                 ));
             }
         }
+        for (field, value, name) in [
+            (Field::Reference, &cmd.reference, "reference"),
+            (Field::Description, &cmd.description, "description"),
+            (Field::CustomerName, &cmd.customer.name, "customer name"),
+            (Field::CustomerEmail, &cmd.customer.email, "customer email"),
+        ] {
+            if let Some(v) = value {
+                plain_text(field, v, name)?;
+            }
+        }
+        for (k, v) in &cmd.metadata {
+            plain_text(Field::Metadata, k, "metadata keys")?;
+            plain_text(Field::Metadata, v, "metadata values")?;
+        }
         text_limit(Field::Description, &cmd.description, 500, "description")?;
         text_limit(
             Field::CustomerName,
@@ -307,6 +337,9 @@ impl Engine {
         limit: u32,
     ) -> Result<PaymentPage, EngineError> {
         let limit = limit.clamp(1, 100);
+        if let Some(r) = &filter.reference {
+            plain_text(Field::Reference, r, "reference")?;
+        }
         if let Some(after) = starting_after {
             if !kumbu_core::ids::has_shape(after, IdPrefix::Payment) {
                 return Err(EngineError::field(
@@ -350,6 +383,9 @@ impl Engine {
                 .await?
                 .ok_or_else(|| EngineError::not_found("payment", id))?;
             let now = self.now();
+            let mut tx = self
+                .unless_expired(tx, &mut p, now, ErrorCode::PaymentStateConflict)
+                .await?;
             let change = p
                 .fail(FailureCode::Cancelled, None, "cancelled by merchant", now)
                 .map_err(|e| {
@@ -362,8 +398,7 @@ impl Engine {
             p.progress.next_action_at = None;
             let mut changes = Changes::default();
             changes.record(&p, change);
-            tx.save_payments(&[&p]).await?;
-            changes.write(&mut tx).await?;
+            changes.save(&mut tx, &[&p]).await?;
             let response = render(&p);
             completion.record(&mut tx, &response).await?;
             tx.commit().await?;

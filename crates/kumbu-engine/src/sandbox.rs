@@ -104,6 +104,9 @@ impl Engine {
                 ));
             }
             let now = self.now();
+            let mut tx = self
+                .unless_expired(tx, &mut p, now, ErrorCode::PromptNotPending)
+                .await?;
             let notice = match answer {
                 Answer::Confirm => Notice::Debited,
                 Answer::Decline => Notice::Failed {
@@ -117,8 +120,7 @@ impl Engine {
             }
             p.progress.step += 1;
             self.schedule_next(&mut p, now);
-            tx.save_payments(&[&p]).await?;
-            changes.write(&mut tx).await?;
+            changes.save(&mut tx, &[&p]).await?;
             let response = render(&p);
             completion.record(&mut tx, &response).await?;
             tx.commit().await?;

@@ -9,8 +9,10 @@
 use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::Engine;
+use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, StatusChange, Timestamp, TransitionError};
 use kumbu_rails::{Notice, Rail, StepKind, Via};
+use kumbu_store::StoreTx;
 use std::time::Duration;
 use tokio::task::JoinHandle;
 use tokio_util::sync::CancellationToken;
@@ -48,13 +50,66 @@ pub(crate) fn apply_notice(
             None
         }
         Err(e @ (TransitionError::Final(_) | TransitionError::AfterDebit { .. })) => {
-            tracing::info!(payment = %p.id, ?notice, reason = %e, "operator notice arrived too late; ignored");
+            match notice {
+                // The operator says money moved for a payment we consider closed without it.
+                Notice::Debited | Notice::Settled => tracing::warn!(
+                    payment = %p.id, status = p.status.as_str(), ?notice, reason = %e,
+                    "operator reports money moved for a closed payment: needs reconciliation"
+                ),
+                Notice::Accepted { .. } | Notice::Prompted | Notice::Failed { .. } => {
+                    tracing::info!(payment = %p.id, ?notice, reason = %e, "operator notice arrived too late; ignored");
+                }
+            }
             None
         }
     }
 }
 
+/// Expires `p` if its deadline has passed before any debit; `true` if it did.
+pub(crate) fn expire_if_due(p: &mut Payment, now: Timestamp, changes: &mut Changes) -> bool {
+    if p.status.is_terminal() || p.status.is_debited() || now < p.expires_at {
+        return false;
+    }
+    if let Ok(change) = p.fail(
+        FailureCode::PaymentExpired,
+        None,
+        "expired: not confirmed in time",
+        now,
+    ) {
+        changes.record(p, change);
+    }
+    p.progress.next_action_at = None;
+    true
+}
+
 impl Engine {
+    /// For an action on a locked payment (cancel, answer a prompt): if the payment is overdue,
+    /// expires it, commits that, and refuses the action with `code`; otherwise hands `tx` back.
+    /// The worker may lag behind the clock; money never moves after `expires_at` because of it.
+    pub(crate) async fn unless_expired(
+        &self,
+        mut tx: StoreTx,
+        p: &mut Payment,
+        now: Timestamp,
+        code: ErrorCode,
+    ) -> Result<StoreTx, EngineError> {
+        let mut changes = Changes::default();
+        if !expire_if_due(p, now, &mut changes) {
+            return Ok(tx);
+        }
+        changes.save(&mut tx, &[&*p]).await?;
+        tx.commit().await?;
+        changes.publish_metrics();
+        Err(EngineError::field(
+            code,
+            Field::Id,
+            format!(
+                "payment {} expired at {} before this request",
+                p.id, p.expires_at
+            ),
+        ))
+    }
+
     /// When this payment should next be looked at, given where its script is.
     pub(crate) fn schedule_next(&self, p: &mut Payment, now: Timestamp) {
         if p.status.is_terminal() {
@@ -87,16 +142,7 @@ impl Engine {
                 p.progress.next_action_at = None;
                 return;
             }
-            if !p.status.is_debited() && now >= p.expires_at {
-                if let Ok(change) = p.fail(
-                    FailureCode::PaymentExpired,
-                    None,
-                    "expired: not confirmed in time",
-                    now,
-                ) {
-                    changes.record(p, change);
-                }
-                p.progress.next_action_at = None;
+            if expire_if_due(p, now, changes) {
                 return;
             }
             let step_time = p.progress.next_action_at.unwrap_or(now);
@@ -145,8 +191,7 @@ impl Engine {
             self.advance(p, now, &mut changes);
         }
         let refs: Vec<&Payment> = claimed.iter().collect();
-        tx.save_payments(&refs).await?;
-        changes.write(&mut tx).await?;
+        changes.save(&mut tx, &refs).await?;
         tx.commit().await?;
         changes.publish_metrics();
         Ok(claimed.len())

@@ -171,3 +171,22 @@ mod tests {
         assert!(normalise_url("mysql://x").is_err());
     }
 }
+
+#[cfg(test)]
+mod parity {
+    /// Both backends have the same migrations, by number and name.
+    #[test]
+    fn migration_files_match() {
+        let names = |dir: &str| {
+            let mut v: Vec<String> =
+                std::fs::read_dir(format!("{}/migrations/{dir}", env!("CARGO_MANIFEST_DIR")))
+                    .expect("migrations dir")
+                    .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+                    .collect();
+            v.sort();
+            v
+        };
+        assert_eq!(names("postgres"), names("sqlite"));
+        assert!(!names("postgres").is_empty());
+    }
+}

@@ -31,7 +31,17 @@ impl Store {
     pub async fn begin(&self) -> Result<StoreTx, StoreError> {
         Ok(StoreTx {
             dialect: self.dialect,
-            tx: self.write.begin().await?,
+            tx: self.begin_write().await?,
+        })
+    }
+
+    /// Begins on the write pool. On SQLite the write lock is taken up front (`BEGIN IMMEDIATE`),
+    /// so a transaction that reads before it writes cannot fail to upgrade when another process
+    /// (a CLI command, say) wrote in between.
+    pub(crate) async fn begin_write(&self) -> Result<Transaction<'static, Any>, StoreError> {
+        Ok(match self.dialect {
+            Dialect::Postgres => self.write.begin().await?,
+            Dialect::Sqlite => self.write.begin_with("BEGIN IMMEDIATE").await?,
         })
     }
 }

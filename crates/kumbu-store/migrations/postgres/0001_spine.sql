@@ -95,12 +95,15 @@ CREATE TABLE ledger_entries (
     created_at   BIGINT NOT NULL
 );
 CREATE INDEX ledger_entries_journal ON ledger_entries (journal_id);
+-- A payment posts each kind of journal once: a second posting fails the transaction.
+CREATE UNIQUE INDEX ledger_entries_once ON ledger_entries (payment_id, journal_kind, account);
 
 CREATE TABLE idempotency_keys (
     merchant_id      TEXT NOT NULL,
     mode             TEXT NOT NULL,
     key              TEXT NOT NULL,
     fingerprint      TEXT NOT NULL,
+    token            TEXT NOT NULL,
     state            TEXT NOT NULL CHECK (state IN ('running', 'done')),
     response_status  BIGINT,
     response_body    TEXT,
