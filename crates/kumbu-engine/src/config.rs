@@ -18,8 +18,6 @@ pub struct EngineConfig {
     pub worker_interval: Duration,
     /// How long idempotency records are kept and replayed.
     pub idempotency_ttl: Duration,
-    /// How long a running idempotency claim is held before another request may take it over.
-    pub idempotency_lease: Duration,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
 }
@@ -32,7 +30,6 @@ impl Default for EngineConfig {
             worker_batch: 256,
             worker_interval: Duration::from_millis(100),
             idempotency_ttl: Duration::from_secs(24 * 3600),
-            idempotency_lease: Duration::from_secs(60),
             fee_overrides: BTreeMap::new(),
         }
     }

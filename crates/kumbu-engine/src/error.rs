@@ -36,7 +36,6 @@ impl EngineError {
             EngineError::Store(StoreError::Unavailable(_)) => ErrorCode::ServiceUnavailable,
             EngineError::Store(
                 StoreError::Conflict(_)
-                | StoreError::ClaimLost
                 | StoreError::Corrupt(_)
                 | StoreError::Database(_)
                 | StoreError::Config(_),

@@ -1,23 +1,23 @@
 //! Idempotency-Key handling shared by every POST of every face.
 //!
-//! 1. The key is *claimed* in its own committed transaction, so a concurrent duplicate sees it
-//!    at once and gets 409 instead of doing the work twice.
-//! 2. The work runs; its transaction also stores the response the face rendered, so "the work
-//!    happened" and "the response is recorded" are one atomic fact.
-//! 3. A later request with the same key and the same fingerprint gets that response replayed
-//!    byte for byte for 24 hours; with a different fingerprint, `idempotency_key_reused`.
+//! The check and the work share **one** transaction:
 //!
-//! If the work fails, the claim is released so the client may retry with the same key; if the
-//! process dies mid-request, the claim's lease expires and a retry takes it over (nothing was
-//! committed, so nothing is done twice).
+//! 1. The transaction locks the key: on PostgreSQL with a transaction-scoped advisory lock taken
+//!    without waiting, so a concurrent duplicate is told 409 at once; on SQLite the write
+//!    transaction (`BEGIN IMMEDIATE`) already excludes every other writer.
+//! 2. If a response is stored for the key (and younger than 24 h), it is replayed byte for byte,
+//!    or, if the request differs (method, route or body), refused with `idempotency_key_reused`.
+//! 3. Otherwise the work runs and its response is stored in the same transaction, so "the work
+//!    happened" and "its response is recorded" are one atomic fact. If the work fails or the
+//!    process dies, everything rolls back and the client may retry with the same key.
 
 use crate::auth::AuthContext;
+use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::Engine;
-use kumbu_core::ids::random_token;
 use kumbu_core::{ErrorCode, Field, Rejection};
-use kumbu_store::{ClaimRef, ClaimRequest, IdempotencyClaim, StoreError, StoreTx};
-use std::future::Future;
+use kumbu_store::{IdempotencyRecord, KeyRef, StoreTx};
+use sha2::{Digest, Sha256};
 
 /// The Idempotency-Key of a request and a fingerprint of what was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,8 +26,6 @@ pub struct IdempotencyRequest {
     pub key: String,
     /// Hash of method, route and body: a different request under the same key is refused.
     pub fingerprint: String,
-    /// This request's claim token: only its holder may complete or release the claim.
-    token: String,
 }
 
 impl IdempotencyRequest {
@@ -43,7 +41,6 @@ impl IdempotencyRequest {
         Ok(Self {
             key: key.to_owned(),
             fingerprint,
-            token: random_token(24),
         })
     }
 }
@@ -66,121 +63,117 @@ pub struct Outcome {
     pub replayed: bool,
 }
 
-/// Passed into a command's transaction so it can record the response atomically.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct Completion<'a> {
-    claim: Option<ClaimRef<'a>>,
+/// How a command's work ended. Both verdicts commit the transaction (a refusal may carry
+/// changes, such as expiring an overdue payment); an `Err` from the work rolls it back.
+#[derive(Debug)]
+pub(crate) enum Verdict {
+    /// Done: this response is sent (and stored under the Idempotency-Key).
+    Done(Recorded),
+    /// Refused after changing something that must stand; nothing is stored under the key.
+    Refused(EngineError),
 }
 
-impl Completion<'_> {
-    /// Stores `response` for the claimed key (if any) inside `tx`. If the claim was lost (its
-    /// lease expired and another request took the key), the work is refused and rolls back.
-    pub(crate) async fn record(
-        &self,
-        tx: &mut StoreTx,
-        response: &Recorded,
-    ) -> Result<(), EngineError> {
-        let Some(claim) = &self.claim else {
-            return Ok(());
-        };
-        match tx
-            .complete_idempotency_key(claim, response.status, &response.body)
-            .await
-        {
-            Ok(()) => Ok(()),
-            Err(StoreError::ClaimLost) => Err(in_use(claim.key)),
-            Err(e) => Err(e.into()),
-        }
+/// A 64-bit lock id for a key of a merchant in a mode.
+fn lock_id(auth: &AuthContext, key: &str) -> i64 {
+    let mut h = Sha256::new();
+    for part in [auth.merchant_id.as_str(), auth.mode.as_str(), key] {
+        h.update(part.as_bytes());
+        h.update([0]);
     }
-}
-
-fn in_use(key: &str) -> EngineError {
-    EngineError::field(
-        ErrorCode::IdempotencyKeyInUse,
-        Field::IdempotencyKey,
-        format!("A request with Idempotency-Key `{key}` is still being processed; retry shortly to get its result."),
-    )
+    let digest = h.finalize();
+    let mut bytes = [0u8; 8];
+    bytes.copy_from_slice(&digest[..8]);
+    i64::from_be_bytes(bytes)
 }
 
 impl Engine {
-    /// Runs `work` under the idempotency protocol above.
-    pub(crate) async fn idempotent<'a, F, Fut>(
+    /// Runs `work` in a transaction under the idempotency protocol above, then commits (or rolls
+    /// back at once, releasing row and key locks before the client hears of the failure).
+    pub(crate) async fn idempotent<F>(
         &self,
-        auth: &'a AuthContext,
-        idem: Option<&'a IdempotencyRequest>,
+        auth: &AuthContext,
+        idem: Option<&IdempotencyRequest>,
         work: F,
     ) -> Result<Outcome, EngineError>
     where
-        F: FnOnce(Completion<'a>) -> Fut,
-        Fut: Future<Output = Result<Recorded, EngineError>>,
+        F: AsyncFnOnce(&mut StoreTx, &mut Changes) -> Result<Verdict, EngineError>,
     {
-        let Some(req) = idem else {
-            let response = work(Completion { claim: None }).await?;
-            return Ok(Outcome {
-                response,
-                replayed: false,
-            });
-        };
-        let store = &self.inner.store;
-        let cfg = &self.inner.config;
-        let now = self.now();
-        let token = req.token.as_str();
-        let claimed = store
-            .claim_idempotency_key(&ClaimRequest {
+        let mut tx = self.inner.store.begin().await?;
+        if let Some(req) = idem {
+            let k = KeyRef {
                 merchant_id: &auth.merchant_id,
                 mode: auth.mode,
                 key: &req.key,
-                fingerprint: &req.fingerprint,
-                token,
-                now,
-                lease_until: now.plus(cfg.idempotency_lease),
-                forget_before: now.minus(cfg.idempotency_ttl),
-            })
-            .await;
-        match claimed {
-            Ok(IdempotencyClaim::Claimed) => {}
-            Ok(IdempotencyClaim::Exists(rec)) if rec.fingerprint != req.fingerprint => {
+            };
+            if !tx.try_lock(lock_id(auth, &req.key)).await? {
+                tx.rollback().await?;
                 return Err(EngineError::field(
-                    ErrorCode::IdempotencyKeyReused,
+                    ErrorCode::IdempotencyKeyInUse,
                     Field::IdempotencyKey,
                     format!(
-                        "Idempotency-Key `{}` was already used with different parameters; use a new key for a new request.",
+                        "A request with Idempotency-Key `{}` is still being processed; retry shortly to get its result.",
                         req.key
                     ),
                 ));
             }
-            Ok(IdempotencyClaim::Exists(rec)) => {
-                return match rec.response {
-                    Some((status, body)) => Ok(Outcome {
-                        response: Recorded { status, body },
-                        replayed: true,
-                    }),
-                    None => Err(in_use(&req.key)),
-                };
-            }
-            Err(StoreError::ClaimLost) => return Err(in_use(&req.key)),
-            Err(e) => return Err(e.into()),
-        }
-        let claim = ClaimRef {
-            merchant_id: &auth.merchant_id,
-            mode: auth.mode,
-            key: &req.key,
-            token,
-        };
-        match work(Completion { claim: Some(claim) }).await {
-            Ok(response) => Ok(Outcome {
-                response,
-                replayed: false,
-            }),
-            Err(e) => {
-                if let Err(release) = store
-                    .release_idempotency_key(&auth.merchant_id, auth.mode, &req.key, token)
-                    .await
-                {
-                    tracing::warn!(error = %release, "could not release idempotency key; its lease will expire");
+            let forget_before = self.now().minus(self.config().idempotency_ttl);
+            if let Some(rec) = tx.idempotency_record(k, forget_before).await? {
+                tx.rollback().await?;
+                if rec.fingerprint != req.fingerprint {
+                    return Err(EngineError::field(
+                        ErrorCode::IdempotencyKeyReused,
+                        Field::IdempotencyKey,
+                        format!(
+                            "Idempotency-Key `{}` was already used with different parameters; use a new key for a new request.",
+                            req.key
+                        ),
+                    ));
                 }
-                Err(e)
+                return Ok(Outcome {
+                    response: Recorded {
+                        status: rec.status,
+                        body: rec.body,
+                    },
+                    replayed: true,
+                });
             }
         }
+        let mut changes = Changes::default();
+        let verdict = match work(&mut tx, &mut changes).await {
+            Ok(v) => v,
+            Err(e) => {
+                if let Err(rb) = tx.rollback().await {
+                    tracing::warn!(error = %rb, "rollback failed");
+                }
+                return Err(e);
+            }
+        };
+        let response = match verdict {
+            Verdict::Done(response) => response,
+            Verdict::Refused(refusal) => {
+                tx.commit().await?;
+                changes.publish_metrics();
+                return Err(refusal);
+            }
+        };
+        if let Some(req) = idem {
+            let k = KeyRef {
+                merchant_id: &auth.merchant_id,
+                mode: auth.mode,
+                key: &req.key,
+            };
+            let rec = IdempotencyRecord {
+                fingerprint: req.fingerprint.clone(),
+                status: response.status,
+                body: response.body.clone(),
+            };
+            tx.insert_idempotency_record(k, &rec, self.now()).await?;
+        }
+        tx.commit().await?;
+        changes.publish_metrics();
+        Ok(Outcome {
+            response,
+            replayed: false,
+        })
     }
 }

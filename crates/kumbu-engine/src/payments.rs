@@ -3,7 +3,7 @@
 use crate::auth::AuthContext;
 use crate::changes::Changes;
 use crate::error::EngineError;
-use crate::idempotency::{IdempotencyRequest, Outcome, Recorded};
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::ledger::Account;
 use kumbu_core::payment::RailProgress;
@@ -11,7 +11,7 @@ use kumbu_core::{
     new_id, Currency, ErrorCode, FailureCode, Field, IdPrefix, Mode, Msisdn, Operator, Payment,
     PaymentStatus, RailKind, Rejection, StatusChange,
 };
-use kumbu_store::{PaymentFilter, PaymentPage, StoreError};
+use kumbu_store::{PaymentFilter, PaymentPage, StoreError, StoreTx};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
@@ -256,7 +256,7 @@ impl Engine {
     ) -> Result<Outcome, EngineError> {
         let expires_in = self.validate_create(auth.mode, &cmd)?;
         let outcome = self
-            .idempotent(auth, idem, |completion| async move {
+            .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
                 let info = self.catalogue().get(cmd.operator);
                 let payment = Payment {
@@ -284,10 +284,8 @@ impl Engine {
                     history: vec![StatusChange { from: None, to: PaymentStatus::Created, reason: "created".to_owned(), at: now }],
                     progress: RailProgress { step: 0, next_action_at: Some(now) },
                 };
-                let mut changes = Changes::default();
                 changes.record_created(&payment);
                 let response = render(&payment);
-                let mut tx = self.inner.store.begin().await?;
                 match tx.insert_payment(&payment).await {
                     Ok(()) => {}
                     Err(StoreError::Conflict(what)) if what.contains("reference") => {
@@ -302,15 +300,12 @@ impl Engine {
                     }
                     Err(e) => return Err(e.into()),
                 }
-                changes.write(&mut tx).await?;
-                completion.record(&mut tx, &response).await?;
-                tx.commit().await?;
-                changes.publish_metrics();
-                metrics::counter!("kumbu_payments_created_total", "operator" => payment.operator.code()).increment(1);
-                Ok(response)
+                changes.write(tx).await?;
+                Ok(Verdict::Done(response))
             })
             .await?;
         if !outcome.replayed {
+            metrics::counter!("kumbu_payments_created_total").increment(1);
             self.inner.work_ready.notify_one();
         }
         Ok(outcome)
@@ -376,35 +371,36 @@ impl Engine {
         if !kumbu_core::ids::has_shape(id, IdPrefix::Payment) {
             return Err(EngineError::not_found("payment", id));
         }
-        self.idempotent(auth, idem, |completion| async move {
-            let mut tx = self.inner.store.begin().await?;
-            let mut p = tx
-                .lock_payment(&auth.merchant_id, auth.mode, id)
-                .await?
-                .ok_or_else(|| EngineError::not_found("payment", id))?;
-            let now = self.now();
-            let mut tx = self
-                .unless_expired(tx, &mut p, now, ErrorCode::PaymentStateConflict)
-                .await?;
-            let change = p
-                .fail(FailureCode::Cancelled, None, "cancelled by merchant", now)
-                .map_err(|e| {
-                    EngineError::field(
-                        ErrorCode::PaymentStateConflict,
-                        Field::Id,
-                        format!("payment cannot be cancelled: {e}"),
-                    )
-                })?;
-            p.progress.next_action_at = None;
-            let mut changes = Changes::default();
-            changes.record(&p, change);
-            changes.save(&mut tx, &[&p]).await?;
-            let response = render(&p);
-            completion.record(&mut tx, &response).await?;
-            tx.commit().await?;
-            changes.publish_metrics();
-            Ok(response)
-        })
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, changes: &mut Changes| {
+                let mut p = tx
+                    .lock_payment(&auth.merchant_id, auth.mode, id)
+                    .await?
+                    .ok_or_else(|| EngineError::not_found("payment", id))?;
+                let now = self.now();
+                if let Some(refusal) = self
+                    .refuse_if_expired(tx, &mut p, now, ErrorCode::PaymentStateConflict, changes)
+                    .await?
+                {
+                    return Ok(refusal);
+                }
+                let change = p
+                    .fail(FailureCode::Cancelled, None, "cancelled by merchant", now)
+                    .map_err(|e| {
+                        EngineError::field(
+                            ErrorCode::PaymentStateConflict,
+                            Field::Id,
+                            format!("payment cannot be cancelled: {e}"),
+                        )
+                    })?;
+                p.progress.next_action_at = None;
+                changes.record(&p, change);
+                changes.save(tx, &[&p]).await?;
+                Ok(Verdict::Done(render(&p)))
+            },
+        )
         .await
     }
 

@@ -3,12 +3,13 @@
 use crate::auth::AuthContext;
 use crate::changes::Changes;
 use crate::error::EngineError;
-use crate::idempotency::{IdempotencyRequest, Outcome, Recorded};
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::worker::apply_notice;
 use crate::Engine;
 use kumbu_core::ids::{has_shape, reprefix};
 use kumbu_core::{ErrorCode, FailureCode, Field, IdPrefix, Mode, Payment, Rejection};
 use kumbu_rails::{Notice, Rail, StepKind, Via};
+use kumbu_store::StoreTx;
 
 /// A payment prompt on a sandbox phone, waiting for the payer.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -87,46 +88,47 @@ impl Engine {
             Some(id) if has_shape(prompt_id, IdPrefix::Prompt) => id,
             Some(_) | None => return Err(EngineError::not_found("prompt", prompt_id)),
         };
-        self.idempotent(auth, idem, |completion| async move {
-            let mut tx = self.inner.store.begin().await?;
-            let mut p = tx
-                .lock_payment(&auth.merchant_id, auth.mode, &payment_id)
-                .await?
-                .ok_or_else(|| EngineError::not_found("prompt", prompt_id))?;
-            if !self.awaits_person(&p) || p.status.is_terminal() {
-                return Err(EngineError::field(
-                    ErrorCode::PromptNotPending,
-                    Field::Id,
-                    format!(
-                        "prompt {prompt_id} is not waiting for an answer (payment is {})",
-                        p.status.as_str()
-                    ),
-                ));
-            }
-            let now = self.now();
-            let mut tx = self
-                .unless_expired(tx, &mut p, now, ErrorCode::PromptNotPending)
-                .await?;
-            let notice = match answer {
-                Answer::Confirm => Notice::Debited,
-                Answer::Decline => Notice::Failed {
-                    code: FailureCode::PaymentDeclined,
-                    operator_code: "SBX-DECLINED".to_owned(),
-                },
-            };
-            let mut changes = Changes::default();
-            if let Some(change) = apply_notice(&mut p, &notice, Via::Callback, now) {
-                changes.record(&p, change);
-            }
-            p.progress.step += 1;
-            self.schedule_next(&mut p, now);
-            changes.save(&mut tx, &[&p]).await?;
-            let response = render(&p);
-            completion.record(&mut tx, &response).await?;
-            tx.commit().await?;
-            changes.publish_metrics();
-            Ok(response)
-        })
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, changes: &mut Changes| {
+                let mut p = tx
+                    .lock_payment(&auth.merchant_id, auth.mode, &payment_id)
+                    .await?
+                    .ok_or_else(|| EngineError::not_found("prompt", prompt_id))?;
+                if !self.awaits_person(&p) || p.status.is_terminal() {
+                    return Err(EngineError::field(
+                        ErrorCode::PromptNotPending,
+                        Field::Id,
+                        format!(
+                            "prompt {prompt_id} is not waiting for an answer (payment is {})",
+                            p.status.as_str()
+                        ),
+                    ));
+                }
+                let now = self.now();
+                if let Some(refusal) = self
+                    .refuse_if_expired(tx, &mut p, now, ErrorCode::PromptNotPending, changes)
+                    .await?
+                {
+                    return Ok(refusal);
+                }
+                let notice = match answer {
+                    Answer::Confirm => Notice::Debited,
+                    Answer::Decline => Notice::Failed {
+                        code: FailureCode::PaymentDeclined,
+                        operator_code: "SBX-DECLINED".to_owned(),
+                    },
+                };
+                if let Some(change) = apply_notice(&mut p, &notice, Via::Callback, now) {
+                    changes.record(&p, change);
+                }
+                p.progress.step += 1;
+                self.schedule_next(&mut p, now);
+                changes.save(tx, &[&p]).await?;
+                Ok(Verdict::Done(render(&p)))
+            },
+        )
         .await
     }
 }

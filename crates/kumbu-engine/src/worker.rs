@@ -8,6 +8,7 @@
 
 use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::idempotency::Verdict;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, StatusChange, Timestamp, TransitionError};
@@ -84,30 +85,28 @@ pub(crate) fn expire_if_due(p: &mut Payment, now: Timestamp, changes: &mut Chang
 
 impl Engine {
     /// For an action on a locked payment (cancel, answer a prompt): if the payment is overdue,
-    /// expires it, commits that, and refuses the action with `code`; otherwise hands `tx` back.
-    /// The worker may lag behind the clock; money never moves after `expires_at` because of it.
-    pub(crate) async fn unless_expired(
+    /// expires it (in `tx`) and returns the refusal of the action, with `code`. The worker may
+    /// lag behind the clock; money never moves after `expires_at` because of it.
+    pub(crate) async fn refuse_if_expired(
         &self,
-        mut tx: StoreTx,
+        tx: &mut StoreTx,
         p: &mut Payment,
         now: Timestamp,
         code: ErrorCode,
-    ) -> Result<StoreTx, EngineError> {
-        let mut changes = Changes::default();
-        if !expire_if_due(p, now, &mut changes) {
-            return Ok(tx);
+        changes: &mut Changes,
+    ) -> Result<Option<Verdict>, EngineError> {
+        if !expire_if_due(p, now, changes) {
+            return Ok(None);
         }
-        changes.save(&mut tx, &[&*p]).await?;
-        tx.commit().await?;
-        changes.publish_metrics();
-        Err(EngineError::field(
+        changes.save(tx, &[&*p]).await?;
+        Ok(Some(Verdict::Refused(EngineError::field(
             code,
             Field::Id,
             format!(
                 "payment {} expired at {} before this request",
                 p.id, p.expires_at
             ),
-        ))
+        ))))
     }
 
     /// When this payment should next be looked at, given where its script is.

@@ -65,7 +65,6 @@ impl From<EngineError> for NativeError {
                         "The database is unavailable right now; retry in a few seconds.",
                     ),
                     StoreError::Conflict(_)
-                    | StoreError::ClaimLost
                     | StoreError::Corrupt(_)
                     | StoreError::Database(_)
                     | StoreError::Config(_) => (

@@ -15,10 +15,6 @@ pub enum StoreError {
     /// Anything else from the database.
     #[error("database error: {0}")]
     Database(#[source] sqlx::Error),
-    /// An idempotency claim is no longer held by this request (its lease expired and another
-    /// request took the key over).
-    #[error("idempotency claim lost to another request")]
-    ClaimLost,
     /// The connection URL or options are unusable.
     #[error("{0}")]
     Config(String),

@@ -44,7 +44,7 @@ impl StoreTx {
             })
             .collect();
         insert_rows(
-            &mut self.tx,
+            self.tx(),
             "events",
             &[
                 "id",

@@ -98,7 +98,7 @@ impl StoreTx {
             }
         }
         insert_rows(
-            &mut self.tx,
+            self.tx(),
             "ledger_entries",
             &[
                 "journal_id",
@@ -129,7 +129,7 @@ impl StoreTx {
             })
             .collect();
         insert_rows(
-            &mut self.tx,
+            self.tx(),
             "ledger_accounts",
             &["merchant_id", "mode", "currency", "account", "balance"],
             accounts,

@@ -23,7 +23,7 @@ pub use connect::{Store, StoreOptions};
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use events::NewEvent;
-pub use idempotency::{ClaimRef, ClaimRequest, IdempotencyClaim, IdempotencyRecord};
+pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};

@@ -35,7 +35,7 @@ impl StoreTx {
             .bind(m.id.clone())
             .bind(m.name.clone())
             .bind(m.created_at.as_micros())
-            .execute(&mut *self.tx)
+            .execute(&mut **self.tx())
             .await?;
         Ok(())
     }
@@ -58,7 +58,7 @@ impl StoreTx {
         .bind(key_hash)
         .bind(key_hint)
         .bind(now.as_micros())
-        .execute(&mut *self.tx)
+        .execute(&mut **self.tx())
         .await?;
         Ok(())
     }
@@ -75,7 +75,7 @@ impl StoreTx {
         )
         .bind(key)
         .bind(value)
-        .execute(&mut *self.tx)
+        .execute(&mut **self.tx())
         .await?
         .rows_affected();
         Ok(n == 1)

@@ -10,11 +10,27 @@ use sqlx::{Any, Transaction};
 /// Largest number of bound parameters put in one statement (both backends allow far more).
 const MAX_PARAMS: usize = 16_000;
 
-/// An open write transaction. Dropping it without [`StoreTx::commit`] rolls everything back.
+/// An open write transaction. Dropping it without [`StoreTx::commit`] rolls everything back,
+/// promptly: the rollback is sent at once rather than left queued on the pooled connection, so
+/// locks the transaction held (an idempotency key's, say) are released at once too.
 #[derive(Debug)]
 pub struct StoreTx {
     pub(crate) dialect: Dialect,
-    pub(crate) tx: Transaction<'static, Any>,
+    tx: Option<Transaction<'static, Any>>,
+}
+
+impl Drop for StoreTx {
+    fn drop(&mut self) {
+        if let Some(tx) = self.tx.take() {
+            if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+                runtime.spawn(async move {
+                    if let Err(e) = tx.rollback().await {
+                        tracing::warn!(error = %e, "rollback of an abandoned transaction failed");
+                    }
+                });
+            }
+        }
+    }
 }
 
 /// A value bound into a dynamically built statement.
@@ -31,7 +47,7 @@ impl Store {
     pub async fn begin(&self) -> Result<StoreTx, StoreError> {
         Ok(StoreTx {
             dialect: self.dialect,
-            tx: self.begin_write().await?,
+            tx: Some(self.begin_write().await?),
         })
     }
 
@@ -100,9 +116,27 @@ pub(crate) fn bind<'q>(
 }
 
 impl StoreTx {
+    /// The open transaction. It is only taken by `commit`, `rollback` and `drop`, which all
+    /// consume or end `self`.
+    pub(crate) fn tx(&mut self) -> &mut Transaction<'static, Any> {
+        self.tx
+            .as_mut()
+            .unwrap_or_else(|| unreachable!("a StoreTx is not used after it ends"))
+    }
+
     /// Commits. Only after this returns may anything be acknowledged to a client.
-    pub async fn commit(self) -> Result<(), StoreError> {
-        self.tx.commit().await?;
+    pub async fn commit(mut self) -> Result<(), StoreError> {
+        if let Some(tx) = self.tx.take() {
+            tx.commit().await?;
+        }
+        Ok(())
+    }
+
+    /// Rolls back now.
+    pub async fn rollback(mut self) -> Result<(), StoreError> {
+        if let Some(tx) = self.tx.take() {
+            tx.rollback().await?;
+        }
         Ok(())
     }
 
@@ -141,7 +175,7 @@ impl StoreTx {
         .bind(p.expires_at.as_micros())
         .bind(i64::from(p.progress.step))
         .bind(p.progress.next_action_at.map(Timestamp::as_micros))
-        .execute(&mut *self.tx)
+        .execute(&mut **self.tx())
         .await?;
         let history: Vec<(&str, &StatusChange)> =
             p.history.iter().map(|c| (p.id.as_str(), c)).collect();
@@ -163,11 +197,11 @@ impl StoreTx {
             .bind(id)
             .bind(merchant_id)
             .bind(mode.as_str())
-            .fetch_optional(&mut *self.tx)
+            .fetch_optional(&mut **self.tx())
             .await?;
         let Some(row) = row else { return Ok(None) };
         let mut ps = vec![payment_from_row(&row)?];
-        attach_history(&mut *self.tx, &mut ps).await?;
+        attach_history(&mut **self.tx(), &mut ps).await?;
         Ok(ps.pop())
     }
 
@@ -186,13 +220,13 @@ impl StoreTx {
         );
         let rows = sqlx::query::<Any>(&sql)
             .bind(now.as_micros())
-            .fetch_all(&mut *self.tx)
+            .fetch_all(&mut **self.tx())
             .await?;
         let mut out = rows
             .iter()
             .map(payment_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        attach_history(&mut *self.tx, &mut out).await?;
+        attach_history(&mut **self.tx(), &mut out).await?;
         Ok(out)
     }
 
@@ -234,7 +268,7 @@ impl StoreTx {
             for v in values {
                 q = bind(q, v);
             }
-            let done = q.execute(&mut *self.tx).await?.rows_affected();
+            let done = q.execute(&mut **self.tx()).await?.rows_affected();
             if done != chunk.len() as u64 {
                 return Err(StoreError::Corrupt(format!(
                     "updated {done} payments, expected {}",
@@ -263,7 +297,7 @@ impl StoreTx {
             })
             .collect();
         insert_rows(
-            &mut self.tx,
+            self.tx(),
             "payment_history",
             &["payment_id", "from_status", "to_status", "reason", "at"],
             rows,

@@ -98,17 +98,16 @@ CREATE INDEX ledger_entries_journal ON ledger_entries (journal_id);
 -- A payment posts each kind of journal once: a second posting fails the transaction.
 CREATE UNIQUE INDEX ledger_entries_once ON ledger_entries (payment_id, journal_kind, account);
 
+-- Responses of requests made with an Idempotency-Key, written in the same transaction as the
+-- work they answer; replayed for 24 hours.
 CREATE TABLE idempotency_keys (
     merchant_id      TEXT NOT NULL,
     mode             TEXT NOT NULL,
     key              TEXT NOT NULL,
     fingerprint      TEXT NOT NULL,
-    token            TEXT NOT NULL,
-    state            TEXT NOT NULL CHECK (state IN ('running', 'done')),
-    response_status  BIGINT,
-    response_body    TEXT,
+    response_status  BIGINT NOT NULL,
+    response_body    TEXT NOT NULL,
     created_at       BIGINT NOT NULL,
-    locked_until     BIGINT NOT NULL,
     PRIMARY KEY (merchant_id, mode, key)
 );
 CREATE INDEX idempotency_keys_age ON idempotency_keys (created_at);
