@@ -149,4 +149,32 @@ async fn concurrent_duplicates(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
-both!(replay_and_mismatch, concurrent_duplicates);
+async fn keys_are_forgotten_after_24_hours(app: TestApp) -> Option<TestApp> {
+    let key = [("idempotency-key", "daily-job")];
+    let (_, _, first) = app
+        .send(Method::POST, "/v1/payments", Some(BODY), &key)
+        .await;
+    app.clock.advance(std::time::Duration::from_secs(23 * 3600));
+    let (_, h, again) = app
+        .send(Method::POST, "/v1/payments", Some(BODY), &key)
+        .await;
+    assert_eq!(
+        (h.contains_key("idempotent-replayed"), &again["id"]),
+        (true, &first["id"]),
+        "replayed within 24 h"
+    );
+    app.clock.advance(std::time::Duration::from_secs(2 * 3600));
+    let (s, h, later) = app
+        .send(Method::POST, "/v1/payments", Some(BODY), &key)
+        .await;
+    assert_eq!(s, 200);
+    assert!(!h.contains_key("idempotent-replayed"));
+    assert_ne!(later["id"], first["id"], "after 24 h the key starts afresh");
+    Some(app)
+}
+
+both!(
+    replay_and_mismatch,
+    concurrent_duplicates,
+    keys_are_forgotten_after_24_hours
+);

@@ -49,6 +49,38 @@ pub enum Bootstrap {
     },
 }
 
+/// Recently verified keys, by hash, so that each request does not cost a database round trip.
+/// Entries live [`AUTH_CACHE_TTL`]; a key revoked in the database stops working on every
+/// process within that time. Only successful lookups are cached.
+#[derive(Debug, Default)]
+pub(crate) struct AuthCache {
+    entries: std::sync::Mutex<std::collections::HashMap<String, (AuthContext, std::time::Instant)>>,
+}
+
+/// How long a verified key is trusted without asking the database again.
+pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+const AUTH_CACHE_MAX: usize = 10_000;
+
+impl AuthCache {
+    fn get(&self, hash: &str) -> Option<AuthContext> {
+        let entries = self.entries.lock().ok()?;
+        let (ctx, at) = entries.get(hash)?;
+        (at.elapsed() < AUTH_CACHE_TTL).then(|| ctx.clone())
+    }
+
+    fn put(&self, hash: String, ctx: AuthContext) {
+        if let Ok(mut entries) = self.entries.lock() {
+            if entries.len() >= AUTH_CACHE_MAX {
+                entries.retain(|_, (_, at)| at.elapsed() < AUTH_CACHE_TTL);
+                if entries.len() >= AUTH_CACHE_MAX {
+                    entries.clear();
+                }
+            }
+            entries.insert(hash, (ctx, std::time::Instant::now()));
+        }
+    }
+}
+
 const SANDBOX_SETTING: &str = "sandbox_merchant_id";
 const KEY_RANDOM_LEN: usize = 32;
 
@@ -104,9 +136,17 @@ impl Engine {
             )
             .into());
         };
-        let rec = self.inner.store.api_key_by_hash(&hash_key(secret)).await?;
+        let hash = hash_key(secret);
+        if let Some(ctx) = self.inner.auth_cache.get(&hash) {
+            return Ok(ctx);
+        }
+        let rec = self.inner.store.api_key_by_hash(&hash).await?;
         match rec {
-            Some(r) if r.mode == mode => Ok(AuthContext { merchant_id: r.merchant_id, mode: r.mode, key_id: r.id }),
+            Some(r) if r.mode == mode => {
+                let ctx = AuthContext { merchant_id: r.merchant_id, mode: r.mode, key_id: r.id };
+                self.inner.auth_cache.put(hash, ctx.clone());
+                Ok(ctx)
+            }
             Some(_) | None => Err(Rejection::new(
                 ErrorCode::ApiKeyInvalid,
                 "The API key is not valid: it is unknown or was revoked. Check for typos, or create one with `kumbu keys create`.",

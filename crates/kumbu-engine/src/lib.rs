@@ -14,7 +14,7 @@ mod payments;
 mod sandbox;
 mod worker;
 
-pub use auth::{AuthContext, Bootstrap, NewApiKey};
+pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use config::EngineConfig;
 pub use error::EngineError;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
@@ -44,6 +44,8 @@ struct Inner {
     config: EngineConfig,
     /// Poked when new work is due now, so the worker need not wait for its next poll.
     work_ready: Notify,
+    /// Recently verified API keys.
+    auth_cache: auth::AuthCache,
 }
 
 impl Engine {
@@ -59,6 +61,7 @@ impl Engine {
                 simulator,
                 config,
                 work_ready: Notify::new(),
+                auth_cache: auth::AuthCache::default(),
             }),
         }
     }

@@ -38,6 +38,16 @@ impl Dialect {
         }
     }
 
+    /// The `n`th (1-based) placeholder of a generated statement whose placeholders each appear
+    /// once, in order. SQLite gets anonymous `?`: sqlx resolves a named `$n` through SQLite's
+    /// linear name list, which makes a statement with thousands of parameters quadratic.
+    pub fn param(self, n: usize) -> String {
+        match self {
+            Dialect::Postgres => format!("${n}"),
+            Dialect::Sqlite => "?".to_owned(),
+        }
+    }
+
     /// Name for logs and `/readyz`.
     pub const fn name(self) -> &'static str {
         match self {

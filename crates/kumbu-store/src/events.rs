@@ -44,6 +44,7 @@ impl StoreTx {
             })
             .collect();
         insert_rows(
+            self.dialect,
             self.tx(),
             "events",
             &[

@@ -47,29 +47,21 @@ impl StoreTx {
         }
     }
 
-    /// The stored response for a key, forgetting (deleting) it if it was created before
-    /// `forget_before`.
+    /// The stored response for a key, unless it was created before `forget_before` (expired
+    /// records are overwritten by [`StoreTx::insert_idempotency_record`] and swept later).
     pub async fn idempotency_record(
         &mut self,
         k: KeyRef<'_>,
         forget_before: Timestamp,
     ) -> Result<Option<IdempotencyRecord>, StoreError> {
-        sqlx::query::<Any>(
-            "DELETE FROM idempotency_keys WHERE merchant_id = $1 AND mode = $2 AND key = $3 AND created_at < $4",
+        let row = sqlx::query::<Any>(
+            "SELECT fingerprint, response_status, response_body FROM idempotency_keys \
+             WHERE merchant_id = $1 AND mode = $2 AND key = $3 AND created_at >= $4",
         )
         .bind(k.merchant_id)
         .bind(k.mode.as_str())
         .bind(k.key)
         .bind(forget_before.as_micros())
-        .execute(&mut **self.tx())
-        .await?;
-        let row = sqlx::query::<Any>(
-            "SELECT fingerprint, response_status, response_body FROM idempotency_keys \
-             WHERE merchant_id = $1 AND mode = $2 AND key = $3",
-        )
-        .bind(k.merchant_id)
-        .bind(k.mode.as_str())
-        .bind(k.key)
         .fetch_optional(&mut **self.tx())
         .await?;
         row.map(|r| {
@@ -93,7 +85,9 @@ impl StoreTx {
     ) -> Result<(), StoreError> {
         sqlx::query::<Any>(
             "INSERT INTO idempotency_keys (merchant_id, mode, key, fingerprint, response_status, response_body, created_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
+             VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (merchant_id, mode, key) DO UPDATE SET \
+             fingerprint = excluded.fingerprint, response_status = excluded.response_status, \
+             response_body = excluded.response_body, created_at = excluded.created_at",
         )
         .bind(k.merchant_id)
         .bind(k.mode.as_str())

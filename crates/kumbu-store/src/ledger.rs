@@ -98,6 +98,7 @@ impl StoreTx {
             }
         }
         insert_rows(
+            self.dialect,
             self.tx(),
             "ledger_entries",
             &[
@@ -129,6 +130,7 @@ impl StoreTx {
             })
             .collect();
         insert_rows(
+            self.dialect,
             self.tx(),
             "ledger_accounts",
             &["merchant_id", "mode", "currency", "account", "balance"],

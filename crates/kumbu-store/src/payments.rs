@@ -1,6 +1,7 @@
 //! Payment rows: reading, listing and the column mapping shared by reads and claims.
 
 use crate::connect::Store;
+use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};
 use kumbu_core::payment::RailProgress;
 use kumbu_core::{
@@ -87,6 +88,7 @@ fn change_from_row(row: &AnyRow) -> Result<(String, StatusChange), StoreError> {
 
 /// Fills in the history of each payment with one query.
 pub(crate) async fn attach_history<'e, E>(
+    dialect: Dialect,
     exec: E,
     payments: &mut [Payment],
 ) -> Result<(), StoreError>
@@ -96,7 +98,7 @@ where
     if payments.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (1..=payments.len()).map(|i| format!("${i}")).collect();
+    let placeholders: Vec<String> = (1..=payments.len()).map(|i| dialect.param(i)).collect();
     let sql = format!(
         "SELECT payment_id, from_status, to_status, reason, at FROM payment_history \
          WHERE payment_id IN ({}) ORDER BY seq",
@@ -165,7 +167,7 @@ impl Store {
             .await?;
         let Some(row) = row else { return Ok(None) };
         let mut ps = vec![payment_from_row(&row)?];
-        attach_history(&self.read, &mut ps).await?;
+        attach_history(self.dialect, &self.read, &mut ps).await?;
         Ok(ps.pop())
     }
 
@@ -242,7 +244,7 @@ impl Store {
             .take(limit as usize)
             .map(payment_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        attach_history(&self.read, &mut data).await?;
+        attach_history(self.dialect, &self.read, &mut data).await?;
         Ok(Some(PaymentPage { data, has_more }))
     }
 
@@ -266,7 +268,7 @@ impl Store {
             .iter()
             .map(payment_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        attach_history(&self.read, &mut out).await?;
+        attach_history(self.dialect, &self.read, &mut out).await?;
         Ok(out)
     }
 

@@ -64,6 +64,7 @@ impl Store {
 
 /// Runs `INSERT INTO table (columns) VALUES (…), (…) [suffix]` in chunks.
 pub(crate) async fn insert_rows(
+    dialect: Dialect,
     tx: &mut Transaction<'static, Any>,
     table: &str,
     columns: &[&str],
@@ -89,7 +90,7 @@ pub(crate) async fn insert_rows(
                     sql.push_str(", ");
                 }
                 n += 1;
-                sql.push_str(&format!("${n}"));
+                sql.push_str(&dialect.param(n));
             }
             sql.push(')');
         }
@@ -201,7 +202,7 @@ impl StoreTx {
             .await?;
         let Some(row) = row else { return Ok(None) };
         let mut ps = vec![payment_from_row(&row)?];
-        attach_history(&mut **self.tx(), &mut ps).await?;
+        attach_history(self.dialect, &mut **self.tx(), &mut ps).await?;
         Ok(ps.pop())
     }
 
@@ -226,7 +227,7 @@ impl StoreTx {
             .iter()
             .map(payment_from_row)
             .collect::<Result<Vec<_>, _>>()?;
-        attach_history(&mut **self.tx(), &mut out).await?;
+        attach_history(self.dialect, &mut **self.tx(), &mut out).await?;
         Ok(out)
     }
 
@@ -247,9 +248,10 @@ impl StoreTx {
                 if i > 0 {
                     sql.push_str(", ");
                 }
+                let ph = |k: usize| self.dialect.param(b + k);
                 sql.push_str(&format!(
-                    "(${}, ${}, ${}, ${}, ${}, ${}, CAST(${} AS BIGINT), CAST(${} AS BIGINT), CAST(${} AS BIGINT))",
-                    b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9
+                    "({}, {}, {}, {}, {}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                    ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8), ph(9)
                 ));
                 values.extend([
                     Value::Text(p.id.clone()),
@@ -297,6 +299,7 @@ impl StoreTx {
             })
             .collect();
         insert_rows(
+            self.dialect,
             self.tx(),
             "payment_history",
             &["payment_id", "from_status", "to_status", "reason", "at"],

@@ -1,0 +1,125 @@
+//! The command line as an operator uses it.
+
+use crate::harness::tempfile_lite::TempDir;
+use std::process::Command;
+
+fn kumbu(args: &[&str]) -> (bool, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_kumbu"))
+        .args(args)
+        .env_remove("KUMBU_DATABASE_URL")
+        .output()
+        .expect("run kumbu");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[test]
+fn merchants_and_keys_from_the_command_line() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}/cli.db", dir.path().display());
+    let (ok, out, err) = kumbu(&["migrate", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("up to date"), "{out}");
+    let (ok, merchant, err) = kumbu(&[
+        "merchant",
+        "create",
+        "--name",
+        "Loja Central",
+        "--database-url",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    let merchant = merchant.trim();
+    assert!(
+        merchant.starts_with("mer_") && !merchant.contains('\n'),
+        "{merchant}"
+    );
+    for (mode, prefix) in [("test", "sk_test_"), ("live", "sk_live_")] {
+        let (ok, key, err) = kumbu(&[
+            "keys",
+            "create",
+            "--merchant",
+            merchant,
+            "--mode",
+            mode,
+            "--database-url",
+            &url,
+        ]);
+        assert!(ok, "{err}");
+        assert_eq!(key.lines().count(), 1, "the key alone on its line: {key:?}");
+        assert!(key.trim().starts_with(prefix), "{key}");
+    }
+    let (ok, _, err) = kumbu(&[
+        "keys",
+        "create",
+        "--merchant",
+        "mer_nobody",
+        "--mode",
+        "test",
+        "--database-url",
+        &url,
+    ]);
+    assert!(!ok);
+    assert!(err.contains("mer_nobody"), "{err}");
+    let (ok, _, err) = kumbu(&["serve", "--database-url", "mysql://nope"]);
+    assert!(!ok);
+    assert!(err.contains("unsupported database URL"), "{err}");
+    let (ok, help, _) = kumbu(&["--help"]);
+    assert!(ok);
+    for word in [
+        "serve",
+        "migrate",
+        "merchant",
+        "keys",
+        "ledger",
+        "load",
+        "KUMBU_LISTEN",
+    ] {
+        assert!(help.contains(word), "--help lacks {word}");
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_stops_the_server_gracefully() {
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}/term.db", dir.path().display());
+    let mut child = Command::new(env!("CARGO_BIN_EXE_kumbu"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("spawn");
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    std::io::BufRead::read_line(&mut stdout, &mut first).expect("read");
+    assert!(first.starts_with("Kumbu is listening on"), "{first}");
+    let status = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(exit) = child.try_wait().expect("wait") {
+            assert!(exit.success(), "exit status {exit:?}");
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "still running 20 s after SIGTERM"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let mut err = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().expect("stderr"), &mut err)
+        .expect("stderr");
+    assert!(
+        err.contains("shutdown requested") && err.contains("kumbu stopped"),
+        "{err}"
+    );
+}
