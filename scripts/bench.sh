@@ -20,7 +20,7 @@ case "$backend" in
   *) echo "usage: $0 sqlite|postgres [concurrency] [seconds]" >&2; exit 2 ;;
 esac
 KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port \
-  --database-url "$url" --sandbox-delay-ms 0 > "$work/server.out" 2> "$work/server.err" &
+  --database-url "$url" --sandbox-delay-ms 0 ${BENCH_SERVER_ARGS:-} > "$work/server.out" 2> "$work/server.err" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf localhost:$port/readyz >/dev/null && break; sleep 0.1; done

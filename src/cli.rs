@@ -74,6 +74,9 @@ struct ServeArgs {
     /// Serve the API only; run no background workers in this process.
     #[arg(long, env = "KUMBU_NO_WORKERS")]
     no_workers: bool,
+    /// Concurrent payment-worker tasks in this process (they claim disjoint batches).
+    #[arg(long, env = "KUMBU_WORKER_TASKS", default_value_t = 2)]
+    worker_tasks: usize,
     /// How often idle workers look for due work, in milliseconds.
     #[arg(long, env = "KUMBU_WORKER_INTERVAL_MS", default_value_t = 100)]
     worker_interval_ms: u64,
@@ -153,6 +156,7 @@ impl ServeArgs {
             engine: EngineConfig {
                 sandbox_delay: Duration::from_millis(self.sandbox_delay_ms),
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
+                worker_tasks: self.worker_tasks.clamp(1, 64),
                 fee_overrides,
                 ..EngineConfig::default()
             },
@@ -252,6 +256,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let config = args.into_config()?;
     let db = redact(&config.database_url);
     let app = Application::build(config).await?;
+    let shutdown = crate::shutdown_signal()?;
     let base = format!("http://{}", app.local_addr());
     println!("Kumbu is listening on {base} (database: {db})");
     match app.bootstrap() {
@@ -286,7 +291,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
     }
     tracing::info!(address = %base, database = %db, "kumbu serving");
-    app.run(crate::shutdown_signal()).await?;
+    app.run(shutdown).await?;
     tracing::info!("kumbu stopped");
     Ok(())
 }

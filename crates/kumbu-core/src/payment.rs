@@ -217,7 +217,10 @@ pub struct Payment {
     pub updated_at: Timestamp,
     /// When an unconfirmed payment expires.
     pub expires_at: Timestamp,
-    /// Every transition, oldest first.
+    /// Every transition, oldest first. Not part of the serialized snapshot that events carry:
+    /// an event is one transition, and repeating the whole history in each would make the
+    /// outbox grow with the square of a payment's transitions.
+    #[serde(skip_serializing, default)]
     pub history: Vec<StatusChange>,
     /// Rail bookkeeping.
     #[serde(skip)]

@@ -14,6 +14,8 @@ pub struct EngineConfig {
     pub default_expires_in: Duration,
     /// How many due payments a worker claims per transaction.
     pub worker_batch: u32,
+    /// Concurrent due-action worker tasks per process (they claim disjoint batches).
+    pub worker_tasks: usize,
     /// How often an idle worker looks for due work.
     pub worker_interval: Duration,
     /// How long idempotency records are kept and replayed.
@@ -28,6 +30,7 @@ impl Default for EngineConfig {
             sandbox_delay: Duration::from_millis(2000),
             default_expires_in: Duration::from_secs(600),
             worker_batch: 256,
+            worker_tasks: 2,
             worker_interval: Duration::from_millis(100),
             idempotency_ttl: Duration::from_secs(24 * 3600),
             fee_overrides: BTreeMap::new(),

@@ -220,18 +220,17 @@ impl Workers {
     /// Starts the due-action worker and the idempotency-record sweeper.
     pub fn spawn(engine: Engine) -> Self {
         let cancel = CancellationToken::new();
-        let due = {
-            let (engine, cancel) = (engine.clone(), cancel.clone());
-            tokio::spawn(async move { due_loop(engine, cancel).await })
-        };
-        let sweep = {
+        let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks.max(1))
+            .map(|_| {
+                let (engine, cancel) = (engine.clone(), cancel.clone());
+                tokio::spawn(async move { due_loop(engine, cancel).await })
+            })
+            .collect();
+        handles.push({
             let (engine, cancel) = (engine, cancel.clone());
             tokio::spawn(async move { sweep_loop(engine, cancel).await })
-        };
-        Self {
-            cancel,
-            handles: vec![due, sweep],
-        }
+        });
+        Self { cancel, handles }
     }
 
     /// Asks the workers to stop after their current pass, and waits for them.

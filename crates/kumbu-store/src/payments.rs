@@ -98,15 +98,18 @@ where
     if payments.is_empty() {
         return Ok(());
     }
-    let placeholders: Vec<String> = (1..=payments.len()).map(|i| dialect.param(i)).collect();
+    // Pad the IN list to a power of two (repeating the last id) so the statement has one of a
+    // few shapes and stays in the prepared-statement cache.
+    let padded = payments.len().next_power_of_two();
+    let placeholders: Vec<String> = (1..=padded).map(|i| dialect.param(i)).collect();
     let sql = format!(
         "SELECT payment_id, from_status, to_status, reason, at FROM payment_history \
          WHERE payment_id IN ({}) ORDER BY seq",
         placeholders.join(", ")
     );
     let mut q = sqlx::query::<Any>(&sql);
-    for p in payments.iter() {
-        q = q.bind(p.id.clone());
+    for i in 0..padded {
+        q = q.bind(payments[i.min(payments.len() - 1)].id.clone());
     }
     let rows = q.fetch_all(exec).await?;
     let mut by_id: HashMap<String, Vec<StatusChange>> = HashMap::new();

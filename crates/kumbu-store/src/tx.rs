@@ -71,10 +71,7 @@ pub(crate) async fn insert_rows(
     rows: Vec<Vec<Value>>,
     suffix: &str,
 ) -> Result<(), StoreError> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let per_chunk = (MAX_PARAMS / columns.len()).max(1);
+    let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_chunk).collect();
