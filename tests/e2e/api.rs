@@ -250,6 +250,7 @@ async fn bad_inputs_are_4xx_naming_the_field(app: TestApp) -> Option<TestApp> {
     // Bad ids and query parameters.
     for (path, status, code) in [
         ("/v1/payments/pay_doesnotexist", 404, "resource_missing"),
+        ("/v1/payments/%FF%FE", 404, "resource_missing"),
         (
             "/v1/payments/'; drop table payments",
             404,

@@ -62,6 +62,26 @@ impl FromRequestParts<AppState> for Auth {
     }
 }
 
+/// An object id from the path. Ids are plain ASCII, so one that does not even decode (bad
+/// percent-encoding) names nothing: 404 in the native envelope, not the router's plain text.
+#[derive(Debug, Clone)]
+pub struct PathId(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for PathId {
+    type Rejection = NativeError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Path::<String>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Path(id)) => Ok(PathId(id)),
+            Err(_) => Err(NativeError::new(
+                ErrorCode::ResourceMissing,
+                "The id in the path is not a valid identifier.",
+                Some("id"),
+            )),
+        }
+    }
+}
+
 /// A request body of at most 64 KiB that is JSON (or has no declared type).
 #[derive(Debug)]
 pub struct Body(pub Bytes);
@@ -83,15 +103,26 @@ impl<S: Send + Sync> FromRequest<S> for Body {
             });
         let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
             .await
-            .map_err(|_| {
-                NativeError::new(
-                    ErrorCode::BodyTooLarge,
-                    format!(
-                        "The request body is larger than {} KiB.",
-                        MAX_BODY_BYTES / 1024
-                    ),
-                    None,
-                )
+            .map_err(|e| {
+                let too_large = std::error::Error::source(&e)
+                    .is_some_and(|s| s.is::<http_body_util::LengthLimitError>())
+                    || e.to_string().contains("length limit");
+                if too_large {
+                    NativeError::new(
+                        ErrorCode::BodyTooLarge,
+                        format!(
+                            "The request body is larger than {} KiB.",
+                            MAX_BODY_BYTES / 1024
+                        ),
+                        None,
+                    )
+                } else {
+                    NativeError::new(
+                        ErrorCode::InvalidJson,
+                        "The request body could not be read.",
+                        None,
+                    )
+                }
             })?;
         match declared.as_deref() {
             None | Some("application/json") => {}

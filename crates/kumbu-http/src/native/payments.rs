@@ -2,9 +2,9 @@
 
 use super::views::{CreatePaymentBody, ErrorEnvelope, PaymentList, PaymentView};
 use crate::error::NativeError;
-use crate::extract::{parse_json, Auth, Body};
+use crate::extract::{parse_json, Auth, Body, PathId};
 use crate::AppState;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -151,7 +151,7 @@ pub async fn create_payment(
 pub async fn get_payment(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
 ) -> Result<Json<PaymentView>, NativeError> {
     let p = state.engine.payment(&auth, &id).await?;
     Ok(Json(PaymentView::from(&p)))
@@ -167,7 +167,7 @@ pub async fn get_payment(
 pub async fn cancel_payment(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     method: Method,
     headers: HeaderMap,
     Body(bytes): Body,

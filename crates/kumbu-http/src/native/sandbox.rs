@@ -3,9 +3,9 @@
 use super::payments::{query_phone, record, respond};
 use super::views::{ErrorEnvelope, PaymentView, PromptList, PromptView};
 use crate::error::NativeError;
-use crate::extract::{parse_json, Auth, Body};
+use crate::extract::{parse_json, Auth, Body, PathId};
 use crate::AppState;
-use axum::extract::{Path, RawQuery, State};
+use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::Json;
@@ -91,7 +91,7 @@ async fn answer(
 pub async fn confirm_prompt(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     method: Method,
     headers: HeaderMap,
     Body(bytes): Body,
@@ -107,7 +107,7 @@ pub async fn confirm_prompt(
 pub async fn decline_prompt(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    Path(id): Path<String>,
+    PathId(id): PathId,
     method: Method,
     headers: HeaderMap,
     Body(bytes): Body,
