@@ -5,6 +5,7 @@ mod harness;
 
 mod api;
 mod cli;
+mod events;
 mod idempotency;
 mod isolation;
 mod ledger;

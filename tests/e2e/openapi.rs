@@ -30,6 +30,9 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/sandbox/prompts", "get"),
         ("/v1/sandbox/prompts/{id}/confirm", "post"),
         ("/v1/sandbox/prompts/{id}/decline", "post"),
+        ("/v1/events", "get"),
+        ("/v1/events/{id}", "get"),
+        ("/v1/events/{id}/ack", "post"),
     ];
     for (path, method) in routes {
         assert!(

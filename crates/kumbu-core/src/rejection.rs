@@ -32,6 +32,8 @@ pub enum Field {
     IdempotencyKey,
     /// An object id in the path.
     Id,
+    /// An event type filter.
+    EventType,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

@@ -9,6 +9,7 @@ mod auth;
 mod changes;
 mod config;
 mod error;
+mod events;
 mod idempotency;
 mod payments;
 mod sandbox;
@@ -17,12 +18,13 @@ mod worker;
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use config::EngineConfig;
 pub use error::EngineError;
+pub use events::{payment_event_types, Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use payments::{Balance, CreatePayment, CustomerInput};
 pub use sandbox::{Answer, Prompt};
 pub use worker::Workers;
 
-pub use kumbu_store::{PaymentFilter, PaymentPage, Store, StoreError, StoreOptions};
+pub use kumbu_store::{EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions};
 
 use kumbu_core::{Catalogue, Clock};
 use kumbu_rails::Simulator;

@@ -11,10 +11,10 @@ use utoipa::{Modify, OpenApi};
 #[openapi(
     info(title = "Kumbu native API", description = "Payments over African mobile money, one engine. Amounts are integers in the currency's minor unit."),
     paths(create_payment, list_payments, get_payment, cancel_payment, list_operators, get_balance,
-          list_prompts, confirm_prompt, decline_prompt),
+          list_prompts, confirm_prompt, decline_prompt, list_events, get_event, ack_event),
     components(schemas(CreatePaymentBody, PayerBody, CustomerBody, PaymentView, HistoryView, PaymentList,
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
-                        PromptList, PromptView, ErrorEnvelope, ErrorDetail)),
+                        PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventList)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -1,5 +1,6 @@
 //! The outbox: events appended in the same transaction as the change they describe.
 
+use crate::connect::Store;
 use crate::error::StoreError;
 use crate::tx::{insert_rows, StoreTx, Value};
 use kumbu_core::{Mode, Timestamp};
@@ -61,5 +62,170 @@ impl StoreTx {
             "",
         )
         .await
+    }
+}
+
+/// A stored event.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRecord {
+    /// `evt_…`
+    pub id: String,
+    /// Test or live.
+    pub mode: Mode,
+    /// e.g. `payment.debited`.
+    pub event_type: String,
+    /// The object the event is about.
+    pub object_id: String,
+    /// 1, 2, 3… per object.
+    pub object_seq: i64,
+    /// The object after the change (JSON of the domain snapshot).
+    pub payload: String,
+    /// When.
+    pub created_at: Timestamp,
+    /// When the merchant acknowledged it from the pull queue.
+    pub acked_at: Option<Timestamp>,
+}
+
+/// Filters for listing events.
+#[derive(Debug, Clone, Default)]
+pub struct EventFilter {
+    /// Only events not yet acknowledged, oldest first (the pull queue); otherwise newest first.
+    pub pending: bool,
+    /// Only this type.
+    pub event_type: Option<String>,
+    /// Only events about this object.
+    pub object_id: Option<String>,
+}
+
+const EVENT_COLUMNS: &str =
+    "seq, id, mode, type, object_id, object_seq, payload, created_at, acked_at";
+
+fn event_from_row(row: &sqlx::any::AnyRow) -> Result<EventRecord, StoreError> {
+    use sqlx::Row;
+    let mode: String = row.try_get("mode")?;
+    Ok(EventRecord {
+        id: row.try_get("id")?,
+        mode: Mode::parse(&mode).ok_or_else(|| crate::error::corrupt("mode", &mode))?,
+        event_type: row.try_get("type")?,
+        object_id: row.try_get("object_id")?,
+        object_seq: row.try_get("object_seq")?,
+        payload: row.try_get("payload")?,
+        created_at: Timestamp::from_micros(row.try_get("created_at")?),
+        acked_at: row
+            .try_get::<Option<i64>, _>("acked_at")?
+            .map(Timestamp::from_micros),
+    })
+}
+
+impl Store {
+    /// One event of a merchant in a mode.
+    pub async fn event(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<EventRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2 AND mode = $3"
+        );
+        let row = sqlx::query::<sqlx::Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(event_from_row).transpose()
+    }
+
+    /// A page of a merchant's events. Pending events come oldest first (a queue), others newest
+    /// first; `starting_after` is the last id of the previous page. `None` if that id is not one
+    /// of the merchant's events.
+    pub async fn list_events(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        filter: &EventFilter,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<(Vec<EventRecord>, bool)>, StoreError> {
+        let mut sql =
+            format!("SELECT {EVENT_COLUMNS} FROM events WHERE merchant_id = $1 AND mode = $2");
+        let mut binds: Vec<crate::tx::Value> = vec![
+            crate::tx::Value::Text(merchant_id.to_owned()),
+            crate::tx::Value::Text(mode.as_str().to_owned()),
+        ];
+        if filter.pending {
+            sql.push_str(" AND acked_at IS NULL");
+        }
+        if let Some(t) = &filter.event_type {
+            binds.push(crate::tx::Value::Text(t.clone()));
+            sql.push_str(&format!(" AND type = ${}", binds.len()));
+        }
+        if let Some(o) = &filter.object_id {
+            binds.push(crate::tx::Value::Text(o.clone()));
+            sql.push_str(&format!(" AND object_id = ${}", binds.len()));
+        }
+        if let Some(after) = starting_after {
+            let seq: Option<i64> = sqlx::query_scalar::<sqlx::Any, i64>(
+                "SELECT seq FROM events WHERE id = $1 AND merchant_id = $2 AND mode = $3",
+            )
+            .bind(after)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+            let Some(seq) = seq else { return Ok(None) };
+            binds.push(crate::tx::Value::Int(seq));
+            let cmp = if filter.pending { ">" } else { "<" };
+            sql.push_str(&format!(" AND seq {cmp} ${}", binds.len()));
+        }
+        let order = if filter.pending { "ASC" } else { "DESC" };
+        sql.push_str(&format!(
+            " ORDER BY seq {order} LIMIT {}",
+            u64::from(limit) + 1
+        ));
+        let mut q = sqlx::query::<sqlx::Any>(&sql);
+        for b in binds {
+            q = crate::tx::bind(q, b);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        let has_more = rows.len() > limit as usize;
+        let events = rows
+            .iter()
+            .take(limit as usize)
+            .map(event_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Some((events, has_more)))
+    }
+
+    /// Acknowledges an event (idempotent: the first acknowledgement time is kept). Returns the
+    /// event, or `None` if it is not the merchant's.
+    pub async fn ack_event(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<Option<EventRecord>, StoreError> {
+        sqlx::query::<sqlx::Any>(
+            "UPDATE events SET acked_at = $4 WHERE id = $1 AND merchant_id = $2 AND mode = $3 AND acked_at IS NULL",
+        )
+        .bind(id)
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await?;
+        // Read back on the write pool so the acknowledgement is seen at once on SQLite too.
+        let sql = format!(
+            "SELECT {EVENT_COLUMNS} FROM events WHERE id = $1 AND merchant_id = $2 AND mode = $3"
+        );
+        let row = sqlx::query::<sqlx::Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref().map(event_from_row).transpose()
     }
 }

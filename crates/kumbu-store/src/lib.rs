@@ -22,7 +22,7 @@ mod tx;
 pub use connect::{Store, StoreOptions};
 pub use dialect::Dialect;
 pub use error::StoreError;
-pub use events::NewEvent;
+pub use events::{EventFilter, EventRecord, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Merchant};

@@ -1,6 +1,7 @@
 //! The native API, `/v1/…`: JSON, snake_case, Stripe-like conventions.
 
 mod catalogue;
+mod events;
 mod payments;
 mod sandbox;
 pub(crate) mod views;
@@ -12,6 +13,7 @@ use kumbu_core::Field;
 
 pub(crate) use catalogue::__path_get_balance;
 pub(crate) use catalogue::__path_list_operators;
+pub(crate) use events::{__path_ack_event, __path_get_event, __path_list_events};
 pub(crate) use payments::{
     __path_cancel_payment, __path_create_payment, __path_get_payment, __path_list_payments,
 };
@@ -25,6 +27,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/payments/{id}", get(payments::get_payment))
         .route("/v1/payments/{id}/cancel", post(payments::cancel_payment))
+        .route("/v1/events", get(events::list_events))
+        .route("/v1/events/{id}", get(events::get_event))
+        .route("/v1/events/{id}/ack", post(events::ack_event))
         .route("/v1/operators", get(catalogue::list_operators))
         .route("/v1/balance", get(catalogue::get_balance))
         .route("/v1/sandbox/prompts", get(sandbox::list_prompts))
@@ -53,5 +58,6 @@ pub fn param_name(f: Field) -> &'static str {
         Field::ExpiresIn => "expires_in",
         Field::IdempotencyKey => "Idempotency-Key",
         Field::Id => "id",
+        Field::EventType => "type",
     }
 }

@@ -197,6 +197,17 @@ fn parse_time(param: &str, v: &str) -> Result<Timestamp, NativeError> {
     })
 }
 
+/// Decodes a query string into pairs, or answers 400.
+pub(crate) fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, NativeError> {
+    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|_| {
+        NativeError::new(
+            ErrorCode::ParameterInvalid,
+            "The query string is malformed.",
+            None,
+        )
+    })
+}
+
 /// Normalises a phone from a query string, where `+` often arrives decoded as a space.
 pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
     let t = v.trim();
@@ -230,14 +241,7 @@ pub async fn list_payments(
     Auth(auth): Auth,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PaymentList>, NativeError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-        .map_err(|_| {
-        NativeError::new(
-            ErrorCode::ParameterInvalid,
-            "The query string is malformed.",
-            None,
-        )
-    })?;
+    let pairs = query_pairs(query.as_deref())?;
     let mut filter = PaymentFilter::default();
     let mut limit = 20;
     let mut starting_after = None;

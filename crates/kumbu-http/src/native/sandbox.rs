@@ -1,6 +1,6 @@
 //! `/v1/sandbox/prompts`: the sandbox phone, for `…009` numbers (test mode only).
 
-use super::payments::{query_phone, record, respond};
+use super::payments::{query_pairs, query_phone, record, respond};
 use super::views::{ErrorEnvelope, PaymentView, PromptList, PromptView};
 use crate::error::NativeError;
 use crate::extract::{parse_json, Auth, Body, PathId};
@@ -22,14 +22,7 @@ pub async fn list_prompts(
     Auth(auth): Auth,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PromptList>, NativeError> {
-    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.as_deref().unwrap_or(""))
-        .map_err(|_| {
-        NativeError::new(
-            ErrorCode::ParameterInvalid,
-            "The query string is malformed.",
-            None,
-        )
-    })?;
+    let pairs = query_pairs(query.as_deref())?;
     let mut phone = None;
     for (k, v) in pairs {
         match k.as_str() {

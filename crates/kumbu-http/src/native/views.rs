@@ -108,8 +108,9 @@ pub struct PaymentView {
     pub updated_at: String,
     /// RFC 3339: when an unconfirmed payment expires.
     pub expires_at: String,
-    /// Every transition, oldest first.
-    pub history: Vec<HistoryView>,
+    /// Every transition, oldest first (left out of the snapshot inside an event).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub history: Option<Vec<HistoryView>>,
 }
 
 impl From<&StatusChange> for HistoryView {
@@ -154,7 +155,17 @@ impl From<&Payment> for PaymentView {
             created_at: p.created_at.to_rfc3339(),
             updated_at: p.updated_at.to_rfc3339(),
             expires_at: p.expires_at.to_rfc3339(),
-            history: p.history.iter().map(HistoryView::from).collect(),
+            history: Some(p.history.iter().map(HistoryView::from).collect()),
+        }
+    }
+}
+
+impl PaymentView {
+    /// The payment as an event carries it: without its history.
+    pub fn snapshot(p: &Payment) -> Self {
+        Self {
+            history: None,
+            ..Self::from(p)
         }
     }
 }
@@ -370,4 +381,66 @@ pub struct ErrorDetail {
     pub message: String,
     /// The offending parameter, if one.
     pub param: Option<String>,
+}
+
+/// The object inside an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventData {
+    /// The object as it was right after the change (a payment, without its history).
+    pub object: PaymentView,
+}
+
+/// An event: one change of one object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventView {
+    /// `evt_…`
+    pub id: String,
+    /// Always `event`.
+    pub object: &'static str,
+    /// `payment.created`, `payment.operator_pending`, `payment.user_confirming`,
+    /// `payment.debited`, `payment.settled`, `payment.failed`, `payment.expired`,
+    /// `payment.cancelled`.
+    #[serde(rename = "type")]
+    pub event_type: String,
+    /// 1, 2, 3… per object: sort by it to recover the object's order.
+    pub sequence: i64,
+    /// `true` for live events.
+    pub livemode: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// `true` until acknowledged with `POST /v1/events/{id}/ack`.
+    pub pending: bool,
+    /// The object after the change.
+    pub data: EventData,
+}
+
+impl From<&kumbu_engine::Event> for EventView {
+    fn from(e: &kumbu_engine::Event) -> Self {
+        let object = match &e.object {
+            kumbu_engine::EventObject::Payment(p) => PaymentView::snapshot(p),
+        };
+        Self {
+            id: e.id.clone(),
+            object: "event",
+            event_type: e.event_type.clone(),
+            sequence: e.sequence,
+            livemode: e.mode.is_live(),
+            created_at: e.created_at.to_rfc3339(),
+            pending: e.acked_at.is_none(),
+            data: EventData { object },
+        }
+    }
+}
+
+/// A page of events.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EventList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// The events: oldest first with `pending=true`, newest first otherwise.
+    pub data: Vec<EventView>,
+    /// More follow; pass the last id as `starting_after`.
+    pub has_more: bool,
+    /// The listing's path.
+    pub url: &'static str,
 }

@@ -1,0 +1,139 @@
+//! Reading the outbox: events as merchants see them, and the pull queue with acknowledgement.
+
+use crate::auth::AuthContext;
+use crate::error::EngineError;
+use crate::Engine;
+use kumbu_core::ids::has_shape;
+use kumbu_core::{ErrorCode, Field, IdPrefix, Mode, Payment, PaymentStatus, Timestamp};
+use kumbu_store::{EventFilter, EventRecord, StoreError};
+
+/// An event: one change of one object, with the object as it was after the change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `evt_…`
+    pub id: String,
+    /// e.g. `payment.debited`.
+    pub event_type: String,
+    /// Test or live.
+    pub mode: Mode,
+    /// Position of this change among the object's changes (1, 2, 3…): sort by it to recover the
+    /// object's order when events arrive out of order.
+    pub sequence: i64,
+    /// When the change happened.
+    pub created_at: Timestamp,
+    /// When it was acknowledged from the pull queue, if it was.
+    pub acked_at: Option<Timestamp>,
+    /// The object after the change.
+    pub object: EventObject,
+}
+
+/// What an event is about.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EventObject {
+    /// A payment (its history is not repeated in each event).
+    Payment(Box<Payment>),
+}
+
+/// Every event type a payment emits, in lifecycle order.
+pub fn payment_event_types() -> Vec<String> {
+    PaymentStatus::ALL
+        .iter()
+        .map(|s| format!("payment.{}", s.as_str()))
+        .collect()
+}
+
+fn to_event(r: EventRecord) -> Result<Event, EngineError> {
+    let object = if r.event_type.starts_with("payment.") {
+        let p: Payment = serde_json::from_str(&r.payload)
+            .map_err(|e| StoreError::Corrupt(format!("event {} payload: {e}", r.id)))?;
+        EventObject::Payment(Box::new(p))
+    } else {
+        return Err(StoreError::Corrupt(format!(
+            "event {} has unknown type {}",
+            r.id, r.event_type
+        ))
+        .into());
+    };
+    Ok(Event {
+        id: r.id,
+        event_type: r.event_type,
+        mode: r.mode,
+        sequence: r.object_seq,
+        created_at: r.created_at,
+        acked_at: r.acked_at,
+        object,
+    })
+}
+
+impl Engine {
+    /// One of the caller's events.
+    pub async fn event(&self, auth: &AuthContext, id: &str) -> Result<Event, EngineError> {
+        if !has_shape(id, IdPrefix::Event) {
+            return Err(EngineError::not_found("event", id));
+        }
+        let rec = self.store().event(&auth.merchant_id, auth.mode, id).await?;
+        to_event(rec.ok_or_else(|| EngineError::not_found("event", id))?)
+    }
+
+    /// A page of the caller's events (see [`EventFilter`]); `has_more` says whether more follow.
+    pub async fn list_events(
+        &self,
+        auth: &AuthContext,
+        filter: &EventFilter,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Event>, bool), EngineError> {
+        if let Some(t) = &filter.event_type {
+            if !payment_event_types().contains(t) {
+                return Err(EngineError::field(
+                    ErrorCode::ParameterInvalid,
+                    Field::EventType,
+                    format!(
+                        "unknown event type `{t}`; one of: {}",
+                        payment_event_types().join(", ")
+                    ),
+                ));
+            }
+        }
+        let not_ours = |after: &str| {
+            EngineError::field(
+                ErrorCode::ResourceMissing,
+                Field::Id,
+                format!("starting_after `{after}` is not one of your events"),
+            )
+        };
+        if let Some(after) = starting_after {
+            if !has_shape(after, IdPrefix::Event) {
+                return Err(not_ours(after));
+            }
+        }
+        let (records, has_more) = self
+            .store()
+            .list_events(
+                &auth.merchant_id,
+                auth.mode,
+                filter,
+                starting_after,
+                limit.clamp(1, 100),
+            )
+            .await?
+            .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))?;
+        let events = records
+            .into_iter()
+            .map(to_event)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((events, has_more))
+    }
+
+    /// Takes an event off the caller's pull queue. Acknowledging twice is harmless.
+    pub async fn ack_event(&self, auth: &AuthContext, id: &str) -> Result<Event, EngineError> {
+        if !has_shape(id, IdPrefix::Event) {
+            return Err(EngineError::not_found("event", id));
+        }
+        let rec = self
+            .store()
+            .ack_event(&auth.merchant_id, auth.mode, id, self.now())
+            .await?;
+        to_event(rec.ok_or_else(|| EngineError::not_found("event", id))?)
+    }
+}

@@ -1,0 +1,112 @@
+//! `/v1/events`: the outbox as merchants read it, and the pull queue.
+
+use super::payments::query_pairs;
+use super::views::{ErrorEnvelope, EventList, EventView};
+use crate::error::NativeError;
+use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::AppState;
+use axum::extract::{RawQuery, State};
+use axum::Json;
+use kumbu_core::ErrorCode;
+use kumbu_engine::EventFilter;
+
+/// List events; with `pending=true`, the pull queue (not yet acknowledged, oldest first).
+#[utoipa::path(get, path = "/v1/events", tag = "events",
+    params(
+        ("pending" = Option<bool>, Query, description = "true: only unacknowledged events, oldest first"),
+        ("type" = Option<String>, Query, description = "Only this event type"),
+        ("object" = Option<String>, Query, description = "Only events about this object id"),
+        ("limit" = Option<u32>, Query, description = "1–100, default 20"),
+        ("starting_after" = Option<String>, Query, description = "Id of the last event of the previous page"),
+    ),
+    responses((status = 200, body = EventList), (status = 400, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn list_events(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    RawQuery(query): RawQuery,
+) -> Result<Json<EventList>, NativeError> {
+    let mut filter = EventFilter::default();
+    let mut limit = 20;
+    let mut starting_after = None;
+    for (k, v) in query_pairs(query.as_deref())? {
+        match k.as_str() {
+            "pending" => {
+                filter.pending = match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => {
+                        return Err(NativeError::new(
+                            ErrorCode::ParameterInvalid,
+                            "pending must be true or false",
+                            Some("pending"),
+                        ))
+                    }
+                }
+            }
+            "type" => filter.event_type = Some(v),
+            "object" => filter.object_id = Some(v),
+            "limit" => {
+                limit = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| {
+                        NativeError::new(
+                            ErrorCode::ParameterInvalid,
+                            "limit must be an integer from 1 to 100",
+                            Some("limit"),
+                        )
+                    })?;
+            }
+            "starting_after" => starting_after = Some(v),
+            other => {
+                return Err(NativeError::new(
+                    ErrorCode::ParameterUnknown,
+                    format!("`{other}` is not a known parameter"),
+                    Some(other),
+                ))
+            }
+        }
+    }
+    let (events, has_more) = state
+        .engine
+        .list_events(&auth, &filter, starting_after.as_deref(), limit)
+        .await?;
+    Ok(Json(EventList {
+        object: "list",
+        data: events.iter().map(EventView::from).collect(),
+        has_more,
+        url: "/v1/events",
+    }))
+}
+
+/// Retrieve an event.
+#[utoipa::path(get, path = "/v1/events/{id}", tag = "events",
+    params(("id" = String, Path, description = "evt_…")),
+    responses((status = 200, body = EventView), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn get_event(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<EventView>, NativeError> {
+    let e = state.engine.event(&auth, &id).await?;
+    Ok(Json(EventView::from(&e)))
+}
+
+/// Acknowledge an event: it leaves the pull queue. Acknowledging again is harmless.
+#[utoipa::path(post, path = "/v1/events/{id}/ack", tag = "events",
+    params(("id" = String, Path, description = "evt_…")),
+    responses((status = 200, body = EventView), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn ack_event(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+    Body(bytes): Body,
+) -> Result<Json<EventView>, NativeError> {
+    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    let e = state.engine.ack_event(&auth, &id).await?;
+    Ok(Json(EventView::from(&e)))
+}
