@@ -2,7 +2,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::tx::{insert_rows, StoreTx, Value};
+use crate::tx::{bind, insert_rows, StoreTx, Value};
 use kumbu_core::{Mode, Timestamp};
 
 /// An event to append.
@@ -150,32 +150,26 @@ impl Store {
     ) -> Result<Option<(Vec<EventRecord>, bool)>, StoreError> {
         let mut sql =
             format!("SELECT {EVENT_COLUMNS} FROM events WHERE merchant_id = $1 AND mode = $2");
-        let mut binds: Vec<crate::tx::Value> = vec![
-            crate::tx::Value::Text(merchant_id.to_owned()),
-            crate::tx::Value::Text(mode.as_str().to_owned()),
+        let mut binds: Vec<Value> = vec![
+            Value::Text(merchant_id.to_owned()),
+            Value::Text(mode.as_str().to_owned()),
         ];
         if filter.pending {
             sql.push_str(" AND acked_at IS NULL");
         }
         if let Some(t) = &filter.event_type {
-            binds.push(crate::tx::Value::Text(t.clone()));
+            binds.push(Value::Text(t.clone()));
             sql.push_str(&format!(" AND type = ${}", binds.len()));
         }
         if let Some(o) = &filter.object_id {
-            binds.push(crate::tx::Value::Text(o.clone()));
+            binds.push(Value::Text(o.clone()));
             sql.push_str(&format!(" AND object_id = ${}", binds.len()));
         }
         if let Some(after) = starting_after {
-            let seq: Option<i64> = sqlx::query_scalar::<sqlx::Any, i64>(
-                "SELECT seq FROM events WHERE id = $1 AND merchant_id = $2 AND mode = $3",
-            )
-            .bind(after)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-            let Some(seq) = seq else { return Ok(None) };
-            binds.push(crate::tx::Value::Int(seq));
+            let Some(seq) = self.cursor_seq("events", merchant_id, mode, after).await? else {
+                return Ok(None);
+            };
+            binds.push(Value::Int(seq));
             let cmp = if filter.pending { ">" } else { "<" };
             sql.push_str(&format!(" AND seq {cmp} ${}", binds.len()));
         }
@@ -186,7 +180,7 @@ impl Store {
         ));
         let mut q = sqlx::query::<sqlx::Any>(&sql);
         for b in binds {
-            q = crate::tx::bind(q, b);
+            q = bind(q, b);
         }
         let rows = q.fetch_all(&self.read).await?;
         let has_more = rows.len() > limit as usize;

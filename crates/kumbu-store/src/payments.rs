@@ -3,6 +3,7 @@
 use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};
+use crate::tx::{bind, Value};
 use kumbu_core::payment::RailProgress;
 use kumbu_core::{
     Currency, FailureCode, Mode, Msisdn, Operator, Payment, PaymentStatus, StatusChange, Timestamp,
@@ -187,47 +188,43 @@ impl Store {
     ) -> Result<Option<PaymentPage>, StoreError> {
         let mut sql =
             format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2");
-        let mut binds: Vec<Bind> = vec![
-            Bind::Text(merchant_id.to_owned()),
-            Bind::Text(mode.as_str().to_owned()),
+        let mut binds: Vec<Value> = vec![
+            Value::Text(merchant_id.to_owned()),
+            Value::Text(mode.as_str().to_owned()),
         ];
-        let mut push = |sql: &mut String, cond: &str, b: Bind| {
+        let mut push = |sql: &mut String, cond: &str, b: Value| {
             binds.push(b);
             sql.push_str(&format!(" AND {cond} ${}", binds.len()));
         };
         if let Some(after) = starting_after {
-            // The cursor must be one of this merchant's payments in this mode.
-            let seq: Option<i64> = sqlx::query_scalar::<Any, i64>(
-                "SELECT seq FROM payments WHERE id = $1 AND merchant_id = $2 AND mode = $3",
-            )
-            .bind(after)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-            let Some(seq) = seq else { return Ok(None) };
-            push(&mut sql, "seq <", Bind::Int(seq));
+            let Some(seq) = self
+                .cursor_seq("payments", merchant_id, mode, after)
+                .await?
+            else {
+                return Ok(None);
+            };
+            push(&mut sql, "seq <", Value::Int(seq));
         }
         if let Some(s) = filter.status {
-            push(&mut sql, "status =", Bind::Text(s.as_str().to_owned()));
+            push(&mut sql, "status =", Value::Text(s.as_str().to_owned()));
         }
         if let Some(o) = filter.operator {
-            push(&mut sql, "operator =", Bind::Text(o.code().to_owned()));
+            push(&mut sql, "operator =", Value::Text(o.code().to_owned()));
         }
         if let Some(c) = filter.currency {
-            push(&mut sql, "currency =", Bind::Text(c.code().to_owned()));
+            push(&mut sql, "currency =", Value::Text(c.code().to_owned()));
         }
         if let Some(p) = &filter.phone {
-            push(&mut sql, "payer_phone =", Bind::Text(p.clone()));
+            push(&mut sql, "payer_phone =", Value::Text(p.clone()));
         }
         if let Some(r) = &filter.reference {
-            push(&mut sql, "reference =", Bind::Text(r.clone()));
+            push(&mut sql, "reference =", Value::Text(r.clone()));
         }
         if let Some(t) = filter.created_gte {
-            push(&mut sql, "created_at >=", Bind::Int(t.as_micros()));
+            push(&mut sql, "created_at >=", Value::Int(t.as_micros()));
         }
         if let Some(t) = filter.created_lt {
-            push(&mut sql, "created_at <", Bind::Int(t.as_micros()));
+            push(&mut sql, "created_at <", Value::Int(t.as_micros()));
         }
         sql.push_str(&format!(
             " ORDER BY seq DESC LIMIT {}",
@@ -235,10 +232,7 @@ impl Store {
         ));
         let mut q = sqlx::query::<Any>(&sql);
         for b in binds {
-            q = match b {
-                Bind::Text(s) => q.bind(s),
-                Bind::Int(i) => q.bind(i),
-            };
+            q = bind(q, b);
         }
         let rows = q.fetch_all(&self.read).await?;
         let has_more = rows.len() > limit as usize;
@@ -306,8 +300,23 @@ impl Store {
     }
 }
 
-/// A bound value of a dynamically built query.
-pub(crate) enum Bind {
-    Text(String),
-    Int(i64),
+impl Store {
+    /// The insertion sequence of `id` in `table` (`payments` or `events`), if it is one of this
+    /// merchant's objects in this mode: the position a `starting_after` cursor stands for.
+    pub(crate) async fn cursor_seq(
+        &self,
+        table: &'static str,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql =
+            format!("SELECT seq FROM {table} WHERE id = $1 AND merchant_id = $2 AND mode = $3");
+        Ok(sqlx::query_scalar::<Any, i64>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?)
+    }
 }

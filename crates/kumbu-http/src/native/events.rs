@@ -1,6 +1,6 @@
 //! `/v1/events`: the outbox as merchants read it, and the pull queue.
 
-use super::payments::query_pairs;
+use super::payments::{query_pairs, Paging};
 use super::views::{ErrorEnvelope, EventList, EventView};
 use crate::error::NativeError;
 use crate::extract::{parse_json, Auth, Body, PathId};
@@ -27,9 +27,11 @@ pub async fn list_events(
     RawQuery(query): RawQuery,
 ) -> Result<Json<EventList>, NativeError> {
     let mut filter = EventFilter::default();
-    let mut limit = 20;
-    let mut starting_after = None;
+    let mut paging = Paging::default();
     for (k, v) in query_pairs(query.as_deref())? {
+        if paging.take(&k, &v)? {
+            continue;
+        }
         match k.as_str() {
             "pending" => {
                 filter.pending = match v.as_str() {
@@ -46,20 +48,6 @@ pub async fn list_events(
             }
             "type" => filter.event_type = Some(v),
             "object" => filter.object_id = Some(v),
-            "limit" => {
-                limit = v
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| {
-                        NativeError::new(
-                            ErrorCode::ParameterInvalid,
-                            "limit must be an integer from 1 to 100",
-                            Some("limit"),
-                        )
-                    })?;
-            }
-            "starting_after" => starting_after = Some(v),
             other => {
                 return Err(NativeError::new(
                     ErrorCode::ParameterUnknown,
@@ -71,7 +59,12 @@ pub async fn list_events(
     }
     let (events, has_more) = state
         .engine
-        .list_events(&auth, &filter, starting_after.as_deref(), limit)
+        .list_events(
+            &auth,
+            &filter,
+            paging.starting_after.as_deref(),
+            paging.limit,
+        )
         .await?;
     Ok(Json(EventList {
         object: "list",

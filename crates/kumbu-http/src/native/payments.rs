@@ -20,6 +20,54 @@ pub(crate) fn record<T: serde::Serialize>(status: u16, value: &T) -> Recorded {
     }
 }
 
+/// A payment as the native API answers a command about it (stored for idempotent replay).
+pub(crate) fn render_payment(p: &kumbu_core::Payment) -> Recorded {
+    record(200, &PaymentView::from(p))
+}
+
+/// `limit` and `starting_after`, the cursor parameters every native list takes.
+#[derive(Debug)]
+pub(crate) struct Paging {
+    pub limit: u32,
+    pub starting_after: Option<String>,
+}
+
+impl Default for Paging {
+    fn default() -> Self {
+        Self {
+            limit: 20,
+            starting_after: None,
+        }
+    }
+}
+
+impl Paging {
+    /// Takes `k=v` if it is a paging parameter; `Ok(false)` if it is not one.
+    pub(crate) fn take(&mut self, k: &str, v: &str) -> Result<bool, NativeError> {
+        match k {
+            "limit" => {
+                self.limit = v
+                    .parse::<u32>()
+                    .ok()
+                    .filter(|n| (1..=100).contains(n))
+                    .ok_or_else(|| {
+                        invalid(
+                            ErrorCode::ParameterInvalid,
+                            "limit",
+                            "limit must be an integer from 1 to 100",
+                        )
+                    })?;
+                Ok(true)
+            }
+            "starting_after" => {
+                self.starting_after = Some(v.to_owned());
+                Ok(true)
+            }
+            _ => Ok(false),
+        }
+    }
+}
+
 /// Sends an engine outcome, marking replays with `Idempotent-Replayed: true`.
 pub(crate) fn respond(outcome: Outcome) -> Response {
     let status = axum::http::StatusCode::from_u16(outcome.response.status)
@@ -136,9 +184,7 @@ pub async fn create_payment(
     let cmd = to_command(body)?;
     let outcome = state
         .engine
-        .create_payment(&auth, cmd, idem.as_ref(), |p| {
-            record(200, &PaymentView::from(p))
-        })
+        .create_payment(&auth, cmd, idem.as_ref(), render_payment)
         .await?;
     Ok(respond(outcome))
 }
@@ -177,9 +223,7 @@ pub async fn cancel_payment(
     let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let outcome = state
         .engine
-        .cancel_payment(&auth, &id, idem.as_ref(), |p| {
-            record(200, &PaymentView::from(p))
-        })
+        .cancel_payment(&auth, &id, idem.as_ref(), render_payment)
         .await?;
     Ok(respond(outcome))
 }
@@ -243,24 +287,12 @@ pub async fn list_payments(
 ) -> Result<Json<PaymentList>, NativeError> {
     let pairs = query_pairs(query.as_deref())?;
     let mut filter = PaymentFilter::default();
-    let mut limit = 20;
-    let mut starting_after = None;
+    let mut paging = Paging::default();
     for (k, v) in pairs {
+        if paging.take(&k, &v)? {
+            continue;
+        }
         match k.as_str() {
-            "limit" => {
-                limit = v
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| {
-                        invalid(
-                            ErrorCode::ParameterInvalid,
-                            "limit",
-                            "limit must be an integer from 1 to 100",
-                        )
-                    })?;
-            }
-            "starting_after" => starting_after = Some(v),
             "status" => {
                 filter.status = Some(PaymentStatus::parse(&v).ok_or_else(|| {
                     let all: Vec<&str> = PaymentStatus::ALL.iter().map(|s| s.as_str()).collect();
@@ -300,7 +332,12 @@ pub async fn list_payments(
     }
     let page = state
         .engine
-        .list_payments(&auth, &filter, starting_after.as_deref(), limit)
+        .list_payments(
+            &auth,
+            &filter,
+            paging.starting_after.as_deref(),
+            paging.limit,
+        )
         .await?;
     Ok(Json(PaymentList {
         object: "list",

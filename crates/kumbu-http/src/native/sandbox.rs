@@ -1,6 +1,6 @@
 //! `/v1/sandbox/prompts`: the sandbox phone, for `…009` numbers (test mode only).
 
-use super::payments::{query_pairs, query_phone, record, respond};
+use super::payments::{query_pairs, query_phone, render_payment, respond};
 use super::views::{ErrorEnvelope, PaymentView, PromptList, PromptView};
 use crate::error::NativeError;
 use crate::extract::{parse_json, Auth, Body, PathId};
@@ -69,9 +69,7 @@ async fn answer(
     let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let outcome = state
         .engine
-        .answer_prompt(&auth, &id, answer, idem.as_ref(), |p| {
-            record(200, &PaymentView::from(p))
-        })
+        .answer_prompt(&auth, &id, answer, idem.as_ref(), render_payment)
         .await?;
     Ok(respond(outcome))
 }
