@@ -63,6 +63,7 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config.database_url, config.max_connections).await?;
         let engine = Engine::new(store, clock, config.engine.clone());
+        engine.set_event_renderer(kumbu_http::event_renderer());
         let bootstrap = engine
             .bootstrap_sandbox(config.sandbox_key.as_ref())
             .await

@@ -12,5 +12,7 @@ mod ledger;
 mod openapi;
 mod pagination;
 mod processes;
+mod receiver;
 mod sandbox;
 mod schema;
+mod webhooks;

@@ -33,6 +33,13 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/events", "get"),
         ("/v1/events/{id}", "get"),
         ("/v1/events/{id}/ack", "post"),
+        ("/v1/events/{id}/deliveries", "get"),
+        ("/v1/events/{id}/resend", "post"),
+        ("/v1/webhook_endpoints", "post"),
+        ("/v1/webhook_endpoints", "get"),
+        ("/v1/webhook_endpoints/{id}", "get"),
+        ("/v1/webhook_endpoints/{id}", "delete"),
+        ("/v1/webhook_endpoints/{id}/rotate_secret", "post"),
     ];
     for (path, method) in routes {
         assert!(

@@ -107,6 +107,13 @@ impl ManualClock {
     }
 }
 
+impl ManualClock {
+    /// The current manual time in Unix seconds (what signatures carry).
+    pub fn now_unix(&self) -> i64 {
+        self.now().unix_seconds()
+    }
+}
+
 impl Clock for ManualClock {
     fn now(&self) -> Timestamp {
         Timestamp(self.0.load(Ordering::SeqCst))

@@ -18,6 +18,8 @@ pub enum IdPrefix {
     Journal,
     /// `prm_`: a sandbox prompt (shares its random part with the payment).
     Prompt,
+    /// `we_`: a webhook endpoint.
+    WebhookEndpoint,
 }
 
 impl IdPrefix {
@@ -30,6 +32,7 @@ impl IdPrefix {
             IdPrefix::Event => "evt_",
             IdPrefix::Journal => "jrn_",
             IdPrefix::Prompt => "prm_",
+            IdPrefix::WebhookEndpoint => "we_",
         }
     }
 }

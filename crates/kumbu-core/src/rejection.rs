@@ -34,6 +34,10 @@ pub enum Field {
     Id,
     /// An event type filter.
     EventType,
+    /// A webhook endpoint URL.
+    Url,
+    /// The event types an endpoint subscribes to.
+    Events,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

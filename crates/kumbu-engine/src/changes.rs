@@ -78,7 +78,16 @@ impl Changes {
             .collect();
         tx.insert_history(&history).await?;
         tx.insert_events(self.events.clone()).await?;
+        if let Some(last) = self.events.last() {
+            let ids: Vec<&str> = self.events.iter().map(|e| e.id.as_str()).collect();
+            tx.fan_out(&ids, last.created_at).await?;
+        }
         tx.post_journals(&self.journals).await
+    }
+
+    /// Whether any event was written (the dispatcher may have work).
+    pub(crate) fn has_events(&self) -> bool {
+        !self.events.is_empty()
     }
 
     /// Counts committed transitions in `/metrics`.

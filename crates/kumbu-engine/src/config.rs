@@ -20,6 +20,10 @@ pub struct EngineConfig {
     pub worker_interval: Duration,
     /// How long idempotency records are kept and replayed.
     pub idempotency_ttl: Duration,
+    /// Let live webhook endpoints resolve to loopback, private or link-local addresses.
+    pub allow_internal_webhooks: bool,
+    /// How many deliveries one dispatcher pass claims.
+    pub dispatch_batch: u32,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
 }
@@ -33,6 +37,8 @@ impl Default for EngineConfig {
             worker_tasks: 2,
             worker_interval: Duration::from_millis(100),
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            allow_internal_webhooks: false,
+            dispatch_batch: 128,
             fee_overrides: BTreeMap::new(),
         }
     }

@@ -42,7 +42,7 @@ pub fn payment_event_types() -> Vec<String> {
         .collect()
 }
 
-fn to_event(r: EventRecord) -> Result<Event, EngineError> {
+pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
     let object = if r.event_type.starts_with("payment.") {
         let p: Payment = serde_json::from_str(&r.payload)
             .map_err(|e| StoreError::Corrupt(format!("event {} payload: {e}", r.id)))?;

@@ -171,6 +171,9 @@ impl Engine {
         }
         tx.commit().await?;
         changes.publish_metrics();
+        if changes.has_events() {
+            self.deliveries_ready();
+        }
         Ok(Outcome {
             response,
             replayed: false,

@@ -8,20 +8,26 @@
 mod auth;
 mod changes;
 mod config;
+mod dispatch;
 mod error;
 mod events;
 mod idempotency;
 mod payments;
 mod sandbox;
+pub mod signature;
+mod webhooks;
 mod worker;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use config::EngineConfig;
+pub use dispatch::{retry_delay, EventRenderer, DELIVERY_LEASE, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
 pub use events::{payment_event_types, Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
+pub use kumbu_store::AttemptRecord;
 pub use payments::{Balance, CreatePayment, CustomerInput};
 pub use sandbox::{Answer, Prompt};
+pub use webhooks::{CreateEndpoint, Endpoint, PREVIOUS_SECRET_GRACE};
 pub use worker::Workers;
 
 pub use kumbu_store::{EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions};
@@ -30,6 +36,26 @@ use kumbu_core::{Catalogue, Clock};
 use kumbu_rails::Simulator;
 use std::sync::Arc;
 use tokio::sync::Notify;
+
+/// Holds the event renderer once the HTTP layer provides it.
+#[derive(Default)]
+struct RendererSlot(std::sync::OnceLock<EventRenderer>);
+
+impl std::fmt::Debug for RendererSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.get().is_some() {
+            "RendererSlot(set)"
+        } else {
+            "RendererSlot(unset)"
+        })
+    }
+}
+
+impl RendererSlot {
+    fn get(&self) -> Option<&EventRenderer> {
+        self.0.get()
+    }
+}
 
 /// The payment engine. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -48,6 +74,12 @@ struct Inner {
     work_ready: Notify,
     /// Recently verified API keys.
     auth_cache: auth::AuthCache,
+    /// Poked when deliveries became due now.
+    deliveries_ready: Notify,
+    /// Renders events for webhook bodies (set by the HTTP layer).
+    event_renderer: RendererSlot,
+    /// Client for webhook deliveries: no redirects (a 3xx is a failure), 10 s timeout.
+    http: reqwest::Client,
 }
 
 impl Engine {
@@ -64,8 +96,25 @@ impl Engine {
                 config,
                 work_ready: Notify::new(),
                 auth_cache: auth::AuthCache::default(),
+                deliveries_ready: Notify::new(),
+                event_renderer: RendererSlot::default(),
+                http: reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .timeout(dispatch::DELIVERY_TIMEOUT)
+                    .build()
+                    .unwrap_or_default(),
             }),
         }
+    }
+
+    /// Sets how events are rendered as webhook bodies (once; later calls are ignored).
+    pub fn set_event_renderer(&self, renderer: EventRenderer) {
+        let _ = self.inner.event_renderer.0.set(renderer);
+    }
+
+    /// Wakes the dispatcher: deliveries became due.
+    pub(crate) fn deliveries_ready(&self) {
+        self.inner.deliveries_ready.notify_one();
     }
 
     /// The store (for health checks and operator commands).

@@ -193,6 +193,9 @@ impl Engine {
         changes.save(&mut tx, &refs).await?;
         tx.commit().await?;
         changes.publish_metrics();
+        if changes.has_events() {
+            self.deliveries_ready();
+        }
         Ok(claimed.len())
     }
 
@@ -217,7 +220,7 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the due-action worker and the idempotency-record sweeper.
+    /// Starts the due-action worker tasks, the webhook dispatcher and the idempotency-record sweeper.
     pub fn spawn(engine: Engine) -> Self {
         let cancel = CancellationToken::new();
         let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks.max(1))
@@ -226,6 +229,10 @@ impl Workers {
                 tokio::spawn(async move { due_loop(engine, cancel).await })
             })
             .collect();
+        handles.push({
+            let (engine, cancel) = (engine.clone(), cancel.clone());
+            tokio::spawn(async move { dispatch_loop(engine, cancel).await })
+        });
         handles.push({
             let (engine, cancel) = (engine, cancel.clone());
             tokio::spawn(async move { sweep_loop(engine, cancel).await })
@@ -264,6 +271,33 @@ async fn due_loop(engine: Engine, cancel: CancellationToken) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "payment worker pass failed; retrying");
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = tokio::time::sleep(backoff) => {}
+                }
+                backoff = (backoff * 2).min(Duration::from_secs(10));
+            }
+        }
+    }
+}
+
+async fn dispatch_loop(engine: Engine, cancel: CancellationToken) {
+    let interval = engine.config().worker_interval;
+    let batch = engine.config().dispatch_batch as usize;
+    let mut backoff = Duration::from_millis(200);
+    while !cancel.is_cancelled() {
+        match engine.run_dispatch_batch().await {
+            Ok(n) if n >= batch => continue,
+            Ok(_) => {
+                backoff = Duration::from_millis(200);
+                tokio::select! {
+                    () = cancel.cancelled() => {}
+                    () = engine.inner.deliveries_ready.notified() => {}
+                    () = tokio::time::sleep(interval) => {}
+                }
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "webhook dispatcher pass failed; retrying");
                 tokio::select! {
                     () = cancel.cancelled() => {}
                     () = tokio::time::sleep(backoff) => {}

@@ -53,6 +53,14 @@ pub fn router(engine: Engine) -> Router {
         .layer(telemetry::request_id_layers())
 }
 
+/// How webhook bodies look: the native event object, as `GET /v1/events/{id}` shows it.
+pub fn event_renderer() -> kumbu_engine::EventRenderer {
+    std::sync::Arc::new(|e: &kumbu_engine::Event| {
+        serde_json::to_string(&native::views::EventView::from(e))
+            .unwrap_or_else(|_| "{}".to_owned())
+    })
+}
+
 /// Serves the application on `listener` until `shutdown` completes; in-flight requests finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,

@@ -18,6 +18,7 @@ mod ledger;
 mod merchants;
 mod payments;
 mod tx;
+mod webhooks;
 
 pub use connect::{Store, StoreOptions};
 pub use dialect::Dialect;
@@ -28,3 +29,4 @@ pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};
 pub use tx::StoreTx;
+pub use webhooks::{AttemptRecord, AttemptResult, DueDelivery, EndpointRecord, NextStep};

@@ -5,6 +5,7 @@ mod events;
 mod payments;
 mod sandbox;
 pub(crate) mod views;
+mod webhooks;
 
 use crate::AppState;
 use axum::routing::{get, post};
@@ -18,6 +19,10 @@ pub(crate) use payments::{
     __path_cancel_payment, __path_create_payment, __path_get_payment, __path_list_payments,
 };
 pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_list_prompts};
+pub(crate) use webhooks::{
+    __path_create_endpoint, __path_delete_endpoint, __path_event_deliveries, __path_get_endpoint,
+    __path_list_endpoints, __path_resend_event, __path_rotate_secret,
+};
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -30,6 +35,23 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/events", get(events::list_events))
         .route("/v1/events/{id}", get(events::get_event))
         .route("/v1/events/{id}/ack", post(events::ack_event))
+        .route(
+            "/v1/events/{id}/deliveries",
+            get(webhooks::event_deliveries),
+        )
+        .route("/v1/events/{id}/resend", post(webhooks::resend_event))
+        .route(
+            "/v1/webhook_endpoints",
+            post(webhooks::create_endpoint).get(webhooks::list_endpoints),
+        )
+        .route(
+            "/v1/webhook_endpoints/{id}",
+            get(webhooks::get_endpoint).delete(webhooks::delete_endpoint),
+        )
+        .route(
+            "/v1/webhook_endpoints/{id}/rotate_secret",
+            post(webhooks::rotate_secret),
+        )
         .route("/v1/operators", get(catalogue::list_operators))
         .route("/v1/balance", get(catalogue::get_balance))
         .route("/v1/sandbox/prompts", get(sandbox::list_prompts))
@@ -59,5 +81,7 @@ pub fn param_name(f: Field) -> &'static str {
         Field::IdempotencyKey => "Idempotency-Key",
         Field::Id => "id",
         Field::EventType => "type",
+        Field::Url => "url",
+        Field::Events => "events",
     }
 }

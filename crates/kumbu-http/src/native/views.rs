@@ -444,3 +444,132 @@ pub struct EventList {
     /// The listing's path.
     pub url: &'static str,
 }
+
+/// Body of `POST /v1/webhook_endpoints`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateEndpointBody {
+    /// Where to POST events: `https://…` (live endpoints must be public hosts).
+    pub url: String,
+    /// Event types to receive, or `["*"]` for all.
+    pub events: Vec<String>,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// A webhook endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointView {
+    /// `we_…`
+    pub id: String,
+    /// Always `webhook_endpoint`.
+    pub object: &'static str,
+    /// Where events go.
+    pub url: String,
+    /// Subscribed event types (`["*"]` for all).
+    pub events: Vec<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// `true` for live endpoints.
+    pub livemode: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// The signing secret (`whsec_…`): only in the response that created or rotated it.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub secret: Option<String>,
+}
+
+impl From<&kumbu_engine::Endpoint> for EndpointView {
+    fn from(e: &kumbu_engine::Endpoint) -> Self {
+        Self {
+            id: e.id.clone(),
+            object: "webhook_endpoint",
+            url: e.url.clone(),
+            events: e.events.clone(),
+            description: e.description.clone(),
+            status: e.status.clone(),
+            livemode: e.mode.is_live(),
+            created_at: e.created_at.to_rfc3339(),
+            secret: e.secret.clone(),
+        }
+    }
+}
+
+/// The caller's webhook endpoints.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EndpointList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// The endpoints, oldest first.
+    pub data: Vec<EndpointView>,
+    /// Never: all endpoints fit one page.
+    pub has_more: bool,
+}
+
+/// A deleted object.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Deleted {
+    /// The id.
+    pub id: String,
+    /// The object type.
+    pub object: &'static str,
+    /// Always `true`.
+    pub deleted: bool,
+}
+
+/// One attempt to deliver an event.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptView {
+    /// Always `delivery_attempt`.
+    pub object: &'static str,
+    /// The endpoint.
+    pub endpoint: String,
+    /// RFC 3339.
+    pub at: String,
+    /// The endpoint's HTTP status, if it answered.
+    pub status_code: Option<u16>,
+    /// How long the attempt took.
+    pub latency_ms: i64,
+    /// Why it failed without an answer (timeout, connection failed…).
+    pub error: Option<String>,
+    /// The first KiB of the endpoint's answer.
+    pub response_excerpt: Option<String>,
+}
+
+impl From<&kumbu_engine::AttemptRecord> for AttemptView {
+    fn from(a: &kumbu_engine::AttemptRecord) -> Self {
+        Self {
+            object: "delivery_attempt",
+            endpoint: a.endpoint_id.clone(),
+            at: a.at.to_rfc3339(),
+            status_code: a.status_code,
+            latency_ms: a.latency_ms,
+            error: a.error.clone(),
+            response_excerpt: a.response_excerpt.clone(),
+        }
+    }
+}
+
+/// Every attempt to deliver an event, oldest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AttemptList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// The attempts.
+    pub data: Vec<AttemptView>,
+    /// Never.
+    pub has_more: bool,
+}
+
+/// The answer to a resend.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ResendView {
+    /// Always `resend`.
+    pub object: &'static str,
+    /// The event.
+    pub event: String,
+    /// How many deliveries are now due.
+    pub deliveries_due: u64,
+}

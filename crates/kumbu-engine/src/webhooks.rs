@@ -1,0 +1,383 @@
+//! Webhook endpoints: where a merchant wants events pushed, and with which secret they are signed.
+
+use crate::auth::AuthContext;
+use crate::error::EngineError;
+use crate::events::payment_event_types;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::Engine;
+use kumbu_core::ids::{has_shape, random_token};
+use kumbu_core::{ErrorCode, Field, Mode, Rejection, Timestamp};
+use kumbu_store::{AttemptRecord, EndpointRecord, StoreTx};
+use std::net::IpAddr;
+use std::time::Duration;
+
+/// How long a rotated-out secret keeps signing beside the new one.
+pub const PREVIOUS_SECRET_GRACE: Duration = Duration::from_secs(24 * 3600);
+
+/// A request to create an endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateEndpoint {
+    /// `http(s)://…`
+    pub url: String,
+    /// Event types, or `["*"]` for all.
+    pub events: Vec<String>,
+    /// Free text.
+    pub description: Option<String>,
+}
+
+/// An endpoint as merchants see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Endpoint {
+    /// `we_…`
+    pub id: String,
+    /// Test or live.
+    pub mode: Mode,
+    /// Where events go.
+    pub url: String,
+    /// Subscribed types (`["*"]` for all).
+    pub events: Vec<String>,
+    /// Free text.
+    pub description: Option<String>,
+    /// `enabled` or `disabled`.
+    pub status: String,
+    /// When created.
+    pub created_at: Timestamp,
+    /// The signing secret: present only in the response that created or rotated it.
+    pub secret: Option<String>,
+}
+
+impl From<&EndpointRecord> for Endpoint {
+    fn from(r: &EndpointRecord) -> Self {
+        let events = if r.events == "*" {
+            vec!["*".to_owned()]
+        } else {
+            r.events
+                .split(',')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        Self {
+            id: r.id.clone(),
+            mode: r.mode,
+            url: r.url.clone(),
+            events,
+            description: r.description.clone(),
+            status: r.status.clone(),
+            created_at: r.created_at,
+            secret: None,
+        }
+    }
+}
+
+fn reject(code: ErrorCode, field: Field, msg: impl Into<String>) -> EngineError {
+    EngineError::Rejected(Rejection::field(code, field, msg))
+}
+
+/// The host part of an http(s) URL, checked for shape.
+fn url_host(url: &str) -> Result<(String, u16), EngineError> {
+    let bad = || {
+        reject(
+            ErrorCode::ParameterInvalid,
+            Field::Url,
+            "url must be an absolute http:// or https:// URL, at most 2048 characters",
+        )
+    };
+    if url.len() > 2048 || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(bad());
+    }
+    let (rest, default_port) = if let Some(r) = url.strip_prefix("https://") {
+        (r, 443)
+    } else if let Some(r) = url.strip_prefix("http://") {
+        (r, 80)
+    } else {
+        return Err(bad());
+    };
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+    if authority.contains('@') || authority.is_empty() {
+        return Err(bad());
+    }
+    let (host, port) = match authority.rsplit_once(':') {
+        Some((h, p)) if !h.ends_with(']') || authority.starts_with('[') => match p.parse::<u16>() {
+            Ok(p) => (h.to_owned(), p),
+            Err(_) if authority.starts_with('[') && authority.ends_with(']') => {
+                (authority.to_owned(), default_port)
+            }
+            Err(_) => return Err(bad()),
+        },
+        Some(_) | None => (authority.to_owned(), default_port),
+    };
+    if host.is_empty() {
+        return Err(bad());
+    }
+    Ok((
+        host.trim_start_matches('[')
+            .trim_end_matches(']')
+            .to_owned(),
+        port,
+    ))
+}
+
+/// Loopback, private, link-local, unspecified or otherwise non-public addresses.
+fn is_internal(ip: IpAddr) -> bool {
+    match ip {
+        IpAddr::V4(v4) => {
+            v4.is_loopback()
+                || v4.is_private()
+                || v4.is_link_local()
+                || v4.is_unspecified()
+                || v4.is_broadcast()
+                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) // carrier-grade NAT
+        }
+        IpAddr::V6(v6) => {
+            v6.is_loopback()
+                || v6.is_unspecified()
+                || (v6.segments()[0] & 0xfe00) == 0xfc00
+                || (v6.segments()[0] & 0xffc0) == 0xfe80
+                || v6
+                    .to_ipv4_mapped()
+                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
+        }
+    }
+}
+
+impl Engine {
+    /// Refuses URLs that resolve to internal addresses in live mode, unless the operator allowed
+    /// them (`--allow-internal-webhooks`). Test mode may use any address (local receivers).
+    pub(crate) async fn check_destination(&self, mode: Mode, url: &str) -> Result<(), EngineError> {
+        let (host, port) = url_host(url)?;
+        if mode == Mode::Test || self.config().allow_internal_webhooks {
+            return Ok(());
+        }
+        let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
+            Ok(ip) => vec![ip],
+            Err(_) => tokio::net::lookup_host((host.as_str(), port))
+                .await
+                .map(|it| it.map(|a| a.ip()).collect())
+                .map_err(|_| {
+                    reject(
+                        ErrorCode::ParameterInvalid,
+                        Field::Url,
+                        format!("the host {host} does not resolve"),
+                    )
+                })?,
+        };
+        if addrs.is_empty() || addrs.iter().any(|ip| is_internal(*ip)) {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Url,
+                format!("{host} resolves to an internal address; live webhooks must go to a public host"),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Creates an endpoint and returns it with its secret (shown this once).
+    pub async fn create_endpoint(
+        &self,
+        auth: &AuthContext,
+        cmd: CreateEndpoint,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Endpoint) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        self.check_destination(auth.mode, &cmd.url).await?;
+        let known = payment_event_types();
+        if cmd.events.is_empty() || cmd.events.len() > 20 {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Events,
+                "events must list 1 to 20 event types, or [\"*\"] for all",
+            ));
+        }
+        let all = cmd.events.iter().any(|e| e == "*");
+        if let Some(bad) = cmd.events.iter().find(|e| *e != "*" && !known.contains(e)) {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Events,
+                format!(
+                    "unknown event type `{bad}`; one of: *, {}",
+                    known.join(", ")
+                ),
+            ));
+        }
+        if cmd
+            .description
+            .as_ref()
+            .is_some_and(|d| d.chars().count() > 500)
+        {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Description,
+                "description must be at most 500 characters",
+            ));
+        }
+        if let Some(d) = &cmd.description {
+            crate::payments::plain_text(Field::Description, d, "description")?;
+        }
+        let now = self.now();
+        let rec = EndpointRecord {
+            id: kumbu_core::ids::new_id(kumbu_core::IdPrefix::WebhookEndpoint),
+            merchant_id: auth.merchant_id.clone(),
+            mode: auth.mode,
+            url: cmd.url,
+            description: cmd.description,
+            events: if all {
+                "*".to_owned()
+            } else {
+                format!(",{},", cmd.events.join(","))
+            },
+            status: "enabled".to_owned(),
+            secret: format!("whsec_{}", random_token(32)),
+            previous_secret: None,
+            previous_secret_until: None,
+            failing_since: None,
+            created_at: now,
+            updated_at: now,
+        };
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
+                tx.insert_endpoint(&rec).await?;
+                let mut view = Endpoint::from(&rec);
+                view.secret = Some(rec.secret.clone());
+                Ok(Verdict::Done(render(&view)))
+            },
+        )
+        .await
+    }
+
+    async fn own_endpoint(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+    ) -> Result<EndpointRecord, EngineError> {
+        if !has_shape(id, kumbu_core::IdPrefix::WebhookEndpoint) {
+            return Err(EngineError::not_found("webhook endpoint", id));
+        }
+        match self
+            .store()
+            .endpoint(&auth.merchant_id, auth.mode, id)
+            .await?
+        {
+            Some(e) if e.status != "deleted" => Ok(e),
+            Some(_) | None => Err(EngineError::not_found("webhook endpoint", id)),
+        }
+    }
+
+    /// One endpoint (without its secret).
+    pub async fn endpoint(&self, auth: &AuthContext, id: &str) -> Result<Endpoint, EngineError> {
+        Ok(Endpoint::from(&self.own_endpoint(auth, id).await?))
+    }
+
+    /// The caller's endpoints, oldest first.
+    pub async fn endpoints(&self, auth: &AuthContext) -> Result<Vec<Endpoint>, EngineError> {
+        Ok(self
+            .store()
+            .endpoints(&auth.merchant_id, auth.mode)
+            .await?
+            .iter()
+            .map(Endpoint::from)
+            .collect())
+    }
+
+    /// Deletes an endpoint: nothing more is sent to it.
+    pub async fn delete_endpoint(&self, auth: &AuthContext, id: &str) -> Result<(), EngineError> {
+        let e = self.own_endpoint(auth, id).await?;
+        self.store()
+            .set_endpoint_status(&e.id, "deleted", self.now())
+            .await?;
+        Ok(())
+    }
+
+    /// Gives an endpoint a new secret; the old one keeps signing beside it for 24 hours.
+    pub async fn rotate_endpoint_secret(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+    ) -> Result<Endpoint, EngineError> {
+        let e = self.own_endpoint(auth, id).await?;
+        let now = self.now();
+        let secret = format!("whsec_{}", random_token(32));
+        self.store()
+            .rotate_endpoint_secret(&e.id, &secret, now.plus(PREVIOUS_SECRET_GRACE), now)
+            .await?;
+        let mut view = Endpoint::from(&e);
+        view.secret = Some(secret);
+        Ok(view)
+    }
+
+    /// Every delivery attempt of one of the caller's events.
+    pub async fn deliveries(
+        &self,
+        auth: &AuthContext,
+        event_id: &str,
+    ) -> Result<Vec<AttemptRecord>, EngineError> {
+        if !has_shape(event_id, kumbu_core::IdPrefix::Event) {
+            return Err(EngineError::not_found("event", event_id));
+        }
+        self.store()
+            .attempts_for_event(&auth.merchant_id, auth.mode, event_id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("event", event_id))
+    }
+
+    /// Delivers one of the caller's events again, now, to every subscribed endpoint.
+    pub async fn resend_event(
+        &self,
+        auth: &AuthContext,
+        event_id: &str,
+    ) -> Result<u64, EngineError> {
+        self.event(auth, event_id).await?;
+        let n = self.store().resend_event(event_id, self.now()).await?;
+        self.inner.deliveries_ready.notify_one();
+        Ok(n)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_addresses() {
+        assert_eq!(
+            url_host("https://example.com/hook").unwrap(),
+            ("example.com".to_owned(), 443)
+        );
+        assert_eq!(
+            url_host("http://127.0.0.1:9000/x?y").unwrap(),
+            ("127.0.0.1".to_owned(), 9000)
+        );
+        assert_eq!(
+            url_host("http://[::1]:8080/").unwrap(),
+            ("::1".to_owned(), 8080)
+        );
+        for bad in [
+            "ftp://x",
+            "https://",
+            "https://user@host/",
+            "http://h:99999/",
+            "https://a b/",
+            "example.com",
+        ] {
+            assert!(url_host(bad).is_err(), "{bad}");
+        }
+        for ip in [
+            "127.0.0.1",
+            "10.1.2.3",
+            "192.168.0.1",
+            "172.16.0.1",
+            "169.254.169.254",
+            "::1",
+            "fd00::1",
+            "0.0.0.0",
+            "100.64.0.1",
+        ] {
+            assert!(is_internal(ip.parse().unwrap()), "{ip}");
+        }
+        for ip in ["8.8.8.8", "41.223.1.1", "2001:4860:4860::8888"] {
+            assert!(!is_internal(ip.parse().unwrap()), "{ip}");
+        }
+    }
+}

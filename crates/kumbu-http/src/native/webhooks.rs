@@ -1,0 +1,142 @@
+//! `/v1/webhook_endpoints`, and delivery inspection on `/v1/events/{id}`.
+
+use super::payments::{record, respond};
+use super::views::{
+    AttemptList, AttemptView, CreateEndpointBody, Deleted, EndpointList, EndpointView,
+    ErrorEnvelope, ResendView,
+};
+use crate::error::NativeError;
+use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method};
+use axum::response::Response;
+use axum::Json;
+use kumbu_engine::CreateEndpoint;
+
+/// Create an endpoint; the response carries its signing secret, this once.
+#[utoipa::path(post, path = "/v1/webhook_endpoints", tag = "webhooks",
+    request_body = CreateEndpointBody,
+    responses((status = 200, body = EndpointView), (status = 400, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn create_endpoint(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    method: Method,
+    headers: HeaderMap,
+    Body(bytes): Body,
+) -> Result<Response, NativeError> {
+    let idem =
+        crate::idempotency::from_request(&headers, &method, "/v1/webhook_endpoints", &bytes)?;
+    let body: CreateEndpointBody = parse_json(&bytes)?;
+    let cmd = CreateEndpoint {
+        url: body.url,
+        events: body.events,
+        description: body.description,
+    };
+    let outcome = state
+        .engine
+        .create_endpoint(&auth, cmd, idem.as_ref(), |e| {
+            record(200, &EndpointView::from(e))
+        })
+        .await?;
+    Ok(respond(outcome))
+}
+
+/// List endpoints.
+#[utoipa::path(get, path = "/v1/webhook_endpoints", tag = "webhooks",
+    responses((status = 200, body = EndpointList)), security(("bearer" = [])))]
+pub async fn list_endpoints(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> Result<Json<EndpointList>, NativeError> {
+    let list = state.engine.endpoints(&auth).await?;
+    Ok(Json(EndpointList {
+        object: "list",
+        data: list.iter().map(EndpointView::from).collect(),
+        has_more: false,
+    }))
+}
+
+/// Retrieve an endpoint.
+#[utoipa::path(get, path = "/v1/webhook_endpoints/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn get_endpoint(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<EndpointView>, NativeError> {
+    Ok(Json(EndpointView::from(
+        &state.engine.endpoint(&auth, &id).await?,
+    )))
+}
+
+/// Delete an endpoint: nothing more is sent to it.
+#[utoipa::path(delete, path = "/v1/webhook_endpoints/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    responses((status = 200, body = Deleted), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn delete_endpoint(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<Deleted>, NativeError> {
+    state.engine.delete_endpoint(&auth, &id).await?;
+    Ok(Json(Deleted {
+        id,
+        object: "webhook_endpoint",
+        deleted: true,
+    }))
+}
+
+/// Give an endpoint a new secret; the old one keeps signing beside it for 24 hours.
+#[utoipa::path(post, path = "/v1/webhook_endpoints/{id}/rotate_secret", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn rotate_secret(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+    Body(bytes): Body,
+) -> Result<Json<EndpointView>, NativeError> {
+    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    Ok(Json(EndpointView::from(
+        &state.engine.rotate_endpoint_secret(&auth, &id).await?,
+    )))
+}
+
+/// Every attempt to deliver an event.
+#[utoipa::path(get, path = "/v1/events/{id}/deliveries", tag = "webhooks",
+    params(("id" = String, Path, description = "evt_…")),
+    responses((status = 200, body = AttemptList), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn event_deliveries(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<AttemptList>, NativeError> {
+    let attempts = state.engine.deliveries(&auth, &id).await?;
+    Ok(Json(AttemptList {
+        object: "list",
+        data: attempts.iter().map(AttemptView::from).collect(),
+        has_more: false,
+    }))
+}
+
+/// Deliver an event again, now, to every endpoint subscribed to it.
+#[utoipa::path(post, path = "/v1/events/{id}/resend", tag = "webhooks",
+    params(("id" = String, Path, description = "evt_…")),
+    responses((status = 200, body = ResendView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn resend_event(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+    Body(bytes): Body,
+) -> Result<Json<ResendView>, NativeError> {
+    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
+    let n = state.engine.resend_event(&auth, &id).await?;
+    Ok(Json(ResendView {
+        object: "resend",
+        event: id,
+        deliveries_due: n,
+    }))
+}

@@ -1,0 +1,469 @@
+//! Webhook endpoints, deliveries (one per event and endpoint) and delivery attempts.
+
+use crate::connect::Store;
+use crate::error::{corrupt, StoreError};
+use crate::events::EventRecord;
+use crate::tx::{insert_rows, StoreTx, Value};
+use kumbu_core::{Mode, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+/// A stored webhook endpoint.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EndpointRecord {
+    /// `we_…`
+    pub id: String,
+    /// Owning merchant.
+    pub merchant_id: String,
+    /// Test or live.
+    pub mode: Mode,
+    /// Where events are POSTed.
+    pub url: String,
+    /// Free text.
+    pub description: Option<String>,
+    /// `*` or `,type,type,`.
+    pub events: String,
+    /// `enabled`, `disabled` or `deleted`.
+    pub status: String,
+    /// Current signing secret (`whsec_…`).
+    pub secret: String,
+    /// The secret before the last rotation, still signing until `previous_secret_until`.
+    pub previous_secret: Option<String>,
+    /// When the previous secret stops signing.
+    pub previous_secret_until: Option<Timestamp>,
+    /// Since when every attempt to this endpoint failed (cleared by a success).
+    pub failing_since: Option<Timestamp>,
+    /// When created.
+    pub created_at: Timestamp,
+    /// When last changed.
+    pub updated_at: Timestamp,
+}
+
+const ENDPOINT_COLUMNS: &str = "id, merchant_id, mode, url, description, events, status, secret, \
+    previous_secret, previous_secret_until, failing_since, created_at, updated_at";
+
+fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError> {
+    let mode: String = r.try_get("mode")?;
+    let ts = |c: &str| -> Result<Option<Timestamp>, StoreError> {
+        Ok(r.try_get::<Option<i64>, _>(c)?.map(Timestamp::from_micros))
+    };
+    Ok(EndpointRecord {
+        id: r.try_get("id")?,
+        merchant_id: r.try_get("merchant_id")?,
+        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+        url: r.try_get("url")?,
+        description: r.try_get("description")?,
+        events: r.try_get("events")?,
+        status: r.try_get("status")?,
+        secret: r.try_get("secret")?,
+        previous_secret: r.try_get("previous_secret")?,
+        previous_secret_until: ts("previous_secret_until")?,
+        failing_since: ts("failing_since")?,
+        created_at: Timestamp::from_micros(r.try_get("created_at")?),
+        updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+    })
+}
+
+/// A delivery whose attempt is due, with what it takes to make it.
+#[derive(Debug, Clone)]
+pub struct DueDelivery {
+    /// The delivery.
+    pub seq: i64,
+    /// Attempts made so far.
+    pub attempts: i64,
+    /// When the delivery was created (retries stop 3 days later).
+    pub created_at: Timestamp,
+    /// The event to send.
+    pub event: EventRecord,
+    /// Where to send it.
+    pub endpoint: EndpointRecord,
+}
+
+/// What happened to one attempt, and what comes next.
+#[derive(Debug, Clone)]
+pub struct AttemptResult {
+    /// The delivery.
+    pub delivery_seq: i64,
+    /// Its event.
+    pub event_id: String,
+    /// Its endpoint.
+    pub endpoint_id: String,
+    /// When the attempt started.
+    pub at: Timestamp,
+    /// The HTTP status, if a response came.
+    pub status_code: Option<u16>,
+    /// How long it took.
+    pub latency_ms: i64,
+    /// Why it failed without a response (timeout, refused…).
+    pub error: Option<String>,
+    /// The first KiB of the response body.
+    pub response_excerpt: Option<String>,
+    /// What to do next.
+    pub next: NextStep,
+}
+
+/// The state a delivery moves to after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    /// A 2xx came back.
+    Delivered,
+    /// Try again at this instant.
+    RetryAt(Timestamp),
+    /// Retries are exhausted (or the endpoint is gone).
+    GiveUp,
+}
+
+/// One recorded attempt, as `GET /v1/events/{id}/deliveries` shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AttemptRecord {
+    /// The endpoint.
+    pub endpoint_id: String,
+    /// When.
+    pub at: Timestamp,
+    /// HTTP status, if any.
+    pub status_code: Option<u16>,
+    /// Latency.
+    pub latency_ms: i64,
+    /// Error without a response.
+    pub error: Option<String>,
+    /// First KiB of the response.
+    pub response_excerpt: Option<String>,
+}
+
+impl StoreTx {
+    /// Inserts an endpoint.
+    pub async fn insert_endpoint(&mut self, e: &EndpointRecord) -> Result<(), StoreError> {
+        let rows = vec![vec![
+            Value::Text(e.id.clone()),
+            Value::Text(e.merchant_id.clone()),
+            Value::Text(e.mode.as_str().to_owned()),
+            Value::Text(e.url.clone()),
+            Value::OptText(e.description.clone()),
+            Value::Text(e.events.clone()),
+            Value::Text(e.status.clone()),
+            Value::Text(e.secret.clone()),
+            Value::Int(e.created_at.as_micros()),
+            Value::Int(e.updated_at.as_micros()),
+        ]];
+        insert_rows(
+            self.dialect,
+            self.tx(),
+            "webhook_endpoints",
+            &[
+                "id",
+                "merchant_id",
+                "mode",
+                "url",
+                "description",
+                "events",
+                "status",
+                "secret",
+                "created_at",
+                "updated_at",
+            ],
+            rows,
+            "",
+        )
+        .await
+    }
+
+    /// Creates a pending delivery, due `now`, for every enabled endpoint subscribed to each of
+    /// these events (which this transaction has just written).
+    pub async fn fan_out(&mut self, event_ids: &[&str], now: Timestamp) -> Result<(), StoreError> {
+        for chunk in event_ids.chunks(1000) {
+            let placeholders: Vec<String> =
+                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+            let sql = format!(
+                "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, next_attempt_at, created_at) \
+                 SELECT ev.id, we.id, 'pending', 0, $1, $1 FROM events ev JOIN webhook_endpoints we \
+                 ON we.merchant_id = ev.merchant_id AND we.mode = ev.mode AND we.status = 'enabled' \
+                 AND (we.events = '*' OR we.events LIKE ('%,' || ev.type || ',%')) \
+                 WHERE ev.id IN ({}) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+                placeholders.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.execute(&mut **self.tx()).await?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// One endpoint of a merchant (deleted ones included, so a delete is idempotent).
+    pub async fn endpoint(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<EndpointRecord>, StoreError> {
+        let sql = format!("SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id = $1 AND merchant_id = $2 AND mode = $3");
+        let row = sqlx::query::<Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.write)
+            .await?;
+        row.as_ref().map(endpoint_from_row).transpose()
+    }
+
+    /// A merchant's endpoints that are not deleted, oldest first.
+    pub async fn endpoints(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+    ) -> Result<Vec<EndpointRecord>, StoreError> {
+        let sql = format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE merchant_id = $1 AND mode = $2 \
+             AND status <> 'deleted' ORDER BY created_at, id"
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_all(&self.write)
+            .await?;
+        rows.iter().map(endpoint_from_row).collect()
+    }
+
+    /// Replaces an endpoint's secret; the old one keeps signing until `previous_until`.
+    pub async fn rotate_endpoint_secret(
+        &self,
+        id: &str,
+        new_secret: &str,
+        previous_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = $3, \
+             secret = $2, updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(new_secret)
+        .bind(previous_until.as_micros())
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`).
+    pub async fn set_endpoint_status(
+        &self,
+        id: &str,
+        status: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE webhook_endpoints SET status = $2, updated_at = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(status)
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` due deliveries under a lease: they are not due again before
+    /// `lease_until`, so a process that dies mid-delivery only delays them (at least once).
+    /// On PostgreSQL concurrent dispatchers skip each other's rows.
+    pub async fn claim_deliveries(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        let mut tx = self.begin().await?;
+        let sql = format!(
+            "SELECT seq FROM deliveries WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT {limit}{}",
+            self.dialect.for_update_skip_locked()
+        );
+        let seqs: Vec<i64> = sqlx::query_scalar::<Any, i64>(&sql)
+            .bind(now.as_micros())
+            .fetch_all(&mut **tx.tx())
+            .await?;
+        if seqs.is_empty() {
+            tx.rollback().await?;
+            return Ok(Vec::new());
+        }
+        let list: Vec<String> = (0..seqs.len()).map(|i| self.dialect.param(i + 2)).collect();
+        let lease = format!(
+            "UPDATE deliveries SET next_attempt_at = {} WHERE seq IN ({})",
+            self.dialect.param(1),
+            list.join(", ")
+        );
+        let mut q = sqlx::query::<Any>(&lease).bind(lease_until.as_micros());
+        for s in &seqs {
+            q = q.bind(*s);
+        }
+        q.execute(&mut **tx.tx()).await?;
+        let list: Vec<String> = (0..seqs.len()).map(|i| self.dialect.param(i + 1)).collect();
+        let sql = format!(
+            "SELECT d.seq AS d_seq, d.attempts AS d_attempts, d.created_at AS d_created_at, \
+             ev.id AS ev_id, ev.mode AS ev_mode, ev.type AS ev_type, ev.object_id AS ev_object_id, \
+             ev.object_seq AS ev_object_seq, ev.payload AS ev_payload, ev.created_at AS ev_created_at, \
+             ev.acked_at AS ev_acked_at, {} FROM deliveries d JOIN events ev ON ev.id = d.event_id \
+             JOIN webhook_endpoints we ON we.id = d.endpoint_id WHERE d.seq IN ({})",
+            ENDPOINT_COLUMNS.split(", ").map(|c| format!("we.{c}")).collect::<Vec<_>>().join(", "),
+            list.join(", ")
+        );
+        let mut q = sqlx::query::<Any>(&sql);
+        for s in &seqs {
+            q = q.bind(*s);
+        }
+        let rows = q.fetch_all(&mut **tx.tx()).await?;
+        tx.commit().await?;
+        rows.iter()
+            .map(|r| {
+                let mode: String = r.try_get("ev_mode")?;
+                Ok(DueDelivery {
+                    seq: r.try_get("d_seq")?,
+                    attempts: r.try_get("d_attempts")?,
+                    created_at: Timestamp::from_micros(r.try_get("d_created_at")?),
+                    event: EventRecord {
+                        id: r.try_get("ev_id")?,
+                        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+                        event_type: r.try_get("ev_type")?,
+                        object_id: r.try_get("ev_object_id")?,
+                        object_seq: r.try_get("ev_object_seq")?,
+                        payload: r.try_get("ev_payload")?,
+                        created_at: Timestamp::from_micros(r.try_get("ev_created_at")?),
+                        acked_at: r
+                            .try_get::<Option<i64>, _>("ev_acked_at")?
+                            .map(Timestamp::from_micros),
+                    },
+                    endpoint: endpoint_from_row(r)?,
+                })
+            })
+            .collect()
+    }
+
+    /// Records attempts and moves each delivery on, in one transaction.
+    pub async fn record_attempts(&self, results: &[AttemptResult]) -> Result<(), StoreError> {
+        if results.is_empty() {
+            return Ok(());
+        }
+        let mut tx = self.begin().await?;
+        let rows = results
+            .iter()
+            .map(|a| {
+                vec![
+                    Value::Int(a.delivery_seq),
+                    Value::Text(a.event_id.clone()),
+                    Value::Text(a.endpoint_id.clone()),
+                    Value::Int(a.at.as_micros()),
+                    Value::OptInt(a.status_code.map(i64::from)),
+                    Value::Int(a.latency_ms),
+                    Value::OptText(a.error.clone()),
+                    Value::OptText(a.response_excerpt.clone()),
+                ]
+            })
+            .collect();
+        insert_rows(
+            self.dialect,
+            tx.tx(),
+            "delivery_attempts",
+            &[
+                "delivery_seq",
+                "event_id",
+                "endpoint_id",
+                "at",
+                "status_code",
+                "latency_ms",
+                "error",
+                "response_excerpt",
+            ],
+            rows,
+            "",
+        )
+        .await?;
+        for a in results {
+            let (status, next, delivered) = match a.next {
+                NextStep::Delivered => ("delivered", None, Some(a.at.as_micros())),
+                NextStep::RetryAt(t) => ("pending", Some(t.as_micros()), None),
+                NextStep::GiveUp => ("failed", None, None),
+            };
+            sqlx::query::<Any>(
+                "UPDATE deliveries SET status = $2, attempts = attempts + 1, next_attempt_at = $3, \
+                 delivered_at = COALESCE($4, delivered_at) WHERE seq = $1",
+            )
+            .bind(a.delivery_seq)
+            .bind(status)
+            .bind(next)
+            .bind(delivered)
+            .execute(&mut **tx.tx())
+            .await?;
+            let failing = match a.next {
+                NextStep::Delivered => "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1",
+                NextStep::RetryAt(_) | NextStep::GiveUp => {
+                    "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1"
+                }
+            };
+            let q = sqlx::query::<Any>(failing).bind(a.endpoint_id.clone());
+            let q = match a.next {
+                NextStep::Delivered => q,
+                NextStep::RetryAt(_) | NextStep::GiveUp => q.bind(a.at.as_micros()),
+            };
+            q.execute(&mut **tx.tx()).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Every attempt to deliver one of a merchant's events, oldest first.
+    pub async fn attempts_for_event(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        event_id: &str,
+    ) -> Result<Option<Vec<AttemptRecord>>, StoreError> {
+        if self
+            .cursor_seq("events", merchant_id, mode, event_id)
+            .await?
+            .is_none()
+        {
+            return Ok(None);
+        }
+        let rows = sqlx::query::<Any>(
+            "SELECT endpoint_id, at, status_code, latency_ms, error, response_excerpt FROM delivery_attempts \
+             WHERE event_id = $1 ORDER BY seq",
+        )
+        .bind(event_id)
+        .fetch_all(&self.write)
+        .await?;
+        let out = rows
+            .iter()
+            .map(|r| {
+                let code: Option<i64> = r.try_get("status_code")?;
+                Ok(AttemptRecord {
+                    endpoint_id: r.try_get("endpoint_id")?,
+                    at: Timestamp::from_micros(r.try_get("at")?),
+                    status_code: code.and_then(|c| u16::try_from(c).ok()),
+                    latency_ms: r.try_get("latency_ms")?,
+                    error: r.try_get("error")?,
+                    response_excerpt: r.try_get("response_excerpt")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        Ok(Some(out))
+    }
+
+    /// Makes an event due for delivery again now, to every enabled endpoint subscribed to it
+    /// (creating deliveries for endpoints added since). Returns how many deliveries are due.
+    pub async fn resend_event(&self, event_id: &str, now: Timestamp) -> Result<u64, StoreError> {
+        let mut tx = self.begin().await?;
+        tx.fan_out(&[event_id], now).await?;
+        let n = sqlx::query::<Any>(
+            "UPDATE deliveries SET status = 'pending', next_attempt_at = $2 WHERE event_id = $1 \
+             AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'enabled')",
+        )
+        .bind(event_id)
+        .bind(now.as_micros())
+        .execute(&mut **tx.tx())
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n)
+    }
+}

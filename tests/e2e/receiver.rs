@@ -1,0 +1,77 @@
+//! A real local webhook receiver: records every request, answers with a chosen status.
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::post;
+use axum::Router;
+use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::{Arc, Mutex};
+
+/// One request the receiver got.
+#[derive(Debug, Clone)]
+pub struct Received {
+    pub signature: String,
+    pub event_id: String,
+    pub body: String,
+}
+
+#[derive(Clone, Default)]
+struct Shared {
+    status: Arc<AtomicU16>,
+    got: Arc<Mutex<Vec<Received>>>,
+}
+
+pub struct Receiver {
+    pub url: String,
+    shared: Shared,
+    task: tokio::task::JoinHandle<()>,
+}
+
+async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let h = |n: &str| {
+        headers
+            .get(n)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned()
+    };
+    s.got.lock().unwrap().push(Received {
+        signature: h("kumbu-signature"),
+        event_id: h("kumbu-event-id"),
+        body: String::from_utf8_lossy(&body).into_owned(),
+    });
+    StatusCode::from_u16(s.status.load(Ordering::SeqCst)).unwrap_or(StatusCode::OK)
+}
+
+impl Receiver {
+    pub async fn start() -> Receiver {
+        let shared = Shared::default();
+        shared.status.store(200, Ordering::SeqCst);
+        let app = Router::new()
+            .route("/hook", post(hook))
+            .with_state(shared.clone());
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let task = tokio::spawn(async move {
+            axum::serve(listener, app).await.unwrap();
+        });
+        Receiver { url, shared, task }
+    }
+
+    /// What the receiver answers from now on.
+    pub fn answer(&self, status: u16) {
+        self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Takes what arrived so far.
+    pub fn take(&self) -> Vec<Received> {
+        std::mem::take(&mut *self.shared.got.lock().unwrap())
+    }
+}
+
+impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}

@@ -1,0 +1,308 @@
+//! Signed webhooks to real local receivers: signatures recomputed, retries on controlled time.
+
+use crate::both;
+use crate::harness::TestApp;
+use crate::receiver::{Received, Receiver};
+use kumbu_core::Mode;
+use kumbu_engine::signature;
+use reqwest::Method;
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+use std::collections::BTreeSet;
+use std::time::Duration;
+
+async fn endpoint(app: &TestApp, url: &str, events: Value) -> Value {
+    let (s, e) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &json!({"url": url, "events": events, "description": "orders"}),
+        )
+        .await;
+    assert_eq!(s, 200, "{e}");
+    e
+}
+
+fn verified(app: &TestApp, r: &Received, secret: &str) -> Value {
+    let now = app.clock.now_unix();
+    assert!(
+        signature::verify(&r.signature, secret, r.body.as_bytes(), now, 300),
+        "bad signature {}",
+        r.signature
+    );
+    let body: Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(
+        body["id"],
+        r.event_id.as_str(),
+        "Kumbu-Event-Id names the event"
+    );
+    assert_eq!(body["object"], "event");
+    body
+}
+
+async fn deliver(app: &TestApp) -> usize {
+    app.engine.run_dispatch_until_idle().await.unwrap()
+}
+
+async fn signed_delivered_and_retried(app: TestApp) -> Option<TestApp> {
+    let rx = Receiver::start().await;
+    let we = endpoint(&app, &rx.url, json!(["*"])).await;
+    let secret = we["secret"].as_str().unwrap().to_owned();
+    assert!(secret.starts_with("whsec_"));
+    assert_eq!(
+        (we["status"].as_str(), we["livemode"].as_bool()),
+        (Some("enabled"), Some(false))
+    );
+    let (_, got) = app
+        .get(&format!(
+            "/v1/webhook_endpoints/{}",
+            we["id"].as_str().unwrap()
+        ))
+        .await;
+    assert!(got.get("secret").is_none(), "the secret is shown once");
+
+    // A payment's five events all arrive, signed.
+    let p = app.create(5000, "+2250700000789").await;
+    app.tick().await;
+    app.steps(3).await;
+    assert_eq!(deliver(&app).await, 5);
+    let got = rx.take();
+    let types: BTreeSet<String> = got
+        .iter()
+        .map(|r| {
+            verified(&app, r, &secret)["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(types.len(), 5);
+    assert!(got
+        .iter()
+        .all(|r| r.body.contains(p["id"].as_str().unwrap())));
+    let evt = &got[0].event_id;
+    let (_, d) = app.get(&format!("/v1/events/{evt}/deliveries")).await;
+    assert_eq!(d["data"].as_array().unwrap().len(), 1);
+    assert_eq!(d["data"][0]["status_code"], 200);
+
+    // The receiver fails: attempts are recorded and retried after the backoff.
+    rx.answer(500);
+    app.create(1000, "+2250700000029").await; // created, then failed at once
+    app.tick().await;
+    assert_eq!(deliver(&app).await, 2);
+    let failed = rx.take();
+    let (_, d) = app
+        .get(&format!("/v1/events/{}/deliveries", failed[0].event_id))
+        .await;
+    assert_eq!(d["data"][0]["status_code"], 500, "{d}");
+    app.clock.advance(Duration::from_secs(20));
+    assert_eq!(
+        deliver(&app).await,
+        0,
+        "not due before the first retry delay (30 s ± 10 %)"
+    );
+    rx.answer(302);
+    app.clock.advance(Duration::from_secs(20));
+    assert_eq!(deliver(&app).await, 2, "retried");
+    assert_eq!(rx.take().len(), 2);
+    rx.answer(200);
+    app.clock.advance(Duration::from_secs(70));
+    assert_eq!(
+        deliver(&app).await,
+        2,
+        "a 3xx is a failure too: retried again"
+    );
+    let delivered = rx.take();
+    assert_eq!(delivered.len(), 2);
+    let (_, d) = app
+        .get(&format!("/v1/events/{}/deliveries", failed[0].event_id))
+        .await;
+    let codes: Vec<i64> = d["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|a| a["status_code"].as_i64().unwrap())
+        .collect();
+    assert_eq!(codes, [500, 302, 200]);
+    app.clock.advance(Duration::from_secs(3600));
+    assert_eq!(deliver(&app).await, 0, "delivered means done");
+
+    // Resend delivers again, now, with the same event id.
+    let (s, r) = app
+        .post(
+            &format!("/v1/events/{}/resend", delivered[0].event_id),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), r["deliveries_due"].as_u64()),
+        (200, Some(1)),
+        "{r}"
+    );
+    assert_eq!(deliver(&app).await, 1);
+    assert_eq!(rx.take()[0].event_id, delivered[0].event_id);
+
+    // Rotation: both secrets sign for 24 h, then only the new one.
+    let (s, rotated) = app
+        .post(
+            &format!(
+                "/v1/webhook_endpoints/{}/rotate_secret",
+                we["id"].as_str().unwrap()
+            ),
+            &json!({}),
+        )
+        .await;
+    assert_eq!(s, 200);
+    let new_secret = rotated["secret"].as_str().unwrap().to_owned();
+    assert_ne!(new_secret, secret);
+    app.create(1000, "+2250700000079").await;
+    app.tick().await;
+    deliver(&app).await;
+    for r in rx.take() {
+        assert_eq!(r.signature.matches("v1=").count(), 2, "{}", r.signature);
+        verified(&app, &r, &new_secret);
+        verified(&app, &r, &secret);
+    }
+    app.clock.advance(Duration::from_secs(25 * 3600));
+    app.create(1000, "+2250700000079").await;
+    app.tick().await;
+    deliver(&app).await;
+    for r in rx.take() {
+        assert_eq!(r.signature.matches("v1=").count(), 1);
+        verified(&app, &r, &new_secret);
+    }
+    Some(app)
+}
+
+async fn subscriptions_deletion_and_bad_input(app: TestApp) -> Option<TestApp> {
+    let rx = Receiver::start().await;
+    let we = endpoint(&app, &rx.url, json!(["payment.settled", "payment.failed"])).await;
+    assert_eq!(we["events"], json!(["payment.settled", "payment.failed"]));
+    app.create(1000, "+2250700000789").await;
+    app.tick().await;
+    app.steps(3).await;
+    deliver(&app).await;
+    let got = rx.take();
+    assert_eq!(got.len(), 1);
+    assert!(got[0].body.contains("\"type\":\"payment.settled\""));
+    // A receiver that is not listening: the attempt records why.
+    let down = endpoint(&app, "http://127.0.0.1:9/hook", json!(["*"])).await;
+    app.create(1000, "+2250700000029").await;
+    app.tick().await;
+    deliver(&app).await;
+    let (_, list) = app.get("/v1/events?type=payment.failed").await;
+    let (_, d) = app
+        .get(&format!(
+            "/v1/events/{}/deliveries",
+            list["data"][0]["id"].as_str().unwrap()
+        ))
+        .await;
+    let errors: Vec<&Value> = d["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| a["endpoint"] == down["id"])
+        .collect();
+    assert_eq!(errors[0]["error"], "connection failed", "{d}");
+    // Deleted endpoints get nothing more.
+    let (s, _, del) = app
+        .send(
+            Method::DELETE,
+            &format!("/v1/webhook_endpoints/{}", we["id"].as_str().unwrap()),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!((s.as_u16(), del["deleted"].as_bool()), (200, Some(true)));
+    let (_, list) = app.get("/v1/webhook_endpoints").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    rx.take();
+    app.create(1000, "+2250700000029").await;
+    app.tick().await;
+    app.clock.advance(Duration::from_secs(60));
+    deliver(&app).await;
+    assert!(rx.take().is_empty());
+    for (body, param) in [
+        (json!({"url": "ftp://x", "events": ["*"]}), "url"),
+        (json!({"url": "https://", "events": ["*"]}), "url"),
+        (json!({"url": rx.url, "events": ["payment.paid"]}), "events"),
+        (json!({"url": rx.url, "events": []}), "events"),
+        (json!({"url": rx.url}), "events"),
+        (json!({"url": rx.url, "events": ["*"], "extra": 1}), "extra"),
+    ] {
+        let (s, e) = app.post("/v1/webhook_endpoints", &body).await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["param"].as_str()),
+            (400, Some(param)),
+            "{body}: {e}"
+        );
+    }
+    // Live endpoints may not point inside the network.
+    let merchant = app.engine.create_merchant("Live shop").await.unwrap();
+    let live = app
+        .engine
+        .create_api_key(&merchant.id, Mode::Live)
+        .await
+        .unwrap();
+    let auth = format!("Bearer {}", live.secret.expose_secret());
+    let body = json!({"url": "http://127.0.0.1:8080/hook", "events": ["*"]}).to_string();
+    let (s, _, e) = app
+        .send(
+            Method::POST,
+            "/v1/webhook_endpoints",
+            Some(&body),
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["param"].as_str()),
+        (400, Some("url")),
+        "{e}"
+    );
+    assert!(
+        e["error"]["message"].as_str().unwrap().contains("internal"),
+        "{e}"
+    );
+    Some(app)
+}
+
+async fn receiver_down_for_hours_gets_every_event(app: TestApp) -> Option<TestApp> {
+    let rx = Receiver::start().await;
+    rx.answer(503);
+    endpoint(&app, &rx.url, json!(["*"])).await;
+    for _ in 0..6 {
+        app.create(1000, "+2250700000789").await;
+    }
+    app.tick().await;
+    app.steps(3).await;
+    let (_, all) = app.get("/v1/events?limit=100").await;
+    let expected: BTreeSet<String> = all["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["id"].as_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(expected.len(), 30);
+    // Six hours of failures.
+    for _ in 0..40 {
+        deliver(&app).await;
+        app.clock.advance(Duration::from_secs(600));
+    }
+    rx.take();
+    rx.answer(200);
+    for _ in 0..20 {
+        app.clock.advance(Duration::from_secs(1800));
+        deliver(&app).await;
+    }
+    let got: BTreeSet<String> = rx.take().into_iter().map(|r| r.event_id).collect();
+    assert_eq!(
+        got, expected,
+        "every event arrives once the receiver is back"
+    );
+    Some(app)
+}
+
+both!(
+    signed_delivered_and_retried,
+    subscriptions_deletion_and_bad_input,
+    receiver_down_for_hours_gets_every_event
+);
