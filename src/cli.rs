@@ -64,7 +64,8 @@ struct ServeArgs {
     /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
     #[arg(long, env = "KUMBU_SANDBOX_DELAY_MS", default_value_t = 2000)]
     sandbox_delay_ms: u64,
-    /// JSON file of fee schedules replacing the defaults, e.g.
+    /// Path of a JSON file of fee schedules; each operator it names replaces that operator's
+    /// default, e.g. a file containing
     /// {"orange_ci": {"percent_bps": 75, "fixed": 0, "min": 10, "max": 5000}}.
     #[arg(long, env = "KUMBU_FEES")]
     fees: Option<PathBuf>,
@@ -80,6 +81,10 @@ struct ServeArgs {
     /// How often idle workers look for due work, in milliseconds.
     #[arg(long, env = "KUMBU_WORKER_INTERVAL_MS", default_value_t = 100)]
     worker_interval_ms: u64,
+    /// Let live webhook endpoints point at loopback, private or link-local addresses (refused by
+    /// default, so that a merchant cannot make the gateway call into its own network).
+    #[arg(long, env = "KUMBU_ALLOW_INTERNAL_WEBHOOKS")]
+    allow_internal_webhooks: bool,
     /// Log one JSON object per line instead of text (`text` or `json`).
     #[arg(long, env = "KUMBU_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -157,6 +162,7 @@ impl ServeArgs {
                 sandbox_delay: Duration::from_millis(self.sandbox_delay_ms),
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
                 worker_tasks: self.worker_tasks.clamp(1, 64),
+                allow_internal_webhooks: self.allow_internal_webhooks,
                 fee_overrides,
                 ..EngineConfig::default()
             },
@@ -285,7 +291,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             } else {
                 println!(
                     "Sandbox merchant {merchant_id} exists; its key was printed when it was created. \
-                     New key: kumbu keys create --merchant {merchant_id} --mode test"
+                     New key: cargo run --release -- keys create --merchant {merchant_id} --mode test"
                 );
             }
         }

@@ -67,7 +67,7 @@ impl Application {
         let bootstrap = engine
             .bootstrap_sandbox(config.sandbox_key.as_ref())
             .await
-            .context("could not create the sandbox merchant")?;
+            .context("could not set up the sandbox merchant")?;
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("could not listen on {}", config.listen))?;

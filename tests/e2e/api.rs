@@ -61,6 +61,13 @@ async fn bad_inputs_are_4xx_naming_the_field(app: TestApp) -> Option<TestApp> {
             "amount_too_precise",
             Some("amount"),
         ),
+        (with(&["amount"], json!(5000.0)).to_string(), 400, "parameter_invalid", Some("amount")),
+        (
+            r#"{"amount": 5e3, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}"#.to_owned(),
+            400,
+            "parameter_invalid",
+            Some("amount"),
+        ),
         (
             with(&["amount"], json!(0)).to_string(),
             400,

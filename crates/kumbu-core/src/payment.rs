@@ -42,10 +42,10 @@ pub enum PaymentStatus {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
 pub enum TransitionError {
     /// The payment is already in that status (a duplicate notice).
-    #[error("payment is already {0:?}")]
+    #[error("payment is already {}", .0.as_str())]
     AlreadyThere(PaymentStatus),
     /// The payment is already past that status (a stale, out-of-order notice).
-    #[error("payment is {from:?}, already past {to:?}")]
+    #[error("payment is {}, already past {}", .from.as_str(), .to.as_str())]
     Backwards {
         /// Current status.
         from: PaymentStatus,
@@ -53,10 +53,10 @@ pub enum TransitionError {
         to: PaymentStatus,
     },
     /// The payment is in a terminal status.
-    #[error("payment is {0:?}, which is final")]
+    #[error("payment is {}, which is final", .0.as_str())]
     Final(PaymentStatus),
     /// Money has been debited: it can no longer fail, expire or be cancelled.
-    #[error("payment is {from:?}; money has moved, so it cannot become {to:?}")]
+    #[error("payment is {}; money has moved, so it cannot become {}", .from.as_str(), .to.as_str())]
     AfterDebit {
         /// Current status.
         from: PaymentStatus,

@@ -25,7 +25,7 @@ impl EngineError {
         EngineError::Rejected(Rejection::field(
             ErrorCode::ResourceMissing,
             Field::Id,
-            format!("No {what} with id `{id}` exists for this API key (mode and merchant)."),
+            format!("No {what} `{id}`: it does not exist, or belongs to another merchant or mode."),
         ))
     }
 

@@ -144,25 +144,24 @@ impl Engine {
             if expire_if_due(p, now, changes) {
                 return;
             }
-            let step_time = p.progress.next_action_at.unwrap_or(now);
             match self.inner.simulator.step(p, p.progress.step) {
                 Some(step) => match step.kind {
                     StepKind::Notices(via, notices) => {
                         for n in &notices {
-                            if let Some(change) = apply_notice(p, n, via, step_time) {
+                            if let Some(change) = apply_notice(p, n, via, now) {
                                 changes.record(p, change);
                             }
                         }
                         p.progress.step += 1;
-                        self.schedule_next(p, step_time);
+                        self.schedule_next(p, now);
                     }
                     StepKind::AwaitPerson => {
-                        self.schedule_next(p, step_time);
+                        self.schedule_next(p, now);
                         return;
                     }
                 },
                 None => {
-                    self.schedule_next(p, step_time);
+                    self.schedule_next(p, now);
                     // Script over: only expiry (if not yet debited) remains.
                     if p.progress.next_action_at.is_some_and(|t| t <= now) && p.status.is_debited()
                     {

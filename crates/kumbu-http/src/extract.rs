@@ -46,17 +46,20 @@ impl FromRequestParts<AppState> for Auth {
                 None,
             ));
         };
-        let key = value
-            .to_str()
-            .ok()
-            .and_then(key_from_header)
-            .ok_or_else(|| {
-                NativeError::new(
-                    ErrorCode::ApiKeyInvalid,
-                    "The Authorization header must be `Bearer <secret key>`.",
-                    None,
-                )
-            })?;
+        let Ok(text) = value.to_str() else {
+            return Err(NativeError::new(
+                ErrorCode::ApiKeyInvalid,
+                "The API key contains characters no key has (is it a placeholder such as `sk_test_…`?). Use the key `kumbu serve` printed.",
+                None,
+            ));
+        };
+        let key = key_from_header(text).ok_or_else(|| {
+            NativeError::new(
+                ErrorCode::ApiKeyInvalid,
+                "The Authorization header must be `Bearer <secret key>`.",
+                None,
+            )
+        })?;
         let ctx = state.engine.authenticate(&key).await?;
         Ok(Auth(ctx))
     }

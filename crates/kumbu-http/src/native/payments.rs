@@ -91,8 +91,9 @@ fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeEr
     NativeError::new(code, message, Some(param))
 }
 
-/// Integer minor units from a JSON number: fractions are "too precise", floats that are whole
-/// are accepted, anything beyond i64 is out of range.
+/// Integer minor units from a JSON number. Anything written with a decimal point or an
+/// exponent is refused, even `150.00`: a client that writes 150.00 most likely means 150 units,
+/// not 150 minor units, and Kumbu never guesses with money.
 fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
     if let Some(i) = n.as_i64() {
         return Ok(i);
@@ -105,21 +106,18 @@ fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
         ));
     }
     let f = n.as_f64().unwrap_or(f64::NAN);
-    if f.fract() != 0.0 {
-        return Err(invalid(
-            ErrorCode::AmountTooPrecise,
-            "amount",
-            "amount is in the currency's minor unit and must be a whole number (1050 for 10.50 CVE, 5000 for 5,000 XOF)",
-        ));
-    }
-    if f.abs() < 9.0e15 {
-        #[allow(clippy::cast_possible_truncation)]
-        return Ok(f as i64);
-    }
+    let code = if f.fract() == 0.0 {
+        ErrorCode::ParameterInvalid
+    } else {
+        ErrorCode::AmountTooPrecise
+    };
     Err(invalid(
-        ErrorCode::AmountOutOfRange,
+        code,
         "amount",
-        "amount is too large",
+        format!(
+            "amount is a whole number of the currency's minor unit, without a decimal point: \
+             15000 for 150.00 CVE, 5000 for 5,000 XOF (got {n})"
+        ),
     ))
 }
 
