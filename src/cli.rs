@@ -85,6 +85,10 @@ struct ServeArgs {
     /// default, so that a merchant cannot make the gateway call into its own network).
     #[arg(long, env = "KUMBU_ALLOW_INTERNAL_WEBHOOKS")]
     allow_internal_webhooks: bool,
+    /// Seconds a claimed webhook delivery is reserved for this process; if it dies, another
+    /// process retries the delivery after this.
+    #[arg(long, env = "KUMBU_DELIVERY_LEASE_SECS", default_value_t = 60)]
+    delivery_lease_secs: u64,
     /// Log one JSON object per line instead of text (`text` or `json`).
     #[arg(long, env = "KUMBU_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -163,6 +167,7 @@ impl ServeArgs {
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
                 worker_tasks: self.worker_tasks.clamp(1, 64),
                 allow_internal_webhooks: self.allow_internal_webhooks,
+                delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
                 fee_overrides,
                 ..EngineConfig::default()
             },

@@ -233,3 +233,129 @@ async fn two_processes_share_a_backlog_postgres() {
     store.close().await;
     drop_database(db).await;
 }
+
+async fn events_in(url: &str) -> i64 {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let n: i64 =
+        sqlx::query_scalar::<sqlx::Any, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM events")
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    pool.close().await;
+    n
+}
+
+async fn register_endpoint(client: &reqwest::Client, base: &str, rx_url: &str) {
+    let r = client
+        .post(format!("{base}/v1/webhook_endpoints"))
+        .bearer_auth(KEY)
+        .json(&json!({"url": rx_url, "events": ["*"]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+}
+
+/// Waits until the receiver has seen `n` distinct events; returns how many requests it got.
+async fn wait_for_events(
+    rx: &crate::receiver::Receiver,
+    seen: &mut std::collections::HashMap<String, usize>,
+    n: usize,
+    within: Duration,
+) {
+    let deadline = Instant::now() + within;
+    loop {
+        for r in rx.take() {
+            *seen.entry(r.event_id).or_default() += 1;
+        }
+        if seen.len() >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "only {} of {n} events delivered in time",
+            seen.len()
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Without crashes, two processes sharing a PostgreSQL deliver each event to each endpoint once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_deliver_each_event_once_postgres() {
+    let Some((url, db)) =
+        fresh_database(Backend::Postgres, "two_processes_deliver_each_event_once").await
+    else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let rx = crate::receiver::Receiver::start().await;
+    let api = spawn(&url, &["--no-workers", "--sandbox-delay-ms", "0"]).await;
+    register_endpoint(&client, &api.base, &rx.url).await;
+    create_backlog(&client, &api.base, 300).await;
+    let (a, b) = tokio::join!(
+        spawn(&url, &["--sandbox-delay-ms", "0"]),
+        spawn(&url, &["--sandbox-delay-ms", "0"])
+    );
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_all_settled(&store, 300, Duration::from_secs(120)).await;
+    let total = usize::try_from(events_in(&url).await).unwrap();
+    assert_eq!(total, 1500);
+    let mut seen = std::collections::HashMap::new();
+    wait_for_events(&rx, &mut seen, total, Duration::from_secs(120)).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    for r in rx.take() {
+        *seen.entry(r.event_id).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    drop((api, a, b));
+    store.close().await;
+    drop_database(db).await;
+}
+
+/// A process killed in the middle of a delivery batch loses nothing: after the lease, the
+/// restarted process delivers every event (at least once).
+async fn kill_mid_delivery_loses_nothing(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "kill_mid_delivery_loses_nothing").await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let rx = crate::receiver::Receiver::start().await;
+    rx.slow(150);
+    let args = ["--sandbox-delay-ms", "0", "--delivery-lease-secs", "2"];
+    let mut first = spawn(&url, &args).await;
+    register_endpoint(&client, &first.base, &rx.url).await;
+    create_backlog(&client, &first.base, 40).await;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rx.count() < 5 {
+        assert!(Instant::now() < deadline, "deliveries never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.child.kill().await.unwrap();
+    rx.slow(0);
+    let second = spawn(&url, &args).await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_all_settled(&store, 40, Duration::from_secs(60)).await;
+    let total = usize::try_from(events_in(&url).await).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    wait_for_events(&rx, &mut seen, total, Duration::from_secs(60)).await;
+    drop(second);
+    store.close().await;
+    drop_database(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_mid_delivery_sqlite() {
+    kill_mid_delivery_loses_nothing(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn kill_mid_delivery_postgres() {
+    kill_mid_delivery_loses_nothing(Backend::Postgres).await;
+}

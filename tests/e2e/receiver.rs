@@ -18,6 +18,7 @@ pub struct Received {
 
 #[derive(Clone, Default)]
 struct Shared {
+    delay_ms: Arc<std::sync::atomic::AtomicU64>,
     status: Arc<AtomicU16>,
     got: Arc<Mutex<Vec<Received>>>,
 }
@@ -29,6 +30,10 @@ pub struct Receiver {
 }
 
 async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let delay = s.delay_ms.load(Ordering::SeqCst);
+    if delay > 0 {
+        tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
+    }
     let h = |n: &str| {
         headers
             .get(n)
@@ -62,6 +67,16 @@ impl Receiver {
     /// What the receiver answers from now on.
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Answers only after this many milliseconds from now on.
+    pub fn slow(&self, ms: u64) {
+        self.shared.delay_ms.store(ms, Ordering::SeqCst);
+    }
+
+    /// How many requests arrived so far (without taking them).
+    pub fn count(&self) -> usize {
+        self.shared.got.lock().unwrap().len()
     }
 
     /// Takes what arrived so far.

@@ -22,6 +22,8 @@ pub struct EngineConfig {
     pub idempotency_ttl: Duration,
     /// Let live webhook endpoints resolve to loopback, private or link-local addresses.
     pub allow_internal_webhooks: bool,
+    /// How long a claimed webhook delivery is reserved for its process before another may retry it.
+    pub delivery_lease: Duration,
     /// How many deliveries one dispatcher pass claims.
     pub dispatch_batch: u32,
     /// Fee schedules replacing the built-in defaults.
@@ -39,6 +41,7 @@ impl Default for EngineConfig {
             idempotency_ttl: Duration::from_secs(24 * 3600),
             allow_internal_webhooks: false,
             dispatch_batch: 128,
+            delivery_lease: Duration::from_secs(60),
             fee_overrides: BTreeMap::new(),
         }
     }

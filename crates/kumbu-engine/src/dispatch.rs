@@ -16,8 +16,6 @@ use rand::Rng;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// How long a claimed delivery is reserved for the claiming process.
-pub const DELIVERY_LEASE: Duration = Duration::from_secs(60);
 /// Per-request timeout.
 pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
 /// Retries stop this long after the event.
@@ -55,7 +53,11 @@ impl Engine {
         let now = self.now();
         let due = self
             .store()
-            .claim_deliveries(now, now.plus(DELIVERY_LEASE), self.config().dispatch_batch)
+            .claim_deliveries(
+                now,
+                now.plus(self.config().delivery_lease),
+                self.config().dispatch_batch,
+            )
             .await?;
         if due.is_empty() {
             return Ok(0);

@@ -20,7 +20,7 @@ mod worker;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use config::EngineConfig;
-pub use dispatch::{retry_delay, EventRenderer, DELIVERY_LEASE, DELIVERY_TIMEOUT, RETRY_FOR};
+pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
 pub use events::{payment_event_types, Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
