@@ -26,5 +26,5 @@ trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf localhost:$port/readyz >/dev/null && break; sleep 0.1; done
 echo "backend: $backend ($(nproc) cores, server and load generator on this machine)"
 target/release/kumbu load --url http://127.0.0.1:$port --key $key \
-  --concurrency "$concurrency" --duration "$seconds" --read-duration "$seconds"
+  --concurrency "$concurrency" --duration "$seconds" --read-duration "$seconds" ${BENCH_LOAD_ARGS:-}
 target/release/kumbu ledger verify --database-url "$url"

@@ -36,6 +36,10 @@ pub struct LoadArgs {
     /// Currency.
     #[arg(long, default_value = "XOF")]
     pub currency: String,
+    /// Also measure webhooks: start a local receiver, register it for every event, and report
+    /// deliveries per second and the delay from an event's commit to its delivery.
+    #[arg(long)]
+    pub webhooks: bool,
     /// Longest wait for created payments to reach a final state, in seconds.
     #[arg(long, default_value_t = 300)]
     pub settle_timeout: u64,
@@ -112,6 +116,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         bail!("{base}/readyz answered {}", ready.status());
     }
     let final_before = final_transitions(&client, &base).await?;
+    let receiver = if args.webhooks {
+        Some(WebhookReceiver::start(&client, &base, &args.key).await?)
+    } else {
+        None
+    };
     println!(
         "kumbu load: {} clients, {} s create + {} s read against {base}",
         args.concurrency, args.duration, args.read_duration
@@ -268,12 +277,106 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                 elapsed.as_secs_f64(),
                 create.ok as f64 / elapsed.as_secs_f64()
             );
-            Ok(())
         }
         Err(done) => bail!(
             "only {done} of {} payments final after {} s (is the server's KUMBU_SANDBOX_DELAY_MS small?)",
             create.ok,
             args.settle_timeout
         ),
+    }
+
+    // Phase 4: webhooks (each successful sandbox payment emits 5 events).
+    if let Some(rx) = receiver {
+        let expected = create.ok * 5;
+        let deadline = Instant::now() + Duration::from_secs(args.settle_timeout);
+        while (rx.count() as u64) < expected && Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        rx.report(expected);
+    }
+    Ok(())
+}
+
+/// A local endpoint that records when each event arrives and when it was committed.
+struct WebhookReceiver {
+    got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>>,
+}
+
+impl WebhookReceiver {
+    async fn start(client: &reqwest::Client, base: &str, key: &str) -> anyhow::Result<Self> {
+        use axum::routing::post;
+        let got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>> = Arc::default();
+        let sink = got.clone();
+        let app = axum::Router::new().route(
+            "/hook",
+            post(move |body: axum::body::Bytes| {
+                let sink = sink.clone();
+                async move {
+                    let now = std::time::SystemTime::now()
+                        .duration_since(std::time::UNIX_EPOCH)
+                        .unwrap_or_default()
+                        .as_secs_f64();
+                    let delay_ms = serde_json::from_slice::<serde_json::Value>(&body)
+                        .ok()
+                        .and_then(|v| {
+                            v["created_at"]
+                                .as_str()
+                                .and_then(kumbu_core::Timestamp::parse_rfc3339)
+                        })
+                        .map(|t| (now - t.as_micros() as f64 / 1e6) * 1000.0)
+                        .unwrap_or(f64::NAN);
+                    if let Ok(mut g) = sink.lock() {
+                        g.push((Instant::now(), delay_ms));
+                    }
+                    axum::http::StatusCode::NO_CONTENT
+                }
+            }),
+        );
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
+        let url = format!("http://{}/hook", listener.local_addr()?);
+        tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        let r = client
+            .post(format!("{base}/v1/webhook_endpoints"))
+            .bearer_auth(key)
+            .json(&serde_json::json!({"url": url, "events": ["*"], "description": "kumbu load"}))
+            .send()
+            .await?;
+        if !r.status().is_success() {
+            bail!(
+                "could not register the load receiver: {}",
+                r.text().await.unwrap_or_default()
+            );
+        }
+        Ok(Self { got })
+    }
+
+    fn count(&self) -> usize {
+        self.got.lock().map(|g| g.len()).unwrap_or(0)
+    }
+
+    fn report(&self, expected: u64) {
+        let got = self.got.lock().map(|g| g.clone()).unwrap_or_default();
+        let (Some(first), Some(last)) = (got.first(), got.last()) else {
+            println!("webhook no deliveries arrived");
+            return;
+        };
+        let span = last.0.duration_since(first.0).as_secs_f64().max(1e-3);
+        let mut h = histogram();
+        for (_, d) in &got {
+            if d.is_finite() {
+                let _ = h.record((d.max(0.0) * 1000.0) as u64 + 1);
+            }
+        }
+        let ms = |v: u64| v as f64 / 1000.0;
+        println!(
+            "webhook {:>8} of {expected} events delivered {:>9.1} deliveries/s   commit→delivery p50 {:>7.2} ms  p99 {:>8.2} ms  max {:>8.2} ms",
+            got.len(),
+            got.len() as f64 / span,
+            ms(h.value_at_quantile(0.5)),
+            ms(h.value_at_quantile(0.99)),
+            ms(h.max()),
+        );
     }
 }

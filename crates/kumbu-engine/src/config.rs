@@ -40,7 +40,7 @@ impl Default for EngineConfig {
             worker_interval: Duration::from_millis(100),
             idempotency_ttl: Duration::from_secs(24 * 3600),
             allow_internal_webhooks: false,
-            dispatch_batch: 128,
+            dispatch_batch: 256,
             delivery_lease: Duration::from_secs(60),
             fee_overrides: BTreeMap::new(),
         }

@@ -25,7 +25,7 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 /// Longest delay between two attempts.
 const MAX_RETRY: Duration = Duration::from_secs(12 * 3600);
 /// Concurrent requests per dispatcher pass.
-const CONCURRENCY: usize = 32;
+const CONCURRENCY: usize = 64;
 
 /// Renders an event as the body POSTed to endpoints (the native face provides it).
 pub type EventRenderer = Arc<dyn Fn(&Event) -> String + Send + Sync>;

@@ -379,34 +379,64 @@ impl Store {
             "",
         )
         .await?;
-        for a in results {
+        // One statement moves every delivery on; one per endpoint updates its failure streak.
+        let mut sql = String::from(
+            "UPDATE deliveries SET status = v.column2, attempts = attempts + 1, \
+             next_attempt_at = v.column3, delivered_at = COALESCE(v.column4, delivered_at) FROM (VALUES ",
+        );
+        let mut values = Vec::with_capacity(results.len() * 4);
+        for (i, a) in results.iter().enumerate() {
             let (status, next, delivered) = match a.next {
                 NextStep::Delivered => ("delivered", None, Some(a.at.as_micros())),
                 NextStep::RetryAt(t) => ("pending", Some(t.as_micros()), None),
                 NextStep::GiveUp => ("failed", None, None),
             };
-            sqlx::query::<Any>(
-                "UPDATE deliveries SET status = $2, attempts = attempts + 1, next_attempt_at = $3, \
-                 delivered_at = COALESCE($4, delivered_at) WHERE seq = $1",
-            )
-            .bind(a.delivery_seq)
-            .bind(status)
-            .bind(next)
-            .bind(delivered)
-            .execute(&mut **tx.tx())
-            .await?;
-            let failing = match a.next {
-                NextStep::Delivered => "UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1",
-                NextStep::RetryAt(_) | NextStep::GiveUp => {
-                    "UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1"
+            let ph = |k: usize| self.dialect.param(i * 4 + k);
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push_str(&format!(
+                "(CAST({} AS BIGINT), {}, CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                ph(1),
+                ph(2),
+                ph(3),
+                ph(4)
+            ));
+            values.extend([
+                Value::Int(a.delivery_seq),
+                Value::Text(status.to_owned()),
+                Value::OptInt(next),
+                Value::OptInt(delivered),
+            ]);
+        }
+        sql.push_str(") AS v WHERE deliveries.seq = v.column1");
+        let mut q = sqlx::query::<Any>(&sql);
+        for v in values {
+            q = crate::tx::bind(q, v);
+        }
+        q.execute(&mut **tx.tx()).await?;
+        // Per endpoint: the last outcome of the batch decides its failure streak.
+        let mut last: std::collections::BTreeMap<&str, &AttemptResult> =
+            std::collections::BTreeMap::new();
+        for a in results {
+            last.insert(a.endpoint_id.as_str(), a);
+        }
+        for (endpoint, a) in last {
+            match a.next {
+                NextStep::Delivered => {
+                    sqlx::query::<Any>("UPDATE webhook_endpoints SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL")
+                        .bind(endpoint)
+                        .execute(&mut **tx.tx())
+                        .await?;
                 }
-            };
-            let q = sqlx::query::<Any>(failing).bind(a.endpoint_id.clone());
-            let q = match a.next {
-                NextStep::Delivered => q,
-                NextStep::RetryAt(_) | NextStep::GiveUp => q.bind(a.at.as_micros()),
-            };
-            q.execute(&mut **tx.tx()).await?;
+                NextStep::RetryAt(_) | NextStep::GiveUp => {
+                    sqlx::query::<Any>("UPDATE webhook_endpoints SET failing_since = COALESCE(failing_since, $2) WHERE id = $1")
+                        .bind(endpoint)
+                        .bind(a.at.as_micros())
+                        .execute(&mut **tx.tx())
+                        .await?;
+                }
+            }
         }
         tx.commit().await
     }
