@@ -177,7 +177,7 @@ impl StoreTx {
                 "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, next_attempt_at, created_at) \
                  SELECT ev.id, we.id, 'pending', 0, $1, $1 FROM events ev JOIN webhook_endpoints we \
                  ON we.merchant_id = ev.merchant_id AND we.mode = ev.mode AND we.status = 'enabled' \
-                 AND (we.events = '*' OR we.events LIKE ('%,' || ev.type || ',%')) \
+                 AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.type, '_', '!_') || ',%') ESCAPE '!') \
                  WHERE ev.id IN ({}) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
                 placeholders.join(", ")
             );
