@@ -154,6 +154,23 @@ async fn signed_delivered_and_retried(app: TestApp) -> Option<TestApp> {
     assert_eq!(s, 200);
     let new_secret = rotated["secret"].as_str().unwrap().to_owned();
     assert_ne!(new_secret, secret);
+    // With an Idempotency-Key, a retried rotation answers the same secret rather than minting one.
+    let path = format!(
+        "/v1/webhook_endpoints/{}/rotate_secret",
+        we["id"].as_str().unwrap()
+    );
+    let key = [("idempotency-key", "rotate-1")];
+    let (_, _, once) = app.send(Method::POST, &path, Some("{}"), &key).await;
+    let (_, h, again) = app.send(Method::POST, &path, Some("{}"), &key).await;
+    assert_eq!(
+        (
+            once["secret"].clone(),
+            h.contains_key("idempotent-replayed")
+        ),
+        (again["secret"].clone(), true)
+    );
+    let secret = new_secret; // the previous secret is now the first rotation's
+    let new_secret = once["secret"].as_str().unwrap().to_owned();
     app.create(1000, "+2250700000079").await;
     app.tick().await;
     deliver(&app).await;

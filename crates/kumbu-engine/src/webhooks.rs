@@ -290,21 +290,30 @@ impl Engine {
         Ok(())
     }
 
-    /// Gives an endpoint a new secret; the old one keeps signing beside it for 24 hours.
+    /// Gives an endpoint a new secret; the old one keeps signing beside it for 24 hours. With an
+    /// Idempotency-Key a retried rotation returns the same new secret instead of minting another.
     pub async fn rotate_endpoint_secret(
         &self,
         auth: &AuthContext,
         id: &str,
-    ) -> Result<Endpoint, EngineError> {
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Endpoint) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
         let e = self.own_endpoint(auth, id).await?;
         let now = self.now();
         let secret = format!("whsec_{}", random_token(32));
-        self.store()
-            .rotate_endpoint_secret(&e.id, &secret, now.plus(PREVIOUS_SECRET_GRACE), now)
-            .await?;
-        let mut view = Endpoint::from(&e);
-        view.secret = Some(secret);
-        Ok(view)
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
+                tx.rotate_endpoint_secret(&e.id, &secret, now.plus(PREVIOUS_SECRET_GRACE), now)
+                    .await?;
+                let mut view = Endpoint::from(&e);
+                view.secret = Some(secret);
+                Ok(Verdict::Done(render(&view)))
+            },
+        )
+        .await
     }
 
     /// Every delivery attempt of one of the caller's events.

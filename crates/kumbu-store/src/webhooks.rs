@@ -131,6 +131,27 @@ pub struct AttemptRecord {
 }
 
 impl StoreTx {
+    /// Replaces an endpoint's secret; the old one keeps signing until `previous_until`.
+    pub async fn rotate_endpoint_secret(
+        &mut self,
+        id: &str,
+        new_secret: &str,
+        previous_until: Timestamp,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = $3, \
+             secret = $2, updated_at = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(new_secret)
+        .bind(previous_until.as_micros())
+        .bind(now.as_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
     /// Inserts an endpoint.
     pub async fn insert_endpoint(&mut self, e: &EndpointRecord) -> Result<(), StoreError> {
         let rows = vec![vec![
@@ -225,27 +246,6 @@ impl Store {
             .fetch_all(&self.write)
             .await?;
         rows.iter().map(endpoint_from_row).collect()
-    }
-
-    /// Replaces an endpoint's secret; the old one keeps signing until `previous_until`.
-    pub async fn rotate_endpoint_secret(
-        &self,
-        id: &str,
-        new_secret: &str,
-        previous_until: Timestamp,
-        now: Timestamp,
-    ) -> Result<(), StoreError> {
-        sqlx::query::<Any>(
-            "UPDATE webhook_endpoints SET previous_secret = secret, previous_secret_until = $3, \
-             secret = $2, updated_at = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(new_secret)
-        .bind(previous_until.as_micros())
-        .bind(now.as_micros())
-        .execute(&self.write)
-        .await?;
-        Ok(())
     }
 
     /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`).

@@ -91,18 +91,27 @@ pub async fn delete_endpoint(
 
 /// Give an endpoint a new secret; the old one keeps signing beside it for 24 hours.
 #[utoipa::path(post, path = "/v1/webhook_endpoints/{id}/rotate_secret", tag = "webhooks",
-    params(("id" = String, Path, description = "we_…")),
+    params(("id" = String, Path, description = "we_…"),
+           ("Idempotency-Key" = Option<String>, Header, description = "A retried rotation returns the same new secret")),
     responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn rotate_secret(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
+    method: Method,
+    headers: HeaderMap,
     Body(bytes): Body,
-) -> Result<Json<EndpointView>, NativeError> {
+) -> Result<Response, NativeError> {
+    let route = format!("/v1/webhook_endpoints/{id}/rotate_secret");
+    let idem = crate::idempotency::from_request(&headers, &method, &route, &bytes)?;
     let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
-    Ok(Json(EndpointView::from(
-        &state.engine.rotate_endpoint_secret(&auth, &id).await?,
-    )))
+    let outcome = state
+        .engine
+        .rotate_endpoint_secret(&auth, &id, idem.as_ref(), |e| {
+            record(200, &EndpointView::from(e))
+        })
+        .await?;
+    Ok(respond(outcome))
 }
 
 /// Every attempt to deliver an event.
