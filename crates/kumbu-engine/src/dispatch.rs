@@ -27,6 +27,20 @@ const MAX_RETRY: Duration = Duration::from_secs(12 * 3600);
 /// Concurrent requests per dispatcher pass.
 const CONCURRENCY: usize = 64;
 
+/// An HTTP client for deliveries: no redirects (a 3xx is a failure), a 10 s timeout, and, for
+/// live mode, DNS that never yields an internal address.
+pub(crate) fn client(public_only: bool) -> reqwest::Client {
+    let builder = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .timeout(DELIVERY_TIMEOUT);
+    let builder = if public_only {
+        builder.dns_resolver(Arc::new(crate::webhooks::PublicOnlyResolver))
+    } else {
+        builder
+    };
+    builder.build().unwrap_or_default()
+}
+
 /// Renders an event as the body POSTed to endpoints (the native face provides it).
 pub type EventRenderer = Arc<dyn Fn(&Event) -> String + Send + Sync>;
 
@@ -140,11 +154,23 @@ impl Engine {
                 secrets.push(prev.as_str());
             }
         }
+        // Checked again at delivery: the endpoint's host may resolve elsewhere by now. (Names are
+        // also filtered by the live client's resolver; this catches IP-literal URLs.)
+        if let Err(e) = self.check_destination(d.event.mode, &d.endpoint.url).await {
+            result.error = Some(format!(
+                "destination refused: {}",
+                crate::error::message_of(&e)
+            ));
+            result.next = self.after_failure(&d, now);
+            return result;
+        }
         let sig = signature::header(&secrets, now.unix_seconds(), body.as_bytes());
         let started = Instant::now();
-        let sent = self
-            .inner
-            .http
+        let client = match d.event.mode {
+            kumbu_core::Mode::Live => &self.inner.http_live,
+            kumbu_core::Mode::Test => &self.inner.http,
+        };
+        let sent = client
             .post(&d.endpoint.url)
             .header("content-type", "application/json")
             .header("user-agent", concat!("Kumbu/", env!("CARGO_PKG_VERSION")))
@@ -174,12 +200,19 @@ impl Engine {
         result.latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
         result.next = if ok {
             NextStep::Delivered
-        } else if now >= d.created_at.plus(RETRY_FOR) {
+        } else {
+            self.after_failure(&d, now)
+        };
+        result
+    }
+
+    /// After a failed attempt: retry later, or give up once the event is 3 days old.
+    fn after_failure(&self, d: &DueDelivery, now: Timestamp) -> NextStep {
+        if now >= d.created_at.plus(RETRY_FOR) {
             NextStep::GiveUp
         } else {
             NextStep::RetryAt(now.plus(retry_delay(d.attempts + 1)))
-        };
-        result
+        }
     }
 }
 

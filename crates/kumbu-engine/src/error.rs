@@ -14,6 +14,14 @@ pub enum EngineError {
     Store(#[from] StoreError),
 }
 
+/// The client-facing message of an error (internal details never included).
+pub(crate) fn message_of(e: &EngineError) -> String {
+    match e {
+        EngineError::Rejected(r) => r.message.clone(),
+        EngineError::Store(_) => "internal error".to_owned(),
+    }
+}
+
 impl EngineError {
     /// Shorthand for a field rejection.
     pub fn field(code: ErrorCode, field: Field, message: impl Into<String>) -> Self {

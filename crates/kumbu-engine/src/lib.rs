@@ -78,8 +78,11 @@ struct Inner {
     deliveries_ready: Notify,
     /// Renders events for webhook bodies (set by the HTTP layer).
     event_renderer: RendererSlot,
-    /// Client for webhook deliveries: no redirects (a 3xx is a failure), 10 s timeout.
+    /// Client for test-mode webhook deliveries: no redirects (a 3xx is a failure), 10 s timeout.
     http: reqwest::Client,
+    /// Client for live deliveries: the same, and its DNS never yields an internal address
+    /// (unless the operator allowed internal webhooks).
+    http_live: reqwest::Client,
 }
 
 impl Engine {
@@ -87,6 +90,7 @@ impl Engine {
     pub fn new(store: Store, clock: Arc<dyn Clock>, config: EngineConfig) -> Self {
         let catalogue = Catalogue::with_fee_overrides(&config.fee_overrides);
         let simulator = Simulator::new(config.sandbox_delay);
+        let http_live = dispatch::client(!config.allow_internal_webhooks);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -98,11 +102,8 @@ impl Engine {
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
                 event_renderer: RendererSlot::default(),
-                http: reqwest::Client::builder()
-                    .redirect(reqwest::redirect::Policy::none())
-                    .timeout(dispatch::DELIVERY_TIMEOUT)
-                    .build()
-                    .unwrap_or_default(),
+                http: dispatch::client(false),
+                http_live,
             }),
         }
     }

@@ -119,7 +119,7 @@ fn url_host(url: &str) -> Result<(String, u16), EngineError> {
 }
 
 /// Loopback, private, link-local, unspecified or otherwise non-public addresses.
-fn is_internal(ip: IpAddr) -> bool {
+pub(crate) fn is_internal(ip: IpAddr) -> bool {
     match ip {
         IpAddr::V4(v4) => {
             v4.is_loopback()
@@ -138,6 +138,28 @@ fn is_internal(ip: IpAddr) -> bool {
                     .to_ipv4_mapped()
                     .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
         }
+    }
+}
+
+/// DNS for live deliveries: resolves, then drops internal addresses, so a host that resolved to
+/// a public address when the endpoint was created cannot be re-pointed at the gateway's own
+/// network later (DNS rebinding). A name with only internal addresses fails to resolve.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PublicOnlyResolver;
+
+impl reqwest::dns::Resolve for PublicOnlyResolver {
+    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
+        let host = name.as_str().to_owned();
+        Box::pin(async move {
+            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
+                .await?
+                .filter(|a| !is_internal(a.ip()))
+                .collect();
+            if addrs.is_empty() {
+                return Err(format!("{host} resolves only to internal addresses").into());
+            }
+            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
+        })
     }
 }
 
@@ -347,6 +369,24 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[tokio::test]
+    async fn live_dns_never_yields_internal_addresses() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let refused = PublicOnlyResolver.resolve(name).await;
+        assert!(
+            refused.is_err(),
+            "localhost must not resolve for live deliveries"
+        );
+        // And the live client refuses to connect to it at all.
+        let err = crate::dispatch::client(true)
+            .post("http://localhost:9/hook")
+            .send()
+            .await
+            .unwrap_err();
+        assert!(err.is_connect() || err.is_request(), "{err}");
+    }
 
     #[test]
     fn urls_and_addresses() {
