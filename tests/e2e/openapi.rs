@@ -40,6 +40,8 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/webhook_endpoints/{id}", "get"),
         ("/v1/webhook_endpoints/{id}", "delete"),
         ("/v1/webhook_endpoints/{id}/rotate_secret", "post"),
+        ("/v1/webhook_endpoints/{id}/enable", "post"),
+        ("/v1/webhook_endpoints/{id}/disable", "post"),
     ];
     for (path, method) in routes {
         assert!(

@@ -340,8 +340,64 @@ async fn receiver_down_for_hours_gets_every_event(app: TestApp) -> Option<TestAp
     Some(app)
 }
 
+async fn failing_endpoint_is_disabled_after_three_days(app: TestApp) -> Option<TestApp> {
+    let bad = Receiver::start().await;
+    bad.answer(500);
+    let watcher = Receiver::start().await;
+    let we = endpoint(&app, &bad.url, json!(["*"])).await;
+    let we_id = we["id"].as_str().unwrap().to_owned();
+    endpoint(&app, &watcher.url, json!(["webhook_endpoint.disabled"])).await;
+    app.create(1000, "+2250700000029").await;
+    app.tick().await;
+    let path = format!("/v1/webhook_endpoints/{we_id}");
+    for _ in 0..70 {
+        deliver(&app).await;
+        app.clock.advance(Duration::from_secs(3600));
+    }
+    assert_eq!(
+        app.get(&path).await.1["status"],
+        "enabled",
+        "failing for 70 h is not yet 3 days"
+    );
+    for _ in 0..12 {
+        deliver(&app).await;
+        app.clock.advance(Duration::from_secs(3600));
+    }
+    assert_eq!(
+        app.get(&path).await.1["status"],
+        "disabled",
+        "3 days of failures disable it"
+    );
+    deliver(&app).await;
+    let got = watcher.take();
+    assert_eq!(
+        got.len(),
+        1,
+        "the disabling is an event, delivered to subscribers"
+    );
+    let body: Value = serde_json::from_str(&got[0].body).unwrap();
+    assert!(got[0].signature.contains(",v1="));
+    assert_eq!(body["type"], "webhook_endpoint.disabled");
+    assert_eq!(body["data"]["object"]["id"], we_id.as_str());
+    assert!(
+        body["data"]["object"].get("secret").is_none(),
+        "never the secret: {body}"
+    );
+    let (_, q) = app
+        .get("/v1/events?pending=true&type=webhook_endpoint.disabled")
+        .await;
+    assert_eq!(q["data"].as_array().unwrap().len(), 1);
+    // Enabled again by hand, or disabled by hand.
+    let (s, e) = app.post(&format!("{path}/enable"), &json!({})).await;
+    assert_eq!((s.as_u16(), e["status"].as_str()), (200, Some("enabled")));
+    let (s, e) = app.post(&format!("{path}/disable"), &json!({})).await;
+    assert_eq!((s.as_u16(), e["status"].as_str()), (200, Some("disabled")));
+    Some(app)
+}
+
 both!(
     signed_delivered_and_retried,
     subscriptions_deletion_and_bad_input,
-    receiver_down_for_hours_gets_every_event
+    receiver_down_for_hours_gets_every_event,
+    failing_endpoint_is_disabled_after_three_days,
 );

@@ -95,6 +95,9 @@ impl Engine {
             }
         }
         self.store().record_attempts(&results).await?;
+        if results.iter().any(|r| r.next != NextStep::Delivered) {
+            self.disable_failing_endpoints(now).await?;
+        }
         for r in &results {
             let outcome = match r.next {
                 NextStep::Delivered => "delivered",

@@ -32,21 +32,27 @@ pub struct Event {
 pub enum EventObject {
     /// A payment (its history is not repeated in each event).
     Payment(Box<Payment>),
+    /// A webhook endpoint (never with its secret).
+    WebhookEndpoint(Box<crate::webhooks::Endpoint>),
 }
 
-/// Every event type a payment emits, in lifecycle order.
-pub fn payment_event_types() -> Vec<String> {
-    PaymentStatus::ALL
+/// Every event type: a payment's, in lifecycle order, then the endpoint's.
+pub fn event_types() -> Vec<String> {
+    let mut types: Vec<String> = PaymentStatus::ALL
         .iter()
         .map(|s| format!("payment.{}", s.as_str()))
-        .collect()
+        .collect();
+    types.push(crate::webhooks::ENDPOINT_DISABLED.to_owned());
+    types
 }
 
 pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
+    let corrupt =
+        |e: serde_json::Error| StoreError::Corrupt(format!("event {} payload: {e}", r.id));
     let object = if r.event_type.starts_with("payment.") {
-        let p: Payment = serde_json::from_str(&r.payload)
-            .map_err(|e| StoreError::Corrupt(format!("event {} payload: {e}", r.id)))?;
-        EventObject::Payment(Box::new(p))
+        EventObject::Payment(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
+    } else if r.event_type.starts_with("webhook_endpoint.") {
+        EventObject::WebhookEndpoint(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else {
         return Err(StoreError::Corrupt(format!(
             "event {} has unknown type {}",
@@ -84,13 +90,13 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<Event>, bool), EngineError> {
         if let Some(t) = &filter.event_type {
-            if !payment_event_types().contains(t) {
+            if !event_types().contains(t) {
                 return Err(EngineError::field(
                     ErrorCode::ParameterInvalid,
                     Field::EventType,
                     format!(
                         "unknown event type `{t}`; one of: {}",
-                        payment_event_types().join(", ")
+                        event_types().join(", ")
                     ),
                 ));
             }

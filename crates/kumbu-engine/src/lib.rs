@@ -22,12 +22,12 @@ pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use config::EngineConfig;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
-pub use events::{payment_event_types, Event, EventObject};
+pub use events::{event_types, Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{Balance, CreatePayment, CustomerInput};
 pub use sandbox::{Answer, Prompt};
-pub use webhooks::{CreateEndpoint, Endpoint, PREVIOUS_SECRET_GRACE};
+pub use webhooks::{CreateEndpoint, Endpoint, ENDPOINT_DISABLED, PREVIOUS_SECRET_GRACE};
 pub use worker::Workers;
 
 pub use kumbu_store::{EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions};

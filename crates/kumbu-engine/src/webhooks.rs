@@ -2,7 +2,7 @@
 
 use crate::auth::AuthContext;
 use crate::error::EngineError;
-use crate::events::payment_event_types;
+use crate::events::event_types;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::ids::{has_shape, random_token};
@@ -10,6 +10,9 @@ use kumbu_core::{ErrorCode, Field, Mode, Rejection, Timestamp};
 use kumbu_store::{AttemptRecord, EndpointRecord, StoreTx};
 use std::net::IpAddr;
 use std::time::Duration;
+
+/// The event written when an endpoint is disabled for failing.
+pub const ENDPOINT_DISABLED: &str = "webhook_endpoint.disabled";
 
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const PREVIOUS_SECRET_GRACE: Duration = Duration::from_secs(24 * 3600);
@@ -25,8 +28,8 @@ pub struct CreateEndpoint {
     pub description: Option<String>,
 }
 
-/// An endpoint as merchants see it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An endpoint as merchants see it (and as its events carry it, without the secret).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Endpoint {
     /// `we_…`
     pub id: String,
@@ -43,6 +46,7 @@ pub struct Endpoint {
     /// When created.
     pub created_at: Timestamp,
     /// The signing secret: present only in the response that created or rotated it.
+    #[serde(skip)]
     pub secret: Option<String>,
 }
 
@@ -203,7 +207,7 @@ impl Engine {
         render: impl FnOnce(&Endpoint) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         self.check_destination(auth.mode, &cmd.url).await?;
-        let known = payment_event_types();
+        let known = event_types();
         if cmd.events.is_empty() || cmd.events.len() > 20 {
             return Err(reject(
                 ErrorCode::ParameterInvalid,
@@ -301,6 +305,59 @@ impl Engine {
             .iter()
             .map(Endpoint::from)
             .collect())
+    }
+
+    /// Enables or disables an endpoint by hand (enabling also forgets its failure streak).
+    pub async fn set_endpoint_enabled(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+        enabled: bool,
+    ) -> Result<Endpoint, EngineError> {
+        let e = self.own_endpoint(auth, id).await?;
+        let status = if enabled { "enabled" } else { "disabled" };
+        self.store()
+            .set_endpoint_status(&e.id, status, self.now())
+            .await?;
+        Ok(Endpoint::from(&self.own_endpoint(auth, id).await?))
+    }
+
+    /// Disables endpoints that have failed without a break for [`RETRY_FOR`] (3 days), writing a
+    /// `webhook_endpoint.disabled` event for each in the same transaction.
+    pub(crate) async fn disable_failing_endpoints(
+        &self,
+        now: Timestamp,
+    ) -> Result<usize, EngineError> {
+        let mut tx = self.store().begin().await?;
+        let disabled = tx
+            .disable_failing_endpoints(now.minus(crate::dispatch::RETRY_FOR), now)
+            .await?;
+        if disabled.is_empty() {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let mut events = Vec::with_capacity(disabled.len());
+        for e in &disabled {
+            tracing::warn!(endpoint = %e.id, url = %e.url, "webhook endpoint disabled after 3 days of failed deliveries");
+            let view = Endpoint::from(e);
+            events.push(kumbu_store::NewEvent {
+                id: kumbu_core::ids::new_id(kumbu_core::IdPrefix::Event),
+                merchant_id: e.merchant_id.clone(),
+                mode: e.mode,
+                event_type: ENDPOINT_DISABLED.to_owned(),
+                object_id: e.id.clone(),
+                object_seq: tx.next_object_seq(&e.id).await?,
+                payload: serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned()),
+                created_at: now,
+            });
+        }
+        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
+        tx.insert_events(events).await?;
+        tx.fan_out(&ids.iter().map(String::as_str).collect::<Vec<_>>(), now)
+            .await?;
+        tx.commit().await?;
+        self.deliveries_ready();
+        Ok(disabled.len())
     }
 
     /// Deletes an endpoint: nothing more is sent to it.

@@ -152,6 +152,35 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Disables every enabled endpoint whose attempts have all failed since before `cutoff`, and
+    /// returns them (so the caller can record an event in the same transaction).
+    pub async fn disable_failing_endpoints(
+        &mut self,
+        cutoff: Timestamp,
+        now: Timestamp,
+    ) -> Result<Vec<EndpointRecord>, StoreError> {
+        let sql = format!(
+            "UPDATE webhook_endpoints SET status = 'disabled', updated_at = $2 WHERE status = 'enabled' \
+             AND failing_since IS NOT NULL AND failing_since <= $1 RETURNING {ENDPOINT_COLUMNS}"
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(cutoff.as_micros())
+            .bind(now.as_micros())
+            .fetch_all(&mut **self.tx())
+            .await?;
+        rows.iter().map(endpoint_from_row).collect()
+    }
+
+    /// The next per-object sequence number for an object's events.
+    pub async fn next_object_seq(&mut self, object_id: &str) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar::<Any, i64>(
+            "SELECT CAST(COALESCE(MAX(object_seq), 0) + 1 AS BIGINT) FROM events WHERE object_id = $1",
+        )
+        .bind(object_id)
+        .fetch_one(&mut **self.tx())
+        .await?)
+    }
+
     /// Inserts an endpoint.
     pub async fn insert_endpoint(&mut self, e: &EndpointRecord) -> Result<(), StoreError> {
         let rows = vec![vec![
@@ -248,7 +277,7 @@ impl Store {
         rows.iter().map(endpoint_from_row).collect()
     }
 
-    /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`).
+    /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`); any change clears its failure streak.
     pub async fn set_endpoint_status(
         &self,
         id: &str,
@@ -256,7 +285,7 @@ impl Store {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         sqlx::query::<Any>(
-            "UPDATE webhook_endpoints SET status = $2, updated_at = $3 WHERE id = $1",
+            "UPDATE webhook_endpoints SET status = $2, updated_at = $3, failing_since = NULL WHERE id = $1",
         )
         .bind(id)
         .bind(status)

@@ -20,8 +20,9 @@ pub(crate) use payments::{
 };
 pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_list_prompts};
 pub(crate) use webhooks::{
-    __path_create_endpoint, __path_delete_endpoint, __path_event_deliveries, __path_get_endpoint,
-    __path_list_endpoints, __path_resend_event, __path_rotate_secret,
+    __path_create_endpoint, __path_delete_endpoint, __path_disable_endpoint,
+    __path_enable_endpoint, __path_event_deliveries, __path_get_endpoint, __path_list_endpoints,
+    __path_resend_event, __path_rotate_secret,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -51,6 +52,14 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/webhook_endpoints/{id}/rotate_secret",
             post(webhooks::rotate_secret),
+        )
+        .route(
+            "/v1/webhook_endpoints/{id}/enable",
+            post(webhooks::enable_endpoint),
+        )
+        .route(
+            "/v1/webhook_endpoints/{id}/disable",
+            post(webhooks::disable_endpoint),
         )
         .route("/v1/operators", get(catalogue::list_operators))
         .route("/v1/balance", get(catalogue::get_balance))

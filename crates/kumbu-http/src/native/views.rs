@@ -386,8 +386,18 @@ pub struct ErrorDetail {
 /// The object inside an event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventData {
-    /// The object as it was right after the change (a payment, without its history).
-    pub object: PaymentView,
+    /// The object as it was right after the change.
+    pub object: EventDataObject,
+}
+
+/// What an event is about.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(untagged)]
+pub enum EventDataObject {
+    /// A payment, without its history (`payment.*` events).
+    Payment(Box<PaymentView>),
+    /// A webhook endpoint, without its secret (`webhook_endpoint.*` events).
+    WebhookEndpoint(Box<EndpointView>),
 }
 
 /// An event: one change of one object.
@@ -399,7 +409,7 @@ pub struct EventView {
     pub object: &'static str,
     /// `payment.created`, `payment.operator_pending`, `payment.user_confirming`,
     /// `payment.debited`, `payment.settled`, `payment.failed`, `payment.expired`,
-    /// `payment.cancelled`.
+    /// `payment.cancelled`, `webhook_endpoint.disabled`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// 1, 2, 3… per object: sort by it to recover the object's order.
@@ -417,7 +427,12 @@ pub struct EventView {
 impl From<&kumbu_engine::Event> for EventView {
     fn from(e: &kumbu_engine::Event) -> Self {
         let object = match &e.object {
-            kumbu_engine::EventObject::Payment(p) => PaymentView::snapshot(p),
+            kumbu_engine::EventObject::Payment(p) => {
+                EventDataObject::Payment(Box::new(PaymentView::snapshot(p)))
+            }
+            kumbu_engine::EventObject::WebhookEndpoint(w) => {
+                EventDataObject::WebhookEndpoint(Box::new(EndpointView::from(w.as_ref())))
+            }
         };
         Self {
             id: e.id.clone(),

@@ -114,6 +114,34 @@ pub async fn rotate_secret(
     Ok(respond(outcome))
 }
 
+/// Enable an endpoint (it also forgets its failure streak).
+#[utoipa::path(post, path = "/v1/webhook_endpoints/{id}/enable", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn enable_endpoint(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<EndpointView>, NativeError> {
+    Ok(Json(EndpointView::from(
+        &state.engine.set_endpoint_enabled(&auth, &id, true).await?,
+    )))
+}
+
+/// Disable an endpoint: nothing is sent to it until it is enabled again.
+#[utoipa::path(post, path = "/v1/webhook_endpoints/{id}/disable", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn disable_endpoint(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<EndpointView>, NativeError> {
+    Ok(Json(EndpointView::from(
+        &state.engine.set_endpoint_enabled(&auth, &id, false).await?,
+    )))
+}
+
 /// Every attempt to deliver an event.
 #[utoipa::path(get, path = "/v1/events/{id}/deliveries", tag = "webhooks",
     params(("id" = String, Path, description = "evt_…")),
