@@ -143,6 +143,27 @@ impl<S: Send + Sync> FromRequest<S> for Body {
     }
 }
 
+/// A POST command: its Idempotency-Key, fingerprinted over the request's method, path and body,
+/// and its JSON body parsed into `T` (use [`NoParams`] for commands that take none).
+#[derive(Debug)]
+pub struct Command<T>(pub Option<kumbu_engine::IdempotencyRequest>, pub T);
+
+/// The body of a command without parameters: nothing, or any JSON object.
+pub type NoParams = serde_json::Map<String, serde_json::Value>;
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Command<T> {
+    type Rejection = NativeError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let method = req.method().clone();
+        let path = req.uri().path().to_owned();
+        let headers = req.headers().clone();
+        let Body(bytes) = Body::from_request(req, state).await?;
+        let idem = crate::idempotency::from_request(&headers, &method, &path, &bytes)?;
+        Ok(Command(idem, parse_json(&bytes)?))
+    }
+}
+
 /// Parses JSON into `T`, turning serde's complaint into an error that names the field.
 /// An empty body counts as `{}`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, NativeError> {

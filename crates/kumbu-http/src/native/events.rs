@@ -3,7 +3,7 @@
 use super::payments::{query_pairs, Paging};
 use super::views::{ErrorEnvelope, EventList, EventView};
 use crate::error::NativeError;
-use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::extract::{Auth, Command, NoParams, PathId};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::Json;
@@ -97,9 +97,8 @@ pub async fn ack_event(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
-    Body(bytes): Body,
+    Command(_, _): Command<NoParams>,
 ) -> Result<Json<EventView>, NativeError> {
-    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let e = state.engine.ack_event(&auth, &id).await?;
     Ok(Json(EventView::from(&e)))
 }

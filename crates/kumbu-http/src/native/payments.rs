@@ -2,10 +2,9 @@
 
 use super::views::{CreatePaymentBody, ErrorEnvelope, PaymentList, PaymentView};
 use crate::error::NativeError;
-use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::extract::{Auth, Command, NoParams, PathId};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::{Currency, ErrorCode, Msisdn, Operator, PaymentStatus, Timestamp};
@@ -173,12 +172,8 @@ fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
 pub async fn create_payment(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    method: Method,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    Command(idem, body): Command<CreatePaymentBody>,
 ) -> Result<Response, NativeError> {
-    let idem = crate::idempotency::from_request(&headers, &method, "/v1/payments", &bytes)?;
-    let body: CreatePaymentBody = parse_json(&bytes)?;
     let cmd = to_command(body)?;
     let outcome = state
         .engine
@@ -212,13 +207,8 @@ pub async fn cancel_payment(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
-    method: Method,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    Command(idem, _): Command<NoParams>,
 ) -> Result<Response, NativeError> {
-    let route = format!("/v1/payments/{id}/cancel");
-    let idem = crate::idempotency::from_request(&headers, &method, &route, &bytes)?;
-    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let outcome = state
         .engine
         .cancel_payment(&auth, &id, idem.as_ref(), render_payment)

@@ -3,10 +3,9 @@
 use super::payments::{query_pairs, query_phone, render_payment, respond};
 use super::views::{ErrorEnvelope, PaymentView, PromptList, PromptView};
 use crate::error::NativeError;
-use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::extract::{Auth, Command, NoParams, PathId};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::Json;
 use kumbu_core::ErrorCode;
@@ -56,17 +55,8 @@ async fn answer(
     auth: kumbu_engine::AuthContext,
     id: String,
     answer: Answer,
-    method: Method,
-    headers: HeaderMap,
-    bytes: axum::body::Bytes,
+    idem: Option<kumbu_engine::IdempotencyRequest>,
 ) -> Result<Response, NativeError> {
-    let verb = match answer {
-        Answer::Confirm => "confirm",
-        Answer::Decline => "decline",
-    };
-    let route = format!("/v1/sandbox/prompts/{id}/{verb}");
-    let idem = crate::idempotency::from_request(&headers, &method, &route, &bytes)?;
-    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let outcome = state
         .engine
         .answer_prompt(&auth, &id, answer, idem.as_ref(), render_payment)
@@ -83,11 +73,9 @@ pub async fn confirm_prompt(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
-    method: Method,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    Command(idem, _): Command<NoParams>,
 ) -> Result<Response, NativeError> {
-    answer(state, auth, id, Answer::Confirm, method, headers, bytes).await
+    answer(state, auth, id, Answer::Confirm, idem).await
 }
 
 /// The payer refuses: the payment fails PAYMENT_DECLINED.
@@ -99,9 +87,7 @@ pub async fn decline_prompt(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
-    method: Method,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    Command(idem, _): Command<NoParams>,
 ) -> Result<Response, NativeError> {
-    answer(state, auth, id, Answer::Decline, method, headers, bytes).await
+    answer(state, auth, id, Answer::Decline, idem).await
 }

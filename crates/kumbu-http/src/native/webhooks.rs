@@ -6,10 +6,9 @@ use super::views::{
     ErrorEnvelope, ResendView,
 };
 use crate::error::NativeError;
-use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::extract::{Auth, Command, NoParams, PathId};
 use crate::AppState;
 use axum::extract::State;
-use axum::http::{HeaderMap, Method};
 use axum::response::Response;
 use axum::Json;
 use kumbu_engine::CreateEndpoint;
@@ -22,13 +21,8 @@ use kumbu_engine::CreateEndpoint;
 pub async fn create_endpoint(
     State(state): State<AppState>,
     Auth(auth): Auth,
-    method: Method,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    Command(idem, body): Command<CreateEndpointBody>,
 ) -> Result<Response, NativeError> {
-    let idem =
-        crate::idempotency::from_request(&headers, &method, "/v1/webhook_endpoints", &bytes)?;
-    let body: CreateEndpointBody = parse_json(&bytes)?;
     let cmd = CreateEndpoint {
         url: body.url,
         events: body.events,
@@ -98,13 +92,8 @@ pub async fn rotate_secret(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
-    method: Method,
-    headers: HeaderMap,
-    Body(bytes): Body,
+    Command(idem, _): Command<NoParams>,
 ) -> Result<Response, NativeError> {
-    let route = format!("/v1/webhook_endpoints/{id}/rotate_secret");
-    let idem = crate::idempotency::from_request(&headers, &method, &route, &bytes)?;
-    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let outcome = state
         .engine
         .rotate_endpoint_secret(&auth, &id, idem.as_ref(), |e| {
@@ -167,9 +156,8 @@ pub async fn resend_event(
     State(state): State<AppState>,
     Auth(auth): Auth,
     PathId(id): PathId,
-    Body(bytes): Body,
+    Command(_, _): Command<NoParams>,
 ) -> Result<Json<ResendView>, NativeError> {
-    let _: serde_json::Map<String, serde_json::Value> = parse_json(&bytes)?;
     let n = state.engine.resend_event(&auth, &id).await?;
     Ok(Json(ResendView {
         object: "resend",
