@@ -19,6 +19,7 @@ case "$backend" in
     url="${admin%/*}/kumbu_bench" ;;
   *) echo "usage: $0 sqlite|postgres [concurrency] [seconds]" >&2; exit 2 ;;
 esac
+export KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$(target/release/kumbu secret-key)}
 KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port \
   --database-url "$url" --sandbox-delay-ms 0 ${BENCH_SERVER_ARGS:-} > "$work/server.out" 2> "$work/server.err" &
 server=$!

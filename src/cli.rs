@@ -1,6 +1,6 @@
 //! The `kumbu` command line.
 
-use crate::{open_store, redact, Application, Config};
+use crate::{open_store, redact, Application, Config, SecretKeySource};
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use kumbu_core::{FeeSchedule, Mode, Operator};
@@ -45,6 +45,8 @@ enum Command {
     Ledger(LedgerCommand),
     /// Load generator: drive a running server and report throughput and latency.
     Load(crate::load::LoadArgs),
+    /// Print a new random secret key (for KUMBU_SECRET_KEY or a key file) and exit.
+    SecretKey,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -52,6 +54,23 @@ struct DbArgs {
     /// Database: sqlite://path.db (created if missing) or postgres://user:pass@host/db.
     #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB, hide_env_values = true)]
     database_url: String,
+    /// File of the secret key that seals stored secrets such as webhook signing secrets (created
+    /// with a fresh key if missing). The key may instead be given in KUMBU_SECRET_KEY (base64;
+    /// `kumbu secret-key` prints a new one). Default with SQLite: `<database file>.key`.
+    /// PostgreSQL requires one of the two, the same for every process on the database.
+    #[arg(long, env = "KUMBU_SECRET_KEY_FILE")]
+    secret_key_file: Option<PathBuf>,
+}
+
+impl DbArgs {
+    /// Where the secret key comes from: KUMBU_SECRET_KEY, then --secret-key-file, then the default.
+    fn secret_key(&self) -> SecretKeySource {
+        match (std::env::var("KUMBU_SECRET_KEY"), &self.secret_key_file) {
+            (Ok(k), _) if !k.trim().is_empty() => SecretKeySource::Keys(SecretString::from(k)),
+            (_, Some(path)) => SecretKeySource::File(path.clone()),
+            (_, None) => SecretKeySource::Default,
+        }
+    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -160,6 +179,7 @@ impl ServeArgs {
             .map(SecretString::from);
         Ok(Config {
             listen: self.listen,
+            secret_key: self.db.secret_key(),
             database_url: self.db.database_url,
             sandbox_key,
             engine: EngineConfig {
@@ -250,16 +270,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             bail!("ledger verification failed: {} problem(s)", problems.len())
         }
         Some(Command::Load(args)) => crate::load::run(args).await,
+        Some(Command::SecretKey) => {
+            println!("{}", kumbu_engine::generate_key());
+            Ok(())
+        }
     }
 }
 
+/// An engine for a one-off command, holding the database's secret key (checked against it).
 async fn engine_for(db: &DbArgs) -> anyhow::Result<Engine> {
     let store = open_store(&db.database_url, 2).await?;
-    Ok(Engine::new(
+    let keyring = crate::load_keyring(&db.secret_key(), &db.database_url)?;
+    let engine = Engine::new(
         store,
         Arc::new(kumbu_core::SystemClock),
         EngineConfig::default(),
-    ))
+        keyring,
+    );
+    engine
+        .prepare_secrets()
+        .await
+        .context("the secret key does not fit this database")?;
+    Ok(engine)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

@@ -3,12 +3,14 @@
 
 pub mod cli;
 pub mod load;
+pub mod secret_key;
 pub mod telemetry;
 
 use anyhow::Context;
 use kumbu_core::{Clock, SystemClock};
 use kumbu_engine::{Bootstrap, Engine, EngineConfig, Store, StoreOptions, Workers};
 use secrecy::SecretString;
+pub use secret_key::{load_keyring, SecretKeySource};
 use std::future::Future;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -29,6 +31,8 @@ pub struct Config {
     pub workers: bool,
     /// Database pool size.
     pub max_connections: u32,
+    /// Where the key sealing stored secrets comes from.
+    pub secret_key: SecretKeySource,
 }
 
 impl Default for Config {
@@ -40,6 +44,7 @@ impl Default for Config {
             engine: EngineConfig::default(),
             workers: true,
             max_connections: 16,
+            secret_key: SecretKeySource::Default,
         }
     }
 }
@@ -62,7 +67,16 @@ impl Application {
     /// Same as [`Application::build`], with a chosen clock (tests drive time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config.database_url, config.max_connections).await?;
-        let engine = Engine::new(store, clock, config.engine.clone());
+        let keyring = load_keyring(&config.secret_key, &config.database_url)?;
+        let engine = Engine::new(store, clock, config.engine.clone(), keyring);
+        engine
+            .prepare_secrets()
+            .await
+            .context("the secret key does not fit this database")?;
+        tracing::info!(
+            key = engine.secret_key_id(),
+            "stored secrets are sealed with this secret key"
+        );
         engine.set_event_renderer(kumbu_http::event_renderer());
         let bootstrap = engine
             .bootstrap_sandbox(config.sandbox_key.as_ref())

@@ -76,10 +76,16 @@ fn merchants_and_keys_from_the_command_line() {
         "keys",
         "ledger",
         "load",
+        "secret-key",
         "KUMBU_LISTEN",
+        "KUMBU_SECRET_KEY",
     ] {
         assert!(help.contains(word), "--help lacks {word}");
     }
+    let (ok, key, _) = kumbu(&["secret-key"]);
+    assert!(ok);
+    assert!(kumbu_engine::Keyring::parse(key.trim()).is_ok(), "{key}");
+    assert_eq!(key.trim().len(), 44, "32 bytes of base64: {key}");
 }
 
 #[cfg(unix)]

@@ -1,6 +1,6 @@
 //! Boots the real `Application` on port 0 over a fresh database and talks to it over HTTP.
 
-use kumbu::{Application, Config};
+use kumbu::{Application, Config, SecretKeySource};
 use kumbu_core::{ManualClock, Timestamp};
 use kumbu_engine::{Engine, EngineConfig};
 use reqwest::StatusCode;
@@ -15,6 +15,19 @@ use tokio::task::JoinHandle;
 
 /// The sandbox key every test app is bootstrapped with.
 pub const KEY: &str = "sk_test_e2e0000000000000000000000000";
+
+/// The server secret key every PostgreSQL test process shares (SQLite tests use the default key
+/// file beside their database, so that path is exercised too).
+pub const SECRET_KEY: &str = "a3VtYnUtZTJlLXRlc3Qtc2VjcmV0LWtleS0zMmJ5dGU=";
+
+/// Where a test server's secret key comes from.
+pub fn secret_key_for(url: &str) -> SecretKeySource {
+    if url.starts_with("postgres") {
+        SecretKeySource::Keys(SecretString::from(SECRET_KEY.to_owned()))
+    } else {
+        SecretKeySource::Default
+    }
+}
 
 /// Step delay of the simulator in tests (time is driven by the manual clock).
 pub const DELAY: Duration = Duration::from_secs(2);
@@ -125,6 +138,8 @@ pub async fn drop_database(db: Db) {
 pub struct Opts {
     pub workers: bool,
     pub delay: Duration,
+    /// Overrides [`secret_key_for`].
+    pub secret_key: Option<SecretKeySource>,
 }
 
 impl Default for Opts {
@@ -132,6 +147,7 @@ impl Default for Opts {
         Self {
             workers: false,
             delay: DELAY,
+            secret_key: None,
         }
     }
 }
@@ -148,6 +164,10 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
         },
         workers: opts.workers,
         max_connections: 8,
+        secret_key: opts
+            .secret_key
+            .clone()
+            .unwrap_or_else(|| secret_key_for(url)),
     }
 }
 

@@ -15,4 +15,5 @@ mod processes;
 mod receiver;
 mod sandbox;
 mod schema;
+mod secrets;
 mod webhooks;

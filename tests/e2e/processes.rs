@@ -27,6 +27,7 @@ async fn spawn(url: &str, extra: &[&str]) -> Proc {
         ])
         .args(extra)
         .env("KUMBU_SANDBOX_KEY", KEY)
+        .env("KUMBU_SECRET_KEY", crate::harness::SECRET_KEY)
         .env("RUST_LOG", "warn")
         .env_remove("KUMBU_DATABASE_URL")
         .stdout(Stdio::piped())

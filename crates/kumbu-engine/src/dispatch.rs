@@ -148,15 +148,15 @@ impl Engine {
             Some(render) => render(&event),
             None => serde_json::json!({"id": event.id, "type": event.event_type}).to_string(),
         };
-        let mut secrets = vec![d.endpoint.secret.as_str()];
-        if let (Some(prev), Some(until)) = (
-            &d.endpoint.previous_secret,
-            d.endpoint.previous_secret_until,
-        ) {
-            if now < until {
-                secrets.push(prev.as_str());
+        let secrets = match self.signing_secrets(&d.endpoint, now) {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::error!(endpoint = %d.endpoint.id, error = %e, "cannot open the endpoint's signing secret");
+                result.error = Some("the endpoint's signing secret cannot be opened".to_owned());
+                result.next = self.after_failure(&d, now);
+                return result;
             }
-        }
+        };
         // Checked again at delivery: the endpoint's host may resolve elsewhere by now. (Names are
         // also filtered by the live client's resolver; this catches IP-literal URLs.)
         if let Err(e) = self.check_destination(d.event.mode, &d.endpoint.url).await {
@@ -167,6 +167,7 @@ impl Engine {
             result.next = self.after_failure(&d, now);
             return result;
         }
+        let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let sig = signature::header(&secrets, now.unix_seconds(), body.as_bytes());
         let started = Instant::now();
         let client = match d.event.mode {

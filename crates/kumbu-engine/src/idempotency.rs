@@ -14,6 +14,7 @@
 use crate::auth::AuthContext;
 use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::vault::Keyring;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field, Rejection};
 use kumbu_store::{IdempotencyRecord, KeyRef, StoreTx};
@@ -69,6 +70,9 @@ pub struct Outcome {
 pub(crate) enum Verdict {
     /// Done: this response is sent (and stored under the Idempotency-Key).
     Done(Recorded),
+    /// Done, and the response shows a secret (a webhook signing secret, say): it is sent, and
+    /// its copy stored for replay is sealed.
+    Shows(Recorded),
     /// Refused after changing something that must stand; nothing is stored under the key.
     Refused(EngineError),
 }
@@ -84,6 +88,15 @@ fn lock_id(auth: &AuthContext, key: &str) -> i64 {
     let mut bytes = [0u8; 8];
     bytes.copy_from_slice(&digest[..8]);
     i64::from_be_bytes(bytes)
+}
+
+/// What a stored response that shows a secret is sealed as.
+fn replay_context(auth: &AuthContext, key: &str) -> String {
+    format!(
+        "idempotency:{}:{}:{key}",
+        auth.merchant_id,
+        auth.mode.as_str()
+    )
 }
 
 impl Engine {
@@ -129,10 +142,15 @@ impl Engine {
                         ),
                     ));
                 }
+                let body = if Keyring::is_sealed(&rec.body) {
+                    self.open(&replay_context(auth, &req.key), &rec.body)?
+                } else {
+                    rec.body
+                };
                 return Ok(Outcome {
                     response: Recorded {
                         status: rec.status,
-                        body: rec.body,
+                        body,
                     },
                     replayed: true,
                 });
@@ -148,8 +166,9 @@ impl Engine {
                 return Err(e);
             }
         };
-        let response = match verdict {
-            Verdict::Done(response) => response,
+        let (response, sealed) = match verdict {
+            Verdict::Done(response) => (response, false),
+            Verdict::Shows(response) => (response, true),
             Verdict::Refused(refusal) => {
                 tx.commit().await?;
                 changes.publish_metrics();
@@ -165,7 +184,11 @@ impl Engine {
             let rec = IdempotencyRecord {
                 fingerprint: req.fingerprint.clone(),
                 status: response.status,
-                body: response.body.clone(),
+                body: if sealed {
+                    self.seal(&replay_context(auth, &req.key), &response.body)
+                } else {
+                    response.body.clone()
+                },
             };
             tx.insert_idempotency_record(k, &rec, self.now()).await?;
         }

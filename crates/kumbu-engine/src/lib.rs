@@ -14,7 +14,9 @@ mod events;
 mod idempotency;
 mod payments;
 mod sandbox;
+mod secrets;
 pub mod signature;
+pub mod vault;
 mod webhooks;
 mod worker;
 
@@ -27,6 +29,8 @@ pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{Balance, CreatePayment, CustomerInput};
 pub use sandbox::{Answer, Prompt};
+pub use secrets::KeyringError;
+pub use vault::{generate_key, Keyring, VaultError};
 pub use webhooks::{CreateEndpoint, Endpoint, ENDPOINT_DISABLED, PREVIOUS_SECRET_GRACE};
 pub use worker::Workers;
 
@@ -83,11 +87,19 @@ struct Inner {
     /// Client for live deliveries: the same, and its DNS never yields an internal address
     /// (unless the operator allowed internal webhooks).
     http_live: reqwest::Client,
+    /// Seals and opens the secrets the engine stores.
+    keyring: vault::Keyring,
 }
 
 impl Engine {
-    /// Builds an engine over an open (migrated) store.
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: EngineConfig) -> Self {
+    /// Builds an engine over an open (migrated) store. Call [`Engine::prepare_secrets`] before
+    /// serving, to check that `keyring` is the one the database's secrets are sealed with.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: EngineConfig,
+        keyring: vault::Keyring,
+    ) -> Self {
         let catalogue = Catalogue::with_fee_overrides(&config.fee_overrides);
         let simulator = Simulator::new(config.sandbox_delay);
         let http_live = dispatch::client(!config.allow_internal_webhooks);
@@ -104,6 +116,7 @@ impl Engine {
                 event_renderer: RendererSlot::default(),
                 http: dispatch::client(false),
                 http_live,
+                keyring,
             }),
         }
     }

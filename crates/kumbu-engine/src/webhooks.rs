@@ -7,7 +7,9 @@ use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::ids::{has_shape, random_token};
 use kumbu_core::{ErrorCode, Field, Mode, Rejection, Timestamp};
-use kumbu_store::{AttemptRecord, EndpointRecord, StoreTx};
+use kumbu_store::{
+    AttemptRecord, EndpointRecord, StoreTx, WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET,
+};
 use std::net::IpAddr;
 use std::time::Duration;
 
@@ -253,21 +255,24 @@ impl Engine {
                 format!(",{},", cmd.events.join(","))
             },
             status: "enabled".to_owned(),
-            secret: format!("whsec_{}", random_token(32)),
+            secret: String::new(),
             previous_secret: None,
             previous_secret_until: None,
             failing_since: None,
             created_at: now,
             updated_at: now,
         };
+        let secret = format!("whsec_{}", random_token(32));
+        let mut rec = rec;
+        rec.secret = self.seal(&WEBHOOK_SECRET.context(&rec.id), &secret);
         self.idempotent(
             auth,
             idem,
             async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
                 tx.insert_endpoint(&rec).await?;
                 let mut view = Endpoint::from(&rec);
-                view.secret = Some(rec.secret.clone());
-                Ok(Verdict::Done(render(&view)))
+                view.secret = Some(secret);
+                Ok(Verdict::Shows(render(&view)))
             },
         )
         .await
@@ -381,18 +386,35 @@ impl Engine {
         let e = self.own_endpoint(auth, id).await?;
         let now = self.now();
         let secret = format!("whsec_{}", random_token(32));
+        let sealed = self.seal(&WEBHOOK_SECRET.context(&e.id), &secret);
         self.idempotent(
             auth,
             idem,
             async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
-                tx.rotate_endpoint_secret(&e.id, &secret, now.plus(PREVIOUS_SECRET_GRACE), now)
+                tx.rotate_endpoint_secret(&e.id, &sealed, now.plus(PREVIOUS_SECRET_GRACE), now)
                     .await?;
                 let mut view = Endpoint::from(&e);
                 view.secret = Some(secret);
-                Ok(Verdict::Done(render(&view)))
+                Ok(Verdict::Shows(render(&view)))
             },
         )
         .await
+    }
+
+    /// The secrets an endpoint's deliveries are signed with at `now`, opened: the current one,
+    /// and the previous one during the grace period after a rotation.
+    pub(crate) fn signing_secrets(
+        &self,
+        e: &EndpointRecord,
+        now: Timestamp,
+    ) -> Result<Vec<String>, EngineError> {
+        let mut secrets = vec![self.open(&WEBHOOK_SECRET.context(&e.id), &e.secret)?];
+        if let (Some(prev), Some(until)) = (&e.previous_secret, e.previous_secret_until) {
+            if now < until {
+                secrets.push(self.open(&WEBHOOK_PREVIOUS_SECRET.context(&e.id), prev)?);
+            }
+        }
+        Ok(secrets)
     }
 
     /// Every delivery attempt of one of the caller's events.

@@ -129,13 +129,18 @@ impl Store {
     }
 
     /// (connections open, connections idle) across the pools, for `/metrics`.
+    ///
+    /// sqlx's idle count is a racy counter that can briefly read as a wrapped-around huge value
+    /// while a connection is being handed out, so each pool's count is capped at its size.
     pub fn pool_usage(&self) -> (u32, usize) {
+        let usage = |p: &AnyPool| (p.size(), p.num_idle().min(p.size() as usize));
         match self.dialect {
-            Dialect::Postgres => (self.read.size(), self.read.num_idle()),
-            Dialect::Sqlite => (
-                self.read.size() + self.write.size(),
-                self.read.num_idle() + self.write.num_idle(),
-            ),
+            Dialect::Postgres => usage(&self.read),
+            Dialect::Sqlite => {
+                let (r, ri) = usage(&self.read);
+                let (w, wi) = usage(&self.write);
+                (r.saturating_add(w), ri.saturating_add(wi))
+            }
         }
     }
 

@@ -17,6 +17,7 @@ mod idempotency;
 mod ledger;
 mod merchants;
 mod payments;
+mod sealed;
 mod tx;
 mod webhooks;
 
@@ -28,5 +29,8 @@ pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};
+pub use sealed::{
+    SealedColumn, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET,
+};
 pub use tx::StoreTx;
 pub use webhooks::{AttemptRecord, AttemptResult, DueDelivery, EndpointRecord, NextStep};
