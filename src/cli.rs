@@ -108,6 +108,9 @@ struct ServeArgs {
     /// process retries the delivery after this.
     #[arg(long, env = "KUMBU_DELIVERY_LEASE_SECS", default_value_t = 60)]
     delivery_lease_secs: u64,
+    /// Concurrent webhook dispatcher tasks in this process (they claim disjoint batches).
+    #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
+    dispatch_tasks: usize,
     /// Log one JSON object per line instead of text (`text` or `json`).
     #[arg(long, env = "KUMBU_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -186,6 +189,7 @@ impl ServeArgs {
                 sandbox_delay: Duration::from_millis(self.sandbox_delay_ms),
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
                 worker_tasks: self.worker_tasks.clamp(1, 64),
+                dispatch_tasks: self.dispatch_tasks.clamp(1, 64),
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
                 fee_overrides,

@@ -26,6 +26,9 @@ pub struct EngineConfig {
     pub delivery_lease: Duration,
     /// How many deliveries one dispatcher pass claims.
     pub dispatch_batch: u32,
+    /// Concurrent dispatcher tasks per process: while one waits on its batch's slowest endpoint
+    /// or records its attempts, another claims and sends fresh deliveries.
+    pub dispatch_tasks: usize,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
 }
@@ -41,6 +44,7 @@ impl Default for EngineConfig {
             idempotency_ttl: Duration::from_secs(24 * 3600),
             allow_internal_webhooks: false,
             dispatch_batch: 256,
+            dispatch_tasks: 2,
             delivery_lease: Duration::from_secs(60),
             fee_overrides: BTreeMap::new(),
         }

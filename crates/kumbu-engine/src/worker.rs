@@ -219,7 +219,8 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the due-action worker tasks, the webhook dispatcher and the idempotency-record sweeper.
+    /// Starts the due-action worker tasks, the webhook dispatcher tasks and the idempotency-record
+    /// sweeper.
     pub fn spawn(engine: Engine) -> Self {
         let cancel = CancellationToken::new();
         let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks.max(1))
@@ -228,10 +229,10 @@ impl Workers {
                 tokio::spawn(async move { due_loop(engine, cancel).await })
             })
             .collect();
-        handles.push({
+        handles.extend((0..engine.config().dispatch_tasks.max(1)).map(|_| {
             let (engine, cancel) = (engine.clone(), cancel.clone());
             tokio::spawn(async move { dispatch_loop(engine, cancel).await })
-        });
+        }));
         handles.push({
             let (engine, cancel) = (engine, cancel.clone());
             tokio::spawn(async move { sweep_loop(engine, cancel).await })

@@ -1,6 +1,7 @@
 //! Webhook endpoints, deliveries (one per event and endpoint) and delivery attempts.
 
 use crate::connect::Store;
+use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};
 use crate::events::EventRecord;
 use crate::tx::{insert_rows, StoreTx, Value};
@@ -304,46 +305,63 @@ impl Store {
         lease_until: Timestamp,
         limit: u32,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        let mut tx = self.begin().await?;
-        let sql = format!(
-            "SELECT seq FROM deliveries WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT {limit}{}",
+        // Lease the due rows (PostgreSQL skips rows another process is leasing), then read them
+        // with their event and endpoint: one statement on PostgreSQL, two on SQLite, which has
+        // no UPDATE inside WITH (its single writer makes the pair atomic anyway).
+        let lease = format!(
+            "UPDATE deliveries SET next_attempt_at = $2 WHERE seq IN (SELECT seq FROM deliveries \
+             WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT {limit}{}) \
+             RETURNING seq, event_id, endpoint_id, attempts, created_at",
             self.dialect.for_update_skip_locked()
         );
-        let seqs: Vec<i64> = sqlx::query_scalar::<Any, i64>(&sql)
-            .bind(now.as_micros())
-            .fetch_all(&mut **tx.tx())
-            .await?;
-        if seqs.is_empty() {
-            tx.rollback().await?;
-            return Ok(Vec::new());
-        }
-        let list: Vec<String> = (0..seqs.len()).map(|i| self.dialect.param(i + 2)).collect();
-        let lease = format!(
-            "UPDATE deliveries SET next_attempt_at = {} WHERE seq IN ({})",
-            self.dialect.param(1),
-            list.join(", ")
-        );
-        let mut q = sqlx::query::<Any>(&lease).bind(lease_until.as_micros());
-        for s in &seqs {
-            q = q.bind(*s);
-        }
-        q.execute(&mut **tx.tx()).await?;
-        let list: Vec<String> = (0..seqs.len()).map(|i| self.dialect.param(i + 1)).collect();
-        let sql = format!(
-            "SELECT d.seq AS d_seq, d.attempts AS d_attempts, d.created_at AS d_created_at, \
-             ev.id AS ev_id, ev.mode AS ev_mode, ev.type AS ev_type, ev.object_id AS ev_object_id, \
-             ev.object_seq AS ev_object_seq, ev.payload AS ev_payload, ev.created_at AS ev_created_at, \
-             ev.acked_at AS ev_acked_at, {} FROM deliveries d JOIN events ev ON ev.id = d.event_id \
-             JOIN webhook_endpoints we ON we.id = d.endpoint_id WHERE d.seq IN ({})",
-            ENDPOINT_COLUMNS.split(", ").map(|c| format!("we.{c}")).collect::<Vec<_>>().join(", "),
-            list.join(", ")
-        );
-        let mut q = sqlx::query::<Any>(&sql);
-        for s in &seqs {
-            q = q.bind(*s);
-        }
-        let rows = q.fetch_all(&mut **tx.tx()).await?;
-        tx.commit().await?;
+        let read = |from: &str, filter: &str| {
+            format!(
+                "SELECT d.seq AS d_seq, d.attempts AS d_attempts, d.created_at AS d_created_at, \
+                 ev.id AS ev_id, ev.mode AS ev_mode, ev.type AS ev_type, ev.object_id AS ev_object_id, \
+                 ev.object_seq AS ev_object_seq, ev.payload AS ev_payload, ev.created_at AS ev_created_at, \
+                 ev.acked_at AS ev_acked_at, {} FROM {from} JOIN events ev ON ev.id = d.event_id \
+                 JOIN webhook_endpoints we ON we.id = d.endpoint_id{filter} ORDER BY d.seq",
+                ENDPOINT_COLUMNS
+                    .split(", ")
+                    .map(|c| format!("we.{c}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            )
+        };
+        let rows = match self.dialect {
+            Dialect::Postgres => {
+                let sql = format!("WITH claimed AS ({lease}) {}", read("claimed d", ""));
+                sqlx::query::<Any>(&sql)
+                    .bind(now.as_micros())
+                    .bind(lease_until.as_micros())
+                    .fetch_all(&self.write)
+                    .await?
+            }
+            Dialect::Sqlite => {
+                let mut tx = self.begin().await?;
+                let seqs: Vec<i64> = sqlx::query_scalar::<Any, i64>(&lease)
+                    .bind(now.as_micros())
+                    .bind(lease_until.as_micros())
+                    .fetch_all(&mut **tx.tx())
+                    .await?;
+                if seqs.is_empty() {
+                    tx.rollback().await?;
+                    return Ok(Vec::new());
+                }
+                let list: Vec<String> = seqs.iter().map(|_| self.dialect.param(0)).collect();
+                let sql = read(
+                    "deliveries d",
+                    &format!(" WHERE d.seq IN ({})", list.join(", ")),
+                );
+                let mut q = sqlx::query::<Any>(&sql);
+                for s in &seqs {
+                    q = q.bind(*s);
+                }
+                let rows = q.fetch_all(&mut **tx.tx()).await?;
+                tx.commit().await?;
+                rows
+            }
+        };
         rows.iter()
             .map(|r| {
                 let mode: String = r.try_get("ev_mode")?;
