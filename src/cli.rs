@@ -78,6 +78,10 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "KUMBU_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
+    /// Also serve the ProxyPay API v2 face at the root of this address (it is always served under
+    /// /compat/proxypay/ too), for ProxyPay clients that only let you change the host.
+    #[arg(long, env = "KUMBU_PROXYPAY_LISTEN")]
+    proxypay_listen: Option<SocketAddr>,
     #[command(flatten)]
     db: DbArgs,
     /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
@@ -183,6 +187,7 @@ impl ServeArgs {
         Ok(Config {
             listen: self.listen,
             secret_key: self.db.secret_key(),
+            proxypay_listen: self.proxypay_listen,
             database_url: self.db.database_url,
             sandbox_key,
             engine: EngineConfig {

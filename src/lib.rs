@@ -33,6 +33,8 @@ pub struct Config {
     pub max_connections: u32,
     /// Where the key sealing stored secrets comes from.
     pub secret_key: SecretKeySource,
+    /// Also serve the ProxyPay face at the root of this address.
+    pub proxypay_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -45,6 +47,7 @@ impl Default for Config {
             workers: true,
             max_connections: 16,
             secret_key: SecretKeySource::Default,
+            proxypay_listen: None,
         }
     }
 }
@@ -54,6 +57,7 @@ impl Default for Config {
 pub struct Application {
     engine: Engine,
     listener: TcpListener,
+    proxypay_listener: Option<TcpListener>,
     workers: bool,
     bootstrap: Bootstrap,
 }
@@ -85,9 +89,18 @@ impl Application {
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("could not listen on {}", config.listen))?;
+        let proxypay_listener = match config.proxypay_listen {
+            Some(addr) => Some(
+                TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("could not listen on {addr} (--proxypay-listen)"))?,
+            ),
+            None => None,
+        };
         Ok(Self {
             engine,
             listener,
+            proxypay_listener,
             workers: config.workers,
             bootstrap,
         })
@@ -98,6 +111,13 @@ impl Application {
         self.listener
             .local_addr()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    /// The bound address of the ProxyPay listener, if there is one.
+    pub fn proxypay_addr(&self) -> Option<SocketAddr> {
+        self.proxypay_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
     }
 
     /// The engine (tests use it to run worker passes deterministically).
@@ -117,7 +137,26 @@ impl Application {
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
         let workers = self.workers.then(|| Workers::spawn(self.engine.clone()));
-        let served = kumbu_http::serve(self.listener, self.engine.clone(), shutdown).await;
+        let stop = tokio_util::sync::CancellationToken::new();
+        let trigger = stop.clone();
+        tokio::spawn(async move {
+            shutdown.await;
+            trigger.cancel();
+        });
+        let proxypay = self.proxypay_listener.map(|l| {
+            let app = kumbu_http::proxypay_router(self.engine.clone());
+            tokio::spawn(kumbu_http::serve(l, app, stop.clone().cancelled_owned()))
+        });
+        let app = kumbu_http::router(self.engine.clone());
+        let served = kumbu_http::serve(self.listener, app, stop.clone().cancelled_owned()).await;
+        stop.cancel();
+        if let Some(p) = proxypay {
+            match p.await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => tracing::error!(error = %e, "the ProxyPay listener failed"),
+                Err(e) => tracing::error!(error = %e, "the ProxyPay listener task failed"),
+            }
+        }
         if let Some(w) = workers {
             w.shutdown().await;
         }

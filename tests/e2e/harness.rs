@@ -46,6 +46,8 @@ pub enum Db {
 
 pub struct TestApp {
     pub base: String,
+    /// Root of the ProxyPay face's own listener.
+    pub proxypay_base: String,
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub engine: Engine,
@@ -168,6 +170,7 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             .secret_key
             .clone()
             .unwrap_or_else(|| secret_key_for(url)),
+        proxypay_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
     }
 }
 
@@ -188,6 +191,10 @@ impl TestApp {
             .await
             .expect("application starts");
         let base = format!("http://{}", app.local_addr());
+        let proxypay_base = format!(
+            "http://{}",
+            app.proxypay_addr().expect("the ProxyPay listener is bound")
+        );
         let engine = app.engine().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run(async move {
@@ -195,6 +202,7 @@ impl TestApp {
         }));
         TestApp {
             base,
+            proxypay_base,
             client: reqwest::Client::new(),
             clock,
             engine,

@@ -12,6 +12,7 @@ mod ledger;
 mod openapi;
 mod pagination;
 mod processes;
+mod proxypay;
 mod receiver;
 mod sandbox;
 mod schema;

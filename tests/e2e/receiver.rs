@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 #[derive(Debug, Clone)]
 pub struct Received {
     pub signature: String,
+    /// ProxyPay's `X-Signature`.
+    pub x_signature: String,
     pub event_id: String,
     pub body: String,
 }
@@ -43,6 +45,7 @@ async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Statu
     };
     s.got.lock().unwrap().push(Received {
         signature: h("kumbu-signature"),
+        x_signature: h("x-signature"),
         event_id: h("kumbu-event-id"),
         body: String::from_utf8_lossy(&body).into_owned(),
     });

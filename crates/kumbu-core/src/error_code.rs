@@ -103,6 +103,10 @@ error_codes! {
     PaymentStateConflict => ("payment_state_conflict", ConflictError, 409),
     /// The sandbox prompt is not waiting for an answer.
     PromptNotPending => ("prompt_not_pending", ConflictError, 409),
+    /// The bank reference cannot be paid: unknown, deleted or past its end date.
+    ReferenceNotPayable => ("reference_not_payable", InvalidRequestError, 400),
+    /// The amount differs from the one the bank reference requires.
+    ReferenceAmountMismatch => ("reference_amount_mismatch", InvalidRequestError, 400),
     /// Too many requests.
     RateLimited => ("rate_limited", RateLimitError, 429),
     /// The database is unreachable or overloaded; retry.

@@ -191,8 +191,11 @@ pub struct Payment {
     pub currency: Currency,
     /// The operator collecting.
     pub operator: Operator,
-    /// The payer's phone.
-    pub payer_phone: Msisdn,
+    /// The payer's phone (none for a payment by bank reference).
+    pub payer_phone: Option<Msisdn>,
+    /// What the bank network reported, for a payment by reference.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bank: Option<crate::multicaixa::BankPayment>,
     /// Optional customer name given by the merchant.
     pub customer_name: Option<String>,
     /// Optional customer email given by the merchant.

@@ -38,6 +38,12 @@ pub enum Field {
     Url,
     /// The event types an endpoint subscribes to.
     Events,
+    /// A bank reference's id.
+    ReferenceId,
+    /// A bank reference's end date or date-time.
+    EndDatetime,
+    /// A bank reference's custom fields.
+    CustomFields,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

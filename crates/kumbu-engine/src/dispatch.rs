@@ -9,6 +9,7 @@
 use crate::error::EngineError;
 use crate::events::{to_event, Event};
 use crate::signature;
+use crate::webhooks::WebhookFormat;
 use crate::Engine;
 use kumbu_core::Timestamp;
 use kumbu_store::{AttemptResult, DueDelivery, NextStep};
@@ -41,8 +42,9 @@ pub(crate) fn client(public_only: bool) -> reqwest::Client {
     builder.build().unwrap_or_default()
 }
 
-/// Renders an event as the body POSTed to endpoints (the native face provides it).
-pub type EventRenderer = Arc<dyn Fn(&Event) -> String + Send + Sync>;
+/// Renders an event as the body POSTed to an endpoint of a format (the HTTP faces provide it);
+/// `None` when that format carries nothing for this event.
+pub type EventRenderer = Arc<dyn Fn(WebhookFormat, &Event) -> Option<String> + Send + Sync>;
 
 /// Delay before retry number `n` (1 = after the first failure): 30 s × 2ⁿ⁻¹, at most 12 h,
 /// with ±10 % jitter so a recovering endpoint is not hit by every retry at once.
@@ -144,9 +146,16 @@ impl Engine {
                 return result;
             }
         };
+        let format = WebhookFormat::parse(&d.endpoint.format).unwrap_or(WebhookFormat::Native);
         let body = match self.inner.event_renderer.get() {
-            Some(render) => render(&event),
-            None => serde_json::json!({"id": event.id, "type": event.event_type}).to_string(),
+            Some(render) => render(format, &event),
+            None => Some(serde_json::json!({"id": event.id, "type": event.event_type}).to_string()),
+        };
+        let Some(body) = body else {
+            // Nothing this format carries (fan-out already filters these; kept for safety).
+            result.error = Some(format!("nothing to send in the {} format", format.as_str()));
+            result.next = NextStep::Delivered;
+            return result;
         };
         let secrets = match self.signing_secrets(&d.endpoint, now) {
             Ok(s) => s,
@@ -168,21 +177,28 @@ impl Engine {
             return result;
         }
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
-        let sig = signature::header(&secrets, now.unix_seconds(), body.as_bytes());
         let started = Instant::now();
         let client = match d.event.mode {
             kumbu_core::Mode::Live => &self.inner.http_live,
             kumbu_core::Mode::Test => &self.inner.http,
         };
-        let sent = client
+        let request = client
             .post(&d.endpoint.url)
             .header("content-type", "application/json")
-            .header("user-agent", concat!("Kumbu/", env!("CARGO_PKG_VERSION")))
-            .header("kumbu-signature", sig)
-            .header("kumbu-event-id", &event.id)
-            .body(body)
-            .send()
-            .await;
+            .header("user-agent", concat!("Kumbu/", env!("CARGO_PKG_VERSION")));
+        let request = match format {
+            WebhookFormat::Native => request
+                .header(
+                    "kumbu-signature",
+                    signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
+                )
+                .header("kumbu-event-id", &event.id),
+            WebhookFormat::Proxypay => request.header(
+                "x-signature",
+                signature::plain_hex(secrets.first().copied().unwrap_or(""), body.as_bytes()),
+            ),
+        };
+        let sent = request.body(body).send().await;
         let ok = match sent {
             Ok(resp) => {
                 let status = resp.status();

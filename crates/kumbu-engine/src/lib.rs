@@ -13,6 +13,7 @@ mod error;
 mod events;
 mod idempotency;
 mod payments;
+mod references;
 mod sandbox;
 mod secrets;
 pub mod signature;
@@ -28,10 +29,13 @@ pub use events::{event_types, Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{Balance, CreatePayment, CustomerInput};
+pub use references::PutReference;
 pub use sandbox::{Answer, Prompt};
 pub use secrets::KeyringError;
 pub use vault::{generate_key, Keyring, VaultError};
-pub use webhooks::{CreateEndpoint, Endpoint, ENDPOINT_DISABLED, PREVIOUS_SECRET_GRACE};
+pub use webhooks::{
+    CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, PREVIOUS_SECRET_GRACE,
+};
 pub use worker::Workers;
 
 pub use kumbu_store::{EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions};

@@ -14,6 +14,14 @@ pub fn v1(secret: &str, t: i64, body: &[u8]) -> String {
     hex::encode(mac.finalize().into_bytes())
 }
 
+/// Lowercase hex HMAC-SHA256 of the raw body alone (ProxyPay's `X-Signature`).
+pub fn plain_hex(key: &str, body: &[u8]) -> String {
+    let mut mac = Hmac::<Sha256>::new_from_slice(key.as_bytes())
+        .unwrap_or_else(|_| unreachable!("HMAC takes keys of any length"));
+    mac.update(body);
+    hex::encode(mac.finalize().into_bytes())
+}
+
 /// The header value for a body signed at `t` with every active secret.
 pub fn header(secrets: &[&str], t: i64, body: &[u8]) -> String {
     let mut out = format!("t={t}");

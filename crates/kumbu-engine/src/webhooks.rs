@@ -20,7 +20,7 @@ pub const ENDPOINT_DISABLED: &str = "webhook_endpoint.disabled";
 pub const PREVIOUS_SECRET_GRACE: Duration = Duration::from_secs(24 * 3600);
 
 /// A request to create an endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct CreateEndpoint {
     /// `http(s)://…`
     pub url: String,
@@ -28,6 +28,41 @@ pub struct CreateEndpoint {
     pub events: Vec<String>,
     /// Free text.
     pub description: Option<String>,
+    /// What is POSTed and how it is signed.
+    pub format: WebhookFormat,
+    /// For [`WebhookFormat::Proxypay`]: the API key deliveries are signed with (the key the
+    /// merchant's ProxyPay code holds); sealed at rest.
+    pub signing_key: Option<secrecy::SecretString>,
+}
+
+/// What an endpoint receives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum WebhookFormat {
+    /// Kumbu events, signed with `Kumbu-Signature` under the endpoint's `whsec_` secret.
+    Native,
+    /// ProxyPay's flat payment object, for payments by reference only, signed with `X-Signature`
+    /// = hex HMAC-SHA256 keyed by the merchant's API key.
+    Proxypay,
+}
+
+impl WebhookFormat {
+    /// The stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            WebhookFormat::Native => "native",
+            WebhookFormat::Proxypay => "proxypay",
+        }
+    }
+
+    /// Parses a stored or requested name.
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "native" => Some(WebhookFormat::Native),
+            "proxypay" => Some(WebhookFormat::Proxypay),
+            _ => None,
+        }
+    }
 }
 
 /// An endpoint as merchants see it (and as its events carry it, without the secret).
@@ -45,6 +80,8 @@ pub struct Endpoint {
     pub description: Option<String>,
     /// `enabled` or `disabled`.
     pub status: String,
+    /// What it receives.
+    pub format: WebhookFormat,
     /// When created.
     pub created_at: Timestamp,
     /// The signing secret: present only in the response that created or rotated it.
@@ -70,6 +107,7 @@ impl From<&EndpointRecord> for Endpoint {
             events,
             description: r.description.clone(),
             status: r.status.clone(),
+            format: WebhookFormat::parse(&r.format).unwrap_or(WebhookFormat::Native),
             created_at: r.created_at,
             secret: None,
         }
@@ -209,6 +247,21 @@ impl Engine {
         render: impl FnOnce(&Endpoint) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         self.check_destination(auth.mode, &cmd.url).await?;
+        let mut cmd = cmd;
+        let proxypay_key = match cmd.format {
+            WebhookFormat::Native => None,
+            WebhookFormat::Proxypay => {
+                // ProxyPay endpoints receive settled payments by reference, nothing else.
+                cmd.events = vec!["payment.settled".to_owned()];
+                Some(cmd.signing_key.take().ok_or_else(|| {
+                    reject(
+                        ErrorCode::ParameterInvalid,
+                        Field::Events,
+                        "a ProxyPay endpoint is signed with the API key that creates it; none was given",
+                    )
+                })?)
+            }
+        };
         let known = event_types();
         if cmd.events.is_empty() || cmd.events.len() > 20 {
             return Err(reject(
@@ -255,6 +308,7 @@ impl Engine {
                 format!(",{},", cmd.events.join(","))
             },
             status: "enabled".to_owned(),
+            format: cmd.format.as_str().to_owned(),
             secret: String::new(),
             previous_secret: None,
             previous_secret_until: None,
@@ -262,7 +316,13 @@ impl Engine {
             created_at: now,
             updated_at: now,
         };
-        let secret = format!("whsec_{}", random_token(32));
+        let (secret, shown) = match proxypay_key {
+            None => {
+                let s = format!("whsec_{}", random_token(32));
+                (s.clone(), Some(s))
+            }
+            Some(key) => (secrecy::ExposeSecret::expose_secret(&key).to_owned(), None),
+        };
         let mut rec = rec;
         rec.secret = self.seal(&WEBHOOK_SECRET.context(&rec.id), &secret);
         self.idempotent(
@@ -271,7 +331,7 @@ impl Engine {
             async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
                 tx.insert_endpoint(&rec).await?;
                 let mut view = Endpoint::from(&rec);
-                view.secret = Some(secret);
+                view.secret = shown;
                 Ok(Verdict::Shows(render(&view)))
             },
         )
@@ -384,6 +444,13 @@ impl Engine {
         render: impl FnOnce(&Endpoint) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         let e = self.own_endpoint(auth, id).await?;
+        if e.format != WebhookFormat::Native.as_str() {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Id,
+                "a ProxyPay endpoint is signed with your API key and has no secret to rotate; delete it and create it again with the new key",
+            ));
+        }
         let now = self.now();
         let secret = format!("whsec_{}", random_token(32));
         let sealed = self.seal(&WEBHOOK_SECRET.context(&e.id), &secret);

@@ -32,7 +32,24 @@ fn key_from_header(value: &str) -> Option<String> {
     None
 }
 
+/// The caller's context and the key it presented (for a ProxyPay webhook, which is signed with
+/// that key).
+#[derive(Debug)]
+pub struct KeyedAuth(pub AuthContext, pub secrecy::SecretString);
+
 impl FromRequestParts<AppState> for Auth {
+    type Rejection = NativeError;
+
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let KeyedAuth(ctx, _) = KeyedAuth::from_request_parts(parts, state).await?;
+        Ok(Auth(ctx))
+    }
+}
+
+impl FromRequestParts<AppState> for KeyedAuth {
     type Rejection = NativeError;
 
     async fn from_request_parts(
@@ -61,7 +78,7 @@ impl FromRequestParts<AppState> for Auth {
             )
         })?;
         let ctx = state.engine.authenticate(&key).await?;
-        Ok(Auth(ctx))
+        Ok(KeyedAuth(ctx, secrecy::SecretString::from(key)))
     }
 }
 

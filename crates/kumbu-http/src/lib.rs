@@ -4,6 +4,7 @@
 //! This crate serves the native API (`/v1/…`), health and readiness, Prometheus metrics and the
 //! generated OpenAPI document. Compatibility faces will live beside `native/` as `compat/<face>/`.
 
+mod compat;
 mod error;
 mod extract;
 mod health;
@@ -34,15 +35,29 @@ pub struct AppState {
 /// The whole HTTP application: native API, health, metrics and OpenAPI, with request ids,
 /// access logs, metrics, a body limit and panic protection.
 pub fn router(engine: Engine) -> Router {
+    let routes = Router::new()
+        .merge(native::routes())
+        .merge(health::routes())
+        .nest("/compat/proxypay", compat::proxypay::routes())
+        .route("/openapi.json", axum::routing::get(openapi::serve))
+        .fallback(error::route_not_found)
+        .method_not_allowed_fallback(error::method_not_allowed);
+    with_layers(routes, engine)
+}
+
+/// The ProxyPay face alone, at the root (for `--proxypay-listen`: some clients can only change
+/// the host they call).
+pub fn proxypay_router(engine: Engine) -> Router {
+    let routes = compat::proxypay::routes().merge(health::routes());
+    with_layers(routes, engine)
+}
+
+/// State and the layers every listener shares.
+fn with_layers(routes: Router<AppState>, engine: Engine) -> Router {
     // Install the recorder before the first request so no early measurement is lost.
     let _ = telemetry::metrics_handle();
     let state = AppState { engine };
-    Router::new()
-        .merge(native::routes())
-        .merge(health::routes())
-        .route("/openapi.json", axum::routing::get(openapi::serve))
-        .fallback(error::route_not_found)
-        .method_not_allowed_fallback(error::method_not_allowed)
+    routes
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(TimeoutLayer::with_status_code(
@@ -55,19 +70,24 @@ pub fn router(engine: Engine) -> Router {
 
 /// How webhook bodies look: the native event object, as `GET /v1/events/{id}` shows it.
 pub fn event_renderer() -> kumbu_engine::EventRenderer {
-    std::sync::Arc::new(|e: &kumbu_engine::Event| {
-        serde_json::to_string(&native::views::EventView::from(e))
-            .unwrap_or_else(|_| "{}".to_owned())
-    })
+    std::sync::Arc::new(
+        |format: kumbu_engine::WebhookFormat, e: &kumbu_engine::Event| match format {
+            kumbu_engine::WebhookFormat::Native => Some(
+                serde_json::to_string(&native::views::EventView::from(e))
+                    .unwrap_or_else(|_| "{}".to_owned()),
+            ),
+            kumbu_engine::WebhookFormat::Proxypay => compat::proxypay::webhook_body(e),
+        },
+    )
 }
 
-/// Serves the application on `listener` until `shutdown` completes; in-flight requests finish.
+/// Serves `app` on `listener` until `shutdown` completes; in-flight requests finish.
 pub async fn serve(
     listener: tokio::net::TcpListener,
-    engine: Engine,
+    app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(engine))
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await
 }

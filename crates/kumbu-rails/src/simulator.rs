@@ -175,7 +175,8 @@ impl Simulator {
 
 impl Rail for Simulator {
     fn step(&self, payment: &Payment, index: u32) -> Option<Step> {
-        let scenario = Scenario::for_phone_suffix(payment.payer_phone.suffix3());
+        // A payment without a phone (by bank reference) is never scripted: the bank reported it.
+        let scenario = Scenario::for_phone_suffix(payment.payer_phone.as_ref()?.suffix3());
         self.script(scenario, &payment.id)
             .into_iter()
             .nth(index as usize)

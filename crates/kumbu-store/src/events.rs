@@ -95,6 +95,8 @@ pub struct EventFilter {
     pub event_type: Option<String>,
     /// Only events about this object.
     pub object_id: Option<String>,
+    /// Only events about payments by bank reference (ProxyPay's queue).
+    pub bank_payments: bool,
 }
 
 const EVENT_COLUMNS: &str =
@@ -164,6 +166,12 @@ impl Store {
         if let Some(o) = &filter.object_id {
             binds.push(Value::Text(o.clone()));
             sql.push_str(&format!(" AND object_id = ${}", binds.len()));
+        }
+        if filter.bank_payments {
+            sql.push_str(
+                " AND EXISTS (SELECT 1 FROM payments p WHERE p.id = events.object_id \
+                 AND p.bank_payment_id IS NOT NULL)",
+            );
         }
         if let Some(after) = starting_after {
             let Some(seq) = self.cursor_seq("events", merchant_id, mode, after).await? else {

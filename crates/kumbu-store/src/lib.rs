@@ -17,6 +17,7 @@ mod idempotency;
 mod ledger;
 mod merchants;
 mod payments;
+mod references;
 mod sealed;
 mod tx;
 mod webhooks;

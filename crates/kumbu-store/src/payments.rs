@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, fee, \
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
-    updated_at, expires_at, rail_step, next_action_at";
+    updated_at, expires_at, rail_step, next_action_at, bank_details";
 
 /// Reads one payment row (without its history).
 pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
@@ -42,7 +42,15 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         fee: int("fee")?,
         currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
         operator: Operator::parse(&operator).ok_or_else(|| corrupt("operator", &operator))?,
-        payer_phone: Msisdn::parse(&phone).map_err(|_| corrupt("payer_phone", &phone))?,
+        payer_phone: if phone.is_empty() {
+            None
+        } else {
+            Some(Msisdn::parse(&phone).map_err(|_| corrupt("payer_phone", &phone))?)
+        },
+        bank: match opt("bank_details")? {
+            Some(b) => Some(serde_json::from_str(&b).map_err(|_| corrupt("bank_details", &b))?),
+            None => None,
+        },
         customer_name: opt("customer_name")?,
         customer_email: opt("customer_email")?,
         reference: opt("reference")?,

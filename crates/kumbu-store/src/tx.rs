@@ -143,12 +143,19 @@ impl StoreTx {
     pub async fn insert_payment(&mut self, p: &Payment) -> Result<(), StoreError> {
         let metadata = serde_json::to_string(&p.metadata)
             .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
+        let bank_details = p
+            .bank
+            .as_ref()
+            .map(serde_json::to_string)
+            .transpose()
+            .map_err(|e| StoreError::Corrupt(format!("bank details: {e}")))?;
         sqlx::query::<Any>(
             "INSERT INTO payments (id, merchant_id, mode, status, amount, fee, currency, operator, \
              payer_phone, customer_name, customer_email, reference, description, metadata, \
              operator_reference, failure_code, failure_message, operator_code, created_at, \
-             updated_at, expires_at, rail_step, next_action_at) VALUES ($1, $2, $3, $4, $5, $6, \
-             $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+             updated_at, expires_at, rail_step, next_action_at, bank_reference_id, bank_payment_id, \
+             bank_details) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, \
+             $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26)",
         )
         .bind(p.id.clone())
         .bind(p.merchant_id.clone())
@@ -158,7 +165,11 @@ impl StoreTx {
         .bind(p.fee)
         .bind(p.currency.code())
         .bind(p.operator.code())
-        .bind(p.payer_phone.as_str().to_owned())
+        .bind(
+            p.payer_phone
+                .as_ref()
+                .map_or_else(String::new, |m| m.as_str().to_owned()),
+        )
         .bind(p.customer_name.clone())
         .bind(p.customer_email.clone())
         .bind(p.reference.clone())
@@ -173,6 +184,13 @@ impl StoreTx {
         .bind(p.expires_at.as_micros())
         .bind(i64::from(p.progress.step))
         .bind(p.progress.next_action_at.map(Timestamp::as_micros))
+        .bind(
+            p.bank
+                .as_ref()
+                .map(|b| i64::try_from(b.reference_id).unwrap_or(i64::MAX)),
+        )
+        .bind(p.bank.as_ref().map(|b| b.payment_id))
+        .bind(bank_details)
         .execute(&mut **self.tx())
         .await?;
         let history: Vec<(&str, &StatusChange)> =

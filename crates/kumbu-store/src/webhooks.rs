@@ -26,7 +26,9 @@ pub struct EndpointRecord {
     pub events: String,
     /// `enabled`, `disabled` or `deleted`.
     pub status: String,
-    /// Current signing secret (`whsec_…`).
+    /// Body format: `native` (signed events) or `proxypay` (flat payments signed with the API key).
+    pub format: String,
+    /// Current signing secret (`whsec_…`, or the API key for `proxypay`), sealed.
     pub secret: String,
     /// The secret before the last rotation, still signing until `previous_secret_until`.
     pub previous_secret: Option<String>,
@@ -40,7 +42,8 @@ pub struct EndpointRecord {
     pub updated_at: Timestamp,
 }
 
-const ENDPOINT_COLUMNS: &str = "id, merchant_id, mode, url, description, events, status, secret, \
+const ENDPOINT_COLUMNS: &str =
+    "id, merchant_id, mode, url, description, events, status, format, secret, \
     previous_secret, previous_secret_until, failing_since, created_at, updated_at";
 
 fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError> {
@@ -56,6 +59,7 @@ fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError> {
         description: r.try_get("description")?,
         events: r.try_get("events")?,
         status: r.try_get("status")?,
+        format: r.try_get("format")?,
         secret: r.try_get("secret")?,
         previous_secret: r.try_get("previous_secret")?,
         previous_secret_until: ts("previous_secret_until")?,
@@ -192,6 +196,7 @@ impl StoreTx {
             Value::OptText(e.description.clone()),
             Value::Text(e.events.clone()),
             Value::Text(e.status.clone()),
+            Value::Text(e.format.clone()),
             Value::Text(e.secret.clone()),
             Value::Int(e.created_at.as_micros()),
             Value::Int(e.updated_at.as_micros()),
@@ -208,6 +213,7 @@ impl StoreTx {
                 "description",
                 "events",
                 "status",
+                "format",
                 "secret",
                 "created_at",
                 "updated_at",
@@ -229,6 +235,8 @@ impl StoreTx {
                  SELECT ev.id, we.id, 'pending', 0, $1, $1 FROM events ev JOIN webhook_endpoints we \
                  ON we.merchant_id = ev.merchant_id AND we.mode = ev.mode AND we.status = 'enabled' \
                  AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.type, '_', '!_') || ',%') ESCAPE '!') \
+                 AND (we.format = 'native' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.object_id \
+                 AND p.bank_payment_id IS NOT NULL)) \
                  WHERE ev.id IN ({}) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
                 placeholders.join(", ")
             );

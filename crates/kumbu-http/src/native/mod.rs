@@ -92,5 +92,8 @@ pub fn param_name(f: Field) -> &'static str {
         Field::EventType => "type",
         Field::Url => "url",
         Field::Events => "events",
+        Field::ReferenceId => "id",
+        Field::EndDatetime => "end_datetime",
+        Field::CustomFields => "custom_fields",
     }
 }

@@ -42,6 +42,17 @@ pub struct PayerBody {
     pub operator: String,
 }
 
+/// Who paid: the phone prompted (none for a payment by bank reference) and the operator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PayerView {
+    /// E.164 phone number; null for a payment by bank reference.
+    #[schema(example = "+2250700000789")]
+    pub phone: Option<String>,
+    /// Operator code, e.g. orange_ci or multicaixa.
+    #[schema(example = "orange_ci")]
+    pub operator: String,
+}
+
 /// Customer details.
 #[derive(Debug, Deserialize, Serialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -83,7 +94,7 @@ pub struct PaymentView {
     /// ISO 4217 code.
     pub currency: String,
     /// The payer.
-    pub payer: PayerBody,
+    pub payer: PayerView,
     /// The operator's transaction id, once known.
     pub operator_reference: Option<String>,
     /// Your reference.
@@ -134,8 +145,8 @@ impl From<&Payment> for PaymentView {
             fee: p.fee,
             net: p.net(),
             currency: p.currency.code().to_owned(),
-            payer: PayerBody {
-                phone: p.payer_phone.to_string(),
+            payer: PayerView {
+                phone: p.payer_phone.as_ref().map(ToString::to_string),
                 operator: p.operator.code().to_owned(),
             },
             operator_reference: p.operator_reference.clone(),
@@ -340,7 +351,11 @@ impl From<&Prompt> for PromptView {
             id: p.id.clone(),
             object: "sandbox.prompt",
             payment: p.payment.id.clone(),
-            phone: p.payment.payer_phone.to_string(),
+            phone: p
+                .payment
+                .payer_phone
+                .as_ref()
+                .map_or_else(String::new, ToString::to_string),
             operator: p.payment.operator.code().to_owned(),
             amount: p.payment.amount,
             currency: p.payment.currency.code().to_owned(),
@@ -466,10 +481,15 @@ pub struct EventList {
 pub struct CreateEndpointBody {
     /// Where to POST events: `https://…` (live endpoints must be public hosts).
     pub url: String,
-    /// Event types to receive, or `["*"]` for all.
+    /// Event types to receive, or `["*"]` for all (not needed for `proxypay`, which receives
+    /// settled payments by reference).
+    #[serde(default)]
     pub events: Vec<String>,
     /// Free text.
     pub description: Option<String>,
+    /// `native` (the default: Kumbu events signed with a `whsec_` secret) or `proxypay` (ProxyPay's
+    /// flat payment object, signed with `X-Signature` under the API key of this request).
+    pub format: Option<String>,
 }
 
 /// A webhook endpoint.
@@ -487,6 +507,8 @@ pub struct EndpointView {
     pub description: Option<String>,
     /// `enabled` or `disabled`.
     pub status: String,
+    /// `native` or `proxypay`.
+    pub format: String,
     /// `true` for live endpoints.
     pub livemode: bool,
     /// RFC 3339.
@@ -505,6 +527,7 @@ impl From<&kumbu_engine::Endpoint> for EndpointView {
             events: e.events.clone(),
             description: e.description.clone(),
             status: e.status.clone(),
+            format: e.format.as_str().to_owned(),
             livemode: e.mode.is_live(),
             created_at: e.created_at.to_rfc3339(),
             secret: e.secret.clone(),

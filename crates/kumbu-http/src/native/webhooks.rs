@@ -6,12 +6,13 @@ use super::views::{
     ErrorEnvelope, ResendView,
 };
 use crate::error::NativeError;
-use crate::extract::{Auth, Command, NoParams, PathId};
+use crate::extract::{Auth, Command, KeyedAuth, NoParams, PathId};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
 use axum::Json;
-use kumbu_engine::CreateEndpoint;
+use kumbu_core::ErrorCode;
+use kumbu_engine::{CreateEndpoint, WebhookFormat};
 
 /// Create an endpoint; the response carries its signing secret, this once.
 #[utoipa::path(post, path = "/v1/webhook_endpoints", tag = "webhooks",
@@ -20,13 +21,25 @@ use kumbu_engine::CreateEndpoint;
     security(("bearer" = [])))]
 pub async fn create_endpoint(
     State(state): State<AppState>,
-    Auth(auth): Auth,
+    KeyedAuth(auth, key): KeyedAuth,
     Command(idem, body): Command<CreateEndpointBody>,
 ) -> Result<Response, NativeError> {
+    let format = match body.format.as_deref() {
+        None => WebhookFormat::Native,
+        Some(f) => WebhookFormat::parse(f).ok_or_else(|| {
+            NativeError::new(
+                ErrorCode::ParameterInvalid,
+                "format must be `native` or `proxypay`",
+                Some("format"),
+            )
+        })?,
+    };
     let cmd = CreateEndpoint {
         url: body.url,
         events: body.events,
         description: body.description,
+        format,
+        signing_key: Some(key),
     };
     let outcome = state
         .engine

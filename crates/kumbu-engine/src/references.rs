@@ -1,0 +1,295 @@
+//! Bank references (Multicaixa): create or update, delete, read, reference ids from the LFSR,
+//! and payments against a reference, which the sandbox simulates as the Multicaixa network would
+//! report them.
+
+use crate::auth::AuthContext;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::Engine;
+use kumbu_core::lfsr::{next_reference_id, MAX_ID};
+use kumbu_core::payment::RailProgress;
+use kumbu_core::reference::{check_amount, check_custom_fields};
+use kumbu_core::{
+    new_id, BankPayment, Currency, ErrorCode, Field, IdPrefix, Mode, Operator, Payment,
+    PaymentStatus, Period, Reference, ReferenceStatus, Rejection, StatusChange,
+};
+use kumbu_store::StoreTx;
+use rand::Rng;
+use std::collections::BTreeMap;
+
+/// Create or update a reference.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PutReference {
+    /// 1 to 999,999,999.
+    pub id: u64,
+    /// Required amount (AOA minor units), or any.
+    pub amount: Option<i64>,
+    /// End date or date-time as given (see `kumbu_core::reference::parse_end`).
+    pub end_datetime: Option<String>,
+    /// Copied onto each payment.
+    pub custom_fields: BTreeMap<String, String>,
+}
+
+/// How many ids the generator skips at most because the merchant already chose them, before
+/// giving up (a merchant would need to hold that many consecutive ids in LFSR order).
+const MAX_SKIPS: usize = 10_000;
+
+impl Engine {
+    /// Creates a reference, or updates its amount, end and custom fields.
+    pub async fn put_reference(
+        &self,
+        auth: &AuthContext,
+        cmd: PutReference,
+    ) -> Result<Reference, EngineError> {
+        let now = self.now();
+        if cmd.id == 0 || cmd.id > MAX_ID {
+            return Err(EngineError::field(
+                ErrorCode::ParameterInvalid,
+                Field::ReferenceId,
+                "reference id must be from 1 to 999999999",
+            ));
+        }
+        if let Some(a) = cmd.amount {
+            check_amount(a)?;
+        }
+        let end_at = cmd
+            .end_datetime
+            .as_deref()
+            .map(|t| kumbu_core::reference::parse_end(t, now))
+            .transpose()?;
+        check_custom_fields(&cmd.custom_fields)?;
+        let r = Reference {
+            id: cmd.id,
+            merchant_id: auth.merchant_id.clone(),
+            mode: auth.mode,
+            amount: cmd.amount,
+            end_at,
+            custom_fields: cmd.custom_fields,
+            status: ReferenceStatus::Active,
+            created_at: now,
+            updated_at: now,
+        };
+        let mut tx = self.store().begin().await?;
+        tx.upsert_reference(&r).await?;
+        let stored = tx
+            .lock_reference(&auth.merchant_id, auth.mode, r.id)
+            .await?;
+        tx.commit().await?;
+        stored.ok_or_else(|| EngineError::not_found("reference", &format!("{:09}", r.id)))
+    }
+
+    /// Deletes a reference: it can no longer be paid.
+    pub async fn delete_reference(&self, auth: &AuthContext, id: u64) -> Result<(), EngineError> {
+        let mut tx = self.store().begin().await?;
+        match tx.lock_reference(&auth.merchant_id, auth.mode, id).await? {
+            Some(r) if r.status != ReferenceStatus::Deleted => {
+                tx.set_reference_status(
+                    &auth.merchant_id,
+                    auth.mode,
+                    id,
+                    ReferenceStatus::Deleted,
+                    self.now(),
+                )
+                .await?;
+                tx.commit().await?;
+                Ok(())
+            }
+            Some(_) | None => {
+                tx.rollback().await?;
+                Err(EngineError::not_found("reference", &format!("{id:09}")))
+            }
+        }
+    }
+
+    /// One of the caller's references (deleted ones too, with that status).
+    pub async fn reference(&self, auth: &AuthContext, id: u64) -> Result<Reference, EngineError> {
+        self.store()
+            .reference(&auth.merchant_id, auth.mode, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("reference", &format!("{id:09}")))
+    }
+
+    /// A newest-first page of the caller's references.
+    pub async fn list_references(
+        &self,
+        auth: &AuthContext,
+        starting_after: Option<u64>,
+        limit: u32,
+    ) -> Result<(Vec<Reference>, bool), EngineError> {
+        Ok(self
+            .store()
+            .list_references(&auth.merchant_id, auth.mode, starting_after, limit)
+            .await?)
+    }
+
+    /// The next id from the caller's reference-id generator: a maximum-length LFSR whose state is
+    /// stored (and locked while it steps), so restarts and concurrent processes never hand out an
+    /// id twice. Ids the merchant already used for a reference are skipped.
+    pub async fn new_reference_id(&self, auth: &AuthContext) -> Result<u64, EngineError> {
+        let seed = rand::thread_rng().gen_range(1..=MAX_ID);
+        let mut tx = self.store().begin().await?;
+        let (mut state, mut issued) = tx
+            .lock_reference_generator(&auth.merchant_id, auth.mode, seed)
+            .await?;
+        let mut skips = 0;
+        loop {
+            state = next_reference_id(state);
+            issued += 1;
+            if !tx
+                .reference_exists(&auth.merchant_id, auth.mode, state)
+                .await?
+            {
+                break;
+            }
+            skips += 1;
+            if skips > MAX_SKIPS {
+                tx.rollback().await?;
+                return Err(EngineError::Rejected(Rejection::new(
+                    ErrorCode::ServiceUnavailable,
+                    "no free reference id found; delete unused references or choose ids yourself",
+                )));
+            }
+        }
+        tx.save_reference_generator(&auth.merchant_id, auth.mode, state, issued)
+            .await?;
+        tx.commit().await?;
+        Ok(state)
+    }
+
+    /// A payment of `amount` (AOA minor units) against reference `id`, as the Multicaixa network
+    /// reports one: checked against the reference (refused with no payment and no event if it is
+    /// unknown, deleted, expired or for another amount), then recorded settled, with its events
+    /// and ledger journals, in one transaction. Only the sandbox simulates these (test mode).
+    pub async fn simulate_reference_payment(
+        &self,
+        auth: &AuthContext,
+        id: u64,
+        amount: i64,
+    ) -> Result<Payment, EngineError> {
+        if auth.mode != Mode::Test {
+            return Err(EngineError::Rejected(Rejection::new(
+                ErrorCode::TestModeOnly,
+                "mock payments exist only in the sandbox: use a test key (sk_test_…)",
+            )));
+        }
+        check_amount(amount)?;
+        let mut tx = self.store().begin().await?;
+        let mut changes = Changes::default();
+        match self
+            .record_reference_payment(&mut tx, &mut changes, auth, id, amount)
+            .await
+        {
+            Ok(payment) => {
+                tx.commit().await?;
+                changes.publish_metrics();
+                self.deliveries_ready();
+                Ok(payment)
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                Err(e)
+            }
+        }
+    }
+
+    async fn record_reference_payment(
+        &self,
+        tx: &mut StoreTx,
+        changes: &mut Changes,
+        auth: &AuthContext,
+        id: u64,
+        amount: i64,
+    ) -> Result<Payment, EngineError> {
+        let now = self.now();
+        let reference = tx
+            .lock_reference(&auth.merchant_id, auth.mode, id)
+            .await?
+            .ok_or_else(|| {
+                EngineError::field(
+                    ErrorCode::ReferenceNotPayable,
+                    Field::ReferenceId,
+                    format!("reference {id:09} does not exist"),
+                )
+            })?;
+        reference.check_payable(amount, now)?;
+        let entity = tx.merchant_entity(&auth.merchant_id).await?;
+        let period = Period::containing(now);
+        let transaction = tx.next_period_transaction(period.start).await?;
+        let bank = BankPayment::simulated(id, entity, period, transaction, now);
+        let info = self.catalogue().get(Operator::Multicaixa);
+        let mut payment = Payment {
+            id: new_id(IdPrefix::Payment),
+            merchant_id: auth.merchant_id.clone(),
+            mode: auth.mode,
+            status: PaymentStatus::Created,
+            amount,
+            fee: info.fee.fee_for(amount),
+            currency: Currency::Aoa,
+            operator: Operator::Multicaixa,
+            payer_phone: None,
+            bank: Some(bank),
+            customer_name: None,
+            customer_email: None,
+            reference: None,
+            description: None,
+            metadata: reference.custom_fields.clone(),
+            operator_reference: None,
+            failure_code: None,
+            failure_message: None,
+            operator_code: None,
+            created_at: now,
+            updated_at: now,
+            expires_at: now,
+            history: vec![StatusChange {
+                from: None,
+                to: PaymentStatus::Created,
+                reason: "paid by reference".to_owned(),
+                at: now,
+            }],
+            progress: RailProgress {
+                step: 0,
+                next_action_at: None,
+            },
+        };
+        payment.operator_reference = payment.bank.as_ref().map(|b| b.payment_id.to_string());
+        changes.record_created(&payment);
+        tx.insert_payment(&payment).await?;
+        let change = payment
+            .transition(PaymentStatus::Settled, "reported by multicaixa", now)
+            .map_err(|e| {
+                EngineError::Store(kumbu_store::StoreError::Corrupt(format!(
+                    "a new payment could not settle: {e}"
+                )))
+            })?;
+        changes.record(&payment, change);
+        changes.save(tx, &[&payment]).await?;
+        if reference.status == ReferenceStatus::Active {
+            tx.set_reference_status(&auth.merchant_id, auth.mode, id, ReferenceStatus::Paid, now)
+                .await?;
+        }
+        Ok(payment)
+    }
+}
+
+impl Engine {
+    /// Acknowledges the settled payment whose bank payment id (ProxyPay's 12-digit id) is `id`:
+    /// it leaves the pull queue. Acknowledging twice is harmless; an id that is not the caller's
+    /// is not found.
+    pub async fn ack_bank_payment(&self, auth: &AuthContext, id: i64) -> Result<(), EngineError> {
+        let missing = || EngineError::not_found("payment", &id.to_string());
+        let payment_id = self
+            .store()
+            .payment_id_for_bank_payment(&auth.merchant_id, auth.mode, id)
+            .await?
+            .ok_or_else(missing)?;
+        let filter = kumbu_store::EventFilter {
+            event_type: Some("payment.settled".to_owned()),
+            object_id: Some(payment_id),
+            ..kumbu_store::EventFilter::default()
+        };
+        let (events, _) = self.list_events(auth, &filter, None, 1).await?;
+        let event = events.first().ok_or_else(missing)?;
+        self.ack_event(auth, &event.id).await?;
+        Ok(())
+    }
+}

@@ -1,0 +1,4 @@
+//! Compatibility faces: other services' wire formats over the same engine. A face only
+//! translates; every rule lives in the engine.
+
+pub mod proxypay;

@@ -1,0 +1,215 @@
+//! What a ProxyPay request brings: the `Accept` version check, `Authorization: Token <key>`, and
+//! bodies as real clients send them (JSON, `{}` or nothing, or a form with bracket keys).
+
+use super::error::PpError;
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
+use axum::http::request::Parts;
+use axum::http::StatusCode;
+use kumbu_engine::AuthContext;
+use serde_json::{Map, Value};
+
+/// The only vendor version served.
+const VERSION_MEDIA_TYPE: &str = "application/vnd.proxypay.v2+json";
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// An authenticated ProxyPay caller.
+#[derive(Debug)]
+pub struct Caller(pub AuthContext);
+
+/// Checks `Accept`: none, `*/*`, `application/json` or v2 get v2; another ProxyPay version → 406.
+fn check_accept(parts: &Parts) -> Result<(), PpError> {
+    let Some(accept) = parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
+        return Ok(());
+    };
+    let asks_other_version = accept
+        .split(',')
+        .map(|t| {
+            t.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .any(|t| t.starts_with("application/vnd.proxypay.") && t != VERSION_MEDIA_TYPE);
+    let asks_v2 = accept.to_ascii_lowercase().contains(VERSION_MEDIA_TYPE);
+    if asks_other_version && !asks_v2 {
+        return Err(PpError::status(
+            StatusCode::NOT_ACCEPTABLE,
+            format!("Not Acceptable: this server speaks {VERSION_MEDIA_TYPE}"),
+        ));
+    }
+    Ok(())
+}
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = PpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PpError> {
+        check_accept(parts)?;
+        let unauthorized =
+            |m: &str| PpError::status(StatusCode::UNAUTHORIZED, format!("Unauthorized: {m}"));
+        let header = parts
+            .headers
+            .get(AUTHORIZATION)
+            .ok_or_else(|| unauthorized("send `Authorization: Token <API key>`"))?
+            .to_str()
+            .map_err(|_| unauthorized("the API key is wrong"))?;
+        let (scheme, key) = header
+            .trim()
+            .split_once(' ')
+            .ok_or_else(|| unauthorized("send `Authorization: Token <API key>`"))?;
+        if !scheme.eq_ignore_ascii_case("token") && !scheme.eq_ignore_ascii_case("bearer") {
+            return Err(unauthorized("send `Authorization: Token <API key>`"));
+        }
+        let ctx = state
+            .engine
+            .authenticate(key.trim())
+            .await
+            .map_err(|e| match e {
+                kumbu_engine::EngineError::Rejected(_) => unauthorized("the API key is wrong"),
+                other @ kumbu_engine::EngineError::Store(_) => PpError::from(other),
+            })?;
+        Ok(Caller(ctx))
+    }
+}
+
+/// A body as a JSON object: parsed JSON, a decoded form, or empty (`{}`).
+#[derive(Debug)]
+pub struct Fields(pub Map<String, Value>);
+
+impl<S: Send + Sync> FromRequest<S> for Fields {
+    type Rejection = PpError;
+
+    async fn from_request(req: Request, _state: &S) -> Result<Self, PpError> {
+        let form = req
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|v| {
+                v.to_ascii_lowercase()
+                    .starts_with("application/x-www-form-urlencoded")
+            });
+        let bytes = axum::body::to_bytes(req.into_body(), MAX_BODY_BYTES)
+            .await
+            .map_err(|_| PpError::invalid("body", "the body must be at most 64 KiB"))?;
+        if bytes.iter().all(u8::is_ascii_whitespace) {
+            return Ok(Fields(Map::new()));
+        }
+        let looks_json = bytes
+            .iter()
+            .find(|b| !b.is_ascii_whitespace())
+            .is_some_and(|b| *b == b'{' || *b == b'[');
+        if form && !looks_json {
+            return Ok(Fields(parse_form(&bytes)));
+        }
+        match serde_json::from_slice::<Value>(&bytes) {
+            Ok(Value::Object(m)) => Ok(Fields(m)),
+            Ok(_) => Err(PpError::invalid("body", "the body must be a JSON object")),
+            Err(e) => Err(PpError::invalid(
+                "body",
+                format!(
+                    "invalid JSON ({e}); note that numbers may not have leading zeros (RFC 4627)"
+                ),
+            )),
+        }
+    }
+}
+
+/// Decodes `a=1&custom_fields[k]=v&product_ids[]=x` into `{"a": "1", "custom_fields": {"k": "v"},
+/// "product_ids": ["x"]}` (PHP and Rails bracket notation).
+pub fn parse_form(bytes: &[u8]) -> Map<String, Value> {
+    let mut out = Map::new();
+    for (k, v) in form_urlencoded::parse(bytes) {
+        let v = Value::String(v.into_owned());
+        match k.split_once('[') {
+            Some((name, rest)) => {
+                let inner = rest.strip_suffix(']').unwrap_or(rest);
+                let slot = out.entry(name.to_owned());
+                if inner.is_empty() {
+                    let list = slot.or_insert_with(|| Value::Array(Vec::new()));
+                    if let Value::Array(a) = list {
+                        a.push(v);
+                    }
+                } else {
+                    let map = slot.or_insert_with(|| Value::Object(Map::new()));
+                    if let Value::Object(m) = map {
+                        m.insert(inner.to_owned(), v);
+                    }
+                }
+            }
+            None => {
+                out.insert(k.into_owned(), v);
+            }
+        }
+    }
+    out
+}
+
+/// An amount as clients send it: a JSON number (`1780.78`, `100`) or a string (`"1500.5"`).
+pub fn amount(fields: &Map<String, Value>, name: &str) -> Result<Option<i64>, PpError> {
+    let text = match fields.get(name) {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        Some(Value::Number(n)) => n.to_string(),
+        Some(_) => {
+            return Err(PpError::invalid(
+                name,
+                "amount must be a decimal number or string",
+            ))
+        }
+    };
+    kumbu_core::Currency::Aoa
+        .parse_decimal(&text)
+        .map(Some)
+        .map_err(|_| {
+            PpError::invalid(
+                name,
+                format!("amount must be between 0.01 and 99999999.99 with at most 2 decimals, not {text:?}"),
+            )
+        })
+}
+
+/// A reference id from a body: a JSON integer or a string of digits (leading zeros allowed).
+pub fn reference_id(fields: &Map<String, Value>, name: &str) -> Result<u64, PpError> {
+    let text = match fields.get(name) {
+        Some(Value::Number(n)) => n.to_string(),
+        Some(Value::String(s)) => s.trim().to_owned(),
+        None | Some(Value::Null) => {
+            return Err(PpError::invalid(name, format!("{name} is required")))
+        }
+        Some(_) => return Err(PpError::invalid(name, format!("{name} must be an integer"))),
+    };
+    kumbu_core::reference::parse_reference_id(&text).map_err(|r| PpError::invalid(name, r.message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bracket_forms_decode() {
+        let m = parse_form(
+            b"amount=1200&end_datetime=2026-11-25&custom_fields%5Border%5D=X1&custom_fields%5Buuid%5D=u-1&product_ids%5B%5D=3",
+        );
+        assert_eq!(m["amount"], "1200");
+        assert_eq!(m["custom_fields"]["order"], "X1");
+        assert_eq!(m["custom_fields"]["uuid"], "u-1");
+        assert_eq!(m["product_ids"][0], "3");
+    }
+
+    #[test]
+    fn amounts_as_numbers_or_strings() {
+        let m: Map<String, Value> = serde_json::from_str(
+            r#"{"a": 1780.78, "b": 100, "c": "1500.5", "d": "1.234", "e": true}"#,
+        )
+        .unwrap();
+        assert_eq!(amount(&m, "a").unwrap(), Some(178_078));
+        assert_eq!(amount(&m, "b").unwrap(), Some(10_000));
+        assert_eq!(amount(&m, "c").unwrap(), Some(150_050));
+        assert!(amount(&m, "d").is_err());
+        assert!(amount(&m, "e").is_err());
+        assert_eq!(amount(&m, "missing").unwrap(), None);
+    }
+}

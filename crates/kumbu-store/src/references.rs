@@ -1,0 +1,292 @@
+//! Bank references, their id generator's state, Multicaixa period counters and merchants'
+//! Multicaixa entities.
+
+use crate::connect::Store;
+use crate::error::{corrupt, StoreError};
+use crate::tx::StoreTx;
+use kumbu_core::{Mode, Reference, ReferenceStatus, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+const REFERENCE_COLUMNS: &str =
+    "merchant_id, mode, id, amount, end_at, custom_fields, status, created_at, updated_at";
+
+fn reference_from_row(r: &AnyRow) -> Result<Reference, StoreError> {
+    let mode: String = r.try_get("mode")?;
+    let status: String = r.try_get("status")?;
+    let fields: String = r.try_get("custom_fields")?;
+    let id: i64 = r.try_get("id")?;
+    Ok(Reference {
+        id: u64::try_from(id).map_err(|_| corrupt("reference id", &id.to_string()))?,
+        merchant_id: r.try_get("merchant_id")?,
+        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+        amount: r.try_get("amount")?,
+        end_at: r
+            .try_get::<Option<i64>, _>("end_at")?
+            .map(Timestamp::from_micros),
+        custom_fields: serde_json::from_str(&fields)
+            .map_err(|_| corrupt("custom_fields", &fields))?,
+        status: ReferenceStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        created_at: Timestamp::from_micros(r.try_get("created_at")?),
+        updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+    })
+}
+
+fn db_id(id: u64) -> i64 {
+    i64::try_from(id).unwrap_or(i64::MAX)
+}
+
+impl StoreTx {
+    /// Reads and locks a reference (`None` if the merchant has none with this id).
+    pub async fn lock_reference(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        id: u64,
+    ) -> Result<Option<Reference>, StoreError> {
+        let sql = format!(
+            "SELECT {REFERENCE_COLUMNS} FROM bank_references WHERE merchant_id = $1 AND mode = $2 \
+             AND id = $3{}",
+            self.dialect.for_update()
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .bind(db_id(id))
+            .fetch_optional(&mut **self.tx())
+            .await?;
+        row.as_ref().map(reference_from_row).transpose()
+    }
+
+    /// Inserts a reference, or replaces its amount, end and custom fields (a deleted one becomes
+    /// active again; a paid one stays paid).
+    pub async fn upsert_reference(&mut self, r: &Reference) -> Result<(), StoreError> {
+        let fields = serde_json::to_string(&r.custom_fields)
+            .map_err(|e| StoreError::Corrupt(format!("custom_fields: {e}")))?;
+        sqlx::query::<Any>(
+            "INSERT INTO bank_references (merchant_id, mode, id, amount, end_at, custom_fields, \
+             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT (merchant_id, mode, id) DO UPDATE SET amount = excluded.amount, \
+             end_at = excluded.end_at, custom_fields = excluded.custom_fields, \
+             status = CASE WHEN bank_references.status = 'deleted' THEN 'active' \
+             ELSE bank_references.status END, updated_at = excluded.updated_at",
+        )
+        .bind(r.merchant_id.clone())
+        .bind(r.mode.as_str())
+        .bind(db_id(r.id))
+        .bind(r.amount)
+        .bind(r.end_at.map(Timestamp::as_micros))
+        .bind(fields)
+        .bind(r.status.as_str())
+        .bind(r.created_at.as_micros())
+        .bind(r.updated_at.as_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// Sets a reference's stored status.
+    pub async fn set_reference_status(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        id: u64,
+        status: ReferenceStatus,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE bank_references SET status = $4, updated_at = $5 WHERE merchant_id = $1 \
+             AND mode = $2 AND id = $3",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(db_id(id))
+        .bind(status.as_str())
+        .bind(now.as_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// Whether the merchant has a reference with this id (in any status).
+    pub async fn reference_exists(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        id: u64,
+    ) -> Result<bool, StoreError> {
+        let n: i64 = sqlx::query_scalar::<Any, i64>(
+            "SELECT COUNT(*) FROM bank_references WHERE merchant_id = $1 AND mode = $2 AND id = $3",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(db_id(id))
+        .fetch_one(&mut **self.tx())
+        .await?;
+        Ok(n > 0)
+    }
+
+    /// Locks the merchant's reference-id generator, creating it at `seed` if it has none.
+    /// Returns (last id handed out, how many were handed out).
+    pub async fn lock_reference_generator(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        seed: u64,
+    ) -> Result<(u64, i64), StoreError> {
+        sqlx::query::<Any>(
+            "INSERT INTO reference_id_generators (merchant_id, mode, state, issued) \
+             VALUES ($1, $2, $3, 0) ON CONFLICT DO NOTHING",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(db_id(seed))
+        .execute(&mut **self.tx())
+        .await?;
+        let sql = format!(
+            "SELECT state, issued FROM reference_id_generators WHERE merchant_id = $1 AND mode = $2{}",
+            self.dialect.for_update()
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_one(&mut **self.tx())
+            .await?;
+        let state: i64 = row.try_get("state")?;
+        Ok((
+            u64::try_from(state).map_err(|_| corrupt("generator state", &state.to_string()))?,
+            row.try_get("issued")?,
+        ))
+    }
+
+    /// Stores the generator's new state.
+    pub async fn save_reference_generator(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        state: u64,
+        issued: i64,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE reference_id_generators SET state = $3, issued = $4 WHERE merchant_id = $1 AND mode = $2",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(db_id(state))
+        .bind(issued)
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// The next transaction number of the Multicaixa period starting at `period_start`.
+    pub async fn next_period_transaction(
+        &mut self,
+        period_start: Timestamp,
+    ) -> Result<i64, StoreError> {
+        Ok(sqlx::query_scalar::<Any, i64>(
+            "INSERT INTO multicaixa_periods (period_start, last_transaction) VALUES ($1, 1) \
+             ON CONFLICT (period_start) DO UPDATE SET last_transaction = \
+             multicaixa_periods.last_transaction + 1 RETURNING last_transaction",
+        )
+        .bind(period_start.as_micros())
+        .fetch_one(&mut **self.tx())
+        .await?)
+    }
+
+    /// The merchant's Multicaixa entity, assigning the next free one (from 10001) on first use.
+    pub async fn merchant_entity(&mut self, merchant_id: &str) -> Result<i64, StoreError> {
+        let current: Option<i64> = sqlx::query_scalar::<Any, Option<i64>>(
+            "SELECT multicaixa_entity FROM merchants WHERE id = $1",
+        )
+        .bind(merchant_id)
+        .fetch_one(&mut **self.tx())
+        .await?;
+        if let Some(e) = current {
+            return Ok(e);
+        }
+        Ok(sqlx::query_scalar::<Any, i64>(
+            "UPDATE merchants SET multicaixa_entity = (SELECT COALESCE(MAX(multicaixa_entity), 10000) + 1 \
+             FROM merchants) WHERE id = $1 RETURNING multicaixa_entity",
+        )
+        .bind(merchant_id)
+        .fetch_one(&mut **self.tx())
+        .await?)
+    }
+}
+
+impl Store {
+    /// One reference of a merchant.
+    pub async fn reference(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        id: u64,
+    ) -> Result<Option<Reference>, StoreError> {
+        let sql = format!(
+            "SELECT {REFERENCE_COLUMNS} FROM bank_references WHERE merchant_id = $1 AND mode = $2 AND id = $3"
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .bind(db_id(id))
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(reference_from_row).transpose()
+    }
+
+    /// A page of a merchant's references, newest first, after the id `starting_after` (in
+    /// creation order), with whether more follow.
+    pub async fn list_references(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        starting_after: Option<u64>,
+        limit: u32,
+    ) -> Result<(Vec<Reference>, bool), StoreError> {
+        let mut sql = format!(
+            "SELECT {REFERENCE_COLUMNS} FROM bank_references WHERE merchant_id = $1 AND mode = $2"
+        );
+        if starting_after.is_some() {
+            sql.push_str(
+                " AND (created_at, id) < (SELECT created_at, id FROM bank_references \
+                 WHERE merchant_id = $1 AND mode = $2 AND id = $3)",
+            );
+        }
+        sql.push_str(&format!(
+            " ORDER BY created_at DESC, id DESC LIMIT {}",
+            u64::from(limit) + 1
+        ));
+        let mut q = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str());
+        if let Some(a) = starting_after {
+            q = q.bind(db_id(a));
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        let more = rows.len() > limit as usize;
+        let refs = rows
+            .iter()
+            .take(limit as usize)
+            .map(reference_from_row)
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((refs, more))
+    }
+
+    /// The payment a merchant's bank payment id (ProxyPay's 12-digit id) belongs to.
+    pub async fn payment_id_for_bank_payment(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        bank_payment_id: i64,
+    ) -> Result<Option<String>, StoreError> {
+        Ok(sqlx::query_scalar::<Any, String>(
+            "SELECT id FROM payments WHERE merchant_id = $1 AND mode = $2 AND bank_payment_id = $3",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(bank_payment_id)
+        .fetch_optional(&self.read)
+        .await?)
+    }
+}
