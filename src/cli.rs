@@ -43,6 +43,9 @@ enum Command {
     /// Check the double-entry ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Manage webhook endpoints (as the merchant whose key is in KUMBU_API_KEY).
+    #[command(subcommand)]
+    Webhooks(WebhooksCommand),
     /// Load generator: drive a running server and report throughput and latency.
     Load(crate::load::LoadArgs),
     /// Print a new random secret key (for KUMBU_SECRET_KEY or a key file) and exit.
@@ -82,6 +85,10 @@ struct ServeArgs {
     /// /compat/proxypay/ too), for ProxyPay clients that only let you change the host.
     #[arg(long, env = "KUMBU_PROXYPAY_LISTEN")]
     proxypay_listen: Option<SocketAddr>,
+    /// Requests per minute per API key on the ProxyPay face before it answers 429 with
+    /// Retry-After (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
+    proxypay_rate_limit: u32,
     #[command(flatten)]
     db: DbArgs,
     /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
@@ -153,6 +160,36 @@ enum KeysCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum WebhooksCommand {
+    /// Create an endpoint for the merchant and mode of the API key in KUMBU_API_KEY (kept out of
+    /// the command line). `--format proxypay` sends ProxyPay's flat payment object for payments
+    /// by reference, signed with X-Signature under that same key; `native` prints the endpoint's
+    /// whsec_ signing secret, once.
+    Create {
+        /// Where to POST.
+        #[arg(long)]
+        url: String,
+        /// `native` or `proxypay`.
+        #[arg(long, value_enum, default_value = "native")]
+        format: FormatArg,
+        /// Event types for a native endpoint (repeatable); all when omitted.
+        #[arg(long = "event")]
+        events: Vec<String>,
+        /// Free text.
+        #[arg(long)]
+        description: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum FormatArg {
+    Native,
+    Proxypay,
+}
+
 #[derive(Debug, Clone, Copy, ValueEnum)]
 enum ModeArg {
     Test,
@@ -195,6 +232,7 @@ impl ServeArgs {
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
                 worker_tasks: self.worker_tasks.clamp(1, 64),
                 dispatch_tasks: self.dispatch_tasks.clamp(1, 64),
+                proxypay_requests_per_minute: self.proxypay_rate_limit,
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
                 fee_overrides,
@@ -277,6 +315,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             bail!("ledger verification failed: {} problem(s)", problems.len())
+        }
+        Some(Command::Webhooks(WebhooksCommand::Create {
+            url,
+            format,
+            events,
+            description,
+            db,
+        })) => {
+            let key = std::env::var("KUMBU_API_KEY")
+                .ok()
+                .filter(|k| !k.trim().is_empty())
+                .context(
+                    "set KUMBU_API_KEY to the merchant's secret key (sk_test_… or sk_live_…)",
+                )?;
+            let engine = engine_for(&db).await?;
+            let auth = engine
+                .authenticate(key.trim())
+                .await
+                .map_err(|e| anyhow::anyhow!("KUMBU_API_KEY: {e}"))?;
+            let cmd = kumbu_engine::CreateEndpoint {
+                url,
+                events: if events.is_empty() {
+                    vec!["*".to_owned()]
+                } else {
+                    events
+                },
+                description,
+                format: match format {
+                    FormatArg::Native => kumbu_engine::WebhookFormat::Native,
+                    FormatArg::Proxypay => kumbu_engine::WebhookFormat::Proxypay,
+                },
+                signing_key: Some(SecretString::from(key.trim().to_owned())),
+            };
+            let outcome = engine
+                .create_endpoint(&auth, cmd, None, |e| kumbu_engine::Recorded {
+                    status: 200,
+                    body: format!(
+                        "{} {} {}{}",
+                        e.id,
+                        e.format.as_str(),
+                        e.url,
+                        e.secret
+                            .as_ref()
+                            .map(|s| format!("\nsigning secret (shown once): {s}"))
+                            .unwrap_or_default()
+                    ),
+                })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("{}", outcome.response.body);
+            Ok(())
         }
         Some(Command::Load(args)) => crate::load::run(args).await,
         Some(Command::SecretKey) => {

@@ -143,11 +143,12 @@ impl Application {
             shutdown.await;
             trigger.cancel();
         });
+        let state = kumbu_http::AppState::new(self.engine.clone());
         let proxypay = self.proxypay_listener.map(|l| {
-            let app = kumbu_http::proxypay_router(self.engine.clone());
+            let app = kumbu_http::proxypay_router(state.clone());
             tokio::spawn(kumbu_http::serve(l, app, stop.clone().cancelled_owned()))
         });
-        let app = kumbu_http::router(self.engine.clone());
+        let app = kumbu_http::router(state);
         let served = kumbu_http::serve(self.listener, app, stop.clone().cancelled_owned()).await;
         stop.cancel();
         if let Some(p) = proxypay {

@@ -51,6 +51,34 @@ fn merchants_and_keys_from_the_command_line() {
         assert!(ok, "{err}");
         assert_eq!(key.lines().count(), 1, "the key alone on its line: {key:?}");
         assert!(key.trim().starts_with(prefix), "{key}");
+        if mode == "test" {
+            // A ProxyPay webhook configured from the command line, signed with this key.
+            let out = Command::new(env!("CARGO_BIN_EXE_kumbu"))
+                .args([
+                    "webhooks",
+                    "create",
+                    "--url",
+                    "http://127.0.0.1:9/hook",
+                    "--format",
+                    "proxypay",
+                    "--database-url",
+                    &url,
+                ])
+                .env("KUMBU_API_KEY", key.trim())
+                .output()
+                .unwrap();
+            let text = String::from_utf8_lossy(&out.stdout);
+            assert!(
+                out.status.success(),
+                "{}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+            assert!(
+                text.starts_with("we_") && text.contains("proxypay http://127.0.0.1:9/hook"),
+                "{text}"
+            );
+            assert!(!text.contains(key.trim()), "the key is not echoed");
+        }
     }
     let (ok, _, err) = kumbu(&[
         "keys",

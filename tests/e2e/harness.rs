@@ -142,6 +142,8 @@ pub struct Opts {
     pub delay: Duration,
     /// Overrides [`secret_key_for`].
     pub secret_key: Option<SecretKeySource>,
+    /// ProxyPay requests per minute per key.
+    pub proxypay_per_minute: u32,
 }
 
 impl Default for Opts {
@@ -150,6 +152,7 @@ impl Default for Opts {
             workers: false,
             delay: DELAY,
             secret_key: None,
+            proxypay_per_minute: 6000,
         }
     }
 }
@@ -162,6 +165,7 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
         engine: EngineConfig {
             sandbox_delay: opts.delay,
             worker_interval: Duration::from_millis(20),
+            proxypay_requests_per_minute: opts.proxypay_per_minute,
             ..EngineConfig::default()
         },
         workers: opts.workers,

@@ -14,6 +14,7 @@ mod pagination;
 mod processes;
 mod proxypay;
 mod receiver;
+mod references;
 mod sandbox;
 mod schema;
 mod secrets;

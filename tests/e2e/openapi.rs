@@ -42,6 +42,12 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/webhook_endpoints/{id}/rotate_secret", "post"),
         ("/v1/webhook_endpoints/{id}/enable", "post"),
         ("/v1/webhook_endpoints/{id}/disable", "post"),
+        ("/v1/references", "post"),
+        ("/v1/references", "get"),
+        ("/v1/references/{id}", "get"),
+        ("/v1/references/{id}", "put"),
+        ("/v1/references/{id}", "delete"),
+        ("/v1/sandbox/references/{id}/pay", "post"),
     ];
     for (path, method) in routes {
         assert!(

@@ -360,3 +360,77 @@ async fn kill_mid_delivery_sqlite() {
 async fn kill_mid_delivery_postgres() {
     kill_mid_delivery_loses_nothing(Backend::Postgres).await;
 }
+
+/// Two processes on one database hand out reference ids and record Multicaixa payments
+/// concurrently: no id is given twice, and every payment gets its own ProxyPay payment id.
+async fn reference_ids_unique_across_processes(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "reference_ids_unique_across_processes").await
+    else {
+        return;
+    };
+    let a = spawn(&url, &[]).await;
+    let b = spawn(&url, &[]).await;
+    let client = reqwest::Client::new();
+    let mut tasks = Vec::new();
+    for t in 0..8 {
+        let base = if t % 2 == 0 {
+            a.base.clone()
+        } else {
+            b.base.clone()
+        };
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let mut got = Vec::new();
+            for _ in 0..50 {
+                let r = client
+                    .post(format!("{base}/compat/proxypay/reference_ids"))
+                    .header("authorization", format!("Token {KEY}"))
+                    .send()
+                    .await
+                    .expect("reference id");
+                assert_eq!(r.status(), 200);
+                let id: u64 = r.text().await.unwrap().parse().unwrap();
+                let put = client
+                    .put(format!("{base}/compat/proxypay/references/{id}"))
+                    .header("authorization", format!("Token {KEY}"))
+                    .json(&json!({}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(put.status(), 204);
+                let paid = client
+                    .post(format!("{base}/compat/proxypay/payments"))
+                    .header("authorization", format!("Token {KEY}"))
+                    .json(&json!({"reference_id": id, "amount": "10.00"}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(paid.status(), 200);
+                let p: Value = paid.json().await.unwrap();
+                got.push((id, p["id"].as_i64().unwrap()));
+            }
+            got
+        }));
+    }
+    let mut ids = std::collections::HashSet::new();
+    let mut payment_ids = std::collections::HashSet::new();
+    for t in tasks {
+        for (id, pid) in t.await.unwrap() {
+            assert!(ids.insert(id), "reference id {id} handed out twice");
+            assert!(payment_ids.insert(pid), "payment id {pid} given twice");
+        }
+    }
+    assert_eq!((ids.len(), payment_ids.len()), (400, 400));
+    drop((a, b));
+    drop_database(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_ids_unique_across_processes_sqlite() {
+    reference_ids_unique_across_processes(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn reference_ids_unique_across_processes_postgres() {
+    reference_ids_unique_across_processes(Backend::Postgres).await;
+}

@@ -614,6 +614,56 @@ async fn proxypay_webhook_signed_with_the_api_key(app: TestApp) -> Option<TestAp
     Some(app)
 }
 
+async fn too_many_requests(backend: crate::harness::Backend) {
+    let opts = crate::harness::Opts {
+        proxypay_per_minute: 5,
+        ..crate::harness::Opts::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, "proxypay_too_many_requests", opts).await else {
+        return;
+    };
+    for _ in 0..5 {
+        assert_eq!(pp(&app, Method::GET, "/payments", None).await.status, 200);
+    }
+    let resp = app
+        .client
+        .get(format!("{}/payments", app.proxypay_base))
+        .header("Authorization", format!("Token {KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(resp.status(), 429);
+    let wait: u64 = resp.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // Counted per key and shared by both listeners: /compat/proxypay is limited too.
+    let compat = app
+        .client
+        .get(app.url("/compat/proxypay/payments"))
+        .header("Authorization", format!("Token {KEY}"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(compat.status(), 429);
+    // The native API is not limited by it.
+    let (s, _) = app.get("/v1/payments").await;
+    assert_eq!(s, 200);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_sqlite() {
+    too_many_requests(crate::harness::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn too_many_requests_postgres() {
+    too_many_requests(crate::harness::Backend::Postgres).await;
+}
+
 both!(
     references_payments_and_the_queue,
     refusals_leave_no_payment,

@@ -29,6 +29,8 @@ pub struct EngineConfig {
     /// Concurrent dispatcher tasks per process: while one waits on its batch's slowest endpoint
     /// or records its attempts, another claims and sends fresh deliveries.
     pub dispatch_tasks: usize,
+    /// Requests per minute per API key on the ProxyPay face (0: unlimited); beyond it, 429.
+    pub proxypay_requests_per_minute: u32,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
 }
@@ -46,6 +48,7 @@ impl Default for EngineConfig {
             dispatch_batch: 256,
             dispatch_tasks: 2,
             delivery_lease: Duration::from_secs(60),
+            proxypay_requests_per_minute: 6000,
             fee_overrides: BTreeMap::new(),
         }
     }

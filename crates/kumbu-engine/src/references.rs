@@ -5,6 +5,7 @@
 use crate::auth::AuthContext;
 use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::lfsr::{next_reference_id, MAX_ID};
 use kumbu_core::payment::RailProgress;
@@ -30,19 +31,48 @@ pub struct PutReference {
     pub custom_fields: BTreeMap<String, String>,
 }
 
+/// Steps the caller's generator inside `tx` (which holds its row lock until commit).
+async fn next_reference_id_in(tx: &mut StoreTx, auth: &AuthContext) -> Result<u64, EngineError> {
+    let seed = rand::thread_rng().gen_range(1..=MAX_ID);
+    let (mut state, mut issued) = tx
+        .lock_reference_generator(&auth.merchant_id, auth.mode, seed)
+        .await?;
+    let mut skips = 0;
+    loop {
+        state = next_reference_id(state);
+        issued += 1;
+        if !tx
+            .reference_exists(&auth.merchant_id, auth.mode, state)
+            .await?
+        {
+            break;
+        }
+        skips += 1;
+        if skips > MAX_SKIPS {
+            return Err(EngineError::Rejected(Rejection::new(
+                ErrorCode::ServiceUnavailable,
+                "no free reference id found; delete unused references or choose ids yourself",
+            )));
+        }
+    }
+    tx.save_reference_generator(&auth.merchant_id, auth.mode, state, issued)
+        .await?;
+    Ok(state)
+}
+
 /// How many ids the generator skips at most because the merchant already chose them, before
 /// giving up (a merchant would need to hold that many consecutive ids in LFSR order).
 const MAX_SKIPS: usize = 10_000;
 
 impl Engine {
-    /// Creates a reference, or updates its amount, end and custom fields.
-    pub async fn put_reference(
+    /// Validates a create-or-update command into the reference it would store.
+    fn check_reference(
         &self,
         auth: &AuthContext,
         cmd: PutReference,
     ) -> Result<Reference, EngineError> {
         let now = self.now();
-        if cmd.id == 0 || cmd.id > MAX_ID {
+        if cmd.id > MAX_ID {
             return Err(EngineError::field(
                 ErrorCode::ParameterInvalid,
                 Field::ReferenceId,
@@ -58,7 +88,7 @@ impl Engine {
             .map(|t| kumbu_core::reference::parse_end(t, now))
             .transpose()?;
         check_custom_fields(&cmd.custom_fields)?;
-        let r = Reference {
+        Ok(Reference {
             id: cmd.id,
             merchant_id: auth.merchant_id.clone(),
             mode: auth.mode,
@@ -68,7 +98,23 @@ impl Engine {
             status: ReferenceStatus::Active,
             created_at: now,
             updated_at: now,
-        };
+        })
+    }
+
+    /// Creates a reference, or updates its amount, end and custom fields.
+    pub async fn put_reference(
+        &self,
+        auth: &AuthContext,
+        cmd: PutReference,
+    ) -> Result<Reference, EngineError> {
+        if cmd.id == 0 {
+            return Err(EngineError::field(
+                ErrorCode::ParameterInvalid,
+                Field::ReferenceId,
+                "reference id must be from 1 to 999999999",
+            ));
+        }
+        let r = self.check_reference(auth, cmd)?;
         let mut tx = self.store().begin().await?;
         tx.upsert_reference(&r).await?;
         let stored = tx
@@ -126,34 +172,50 @@ impl Engine {
     /// stored (and locked while it steps), so restarts and concurrent processes never hand out an
     /// id twice. Ids the merchant already used for a reference are skipped.
     pub async fn new_reference_id(&self, auth: &AuthContext) -> Result<u64, EngineError> {
-        let seed = rand::thread_rng().gen_range(1..=MAX_ID);
         let mut tx = self.store().begin().await?;
-        let (mut state, mut issued) = tx
-            .lock_reference_generator(&auth.merchant_id, auth.mode, seed)
-            .await?;
-        let mut skips = 0;
-        loop {
-            state = next_reference_id(state);
-            issued += 1;
-            if !tx
-                .reference_exists(&auth.merchant_id, auth.mode, state)
-                .await?
-            {
-                break;
+        match next_reference_id_in(&mut tx, auth).await {
+            Ok(id) => {
+                tx.commit().await?;
+                Ok(id)
             }
-            skips += 1;
-            if skips > MAX_SKIPS {
+            Err(e) => {
                 tx.rollback().await?;
-                return Err(EngineError::Rejected(Rejection::new(
-                    ErrorCode::ServiceUnavailable,
-                    "no free reference id found; delete unused references or choose ids yourself",
-                )));
+                Err(e)
             }
         }
-        tx.save_reference_generator(&auth.merchant_id, auth.mode, state, issued)
-            .await?;
+    }
+
+    /// Creates a reference under a fresh id from the generator (the native `POST
+    /// /v1/references`); with an Idempotency-Key a retry returns the same reference.
+    pub async fn create_reference(
+        &self,
+        auth: &AuthContext,
+        cmd: PutReference,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Reference, i64) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        let checked = self.check_reference(auth, cmd)?;
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, _: &mut Changes| {
+                let mut r = checked;
+                r.id = next_reference_id_in(tx, auth).await?;
+                tx.upsert_reference(&r).await?;
+                let entity = tx.merchant_entity(&auth.merchant_id).await?;
+                Ok(Verdict::Done(render(&r, entity)))
+            },
+        )
+        .await
+    }
+
+    /// The merchant's Multicaixa entity (assigned on first use), which payers key in with the
+    /// reference.
+    pub async fn multicaixa_entity(&self, auth: &AuthContext) -> Result<i64, EngineError> {
+        let mut tx = self.store().begin().await?;
+        let e = tx.merchant_entity(&auth.merchant_id).await?;
         tx.commit().await?;
-        Ok(state)
+        Ok(e)
     }
 
     /// A payment of `amount` (AOA minor units) against reference `id`, as the Multicaixa network

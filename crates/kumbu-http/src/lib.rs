@@ -11,6 +11,7 @@ mod health;
 mod idempotency;
 mod native;
 mod openapi;
+pub mod rate_limit;
 mod telemetry;
 
 pub use openapi::openapi_json;
@@ -25,16 +26,34 @@ use tower_http::timeout::TimeoutLayer;
 /// Largest request body accepted (64 KiB); larger bodies get 413 `body_too_large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// Shared state of every handler.
+/// Shared state of every handler (one per process, shared by all its listeners).
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The engine.
     pub engine: Engine,
+    /// ProxyPay's per-key request limit.
+    pub proxypay_limit: std::sync::Arc<rate_limit::RateLimiter>,
+}
+
+impl AppState {
+    /// State for `engine`, with the limits its configuration sets.
+    pub fn new(engine: Engine) -> Self {
+        let per_minute = engine.config().proxypay_requests_per_minute;
+        Self {
+            proxypay_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
+                rate_limit::Rule {
+                    max: per_minute,
+                    window: Duration::from_secs(60),
+                },
+            ])),
+            engine,
+        }
+    }
 }
 
 /// The whole HTTP application: native API, health, metrics and OpenAPI, with request ids,
 /// access logs, metrics, a body limit and panic protection.
-pub fn router(engine: Engine) -> Router {
+pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(native::routes())
         .merge(health::routes())
@@ -42,21 +61,20 @@ pub fn router(engine: Engine) -> Router {
         .route("/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed);
-    with_layers(routes, engine)
+    with_layers(routes, state)
 }
 
 /// The ProxyPay face alone, at the root (for `--proxypay-listen`: some clients can only change
 /// the host they call).
-pub fn proxypay_router(engine: Engine) -> Router {
+pub fn proxypay_router(state: AppState) -> Router {
     let routes = compat::proxypay::routes().merge(health::routes());
-    with_layers(routes, engine)
+    with_layers(routes, state)
 }
 
 /// State and the layers every listener shares.
-fn with_layers(routes: Router<AppState>, engine: Engine) -> Router {
+fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     // Install the recorder before the first request so no early measurement is lost.
     let _ = telemetry::metrics_handle();
-    let state = AppState { engine };
     routes
         .with_state(state)
         .layer(axum::middleware::from_fn(telemetry::track))

@@ -3,6 +3,7 @@
 mod catalogue;
 mod events;
 mod payments;
+mod references;
 mod sandbox;
 pub(crate) mod views;
 mod webhooks;
@@ -17,6 +18,10 @@ pub(crate) use catalogue::__path_list_operators;
 pub(crate) use events::{__path_ack_event, __path_get_event, __path_list_events};
 pub(crate) use payments::{
     __path_cancel_payment, __path_create_payment, __path_get_payment, __path_list_payments,
+};
+pub(crate) use references::{
+    __path_create_reference, __path_delete_reference, __path_get_reference, __path_list_references,
+    __path_pay_reference, __path_put_reference,
 };
 pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_list_prompts};
 pub(crate) use webhooks::{
@@ -60,6 +65,20 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/v1/webhook_endpoints/{id}/disable",
             post(webhooks::disable_endpoint),
+        )
+        .route(
+            "/v1/references",
+            post(references::create_reference).get(references::list_references),
+        )
+        .route(
+            "/v1/references/{id}",
+            get(references::get_reference)
+                .put(references::put_reference)
+                .delete(references::delete_reference),
+        )
+        .route(
+            "/v1/sandbox/references/{id}/pay",
+            post(references::pay_reference),
         )
         .route("/v1/operators", get(catalogue::list_operators))
         .route("/v1/balance", get(catalogue::get_balance))

@@ -14,6 +14,7 @@ pub struct PpError {
     status: StatusCode,
     param: Option<String>,
     message: String,
+    retry_after: Option<u64>,
 }
 
 impl PpError {
@@ -23,6 +24,7 @@ impl PpError {
             status: StatusCode::BAD_REQUEST,
             param: Some(param.to_owned()),
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -32,6 +34,18 @@ impl PpError {
             status,
             param: None,
             message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 429, with `Retry-After` in seconds.
+    pub fn too_many(wait: std::time::Duration) -> Self {
+        Self {
+            retry_after: Some(wait.as_secs().max(1)),
+            ..Self::status(
+                StatusCode::TOO_MANY_REQUESTS,
+                "Too Many Requests: slow down and retry after the number of seconds in Retry-After",
+            )
         }
     }
 
@@ -109,6 +123,11 @@ impl IntoResponse for PpError {
             }
             Some(_) | None => json!({"message": self.message}),
         };
-        (self.status, Json(body)).into_response()
+        let mut resp = (self.status, Json(body)).into_response();
+        if let Some(secs) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, secs.into());
+        }
+        resp
     }
 }

@@ -71,6 +71,12 @@ impl FromRequestParts<AppState> for Caller {
                 kumbu_engine::EngineError::Rejected(_) => unauthorized("the API key is wrong"),
                 other @ kumbu_engine::EngineError::Store(_) => PpError::from(other),
             })?;
+        if let Err(wait) = state
+            .proxypay_limit
+            .check(&ctx.key_id, std::time::Instant::now())
+        {
+            return Err(PpError::too_many(wait));
+        }
         Ok(Caller(ctx))
     }
 }
