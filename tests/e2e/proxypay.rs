@@ -557,6 +557,12 @@ async fn proxypay_webhook_signed_with_the_api_key(app: TestApp) -> Option<TestAp
     assert_eq!(we["format"], "proxypay");
     assert_eq!(we["events"], json!(["payment.settled"]));
     assert!(we.get("secret").is_none(), "the API key is not echoed");
+    let stored =
+        crate::secrets::raw(&app.database_url, "SELECT secret FROM webhook_endpoints").await;
+    assert!(
+        stored[0].starts_with("kv1.") && !stored[0].contains(KEY),
+        "the signing key is sealed at rest"
+    );
     // A mobile-money payment does not go to a ProxyPay endpoint…
     app.create(1000, "+2250700000789").await;
     app.tick().await;

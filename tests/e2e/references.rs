@@ -55,6 +55,8 @@ async fn native_references(app: TestApp) -> Option<TestApp> {
     assert_eq!(s, 200, "{p}");
     assert_eq!(p["status"], "settled");
     assert_eq!(p["metadata"]["invoice"], "A-1");
+    assert_eq!(p["bank_reference"]["reference"], id.as_str());
+    assert!(p["bank_reference"]["payment_id"].as_i64().unwrap() > 100_000_000_000);
     let (_, r) = app.get(&format!("/v1/references/{id}")).await;
     assert_eq!(r["status"], "paid");
     let (s, e) = app

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use sqlx::{Any, Row};
 use std::sync::Arc;
 
-async fn raw(url: &str, sql: &str) -> Vec<String> {
+pub(crate) async fn raw(url: &str, sql: &str) -> Vec<String> {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
     let rows = sqlx::query::<Any>(sql).fetch_all(&pool).await.unwrap();

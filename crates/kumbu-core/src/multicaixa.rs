@@ -33,6 +33,16 @@ pub enum TerminalType {
 }
 
 impl TerminalType {
+    /// `ATM`, `POS`, `IB` or `MB`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            TerminalType::Atm => "ATM",
+            TerminalType::Pos => "POS",
+            TerminalType::Ib => "IB",
+            TerminalType::Mb => "MB",
+        }
+    }
+
     /// Whether terminal period, transaction and location apply (ATM and POS only).
     pub const fn is_physical(self) -> bool {
         match self {

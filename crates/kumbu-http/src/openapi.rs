@@ -18,7 +18,7 @@ use utoipa::{Modify, OpenApi};
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
                         PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventDataObject, EventList,
                         CreateEndpointBody, EndpointView, EndpointList, Deleted, AttemptView, AttemptList, ResendView,
-                        ReferenceBody, ReferenceView, ReferenceList, PayReferenceBody)),
+                        ReferenceBody, ReferenceView, ReferenceList, PayReferenceBody, BankReferenceView)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -119,9 +119,38 @@ pub struct PaymentView {
     pub updated_at: String,
     /// RFC 3339: when an unconfirmed payment expires.
     pub expires_at: String,
+    /// For a payment by bank reference: what the Multicaixa network reported; null otherwise.
+    pub bank_reference: Option<BankReferenceView>,
     /// Every transition, oldest first (left out of the snapshot inside an event).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryView>>,
+}
+
+/// A payment by reference, as the network reported it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct BankReferenceView {
+    /// The reference paid, zero-padded to 9 digits.
+    pub reference: String,
+    /// The merchant's Multicaixa entity.
+    pub entity: i64,
+    /// The network's 12-digit payment id (ProxyPay's `id`).
+    pub payment_id: i64,
+    /// `ATM`, `POS`, `IB` or `MB`.
+    pub terminal_type: String,
+    /// When the payer paid (RFC 3339).
+    pub paid_at: String,
+}
+
+impl From<&kumbu_core::BankPayment> for BankReferenceView {
+    fn from(b: &kumbu_core::BankPayment) -> Self {
+        Self {
+            reference: format!("{:09}", b.reference_id),
+            entity: b.entity_id,
+            payment_id: b.payment_id,
+            terminal_type: b.terminal_type.code().to_owned(),
+            paid_at: b.paid_at.to_rfc3339(),
+        }
+    }
 }
 
 impl From<&StatusChange> for HistoryView {
@@ -166,6 +195,7 @@ impl From<&Payment> for PaymentView {
             created_at: p.created_at.to_rfc3339(),
             updated_at: p.updated_at.to_rfc3339(),
             expires_at: p.expires_at.to_rfc3339(),
+            bank_reference: p.bank.as_ref().map(BankReferenceView::from),
             history: Some(p.history.iter().map(HistoryView::from).collect()),
         }
     }
