@@ -400,6 +400,12 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let shutdown = crate::shutdown_signal()?;
     let base = format!("http://{}", app.local_addr());
     println!("Kumbu is listening on {base} (database: {db})");
+    match app.proxypay_addr() {
+        Some(addr) => println!(
+            "ProxyPay API v2 is served at http://{addr} (and at {base}/compat/proxypay)"
+        ),
+        None => println!("ProxyPay API v2 is served at {base}/compat/proxypay"),
+    }
     match app.bootstrap() {
         Bootstrap::Created { merchant_id, key } => {
             let key = key.expose_secret();
