@@ -401,9 +401,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let base = format!("http://{}", app.local_addr());
     println!("Kumbu is listening on {base} (database: {db})");
     match app.proxypay_addr() {
-        Some(addr) => println!(
-            "ProxyPay API v2 is served at http://{addr} (and at {base}/compat/proxypay)"
-        ),
+        Some(addr) => {
+            println!("ProxyPay API v2 is served at http://{addr} (and at {base}/compat/proxypay)")
+        }
         None => println!("ProxyPay API v2 is served at {base}/compat/proxypay"),
     }
     match app.bootstrap() {

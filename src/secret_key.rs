@@ -81,24 +81,33 @@ fn read_or_create(path: &Path) -> anyhow::Result<Keyring> {
          {}\n",
         generate_key()
     );
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
-    match options.open(path) {
-        Ok(mut f) => {
-            f.write_all(fresh.as_bytes())
-                .and_then(|()| f.sync_all())
-                .with_context(|| format!("cannot write the secret key file {}", path.display()))?;
-            tracing::info!(file = %path.display(), "created a new secret key file");
+    if !path.exists() {
+        // Written in full to a private temporary file, then linked into place: a process
+        // starting at the same moment sees either no file or a complete one, and if two race
+        // only the first link wins.
+        let mut tmp_name = path.as_os_str().to_owned();
+        tmp_name.push(format!(".tmp{}", std::process::id()));
+        let tmp = PathBuf::from(tmp_name);
+        let mut options = std::fs::OpenOptions::new();
+        options.write(true).create(true).truncate(true);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::OpenOptionsExt;
+            options.mode(0o600);
         }
-        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-        Err(e) => {
-            return Err(e)
-                .with_context(|| format!("cannot create the secret key file {}", path.display()))
+        let written = options
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(fresh.as_bytes()).and_then(|()| f.sync_all()));
+        let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+        let _ = std::fs::remove_file(&tmp);
+        match linked {
+            Ok(()) => tracing::info!(file = %path.display(), "created a new secret key file"),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                return Err(e).with_context(|| {
+                    format!("cannot create the secret key file {}", path.display())
+                })
+            }
         }
     }
     let text = std::fs::read_to_string(path)

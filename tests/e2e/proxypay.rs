@@ -195,10 +195,16 @@ async fn references_payments_and_the_queue(app: TestApp) -> Option<TestApp> {
     assert_eq!(native["payer"]["phone"], Value::Null);
     app.ledger_ok().await;
 
-    // Deleting the reference: 204, then it is gone.
-    let a = pp(&app, Method::DELETE, &format!("/references/{id}"), None).await;
-    assert_eq!(a.status, 204);
-    let a = pp(&app, Method::DELETE, &format!("/references/{id}"), None).await;
+    // GET /references/{id} is not a v2 endpoint: 404, as on ProxyPay.
+    let a = pp(&app, Method::GET, &format!("/references/{id}"), None).await;
+    assert_eq!(a.status, 404);
+    // Deleting the reference: 204, and again 204 (clients retry after timeouts); an id that
+    // never existed is 404.
+    for _ in 0..2 {
+        let a = pp(&app, Method::DELETE, &format!("/references/{id}"), None).await;
+        assert_eq!(a.status, 204);
+    }
+    let a = pp(&app, Method::DELETE, "/references/999999997", None).await;
     assert_eq!(a.status, 404);
     Some(app)
 }
@@ -606,6 +612,8 @@ async fn proxypay_webhook_signed_with_the_api_key(app: TestApp) -> Option<TestAp
     app.clock.advance(Duration::from_secs(40));
     assert_eq!(app.engine.run_dispatch_until_idle().await.unwrap(), 1);
     assert_eq!(rx.take().len(), 2);
+    // Delivered by webhook, so not also served by the queue ("otherwise … Get Payments").
+    assert!(queue(&app).await.is_empty());
     // Rotating makes no sense for a key-signed endpoint.
     let (s, _) = app
         .post(

@@ -2,17 +2,21 @@
 //! those details up plausibly.
 //!
 //! Multicaixa accounts in **periods**: one per day, from 19:00 UTC to 19:00 UTC the next day
-//! (20:00 in Angola). A period has a 4-digit id and numbers its transactions from 1 (8 digits);
+//! (20:00 in Angola). A period has a 4-digit id (1000–9999, cycling every 9,000 days) and
+//! numbers its transactions from 1 (8 digits);
 //! ProxyPay's 12-digit payment id is `period_id × 10⁸ + transaction_id`.
 
 use crate::clock::Timestamp;
 use serde::{Deserialize, Serialize};
 
+/// Transaction numbers within a period stay below this (8 digits).
+pub const MAX_TRANSACTIONS: i64 = 100_000_000;
 /// Seconds in a period.
 const PERIOD_SECS: i64 = 86_400;
 /// Periods start at 19:00 UTC.
 const PERIOD_START_OFFSET_SECS: i64 = 19 * 3600;
-/// Period ids count from this instant (2000-01-01T19:00:00Z), modulo 10,000.
+/// Period ids count from this instant (2000-01-01T19:00:00Z), as 1000 + days modulo 9000, so
+/// they always have 4 digits and payment ids 12.
 const PERIOD_EPOCH_SECS: i64 = 946_753_200;
 
 /// The kind of terminal a payment was made at.
@@ -55,7 +59,7 @@ impl TerminalType {
 /// A Multicaixa accounting period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Period {
-    /// 1 to 9999.
+    /// 1000 to 9999.
     pub id: i64,
     /// First instant.
     pub start: Timestamp,
@@ -71,7 +75,7 @@ impl Period {
         let start = index * PERIOD_SECS + PERIOD_START_OFFSET_SECS;
         let since_epoch = (start - PERIOD_EPOCH_SECS).div_euclid(PERIOD_SECS);
         Self {
-            id: since_epoch.rem_euclid(9999) + 1,
+            id: since_epoch.rem_euclid(9000) + 1000,
             start: Timestamp::from_micros(start * 1_000_000),
             end: Timestamp::from_micros((start + PERIOD_SECS) * 1_000_000),
         }
@@ -172,8 +176,11 @@ mod tests {
         assert_eq!(p.start.to_rfc3339(), "2026-11-21T19:00:00.000Z");
         assert_eq!(p.end.to_rfc3339(), "2026-11-22T19:00:00.000Z");
         let next = Period::containing(p.end);
-        assert_eq!(next.id, p.id % 9999 + 1);
-        assert!((1..=9999).contains(&p.id));
+        assert_eq!(next.id, if p.id == 9999 { 1000 } else { p.id + 1 });
+        assert!((1000..=9999).contains(&p.id));
+        // Still 4 digits decades from now.
+        let later = Period::containing(Timestamp::parse_rfc3339("2049-05-18T10:00:00Z").unwrap());
+        assert!((1000..=9999).contains(&later.id));
     }
 
     #[test]

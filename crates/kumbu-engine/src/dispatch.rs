@@ -134,6 +134,7 @@ impl Engine {
             error: None,
             response_excerpt: None,
             next: NextStep::GiveUp,
+            acks_event: d.endpoint.format == WebhookFormat::Proxypay.as_str(),
         };
         if d.endpoint.status != "enabled" {
             result.error = Some(format!("endpoint is {}", d.endpoint.status));

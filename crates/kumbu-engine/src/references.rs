@@ -117,6 +117,7 @@ impl Engine {
         let r = self.check_reference(auth, cmd)?;
         let mut tx = self.store().begin().await?;
         tx.upsert_reference(&r).await?;
+        tx.assign_merchant_entity(&auth.merchant_id).await?;
         let stored = tx
             .lock_reference(&auth.merchant_id, auth.mode, r.id)
             .await?;
@@ -140,7 +141,12 @@ impl Engine {
                 tx.commit().await?;
                 Ok(())
             }
-            Some(_) | None => {
+            Some(_) => {
+                // Already deleted: deleting again is harmless (clients retry after timeouts).
+                tx.rollback().await?;
+                Ok(())
+            }
+            None => {
                 tx.rollback().await?;
                 Err(EngineError::not_found("reference", &format!("{id:09}")))
             }
@@ -192,7 +198,7 @@ impl Engine {
         auth: &AuthContext,
         cmd: PutReference,
         idem: Option<&IdempotencyRequest>,
-        render: impl FnOnce(&Reference, i64) -> Recorded,
+        render: impl FnOnce(&Reference, Option<i64>) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         let checked = self.check_reference(auth, cmd)?;
         self.idempotent(
@@ -200,22 +206,25 @@ impl Engine {
             idem,
             async move |tx: &mut StoreTx, _: &mut Changes| {
                 let mut r = checked;
-                r.id = next_reference_id_in(tx, auth).await?;
-                tx.upsert_reference(&r).await?;
-                let entity = tx.merchant_entity(&auth.merchant_id).await?;
-                Ok(Verdict::Done(render(&r, entity)))
+                // A concurrent PUT may take the id between the generator's check and the
+                // insert: then take the next one, never overwrite.
+                loop {
+                    r.id = next_reference_id_in(tx, auth).await?;
+                    if tx.insert_reference(&r).await? {
+                        break;
+                    }
+                }
+                let entity = tx.assign_merchant_entity(&auth.merchant_id).await?;
+                Ok(Verdict::Done(render(&r, Some(entity))))
             },
         )
         .await
     }
 
-    /// The merchant's Multicaixa entity (assigned on first use), which payers key in with the
-    /// reference.
-    pub async fn multicaixa_entity(&self, auth: &AuthContext) -> Result<i64, EngineError> {
-        let mut tx = self.store().begin().await?;
-        let e = tx.merchant_entity(&auth.merchant_id).await?;
-        tx.commit().await?;
-        Ok(e)
+    /// The merchant's Multicaixa entity, which payers key in with the reference (assigned with
+    /// the merchant's first reference).
+    pub async fn multicaixa_entity(&self, auth: &AuthContext) -> Result<Option<i64>, EngineError> {
+        Ok(self.store().merchant_entity(&auth.merchant_id).await?)
     }
 
     /// A payment of `amount` (AOA minor units) against reference `id`, as the Multicaixa network
@@ -274,9 +283,17 @@ impl Engine {
                 )
             })?;
         reference.check_payable(amount, now)?;
-        let entity = tx.merchant_entity(&auth.merchant_id).await?;
+        let entity = tx.assign_merchant_entity(&auth.merchant_id).await?;
         let period = Period::containing(now);
-        let transaction = tx.next_period_transaction(period.start).await?;
+        let transaction = tx
+            .next_period_transaction(&auth.merchant_id, auth.mode, period.start)
+            .await?;
+        if transaction >= kumbu_core::multicaixa::MAX_TRANSACTIONS {
+            return Err(EngineError::Rejected(Rejection::new(
+                ErrorCode::ServiceUnavailable,
+                "this Multicaixa period has no transaction numbers left; retry after 19:00 UTC",
+            )));
+        }
         let bank = BankPayment::simulated(id, entity, period, transaction, now);
         let info = self.catalogue().get(Operator::Multicaixa);
         let mut payment = Payment {

@@ -2,7 +2,7 @@
 //! checking at start-up that this process holds the key the database was sealed with.
 
 use crate::error::EngineError;
-use crate::vault::VaultError;
+use crate::vault::{Keyring, VaultError};
 use crate::Engine;
 use kumbu_store::{StoreError, SEALED_COLUMNS, SEALED_SETTING};
 
@@ -44,8 +44,17 @@ impl Engine {
         self.inner.keyring.seal(context, plain)
     }
 
-    /// Opens a sealed secret; a failure is ours (a 500), never the client's.
+    /// Opens a sealed secret; a failure is ours (a 500), never the client's. A value in clear
+    /// (written by a process of a version before sealing, during a rolling upgrade) is used as
+    /// it is and sealed at the next start-up.
     pub(crate) fn open(&self, context: &str, sealed: &str) -> Result<String, EngineError> {
+        if !Keyring::is_sealed(sealed) {
+            tracing::warn!(
+                context,
+                "a secret is stored in clear; it will be sealed at the next start-up"
+            );
+            return Ok(sealed.to_owned());
+        }
         self.inner.keyring.open(context, sealed).map_err(|e| {
             EngineError::Store(StoreError::Corrupt(format!("cannot open {context}: {e}")))
         })

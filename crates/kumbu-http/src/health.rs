@@ -16,7 +16,7 @@ pub fn routes() -> Router<AppState> {
 }
 
 /// The process is up.
-async fn healthz() -> Json<serde_json::Value> {
+pub(crate) async fn healthz() -> Json<serde_json::Value> {
     Json(json!({"status": "ok"}))
 }
 

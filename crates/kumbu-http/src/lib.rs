@@ -65,9 +65,10 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The ProxyPay face alone, at the root (for `--proxypay-listen`: some clients can only change
-/// the host they call).
+/// the host they call). Only `/healthz` besides: `/metrics` stays on the main listener, which
+/// need not be public.
 pub fn proxypay_router(state: AppState) -> Router {
-    let routes = compat::proxypay::routes().merge(health::routes());
+    let routes = compat::proxypay::routes().route("/healthz", axum::routing::get(health::healthz));
     with_layers(routes, state)
 }
 

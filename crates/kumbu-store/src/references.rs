@@ -179,43 +179,96 @@ impl StoreTx {
         Ok(())
     }
 
-    /// The next transaction number of the Multicaixa period starting at `period_start`.
+    /// The next transaction number of a merchant's Multicaixa period starting at `period_start`.
     pub async fn next_period_transaction(
         &mut self,
+        merchant_id: &str,
+        mode: Mode,
         period_start: Timestamp,
     ) -> Result<i64, StoreError> {
         Ok(sqlx::query_scalar::<Any, i64>(
-            "INSERT INTO multicaixa_periods (period_start, last_transaction) VALUES ($1, 1) \
-             ON CONFLICT (period_start) DO UPDATE SET last_transaction = \
-             multicaixa_periods.last_transaction + 1 RETURNING last_transaction",
+            "INSERT INTO multicaixa_periods (merchant_id, mode, period_start, last_transaction) \
+             VALUES ($1, $2, $3, 1) ON CONFLICT (merchant_id, mode, period_start) DO UPDATE SET \
+             last_transaction = multicaixa_periods.last_transaction + 1 RETURNING last_transaction",
         )
+        .bind(merchant_id)
+        .bind(mode.as_str())
         .bind(period_start.as_micros())
         .fetch_one(&mut **self.tx())
         .await?)
     }
 
-    /// The merchant's Multicaixa entity, assigning the next free one (from 10001) on first use.
-    pub async fn merchant_entity(&mut self, merchant_id: &str) -> Result<i64, StoreError> {
-        let current: Option<i64> = sqlx::query_scalar::<Any, Option<i64>>(
+    /// The merchant's Multicaixa entity, assigning the next one (from 10001) on first use. The
+    /// number comes from a counter row, so concurrent first uses never collide.
+    pub async fn assign_merchant_entity(&mut self, merchant_id: &str) -> Result<i64, StoreError> {
+        if let Some(e) = self.merchant_entity(merchant_id).await? {
+            return Ok(e);
+        }
+        let next: i64 = sqlx::query_scalar::<Any, i64>(
+            "INSERT INTO counters (name, value) VALUES ('multicaixa_entity', 10001) \
+             ON CONFLICT (name) DO UPDATE SET value = counters.value + 1 RETURNING value",
+        )
+        .fetch_one(&mut **self.tx())
+        .await?;
+        sqlx::query::<Any>(
+            "UPDATE merchants SET multicaixa_entity = $2 WHERE id = $1 AND multicaixa_entity IS NULL",
+        )
+        .bind(merchant_id)
+        .bind(next)
+        .execute(&mut **self.tx())
+        .await?;
+        self.merchant_entity(merchant_id)
+            .await?
+            .ok_or_else(|| StoreError::Corrupt(format!("merchant {merchant_id} vanished")))
+    }
+
+    async fn merchant_entity(&mut self, merchant_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar::<Any, Option<i64>>(
             "SELECT multicaixa_entity FROM merchants WHERE id = $1",
         )
         .bind(merchant_id)
-        .fetch_one(&mut **self.tx())
-        .await?;
-        if let Some(e) = current {
-            return Ok(e);
-        }
-        Ok(sqlx::query_scalar::<Any, i64>(
-            "UPDATE merchants SET multicaixa_entity = (SELECT COALESCE(MAX(multicaixa_entity), 10000) + 1 \
-             FROM merchants) WHERE id = $1 RETURNING multicaixa_entity",
+        .fetch_optional(&mut **self.tx())
+        .await?
+        .flatten())
+    }
+
+    /// Inserts a new reference; `false` if the merchant already has one with this id.
+    pub async fn insert_reference(&mut self, r: &Reference) -> Result<bool, StoreError> {
+        let fields = serde_json::to_string(&r.custom_fields)
+            .map_err(|e| StoreError::Corrupt(format!("custom_fields: {e}")))?;
+        let n = sqlx::query::<Any>(
+            "INSERT INTO bank_references (merchant_id, mode, id, amount, end_at, custom_fields, \
+             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             ON CONFLICT DO NOTHING",
         )
-        .bind(merchant_id)
-        .fetch_one(&mut **self.tx())
-        .await?)
+        .bind(r.merchant_id.clone())
+        .bind(r.mode.as_str())
+        .bind(db_id(r.id))
+        .bind(r.amount)
+        .bind(r.end_at.map(Timestamp::as_micros))
+        .bind(fields)
+        .bind(r.status.as_str())
+        .bind(r.created_at.as_micros())
+        .bind(r.updated_at.as_micros())
+        .execute(&mut **self.tx())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 }
 
 impl Store {
+    /// The merchant's Multicaixa entity, if one was assigned.
+    pub async fn merchant_entity(&self, merchant_id: &str) -> Result<Option<i64>, StoreError> {
+        Ok(sqlx::query_scalar::<Any, Option<i64>>(
+            "SELECT multicaixa_entity FROM merchants WHERE id = $1",
+        )
+        .bind(merchant_id)
+        .fetch_optional(&self.read)
+        .await?
+        .flatten())
+    }
+
     /// One reference of a merchant.
     pub async fn reference(
         &self,

@@ -105,6 +105,9 @@ pub struct AttemptResult {
     pub response_excerpt: Option<String>,
     /// What to do next.
     pub next: NextStep,
+    /// Whether delivering takes the event off the pull queue (ProxyPay: a payment delivered by
+    /// webhook is not also served by `GET /payments`).
+    pub acks_event: bool,
 }
 
 /// The state a delivery moves to after an attempt.
@@ -316,11 +319,10 @@ impl Store {
         // Lease the due rows (PostgreSQL skips rows another process is leasing), then read them
         // with their event and endpoint: one statement on PostgreSQL, two on SQLite, which has
         // no UPDATE inside WITH (its single writer makes the pair atomic anyway).
-        let lease = format!(
+        let sqlite_lease = format!(
             "UPDATE deliveries SET next_attempt_at = $2 WHERE seq IN (SELECT seq FROM deliveries \
-             WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT {limit}{}) \
-             RETURNING seq, event_id, endpoint_id, attempts, created_at",
-            self.dialect.for_update_skip_locked()
+             WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT {limit}) \
+             RETURNING seq, event_id, endpoint_id, attempts, created_at"
         );
         let read = |from: &str, filter: &str| {
             format!(
@@ -338,7 +340,16 @@ impl Store {
         };
         let rows = match self.dialect {
             Dialect::Postgres => {
-                let sql = format!("WITH claimed AS ({lease}) {}", read("claimed d", ""));
+                // The due rows are picked once (MATERIALIZED), so the LIMIT holds whatever plan the
+                // UPDATE gets.
+                let sql = format!(
+                    "WITH due AS MATERIALIZED (SELECT seq FROM deliveries WHERE next_attempt_at <= $1 \
+                     ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED), \
+                     claimed AS (UPDATE deliveries SET next_attempt_at = $2 FROM due \
+                     WHERE deliveries.seq = due.seq RETURNING deliveries.seq, deliveries.event_id, \
+                     deliveries.endpoint_id, deliveries.attempts, deliveries.created_at) {}",
+                    read("claimed d", "")
+                );
                 sqlx::query::<Any>(&sql)
                     .bind(now.as_micros())
                     .bind(lease_until.as_micros())
@@ -347,7 +358,7 @@ impl Store {
             }
             Dialect::Sqlite => {
                 let mut tx = self.begin().await?;
-                let seqs: Vec<i64> = sqlx::query_scalar::<Any, i64>(&lease)
+                let seqs: Vec<i64> = sqlx::query_scalar::<Any, i64>(&sqlite_lease)
                     .bind(now.as_micros())
                     .bind(lease_until.as_micros())
                     .fetch_all(&mut **tx.tx())
@@ -470,6 +481,27 @@ impl Store {
             q = crate::tx::bind(q, v);
         }
         q.execute(&mut **tx.tx()).await?;
+        // Deliveries that stand for an acknowledgement take their event off the queue, in the same
+        // transaction as the attempt that delivered it.
+        let acked: Vec<&AttemptResult> = results
+            .iter()
+            .filter(|a| a.acks_event && a.next == NextStep::Delivered)
+            .collect();
+        if !acked.is_empty() {
+            let list: Vec<String> = (0..acked.len())
+                .map(|i| self.dialect.param(i + 2))
+                .collect();
+            let sql = format!(
+                "UPDATE events SET acked_at = {} WHERE acked_at IS NULL AND id IN ({})",
+                self.dialect.param(1),
+                list.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql).bind(acked[0].at.as_micros());
+            for a in &acked {
+                q = q.bind(a.event_id.clone());
+            }
+            q.execute(&mut **tx.tx()).await?;
+        }
         // Per endpoint: the last outcome of the batch decides its failure streak.
         let mut last: std::collections::BTreeMap<&str, &AttemptResult> =
             std::collections::BTreeMap::new();

@@ -666,7 +666,7 @@ pub struct ReferenceView {
     /// Always `reference`.
     pub object: &'static str,
     /// The merchant's Multicaixa entity, which payers key in with the reference.
-    pub entity: i64,
+    pub entity: Option<i64>,
     /// Required amount in minor units, or null for any.
     pub amount: Option<i64>,
     /// Always `AOA`.
@@ -687,7 +687,7 @@ pub struct ReferenceView {
 
 impl ReferenceView {
     /// The view of `r` as of `now`.
-    pub fn of(r: &kumbu_core::Reference, entity: i64, now: kumbu_core::Timestamp) -> Self {
+    pub fn of(r: &kumbu_core::Reference, entity: Option<i64>, now: kumbu_core::Timestamp) -> Self {
         Self {
             id: format!("{:09}", r.id),
             object: "reference",

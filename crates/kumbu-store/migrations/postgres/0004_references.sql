@@ -23,10 +23,20 @@ CREATE TABLE reference_id_generators (
     PRIMARY KEY (merchant_id, mode)
 );
 
--- The last transaction number of each Multicaixa period (keyed by the period's start).
+-- The last transaction number of each Multicaixa period (keyed by the period's start), per
+-- merchant and mode: one merchant's numbers say nothing about another's volume.
 CREATE TABLE multicaixa_periods (
-    period_start      BIGINT PRIMARY KEY,
-    last_transaction  BIGINT NOT NULL
+    merchant_id       TEXT NOT NULL REFERENCES merchants(id),
+    mode              TEXT NOT NULL CHECK (mode IN ('test', 'live')),
+    period_start      BIGINT NOT NULL,
+    last_transaction  BIGINT NOT NULL,
+    PRIMARY KEY (merchant_id, mode, period_start)
+);
+
+-- Named counters incremented atomically (e.g. the next Multicaixa entity to assign).
+CREATE TABLE counters (
+    name   TEXT PRIMARY KEY,
+    value  BIGINT NOT NULL
 );
 
 -- A payment by reference has no payer phone: it is stored as '' (SQLite cannot drop the

@@ -35,7 +35,10 @@ pub fn routes() -> Router<AppState> {
     let r = both(
         r,
         "/references/{id}",
-        put(put_reference).delete(delete_reference),
+        put(put_reference)
+            .delete(delete_reference)
+            // Not a v2 endpoint: ProxyPay answers 404 (some clients call it anyway).
+            .get(|| async { PpError::not_found() }),
     );
     let r = both(r, "/reference_ids", post(new_reference_id));
     let r = both(
