@@ -15,6 +15,7 @@ mod processes;
 mod proxypay;
 mod receiver;
 mod references;
+mod refunds;
 mod sandbox;
 mod schema;
 mod secrets;

@@ -48,6 +48,9 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/references/{id}", "put"),
         ("/v1/references/{id}", "delete"),
         ("/v1/sandbox/references/{id}/pay", "post"),
+        ("/v1/refunds", "post"),
+        ("/v1/refunds", "get"),
+        ("/v1/refunds/{id}", "get"),
     ];
     for (path, method) in routes {
         assert!(

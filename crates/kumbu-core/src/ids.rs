@@ -20,6 +20,8 @@ pub enum IdPrefix {
     Prompt,
     /// `we_`: a webhook endpoint.
     WebhookEndpoint,
+    /// `re_`: a refund.
+    Refund,
 }
 
 impl IdPrefix {
@@ -33,6 +35,7 @@ impl IdPrefix {
             IdPrefix::Journal => "jrn_",
             IdPrefix::Prompt => "prm_",
             IdPrefix::WebhookEndpoint => "we_",
+            IdPrefix::Refund => "re_",
         }
     }
 }

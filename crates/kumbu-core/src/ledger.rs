@@ -73,6 +73,8 @@ pub enum JournalKind {
     PaymentDebited,
     /// The operator settled: money moves from pending to available.
     PaymentSettled,
+    /// A refund went back to the payer.
+    RefundSucceeded,
 }
 
 impl JournalKind {
@@ -81,8 +83,25 @@ impl JournalKind {
         match self {
             JournalKind::PaymentDebited => "payment.debited",
             JournalKind::PaymentSettled => "payment.settled",
+            JournalKind::RefundSucceeded => "refund.succeeded",
         }
     }
+}
+
+/// The journal of a refund that succeeded: the merchant gives back `amount` from its available
+/// balance and it leaves the settlement bank. Fees are not returned, so a full refund leaves the
+/// merchant owing the fee.
+pub fn refund_postings(amount: i64) -> Vec<Posting> {
+    vec![
+        Posting {
+            account: Account::MerchantAvailable,
+            amount,
+        },
+        Posting {
+            account: Account::SettlementBank,
+            amount: -amount,
+        },
+    ]
 }
 
 /// Every journal a transition `from → to` posts. A move that skips `debited` (an operator may
@@ -149,7 +168,10 @@ pub fn postings_for(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind
         | PaymentStatus::UserConfirming
         | PaymentStatus::Failed
         | PaymentStatus::Expired
-        | PaymentStatus::Cancelled => return None,
+        | PaymentStatus::Cancelled
+        // Refunds post their own journal, one per refund: see [`refund_postings`].
+        | PaymentStatus::PartiallyRefunded
+        | PaymentStatus::Refunded => return None,
     };
     let lines: Vec<Posting> = lines.into_iter().filter(|p| p.amount != 0).collect();
     debug_assert_eq!(lines.iter().map(|p| p.amount).sum::<i64>(), 0);

@@ -18,6 +18,7 @@ pub mod operator;
 pub mod payment;
 pub mod phone;
 pub mod reference;
+pub mod refund;
 pub mod rejection;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
@@ -32,4 +33,5 @@ pub use operator::{Catalogue, Country, Operator, OperatorInfo, RailKind};
 pub use payment::{Payment, PaymentStatus, StatusChange, TransitionError};
 pub use phone::{Msisdn, PhoneError};
 pub use reference::{Reference, ReferenceStatus};
+pub use refund::{Refund, RefundStatus};
 pub use rejection::{Field, Rejection};

@@ -1,7 +1,7 @@
 //! A payment and its forward-only state machine.
 //!
 //! ```text
-//! created → operator_pending → user_confirming → debited → settled
+//! created → operator_pending → user_confirming → debited → settled → partially_refunded → refunded
 //!    └─────────────┴──────────────────┴→ failed | expired | cancelled   (terminal)
 //! ```
 //! A status only moves forward; skipping forward is allowed (an operator may report `debited`
@@ -36,6 +36,10 @@ pub enum PaymentStatus {
     Expired,
     /// Cancelled before debit (terminal).
     Cancelled,
+    /// Part of the money went back to the payer.
+    PartiallyRefunded,
+    /// All of the money went back to the payer (terminal).
+    Refunded,
 }
 
 /// Why a transition was refused.
@@ -55,6 +59,14 @@ pub enum TransitionError {
     /// The payment is in a terminal status.
     #[error("payment is {}, which is final", .0.as_str())]
     Final(PaymentStatus),
+    /// Only a settled payment can be refunded.
+    #[error("payment is {}, not settled: it cannot become {}", .from.as_str(), .to.as_str())]
+    NotSettled {
+        /// Current status.
+        from: PaymentStatus,
+        /// Requested status.
+        to: PaymentStatus,
+    },
     /// Money has been debited: it can no longer fail, expire or be cancelled.
     #[error("payment is {}; money has moved, so it cannot become {}", .from.as_str(), .to.as_str())]
     AfterDebit {
@@ -67,7 +79,7 @@ pub enum TransitionError {
 
 impl PaymentStatus {
     /// Every status.
-    pub const ALL: [PaymentStatus; 8] = [
+    pub const ALL: [PaymentStatus; 10] = [
         PaymentStatus::Created,
         PaymentStatus::OperatorPending,
         PaymentStatus::UserConfirming,
@@ -76,6 +88,8 @@ impl PaymentStatus {
         PaymentStatus::Failed,
         PaymentStatus::Expired,
         PaymentStatus::Cancelled,
+        PaymentStatus::PartiallyRefunded,
+        PaymentStatus::Refunded,
     ];
 
     /// The stored and displayed name.
@@ -89,6 +103,8 @@ impl PaymentStatus {
             PaymentStatus::Failed => "failed",
             PaymentStatus::Expired => "expired",
             PaymentStatus::Cancelled => "cancelled",
+            PaymentStatus::PartiallyRefunded => "partially_refunded",
+            PaymentStatus::Refunded => "refunded",
         }
     }
 
@@ -105,6 +121,8 @@ impl PaymentStatus {
             PaymentStatus::UserConfirming => Some(2),
             PaymentStatus::Debited => Some(3),
             PaymentStatus::Settled => Some(4),
+            PaymentStatus::PartiallyRefunded => Some(5),
+            PaymentStatus::Refunded => Some(6),
             PaymentStatus::Failed | PaymentStatus::Expired | PaymentStatus::Cancelled => None,
         }
     }
@@ -112,7 +130,26 @@ impl PaymentStatus {
     /// No transition leaves a terminal status.
     pub const fn is_terminal(self) -> bool {
         match self {
+            PaymentStatus::Refunded
+            | PaymentStatus::Failed
+            | PaymentStatus::Expired
+            | PaymentStatus::Cancelled => true,
+            PaymentStatus::Created
+            | PaymentStatus::OperatorPending
+            | PaymentStatus::UserConfirming
+            | PaymentStatus::Debited
+            | PaymentStatus::Settled
+            | PaymentStatus::PartiallyRefunded => false,
+        }
+    }
+
+    /// The payment's rail has nothing more to do: it is settled (perhaps refunded since) or
+    /// ended without money.
+    pub const fn is_collected_or_ended(self) -> bool {
+        match self {
             PaymentStatus::Settled
+            | PaymentStatus::PartiallyRefunded
+            | PaymentStatus::Refunded
             | PaymentStatus::Failed
             | PaymentStatus::Expired
             | PaymentStatus::Cancelled => true,
@@ -125,7 +162,29 @@ impl PaymentStatus {
 
     /// Money has left (or may have left) the payer's wallet.
     pub const fn is_debited(self) -> bool {
-        matches!(self, PaymentStatus::Debited | PaymentStatus::Settled)
+        matches!(
+            self,
+            PaymentStatus::Debited
+                | PaymentStatus::Settled
+                | PaymentStatus::PartiallyRefunded
+                | PaymentStatus::Refunded
+        )
+    }
+
+    /// A refund status.
+    pub const fn is_refund(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+        )
+    }
+
+    /// The money reached the merchant (and may have been partly refunded since).
+    pub const fn is_settled(self) -> bool {
+        matches!(
+            self,
+            PaymentStatus::Settled | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded
+        )
     }
 
     /// Checks that `self → to` is a legal forward move.
@@ -137,6 +196,10 @@ impl PaymentStatus {
             return Err(TransitionError::Final(self));
         }
         match (self.progress(), to.progress()) {
+            // Only settled money can be refunded.
+            (Some(_), Some(_)) if to.is_refund() && !self.is_settled() => {
+                Err(TransitionError::NotSettled { from: self, to })
+            }
             (Some(a), Some(b)) if b > a => Ok(()),
             (Some(_), Some(_)) => Err(TransitionError::Backwards { from: self, to }),
             (Some(_), None) if self.is_debited() => {
@@ -187,6 +250,9 @@ pub struct Payment {
     pub amount: i64,
     /// Kumbu's fee in minor units, fixed at creation.
     pub fee: i64,
+    /// How much has gone back to the payer in refunds that succeeded.
+    #[serde(default)]
+    pub amount_refunded: i64,
     /// Currency of amount and fee.
     pub currency: Currency,
     /// The operator collecting.
@@ -315,7 +381,7 @@ mod tests {
                 let expected = !from.is_terminal()
                     && from != to
                     && match (from.progress(), to.progress()) {
-                        (Some(a), Some(b)) => b > a,
+                        (Some(a), Some(b)) => b > a && (!to.is_refund() || from.is_settled()),
                         (Some(_), None) => !from.is_debited(),
                         (None, _) => false,
                     };
@@ -324,7 +390,30 @@ mod tests {
         }
         assert_eq!(
             Settled.check_transition(Failed),
-            Err(TransitionError::Final(Settled))
+            Err(TransitionError::AfterDebit {
+                from: Settled,
+                to: Failed
+            })
+        );
+        assert_eq!(
+            Refunded.check_transition(Settled),
+            Err(TransitionError::Final(Refunded))
+        );
+        assert_eq!(
+            Debited.check_transition(Refunded),
+            Err(TransitionError::NotSettled {
+                from: Debited,
+                to: Refunded
+            })
+        );
+        assert_eq!(Settled.check_transition(PartiallyRefunded), Ok(()));
+        assert_eq!(PartiallyRefunded.check_transition(Refunded), Ok(()));
+        assert_eq!(
+            PartiallyRefunded.check_transition(Settled),
+            Err(TransitionError::Backwards {
+                from: PartiallyRefunded,
+                to: Settled
+            })
         );
         assert_eq!(
             Debited.check_transition(Expired),

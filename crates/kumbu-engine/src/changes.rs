@@ -39,6 +39,7 @@ impl Changes {
                 id: new_id(IdPrefix::Journal),
                 kind,
                 payment_id: payment.id.clone(),
+                refund_id: None,
                 merchant_id: payment.merchant_id.clone(),
                 mode: payment.mode,
                 currency: payment.currency,
@@ -48,6 +49,16 @@ impl Changes {
         }
         self.transitions.push(change.to);
         self.history.push((payment.id.clone(), change));
+    }
+
+    /// Records an event about something other than a payment's status (a refund, say).
+    pub(crate) fn push_event(&mut self, event: NewEvent) {
+        self.events.push(event);
+    }
+
+    /// Records a journal that is not a payment transition's (a refund's).
+    pub(crate) fn push_journal(&mut self, journal: NewJournal) {
+        self.journals.push(journal);
     }
 
     /// Records the creation row of a new payment (its history row is inserted with the payment).

@@ -34,6 +34,8 @@ pub enum EventObject {
     Payment(Box<Payment>),
     /// A webhook endpoint (never with its secret).
     WebhookEndpoint(Box<crate::webhooks::Endpoint>),
+    /// A refund.
+    Refund(Box<kumbu_core::Refund>),
 }
 
 /// Every event type: a payment's, in lifecycle order, then the endpoint's.
@@ -42,6 +44,11 @@ pub fn event_types() -> Vec<String> {
         .iter()
         .map(|s| format!("payment.{}", s.as_str()))
         .collect();
+    types.extend(
+        crate::refunds::REFUND_EVENTS
+            .iter()
+            .map(|t| (*t).to_owned()),
+    );
     types.push(crate::webhooks::ENDPOINT_DISABLED.to_owned());
     types
 }
@@ -51,6 +58,8 @@ pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
         |e: serde_json::Error| StoreError::Corrupt(format!("event {} payload: {e}", r.id));
     let object = if r.event_type.starts_with("payment.") {
         EventObject::Payment(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
+    } else if r.event_type.starts_with("refund.") {
+        EventObject::Refund(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("webhook_endpoint.") {
         EventObject::WebhookEndpoint(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else {

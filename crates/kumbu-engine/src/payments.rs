@@ -69,6 +69,33 @@ pub struct Balance {
 
 /// Refuses control characters (NUL among them, which PostgreSQL cannot store in text); tabs
 /// and line breaks are allowed in free text.
+/// Checks merchant metadata: at most 50 keys of 1–40 characters, values of at most 500, plain
+/// text (shared by payments and refunds).
+pub(crate) fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), Rejection> {
+    if metadata.len() > MAX_METADATA_KEYS {
+        return Err(Rejection::field(
+            ErrorCode::ParameterInvalid,
+            Field::Metadata,
+            format!("metadata may have at most {MAX_METADATA_KEYS} keys"),
+        ));
+    }
+    for (k, v) in metadata {
+        if k.is_empty()
+            || k.chars().count() > MAX_METADATA_KEY_LEN
+            || v.chars().count() > MAX_METADATA_VALUE_LEN
+        {
+            return Err(Rejection::field(
+                ErrorCode::ParameterInvalid,
+                Field::Metadata,
+                format!("metadata keys must be 1 to {MAX_METADATA_KEY_LEN} characters and values at most {MAX_METADATA_VALUE_LEN}"),
+            ));
+        }
+        plain_text(Field::Metadata, k, "metadata keys")?;
+        plain_text(Field::Metadata, v, "metadata values")?;
+    }
+    Ok(())
+}
+
 pub(crate) fn plain_text(field: Field, value: &str, name: &str) -> Result<(), Rejection> {
     if value
         .chars()
@@ -178,25 +205,7 @@ impl Engine {
                 ),
             ));
         }
-        if cmd.metadata.len() > MAX_METADATA_KEYS {
-            return Err(Rejection::field(
-                ErrorCode::ParameterInvalid,
-                Field::Metadata,
-                format!("metadata may have at most {MAX_METADATA_KEYS} keys"),
-            ));
-        }
-        for (k, v) in &cmd.metadata {
-            if k.is_empty()
-                || k.chars().count() > MAX_METADATA_KEY_LEN
-                || v.chars().count() > MAX_METADATA_VALUE_LEN
-            {
-                return Err(Rejection::field(
-                    ErrorCode::ParameterInvalid,
-                    Field::Metadata,
-                    format!("metadata keys must be 1 to {MAX_METADATA_KEY_LEN} characters and values at most {MAX_METADATA_VALUE_LEN}"),
-                ));
-            }
-        }
+        check_metadata(&cmd.metadata)?;
         if let Some(r) = &cmd.reference {
             if r.is_empty() || r.chars().count() > 128 {
                 return Err(Rejection::field(
@@ -216,10 +225,7 @@ impl Engine {
                 plain_text(field, v, name)?;
             }
         }
-        for (k, v) in &cmd.metadata {
-            plain_text(Field::Metadata, k, "metadata keys")?;
-            plain_text(Field::Metadata, v, "metadata values")?;
-        }
+
         text_limit(Field::Description, &cmd.description, 500, "description")?;
         text_limit(
             Field::CustomerName,
@@ -268,6 +274,7 @@ impl Engine {
                     fee: info.fee.fee_for(cmd.amount),
                     currency: cmd.currency,
                     operator: cmd.operator,
+                    amount_refunded: 0,
                     payer_phone: Some(cmd.payer_phone),
                     bank: None,
                     customer_name: cmd.customer.name,

@@ -305,6 +305,7 @@ impl Engine {
             fee: info.fee.fee_for(amount),
             currency: Currency::Aoa,
             operator: Operator::Multicaixa,
+            amount_refunded: 0,
             payer_phone: None,
             bank: Some(bank),
             customer_name: None,

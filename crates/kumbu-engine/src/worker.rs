@@ -46,7 +46,12 @@ pub(crate) fn apply_notice(
     };
     match result {
         Ok(change) => Some(change),
-        Err(e @ (TransitionError::AlreadyThere(_) | TransitionError::Backwards { .. })) => {
+        Err(
+            e @ (TransitionError::AlreadyThere(_)
+            | TransitionError::Backwards { .. }
+            // Rail notices never ask for a refund status.
+            | TransitionError::NotSettled { .. }),
+        ) => {
             tracing::debug!(payment = %p.id, ?notice, reason = %e, "duplicate or stale operator notice ignored");
             None
         }
@@ -234,6 +239,10 @@ impl Workers {
             tokio::spawn(async move { dispatch_loop(engine, cancel).await })
         }));
         handles.push({
+            let (engine, cancel) = (engine.clone(), cancel.clone());
+            tokio::spawn(async move { refund_loop(engine, cancel).await })
+        });
+        handles.push({
             let (engine, cancel) = (engine, cancel.clone());
             tokio::spawn(async move { sweep_loop(engine, cancel).await })
         });
@@ -304,6 +313,24 @@ async fn dispatch_loop(engine: Engine, cancel: CancellationToken) {
                 }
                 backoff = (backoff * 2).min(Duration::from_secs(10));
             }
+        }
+    }
+}
+
+async fn refund_loop(engine: Engine, cancel: CancellationToken) {
+    let interval = engine.config().worker_interval;
+    while !cancel.is_cancelled() {
+        let pause = match engine.run_refund_batch().await {
+            Ok(0) => interval,
+            Ok(_) => continue,
+            Err(e) => {
+                tracing::warn!(error = %e, "refund worker pass failed; retrying");
+                Duration::from_secs(1)
+            }
+        };
+        tokio::select! {
+            () = cancel.cancelled() => {}
+            () = tokio::time::sleep(pause) => {}
         }
     }
 }

@@ -13,12 +13,14 @@ use utoipa::{Modify, OpenApi};
     paths(create_payment, list_payments, get_payment, cancel_payment, list_operators, get_balance,
           list_prompts, confirm_prompt, decline_prompt, list_events, get_event, ack_event,
           create_endpoint, list_endpoints, get_endpoint, delete_endpoint, rotate_secret, enable_endpoint, disable_endpoint, event_deliveries, resend_event,
-          create_reference, put_reference, get_reference, delete_reference, list_references, pay_reference),
+          create_reference, put_reference, get_reference, delete_reference, list_references, pay_reference,
+          create_refund, get_refund, list_refunds),
     components(schemas(CreatePaymentBody, PayerBody, PayerView, CustomerBody, PaymentView, HistoryView, PaymentList,
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
                         PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventDataObject, EventList,
                         CreateEndpointBody, EndpointView, EndpointList, Deleted, AttemptView, AttemptList, ResendView,
-                        ReferenceBody, ReferenceView, ReferenceList, PayReferenceBody, BankReferenceView)),
+                        ReferenceBody, ReferenceView, ReferenceList, PayReferenceBody, BankReferenceView,
+                        CreateRefundBody, RefundView, RefundList)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

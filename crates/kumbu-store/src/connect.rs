@@ -109,11 +109,33 @@ impl Store {
 
     /// Applies pending migrations from `migrations/{postgres,sqlite}` (embedded at build time).
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        let migrator = match self.dialect {
-            Dialect::Postgres => sqlx::migrate!("./migrations/postgres"),
-            Dialect::Sqlite => sqlx::migrate!("./migrations/sqlite"),
-        };
-        migrator.run(&self.write).await?;
+        match self.dialect {
+            Dialect::Postgres => {
+                sqlx::migrate!("./migrations/postgres")
+                    .run(&self.write)
+                    .await?
+            }
+            Dialect::Sqlite => {
+                // Rebuilding a table (SQLite's way to change a constraint) needs foreign keys
+                // off, which SQLite only allows outside a transaction: switch them off on the one
+                // write connection, migrate, check every reference, switch them back on.
+                let mut conn = self.write.acquire().await?;
+                conn.execute("PRAGMA foreign_keys = OFF").await?;
+                let migrated = sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await;
+                let broken = sqlx::query("PRAGMA foreign_key_check")
+                    .fetch_all(&mut *conn)
+                    .await;
+                conn.execute("PRAGMA foreign_keys = ON").await?;
+                migrated?;
+                let broken = broken?;
+                if !broken.is_empty() {
+                    return Err(StoreError::Corrupt(format!(
+                        "{} rows break a foreign key after migrating",
+                        broken.len()
+                    )));
+                }
+            }
+        }
         Ok(())
     }
 

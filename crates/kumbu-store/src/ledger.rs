@@ -18,6 +18,8 @@ pub struct NewJournal {
     pub kind: JournalKind,
     /// The payment it belongs to.
     pub payment_id: String,
+    /// The refund that posted it, for a refund's journal.
+    pub refund_id: Option<String>,
     /// Owning merchant.
     pub merchant_id: String,
     /// Test or live.
@@ -88,6 +90,7 @@ impl StoreTx {
                     Value::Text(j.id.clone()),
                     Value::Text(j.kind.as_str().to_owned()),
                     Value::Text(j.payment_id.clone()),
+                    Value::OptText(j.refund_id.clone()),
                     Value::Text(j.merchant_id.clone()),
                     Value::Text(j.mode.as_str().to_owned()),
                     Value::Text(j.currency.code().to_owned()),
@@ -105,6 +108,7 @@ impl StoreTx {
                 "journal_id",
                 "journal_kind",
                 "payment_id",
+                "refund_id",
                 "merchant_id",
                 "mode",
                 "currency",

@@ -18,6 +18,7 @@ mod ledger;
 mod merchants;
 mod payments;
 mod references;
+mod refunds;
 mod sealed;
 mod tx;
 mod webhooks;

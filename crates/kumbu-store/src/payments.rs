@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, fee, \
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
-    updated_at, expires_at, rail_step, next_action_at, bank_details";
+    updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded";
 
 /// Reads one payment row (without its history).
 pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
@@ -40,6 +40,7 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         amount: int("amount")?,
         fee: int("fee")?,
+        amount_refunded: int("amount_refunded")?,
         currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
         operator: Operator::parse(&operator).ok_or_else(|| corrupt("operator", &operator))?,
         payer_phone: if phone.is_empty() {

@@ -248,14 +248,14 @@ impl StoreTx {
 
     /// Writes the mutable columns of many payments in one statement per chunk.
     pub async fn save_payments(&mut self, payments: &[&Payment]) -> Result<(), StoreError> {
-        const COLS: usize = 9;
+        const COLS: usize = 10;
         for chunk in payments.chunks(MAX_PARAMS / COLS) {
             let mut sql = String::from(
                 "UPDATE payments SET status = v.column2, \
                 operator_reference = v.column3, failure_code = v.column4, \
                 failure_message = v.column5, operator_code = v.column6, \
-                updated_at = v.column7, rail_step = v.column8, next_action_at = v.column9 \
-                FROM (VALUES ",
+                updated_at = v.column7, rail_step = v.column8, next_action_at = v.column9, \
+                amount_refunded = v.column10 FROM (VALUES ",
             );
             let mut values = Vec::with_capacity(chunk.len() * COLS);
             for (i, p) in chunk.iter().enumerate() {
@@ -265,8 +265,8 @@ impl StoreTx {
                 }
                 let ph = |k: usize| self.dialect.param(b + k);
                 sql.push_str(&format!(
-                    "({}, {}, {}, {}, {}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
-                    ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8), ph(9)
+                    "({}, {}, {}, {}, {}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                    ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8), ph(9), ph(10)
                 ));
                 values.extend([
                     Value::Text(p.id.clone()),
@@ -278,6 +278,7 @@ impl StoreTx {
                     Value::Int(p.updated_at.as_micros()),
                     Value::Int(i64::from(p.progress.step)),
                     Value::OptInt(p.progress.next_action_at.map(Timestamp::as_micros)),
+                    Value::Int(p.amount_refunded),
                 ]);
             }
             sql.push_str(") AS v WHERE payments.id = v.column1");

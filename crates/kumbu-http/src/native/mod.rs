@@ -4,6 +4,7 @@ mod catalogue;
 mod events;
 mod payments;
 mod references;
+mod refunds;
 mod sandbox;
 pub(crate) mod views;
 mod webhooks;
@@ -23,6 +24,7 @@ pub(crate) use references::{
     __path_create_reference, __path_delete_reference, __path_get_reference, __path_list_references,
     __path_pay_reference, __path_put_reference,
 };
+pub(crate) use refunds::{__path_create_refund, __path_get_refund, __path_list_refunds};
 pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_list_prompts};
 pub(crate) use webhooks::{
     __path_create_endpoint, __path_delete_endpoint, __path_disable_endpoint,
@@ -66,6 +68,11 @@ pub fn routes() -> Router<AppState> {
             "/v1/webhook_endpoints/{id}/disable",
             post(webhooks::disable_endpoint),
         )
+        .route(
+            "/v1/refunds",
+            post(refunds::create_refund).get(refunds::list_refunds),
+        )
+        .route("/v1/refunds/{id}", get(refunds::get_refund))
         .route(
             "/v1/references",
             post(references::create_reference).get(references::list_references),

@@ -91,6 +91,8 @@ pub struct PaymentView {
     pub fee: i64,
     /// amount − fee.
     pub net: i64,
+    /// Minor units given back by refunds that succeeded.
+    pub amount_refunded: i64,
     /// ISO 4217 code.
     pub currency: String,
     /// The payer.
@@ -173,6 +175,7 @@ impl From<&Payment> for PaymentView {
             amount: p.amount,
             fee: p.fee,
             net: p.net(),
+            amount_refunded: p.amount_refunded,
             currency: p.currency.code().to_owned(),
             payer: PayerView {
                 phone: p.payer_phone.as_ref().map(ToString::to_string),
@@ -443,6 +446,8 @@ pub enum EventDataObject {
     Payment(Box<PaymentView>),
     /// A webhook endpoint, without its secret (`webhook_endpoint.*` events).
     WebhookEndpoint(Box<EndpointView>),
+    /// A refund (`refund.*` events).
+    Refund(Box<RefundView>),
 }
 
 /// An event: one change of one object.
@@ -454,7 +459,8 @@ pub struct EventView {
     pub object: &'static str,
     /// `payment.created`, `payment.operator_pending`, `payment.user_confirming`,
     /// `payment.debited`, `payment.settled`, `payment.failed`, `payment.expired`,
-    /// `payment.cancelled`, `webhook_endpoint.disabled`.
+    /// `payment.cancelled`, `payment.partially_refunded`, `payment.refunded`, `refund.created`,
+    /// `refund.succeeded`, `refund.failed`, `webhook_endpoint.disabled`.
     #[serde(rename = "type")]
     pub event_type: String,
     /// 1, 2, 3… per object: sort by it to recover the object's order.
@@ -477,6 +483,9 @@ impl From<&kumbu_engine::Event> for EventView {
             }
             kumbu_engine::EventObject::WebhookEndpoint(w) => {
                 EventDataObject::WebhookEndpoint(Box::new(EndpointView::from(w.as_ref())))
+            }
+            kumbu_engine::EventObject::Refund(r) => {
+                EventDataObject::Refund(Box::new(RefundView::from(r.as_ref())))
             }
         };
         Self {
@@ -721,4 +730,85 @@ pub struct ReferenceList {
 pub struct PayReferenceBody {
     /// Amount paid, in AOA minor units.
     pub amount: i64,
+}
+
+/// Body of `POST /v1/refunds`.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateRefundBody {
+    /// The payment to refund (`pay_…`): it must be settled (or debited: the refund then waits
+    /// for the money to settle).
+    pub payment: String,
+    /// Minor units to give back; omitted, all that remains.
+    pub amount: Option<i64>,
+    /// Why, at most 500 characters.
+    pub reason: Option<String>,
+    /// Up to 50 string pairs.
+    #[serde(default)]
+    pub metadata: BTreeMap<String, String>,
+}
+
+/// A refund.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundView {
+    /// `re_…`
+    pub id: String,
+    /// Always `refund`.
+    pub object: &'static str,
+    /// The payment refunded.
+    pub payment: String,
+    /// Minor units.
+    pub amount: i64,
+    /// The payment's currency.
+    pub currency: String,
+    /// `pending`, `processing`, `succeeded` or `failed`.
+    pub status: String,
+    /// Why, as given.
+    pub reason: Option<String>,
+    /// As given.
+    pub metadata: BTreeMap<String, String>,
+    /// The operator's id for it, once sent.
+    pub operator_refund_id: Option<String>,
+    /// Why it failed (e.g. PROVIDER_ERROR).
+    pub failure_code: Option<String>,
+    /// In words.
+    pub failure_message: Option<String>,
+    /// `true` in live mode.
+    pub livemode: bool,
+    /// RFC 3339.
+    pub created_at: String,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+impl From<&kumbu_core::Refund> for RefundView {
+    fn from(r: &kumbu_core::Refund) -> Self {
+        Self {
+            id: r.id.clone(),
+            object: "refund",
+            payment: r.payment_id.clone(),
+            amount: r.amount,
+            currency: r.currency.code().to_owned(),
+            status: r.status.as_str().to_owned(),
+            reason: r.reason.clone(),
+            metadata: r.metadata.clone(),
+            operator_refund_id: r.operator_refund_id.clone(),
+            failure_code: r.failure_code.map(|c| c.as_str().to_owned()),
+            failure_message: r.failure_message.clone(),
+            livemode: r.mode.is_live(),
+            created_at: r.created_at.to_rfc3339(),
+            updated_at: r.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// A page of refunds, newest first.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RefundList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// The refunds.
+    pub data: Vec<RefundView>,
+    /// Whether more follow.
+    pub has_more: bool,
 }

@@ -72,6 +72,6 @@ pub fn webhook_body(e: &Event) -> Option<String> {
         EventObject::Payment(p) if e.event_type == "payment.settled" => {
             PpPayment::of(p).and_then(|v| serde_json::to_string(&v).ok())
         }
-        EventObject::Payment(_) | EventObject::WebhookEndpoint(_) => None,
+        EventObject::Payment(_) | EventObject::WebhookEndpoint(_) | EventObject::Refund(_) => None,
     }
 }

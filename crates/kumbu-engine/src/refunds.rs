@@ -1,0 +1,326 @@
+//! Refunds: money back from the merchant to the payer of a settled payment.
+//!
+//! Creating one locks the payment row, so two refunds racing for the same balance are decided
+//! one after the other: the second sees the first in flight and is refused (a unique index on
+//! "one refund in flight per payment" backs this on both backends). The refund worker then moves
+//! it `pending → processing → succeeded | failed`; on success the payment's refunded amount and
+//! status move, a reversing journal is posted, and events are written, in one transaction.
+//!
+//! Sandbox trigger: a refund whose amount ends in `13` (minor units) fails with
+//! `PROVIDER_ERROR`, as if the operator refused it.
+
+use crate::auth::AuthContext;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::Engine;
+use kumbu_core::ids::has_shape;
+use kumbu_core::ledger::{refund_postings, JournalKind};
+use kumbu_core::{
+    new_id, ErrorCode, FailureCode, Field, IdPrefix, PaymentStatus, Refund, RefundStatus,
+    Rejection, Timestamp,
+};
+use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
+use std::collections::BTreeMap;
+
+/// The refund event types.
+pub const REFUND_EVENTS: [&str; 3] = ["refund.created", "refund.succeeded", "refund.failed"];
+
+/// How many refunds one worker pass moves.
+const REFUND_BATCH: u32 = 128;
+
+/// A refund request.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateRefund {
+    /// `pay_…`
+    pub payment_id: String,
+    /// Minor units; `None` refunds all that remains.
+    pub amount: Option<i64>,
+    /// Why, in words (at most 500 characters).
+    pub reason: Option<String>,
+    /// Merchant data (at most 50 keys).
+    pub metadata: BTreeMap<String, String>,
+}
+
+fn conflict(msg: impl Into<String>) -> EngineError {
+    EngineError::Rejected(Rejection::field(
+        ErrorCode::PaymentStateConflict,
+        Field::Id,
+        msg,
+    ))
+}
+
+/// Whether the sandbox operator refuses this refund (documented trigger: amount ends in 13).
+fn sandbox_refuses(amount: i64) -> bool {
+    amount % 100 == 13
+}
+
+fn refund_event(r: &Refund, event_type: &str, seq: i64) -> NewEvent {
+    NewEvent {
+        id: new_id(IdPrefix::Event),
+        merchant_id: r.merchant_id.clone(),
+        mode: r.mode,
+        event_type: event_type.to_owned(),
+        object_id: r.id.clone(),
+        object_seq: seq,
+        payload: serde_json::to_string(r).unwrap_or_else(|_| "{}".to_owned()),
+        created_at: r.updated_at,
+    }
+}
+
+impl Engine {
+    /// Refunds (part of) a settled payment. `render` turns the new refund into the face's
+    /// response, stored under the Idempotency-Key.
+    pub async fn create_refund(
+        &self,
+        auth: &AuthContext,
+        cmd: CreateRefund,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Refund) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        if !has_shape(&cmd.payment_id, IdPrefix::Payment) {
+            return Err(EngineError::not_found("payment", &cmd.payment_id));
+        }
+        if let Some(r) = &cmd.reason {
+            crate::payments::plain_text(Field::Description, r, "reason")?;
+            if r.chars().count() > 500 {
+                return Err(EngineError::field(
+                    ErrorCode::ParameterInvalid,
+                    Field::Description,
+                    "reason must be at most 500 characters",
+                ));
+            }
+        }
+        crate::payments::check_metadata(&cmd.metadata)?;
+        if cmd.amount.is_some_and(|a| a < 1) {
+            return Err(EngineError::field(
+                ErrorCode::AmountOutOfRange,
+                Field::Amount,
+                "amount must be a positive integer of minor units",
+            ));
+        }
+        let outcome = self
+            .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
+                let now = self.now();
+                let p = tx
+                    .lock_payment(&auth.merchant_id, auth.mode, &cmd.payment_id)
+                    .await?
+                    .ok_or_else(|| EngineError::not_found("payment", &cmd.payment_id))?;
+                if !p.status.is_debited() {
+                    return Err(conflict(format!(
+                        "payment {} is {}: only debited or settled payments can be refunded",
+                        p.id,
+                        p.status.as_str()
+                    )));
+                }
+                if !tx.refunds_in_flight(&p.id).await?.is_empty() {
+                    return Err(conflict(format!(
+                        "payment {} already has a refund in flight; wait for it to end",
+                        p.id
+                    )));
+                }
+                let remaining = p.amount - p.amount_refunded;
+                if remaining <= 0 {
+                    return Err(conflict(format!("payment {} is fully refunded", p.id)));
+                }
+                let amount = cmd.amount.unwrap_or(remaining);
+                if amount > remaining {
+                    return Err(EngineError::field(
+                        ErrorCode::AmountOutOfRange,
+                        Field::Amount,
+                        format!(
+                            "amount {amount} is more than the {remaining} minor units left to refund on payment {}",
+                            p.id
+                        ),
+                    ));
+                }
+                let refund = Refund {
+                    id: new_id(IdPrefix::Refund),
+                    payment_id: p.id.clone(),
+                    merchant_id: p.merchant_id.clone(),
+                    mode: p.mode,
+                    amount,
+                    currency: p.currency,
+                    status: RefundStatus::Pending,
+                    reason: cmd.reason,
+                    metadata: cmd.metadata,
+                    operator_refund_id: None,
+                    failure_code: None,
+                    failure_message: None,
+                    created_at: now,
+                    updated_at: now,
+                    next_action_at: Some(now.plus(self.config().sandbox_delay)),
+                };
+                match tx.insert_refund(&refund).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(_)) => {
+                        return Err(conflict(format!(
+                            "payment {} already has a refund in flight; wait for it to end",
+                            p.id
+                        )))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                changes.push_event(refund_event(&refund, "refund.created", 1));
+                changes.write(tx).await?;
+                Ok(Verdict::Done(render(&refund)))
+            })
+            .await?;
+        if !outcome.replayed {
+            self.inner.work_ready.notify_one();
+        }
+        Ok(outcome)
+    }
+
+    /// One of the caller's refunds.
+    pub async fn refund(&self, auth: &AuthContext, id: &str) -> Result<Refund, EngineError> {
+        if !has_shape(id, IdPrefix::Refund) {
+            return Err(EngineError::not_found("refund", id));
+        }
+        self.store()
+            .refund(&auth.merchant_id, auth.mode, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("refund", id))
+    }
+
+    /// A newest-first page of the caller's refunds, optionally of one payment.
+    pub async fn list_refunds(
+        &self,
+        auth: &AuthContext,
+        payment_id: Option<&str>,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Refund>, bool), EngineError> {
+        let not_ours = |after: &str| {
+            EngineError::field(
+                ErrorCode::ResourceMissing,
+                Field::Id,
+                format!("starting_after `{after}` is not one of your refunds"),
+            )
+        };
+        if let Some(a) = starting_after {
+            if !has_shape(a, IdPrefix::Refund) {
+                return Err(not_ours(a));
+            }
+        }
+        self.store()
+            .list_refunds(
+                &auth.merchant_id,
+                auth.mode,
+                payment_id,
+                starting_after,
+                limit.clamp(1, 100),
+            )
+            .await?
+            .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))
+    }
+
+    /// One pass of the refund worker: moves every due refund one step. Returns how many moved.
+    pub async fn run_refund_batch(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let due = tx.claim_due_refunds(now, REFUND_BATCH).await?;
+        if due.is_empty() {
+            tx.rollback().await?;
+            return Ok(0);
+        }
+        let mut changes = Changes::default();
+        let n = due.len();
+        for mut r in due {
+            if let Err(e) = self.step_refund(&mut tx, &mut changes, &mut r, now).await {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
+        changes.write(&mut tx).await?;
+        tx.commit().await?;
+        changes.publish_metrics();
+        if changes.has_events() {
+            self.deliveries_ready();
+        }
+        Ok(n)
+    }
+
+    async fn step_refund(
+        &self,
+        tx: &mut StoreTx,
+        changes: &mut Changes,
+        r: &mut Refund,
+        now: Timestamp,
+    ) -> Result<(), EngineError> {
+        let next = now.plus(self.config().sandbox_delay);
+        match r.status {
+            RefundStatus::Pending => {
+                let p = tx
+                    .lock_payment(&r.merchant_id, r.mode, &r.payment_id)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("refund {} has no payment", r.id))
+                    })?;
+                if !p.status.is_settled() {
+                    // A debited payment is refunded once its money has settled.
+                    r.next_action_at = Some(next);
+                } else {
+                    let _ = r.transition(RefundStatus::Processing, now);
+                    r.operator_refund_id = Some(format!("RF{}", &r.id[3..r.id.len().min(15)]));
+                    r.next_action_at = Some(next);
+                }
+                tx.save_refund(r).await?;
+            }
+            RefundStatus::Processing => {
+                if sandbox_refuses(r.amount) {
+                    let _ = r.transition(RefundStatus::Failed, now);
+                    r.failure_code = Some(FailureCode::ProviderError);
+                    r.failure_message = Some(
+                        "the operator refused the refund (sandbox: amount ending in 13)".into(),
+                    );
+                    r.next_action_at = None;
+                    tx.save_refund(r).await?;
+                    changes.push_event(refund_event(r, "refund.failed", 2));
+                    return Ok(());
+                }
+                let mut p = tx
+                    .lock_payment(&r.merchant_id, r.mode, &r.payment_id)
+                    .await?
+                    .ok_or_else(|| {
+                        StoreError::Corrupt(format!("refund {} has no payment", r.id))
+                    })?;
+                let _ = r.transition(RefundStatus::Succeeded, now);
+                r.next_action_at = None;
+                p.amount_refunded += r.amount;
+                let target = if p.amount_refunded >= p.amount {
+                    PaymentStatus::Refunded
+                } else {
+                    PaymentStatus::PartiallyRefunded
+                };
+                if p.status != target {
+                    let change = p
+                        .transition(target, &format!("refund {}", r.id), now)
+                        .map_err(|e| StoreError::Corrupt(format!("refund {}: {e}", r.id)))?;
+                    changes.record(&p, change);
+                } else {
+                    p.updated_at = now;
+                }
+                tx.save_payments(&[&p]).await?;
+                changes.push_journal(NewJournal {
+                    id: new_id(IdPrefix::Journal),
+                    kind: JournalKind::RefundSucceeded,
+                    payment_id: p.id.clone(),
+                    refund_id: Some(r.id.clone()),
+                    merchant_id: p.merchant_id.clone(),
+                    mode: p.mode,
+                    currency: p.currency,
+                    postings: refund_postings(r.amount),
+                    created_at: now,
+                });
+                tx.save_refund(r).await?;
+                changes.push_event(refund_event(r, "refund.succeeded", 2));
+            }
+            RefundStatus::Succeeded | RefundStatus::Failed => {
+                r.next_action_at = None;
+                tx.save_refund(r).await?;
+            }
+        }
+        Ok(())
+    }
+}
