@@ -11,6 +11,7 @@ mod isolation;
 mod ledger;
 mod openapi;
 mod pagination;
+mod plexospay;
 mod processes;
 mod proxypay;
 mod receiver;

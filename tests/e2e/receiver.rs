@@ -14,6 +14,9 @@ pub struct Received {
     pub signature: String,
     /// ProxyPay's `X-Signature`.
     pub x_signature: String,
+    /// PlexosPay's `X-Plexos-Signature` and `X-Plexos-Timestamp`.
+    pub plexos_signature: String,
+    pub plexos_timestamp: String,
     pub event_id: String,
     pub body: String,
 }
@@ -46,6 +49,8 @@ async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Statu
     s.got.lock().unwrap().push(Received {
         signature: h("kumbu-signature"),
         x_signature: h("x-signature"),
+        plexos_signature: h("x-plexos-signature"),
+        plexos_timestamp: h("x-plexos-timestamp"),
         event_id: h("kumbu-event-id"),
         body: String::from_utf8_lossy(&body).into_owned(),
     });

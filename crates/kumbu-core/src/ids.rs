@@ -22,6 +22,8 @@ pub enum IdPrefix {
     WebhookEndpoint,
     /// `re_`: a refund.
     Refund,
+    /// `cu_`: a customer.
+    Customer,
 }
 
 impl IdPrefix {
@@ -36,6 +38,7 @@ impl IdPrefix {
             IdPrefix::Prompt => "prm_",
             IdPrefix::WebhookEndpoint => "we_",
             IdPrefix::Refund => "re_",
+            IdPrefix::Customer => "cu_",
         }
     }
 }

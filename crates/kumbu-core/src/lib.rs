@@ -5,6 +5,7 @@
 //! them.
 
 pub mod clock;
+pub mod customer;
 pub mod error_code;
 pub mod failure;
 pub mod fees;
@@ -22,6 +23,7 @@ pub mod refund;
 pub mod rejection;
 
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use customer::Customer;
 pub use error_code::{ErrorCode, ErrorType};
 pub use failure::FailureCode;
 pub use fees::FeeSchedule;

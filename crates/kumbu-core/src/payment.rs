@@ -270,6 +270,12 @@ pub struct Payment {
     pub reference: Option<String>,
     /// Free text.
     pub description: Option<String>,
+    /// What the payer's statement shows, where the operator supports it.
+    #[serde(default)]
+    pub statement_descriptor: Option<String>,
+    /// The merchant's customer (`cu_…`) this payment is for.
+    #[serde(default)]
+    pub customer_id: Option<String>,
     /// Merchant key-value data.
     pub metadata: BTreeMap<String, String>,
     /// The operator's transaction id, once known.

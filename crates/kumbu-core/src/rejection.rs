@@ -44,6 +44,12 @@ pub enum Field {
     EndDatetime,
     /// A bank reference's custom fields.
     CustomFields,
+    /// The statement descriptor.
+    StatementDescriptor,
+    /// A customer id.
+    CustomerId,
+    /// A customer's country.
+    Country,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

@@ -198,6 +198,16 @@ impl Engine {
                 "x-signature",
                 signature::plain_hex(secrets.first().copied().unwrap_or(""), body.as_bytes()),
             ),
+            WebhookFormat::Plexospay => request
+                .header(
+                    "x-plexos-signature",
+                    signature::v1(
+                        secrets.first().copied().unwrap_or(""),
+                        now.unix_seconds(),
+                        body.as_bytes(),
+                    ),
+                )
+                .header("x-plexos-timestamp", now.unix_seconds().to_string()),
         };
         let sent = request.body(body).send().await;
         let ok = match sent {

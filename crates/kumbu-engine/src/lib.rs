@@ -8,6 +8,7 @@
 mod auth;
 mod changes;
 mod config;
+mod customers;
 mod dispatch;
 mod error;
 mod events;
@@ -24,6 +25,7 @@ mod worker;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use config::EngineConfig;
+pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};

@@ -48,6 +48,10 @@ pub struct CreatePayment {
     pub reference: Option<String>,
     /// Free text.
     pub description: Option<String>,
+    /// What the payer's statement shows (at most 100 characters).
+    pub statement_descriptor: Option<String>,
+    /// The merchant's customer (`cu_…`), which must exist.
+    pub customer_id: Option<String>,
     /// Key-value data.
     pub metadata: BTreeMap<String, String>,
     /// Customer details.
@@ -228,6 +232,15 @@ impl Engine {
 
         text_limit(Field::Description, &cmd.description, 500, "description")?;
         text_limit(
+            Field::StatementDescriptor,
+            &cmd.statement_descriptor,
+            100,
+            "statement descriptor",
+        )?;
+        if let Some(d) = &cmd.statement_descriptor {
+            plain_text(Field::StatementDescriptor, d, "statement descriptor")?;
+        }
+        text_limit(
             Field::CustomerName,
             &cmd.customer.name,
             200,
@@ -261,6 +274,15 @@ impl Engine {
         render: impl FnOnce(&Payment) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         let expires_in = self.validate_create(auth.mode, &cmd)?;
+        if let Some(c) = &cmd.customer_id {
+            self.customer(auth, c).await.map_err(|_| {
+                EngineError::field(
+                    ErrorCode::ParameterInvalid,
+                    Field::CustomerId,
+                    format!("customer `{c}` does not exist (create it first)"),
+                )
+            })?;
+        }
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
@@ -281,6 +303,8 @@ impl Engine {
                     customer_email: cmd.customer.email,
                     reference: cmd.reference,
                     description: cmd.description,
+                    statement_descriptor: cmd.statement_descriptor,
+                    customer_id: cmd.customer_id,
                     metadata: cmd.metadata,
                     operator_reference: None,
                     failure_code: None,

@@ -312,6 +312,8 @@ impl Engine {
             customer_email: None,
             reference: None,
             description: None,
+            statement_descriptor: None,
+            customer_id: None,
             metadata: reference.custom_fields.clone(),
             operator_reference: None,
             failure_code: None,

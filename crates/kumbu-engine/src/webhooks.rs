@@ -44,6 +44,9 @@ pub enum WebhookFormat {
     /// ProxyPay's flat payment object, for payments by reference only, signed with `X-Signature`
     /// = hex HMAC-SHA256 keyed by the merchant's API key.
     Proxypay,
+    /// PlexosPay's event envelope, signed with `X-Plexos-Signature` = hex HMAC-SHA256 of
+    /// `"<timestamp>.<body>"` under the endpoint's `whsec_` secret, and `X-Plexos-Timestamp`.
+    Plexospay,
 }
 
 impl WebhookFormat {
@@ -52,6 +55,7 @@ impl WebhookFormat {
         match self {
             WebhookFormat::Native => "native",
             WebhookFormat::Proxypay => "proxypay",
+            WebhookFormat::Plexospay => "plexospay",
         }
     }
 
@@ -60,6 +64,7 @@ impl WebhookFormat {
         match s {
             "native" => Some(WebhookFormat::Native),
             "proxypay" => Some(WebhookFormat::Proxypay),
+            "plexospay" => Some(WebhookFormat::Plexospay),
             _ => None,
         }
     }
@@ -249,7 +254,7 @@ impl Engine {
         self.check_destination(auth.mode, &cmd.url).await?;
         let mut cmd = cmd;
         let proxypay_key = match cmd.format {
-            WebhookFormat::Native => None,
+            WebhookFormat::Native | WebhookFormat::Plexospay => None,
             WebhookFormat::Proxypay => {
                 // ProxyPay endpoints receive settled payments by reference, nothing else.
                 cmd.events = vec!["payment.settled".to_owned()];

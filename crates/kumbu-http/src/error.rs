@@ -43,6 +43,13 @@ impl NativeError {
     }
 }
 
+impl NativeError {
+    /// The code, message and parameter, for faces that render errors their own way.
+    pub fn parts(&self) -> (ErrorCode, &str, Option<&str>) {
+        (self.code, &self.message, self.param.as_deref())
+    }
+}
+
 impl From<Rejection> for NativeError {
     fn from(r: Rejection) -> Self {
         Self {

@@ -58,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .merge(native::routes())
         .merge(health::routes())
         .nest("/compat/proxypay", compat::proxypay::routes())
+        .nest("/compat/plexospay", compat::plexospay::routes())
         .route("/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed);
@@ -96,6 +97,7 @@ pub fn event_renderer() -> kumbu_engine::EventRenderer {
                     .unwrap_or_else(|_| "{}".to_owned()),
             ),
             kumbu_engine::WebhookFormat::Proxypay => compat::proxypay::webhook_body(e),
+            kumbu_engine::WebhookFormat::Plexospay => compat::plexospay::webhook_body(e),
         },
     )
 }

@@ -10,6 +10,7 @@
 //! The store owns no rules: it persists what the engine decided, in the engine's transactions.
 
 mod connect;
+mod customers;
 mod dialect;
 mod error;
 mod events;

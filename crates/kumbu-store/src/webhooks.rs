@@ -238,7 +238,7 @@ impl StoreTx {
                  SELECT ev.id, we.id, 'pending', 0, $1, $1 FROM events ev JOIN webhook_endpoints we \
                  ON we.merchant_id = ev.merchant_id AND we.mode = ev.mode AND we.status = 'enabled' \
                  AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.type, '_', '!_') || ',%') ESCAPE '!') \
-                 AND (we.format = 'native' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.object_id \
+                 AND (we.format <> 'proxypay' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.object_id \
                  AND p.bank_payment_id IS NOT NULL)) \
                  WHERE ev.id IN ({}) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
                 placeholders.join(", ")

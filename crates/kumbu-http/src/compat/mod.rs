@@ -1,4 +1,6 @@
 //! Compatibility faces: other services' wire formats over the same engine. A face only
 //! translates; every rule lives in the engine.
 
+pub mod common;
+pub mod plexospay;
 pub mod proxypay;

@@ -2,7 +2,7 @@
 
 mod catalogue;
 mod events;
-mod payments;
+pub(crate) mod payments;
 mod references;
 mod refunds;
 mod sandbox;
@@ -121,5 +121,8 @@ pub fn param_name(f: Field) -> &'static str {
         Field::ReferenceId => "id",
         Field::EndDatetime => "end_datetime",
         Field::CustomFields => "custom_fields",
+        Field::StatementDescriptor => "statement_descriptor",
+        Field::CustomerId => "customer_id",
+        Field::Country => "country",
     }
 }

@@ -152,6 +152,8 @@ fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
         payer_phone,
         reference: body.reference,
         description: body.description,
+        statement_descriptor: body.statement_descriptor,
+        customer_id: body.customer_id,
         metadata: body.metadata.unwrap_or_default(),
         customer,
         expires_in: body.expires_in.map(Duration::from_secs),

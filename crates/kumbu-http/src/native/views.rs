@@ -22,6 +22,10 @@ pub struct CreatePaymentBody {
     pub reference: Option<String>,
     /// Free text, at most 500 characters.
     pub description: Option<String>,
+    /// What the payer's statement shows, where the operator supports it (at most 100 characters).
+    pub statement_descriptor: Option<String>,
+    /// One of your customers (`cu_…`).
+    pub customer_id: Option<String>,
     /// Up to 50 string key-value pairs.
     pub metadata: Option<BTreeMap<String, String>>,
     /// Optional customer details.
@@ -103,6 +107,10 @@ pub struct PaymentView {
     pub reference: Option<String>,
     /// Description.
     pub description: Option<String>,
+    /// What the payer's statement shows.
+    pub statement_descriptor: Option<String>,
+    /// The customer (`cu_…`) it is for.
+    pub customer_id: Option<String>,
     /// Metadata.
     pub metadata: BTreeMap<String, String>,
     /// Customer details, if given.
@@ -184,6 +192,8 @@ impl From<&Payment> for PaymentView {
             operator_reference: p.operator_reference.clone(),
             reference: p.reference.clone(),
             description: p.description.clone(),
+            statement_descriptor: p.statement_descriptor.clone(),
+            customer_id: p.customer_id.clone(),
             metadata: p.metadata.clone(),
             customer: (p.customer_name.is_some() || p.customer_email.is_some()).then(|| {
                 CustomerBody {

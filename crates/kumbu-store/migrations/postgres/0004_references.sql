@@ -50,4 +50,4 @@ CREATE UNIQUE INDEX payments_bank ON payments (merchant_id, mode, bank_payment_i
 ALTER TABLE merchants ADD COLUMN multicaixa_entity BIGINT;
 CREATE UNIQUE INDEX merchants_entity ON merchants (multicaixa_entity) WHERE multicaixa_entity IS NOT NULL;
 
-ALTER TABLE webhook_endpoints ADD COLUMN format TEXT NOT NULL DEFAULT 'native' CHECK (format IN ('native', 'proxypay'));
+ALTER TABLE webhook_endpoints ADD COLUMN format TEXT NOT NULL DEFAULT 'native' CHECK (format IN ('native', 'proxypay', 'plexospay', 'adullam'));

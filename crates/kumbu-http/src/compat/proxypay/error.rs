@@ -75,7 +75,10 @@ fn param(f: Field) -> &'static str {
         | Field::IdempotencyKey
         | Field::EventType
         | Field::Url
-        | Field::Events => "body",
+        | Field::Events
+        | Field::StatementDescriptor
+        | Field::CustomerId
+        | Field::Country => "body",
     }
 }
 

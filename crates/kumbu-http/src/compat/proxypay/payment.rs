@@ -2,7 +2,7 @@
 //! response and the webhook body. Ids are JSON integers, amounts 2-decimal strings, datetimes
 //! ISO 8601 in UTC to the second.
 
-use kumbu_core::{Currency, Payment, Timestamp};
+use kumbu_core::{Currency, Payment};
 use kumbu_engine::{Event, EventObject};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -30,14 +30,7 @@ pub struct PpPayment {
     terminal_id: Option<String>,
 }
 
-/// `2026-11-22T10:41:36Z`.
-fn iso_seconds(t: Timestamp) -> String {
-    let full = t.to_rfc3339(); // 2026-11-22T10:41:36.123Z
-    match full.split_once('.') {
-        Some((head, _)) => format!("{head}Z"),
-        None => full,
-    }
-}
+use crate::compat::common::{decimal, iso_seconds};
 
 impl PpPayment {
     /// The ProxyPay view of a payment by reference (`None` for any other payment).
@@ -45,11 +38,11 @@ impl PpPayment {
         let b = p.bank.as_ref()?;
         Some(Self {
             id: b.payment_id,
-            amount: Currency::Aoa.format_decimal(p.amount),
+            amount: decimal(Currency::Aoa, p.amount),
             custom_fields: p.metadata.clone(),
             datetime: iso_seconds(b.paid_at),
             entity_id: b.entity_id,
-            fee: Some(Currency::Aoa.format_decimal(p.fee)),
+            fee: Some(decimal(Currency::Aoa, p.fee)),
             period_id: b.period_id,
             period_start_datetime: iso_seconds(b.period_start),
             period_end_datetime: iso_seconds(b.period_end),

@@ -1,0 +1,104 @@
+//! PlexosPay's error envelope: `{"error": {"message": "…", "code": "NOT_FOUND"}}`, with the
+//! documented statuses (400, 401, 403, 404, 409, 429, 500, 503).
+
+use crate::error::NativeError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kumbu_core::ErrorCode;
+use kumbu_engine::EngineError;
+use serde_json::json;
+
+/// An error as PlexosPay answers it.
+#[derive(Debug)]
+pub struct PxError {
+    status: StatusCode,
+    code: &'static str,
+    message: String,
+}
+
+/// Kumbu's error codes in PlexosPay's terms: (HTTP status, PlexosPay code). One arm per code.
+pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
+    match code {
+        ErrorCode::InvalidJson
+        | ErrorCode::ParameterMissing
+        | ErrorCode::ParameterInvalid
+        | ErrorCode::ParameterUnknown
+        | ErrorCode::AmountOutOfRange
+        | ErrorCode::AmountTooPrecise
+        | ErrorCode::CurrencyNotSupported
+        | ErrorCode::OperatorUnknown
+        | ErrorCode::OperatorNotAvailable
+        | ErrorCode::PhoneInvalid
+        | ErrorCode::BodyTooLarge
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::ReferenceNotPayable
+        | ErrorCode::ReferenceAmountMismatch => (400, "VALIDATION_ERROR"),
+        ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
+            (400, "IDEMPOTENCY_ERROR")
+        }
+        ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "UNAUTHORIZED"),
+        ErrorCode::TestModeOnly => (403, "FORBIDDEN"),
+        ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "NOT_FOUND"),
+        ErrorCode::MethodNotAllowed => (405, "METHOD_NOT_ALLOWED"),
+        ErrorCode::IdempotencyKeyInUse
+        | ErrorCode::ReferenceAlreadyUsed
+        | ErrorCode::PaymentStateConflict
+        | ErrorCode::PromptNotPending => (409, "CONFLICT"),
+        ErrorCode::RateLimited => (429, "RATE_LIMITED"),
+        ErrorCode::ServiceUnavailable => (503, "SERVICE_UNAVAILABLE"),
+        ErrorCode::InternalError => (500, "INTERNAL_ERROR"),
+    }
+}
+
+impl PxError {
+    /// An error for a Kumbu code with this message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        let (status, code) = plexos_error(code);
+        Self {
+            status: StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<NativeError> for PxError {
+    fn from(e: NativeError) -> Self {
+        let (code, message, _) = e.parts();
+        Self::new(code, message)
+    }
+}
+
+impl From<EngineError> for PxError {
+    fn from(e: EngineError) -> Self {
+        NativeError::from(e).into()
+    }
+}
+
+impl IntoResponse for PxError {
+    fn into_response(self) -> Response {
+        (
+            self.status,
+            Json(json!({"error": {"message": self.message, "code": self.code}})),
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_documented_status() {
+        for c in ErrorCode::ALL {
+            let (status, code) = plexos_error(*c);
+            assert!(
+                [400, 401, 403, 404, 405, 409, 429, 500, 503].contains(&status),
+                "{c:?}"
+            );
+            assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        }
+    }
+}

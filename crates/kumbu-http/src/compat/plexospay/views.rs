@@ -1,0 +1,282 @@
+//! PlexosPay's objects, and the one table mapping Kumbu's statuses and operators onto its names.
+
+use crate::compat::common::{face_id, iso_seconds, minor_units};
+use kumbu_core::{Customer, Operator, Payment, PaymentStatus, Refund, RefundStatus};
+use kumbu_engine::{Endpoint, Event, EventObject};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Payment ids are shown as `pi_…`.
+pub const PAYMENT_PREFIX: &str = "pi_";
+
+/// A payment status in PlexosPay's words. One arm per status: a new engine status will not
+/// compile until it is mapped here.
+pub const fn status(s: PaymentStatus) -> &'static str {
+    match s {
+        PaymentStatus::Created => "CREATED",
+        PaymentStatus::OperatorPending => "OPERATOR_PENDING",
+        PaymentStatus::UserConfirming => "USER_CONFIRMING",
+        PaymentStatus::Debited => "DEBITED",
+        PaymentStatus::Settled => "SETTLED",
+        PaymentStatus::Failed => "FAILED",
+        PaymentStatus::Expired => "EXPIRED",
+        PaymentStatus::Cancelled => "CANCELLED",
+        PaymentStatus::PartiallyRefunded => "PARTIALLY_REFUNDED",
+        PaymentStatus::Refunded => "REFUNDED",
+    }
+}
+
+/// A refund status in PlexosPay's words.
+pub const fn refund_status(s: RefundStatus) -> &'static str {
+    match s {
+        RefundStatus::Pending => "PENDING",
+        RefundStatus::Processing => "PROCESSING",
+        RefundStatus::Succeeded => "SUCCEEDED",
+        RefundStatus::Failed => "FAILED",
+    }
+}
+
+/// An operator in PlexosPay's words (its own three, and the others by their Kumbu code).
+pub fn operator(o: Operator) -> String {
+    match o {
+        Operator::Cvmovel => "CVMOVEL".to_owned(),
+        Operator::UnitelTmais => "UNITEL_TMAIS".to_owned(),
+        Operator::Mock => "MOCK".to_owned(),
+        Operator::Multicaixa
+        | Operator::MpesaMz
+        | Operator::Emola
+        | Operator::OrangeCi
+        | Operator::MtnCi
+        | Operator::MoovCi
+        | Operator::WaveCi
+        | Operator::OrangeCm
+        | Operator::MtnCm => o.code().to_ascii_uppercase(),
+    }
+}
+
+/// An operator PlexosPay clients may send.
+pub fn parse_operator(s: &str) -> Option<Operator> {
+    match s {
+        "CVMOVEL" => Some(Operator::Cvmovel),
+        "UNITEL_TMAIS" => Some(Operator::UnitelTmais),
+        "MOCK" => Some(Operator::Mock),
+        _ => None,
+    }
+}
+
+/// The payment object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxPayment {
+    id: String,
+    external_id: Option<String>,
+    amount: String,
+    currency: String,
+    fee_amount: String,
+    net_amount: String,
+    operator: String,
+    operator_phone: Option<String>,
+    operator_tx_id: Option<String>,
+    status: &'static str,
+    failure_code: Option<String>,
+    failure_message: Option<String>,
+    description: Option<String>,
+    statement_descriptor: Option<String>,
+    customer_id: Option<String>,
+    metadata: BTreeMap<String, String>,
+    expires_at: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Payment> for PxPayment {
+    fn from(p: &Payment) -> Self {
+        Self {
+            id: face_id(&p.id, "pay_", PAYMENT_PREFIX),
+            external_id: p.reference.clone(),
+            amount: minor_units(p.amount),
+            currency: p.currency.code().to_owned(),
+            fee_amount: minor_units(p.fee),
+            net_amount: minor_units(p.net()),
+            operator: operator(p.operator),
+            operator_phone: p.payer_phone.as_ref().map(ToString::to_string),
+            operator_tx_id: p.operator_reference.clone(),
+            status: status(p.status),
+            failure_code: p.failure_code.map(|c| c.as_str().to_owned()),
+            failure_message: p.failure_message.clone(),
+            description: p.description.clone(),
+            statement_descriptor: p.statement_descriptor.clone(),
+            customer_id: p.customer_id.clone(),
+            metadata: p.metadata.clone(),
+            expires_at: (!p.status.is_debited()).then(|| iso_seconds(p.expires_at)),
+            created_at: iso_seconds(p.created_at),
+            updated_at: iso_seconds(p.updated_at),
+        }
+    }
+}
+
+/// The refund object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxRefund {
+    id: String,
+    payment_intent_id: String,
+    amount: String,
+    currency: String,
+    status: &'static str,
+    reason: Option<String>,
+    failure_code: Option<String>,
+    failure_message: Option<String>,
+    operator_refund_id: Option<String>,
+    metadata: BTreeMap<String, String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Refund> for PxRefund {
+    fn from(r: &Refund) -> Self {
+        Self {
+            id: r.id.clone(),
+            payment_intent_id: face_id(&r.payment_id, "pay_", PAYMENT_PREFIX),
+            amount: minor_units(r.amount),
+            currency: r.currency.code().to_owned(),
+            status: refund_status(r.status),
+            reason: r.reason.clone(),
+            failure_code: r.failure_code.map(|c| c.as_str().to_owned()),
+            failure_message: r.failure_message.clone(),
+            operator_refund_id: r.operator_refund_id.clone(),
+            metadata: r.metadata.clone(),
+            created_at: iso_seconds(r.created_at),
+            updated_at: iso_seconds(r.updated_at),
+        }
+    }
+}
+
+/// The customer object.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxCustomer {
+    id: String,
+    phone: Option<String>,
+    operator: Option<String>,
+    country: Option<String>,
+    name: Option<String>,
+    email: Option<String>,
+    metadata: BTreeMap<String, String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Customer> for PxCustomer {
+    fn from(c: &Customer) -> Self {
+        Self {
+            id: c.id.clone(),
+            phone: c.phone.as_ref().map(ToString::to_string),
+            operator: c.operator.map(operator),
+            country: c.country.clone(),
+            name: c.name.clone(),
+            email: c.email.clone(),
+            metadata: c.metadata.clone(),
+            created_at: iso_seconds(c.created_at),
+            updated_at: iso_seconds(c.updated_at),
+        }
+    }
+}
+
+/// The webhook object (its secret only when just created).
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxWebhook {
+    id: String,
+    url: String,
+    events: Vec<String>,
+    status: &'static str,
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&Endpoint> for PxWebhook {
+    fn from(e: &Endpoint) -> Self {
+        Self {
+            id: e.id.clone(),
+            url: e.url.clone(),
+            events: e.events.clone(),
+            status: if e.status == "enabled" {
+                "ACTIVE"
+            } else {
+                "DISABLED"
+            },
+            description: e.description.clone(),
+            secret: e.secret.clone(),
+            created_at: iso_seconds(e.created_at),
+            updated_at: iso_seconds(e.created_at),
+        }
+    }
+}
+
+/// A page: `{"data": [...], "hasMore": …}`.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxList<T> {
+    /// The objects.
+    pub data: Vec<T>,
+    /// Whether more follow.
+    pub has_more: bool,
+}
+
+/// The webhook body: `{"id", "type", "data", "createdAt"}`, `data` being the payment's short
+/// form or the refund.
+pub fn webhook_body(e: &Event) -> Option<String> {
+    let data = match &e.object {
+        EventObject::Payment(p) => serde_json::json!({
+            "id": face_id(&p.id, "pay_", PAYMENT_PREFIX),
+            "amount": minor_units(p.amount),
+            "currency": p.currency.code(),
+            "status": status(p.status),
+            "operator": operator(p.operator),
+            "operatorPhone": p.payer_phone.as_ref().map(ToString::to_string),
+        }),
+        EventObject::Refund(r) => serde_json::to_value(PxRefund::from(r.as_ref())).ok()?,
+        EventObject::WebhookEndpoint(_) => return None,
+    };
+    serde_json::to_string(&serde_json::json!({
+        "id": e.id,
+        "type": e.event_type,
+        "data": data,
+        "createdAt": e.created_at.to_rfc3339(),
+    }))
+    .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_renders_and_the_names_are_plexospays() {
+        let documented = [
+            "CREATED",
+            "OPERATOR_PENDING",
+            "USER_CONFIRMING",
+            "DEBITED",
+            "SETTLED",
+            "FAILED",
+            "EXPIRED",
+            "REFUNDED",
+            "PARTIALLY_REFUNDED",
+            "CANCELLED",
+        ];
+        for s in PaymentStatus::ALL {
+            assert!(documented.contains(&status(s)), "{s:?}");
+        }
+        for s in RefundStatus::ALL {
+            assert!(["PENDING", "PROCESSING", "SUCCEEDED", "FAILED"].contains(&refund_status(s)));
+        }
+        for o in ["CVMOVEL", "UNITEL_TMAIS", "MOCK"] {
+            assert_eq!(operator(parse_operator(o).unwrap()), o);
+        }
+    }
+}
