@@ -43,6 +43,10 @@ enum Command {
     /// Check the double-entry ledger.
     #[command(subcommand)]
     Ledger(LedgerCommand),
+    /// Manage client credentials, exchanged for access tokens (Adullam's /auth/token and
+    /// /oauth/token).
+    #[command(subcommand)]
+    Credentials(CredentialsCommand),
     /// Manage webhook endpoints (as the merchant whose key is in KUMBU_API_KEY).
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
@@ -155,6 +159,33 @@ enum KeysCommand {
         /// Which world the key works in.
         #[arg(long, value_enum)]
         mode: ModeArg,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+enum CredentialsCommand {
+    /// Issue a client id and secret (printed once; only the secret's hash is stored). With
+    /// --phone, the phone and secret also work as /v1/auth/token's phone and password.
+    Create {
+        /// Merchant id (mer_…).
+        #[arg(long)]
+        merchant: String,
+        /// Which world the tokens work in.
+        #[arg(long, value_enum)]
+        mode: ModeArg,
+        /// E.164 phone the credential may also be named by.
+        #[arg(long)]
+        phone: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Revoke a credential and every access token issued for it.
+    Revoke {
+        /// The client id (cli_…).
+        #[arg(long)]
+        client: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -315,6 +346,46 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 }
             }
             bail!("ledger verification failed: {} problem(s)", problems.len())
+        }
+        Some(Command::Credentials(CredentialsCommand::Create {
+            merchant,
+            mode,
+            phone,
+            db,
+        })) => {
+            let engine = engine_for(&db).await?;
+            let phone = phone
+                .as_deref()
+                .map(kumbu_core::Msisdn::parse)
+                .transpose()
+                .map_err(|e| anyhow::anyhow!("--phone: {e}"))?;
+            let mode = match mode {
+                ModeArg::Test => Mode::Test,
+                ModeArg::Live => Mode::Live,
+            };
+            let c = engine
+                .create_credential(&merchant, mode, phone)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("client_id: {}", c.client_id);
+            println!("client_secret: {}", c.client_secret.expose_secret());
+            if let Some(p) = c.phone {
+                println!("phone: {p}");
+            }
+            Ok(())
+        }
+        Some(Command::Credentials(CredentialsCommand::Revoke { client, db })) => {
+            let engine = engine_for(&db).await?;
+            if engine
+                .revoke_credential(&client)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+            {
+                println!("revoked {client} and its access tokens");
+                Ok(())
+            } else {
+                bail!("no active credential {client}")
+            }
         }
         Some(Command::Webhooks(WebhooksCommand::Create {
             url,

@@ -3,6 +3,7 @@
 
 mod harness;
 
+mod adullam;
 mod api;
 mod cli;
 mod events;

@@ -17,6 +17,8 @@ pub struct Received {
     /// PlexosPay's `X-Plexos-Signature` and `X-Plexos-Timestamp`.
     pub plexos_signature: String,
     pub plexos_timestamp: String,
+    /// Adullam's `X-Adullam-Signature`.
+    pub adullam_signature: String,
     pub event_id: String,
     pub body: String,
 }
@@ -51,6 +53,7 @@ async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Statu
         x_signature: h("x-signature"),
         plexos_signature: h("x-plexos-signature"),
         plexos_timestamp: h("x-plexos-timestamp"),
+        adullam_signature: h("x-adullam-signature"),
         event_id: h("kumbu-event-id"),
         body: String::from_utf8_lossy(&body).into_owned(),
     });

@@ -24,6 +24,8 @@ pub enum IdPrefix {
     Refund,
     /// `cu_`: a customer.
     Customer,
+    /// `cli_`: a client credential (its client id).
+    Client,
 }
 
 impl IdPrefix {
@@ -39,6 +41,7 @@ impl IdPrefix {
             IdPrefix::WebhookEndpoint => "we_",
             IdPrefix::Refund => "re_",
             IdPrefix::Customer => "cu_",
+            IdPrefix::Client => "cli_",
         }
     }
 }

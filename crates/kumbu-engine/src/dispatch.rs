@@ -208,6 +208,10 @@ impl Engine {
                     ),
                 )
                 .header("x-plexos-timestamp", now.unix_seconds().to_string()),
+            WebhookFormat::Adullam => request.header(
+                "x-adullam-signature",
+                signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
+            ),
         };
         let sent = request.body(body).send().await;
         let ok = match sent {

@@ -19,6 +19,7 @@ mod refunds;
 mod sandbox;
 mod secrets;
 pub mod signature;
+mod tokens;
 pub mod vault;
 mod webhooks;
 mod worker;
@@ -36,6 +37,7 @@ pub use references::PutReference;
 pub use refunds::{CreateRefund, REFUND_EVENTS};
 pub use sandbox::{Answer, Prompt};
 pub use secrets::KeyringError;
+pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use vault::{generate_key, Keyring, VaultError};
 pub use webhooks::{
     CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, PREVIOUS_SECRET_GRACE,

@@ -355,6 +355,30 @@ impl Engine {
             .ok_or_else(|| EngineError::not_found("payment", id))
     }
 
+    /// How many of the caller's payments `filter` matches.
+    pub async fn count_payments(
+        &self,
+        auth: &AuthContext,
+        filter: &PaymentFilter,
+    ) -> Result<i64, EngineError> {
+        Ok(self
+            .store()
+            .count_payments(&auth.merchant_id, auth.mode, filter)
+            .await?)
+    }
+
+    /// The name the operator holds for the payer's number, where it is known: the sandbox's
+    /// directory in test mode; live connectors do not report it yet.
+    pub fn account_holder(&self, p: &Payment) -> Option<String> {
+        match p.mode {
+            kumbu_core::Mode::Test => p
+                .payer_phone
+                .as_ref()
+                .map(kumbu_rails::directory::account_holder),
+            kumbu_core::Mode::Live => None,
+        }
+    }
+
     /// A newest-first page of the caller's payments.
     pub async fn list_payments(
         &self,

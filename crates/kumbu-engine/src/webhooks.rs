@@ -47,6 +47,9 @@ pub enum WebhookFormat {
     /// PlexosPay's event envelope, signed with `X-Plexos-Signature` = hex HMAC-SHA256 of
     /// `"<timestamp>.<body>"` under the endpoint's `whsec_` secret, and `X-Plexos-Timestamp`.
     Plexospay,
+    /// Adullam's event envelope, signed with `X-Adullam-Signature: t=<unix>,v1=<hex>` (the
+    /// native construction; Adullam's own header was not documented).
+    Adullam,
 }
 
 impl WebhookFormat {
@@ -56,6 +59,7 @@ impl WebhookFormat {
             WebhookFormat::Native => "native",
             WebhookFormat::Proxypay => "proxypay",
             WebhookFormat::Plexospay => "plexospay",
+            WebhookFormat::Adullam => "adullam",
         }
     }
 
@@ -65,6 +69,7 @@ impl WebhookFormat {
             "native" => Some(WebhookFormat::Native),
             "proxypay" => Some(WebhookFormat::Proxypay),
             "plexospay" => Some(WebhookFormat::Plexospay),
+            "adullam" => Some(WebhookFormat::Adullam),
             _ => None,
         }
     }
@@ -254,7 +259,7 @@ impl Engine {
         self.check_destination(auth.mode, &cmd.url).await?;
         let mut cmd = cmd;
         let proxypay_key = match cmd.format {
-            WebhookFormat::Native | WebhookFormat::Plexospay => None,
+            WebhookFormat::Native | WebhookFormat::Plexospay | WebhookFormat::Adullam => None,
             WebhookFormat::Proxypay => {
                 // ProxyPay endpoints receive settled payments by reference, nothing else.
                 cmd.events = vec!["payment.settled".to_owned()];

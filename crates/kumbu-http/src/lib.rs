@@ -33,6 +33,8 @@ pub struct AppState {
     pub engine: Engine,
     /// ProxyPay's per-key request limit.
     pub proxypay_limit: std::sync::Arc<rate_limit::RateLimiter>,
+    /// Adullam's documented limits per partner: 100 a minute and 1,000 an hour.
+    pub adullam_limit: std::sync::Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -44,6 +46,16 @@ impl AppState {
                 rate_limit::Rule {
                     max: per_minute,
                     window: Duration::from_secs(60),
+                },
+            ])),
+            adullam_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
+                rate_limit::Rule {
+                    max: 100,
+                    window: Duration::from_secs(60),
+                },
+                rate_limit::Rule {
+                    max: 1000,
+                    window: Duration::from_secs(3600),
                 },
             ])),
             engine,
@@ -59,6 +71,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .nest("/compat/proxypay", compat::proxypay::routes())
         .nest("/compat/plexospay", compat::plexospay::routes())
+        .nest("/compat/adullam", compat::adullam::routes())
         .route("/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed);
@@ -98,6 +111,7 @@ pub fn event_renderer() -> kumbu_engine::EventRenderer {
             ),
             kumbu_engine::WebhookFormat::Proxypay => compat::proxypay::webhook_body(e),
             kumbu_engine::WebhookFormat::Plexospay => compat::plexospay::webhook_body(e),
+            kumbu_engine::WebhookFormat::Adullam => compat::adullam::webhook_body(e),
         },
     )
 }

@@ -6,6 +6,7 @@
 //! person. The engine's worker runs due steps and applies what they say through the core's state
 //! machine, which is what makes duplicate and out-of-order notices harmless.
 
+pub mod directory;
 mod simulator;
 
 pub use simulator::{Scenario, Simulator};

@@ -10,6 +10,7 @@
 //! The store owns no rules: it persists what the engine decided, in the engine's transactions.
 
 mod connect;
+mod credentials;
 mod customers;
 mod dialect;
 mod error;
@@ -25,6 +26,7 @@ mod tx;
 mod webhooks;
 
 pub use connect::{Store, StoreOptions};
+pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;
 pub use error::StoreError;
 pub use events::{EventFilter, EventRecord, NewEvent};

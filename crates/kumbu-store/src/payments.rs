@@ -152,6 +152,12 @@ pub struct PaymentFilter {
     pub created_gte: Option<Timestamp>,
     /// Created strictly before.
     pub created_lt: Option<Timestamp>,
+    /// Only these statuses (any of them), when not empty.
+    pub statuses: Vec<PaymentStatus>,
+    /// Amount at least.
+    pub amount_min: Option<i64>,
+    /// Amount at most.
+    pub amount_max: Option<i64>,
 }
 
 /// One page of a newest-first listing.
@@ -161,6 +167,61 @@ pub struct PaymentPage {
     pub data: Vec<Payment>,
     /// Whether older payments remain after the last one.
     pub has_more: bool,
+}
+
+/// `head WHERE …` for a merchant's payments narrowed by `filter`, with its bind values.
+fn filtered(
+    head: &str,
+    merchant_id: &str,
+    mode: Mode,
+    filter: &PaymentFilter,
+) -> (String, Vec<Value>) {
+    let mut sql = format!("{head} WHERE merchant_id = $1 AND mode = $2");
+    let mut binds: Vec<Value> = vec![
+        Value::Text(merchant_id.to_owned()),
+        Value::Text(mode.as_str().to_owned()),
+    ];
+    let mut push = |sql: &mut String, cond: &str, b: Value| {
+        binds.push(b);
+        sql.push_str(&format!(" AND {cond} ${}", binds.len()));
+    };
+    if let Some(s) = filter.status {
+        push(&mut sql, "status =", Value::Text(s.as_str().to_owned()));
+    }
+    if let Some(o) = filter.operator {
+        push(&mut sql, "operator =", Value::Text(o.code().to_owned()));
+    }
+    if let Some(c) = filter.currency {
+        push(&mut sql, "currency =", Value::Text(c.code().to_owned()));
+    }
+    if let Some(p) = &filter.phone {
+        push(&mut sql, "payer_phone =", Value::Text(p.clone()));
+    }
+    if let Some(r) = &filter.reference {
+        push(&mut sql, "reference =", Value::Text(r.clone()));
+    }
+    if let Some(t) = filter.created_gte {
+        push(&mut sql, "created_at >=", Value::Int(t.as_micros()));
+    }
+    if let Some(t) = filter.created_lt {
+        push(&mut sql, "created_at <", Value::Int(t.as_micros()));
+    }
+    if let Some(a) = filter.amount_min {
+        push(&mut sql, "amount >=", Value::Int(a));
+    }
+    if let Some(a) = filter.amount_max {
+        push(&mut sql, "amount <=", Value::Int(a));
+    }
+    if !filter.statuses.is_empty() {
+        // Statuses come from the core's enum, never from the request, so they are inlined.
+        let list: Vec<String> = filter
+            .statuses
+            .iter()
+            .map(|s| format!("'{}'", s.as_str()))
+            .collect();
+        sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+    }
+    (sql, binds)
 }
 
 impl Store {
@@ -186,6 +247,21 @@ impl Store {
         Ok(ps.pop())
     }
 
+    /// How many of a merchant's payments `filter` matches.
+    pub async fn count_payments(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        filter: &PaymentFilter,
+    ) -> Result<i64, StoreError> {
+        let (sql, binds) = filtered("SELECT COUNT(*) FROM payments", merchant_id, mode, filter);
+        let mut q = sqlx::query_scalar::<Any, i64>(&sql);
+        for b in binds {
+            q = crate::tx::bind_scalar(q, b);
+        }
+        Ok(q.fetch_one(&self.read).await?)
+    }
+
     /// A newest-first page of a merchant's payments. `starting_after` is the id of the last
     /// payment of the previous page; keyset pagination on the insertion sequence keeps pages
     /// stable while new payments arrive.
@@ -197,16 +273,12 @@ impl Store {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<PaymentPage>, StoreError> {
-        let mut sql =
-            format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE merchant_id = $1 AND mode = $2");
-        let mut binds: Vec<Value> = vec![
-            Value::Text(merchant_id.to_owned()),
-            Value::Text(mode.as_str().to_owned()),
-        ];
-        let mut push = |sql: &mut String, cond: &str, b: Value| {
-            binds.push(b);
-            sql.push_str(&format!(" AND {cond} ${}", binds.len()));
-        };
+        let (mut sql, mut binds) = filtered(
+            &format!("SELECT {PAYMENT_COLUMNS} FROM payments"),
+            merchant_id,
+            mode,
+            filter,
+        );
         if let Some(after) = starting_after {
             let Some(seq) = self
                 .cursor_seq("payments", merchant_id, mode, after)
@@ -214,28 +286,8 @@ impl Store {
             else {
                 return Ok(None);
             };
-            push(&mut sql, "seq <", Value::Int(seq));
-        }
-        if let Some(s) = filter.status {
-            push(&mut sql, "status =", Value::Text(s.as_str().to_owned()));
-        }
-        if let Some(o) = filter.operator {
-            push(&mut sql, "operator =", Value::Text(o.code().to_owned()));
-        }
-        if let Some(c) = filter.currency {
-            push(&mut sql, "currency =", Value::Text(c.code().to_owned()));
-        }
-        if let Some(p) = &filter.phone {
-            push(&mut sql, "payer_phone =", Value::Text(p.clone()));
-        }
-        if let Some(r) = &filter.reference {
-            push(&mut sql, "reference =", Value::Text(r.clone()));
-        }
-        if let Some(t) = filter.created_gte {
-            push(&mut sql, "created_at >=", Value::Int(t.as_micros()));
-        }
-        if let Some(t) = filter.created_lt {
-            push(&mut sql, "created_at <", Value::Int(t.as_micros()));
+            binds.push(Value::Int(seq));
+            sql.push_str(&format!(" AND seq < ${}", binds.len()));
         }
         sql.push_str(&format!(
             " ORDER BY seq DESC LIMIT {}",

@@ -113,6 +113,19 @@ pub(crate) fn bind<'q>(
     }
 }
 
+/// [`bind`] for a scalar query.
+pub(crate) fn bind_scalar<'q, O>(
+    q: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    v: Value,
+) -> sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    match v {
+        Value::Text(s) => q.bind(s),
+        Value::OptText(s) => q.bind(s),
+        Value::Int(i) => q.bind(i),
+        Value::OptInt(i) => q.bind(i),
+    }
+}
+
 impl StoreTx {
     /// The open transaction. It is only taken by `commit`, `rollback` and `drop`, which all
     /// consume or end `self`.

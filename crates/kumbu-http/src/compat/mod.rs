@@ -1,6 +1,7 @@
 //! Compatibility faces: other services' wire formats over the same engine. A face only
 //! translates; every rule lives in the engine.
 
+pub mod adullam;
 pub mod common;
 pub mod plexospay;
 pub mod proxypay;

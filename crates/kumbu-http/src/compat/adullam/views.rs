@@ -1,0 +1,309 @@
+//! Adullam's objects, and the one table from Kumbu's statuses, operators and events to its
+//! names.
+
+use crate::compat::common::{face_id, iso_seconds};
+use kumbu_core::{Operator, Payment, PaymentStatus, Refund, RefundStatus, Timestamp};
+use kumbu_engine::{Endpoint, Event, EventObject};
+use serde::Serialize;
+use std::collections::BTreeMap;
+
+/// Refund ids are shown as `refund_…`, webhook ids as `webhook_…`.
+pub const REFUND_PREFIX: &str = "refund_";
+/// See [`REFUND_PREFIX`].
+pub const WEBHOOK_PREFIX: &str = "webhook_";
+/// `reference` is `REF_` and the payment id's random part.
+pub const REFERENCE_PREFIX: &str = "REF_";
+
+/// A payment status in Adullam's words. One arm per status. A payment is `pending` until the
+/// payer has the prompt, `processing` while they confirm, `completed` once money moved (refunds
+/// show on the refund objects).
+pub const fn status(s: PaymentStatus) -> &'static str {
+    match s {
+        PaymentStatus::Created | PaymentStatus::OperatorPending => "pending",
+        PaymentStatus::UserConfirming => "processing",
+        PaymentStatus::Debited
+        | PaymentStatus::Settled
+        | PaymentStatus::PartiallyRefunded
+        | PaymentStatus::Refunded => "completed",
+        PaymentStatus::Failed => "failed",
+        PaymentStatus::Expired => "expired",
+        PaymentStatus::Cancelled => "cancelled",
+    }
+}
+
+/// The Kumbu statuses an Adullam status filter means (`created` matches none: Kumbu shows new
+/// payments as `pending`).
+pub fn statuses_for(filter: &str) -> Option<Vec<PaymentStatus>> {
+    const KNOWN: [&str; 7] = [
+        "created",
+        "pending",
+        "processing",
+        "completed",
+        "failed",
+        "expired",
+        "cancelled",
+    ];
+    KNOWN.contains(&filter).then(|| {
+        PaymentStatus::ALL
+            .into_iter()
+            .filter(|s| status(*s) == filter)
+            .collect()
+    })
+}
+
+/// A refund status in Adullam's words.
+pub const fn refund_status(s: RefundStatus) -> &'static str {
+    match s {
+        RefundStatus::Pending => "pending",
+        RefundStatus::Processing => "processing",
+        RefundStatus::Succeeded => "completed",
+        RefundStatus::Failed => "failed",
+    }
+}
+
+/// Adullam's channels.
+pub fn parse_channel(s: &str) -> Option<Operator> {
+    match s {
+        "orangeCI" => Some(Operator::OrangeCi),
+        "mtnCI" => Some(Operator::MtnCi),
+        "moovCI" => Some(Operator::MoovCi),
+        "waveCI" => Some(Operator::WaveCi),
+        _ => None,
+    }
+}
+
+/// An operator as an Adullam channel (its four, and others by their Kumbu code).
+pub fn channel(o: Operator) -> String {
+    match o {
+        Operator::OrangeCi => "orangeCI".to_owned(),
+        Operator::MtnCi => "mtnCI".to_owned(),
+        Operator::MoovCi => "moovCI".to_owned(),
+        Operator::WaveCi => "waveCI".to_owned(),
+        Operator::Cvmovel
+        | Operator::UnitelTmais
+        | Operator::Multicaixa
+        | Operator::MpesaMz
+        | Operator::Emola
+        | Operator::OrangeCm
+        | Operator::MtnCm
+        | Operator::Mock => o.code().to_owned(),
+    }
+}
+
+/// `REF_…` for a payment id.
+pub fn reference(payment_id: &str) -> String {
+    face_id(payment_id, "pay_", REFERENCE_PREFIX)
+}
+
+/// The operator's USSD reference as Adullam shows it: `MP<yymmdd>.<hhmm>.<letter><5 digits>`,
+/// derived from the payment (stable across reads).
+pub fn ussd_reference(p: &Payment) -> String {
+    let t = p.created_at.to_rfc3339(); // 2024-01-15T10:30:00.000Z
+    let (date, time) = (&t[2..10], &t[11..16]);
+    let hash =
+        p.id.bytes()
+            .fold(7u64, |h, b| h.wrapping_mul(131).wrapping_add(u64::from(b)));
+    let letter = char::from(b'A' + (hash % 26) as u8);
+    format!(
+        "MP{}.{}.{letter}{:05}",
+        date.replace('-', ""),
+        time.replace(':', ""),
+        (hash / 26) % 100_000
+    )
+}
+
+/// When money first moved, from the payment's history.
+fn completed_at(p: &Payment) -> Option<Timestamp> {
+    p.history
+        .iter()
+        .find(|c| c.to.is_debited())
+        .map(|c| c.at)
+        .or_else(|| p.status.is_debited().then_some(p.updated_at))
+}
+
+/// The payment object.
+#[derive(Debug, Serialize)]
+pub struct AdPayment {
+    id: String,
+    status: &'static str,
+    amount: i64,
+    currency: String,
+    customer_phone: Option<String>,
+    customer_name: Option<String>,
+    channel: String,
+    description: Option<String>,
+    reference: String,
+    ussd_reference: Option<String>,
+    fees: i64,
+    net_amount: i64,
+    metadata: BTreeMap<String, String>,
+    created_at: String,
+    updated_at: String,
+    completed_at: Option<String>,
+    failure_reason: Option<String>,
+}
+
+impl AdPayment {
+    /// The view of `p`; `customer_name` is what the operator holds for the number.
+    pub fn of(p: &Payment, customer_name: Option<String>) -> Self {
+        Self {
+            id: p.id.clone(),
+            status: status(p.status),
+            amount: p.amount,
+            currency: p.currency.code().to_owned(),
+            customer_phone: p.payer_phone.as_ref().map(ToString::to_string),
+            customer_name,
+            channel: channel(p.operator),
+            description: p.description.clone(),
+            reference: reference(&p.id),
+            ussd_reference: Some(ussd_reference(p)),
+            fees: p.fee,
+            net_amount: p.net(),
+            metadata: p.metadata.clone(),
+            created_at: iso_seconds(p.created_at),
+            updated_at: iso_seconds(p.updated_at),
+            completed_at: completed_at(p).map(iso_seconds),
+            failure_reason: p
+                .failure_message
+                .clone()
+                .or_else(|| p.failure_code.map(|c| c.as_str().to_ascii_lowercase())),
+        }
+    }
+}
+
+/// The refund object.
+#[derive(Debug, Serialize)]
+pub struct AdRefund {
+    id: String,
+    payment_id: String,
+    status: &'static str,
+    amount: i64,
+    currency: String,
+    reason: Option<String>,
+    description: Option<String>,
+    failure_reason: Option<String>,
+    created_at: String,
+    updated_at: String,
+    completed_at: Option<String>,
+}
+
+impl From<&Refund> for AdRefund {
+    fn from(r: &Refund) -> Self {
+        Self {
+            id: face_id(&r.id, "re_", REFUND_PREFIX),
+            payment_id: r.payment_id.clone(),
+            status: refund_status(r.status),
+            amount: r.amount,
+            currency: r.currency.code().to_owned(),
+            reason: r.reason.clone(),
+            description: r.metadata.get("description").cloned(),
+            failure_reason: r.failure_message.clone(),
+            created_at: iso_seconds(r.created_at),
+            updated_at: iso_seconds(r.updated_at),
+            completed_at: (r.status == RefundStatus::Succeeded).then(|| iso_seconds(r.updated_at)),
+        }
+    }
+}
+
+/// Adullam's webhook events, and the Kumbu events each stands for.
+pub const EVENTS: [(&str, &[&str]); 5] = [
+    ("payment.created", &["payment.created"]),
+    ("payment.processing", &["payment.user_confirming"]),
+    ("payment.completed", &["payment.settled"]),
+    (
+        "payment.failed",
+        &["payment.failed", "payment.expired", "payment.cancelled"],
+    ),
+    ("payment.refunded", &["refund.succeeded"]),
+];
+
+/// The Adullam name of a Kumbu event, if it has one.
+pub fn adullam_event(kumbu: &str) -> Option<&'static str> {
+    EVENTS
+        .iter()
+        .find(|(_, ks)| ks.contains(&kumbu))
+        .map(|(a, _)| *a)
+}
+
+/// The webhook object.
+#[derive(Debug, Serialize)]
+pub struct AdWebhook {
+    id: String,
+    url: String,
+    events: Vec<String>,
+    status: &'static str,
+    description: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    secret: Option<String>,
+    created_at: String,
+}
+
+impl From<&Endpoint> for AdWebhook {
+    fn from(e: &Endpoint) -> Self {
+        let mut events: Vec<String> = e
+            .events
+            .iter()
+            .filter_map(|k| adullam_event(k))
+            .map(str::to_owned)
+            .collect();
+        events.dedup();
+        Self {
+            id: face_id(&e.id, "we_", WEBHOOK_PREFIX),
+            url: e.url.clone(),
+            events,
+            status: if e.status == "enabled" {
+                "active"
+            } else {
+                "inactive"
+            },
+            description: e.description.clone(),
+            secret: e.secret.clone(),
+            created_at: iso_seconds(e.created_at),
+        }
+    }
+}
+
+/// The webhook body: `{"id", "type", "created_at", "data"}` with Adullam's event name and the
+/// payment (or, for `payment.refunded`, the refund).
+pub fn webhook_body(e: &Event) -> Option<String> {
+    let kind = adullam_event(&e.event_type)?;
+    let data = match &e.object {
+        EventObject::Payment(p) => serde_json::to_value(AdPayment::of(p, None)).ok()?,
+        EventObject::Refund(r) => serde_json::to_value(AdRefund::from(r.as_ref())).ok()?,
+        EventObject::WebhookEndpoint(_) => return None,
+    };
+    serde_json::to_string(&serde_json::json!({
+        "id": e.id,
+        "type": kind,
+        "created_at": iso_seconds(e.created_at),
+        "data": data,
+    }))
+    .ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_status_has_an_adullam_name_and_filters_invert_it() {
+        let documented = [
+            "created",
+            "pending",
+            "processing",
+            "completed",
+            "failed",
+            "expired",
+            "cancelled",
+        ];
+        for s in PaymentStatus::ALL {
+            assert!(documented.contains(&status(s)), "{s:?}");
+            assert!(statuses_for(status(s)).unwrap().contains(&s));
+        }
+        assert_eq!(statuses_for("created"), Some(vec![]));
+        assert_eq!(statuses_for("done"), None);
+        for c in ["orangeCI", "mtnCI", "moovCI", "waveCI"] {
+            assert_eq!(channel(parse_channel(c).unwrap()), c);
+        }
+    }
+}

@@ -1,0 +1,454 @@
+//! The Adullam face, requests written from its documentation: access tokens for issued
+//! credentials, payments with a required UUID Idempotency-Key, lists and search, refunds,
+//! webhooks (signature checked by a real receiver) and the documented rate limits.
+
+use crate::both;
+use crate::harness::{TestApp, DELAY, KEY};
+use crate::receiver::Receiver;
+use kumbu_core::Mode;
+use reqwest::{Method, StatusCode};
+use secrecy::ExposeSecret;
+use serde_json::{json, Value};
+use std::time::Duration;
+
+const PHONE: &str = "+2250701020304";
+
+/// Issues a credential for the sandbox merchant and returns (client id, secret, token).
+async fn token(app: &TestApp) -> (String, String, String) {
+    let merchant = app.engine.authenticate(KEY).await.unwrap().merchant_id;
+    let c = app
+        .engine
+        .create_credential(
+            &merchant,
+            Mode::Test,
+            Some(kumbu_core::Msisdn::parse(PHONE).unwrap()),
+        )
+        .await
+        .unwrap();
+    let secret = c.client_secret.expose_secret().to_owned();
+    let r = app
+        .client
+        .post(app.url("/compat/adullam/v1/auth/token"))
+        .json(&json!({"phone": PHONE, "password": secret}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["token_type"].as_str(), v["expires_in"].as_u64()),
+        (Some("Bearer"), Some(3600))
+    );
+    assert_eq!(v["partner_id"], merchant.as_str());
+    (
+        c.client_id,
+        secret,
+        v["access_token"].as_str().unwrap().to_owned(),
+    )
+}
+
+async fn ad(
+    app: &TestApp,
+    token: &str,
+    method: Method,
+    path: &str,
+    body: Option<Value>,
+    idem: Option<&str>,
+) -> (StatusCode, Value, reqwest::header::HeaderMap) {
+    let mut req = app
+        .client
+        .request(method, app.url(&format!("/compat/adullam/v1{path}")))
+        .bearer_auth(token);
+    if let Some(k) = idem {
+        req = req.header("Idempotency-Key", k);
+    }
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    let resp = req.send().await.unwrap();
+    let (s, h) = (resp.status(), resp.headers().clone());
+    (s, resp.json().await.unwrap_or(Value::Null), h)
+}
+
+fn uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+async fn tokens_from_issued_credentials(app: TestApp) -> Option<TestApp> {
+    let (client_id, secret, _) = token(&app).await;
+    // OAuth client credentials, as a form (RFC 6749) and as JSON.
+    let r = app
+        .client
+        .post(app.url("/compat/adullam/v1/oauth/token"))
+        .form(&[
+            ("grant_type", "client_credentials"),
+            ("client_id", &client_id),
+            ("client_secret", &secret),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let t: Value = r.json().await.unwrap();
+    let access = t["access_token"].as_str().unwrap().to_owned();
+    let (s, _, _) = ad(&app, &access, Method::GET, "/payments", None, None).await;
+    assert_eq!(s, 200);
+    for (body, status, error) in [
+        (
+            json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": "wrong"}),
+            401,
+            "invalid_client",
+        ),
+        (
+            json!({"grant_type": "password", "client_id": client_id, "client_secret": secret}),
+            400,
+            "unsupported_grant_type",
+        ),
+        (
+            json!({"grant_type": "client_credentials"}),
+            400,
+            "invalid_request",
+        ),
+    ] {
+        let r = app
+            .client
+            .post(app.url("/compat/adullam/v1/oauth/token"))
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status().as_u16(), status, "{body}");
+        assert_eq!(r.json::<Value>().await.unwrap()["error"], error);
+    }
+    // A Kumbu API key is not an access token; an expired token stops working.
+    let (s, e, _) = ad(&app, KEY, Method::GET, "/payments", None, None).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (401, Some("unauthorized"))
+    );
+    app.clock.advance(Duration::from_secs(3601));
+    let (s, _, _) = ad(&app, &access, Method::GET, "/payments", None, None).await;
+    assert_eq!(s, 401, "expired after an hour");
+    // Revoking the credential revokes its tokens.
+    let (_, _, fresh) = {
+        let r = app.client.post(app.url("/compat/adullam/v1/oauth/token")).json(&json!({"grant_type": "client_credentials", "client_id": client_id, "client_secret": secret})).send().await.unwrap();
+        let v: Value = r.json().await.unwrap();
+        ((), (), v["access_token"].as_str().unwrap().to_owned())
+    };
+    assert!(app.engine.revoke_credential(&client_id).await.unwrap());
+    let (s, _, _) = ad(&app, &fresh, Method::GET, "/payments", None, None).await;
+    assert_eq!(s, 401);
+    Some(app)
+}
+
+async fn payments_as_documented(app: TestApp) -> Option<TestApp> {
+    let (_, _, tok) = token(&app).await;
+    let body = json!({"amount": 5000, "currency": "XOF", "customer_phone": "+2250798765432", "channel": "orangeCI", "description": "Order #12345", "metadata": {"order_id": "12345"}});
+    // The Idempotency-Key is required and must be a UUID.
+    let (s, e, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/payments",
+        Some(body.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (400, Some("Idempotency-Key")),
+        "{e}"
+    );
+    let (s, _, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/payments",
+        Some(body.clone()),
+        Some("not-a-uuid"),
+    )
+    .await;
+    assert_eq!(s, 400);
+    let key = uuid();
+    let (s, p, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/payments",
+        Some(body.clone()),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(s, 201, "{p}");
+    let id = p["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("pay_"));
+    assert_eq!(
+        (
+            p["status"].as_str(),
+            p["amount"].as_i64(),
+            p["channel"].as_str()
+        ),
+        (Some("pending"), Some(5000), Some("orangeCI"))
+    );
+    assert_eq!(
+        p["fees"].as_i64().unwrap() + p["net_amount"].as_i64().unwrap(),
+        5000
+    );
+    let name = p["customer_name"].as_str().unwrap();
+    assert!(name.contains(' ') && name == name.to_uppercase(), "{name}");
+    assert!(p["reference"].as_str().unwrap().starts_with("REF_"));
+    let ussd = p["ussd_reference"].as_str().unwrap();
+    assert!(
+        ussd.starts_with("MP") && ussd.len() == 20 && ussd.matches('.').count() == 2,
+        "{ussd}"
+    );
+    assert!(p["completed_at"].is_null() && p["failure_reason"].is_null());
+    let (_, again, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/payments",
+        Some(body.clone()),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(
+        again["id"],
+        id.as_str(),
+        "the same UUID replays the payment"
+    );
+    // Bad input names its field.
+    for (bad, field) in [
+        (
+            json!({"amount": 99, "currency": "XOF", "customer_phone": "+2250798765432", "channel": "orangeCI"}),
+            "amount",
+        ),
+        (
+            json!({"amount": 500, "currency": "XAF", "customer_phone": "+2250798765432", "channel": "orangeCI"}),
+            "currency",
+        ),
+        (
+            json!({"amount": 500, "currency": "XOF", "customer_phone": "+2250798765432", "channel": "paypal"}),
+            "channel",
+        ),
+        (
+            json!({"amount": 500, "currency": "XOF", "customer_phone": "123", "channel": "orangeCI"}),
+            "customer_phone",
+        ),
+        (
+            json!({"amount": 500, "currency": "XOF", "customer_phone": "+2250798765432", "channel": "orangeCI", "description": "x".repeat(201)}),
+            "description",
+        ),
+    ] {
+        let (s, e, _) = ad(
+            &app,
+            &tok,
+            Method::POST,
+            "/payments",
+            Some(bad.clone()),
+            Some(&uuid()),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{bad}: {e}"
+        );
+    }
+    // To completion.
+    app.tick().await;
+    app.steps(3).await;
+    let (_, got, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        &format!("/payments/{id}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(got["status"], "completed", "{got}");
+    assert!(got["completed_at"].is_string());
+    // Lists, filters, cursor; search by reference and phone.
+    ad(&app, &tok, Method::POST, "/payments", Some(json!({"amount": 700, "currency": "XOF", "customer_phone": "+2250798765433", "channel": "waveCI"})), Some(&uuid())).await;
+    let (_, page, _) = ad(&app, &tok, Method::GET, "/payments?limit=1", None, None).await;
+    assert_eq!(
+        (
+            page["data"].as_array().unwrap().len(),
+            page["has_more"].as_bool()
+        ),
+        (1, Some(true))
+    );
+    let cursor = page["next_cursor"].as_str().unwrap().to_owned();
+    let (_, rest, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        &format!("/payments?cursor={cursor}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(rest["data"][0]["id"], id.as_str());
+    let (_, done, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        "/payments?status=completed&channel=orangeCI&amount_min=1000",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(done["data"].as_array().unwrap().len(), 1);
+    let (s, e, _) = ad(&app, &tok, Method::GET, "/payments?status=done", None, None).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (400, Some("status"))
+    );
+    let reference = p["reference"].as_str().unwrap();
+    let (_, found, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        &format!("/payments/search?reference={reference}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            found["total_count"].as_i64(),
+            found["data"][0]["id"].as_str()
+        ),
+        (Some(1), Some(id.as_str()))
+    );
+    let (_, by_phone, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        "/payments/search?customer_phone=%2B2250798765433",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(by_phone["total_count"], 1);
+    // Refund.
+    let (s, e, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        &format!("/payments/{id}/refund"),
+        Some(json!({"amount": 1000, "reason": "bored"})),
+        Some(&uuid()),
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (400, Some("reason"))
+    );
+    let (s, r, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        &format!("/payments/{id}/refund"),
+        Some(json!({"amount": 1000, "reason": "customer_request", "description": "damaged"})),
+        Some(&uuid()),
+    )
+    .await;
+    assert_eq!(s, 201, "{r}");
+    assert!(r["id"].as_str().unwrap().starts_with("refund_"));
+    assert_eq!(
+        (
+            r["status"].as_str(),
+            r["payment_id"].as_str(),
+            r["description"].as_str()
+        ),
+        (Some("pending"), Some(id.as_str()), Some("damaged"))
+    );
+    Some(app)
+}
+
+async fn rate_limited_per_partner(app: TestApp) -> Option<TestApp> {
+    let (_, _, tok) = token(&app).await;
+    for i in 0..100 {
+        let (s, _, _) = ad(&app, &tok, Method::GET, "/payments?limit=1", None, None).await;
+        assert_eq!(s, 200, "request {i}");
+    }
+    let (s, e, h) = ad(&app, &tok, Method::GET, "/payments", None, None).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (429, Some("rate_limit_exceeded"))
+    );
+    let wait: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait));
+    Some(app)
+}
+
+async fn webhooks_signed(app: TestApp) -> Option<TestApp> {
+    let (_, _, tok) = token(&app).await;
+    let rx = Receiver::start().await;
+    let (s, w, _) = ad(&app, &tok, Method::POST, "/webhooks", Some(json!({"url": rx.url, "events": ["payment.completed", "payment.refunded"], "description": "shop"})), None).await;
+    assert_eq!(s, 201, "{w}");
+    assert!(w["id"].as_str().unwrap().starts_with("webhook_"));
+    assert_eq!(w["status"], "active");
+    assert_eq!(
+        w["events"],
+        json!(["payment.completed", "payment.refunded"])
+    );
+    let secret = w["secret"].as_str().unwrap().to_owned();
+    let (_, p, _) = ad(&app, &tok, Method::POST, "/payments", Some(json!({"amount": 5000, "currency": "XOF", "customer_phone": "+2250798765432", "channel": "mtnCI"})), Some(&uuid())).await;
+    app.tick().await;
+    app.steps(3).await;
+    let id = p["id"].as_str().unwrap();
+    ad(
+        &app,
+        &tok,
+        Method::POST,
+        &format!("/payments/{id}/refund"),
+        Some(json!({"reason": "duplicate"})),
+        Some(&uuid()),
+    )
+    .await;
+    for _ in 0..3 {
+        app.clock.advance(DELAY);
+        while app.engine.run_refund_batch().await.unwrap() > 0 {}
+    }
+    assert_eq!(app.engine.run_dispatch_until_idle().await.unwrap(), 2);
+    let got = rx.take();
+    let mut types = Vec::new();
+    for r in &got {
+        assert!(
+            kumbu_engine::signature::verify(
+                &r.adullam_signature,
+                &secret,
+                r.body.as_bytes(),
+                app.clock.now_unix(),
+                300
+            ),
+            "{}",
+            r.adullam_signature
+        );
+        let body: Value = serde_json::from_str(&r.body).unwrap();
+        types.push(body["type"].as_str().unwrap().to_owned());
+    }
+    types.sort();
+    assert_eq!(types, ["payment.completed", "payment.refunded"]);
+    let (s, _, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/webhooks",
+        Some(json!({"url": rx.url, "events": ["transfer.created"]})),
+        None,
+    )
+    .await;
+    assert_eq!(s, 400);
+    Some(app)
+}
+
+both!(
+    tokens_from_issued_credentials,
+    payments_as_documented,
+    rate_limited_per_partner,
+    webhooks_signed
+);
