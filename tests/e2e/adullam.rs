@@ -120,6 +120,17 @@ async fn tokens_from_issued_credentials(app: TestApp) -> Option<TestApp> {
         assert_eq!(r.status().as_u16(), status, "{body}");
         assert_eq!(r.json::<Value>().await.unwrap()["error"], error);
     }
+    // HTTP Basic client authentication (RFC 6749 §2.3.1); token answers are not cached.
+    let r = app
+        .client
+        .post(app.url("/compat/adullam/v1/oauth/token"))
+        .basic_auth(&client_id, Some(&secret))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["cache-control"], "no-store");
     // A Kumbu API key is not an access token; an expired token stops working.
     let (s, e, _) = ad(&app, KEY, Method::GET, "/payments", None, None).await;
     assert_eq!(

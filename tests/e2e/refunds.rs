@@ -134,6 +134,34 @@ async fn refund_rules(app: TestApp) -> Option<TestApp> {
     assert_eq!(app.status_of(&pid).await, "settled");
     let (s, r) = refund(&app, json!({"payment": pid})).await;
     assert_eq!((s, r["amount"].as_i64()), (200, Some(2_000)));
+    // Live refunds need a live connector, which does not exist yet.
+    let merchant = app
+        .engine
+        .authenticate(crate::harness::KEY)
+        .await
+        .unwrap()
+        .merchant_id;
+    let live = app
+        .engine
+        .create_api_key(&merchant, kumbu_core::Mode::Live)
+        .await
+        .unwrap();
+    let auth = format!(
+        "Bearer {}",
+        secrecy::ExposeSecret::expose_secret(&live.secret)
+    );
+    let (s, _, e) = app
+        .send(
+            Method::POST,
+            "/v1/refunds",
+            Some(r#"{"payment": "pay_x"}"#),
+            &[("Authorization", &auth)],
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (400, Some("operator_not_available"))
+    );
     // Idempotency: a retry returns the same refund.
     let pid2 = settled(&app, 3_000).await;
     let body = json!({"payment": pid2, "amount": 100}).to_string();

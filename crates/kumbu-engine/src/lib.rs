@@ -32,7 +32,7 @@ pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_store::AttemptRecord;
-pub use payments::{Balance, CreatePayment, CustomerInput};
+pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};
 pub use references::PutReference;
 pub use refunds::{CreateRefund, REFUND_EVENTS};
 pub use sandbox::{Answer, Prompt};

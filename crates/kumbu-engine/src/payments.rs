@@ -275,13 +275,17 @@ impl Engine {
     ) -> Result<Outcome, EngineError> {
         let expires_in = self.validate_create(auth.mode, &cmd)?;
         if let Some(c) = &cmd.customer_id {
-            self.customer(auth, c).await.map_err(|_| {
-                EngineError::field(
-                    ErrorCode::ParameterInvalid,
-                    Field::CustomerId,
-                    format!("customer `{c}` does not exist (create it first)"),
-                )
-            })?;
+            match self.customer(auth, c).await {
+                Ok(_) => {}
+                Err(EngineError::Rejected(_)) => {
+                    return Err(EngineError::field(
+                        ErrorCode::ParameterInvalid,
+                        Field::CustomerId,
+                        format!("customer `{c}` does not exist (create it first)"),
+                    ))
+                }
+                Err(e @ EngineError::Store(_)) => return Err(e),
+            }
         }
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
@@ -370,13 +374,7 @@ impl Engine {
     /// The name the operator holds for the payer's number, where it is known: the sandbox's
     /// directory in test mode; live connectors do not report it yet.
     pub fn account_holder(&self, p: &Payment) -> Option<String> {
-        match p.mode {
-            kumbu_core::Mode::Test => p
-                .payer_phone
-                .as_ref()
-                .map(kumbu_rails::directory::account_holder),
-            kumbu_core::Mode::Live => None,
-        }
+        account_holder(p)
     }
 
     /// A newest-first page of the caller's payments.
@@ -482,5 +480,17 @@ impl Engine {
             }
         }
         Ok(out.into_values().collect())
+    }
+}
+
+/// The name the operator holds for the payer's number, where known: the sandbox's directory in
+/// test mode; live connectors do not report it yet.
+pub fn account_holder(p: &Payment) -> Option<String> {
+    match p.mode {
+        kumbu_core::Mode::Test => p
+            .payer_phone
+            .as_ref()
+            .map(kumbu_rails::directory::account_holder),
+        kumbu_core::Mode::Live => None,
     }
 }

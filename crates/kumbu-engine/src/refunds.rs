@@ -27,7 +27,7 @@ use std::collections::BTreeMap;
 pub const REFUND_EVENTS: [&str; 3] = ["refund.created", "refund.succeeded", "refund.failed"];
 
 /// How many refunds one worker pass moves.
-const REFUND_BATCH: u32 = 128;
+const REFUND_BATCH: usize = 128;
 
 /// A refund request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -80,6 +80,14 @@ impl Engine {
     ) -> Result<Outcome, EngineError> {
         if !has_shape(&cmd.payment_id, IdPrefix::Payment) {
             return Err(EngineError::not_found("payment", &cmd.payment_id));
+        }
+        if auth.mode == kumbu_core::Mode::Live {
+            // Only the sandbox carries refunds out today; a live refund must reach the operator.
+            return Err(EngineError::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operator,
+                "no live refund connector is configured on this gateway yet; refunds work with test keys (sk_test_…)",
+            ));
         }
         if let Some(r) = &cmd.reason {
             crate::payments::plain_text(Field::Description, r, "reason")?;
@@ -215,30 +223,42 @@ impl Engine {
             .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))
     }
 
-    /// One pass of the refund worker: moves every due refund one step. Returns how many moved.
+    /// One pass of the refund worker: moves up to [`REFUND_BATCH`] due refunds one step each,
+    /// each in its own transaction, so one refund that cannot move does not hold up the rest
+    /// (it is logged and looked at again a minute later). Returns how many moved.
     pub async fn run_refund_batch(&self) -> Result<usize, EngineError> {
-        let now = self.now();
-        let mut tx = self.store().begin().await?;
-        let due = tx.claim_due_refunds(now, REFUND_BATCH).await?;
-        if due.is_empty() {
-            tx.rollback().await?;
-            return Ok(0);
-        }
-        let mut changes = Changes::default();
-        let n = due.len();
-        for mut r in due {
-            if let Err(e) = self.step_refund(&mut tx, &mut changes, &mut r, now).await {
+        let mut moved = 0;
+        for _ in 0..REFUND_BATCH {
+            let now = self.now();
+            let mut tx = self.store().begin().await?;
+            let Some(mut r) = tx.claim_due_refunds(now, 1).await?.pop() else {
                 tx.rollback().await?;
-                return Err(e);
+                break;
+            };
+            let mut changes = Changes::default();
+            let stepped = match self.step_refund(&mut tx, &mut changes, &mut r, now).await {
+                Ok(()) => changes.write(&mut tx).await.map_err(EngineError::from),
+                Err(e) => Err(e),
+            };
+            match stepped {
+                Ok(()) => {
+                    tx.commit().await?;
+                    changes.publish_metrics();
+                    if changes.has_events() {
+                        self.deliveries_ready();
+                    }
+                    moved += 1;
+                }
+                Err(e) => {
+                    tx.rollback().await?;
+                    tracing::error!(refund = %r.id, error = %e, "refund step failed; retrying in a minute");
+                    self.store()
+                        .postpone_refund(&r.id, now.plus(std::time::Duration::from_secs(60)))
+                        .await?;
+                }
             }
         }
-        changes.write(&mut tx).await?;
-        tx.commit().await?;
-        changes.publish_metrics();
-        if changes.has_events() {
-            self.deliveries_ready();
-        }
-        Ok(n)
+        Ok(moved)
     }
 
     async fn step_refund(

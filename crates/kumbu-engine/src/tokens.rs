@@ -86,10 +86,13 @@ impl Engine {
         client: &str,
         secret: &SecretString,
     ) -> Result<IssuedToken, EngineError> {
-        let c = self.store().credential(client).await?.ok_or_else(refused)?;
-        if c.revoked_at.is_some() || !same(&c.secret_hash, &hash_key(secret.expose_secret())) {
+        // The secret is hashed whether or not the client exists, so timing does not tell.
+        let presented = hash_key(secret.expose_secret());
+        let c = self.store().credential(client).await?;
+        let Some(c) = c.filter(|c| c.revoked_at.is_none() && same(&c.secret_hash, &presented))
+        else {
             return Err(refused());
-        }
+        };
         let token = format!("at_{}", random_token(48));
         let now = self.now();
         self.store()

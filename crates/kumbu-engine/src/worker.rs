@@ -55,6 +55,13 @@ pub(crate) fn apply_notice(
             tracing::debug!(payment = %p.id, ?notice, reason = %e, "duplicate or stale operator notice ignored");
             None
         }
+        Err(e @ TransitionError::Final(_))
+            if p.status.is_settled() && matches!(notice, Notice::Debited | Notice::Settled) =>
+        {
+            // A late copy of the debit or settlement of a payment refunded since.
+            tracing::debug!(payment = %p.id, ?notice, reason = %e, "duplicate operator notice ignored");
+            None
+        }
         Err(e @ (TransitionError::Final(_) | TransitionError::AfterDebit { .. })) => {
             match notice {
                 // The operator says money moved for a payment we consider closed without it.
@@ -342,6 +349,13 @@ async fn sweep_loop(engine: Engine, cancel: CancellationToken) {
             Ok(0) => {}
             Ok(n) => tracing::info!(purged = n, "expired idempotency records removed"),
             Err(e) => tracing::warn!(error = %e, "idempotency sweep failed"),
+        }
+        // Access tokens a day past their expiry are of no use to anyone.
+        let day_ago = engine.now().minus(Duration::from_secs(24 * 3600));
+        match engine.store().purge_access_tokens(day_ago).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(purged = n, "expired access tokens removed"),
+            Err(e) => tracing::warn!(error = %e, "access-token sweep failed"),
         }
         tokio::select! {
             () = cancel.cancelled() => return,

@@ -173,7 +173,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Command<T> {
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
         let method = req.method().clone();
-        let path = req.uri().path().to_owned();
+        // The full path as the client sent it (not the one left after a face's prefix is
+        // stripped), so that one key cannot replay another face's response.
+        let path = req
+            .extensions()
+            .get::<axum::extract::OriginalUri>()
+            .map_or_else(|| req.uri().path().to_owned(), |u| u.path().to_owned());
         let headers = req.headers().clone();
         let Body(bytes) = Body::from_request(req, state).await?;
         let idem = crate::idempotency::from_request(&headers, &method, &path, &bytes)?;

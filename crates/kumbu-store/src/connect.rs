@@ -120,8 +120,19 @@ impl Store {
                 // off, which SQLite only allows outside a transaction: switch them off on the one
                 // write connection, migrate, check every reference, switch them back on.
                 let mut conn = self.write.acquire().await?;
+                let migrator = sqlx::migrate!("./migrations/sqlite");
+                // No migrations table yet (a new database) reads as none applied.
+                let before = sqlx::query_scalar::<_, i64>("SELECT COUNT(*) FROM _sqlx_migrations")
+                    .fetch_one(&mut *conn)
+                    .await
+                    .unwrap_or(0);
+                if before >= i64::try_from(migrator.migrations.len()).unwrap_or(i64::MAX) {
+                    // Up to date: the migrator still checks that applied files are unchanged.
+                    migrator.run(&mut *conn).await?;
+                    return Ok(());
+                }
                 conn.execute("PRAGMA foreign_keys = OFF").await?;
-                let migrated = sqlx::migrate!("./migrations/sqlite").run(&mut *conn).await;
+                let migrated = migrator.run(&mut *conn).await;
                 let broken = sqlx::query("PRAGMA foreign_key_check")
                     .fetch_all(&mut *conn)
                     .await;

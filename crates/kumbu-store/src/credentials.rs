@@ -118,6 +118,17 @@ impl Store {
         Ok(())
     }
 
+    /// Deletes tokens that expired before `before`; returns how many.
+    pub async fn purge_access_tokens(&self, before: Timestamp) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query::<Any>("DELETE FROM access_tokens WHERE expires_at < $1")
+                .bind(before.as_micros())
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
+    }
+
     /// The owner of a token that is neither expired nor revoked (nor its credential).
     pub async fn token_owner(
         &self,

@@ -158,6 +158,9 @@ pub struct PaymentFilter {
     pub amount_min: Option<i64>,
     /// Amount at most.
     pub amount_max: Option<i64>,
+    /// Only these operators (any of them), when not empty: a face lists the payments of its
+    /// own operators.
+    pub operators: Vec<Operator>,
 }
 
 /// One page of a newest-first listing.
@@ -220,6 +223,15 @@ fn filtered(
             .map(|s| format!("'{}'", s.as_str()))
             .collect();
         sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+    }
+    if !filter.operators.is_empty() {
+        // Operators come from the core's enum, never from the request, so they are inlined.
+        let list: Vec<String> = filter
+            .operators
+            .iter()
+            .map(|o| format!("'{}'", o.code()))
+            .collect();
+        sql.push_str(&format!(" AND operator IN ({})", list.join(", ")));
     }
     (sql, binds)
 }

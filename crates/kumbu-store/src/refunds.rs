@@ -126,6 +126,16 @@ impl StoreTx {
 }
 
 impl Store {
+    /// Moves a refund's next look to `at` (after a step that failed).
+    pub async fn postpone_refund(&self, id: &str, at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query::<Any>("UPDATE refunds SET next_action_at = $2 WHERE id = $1")
+            .bind(id)
+            .bind(at.as_micros())
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
     /// One refund of a merchant.
     pub async fn refund(
         &self,

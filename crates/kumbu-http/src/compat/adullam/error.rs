@@ -137,6 +137,14 @@ impl OauthError {
             description: d.into(),
         }
     }
+    /// Too many token requests (429).
+    pub fn slow_down() -> Self {
+        Self {
+            status: StatusCode::TOO_MANY_REQUESTS,
+            error: "slow_down",
+            description: "Too many token requests for this client; retry in a minute.".to_owned(),
+        }
+    }
     /// `invalid_client` (401).
     pub fn invalid_client() -> Self {
         Self {

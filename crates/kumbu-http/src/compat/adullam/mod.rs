@@ -155,17 +155,18 @@ fn field(m: &serde_json::Map<String, Value>, name: &str) -> Result<String, Oauth
 async fn password_token(
     State(state): State<AppState>,
     req: Request,
-) -> Result<Json<Value>, OauthError> {
+) -> Result<Response, OauthError> {
     let m = token_fields(req).await?;
     let (phone, password) = (field(&m, "phone")?, field(&m, "password")?);
     let phone = Msisdn::parse(&phone)
         .map(|p| p.to_string())
         .map_err(|_| OauthError::invalid_client())?;
+    throttle(&state, &phone)?;
     let t = state
         .engine
         .issue_access_token(&phone, &SecretString::from(password))
         .await?;
-    Ok(Json(json!({
+    Ok(no_store(json!({
         "access_token": secrecy::ExposeSecret::expose_secret(&t.token),
         "token_type": "Bearer",
         "expires_in": t.expires_in,
@@ -173,12 +174,19 @@ async fn password_token(
     })))
 }
 
-/// `POST /v1/oauth/token {grant_type: client_credentials, client_id, client_secret}`.
-async fn oauth_token(
-    State(state): State<AppState>,
-    req: Request,
-) -> Result<Json<Value>, OauthError> {
-    let m = token_fields(req).await?;
+/// `POST /v1/oauth/token {grant_type: client_credentials, client_id, client_secret}`; the client
+/// may instead authenticate with HTTP Basic (`client_secret_basic`, RFC 6749 §2.3.1).
+async fn oauth_token(State(state): State<AppState>, req: Request) -> Result<Response, OauthError> {
+    let basic = req
+        .headers()
+        .get(AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .and_then(basic_credentials);
+    let mut m = token_fields(req).await?;
+    if let Some((id, secret)) = basic {
+        m.insert("client_id".to_owned(), Value::String(id));
+        m.insert("client_secret".to_owned(), Value::String(secret));
+    }
     let grant = field(&m, "grant_type")?;
     if grant != "client_credentials" {
         return Err(OauthError::unsupported_grant(format!(
@@ -186,16 +194,53 @@ async fn oauth_token(
         )));
     }
     let (id, secret) = (field(&m, "client_id")?, field(&m, "client_secret")?);
+    throttle(&state, &id)?;
     let t = state
         .engine
         .issue_access_token(&id, &SecretString::from(secret))
         .await?;
-    Ok(Json(json!({
+    Ok(no_store(json!({
         "access_token": secrecy::ExposeSecret::expose_secret(&t.token),
         "token_type": "Bearer",
         "expires_in": t.expires_in,
         "scope": "payments refunds webhooks",
     })))
+}
+
+/// `Basic base64(client_id:client_secret)`.
+fn basic_credentials(header: &str) -> Option<(String, String)> {
+    use base64::Engine as _;
+    let (scheme, rest) = header.trim().split_once(' ')?;
+    if !scheme.eq_ignore_ascii_case("basic") {
+        return None;
+    }
+    let decoded = base64::engine::general_purpose::STANDARD
+        .decode(rest.trim())
+        .ok()?;
+    let text = String::from_utf8(decoded).ok()?;
+    let (id, secret) = text.split_once(':')?;
+    Some((id.to_owned(), secret.to_owned()))
+}
+
+/// Token answers must not be cached (RFC 6749 §5.1).
+fn no_store(body: Value) -> Response {
+    use axum::response::IntoResponse;
+    (
+        [
+            (axum::http::header::CACHE_CONTROL, "no-store"),
+            (axum::http::header::PRAGMA, "no-cache"),
+        ],
+        Json(body),
+    )
+        .into_response()
+}
+
+/// Token requests count against the same limits, per client, so guessing costs time.
+fn throttle(state: &AppState, client: &str) -> Result<(), OauthError> {
+    state
+        .adullam_limit
+        .check(&format!("token:{client}"), std::time::Instant::now())
+        .map_err(|_| OauthError::slow_down())
 }
 
 fn record_json<T: serde::Serialize>(status: u16, v: &T) -> Recorded {
@@ -321,22 +366,17 @@ async fn list_payments(
     Caller(auth): Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Value>, AdError> {
-    let pairs: Vec<(String, String)> = query_pairs(query.as_deref())?
-        .into_iter()
-        .map(|(k, v)| {
-            if k == "cursor" {
-                ("starting_after".to_owned(), v)
-            } else {
-                (k, v)
-            }
-        })
-        .collect();
     let Paging {
         limit,
         starting_after,
         rest,
-    } = paging(pairs, 50, 100).map_err(|(f, m)| AdError::invalid(&f, m))?;
-    let mut filter = PaymentFilter::default();
+    } = paging(cursor_pairs(query.as_deref())?, 50, 100)
+        .map_err(|(f, m)| AdError::invalid(&f, m))?;
+    // Adullam lists its own channels' payments, not those of other faces.
+    let mut filter = PaymentFilter {
+        operators: views::OPERATORS.to_vec(),
+        ..PaymentFilter::default()
+    };
     for (k, v) in rest {
         match k.as_str() {
             "status" => {
@@ -374,10 +414,7 @@ async fn list_payments(
         .engine
         .list_payments(&auth, &filter, starting_after.as_deref(), limit)
         .await?;
-    let next = page
-        .has_more
-        .then(|| page.data.last().map(|p| p.id.clone()))
-        .flatten();
+    let next = next_cursor(&page);
     let data: Vec<AdPayment> = page
         .data
         .iter()
@@ -386,6 +423,27 @@ async fn list_payments(
     Ok(Json(
         json!({"data": data, "has_more": page.has_more, "next_cursor": next}),
     ))
+}
+
+/// Query pairs with Adullam's `cursor` read as the shared paging's `starting_after`.
+fn cursor_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, AdError> {
+    Ok(query_pairs(query)?
+        .into_iter()
+        .map(|(k, v)| {
+            if k == "cursor" {
+                ("starting_after".to_owned(), v)
+            } else {
+                (k, v)
+            }
+        })
+        .collect())
+}
+
+/// The cursor of the page after `page`, if there is one.
+fn next_cursor(page: &kumbu_engine::PaymentPage) -> Option<String> {
+    page.has_more
+        .then(|| page.data.last().map(|p| p.id.clone()))
+        .flatten()
 }
 
 /// `GET /v1/payments/search?customer_phone&amount_min&amount_max&reference` →
@@ -399,9 +457,13 @@ async fn search_payments(
         limit,
         starting_after,
         rest,
-    } = paging(query_pairs(query.as_deref())?, 50, 100)
+    } = paging(cursor_pairs(query.as_deref())?, 50, 100)
         .map_err(|(f, m)| AdError::invalid(&f, m))?;
-    let mut filter = PaymentFilter::default();
+    // Adullam lists its own channels' payments, not those of other faces.
+    let mut filter = PaymentFilter {
+        operators: views::OPERATORS.to_vec(),
+        ..PaymentFilter::default()
+    };
     let mut by_reference = None;
     for (k, v) in rest {
         match k.as_str() {
@@ -445,9 +507,12 @@ async fn search_payments(
         .iter()
         .map(|p| AdPayment::of(p, state.engine.account_holder(p)))
         .collect();
-    Ok(Json(
-        json!({"data": data, "total_count": total, "has_more": page.has_more}),
-    ))
+    Ok(Json(json!({
+        "data": data,
+        "total_count": total,
+        "has_more": page.has_more,
+        "next_cursor": next_cursor(&page),
+    })))
 }
 
 #[derive(Debug, Deserialize)]

@@ -2,7 +2,7 @@
 //! names.
 
 use crate::compat::common::{face_id, iso_seconds};
-use kumbu_core::{Operator, Payment, PaymentStatus, Refund, RefundStatus, Timestamp};
+use kumbu_core::{FailureCode, Operator, Payment, PaymentStatus, Refund, RefundStatus, Timestamp};
 use kumbu_engine::{Endpoint, Event, EventObject};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -15,16 +15,15 @@ pub const WEBHOOK_PREFIX: &str = "webhook_";
 pub const REFERENCE_PREFIX: &str = "REF_";
 
 /// A payment status in Adullam's words. One arm per status. A payment is `pending` until the
-/// payer has the prompt, `processing` while they confirm, `completed` once money moved (refunds
-/// show on the refund objects).
+/// payer has the prompt, `processing` until the money settles, `completed` once it has
+/// (refunds show on the refund objects), matching when `payment.completed` is sent.
 pub const fn status(s: PaymentStatus) -> &'static str {
     match s {
         PaymentStatus::Created | PaymentStatus::OperatorPending => "pending",
-        PaymentStatus::UserConfirming => "processing",
-        PaymentStatus::Debited
-        | PaymentStatus::Settled
-        | PaymentStatus::PartiallyRefunded
-        | PaymentStatus::Refunded => "completed",
+        PaymentStatus::UserConfirming | PaymentStatus::Debited => "processing",
+        PaymentStatus::Settled | PaymentStatus::PartiallyRefunded | PaymentStatus::Refunded => {
+            "completed"
+        }
         PaymentStatus::Failed => "failed",
         PaymentStatus::Expired => "expired",
         PaymentStatus::Cancelled => "cancelled",
@@ -112,13 +111,39 @@ pub fn ussd_reference(p: &Payment) -> String {
     )
 }
 
-/// When money first moved, from the payment's history.
+/// When the money settled, from the payment's history.
 fn completed_at(p: &Payment) -> Option<Timestamp> {
     p.history
         .iter()
-        .find(|c| c.to.is_debited())
+        .find(|c| c.to.is_settled())
         .map(|c| c.at)
-        .or_else(|| p.status.is_debited().then_some(p.updated_at))
+        .or_else(|| p.status.is_settled().then_some(p.updated_at))
+}
+
+/// Adullam's channels as Kumbu operators (its lists show only these).
+pub const OPERATORS: [Operator; 4] = [
+    Operator::OrangeCi,
+    Operator::MtnCi,
+    Operator::MoovCi,
+    Operator::WaveCi,
+];
+
+/// A failure in Adullam's words (`failure_reason`). One arm per code.
+pub const fn failure_reason(c: FailureCode) -> &'static str {
+    match c {
+        FailureCode::PayerNotFound => "customer_not_found",
+        FailureCode::InsufficientBalance => "insufficient_funds",
+        FailureCode::PaymentDeclined => "declined_by_customer",
+        FailureCode::PaymentExpired => "expired",
+        FailureCode::InvalidOtp => "invalid_otp",
+        FailureCode::PayerLimitReached => "limit_exceeded",
+        FailureCode::PaymentInProgress => "payment_in_progress",
+        FailureCode::AccountNotAllowed => "account_not_allowed",
+        FailureCode::ProviderUnavailable => "operator_unavailable",
+        FailureCode::ProviderError => "operator_error",
+        FailureCode::ReferenceExpired => "reference_expired",
+        FailureCode::Cancelled => "cancelled",
+    }
 }
 
 /// The payment object.
@@ -163,10 +188,7 @@ impl AdPayment {
             created_at: iso_seconds(p.created_at),
             updated_at: iso_seconds(p.updated_at),
             completed_at: completed_at(p).map(iso_seconds),
-            failure_reason: p
-                .failure_message
-                .clone()
-                .or_else(|| p.failure_code.map(|c| c.as_str().to_ascii_lowercase())),
+            failure_reason: p.failure_code.map(|c| failure_reason(c).to_owned()),
         }
     }
 }
@@ -197,7 +219,7 @@ impl From<&Refund> for AdRefund {
             currency: r.currency.code().to_owned(),
             reason: r.reason.clone(),
             description: r.metadata.get("description").cloned(),
-            failure_reason: r.failure_message.clone(),
+            failure_reason: r.failure_code.map(|c| failure_reason(c).to_owned()),
             created_at: iso_seconds(r.created_at),
             updated_at: iso_seconds(r.updated_at),
             completed_at: (r.status == RefundStatus::Succeeded).then(|| iso_seconds(r.updated_at)),
@@ -268,7 +290,9 @@ impl From<&Endpoint> for AdWebhook {
 pub fn webhook_body(e: &Event) -> Option<String> {
     let kind = adullam_event(&e.event_type)?;
     let data = match &e.object {
-        EventObject::Payment(p) => serde_json::to_value(AdPayment::of(p, None)).ok()?,
+        EventObject::Payment(p) => {
+            serde_json::to_value(AdPayment::of(p, kumbu_engine::account_holder(p))).ok()?
+        }
         EventObject::Refund(r) => serde_json::to_value(AdRefund::from(r.as_ref())).ok()?,
         EventObject::WebhookEndpoint(_) => return None,
     };

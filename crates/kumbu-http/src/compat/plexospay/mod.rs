@@ -198,9 +198,14 @@ async fn list_payments(
         return Err(invalid(format!("`{k}` is not a known parameter")));
     }
     let after = after.map(|a| kumbu_id(&a, PAYMENT_PREFIX, "pay_"));
+    // PlexosPay lists its own operators' payments, not those of other faces.
+    let filter = PaymentFilter {
+        operators: views::OPERATORS.to_vec(),
+        ..PaymentFilter::default()
+    };
     let page = state
         .engine
-        .list_payments(&auth, &PaymentFilter::default(), after.as_deref(), limit)
+        .list_payments(&auth, &filter, after.as_deref(), limit)
         .await?;
     Ok(Json(PxList {
         data: page.data.iter().map(PxPayment::from).collect(),

@@ -1,7 +1,7 @@
 //! PlexosPay's objects, and the one table mapping Kumbu's statuses and operators onto its names.
 
 use crate::compat::common::{face_id, iso_seconds, minor_units};
-use kumbu_core::{Customer, Operator, Payment, PaymentStatus, Refund, RefundStatus};
+use kumbu_core::{Customer, FailureCode, Operator, Payment, PaymentStatus, Refund, RefundStatus};
 use kumbu_engine::{Endpoint, Event, EventObject};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -54,6 +54,28 @@ pub fn operator(o: Operator) -> String {
     }
 }
 
+/// PlexosPay's operators.
+pub const OPERATORS: [Operator; 3] = [Operator::Cvmovel, Operator::UnitelTmais, Operator::Mock];
+
+/// A failure code in PlexosPay's words (the same stable upper-snake vocabulary). One arm per
+/// code, so a new engine code will not compile until it is mapped here.
+pub const fn failure_code(c: FailureCode) -> &'static str {
+    match c {
+        FailureCode::PayerNotFound => "PAYER_NOT_FOUND",
+        FailureCode::InsufficientBalance => "INSUFFICIENT_BALANCE",
+        FailureCode::PaymentDeclined => "PAYMENT_DECLINED",
+        FailureCode::PaymentExpired => "PAYMENT_EXPIRED",
+        FailureCode::InvalidOtp => "INVALID_OTP",
+        FailureCode::PayerLimitReached => "PAYER_LIMIT_REACHED",
+        FailureCode::PaymentInProgress => "PAYMENT_IN_PROGRESS",
+        FailureCode::AccountNotAllowed => "ACCOUNT_NOT_ALLOWED",
+        FailureCode::ProviderUnavailable => "PROVIDER_UNAVAILABLE",
+        FailureCode::ProviderError => "PROVIDER_ERROR",
+        FailureCode::ReferenceExpired => "REFERENCE_EXPIRED",
+        FailureCode::Cancelled => "CANCELLED",
+    }
+}
+
 /// An operator PlexosPay clients may send.
 pub fn parse_operator(s: &str) -> Option<Operator> {
     match s {
@@ -102,7 +124,7 @@ impl From<&Payment> for PxPayment {
             operator_phone: p.payer_phone.as_ref().map(ToString::to_string),
             operator_tx_id: p.operator_reference.clone(),
             status: status(p.status),
-            failure_code: p.failure_code.map(|c| c.as_str().to_owned()),
+            failure_code: p.failure_code.map(|c| failure_code(c).to_owned()),
             failure_message: p.failure_message.clone(),
             description: p.description.clone(),
             statement_descriptor: p.statement_descriptor.clone(),
@@ -142,7 +164,7 @@ impl From<&Refund> for PxRefund {
             currency: r.currency.code().to_owned(),
             status: refund_status(r.status),
             reason: r.reason.clone(),
-            failure_code: r.failure_code.map(|c| c.as_str().to_owned()),
+            failure_code: r.failure_code.map(|c| failure_code(c).to_owned()),
             failure_message: r.failure_message.clone(),
             operator_refund_id: r.operator_refund_id.clone(),
             metadata: r.metadata.clone(),
