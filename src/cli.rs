@@ -123,6 +123,10 @@ struct ServeArgs {
     /// process retries the delivery after this.
     #[arg(long, env = "KUMBU_DELIVERY_LEASE_SECS", default_value_t = 60)]
     delivery_lease_secs: u64,
+    /// How many due payments a worker task claims per transaction (smaller batches commit, and
+    /// so publish their events, sooner; larger ones cost fewer commits).
+    #[arg(long, env = "KUMBU_WORKER_BATCH", default_value_t = 256)]
+    worker_batch: u32,
     /// Concurrent webhook dispatcher tasks in this process (they claim disjoint batches).
     #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
     dispatch_tasks: usize,
@@ -263,6 +267,7 @@ impl ServeArgs {
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
                 worker_tasks: self.worker_tasks.clamp(1, 64),
                 dispatch_tasks: self.dispatch_tasks.clamp(1, 64),
+                worker_batch: self.worker_batch.clamp(1, 10_000),
                 proxypay_requests_per_minute: self.proxypay_rate_limit,
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
