@@ -127,6 +127,10 @@ struct ServeArgs {
     /// so publish their events, sooner; larger ones cost fewer commits).
     #[arg(long, env = "KUMBU_WORKER_BATCH", default_value_t = 256)]
     worker_batch: u32,
+    /// How many due webhook deliveries a dispatcher task claims per pass (smaller passes start
+    /// fresh events sooner; larger ones cost fewer statements).
+    #[arg(long, env = "KUMBU_DISPATCH_BATCH", default_value_t = 256)]
+    dispatch_batch: u32,
     /// Concurrent webhook dispatcher tasks in this process (they claim disjoint batches).
     #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
     dispatch_tasks: usize,
@@ -268,6 +272,7 @@ impl ServeArgs {
                 worker_tasks: self.worker_tasks.clamp(1, 64),
                 dispatch_tasks: self.dispatch_tasks.clamp(1, 64),
                 worker_batch: self.worker_batch.clamp(1, 10_000),
+                dispatch_batch: self.dispatch_batch.clamp(1, 10_000),
                 proxypay_requests_per_minute: self.proxypay_rate_limit,
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
