@@ -382,6 +382,17 @@ impl Engine {
             .collect())
     }
 
+    /// The caller's endpoints of one format (a face lists only its own).
+    pub async fn endpoints_of(
+        &self,
+        auth: &AuthContext,
+        format: WebhookFormat,
+    ) -> Result<Vec<Endpoint>, EngineError> {
+        let mut list = self.endpoints(auth).await?;
+        list.retain(|e| e.format == format);
+        Ok(list)
+    }
+
     /// Enables or disables an endpoint by hand (enabling also forgets its failure streak).
     pub async fn set_endpoint_enabled(
         &self,

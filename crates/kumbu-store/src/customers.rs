@@ -2,7 +2,7 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::StoreTx;
+use crate::tx::{page, StoreTx};
 use kumbu_core::{Customer, Mode, Msisdn, Operator, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -115,12 +115,6 @@ impl Store {
             q = q.bind(s);
         }
         let rows = q.fetch_all(&self.read).await?;
-        let more = rows.len() > limit as usize;
-        let list = rows
-            .iter()
-            .take(limit as usize)
-            .map(customer_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some((list, more)))
+        Ok(Some(page(&rows, limit, customer_from_row)?))
     }
 }

@@ -2,7 +2,7 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::tx::{bind, insert_rows, StoreTx, Value};
+use crate::tx::{bind, insert_rows, page, StoreTx, Value};
 use kumbu_core::{Mode, Timestamp};
 
 /// An event to append.
@@ -191,13 +191,7 @@ impl Store {
             q = bind(q, b);
         }
         let rows = q.fetch_all(&self.read).await?;
-        let has_more = rows.len() > limit as usize;
-        let events = rows
-            .iter()
-            .take(limit as usize)
-            .map(event_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some((events, has_more)))
+        Ok(Some(page(&rows, limit, event_from_row)?))
     }
 
     /// Acknowledges an event (idempotent: the first acknowledgement time is kept). Returns the

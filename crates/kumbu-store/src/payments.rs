@@ -3,7 +3,7 @@
 use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};
-use crate::tx::{bind, Value};
+use crate::tx::{bind, page, Value};
 use kumbu_core::payment::RailProgress;
 use kumbu_core::{
     Currency, FailureCode, Mode, Msisdn, Operator, Payment, PaymentStatus, StatusChange, Timestamp,
@@ -310,12 +310,7 @@ impl Store {
             q = bind(q, b);
         }
         let rows = q.fetch_all(&self.read).await?;
-        let has_more = rows.len() > limit as usize;
-        let mut data = rows
-            .iter()
-            .take(limit as usize)
-            .map(payment_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
+        let (mut data, has_more) = page(&rows, limit, payment_from_row)?;
         attach_history(self.dialect, &self.read, &mut data).await?;
         Ok(Some(PaymentPage { data, has_more }))
     }

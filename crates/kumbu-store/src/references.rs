@@ -3,7 +3,7 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::StoreTx;
+use crate::tx::{page, StoreTx};
 use kumbu_core::{Mode, Reference, ReferenceStatus, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -317,13 +317,7 @@ impl Store {
             q = q.bind(db_id(a));
         }
         let rows = q.fetch_all(&self.read).await?;
-        let more = rows.len() > limit as usize;
-        let refs = rows
-            .iter()
-            .take(limit as usize)
-            .map(reference_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok((refs, more))
+        page(&rows, limit, reference_from_row)
     }
 
     /// The payment a merchant's bank payment id (ProxyPay's 12-digit id) belongs to.

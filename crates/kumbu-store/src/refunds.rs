@@ -2,7 +2,7 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::StoreTx;
+use crate::tx::{page, StoreTx};
 use kumbu_core::{Currency, FailureCode, Mode, Refund, RefundStatus, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -197,12 +197,6 @@ impl Store {
             q = q.bind(s);
         }
         let rows = q.fetch_all(&self.read).await?;
-        let more = rows.len() > limit as usize;
-        let refunds = rows
-            .iter()
-            .take(limit as usize)
-            .map(refund_from_row)
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Some((refunds, more)))
+        Ok(Some(page(&rows, limit, refund_from_row)?))
     }
 }

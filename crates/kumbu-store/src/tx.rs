@@ -113,6 +113,22 @@ pub(crate) fn bind<'q>(
     }
 }
 
+/// A page of a listing fetched with `LIMIT limit + 1`: the first `limit` rows mapped, and
+/// whether more follow.
+pub(crate) fn page<T>(
+    rows: &[sqlx::any::AnyRow],
+    limit: u32,
+    from_row: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+) -> Result<(Vec<T>, bool), StoreError> {
+    let more = rows.len() > limit as usize;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((items, more))
+}
+
 /// [`bind`] for a scalar query.
 pub(crate) fn bind_scalar<'q, O>(
     q: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,

@@ -242,17 +242,21 @@ pub(crate) fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, 
     })
 }
 
-/// Normalises a phone from a query string, where `+` often arrives decoded as a space.
-pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
+/// Normalises a phone from a query string, where `+` often arrives decoded as a space (every
+/// face filters by phone this way).
+pub(crate) fn normalize_query_phone(v: &str) -> Result<String, kumbu_core::PhoneError> {
     let t = v.trim();
     let t = if t.starts_with('+') {
         t.to_owned()
     } else {
         format!("+{t}")
     };
-    Msisdn::parse(&t)
-        .map(|m| m.to_string())
-        .map_err(|e| invalid(ErrorCode::PhoneInvalid, "phone", e.to_string()))
+    Msisdn::parse(&t).map(|m| m.to_string())
+}
+
+/// [`normalize_query_phone`] with the native error.
+pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
+    normalize_query_phone(v).map_err(|e| invalid(ErrorCode::PhoneInvalid, "phone", e.to_string()))
 }
 
 /// List payments, newest first, with filters and cursor pagination.

@@ -344,13 +344,7 @@ fn amount(field: &str, v: &str) -> Result<i64, AdError> {
 }
 
 fn phone(v: &str) -> Result<String, AdError> {
-    let t = v.trim();
-    let t = if t.starts_with('+') {
-        t.to_owned()
-    } else {
-        format!("+{t}")
-    };
-    Msisdn::parse(&t).map(|m| m.to_string()).map_err(|e| {
+    crate::native::payments::normalize_query_phone(v).map_err(|e| {
         AdError::new(
             ErrorCode::PhoneInvalid,
             e.to_string(),
@@ -615,10 +609,9 @@ async fn list_webhooks(
 ) -> Result<Json<Value>, AdError> {
     let list: Vec<AdWebhook> = state
         .engine
-        .endpoints(&auth)
+        .endpoints_of(&auth, WebhookFormat::Adullam)
         .await?
         .iter()
-        .filter(|e| e.format == WebhookFormat::Adullam)
         .map(AdWebhook::from)
         .collect();
     Ok(Json(json!({"data": list})))

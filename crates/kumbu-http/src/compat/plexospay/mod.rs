@@ -445,13 +445,12 @@ async fn list_webhooks(
     State(state): State<AppState>,
     Caller(auth): Caller,
 ) -> Result<Json<PxList<PxWebhook>>, PxError> {
-    let list = state.engine.endpoints(&auth).await?;
+    let list = state
+        .engine
+        .endpoints_of(&auth, WebhookFormat::Plexospay)
+        .await?;
     Ok(Json(PxList {
-        data: list
-            .iter()
-            .filter(|e| e.format == WebhookFormat::Plexospay)
-            .map(PxWebhook::from)
-            .collect(),
+        data: list.iter().map(PxWebhook::from).collect(),
         has_more: false,
     }))
 }
