@@ -2,6 +2,9 @@
 # Benchmark: a release `kumbu serve` on a fresh database and the `kumbu load` generator, on this
 # machine, fsync on. Usage: scripts/bench.sh sqlite|postgres [concurrency] [seconds]
 # PostgreSQL: set BENCH_PG_ADMIN (default postgres://kumbu:kumbu@127.0.0.1:5432/postgres).
+# A warm-up run (BENCH_WARMUP seconds, default 5; 0 skips it) fills the database first and
+# PostgreSQL's statistics are then refreshed (ANALYZE), as autovacuum keeps them in production:
+# a database created seconds earlier has none, and its plans scan whole tables.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 backend=${1:-sqlite}
@@ -25,7 +28,13 @@ KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 1 100); do curl -sf localhost:$port/readyz >/dev/null && break; sleep 0.1; done
-echo "backend: $backend ($(nproc) cores, server and load generator on this machine)"
+warmup=${BENCH_WARMUP:-5}
+if [ "$warmup" -gt 0 ]; then
+  target/release/kumbu load --url http://127.0.0.1:$port --key $key --concurrency "$concurrency" \
+    --duration "$warmup" --read-duration 1 ${BENCH_LOAD_ARGS:-} > "$work/warmup.out"
+  [ "$backend" = postgres ] && psql "$url" -qc analyze
+fi
+echo "backend: $backend ($(nproc) cores, server and load generator on this machine; ${warmup} s warm-up)"
 target/release/kumbu load --url http://127.0.0.1:$port --key $key \
   --concurrency "$concurrency" --duration "$seconds" --read-duration "$seconds" ${BENCH_LOAD_ARGS:-}
 target/release/kumbu ledger verify --database-url "$url"

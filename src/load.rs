@@ -293,6 +293,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         rx.report(expected);
+        rx.unregister(&client, &base, &args.key).await;
     }
     Ok(())
 }
@@ -300,6 +301,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 /// A local endpoint that records when each event arrives and when it was committed.
 struct WebhookReceiver {
     got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>>,
+    endpoint_id: String,
 }
 
 impl WebhookReceiver {
@@ -349,7 +351,27 @@ impl WebhookReceiver {
                 r.text().await.unwrap_or_default()
             );
         }
-        Ok(Self { got })
+        let endpoint: serde_json::Value = r.json().await?;
+        let endpoint_id = endpoint["id"]
+            .as_str()
+            .context("the new webhook endpoint has no id")?
+            .to_owned();
+        Ok(Self { got, endpoint_id })
+    }
+
+    /// Deletes the endpoint, so later events are not sent to a receiver that is gone.
+    async fn unregister(&self, client: &reqwest::Client, base: &str, key: &str) {
+        let r = client
+            .delete(format!("{base}/v1/webhook_endpoints/{}", self.endpoint_id))
+            .bearer_auth(key)
+            .send()
+            .await;
+        if !matches!(&r, Ok(r) if r.status().is_success()) {
+            eprintln!(
+                "warning: could not delete webhook endpoint {}; delete it by hand",
+                self.endpoint_id
+            );
+        }
     }
 
     fn count(&self) -> usize {

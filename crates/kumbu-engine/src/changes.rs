@@ -88,11 +88,7 @@ impl Changes {
             .map(|(id, c)| (id.as_str(), c))
             .collect();
         tx.insert_history(&history).await?;
-        tx.insert_events(self.events.clone()).await?;
-        if let Some(last) = self.events.last() {
-            let ids: Vec<&str> = self.events.iter().map(|e| e.id.as_str()).collect();
-            tx.fan_out(&ids, last.created_at).await?;
-        }
+        tx.publish_events(&self.events).await?;
         tx.post_journals(&self.journals).await
     }
 

@@ -437,10 +437,7 @@ impl Engine {
                 created_at: now,
             });
         }
-        let ids: Vec<String> = events.iter().map(|e| e.id.clone()).collect();
-        tx.insert_events(events).await?;
-        tx.fan_out(&ids.iter().map(String::as_str).collect::<Vec<_>>(), now)
-            .await?;
+        tx.publish_events(&events).await?;
         tx.commit().await?;
         self.deliveries_ready();
         Ok(disabled.len())

@@ -27,19 +27,23 @@ pub struct NewEvent {
 }
 
 impl StoreTx {
-    /// Appends events to the outbox.
-    pub async fn insert_events(&mut self, events: Vec<NewEvent>) -> Result<(), StoreError> {
+    /// Appends events to the outbox and creates their deliveries: one per enabled endpoint
+    /// subscribed to each, due at the event's time.
+    pub async fn publish_events(&mut self, events: &[NewEvent]) -> Result<(), StoreError> {
+        if events.is_empty() {
+            return Ok(());
+        }
         let rows = events
-            .into_iter()
+            .iter()
             .map(|e| {
                 vec![
-                    Value::Text(e.id),
-                    Value::Text(e.merchant_id),
+                    Value::Text(e.id.clone()),
+                    Value::Text(e.merchant_id.clone()),
                     Value::Text(e.mode.as_str().to_owned()),
-                    Value::Text(e.event_type),
-                    Value::Text(e.object_id),
+                    Value::Text(e.event_type.clone()),
+                    Value::Text(e.object_id.clone()),
                     Value::Int(e.object_seq),
-                    Value::Text(e.payload),
+                    Value::Text(e.payload.clone()),
                     Value::Int(e.created_at.as_micros()),
                 ]
             })
@@ -61,8 +65,31 @@ impl StoreTx {
             rows,
             "",
         )
-        .await
+        .await?;
+        let subscribed: Vec<Published<'_>> = events
+            .iter()
+            .map(|e| Published {
+                id: &e.id,
+                merchant_id: &e.merchant_id,
+                mode: e.mode,
+                event_type: &e.event_type,
+                object_id: &e.object_id,
+                due: e.created_at,
+            })
+            .collect();
+        self.fan_out(&subscribed).await
     }
+}
+
+/// What fan-out needs of an event: who it belongs to, what it is about, and when its
+/// deliveries fall due.
+pub(crate) struct Published<'a> {
+    pub(crate) id: &'a str,
+    pub(crate) merchant_id: &'a str,
+    pub(crate) mode: Mode,
+    pub(crate) event_type: &'a str,
+    pub(crate) object_id: &'a str,
+    pub(crate) due: Timestamp,
 }
 
 /// A stored event.

@@ -8,7 +8,7 @@ use kumbu_core::{Mode, Payment, StatusChange, Timestamp};
 use sqlx::{Any, Transaction};
 
 /// Largest number of bound parameters put in one statement (both backends allow far more).
-const MAX_PARAMS: usize = 16_000;
+pub(crate) const MAX_PARAMS: usize = 16_000;
 
 /// An open write transaction. Dropping it without [`StoreTx::commit`] rolls everything back,
 /// promptly: the rollback is sent at once rather than left queued on the pooled connection, so

@@ -3,8 +3,8 @@
 use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};
-use crate::events::EventRecord;
-use crate::tx::{insert_rows, StoreTx, Value};
+use crate::events::{EventRecord, Published};
+use crate::tx::{insert_rows, StoreTx, Value, MAX_PARAMS};
 use kumbu_core::{Mode, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
@@ -227,25 +227,49 @@ impl StoreTx {
         .await
     }
 
-    /// Creates a pending delivery, due `now`, for every enabled endpoint subscribed to each of
-    /// these events (which this transaction has just written).
-    pub async fn fan_out(&mut self, event_ids: &[&str], now: Timestamp) -> Result<(), StoreError> {
-        for chunk in event_ids.chunks(1000) {
-            let placeholders: Vec<String> =
-                (0..chunk.len()).map(|i| format!("${}", i + 2)).collect();
+    /// Creates a pending delivery for every enabled endpoint subscribed to each of these events
+    /// (which this transaction has just written). The events' own fields are sent along, so this
+    /// never reads the events table back; the list is padded to a power of two (repeating the
+    /// last event, which `ON CONFLICT` absorbs) so the statement keeps one of a few shapes.
+    pub(crate) async fn fan_out(&mut self, events: &[Published<'_>]) -> Result<(), StoreError> {
+        const COLS: usize = 6;
+        for chunk in events.chunks(MAX_PARAMS / COLS / 2) {
+            let padded = chunk.len().next_power_of_two();
+            let rows: Vec<String> = (0..padded)
+                .map(|i| {
+                    let ph = |k: usize| self.dialect.param(i * COLS + k);
+                    format!(
+                        "({}, {}, {}, {}, {}, CAST({} AS BIGINT))",
+                        ph(1),
+                        ph(2),
+                        ph(3),
+                        ph(4),
+                        ph(5),
+                        ph(6)
+                    )
+                })
+                .collect();
             let sql = format!(
                 "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, next_attempt_at, created_at) \
-                 SELECT ev.id, we.id, 'pending', 0, $1, $1 FROM events ev JOIN webhook_endpoints we \
-                 ON we.merchant_id = ev.merchant_id AND we.mode = ev.mode AND we.status = 'enabled' \
-                 AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.type, '_', '!_') || ',%') ESCAPE '!') \
-                 AND (we.format <> 'proxypay' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.object_id \
+                 SELECT ev.column1, we.id, 'pending', 0, ev.column6, ev.column6 FROM (VALUES {}) AS ev \
+                 JOIN webhook_endpoints we ON we.merchant_id = ev.column2 AND we.mode = ev.column3 \
+                 AND we.status = 'enabled' \
+                 AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.column4, '_', '!_') || ',%') ESCAPE '!') \
+                 AND (we.format <> 'proxypay' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.column5 \
                  AND p.bank_payment_id IS NOT NULL)) \
-                 WHERE ev.id IN ({}) ON CONFLICT (event_id, endpoint_id) DO NOTHING",
-                placeholders.join(", ")
+                 ON CONFLICT (event_id, endpoint_id) DO NOTHING",
+                rows.join(", ")
             );
-            let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
-            for id in chunk {
-                q = q.bind(*id);
+            let mut q = sqlx::query::<Any>(&sql);
+            for i in 0..padded {
+                let e = &chunk[i.min(chunk.len() - 1)];
+                q = q
+                    .bind(e.id)
+                    .bind(e.merchant_id)
+                    .bind(e.mode.as_str())
+                    .bind(e.event_type)
+                    .bind(e.object_id)
+                    .bind(e.due.as_micros());
             }
             q.execute(&mut **self.tx()).await?;
         }
@@ -570,7 +594,32 @@ impl Store {
     /// (creating deliveries for endpoints added since). Returns how many deliveries are due.
     pub async fn resend_event(&self, event_id: &str, now: Timestamp) -> Result<u64, StoreError> {
         let mut tx = self.begin().await?;
-        tx.fan_out(&[event_id], now).await?;
+        let row = sqlx::query::<Any>(
+            "SELECT merchant_id, mode, type, object_id FROM events WHERE id = $1",
+        )
+        .bind(event_id)
+        .fetch_optional(&mut **tx.tx())
+        .await?;
+        let Some(row) = row else {
+            tx.rollback().await?;
+            return Ok(0);
+        };
+        let (merchant_id, mode, event_type, object_id): (String, String, String, String) = (
+            row.try_get("merchant_id")?,
+            row.try_get("mode")?,
+            row.try_get("type")?,
+            row.try_get("object_id")?,
+        );
+        let mode = Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?;
+        tx.fan_out(&[Published {
+            id: event_id,
+            merchant_id: &merchant_id,
+            mode,
+            event_type: &event_type,
+            object_id: &object_id,
+            due: now,
+        }])
+        .await?;
         let n = sqlx::query::<Any>(
             "UPDATE deliveries SET status = 'pending', next_attempt_at = $2 WHERE event_id = $1 \
              AND endpoint_id IN (SELECT id FROM webhook_endpoints WHERE status = 'enabled')",
