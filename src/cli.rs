@@ -109,7 +109,8 @@ struct ServeArgs {
     /// Serve the API only; run no background workers in this process.
     #[arg(long, env = "KUMBU_NO_WORKERS")]
     no_workers: bool,
-    /// Concurrent payment-worker tasks in this process (they claim disjoint batches).
+    /// Concurrent payment-worker tasks in this process (they claim disjoint batches); 0 runs
+    /// none here, for a process that only serves the API or only delivers webhooks.
     #[arg(long, env = "KUMBU_WORKER_TASKS", default_value_t = 2)]
     worker_tasks: usize,
     /// How often idle workers look for due work, in milliseconds.
@@ -131,7 +132,8 @@ struct ServeArgs {
     /// fresh events sooner; larger ones cost fewer statements).
     #[arg(long, env = "KUMBU_DISPATCH_BATCH", default_value_t = 256)]
     dispatch_batch: u32,
-    /// Concurrent webhook dispatcher tasks in this process (they claim disjoint batches).
+    /// Concurrent webhook dispatcher tasks in this process (they claim disjoint batches); 0
+    /// delivers nothing from here, leaving webhooks to other processes on the same database.
     #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
     dispatch_tasks: usize,
     /// Log one JSON object per line instead of text (`text` or `json`).
@@ -269,8 +271,8 @@ impl ServeArgs {
             engine: EngineConfig {
                 sandbox_delay: Duration::from_millis(self.sandbox_delay_ms),
                 worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
-                worker_tasks: self.worker_tasks.clamp(1, 64),
-                dispatch_tasks: self.dispatch_tasks.clamp(1, 64),
+                worker_tasks: self.worker_tasks.min(64),
+                dispatch_tasks: self.dispatch_tasks.min(64),
                 worker_batch: self.worker_batch.clamp(1, 10_000),
                 dispatch_batch: self.dispatch_batch.clamp(1, 10_000),
                 proxypay_requests_per_minute: self.proxypay_rate_limit,

@@ -40,6 +40,12 @@ pub struct LoadArgs {
     /// deliveries per second and the delay from an event's commit to its delivery.
     #[arg(long)]
     pub webhooks: bool,
+    /// With --webhooks: measure how fast a backlog drains, instead of the delay under load.
+    /// Point it at a server started with `--dispatch-tasks 0`; once every payment is final it
+    /// prints `backlog ready`, and reports the delivery rate after a dispatching server on the
+    /// same database (start it then; scripts/bench-webhooks.sh does) has delivered them all.
+    #[arg(long, requires = "webhooks")]
+    pub backlog: bool,
     /// Longest wait for created payments to reach a final state, in seconds.
     #[arg(long, default_value_t = 300)]
     pub settle_timeout: u64,
@@ -266,7 +272,9 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         read.errors += e;
     }
     read.elapsed = read_started.elapsed();
-    read.print();
+    if args.read_duration > 0 {
+        read.print();
+    }
 
     // Phase 3: how fast payments were carried to a final state (success, failure or expiry).
     match monitor.await? {
@@ -288,11 +296,20 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     // Phase 4: webhooks (each successful sandbox payment emits 5 events).
     if let Some(rx) = receiver {
         let expected = create.ok * 5;
+        if args.backlog {
+            use std::io::Write;
+            println!("backlog ready: {expected} deliveries wait for a dispatcher");
+            std::io::stdout().flush()?;
+        }
         let deadline = Instant::now() + Duration::from_secs(args.settle_timeout);
         while (rx.count() as u64) < expected && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
-        rx.report(expected);
+        if args.backlog {
+            rx.report_drain(expected).await;
+        } else {
+            rx.report(expected);
+        }
         rx.unregister(&client, &base, &args.key).await;
     }
     Ok(())
@@ -301,41 +318,58 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 /// A local endpoint that records when each event arrives and when it was committed.
 struct WebhookReceiver {
     got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>>,
+    /// The last body received, replayed by the baseline.
+    sample: Arc<std::sync::Mutex<axum::body::Bytes>>,
+    /// Where the baseline POSTs (answered like deliveries, not recorded).
+    baseline_url: String,
     endpoint_id: String,
 }
+
+/// Requests in flight in the baseline: as many as one dispatcher task sends at once.
+const BASELINE_CONCURRENCY: usize = 64;
 
 impl WebhookReceiver {
     async fn start(client: &reqwest::Client, base: &str, key: &str) -> anyhow::Result<Self> {
         use axum::routing::post;
         let got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>> = Arc::default();
-        let sink = got.clone();
-        let app = axum::Router::new().route(
-            "/hook",
-            post(move |body: axum::body::Bytes| {
-                let sink = sink.clone();
-                async move {
-                    let now = std::time::SystemTime::now()
-                        .duration_since(std::time::UNIX_EPOCH)
-                        .unwrap_or_default()
-                        .as_secs_f64();
-                    let delay_ms = serde_json::from_slice::<serde_json::Value>(&body)
-                        .ok()
-                        .and_then(|v| {
-                            v["created_at"]
-                                .as_str()
-                                .and_then(kumbu_core::Timestamp::parse_rfc3339)
-                        })
-                        .map(|t| (now - t.as_micros() as f64 / 1e6) * 1000.0)
-                        .unwrap_or(f64::NAN);
-                    if let Ok(mut g) = sink.lock() {
-                        g.push((Instant::now(), delay_ms));
+        let sample: Arc<std::sync::Mutex<axum::body::Bytes>> = Arc::default();
+        let (sink, last) = (got.clone(), sample.clone());
+        let app = axum::Router::new()
+            .route(
+                "/hook",
+                post(move |body: axum::body::Bytes| {
+                    let (sink, last) = (sink.clone(), last.clone());
+                    async move {
+                        if let Ok(mut l) = last.lock() {
+                            *l = body.clone();
+                        }
+                        let now = std::time::SystemTime::now()
+                            .duration_since(std::time::UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs_f64();
+                        let delay_ms = serde_json::from_slice::<serde_json::Value>(&body)
+                            .ok()
+                            .and_then(|v| {
+                                v["created_at"]
+                                    .as_str()
+                                    .and_then(kumbu_core::Timestamp::parse_rfc3339)
+                            })
+                            .map(|t| (now - t.as_micros() as f64 / 1e6) * 1000.0)
+                            .unwrap_or(f64::NAN);
+                        if let Ok(mut g) = sink.lock() {
+                            g.push((Instant::now(), delay_ms));
+                        }
+                        axum::http::StatusCode::NO_CONTENT
                     }
-                    axum::http::StatusCode::NO_CONTENT
-                }
-            }),
-        );
+                }),
+            )
+            .route(
+                "/baseline",
+                post(|_body: axum::body::Bytes| async { axum::http::StatusCode::NO_CONTENT }),
+            );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/hook", listener.local_addr()?);
+        let baseline_url = format!("http://{}/baseline", listener.local_addr()?);
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
@@ -356,7 +390,60 @@ impl WebhookReceiver {
             .as_str()
             .context("the new webhook endpoint has no id")?
             .to_owned();
-        Ok(Self { got, endpoint_id })
+        Ok(Self {
+            got,
+            sample,
+            baseline_url,
+            endpoint_id,
+        })
+    }
+
+    /// Reports how fast the backlog drained, beside a baseline measured now: the same number of
+    /// plain POSTs of the last delivered body to this receiver, 64 at a time, from this process
+    /// (no database, no signing): the most any dispatcher could do here.
+    async fn report_drain(&self, expected: u64) {
+        let got = self.got.lock().map(|g| g.clone()).unwrap_or_default();
+        let (Some(first), Some(last)) = (got.first(), got.last()) else {
+            println!("webhook no deliveries arrived");
+            return;
+        };
+        let span = last.0.duration_since(first.0).as_secs_f64().max(1e-3);
+        println!(
+            "webhook {:>8} of {expected} backlogged events delivered in {span:.2} s: {:>9.1} deliveries/s",
+            got.len(),
+            got.len() as f64 / span,
+        );
+        let body = self.sample.lock().map(|b| b.clone()).unwrap_or_default();
+        let client = reqwest::Client::new();
+        let next = Arc::new(AtomicU64::new(0));
+        let n = got.len() as u64;
+        let started = Instant::now();
+        let mut tasks = Vec::new();
+        for _ in 0..BASELINE_CONCURRENCY {
+            let (client, url, body, next) = (
+                client.clone(),
+                self.baseline_url.clone(),
+                body.clone(),
+                next.clone(),
+            );
+            tasks.push(tokio::spawn(async move {
+                while next.fetch_add(1, Ordering::Relaxed) < n {
+                    let _ = client
+                        .post(&url)
+                        .header("content-type", "application/json")
+                        .body(body.clone())
+                        .send()
+                        .await;
+                }
+            }));
+        }
+        for t in tasks {
+            let _ = t.await;
+        }
+        let baseline = n as f64 / started.elapsed().as_secs_f64().max(1e-3);
+        println!(
+            "baseline {n:>7} plain POSTs of the same body to the same receiver ({BASELINE_CONCURRENCY} at a time, no database) {baseline:>9.1} per s",
+        );
     }
 
     /// Deletes the endpoint, so later events are not sent to a receiver that is gone.

@@ -361,6 +361,56 @@ async fn kill_mid_delivery_postgres() {
     kill_mid_delivery_loses_nothing(Backend::Postgres).await;
 }
 
+/// Roles can be split between processes: one started with `--dispatch-tasks 0` creates and
+/// settles payments but sends nothing; a dispatching process started later on the same database
+/// delivers the whole backlog, each event once.
+async fn dispatcher_in_another_process(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "dispatcher_in_another_process").await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let rx = crate::receiver::Receiver::start().await;
+    let mut api = spawn(&url, &["--sandbox-delay-ms", "0", "--dispatch-tasks", "0"]).await;
+    register_endpoint(&client, &api.base, &rx.url).await;
+    create_backlog(&client, &api.base, 20).await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_all_settled(&store, 20, Duration::from_secs(60)).await;
+    let total = usize::try_from(events_in(&url).await).unwrap();
+    assert_eq!(total, 100, "five events per settled payment");
+    // The worker in this process has finished; nothing may have been sent.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(
+        rx.count(),
+        0,
+        "a process with no dispatcher delivered webhooks"
+    );
+    api.child.kill().await.unwrap();
+    let dispatcher = spawn(&url, &["--worker-tasks", "0"]).await;
+    let mut seen = std::collections::HashMap::new();
+    wait_for_events(&rx, &mut seen, total, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    for r in rx.take() {
+        *seen.entry(r.event_id).or_default() += 1;
+    }
+    let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
+    assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+    drop(dispatcher);
+    store.close().await;
+    drop_database(db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatcher_in_another_process_sqlite() {
+    dispatcher_in_another_process(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn dispatcher_in_another_process_postgres() {
+    dispatcher_in_another_process(Backend::Postgres).await;
+}
+
 /// Two processes on one database hand out reference ids and record Multicaixa payments
 /// concurrently: no id is given twice, and every payment gets its own ProxyPay payment id.
 async fn reference_ids_unique_across_processes(backend: Backend) {

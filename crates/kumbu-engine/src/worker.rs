@@ -235,13 +235,19 @@ impl Workers {
     /// sweeper.
     pub fn spawn(engine: Engine) -> Self {
         let cancel = CancellationToken::new();
-        let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks.max(1))
+        if engine.config().dispatch_tasks == 0 {
+            tracing::info!("no webhook dispatcher in this process (dispatch tasks: 0)");
+        }
+        if engine.config().worker_tasks == 0 {
+            tracing::info!("no payment worker in this process (worker tasks: 0)");
+        }
+        let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks)
             .map(|_| {
                 let (engine, cancel) = (engine.clone(), cancel.clone());
                 tokio::spawn(async move { due_loop(engine, cancel).await })
             })
             .collect();
-        handles.extend((0..engine.config().dispatch_tasks.max(1)).map(|_| {
+        handles.extend((0..engine.config().dispatch_tasks).map(|_| {
             let (engine, cancel) = (engine.clone(), cancel.clone());
             tokio::spawn(async move { dispatch_loop(engine, cancel).await })
         }));

@@ -1,0 +1,51 @@
+# Shared by scripts/bench.sh and scripts/bench-webhooks.sh (sourced, not run): a release build,
+# a fresh database, and a `kumbu serve` on it that can be stopped and started again.
+# PostgreSQL: set BENCH_PG_ADMIN (default postgres://kumbu:kumbu@127.0.0.1:5432/postgres).
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+port=18090
+key=sk_test_benchmark00000000000000000
+base=http://127.0.0.1:$port
+server=
+work=$(mktemp -d)
+trap 'stop_server; rm -rf "$work"' EXIT
+
+# bench_setup sqlite|postgres: builds the release binary and creates an empty database ($url).
+bench_setup() {
+  backend=$1
+  cargo build --release --quiet
+  case "$backend" in
+    sqlite) url="sqlite://$work/bench.db" ;;
+    postgres)
+      local admin=${BENCH_PG_ADMIN:-postgres://kumbu:kumbu@127.0.0.1:5432/postgres}
+      psql "$admin" -qc "drop database if exists kumbu_bench with (force)" -c "create database kumbu_bench"
+      url="${admin%/*}/kumbu_bench" ;;
+    *) echo "backend must be sqlite or postgres, not '$backend'" >&2; exit 2 ;;
+  esac
+  export KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$(target/release/kumbu secret-key)}
+}
+
+# start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready.
+start_server() {
+  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port \
+    --database-url "$url" --sandbox-delay-ms 0 ${BENCH_SERVER_ARGS:-} "$@" \
+    >> "$work/server.out" 2>> "$work/server.err" &
+  server=$!
+  for _ in $(seq 1 100); do curl -sf $base/readyz >/dev/null && return; sleep 0.1; done
+  echo "the server did not start:" >&2; cat "$work/server.err" >&2; exit 1
+}
+
+stop_server() {
+  if [ -n "$server" ]; then kill "$server" 2>/dev/null; wait "$server" 2>/dev/null; server=; fi
+}
+
+# warm_up clients [load options…]: BENCH_WARMUP seconds (default 5; 0 skips) of the same load,
+# then fresh PostgreSQL statistics (ANALYZE), as autovacuum keeps them in production. On a
+# database created seconds earlier PostgreSQL has none, and plans the claims as full scans.
+warm_up() {
+  local clients=$1; shift
+  warmup=${BENCH_WARMUP:-5}
+  [ "$warmup" -gt 0 ] || return 0
+  target/release/kumbu load --url $base --key $key --concurrency "$clients" \
+    --duration "$warmup" --read-duration 0 "$@" > "$work/warmup.out"
+  if [ "$backend" = postgres ]; then psql "$url" -qc analyze; fi
+}
