@@ -318,6 +318,35 @@ async fn two_processes_deliver_each_event_once_postgres() {
     drop_database(db).await;
 }
 
+/// Waits until `rx` has had `n` requests.
+async fn wait_received(rx: &crate::receiver::Receiver, n: usize) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while rx.count() < n {
+        assert!(Instant::now() < deadline, "deliveries never started");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+/// Starts another process on `url`; it must settle all `payments` and deliver every event to
+/// `rx` within a minute. Then removes the database.
+async fn another_process_delivers_everything(
+    url: &str,
+    db: crate::harness::Db,
+    args: &[&str],
+    rx: &crate::receiver::Receiver,
+    payments: i64,
+) {
+    let second = spawn(url, args).await;
+    let store = Store::connect(url, &StoreOptions::default()).await.unwrap();
+    wait_all_settled(&store, payments, Duration::from_secs(60)).await;
+    let total = usize::try_from(events_in(url).await).unwrap();
+    let mut seen = std::collections::HashMap::new();
+    wait_for_events(rx, &mut seen, total, Duration::from_secs(60)).await;
+    drop(second);
+    store.close().await;
+    drop_database(db).await;
+}
+
 /// A process killed in the middle of a delivery batch loses nothing: after the lease, the
 /// restarted process delivers every event (at least once).
 async fn kill_mid_delivery_loses_nothing(backend: Backend) {
@@ -331,24 +360,10 @@ async fn kill_mid_delivery_loses_nothing(backend: Backend) {
     let mut first = spawn(&url, &args).await;
     register_endpoint(&client, &first.base, &rx.url).await;
     create_backlog(&client, &first.base, 40).await;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while rx.count() < 5 {
-        assert!(Instant::now() < deadline, "deliveries never started");
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
+    wait_received(&rx, 5).await;
     first.child.kill().await.unwrap();
     rx.slow(0);
-    let second = spawn(&url, &args).await;
-    let store = Store::connect(&url, &StoreOptions::default())
-        .await
-        .unwrap();
-    wait_all_settled(&store, 40, Duration::from_secs(60)).await;
-    let total = usize::try_from(events_in(&url).await).unwrap();
-    let mut seen = std::collections::HashMap::new();
-    wait_for_events(&rx, &mut seen, total, Duration::from_secs(60)).await;
-    drop(second);
-    store.close().await;
-    drop_database(db).await;
+    another_process_delivers_everything(&url, db, &args, &rx, 40).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -409,6 +424,69 @@ async fn dispatcher_in_another_process_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn dispatcher_in_another_process_postgres() {
     dispatcher_in_another_process(Backend::Postgres).await;
+}
+
+/// Fresh deliveries go from the committing transaction straight to the process's dispatcher,
+/// and a graceful stop hands back the ones still queued: a process started after it delivers
+/// them long before their hour-long lease would have ended.
+async fn handoff_and_graceful_stop(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "handoff_and_graceful_stop").await else {
+        return;
+    };
+    let client = reqwest::Client::new();
+    let rx = crate::receiver::Receiver::start().await;
+    // Slow enough that fresh deliveries queue up behind the first pass when the stop comes.
+    rx.slow(1500);
+    let args = [
+        "--sandbox-delay-ms",
+        "0",
+        "--delivery-lease-secs",
+        "3600",
+        "--dispatch-batch",
+        "8",
+    ];
+    let mut first = spawn(&url, &args).await;
+    register_endpoint(&client, &first.base, &rx.url).await;
+    create_backlog(&client, &first.base, 40).await;
+    wait_received(&rx, 5).await;
+    let metrics = client
+        .get(format!("{}/metrics", first.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let handed: f64 = metrics
+        .lines()
+        .find_map(|l| l.strip_prefix("kumbu_webhook_handoffs_total "))
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(0.0);
+    assert!(handed > 0.0, "no delivery was handed off:\n{metrics}");
+    let pid = first.child.id().expect("pid").to_string();
+    let status = Command::new("kill")
+        .args(["-TERM", &pid])
+        .status()
+        .await
+        .unwrap();
+    assert!(status.success());
+    let exited = tokio::time::timeout(Duration::from_secs(30), first.child.wait())
+        .await
+        .expect("a graceful stop within 30 s")
+        .unwrap();
+    assert!(exited.success(), "kumbu serve exits 0 on SIGTERM: {exited}");
+    rx.slow(0);
+    another_process_delivers_everything(&url, db, &args, &rx, 40).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handoff_and_graceful_stop_sqlite() {
+    handoff_and_graceful_stop(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn handoff_and_graceful_stop_postgres() {
+    handoff_and_graceful_stop(Backend::Postgres).await;
 }
 
 /// Two processes on one database hand out reference ids and record Multicaixa payments

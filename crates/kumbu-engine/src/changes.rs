@@ -92,11 +92,6 @@ impl Changes {
         tx.post_journals(&self.journals).await
     }
 
-    /// Whether any event was written (the dispatcher may have work).
-    pub(crate) fn has_events(&self) -> bool {
-        !self.events.is_empty()
-    }
-
     /// Counts committed transitions in `/metrics`.
     pub(crate) fn publish_metrics(&self) {
         for to in &self.transitions {

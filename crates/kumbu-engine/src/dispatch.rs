@@ -63,18 +63,23 @@ fn excerpt(bytes: &[u8]) -> String {
 }
 
 impl Engine {
-    /// One dispatcher pass: claims due deliveries, sends them, records the attempts. Returns
+    /// One dispatcher pass: takes the fresh deliveries handed over by this process's commits,
+    /// claims due ones from the database (at most once per worker interval while fresh ones
+    /// keep coming, so retries are never starved), sends them, records the attempts. Returns
     /// how many were attempted.
     pub async fn run_dispatch_batch(&self) -> Result<usize, EngineError> {
         let now = self.now();
-        let due = self
-            .store()
-            .claim_deliveries(
-                now,
-                now.plus(self.config().delivery_lease),
-                self.config().dispatch_batch,
-            )
-            .await?;
+        let batch = self.config().dispatch_batch as usize;
+        let mut due = self.take_fresh(now, batch);
+        if due.len() < batch && (due.is_empty() || self.claim_is_due()) {
+            self.note_claim();
+            let room = u32::try_from(batch - due.len()).unwrap_or(u32::MAX);
+            due.extend(
+                self.store()
+                    .claim_deliveries(now, now.plus(self.config().delivery_lease), room)
+                    .await?,
+            );
+        }
         if due.is_empty() {
             return Ok(0);
         }

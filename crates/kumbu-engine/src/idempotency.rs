@@ -111,7 +111,7 @@ impl Engine {
     where
         F: AsyncFnOnce(&mut StoreTx, &mut Changes) -> Result<Verdict, EngineError>,
     {
-        let mut tx = self.inner.store.begin().await?;
+        let mut tx = self.begin().await?;
         if let Some(req) = idem {
             let k = KeyRef {
                 merchant_id: &auth.merchant_id,
@@ -170,7 +170,7 @@ impl Engine {
             Verdict::Done(response) => (response, false),
             Verdict::Shows(response) => (response, true),
             Verdict::Refused(refusal) => {
-                tx.commit().await?;
+                self.commit(tx).await?;
                 changes.publish_metrics();
                 return Err(refusal);
             }
@@ -192,11 +192,8 @@ impl Engine {
             };
             tx.insert_idempotency_record(k, &rec, self.now()).await?;
         }
-        tx.commit().await?;
+        self.commit(tx).await?;
         changes.publish_metrics();
-        if changes.has_events() {
-            self.deliveries_ready();
-        }
         Ok(Outcome {
             response,
             replayed: false,

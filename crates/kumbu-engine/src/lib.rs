@@ -12,6 +12,7 @@ mod customers;
 mod dispatch;
 mod error;
 mod events;
+mod handoff;
 mod idempotency;
 mod payments;
 mod references;
@@ -30,6 +31,7 @@ pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
+pub use handoff::MIN_HANDOFF_LEASE;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};
@@ -90,6 +92,8 @@ struct Inner {
     auth_cache: auth::AuthCache,
     /// Poked when deliveries became due now.
     deliveries_ready: Notify,
+    /// Fresh deliveries for this process's dispatcher.
+    handoff: handoff::Handoff,
     /// Renders events for webhook bodies (set by the HTTP layer).
     event_renderer: RendererSlot,
     /// Client for test-mode webhook deliveries: no redirects (a 3xx is a failure), 10 s timeout.
@@ -123,6 +127,7 @@ impl Engine {
                 work_ready: Notify::new(),
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
+                handoff: handoff::Handoff::default(),
                 event_renderer: RendererSlot::default(),
                 http: dispatch::client(false),
                 http_live,

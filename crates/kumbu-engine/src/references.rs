@@ -244,16 +244,15 @@ impl Engine {
             )));
         }
         check_amount(amount)?;
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.begin().await?;
         let mut changes = Changes::default();
         match self
             .record_reference_payment(&mut tx, &mut changes, auth, id, amount)
             .await
         {
             Ok(payment) => {
-                tx.commit().await?;
+                self.commit(tx).await?;
                 changes.publish_metrics();
-                self.deliveries_ready();
                 Ok(payment)
             }
             Err(e) => {

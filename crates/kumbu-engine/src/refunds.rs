@@ -230,7 +230,7 @@ impl Engine {
         let mut moved = 0;
         for _ in 0..REFUND_BATCH {
             let now = self.now();
-            let mut tx = self.store().begin().await?;
+            let mut tx = self.begin().await?;
             let Some(mut r) = tx.claim_due_refunds(now, 1).await?.pop() else {
                 tx.rollback().await?;
                 break;
@@ -242,11 +242,8 @@ impl Engine {
             };
             match stepped {
                 Ok(()) => {
-                    tx.commit().await?;
+                    self.commit(tx).await?;
                     changes.publish_metrics();
-                    if changes.has_events() {
-                        self.deliveries_ready();
-                    }
                     moved += 1;
                 }
                 Err(e) => {

@@ -414,7 +414,7 @@ impl Engine {
         &self,
         now: Timestamp,
     ) -> Result<usize, EngineError> {
-        let mut tx = self.store().begin().await?;
+        let mut tx = self.begin().await?;
         let disabled = tx
             .disable_failing_endpoints(now.minus(crate::dispatch::RETRY_FOR), now)
             .await?;
@@ -438,8 +438,7 @@ impl Engine {
             });
         }
         tx.publish_events(&events).await?;
-        tx.commit().await?;
-        self.deliveries_ready();
+        self.commit(tx).await?;
         Ok(disabled.len())
     }
 

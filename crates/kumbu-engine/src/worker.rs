@@ -188,7 +188,7 @@ impl Engine {
     /// transaction. Returns how many payments were claimed.
     pub async fn run_due_batch(&self) -> Result<usize, EngineError> {
         let now = self.now();
-        let mut tx = self.inner.store.begin().await?;
+        let mut tx = self.begin().await?;
         let mut claimed = tx
             .claim_due_payments(now, self.config().worker_batch)
             .await?;
@@ -202,11 +202,8 @@ impl Engine {
         }
         let refs: Vec<&Payment> = claimed.iter().collect();
         changes.save(&mut tx, &refs).await?;
-        tx.commit().await?;
+        self.commit(tx).await?;
         changes.publish_metrics();
-        if changes.has_events() {
-            self.deliveries_ready();
-        }
         Ok(claimed.len())
     }
 
@@ -226,6 +223,7 @@ impl Engine {
 /// The background workers of one `serve` process.
 #[derive(Debug)]
 pub struct Workers {
+    engine: Engine,
     cancel: CancellationToken,
     handles: Vec<JoinHandle<()>>,
 }
@@ -241,6 +239,7 @@ impl Workers {
         if engine.config().worker_tasks == 0 {
             tracing::info!("no payment worker in this process (worker tasks: 0)");
         }
+        engine.open_handoff(engine.config().dispatch_tasks > 0);
         let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks)
             .map(|_| {
                 let (engine, cancel) = (engine.clone(), cancel.clone());
@@ -256,20 +255,26 @@ impl Workers {
             tokio::spawn(async move { refund_loop(engine, cancel).await })
         });
         handles.push({
-            let (engine, cancel) = (engine, cancel.clone());
+            let (engine, cancel) = (engine.clone(), cancel.clone());
             tokio::spawn(async move { sweep_loop(engine, cancel).await })
         });
-        Self { cancel, handles }
+        Self {
+            engine,
+            cancel,
+            handles,
+        }
     }
 
     /// Asks the workers to stop after their current pass, and waits for them.
     pub async fn shutdown(self) {
+        self.engine.open_handoff(false);
         self.cancel.cancel();
         for h in self.handles {
             if let Err(e) = h.await {
                 tracing::error!(error = %e, "worker task ended abnormally");
             }
         }
+        self.engine.release_handoff().await;
     }
 }
 

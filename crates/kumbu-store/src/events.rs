@@ -3,6 +3,7 @@
 use crate::connect::Store;
 use crate::error::StoreError;
 use crate::tx::{bind, insert_rows, page, StoreTx, Value};
+use crate::webhooks::DueDelivery;
 use kumbu_core::{Mode, Timestamp};
 
 /// An event to append.
@@ -66,6 +67,8 @@ impl StoreTx {
             "",
         )
         .await?;
+        self.published = true;
+        let lease = self.lease_new_deliveries;
         let subscribed: Vec<Published<'_>> = events
             .iter()
             .map(|e| Published {
@@ -74,10 +77,44 @@ impl StoreTx {
                 mode: e.mode,
                 event_type: &e.event_type,
                 object_id: &e.object_id,
-                due: e.created_at,
+                due: lease.unwrap_or(e.created_at),
             })
             .collect();
-        self.fan_out(&subscribed).await
+        let created = self.fan_out(&subscribed, lease.is_some()).await?;
+        if created.is_empty() {
+            return Ok(());
+        }
+        let endpoints = self
+            .endpoints_by_id(created.iter().map(|c| c.endpoint_id.as_str()))
+            .await?;
+        for c in created {
+            let (Some(event), Some(endpoint)) = (
+                events.iter().find(|e| e.id == c.event_id),
+                endpoints.iter().find(|e| e.id == c.endpoint_id),
+            ) else {
+                return Err(StoreError::Corrupt(format!(
+                    "delivery {} names an event or endpoint this transaction did not see",
+                    c.seq
+                )));
+            };
+            self.leased.push(DueDelivery {
+                seq: c.seq,
+                attempts: 0,
+                created_at: event.created_at,
+                event: EventRecord {
+                    id: event.id.clone(),
+                    mode: event.mode,
+                    event_type: event.event_type.clone(),
+                    object_id: event.object_id.clone(),
+                    object_seq: event.object_seq,
+                    payload: event.payload.clone(),
+                    created_at: event.created_at,
+                    acked_at: None,
+                },
+                endpoint: endpoint.clone(),
+            });
+        }
+        Ok(())
     }
 }
 

@@ -17,6 +17,13 @@ pub(crate) const MAX_PARAMS: usize = 16_000;
 pub struct StoreTx {
     pub(crate) dialect: Dialect,
     tx: Option<Transaction<'static, Any>>,
+    /// When set, the deliveries this transaction fans out are created leased until then, to the
+    /// process that commits it (which sends them itself); otherwise they are due at once.
+    pub(crate) lease_new_deliveries: Option<Timestamp>,
+    /// The deliveries created under that lease, ready to send once committed.
+    pub(crate) leased: Vec<crate::webhooks::DueDelivery>,
+    /// Whether events were published (a dispatcher has work once this commits).
+    pub(crate) published: bool,
 }
 
 impl Drop for StoreTx {
@@ -48,6 +55,9 @@ impl Store {
         Ok(StoreTx {
             dialect: self.dialect,
             tx: Some(self.begin_write().await?),
+            lease_new_deliveries: None,
+            leased: Vec::new(),
+            published: false,
         })
     }
 
@@ -149,6 +159,28 @@ impl StoreTx {
         self.tx
             .as_mut()
             .unwrap_or_else(|| unreachable!("a StoreTx is not used after it ends"))
+    }
+
+    /// Creates this transaction's deliveries leased to the caller until `until`: no other
+    /// dispatcher takes them before then, and [`StoreTx::take_leased`] hands them over.
+    pub fn lease_new_deliveries(&mut self, until: Timestamp) {
+        self.lease_new_deliveries = Some(until);
+    }
+
+    /// The deliveries created under [`StoreTx::lease_new_deliveries`]: send them only after
+    /// the commit succeeds.
+    pub fn take_leased(&mut self) -> Vec<crate::webhooks::DueDelivery> {
+        std::mem::take(&mut self.leased)
+    }
+
+    /// Until when this transaction's deliveries are leased, if they are.
+    pub fn lease(&self) -> Option<Timestamp> {
+        self.lease_new_deliveries
+    }
+
+    /// Whether this transaction published events.
+    pub fn published(&self) -> bool {
+        self.published
     }
 
     /// Commits. Only after this returns may anything be acknowledged to a client.

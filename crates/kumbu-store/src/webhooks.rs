@@ -84,6 +84,13 @@ pub struct DueDelivery {
     pub endpoint: EndpointRecord,
 }
 
+/// A delivery row just created by fan-out.
+pub(crate) struct CreatedDelivery {
+    pub(crate) seq: i64,
+    pub(crate) event_id: String,
+    pub(crate) endpoint_id: String,
+}
+
 /// What happened to one attempt, and what comes next.
 #[derive(Debug, Clone)]
 pub struct AttemptResult {
@@ -231,8 +238,15 @@ impl StoreTx {
     /// (which this transaction has just written). The events' own fields are sent along, so this
     /// never reads the events table back; the list is padded to a power of two (repeating the
     /// last event, which `ON CONFLICT` absorbs) so the statement keeps one of a few shapes.
-    pub(crate) async fn fan_out(&mut self, events: &[Published<'_>]) -> Result<(), StoreError> {
+    ///
+    /// With `returning`, the deliveries created are returned (for the caller to send).
+    pub(crate) async fn fan_out(
+        &mut self,
+        events: &[Published<'_>],
+        returning: bool,
+    ) -> Result<Vec<CreatedDelivery>, StoreError> {
         const COLS: usize = 6;
+        let mut created = Vec::new();
         for chunk in events.chunks(MAX_PARAMS / COLS / 2) {
             let padded = chunk.len().next_power_of_two();
             let rows: Vec<String> = (0..padded)
@@ -257,8 +271,13 @@ impl StoreTx {
                  AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.column4, '_', '!_') || ',%') ESCAPE '!') \
                  AND (we.format <> 'proxypay' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.column5 \
                  AND p.bank_payment_id IS NOT NULL)) \
-                 ON CONFLICT (event_id, endpoint_id) DO NOTHING",
-                rows.join(", ")
+                 ON CONFLICT (event_id, endpoint_id) DO NOTHING{}",
+                rows.join(", "),
+                if returning {
+                    " RETURNING seq, event_id, endpoint_id"
+                } else {
+                    ""
+                }
             );
             let mut q = sqlx::query::<Any>(&sql);
             for i in 0..padded {
@@ -271,9 +290,40 @@ impl StoreTx {
                     .bind(e.object_id)
                     .bind(e.due.as_micros());
             }
-            q.execute(&mut **self.tx()).await?;
+            if returning {
+                for r in q.fetch_all(&mut **self.tx()).await? {
+                    created.push(CreatedDelivery {
+                        seq: r.try_get("seq")?,
+                        event_id: r.try_get("event_id")?,
+                        endpoint_id: r.try_get("endpoint_id")?,
+                    });
+                }
+            } else {
+                q.execute(&mut **self.tx()).await?;
+            }
         }
-        Ok(())
+        Ok(created)
+    }
+
+    /// These endpoints (each once), read in this transaction.
+    pub(crate) async fn endpoints_by_id<'a>(
+        &mut self,
+        ids: impl Iterator<Item = &'a str>,
+    ) -> Result<Vec<EndpointRecord>, StoreError> {
+        let mut ids: Vec<&str> = ids.collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let list: Vec<String> = (1..=ids.len()).map(|i| self.dialect.param(i)).collect();
+        let sql = format!(
+            "SELECT {ENDPOINT_COLUMNS} FROM webhook_endpoints WHERE id IN ({})",
+            list.join(", ")
+        );
+        let mut q = sqlx::query::<Any>(&sql);
+        for id in ids {
+            q = q.bind(id);
+        }
+        let rows = q.fetch_all(&mut **self.tx()).await?;
+        rows.iter().map(endpoint_from_row).collect()
     }
 }
 
@@ -428,6 +478,27 @@ impl Store {
                 })
             })
             .collect()
+    }
+
+    /// Makes deliveries this process leased but will not send due again now, for any
+    /// dispatcher (on shutdown, or when its queue of fresh deliveries is too long).
+    pub async fn release_deliveries(&self, seqs: &[i64], now: Timestamp) -> Result<(), StoreError> {
+        for chunk in seqs.chunks(MAX_PARAMS / 2) {
+            let list: Vec<String> = (0..chunk.len())
+                .map(|i| self.dialect.param(i + 2))
+                .collect();
+            let sql = format!(
+                "UPDATE deliveries SET next_attempt_at = {} WHERE status = 'pending' AND seq IN ({})",
+                self.dialect.param(1),
+                list.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
+            for s in chunk {
+                q = q.bind(*s);
+            }
+            q.execute(&self.write).await?;
+        }
+        Ok(())
     }
 
     /// Records attempts and moves each delivery on, in one transaction.
@@ -611,14 +682,17 @@ impl Store {
             row.try_get("object_id")?,
         );
         let mode = Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?;
-        tx.fan_out(&[Published {
-            id: event_id,
-            merchant_id: &merchant_id,
-            mode,
-            event_type: &event_type,
-            object_id: &object_id,
-            due: now,
-        }])
+        tx.fan_out(
+            &[Published {
+                id: event_id,
+                merchant_id: &merchant_id,
+                mode,
+                event_type: &event_type,
+                object_id: &object_id,
+                due: now,
+            }],
+            false,
+        )
         .await?;
         let n = sqlx::query::<Any>(
             "UPDATE deliveries SET status = 'pending', next_attempt_at = $2 WHERE event_id = $1 \
