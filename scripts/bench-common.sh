@@ -49,3 +49,12 @@ warm_up() {
     --duration "$warmup" --read-duration 0 "$@" > "$work/warmup.out"
   if [ "$backend" = postgres ]; then psql "$url" -qc analyze; fi
 }
+
+# cpu_mark; …; cpu_report: prints how much of this VM's CPU time the hypervisor took away
+# (steal) meanwhile; figures from runs with much steal are not comparable.
+cpu_mark() { read -r _ u n s i w q sq st _ < /proc/stat; cpu0=($((u+n+s+i+w+q+sq+st)) $st); }
+cpu_report() {
+  read -r _ u n s i w q sq st _ < /proc/stat
+  local total=$((u+n+s+i+w+q+sq+st-cpu0[0])) steal=$((st-cpu0[1]))
+  echo "cpu steal during the measurement: $((100*steal/(total>0?total:1))) %"
+}

@@ -19,7 +19,9 @@ start_server
 warm_up "$clients" --webhooks
 echo "backend: $backend ($(nproc) cores, server and load generator on this machine; ${warmup} s warm-up)"
 echo "1. delay under load"
+cpu_mark
 load
+cpu_report
 stop_server
 
 echo "2. backlog"
@@ -31,8 +33,10 @@ until grep -q '^backlog ready' "$work/backlog.out"; do
   sleep 0.2
 done
 stop_server
+cpu_mark
 start_server --worker-tasks 0
 wait $loader
+cpu_report
 grep -v '^kumbu load' "$work/backlog.out"
 stop_server
 target/release/kumbu ledger verify --database-url "$url"

@@ -10,7 +10,9 @@ seconds=${3:-10}
 start_server
 warm_up "$clients" ${BENCH_LOAD_ARGS:-}
 echo "backend: $backend ($(nproc) cores, server and load generator on this machine; ${warmup} s warm-up)"
+cpu_mark
 target/release/kumbu load --url $base --key $key \
   --concurrency "$clients" --duration "$seconds" --read-duration "$seconds" ${BENCH_LOAD_ARGS:-}
+cpu_report
 stop_server
 target/release/kumbu ledger verify --database-url "$url"
