@@ -122,8 +122,9 @@ struct ServeArgs {
     allow_internal_webhooks: bool,
     /// Seconds a claimed webhook delivery is reserved for this process; if it dies, another
     /// process retries the delivery after this. Deliveries created by this process's own
-    /// commits are reserved to it the same way and sent at once, without a claim; below 30 s
-    /// that hand-off is off and every delivery waits for a claim.
+    /// commits are reserved to it the same way and sent at once, without a claim, if the lease
+    /// covers 10 s in its queue plus a whole dispatcher pass (10 s per 64 of --dispatch-batch,
+    /// plus 5 s: 55 s for the default 256); otherwise every delivery waits for a claim.
     #[arg(long, env = "KUMBU_DELIVERY_LEASE_SECS", default_value_t = 60)]
     delivery_lease_secs: u64,
     /// How many due payments a worker task claims per transaction (smaller batches commit, and

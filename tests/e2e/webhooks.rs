@@ -395,7 +395,58 @@ async fn failing_endpoint_is_disabled_after_three_days(app: TestApp) -> Option<T
     Some(app)
 }
 
+/// A delivery handed back by a process (shutdown, or too long in its queue) is made due only
+/// while that process's lease still stands: once the lease ended another process may own it.
+async fn release_only_while_the_lease_stands(app: TestApp) -> Option<TestApp> {
+    let rx = Receiver::start().await;
+    endpoint(&app, &rx.url, json!(["payment.created"])).await;
+    app.create(1000, "+2250700000789").await;
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&app.database_url).await.unwrap();
+    let (seq, due): (i64, i64) = sqlx::query_as("SELECT seq, next_attempt_at FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    let leased_until = due + 60_000_000;
+    sqlx::query("UPDATE deliveries SET next_attempt_at = $1 WHERE seq = $2")
+        .bind(leased_until)
+        .bind(seq)
+        .execute(&pool)
+        .await
+        .unwrap();
+    let at = |t: i64| kumbu_core::Timestamp::from_micros(t);
+    let store = app.engine.store();
+    // Another lease (this process's ended, someone claimed it since): left alone.
+    store
+        .release_deliveries(&[(seq, at(leased_until - 1))], at(due))
+        .await
+        .unwrap();
+    let now: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        now, leased_until,
+        "a lease that is not ours is not released"
+    );
+    // Our lease: due at once.
+    store
+        .release_deliveries(&[(seq, at(leased_until))], at(due))
+        .await
+        .unwrap();
+    let now: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM deliveries")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(now, due);
+    pool.close().await;
+    assert_eq!(deliver(&app).await, 1);
+    assert_eq!(rx.count(), 1);
+    Some(app)
+}
+
 both!(
+    release_only_while_the_lease_stands,
     signed_delivered_and_retried,
     subscriptions_deletion_and_bad_input,
     receiver_down_for_hours_gets_every_event,

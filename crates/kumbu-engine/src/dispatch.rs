@@ -26,7 +26,7 @@ const FIRST_RETRY: Duration = Duration::from_secs(30);
 /// Longest delay between two attempts.
 const MAX_RETRY: Duration = Duration::from_secs(12 * 3600);
 /// Concurrent requests per dispatcher pass.
-const CONCURRENCY: usize = 64;
+pub(crate) const CONCURRENCY: usize = 64;
 
 /// An HTTP client for deliveries: no redirects (a 3xx is a failure), a 10 s timeout, and, for
 /// live mode, DNS that never yields an internal address.
@@ -64,21 +64,30 @@ fn excerpt(bytes: &[u8]) -> String {
 
 impl Engine {
     /// One dispatcher pass: takes the fresh deliveries handed over by this process's commits,
-    /// claims due ones from the database (at most once per worker interval while fresh ones
-    /// keep coming, so retries are never starved), sends them, records the attempts. Returns
-    /// how many were attempted.
+    /// claims due ones from the database, sends them, records the attempts. While fresh ones
+    /// keep coming, a claim still runs every worker interval, with half the batch kept for it,
+    /// so retries are never starved. Returns how many were attempted.
     pub async fn run_dispatch_batch(&self) -> Result<usize, EngineError> {
         let now = self.now();
         let batch = self.config().dispatch_batch as usize;
-        let mut due = self.take_fresh(now, batch);
-        if due.len() < batch && (due.is_empty() || self.claim_is_due()) {
+        let claim_due = self.claim_is_due();
+        let fresh_room = if claim_due { batch.div_ceil(2) } else { batch };
+        let mut due = self.take_fresh(now, fresh_room).await?;
+        if due.len() < batch && (due.is_empty() || claim_due) {
             self.note_claim();
             let room = u32::try_from(batch - due.len()).unwrap_or(u32::MAX);
-            due.extend(
-                self.store()
-                    .claim_deliveries(now, now.plus(self.config().delivery_lease), room)
-                    .await?,
-            );
+            match self
+                .store()
+                .claim_deliveries(now, now.plus(self.config().delivery_lease), room)
+                .await
+            {
+                Ok(claimed) => due.extend(claimed),
+                // The fresh ones are leased to this process: send them anyway.
+                Err(e) if !due.is_empty() => {
+                    tracing::warn!(error = %e, "claiming due deliveries failed; sending the fresh ones");
+                }
+                Err(e) => return Err(e.into()),
+            }
         }
         if due.is_empty() {
             return Ok(0);

@@ -31,7 +31,7 @@ pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
-pub use handoff::MIN_HANDOFF_LEASE;
+pub use handoff::handoff_possible;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};

@@ -78,6 +78,7 @@ impl StoreTx {
                 event_type: &e.event_type,
                 object_id: &e.object_id,
                 due: lease.unwrap_or(e.created_at),
+                created_at: e.created_at,
             })
             .collect();
         let created = self.fan_out(&subscribed, lease.is_some()).await?;
@@ -87,9 +88,11 @@ impl StoreTx {
         let endpoints = self
             .endpoints_by_id(created.iter().map(|c| c.endpoint_id.as_str()))
             .await?;
+        let events_by_id: std::collections::HashMap<&str, &NewEvent> =
+            events.iter().map(|e| (e.id.as_str(), e)).collect();
         for c in created {
             let (Some(event), Some(endpoint)) = (
-                events.iter().find(|e| e.id == c.event_id),
+                events_by_id.get(c.event_id.as_str()),
                 endpoints.iter().find(|e| e.id == c.endpoint_id),
             ) else {
                 return Err(StoreError::Corrupt(format!(
@@ -127,6 +130,8 @@ pub(crate) struct Published<'a> {
     pub(crate) event_type: &'a str,
     pub(crate) object_id: &'a str,
     pub(crate) due: Timestamp,
+    /// When its deliveries are created (retries stop 3 days later).
+    pub(crate) created_at: Timestamp,
 }
 
 /// A stored event.

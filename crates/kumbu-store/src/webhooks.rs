@@ -245,7 +245,7 @@ impl StoreTx {
         events: &[Published<'_>],
         returning: bool,
     ) -> Result<Vec<CreatedDelivery>, StoreError> {
-        const COLS: usize = 6;
+        const COLS: usize = 7;
         let mut created = Vec::new();
         for chunk in events.chunks(MAX_PARAMS / COLS / 2) {
             let padded = chunk.len().next_power_of_two();
@@ -253,19 +253,20 @@ impl StoreTx {
                 .map(|i| {
                     let ph = |k: usize| self.dialect.param(i * COLS + k);
                     format!(
-                        "({}, {}, {}, {}, {}, CAST({} AS BIGINT))",
+                        "({}, {}, {}, {}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT))",
                         ph(1),
                         ph(2),
                         ph(3),
                         ph(4),
                         ph(5),
-                        ph(6)
+                        ph(6),
+                        ph(7)
                     )
                 })
                 .collect();
             let sql = format!(
                 "INSERT INTO deliveries (event_id, endpoint_id, status, attempts, next_attempt_at, created_at) \
-                 SELECT ev.column1, we.id, 'pending', 0, ev.column6, ev.column6 FROM (VALUES {}) AS ev \
+                 SELECT ev.column1, we.id, 'pending', 0, ev.column6, ev.column7 FROM (VALUES {}) AS ev \
                  JOIN webhook_endpoints we ON we.merchant_id = ev.column2 AND we.mode = ev.column3 \
                  AND we.status = 'enabled' \
                  AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.column4, '_', '!_') || ',%') ESCAPE '!') \
@@ -288,7 +289,8 @@ impl StoreTx {
                     .bind(e.mode.as_str())
                     .bind(e.event_type)
                     .bind(e.object_id)
-                    .bind(e.due.as_micros());
+                    .bind(e.due.as_micros())
+                    .bind(e.created_at.as_micros());
             }
             if returning {
                 for r in q.fetch_all(&mut **self.tx()).await? {
@@ -480,21 +482,35 @@ impl Store {
             .collect()
     }
 
-    /// Makes deliveries this process leased but will not send due again now, for any
-    /// dispatcher (on shutdown, or when its queue of fresh deliveries is too long).
-    pub async fn release_deliveries(&self, seqs: &[i64], now: Timestamp) -> Result<(), StoreError> {
-        for chunk in seqs.chunks(MAX_PARAMS / 2) {
-            let list: Vec<String> = (0..chunk.len())
-                .map(|i| self.dialect.param(i + 2))
+    /// Makes deliveries this process leased but will not send due now, for any dispatcher (on
+    /// shutdown, or after they waited too long in its queue). Each is given as `(seq, lease
+    /// end)` and released only if that lease still stands: one that ran out may be another
+    /// process's by now.
+    pub async fn release_deliveries(
+        &self,
+        leased: &[(i64, Timestamp)],
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        for chunk in leased.chunks(MAX_PARAMS / 2 - 1) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "(CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                        self.dialect.param(i * 2 + 2),
+                        self.dialect.param(i * 2 + 3)
+                    )
+                })
                 .collect();
             let sql = format!(
-                "UPDATE deliveries SET next_attempt_at = {} WHERE status = 'pending' AND seq IN ({})",
+                "UPDATE deliveries SET next_attempt_at = {} FROM (VALUES {}) AS v \
+                 WHERE deliveries.seq = v.column1 AND deliveries.next_attempt_at = v.column2 \
+                 AND deliveries.status = 'pending'",
                 self.dialect.param(1),
-                list.join(", ")
+                rows.join(", ")
             );
             let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
-            for s in chunk {
-                q = q.bind(*s);
+            for (seq, until) in chunk {
+                q = q.bind(*seq).bind(until.as_micros());
             }
             q.execute(&self.write).await?;
         }
@@ -690,6 +706,7 @@ impl Store {
                 event_type: &event_type,
                 object_id: &object_id,
                 due: now,
+                created_at: now,
             }],
             false,
         )
