@@ -9,6 +9,34 @@ use std::time::{Duration, Instant};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::{Child, Command};
 
+/// Declares `async fn name(backend: Backend)` scenarios as tests on each backend:
+/// `name::sqlite` and `name::postgres`.
+macro_rules! on_each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                use crate::harness::Backend;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::$name(Backend::Sqlite).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::$name(Backend::Postgres).await;
+                }
+            }
+        )*
+    };
+}
+
+on_each_backend!(
+    restart_mid_processing_loses_nothing,
+    kill_mid_delivery_loses_nothing,
+    dispatcher_in_another_process,
+    handoff_and_graceful_stop,
+    reference_ids_unique_across_processes,
+);
+
 struct Proc {
     child: Child,
     base: String,
@@ -164,16 +192,6 @@ async fn restart_mid_processing_loses_nothing(backend: Backend) {
     drop(second);
     store.close().await;
     drop_database(db).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_sqlite() {
-    restart_mid_processing_loses_nothing(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn restart_postgres() {
-    restart_mid_processing_loses_nothing(Backend::Postgres).await;
 }
 
 /// Several processes over one PostgreSQL (SQLite is single-process by design).
@@ -375,16 +393,6 @@ async fn kill_mid_delivery_loses_nothing(backend: Backend) {
     another_process_delivers_everything(&url, db, &args, &rx, 40, false).await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_mid_delivery_sqlite() {
-    kill_mid_delivery_loses_nothing(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn kill_mid_delivery_postgres() {
-    kill_mid_delivery_loses_nothing(Backend::Postgres).await;
-}
-
 /// Roles can be split between processes: one started with `--dispatch-tasks 0` creates and
 /// settles payments but sends nothing; a dispatching process started later on the same database
 /// delivers the whole backlog, each event once.
@@ -413,16 +421,6 @@ async fn dispatcher_in_another_process(backend: Backend) {
     api.child.kill().await.unwrap();
     store.close().await;
     another_process_delivers_everything(&url, db, &["--worker-tasks", "0"], &rx, 20, true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dispatcher_in_another_process_sqlite() {
-    dispatcher_in_another_process(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn dispatcher_in_another_process_postgres() {
-    dispatcher_in_another_process(Backend::Postgres).await;
 }
 
 /// Fresh deliveries go from the committing transaction straight to the process's dispatcher,
@@ -476,16 +474,6 @@ async fn handoff_and_graceful_stop(backend: Backend) {
     assert!(exited.success(), "kumbu serve exits 0 on SIGTERM: {exited}");
     rx.slow(0);
     another_process_delivers_everything(&url, db, &args, &rx, 40, true).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn handoff_and_graceful_stop_sqlite() {
-    handoff_and_graceful_stop(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn handoff_and_graceful_stop_postgres() {
-    handoff_and_graceful_stop(Backend::Postgres).await;
 }
 
 /// Two processes on one database hand out reference ids and record Multicaixa payments
@@ -550,14 +538,4 @@ async fn reference_ids_unique_across_processes(backend: Backend) {
     assert_eq!((ids.len(), payment_ids.len()), (400, 400));
     drop((a, b));
     drop_database(db).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reference_ids_unique_across_processes_sqlite() {
-    reference_ids_unique_across_processes(Backend::Sqlite).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn reference_ids_unique_across_processes_postgres() {
-    reference_ids_unique_across_processes(Backend::Postgres).await;
 }

@@ -415,18 +415,21 @@ async fn release_only_while_the_lease_stands(app: TestApp) -> Option<TestApp> {
         .await
         .unwrap();
     let at = |t: i64| kumbu_core::Timestamp::from_micros(t);
+    let next_attempt_at = async || -> i64 {
+        sqlx::query_scalar("SELECT next_attempt_at FROM deliveries")
+            .fetch_one(&pool)
+            .await
+            .unwrap()
+    };
     let store = app.engine.store();
     // Another lease (this process's ended, someone claimed it since): left alone.
     store
         .release_deliveries(&[(seq, at(leased_until - 1))], at(due))
         .await
         .unwrap();
-    let now: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM deliveries")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
     assert_eq!(
-        now, leased_until,
+        next_attempt_at().await,
+        leased_until,
         "a lease that is not ours is not released"
     );
     // Our lease: due at once.
@@ -434,11 +437,7 @@ async fn release_only_while_the_lease_stands(app: TestApp) -> Option<TestApp> {
         .release_deliveries(&[(seq, at(leased_until))], at(due))
         .await
         .unwrap();
-    let now: i64 = sqlx::query_scalar("SELECT next_attempt_at FROM deliveries")
-        .fetch_one(&pool)
-        .await
-        .unwrap();
-    assert_eq!(now, due);
+    assert_eq!(next_attempt_at().await, due);
     pool.close().await;
     assert_eq!(deliver(&app).await, 1);
     assert_eq!(rx.count(), 1);
