@@ -134,16 +134,22 @@ async fn wait_all_settled(store: &Store, n: i64, within: Duration) {
     }
 }
 
-async fn transitions_done(client: &reqwest::Client, base: &str) -> f64 {
-    let text = client
+/// A process's `/metrics` page.
+async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+    client
         .get(format!("{base}/metrics"))
         .send()
         .await
         .unwrap()
         .text()
         .await
-        .unwrap();
-    text.lines()
+        .unwrap()
+}
+
+async fn transitions_done(client: &reqwest::Client, base: &str) -> f64 {
+    metrics_text(client, base)
+        .await
+        .lines()
         .filter(|l| l.starts_with("kumbu_payment_transitions_total{"))
         .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
         .sum()
@@ -374,20 +380,27 @@ async fn another_process_delivers_everything(
     drop_database(db).await;
 }
 
+/// Starts a process with `args` on `url` delivering to a receiver that answers after
+/// `slow_ms`, creates 40 payments, and returns once 5 deliveries arrived.
+async fn delivering(url: &str, args: &[&str], slow_ms: u64) -> (Proc, crate::receiver::Receiver) {
+    let client = reqwest::Client::new();
+    let rx = crate::receiver::Receiver::start().await;
+    rx.slow(slow_ms);
+    let first = spawn(url, args).await;
+    register_endpoint(&client, &first.base, &rx.url).await;
+    create_backlog(&client, &first.base, 40).await;
+    wait_received(&rx, 5).await;
+    (first, rx)
+}
+
 /// A process killed in the middle of a delivery batch loses nothing: after the lease, the
 /// restarted process delivers every event (at least once).
 async fn kill_mid_delivery_loses_nothing(backend: Backend) {
     let Some((url, db)) = fresh_database(backend, "kill_mid_delivery_loses_nothing").await else {
         return;
     };
-    let client = reqwest::Client::new();
-    let rx = crate::receiver::Receiver::start().await;
-    rx.slow(150);
     let args = ["--sandbox-delay-ms", "0", "--delivery-lease-secs", "2"];
-    let mut first = spawn(&url, &args).await;
-    register_endpoint(&client, &first.base, &rx.url).await;
-    create_backlog(&client, &first.base, 40).await;
-    wait_received(&rx, 5).await;
+    let (mut first, rx) = delivering(&url, &args, 150).await;
     first.child.kill().await.unwrap();
     rx.slow(0);
     another_process_delivers_everything(&url, db, &args, &rx, 40, false).await;
@@ -430,10 +443,6 @@ async fn handoff_and_graceful_stop(backend: Backend) {
     let Some((url, db)) = fresh_database(backend, "handoff_and_graceful_stop").await else {
         return;
     };
-    let client = reqwest::Client::new();
-    let rx = crate::receiver::Receiver::start().await;
-    // Slow enough that fresh deliveries queue up behind the first pass when the stop comes.
-    rx.slow(1500);
     let args = [
         "--sandbox-delay-ms",
         "0",
@@ -442,18 +451,9 @@ async fn handoff_and_graceful_stop(backend: Backend) {
         "--dispatch-batch",
         "8",
     ];
-    let mut first = spawn(&url, &args).await;
-    register_endpoint(&client, &first.base, &rx.url).await;
-    create_backlog(&client, &first.base, 40).await;
-    wait_received(&rx, 5).await;
-    let metrics = client
-        .get(format!("{}/metrics", first.base))
-        .send()
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    // Slow enough that fresh deliveries queue up behind the first pass when the stop comes.
+    let (mut first, rx) = delivering(&url, &args, 1500).await;
+    let metrics = metrics_text(&reqwest::Client::new(), &first.base).await;
     let handed: f64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("kumbu_webhook_handoffs_total "))
