@@ -89,6 +89,11 @@ struct ServeArgs {
     /// /compat/proxypay/ too), for ProxyPay clients that only let you change the host.
     #[arg(long, env = "KUMBU_PROXYPAY_LISTEN")]
     proxypay_listen: Option<SocketAddr>,
+    /// The address customers' browsers reach this gateway at, e.g. https://pay.example.com:
+    /// checkout page URLs (`url`, Simiz's `paymentUrl`) are built on it, and pages set `Secure`
+    /// cookies when it is https. Default: http://<--listen>.
+    #[arg(long, env = "KUMBU_PUBLIC_URL")]
+    public_url: Option<String>,
     /// Requests per minute per API key on the ProxyPay face before it answers 429 with
     /// Retry-After (0: unlimited). Counted per process.
     #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
@@ -208,13 +213,14 @@ enum CredentialsCommand {
 enum WebhooksCommand {
     /// Create an endpoint for the merchant and mode of the API key in KUMBU_API_KEY (kept out of
     /// the command line). `--format proxypay` sends ProxyPay's flat payment object for payments
-    /// by reference, signed with X-Signature under that same key; `native` prints the endpoint's
-    /// whsec_ signing secret, once.
+    /// by reference, signed with X-Signature under that same key; `simiz` sends Simiz's
+    /// `transaction.*` events for checkout payments, signed with X-Simiz-Signature; `native` and
+    /// `simiz` print the endpoint's whsec_ signing secret, once.
     Create {
         /// Where to POST.
         #[arg(long)]
         url: String,
-        /// `native` or `proxypay`.
+        /// `native`, `proxypay` or `simiz`.
         #[arg(long, value_enum, default_value = "native")]
         format: FormatArg,
         /// Event types for a native endpoint (repeatable); all when omitted.
@@ -232,6 +238,7 @@ enum WebhooksCommand {
 enum FormatArg {
     Native,
     Proxypay,
+    Simiz,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -269,6 +276,7 @@ impl ServeArgs {
             listen: self.listen,
             secret_key: self.db.secret_key(),
             proxypay_listen: self.proxypay_listen,
+            public_url: self.public_url.clone(),
             database_url: self.db.database_url,
             sandbox_key,
             engine: EngineConfig {
@@ -431,6 +439,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 format: match format {
                     FormatArg::Native => kumbu_engine::WebhookFormat::Native,
                     FormatArg::Proxypay => kumbu_engine::WebhookFormat::Proxypay,
+                    FormatArg::Simiz => kumbu_engine::WebhookFormat::Simiz,
                 },
                 signing_key: Some(SecretString::from(key.trim().to_owned())),
             };

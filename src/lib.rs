@@ -35,6 +35,9 @@ pub struct Config {
     pub secret_key: SecretKeySource,
     /// Also serve the ProxyPay face at the root of this address.
     pub proxypay_listen: Option<SocketAddr>,
+    /// The address customers reach this gateway at (checkout page URLs); by default
+    /// `http://<listen address>`.
+    pub public_url: Option<String>,
 }
 
 impl Default for Config {
@@ -48,6 +51,7 @@ impl Default for Config {
             max_connections: 16,
             secret_key: SecretKeySource::Default,
             proxypay_listen: None,
+            public_url: None,
         }
     }
 }
@@ -58,6 +62,7 @@ pub struct Application {
     engine: Engine,
     listener: TcpListener,
     proxypay_listener: Option<TcpListener>,
+    public_url: kumbu_http::PublicUrl,
     workers: bool,
     bootstrap: Bootstrap,
 }
@@ -81,14 +86,18 @@ impl Application {
             key = engine.secret_key_id(),
             "stored secrets are sealed with this secret key"
         );
-        engine.set_event_renderer(kumbu_http::event_renderer());
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("could not listen on {}", config.listen))?;
+        let public_url = kumbu_http::PublicUrl::new(&match &config.public_url {
+            Some(u) => u.clone(),
+            None => format!("http://{}", listener.local_addr()?),
+        });
+        engine.set_event_renderer(kumbu_http::event_renderer(public_url.clone()));
         let bootstrap = engine
             .bootstrap_sandbox(config.sandbox_key.as_ref())
             .await
             .context("could not set up the sandbox merchant")?;
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .with_context(|| format!("could not listen on {}", config.listen))?;
         let proxypay_listener = match config.proxypay_listen {
             Some(addr) => Some(
                 TcpListener::bind(addr)
@@ -101,6 +110,7 @@ impl Application {
             engine,
             listener,
             proxypay_listener,
+            public_url,
             workers: config.workers,
             bootstrap,
         })
@@ -118,6 +128,11 @@ impl Application {
         self.proxypay_listener
             .as_ref()
             .and_then(|l| l.local_addr().ok())
+    }
+
+    /// Where checkout pages are served (`--public-url`, or the listening address).
+    pub fn public_url(&self) -> &str {
+        self.public_url.as_str()
     }
 
     /// The engine (tests use it to run worker passes deterministically).
@@ -143,7 +158,7 @@ impl Application {
             shutdown.await;
             trigger.cancel();
         });
-        let state = kumbu_http::AppState::new(self.engine.clone());
+        let state = kumbu_http::AppState::new(self.engine.clone()).with_public_url(self.public_url);
         let proxypay = self.proxypay_listener.map(|l| {
             let app = kumbu_http::proxypay_router(state.clone());
             tokio::spawn(kumbu_http::serve(l, app, stop.clone().cancelled_owned()))

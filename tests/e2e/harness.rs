@@ -159,6 +159,7 @@ impl Default for Opts {
 
 pub fn test_config(url: &str, opts: &Opts) -> Config {
     Config {
+        public_url: None,
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: url.to_owned(),
         sandbox_key: Some(SecretString::from(KEY.to_owned())),

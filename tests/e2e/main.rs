@@ -5,6 +5,7 @@ mod harness;
 
 mod adullam;
 mod api;
+mod checkout;
 mod cli;
 mod events;
 mod idempotency;

@@ -51,6 +51,11 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/refunds", "post"),
         ("/v1/refunds", "get"),
         ("/v1/refunds/{id}", "get"),
+        ("/v1/checkout/sessions", "post"),
+        ("/v1/checkout/sessions", "get"),
+        ("/v1/checkout/sessions/{id}", "get"),
+        ("/v1/checkout/sessions/{id}/expire", "post"),
+        ("/v1/operators/predict", "get"),
     ];
     for (path, method) in routes {
         assert!(

@@ -107,6 +107,10 @@ error_codes! {
     ReferenceNotPayable => ("reference_not_payable", InvalidRequestError, 400),
     /// The amount differs from the one the bank reference requires.
     ReferenceAmountMismatch => ("reference_amount_mismatch", InvalidRequestError, 400),
+    /// The checkout session is completed, expired or cancelled: it takes no more payments.
+    CheckoutSessionNotOpen => ("checkout_session_not_open", ConflictError, 409),
+    /// A payment of this checkout session is still waiting for the payer.
+    CheckoutAttemptInProgress => ("checkout_attempt_in_progress", ConflictError, 409),
     /// Too many requests.
     RateLimited => ("rate_limited", RateLimitError, 429),
     /// The database is unreachable or overloaded; retry.

@@ -33,6 +33,22 @@ pub enum FailureCode {
 }
 
 impl FailureCode {
+    /// Every code.
+    pub const ALL: [FailureCode; 12] = [
+        FailureCode::PayerNotFound,
+        FailureCode::InsufficientBalance,
+        FailureCode::PaymentDeclined,
+        FailureCode::PaymentExpired,
+        FailureCode::InvalidOtp,
+        FailureCode::PayerLimitReached,
+        FailureCode::PaymentInProgress,
+        FailureCode::AccountNotAllowed,
+        FailureCode::ProviderUnavailable,
+        FailureCode::ProviderError,
+        FailureCode::ReferenceExpired,
+        FailureCode::Cancelled,
+    ];
+
     /// The upper-snake-case code.
     pub const fn as_str(self) -> &'static str {
         match self {

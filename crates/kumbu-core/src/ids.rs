@@ -26,6 +26,8 @@ pub enum IdPrefix {
     Customer,
     /// `cli_`: a client credential (its client id).
     Client,
+    /// `cs_`: a checkout session.
+    CheckoutSession,
 }
 
 impl IdPrefix {
@@ -42,6 +44,7 @@ impl IdPrefix {
             IdPrefix::Refund => "re_",
             IdPrefix::Customer => "cu_",
             IdPrefix::Client => "cli_",
+            IdPrefix::CheckoutSession => "cs_",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! of an amount, a status or an error. Faces translate *to* these types; they never re-implement
 //! them.
 
+pub mod checkout;
 pub mod clock;
 pub mod customer;
 pub mod error_code;
@@ -22,6 +23,7 @@ pub mod reference;
 pub mod refund;
 pub mod rejection;
 
+pub use checkout::{Attempt, CheckoutSession, CheckoutStatus, LineItem, Locale};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use customer::Customer;
 pub use error_code::{ErrorCode, ErrorType};

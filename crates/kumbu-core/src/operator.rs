@@ -28,6 +28,15 @@ pub enum Country {
 }
 
 impl Country {
+    /// Every country.
+    pub const ALL: [Country; 5] = [
+        Country::CaboVerde,
+        Country::Angola,
+        Country::Mozambique,
+        Country::CoteDIvoire,
+        Country::Cameroon,
+    ];
+
     /// ISO 3166-1 alpha-2 code.
     pub const fn code(self) -> &'static str {
         match self {
@@ -157,6 +166,28 @@ impl Operator {
     /// Parses a code as returned by [`Operator::code`].
     pub fn parse(code: &str) -> Option<Self> {
         Operator::ALL.into_iter().find(|o| o.code() == code)
+    }
+
+    /// The national-number prefixes (after the country code) this operator's SIMs start
+    /// with; empty when any number of its country can pay through it (Wave, which is not a
+    /// network, and bank references). Used to suggest an operator, never to refuse one: a
+    /// number ported to another network keeps its prefix.
+    pub const fn prefixes(self) -> &'static [&'static str] {
+        match self {
+            Operator::Cvmovel => &["9"],
+            Operator::UnitelTmais => &["5"],
+            Operator::MpesaMz => &["84", "85"],
+            Operator::Emola => &["86", "87"],
+            // Côte d'Ivoire's ten-digit plan (2021): 07 Orange, 05 MTN, 01 Moov.
+            Operator::OrangeCi => &["07"],
+            Operator::MtnCi => &["05"],
+            Operator::MoovCi => &["01"],
+            Operator::OrangeCm => &["69", "655", "656", "657", "658", "659", "640"],
+            Operator::MtnCm => &[
+                "67", "650", "651", "652", "653", "654", "680", "681", "682", "683",
+            ],
+            Operator::WaveCi | Operator::Multicaixa | Operator::Mock => &[],
+        }
     }
 
     /// Built-in catalogue entry: name, country, currencies, limits and default fees.
@@ -366,6 +397,67 @@ impl Catalogue {
             .unwrap_or_else(|| unreachable!("catalogue built from Operator::ALL"))
     }
 
+    /// The push operators that serve `phone`: those of its country whose prefixes match it,
+    /// plus the country's operators that take any number (Wave). `Err` says why Kumbu cannot
+    /// prompt this number. The mock operator is never suggested.
+    pub fn predict(&self, phone: &Msisdn) -> Result<(Country, Vec<Operator>), String> {
+        let country = Country::ALL
+            .into_iter()
+            .find(|c| phone.digits().starts_with(c.dial_code()))
+            .ok_or_else(|| {
+                format!(
+                    "{phone} is not a number of a country Kumbu serves ({})",
+                    Country::ALL
+                        .iter()
+                        .map(|c| format!("+{} {}", c.dial_code(), c.code()))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                )
+            })?;
+        if !country.owns(phone) {
+            return Err(format!(
+                "{phone} is not a {} number: expected +{} and {} digits, e.g. {}",
+                country.code(),
+                country.dial_code(),
+                country
+                    .national_lengths()
+                    .iter()
+                    .map(|n| n.to_string())
+                    .collect::<Vec<_>>()
+                    .join(" or "),
+                country.example_phone()
+            ));
+        }
+        let national = &phone.digits()[country.dial_code().len()..];
+        let ops: Vec<Operator> = self
+            .entries
+            .iter()
+            .filter(|e| e.kind == RailKind::MobileMoneyPush && e.country == Some(country))
+            .filter(|e| {
+                let p = e.operator.prefixes();
+                p.is_empty() || p.iter().any(|x| national.starts_with(x))
+            })
+            .map(|e| e.operator)
+            .collect();
+        if ops.is_empty() {
+            return Err(format!(
+                "no mobile-money operator Kumbu serves prompts {phone} (its prefix belongs to another network)"
+            ));
+        }
+        Ok((country, ops))
+    }
+
+    /// The push operators that collect `currency`, the mock operator aside: the operators a
+    /// checkout session offers unless the merchant narrows them.
+    pub fn push_operators_for(&self, currency: Currency) -> Vec<Operator> {
+        self.entries
+            .iter()
+            .filter(|e| e.kind == RailKind::MobileMoneyPush && e.currencies.contains(&currency))
+            .filter(|e| !e.test_only)
+            .map(|e| e.operator)
+            .collect()
+    }
+
     /// All entries, in catalogue order.
     pub fn all(&self) -> &[OperatorInfo] {
         &self.entries
@@ -399,6 +491,50 @@ mod tests {
             Country::Cameroon,
         ] {
             assert!(c.owns(&Msisdn::parse(c.example_phone()).unwrap()), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn prediction_follows_country_and_prefix() {
+        let c = Catalogue::default();
+        let p = |s: &str| c.predict(&Msisdn::parse(s).unwrap());
+        assert_eq!(
+            p("+2250700000789"),
+            Ok((
+                Country::CoteDIvoire,
+                vec![Operator::OrangeCi, Operator::WaveCi]
+            ))
+        );
+        assert_eq!(
+            p("+2250500000789").unwrap().1,
+            vec![Operator::MtnCi, Operator::WaveCi]
+        );
+        assert_eq!(p("+237670000789").unwrap().1, vec![Operator::MtnCm]);
+        assert_eq!(p("+237690000789").unwrap().1, vec![Operator::OrangeCm]);
+        assert_eq!(p("+237655000789").unwrap().1, vec![Operator::OrangeCm]);
+        assert_eq!(p("+258841000789").unwrap().1, vec![Operator::MpesaMz]);
+        assert_eq!(p("+258861000789").unwrap().1, vec![Operator::Emola]);
+        assert_eq!(p("+2389001234").unwrap().1, vec![Operator::Cvmovel]);
+        assert!(p("+244923000789")
+            .unwrap_err()
+            .contains("no mobile-money operator"));
+        assert!(p("+258821000789").unwrap_err().contains("another network"));
+        assert!(p("+33612345678")
+            .unwrap_err()
+            .contains("not a number of a country"));
+        assert!(p("+23767000078")
+            .unwrap_err()
+            .contains("expected +237 and 9 digits"));
+        for op in Operator::ALL {
+            let info = c.get(op);
+            if let (Some(country), RailKind::MobileMoneyPush) = (info.country, info.kind) {
+                let example = Msisdn::parse(country.example_phone()).unwrap();
+                // Every operator's prefixes are numbers of its own country's length.
+                for pre in op.prefixes() {
+                    assert!(pre.len() < country.national_lengths()[0], "{op:?} {pre}");
+                }
+                assert!(c.predict(&example).is_ok(), "{country:?}");
+            }
         }
     }
 

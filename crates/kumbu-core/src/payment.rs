@@ -276,6 +276,9 @@ pub struct Payment {
     /// The merchant's customer (`cu_…`) this payment is for.
     #[serde(default)]
     pub customer_id: Option<String>,
+    /// The checkout session (`cs_…`) this payment is an attempt of.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub checkout_session_id: Option<String>,
     /// Merchant key-value data.
     pub metadata: BTreeMap<String, String>,
     /// The operator's transaction id, once known.

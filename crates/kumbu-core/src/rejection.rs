@@ -50,6 +50,16 @@ pub enum Field {
     CustomerId,
     /// A customer's country.
     Country,
+    /// Where the customer goes after paying.
+    ReturnUrl,
+    /// Where the customer goes after cancelling.
+    CancelUrl,
+    /// A checkout session's line items.
+    Items,
+    /// The operators a checkout session offers.
+    Operators,
+    /// A page's language.
+    Locale,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

@@ -13,6 +13,8 @@ pub(crate) struct Changes {
     journals: Vec<NewJournal>,
     /// Target statuses, for metrics once committed.
     pub(crate) transitions: Vec<PaymentStatus>,
+    /// Checkout attempts just debited: their sessions complete when this is written.
+    debited_attempts: Vec<Payment>,
 }
 
 impl Changes {
@@ -47,6 +49,12 @@ impl Changes {
                 created_at: change.at,
             });
         }
+        if payment.checkout_session_id.is_some()
+            && change.to.is_debited()
+            && !change.from.is_some_and(PaymentStatus::is_debited)
+        {
+            self.debited_attempts.push(payment.clone());
+        }
         self.transitions.push(change.to);
         self.history.push((payment.id.clone(), change));
     }
@@ -72,7 +80,7 @@ impl Changes {
 
     /// Saves the payments' rows and writes history, events and journals into `tx`.
     pub(crate) async fn save(
-        &self,
+        &mut self,
         tx: &mut StoreTx,
         payments: &[&Payment],
     ) -> Result<(), StoreError> {
@@ -80,16 +88,21 @@ impl Changes {
         self.write(tx).await
     }
 
-    /// Writes history, events and journals into `tx`.
-    pub(crate) async fn write(&self, tx: &mut StoreTx) -> Result<(), StoreError> {
-        let history: Vec<(&str, &StatusChange)> = self
-            .history
-            .iter()
-            .map(|(id, c)| (id.as_str(), c))
-            .collect();
-        tx.insert_history(&history).await?;
-        tx.publish_events(&self.events).await?;
-        tx.post_journals(&self.journals).await
+    /// Completes the checkout sessions of debited attempts, then writes history, events and
+    /// journals into `tx` (and forgets them: a second call writes only later changes).
+    pub(crate) async fn write(&mut self, tx: &mut StoreTx) -> Result<(), StoreError> {
+        for p in std::mem::take(&mut self.debited_attempts) {
+            let at = p.updated_at;
+            crate::checkout::complete_session(tx, self, &p, at).await?;
+        }
+        // Drained, so that writing again (after more changes in the same transaction) writes
+        // only what is new.
+        let history = std::mem::take(&mut self.history);
+        let rows: Vec<(&str, &StatusChange)> =
+            history.iter().map(|(id, c)| (id.as_str(), c)).collect();
+        tx.insert_history(&rows).await?;
+        tx.publish_events(&std::mem::take(&mut self.events)).await?;
+        tx.post_journals(&std::mem::take(&mut self.journals)).await
     }
 
     /// Counts committed transitions in `/metrics`.

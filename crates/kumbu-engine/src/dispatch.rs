@@ -226,6 +226,10 @@ impl Engine {
                 "x-adullam-signature",
                 signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
             ),
+            WebhookFormat::Simiz => request.header(
+                "x-simiz-signature",
+                signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
+            ),
         };
         let sent = request.body(body).send().await;
         let ok = match sent {

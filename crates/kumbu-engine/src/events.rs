@@ -36,6 +36,8 @@ pub enum EventObject {
     WebhookEndpoint(Box<crate::webhooks::Endpoint>),
     /// A refund.
     Refund(Box<kumbu_core::Refund>),
+    /// A checkout session (with its latest attempt).
+    CheckoutSession(Box<kumbu_core::CheckoutSession>),
 }
 
 /// Every event type: a payment's, in lifecycle order, then the endpoint's.
@@ -46,6 +48,11 @@ pub fn event_types() -> Vec<String> {
         .collect();
     types.extend(
         crate::refunds::REFUND_EVENTS
+            .iter()
+            .map(|t| (*t).to_owned()),
+    );
+    types.extend(
+        crate::checkout::CHECKOUT_EVENTS
             .iter()
             .map(|t| (*t).to_owned()),
     );
@@ -60,6 +67,8 @@ pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
         EventObject::Payment(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("refund.") {
         EventObject::Refund(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
+    } else if r.event_type.starts_with("checkout.") {
+        EventObject::CheckoutSession(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("webhook_endpoint.") {
         EventObject::WebhookEndpoint(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else {

@@ -7,6 +7,7 @@
 
 mod auth;
 mod changes;
+mod checkout;
 mod config;
 mod customers;
 mod dispatch;
@@ -26,6 +27,10 @@ mod webhooks;
 mod worker;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
+pub use checkout::{
+    payer_name, CheckoutPage, CreateCheckoutSession, CHECKOUT_EVENTS, EXPIRY_MINUTES, MAX_ATTEMPTS,
+    MAX_PROMPTS_PER_PHONE, PHONE_WINDOW,
+};
 pub use config::EngineConfig;
 pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
@@ -46,7 +51,9 @@ pub use webhooks::{
 };
 pub use worker::Workers;
 
-pub use kumbu_store::{EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions};
+pub use kumbu_store::{
+    Branding, EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions,
+};
 
 use kumbu_core::{Catalogue, Clock};
 use kumbu_rails::Simulator;

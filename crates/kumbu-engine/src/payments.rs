@@ -131,8 +131,29 @@ fn text_limit(
 }
 
 impl Engine {
+    /// Whether `op` can take payments in `mode` on this gateway.
+    pub(crate) fn check_mode(&self, mode: Mode, op: Operator) -> Result<(), Rejection> {
+        match mode {
+            Mode::Test => Ok(()),
+            Mode::Live if self.catalogue().get(op).test_only => Err(Rejection::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operator,
+                "the mock operator exists only in test mode",
+            )),
+            Mode::Live => Err(Rejection::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operator,
+                format!("no live connector for {} is configured on this gateway yet; use a test key (sk_test_…) to try the sandbox", op.code()),
+            )),
+        }
+    }
+
     /// Checks a create command against the catalogue and the limits.
-    fn validate_create(&self, mode: Mode, cmd: &CreatePayment) -> Result<Duration, Rejection> {
+    pub(crate) fn validate_create(
+        &self,
+        mode: Mode,
+        cmd: &CreatePayment,
+    ) -> Result<Duration, Rejection> {
         let info = self.catalogue().get(cmd.operator);
         match info.kind {
             RailKind::MobileMoneyPush => {}
@@ -144,23 +165,7 @@ impl Engine {
                 ))
             }
         }
-        match mode {
-            Mode::Test => {}
-            Mode::Live if info.test_only => {
-                return Err(Rejection::field(
-                    ErrorCode::OperatorNotAvailable,
-                    Field::Operator,
-                    "the mock operator exists only in test mode",
-                ));
-            }
-            Mode::Live => {
-                return Err(Rejection::field(
-                    ErrorCode::OperatorNotAvailable,
-                    Field::Operator,
-                    format!("no live connector for {} is configured on this gateway yet; use a test key (sk_test_…) to try the sandbox", cmd.operator.code()),
-                ));
-            }
-        }
+        self.check_mode(mode, cmd.operator)?;
         if !info.currencies.contains(&cmd.currency) {
             let list: Vec<&str> = info.currencies.iter().map(|c| c.code()).collect();
             return Err(Rejection::field(
@@ -264,6 +269,56 @@ impl Engine {
         Ok(expires_in)
     }
 
+    /// A new payment from a checked command, in status `created`, due at once for its rail.
+    pub(crate) fn new_payment(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        cmd: CreatePayment,
+        expires_at: kumbu_core::Timestamp,
+        now: kumbu_core::Timestamp,
+    ) -> Payment {
+        let info = self.catalogue().get(cmd.operator);
+        Payment {
+            id: new_id(IdPrefix::Payment),
+            merchant_id: merchant_id.to_owned(),
+            mode,
+            status: PaymentStatus::Created,
+            amount: cmd.amount,
+            fee: info.fee.fee_for(cmd.amount),
+            currency: cmd.currency,
+            operator: cmd.operator,
+            amount_refunded: 0,
+            payer_phone: Some(cmd.payer_phone),
+            bank: None,
+            customer_name: cmd.customer.name,
+            customer_email: cmd.customer.email,
+            reference: cmd.reference,
+            description: cmd.description,
+            statement_descriptor: cmd.statement_descriptor,
+            customer_id: cmd.customer_id,
+            checkout_session_id: None,
+            metadata: cmd.metadata,
+            operator_reference: None,
+            failure_code: None,
+            failure_message: None,
+            operator_code: None,
+            created_at: now,
+            updated_at: now,
+            expires_at,
+            history: vec![StatusChange {
+                from: None,
+                to: PaymentStatus::Created,
+                reason: "created".to_owned(),
+                at: now,
+            }],
+            progress: RailProgress {
+                step: 0,
+                next_action_at: Some(now),
+            },
+        }
+    }
+
     /// Creates a payment and hands it to its rail. `render` turns the new payment into the face's
     /// response, which is stored with the payment when an Idempotency-Key is given.
     pub async fn create_payment(
@@ -290,36 +345,7 @@ impl Engine {
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
-                let info = self.catalogue().get(cmd.operator);
-                let payment = Payment {
-                    id: new_id(IdPrefix::Payment),
-                    merchant_id: auth.merchant_id.clone(),
-                    mode: auth.mode,
-                    status: PaymentStatus::Created,
-                    amount: cmd.amount,
-                    fee: info.fee.fee_for(cmd.amount),
-                    currency: cmd.currency,
-                    operator: cmd.operator,
-                    amount_refunded: 0,
-                    payer_phone: Some(cmd.payer_phone),
-                    bank: None,
-                    customer_name: cmd.customer.name,
-                    customer_email: cmd.customer.email,
-                    reference: cmd.reference,
-                    description: cmd.description,
-                    statement_descriptor: cmd.statement_descriptor,
-                    customer_id: cmd.customer_id,
-                    metadata: cmd.metadata,
-                    operator_reference: None,
-                    failure_code: None,
-                    failure_message: None,
-                    operator_code: None,
-                    created_at: now,
-                    updated_at: now,
-                    expires_at: now.plus(expires_in),
-                    history: vec![StatusChange { from: None, to: PaymentStatus::Created, reason: "created".to_owned(), at: now }],
-                    progress: RailProgress { step: 0, next_action_at: Some(now) },
-                };
+                let payment = self.new_payment(&auth.merchant_id, auth.mode, cmd, now.plus(expires_in), now);
                 changes.record_created(&payment);
                 let response = render(&payment);
                 match tx.insert_payment(&payment).await {

@@ -313,6 +313,7 @@ impl Engine {
             description: None,
             statement_descriptor: None,
             customer_id: None,
+            checkout_session_id: None,
             metadata: reference.custom_fields.clone(),
             operator_reference: None,
             failure_code: None,

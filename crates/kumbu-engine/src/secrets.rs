@@ -119,6 +119,16 @@ impl Engine {
         Ok(resealed)
     }
 
+    /// A tag authenticating `data` for a later [`Engine::verify_mac`] (CSRF tokens of pages).
+    pub fn mac(&self, data: &[u8]) -> String {
+        self.inner.keyring.mac(data)
+    }
+
+    /// Whether `tag` authenticates `data` (under any key of the ring).
+    pub fn verify_mac(&self, data: &[u8], tag: &str) -> bool {
+        self.inner.keyring.verify_mac(data, tag)
+    }
+
     /// The id of the key new secrets are sealed with (safe to show).
     pub fn secret_key_id(&self) -> &str {
         self.inner.keyring.current_key_id()

@@ -54,6 +54,9 @@ pub enum VaultError {
 struct Key {
     id: String,
     cipher: XChaCha20Poly1305,
+    /// HMAC-SHA256(key, "kumbu mac key"): authenticates values the server hands out and must
+    /// recognise later (a page's CSRF token), without using the sealing key itself.
+    mac_key: [u8; 32],
 }
 
 /// The server's keys; the first seals.
@@ -73,6 +76,12 @@ fn key_id(key: &[u8]) -> String {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
     mac.update(b"kumbu key id");
     hex::encode(&mac.finalize().into_bytes()[..8])
+}
+
+fn mac_with(key: &[u8; 32], data: &[u8]) -> [u8; 32] {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).expect("HMAC takes any key length");
+    mac.update(data);
+    mac.finalize().into_bytes().into()
 }
 
 /// A fresh random key, in the base64 form a keyring is configured with.
@@ -99,7 +108,11 @@ impl Keyring {
                 .ok()
                 .filter(|k| k.len() == KEY_LEN)
                 .ok_or(VaultError::BadKey { position: i + 1 })?;
+            let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(&raw)
+                .map_err(|_| VaultError::BadKey { position: i + 1 })?;
+            mac.update(b"kumbu mac key");
             keys.push(Key {
+                mac_key: mac.finalize().into_bytes().into(),
                 id: key_id(&raw),
                 cipher: XChaCha20Poly1305::new_from_slice(&raw)
                     .map_err(|_| VaultError::BadKey { position: i + 1 })?,
@@ -124,6 +137,27 @@ impl Keyring {
     /// The id of the key that seals.
     pub fn current_key_id(&self) -> &str {
         &self.keys[0].id
+    }
+
+    /// A tag for `data` (hex HMAC-SHA256 under the current key's MAC key).
+    pub fn mac(&self, data: &[u8]) -> String {
+        hex::encode(mac_with(&self.keys[0].mac_key, data))
+    }
+
+    /// Whether `tag` is [`Keyring::mac`] of `data` under any key of the ring (so tags handed out
+    /// before a key rotation still verify). Compared in constant time.
+    pub fn verify_mac(&self, data: &[u8], tag: &str) -> bool {
+        let Ok(tag) = hex::decode(tag) else {
+            return false;
+        };
+        self.keys.iter().any(|k| {
+            <Hmac<Sha256> as Mac>::new_from_slice(&k.mac_key)
+                .map(|mut m| {
+                    m.update(data);
+                    m.verify_slice(&tag).is_ok()
+                })
+                .unwrap_or(false)
+        })
     }
 
     /// Seals `plain` for the record named by `context`.

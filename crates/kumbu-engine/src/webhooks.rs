@@ -50,6 +50,9 @@ pub enum WebhookFormat {
     /// Adullam's event envelope, signed with `X-Adullam-Signature: t=<unix>,v1=<hex>` (the
     /// native construction; Adullam's own header was not documented).
     Adullam,
+    /// Simiz's event envelope (`transaction.*` for checkout sessions), signed with
+    /// `X-Simiz-Signature: t=<unix>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>`.
+    Simiz,
 }
 
 impl WebhookFormat {
@@ -60,6 +63,7 @@ impl WebhookFormat {
             WebhookFormat::Proxypay => "proxypay",
             WebhookFormat::Plexospay => "plexospay",
             WebhookFormat::Adullam => "adullam",
+            WebhookFormat::Simiz => "simiz",
         }
     }
 
@@ -70,6 +74,7 @@ impl WebhookFormat {
             "proxypay" => Some(WebhookFormat::Proxypay),
             "plexospay" => Some(WebhookFormat::Plexospay),
             "adullam" => Some(WebhookFormat::Adullam),
+            "simiz" => Some(WebhookFormat::Simiz),
             _ => None,
         }
     }
@@ -259,7 +264,10 @@ impl Engine {
         self.check_destination(auth.mode, &cmd.url).await?;
         let mut cmd = cmd;
         let proxypay_key = match cmd.format {
-            WebhookFormat::Native | WebhookFormat::Plexospay | WebhookFormat::Adullam => None,
+            WebhookFormat::Native
+            | WebhookFormat::Plexospay
+            | WebhookFormat::Adullam
+            | WebhookFormat::Simiz => None,
             WebhookFormat::Proxypay => {
                 // ProxyPay endpoints receive settled payments by reference, nothing else.
                 cmd.events = vec!["payment.settled".to_owned()];

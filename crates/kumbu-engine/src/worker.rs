@@ -184,27 +184,32 @@ impl Engine {
         }
     }
 
-    /// One worker pass: claims up to a batch of due payments and advances them, all in one
-    /// transaction. Returns how many payments were claimed.
+    /// One worker pass: claims up to a batch of due payments and advances them, then expires
+    /// the checkout sessions that are due, all in one transaction. Returns how many payments
+    /// and sessions were claimed.
     pub async fn run_due_batch(&self) -> Result<usize, EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut claimed = tx
             .claim_due_payments(now, self.config().worker_batch)
             .await?;
-        if claimed.is_empty() {
-            tx.commit().await?;
-            return Ok(0);
-        }
         let mut changes = Changes::default();
         for p in &mut claimed {
             self.advance(p, now, &mut changes);
         }
         let refs: Vec<&Payment> = claimed.iter().collect();
         changes.save(&mut tx, &refs).await?;
+        // After the payments, so that a session whose attempt this pass debited or expired is
+        // seen as it now is.
+        let sessions = self.expire_due_sessions(&mut tx, &mut changes, now).await?;
+        changes.write(&mut tx).await?;
+        if claimed.is_empty() && sessions == 0 {
+            tx.commit().await?;
+            return Ok(0);
+        }
         self.commit(tx).await?;
         changes.publish_metrics();
-        Ok(claimed.len())
+        Ok(claimed.len() + sessions)
     }
 
     /// Runs passes until nothing is due (for tests and `kumbu` commands that drive time).

@@ -11,11 +11,14 @@ mod health;
 mod idempotency;
 mod native;
 mod openapi;
+mod pages;
 pub mod rate_limit;
 mod telemetry;
+mod urls;
 
 pub use openapi::openapi_json;
 pub use telemetry::metrics_handle;
+pub use urls::PublicUrl;
 
 use axum::Router;
 use kumbu_engine::Engine;
@@ -35,6 +38,8 @@ pub struct AppState {
     pub proxypay_limit: std::sync::Arc<rate_limit::RateLimiter>,
     /// Adullam's documented limits per partner: 100 a minute and 1,000 an hour.
     pub adullam_limit: std::sync::Arc<rate_limit::RateLimiter>,
+    /// Where customers reach this gateway (checkout page URLs are under it).
+    pub public_url: PublicUrl,
 }
 
 impl AppState {
@@ -59,7 +64,14 @@ impl AppState {
                 },
             ])),
             engine,
+            public_url: PublicUrl::default(),
         }
+    }
+
+    /// The same state, handing out page URLs under `url`.
+    pub fn with_public_url(mut self, url: PublicUrl) -> Self {
+        self.public_url = url;
+        self
     }
 }
 
@@ -69,9 +81,11 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(native::routes())
         .merge(health::routes())
+        .merge(pages::routes())
         .nest("/compat/proxypay", compat::proxypay::routes())
         .nest("/compat/plexospay", compat::plexospay::routes())
         .nest("/compat/adullam", compat::adullam::routes())
+        .nest("/compat/simiz", compat::simiz::routes())
         .route("/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed);
@@ -101,17 +115,19 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         .layer(telemetry::request_id_layers())
 }
 
-/// How webhook bodies look: the native event object, as `GET /v1/events/{id}` shows it.
-pub fn event_renderer() -> kumbu_engine::EventRenderer {
+/// How webhook bodies look in each format (native: the event object, as `GET /v1/events/{id}`
+/// shows it); checkout page URLs in them are under `base`.
+pub fn event_renderer(base: PublicUrl) -> kumbu_engine::EventRenderer {
     std::sync::Arc::new(
-        |format: kumbu_engine::WebhookFormat, e: &kumbu_engine::Event| match format {
+        move |format: kumbu_engine::WebhookFormat, e: &kumbu_engine::Event| match format {
             kumbu_engine::WebhookFormat::Native => Some(
-                serde_json::to_string(&native::views::EventView::from(e))
+                serde_json::to_string(&native::views::EventView::of(e, &base))
                     .unwrap_or_else(|_| "{}".to_owned()),
             ),
             kumbu_engine::WebhookFormat::Proxypay => compat::proxypay::webhook_body(e),
             kumbu_engine::WebhookFormat::Plexospay => compat::plexospay::webhook_body(e),
             kumbu_engine::WebhookFormat::Adullam => compat::adullam::webhook_body(e),
+            kumbu_engine::WebhookFormat::Simiz => compat::simiz::webhook_body(e, &base),
         },
     )
 }

@@ -1,6 +1,7 @@
 //! The OpenAPI 3.1 document of the native API, generated from the handlers' and wire types'
 //! annotations (never written by hand).
 
+use crate::native::checkout::*;
 use crate::native::views::*;
 use crate::native::*;
 use axum::response::IntoResponse;
@@ -14,13 +15,16 @@ use utoipa::{Modify, OpenApi};
           list_prompts, confirm_prompt, decline_prompt, list_events, get_event, ack_event,
           create_endpoint, list_endpoints, get_endpoint, delete_endpoint, rotate_secret, enable_endpoint, disable_endpoint, event_deliveries, resend_event,
           create_reference, put_reference, get_reference, delete_reference, list_references, pay_reference,
-          create_refund, get_refund, list_refunds),
+          create_refund, get_refund, list_refunds,
+          create_session, get_session, list_sessions, expire_session, predict_operators),
     components(schemas(CreatePaymentBody, PayerBody, PayerView, CustomerBody, PaymentView, HistoryView, PaymentList,
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
                         PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventDataObject, EventList,
                         CreateEndpointBody, EndpointView, EndpointList, Deleted, AttemptView, AttemptList, ResendView,
                         ReferenceBody, ReferenceView, ReferenceList, PayReferenceBody, BankReferenceView,
-                        CreateRefundBody, RefundView, RefundList)),
+                        CreateRefundBody, RefundView, RefundList,
+                        CreateSessionBody, ItemBody, SessionCustomerBody, SessionAttemptView, CheckoutSessionView,
+                        CheckoutSessionList, PredictionView)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

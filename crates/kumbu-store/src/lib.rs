@@ -9,6 +9,7 @@
 //!
 //! The store owns no rules: it persists what the engine decided, in the engine's transactions.
 
+mod checkout;
 mod connect;
 mod credentials;
 mod customers;
@@ -25,6 +26,7 @@ mod sealed;
 mod tx;
 mod webhooks;
 
+pub use checkout::SessionKey;
 pub use connect::{Store, StoreOptions};
 pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;
@@ -32,7 +34,7 @@ pub use error::StoreError;
 pub use events::{EventFilter, EventRecord, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
-pub use merchants::{ApiKeyRecord, Merchant};
+pub use merchants::{ApiKeyRecord, Branding, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};
 pub use sealed::{
     SealedColumn, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET,

@@ -17,6 +17,17 @@ pub struct Merchant {
     pub created_at: Timestamp,
 }
 
+/// How a merchant's pages look: its name, and optionally a brand colour and a logo.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Branding {
+    /// Display name.
+    pub name: String,
+    /// `#rrggbb`.
+    pub brand_color: Option<String>,
+    /// A `data:image/…;base64,…` URI (pages load nothing from elsewhere).
+    pub logo: Option<String>,
+}
+
 /// What an API key hash resolves to.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiKeyRecord {
@@ -117,6 +128,39 @@ impl Store {
             })
         })
         .transpose()
+    }
+
+    /// A merchant's branding (`None` if there is no such merchant).
+    pub async fn branding(&self, id: &str) -> Result<Option<Branding>, StoreError> {
+        let row = sqlx::query::<Any>("SELECT name, brand_color, logo FROM merchants WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(|r| {
+            Ok(Branding {
+                name: r.try_get("name")?,
+                brand_color: r.try_get("brand_color")?,
+                logo: r.try_get("logo")?,
+            })
+        })
+        .transpose()
+    }
+
+    /// Sets a merchant's branding; `false` if there is no such merchant.
+    pub async fn set_branding(&self, id: &str, b: &Branding) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query::<Any>(
+            "UPDATE merchants SET name = $2, brand_color = $3, logo = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(b.name.clone())
+        .bind(b.brand_color.clone())
+        .bind(b.logo.clone())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n == 1)
     }
 
     /// A setting's value.

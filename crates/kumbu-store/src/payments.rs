@@ -16,7 +16,7 @@ use std::collections::HashMap;
 pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, fee, \
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
-    updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id";
+    updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id, checkout_session_id";
 
 /// Reads one payment row (without its history).
 pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
@@ -58,6 +58,7 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         description: opt("description")?,
         statement_descriptor: opt("statement_descriptor")?,
         customer_id: opt("customer_id")?,
+        checkout_session_id: opt("checkout_session_id")?,
         metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata", &metadata))?,
         operator_reference: opt("operator_reference")?,
         failure_code: match failure_code {

@@ -215,9 +215,9 @@ impl StoreTx {
              payer_phone, customer_name, customer_email, reference, description, metadata, \
              operator_reference, failure_code, failure_message, operator_code, created_at, \
              updated_at, expires_at, rail_step, next_action_at, bank_reference_id, bank_payment_id, \
-             bank_details, statement_descriptor, customer_id) VALUES ($1, $2, $3, $4, $5, $6, $7, \
-             $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, \
-             $25, $26, $27, $28)",
+             bank_details, statement_descriptor, customer_id, checkout_session_id) VALUES ($1, $2, \
+             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
+             $21, $22, $23, $24, $25, $26, $27, $28, $29)",
         )
         .bind(p.id.clone())
         .bind(p.merchant_id.clone())
@@ -255,6 +255,7 @@ impl StoreTx {
         .bind(bank_details)
         .bind(p.statement_descriptor.clone())
         .bind(p.customer_id.clone())
+        .bind(p.checkout_session_id.clone())
         .execute(&mut **self.tx())
         .await?;
         let history: Vec<(&str, &StatusChange)> =

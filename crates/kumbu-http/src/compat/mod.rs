@@ -5,3 +5,4 @@ pub mod adullam;
 pub mod common;
 pub mod plexospay;
 pub mod proxypay;
+pub mod simiz;

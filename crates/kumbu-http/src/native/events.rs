@@ -68,7 +68,10 @@ pub async fn list_events(
         .await?;
     Ok(Json(EventList {
         object: "list",
-        data: events.iter().map(EventView::from).collect(),
+        data: events
+            .iter()
+            .map(|e| EventView::of(e, &state.public_url))
+            .collect(),
         has_more,
         url: "/v1/events",
     }))
@@ -85,7 +88,7 @@ pub async fn get_event(
     PathId(id): PathId,
 ) -> Result<Json<EventView>, NativeError> {
     let e = state.engine.event(&auth, &id).await?;
-    Ok(Json(EventView::from(&e)))
+    Ok(Json(EventView::of(&e, &state.public_url)))
 }
 
 /// Acknowledge an event: it leaves the pull queue. Acknowledging again is harmless.
@@ -100,5 +103,5 @@ pub async fn ack_event(
     Command(_, _): Command<NoParams>,
 ) -> Result<Json<EventView>, NativeError> {
     let e = state.engine.ack_event(&auth, &id).await?;
-    Ok(Json(EventView::from(&e)))
+    Ok(Json(EventView::of(&e, &state.public_url)))
 }

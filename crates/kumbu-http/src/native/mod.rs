@@ -1,6 +1,7 @@
 //! The native API, `/v1/…`: JSON, snake_case, Stripe-like conventions.
 
 mod catalogue;
+pub(crate) mod checkout;
 mod events;
 pub(crate) mod payments;
 mod references;
@@ -88,6 +89,16 @@ pub fn routes() -> Router<AppState> {
             post(references::pay_reference),
         )
         .route("/v1/operators", get(catalogue::list_operators))
+        .route("/v1/operators/predict", get(checkout::predict_operators))
+        .route(
+            "/v1/checkout/sessions",
+            post(checkout::create_session).get(checkout::list_sessions),
+        )
+        .route("/v1/checkout/sessions/{id}", get(checkout::get_session))
+        .route(
+            "/v1/checkout/sessions/{id}/expire",
+            post(checkout::expire_session),
+        )
         .route("/v1/balance", get(catalogue::get_balance))
         .route("/v1/sandbox/prompts", get(sandbox::list_prompts))
         .route(
@@ -124,5 +135,10 @@ pub fn param_name(f: Field) -> &'static str {
         Field::StatementDescriptor => "statement_descriptor",
         Field::CustomerId => "customer_id",
         Field::Country => "country",
+        Field::ReturnUrl => "return_url",
+        Field::CancelUrl => "cancel_url",
+        Field::Items => "items",
+        Field::Operators => "operators",
+        Field::Locale => "locale",
     }
 }

@@ -93,7 +93,7 @@ fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeEr
 /// Integer minor units from a JSON number. Anything written with a decimal point or an
 /// exponent is refused, even `150.00`: a client that writes 150.00 most likely means 150 units,
 /// not 150 minor units, and Kumbu never guesses with money.
-fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
+pub(crate) fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
     if let Some(i) = n.as_i64() {
         return Ok(i);
     }

@@ -458,6 +458,8 @@ pub enum EventDataObject {
     WebhookEndpoint(Box<EndpointView>),
     /// A refund (`refund.*` events).
     Refund(Box<RefundView>),
+    /// A checkout session (`checkout.*` events).
+    CheckoutSession(Box<super::checkout::CheckoutSessionView>),
 }
 
 /// An event: one change of one object.
@@ -485,8 +487,9 @@ pub struct EventView {
     pub data: EventData,
 }
 
-impl From<&kumbu_engine::Event> for EventView {
-    fn from(e: &kumbu_engine::Event) -> Self {
+impl EventView {
+    /// The view of `e`; a checkout session's page URL is under `base`.
+    pub fn of(e: &kumbu_engine::Event, base: &crate::urls::PublicUrl) -> Self {
         let object = match &e.object {
             kumbu_engine::EventObject::Payment(p) => {
                 EventDataObject::Payment(Box::new(PaymentView::snapshot(p)))
@@ -497,6 +500,9 @@ impl From<&kumbu_engine::Event> for EventView {
             kumbu_engine::EventObject::Refund(r) => {
                 EventDataObject::Refund(Box::new(RefundView::from(r.as_ref())))
             }
+            kumbu_engine::EventObject::CheckoutSession(s) => EventDataObject::CheckoutSession(
+                Box::new(super::checkout::CheckoutSessionView::of(s, base)),
+            ),
         };
         Self {
             id: e.id.clone(),

@@ -48,7 +48,9 @@ pub const fn adullam_error(code: ErrorCode) -> (u16, &'static str) {
         ErrorCode::IdempotencyKeyInUse
         | ErrorCode::ReferenceAlreadyUsed
         | ErrorCode::PaymentStateConflict
-        | ErrorCode::PromptNotPending => (409, "conflict"),
+        | ErrorCode::PromptNotPending
+        | ErrorCode::CheckoutSessionNotOpen
+        | ErrorCode::CheckoutAttemptInProgress => (409, "conflict"),
         ErrorCode::RateLimited => (429, "rate_limit_exceeded"),
         ErrorCode::ServiceUnavailable => (503, "service_unavailable"),
         ErrorCode::InternalError => (500, "internal_error"),

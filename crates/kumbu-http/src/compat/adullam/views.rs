@@ -294,7 +294,7 @@ pub fn webhook_body(e: &Event) -> Option<String> {
             serde_json::to_value(AdPayment::of(p, kumbu_engine::account_holder(p))).ok()?
         }
         EventObject::Refund(r) => serde_json::to_value(AdRefund::from(r.as_ref())).ok()?,
-        EventObject::WebhookEndpoint(_) => return None,
+        EventObject::WebhookEndpoint(_) | EventObject::CheckoutSession(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,

@@ -44,7 +44,9 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         ErrorCode::IdempotencyKeyInUse
         | ErrorCode::ReferenceAlreadyUsed
         | ErrorCode::PaymentStateConflict
-        | ErrorCode::PromptNotPending => (409, "CONFLICT"),
+        | ErrorCode::PromptNotPending
+        | ErrorCode::CheckoutSessionNotOpen
+        | ErrorCode::CheckoutAttemptInProgress => (409, "CONFLICT"),
         ErrorCode::RateLimited => (429, "RATE_LIMITED"),
         ErrorCode::ServiceUnavailable => (503, "SERVICE_UNAVAILABLE"),
         ErrorCode::InternalError => (500, "INTERNAL_ERROR"),

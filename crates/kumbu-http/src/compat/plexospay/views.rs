@@ -262,7 +262,7 @@ pub fn webhook_body(e: &Event) -> Option<String> {
             "operatorPhone": p.payer_phone.as_ref().map(ToString::to_string),
         }),
         EventObject::Refund(r) => serde_json::to_value(PxRefund::from(r.as_ref())).ok()?,
-        EventObject::WebhookEndpoint(_) => return None,
+        EventObject::WebhookEndpoint(_) | EventObject::CheckoutSession(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,

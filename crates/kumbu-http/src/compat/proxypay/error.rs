@@ -78,7 +78,12 @@ fn param(f: Field) -> &'static str {
         | Field::Events
         | Field::StatementDescriptor
         | Field::CustomerId
-        | Field::Country => "body",
+        | Field::Country
+        | Field::ReturnUrl
+        | Field::CancelUrl
+        | Field::Items
+        | Field::Operators
+        | Field::Locale => "body",
     }
 }
 

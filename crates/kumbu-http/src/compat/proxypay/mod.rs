@@ -165,7 +165,9 @@ async fn list_payments(
             .iter()
             .filter_map(|e| match &e.object {
                 EventObject::Payment(p) => PpPayment::of(p),
-                EventObject::WebhookEndpoint(_) | EventObject::Refund(_) => None,
+                EventObject::WebhookEndpoint(_)
+                | EventObject::Refund(_)
+                | EventObject::CheckoutSession(_) => None,
             })
             .collect(),
     ))

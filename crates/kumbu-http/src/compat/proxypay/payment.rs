@@ -65,6 +65,9 @@ pub fn webhook_body(e: &Event) -> Option<String> {
         EventObject::Payment(p) if e.event_type == "payment.settled" => {
             PpPayment::of(p).and_then(|v| serde_json::to_string(&v).ok())
         }
-        EventObject::Payment(_) | EventObject::WebhookEndpoint(_) | EventObject::Refund(_) => None,
+        EventObject::Payment(_)
+        | EventObject::WebhookEndpoint(_)
+        | EventObject::Refund(_)
+        | EventObject::CheckoutSession(_) => None,
     }
 }

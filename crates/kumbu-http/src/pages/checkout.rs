@@ -1,0 +1,463 @@
+//! The checkout page's handlers: show the session, start an attempt, cancel, answer the
+//! sandbox prompt, and a small status document for the script.
+//!
+//! Every form posts back and is answered with a redirect to the page (post/redirect/get), so a
+//! reload never sends a payment twice; refusals re-render the form with the error beside its
+//! field, in the page's language. The engine decides everything; this file only translates.
+
+use super::messages::{t, tf, Msg};
+use super::render::{self, Ctx, FormError, View};
+use super::{html_response, locale_for, Csrf, PageError};
+use crate::AppState;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::Json;
+use kumbu_core::{Catalogue, ErrorCode, Field, Locale, Msisdn, Operator};
+use kumbu_engine::{Answer, CheckoutPage, EngineError, PHONE_WINDOW};
+
+/// The session token from the path: Simiz hands out `pay_<token>`, the others `<token>`.
+fn token(raw: &str) -> &str {
+    raw.strip_prefix("pay_").unwrap_or(raw)
+}
+
+/// A form body's fields (`application/x-www-form-urlencoded`, at most 4 KiB).
+struct FormFields(Vec<(String, String)>);
+
+impl FormFields {
+    fn parse(body: &Bytes) -> Result<Self, PageError> {
+        if body.len() > 4096 {
+            return Err(PageError::BadForm);
+        }
+        Ok(Self(
+            form_urlencoded::parse(body)
+                .map(|(k, v)| (k.into_owned(), v.into_owned()))
+                .collect(),
+        ))
+    }
+
+    fn get(&self, k: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(key, _)| key == k)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
+/// The language chosen with the switch, from `?lang=` or a form's `lang`.
+fn chosen_lang(query: Option<&str>) -> Option<Locale> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Locale::parse(&v))
+}
+
+/// Where to go back to after a form: the page, in the chosen language.
+fn back_to(path: &str, lang: Option<Locale>) -> Response {
+    match lang {
+        Some(l) => Redirect::to(&format!("{path}?lang={}", l.as_str())).into_response(),
+        None => Redirect::to(path).into_response(),
+    }
+}
+
+struct Rendered<'a> {
+    state: &'a AppState,
+    page: &'a CheckoutPage,
+    path: String,
+    chosen: Option<Locale>,
+    locale: Locale,
+    csrf: Csrf,
+}
+
+impl<'a> Rendered<'a> {
+    fn new(
+        state: &'a AppState,
+        page: &'a CheckoutPage,
+        raw: &str,
+        chosen: Option<Locale>,
+        headers: &HeaderMap,
+    ) -> Self {
+        let locale = locale_for(chosen, page.session.locale, headers);
+        let csrf = Csrf::for_request(&state.engine, &page.session.token, headers);
+        Self {
+            state,
+            page,
+            path: format!("/pay/{raw}"),
+            chosen,
+            locale,
+            csrf,
+        }
+    }
+
+    fn respond(
+        self,
+        status: StatusCode,
+        view: &View,
+        phone: Option<String>,
+        operator: Option<Operator>,
+        error: Option<FormError>,
+    ) -> Response {
+        let nonce = kumbu_core::ids::random_token(22);
+        let ctx = Ctx {
+            locale: self.locale,
+            chosen: self.chosen.is_some(),
+            path: self.path,
+            csrf: self.csrf.field.clone(),
+            nonce: nonce.clone(),
+            page: self.page,
+            phone,
+            operator,
+            error,
+        };
+        let markup = render::page(&ctx, view);
+        let mut resp = html_response(status, markup.into_string(), &nonce);
+        if let Some(c) = self.csrf.set_cookie(self.state.public_url.is_https()) {
+            resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
+        }
+        resp
+    }
+}
+
+/// `GET /pay/{token}`: the page as the session is now.
+pub async fn show(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    RawQuery(query): RawQuery,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let page = load(&state, &raw, &headers).await?;
+    let chosen = chosen_lang(query.as_deref());
+    let view = View::of(&page);
+    Ok(
+        Rendered::new(&state, &page, &raw, chosen, &headers).respond(
+            StatusCode::OK,
+            &view,
+            None,
+            None,
+            None,
+        ),
+    )
+}
+
+async fn load(state: &AppState, raw: &str, headers: &HeaderMap) -> Result<CheckoutPage, PageError> {
+    state
+        .engine
+        .checkout_page(token(raw))
+        .await
+        .map_err(|e| PageError::from_engine(e, locale_for(None, None, headers)))
+}
+
+/// Checks the form's CSRF token against the cookie; the refusal is a page in words.
+fn check_csrf(
+    state: &AppState,
+    page: &CheckoutPage,
+    headers: &HeaderMap,
+    form: &FormFields,
+) -> Result<(), PageError> {
+    if Csrf::verify(
+        &state.engine,
+        &page.session.token,
+        headers,
+        form.get("csrf"),
+    ) {
+        Ok(())
+    } else {
+        Err(PageError::Csrf(locale_for(
+            form.get("lang").and_then(Locale::parse),
+            page.session.locale,
+            headers,
+        )))
+    }
+}
+
+/// The number as typed, made E.164: a leading `00` becomes `+`, and a number written without
+/// its country code gets the page's country's (when all its operators are of one country).
+fn normalise_phone(typed: &str, page: &CheckoutPage, catalogue: &Catalogue) -> Option<Msisdn> {
+    let cleaned: String = typed
+        .trim()
+        .chars()
+        .filter(|c| !matches!(c, ' ' | '-' | '.' | '(' | ')' | '\u{a0}'))
+        .collect();
+    if let Some(rest) = cleaned.strip_prefix("00") {
+        return Msisdn::parse(&format!("+{rest}")).ok();
+    }
+    if cleaned.starts_with('+') {
+        return Msisdn::parse(&cleaned).ok();
+    }
+    let mut countries = page
+        .session
+        .operators
+        .iter()
+        .filter_map(|o| catalogue.get(*o).country);
+    let first = countries.next()?;
+    if countries.any(|c| c != first) {
+        return None;
+    }
+    let national = cleaned.strip_prefix(first.dial_code()).unwrap_or(&cleaned);
+    Msisdn::parse(&format!("+{}{national}", first.dial_code())).ok()
+}
+
+/// `POST /pay/{token}`: start a payment attempt.
+pub async fn start(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let page = load(&state, &raw, &headers).await?;
+    let form = FormFields::parse(&body)?;
+    check_csrf(&state, &page, &headers, &form)?;
+    let chosen = form.get("lang").and_then(Locale::parse);
+    let path = format!("/pay/{raw}");
+    let typed = form.get("phone").unwrap_or("").to_owned();
+    let operator = form.get("operator").and_then(Operator::parse);
+    let r = Rendered::new(&state, &page, &raw, chosen, &headers);
+    let locale = r.locale;
+    let catalogue = state.engine.catalogue();
+    let example = page
+        .session
+        .operators
+        .first()
+        .and_then(|o| catalogue.get(*o).country)
+        .map_or("+2250700000789", |c| c.example_phone());
+    let refuse = |r: Rendered<'_>, status, field, text| {
+        r.respond(
+            status,
+            &View::Form { failed: None },
+            Some(typed.clone()),
+            operator,
+            Some(FormError { field, text }),
+        )
+    };
+    if !matches!(View::of(&page), View::Form { .. }) {
+        // Another tab already paid, cancelled or started a payment: show where things are.
+        return Ok(back_to(&path, chosen));
+    }
+    let Some(phone) = normalise_phone(&typed, &page, catalogue) else {
+        let text = tf(locale, Msg::ErrPhone, &[("example", example)]);
+        return Ok(refuse(r, StatusCode::BAD_REQUEST, Some("phone"), text));
+    };
+    let operator = match operator {
+        Some(op) => op,
+        None => {
+            // No operator chosen: take the number's, when exactly one offered operator serves it.
+            let predicted: Vec<Operator> = catalogue
+                .predict(&phone)
+                .map(|(_, ops)| ops)
+                .unwrap_or_default()
+                .into_iter()
+                .filter(|o| page.session.operators.contains(o))
+                .collect();
+            match predicted.as_slice() {
+                [only] => *only,
+                [] => {
+                    let text = t(locale, Msg::ErrOperator).to_owned();
+                    return Ok(refuse(r, StatusCode::BAD_REQUEST, Some("operator"), text));
+                }
+                [first, ..] => {
+                    let first = *first;
+                    return Ok(r.respond(
+                        StatusCode::BAD_REQUEST,
+                        &View::Form { failed: None },
+                        Some(typed.clone()),
+                        Some(first),
+                        Some(FormError {
+                            field: Some("operator"),
+                            text: t(locale, Msg::ErrOperatorGuess).to_owned(),
+                        }),
+                    ));
+                }
+            }
+        }
+    };
+    match state
+        .engine
+        .start_checkout_attempt(&page.session.token, operator, phone)
+        .await
+    {
+        Ok(_) => Ok(back_to(&path, chosen)),
+        Err(EngineError::Rejected(rej)) => {
+            let (status, field, text) = match rej.code {
+                ErrorCode::CheckoutAttemptInProgress => return Ok(back_to(&path, chosen)),
+                ErrorCode::CheckoutSessionNotOpen => {
+                    // Closed meanwhile (the page then shows how), or about to expire.
+                    let now = load(&state, &raw, &headers).await?;
+                    if !matches!(View::of(&now), View::Form { .. }) {
+                        return Ok(back_to(&path, chosen));
+                    }
+                    (
+                        StatusCode::CONFLICT,
+                        None,
+                        t(locale, Msg::ErrClosing).to_owned(),
+                    )
+                }
+                ErrorCode::PhoneInvalid => (
+                    StatusCode::BAD_REQUEST,
+                    Some("phone"),
+                    tf(locale, Msg::ErrPhoneCountry, &[("example", example)]),
+                ),
+                ErrorCode::OperatorNotAvailable | ErrorCode::OperatorUnknown => (
+                    StatusCode::BAD_REQUEST,
+                    Some("operator"),
+                    t(locale, Msg::ErrOperator).to_owned(),
+                ),
+                ErrorCode::RateLimited if rej.field == Some(Field::PayerPhone) => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    Some("phone"),
+                    tf(
+                        locale,
+                        Msg::ErrTooManyPhone,
+                        &[("minutes", &(PHONE_WINDOW.as_secs() / 60).to_string())],
+                    ),
+                ),
+                ErrorCode::RateLimited => (
+                    StatusCode::TOO_MANY_REQUESTS,
+                    None,
+                    t(locale, Msg::ErrTooMany).to_owned(),
+                ),
+                other @ (ErrorCode::InvalidJson
+                | ErrorCode::ParameterMissing
+                | ErrorCode::ParameterInvalid
+                | ErrorCode::ParameterUnknown
+                | ErrorCode::AmountOutOfRange
+                | ErrorCode::AmountTooPrecise
+                | ErrorCode::CurrencyNotSupported
+                | ErrorCode::BodyTooLarge
+                | ErrorCode::UnsupportedMediaType
+                | ErrorCode::ApiKeyMissing
+                | ErrorCode::ApiKeyInvalid
+                | ErrorCode::TestModeOnly
+                | ErrorCode::ResourceMissing
+                | ErrorCode::RouteNotFound
+                | ErrorCode::MethodNotAllowed
+                | ErrorCode::IdempotencyKeyInvalid
+                | ErrorCode::IdempotencyKeyReused
+                | ErrorCode::IdempotencyKeyInUse
+                | ErrorCode::ReferenceAlreadyUsed
+                | ErrorCode::PaymentStateConflict
+                | ErrorCode::PromptNotPending
+                | ErrorCode::ReferenceNotPayable
+                | ErrorCode::ReferenceAmountMismatch
+                | ErrorCode::ServiceUnavailable
+                | ErrorCode::InternalError) => (
+                    StatusCode::from_u16(other.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+                    None,
+                    tf(locale, Msg::ErrGeneric, &[("detail", &rej.message)]),
+                ),
+            };
+            Ok(refuse(r, status, field, text))
+        }
+        Err(EngineError::Store(e)) => {
+            tracing::error!(error = %e, "checkout attempt failed in the store");
+            Err(PageError::Unavailable(locale))
+        }
+    }
+}
+
+/// `POST /pay/{token}/cancel`: the customer gives up (an attempt in flight is cancelled).
+pub async fn cancel(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let page = load(&state, &raw, &headers).await?;
+    let form = FormFields::parse(&body)?;
+    check_csrf(&state, &page, &headers, &form)?;
+    let chosen = form.get("lang").and_then(Locale::parse);
+    let locale = locale_for(chosen, page.session.locale, &headers);
+    match state.engine.cancel_checkout(&page.session.token).await {
+        Ok(_) | Err(EngineError::Rejected(_)) => Ok(back_to(&format!("/pay/{raw}"), chosen)),
+        Err(EngineError::Store(e)) => {
+            tracing::error!(error = %e, "checkout cancel failed in the store");
+            Err(PageError::Unavailable(locale))
+        }
+    }
+}
+
+/// `POST /pay/{token}/sandbox`: test mode, answer the `…009` prompt as the payer's phone would.
+pub async fn sandbox(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let page = load(&state, &raw, &headers).await?;
+    let form = FormFields::parse(&body)?;
+    check_csrf(&state, &page, &headers, &form)?;
+    let chosen = form.get("lang").and_then(Locale::parse);
+    let answer = match form.get("answer") {
+        Some("confirm") => Answer::Confirm,
+        Some("decline") => Answer::Decline,
+        Some(_) | None => return Err(PageError::BadForm),
+    };
+    match state
+        .engine
+        .answer_checkout_prompt(&page.session.token, answer)
+        .await
+    {
+        Ok(()) => Ok(back_to(&format!("/pay/{raw}"), chosen)),
+        Err(EngineError::Rejected(_)) => {
+            let r = Rendered::new(&state, &page, &raw, chosen, &headers);
+            let text = t(r.locale, Msg::ErrNoPrompt).to_owned();
+            let view = View::of(&page);
+            Ok(r.respond(
+                StatusCode::CONFLICT,
+                &view,
+                None,
+                None,
+                Some(FormError { field: None, text }),
+            ))
+        }
+        Err(EngineError::Store(e)) => {
+            tracing::error!(error = %e, "sandbox answer failed in the store");
+            Err(PageError::Unavailable(locale_for(
+                chosen,
+                page.session.locale,
+                &headers,
+            )))
+        }
+    }
+}
+
+/// What `GET /pay/{token}/status` answers: the view's version (the script reloads when it
+/// changes) and the seconds left.
+#[derive(Debug, serde::Serialize)]
+pub struct Status {
+    /// Changes whenever the page would show something else.
+    pub version: String,
+    /// Seconds until the waiting attempt, or the session, stops accepting payment.
+    pub seconds_left: i64,
+}
+
+/// `GET /pay/{token}/status`.
+pub async fn status(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, PageError> {
+    let page = load(&state, &raw, &headers).await?;
+    let view = View::of(&page);
+    let until = match &view {
+        View::Waiting(a) => a.expires_at,
+        View::Form { .. } | View::Paid | View::Expired | View::Cancelled => page.session.expires_at,
+    };
+    let body = Status {
+        version: view.version(&page),
+        seconds_left: (until.unix_seconds() - page.now.unix_seconds()).max(0),
+    };
+    let mut resp = Json(body).into_response();
+    super::secure(&mut resp, None);
+    Ok(resp)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn simiz_tokens_lose_their_prefix() {
+        assert_eq!(token("pay_abc"), "abc");
+        assert_eq!(token("abc"), "abc");
+    }
+}
