@@ -22,4 +22,5 @@ mod refunds;
 mod sandbox;
 mod schema;
 mod secrets;
+mod simiz;
 mod webhooks;

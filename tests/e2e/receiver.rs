@@ -19,6 +19,8 @@ pub struct Received {
     pub plexos_timestamp: String,
     /// Adullam's `X-Adullam-Signature`.
     pub adullam_signature: String,
+    /// Simiz's `X-Simiz-Signature`.
+    pub simiz_signature: String,
     pub event_id: String,
     pub body: String,
 }
@@ -54,6 +56,7 @@ async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> Statu
         plexos_signature: h("x-plexos-signature"),
         plexos_timestamp: h("x-plexos-timestamp"),
         adullam_signature: h("x-adullam-signature"),
+        simiz_signature: h("x-simiz-signature"),
         event_id: h("kumbu-event-id"),
         body: String::from_utf8_lossy(&body).into_owned(),
     });
