@@ -326,7 +326,7 @@ async fn webhooks_signed_as_plexospay(app: TestApp) -> Option<TestApp> {
         &app,
         Method::POST,
         "/webhooks",
-        Some(json!({"url": rx.url, "events": ["checkout.completed"]})),
+        Some(json!({"url": rx.url, "events": ["settlement.completed"]})),
         None,
     )
     .await;
@@ -334,9 +334,170 @@ async fn webhooks_signed_as_plexospay(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+async fn checkout_sessions_as_documented(app: TestApp) -> Option<TestApp> {
+    let rx = Receiver::start().await;
+    let (_, w) = px(
+        &app,
+        Method::POST,
+        "/webhooks",
+        Some(json!({"url": rx.url, "events": ["checkout.completed", "checkout.expired"]})),
+        None,
+    )
+    .await;
+    let secret = w["secret"].as_str().unwrap().to_owned();
+    let body = json!({
+        "currency": "CVE",
+        "items": [{"productId": "prod_1", "name": "Caderno", "quantity": 3, "unitPrice": "1500", "currency": "CVE"}],
+        "returnUrl": "https://loja.cv/carrinho",
+        "completionUrl": "https://loja.cv/obrigado",
+        "expiresInMinutes": 60,
+        "metadata": {"order": 12}
+    });
+    let (s, cs) = px(
+        &app,
+        Method::POST,
+        "/checkout/sessions",
+        Some(body.clone()),
+        Some("cs-1"),
+    )
+    .await;
+    assert_eq!(s, 200, "{cs}");
+    let id = cs["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("cs_"));
+    assert_eq!(
+        (cs["amount"].as_str(), cs["status"].as_str()),
+        (Some("4500"), Some("OPEN"))
+    );
+    assert_eq!(cs["items"][0]["unitPrice"], "1500");
+    assert_eq!(cs["items"][0]["productId"], "prod_1");
+    assert_eq!(cs["completionUrl"], "https://loja.cv/obrigado");
+    assert_eq!(cs["returnUrl"], "https://loja.cv/carrinho");
+    let (_, again) = px(
+        &app,
+        Method::POST,
+        "/checkout/sessions",
+        Some(body),
+        Some("cs-1"),
+    )
+    .await;
+    assert_eq!(again["id"], cs["id"]);
+
+    let (v, page) =
+        crate::checkout::Visitor::open(cs["url"].as_str().unwrap(), Some("pt-CV")).await;
+    assert!(
+        page.html.contains("lang=\"pt\"") && page.html.contains("45,00\u{a0}CVE"),
+        "{}",
+        page.html
+    );
+    assert_eq!(
+        v.post("", &[("phone", "+2389001234"), ("operator", "cvmovel")])
+            .await
+            .status,
+        303
+    );
+    app.steps(5).await;
+    let (_, done) = px(
+        &app,
+        Method::GET,
+        &format!("/checkout/sessions/{id}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(done["status"], "COMPLETED", "{done}");
+    let pi = done["paymentIntentId"].as_str().unwrap();
+    let (s, p) = px(&app, Method::GET, &format!("/payments/{pi}"), None, None).await;
+    assert_eq!((s.as_u16(), p["amount"].as_str()), (200, Some("4500")));
+
+    let (_, other) = px(
+        &app,
+        Method::POST,
+        "/checkout/sessions",
+        Some(json!({"amount": 1000, "returnUrl": "https://loja.cv/x"})),
+        None,
+    )
+    .await;
+    let other_id = other["id"].as_str().unwrap();
+    let (s, exp) = px(
+        &app,
+        Method::POST,
+        &format!("/checkout/sessions/{other_id}/expire"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((s.as_u16(), exp["status"].as_str()), (200, Some("EXPIRED")));
+    let (_, list) = px(
+        &app,
+        Method::GET,
+        "/checkout/sessions?status=COMPLETED",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 1);
+    assert_eq!(list["data"][0]["id"], id.as_str());
+    let (s, e) = px(
+        &app,
+        Method::GET,
+        "/checkout/sessions?status=PAID",
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((s.as_u16(), error_code(&e)), (400, "VALIDATION_ERROR"));
+    let (s, e) = px(
+        &app,
+        Method::POST,
+        "/checkout/sessions",
+        Some(json!({"amount": 1000, "currency": "AOA", "returnUrl": "https://loja.cv/x"})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), error_code(&e)),
+        (400, "VALIDATION_ERROR"),
+        "{e}"
+    );
+    let (s, e) = px(
+        &app,
+        Method::POST,
+        &format!("/checkout/sessions/{id}/expire"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!((s.as_u16(), error_code(&e)), (409, "CONFLICT"));
+
+    app.engine.run_dispatch_until_idle().await.unwrap();
+    let mut types = Vec::new();
+    for r in rx.take() {
+        let t: i64 = r.plexos_timestamp.parse().unwrap();
+        assert_eq!(
+            r.plexos_signature,
+            kumbu_engine::signature::v1(&secret, t, r.body.as_bytes())
+        );
+        let b: Value = serde_json::from_str(&r.body).unwrap();
+        types.push((
+            b["type"].as_str().unwrap().to_owned(),
+            b["data"]["id"].as_str().unwrap().to_owned(),
+        ));
+    }
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            ("checkout.completed".to_owned(), id.clone()),
+            ("checkout.expired".to_owned(), other_id.to_owned())
+        ]
+    );
+    Some(app)
+}
+
 both!(
     payments_as_documented,
     errors_in_plexospays_envelope,
     refunds_and_customers,
-    webhooks_signed_as_plexospay
+    webhooks_signed_as_plexospay,
+    checkout_sessions_as_documented,
 );

@@ -125,7 +125,7 @@ pub fn event_renderer(base: PublicUrl) -> kumbu_engine::EventRenderer {
                     .unwrap_or_else(|_| "{}".to_owned()),
             ),
             kumbu_engine::WebhookFormat::Proxypay => compat::proxypay::webhook_body(e),
-            kumbu_engine::WebhookFormat::Plexospay => compat::plexospay::webhook_body(e),
+            kumbu_engine::WebhookFormat::Plexospay => compat::plexospay::webhook_body(e, &base),
             kumbu_engine::WebhookFormat::Adullam => compat::adullam::webhook_body(e),
             kumbu_engine::WebhookFormat::Simiz => compat::simiz::webhook_body(e, &base),
         },

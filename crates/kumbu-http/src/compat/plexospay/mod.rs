@@ -2,9 +2,11 @@
 //! customers and webhooks, in PlexosPay's wire format (camelCase, amounts as strings, `pi_` ids,
 //! `{"error": {"message", "code"}}`). See `docs/compat/plexospay.md`. Translation only.
 
+mod checkout;
 mod error;
 mod views;
 
+pub(crate) use checkout::webhook_data;
 pub use views::webhook_body;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
@@ -38,6 +40,15 @@ pub fn routes() -> Router<AppState> {
         .route("/v1/customers", post(create_customer).get(list_customers))
         .route("/v1/customers/{id}", get(get_customer))
         .route("/v1/webhooks", post(create_webhook).get(list_webhooks))
+        .route(
+            "/v1/checkout/sessions",
+            post(checkout::create_session).get(checkout::list_sessions),
+        )
+        .route("/v1/checkout/sessions/{id}", get(checkout::get_session))
+        .route(
+            "/v1/checkout/sessions/{id}/expire",
+            post(checkout::expire_session),
+        )
         .fallback(|| async { PxError::new(ErrorCode::RouteNotFound, "Not found") })
         .method_not_allowed_fallback(|| async {
             PxError::new(ErrorCode::MethodNotAllowed, "Method not allowed")
@@ -398,7 +409,7 @@ struct CreateWebhookBody {
 }
 
 /// The event types a PlexosPay endpoint may subscribe to (those Kumbu emits).
-const WEBHOOK_EVENTS: [&str; 9] = [
+const WEBHOOK_EVENTS: [&str; 11] = [
     "payment.created",
     "payment.debited",
     "payment.settled",
@@ -408,6 +419,8 @@ const WEBHOOK_EVENTS: [&str; 9] = [
     "refund.created",
     "refund.succeeded",
     "refund.failed",
+    "checkout.completed",
+    "checkout.expired",
 ];
 
 async fn create_webhook(
@@ -425,9 +438,14 @@ async fn create_webhook(
             WEBHOOK_EVENTS.join(", ")
         )));
     }
+    // PlexosPay knows no cancelled session: one the customer abandoned is reported expired.
+    let mut events = body.events;
+    if events.iter().any(|e| e == "checkout.expired") {
+        events.push("checkout.cancelled".to_owned());
+    }
     let cmd = CreateEndpoint {
         url: body.url,
-        events: body.events,
+        events,
         description: body.description,
         format: WebhookFormat::Plexospay,
         signing_key: None,

@@ -251,7 +251,8 @@ pub struct PxList<T> {
 
 /// The webhook body: `{"id", "type", "data", "createdAt"}`, `data` being the payment's short
 /// form or the refund.
-pub fn webhook_body(e: &Event) -> Option<String> {
+pub fn webhook_body(e: &Event, base: &crate::urls::PublicUrl) -> Option<String> {
+    let mut kind = e.event_type.as_str();
     let data = match &e.object {
         EventObject::Payment(p) => serde_json::json!({
             "id": face_id(&p.id, "pay_", PAYMENT_PREFIX),
@@ -262,11 +263,19 @@ pub fn webhook_body(e: &Event) -> Option<String> {
             "operatorPhone": p.payer_phone.as_ref().map(ToString::to_string),
         }),
         EventObject::Refund(r) => serde_json::to_value(PxRefund::from(r.as_ref())).ok()?,
-        EventObject::WebhookEndpoint(_) | EventObject::CheckoutSession(_) => return None,
+        EventObject::CheckoutSession(s) => {
+            kind = match kind {
+                "checkout.completed" => "checkout.completed",
+                "checkout.expired" | "checkout.cancelled" => "checkout.expired",
+                _ => return None,
+            };
+            super::webhook_data(s, base)?
+        }
+        EventObject::WebhookEndpoint(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,
-        "type": e.event_type,
+        "type": kind,
         "data": data,
         "createdAt": e.created_at.to_rfc3339(),
     }))

@@ -1,0 +1,280 @@
+//! PlexosPay checkout sessions (`/v1/checkout/sessions`): a Kumbu checkout session in
+//! PlexosPay's words. `completionUrl` is where the customer goes after paying (`returnUrl` when
+//! absent); `returnUrl` is where a customer who gives up goes back to.
+
+use super::error::PxError;
+use super::views::{PxList, PAYMENT_PREFIX};
+use super::{invalid, list_query, Body, Caller};
+use crate::compat::common::{face_id, metadata, minor_units, Paging};
+use crate::native::payments::{record, respond};
+use crate::urls::PublicUrl;
+use crate::AppState;
+use axum::extract::{Path, RawQuery, State};
+use axum::response::Response;
+use axum::Json;
+use kumbu_core::{CheckoutSession, CheckoutStatus, Currency, ErrorCode, LineItem};
+use kumbu_engine::CreateCheckoutSession;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// A session status in PlexosPay's words (it knows no "cancelled": a session the customer
+/// abandoned is as good as expired).
+pub const fn session_status(s: CheckoutStatus) -> &'static str {
+    match s {
+        CheckoutStatus::Open => "OPEN",
+        CheckoutStatus::Completed => "COMPLETED",
+        CheckoutStatus::Expired | CheckoutStatus::Cancelled => "EXPIRED",
+    }
+}
+
+/// A line item as PlexosPay shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxItem {
+    pub id: String,
+    pub product_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub quantity: i64,
+    pub unit_price: String,
+    pub currency: &'static str,
+}
+
+/// A checkout session as PlexosPay shows it.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PxCheckoutSession {
+    pub id: String,
+    pub url: String,
+    pub amount: String,
+    pub currency: &'static str,
+    pub status: &'static str,
+    pub return_url: Option<String>,
+    pub completion_url: String,
+    pub customer_id: Option<String>,
+    pub payment_intent_id: Option<String>,
+    pub items: Vec<PxItem>,
+    pub metadata: BTreeMap<String, String>,
+    pub expires_at: String,
+    pub created_at: String,
+    pub updated_at: String,
+}
+
+impl PxCheckoutSession {
+    /// PlexosPay's view of `s`, its page under `base`.
+    pub fn of(s: &CheckoutSession, base: &PublicUrl) -> Self {
+        Self {
+            id: s.id.clone(),
+            url: base.checkout_page(&s.token),
+            amount: minor_units(s.amount),
+            currency: s.currency.code(),
+            status: session_status(s.status),
+            return_url: s.cancel_url.clone(),
+            completion_url: s.return_url.clone(),
+            customer_id: s.customer_id.clone(),
+            payment_intent_id: s
+                .payment_id
+                .as_deref()
+                .map(|p| face_id(p, "pay_", PAYMENT_PREFIX)),
+            items: s
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| PxItem {
+                    id: format!("li_{}_{}", &s.id[3..], i + 1),
+                    product_id: it.product_id.clone(),
+                    name: it.name.clone(),
+                    description: it.description.clone(),
+                    quantity: it.quantity,
+                    unit_price: minor_units(it.unit_amount),
+                    currency: s.currency.code(),
+                })
+                .collect(),
+            metadata: s.metadata.clone(),
+            expires_at: s.expires_at.to_rfc3339(),
+            created_at: s.created_at.to_rfc3339(),
+            updated_at: s.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// An integer of centavos, sent as a number or a string (PlexosPay shows amounts as strings).
+fn centavos(v: &Value, param: &str) -> Result<i64, PxError> {
+    let bad = || invalid(format!("{param} must be an integer number of centavos"));
+    match v {
+        Value::Number(n) => n.as_i64().ok_or_else(bad),
+        Value::String(s) => s.trim().parse::<i64>().map_err(|_| bad()),
+        Value::Null | Value::Bool(_) | Value::Array(_) | Value::Object(_) => Err(bad()),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct CreateSessionBody {
+    amount: Option<Value>,
+    currency: Option<String>,
+    items: Option<Vec<ItemBody>>,
+    return_url: Option<String>,
+    completion_url: Option<String>,
+    customer_id: Option<String>,
+    description: Option<String>,
+    expires_in_minutes: Option<u32>,
+    metadata: Option<Value>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct ItemBody {
+    product_id: Option<String>,
+    name: String,
+    description: Option<String>,
+    quantity: Option<i64>,
+    unit_price: Value,
+    currency: Option<String>,
+}
+
+fn to_command(body: CreateSessionBody) -> Result<CreateCheckoutSession, PxError> {
+    let currency = match body.currency.as_deref() {
+        None | Some("CVE") => Currency::Cve,
+        Some(other) => {
+            return Err(PxError::new(
+                ErrorCode::CurrencyNotSupported,
+                format!("currency must be CVE (no operator collects {other:?} by phone prompt)"),
+            ))
+        }
+    };
+    let mut items = Vec::new();
+    for it in body.items.unwrap_or_default() {
+        if it.currency.as_deref().is_some_and(|c| c != currency.code()) {
+            return Err(invalid("every item's currency must be the session's"));
+        }
+        items.push(LineItem {
+            name: it.name,
+            quantity: it.quantity.unwrap_or(1),
+            unit_amount: centavos(&it.unit_price, "items[].unitPrice")?,
+            description: it.description,
+            product_id: it.product_id,
+        });
+    }
+    let completion = body
+        .completion_url
+        .clone()
+        .or_else(|| body.return_url.clone())
+        .ok_or_else(|| {
+            PxError::new(
+                ErrorCode::ParameterMissing,
+                "completionUrl or returnUrl is required",
+            )
+        })?;
+    Ok(CreateCheckoutSession {
+        amount: body
+            .amount
+            .as_ref()
+            .map(|a| centavos(a, "amount"))
+            .transpose()?,
+        currency,
+        items,
+        operators: Vec::new(),
+        return_url: completion,
+        cancel_url: body.return_url,
+        expires_in_minutes: body.expires_in_minutes,
+        locale: None,
+        customer_name: None,
+        customer_phone: None,
+        customer_id: body.customer_id,
+        description: body.description,
+        metadata: metadata(body.metadata.as_ref()).map_err(invalid)?,
+    })
+}
+
+pub(super) async fn create_session(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    Body(idem, body): Body<CreateSessionBody>,
+) -> Result<Response, PxError> {
+    let cmd = to_command(body)?;
+    let base = state.public_url.clone();
+    let outcome = state
+        .engine
+        .create_checkout_session(&auth, cmd, idem.as_ref(), |s| {
+            record(200, &PxCheckoutSession::of(s, &base))
+        })
+        .await?;
+    Ok(respond(outcome))
+}
+
+pub(super) async fn get_session(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    Path(id): Path<String>,
+) -> Result<Json<PxCheckoutSession>, PxError> {
+    let s = state.engine.checkout_session(&auth, &id).await?;
+    Ok(Json(PxCheckoutSession::of(&s, &state.public_url)))
+}
+
+pub(super) async fn list_sessions(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    RawQuery(query): RawQuery,
+) -> Result<Json<PxList<PxCheckoutSession>>, PxError> {
+    let Paging {
+        limit,
+        starting_after,
+        rest,
+    } = list_query(query.as_deref())?;
+    let mut status = None;
+    for (k, v) in rest {
+        match (k.as_str(), v.as_str()) {
+            ("status", "OPEN") => status = Some(CheckoutStatus::Open),
+            ("status", "COMPLETED") => status = Some(CheckoutStatus::Completed),
+            ("status", "EXPIRED") => status = Some(CheckoutStatus::Expired),
+            ("status", _) => return Err(invalid("status must be OPEN, COMPLETED or EXPIRED")),
+            _ => return Err(invalid(format!("`{k}` is not a known parameter"))),
+        }
+    }
+    let (list, has_more) = state
+        .engine
+        .list_checkout_sessions(&auth, status, starting_after.as_deref(), limit)
+        .await?;
+    Ok(Json(PxList {
+        data: list
+            .iter()
+            .map(|s| PxCheckoutSession::of(s, &state.public_url))
+            .collect(),
+        has_more,
+    }))
+}
+
+pub(super) async fn expire_session(
+    State(state): State<AppState>,
+    Caller(auth): Caller,
+    Path(id): Path<String>,
+    Body(idem, _): Body<crate::extract::NoParams>,
+) -> Result<Response, PxError> {
+    let base = state.public_url.clone();
+    let outcome = state
+        .engine
+        .expire_checkout_session(&auth, &id, idem.as_ref(), |s| {
+            record(200, &PxCheckoutSession::of(s, &base))
+        })
+        .await?;
+    Ok(respond(outcome))
+}
+
+/// The webhook `data` of a session event (`checkout.completed`, `checkout.expired`).
+pub fn webhook_data(s: &CheckoutSession, base: &PublicUrl) -> Option<Value> {
+    serde_json::to_value(PxCheckoutSession::of(s, base)).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_session_status_has_a_plexospay_name() {
+        for s in CheckoutStatus::ALL {
+            assert!(["OPEN", "COMPLETED", "EXPIRED"].contains(&session_status(s)));
+        }
+    }
+}
