@@ -5,6 +5,7 @@ mod harness;
 
 mod adullam;
 mod api;
+mod browser;
 mod checkout;
 mod cli;
 mod events;
@@ -23,4 +24,5 @@ mod sandbox;
 mod schema;
 mod secrets;
 mod simiz;
+mod webdriver;
 mod webhooks;

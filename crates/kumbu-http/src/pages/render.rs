@@ -255,6 +255,13 @@ fn form(ctx: &Ctx<'_>, failed: Option<FailureCode>) -> Markup {
         })
         .or_else(|| s.customer_phone.as_ref().map(ToString::to_string))
         .unwrap_or_default();
+    // The dial code when every operator is of one country: the script completes numbers typed
+    // without it, as the server does.
+    let mut countries = s.operators.iter().filter_map(|o| catalogue.get(*o).country);
+    let dial = countries
+        .next()
+        .filter(|c| countries.all(|o| o == *c))
+        .map(|c| c.dial_code());
     let chosen = ctx
         .operator
         .or_else(|| s.attempt.as_ref().map(|a| a.operator))
@@ -274,7 +281,7 @@ fn form(ctx: &Ctx<'_>, failed: Option<FailureCode>) -> Markup {
             }
         }
         (error_box(ctx, None))
-        form method="post" action=(ctx.path) class="pay" data-predict="/v1/operators/predict" {
+        form method="post" action=(ctx.path) class="pay" data-predict="/v1/operators/predict" data-dial=[dial] {
             (ctx.hidden_fields())
             fieldset aria-describedby=[op_err.then_some("err-operator")] {
                 legend { (ctx.tr(Msg::ChooseOperator)) }

@@ -35,11 +35,14 @@
   if (form) {
     var phone = form.querySelector("input[name=phone]");
     var predictUrl = form.getAttribute("data-predict");
+    var dial = form.getAttribute("data-dial");
     var timer;
     phone.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         var v = phone.value.replace(/[\s.\-()]/g, "");
+        if (v.indexOf("00") === 0) { v = "+" + v.slice(2); }
+        if (v.charAt(0) !== "+" && dial && v.indexOf(dial) !== 0) { v = "+" + dial + v; }
         if (!/^\+?\d{8,15}$/.test(v) || !window.fetch) { return; }
         fetch(predictUrl + "?phone=" + encodeURIComponent(v), { cache: "no-store" })
           .then(function (r) { return r.ok ? r.json() : null; })
