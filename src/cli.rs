@@ -165,6 +165,24 @@ enum MerchantCommand {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Set how the merchant's checkout pages look: the name customers see, a brand colour for
+    /// buttons, and a logo (png, jpg, webp or svg, at most 24 KiB, stored in the database).
+    Brand {
+        /// Merchant id (mer_…; `kumbu serve` prints the sandbox merchant's).
+        #[arg(long)]
+        merchant: String,
+        /// The name customers see.
+        #[arg(long)]
+        name: Option<String>,
+        /// `#rrggbb`; an empty string goes back to Kumbu's blue.
+        #[arg(long)]
+        color: Option<String>,
+        /// A logo file; an empty string removes the logo.
+        #[arg(long)]
+        logo: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -331,6 +349,34 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             let engine = engine_for(&db).await?;
             let m = engine.create_merchant(&name).await?;
             println!("{}", m.id);
+            Ok(())
+        }
+        Some(Command::Merchant(MerchantCommand::Brand {
+            merchant,
+            name,
+            color,
+            logo,
+            db,
+        })) => {
+            let engine = engine_for(&db).await?;
+            let logo = match logo {
+                Some(p) if p.as_os_str().is_empty() => Some((Vec::new(), String::new())),
+                Some(p) => Some((
+                    std::fs::read(&p).with_context(|| format!("cannot read {}", p.display()))?,
+                    p.display().to_string(),
+                )),
+                None => None,
+            };
+            let b = engine
+                .set_branding(&merchant, kumbu_engine::SetBranding { name, color, logo })
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{merchant}: name {:?}, colour {}, logo {}",
+                b.name,
+                b.brand_color.as_deref().unwrap_or("(Kumbu's)"),
+                b.logo.as_ref().map_or_else(|| "none".to_owned(), |l| format!("{} bytes as a data URI", l.len()))
+            );
             Ok(())
         }
         Some(Command::Keys(KeysCommand::Create { merchant, mode, db })) => {

@@ -744,7 +744,43 @@ async fn live_and_other_merchants(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+async fn branded_page(app: TestApp) -> Option<TestApp> {
+    let sandbox = match app.engine.bootstrap_sandbox(None).await.unwrap() {
+        kumbu_engine::Bootstrap::Existing { merchant_id, .. } => merchant_id,
+        kumbu_engine::Bootstrap::Created { .. } => unreachable!("already bootstrapped"),
+    };
+    let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>"#.to_vec();
+    let change = kumbu_engine::SetBranding {
+        name: Some("Boutique Awa".into()),
+        color: Some("#0A7F3C".into()),
+        logo: Some((svg, "logo.svg".into())),
+    };
+    let b = app.engine.set_branding(&sandbox, change).await.unwrap();
+    assert_eq!(b.brand_color.as_deref(), Some("#0a7f3c"));
+    for bad in [
+        kumbu_engine::SetBranding { color: Some("red".into()), ..Default::default() },
+        kumbu_engine::SetBranding { color: Some("#0a7f3c;}".into()), ..Default::default() },
+        kumbu_engine::SetBranding { logo: Some((vec![0; 30_000], "big.png".into())), ..Default::default() },
+        kumbu_engine::SetBranding { logo: Some((vec![1], "x.gif".into())), ..Default::default() },
+        kumbu_engine::SetBranding { name: Some(" ".into()), ..Default::default() },
+    ] {
+        assert!(app.engine.set_branding(&sandbox, bad).await.is_err());
+    }
+    let s = create_session(&app, xaf_session()).await;
+    let (_, page) = Visitor::open(s["url"].as_str().unwrap(), Some("en")).await;
+    assert!(page.html.contains("Pay Boutique Awa"));
+    assert!(page.html.contains("img class=\"logo\" src=\"data:image/svg+xml;base64,"));
+    let csp = page.headers["content-security-policy"].to_str().unwrap();
+    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
+    assert!(page.html.contains(&format!("<style nonce=\"{nonce}\">:root{{--brand:#0a7f3c;--on-brand:#fff}}</style>")), "{}", page.html);
+    // Each response has its own nonce.
+    let (_, again) = Visitor::open(s["url"].as_str().unwrap(), None).await;
+    assert_ne!(again.headers["content-security-policy"], page.headers["content-security-policy"]);
+    Some(app)
+}
+
 both!(
+    branded_page,
     pay_on_the_page,
     failure_then_retry,
     expiry_while_waiting,

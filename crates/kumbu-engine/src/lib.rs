@@ -6,6 +6,7 @@
 //! and idempotency record in one store transaction.
 
 mod auth;
+mod branding;
 mod changes;
 mod checkout;
 mod config;
@@ -27,6 +28,7 @@ mod webhooks;
 mod worker;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
+pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use checkout::{
     payer_name, CheckoutPage, CreateCheckoutSession, CHECKOUT_EVENTS, EXPIRY_MINUTES, MAX_ATTEMPTS,
     MAX_PROMPTS_PER_PHONE, PHONE_WINDOW,
