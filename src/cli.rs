@@ -375,7 +375,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 "{merchant}: name {:?}, colour {}, logo {}",
                 b.name,
                 b.brand_color.as_deref().unwrap_or("(Kumbu's)"),
-                b.logo.as_ref().map_or_else(|| "none".to_owned(), |l| format!("{} bytes as a data URI", l.len()))
+                b.logo.as_ref().map_or_else(
+                    || "none".to_owned(),
+                    |l| format!("{} bytes as a data URI", l.len())
+                )
             );
             Ok(())
         }

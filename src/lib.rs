@@ -91,7 +91,13 @@ impl Application {
             .with_context(|| format!("could not listen on {}", config.listen))?;
         let public_url = kumbu_http::PublicUrl::new(&match &config.public_url {
             Some(u) => u.clone(),
-            None => format!("http://{}", listener.local_addr()?),
+            None => {
+                let addr = listener.local_addr()?;
+                if !addr.ip().is_loopback() {
+                    tracing::warn!(%addr, "checkout page URLs will point at http://{addr}; set --public-url to the address customers reach (e.g. https://pay.example.com)");
+                }
+                format!("http://{addr}")
+            }
         });
         engine.set_event_renderer(kumbu_http::event_renderer(public_url.clone()));
         let bootstrap = engine

@@ -354,14 +354,24 @@ async fn cancel_on_the_page(app: TestApp) -> Option<TestApp> {
         .as_str()
         .unwrap()
         .to_owned();
-    assert!(v
-        .get(None)
-        .await
-        .html
-        .contains("Test: approve on the phone"));
+    let waiting = v.get(None).await.html;
+    assert!(waiting.contains("Test: approve on the phone"));
+    // While the prompt is on the phone the page cannot close (a debit could follow): it says
+    // to refuse on the phone, and a cancel that arrives anyway changes nothing.
+    assert!(waiting.contains("To cancel, refuse the request on your phone"));
+    assert!(!waiting.contains("/cancel\""));
+    assert_eq!(v.post("/cancel", &[]).await.status, 303);
+    assert_eq!(session(&app, id).await["status"], "open");
+    assert_eq!(app.status_of(&attempt).await, "user_confirming");
+    // Refused on the phone: now the customer can leave.
+    assert_eq!(
+        v.post("/sandbox", &[("answer", "decline")]).await.status,
+        303
+    );
+    assert_eq!(app.status_of(&attempt).await, "failed");
+    v.get(None).await;
     assert_eq!(v.post("/cancel", &[]).await.status, 303);
     assert_eq!(session(&app, id).await["status"], "cancelled");
-    assert_eq!(app.status_of(&attempt).await, "cancelled");
     let page = v.get(None).await.html;
     assert!(page.contains("Payment cancelled"), "{page}");
     assert!(page.contains("https://shop.example/cart?checkout_session_id="));
@@ -369,6 +379,23 @@ async fn cancel_on_the_page(app: TestApp) -> Option<TestApp> {
         event_types(&app, id).await,
         ["checkout.created", "checkout.cancelled"]
     );
+    // An attempt not yet sent to the operator is cancelled with its session.
+    let s2 = create_session(&app, xaf_session()).await;
+    let id2 = s2["id"].as_str().unwrap();
+    let (v2, _) = Visitor::open(s2["url"].as_str().unwrap(), Some("en")).await;
+    v2.post("", &[("phone", "+237670000789"), ("operator", "mtn_cm")])
+        .await;
+    let created = session(&app, id2).await["latest_attempt"]["payment"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    assert_eq!(app.status_of(&created).await, "created");
+    assert_eq!(v2.post("/cancel", &[]).await.status, 303);
+    assert_eq!(session(&app, id2).await["status"], "cancelled");
+    assert_eq!(app.status_of(&created).await, "cancelled");
+    app.steps(5).await;
+    assert_eq!(app.status_of(&created).await, "cancelled");
+    app.ledger_ok().await;
     Some(app)
 }
 
@@ -405,12 +432,23 @@ async fn merchant_expires_a_session(app: TestApp) -> Option<TestApp> {
         .as_str()
         .unwrap()
         .to_owned();
+    // The prompt is on the phone: the session cannot be expired under it.
+    let (st, e) = app
+        .post(&format!("/v1/checkout/sessions/{id}/expire"), &json!({}))
+        .await;
+    assert_eq!(
+        (st.as_u16(), e["error"]["code"].as_str()),
+        (409, Some("checkout_attempt_in_progress")),
+        "{e}"
+    );
+    assert_eq!(app.status_of(&attempt).await, "user_confirming");
+    v.post("/sandbox", &[("answer", "decline")]).await;
     let (st, e) = app
         .post(&format!("/v1/checkout/sessions/{id}/expire"), &json!({}))
         .await;
     assert_eq!(st, 200, "{e}");
     assert_eq!(e["status"], "expired");
-    assert_eq!(app.status_of(&attempt).await, "cancelled");
+    assert_eq!(app.status_of(&attempt).await, "failed");
     let (st, again) = app
         .post(&format!("/v1/checkout/sessions/{id}/expire"), &json!({}))
         .await;
@@ -633,9 +671,13 @@ async fn racing_tabs_start_one_payment(app: TestApp) -> Option<TestApp> {
     let s = create_session(&app, xaf_session()).await;
     let id = s["id"].as_str().unwrap().to_owned();
     let url = s["url"].as_str().unwrap().to_owned();
+    // Eight tabs show the form, then all submit at once.
+    let mut visitors = Vec::new();
+    for _ in 0..8 {
+        visitors.push(Visitor::open(&url, None).await.0);
+    }
     let mut tabs = Vec::new();
-    for i in 0..8 {
-        let (v, _) = Visitor::open(&url, None).await;
+    for (i, v) in visitors.into_iter().enumerate() {
         tabs.push(tokio::spawn(async move {
             let phone = format!("+2376700007{i}9");
             v.post("", &[("phone", &phone), ("operator", "mtn_cm")])
@@ -758,24 +800,56 @@ async fn branded_page(app: TestApp) -> Option<TestApp> {
     let b = app.engine.set_branding(&sandbox, change).await.unwrap();
     assert_eq!(b.brand_color.as_deref(), Some("#0a7f3c"));
     for bad in [
-        kumbu_engine::SetBranding { color: Some("red".into()), ..Default::default() },
-        kumbu_engine::SetBranding { color: Some("#0a7f3c;}".into()), ..Default::default() },
-        kumbu_engine::SetBranding { logo: Some((vec![0; 30_000], "big.png".into())), ..Default::default() },
-        kumbu_engine::SetBranding { logo: Some((vec![1], "x.gif".into())), ..Default::default() },
-        kumbu_engine::SetBranding { name: Some(" ".into()), ..Default::default() },
+        kumbu_engine::SetBranding {
+            color: Some("red".into()),
+            ..Default::default()
+        },
+        kumbu_engine::SetBranding {
+            color: Some("#0a7f3c;}".into()),
+            ..Default::default()
+        },
+        kumbu_engine::SetBranding {
+            logo: Some((vec![0; 30_000], "big.png".into())),
+            ..Default::default()
+        },
+        kumbu_engine::SetBranding {
+            logo: Some((vec![1], "x.gif".into())),
+            ..Default::default()
+        },
+        kumbu_engine::SetBranding {
+            name: Some(" ".into()),
+            ..Default::default()
+        },
     ] {
         assert!(app.engine.set_branding(&sandbox, bad).await.is_err());
     }
     let s = create_session(&app, xaf_session()).await;
     let (_, page) = Visitor::open(s["url"].as_str().unwrap(), Some("en")).await;
     assert!(page.html.contains("Pay Boutique Awa"));
-    assert!(page.html.contains("img class=\"logo\" src=\"data:image/svg+xml;base64,"));
+    assert!(page
+        .html
+        .contains("img class=\"logo\" src=\"data:image/svg+xml;base64,"));
     let csp = page.headers["content-security-policy"].to_str().unwrap();
-    let nonce = csp.split("'nonce-").nth(1).unwrap().split('\'').next().unwrap();
-    assert!(page.html.contains(&format!("<style nonce=\"{nonce}\">:root{{--brand:#0a7f3c;--on-brand:#fff}}</style>")), "{}", page.html);
+    let nonce = csp
+        .split("'nonce-")
+        .nth(1)
+        .unwrap()
+        .split('\'')
+        .next()
+        .unwrap();
+    assert!(
+        page.html.contains(&format!(
+            "<style nonce=\"{nonce}\">:root{{--brand:#0a7f3c;--on-brand:#fff}}</style>"
+        )),
+        "{}",
+        page.html
+    );
     // Each response has its own nonce.
     let (_, again) = Visitor::open(s["url"].as_str().unwrap(), None).await;
-    assert_ne!(again.headers["content-security-policy"], page.headers["content-security-policy"]);
+    assert_ne!(
+        again.headers["content-security-policy"],
+        page.headers["content-security-policy"]
+    );
     Some(app)
 }
 

@@ -55,14 +55,19 @@ impl Engine {
         if let Some(name) = change.name {
             let name = name.trim().to_owned();
             if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
-                return Err(refuse("the name must be 1 to 100 characters, without control characters"));
+                return Err(refuse(
+                    "the name must be 1 to 100 characters, without control characters",
+                ));
             }
             b.name = name;
         }
         if let Some(c) = change.color {
             b.brand_color = if c.is_empty() {
                 None
-            } else if c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|x| x.is_ascii_hexdigit()) {
+            } else if c.len() == 7
+                && c.starts_with('#')
+                && c[1..].bytes().all(|x| x.is_ascii_hexdigit())
+            {
                 Some(c.to_ascii_lowercase())
             } else {
                 return Err(refuse("the colour must be #rrggbb, e.g. #0a7f3c"));

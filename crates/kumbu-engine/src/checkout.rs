@@ -28,7 +28,7 @@ use crate::Engine;
 use kumbu_core::ids::{has_shape, random_token, reprefix};
 use kumbu_core::{
     new_id, Attempt, CheckoutSession, CheckoutStatus, Currency, ErrorCode, FailureCode, Field,
-    IdPrefix, LineItem, Locale, Mode, Msisdn, Operator, Payment, Timestamp,
+    IdPrefix, LineItem, Locale, Mode, Msisdn, Operator, Payment, PaymentStatus, Timestamp,
 };
 use kumbu_store::{Branding, NewEvent, SessionKey, StoreError, StoreTx};
 use std::collections::BTreeMap;
@@ -44,7 +44,8 @@ pub const CHECKOUT_EVENTS: [&str; 4] = [
 
 /// Most payment attempts one session may start.
 pub const MAX_ATTEMPTS: u32 = 5;
-/// Most checkout prompts sent to one phone number within [`PHONE_WINDOW`].
+/// Most checkout prompts sent to one phone number within [`PHONE_WINDOW`] (live: across
+/// merchants; test: within the merchant).
 pub const MAX_PROMPTS_PER_PHONE: i64 = 5;
 /// The window of the per-number limit.
 pub const PHONE_WINDOW: Duration = Duration::from_secs(600);
@@ -379,8 +380,12 @@ impl Engine {
                     ));
                 }
             }
-            let mut ops = cmd.operators.clone();
-            ops.dedup();
+            let mut ops: Vec<Operator> = Vec::with_capacity(cmd.operators.len());
+            for op in &cmd.operators {
+                if !ops.contains(op) {
+                    ops.push(*op);
+                }
+            }
             ops
         };
         if operators.is_empty() {
@@ -489,11 +494,11 @@ impl Engine {
         found.ok_or_else(|| EngineError::not_found("payment", alias))
     }
 
-    /// A newest-first page of the caller's sessions.
+    /// A newest-first page of the caller's sessions (in any of `statuses`, when not empty).
     pub async fn list_checkout_sessions(
         &self,
         auth: &AuthContext,
-        status: Option<CheckoutStatus>,
+        statuses: &[CheckoutStatus],
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<CheckoutSession>, bool), EngineError> {
@@ -513,7 +518,7 @@ impl Engine {
             .list_checkout_sessions(
                 &auth.merchant_id,
                 auth.mode,
-                status,
+                statuses,
                 starting_after,
                 limit.clamp(1, 100),
             )
@@ -609,11 +614,35 @@ impl Engine {
             }
         }
         if let Some(p) = attempt.as_mut() {
-            if let Ok(change) = p.fail(FailureCode::Cancelled, None, reason, now) {
-                p.progress.next_action_at = None;
-                changes.record(p, change);
-                tx.save_payments(&[&*p]).await?;
-                s.attempt = Some(attempt_of(p));
+            match p.status {
+                // Not yet sent to the operator: nothing can be debited, it is safe to cancel.
+                PaymentStatus::Created => {
+                    if let Ok(change) = p.fail(FailureCode::Cancelled, None, reason, now) {
+                        p.progress.next_action_at = None;
+                        changes.record(p, change);
+                        tx.save_payments(&[&*p]).await?;
+                        s.attempt = Some(attempt_of(p));
+                    }
+                }
+                // The prompt may be on the payer's phone: closing now could leave a debit
+                // that no session records. It ends by itself (refused, approved or expired).
+                PaymentStatus::OperatorPending | PaymentStatus::UserConfirming => {
+                    return Err(EngineError::field(
+                        ErrorCode::CheckoutAttemptInProgress,
+                        Field::Id,
+                        format!(
+                            "a payment request is on the payer's phone until {}; it must be refused there or expire before the session can close",
+                            p.expires_at.to_rfc3339()
+                        ),
+                    ));
+                }
+                PaymentStatus::Debited
+                | PaymentStatus::Settled
+                | PaymentStatus::PartiallyRefunded
+                | PaymentStatus::Refunded
+                | PaymentStatus::Failed
+                | PaymentStatus::Expired
+                | PaymentStatus::Cancelled => {}
             }
         }
         if s.attempt_in_flight().is_some() {
@@ -755,8 +784,14 @@ impl Engine {
                 format!("this page has already tried {MAX_ATTEMPTS} payments"),
             )));
         }
+        // Live prompts reach a real phone: counted across merchants. Sandbox prompts reach
+        // nobody, so they count only within the merchant and never against live pages.
+        let scope = match s.mode {
+            Mode::Live => None,
+            Mode::Test => Some(s.merchant_id.as_str()),
+        };
         let recent = tx
-            .checkout_prompts_to(phone.as_str(), now.minus(PHONE_WINDOW))
+            .checkout_prompts_to(phone.as_str(), s.mode, scope, now.minus(PHONE_WINDOW))
             .await
             .map_err(Closing::store)?;
         if recent >= MAX_PROMPTS_PER_PHONE {

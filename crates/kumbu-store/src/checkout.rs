@@ -262,21 +262,32 @@ impl StoreTx {
         rows.iter().map(session_from_row).collect()
     }
 
-    /// How many checkout attempts prompted `phone` since `since` (any merchant: the limit
-    /// protects the phone's owner from prompt spam).
+    /// How many checkout attempts of `mode` prompted `phone` since `since`, of one merchant
+    /// or (`merchant: None`) of all: the limit protects the phone's owner from prompt spam.
     pub async fn checkout_prompts_to(
         &mut self,
         phone: &str,
+        mode: Mode,
+        merchant: Option<&str>,
         since: Timestamp,
     ) -> Result<i64, StoreError> {
-        Ok(sqlx::query_scalar::<Any, i64>(
+        let sql = format!(
             "SELECT COUNT(*) FROM payments WHERE checkout_session_id IS NOT NULL \
-             AND payer_phone = $1 AND created_at >= $2",
-        )
-        .bind(phone)
-        .bind(since.as_micros())
-        .fetch_one(&mut **self.tx())
-        .await?)
+             AND payer_phone = $1 AND created_at >= $2 AND mode = $3{}",
+            if merchant.is_some() {
+                " AND merchant_id = $4"
+            } else {
+                ""
+            }
+        );
+        let mut q = sqlx::query_scalar::<Any, i64>(&sql)
+            .bind(phone)
+            .bind(since.as_micros())
+            .bind(mode.as_str());
+        if let Some(m) = merchant {
+            q = q.bind(m);
+        }
+        Ok(q.fetch_one(&mut **self.tx()).await?)
     }
 }
 
@@ -296,21 +307,25 @@ impl Store {
         row.as_ref().map(session_from_row).transpose()
     }
 
-    /// A newest-first page of a merchant's sessions, optionally in one status, after the
+    /// A newest-first page of a merchant's sessions, optionally in some statuses, after the
     /// session `starting_after`. `None` if that session is not the merchant's.
     pub async fn list_checkout_sessions(
         &self,
         merchant_id: &str,
         mode: Mode,
-        status: Option<CheckoutStatus>,
+        statuses: &[CheckoutStatus],
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<(Vec<CheckoutSession>, bool)>, StoreError> {
         let mut sql = format!("{SESSION_SELECT} WHERE s.merchant_id = $1 AND s.mode = $2");
         let mut n = 2;
-        if status.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND s.status = ${n}"));
+        if !statuses.is_empty() {
+            // Statuses come from the core's enum, never from the request, so they are inlined.
+            let list: Vec<String> = statuses
+                .iter()
+                .map(|s| format!("'{}'", s.as_str()))
+                .collect();
+            sql.push_str(&format!(" AND s.status IN ({})", list.join(", ")));
         }
         let after_seq = match starting_after {
             Some(a) => match self
@@ -333,9 +348,6 @@ impl Store {
         let mut q = sqlx::query::<Any>(&sql)
             .bind(merchant_id)
             .bind(mode.as_str());
-        if let Some(s) = status {
-            q = q.bind(s.as_str());
-        }
         if let Some(s) = after_seq {
             q = q.bind(s);
         }

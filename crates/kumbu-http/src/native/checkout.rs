@@ -367,7 +367,7 @@ pub async fn list_sessions(
         .engine
         .list_checkout_sessions(
             &auth,
-            status,
+            status.as_slice(),
             paging.starting_after.as_deref(),
             paging.limit,
         )

@@ -420,6 +420,33 @@ pub async fn sandbox(
     }
 }
 
+/// `POST /pay/{token}/predict` (`csrf`, `phone`): the page's operators that serve the number,
+/// most likely first, for the script to pre-select one. A POST, so the number stays out of
+/// URLs and logs.
+pub async fn predict(
+    State(state): State<AppState>,
+    Path(raw): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, PageError> {
+    let page = load(&state, &raw, &headers).await?;
+    let form = FormFields::parse(&body)?;
+    check_csrf(&state, &page, &headers, &form)?;
+    let catalogue = state.engine.catalogue();
+    let operators: Vec<&'static str> =
+        normalise_phone(form.get("phone").unwrap_or(""), &page, catalogue)
+            .and_then(|p| catalogue.predict(&p).ok())
+            .map(|(_, ops)| ops)
+            .unwrap_or_default()
+            .into_iter()
+            .filter(|o| page.session.operators.contains(o))
+            .map(Operator::code)
+            .collect();
+    let mut resp = Json(serde_json::json!({ "operators": operators })).into_response();
+    super::secure(&mut resp, None);
+    Ok(resp)
+}
+
 /// What `GET /pay/{token}/status` answers: the view's version (the script reloads when it
 /// changes) and the seconds left.
 #[derive(Debug, serde::Serialize)]

@@ -22,6 +22,7 @@ pub enum Msg {
     ApproveHelp,
     TimeLeft,
     CheckNow,
+    CancelOnPhone,
     SandboxApprove,
     SandboxRefuse,
     Paid,
@@ -71,7 +72,7 @@ pub enum Msg {
 impl Msg {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [Msg; 58] = [
+    pub const ALL: [Msg; 59] = [
         Msg::Title,
         Msg::PayTo,
         Msg::Sandbox,
@@ -86,6 +87,7 @@ impl Msg {
         Msg::ApproveHelp,
         Msg::TimeLeft,
         Msg::CheckNow,
+        Msg::CancelOnPhone,
         Msg::SandboxApprove,
         Msg::SandboxRefuse,
         Msg::Paid,
@@ -165,6 +167,11 @@ impl Msg {
             ],
             Msg::TimeLeft => ["Temps restant : {time}", "Tempo restante: {time}", "Time left: {time}"],
             Msg::CheckNow => ["J'ai validé : vérifier", "Já confirmei: verificar", "I have approved: check"],
+            Msg::CancelOnPhone => [
+                "Pour annuler, refusez la demande sur votre téléphone : cette page vous proposera ensuite de revenir chez le marchand.",
+                "Para cancelar, recuse o pedido no seu telefone: esta página deixa-o depois voltar ao comerciante.",
+                "To cancel, refuse the request on your phone: this page then lets you go back to the merchant.",
+            ],
             Msg::SandboxApprove => ["Test : valider sur le téléphone", "Teste: confirmar no telefone", "Test: approve on the phone"],
             Msg::SandboxRefuse => ["Test : refuser sur le téléphone", "Teste: recusar no telefone", "Test: refuse on the phone"],
             Msg::Paid => ["Paiement reçu", "Pagamento recebido", "Payment received"],

@@ -40,6 +40,10 @@ pub fn routes() -> Router<AppState> {
             axum::routing::post(checkout::sandbox),
         )
         .route("/pay/{token}/status", get(checkout::status))
+        .route(
+            "/pay/{token}/predict",
+            axum::routing::post(checkout::predict),
+        )
 }
 
 /// Adds the headers every page response carries; `nonce` is the `<style>` element's, if any.

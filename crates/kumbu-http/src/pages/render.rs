@@ -31,9 +31,11 @@ impl View {
             CheckoutStatus::Completed => View::Paid,
             CheckoutStatus::Cancelled => View::Cancelled,
             CheckoutStatus::Expired => View::Expired,
-            CheckoutStatus::Open if page.now >= s.expires_at => View::Expired,
+            // An attempt in flight is shown until it ends, even past the deadline (the worker
+            // may lag): it may still be debited, and the session then completes.
             CheckoutStatus::Open => match s.attempt_in_flight() {
                 Some(a) => View::Waiting(Box::new(a.clone())),
+                None if page.now >= s.expires_at => View::Expired,
                 None => View::Form {
                     failed: s.attempt.as_ref().and_then(|a| a.failure_code),
                 },
@@ -245,23 +247,13 @@ fn form(ctx: &Ctx<'_>, failed: Option<FailureCode>) -> Markup {
         .first()
         .and_then(|o| catalogue.get(*o).country)
         .map_or("+2250700000789", |c| c.example_phone());
+    // What the customer just typed, else the phone the merchant gave; never the number of an
+    // earlier attempt, which a forwarded link would otherwise show in full.
     let phone_value = ctx
         .phone
         .clone()
-        .or_else(|| {
-            s.attempt
-                .as_ref()
-                .and_then(|a| a.payer_phone.as_ref().map(ToString::to_string))
-        })
         .or_else(|| s.customer_phone.as_ref().map(ToString::to_string))
         .unwrap_or_default();
-    // The dial code when every operator is of one country: the script completes numbers typed
-    // without it, as the server does.
-    let mut countries = s.operators.iter().filter_map(|o| catalogue.get(*o).country);
-    let dial = countries
-        .next()
-        .filter(|c| countries.all(|o| o == *c))
-        .map(|c| c.dial_code());
     let chosen = ctx
         .operator
         .or_else(|| s.attempt.as_ref().map(|a| a.operator))
@@ -281,7 +273,7 @@ fn form(ctx: &Ctx<'_>, failed: Option<FailureCode>) -> Markup {
             }
         }
         (error_box(ctx, None))
-        form method="post" action=(ctx.path) class="pay" data-predict="/v1/operators/predict" data-dial=[dial] {
+        form method="post" action=(ctx.path) class="pay" data-predict=(format!("{}/predict", ctx.path)) {
             (ctx.hidden_fields())
             fieldset aria-describedby=[op_err.then_some("err-operator")] {
                 legend { (ctx.tr(Msg::ChooseOperator)) }
@@ -353,7 +345,7 @@ fn waiting(ctx: &Ctx<'_>, a: &Attempt) -> Markup {
                 button type="submit" name="answer" value="decline" { (ctx.tr(Msg::SandboxRefuse)) }
             }
         }
-        (cancel_form(ctx))
+        p class="hint" { (ctx.tr(Msg::CancelOnPhone)) }
     }
 }
 

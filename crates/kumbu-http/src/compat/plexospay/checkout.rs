@@ -223,19 +223,22 @@ pub(super) async fn list_sessions(
         starting_after,
         rest,
     } = list_query(query.as_deref())?;
-    let mut status = None;
+    let mut statuses: &[CheckoutStatus] = &[];
     for (k, v) in rest {
         match (k.as_str(), v.as_str()) {
-            ("status", "OPEN") => status = Some(CheckoutStatus::Open),
-            ("status", "COMPLETED") => status = Some(CheckoutStatus::Completed),
-            ("status", "EXPIRED") => status = Some(CheckoutStatus::Expired),
+            ("status", "OPEN") => statuses = &[CheckoutStatus::Open],
+            ("status", "COMPLETED") => statuses = &[CheckoutStatus::Completed],
+            // What PlexosPay shows as EXPIRED (see `session_status`).
+            ("status", "EXPIRED") => {
+                statuses = &[CheckoutStatus::Expired, CheckoutStatus::Cancelled]
+            }
             ("status", _) => return Err(invalid("status must be OPEN, COMPLETED or EXPIRED")),
             _ => return Err(invalid(format!("`{k}` is not a known parameter"))),
         }
     }
     let (list, has_more) = state
         .engine
-        .list_checkout_sessions(&auth, status, starting_after.as_deref(), limit)
+        .list_checkout_sessions(&auth, statuses, starting_after.as_deref(), limit)
         .await?;
     Ok(Json(PxList {
         data: list
@@ -253,6 +256,15 @@ pub(super) async fn expire_session(
     Body(idem, _): Body<crate::extract::NoParams>,
 ) -> Result<Response, PxError> {
     let base = state.public_url.clone();
+    // A session the customer cancelled is EXPIRED in PlexosPay's words: expiring it again is
+    // answered as expiring an expired one is.
+    let current = state.engine.checkout_session(&auth, &id).await?;
+    if current.status == CheckoutStatus::Cancelled {
+        return Ok(respond(kumbu_engine::Outcome {
+            response: record(200, &PxCheckoutSession::of(&current, &base)),
+            replayed: false,
+        }));
+    }
     let outcome = state
         .engine
         .expire_checkout_session(&auth, &id, idem.as_ref(), |s| {

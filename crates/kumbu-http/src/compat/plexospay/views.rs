@@ -225,7 +225,13 @@ impl From<&Endpoint> for PxWebhook {
         Self {
             id: e.id.clone(),
             url: e.url.clone(),
-            events: e.events.clone(),
+            // `checkout.cancelled` is Kumbu's, added to `checkout.expired` subscriptions.
+            events: e
+                .events
+                .iter()
+                .filter(|t| *t != "checkout.cancelled")
+                .cloned()
+                .collect(),
             status: if e.status == "enabled" {
                 "ACTIVE"
             } else {

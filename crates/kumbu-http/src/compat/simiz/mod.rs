@@ -286,7 +286,7 @@ async fn list_payments(
     };
     let (sessions, has_more) = state
         .engine
-        .list_checkout_sessions(&auth, None, after.as_deref(), limit)
+        .list_checkout_sessions(&auth, &[], after.as_deref(), limit)
         .await?;
     Ok(Json(SmzList {
         data: sessions.iter().map(|s| payment_view(&state, s)).collect(),
@@ -562,7 +562,11 @@ async fn create_webhook(
     Body(idem, body): Body<CreateWebhookBody>,
 ) -> Result<Response, SmzError> {
     let events = match body.events {
-        None => vec!["*".to_owned()],
+        // Every Simiz event, and nothing Simiz does not send.
+        None => kumbu_engine::CHECKOUT_EVENTS
+            .iter()
+            .map(|e| (*e).to_owned())
+            .collect(),
         Some(list) => {
             let mut out: Vec<String> = Vec::new();
             for e in &list {

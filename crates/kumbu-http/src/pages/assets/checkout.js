@@ -1,7 +1,7 @@
 // Kumbu checkout: small enhancements over a page that works without them.
 // - The waiting view polls its status every 2 s and reloads when the payment moves.
 // - The countdown ticks.
-// - The number suggests the operator (GET /v1/operators/predict).
+// - The number suggests the operator (POST …/predict: the number stays out of URLs).
 // - A submitted form cannot be sent twice.
 (function () {
   "use strict";
@@ -35,16 +35,18 @@
   if (form) {
     var phone = form.querySelector("input[name=phone]");
     var predictUrl = form.getAttribute("data-predict");
-    var dial = form.getAttribute("data-dial");
     var timer;
     phone.addEventListener("input", function () {
       clearTimeout(timer);
       timer = setTimeout(function () {
         var v = phone.value.replace(/[\s.\-()]/g, "");
-        if (v.indexOf("00") === 0) { v = "+" + v.slice(2); }
-        if (v.charAt(0) !== "+" && dial && v.indexOf(dial) !== 0) { v = "+" + dial + v; }
-        if (!/^\+?\d{8,15}$/.test(v) || !window.fetch) { return; }
-        fetch(predictUrl + "?phone=" + encodeURIComponent(v), { cache: "no-store" })
+        if (!/^(\+|00)?\d{7,15}$/.test(v) || !window.fetch) { return; }
+        var csrf = form.querySelector("input[name=csrf]").value;
+        fetch(predictUrl, {
+          method: "POST", credentials: "same-origin", cache: "no-store",
+          headers: { "content-type": "application/x-www-form-urlencoded" },
+          body: "csrf=" + encodeURIComponent(csrf) + "&phone=" + encodeURIComponent(v)
+        })
           .then(function (r) { return r.ok ? r.json() : null; })
           .then(function (p) {
             if (!p) { return; }
