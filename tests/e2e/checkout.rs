@@ -174,6 +174,18 @@ async fn pay_on_the_page(app: TestApp) -> Option<TestApp> {
     assert!(page.html.contains("5\u{202f}000\u{a0}XAF"), "{}", page.html);
     assert!(page.html.contains("Orange Money") && page.html.contains("MTN MoMo"));
     assert!(page.html.contains("Mode test"));
+    // The whole view, with its stylesheet and script, stays far under 100 KiB.
+    let mut weight = page.html.len();
+    for asset in ["/pay/assets/checkout.css", "/pay/assets/checkout.js"] {
+        let r = app.client.get(app.url(asset)).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert!(r.headers()["content-security-policy"]
+            .to_str()
+            .unwrap()
+            .contains("default-src 'none'"));
+        weight += r.bytes().await.unwrap().len();
+    }
+    assert!(weight < 100 * 1024, "{weight} bytes");
 
     // A POST without the token, or with another browser's, is refused and starts nothing.
     let forged = v

@@ -35,6 +35,7 @@ on_each_backend!(
     dispatcher_in_another_process,
     handoff_and_graceful_stop,
     reference_ids_unique_across_processes,
+    checkout_sessions_across_processes,
 );
 
 struct Proc {
@@ -536,6 +537,95 @@ async fn reference_ids_unique_across_processes(backend: Backend) {
         }
     }
     assert_eq!((ids.len(), payment_ids.len()), (400, 400));
+    drop((a, b));
+    drop_database(db).await;
+}
+
+async fn checkout_sessions_across_processes(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "checkout_sessions_across_processes").await
+    else {
+        return;
+    };
+    let a = spawn(&url, &["--sandbox-delay-ms", "50"]).await;
+    let b = spawn(&url, &["--sandbox-delay-ms", "50"]).await;
+    let client = reqwest::Client::new();
+    let mut sessions = Vec::new();
+    for _ in 0..10 {
+        let s: Value = client
+            .post(format!("{}/v1/checkout/sessions", a.base))
+            .bearer_auth(KEY)
+            .json(&json!({"amount": 1000, "currency": "XOF", "return_url": "https://shop.example/ok"}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        sessions.push(s);
+    }
+    // Four tabs per page, each opened on one process; half of them submit to the other one
+    // (the CSRF token is the server key's, shared by every process).
+    let mut tabs = Vec::new();
+    for s in &sessions {
+        for t in 0..4 {
+            let (mut v, _) = crate::checkout::Visitor::open(s["url"].as_str().unwrap(), None).await;
+            if t % 2 == 1 {
+                v.path = v.path.replace(&a.base, &b.base);
+            }
+            tabs.push(v);
+        }
+    }
+    let mut posts = Vec::new();
+    for (i, v) in tabs.into_iter().enumerate() {
+        posts.push(tokio::spawn(async move {
+            let phone = format!("+22507000{:02}789", i % 100);
+            v.post("", &[("phone", &phone), ("operator", "orange_ci")])
+                .await
+                .status
+        }));
+    }
+    for p in posts {
+        assert_eq!(p.await.unwrap(), 303);
+    }
+    let deadline = Instant::now() + Duration::from_secs(60);
+    for s in &sessions {
+        let id = s["id"].as_str().unwrap();
+        loop {
+            let v: Value = client
+                .get(format!("{}/v1/checkout/sessions/{id}", b.base))
+                .bearer_auth(KEY)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            if v["status"] == "completed" {
+                assert_eq!(v["attempts"], 1, "{v}");
+                break;
+            }
+            assert!(Instant::now() < deadline, "session never completed: {v}");
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let completed: i64 = sqlx::query_scalar::<sqlx::Any, i64>(
+        "SELECT CAST(COUNT(*) AS BIGINT) FROM events WHERE type = 'checkout.completed'",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    assert_eq!(completed, 10, "each session completed exactly once");
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    // Sessions complete at the debit; the settlements follow.
+    wait_all_settled(&store, 10, Duration::from_secs(60)).await;
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    store.close().await;
     drop((a, b));
     drop_database(db).await;
 }

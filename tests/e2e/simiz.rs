@@ -133,6 +133,23 @@ async fn payments_as_documented(app: TestApp) -> Option<TestApp> {
     assert_eq!(by_token, p);
     assert_eq!(by_id, p);
 
+    // Nothing to refund before it is paid.
+    let (s, _, e) = smz(
+        &app,
+        Method::POST,
+        "/refunds",
+        Some(&json!({"paymentId": token}).to_string()),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            s.as_u16(),
+            e["error"]["code"].as_str(),
+            e["error"]["param"].as_str()
+        ),
+        (409, Some("conflict"), Some("paymentId"))
+    );
     // The customer pays on the page Simiz handed out.
     let (v, page) = Visitor::open(p["paymentUrl"].as_str().unwrap(), Some("fr")).await;
     assert_eq!(page.status, 200);
