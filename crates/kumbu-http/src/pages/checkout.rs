@@ -147,6 +147,27 @@ async fn load(state: &AppState, raw: &str, headers: &HeaderMap) -> Result<Checko
         .map_err(|e| PageError::from_engine(e, locale_for(None, None, headers)))
 }
 
+/// A form posted to the page: the session as it is, the form's fields (its CSRF token
+/// checked), and the language chosen with the switch.
+struct Posted {
+    page: CheckoutPage,
+    form: FormFields,
+    chosen: Option<Locale>,
+}
+
+async fn posted(
+    state: &AppState,
+    raw: &str,
+    headers: &HeaderMap,
+    body: &Bytes,
+) -> Result<Posted, PageError> {
+    let page = load(state, raw, headers).await?;
+    let form = FormFields::parse(body)?;
+    check_csrf(state, &page, headers, &form)?;
+    let chosen = form.get("lang").and_then(Locale::parse);
+    Ok(Posted { page, form, chosen })
+}
+
 /// Checks the form's CSRF token against the cookie; the refusal is a page in words.
 fn check_csrf(
     state: &AppState,
@@ -204,10 +225,7 @@ pub async fn start(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let page = load(&state, &raw, &headers).await?;
-    let form = FormFields::parse(&body)?;
-    check_csrf(&state, &page, &headers, &form)?;
-    let chosen = form.get("lang").and_then(Locale::parse);
+    let Posted { page, form, chosen } = posted(&state, &raw, &headers, &body).await?;
     let path = format!("/pay/{raw}");
     let typed = form.get("phone").unwrap_or("").to_owned();
     let operator = form.get("operator").and_then(Operator::parse);
@@ -347,10 +365,7 @@ pub async fn start(
             };
             Ok(refuse(r, status, field, text))
         }
-        Err(EngineError::Store(e)) => {
-            tracing::error!(error = %e, "checkout attempt failed in the store");
-            Err(PageError::Unavailable(locale))
-        }
+        Err(e @ EngineError::Store(_)) => Err(PageError::from_engine(e, locale)),
     }
 }
 
@@ -361,17 +376,12 @@ pub async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let page = load(&state, &raw, &headers).await?;
-    let form = FormFields::parse(&body)?;
-    check_csrf(&state, &page, &headers, &form)?;
-    let chosen = form.get("lang").and_then(Locale::parse);
+    let Posted { page, chosen, .. } = posted(&state, &raw, &headers, &body).await?;
     let locale = locale_for(chosen, page.session.locale, &headers);
     match state.engine.cancel_checkout(&page.session.token).await {
+        // Refused (a prompt is on the phone, or it just closed): the page shows where it is.
         Ok(_) | Err(EngineError::Rejected(_)) => Ok(back_to(&format!("/pay/{raw}"), chosen)),
-        Err(EngineError::Store(e)) => {
-            tracing::error!(error = %e, "checkout cancel failed in the store");
-            Err(PageError::Unavailable(locale))
-        }
+        Err(e @ EngineError::Store(_)) => Err(PageError::from_engine(e, locale)),
     }
 }
 
@@ -382,10 +392,7 @@ pub async fn sandbox(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let page = load(&state, &raw, &headers).await?;
-    let form = FormFields::parse(&body)?;
-    check_csrf(&state, &page, &headers, &form)?;
-    let chosen = form.get("lang").and_then(Locale::parse);
+    let Posted { page, form, chosen } = posted(&state, &raw, &headers, &body).await?;
     let answer = match form.get("answer") {
         Some("confirm") => Answer::Confirm,
         Some("decline") => Answer::Decline,
@@ -429,9 +436,7 @@ pub async fn predict(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
-    let page = load(&state, &raw, &headers).await?;
-    let form = FormFields::parse(&body)?;
-    check_csrf(&state, &page, &headers, &form)?;
+    let Posted { page, form, .. } = posted(&state, &raw, &headers, &body).await?;
     let catalogue = state.engine.catalogue();
     let operators: Vec<&'static str> =
         normalise_phone(form.get("phone").unwrap_or(""), &page, catalogue)

@@ -17,7 +17,7 @@ use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use kumbu_core::{ErrorCode, Locale};
+use kumbu_core::Locale;
 use kumbu_engine::{Engine, EngineError};
 use messages::{t, Msg};
 
@@ -212,44 +212,15 @@ pub(crate) enum PageError {
 }
 
 impl PageError {
-    /// An engine error met while loading a page.
+    /// An engine error met while loading a page or acting on it: a refusal means the link
+    /// leads nowhere; a store failure is logged and answered "try again shortly".
     pub(crate) fn from_engine(e: EngineError, locale: Locale) -> Self {
-        match e.code() {
-            ErrorCode::ServiceUnavailable | ErrorCode::InternalError => {
-                if let EngineError::Store(s) = &e {
-                    tracing::error!(error = %s, "checkout page failed in the store");
-                }
+        match e {
+            EngineError::Rejected(_) => PageError::NotFound(locale),
+            EngineError::Store(s) => {
+                tracing::error!(error = %s, "checkout page failed in the store");
                 PageError::Unavailable(locale)
             }
-            ErrorCode::InvalidJson
-            | ErrorCode::ParameterMissing
-            | ErrorCode::ParameterInvalid
-            | ErrorCode::ParameterUnknown
-            | ErrorCode::AmountOutOfRange
-            | ErrorCode::AmountTooPrecise
-            | ErrorCode::CurrencyNotSupported
-            | ErrorCode::OperatorUnknown
-            | ErrorCode::OperatorNotAvailable
-            | ErrorCode::PhoneInvalid
-            | ErrorCode::BodyTooLarge
-            | ErrorCode::UnsupportedMediaType
-            | ErrorCode::ApiKeyMissing
-            | ErrorCode::ApiKeyInvalid
-            | ErrorCode::TestModeOnly
-            | ErrorCode::ResourceMissing
-            | ErrorCode::RouteNotFound
-            | ErrorCode::MethodNotAllowed
-            | ErrorCode::IdempotencyKeyInvalid
-            | ErrorCode::IdempotencyKeyReused
-            | ErrorCode::IdempotencyKeyInUse
-            | ErrorCode::ReferenceAlreadyUsed
-            | ErrorCode::PaymentStateConflict
-            | ErrorCode::PromptNotPending
-            | ErrorCode::ReferenceNotPayable
-            | ErrorCode::ReferenceAmountMismatch
-            | ErrorCode::CheckoutSessionNotOpen
-            | ErrorCode::CheckoutAttemptInProgress
-            | ErrorCode::RateLimited => PageError::NotFound(locale),
         }
     }
 }

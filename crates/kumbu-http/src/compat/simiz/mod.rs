@@ -527,13 +527,7 @@ impl From<&Endpoint> for SmzWebhook {
     fn from(e: &Endpoint) -> Self {
         let mut events: Vec<String> = Vec::new();
         for k in &e.events {
-            for s in [
-                "transaction.created",
-                "transaction.completed",
-                "transaction.failed",
-                "transaction.expired",
-                "transaction.cancelled",
-            ] {
+            for s in views::EVENTS {
                 if (k == "*" || views::kumbu_event(s) == Some(k.as_str()))
                     && !events.iter().any(|x| x == s)
                 {
@@ -573,7 +567,7 @@ async fn create_webhook(
                 let k = views::kumbu_event(e).ok_or_else(|| {
                     invalid(
                         "events",
-                        format!("unknown event `{e}`; one of: transaction.created, transaction.completed, transaction.failed, transaction.expired, transaction.cancelled"),
+                        format!("unknown event `{e}`; one of: {}", views::EVENTS.join(", ")),
                     )
                 })?;
                 if !out.iter().any(|x| x == k) {

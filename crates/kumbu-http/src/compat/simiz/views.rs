@@ -214,6 +214,15 @@ impl SmzSession {
     }
 }
 
+/// The events a Simiz endpoint may subscribe to.
+pub const EVENTS: [&str; 5] = [
+    "transaction.created",
+    "transaction.completed",
+    "transaction.failed",
+    "transaction.expired",
+    "transaction.cancelled",
+];
+
 /// Simiz's name for a Kumbu event, if Simiz sends one for it.
 pub fn simiz_event(e: &Event) -> Option<&'static str> {
     let EventObject::CheckoutSession(s) = &e.object else {
