@@ -98,6 +98,11 @@ struct ServeArgs {
     /// Retry-After (0: unlimited). Counted per process.
     #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
     proxypay_rate_limit: u32,
+    /// Payment attempts one network address may start from checkout pages in 10 minutes before
+    /// the page answers 429 (0: unlimited). Counted per process; behind a proxy on a private
+    /// network, the address is the last one the proxy added to X-Forwarded-For.
+    #[arg(long, env = "KUMBU_CHECKOUT_IP_LIMIT", default_value_t = 30)]
+    checkout_ip_limit: u32,
     #[command(flatten)]
     db: DbArgs,
     /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
@@ -305,6 +310,7 @@ impl ServeArgs {
                 worker_batch: self.worker_batch.clamp(1, 10_000),
                 dispatch_batch: self.dispatch_batch.clamp(1, 10_000),
                 proxypay_requests_per_minute: self.proxypay_rate_limit,
+                checkout_attempts_per_ip: self.checkout_ip_limit,
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
                 fee_overrides,

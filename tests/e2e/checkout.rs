@@ -879,3 +879,47 @@ both!(
     operator_prediction,
     live_and_other_merchants,
 );
+
+/// A network address starts at most `--checkout-ip-limit` payments in 10 minutes (here 2),
+/// whatever the pages and numbers.
+async fn attempts_per_address(backend: crate::harness::Backend) {
+    let opts = crate::harness::Opts {
+        checkout_ip_limit: 2,
+        ..crate::harness::Opts::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, "checkout_attempts_per_address", opts).await
+    else {
+        return;
+    };
+    for i in 0..3 {
+        let s = create_session(&app, xaf_session()).await;
+        let (v, _) = Visitor::open(s["url"].as_str().unwrap(), Some("pt")).await;
+        let phone = format!("+23767000{i}789");
+        let r = v
+            .post("", &[("phone", &phone), ("operator", "mtn_cm")])
+            .await;
+        if i < 2 {
+            assert_eq!(r.status, 303);
+        } else {
+            assert_eq!(r.status, 429, "{}", r.html);
+            assert!(r
+                .html
+                .contains("Demasiados pagamentos iniciados a partir desta rede"));
+            assert_eq!(
+                session(&app, s["id"].as_str().unwrap()).await["attempts"],
+                0
+            );
+        }
+    }
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_per_address_sqlite() {
+    attempts_per_address(crate::harness::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn attempts_per_address_postgres() {
+    attempts_per_address(crate::harness::Backend::Postgres).await;
+}

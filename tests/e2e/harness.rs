@@ -144,6 +144,8 @@ pub struct Opts {
     pub secret_key: Option<SecretKeySource>,
     /// ProxyPay requests per minute per key.
     pub proxypay_per_minute: u32,
+    /// Checkout attempts per address in 10 minutes.
+    pub checkout_ip_limit: u32,
 }
 
 impl Default for Opts {
@@ -153,6 +155,7 @@ impl Default for Opts {
             delay: DELAY,
             secret_key: None,
             proxypay_per_minute: 6000,
+            checkout_ip_limit: 1000,
         }
     }
 }
@@ -167,6 +170,7 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             sandbox_delay: opts.delay,
             worker_interval: Duration::from_millis(20),
             proxypay_requests_per_minute: opts.proxypay_per_minute,
+            checkout_attempts_per_ip: opts.checkout_ip_limit,
             ..EngineConfig::default()
         },
         workers: opts.workers,

@@ -31,6 +31,9 @@ pub struct EngineConfig {
     pub dispatch_tasks: usize,
     /// Requests per minute per API key on the ProxyPay face (0: unlimited); beyond it, 429.
     pub proxypay_requests_per_minute: u32,
+    /// Payment attempts one network address may start from checkout pages in 10 minutes (0:
+    /// unlimited); beyond it the page answers 429. Counted per process.
+    pub checkout_attempts_per_ip: u32,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
 }
@@ -49,6 +52,7 @@ impl Default for EngineConfig {
             dispatch_tasks: 2,
             delivery_lease: Duration::from_secs(60),
             proxypay_requests_per_minute: 6000,
+            checkout_attempts_per_ip: 30,
             fee_overrides: BTreeMap::new(),
         }
     }

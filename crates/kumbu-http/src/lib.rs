@@ -40,6 +40,8 @@ pub struct AppState {
     pub adullam_limit: std::sync::Arc<rate_limit::RateLimiter>,
     /// Where customers reach this gateway (checkout page URLs are under it).
     pub public_url: PublicUrl,
+    /// Checkout payment attempts per network address in 10 minutes.
+    pub checkout_ip_limit: std::sync::Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -61,6 +63,12 @@ impl AppState {
                 rate_limit::Rule {
                     max: 1000,
                     window: Duration::from_secs(3600),
+                },
+            ])),
+            checkout_ip_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
+                rate_limit::Rule {
+                    max: engine.config().checkout_attempts_per_ip,
+                    window: Duration::from_secs(600),
                 },
             ])),
             engine,
@@ -138,7 +146,10 @@ pub async fn serve(
     app: Router,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

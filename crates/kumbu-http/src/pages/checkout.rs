@@ -7,7 +7,7 @@
 
 use super::messages::{t, tf, Msg};
 use super::render::{self, Ctx, FormError, View};
-use super::{html_response, locale_for, Csrf, PageError};
+use super::{html_response, locale_for, ClientIp, Csrf, PageError};
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
@@ -222,6 +222,7 @@ fn normalise_phone(typed: &str, page: &CheckoutPage, catalogue: &Catalogue) -> O
 pub async fn start(
     State(state): State<AppState>,
     Path(raw): Path<String>,
+    ClientIp(ip): ClientIp,
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, PageError> {
@@ -255,6 +256,14 @@ pub async fn start(
         let text = tf(locale, Msg::ErrPhone, &[("example", example)]);
         return Ok(refuse(r, StatusCode::BAD_REQUEST, Some("phone"), text));
     };
+    if let Err(wait) = state
+        .checkout_ip_limit
+        .check(&ip, std::time::Instant::now())
+    {
+        let minutes = wait.as_secs().div_ceil(60).max(1).to_string();
+        let text = tf(locale, Msg::ErrTooManyIp, &[("minutes", &minutes)]);
+        return Ok(refuse(r, StatusCode::TOO_MANY_REQUESTS, None, text));
+    }
     let operator = match operator {
         Some(op) => op,
         None => {

@@ -51,6 +51,7 @@ pub enum Msg {
     ErrOperatorGuess,
     ErrTooMany,
     ErrTooManyPhone,
+    ErrTooManyIp,
     ErrClosing,
     ErrUnavailable,
     ErrGeneric,
@@ -72,7 +73,7 @@ pub enum Msg {
 impl Msg {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [Msg; 59] = [
+    pub const ALL: [Msg; 60] = [
         Msg::Title,
         Msg::PayTo,
         Msg::Sandbox,
@@ -116,6 +117,7 @@ impl Msg {
         Msg::ErrOperatorGuess,
         Msg::ErrTooMany,
         Msg::ErrTooManyPhone,
+        Msg::ErrTooManyIp,
         Msg::ErrClosing,
         Msg::ErrUnavailable,
         Msg::ErrGeneric,
@@ -243,6 +245,11 @@ impl Msg {
                 "Trop de demandes envoyées à ce numéro. Attendez {minutes} minutes ou utilisez un autre numéro.",
                 "Demasiados pedidos enviados para este número. Aguarde {minutes} minutos ou use outro número.",
                 "Too many requests were sent to this number. Wait {minutes} minutes or use another number.",
+            ],
+            Msg::ErrTooManyIp => [
+                "Trop de paiements lancés depuis ce réseau. Réessayez dans {minutes} minutes.",
+                "Demasiados pagamentos iniciados a partir desta rede. Tente de novo daqui a {minutes} minutos.",
+                "Too many payments were started from this network. Try again in {minutes} minutes.",
             ],
             Msg::ErrClosing => [
                 "Ce lien expire dans moins de 30 secondes : trop peu de temps pour valider.",

@@ -125,6 +125,47 @@ pub(crate) fn locale_for(
         .unwrap_or(Locale::En)
 }
 
+/// The network address a request comes from: the peer's, or, when the peer is a proxy on
+/// this machine or a private network, the last address that proxy added to `X-Forwarded-For`
+/// (the one it saw; earlier ones are the client's word and are ignored).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ClientIp(pub String);
+
+fn client_ip(peer: Option<std::net::IpAddr>, forwarded_for: Option<&str>) -> String {
+    let behind_proxy = peer.is_some_and(|ip| match ip {
+        std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
+        std::net::IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
+    });
+    let forwarded = forwarded_for
+        .and_then(|h| h.rsplit(',').next())
+        .map(str::trim)
+        .and_then(|s| s.parse::<std::net::IpAddr>().ok());
+    match (behind_proxy, forwarded, peer) {
+        (true, Some(f), _) => f.to_string(),
+        (_, _, Some(p)) => p.to_string(),
+        (false, _, None) | (true, None, None) => "unknown".to_owned(),
+    }
+}
+
+impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(
+        parts: &mut axum::http::request::Parts,
+        _: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let peer = parts
+            .extensions
+            .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
+            .map(|c| c.0.ip());
+        let forwarded = parts
+            .headers
+            .get("x-forwarded-for")
+            .and_then(|v| v.to_str().ok());
+        Ok(ClientIp(client_ip(peer, forwarded)))
+    }
+}
+
 /// A browser's CSRF nonce and the form token derived from it.
 #[derive(Debug)]
 pub(crate) struct Csrf {
@@ -257,5 +298,25 @@ impl IntoResponse for PageError {
             .into_response();
         secure(&mut resp, None);
         resp
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn client_addresses_trust_only_a_private_proxy() {
+        let lo = "127.0.0.1".parse().ok();
+        let public = "196.200.1.9".parse().ok();
+        assert_eq!(client_ip(lo, Some("1.2.3.4, 41.202.207.7")), "41.202.207.7");
+        assert_eq!(client_ip(lo, None), "127.0.0.1");
+        assert_eq!(client_ip(lo, Some("garbage")), "127.0.0.1");
+        assert_eq!(client_ip(public, Some("41.202.207.7")), "196.200.1.9");
+        assert_eq!(
+            client_ip("10.0.0.5".parse().ok(), Some("41.202.207.7")),
+            "41.202.207.7"
+        );
+        assert_eq!(client_ip(None, None), "unknown");
     }
 }
