@@ -194,7 +194,40 @@ async fn a_second_tab_cannot_pay_again(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+async fn pays_with_the_keyboard_alone(app: TestApp) -> Option<TestApp> {
+    let setup = Setup {
+        languages: "fr",
+        javascript: false,
+    };
+    let Some(b) = Browser::start("pays_with_the_keyboard_alone", setup).await else {
+        return Some(app);
+    };
+    let s = create_session(&app, xaf_session()).await;
+    let id = s["id"].as_str().unwrap();
+    b.goto(s["url"].as_str().unwrap()).await;
+    b.wait_for("Choisissez votre opérateur").await;
+    // Tab reaches the operators first, the arrow keys choose, Tab goes on to the number, then
+    // to the button, and Enter sends the form.
+    b.press("\u{E004}").await;
+    assert_eq!(b.focused("value").await, "orange_cm");
+    b.press("\u{E015}").await;
+    until_selected(&b, "input[value=mtn_cm]").await;
+    b.press("\u{E004}").await;
+    assert_eq!(b.focused("id").await, "phone");
+    b.press("670000789").await;
+    b.press("\u{E004}").await;
+    assert_eq!(b.focused("type").await, "submit");
+    b.press("\u{E007}").await;
+    b.wait_for("Validez le paiement").await;
+    let (_, v) = app.get(&format!("/v1/checkout/sessions/{id}")).await;
+    assert_eq!(v["latest_attempt"]["operator"], "mtn_cm");
+    assert_eq!(v["latest_attempt"]["phone"], "+237670000789");
+    b.quit().await;
+    Some(app)
+}
+
 both!(
+    pays_with_the_keyboard_alone,
     pays_in_french_with_javascript,
     fails_then_retries_in_portuguese_without_javascript,
     expires_while_waiting_in_english,

@@ -235,6 +235,7 @@ async fn pay_on_the_page(app: TestApp) -> Option<TestApp> {
     let p = app.payment(payment).await;
     assert_eq!(p["amount"], 5000);
     assert_eq!(p["metadata"]["order"], "7");
+    assert_eq!(p["checkout_session"], id);
     let receipt = v.get(Some("fr")).await.html;
     assert!(receipt.contains("Paiement reçu"), "{receipt}");
     assert!(receipt.contains(payment));

@@ -179,6 +179,38 @@ impl Browser {
         .await;
     }
 
+    /// Sends keys (W3C key codes: `\u{E004}` Tab, `\u{E007}` Enter, `\u{E015}` Down) to the
+    /// focused element, as a keyboard would.
+    pub async fn press(&self, keys: &str) {
+        let v = self
+            .call(reqwest::Method::GET, "/element/active", None)
+            .await;
+        let id = v[ELEMENT].as_str().unwrap_or_default().to_owned();
+        self.call(
+            reqwest::Method::POST,
+            &format!("/element/{id}/value"),
+            Some(json!({"text": keys})),
+        )
+        .await;
+    }
+
+    /// An attribute of the focused element.
+    pub async fn focused(&self, attribute: &str) -> String {
+        let v = self
+            .call(reqwest::Method::GET, "/element/active", None)
+            .await;
+        let id = v[ELEMENT].as_str().unwrap_or_default().to_owned();
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{id}/attribute/{attribute}"),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
     /// Whether an element (a radio, say) is selected.
     pub async fn selected(&self, css: &str) -> bool {
         let e = self.find(css).await;

@@ -111,6 +111,8 @@ pub struct PaymentView {
     pub statement_descriptor: Option<String>,
     /// The customer (`cu_…`) it is for.
     pub customer_id: Option<String>,
+    /// The checkout session (`cs_…`) this payment is an attempt of, if any.
+    pub checkout_session: Option<String>,
     /// Metadata.
     pub metadata: BTreeMap<String, String>,
     /// Customer details, if given.
@@ -194,6 +196,7 @@ impl From<&Payment> for PaymentView {
             description: p.description.clone(),
             statement_descriptor: p.statement_descriptor.clone(),
             customer_id: p.customer_id.clone(),
+            checkout_session: p.checkout_session_id.clone(),
             metadata: p.metadata.clone(),
             customer: (p.customer_name.is_some() || p.customer_email.is_some()).then(|| {
                 CustomerBody {
