@@ -1,0 +1,440 @@
+//! The merchant's side of checkout sessions: create (with its checks), read, list, expire.
+
+use super::{due_at, session_event, EXPIRY_MINUTES};
+use crate::auth::AuthContext;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::payments::{check_metadata, plain_text};
+use crate::Engine;
+use kumbu_core::ids::{has_shape, random_token};
+use kumbu_core::{
+    new_id, CheckoutSession, CheckoutStatus, Currency, ErrorCode, Field, IdPrefix, LineItem,
+    Locale, Mode, Msisdn, Operator,
+};
+use kumbu_store::{SessionKey, StoreTx};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Most line items.
+const MAX_ITEMS: usize = 100;
+
+/// A request for a checkout session, parsed by a face.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreateCheckoutSession {
+    /// Minor units; may be omitted when `items` are given (they must sum to it when both are).
+    pub amount: Option<i64>,
+    /// Currency.
+    pub currency: Currency,
+    /// What is paid for.
+    pub items: Vec<LineItem>,
+    /// Operators offered; empty offers every push operator of the currency.
+    pub operators: Vec<Operator>,
+    /// Absolute http(s) URL the customer goes to after paying.
+    pub return_url: String,
+    /// Absolute http(s) URL for a cancelled or expired session.
+    pub cancel_url: Option<String>,
+    /// Lifetime in minutes (5 to 1,440; default 30).
+    pub expires_in_minutes: Option<u32>,
+    /// The page's language; `None` follows the browser.
+    pub locale: Option<Locale>,
+    /// The customer's name.
+    pub customer_name: Option<String>,
+    /// A phone to prefill.
+    pub customer_phone: Option<Msisdn>,
+    /// The merchant's customer (`cu_…`), which must exist.
+    pub customer_id: Option<String>,
+    /// Shown to the customer (at most 500 characters).
+    pub description: Option<String>,
+    /// Merchant data.
+    pub metadata: BTreeMap<String, String>,
+}
+
+fn invalid(field: Field, msg: impl Into<String>) -> EngineError {
+    EngineError::field(ErrorCode::ParameterInvalid, field, msg)
+}
+
+/// Checks a redirect URL: absolute http(s), a host, at most 2,048 characters, nothing that
+/// could break out of an attribute or header.
+fn check_url(field: Field, name: &str, url: &str) -> Result<(), EngineError> {
+    let rest = url
+        .strip_prefix("https://")
+        .or_else(|| url.strip_prefix("http://"));
+    let host_ok = rest.is_some_and(|r| {
+        let host = r.split(['/', '?', '#']).next().unwrap_or("");
+        !host.is_empty() && !host.contains('@')
+    });
+    if !host_ok
+        || url.len() > 2048
+        || url
+            .chars()
+            .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\'))
+    {
+        return Err(invalid(
+            field,
+            format!("{name} must be an absolute http:// or https:// URL of at most 2048 characters, e.g. https://shop.example/paid"),
+        ));
+    }
+    Ok(())
+}
+
+/// A UUID (version 4 layout) from 16 random bytes.
+fn new_uuid() -> String {
+    uuid::Uuid::new_v4().to_string()
+}
+
+impl Engine {
+    /// Creates a checkout session. `render` turns it into the face's response.
+    pub async fn create_checkout_session(
+        &self,
+        auth: &AuthContext,
+        cmd: CreateCheckoutSession,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&CheckoutSession) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        let (amount, operators, minutes) = self.validate_session(auth.mode, &cmd)?;
+        if let Some(c) = &cmd.customer_id {
+            self.customer(auth, c).await.map_err(|e| match e {
+                EngineError::Rejected(_) => invalid(
+                    Field::CustomerId,
+                    format!("customer `{c}` does not exist (create it first)"),
+                ),
+                e @ EngineError::Store(_) => e,
+            })?;
+        }
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, changes: &mut Changes| {
+                let now = self.now();
+                let s = CheckoutSession {
+                    id: new_id(IdPrefix::CheckoutSession),
+                    token: random_token(32),
+                    uuid: new_uuid(),
+                    merchant_id: auth.merchant_id.clone(),
+                    mode: auth.mode,
+                    status: CheckoutStatus::Open,
+                    amount,
+                    currency: cmd.currency,
+                    items: cmd.items,
+                    operators,
+                    return_url: cmd.return_url,
+                    cancel_url: cmd.cancel_url,
+                    locale: cmd.locale,
+                    customer_name: cmd.customer_name,
+                    customer_phone: cmd.customer_phone,
+                    customer_id: cmd.customer_id,
+                    description: cmd.description,
+                    metadata: cmd.metadata,
+                    attempts: 0,
+                    attempt: None,
+                    payment_id: None,
+                    completed_at: None,
+                    expires_at: now.plus(Duration::from_secs(u64::from(minutes) * 60)),
+                    created_at: now,
+                    updated_at: now,
+                };
+                tx.insert_checkout_session(&s, due_at(&s)).await?;
+                changes.push_event(session_event(&s, "checkout.created", 1));
+                changes.write(tx).await?;
+                Ok(Verdict::Done(render(&s)))
+            },
+        )
+        .await
+    }
+
+    /// Checks a create command; returns the amount, the operators offered and the lifetime.
+    fn validate_session(
+        &self,
+        mode: Mode,
+        cmd: &CreateCheckoutSession,
+    ) -> Result<(i64, Vec<Operator>, u32), EngineError> {
+        if cmd.items.len() > MAX_ITEMS {
+            return Err(invalid(Field::Items, format!("at most {MAX_ITEMS} items")));
+        }
+        let mut sum: i64 = 0;
+        for (i, it) in cmd.items.iter().enumerate() {
+            if it.name.trim().is_empty() || it.name.chars().count() > 200 {
+                return Err(invalid(
+                    Field::Items,
+                    format!("items[{i}].name must be 1 to 200 characters"),
+                ));
+            }
+            plain_text(Field::Items, &it.name, "item names")?;
+            for t in [&it.description, &it.product_id].into_iter().flatten() {
+                plain_text(Field::Items, t, "item descriptions and product ids")?;
+                if t.chars().count() > 500 {
+                    return Err(invalid(
+                        Field::Items,
+                        format!("items[{i}] fields must be at most 500 characters"),
+                    ));
+                }
+            }
+            if it.quantity < 1 || it.quantity > 10_000 {
+                return Err(invalid(
+                    Field::Items,
+                    format!("items[{i}].quantity must be from 1 to 10000"),
+                ));
+            }
+            if it.unit_amount < 1 {
+                return Err(EngineError::field(
+                    ErrorCode::AmountOutOfRange,
+                    Field::Items,
+                    format!("items[{i}].unit_amount must be a positive integer of minor units"),
+                ));
+            }
+            sum = it.total().and_then(|t| sum.checked_add(t)).ok_or_else(|| {
+                EngineError::field(
+                    ErrorCode::AmountOutOfRange,
+                    Field::Items,
+                    "the items add up to more than any operator accepts",
+                )
+            })?;
+        }
+        let amount = match (cmd.amount, cmd.items.is_empty()) {
+            (Some(a), true) => a,
+            (None, false) => sum,
+            (Some(a), false) if a == sum => a,
+            (Some(a), false) => {
+                return Err(EngineError::field(
+                    ErrorCode::AmountOutOfRange,
+                    Field::Amount,
+                    format!("amount {a} differs from the sum of the items, {sum}; send one or make them agree"),
+                ))
+            }
+            (None, true) => {
+                return Err(EngineError::field(
+                    ErrorCode::ParameterMissing,
+                    Field::Amount,
+                    "give an amount or line items",
+                ))
+            }
+        };
+        if amount < 1 {
+            return Err(EngineError::field(
+                ErrorCode::AmountOutOfRange,
+                Field::Amount,
+                "amount must be a positive integer of minor units",
+            ));
+        }
+        let offered = self.catalogue().push_operators_for(cmd.currency);
+        let operators = if cmd.operators.is_empty() {
+            offered
+        } else {
+            for op in &cmd.operators {
+                let info = self.catalogue().get(*op);
+                if !info.currencies.contains(&cmd.currency)
+                    || info.kind != kumbu_core::RailKind::MobileMoneyPush
+                {
+                    return Err(EngineError::field(
+                        ErrorCode::OperatorNotAvailable,
+                        Field::Operators,
+                        format!(
+                            "{} cannot collect {} by phone prompt; offer some of: {}",
+                            op.code(),
+                            cmd.currency,
+                            offered
+                                .iter()
+                                .map(|o| o.code())
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ),
+                    ));
+                }
+            }
+            let mut ops: Vec<Operator> = Vec::with_capacity(cmd.operators.len());
+            for op in &cmd.operators {
+                if !ops.contains(op) {
+                    ops.push(*op);
+                }
+            }
+            ops
+        };
+        if operators.is_empty() {
+            return Err(EngineError::field(
+                ErrorCode::CurrencyNotSupported,
+                Field::Currency,
+                format!(
+                    "no operator collects {} by phone prompt, so a checkout page cannot take it",
+                    cmd.currency
+                ),
+            ));
+        }
+        for op in &operators {
+            self.check_mode(mode, *op)?;
+            let info = self.catalogue().get(*op);
+            if amount < info.min_amount || amount > info.max_amount {
+                return Err(EngineError::field(
+                    ErrorCode::AmountOutOfRange,
+                    Field::Amount,
+                    format!(
+                        "amount must be between {} and {} {} minor units for {}",
+                        info.min_amount,
+                        info.max_amount,
+                        cmd.currency,
+                        op.code()
+                    ),
+                ));
+            }
+        }
+        check_url(Field::ReturnUrl, "return_url", &cmd.return_url)?;
+        if let Some(u) = &cmd.cancel_url {
+            check_url(Field::CancelUrl, "cancel_url", u)?;
+        }
+        let (lo, default, hi) = EXPIRY_MINUTES;
+        let minutes = cmd.expires_in_minutes.unwrap_or(default);
+        if !(lo..=hi).contains(&minutes) {
+            return Err(invalid(
+                Field::ExpiresIn,
+                format!("the session's lifetime must be from {lo} to {hi} minutes"),
+            ));
+        }
+        check_metadata(&cmd.metadata)?;
+        for (field, value, name, max) in [
+            (Field::Description, &cmd.description, "description", 500),
+            (
+                Field::CustomerName,
+                &cmd.customer_name,
+                "customer name",
+                200,
+            ),
+        ] {
+            if let Some(v) = value {
+                plain_text(field, v, name)?;
+                if v.chars().count() > max {
+                    return Err(invalid(
+                        field,
+                        format!("{name} must be at most {max} characters"),
+                    ));
+                }
+            }
+        }
+        Ok((amount, operators, minutes))
+    }
+
+    /// One of the caller's sessions, by `cs_…` id.
+    pub async fn checkout_session(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+    ) -> Result<CheckoutSession, EngineError> {
+        if !has_shape(id, IdPrefix::CheckoutSession) {
+            return Err(EngineError::not_found("checkout session", id));
+        }
+        self.store()
+            .checkout_session(SessionKey::Id {
+                merchant_id: &auth.merchant_id,
+                mode: auth.mode,
+                id,
+            })
+            .await?
+            .ok_or_else(|| EngineError::not_found("checkout session", id))
+    }
+
+    /// One of the caller's sessions, by its UUID alias or its page token.
+    pub async fn checkout_session_by_alias(
+        &self,
+        auth: &AuthContext,
+        alias: &str,
+    ) -> Result<CheckoutSession, EngineError> {
+        let found = if uuid::Uuid::parse_str(alias).is_ok() {
+            self.store()
+                .checkout_session(SessionKey::Uuid {
+                    merchant_id: &auth.merchant_id,
+                    mode: auth.mode,
+                    uuid: &alias.to_ascii_lowercase(),
+                })
+                .await?
+        } else if alias.len() <= 64 && alias.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            self.store()
+                .checkout_session(SessionKey::Token(alias))
+                .await?
+                .filter(|s| s.merchant_id == auth.merchant_id && s.mode == auth.mode)
+        } else {
+            None
+        };
+        found.ok_or_else(|| EngineError::not_found("payment", alias))
+    }
+
+    /// A newest-first page of the caller's sessions (in any of `statuses`, when not empty).
+    pub async fn list_checkout_sessions(
+        &self,
+        auth: &AuthContext,
+        statuses: &[CheckoutStatus],
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<CheckoutSession>, bool), EngineError> {
+        let not_ours = |after: &str| {
+            EngineError::field(
+                ErrorCode::ResourceMissing,
+                Field::Id,
+                format!("starting_after `{after}` is not one of your checkout sessions"),
+            )
+        };
+        if let Some(a) = starting_after {
+            if !has_shape(a, IdPrefix::CheckoutSession) {
+                return Err(not_ours(a));
+            }
+        }
+        self.store()
+            .list_checkout_sessions(
+                &auth.merchant_id,
+                auth.mode,
+                statuses,
+                starting_after,
+                limit.clamp(1, 100),
+            )
+            .await?
+            .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))
+    }
+
+    /// Expires an open session at the merchant's request (an attempt still waiting for its
+    /// payer is cancelled with it). Expiring an expired session answers it as it is.
+    pub async fn expire_checkout_session(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&CheckoutSession) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        if !has_shape(id, IdPrefix::CheckoutSession) {
+            return Err(EngineError::not_found("checkout session", id));
+        }
+        let current = self.checkout_session(auth, id).await?;
+        self.idempotent(
+            auth,
+            idem,
+            async move |tx: &mut StoreTx, changes: &mut Changes| {
+                let key = SessionKey::Id {
+                    merchant_id: &auth.merchant_id,
+                    mode: auth.mode,
+                    id,
+                };
+                let s = self
+                    .close_session(
+                        tx,
+                        changes,
+                        key,
+                        &current,
+                        CheckoutStatus::Expired,
+                        "expired by the merchant",
+                    )
+                    .await?;
+                match s.status {
+                    CheckoutStatus::Expired => Ok(Verdict::Done(render(&s))),
+                    CheckoutStatus::Open
+                    | CheckoutStatus::Completed
+                    | CheckoutStatus::Cancelled => Err(EngineError::field(
+                        ErrorCode::CheckoutSessionNotOpen,
+                        Field::Id,
+                        format!(
+                            "checkout session {id} is {}; only an open session can be expired",
+                            s.status.as_str()
+                        ),
+                    )),
+                }
+            },
+        )
+        .await
+    }
+}
