@@ -556,6 +556,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         }
         None => println!("ProxyPay API v2 is served at {base}/compat/proxypay"),
     }
+    println!(
+        "PlexosPay, Adullam and Simiz at {base}/compat/plexospay, /compat/adullam, /compat/simiz/v1"
+    );
+    println!(
+        "Checkout pages at {}/pay/… (POST /v1/checkout/sessions hands them out; --public-url sets the address)",
+        app.public_url()
+    );
     match app.bootstrap() {
         Bootstrap::Created { merchant_id, key } => {
             let key = key.expose_secret();
