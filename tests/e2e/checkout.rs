@@ -491,6 +491,28 @@ async fn merchant_expires_a_session(app: TestApp) -> Option<TestApp> {
         .get(&format!("/v1/checkout/sessions?starting_after={id2}"))
         .await;
     assert_eq!(next["data"][0]["id"], id);
+    // An attempt past its deadline that the worker has not reached yet does not hold the
+    // session open: it is expired first.
+    let s3 = create_session(&app, xaf_session()).await;
+    let id3 = s3["id"].as_str().unwrap();
+    let (v3, _) = Visitor::open(s3["url"].as_str().unwrap(), None).await;
+    v3.post("", &[("phone", "+237670001009"), ("operator", "mtn_cm")])
+        .await;
+    app.steps(2).await;
+    let late = session(&app, id3).await["latest_attempt"]["payment"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    app.clock.advance(Duration::from_secs(11 * 60));
+    let (st, e) = app
+        .post(&format!("/v1/checkout/sessions/{id3}/expire"), &json!({}))
+        .await;
+    assert_eq!(
+        (st.as_u16(), e["status"].as_str()),
+        (200, Some("expired")),
+        "{e}"
+    );
+    assert_eq!(app.status_of(&late).await, "expired");
     Some(app)
 }
 

@@ -143,10 +143,12 @@ pub(crate) async fn complete_session(
 }
 
 impl Engine {
-    /// Closes an open session as `to`, cancelling its attempt in flight, if any. Locks the
-    /// attempt's payment before the session (the order the rail worker takes them in).
-    /// `seen` is the session as read before the transaction; if another attempt started since,
-    /// the caller's retry sees it. Returns the session as it now is.
+    /// Closes an open session as `to`. An attempt not yet sent to the operator is cancelled
+    /// with it, an overdue one is expired first (the worker may lag), and one with the operator
+    /// refuses the close (`checkout_attempt_in_progress`): a debit could still follow. Locks the
+    /// attempt's payment before the session (the order the rail worker takes them in). `seen`
+    /// is the session as read before the transaction; if another attempt started since, the
+    /// caller's retry sees it. Returns the session as it now is.
     async fn close_session(
         &self,
         tx: &mut StoreTx,
@@ -181,6 +183,10 @@ impl Engine {
             }
         }
         if let Some(p) = attempt.as_mut() {
+            if crate::worker::expire_if_due(p, now, changes) {
+                tx.save_payments(&[&*p]).await?;
+                s.attempt = Some(attempt_of(p));
+            }
             match p.status {
                 // Not yet sent to the operator: nothing can be debited, it is safe to cancel.
                 PaymentStatus::Created => {
@@ -213,7 +219,8 @@ impl Engine {
             }
         }
         if s.attempt_in_flight().is_some() {
-            // The attempt was debited meanwhile: the session completes instead.
+            // Only if cancelling failed, which the core refuses only after a debit (and a
+            // debit completes the session): leave the session as it is.
             return Ok(s);
         }
         s.transition(to, now)

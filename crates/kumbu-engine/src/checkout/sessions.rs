@@ -388,8 +388,9 @@ impl Engine {
             .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))
     }
 
-    /// Expires an open session at the merchant's request (an attempt still waiting for its
-    /// payer is cancelled with it). Expiring an expired session answers it as it is.
+    /// Expires an open session at the merchant's request. An attempt not yet sent to the
+    /// operator is cancelled with it; one the payer may be approving refuses the request (409
+    /// `checkout_attempt_in_progress`). Expiring an expired session answers it as it is.
     pub async fn expire_checkout_session(
         &self,
         auth: &AuthContext,

@@ -256,10 +256,10 @@ pub async fn start(
         let text = tf(locale, Msg::ErrPhone, &[("example", example)]);
         return Ok(refuse(r, StatusCode::BAD_REQUEST, Some("phone"), text));
     };
-    if let Err(wait) = state
-        .checkout_ip_limit
-        .check(&ip, std::time::Instant::now())
-    {
+    let limited = ip
+        .as_deref()
+        .map(|ip| state.checkout_ip_limit.check(ip, std::time::Instant::now()));
+    if let Some(Err(wait)) = limited {
         let minutes = wait.as_secs().div_ceil(60).max(1).to_string();
         let text = tf(locale, Msg::ErrTooManyIp, &[("minutes", &minutes)]);
         return Ok(refuse(r, StatusCode::TOO_MANY_REQUESTS, None, text));

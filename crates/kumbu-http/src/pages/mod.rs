@@ -127,24 +127,42 @@ pub(crate) fn locale_for(
 
 /// The network address a request comes from: the peer's, or, when the peer is a proxy on
 /// this machine or a private network, the last address that proxy added to `X-Forwarded-For`
-/// (the one it saw; earlier ones are the client's word and are ignored).
+/// (the one it saw; earlier ones are the client's word and are ignored). `None` when a proxy
+/// gave no address it saw: the per-address limit is then not applied, rather than making every
+/// customer behind the proxy share one count.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct ClientIp(pub String);
+pub(crate) struct ClientIp(pub Option<String>);
 
-fn client_ip(peer: Option<std::net::IpAddr>, forwarded_for: Option<&str>) -> String {
+/// An address as a proxy writes it: `1.2.3.4`, `1.2.3.4:5678`, `[::1]:5678` or `::1`.
+fn parse_forwarded(entry: &str) -> Option<std::net::IpAddr> {
+    let e = entry.trim();
+    e.parse::<std::net::IpAddr>()
+        .ok()
+        .or_else(|| e.parse::<std::net::SocketAddr>().ok().map(|s| s.ip()))
+}
+
+fn client_ip(peer: Option<std::net::IpAddr>, forwarded_for: &[&str]) -> Option<String> {
+    let peer = peer.map(|ip| ip.to_canonical());
     let behind_proxy = peer.is_some_and(|ip| match ip {
         std::net::IpAddr::V4(v4) => v4.is_loopback() || v4.is_private(),
         std::net::IpAddr::V6(v6) => v6.is_loopback() || (v6.segments()[0] & 0xfe00) == 0xfc00,
     });
-    let forwarded = forwarded_for
-        .and_then(|h| h.rsplit(',').next())
-        .map(str::trim)
-        .and_then(|s| s.parse::<std::net::IpAddr>().ok());
-    match (behind_proxy, forwarded, peer) {
-        (true, Some(f), _) => f.to_string(),
-        (_, _, Some(p)) => p.to_string(),
-        (false, _, None) | (true, None, None) => "unknown".to_owned(),
+    if !behind_proxy {
+        return peer.map(|p| p.to_string());
     }
+    // The last entry of the last header line is the one the trusted proxy added.
+    forwarded_for
+        .last()
+        .and_then(|line| line.rsplit(',').next())
+        .and_then(parse_forwarded)
+        .map(|ip| ip.to_canonical().to_string())
+        .or_else(|| {
+            // A proxy-less local client (a developer's browser, a test) has no header at all.
+            forwarded_for
+                .is_empty()
+                .then(|| peer.map(|p| p.to_string()))
+                .flatten()
+        })
 }
 
 impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
@@ -158,11 +176,13 @@ impl<S: Send + Sync> axum::extract::FromRequestParts<S> for ClientIp {
             .extensions
             .get::<axum::extract::ConnectInfo<std::net::SocketAddr>>()
             .map(|c| c.0.ip());
-        let forwarded = parts
+        let forwarded: Vec<&str> = parts
             .headers
-            .get("x-forwarded-for")
-            .and_then(|v| v.to_str().ok());
-        Ok(ClientIp(client_ip(peer, forwarded)))
+            .get_all("x-forwarded-for")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .collect();
+        Ok(ClientIp(client_ip(peer, &forwarded)))
     }
 }
 
@@ -307,16 +327,35 @@ mod tests {
 
     #[test]
     fn client_addresses_trust_only_a_private_proxy() {
-        let lo = "127.0.0.1".parse().ok();
-        let public = "196.200.1.9".parse().ok();
-        assert_eq!(client_ip(lo, Some("1.2.3.4, 41.202.207.7")), "41.202.207.7");
-        assert_eq!(client_ip(lo, None), "127.0.0.1");
-        assert_eq!(client_ip(lo, Some("garbage")), "127.0.0.1");
-        assert_eq!(client_ip(public, Some("41.202.207.7")), "196.200.1.9");
+        let ip = |s: &str| s.parse().ok();
+        let some = |s: &str| Some(s.to_owned());
+        let lo = ip("127.0.0.1");
         assert_eq!(
-            client_ip("10.0.0.5".parse().ok(), Some("41.202.207.7")),
-            "41.202.207.7"
+            client_ip(lo, &["1.2.3.4, 41.202.207.7"]),
+            some("41.202.207.7")
         );
-        assert_eq!(client_ip(None, None), "unknown");
+        // A proxy that adds its own header line: its line, not the client's forged one.
+        assert_eq!(
+            client_ip(lo, &["6.6.6.6", "41.202.207.7"]),
+            some("41.202.207.7")
+        );
+        assert_eq!(client_ip(lo, &["41.202.207.7:5123"]), some("41.202.207.7"));
+        assert_eq!(client_ip(lo, &["[2c0f:f4c0::1]:443"]), some("2c0f:f4c0::1"));
+        assert_eq!(client_ip(lo, &[]), some("127.0.0.1"));
+        assert_eq!(client_ip(lo, &["garbage"]), None);
+        // An IPv4 proxy seen by a dual-stack listener.
+        assert_eq!(
+            client_ip(ip("::ffff:127.0.0.1"), &["41.202.207.7"]),
+            some("41.202.207.7")
+        );
+        assert_eq!(
+            client_ip(ip("196.200.1.9"), &["41.202.207.7"]),
+            some("196.200.1.9")
+        );
+        assert_eq!(
+            client_ip(ip("10.0.0.5"), &["41.202.207.7"]),
+            some("41.202.207.7")
+        );
+        assert_eq!(client_ip(None, &[]), None);
     }
 }

@@ -31,8 +31,8 @@ impl View {
             CheckoutStatus::Completed => View::Paid,
             CheckoutStatus::Cancelled => View::Cancelled,
             CheckoutStatus::Expired => View::Expired,
-            // An attempt in flight is shown until it ends, even past the deadline (the worker
-            // may lag): it may still be debited, and the session then completes.
+            // An attempt in flight is shown until the worker ends it, even past the deadline
+            // (the worker may lag): the page then shows how it ended.
             CheckoutStatus::Open => match s.attempt_in_flight() {
                 Some(a) => View::Waiting(Box::new(a.clone())),
                 None if page.now >= s.expires_at => View::Expired,

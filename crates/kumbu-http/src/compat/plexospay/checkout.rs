@@ -265,13 +265,28 @@ pub(super) async fn expire_session(
             replayed: false,
         }));
     }
-    let outcome = state
+    match state
         .engine
         .expire_checkout_session(&auth, &id, idem.as_ref(), |s| {
             record(200, &PxCheckoutSession::of(s, &base))
         })
-        .await?;
-    Ok(respond(outcome))
+        .await
+    {
+        Ok(outcome) => Ok(respond(outcome)),
+        // Cancelled by the customer meanwhile: expired, in PlexosPay's words.
+        Err(e) if e.code() == ErrorCode::CheckoutSessionNotOpen => {
+            let now = state.engine.checkout_session(&auth, &id).await?;
+            if now.status == CheckoutStatus::Cancelled {
+                Ok(respond(kumbu_engine::Outcome {
+                    response: record(200, &PxCheckoutSession::of(&now, &base)),
+                    replayed: false,
+                }))
+            } else {
+                Err(e.into())
+            }
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The webhook `data` of a session event (`checkout.completed`, `checkout.expired`).
