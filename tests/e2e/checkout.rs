@@ -798,10 +798,7 @@ async fn live_and_other_merchants(app: TestApp) -> Option<TestApp> {
         .await;
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
     // Live mode has no connector yet: a live page could take no payment, so none is made.
-    let sandbox = match app.engine.bootstrap_sandbox(None).await.unwrap() {
-        kumbu_engine::Bootstrap::Existing { merchant_id, .. } => merchant_id,
-        kumbu_engine::Bootstrap::Created { .. } => unreachable!("already bootstrapped"),
-    };
+    let sandbox = app.sandbox_merchant().await;
     let live = app
         .engine
         .create_api_key(&sandbox, Mode::Live)
@@ -826,10 +823,7 @@ async fn live_and_other_merchants(app: TestApp) -> Option<TestApp> {
 }
 
 async fn branded_page(app: TestApp) -> Option<TestApp> {
-    let sandbox = match app.engine.bootstrap_sandbox(None).await.unwrap() {
-        kumbu_engine::Bootstrap::Existing { merchant_id, .. } => merchant_id,
-        kumbu_engine::Bootstrap::Created { .. } => unreachable!("already bootstrapped"),
-    };
+    let sandbox = app.sandbox_merchant().await;
     let svg = br#"<svg xmlns="http://www.w3.org/2000/svg" width="8" height="8"/>"#.to_vec();
     let change = kumbu_engine::SetBranding {
         name: Some("Boutique Awa".into()),

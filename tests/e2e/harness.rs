@@ -335,6 +335,14 @@ impl TestApp {
         }
     }
 
+    /// The id of the sandbox merchant the app was bootstrapped with (the one `KEY` is for).
+    pub async fn sandbox_merchant(&self) -> String {
+        match self.engine.bootstrap_sandbox(None).await.unwrap() {
+            kumbu_engine::Bootstrap::Existing { merchant_id, .. } => merchant_id,
+            kumbu_engine::Bootstrap::Created { .. } => unreachable!("already bootstrapped"),
+        }
+    }
+
     pub async fn ledger_ok(&self) {
         let (problems, _) = self.engine.store().verify_ledger().await.expect("verify");
         assert!(problems.is_empty(), "ledger problems: {problems:?}");

@@ -19,10 +19,7 @@ async fn merchants_and_modes_are_isolated(app: TestApp) -> Option<TestApp> {
         .await
         .unwrap();
     let other_auth = format!("Bearer {}", other_key.secret.expose_secret());
-    let sandbox_merchant = match app.engine.bootstrap_sandbox(None).await.unwrap() {
-        kumbu_engine::Bootstrap::Existing { merchant_id, .. } => merchant_id,
-        kumbu_engine::Bootstrap::Created { .. } => unreachable!("already bootstrapped"),
-    };
+    let sandbox_merchant = app.sandbox_merchant().await;
     let live_key = app
         .engine
         .create_api_key(&sandbox_merchant, Mode::Live)
