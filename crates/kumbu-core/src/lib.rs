@@ -14,6 +14,7 @@ pub mod fees;
 pub mod ids;
 pub mod ledger;
 pub mod lfsr;
+pub mod meps;
 pub mod mode;
 pub mod money;
 pub mod multicaixa;
