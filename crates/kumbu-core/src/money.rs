@@ -124,6 +124,15 @@ impl Currency {
         Ok(minor)
     }
 
+    /// Converts a JSON number's text in major units (the collections service sends money as
+    /// doubles: `7500.00`) to minor units, exactly: [`Currency::parse_decimal`], with an
+    /// exponent applied on the text (Java clients write `1.0E7`), never through a float, so
+    /// `0.29` is 29 and `3200.50` is 320050.
+    pub fn parse_number(self, text: &str) -> Result<i64, MoneyError> {
+        let plain = expand_exponent(text).ok_or_else(|| MoneyError::NotANumber(text.to_owned()))?;
+        self.parse_decimal(&plain)
+    }
+
     /// Formats minor units as a decimal with exactly the currency's places ("9701.84", "5000").
     pub fn format_decimal(self, minor: i64) -> String {
         let exp = self.exponent();
@@ -143,6 +152,39 @@ impl Currency {
     }
 }
 
+/// `1.0E7` → `10000000.0`, exactly, on the text; `None` when it is not a number or its
+/// exponent is absurd (beyond ±30).
+fn expand_exponent(text: &str) -> Option<String> {
+    let Some((mantissa, exp)) = text.split_once(['e', 'E']) else {
+        return Some(text.to_owned());
+    };
+    let exp: i32 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
+    if exp.unsigned_abs() > 30 {
+        return None;
+    }
+    let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+    if whole.is_empty()
+        || !whole
+            .bytes()
+            .chain(frac.bytes())
+            .all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let digits = format!("{whole}{frac}");
+    // Where the decimal point falls in `digits` once shifted.
+    let point = i32::try_from(whole.len()).ok()? + exp;
+    let len = i32::try_from(digits.len()).ok()?;
+    Some(if point <= 0 {
+        format!("0.{}{digits}", "0".repeat(point.unsigned_abs() as usize))
+    } else if point >= len {
+        format!("{digits}{}", "0".repeat((point - len) as usize))
+    } else {
+        let (a, b) = digits.split_at(point as usize);
+        format!("{a}.{b}")
+    })
+}
+
 impl fmt::Display for Currency {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.code())
@@ -152,6 +194,31 @@ impl fmt::Display for Currency {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn json_doubles_land_exactly() {
+        for (text, minor) in [
+            ("0.29", 29),
+            ("19.99", 1999),
+            ("3200.50", 320_050),
+            ("7500.00", 750_000),
+            ("7500", 750_000),
+            ("7500.0", 750_000),
+            ("1.0E7", 1_000_000_000),
+            ("2.5e-1", 25),
+            ("1e2", 10_000),
+            ("1E+2", 10_000),
+        ] {
+            assert_eq!(Currency::Mzn.parse_number(text), Ok(minor), "{text}");
+        }
+        for bad in [
+            "19.999", "-5", "1e400", "1e-3", "e5", "1.5e", "NaN", "Infinity", "",
+        ] {
+            assert!(Currency::Mzn.parse_number(bad).is_err(), "{bad}");
+        }
+        // Through a float they would not all land: 0.29 × 100 is 28.999999999999996.
+        assert_ne!((0.29_f64 * 100.0) as i64, 29);
+    }
 
     #[test]
     fn exponents_match_iso_4217() {
