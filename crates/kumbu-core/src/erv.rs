@@ -60,7 +60,7 @@ impl fmt::Display for Entity {
 pub struct ErvReference(String);
 
 /// `digits mod 97`, digit by digit (any length, no big integers).
-fn mod97(digits: impl Iterator<Item = u8>) -> u32 {
+pub(crate) fn mod97(digits: impl Iterator<Item = u8>) -> u32 {
     digits.fold(0u32, |r, d| (r * 10 + u32::from(d - b'0')) % 97)
 }
 
