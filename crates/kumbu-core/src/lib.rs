@@ -6,6 +6,7 @@
 
 pub mod checkout;
 pub mod clock;
+pub mod collection;
 pub mod customer;
 pub mod error_code;
 pub mod erv;
@@ -28,6 +29,7 @@ pub mod rejection;
 
 pub use checkout::{Attempt, CheckoutSession, CheckoutStatus, LineItem, Locale};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
+pub use collection::{CollectionBalance, CollectionStatus, Judgement};
 pub use customer::Customer;
 pub use error_code::{ErrorCode, ErrorType};
 pub use erv::{Entity, ErvReference};

@@ -1,0 +1,269 @@
+//! A collection request: a bill the merchant expects to be paid (by ERV reference, mobile
+//! wallet or bank transfer), and the one rule that decides what an incoming amount does to it.
+//!
+//! ```text
+//! open → partially_paid → paid          (partially paid only when instalments are allowed)
+//!   └──────────┴──────→ expired | cancelled      (paid, expired, cancelled: terminal)
+//! ```
+//! An amount is judged before it is applied ([`CollectionBalance::judge`]): the exact remainder
+//! pays the bill; less is an instalment only when the bill allows instalments, otherwise an
+//! amount mismatch; more is an overpayment. Mismatches and overpayments are exceptions for a
+//! person to decide: they never change the bill, so money is never silently absorbed.
+
+use crate::clock::Timestamp;
+use serde::{Deserialize, Serialize};
+
+/// Where a collection request is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionStatus {
+    /// Nothing paid yet.
+    Open,
+    /// Some instalments paid, some amount still due.
+    PartiallyPaid,
+    /// Paid in full (terminal).
+    Paid,
+    /// Past its due date unpaid, or not fully paid (terminal).
+    Expired,
+    /// Withdrawn by the merchant (terminal).
+    Cancelled,
+}
+
+impl CollectionStatus {
+    /// Every status.
+    pub const ALL: [CollectionStatus; 5] = [
+        CollectionStatus::Open,
+        CollectionStatus::PartiallyPaid,
+        CollectionStatus::Paid,
+        CollectionStatus::Expired,
+        CollectionStatus::Cancelled,
+    ];
+
+    /// The stored and displayed name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CollectionStatus::Open => "open",
+            CollectionStatus::PartiallyPaid => "partially_paid",
+            CollectionStatus::Paid => "paid",
+            CollectionStatus::Expired => "expired",
+            CollectionStatus::Cancelled => "cancelled",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        CollectionStatus::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+
+    /// Payments can still be applied to it.
+    pub const fn takes_payments(self) -> bool {
+        match self {
+            CollectionStatus::Open | CollectionStatus::PartiallyPaid => true,
+            CollectionStatus::Paid | CollectionStatus::Expired | CollectionStatus::Cancelled => {
+                false
+            }
+        }
+    }
+
+    const fn rank(self) -> u8 {
+        match self {
+            CollectionStatus::Open => 0,
+            CollectionStatus::PartiallyPaid => 1,
+            CollectionStatus::Paid | CollectionStatus::Expired | CollectionStatus::Cancelled => 2,
+        }
+    }
+}
+
+/// What an incoming amount would do to a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judgement {
+    /// It is exactly what remains: the request becomes paid.
+    Pays,
+    /// Less than what remains, and instalments are allowed: partially paid.
+    Instalment {
+        /// What would still be due afterwards (minor units).
+        remaining: i64,
+    },
+    /// Less than what remains, and instalments are not allowed: an exception.
+    AmountMismatch {
+        /// What is due (minor units).
+        due: i64,
+    },
+    /// More than what remains: an exception (the excess is never absorbed).
+    Overpayment {
+        /// How much too much (minor units).
+        excess: i64,
+    },
+    /// The request takes no more payments (paid, expired or cancelled): an exception.
+    Closed(CollectionStatus),
+}
+
+/// Why a collection transition was refused.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum CollectionTransition {
+    /// Backwards, sideways, or out of a final status.
+    #[error("collection request cannot go from {} to {}", .from.as_str(), .to.as_str())]
+    Refused {
+        /// Current status.
+        from: CollectionStatus,
+        /// Requested status.
+        to: CollectionStatus,
+    },
+    /// The amount is not one that may be applied (see [`Judgement`]).
+    #[error("this amount cannot be applied: {0:?}")]
+    NotApplicable(Judgement),
+}
+
+/// The money side of a collection request (its other fields live with the engine's object).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionBalance {
+    /// Where it is.
+    pub status: CollectionStatus,
+    /// What is billed, minor units.
+    pub amount: i64,
+    /// What has been applied so far, minor units (never more than `amount`).
+    pub amount_paid: i64,
+    /// Whether partial payments are accepted.
+    pub allow_instalments: bool,
+    /// When it last changed.
+    pub updated_at: Timestamp,
+}
+
+impl CollectionBalance {
+    /// What `amount` (minor units, positive) would do, without doing it.
+    pub fn judge(&self, amount: i64) -> Judgement {
+        if !self.status.takes_payments() {
+            return Judgement::Closed(self.status);
+        }
+        let due = self.amount - self.amount_paid;
+        match amount.cmp(&due) {
+            std::cmp::Ordering::Equal => Judgement::Pays,
+            std::cmp::Ordering::Greater => Judgement::Overpayment {
+                excess: amount - due,
+            },
+            std::cmp::Ordering::Less if self.allow_instalments && amount > 0 => {
+                Judgement::Instalment {
+                    remaining: due - amount,
+                }
+            }
+            std::cmp::Ordering::Less => Judgement::AmountMismatch { due },
+        }
+    }
+
+    /// Applies `amount` if [`CollectionBalance::judge`] says it pays or is an instalment;
+    /// returns the judgement. Exceptions change nothing.
+    pub fn apply(&mut self, amount: i64, at: Timestamp) -> Result<Judgement, CollectionTransition> {
+        let j = self.judge(amount);
+        let to = match j {
+            Judgement::Pays => CollectionStatus::Paid,
+            Judgement::Instalment { .. } => CollectionStatus::PartiallyPaid,
+            Judgement::AmountMismatch { .. }
+            | Judgement::Overpayment { .. }
+            | Judgement::Closed(_) => return Err(CollectionTransition::NotApplicable(j)),
+        };
+        if to != self.status {
+            self.transition(to, at)?;
+        }
+        self.amount_paid += amount;
+        self.updated_at = at;
+        Ok(j)
+    }
+
+    /// Moves forward to `to` (expired or cancelled by a person or the clock; paid and
+    /// partially paid through [`CollectionBalance::apply`]).
+    pub fn transition(
+        &mut self,
+        to: CollectionStatus,
+        at: Timestamp,
+    ) -> Result<(), CollectionTransition> {
+        if !self.status.takes_payments() || to.rank() <= self.status.rank() {
+            return Err(CollectionTransition::Refused {
+                from: self.status,
+                to,
+            });
+        }
+        self.status = to;
+        self.updated_at = at;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use CollectionStatus::*;
+
+    fn bill(status: CollectionStatus, paid: i64, instalments: bool) -> CollectionBalance {
+        CollectionBalance {
+            status,
+            amount: 750_000,
+            amount_paid: paid,
+            allow_instalments: instalments,
+            updated_at: Timestamp::from_micros(0),
+        }
+    }
+
+    #[test]
+    fn only_forward_moves() {
+        let t = Timestamp::from_micros(1);
+        for from in CollectionStatus::ALL {
+            for to in CollectionStatus::ALL {
+                let ok = bill(from, 0, true).transition(to, t).is_ok();
+                assert_eq!(
+                    ok,
+                    from.takes_payments() && to.rank() > from.rank(),
+                    "{from:?} -> {to:?}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn amounts_are_judged_before_they_touch_the_bill() {
+        let t = Timestamp::from_micros(1);
+        let mut exact = bill(Open, 0, false);
+        assert_eq!(exact.apply(750_000, t), Ok(Judgement::Pays));
+        assert_eq!((exact.status, exact.amount_paid), (Paid, 750_000));
+        // A second payment of a paid bill is an exception and changes nothing.
+        assert_eq!(exact.judge(750_000), Judgement::Closed(Paid));
+        assert!(exact.apply(750_000, t).is_err());
+        assert_eq!(exact.amount_paid, 750_000);
+
+        let mut strict = bill(Open, 0, false);
+        assert_eq!(
+            strict.judge(300_000),
+            Judgement::AmountMismatch { due: 750_000 }
+        );
+        assert!(strict.apply(300_000, t).is_err());
+        assert_eq!((strict.status, strict.amount_paid), (Open, 0));
+        assert_eq!(
+            strict.judge(800_000),
+            Judgement::Overpayment { excess: 50_000 }
+        );
+
+        let mut instalments = bill(Open, 0, true);
+        assert_eq!(
+            instalments.apply(300_000, t),
+            Ok(Judgement::Instalment { remaining: 450_000 })
+        );
+        assert_eq!(instalments.status, PartiallyPaid);
+        assert_eq!(
+            instalments.apply(200_000, t),
+            Ok(Judgement::Instalment { remaining: 250_000 })
+        );
+        // Too much for what remains is an overpayment, even with instalments.
+        assert_eq!(
+            instalments.judge(300_000),
+            Judgement::Overpayment { excess: 50_000 }
+        );
+        assert_eq!(instalments.apply(250_000, t), Ok(Judgement::Pays));
+        assert_eq!(
+            (instalments.status, instalments.amount_paid),
+            (Paid, 750_000)
+        );
+
+        let mut expired = bill(PartiallyPaid, 300_000, true);
+        expired.transition(Expired, t).unwrap();
+        assert_eq!(expired.judge(450_000), Judgement::Closed(Expired));
+    }
+}
