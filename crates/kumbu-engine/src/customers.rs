@@ -104,13 +104,7 @@ impl Engine {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Customer>, bool), EngineError> {
-        let not_ours = |a: &str| {
-            EngineError::field(
-                ErrorCode::ResourceMissing,
-                Field::Id,
-                format!("starting_after `{a}` is not one of your customers"),
-            )
-        };
+        let not_ours = |a: &str| EngineError::unknown_cursor("customers", a);
         if let Some(a) = starting_after {
             if !has_shape(a, IdPrefix::Customer) {
                 return Err(not_ours(a));

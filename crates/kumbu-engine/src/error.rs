@@ -37,6 +37,15 @@ impl EngineError {
         ))
     }
 
+    /// Shorthand for a `starting_after` cursor that is not one of the caller's objects.
+    pub fn unknown_cursor(what: &str, after: &str) -> Self {
+        EngineError::Rejected(Rejection::field(
+            ErrorCode::ResourceMissing,
+            Field::Id,
+            format!("starting_after `{after}` is not one of your {what}"),
+        ))
+    }
+
     /// The code this error is answered with.
     pub fn code(&self) -> ErrorCode {
         match self {

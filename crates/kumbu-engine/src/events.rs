@@ -60,6 +60,28 @@ pub fn event_types() -> Vec<String> {
     types
 }
 
+/// The outbox row for a change of `object` (a refund, a checkout session): the object as it
+/// now is, under its owner, id and per-object sequence.
+pub(crate) fn object_event<T: serde::Serialize>(
+    event_type: &str,
+    seq: i64,
+    (merchant_id, mode): (&str, Mode),
+    object_id: &str,
+    at: Timestamp,
+    object: &T,
+) -> kumbu_store::NewEvent {
+    kumbu_store::NewEvent {
+        id: kumbu_core::new_id(IdPrefix::Event),
+        merchant_id: merchant_id.to_owned(),
+        mode,
+        event_type: event_type.to_owned(),
+        object_id: object_id.to_owned(),
+        object_seq: seq,
+        payload: serde_json::to_string(object).unwrap_or_else(|_| "{}".to_owned()),
+        created_at: at,
+    }
+}
+
 pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
     let corrupt =
         |e: serde_json::Error| StoreError::Corrupt(format!("event {} payload: {e}", r.id));
@@ -119,13 +141,7 @@ impl Engine {
                 ));
             }
         }
-        let not_ours = |after: &str| {
-            EngineError::field(
-                ErrorCode::ResourceMissing,
-                Field::Id,
-                format!("starting_after `{after}` is not one of your events"),
-            )
-        };
+        let not_ours = |after: &str| EngineError::unknown_cursor("events", after);
         if let Some(after) = starting_after {
             if !has_shape(after, IdPrefix::Event) {
                 return Err(not_ours(after));

@@ -417,11 +417,7 @@ impl Engine {
         }
         if let Some(after) = starting_after {
             if !kumbu_core::ids::has_shape(after, IdPrefix::Payment) {
-                return Err(EngineError::field(
-                    ErrorCode::ResourceMissing,
-                    Field::Id,
-                    format!("starting_after `{after}` is not one of your payments"),
-                ));
+                return Err(EngineError::unknown_cursor("payments", after));
             }
         }
         self.inner
@@ -429,14 +425,7 @@ impl Engine {
             .list_payments(&auth.merchant_id, auth.mode, filter, starting_after, limit)
             .await?
             .ok_or_else(|| {
-                EngineError::field(
-                    ErrorCode::ResourceMissing,
-                    Field::Id,
-                    format!(
-                        "starting_after `{}` is not one of your payments",
-                        starting_after.unwrap_or_default()
-                    ),
-                )
+                EngineError::unknown_cursor("payments", starting_after.unwrap_or_default())
             })
     }
 

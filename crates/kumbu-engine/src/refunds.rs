@@ -56,16 +56,14 @@ fn sandbox_refuses(amount: i64) -> bool {
 }
 
 fn refund_event(r: &Refund, event_type: &str, seq: i64) -> NewEvent {
-    NewEvent {
-        id: new_id(IdPrefix::Event),
-        merchant_id: r.merchant_id.clone(),
-        mode: r.mode,
-        event_type: event_type.to_owned(),
-        object_id: r.id.clone(),
-        object_seq: seq,
-        payload: serde_json::to_string(r).unwrap_or_else(|_| "{}".to_owned()),
-        created_at: r.updated_at,
-    }
+    crate::events::object_event(
+        event_type,
+        seq,
+        (&r.merchant_id, r.mode),
+        &r.id,
+        r.updated_at,
+        r,
+    )
 }
 
 impl Engine {
@@ -199,13 +197,7 @@ impl Engine {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<Refund>, bool), EngineError> {
-        let not_ours = |after: &str| {
-            EngineError::field(
-                ErrorCode::ResourceMissing,
-                Field::Id,
-                format!("starting_after `{after}` is not one of your refunds"),
-            )
-        };
+        let not_ours = |after: &str| EngineError::unknown_cursor("refunds", after);
         if let Some(a) = starting_after {
             if !has_shape(a, IdPrefix::Refund) {
                 return Err(not_ours(a));

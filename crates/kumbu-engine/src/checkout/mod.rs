@@ -28,8 +28,8 @@ use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::{
-    new_id, Attempt, CheckoutSession, CheckoutStatus, ErrorCode, FailureCode, Field, IdPrefix,
-    Mode, Payment, PaymentStatus, Timestamp,
+    Attempt, CheckoutSession, CheckoutStatus, ErrorCode, FailureCode, Field, Mode, Payment,
+    PaymentStatus, Timestamp,
 };
 use kumbu_store::{NewEvent, SessionKey, StoreError, StoreTx};
 use std::time::Duration;
@@ -57,16 +57,14 @@ pub(crate) const MIN_ATTEMPT_TIME: Duration = Duration::from_secs(30);
 const EXPIRY_BATCH: u32 = 128;
 
 fn session_event(s: &CheckoutSession, event_type: &str, seq: i64) -> NewEvent {
-    NewEvent {
-        id: new_id(IdPrefix::Event),
-        merchant_id: s.merchant_id.clone(),
-        mode: s.mode,
-        event_type: event_type.to_owned(),
-        object_id: s.id.clone(),
-        object_seq: seq,
-        payload: serde_json::to_string(s).unwrap_or_else(|_| "{}".to_owned()),
-        created_at: s.updated_at,
-    }
+    crate::events::object_event(
+        event_type,
+        seq,
+        (&s.merchant_id, s.mode),
+        &s.id,
+        s.updated_at,
+        s,
+    )
 }
 
 /// The attempt view of a payment.
@@ -124,21 +122,32 @@ pub(crate) async fn complete_session(
             p.id
         )));
     };
-    match s.transition(CheckoutStatus::Completed, at) {
-        Ok(()) => {
-            s.payment_id = Some(p.id.clone());
-            s.attempt = Some(attempt_of(p));
-            tx.save_checkout_session(&s, None).await?;
-            let seq = tx.next_object_seq(&s.id).await?;
-            changes.push_event(session_event(&s, "checkout.completed", seq));
-        }
-        Err(e) => {
-            // Cannot happen by the rules above (an attempt ends with its session); if it did,
-            // the payment still stands, and the merchant sees it.
-            tracing::warn!(payment = %p.id, session = %s.id, reason = %e,
-                "a checkout attempt was debited after its session closed: needs reconciliation");
-        }
+    if s.status.is_terminal() {
+        // Cannot happen by the rules above (an attempt ends with its session); if it did, the
+        // payment still stands, and the merchant sees it.
+        tracing::warn!(payment = %p.id, session = %s.id, status = s.status.as_str(),
+            "a checkout attempt was debited after its session closed: needs reconciliation");
+        return Ok(());
     }
+    s.payment_id = Some(p.id.clone());
+    s.attempt = Some(attempt_of(p));
+    end_session(tx, changes, &mut s, CheckoutStatus::Completed, at).await
+}
+
+/// Moves an open session to the final status `to` and records it in `tx`: its row, and the
+/// event `checkout.<to>` with the session as it now is.
+async fn end_session(
+    tx: &mut StoreTx,
+    changes: &mut Changes,
+    s: &mut CheckoutSession,
+    to: CheckoutStatus,
+    at: Timestamp,
+) -> Result<(), StoreError> {
+    s.transition(to, at)
+        .map_err(|e| StoreError::Corrupt(format!("session {}: {e}", s.id)))?;
+    tx.save_checkout_session(s, None).await?;
+    let seq = tx.next_object_seq(&s.id).await?;
+    changes.push_event(session_event(s, &format!("checkout.{}", to.as_str()), seq));
     Ok(())
 }
 
@@ -223,20 +232,7 @@ impl Engine {
             // debit completes the session): leave the session as it is.
             return Ok(s);
         }
-        s.transition(to, now)
-            .map_err(|e| StoreError::Corrupt(format!("session {}: {e}", s.id)))?;
-        tx.save_checkout_session(&s, None).await?;
-        let seq = tx.next_object_seq(&s.id).await?;
-        let event = match to {
-            CheckoutStatus::Expired => "checkout.expired",
-            CheckoutStatus::Cancelled => "checkout.cancelled",
-            CheckoutStatus::Completed | CheckoutStatus::Open => {
-                return Err(
-                    StoreError::Corrupt("close_session to a non-closing status".into()).into(),
-                )
-            }
-        };
-        changes.push_event(session_event(&s, event, seq));
+        end_session(tx, changes, &mut s, to, now).await?;
         changes.write(tx).await?;
         Ok(s)
     }
@@ -249,11 +245,7 @@ impl Engine {
         s: &mut CheckoutSession,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        s.transition(CheckoutStatus::Expired, now)
-            .map_err(|e| StoreError::Corrupt(format!("session {}: {e}", s.id)))?;
-        tx.save_checkout_session(s, None).await?;
-        let seq = tx.next_object_seq(&s.id).await?;
-        changes.push_event(session_event(s, "checkout.expired", seq));
+        end_session(tx, changes, s, CheckoutStatus::Expired, now).await?;
         changes.write(tx).await
     }
 
@@ -275,11 +267,7 @@ impl Engine {
                 tx.save_checkout_session(&s, Some(now.plus(Duration::from_secs(1))))
                     .await?;
             } else {
-                s.transition(CheckoutStatus::Expired, now)
-                    .map_err(|e| StoreError::Corrupt(format!("session {}: {e}", s.id)))?;
-                tx.save_checkout_session(&s, None).await?;
-                let seq = tx.next_object_seq(&s.id).await?;
-                changes.push_event(session_event(&s, "checkout.expired", seq));
+                end_session(tx, changes, &mut s, CheckoutStatus::Expired, now).await?;
             }
         }
         Ok(n)

@@ -364,13 +364,7 @@ impl Engine {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<(Vec<CheckoutSession>, bool), EngineError> {
-        let not_ours = |after: &str| {
-            EngineError::field(
-                ErrorCode::ResourceMissing,
-                Field::Id,
-                format!("starting_after `{after}` is not one of your checkout sessions"),
-            )
-        };
+        let not_ours = |after: &str| EngineError::unknown_cursor("checkout sessions", after);
         if let Some(a) = starting_after {
             if !has_shape(a, IdPrefix::CheckoutSession) {
                 return Err(not_ours(a));
