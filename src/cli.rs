@@ -50,6 +50,19 @@ enum Command {
     /// Manage webhook endpoints (as the merchant whose key is in KUMBU_API_KEY).
     #[command(subcommand)]
     Webhooks(WebhooksCommand),
+    /// Import a bank's file of payments (an InterBancos MEPS file) and reconcile each payment
+    /// against the collection requests of the merchant whose SIMO entity the file names.
+    /// Checked whole first: a file whose records, count or totals do not add up is refused,
+    /// naming the line. Importing a file twice changes nothing.
+    Reconcile {
+        /// The MEPS file.
+        file: PathBuf,
+        /// Reconcile against test-mode (sandbox) collection requests instead of live ones.
+        #[arg(long)]
+        test: bool,
+        #[command(flatten)]
+        db: DbArgs,
+    },
     /// Load generator: drive a running server and report throughput and latency.
     Load(crate::load::LoadArgs),
     /// Print a new random secret key (for KUMBU_SECRET_KEY or a key file) and exit.
@@ -185,6 +198,18 @@ enum MerchantCommand {
         /// A logo file; an empty string removes the logo.
         #[arg(long)]
         logo: Option<std::path::PathBuf>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Set the merchant's SIMO entity (5 digits, given by SIMO): the entity payers pay its
+    /// collection requests to, and how MEPS files name it. Required for live SIMO/ERV bills;
+    /// the sandbox assigns one on first use.
+    ErvEntity {
+        /// Merchant id (mer_…).
+        #[arg(long)]
+        merchant: String,
+        /// The entity, e.g. 90002.
+        entity: String,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -516,6 +541,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                 .map_err(|e| anyhow::anyhow!("{e}"))?;
             println!("{}", outcome.response.body);
             Ok(())
+        }
+        Some(Command::Merchant(MerchantCommand::ErvEntity {
+            merchant,
+            entity,
+            db,
+        })) => {
+            let engine = engine_for(&db).await?;
+            engine
+                .set_erv_entity(&merchant, &entity)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!("merchant {merchant} collects by SIMO entity {entity}");
+            Ok(())
+        }
+        Some(Command::Reconcile { file, test, db }) => {
+            crate::telemetry::init(false);
+            let engine = engine_for(&db).await?;
+            let mode = if test {
+                kumbu_core::Mode::Test
+            } else {
+                kumbu_core::Mode::Live
+            };
+            crate::reconcile::run(&engine, &file, mode).await
         }
         Some(Command::Load(args)) => crate::load::run(args).await,
         Some(Command::SecretKey) => {

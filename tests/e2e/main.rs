@@ -11,6 +11,7 @@ mod cli;
 mod events;
 mod idempotency;
 mod isolation;
+mod kulpay;
 mod ledger;
 mod openapi;
 mod pagination;

@@ -56,6 +56,18 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/checkout/sessions/{id}", "get"),
         ("/v1/checkout/sessions/{id}/expire", "post"),
         ("/v1/operators/predict", "get"),
+        ("/v1/collection_requests", "post"),
+        ("/v1/collection_requests", "get"),
+        ("/v1/collection_requests/{id}", "get"),
+        ("/v1/collection_requests/{id}/cancel", "post"),
+        ("/v1/payment_records", "post"),
+        ("/v1/payment_records/{id}", "post"),
+        ("/v1/payment_records/{id}", "delete"),
+        ("/v1/ingested_payments", "post"),
+        ("/v1/ingested_payments", "get"),
+        ("/v1/ingested_payments/{id}", "get"),
+        ("/v1/ingested_payments/{id}/resolve", "post"),
+        ("/v1/reconciliation_report", "get"),
     ];
     for (path, method) in routes {
         assert!(

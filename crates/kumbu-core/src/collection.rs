@@ -11,7 +11,10 @@
 //! person to decide: they never change the bill, so money is never silently absorbed.
 
 use crate::clock::Timestamp;
+use crate::mode::Mode;
+use crate::money::Currency;
 use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
 
 /// Where a collection request is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -123,6 +126,10 @@ pub struct CollectionBalance {
     pub amount: i64,
     /// What has been applied so far, minor units (never more than `amount`).
     pub amount_paid: i64,
+    /// Money received beyond `amount` that a person chose to apply to this bill (never by
+    /// matching rules), kept apart so that it is owed back or credited, never absorbed.
+    #[serde(default)]
+    pub amount_overpaid: i64,
     /// Whether partial payments are accepted.
     pub allow_instalments: bool,
     /// When it last changed.
@@ -169,6 +176,28 @@ impl CollectionBalance {
         Ok(j)
     }
 
+    /// Applies `amount` as a person decided when resolving an exception: whatever the rules
+    /// said, the bill takes it; beyond what is due it is paid and the excess is recorded as
+    /// overpaid. Only a bill that still takes payments can be given money.
+    pub fn accept(&mut self, amount: i64, at: Timestamp) -> Result<(), CollectionTransition> {
+        if !self.status.takes_payments() || amount <= 0 {
+            return Err(CollectionTransition::NotApplicable(self.judge(amount)));
+        }
+        let due = self.amount - self.amount_paid;
+        let to = if amount >= due {
+            CollectionStatus::Paid
+        } else {
+            CollectionStatus::PartiallyPaid
+        };
+        if to != self.status {
+            self.transition(to, at)?;
+        }
+        self.amount_paid += amount.min(due);
+        self.amount_overpaid += (amount - due).max(0);
+        self.updated_at = at;
+        Ok(())
+    }
+
     /// Moves forward to `to` (expired or cancelled by a person or the clock; paid and
     /// partially paid through [`CollectionBalance::apply`]).
     pub fn transition(
@@ -188,6 +217,123 @@ impl CollectionBalance {
     }
 }
 
+/// A way a collection request may be paid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CollectionMethod {
+    /// At any bank, ATM or banking app, by the merchant's SIMO entity and the bill's reference.
+    SimoErv,
+    /// A mobile-wallet push (M-Pesa, e-Mola).
+    MobileWallet,
+    /// A transfer to the merchant's NIB.
+    BankTransfer,
+}
+
+impl CollectionMethod {
+    /// Every method.
+    pub const ALL: [CollectionMethod; 3] = [
+        CollectionMethod::SimoErv,
+        CollectionMethod::MobileWallet,
+        CollectionMethod::BankTransfer,
+    ];
+
+    /// The stored and displayed name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            CollectionMethod::SimoErv => "simo_erv",
+            CollectionMethod::MobileWallet => "mobile_wallet",
+            CollectionMethod::BankTransfer => "bank_transfer",
+        }
+    }
+
+    /// Parses a name.
+    pub fn parse(s: &str) -> Option<Self> {
+        CollectionMethod::ALL.into_iter().find(|x| x.as_str() == s)
+    }
+}
+
+/// Who is billed, as the merchant described them. Only the merchant reads it back; matching
+/// never depends on it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Payer {
+    /// `business` or `individual`.
+    pub kind: Option<String>,
+    /// Given name.
+    pub first_name: Option<String>,
+    /// Family name.
+    pub last_name: Option<String>,
+    /// A company's registered name.
+    pub legal_name: Option<String>,
+    /// Tax number (NUIT).
+    pub vat_number: Option<String>,
+    /// Phone, as given.
+    pub phone_number: Option<String>,
+    /// Email, as given.
+    pub email: Option<String>,
+    /// How the bill reaches the payer (`sms`, `email`, …).
+    pub delivery_method: Option<String>,
+    /// Address lines by name (`street`, `city`, `country`, …).
+    pub address: BTreeMap<String, String>,
+}
+
+/// The bank reference a payer pays a bill with.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ErvDetails {
+    /// The merchant's 5-digit SIMO entity.
+    pub entity: String,
+    /// The bill's 11-digit reference.
+    pub reference: String,
+    /// Whether the amount entered the check digits (fixed-amount bills).
+    pub with_amount: bool,
+}
+
+/// A bill: what a merchant expects to receive, how it may be paid, and how much has come in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CollectionRequest {
+    /// `cr_…`
+    pub id: String,
+    /// Owning merchant.
+    pub merchant_id: String,
+    /// Test or live.
+    pub mode: Mode,
+    /// Status and money.
+    pub balance: CollectionBalance,
+    /// Currency of every amount.
+    pub currency: Currency,
+    /// The ways it may be paid.
+    pub methods: Vec<CollectionMethod>,
+    /// Entity and reference, when `simo_erv` is a method.
+    pub erv: Option<ErvDetails>,
+    /// Whether the reference may serve a later bill once this one is closed.
+    pub allow_reuse: bool,
+    /// What it is for.
+    pub description: Option<String>,
+    /// Who pays.
+    pub payer: Payer,
+    /// When it falls due: still open then, it expires.
+    pub due_at: Option<Timestamp>,
+    /// The merchant's own reference for it (unique among the merchant's open bills).
+    pub third_party_reference: Option<String>,
+    /// A human bill number, `KMB-2026-00042`.
+    pub bill_number: String,
+    /// Merchant data.
+    pub metadata: BTreeMap<String, String>,
+    /// When created.
+    pub created_at: Timestamp,
+}
+
+impl CollectionRequest {
+    /// Its status.
+    pub const fn status(&self) -> CollectionStatus {
+        self.balance.status
+    }
+
+    /// What remains to pay, minor units.
+    pub const fn amount_due(&self) -> i64 {
+        self.balance.amount - self.balance.amount_paid
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -198,6 +344,7 @@ mod tests {
             status,
             amount: 750_000,
             amount_paid: paid,
+            amount_overpaid: 0,
             allow_instalments: instalments,
             updated_at: Timestamp::from_micros(0),
         }
@@ -261,6 +408,18 @@ mod tests {
             (instalments.status, instalments.amount_paid),
             (Paid, 750_000)
         );
+
+        // A person may accept what the rules would not: the excess is kept apart.
+        let mut by_hand = bill(Open, 0, false);
+        by_hand.accept(800_000, t).unwrap();
+        assert_eq!(
+            (by_hand.status, by_hand.amount_paid, by_hand.amount_overpaid),
+            (Paid, 750_000, 50_000)
+        );
+        assert!(by_hand.accept(1, t).is_err());
+        let mut short = bill(Open, 0, false);
+        short.accept(300_000, t).unwrap();
+        assert_eq!((short.status, short.amount_paid), (PartiallyPaid, 300_000));
 
         let mut expired = bill(PartiallyPaid, 300_000, true);
         expired.transition(Expired, t).unwrap();

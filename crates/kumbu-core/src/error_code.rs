@@ -111,6 +111,14 @@ error_codes! {
     CheckoutSessionNotOpen => ("checkout_session_not_open", ConflictError, 409),
     /// A payment of this checkout session is still waiting for the payer.
     CheckoutAttemptInProgress => ("checkout_attempt_in_progress", ConflictError, 409),
+    /// The collection request is paid, expired or cancelled: it takes no more payments.
+    CollectionRequestNotOpen => ("collection_request_not_open", ConflictError, 409),
+    /// This source already reported a payment under this id, with different details.
+    IngestConflict => ("ingest_conflict", ConflictError, 409),
+    /// A person already decided this reconciliation exception.
+    ExceptionAlreadyResolved => ("exception_already_resolved", ConflictError, 409),
+    /// Live SIMO/ERV bills need the merchant's entity configured first.
+    ErvEntityNotConfigured => ("erv_entity_not_configured", InvalidRequestError, 400),
     /// Too many requests.
     RateLimited => ("rate_limited", RateLimitError, 429),
     /// The database is unreachable or overloaded; retry.

@@ -28,6 +28,10 @@ pub enum IdPrefix {
     Client,
     /// `cs_`: a checkout session.
     CheckoutSession,
+    /// `cr_`: a collection request (a bill).
+    CollectionRequest,
+    /// `ing_`: a payment ingested from outside (a bank, a file, another gateway).
+    Ingest,
 }
 
 impl IdPrefix {
@@ -45,6 +49,8 @@ impl IdPrefix {
             IdPrefix::Customer => "cu_",
             IdPrefix::Client => "cli_",
             IdPrefix::CheckoutSession => "cs_",
+            IdPrefix::CollectionRequest => "cr_",
+            IdPrefix::Ingest => "ing_",
         }
     }
 }

@@ -13,6 +13,7 @@ pub mod erv;
 pub mod failure;
 pub mod fees;
 pub mod ids;
+pub mod ingest;
 pub mod ledger;
 pub mod lfsr;
 pub mod meps;
@@ -29,19 +30,25 @@ pub mod rejection;
 
 pub use checkout::{Attempt, CheckoutSession, CheckoutStatus, LineItem, Locale};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
-pub use collection::{CollectionBalance, CollectionStatus, Judgement};
+pub use collection::{
+    CollectionBalance, CollectionMethod, CollectionRequest, CollectionStatus, ErvDetails,
+    Judgement, Payer,
+};
 pub use customer::Customer;
 pub use error_code::{ErrorCode, ErrorType};
 pub use erv::{Entity, ErvReference};
 pub use failure::FailureCode;
 pub use fees::FeeSchedule;
 pub use ids::{new_id, IdPrefix};
+pub use ingest::{
+    Decision, ExternalStatus, IngestedPayment, MatchOutcome, MethodDetails, Resolution,
+};
 pub use mode::Mode;
 pub use money::{Currency, MoneyError};
 pub use multicaixa::{BankPayment, Period, TerminalType};
 pub use nib::Nib;
 pub use operator::{Catalogue, Country, Operator, OperatorInfo, RailKind};
-pub use payment::{Payment, PaymentStatus, StatusChange, TransitionError};
+pub use payment::{Payment, PaymentStatus, RecordDetails, StatusChange, TransitionError};
 pub use phone::{Msisdn, PhoneError};
 pub use reference::{Reference, ReferenceStatus};
 pub use refund::{Refund, RefundStatus};

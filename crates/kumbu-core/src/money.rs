@@ -129,7 +129,19 @@ impl Currency {
     /// exponent applied on the text (Java clients write `1.0E7`), never through a float, so
     /// `0.29` is 29 and `3200.50` is 320050.
     pub fn parse_number(self, text: &str) -> Result<i64, MoneyError> {
-        let plain = expand_exponent(text).ok_or_else(|| MoneyError::NotANumber(text.to_owned()))?;
+        let plain = expand_exponent(text).ok_or_else(|| {
+            // `1e300` is a number, just far too large for money.
+            let huge = text.split_once(['e', 'E']).is_some_and(|(m, e)| {
+                !e.starts_with('-')
+                    && m.bytes().all(|b| b.is_ascii_digit() || b == b'.')
+                    && m.bytes().any(|b| (b'1'..=b'9').contains(&b))
+            });
+            if huge {
+                MoneyError::OutOfRange(text.to_owned())
+            } else {
+                MoneyError::NotANumber(text.to_owned())
+            }
+        })?;
         self.parse_decimal(&plain)
     }
 

@@ -96,6 +96,9 @@ pub enum RailKind {
     MobileMoneyPush,
     /// The payer pays a bank reference (Multicaixa); not created through `/v1/payments`.
     BankReference,
+    /// Money that moved outside Kumbu and is recorded here: a merchant's payment record or a
+    /// payment ingested from a bank. Kumbu prompts no one and refunds nothing on this rail.
+    External,
 }
 
 /// A mobile-money or bank operator Kumbu can collect through.
@@ -126,11 +129,13 @@ pub enum Operator {
     MtnCm,
     /// A test-only operator accepting any country and currency.
     Mock,
+    /// Payments recorded from outside Kumbu (payment records, bank ingests, MEPS files).
+    External,
 }
 
 impl Operator {
     /// Every operator, in catalogue order.
-    pub const ALL: [Operator; 12] = [
+    pub const ALL: [Operator; 13] = [
         Operator::Cvmovel,
         Operator::UnitelTmais,
         Operator::Multicaixa,
@@ -143,6 +148,7 @@ impl Operator {
         Operator::OrangeCm,
         Operator::MtnCm,
         Operator::Mock,
+        Operator::External,
     ];
 
     /// The stable code used in the native API and the database.
@@ -160,6 +166,7 @@ impl Operator {
             Operator::OrangeCm => "orange_cm",
             Operator::MtnCm => "mtn_cm",
             Operator::Mock => "mock",
+            Operator::External => "external",
         }
     }
 
@@ -186,7 +193,7 @@ impl Operator {
             Operator::MtnCm => &[
                 "67", "650", "651", "652", "653", "654", "680", "681", "682", "683",
             ],
-            Operator::WaveCi | Operator::Multicaixa | Operator::Mock => &[],
+            Operator::WaveCi | Operator::Multicaixa | Operator::Mock | Operator::External => &[],
         }
     }
 
@@ -315,6 +322,15 @@ impl Operator {
                 100_000_000,
                 bps(200),
             ),
+            Operator::External => (
+                "Recorded from outside Kumbu",
+                None,
+                &Currency::ALL,
+                RailKind::External,
+                1,
+                MAX_EXTERNAL_AMOUNT,
+                bps(0),
+            ),
         };
         OperatorInfo {
             operator: self,
@@ -329,6 +345,10 @@ impl Operator {
         }
     }
 }
+
+/// The largest amount a payment record or an ingested payment may carry, in minor units: what
+/// a MEPS amount field holds (13 digits), and far below where a JSON double stops being exact.
+pub const MAX_EXTERNAL_AMOUNT: i64 = 9_999_999_999_999;
 
 const fn bps(percent_bps: u32) -> FeeSchedule {
     FeeSchedule {

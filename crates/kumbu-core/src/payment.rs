@@ -279,6 +279,15 @@ pub struct Payment {
     /// The checkout session (`cs_…`) this payment is an attempt of.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub checkout_session_id: Option<String>,
+    /// The collection request (`cr_…`) this payment pays.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub collection_request_id: Option<String>,
+    /// What a payment record says about money that moved outside Kumbu (operator `external`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub record: Option<RecordDetails>,
+    /// When a payment record was deleted: still readable by id, hidden from lists.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deleted_at: Option<Timestamp>,
     /// Merchant key-value data.
     pub metadata: BTreeMap<String, String>,
     /// The operator's transaction id, once known.
@@ -305,7 +314,31 @@ pub struct Payment {
     pub progress: RailProgress,
 }
 
+/// The details a payment record carries about money that moved elsewhere: who paid, through
+/// whom, by what channel, and when the source processed it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordDetails {
+    /// The payer's account in the merchant's books (`acc_…`).
+    pub account_id: String,
+    /// The provider that carried the money (`provider_mpesa`, …), as the merchant names it.
+    pub provider_id: Option<String>,
+    /// `mobile_wallet`, `bank_transfer`, `simo_erv`, … as the merchant names it.
+    pub channel: Option<String>,
+    /// When the money moved, as the source says; set when the record is confirmed.
+    pub processed_at: Option<Timestamp>,
+    /// The ingested payment (`ing_…`) it came from, if any.
+    pub ingest_id: Option<String>,
+}
+
 impl Payment {
+    /// When it was confirmed (reached `debited` or beyond), from its history.
+    pub fn confirmed_at(&self) -> Option<Timestamp> {
+        self.history
+            .iter()
+            .find(|c| c.to.is_debited())
+            .map(|c| c.at)
+    }
+
     /// What the merchant receives: amount minus fee.
     pub const fn net(&self) -> i64 {
         self.amount - self.fee

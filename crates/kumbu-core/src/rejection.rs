@@ -60,6 +60,44 @@ pub enum Field {
     Operators,
     /// A page's language.
     Locale,
+    /// The payer's account in the merchant's books (a payment record's `account_id`).
+    AccountId,
+    /// A collection request id.
+    CollectionRequestId,
+    /// The provider a payment record names.
+    ProviderId,
+    /// The channel a payment record names.
+    Channel,
+    /// A status given by the caller (a payment record's, an ingested payment's).
+    Status,
+    /// A page token.
+    PageToken,
+    /// A page size.
+    PageSize,
+    /// Who reported an ingested payment.
+    Source,
+    /// The source's own id for an ingested payment.
+    ExternalId,
+    /// When the source processed a payment.
+    ProcessedAt,
+    /// A SIMO entity.
+    EntityNumber,
+    /// A SIMO/ERV reference.
+    ReferenceNumber,
+    /// A bank account number (NIB).
+    Nib,
+    /// Who a collection request bills.
+    Payer,
+    /// When a collection request falls due.
+    DueDate,
+    /// The ways a collection request may be paid.
+    Methods,
+    /// The merchant's own reference for a collection request.
+    ThirdPartyReference,
+    /// A person's decision on a reconciliation exception.
+    Resolution,
+    /// A calendar day.
+    Date,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

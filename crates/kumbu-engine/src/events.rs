@@ -38,6 +38,10 @@ pub enum EventObject {
     Refund(Box<kumbu_core::Refund>),
     /// A checkout session (with its latest attempt).
     CheckoutSession(Box<kumbu_core::CheckoutSession>),
+    /// A collection request (a bill).
+    CollectionRequest(Box<kumbu_core::CollectionRequest>),
+    /// A payment reported from outside, with its reconciliation outcome.
+    IngestedPayment(Box<kumbu_core::IngestedPayment>),
 }
 
 /// Every event type: a payment's, in lifecycle order, then the endpoint's.
@@ -54,6 +58,12 @@ pub fn event_types() -> Vec<String> {
     types.extend(
         crate::checkout::CHECKOUT_EVENTS
             .iter()
+            .map(|t| (*t).to_owned()),
+    );
+    types.extend(
+        crate::collections::COLLECTION_EVENTS
+            .iter()
+            .chain(crate::collections::INGEST_EVENTS.iter())
             .map(|t| (*t).to_owned()),
     );
     types.push(crate::webhooks::ENDPOINT_DISABLED.to_owned());
@@ -91,6 +101,10 @@ pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
         EventObject::Refund(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("checkout.") {
         EventObject::CheckoutSession(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
+    } else if r.event_type.starts_with("collection_request.") {
+        EventObject::CollectionRequest(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
+    } else if r.event_type.starts_with("payment_ingest.") {
+        EventObject::IngestedPayment(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("webhook_endpoint.") {
         EventObject::WebhookEndpoint(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else {

@@ -9,6 +9,7 @@ mod auth;
 mod branding;
 mod changes;
 mod checkout;
+mod collections;
 mod config;
 mod customers;
 mod dispatch;
@@ -16,6 +17,7 @@ mod error;
 mod events;
 mod handoff;
 mod idempotency;
+mod page_tokens;
 mod payments;
 mod references;
 mod refunds;
@@ -32,6 +34,10 @@ pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use checkout::{
     payer_name, CheckoutPage, CreateCheckoutSession, CHECKOUT_EVENTS, EXPIRY_MINUTES, MAX_ATTEMPTS,
     MAX_PROMPTS_PER_PHONE, PHONE_WINDOW,
+};
+pub use collections::{
+    CreateCollectionRequest, CreatePaymentRecord, FileImport, IngestPayment, RecordStatus, Report,
+    ReportLine, ResolveException, UpdatePaymentRecord, COLLECTION_EVENTS, INGEST_EVENTS,
 };
 pub use config::EngineConfig;
 pub use customers::CreateCustomer;
@@ -54,7 +60,8 @@ pub use webhooks::{
 pub use worker::Workers;
 
 pub use kumbu_store::{
-    Branding, EventFilter, PaymentFilter, PaymentPage, Store, StoreError, StoreOptions,
+    Branding, EventFilter, IngestFilter, PaymentFilter, PaymentPage, RequestFilter, Store,
+    StoreError, StoreOptions,
 };
 
 use kumbu_core::{Catalogue, Clock};

@@ -164,6 +164,13 @@ impl Engine {
                     format!("{} is paid by bank reference, not by a phone prompt; it cannot be used for a push payment", cmd.operator.code()),
                 ))
             }
+            RailKind::External => {
+                return Err(Rejection::field(
+                    ErrorCode::OperatorNotAvailable,
+                    Field::Operator,
+                    "external payments happened outside Kumbu: record them as payment records or ingest them, they cannot be pushed",
+                ))
+            }
         }
         self.check_mode(mode, cmd.operator)?;
         if !info.currencies.contains(&cmd.currency) {
@@ -298,6 +305,9 @@ impl Engine {
             statement_descriptor: cmd.statement_descriptor,
             customer_id: cmd.customer_id,
             checkout_session_id: None,
+            collection_request_id: None,
+            record: None,
+            deleted_at: None,
             metadata: cmd.metadata,
             operator_reference: None,
             failure_code: None,

@@ -112,6 +112,12 @@ impl Engine {
                     .lock_payment(&auth.merchant_id, auth.mode, &cmd.payment_id)
                     .await?
                     .ok_or_else(|| EngineError::not_found("payment", &cmd.payment_id))?;
+                if p.operator == kumbu_core::Operator::External {
+                    return Err(conflict(format!(
+                        "payment {} was recorded from outside Kumbu: its money never passed through Kumbu, so it is returned where it was paid",
+                        p.id
+                    )));
+                }
                 if !p.status.is_debited() {
                     return Err(conflict(format!(
                         "payment {} is {}: only debited or settled payments can be refunded",

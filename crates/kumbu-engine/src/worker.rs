@@ -201,7 +201,8 @@ impl Engine {
         changes.save(&mut tx, &refs).await?;
         // After the payments, so that a session whose attempt this pass debited or expired is
         // seen as it now is.
-        let sessions = self.expire_due_sessions(&mut tx, &mut changes, now).await?;
+        let sessions = self.expire_due_sessions(&mut tx, &mut changes, now).await?
+            + crate::collections::expire_due_requests(&mut tx, now).await?;
         changes.write(&mut tx).await?;
         if claimed.is_empty() && sessions == 0 {
             tx.commit().await?;

@@ -94,6 +94,7 @@ pub fn router(state: AppState) -> Router {
         .nest("/compat/plexospay", compat::plexospay::routes())
         .nest("/compat/adullam", compat::adullam::routes())
         .nest("/compat/simiz", compat::simiz::routes())
+        .nest("/compat/kulpay", compat::kulpay::routes())
         .route("/openapi.json", axum::routing::get(openapi::serve))
         .fallback(error::route_not_found)
         .method_not_allowed_fallback(error::method_not_allowed);

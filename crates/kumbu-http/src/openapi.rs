@@ -2,6 +2,8 @@
 //! annotations (never written by hand).
 
 use crate::native::checkout::*;
+use crate::native::collection_views::*;
+use crate::native::collections::*;
 use crate::native::views::*;
 use crate::native::*;
 use axum::response::IntoResponse;
@@ -16,7 +18,10 @@ use utoipa::{Modify, OpenApi};
           create_endpoint, list_endpoints, get_endpoint, delete_endpoint, rotate_secret, enable_endpoint, disable_endpoint, event_deliveries, resend_event,
           create_reference, put_reference, get_reference, delete_reference, list_references, pay_reference,
           create_refund, get_refund, list_refunds,
-          create_session, get_session, list_sessions, expire_session, predict_operators),
+          create_session, get_session, list_sessions, expire_session, predict_operators,
+          create_collection_request, get_collection_request, cancel_collection_request, list_collection_requests,
+          create_payment_record, update_payment_record, delete_payment_record,
+          ingest_payment, get_ingested_payment, list_ingested_payments, resolve_exception, reconciliation_report),
     components(schemas(CreatePaymentBody, PayerBody, PayerView, CustomerBody, PaymentView, HistoryView, PaymentList,
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
                         PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventDataObject, EventList,
@@ -24,7 +29,11 @@ use utoipa::{Modify, OpenApi};
                         ReferenceBody, ReferenceView, ReferenceList, PayReferenceBody, BankReferenceView,
                         CreateRefundBody, RefundView, RefundList,
                         CreateSessionBody, ItemBody, SessionCustomerBody, SessionAttemptView, CheckoutSessionView,
-                        CheckoutSessionList, PredictionView)),
+                        CheckoutSessionList, PredictionView,
+                        CreateCollectionRequestBody, CollectionRequestView, CollectionRequestList, ErvView,
+                        CreatePaymentRecordBody, UpdatePaymentRecordBody, RecordView,
+                        IngestBody, IngestView, IngestList, DecisionView, ResolveBody,
+                        ReportView, ReportLineView, LedgerEffectView)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

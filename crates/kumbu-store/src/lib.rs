@@ -10,6 +10,7 @@
 //! The store owns no rules: it persists what the engine decided, in the engine's transactions.
 
 mod checkout;
+mod collections;
 mod connect;
 mod credentials;
 mod customers;
@@ -27,6 +28,7 @@ mod tx;
 mod webhooks;
 
 pub use checkout::SessionKey;
+pub use collections::{ImportedFile, IngestFilter, ReportRow, RequestFilter};
 pub use connect::{Store, StoreOptions};
 pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;

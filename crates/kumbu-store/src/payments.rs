@@ -16,7 +16,8 @@ use std::collections::HashMap;
 pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, fee, \
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
-    updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id, checkout_session_id";
+    updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id, checkout_session_id, \
+    collection_request_id, record_details, deleted_at";
 
 /// Reads one payment row (without its history).
 pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
@@ -59,6 +60,14 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         statement_descriptor: opt("statement_descriptor")?,
         customer_id: opt("customer_id")?,
         checkout_session_id: opt("checkout_session_id")?,
+        collection_request_id: opt("collection_request_id")?,
+        record: match opt("record_details")? {
+            Some(r) => Some(serde_json::from_str(&r).map_err(|_| corrupt("record_details", &r))?),
+            None => None,
+        },
+        deleted_at: row
+            .try_get::<Option<i64>, _>("deleted_at")?
+            .map(Timestamp::from_micros),
         metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata", &metadata))?,
         operator_reference: opt("operator_reference")?,
         failure_code: match failure_code {
@@ -162,6 +171,14 @@ pub struct PaymentFilter {
     /// Only these operators (any of them), when not empty: a face lists the payments of its
     /// own operators.
     pub operators: Vec<Operator>,
+    /// Only the payments of this collection request.
+    pub collection_request_id: Option<String>,
+    /// Only payment records of this channel.
+    pub channel: Option<String>,
+    /// Only payment records of this provider.
+    pub provider_id: Option<String>,
+    /// Include deleted payment records (hidden by default).
+    pub show_deleted: bool,
 }
 
 /// One page of a newest-first listing.
@@ -215,6 +232,18 @@ fn filtered(
     }
     if let Some(a) = filter.amount_max {
         push(&mut sql, "amount <=", Value::Int(a));
+    }
+    if let Some(c) = &filter.collection_request_id {
+        push(&mut sql, "collection_request_id =", Value::Text(c.clone()));
+    }
+    if let Some(c) = &filter.channel {
+        push(&mut sql, "record_channel =", Value::Text(c.clone()));
+    }
+    if let Some(p) = &filter.provider_id {
+        push(&mut sql, "record_provider =", Value::Text(p.clone()));
+    }
+    if !filter.show_deleted {
+        sql.push_str(" AND deleted_at IS NULL");
     }
     if !filter.statuses.is_empty() {
         // Statuses come from the core's enum, never from the request, so they are inlined.

@@ -215,9 +215,10 @@ impl StoreTx {
              payer_phone, customer_name, customer_email, reference, description, metadata, \
              operator_reference, failure_code, failure_message, operator_code, created_at, \
              updated_at, expires_at, rail_step, next_action_at, bank_reference_id, bank_payment_id, \
-             bank_details, statement_descriptor, customer_id, checkout_session_id) VALUES ($1, $2, \
-             $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, \
-             $21, $22, $23, $24, $25, $26, $27, $28, $29)",
+             bank_details, statement_descriptor, customer_id, checkout_session_id, \
+             collection_request_id, record_details, record_channel, record_provider, deleted_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
+             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
         )
         .bind(p.id.clone())
         .bind(p.merchant_id.clone())
@@ -256,11 +257,39 @@ impl StoreTx {
         .bind(p.statement_descriptor.clone())
         .bind(p.customer_id.clone())
         .bind(p.checkout_session_id.clone())
+        .bind(p.collection_request_id.clone())
+        .bind(record_details(p)?)
+        .bind(p.record.as_ref().and_then(|r| r.channel.clone()))
+        .bind(p.record.as_ref().and_then(|r| r.provider_id.clone()))
+        .bind(p.deleted_at.map(Timestamp::as_micros))
         .execute(&mut **self.tx())
         .await?;
         let history: Vec<(&str, &StatusChange)> =
             p.history.iter().map(|c| (p.id.as_str(), c)).collect();
         self.insert_history(&history).await
+    }
+
+    /// Writes what a payment record's update may change besides its status: amount, fee and
+    /// currency (while pending), its record details, its collection request and its deletion.
+    pub async fn save_payment_record(&mut self, p: &Payment) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE payments SET amount = $2, fee = $3, currency = $4, collection_request_id = $5, \
+             record_details = $6, record_channel = $7, record_provider = $8, deleted_at = $9, \
+             updated_at = $10 WHERE id = $1",
+        )
+        .bind(p.id.clone())
+        .bind(p.amount)
+        .bind(p.fee)
+        .bind(p.currency.code())
+        .bind(p.collection_request_id.clone())
+        .bind(record_details(p)?)
+        .bind(p.record.as_ref().and_then(|r| r.channel.clone()))
+        .bind(p.record.as_ref().and_then(|r| r.provider_id.clone()))
+        .bind(p.deleted_at.map(Timestamp::as_micros))
+        .bind(p.updated_at.as_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
     }
 
     /// Reads and locks one payment of a merchant for update (`None` if not theirs).
@@ -389,4 +418,13 @@ impl StoreTx {
         )
         .await
     }
+}
+
+/// A payment record's details as stored (JSON), or NULL for a payment Kumbu moved itself.
+fn record_details(p: &Payment) -> Result<Option<String>, StoreError> {
+    p.record
+        .as_ref()
+        .map(serde_json::to_string)
+        .transpose()
+        .map_err(|e| StoreError::Corrupt(format!("record details: {e}")))
 }

@@ -3,6 +3,7 @@
 
 pub mod adullam;
 pub mod common;
+pub mod kulpay;
 pub mod plexospay;
 pub mod proxypay;
 pub mod simiz;

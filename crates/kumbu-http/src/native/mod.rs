@@ -2,6 +2,8 @@
 
 mod catalogue;
 pub(crate) mod checkout;
+pub(crate) mod collection_views;
+pub(crate) mod collections;
 mod events;
 pub(crate) mod payments;
 mod references;
@@ -100,6 +102,42 @@ pub fn routes() -> Router<AppState> {
             post(checkout::expire_session),
         )
         .route("/v1/balance", get(catalogue::get_balance))
+        .route(
+            "/v1/collection_requests",
+            post(collections::create_collection_request).get(collections::list_collection_requests),
+        )
+        .route(
+            "/v1/collection_requests/{id}",
+            get(collections::get_collection_request),
+        )
+        .route(
+            "/v1/collection_requests/{id}/cancel",
+            post(collections::cancel_collection_request),
+        )
+        .route(
+            "/v1/payment_records",
+            post(collections::create_payment_record),
+        )
+        .route(
+            "/v1/payment_records/{id}",
+            post(collections::update_payment_record).delete(collections::delete_payment_record),
+        )
+        .route(
+            "/v1/ingested_payments",
+            post(collections::ingest_payment).get(collections::list_ingested_payments),
+        )
+        .route(
+            "/v1/ingested_payments/{id}",
+            get(collections::get_ingested_payment),
+        )
+        .route(
+            "/v1/ingested_payments/{id}/resolve",
+            post(collections::resolve_exception),
+        )
+        .route(
+            "/v1/reconciliation_report",
+            get(collections::reconciliation_report),
+        )
         .route("/v1/sandbox/prompts", get(sandbox::list_prompts))
         .route(
             "/v1/sandbox/prompts/{id}/confirm",
@@ -140,5 +178,24 @@ pub fn param_name(f: Field) -> &'static str {
         Field::Items => "items",
         Field::Operators => "operators",
         Field::Locale => "locale",
+        Field::AccountId => "account_id",
+        Field::CollectionRequestId => "collection_request_id",
+        Field::ProviderId => "provider_id",
+        Field::Channel => "channel",
+        Field::Status => "status",
+        Field::PageToken => "page_token",
+        Field::PageSize => "page_size",
+        Field::Source => "source",
+        Field::ExternalId => "id",
+        Field::ProcessedAt => "processed_at",
+        Field::EntityNumber => "payment_method_details.entity_number",
+        Field::ReferenceNumber => "payment_method_details.reference_number",
+        Field::Nib => "payment_method_details.nib",
+        Field::Payer => "payer",
+        Field::DueDate => "due_date",
+        Field::Methods => "methods",
+        Field::ThirdPartyReference => "third_party_reference",
+        Field::Resolution => "resolution",
+        Field::Date => "date",
     }
 }

@@ -133,6 +133,12 @@ pub struct PaymentView {
     pub expires_at: String,
     /// For a payment by bank reference: what the Multicaixa network reported; null otherwise.
     pub bank_reference: Option<BankReferenceView>,
+    /// The collection request (`cr_…`) it pays, if any.
+    pub collection_request: Option<String>,
+    /// For a payment recorded from outside Kumbu (operator `external`): what the record says.
+    pub record: Option<super::collection_views::RecordView>,
+    /// RFC 3339: when a payment record was deleted (it is then hidden from lists).
+    pub deleted_at: Option<String>,
     /// Every transition, oldest first (left out of the snapshot inside an event).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryView>>,
@@ -212,6 +218,12 @@ impl From<&Payment> for PaymentView {
             updated_at: p.updated_at.to_rfc3339(),
             expires_at: p.expires_at.to_rfc3339(),
             bank_reference: p.bank.as_ref().map(BankReferenceView::from),
+            collection_request: p.collection_request_id.clone(),
+            record: p
+                .record
+                .as_ref()
+                .map(super::collection_views::RecordView::from),
+            deleted_at: p.deleted_at.map(kumbu_core::Timestamp::to_rfc3339),
             history: Some(p.history.iter().map(HistoryView::from).collect()),
         }
     }
@@ -296,6 +308,7 @@ impl From<&OperatorInfo> for OperatorView {
         let kind = match i.kind {
             kumbu_core::RailKind::MobileMoneyPush => "mobile_money_push",
             kumbu_core::RailKind::BankReference => "bank_reference",
+            kumbu_core::RailKind::External => "external",
         };
         Self {
             object: "operator",
@@ -463,6 +476,10 @@ pub enum EventDataObject {
     Refund(Box<RefundView>),
     /// A checkout session (`checkout.*` events).
     CheckoutSession(Box<super::checkout::CheckoutSessionView>),
+    /// A collection request (`collection_request.*` events).
+    CollectionRequest(Box<super::collection_views::CollectionRequestView>),
+    /// A payment reported from outside (`payment_ingest.*` events).
+    IngestedPayment(Box<super::collection_views::IngestView>),
 }
 
 /// An event: one change of one object.
@@ -505,6 +522,14 @@ impl EventView {
             }
             kumbu_engine::EventObject::CheckoutSession(s) => EventDataObject::CheckoutSession(
                 Box::new(super::checkout::CheckoutSessionView::of(s, base)),
+            ),
+            kumbu_engine::EventObject::CollectionRequest(c) => {
+                EventDataObject::CollectionRequest(Box::new(
+                    super::collection_views::CollectionRequestView::from(c.as_ref()),
+                ))
+            }
+            kumbu_engine::EventObject::IngestedPayment(i) => EventDataObject::IngestedPayment(
+                Box::new(super::collection_views::IngestView::from(i.as_ref())),
             ),
         };
         Self {

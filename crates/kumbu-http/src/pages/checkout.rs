@@ -365,6 +365,10 @@ pub async fn start(
                 | ErrorCode::PromptNotPending
                 | ErrorCode::ReferenceNotPayable
                 | ErrorCode::ReferenceAmountMismatch
+                | ErrorCode::CollectionRequestNotOpen
+                | ErrorCode::IngestConflict
+                | ErrorCode::ExceptionAlreadyResolved
+                | ErrorCode::ErvEntityNotConfigured
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::InternalError) => (
                     StatusCode::from_u16(other.http_status()).unwrap_or(StatusCode::BAD_REQUEST),

@@ -85,7 +85,8 @@ pub fn channel(o: Operator) -> String {
         | Operator::Emola
         | Operator::OrangeCm
         | Operator::MtnCm
-        | Operator::Mock => o.code().to_owned(),
+        | Operator::Mock
+        | Operator::External => o.code().to_owned(),
     }
 }
 
@@ -294,7 +295,10 @@ pub fn webhook_body(e: &Event) -> Option<String> {
             serde_json::to_value(AdPayment::of(p, kumbu_engine::account_holder(p))).ok()?
         }
         EventObject::Refund(r) => serde_json::to_value(AdRefund::from(r.as_ref())).ok()?,
-        EventObject::WebhookEndpoint(_) | EventObject::CheckoutSession(_) => return None,
+        EventObject::WebhookEndpoint(_)
+        | EventObject::CheckoutSession(_)
+        | EventObject::CollectionRequest(_)
+        | EventObject::IngestedPayment(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,

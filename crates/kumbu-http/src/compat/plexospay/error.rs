@@ -33,7 +33,8 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::BodyTooLarge
         | ErrorCode::UnsupportedMediaType
         | ErrorCode::ReferenceNotPayable
-        | ErrorCode::ReferenceAmountMismatch => (400, "VALIDATION_ERROR"),
+        | ErrorCode::ReferenceAmountMismatch
+        | ErrorCode::ErvEntityNotConfigured => (400, "VALIDATION_ERROR"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "IDEMPOTENCY_ERROR")
         }
@@ -46,7 +47,10 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::PaymentStateConflict
         | ErrorCode::PromptNotPending
         | ErrorCode::CheckoutSessionNotOpen
-        | ErrorCode::CheckoutAttemptInProgress => (409, "CONFLICT"),
+        | ErrorCode::CheckoutAttemptInProgress
+        | ErrorCode::CollectionRequestNotOpen
+        | ErrorCode::IngestConflict
+        | ErrorCode::ExceptionAlreadyResolved => (409, "CONFLICT"),
         ErrorCode::RateLimited => (429, "RATE_LIMITED"),
         ErrorCode::ServiceUnavailable => (503, "SERVICE_UNAVAILABLE"),
         ErrorCode::InternalError => (500, "INTERNAL_ERROR"),

@@ -50,7 +50,8 @@ pub fn operator(o: Operator) -> String {
         | Operator::MoovCi
         | Operator::WaveCi
         | Operator::OrangeCm
-        | Operator::MtnCm => o.code().to_ascii_uppercase(),
+        | Operator::MtnCm
+        | Operator::External => o.code().to_ascii_uppercase(),
     }
 }
 
@@ -277,7 +278,9 @@ pub fn webhook_body(e: &Event, base: &crate::urls::PublicUrl) -> Option<String> 
             };
             super::webhook_data(s, base)?
         }
-        EventObject::WebhookEndpoint(_) => return None,
+        EventObject::WebhookEndpoint(_)
+        | EventObject::CollectionRequest(_)
+        | EventObject::IngestedPayment(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,

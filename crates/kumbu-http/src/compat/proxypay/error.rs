@@ -83,6 +83,25 @@ fn param(f: Field) -> &'static str {
         | Field::CancelUrl
         | Field::Items
         | Field::Operators
+        | Field::AccountId
+        | Field::CollectionRequestId
+        | Field::ProviderId
+        | Field::Channel
+        | Field::Status
+        | Field::PageToken
+        | Field::PageSize
+        | Field::Source
+        | Field::ExternalId
+        | Field::ProcessedAt
+        | Field::EntityNumber
+        | Field::ReferenceNumber
+        | Field::Nib
+        | Field::Payer
+        | Field::DueDate
+        | Field::Methods
+        | Field::ThirdPartyReference
+        | Field::Resolution
+        | Field::Date
         | Field::Locale => "body",
     }
 }

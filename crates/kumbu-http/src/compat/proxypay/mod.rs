@@ -167,7 +167,9 @@ async fn list_payments(
                 EventObject::Payment(p) => PpPayment::of(p),
                 EventObject::WebhookEndpoint(_)
                 | EventObject::Refund(_)
-                | EventObject::CheckoutSession(_) => None,
+                | EventObject::CheckoutSession(_)
+                | EventObject::CollectionRequest(_)
+                | EventObject::IngestedPayment(_) => None,
             })
             .collect(),
     ))

@@ -68,6 +68,8 @@ pub fn webhook_body(e: &Event) -> Option<String> {
         EventObject::Payment(_)
         | EventObject::WebhookEndpoint(_)
         | EventObject::Refund(_)
-        | EventObject::CheckoutSession(_) => None,
+        | EventObject::CheckoutSession(_)
+        | EventObject::CollectionRequest(_)
+        | EventObject::IngestedPayment(_) => None,
     }
 }

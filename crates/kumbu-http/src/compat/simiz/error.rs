@@ -33,7 +33,8 @@ pub const fn simiz_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::OperatorNotAvailable
         | ErrorCode::PhoneInvalid
         | ErrorCode::ReferenceNotPayable
-        | ErrorCode::ReferenceAmountMismatch => (400, "validation_error"),
+        | ErrorCode::ReferenceAmountMismatch
+        | ErrorCode::ErvEntityNotConfigured => (400, "validation_error"),
         ErrorCode::BodyTooLarge => (413, "payload_too_large"),
         ErrorCode::UnsupportedMediaType => (415, "unsupported_media_type"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
@@ -48,7 +49,10 @@ pub const fn simiz_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::PaymentStateConflict
         | ErrorCode::PromptNotPending
         | ErrorCode::CheckoutSessionNotOpen
-        | ErrorCode::CheckoutAttemptInProgress => (409, "conflict"),
+        | ErrorCode::CheckoutAttemptInProgress
+        | ErrorCode::CollectionRequestNotOpen
+        | ErrorCode::IngestConflict
+        | ErrorCode::ExceptionAlreadyResolved => (409, "conflict"),
         ErrorCode::RateLimited => (429, "rate_limited"),
         ErrorCode::ServiceUnavailable => (503, "service_unavailable"),
         ErrorCode::InternalError => (500, "internal_error"),

@@ -83,7 +83,8 @@ pub const fn payment_method(op: Operator) -> &'static str {
         | Operator::Emola
         | Operator::MoovCi
         | Operator::WaveCi
-        | Operator::Mock => "UNKNOWN",
+        | Operator::Mock
+        | Operator::External => "UNKNOWN",
     }
 }
 
@@ -99,7 +100,8 @@ pub const fn session_method(op: Operator) -> Option<&'static str> {
         | Operator::Multicaixa
         | Operator::MpesaMz
         | Operator::Emola
-        | Operator::Mock => None,
+        | Operator::Mock
+        | Operator::External => None,
     }
 }
 

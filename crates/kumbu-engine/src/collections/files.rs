@@ -1,0 +1,150 @@
+//! Bank files: an InterBancos MEPS file imported through the same matching as the API.
+//!
+//! The file is checked whole before anything is written (record layout, trailer count and
+//! totals, currency 943 or 508): one that does not add up is refused, naming the line. Its
+//! entity names the merchant. Each payment is ingested from source `meps:<entity>` under its
+//! network id, so importing a file twice changes nothing. A file whose predecessor (A007) was
+//! never imported is imported, and the gap reported.
+
+use super::ingest::IngestPayment;
+use crate::changes::Changes;
+use crate::error::EngineError;
+use crate::Engine;
+use kumbu_core::meps::{self, Detail};
+use kumbu_core::{
+    Currency, ErrorCode, ExternalStatus, IngestedPayment, MethodDetails, Mode, Rejection, Timestamp,
+};
+use kumbu_store::{ImportedFile, StoreError};
+
+/// Payments ingested per transaction.
+const CHUNK: usize = 500;
+
+/// What importing a file did.
+#[derive(Debug, Clone)]
+pub struct FileImport {
+    /// The merchant whose entity the file is for.
+    pub merchant_id: String,
+    /// The file's id (`AAAAMMDDS`).
+    pub file_id: String,
+    /// The SIMO entity.
+    pub entity: String,
+    /// The file it says came before, if any.
+    pub previous_id: Option<String>,
+    /// That previous file, when it was never imported: a file is missing.
+    pub gap: Option<String>,
+    /// The file had been imported before (nothing changed).
+    pub already_imported: bool,
+    /// Every payment of the file, as reconciled.
+    pub payments: Vec<IngestedPayment>,
+}
+
+fn refuse(msg: impl Into<String>) -> EngineError {
+    EngineError::Rejected(Rejection::new(ErrorCode::ParameterInvalid, msg))
+}
+
+/// A detail's payment time: `AAAAMMDDHHMM` on Maputo's clock (UTC+2, no summer time).
+fn paid_at(d: &Detail) -> Result<Timestamp, EngineError> {
+    let t = &d.paid_at;
+    let text = format!(
+        "{}-{}-{}T{}:{}:00+02:00",
+        &t[0..4],
+        &t[4..6],
+        &t[6..8],
+        &t[8..10],
+        &t[10..12]
+    );
+    Timestamp::parse_rfc3339(&text).ok_or_else(|| {
+        refuse(format!(
+            "line {}: payment time {t} is not a date and time",
+            d.line
+        ))
+    })
+}
+
+impl Engine {
+    /// Imports a MEPS file for `mode`: every payment reconciled as an ingest from
+    /// `meps:<entity>`.
+    pub async fn import_meps(&self, mode: Mode, text: &str) -> Result<FileImport, EngineError> {
+        let file = meps::parse(text).map_err(|e| refuse(format!("MEPS file refused: {e}")))?;
+        let entity = file.header.entity.as_str().to_owned();
+        let file_id = file.header.file.as_text();
+        let previous_id = file.header.previous.map(|p| p.as_text());
+        let source = format!("meps:{entity}");
+        let mut cmds = Vec::with_capacity(file.payments.len());
+        for d in &file.payments {
+            cmds.push(IngestPayment {
+                source: source.clone(),
+                external_id: d.external_id(),
+                amount: d.amount,
+                currency: Currency::Mzn,
+                status: ExternalStatus::Completed,
+                method: MethodDetails {
+                    method_type: Some("SIMO_ERV".to_owned()),
+                    nib: None,
+                    entity_number: Some(entity.clone()),
+                    reference_number: Some(d.reference.as_str().to_owned()),
+                },
+                reference: None,
+                processed_at: paid_at(d)?,
+                file_id: Some(file_id.clone()),
+            });
+        }
+        let mut tx = self.begin().await?;
+        let merchant_id = tx.merchant_of_erv_entity(&entity).await?.ok_or_else(|| {
+            refuse(format!(
+                "no merchant has SIMO entity {entity}: configure it with `kumbu merchant erv-entity`"
+            ))
+        })?;
+        let already_imported = tx
+            .file_imported(&merchant_id, mode, "meps", &file_id)
+            .await?;
+        let gap = match &previous_id {
+            Some(p) if !tx.file_imported(&merchant_id, mode, "meps", p).await? => Some(p.clone()),
+            Some(_) | None => None,
+        };
+        tx.rollback().await?;
+        let owner = (merchant_id.as_str(), mode);
+        let mut payments = Vec::with_capacity(cmds.len());
+        for chunk in cmds.chunks(CHUNK) {
+            let mut tx = self.begin().await?;
+            let mut changes = Changes::default();
+            for cmd in chunk {
+                payments.push(self.ingest_in(&mut tx, &mut changes, owner, cmd).await?);
+            }
+            changes.write(&mut tx).await?;
+            self.commit(tx).await?;
+            changes.publish_metrics();
+        }
+        if !already_imported {
+            let mut tx = self.begin().await?;
+            let record = ImportedFile {
+                kind: "meps".to_owned(),
+                file_id: file_id.clone(),
+                previous_id: previous_id.clone(),
+                entity: entity.clone(),
+                records: i64::try_from(file.payments.len()).unwrap_or(i64::MAX),
+                total: file.trailer.total,
+                gap: gap.clone(),
+                imported_at: self.now(),
+            };
+            match tx.insert_imported_file(&merchant_id, mode, &record).await {
+                // Another import of the same file finished first; its lines are ours.
+                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(e) => return Err(e.into()),
+            }
+            self.commit(tx).await?;
+        }
+        if let Some(g) = &gap {
+            tracing::warn!(file = %file_id, missing = %g, entity = %entity, "MEPS file sequence has a gap");
+        }
+        Ok(FileImport {
+            merchant_id,
+            file_id,
+            entity,
+            previous_id,
+            gap,
+            already_imported,
+            payments,
+        })
+    }
+}

@@ -1,0 +1,126 @@
+//! Kulpay's error envelope. The service answers `{"object", …, "error": null}`; a failure
+//! keeps that envelope with `error` filled in the shape of a gRPC status (the service is
+//! gRPC-Gateway generated): `{"object": "error", "error": {"code": 3, "status":
+//! "INVALID_ARGUMENT", "message", "field", "reason"}}`, where `reason` is Kumbu's stable error
+//! code and `field` the wire name of the parameter at fault. Kulpay documents no error body,
+//! so this shape is Kumbu's choice (docs/compat/kulpay.md).
+
+use crate::error::NativeError;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use kumbu_core::ErrorCode;
+use kumbu_engine::EngineError;
+use serde_json::json;
+
+/// An error as the Kulpay face answers it.
+#[derive(Debug)]
+pub struct KpError {
+    code: ErrorCode,
+    message: String,
+    field: Option<String>,
+}
+
+/// Kumbu's error codes in gRPC's terms: (gRPC code, its name). The HTTP status is Kumbu's
+/// (`ErrorCode::http_status`), so a conflict is a 409 even where gRPC-Gateway would say 400.
+pub const fn grpc_status(code: ErrorCode) -> (u16, &'static str) {
+    match code {
+        ErrorCode::InvalidJson
+        | ErrorCode::ParameterMissing
+        | ErrorCode::ParameterInvalid
+        | ErrorCode::ParameterUnknown
+        | ErrorCode::AmountOutOfRange
+        | ErrorCode::AmountTooPrecise
+        | ErrorCode::CurrencyNotSupported
+        | ErrorCode::OperatorUnknown
+        | ErrorCode::OperatorNotAvailable
+        | ErrorCode::PhoneInvalid
+        | ErrorCode::BodyTooLarge
+        | ErrorCode::UnsupportedMediaType
+        | ErrorCode::IdempotencyKeyInvalid
+        | ErrorCode::IdempotencyKeyReused
+        | ErrorCode::ReferenceNotPayable
+        | ErrorCode::ReferenceAmountMismatch
+        | ErrorCode::ErvEntityNotConfigured => (3, "INVALID_ARGUMENT"),
+        ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (16, "UNAUTHENTICATED"),
+        ErrorCode::TestModeOnly => (7, "PERMISSION_DENIED"),
+        ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (5, "NOT_FOUND"),
+        ErrorCode::MethodNotAllowed => (12, "UNIMPLEMENTED"),
+        ErrorCode::IdempotencyKeyInUse => (10, "ABORTED"),
+        ErrorCode::ReferenceAlreadyUsed | ErrorCode::IngestConflict => (6, "ALREADY_EXISTS"),
+        ErrorCode::PaymentStateConflict
+        | ErrorCode::PromptNotPending
+        | ErrorCode::CheckoutSessionNotOpen
+        | ErrorCode::CheckoutAttemptInProgress
+        | ErrorCode::CollectionRequestNotOpen
+        | ErrorCode::ExceptionAlreadyResolved => (9, "FAILED_PRECONDITION"),
+        ErrorCode::RateLimited => (8, "RESOURCE_EXHAUSTED"),
+        ErrorCode::ServiceUnavailable => (14, "UNAVAILABLE"),
+        ErrorCode::InternalError => (13, "INTERNAL"),
+    }
+}
+
+impl KpError {
+    /// An error for a Kumbu code, naming the field at fault by its Kulpay name.
+    pub fn new(code: ErrorCode, message: impl Into<String>, field: Option<&str>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            field: field.map(str::to_owned),
+        }
+    }
+}
+
+impl From<NativeError> for KpError {
+    fn from(e: NativeError) -> Self {
+        let (code, message, param) = e.parts();
+        Self::new(code, message, param)
+    }
+}
+
+impl From<EngineError> for KpError {
+    fn from(e: EngineError) -> Self {
+        NativeError::from(e).into()
+    }
+}
+
+impl IntoResponse for KpError {
+    fn into_response(self) -> Response {
+        let (grpc, name) = grpc_status(self.code);
+        let status = StatusCode::from_u16(self.code.http_status())
+            .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+        (
+            status,
+            Json(json!({
+                "object": "error",
+                "error": {
+                    "code": grpc,
+                    "status": name,
+                    "message": self.message,
+                    "field": self.field,
+                    "reason": self.code.code(),
+                },
+            })),
+        )
+            .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_code_has_a_grpc_status() {
+        for c in ErrorCode::ALL {
+            let (code, name) = grpc_status(*c);
+            assert!((1..=16).contains(&code), "{c:?}");
+            assert!(name.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
+        }
+        assert_eq!(
+            grpc_status(ErrorCode::AmountTooPrecise),
+            (3, "INVALID_ARGUMENT")
+        );
+        assert_eq!(grpc_status(ErrorCode::ResourceMissing), (5, "NOT_FOUND"));
+    }
+}

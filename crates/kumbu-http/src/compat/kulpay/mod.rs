@@ -1,0 +1,157 @@
+//! The Kulpay face ("Payment Service" of Mozambican collections) at `/compat/kulpay/v1/…`:
+//! payment records (`pm_…`), ingest of bank-reported payments with reconciliation, and
+//! collection requests, in Kulpay's envelope `{"object", …, "error": null}` with snake_case
+//! fields, money as JSON doubles (read from their decimal text, never through a float) and
+//! Google-style paging (`page_size`, opaque `page_token` bound to its filters,
+//! `next_page_token`, `has_more`). See `docs/compat/kulpay.md`. Translation only.
+
+mod error;
+mod payments;
+mod requests;
+mod views;
+
+use crate::compat::common::kumbu_id;
+use crate::extract::{Auth, Command};
+use crate::AppState;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::routing::{get, post};
+use axum::Router;
+use error::KpError;
+use kumbu_core::{Currency, ErrorCode};
+use kumbu_engine::{AuthContext, IdempotencyRequest};
+use serde::de::DeserializeOwned;
+
+/// The face's routes, relative to `/compat/kulpay`.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route(
+            "/v1/payments",
+            post(payments::create_payment).get(payments::list_payments),
+        )
+        .route("/v1/payments/ingest", post(payments::ingest_payment))
+        .route(
+            "/v1/payments/{id}",
+            get(payments::get_payment)
+                .put(payments::update_payment)
+                .delete(payments::delete_payment),
+        )
+        .route(
+            "/v1/collection-requests",
+            post(requests::create_request).get(requests::list_requests),
+        )
+        .route("/v1/collection-requests/{id}", get(requests::get_request))
+        .route(
+            "/v1/collection-requests/{id}/cancel",
+            post(requests::cancel_request),
+        )
+        .fallback(|| async { KpError::new(ErrorCode::RouteNotFound, "Not found", None) })
+        .method_not_allowed_fallback(|| async {
+            KpError::new(ErrorCode::MethodNotAllowed, "Method not allowed", None)
+        })
+}
+
+/// The caller, authenticated by `Authorization: Bearer sk_test_…|sk_live_…`.
+struct Caller(AuthContext);
+
+impl FromRequestParts<AppState> for Caller {
+    type Rejection = KpError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, KpError> {
+        let Auth(a) = Auth::from_request_parts(parts, state).await?;
+        Ok(Caller(a))
+    }
+}
+
+/// A JSON body and its Idempotency-Key, read as the native API reads them.
+struct Body<T>(Option<IdempotencyRequest>, T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = KpError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, KpError> {
+        let Command(idem, body) = Command::<T>::from_request(req, state).await?;
+        Ok(Body(idem, body))
+    }
+}
+
+fn invalid(field: &str, message: impl Into<String>) -> KpError {
+    KpError::new(ErrorCode::ParameterInvalid, message, Some(field))
+}
+
+fn missing(field: &str) -> KpError {
+    KpError::new(
+        ErrorCode::ParameterMissing,
+        format!("{field} is required"),
+        Some(field),
+    )
+}
+
+/// A currency code, naming the field when it is not one Kumbu serves.
+fn currency(field: &str, code: &str) -> Result<Currency, KpError> {
+    Currency::parse(code.trim())
+        .map_err(|e| KpError::new(ErrorCode::CurrencyNotSupported, e.to_string(), Some(field)))
+}
+
+/// Money from a JSON double (see [`views::parse_amount`]).
+fn money(
+    field: &str,
+    raw: &serde_json::value::RawValue,
+    currency: Currency,
+) -> Result<i64, KpError> {
+    views::parse_amount(raw, currency).map_err(|e| {
+        let (code, msg) = views::amount_error(field, &e);
+        KpError::new(code, msg, Some(field))
+    })
+}
+
+/// A list's `page_size` (default 50; 0 means the default; above 100 is brought down to 100;
+/// negative or not a number is refused) and `page_token`, and the canonical text of its
+/// other parameters, to which the token is bound.
+struct PageQuery {
+    size: u32,
+    token: Option<String>,
+    filters: String,
+    rest: Vec<(String, String)>,
+}
+
+fn page_query(query: Option<&str>) -> Result<PageQuery, KpError> {
+    let pairs = crate::native::payments::query_pairs(query)?;
+    let mut size = 50;
+    let mut token = None;
+    let mut rest = Vec::new();
+    for (k, v) in pairs {
+        match k.as_str() {
+            "page_size" => {
+                let n: i64 = v
+                    .trim()
+                    .parse()
+                    .map_err(|_| invalid("page_size", "page_size must be an integer"))?;
+                if n < 0 {
+                    return Err(invalid("page_size", "page_size must not be negative"));
+                }
+                size = match n {
+                    0 => 50,
+                    n => u32::try_from(n.min(100)).unwrap_or(100),
+                };
+            }
+            "page_token" if !v.is_empty() => token = Some(v),
+            "page_token" => {}
+            _ => rest.push((k, v)),
+        }
+    }
+    let mut sorted = rest.clone();
+    sorted.sort();
+    let filters = serde_urlencoded::to_string(&sorted).unwrap_or_default();
+    Ok(PageQuery {
+        size,
+        token,
+        filters,
+        rest,
+    })
+}
+
+/// A payment id from the path (`pm_…`, or Kumbu's `pay_…`).
+fn payment_id(id: &str) -> String {
+    kumbu_id(id, views::PAYMENT_PREFIX, "pay_")
+}

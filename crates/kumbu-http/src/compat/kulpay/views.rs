@@ -1,0 +1,432 @@
+//! Kulpay's wire objects: payments (`pm_…`), ingested payments and collection requests, built
+//! from the engine's objects; and the parsing of its money, sent as JSON doubles.
+
+use crate::compat::common::{face_id, iso_seconds};
+use kumbu_core::{
+    CollectionMethod, CollectionRequest, CollectionStatus, Currency, IngestedPayment, MoneyError,
+    Payment,
+};
+use kumbu_engine::RecordStatus;
+use serde::Serialize;
+use serde_json::value::RawValue;
+use std::collections::BTreeMap;
+
+/// Kulpay's payment id prefix (Kumbu's is `pay_`).
+pub const PAYMENT_PREFIX: &str = "pm_";
+
+/// Kulpay's collection method ids for Kumbu's three built-in methods.
+pub const fn method_id(m: CollectionMethod) -> &'static str {
+    match m {
+        CollectionMethod::SimoErv => "cm_simo_erv",
+        CollectionMethod::MobileWallet => "cm_mobile_wallet",
+        CollectionMethod::BankTransfer => "cm_bank_transfer",
+    }
+}
+
+/// A collection method from its id (`cm_simo_erv`) or name (`simo_erv`).
+pub fn parse_method(s: &str) -> Option<CollectionMethod> {
+    CollectionMethod::ALL
+        .into_iter()
+        .find(|m| s == method_id(*m) || s == m.as_str())
+}
+
+/// A bill's status as Kulpay names it (its documents show `pending` for an unpaid bill).
+pub const fn bill_status(s: CollectionStatus) -> &'static str {
+    match s {
+        CollectionStatus::Open => "pending",
+        CollectionStatus::PartiallyPaid => "partially_paid",
+        CollectionStatus::Paid => "paid",
+        CollectionStatus::Expired => "expired",
+        CollectionStatus::Cancelled => "cancelled",
+    }
+}
+
+/// A bill status filter value, in Kulpay's words or Kumbu's.
+pub fn parse_bill_status(s: &str) -> Option<CollectionStatus> {
+    CollectionStatus::ALL
+        .into_iter()
+        .find(|x| s == bill_status(*x) || s == x.as_str())
+}
+
+/// Money as a JSON number with the currency's places, `7500.00`: the decimal text itself,
+/// written as a number, never through a float.
+pub fn money_value(currency: Currency, minor: i64) -> Box<RawValue> {
+    RawValue::from_string(currency.format_decimal(minor))
+        .expect("a decimal of minor units is a JSON number")
+}
+
+/// Why an amount was refused: (code, message).
+pub fn amount_error(field: &str, e: &MoneyError) -> (kumbu_core::ErrorCode, String) {
+    match e {
+        MoneyError::TooPrecise {
+            currency, exponent, ..
+        } => (
+            kumbu_core::ErrorCode::AmountTooPrecise,
+            format!(
+                "{field} has more decimal places than {} allows ({exponent})",
+                currency.code()
+            ),
+        ),
+        MoneyError::OutOfRange(_) => (
+            kumbu_core::ErrorCode::AmountOutOfRange,
+            format!("{field} is larger than any payment Kumbu records"),
+        ),
+        MoneyError::NotANumber(_) | MoneyError::UnknownCurrency(_) => (
+            kumbu_core::ErrorCode::ParameterInvalid,
+            format!("{field} must be a non-negative decimal number, such as 7500.00"),
+        ),
+    }
+}
+
+/// Reads a JSON double's text as minor units, exactly. Accepts the number (`7500.00`,
+/// `7.5e3`) or, as protojson does, a string holding one; refuses `NaN`, infinities, negatives
+/// and anything finer than the currency.
+pub fn parse_amount(raw: &RawValue, currency: Currency) -> Result<i64, MoneyError> {
+    let text = raw.get().trim();
+    let text = match serde_json::from_str::<String>(text) {
+        Ok(s) => s,
+        Err(_) => text.to_owned(),
+    };
+    let t = text.trim();
+    if t.starts_with('-') || t.is_empty() {
+        return Err(MoneyError::NotANumber(t.to_owned()));
+    }
+    currency.parse_number(t)
+}
+
+/// `{"currency", "value"}`.
+#[derive(Debug, Serialize)]
+pub struct KpMoney {
+    /// ISO 4217.
+    pub currency: &'static str,
+    /// A JSON number with the currency's places.
+    pub value: Box<RawValue>,
+}
+
+impl KpMoney {
+    /// The money of `minor` units of `currency`.
+    pub fn of(currency: Currency, minor: i64) -> Self {
+        Self {
+            currency: currency.code(),
+            value: money_value(currency, minor),
+        }
+    }
+}
+
+/// A payment record as Kulpay shows it.
+#[derive(Debug, Serialize)]
+pub struct KpPayment {
+    id: String,
+    account_id: String,
+    collection_request_id: Option<String>,
+    provider_id: Option<String>,
+    channel: Option<String>,
+    amount: KpMoney,
+    status: &'static str,
+    processed_at: Option<String>,
+    confirmed_at: Option<String>,
+    created_at: String,
+    deleted_at: Option<String>,
+}
+
+impl From<&Payment> for KpPayment {
+    fn from(p: &Payment) -> Self {
+        let r = p.record.clone().unwrap_or_default();
+        Self {
+            id: face_id(&p.id, "pay_", PAYMENT_PREFIX),
+            account_id: r.account_id,
+            collection_request_id: p.collection_request_id.clone(),
+            provider_id: r.provider_id,
+            channel: r.channel,
+            amount: KpMoney::of(p.currency, p.amount),
+            status: RecordStatus::of(p.status).as_str(),
+            processed_at: r.processed_at.map(iso_seconds),
+            confirmed_at: p.confirmed_at().map(iso_seconds),
+            created_at: iso_seconds(p.created_at),
+            deleted_at: p.deleted_at.map(iso_seconds),
+        }
+    }
+}
+
+/// What the engine made of an ingested payment (a Kumbu addition to Kulpay's object).
+#[derive(Debug, Serialize)]
+pub struct KpReconciliation {
+    id: String,
+    outcome: &'static str,
+    detail: String,
+    open_exception: bool,
+    collection_request_id: Option<String>,
+    payment_id: Option<String>,
+    resolution: Option<&'static str>,
+}
+
+/// `payment_method_details`.
+#[derive(Debug, Serialize)]
+pub struct KpMethodDetails {
+    nib: Option<String>,
+    entity_number: Option<String>,
+    reference_number: Option<String>,
+}
+
+/// An ingested payment as Kulpay echoes it, with its reconciliation.
+#[derive(Debug, Serialize)]
+pub struct KpIngest {
+    id: String,
+    amount: Box<RawValue>,
+    currency: &'static str,
+    status: &'static str,
+    payment_method_type: Option<String>,
+    payment_method_details: KpMethodDetails,
+    reference: Option<String>,
+    source: String,
+    processed_at: String,
+    updated_at: String,
+    created_at: String,
+    deleted_at: Option<String>,
+    reconciliation: KpReconciliation,
+}
+
+impl From<&IngestedPayment> for KpIngest {
+    fn from(i: &IngestedPayment) -> Self {
+        Self {
+            id: i.external_id.clone(),
+            amount: money_value(i.currency, i.amount),
+            currency: i.currency.code(),
+            status: i.status.as_str(),
+            payment_method_type: i.method.method_type.clone(),
+            payment_method_details: KpMethodDetails {
+                nib: i.method.nib.clone(),
+                entity_number: i.method.entity_number.clone(),
+                reference_number: i.method.reference_number.clone(),
+            },
+            reference: i.reference.clone(),
+            source: i.source.clone(),
+            processed_at: iso_seconds(i.processed_at),
+            updated_at: iso_seconds(i.updated_at),
+            created_at: iso_seconds(i.created_at),
+            deleted_at: None,
+            reconciliation: KpReconciliation {
+                id: i.id.clone(),
+                outcome: i.outcome.as_str(),
+                detail: i.detail.clone(),
+                open_exception: i.is_open_exception(),
+                collection_request_id: i.collection_request_id.clone(),
+                payment_id: i
+                    .payment_id
+                    .as_deref()
+                    .map(|p| face_id(p, "pay_", PAYMENT_PREFIX)),
+                resolution: i.decision.as_ref().map(|d| d.resolution.as_str()),
+            },
+        }
+    }
+}
+
+/// `bill_info`.
+#[derive(Debug, Serialize)]
+pub struct KpBillInfo {
+    bill_id: String,
+    bill_number: String,
+    status: &'static str,
+    due_date: Option<String>,
+}
+
+/// One entry of `collection_method_details`.
+#[derive(Debug, Serialize)]
+pub struct KpMethodDetail {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    collection_method_id: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    entity_number: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reference_number: Option<String>,
+}
+
+/// `payer.contact`.
+#[derive(Debug, Serialize)]
+pub struct KpContact {
+    phone_number: Option<String>,
+    email: Option<String>,
+}
+
+/// `payer`.
+#[derive(Debug, Serialize)]
+pub struct KpPayer {
+    first_name: Option<String>,
+    last_name: Option<String>,
+    legal_name: Option<String>,
+    vat_number: Option<String>,
+    address: BTreeMap<String, String>,
+    contact: KpContact,
+    #[serde(rename = "type")]
+    kind: Option<String>,
+    delivery_method: Option<String>,
+}
+
+/// `{"object": "payment", "payment": …, "error": null}`, serialised without going through a
+/// `serde_json::Value` (which would turn `7500.00` into the float `7500.0`).
+#[derive(Debug, Serialize)]
+pub struct Envelope<T: Serialize> {
+    /// What the answer is about.
+    pub object: &'static str,
+    /// The object, under its own key (`payment`, `ingest_payment`).
+    #[serde(flatten)]
+    pub body: T,
+    /// Always null on success.
+    pub error: Option<()>,
+}
+
+/// `payment`.
+#[derive(Debug, Serialize)]
+pub struct PaymentField {
+    /// The record.
+    pub payment: KpPayment,
+}
+
+/// `ingest_payment`.
+#[derive(Debug, Serialize)]
+pub struct IngestField {
+    /// The ingested payment.
+    pub ingest_payment: KpIngest,
+}
+
+/// A page: `items`, `has_more`, `next_page_token` (empty at the end).
+#[derive(Debug, Serialize)]
+pub struct Page<T: Serialize> {
+    /// The items.
+    pub items: Vec<T>,
+    /// More follow.
+    pub has_more: bool,
+    /// The token of the next page; empty on the last.
+    pub next_page_token: String,
+}
+
+impl<T: Serialize> Envelope<T> {
+    /// An answer about `object`.
+    pub fn of(object: &'static str, body: T) -> Self {
+        Self {
+            object,
+            body,
+            error: None,
+        }
+    }
+}
+
+/// A collection request as Kulpay shows it (its fields at the top level, beside `object`).
+#[derive(Debug, Serialize)]
+pub struct KpCollectionRequest {
+    id: String,
+    bill_info: KpBillInfo,
+    description: Option<String>,
+    amount: KpMoney,
+    amount_paid: KpMoney,
+    amount_overpaid: KpMoney,
+    allow_installments: bool,
+    allow_reuses: bool,
+    collection_method_details: Vec<KpMethodDetail>,
+    payer: KpPayer,
+    third_party_reference: Option<String>,
+    metadata: BTreeMap<String, String>,
+    created_at: String,
+    updated_at: String,
+}
+
+impl From<&CollectionRequest> for KpCollectionRequest {
+    fn from(c: &CollectionRequest) -> Self {
+        let p = &c.payer;
+        Self {
+            id: c.id.clone(),
+            bill_info: KpBillInfo {
+                bill_id: c.id.clone(),
+                bill_number: c.bill_number.clone(),
+                status: bill_status(c.status()),
+                due_date: c.due_at.map(iso_seconds),
+            },
+            description: c.description.clone(),
+            amount: KpMoney::of(c.currency, c.balance.amount),
+            amount_paid: KpMoney::of(c.currency, c.balance.amount_paid),
+            amount_overpaid: KpMoney::of(c.currency, c.balance.amount_overpaid),
+            allow_installments: c.balance.allow_instalments,
+            allow_reuses: c.allow_reuse,
+            collection_method_details: c
+                .methods
+                .iter()
+                .map(|m| {
+                    let erv = c.erv.as_ref().filter(|_| *m == CollectionMethod::SimoErv);
+                    KpMethodDetail {
+                        kind: m.as_str(),
+                        collection_method_id: method_id(*m),
+                        entity_number: erv.map(|e| e.entity.clone()),
+                        reference_number: erv.map(|e| e.reference.clone()),
+                    }
+                })
+                .collect(),
+            payer: KpPayer {
+                first_name: p.first_name.clone(),
+                last_name: p.last_name.clone(),
+                legal_name: p.legal_name.clone(),
+                vat_number: p.vat_number.clone(),
+                address: p.address.clone(),
+                contact: KpContact {
+                    phone_number: p.phone_number.clone(),
+                    email: p.email.clone(),
+                },
+                kind: p.kind.clone(),
+                delivery_method: p.delivery_method.clone(),
+            },
+            third_party_reference: c.third_party_reference.clone(),
+            metadata: c.metadata.clone(),
+            created_at: iso_seconds(c.created_at),
+            updated_at: iso_seconds(c.balance.updated_at),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn raw(s: &str) -> Box<RawValue> {
+        RawValue::from_string(s.to_owned()).unwrap()
+    }
+
+    #[test]
+    fn doubles_land_exactly_and_bad_ones_are_refused() {
+        let mzn = Currency::Mzn;
+        for (text, minor) in [
+            ("0.29", 29),
+            ("19.99", 1999),
+            ("3200.50", 320_050),
+            ("7500.00", 750_000),
+            ("7500", 750_000),
+            ("7.5e3", 750_000),
+            ("\"7500.00\"", 750_000),
+        ] {
+            assert_eq!(parse_amount(&raw(text), mzn), Ok(minor), "{text}");
+        }
+        for text in [
+            "7500.001",
+            "-1",
+            "\"NaN\"",
+            "\"Infinity\"",
+            "\"-Infinity\"",
+            "true",
+            "\"\"",
+        ] {
+            assert!(parse_amount(&raw(text), mzn).is_err(), "{text}");
+        }
+        assert_eq!(money_value(mzn, 320_050).get(), "3200.50");
+        assert_eq!(money_value(Currency::Xof, 5000).get(), "5000");
+    }
+
+    #[test]
+    fn every_bill_status_and_method_has_a_name() {
+        for s in CollectionStatus::ALL {
+            assert_eq!(parse_bill_status(bill_status(s)), Some(s));
+        }
+        for m in CollectionMethod::ALL {
+            assert_eq!(parse_method(method_id(m)), Some(m));
+            assert_eq!(parse_method(m.as_str()), Some(m));
+        }
+    }
+}
