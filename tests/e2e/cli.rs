@@ -157,3 +157,96 @@ fn sigterm_stops_the_server_gracefully() {
         "{err}"
     );
 }
+
+/// `kumbu reconcile`: a MEPS file imported from the command line, summarised; the same file
+/// again changes nothing; a file that does not add up is refused naming the line; a file for
+/// an entity no merchant has is refused.
+#[test]
+fn reconcile_a_meps_file_from_the_command_line() {
+    use kumbu_core::meps::{FileId, MepsFile};
+    use kumbu_core::{Entity, ErvReference};
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}/cli.db", dir.path().display());
+    let (ok, merchant, err) = kumbu(&[
+        "merchant",
+        "create",
+        "--name",
+        "Águas",
+        "--database-url",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    let merchant = merchant.trim();
+    let (ok, out, err) = kumbu(&[
+        "merchant",
+        "erv-entity",
+        "--merchant",
+        merchant,
+        "90002",
+        "--database-url",
+        &url,
+    ]);
+    assert!(ok, "{err}");
+    assert!(out.contains("90002"), "{out}");
+    let (ok, _, err) = kumbu(&[
+        "merchant",
+        "erv-entity",
+        "--merchant",
+        merchant,
+        "9000",
+        "--database-url",
+        &url,
+    ]);
+    assert!(!ok && err.contains("5 digits"), "{err}");
+    let entity = Entity::parse("90002").unwrap();
+    let refs = [
+        ("00548781108", 300_000),
+        ("00620400869", 744_000),
+        ("00620400869", 744_000),
+    ];
+    let payments: Vec<(ErvReference, i64, String)> = refs
+        .iter()
+        .enumerate()
+        .map(|(i, (r, a))| {
+            (
+                ErvReference::parse(r).unwrap(),
+                *a,
+                format!("2026092109{i:02}"),
+            )
+        })
+        .collect();
+    let file = MepsFile::build(
+        entity,
+        FileId {
+            date: 20_260_921,
+            seq: 1,
+        },
+        Some(FileId {
+            date: 20_260_920,
+            seq: 1,
+        }),
+        &payments,
+    );
+    let path = dir.path().join("MEPS_20260921.TXT");
+    std::fs::write(&path, file.to_text()).unwrap();
+    let p = path.display().to_string();
+    let (ok, out, err) = kumbu(&["reconcile", &p, "--test", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("3 payments, 17880.00 MZN"), "{out}");
+    assert!(
+        out.contains("unmatched") && out.contains("gap: the file before this one (202609201)"),
+        "{out}"
+    );
+    let (ok, out, err) = kumbu(&["reconcile", &p, "--test", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("imported before; nothing changed"), "{out}");
+    // A trailer that does not add up.
+    let text = file
+        .to_text()
+        .replacen("00000000001788000", "00000000001788001", 1);
+    std::fs::write(&path, text).unwrap();
+    let (ok, _, err) = kumbu(&["reconcile", &p, "--test", "--database-url", &url]);
+    assert!(!ok && err.contains("line 5"), "{err}");
+    let (ok, _, err) = kumbu(&["reconcile", "/nonexistent.TXT", "--database-url", &url]);
+    assert!(!ok && err.contains("cannot read"), "{err}");
+}

@@ -8,6 +8,7 @@ mod api;
 mod browser;
 mod checkout;
 mod cli;
+mod collections;
 mod events;
 mod idempotency;
 mod isolation;

@@ -36,6 +36,7 @@ on_each_backend!(
     handoff_and_graceful_stop,
     reference_ids_unique_across_processes,
     checkout_sessions_across_processes,
+    ingests_race_across_processes,
 );
 
 struct Proc {
@@ -623,6 +624,96 @@ async fn checkout_sessions_across_processes(backend: Backend) {
         .unwrap();
     // Sessions complete at the debit; the settlements follow.
     wait_all_settled(&store, 10, Duration::from_secs(60)).await;
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    store.close().await;
+    drop((a, b));
+    drop_database(db).await;
+}
+
+/// The same bank payments reported to two processes at once, each report several times:
+/// one ingested payment and one payment record each, every bill paid once, the ledger whole.
+async fn ingests_race_across_processes(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "ingests_race_across_processes").await else {
+        return;
+    };
+    let a = spawn(&url, &[]).await;
+    let b = spawn(&url, &[]).await;
+    let client = reqwest::Client::new();
+    let mut reports = Vec::new();
+    for i in 0..20 {
+        let bill: Value = client
+            .post(format!("{}/v1/collection_requests", a.base))
+            .bearer_auth(KEY)
+            .json(&json!({"amount": 1000 + i, "currency": "MZN", "methods": ["simo_erv"]}))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        reports.push(json!({
+            "source": "Bank", "external_id": format!("race-{i}"), "amount": 1000 + i,
+            "currency": "MZN", "status": "completed", "processed_at": "2026-09-21T10:00:00Z",
+            "entity_number": bill["erv"]["entity"], "reference_number": bill["erv"]["reference"],
+        }));
+    }
+    let mut sends = Vec::new();
+    for (i, r) in reports.iter().enumerate() {
+        for copy in 0..4 {
+            let base = if (i + copy) % 2 == 0 {
+                &a.base
+            } else {
+                &b.base
+            };
+            let req = client
+                .post(format!("{base}/v1/ingested_payments"))
+                .bearer_auth(KEY)
+                .json(r);
+            sends.push(tokio::spawn(async move {
+                let resp = req.send().await.unwrap();
+                let status = resp.status();
+                let v: Value = resp.json().await.unwrap();
+                (status, v["id"].as_str().unwrap_or_default().to_owned(), v)
+            }));
+        }
+    }
+    let mut ids = std::collections::BTreeSet::new();
+    for s in sends {
+        let (status, id, v) = s.await.unwrap();
+        assert_eq!(status, 200, "{v}");
+        assert_eq!(v["outcome"], "matched", "{v}");
+        ids.insert(id);
+    }
+    assert_eq!(ids.len(), 20, "one ingested payment per report");
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<sqlx::Any, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS BIGINT) FROM ingested_payments").await,
+        20
+    );
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS BIGINT) FROM payments WHERE operator = 'external'").await,
+        20
+    );
+    assert_eq!(
+        count("SELECT CAST(COUNT(*) AS BIGINT) FROM collection_requests WHERE status = 'paid'")
+            .await,
+        20
+    );
+    pool.close().await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
     let (problems, _) = store.verify_ledger().await.unwrap();
     assert!(problems.is_empty(), "{problems:?}");
     store.close().await;

@@ -346,6 +346,50 @@ pub fn gap(last_seen: Option<FileId>, file: &Header) -> Option<Option<FileId>> {
 }
 
 impl MepsFile {
+    /// A well-formed file for `entity` of `payments` (reference, amount in cents, payment time
+    /// `AAAAMMDDHHMM`), with log ids, terminals and transactions numbered from 1, a fee of
+    /// 1.00 each and the trailer that adds them up; for tests, benchmarks and the sandbox.
+    pub fn build(
+        entity: Entity,
+        file: FileId,
+        previous: Option<FileId>,
+        payments: &[(ErvReference, i64, String)],
+    ) -> Self {
+        let payments: Vec<Detail> = payments
+            .iter()
+            .enumerate()
+            .map(|(i, (reference, amount, paid_at))| Detail {
+                line: i + 2,
+                log: format!("{:012}", i + 1),
+                paid_at: paid_at.clone(),
+                amount: *amount,
+                fee: 100,
+                terminal: format!("AT{:010}", i % 1000 + 1),
+                transaction: format!("{}", i % 100_000),
+                locality: "MAPUTO".into(),
+                reference: reference.clone(),
+            })
+            .collect();
+        let destination = format!("000{}", entity.as_str());
+        MepsFile {
+            header: Header {
+                origin: "00000008".into(),
+                destination,
+                file,
+                previous,
+                entity,
+                currency: 943,
+            },
+            trailer: Trailer {
+                count: payments.len() as u64,
+                total: payments.iter().map(|p| p.amount).sum(),
+                fees: payments.iter().map(|p| p.fee).sum(),
+                vat: 0,
+            },
+            payments,
+        }
+    }
+
     /// The file as InterBancos writes it (CRLF line ends), for tests and benchmarks.
     pub fn to_text(&self) -> String {
         let h = &self.header;

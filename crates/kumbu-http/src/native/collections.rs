@@ -244,7 +244,7 @@ pub struct CreatePaymentRecordBody {
     /// pending, confirmed or failed.
     pub status: String,
     /// The bill (`cr_…`) it pays.
-    pub collection_request: Option<String>,
+    pub collection_request_id: Option<String>,
     /// The provider that carried it.
     pub provider_id: Option<String>,
     /// The channel.
@@ -265,7 +265,7 @@ pub async fn create_payment_record(
 ) -> Result<Response, NativeError> {
     let cmd = CreatePaymentRecord {
         account_id: b.account_id,
-        collection_request_id: b.collection_request,
+        collection_request_id: b.collection_request_id,
         provider_id: b.provider_id,
         channel: b.channel,
         currency: currency(&b.currency)?,
@@ -294,7 +294,7 @@ pub struct UpdatePaymentRecordBody {
     /// Forward only: pending → confirmed | failed.
     pub status: Option<String>,
     /// The bill it pays (while pending).
-    pub collection_request: Option<String>,
+    pub collection_request_id: Option<String>,
     /// The provider (while pending).
     pub provider_id: Option<String>,
     /// The channel (while pending).
@@ -316,7 +316,7 @@ pub async fn update_payment_record(
 ) -> Result<Response, NativeError> {
     let cmd = UpdatePaymentRecord {
         account_id: b.account_id,
-        collection_request_id: b.collection_request,
+        collection_request_id: b.collection_request_id,
         provider_id: b.provider_id,
         channel: b.channel,
         amount: b.amount,
@@ -495,10 +495,10 @@ pub async fn list_ingested_payments(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
-    /// `matched` (apply to `collection_request`) or `return`.
+    /// `matched` (apply to `collection_request_id`) or `return`.
     pub resolution: String,
     /// The bill it pays, for `matched`.
-    pub collection_request: Option<String>,
+    pub collection_request_id: Option<String>,
     /// Why.
     pub note: Option<String>,
 }
@@ -519,7 +519,7 @@ pub async fn resolve_exception(
     let cmd = ResolveException {
         resolution: Resolution::parse(&b.resolution)
             .ok_or_else(|| invalid("resolution", "resolution must be matched or return"))?,
-        collection_request_id: b.collection_request,
+        collection_request_id: b.collection_request_id,
         note: b.note,
     };
     let outcome = state
