@@ -3,7 +3,7 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::{bind, page, StoreTx, Value};
+use crate::tx::{bind, insert_rows, page, StoreTx, Value, MAX_PARAMS};
 use kumbu_core::{
     CollectionBalance, CollectionRequest, CollectionStatus, Currency, Decision, ErvDetails,
     ExternalStatus, IngestedPayment, MatchOutcome, MethodDetails, Mode, Resolution, Timestamp,
@@ -246,14 +246,15 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Locks the newest bill matching `cond` (`cond` ends with its own `ORDER BY` when several
+    /// may match; the indexes behind every caller's condition end in `seq`).
     async fn lock_request_where(
         &mut self,
         cond: &str,
         binds: Vec<Value>,
     ) -> Result<Option<CollectionRequest>, StoreError> {
         let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM collection_requests WHERE {cond} \
-             ORDER BY seq DESC LIMIT 1{}",
+            "SELECT {REQUEST_COLUMNS} FROM collection_requests WHERE {cond} LIMIT 1{}",
             self.dialect.for_update()
         );
         let mut q = sqlx::query::<Any>(&sql);
@@ -305,7 +306,8 @@ impl StoreTx {
         {
             return Ok(Some(open));
         }
-        self.lock_request_where(base, binds(reference)).await
+        self.lock_request_where(&format!("{base} ORDER BY seq DESC"), binds(reference))
+            .await
     }
 
     /// Reads and locks the open bill with this merchant reference, if any.
@@ -600,6 +602,247 @@ impl StoreTx {
         .fetch_one(&mut **self.tx())
         .await?
             > 0)
+    }
+}
+
+/// What a batch of reports needs to know of earlier reports with the same references: the
+/// same money reported under another id or by another source is a duplicate.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EarlierReport {
+    /// `ing_…`
+    pub id: String,
+    /// Its source.
+    pub source: String,
+    /// Its id at the source.
+    pub external_id: String,
+    /// The reference paid.
+    pub reference_number: String,
+    /// Minor units.
+    pub amount: i64,
+    /// When processed.
+    pub processed_at: Timestamp,
+}
+
+/// Bulk reads and writes for reconciling many reports in one transaction (a bank file).
+impl StoreTx {
+    /// Reads and locks the reports already ingested under these (source, external id) pairs.
+    pub async fn lock_ingests_by_sources(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        keys: &[(String, String)],
+    ) -> Result<Vec<IngestedPayment>, StoreError> {
+        // One source at a time, so that the lookup is a range of the unique index.
+        let mut by_source: std::collections::BTreeMap<&str, Vec<&str>> = Default::default();
+        for (src, ext) in keys {
+            by_source.entry(src).or_default().push(ext);
+        }
+        let mut out = Vec::new();
+        for (source, ids) in by_source {
+            for chunk in ids.chunks(MAX_PARAMS - 3) {
+                let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 4 + i)).collect();
+                let sql = format!(
+                    "SELECT {INGEST_COLUMNS} FROM ingested_payments WHERE merchant_id = $1 \
+                     AND mode = $2 AND source = $3 AND external_id IN ({}){}",
+                    list.join(", "),
+                    self.dialect.for_update()
+                );
+                let mut q = sqlx::query::<Any>(&sql)
+                    .bind(merchant_id)
+                    .bind(mode.as_str())
+                    .bind(source);
+                for ext in chunk {
+                    q = q.bind((*ext).to_owned());
+                }
+                for row in q.fetch_all(&mut **self.tx()).await? {
+                    out.push(ingest_from_row(&row)?);
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// Reads and locks every bill (open or closed) of the entity with one of these references,
+    /// oldest first.
+    pub async fn lock_requests_by_erv_references(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        entity: &str,
+        references: &[String],
+    ) -> Result<Vec<CollectionRequest>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in references.chunks(MAX_PARAMS - 3) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 4 + i)).collect();
+            let sql = format!(
+                "SELECT {REQUEST_COLUMNS} FROM collection_requests WHERE merchant_id = $1 \
+                 AND mode = $2 AND erv_entity = $3 AND erv_reference IN ({}) ORDER BY seq{}",
+                list.join(", "),
+                self.dialect.for_update()
+            );
+            let mut q = sqlx::query::<Any>(&sql)
+                .bind(merchant_id)
+                .bind(mode.as_str())
+                .bind(entity);
+            for r in chunk {
+                q = q.bind(r.clone());
+            }
+            for row in q.fetch_all(&mut **self.tx()).await? {
+                out.push(request_from_row(&row)?);
+            }
+        }
+        Ok(out)
+    }
+
+    /// The reports, not failed, already ingested with one of these references.
+    pub async fn earlier_reports(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        references: &[String],
+    ) -> Result<Vec<EarlierReport>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in references.chunks(MAX_PARAMS - 2) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 3 + i)).collect();
+            let sql = format!(
+                "SELECT id, source, external_id, reference_number, amount, processed_at \
+                 FROM ingested_payments WHERE merchant_id = $1 AND mode = $2 \
+                 AND status <> 'failed' AND reference_number IN ({}) ORDER BY seq",
+                list.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql)
+                .bind(merchant_id)
+                .bind(mode.as_str());
+            for r in chunk {
+                q = q.bind(r.clone());
+            }
+            for row in q.fetch_all(&mut **self.tx()).await? {
+                out.push(EarlierReport {
+                    id: row.try_get("id")?,
+                    source: row.try_get("source")?,
+                    external_id: row.try_get("external_id")?,
+                    reference_number: row.try_get("reference_number")?,
+                    amount: row.try_get("amount")?,
+                    processed_at: Timestamp::from_micros(row.try_get("processed_at")?),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Inserts many ingested payments in a few statements.
+    pub async fn insert_ingests(&mut self, ingests: &[IngestedPayment]) -> Result<(), StoreError> {
+        let rows = ingests
+            .iter()
+            .map(|i| {
+                let d = i.decision.as_ref();
+                vec![
+                    Value::Text(i.id.clone()),
+                    Value::Text(i.merchant_id.clone()),
+                    Value::Text(i.mode.as_str().to_owned()),
+                    Value::Text(i.source.clone()),
+                    Value::Text(i.external_id.clone()),
+                    Value::Int(i.amount),
+                    Value::Text(i.currency.code().to_owned()),
+                    Value::Text(i.status.as_str().to_owned()),
+                    Value::OptText(i.method.method_type.clone()),
+                    Value::OptText(i.method.nib.clone()),
+                    Value::OptText(i.method.entity_number.clone()),
+                    Value::OptText(i.method.reference_number.clone()),
+                    Value::OptText(i.reference.clone()),
+                    Value::Int(i.processed_at.as_micros()),
+                    Value::Text(i.outcome.as_str().to_owned()),
+                    Value::Text(i.detail.clone()),
+                    Value::OptText(i.collection_request_id.clone()),
+                    Value::OptText(i.payment_id.clone()),
+                    Value::OptText(d.map(|d| d.resolution.as_str().to_owned())),
+                    Value::OptText(d.map(|d| d.by.clone())),
+                    Value::OptInt(d.map(|d| d.at.as_micros())),
+                    Value::OptText(d.and_then(|d| d.note.clone())),
+                    Value::OptText(i.file_id.clone()),
+                    Value::Text(i.fingerprint.clone()),
+                    Value::Int(i.created_at.as_micros()),
+                    Value::Int(i.updated_at.as_micros()),
+                ]
+            })
+            .collect();
+        let columns: Vec<&str> = INGEST_COLUMNS["seq, ".len()..].split(", ").collect();
+        insert_rows(
+            self.dialect,
+            self.tx(),
+            "ingested_payments",
+            &columns,
+            rows,
+            "",
+        )
+        .await
+    }
+
+    /// Writes the status and money of many bills in one statement per chunk.
+    pub async fn save_collection_requests(
+        &mut self,
+        bills: &[&CollectionRequest],
+    ) -> Result<(), StoreError> {
+        const COLS: usize = 5;
+        for chunk in bills.chunks(MAX_PARAMS / COLS) {
+            let mut sql = String::from(
+                "UPDATE collection_requests SET status = v.column2, amount_paid = v.column3, \
+                 amount_overpaid = v.column4, updated_at = v.column5 FROM (VALUES ",
+            );
+            let mut values = Vec::with_capacity(chunk.len() * COLS);
+            for (i, c) in chunk.iter().enumerate() {
+                let ph = |k: usize| self.dialect.param(i * COLS + k);
+                if i > 0 {
+                    sql.push_str(", ");
+                }
+                sql.push_str(&format!(
+                    "({}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
+                    ph(1),
+                    ph(2),
+                    ph(3),
+                    ph(4),
+                    ph(5)
+                ));
+                values.extend([
+                    Value::Text(c.id.clone()),
+                    Value::Text(c.status().as_str().to_owned()),
+                    Value::Int(c.balance.amount_paid),
+                    Value::Int(c.balance.amount_overpaid),
+                    Value::Int(c.balance.updated_at.as_micros()),
+                ]);
+            }
+            sql.push_str(") AS v WHERE collection_requests.id = v.column1");
+            let mut q = sqlx::query::<Any>(&sql);
+            for v in values {
+                q = bind(q, v);
+            }
+            q.execute(&mut **self.tx()).await?;
+        }
+        Ok(())
+    }
+
+    /// The last event sequence number of each of these objects (absent: none yet).
+    pub async fn last_object_seqs(
+        &mut self,
+        ids: &[String],
+    ) -> Result<std::collections::HashMap<String, i64>, StoreError> {
+        let mut out = std::collections::HashMap::new();
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let list: Vec<String> = (0..chunk.len()).map(|i| format!("${}", 1 + i)).collect();
+            let sql = format!(
+                "SELECT object_id, CAST(MAX(object_seq) AS BIGINT) AS seq FROM events \
+                 WHERE object_id IN ({}) GROUP BY object_id",
+                list.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql);
+            for id in chunk {
+                q = q.bind(id.clone());
+            }
+            for row in q.fetch_all(&mut **self.tx()).await? {
+                out.insert(row.try_get("object_id")?, row.try_get("seq")?);
+            }
+        }
+        Ok(out)
     }
 }
 

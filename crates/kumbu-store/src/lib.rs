@@ -28,7 +28,7 @@ mod tx;
 mod webhooks;
 
 pub use checkout::SessionKey;
-pub use collections::{ImportedFile, IngestFilter, ReportRow, RequestFilter};
+pub use collections::{EarlierReport, ImportedFile, IngestFilter, ReportRow, RequestFilter};
 pub use connect::{Store, StoreOptions};
 pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;

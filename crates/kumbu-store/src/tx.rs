@@ -269,6 +269,115 @@ impl StoreTx {
         self.insert_history(&history).await
     }
 
+    /// Inserts many new payments in a few statements, each with its creation history row
+    /// (later rows of their history are the caller's to write, with their changes).
+    pub async fn insert_payments(&mut self, payments: &[&Payment]) -> Result<(), StoreError> {
+        let mut rows = Vec::with_capacity(payments.len());
+        for p in payments {
+            let metadata = serde_json::to_string(&p.metadata)
+                .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
+            let bank_details = p
+                .bank
+                .as_ref()
+                .map(serde_json::to_string)
+                .transpose()
+                .map_err(|e| StoreError::Corrupt(format!("bank details: {e}")))?;
+            rows.push(vec![
+                Value::Text(p.id.clone()),
+                Value::Text(p.merchant_id.clone()),
+                Value::Text(p.mode.as_str().to_owned()),
+                Value::Text(p.status.as_str().to_owned()),
+                Value::Int(p.amount),
+                Value::Int(p.fee),
+                Value::Text(p.currency.code().to_owned()),
+                Value::Text(p.operator.code().to_owned()),
+                Value::Text(
+                    p.payer_phone
+                        .as_ref()
+                        .map_or_else(String::new, |m| m.as_str().to_owned()),
+                ),
+                Value::OptText(p.customer_name.clone()),
+                Value::OptText(p.customer_email.clone()),
+                Value::OptText(p.reference.clone()),
+                Value::OptText(p.description.clone()),
+                Value::Text(metadata),
+                Value::OptText(p.operator_reference.clone()),
+                Value::OptText(p.failure_code.map(|c| c.as_str().to_owned())),
+                Value::OptText(p.failure_message.clone()),
+                Value::OptText(p.operator_code.clone()),
+                Value::Int(p.created_at.as_micros()),
+                Value::Int(p.updated_at.as_micros()),
+                Value::Int(p.expires_at.as_micros()),
+                Value::Int(i64::from(p.progress.step)),
+                Value::OptInt(p.progress.next_action_at.map(Timestamp::as_micros)),
+                Value::OptInt(
+                    p.bank
+                        .as_ref()
+                        .map(|b| i64::try_from(b.reference_id).unwrap_or(i64::MAX)),
+                ),
+                Value::OptInt(p.bank.as_ref().map(|b| b.payment_id)),
+                Value::OptText(bank_details),
+                Value::OptText(p.statement_descriptor.clone()),
+                Value::OptText(p.customer_id.clone()),
+                Value::OptText(p.checkout_session_id.clone()),
+                Value::OptText(p.collection_request_id.clone()),
+                Value::OptText(record_details(p)?),
+                Value::OptText(p.record.as_ref().and_then(|r| r.channel.clone())),
+                Value::OptText(p.record.as_ref().and_then(|r| r.provider_id.clone())),
+                Value::OptInt(p.deleted_at.map(Timestamp::as_micros)),
+            ]);
+        }
+        insert_rows(
+            self.dialect,
+            self.tx(),
+            "payments",
+            &[
+                "id",
+                "merchant_id",
+                "mode",
+                "status",
+                "amount",
+                "fee",
+                "currency",
+                "operator",
+                "payer_phone",
+                "customer_name",
+                "customer_email",
+                "reference",
+                "description",
+                "metadata",
+                "operator_reference",
+                "failure_code",
+                "failure_message",
+                "operator_code",
+                "created_at",
+                "updated_at",
+                "expires_at",
+                "rail_step",
+                "next_action_at",
+                "bank_reference_id",
+                "bank_payment_id",
+                "bank_details",
+                "statement_descriptor",
+                "customer_id",
+                "checkout_session_id",
+                "collection_request_id",
+                "record_details",
+                "record_channel",
+                "record_provider",
+                "deleted_at",
+            ],
+            rows,
+            "",
+        )
+        .await?;
+        let created: Vec<(&str, &StatusChange)> = payments
+            .iter()
+            .filter_map(|p| p.history.first().map(|c| (p.id.as_str(), c)))
+            .collect();
+        self.insert_history(&created).await
+    }
+
     /// Writes what a payment record's update may change besides its status: amount, fee and
     /// currency (while pending), its record details, its collection request and its deletion.
     pub async fn save_payment_record(&mut self, p: &Payment) -> Result<(), StoreError> {

@@ -17,7 +17,7 @@ use kumbu_core::{
 use kumbu_store::{ImportedFile, StoreError};
 
 /// Payments ingested per transaction.
-const CHUNK: usize = 500;
+const CHUNK: usize = 2_000;
 
 /// What importing a file did.
 #[derive(Debug, Clone)]
@@ -108,9 +108,10 @@ impl Engine {
         for chunk in cmds.chunks(CHUNK) {
             let mut tx = self.begin().await?;
             let mut changes = Changes::default();
-            for cmd in chunk {
-                payments.push(self.ingest_in(&mut tx, &mut changes, owner, cmd).await?);
-            }
+            payments.extend(
+                self.ingest_batch(&mut tx, &mut changes, owner, chunk)
+                    .await?,
+            );
             changes.write(&mut tx).await?;
             self.commit(tx).await?;
             changes.publish_metrics();

@@ -123,7 +123,7 @@ impl IngestPayment {
 
     /// What identifies the report's content, its status aside (a pending report may become
     /// completed or failed).
-    fn fingerprint(&self) -> String {
+    pub(super) fn fingerprint(&self) -> String {
         let m = &self.method;
         let mut h = Sha256::new();
         for part in [
@@ -201,17 +201,18 @@ async fn find_bill(
     Ok((None, why))
 }
 
-/// Decides the outcome of a report against the bill found for it.
-async fn decide(
-    tx: &mut StoreTx,
+/// Decides the outcome of a report against the bill found for it. `elsewhere` is an earlier
+/// report of the same money (same reference, amount and time) under another id or source.
+pub(super) fn decide(
     i: &mut IngestedPayment,
     bill: Option<&CollectionRequest>,
     how: &str,
-) -> Result<(), EngineError> {
+    elsewhere: Option<&str>,
+) {
     let Some(c) = bill else {
         i.outcome = MatchOutcome::Unmatched;
         i.detail = how.to_owned();
-        return Ok(());
+        return;
     };
     i.collection_request_id = Some(c.id.clone());
     let fmt = |a: i64| c.currency.format_decimal(a);
@@ -225,7 +226,7 @@ async fn decide(
                 i.currency.code()
             ),
         )
-    } else if let Some(other) = tx.same_payment_elsewhere(i).await? {
+    } else if let Some(other) = elsewhere {
         (
             MatchOutcome::Duplicate,
             format!("same reference, amount and time as {other}"),
@@ -270,11 +271,41 @@ async fn decide(
     };
     i.outcome = outcome;
     i.detail = detail;
-    Ok(())
+}
+
+/// A new report, not yet decided.
+pub(super) fn fresh(
+    owner: (&str, Mode),
+    cmd: &IngestPayment,
+    fingerprint: String,
+    now: Timestamp,
+) -> IngestedPayment {
+    IngestedPayment {
+        id: new_id(IdPrefix::Ingest),
+        merchant_id: owner.0.to_owned(),
+        mode: owner.1,
+        source: cmd.source.clone(),
+        external_id: cmd.external_id.clone(),
+        amount: cmd.amount,
+        currency: cmd.currency,
+        status: cmd.status,
+        method: cmd.method.clone(),
+        reference: cmd.reference.clone(),
+        processed_at: cmd.processed_at,
+        outcome: MatchOutcome::Unmatched,
+        detail: String::new(),
+        collection_request_id: None,
+        payment_id: None,
+        decision: None,
+        file_id: cmd.file_id.clone(),
+        fingerprint,
+        created_at: now,
+        updated_at: now,
+    }
 }
 
 /// The payment record of a matched report.
-fn record_for(i: &IngestedPayment, bill: &str, now: Timestamp) -> Payment {
+pub(super) fn record_for(i: &IngestedPayment, bill: &str, now: Timestamp) -> Payment {
     new_record(
         (&i.merchant_id, i.mode),
         i.amount,
@@ -325,7 +356,7 @@ async fn apply_completed(
             Ok(true)
         }
         Err(_) => {
-            decide(tx, i, Some(&bill), "").await?;
+            decide(i, Some(&bill), "", None);
             if i.outcome == MatchOutcome::Matched {
                 // The same judgement applied a moment ago cannot now refuse.
                 return Err(EngineError::Store(StoreError::Corrupt(format!(
@@ -464,30 +495,13 @@ impl Engine {
             }
             return Ok(old);
         }
-        let mut i = IngestedPayment {
-            id: new_id(IdPrefix::Ingest),
-            merchant_id: owner.0.to_owned(),
-            mode: owner.1,
-            source: cmd.source.clone(),
-            external_id: cmd.external_id.clone(),
-            amount: cmd.amount,
-            currency: cmd.currency,
-            status: cmd.status,
-            method: cmd.method.clone(),
-            reference: cmd.reference.clone(),
-            processed_at: cmd.processed_at,
-            outcome: MatchOutcome::Unmatched,
-            detail: String::new(),
-            collection_request_id: None,
-            payment_id: None,
-            decision: None,
-            file_id: cmd.file_id.clone(),
-            fingerprint,
-            created_at: now,
-            updated_at: now,
-        };
+        let mut i = fresh(owner, cmd, fingerprint, now);
         let (bill, how) = find_bill(tx, owner, &i).await?;
-        decide(tx, &mut i, bill.as_ref(), &how).await?;
+        let elsewhere = match &bill {
+            Some(c) if c.currency == i.currency => tx.same_payment_elsewhere(&i).await?,
+            Some(_) | None => None,
+        };
+        decide(&mut i, bill.as_ref(), &how, elsewhere.as_deref());
         tx.insert_ingest(&i).await?;
         if i.outcome == MatchOutcome::Matched {
             let bill_id = i.collection_request_id.clone().unwrap_or_default();

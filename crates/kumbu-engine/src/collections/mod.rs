@@ -16,6 +16,7 @@
 //!   journals like any settled payment and counts towards its bill; a confirmed record cannot
 //!   be deleted (the ledger never forgets money), a pending or failed one is soft-deleted.
 
+mod batch;
 mod files;
 mod ingest;
 mod records;

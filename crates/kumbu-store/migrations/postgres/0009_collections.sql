@@ -34,7 +34,7 @@ CREATE INDEX collection_requests_listing ON collection_requests (merchant_id, mo
 CREATE UNIQUE INDEX collection_requests_open_reference ON collection_requests (merchant_id, mode, erv_entity, erv_reference)
     WHERE erv_reference IS NOT NULL AND status IN ('open', 'partially_paid');
 -- Every reference ever issued, to find the paid bill a late payment names.
-CREATE INDEX collection_requests_reference ON collection_requests (merchant_id, mode, erv_reference) WHERE erv_reference IS NOT NULL;
+CREATE INDEX collection_requests_reference ON collection_requests (merchant_id, mode, erv_reference, seq) WHERE erv_reference IS NOT NULL;
 CREATE UNIQUE INDEX collection_requests_open_third_party ON collection_requests (merchant_id, mode, third_party_reference)
     WHERE third_party_reference IS NOT NULL AND status IN ('open', 'partially_paid');
 CREATE INDEX collection_requests_due ON collection_requests (due_at) WHERE due_at IS NOT NULL AND status IN ('open', 'partially_paid');
@@ -76,7 +76,7 @@ CREATE TABLE ingested_payments (
 CREATE INDEX ingested_payments_listing ON ingested_payments (merchant_id, mode, seq);
 CREATE INDEX ingested_payments_exceptions ON ingested_payments (merchant_id, mode, seq) WHERE outcome <> 'matched' AND resolution IS NULL AND status <> 'failed';
 CREATE INDEX ingested_payments_report ON ingested_payments (merchant_id, mode, processed_at);
-CREATE INDEX ingested_payments_same ON ingested_payments (merchant_id, mode, reference_number, amount, processed_at);
+CREATE INDEX ingested_payments_same ON ingested_payments (merchant_id, mode, reference_number, amount, processed_at, seq);
 -- A payment record is made once per ingested payment.
 CREATE UNIQUE INDEX ingested_payments_payment ON ingested_payments (payment_id) WHERE payment_id IS NOT NULL;
 
