@@ -855,6 +855,35 @@ fn owner(merchant_id: &str, mode: Mode, third: &str) -> Vec<Value> {
 }
 
 impl Store {
+    /// Runs a listing query (`sql` with its binds, filtered to the merchant already) newest
+    /// first, after the row `starting_after`; `None` if that row is not the merchant's.
+    async fn newest_first<T>(
+        &self,
+        (table, merchant_id, mode): (&'static str, &str, Mode),
+        (mut sql, mut binds): (String, Vec<Value>),
+        starting_after: Option<&str>,
+        limit: u32,
+        from_row: fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<(Vec<T>, bool)>, StoreError> {
+        if let Some(after) = starting_after {
+            let Some(seq) = self.cursor_seq(table, merchant_id, mode, after).await? else {
+                return Ok(None);
+            };
+            binds.push(Value::Int(seq));
+            sql.push_str(&format!(" AND seq < ${}", binds.len()));
+        }
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            u64::from(limit) + 1
+        ));
+        let mut q = sqlx::query::<Any>(&sql);
+        for b in binds {
+            q = bind(q, b);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        Ok(Some(page(&rows, limit, from_row)?))
+    }
+
     /// One of a merchant's bills.
     pub async fn collection_request(
         &self,
@@ -910,26 +939,14 @@ impl Store {
                 sql.push_str(&format!(" AND {col} = ${}", binds.len()));
             }
         }
-        if let Some(after) = starting_after {
-            let Some(seq) = self
-                .cursor_seq("collection_requests", merchant_id, mode, after)
-                .await?
-            else {
-                return Ok(None);
-            };
-            binds.push(Value::Int(seq));
-            sql.push_str(&format!(" AND seq < ${}", binds.len()));
-        }
-        sql.push_str(&format!(
-            " ORDER BY seq DESC LIMIT {}",
-            u64::from(limit) + 1
-        ));
-        let mut q = sqlx::query::<Any>(&sql);
-        for b in binds {
-            q = bind(q, b);
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        Ok(Some(page(&rows, limit, request_from_row)?))
+        self.newest_first(
+            ("collection_requests", merchant_id, mode),
+            (sql, binds),
+            starting_after,
+            limit,
+            request_from_row,
+        )
+        .await
     }
 
     /// One of a merchant's ingested payments, by `ing_…` id.
@@ -981,26 +998,14 @@ impl Store {
                 sql.push_str(&format!(" AND {col} = ${}", binds.len()));
             }
         }
-        if let Some(after) = starting_after {
-            let Some(seq) = self
-                .cursor_seq("ingested_payments", merchant_id, mode, after)
-                .await?
-            else {
-                return Ok(None);
-            };
-            binds.push(Value::Int(seq));
-            sql.push_str(&format!(" AND seq < ${}", binds.len()));
-        }
-        sql.push_str(&format!(
-            " ORDER BY seq DESC LIMIT {}",
-            u64::from(limit) + 1
-        ));
-        let mut q = sqlx::query::<Any>(&sql);
-        for b in binds {
-            q = bind(q, b);
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        Ok(Some(page(&rows, limit, ingest_from_row)?))
+        self.newest_first(
+            ("ingested_payments", merchant_id, mode),
+            (sql, binds),
+            starting_after,
+            limit,
+            ingest_from_row,
+        )
+        .await
     }
 
     /// Counts and totals of the payments the sources processed in `[from, to)`, by source,
