@@ -344,10 +344,11 @@ async fn reingest_and_conflicts(app: TestApp) -> Option<TestApp> {
             json!("2026-09-21T10:00:01Z"),
             "processed_at",
         ),
+        ("reference_number", json!("12345678901"), "reference_number"),
         (
-            "reference_number",
-            json!("12345678901"),
-            "payment_method_details.reference_number",
+            "payment_method_type",
+            json!("INTERBANK"),
+            "payment_method_type",
         ),
     ] {
         let mut changed = report("r1", &a, 5_000, "completed");
@@ -366,7 +367,7 @@ async fn reingest_and_conflicts(app: TestApp) -> Option<TestApp> {
         ("status", json!("done"), "status"),
         ("processed_at", json!("today"), "processed_at"),
         ("source", json!(""), "source"),
-        ("external_id", json!("x".repeat(201)), "id"),
+        ("external_id", json!("x".repeat(201)), "external_id"),
     ] {
         let mut bad = report("r2", &a, 5_000, "completed");
         bad[k] = v;
@@ -388,23 +389,20 @@ async fn reingest_and_conflicts(app: TestApp) -> Option<TestApp> {
         (s, v["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("collection_request_not_open"))
     );
-    let standing = {
-        let e = Entity::parse(a.entity.as_deref().unwrap()).unwrap();
-        ErvReference::new(&e, 424_242, None)
-            .unwrap()
-            .as_str()
-            .to_owned()
-    };
-    let body = json!({"amount": 1_000, "currency": "MZN", "methods": ["simo_erv"], "allow_reuse": true, "erv_reference": standing});
+    // A standing reference: issued to a bill with allow_reuse (without the amount in its check
+    // digits), reused once that bill is closed, never while it is open, never made up.
+    let body =
+        json!({"amount": 1_000, "currency": "MZN", "methods": ["simo_erv"], "allow_reuse": true});
     let first = bill(&app, body.clone()).await;
-    assert_eq!(first.reference.as_deref(), Some(standing.as_str()));
-    let (s, v) = app.post("/v1/collection_requests", &body).await;
+    let standing = first.reference.clone().unwrap();
+    let e = Entity::parse(first.entity.as_deref().unwrap()).unwrap();
+    assert!(ErvReference::parse(&standing).unwrap().verify(&e, None));
+    let mut again = body.clone();
+    again["erv_reference"] = json!(standing);
+    let (s, v) = app.post("/v1/collection_requests", &again).await;
     assert_eq!(
         (s, v["error"]["param"].as_str()),
-        (
-            StatusCode::CONFLICT,
-            Some("payment_method_details.reference_number")
-        ),
+        (StatusCode::CONFLICT, Some("erv_reference")),
         "{v}"
     );
     let (s, _) = app
@@ -414,11 +412,60 @@ async fn reingest_and_conflicts(app: TestApp) -> Option<TestApp> {
         )
         .await;
     assert_eq!(s, StatusCode::OK);
-    bill(&app, body).await;
+    let second = bill(&app, again).await;
+    assert_eq!(second.reference.as_deref(), Some(standing.as_str()));
+    let made_up = ErvReference::new(&e, 424_242, None).unwrap();
+    for r in [made_up.as_str(), "12345678901"] {
+        let (s, v) = app
+            .post("/v1/collection_requests", &json!({"amount": 1_000, "currency": "MZN", "methods": ["simo_erv"], "allow_reuse": true, "erv_reference": r}))
+            .await;
+        assert_eq!(
+            (s, v["error"]["param"].as_str()),
+            (StatusCode::BAD_REQUEST, Some("erv_reference")),
+            "{r}: {v}"
+        );
+    }
+    // The same money reported by an API (to the second) and by a file (to the minute) is
+    // counted once, even on a bill that still takes payments.
+    let g = erv_bill(&app, 10_000, true).await;
+    let mut api = report("api-1", &g, 2_000, "completed");
+    api["processed_at"] = json!("2026-09-21T10:07:37Z");
+    assert_eq!(outcome(&ingest(&app, &api).await), "matched");
+    let mut file = report("file-1", &g, 2_000, "completed");
+    file["source"] = json!("meps:x");
+    file["processed_at"] = json!("2026-09-21T10:07:00Z");
+    let dup = ingest(&app, &file).await;
+    assert_eq!(outcome(&dup), "duplicate", "{dup}");
+    assert_eq!(bill_state(&app, &g).await.1, 2_000);
+    // A record a report made changes only through reports and decisions.
+    let pid = ingest(&app, &api).await["payment"]
+        .as_str()
+        .unwrap()
+        .to_owned();
     let (s, v) = app
-        .post("/v1/collection_requests", &json!({"amount": 1_000, "currency": "MZN", "methods": ["simo_erv"], "allow_reuse": true, "erv_reference": "12345678901"}))
+        .post(
+            &format!("/v1/payment_records/{pid}"),
+            &json!({"amount": 9_999_999}),
+        )
         .await;
-    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert_eq!(
+        (s, v["error"]["code"].as_str()),
+        (StatusCode::CONFLICT, Some("payment_state_conflict")),
+        "{v}"
+    );
+    let (s, _, _) = app
+        .send(
+            reqwest::Method::DELETE,
+            &format!("/v1/payment_records/{pid}"),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
+    let (s, _) = app
+        .post(&format!("/v1/payments/{pid}/cancel"), &json!({}))
+        .await;
+    assert_eq!(s, StatusCode::CONFLICT);
     // Due bills expire, with an event; a late payment is then an exception.
     let due = (app.engine.now().plus(Duration::from_secs(3600))).to_rfc3339();
     let late = bill(

@@ -42,6 +42,12 @@ impl Timestamp {
         Self(self.0.saturating_sub(micros))
     }
 
+    /// The start of its minute (UTC; every time zone Kumbu serves is a whole number of hours
+    /// away, so it is the local minute too).
+    pub const fn minute(self) -> Self {
+        Self(self.0 - self.0.rem_euclid(60_000_000))
+    }
+
     /// RFC 3339 in UTC with millisecond precision, e.g. `2026-11-22T10:41:36.123Z`.
     pub fn to_rfc3339(self) -> String {
         let nanos = i128::from(self.0) * 1000;

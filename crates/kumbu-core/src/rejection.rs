@@ -98,6 +98,12 @@ pub enum Field {
     Resolution,
     /// A calendar day.
     Date,
+    /// How a reported payment was paid (`SIMO_ERV`, `INTERBANK`).
+    MethodType,
+    /// A person's note on a decision.
+    Note,
+    /// A collection request's SIMO/ERV reference.
+    ErvReference,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

@@ -458,6 +458,13 @@ impl Engine {
                     .lock_payment(&auth.merchant_id, auth.mode, id)
                     .await?
                     .ok_or_else(|| EngineError::not_found("payment", id))?;
+                if p.operator == Operator::External {
+                    return Err(EngineError::field(
+                        ErrorCode::PaymentStateConflict,
+                        Field::Id,
+                        format!("payment {id} was recorded from outside Kumbu: mark it failed with POST /v1/payment_records/{id}"),
+                    ));
+                }
                 let now = self.now();
                 if let Some(refusal) = self
                     .refuse_if_expired(tx, &mut p, now, ErrorCode::PaymentStateConflict, changes)

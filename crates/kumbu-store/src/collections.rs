@@ -375,18 +375,27 @@ impl StoreTx {
         .await?)
     }
 
-    /// The merchant's SIMO entity, if configured or assigned.
-    pub async fn erv_entity(&mut self, merchant_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar::<Any, Option<String>>(
-            "SELECT erv_entity FROM merchants WHERE id = $1",
-        )
-        .bind(merchant_id)
-        .fetch_optional(&mut **self.tx())
-        .await?
-        .flatten())
+    /// The merchant's SIMO entity in `mode`: the configured one; in test mode, failing that,
+    /// the one the sandbox assigned.
+    pub async fn erv_entity(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+    ) -> Result<Option<String>, StoreError> {
+        let sql = match mode {
+            Mode::Live => "SELECT erv_entity FROM merchants WHERE id = $1",
+            Mode::Test => {
+                "SELECT COALESCE(erv_entity, erv_test_entity) FROM merchants WHERE id = $1"
+            }
+        };
+        Ok(sqlx::query_scalar::<Any, Option<String>>(sql)
+            .bind(merchant_id)
+            .fetch_optional(&mut **self.tx())
+            .await?
+            .flatten())
     }
 
-    /// Sets the merchant's SIMO entity. Another merchant's entity fails with
+    /// Configures the merchant's SIMO entity. Another merchant's entity fails with
     /// [`StoreError::Conflict`]; `false` if the merchant does not exist.
     pub async fn set_erv_entity(
         &mut self,
@@ -402,17 +411,41 @@ impl StoreTx {
         Ok(n == 1)
     }
 
-    /// The merchant whose SIMO entity this is.
+    /// Gives the merchant a sandbox entity unless it has one (a racing assignment keeps the
+    /// first); returns the one it has.
+    pub async fn assign_test_entity(
+        &mut self,
+        merchant_id: &str,
+        entity: &str,
+    ) -> Result<Option<String>, StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE merchants SET erv_test_entity = $2 WHERE id = $1 AND erv_test_entity IS NULL",
+        )
+        .bind(merchant_id)
+        .bind(entity)
+        .execute(&mut **self.tx())
+        .await?;
+        self.erv_entity(merchant_id, Mode::Test).await
+    }
+
+    /// The merchant whose SIMO entity this is in `mode` (a configured entity before a sandbox
+    /// one).
     pub async fn merchant_of_erv_entity(
         &mut self,
         entity: &str,
+        mode: Mode,
     ) -> Result<Option<String>, StoreError> {
-        Ok(
-            sqlx::query_scalar::<Any, String>("SELECT id FROM merchants WHERE erv_entity = $1")
-                .bind(entity)
-                .fetch_optional(&mut **self.tx())
-                .await?,
-        )
+        let sql = match mode {
+            Mode::Live => "SELECT id FROM merchants WHERE erv_entity = $1",
+            Mode::Test => {
+                "SELECT id FROM merchants WHERE erv_entity = $1 OR (erv_entity IS NULL AND erv_test_entity = $1) \
+                 ORDER BY CASE WHEN erv_entity = $1 THEN 0 ELSE 1 END LIMIT 1"
+            }
+        };
+        Ok(sqlx::query_scalar::<Any, String>(sql)
+            .bind(entity)
+            .fetch_optional(&mut **self.tx())
+            .await?)
     }
 
     /// Inserts an ingested payment; a second one with the same (source, external id) fails
@@ -531,7 +564,8 @@ impl StoreTx {
     }
 
     /// An earlier ingested payment, from another source or under another id, with the same
-    /// reference, amount and processing time: the same money reported twice.
+    /// reference and amount, processed in the same minute (bank files say the minute, APIs the
+    /// second): the same money reported twice.
     pub async fn same_payment_elsewhere(
         &mut self,
         i: &IngestedPayment,
@@ -541,17 +575,18 @@ impl StoreTx {
         };
         Ok(sqlx::query_scalar::<Any, String>(
             "SELECT id FROM ingested_payments WHERE merchant_id = $1 AND mode = $2 \
-             AND reference_number = $3 AND amount = $4 AND processed_at = $5 \
-             AND status <> 'failed' AND NOT (source = $6 AND external_id = $7) \
+             AND reference_number = $3 AND amount = $4 AND processed_at >= $5 \
+             AND processed_at < $8 AND status <> 'failed' AND NOT (source = $6 AND external_id = $7) \
              ORDER BY seq LIMIT 1",
         )
         .bind(i.merchant_id.clone())
         .bind(i.mode.as_str())
         .bind(reference.clone())
         .bind(i.amount)
-        .bind(i.processed_at.as_micros())
+        .bind(i.processed_at.minute().as_micros())
         .bind(i.source.clone())
         .bind(i.external_id.clone())
+        .bind(i.processed_at.minute().as_micros() + 60_000_000)
         .fetch_optional(&mut **self.tx())
         .await?)
     }
@@ -1093,14 +1128,19 @@ impl Store {
             .collect()
     }
 
-    /// The merchant's SIMO entity, if configured or assigned.
-    pub async fn erv_entity(&self, merchant_id: &str) -> Result<Option<String>, StoreError> {
-        Ok(sqlx::query_scalar::<Any, Option<String>>(
-            "SELECT erv_entity FROM merchants WHERE id = $1",
-        )
-        .bind(merchant_id)
-        .fetch_optional(&self.read)
-        .await?
-        .flatten())
+    /// The merchant's configured SIMO entity and the sandbox's, if any.
+    pub async fn erv_entities(
+        &self,
+        merchant_id: &str,
+    ) -> Result<(Option<String>, Option<String>), StoreError> {
+        let row =
+            sqlx::query::<Any>("SELECT erv_entity, erv_test_entity FROM merchants WHERE id = $1")
+                .bind(merchant_id)
+                .fetch_optional(&self.read)
+                .await?;
+        Ok(match row {
+            Some(r) => (r.try_get("erv_entity")?, r.try_get("erv_test_entity")?),
+            None => (None, None),
+        })
     }
 }

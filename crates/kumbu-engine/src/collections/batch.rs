@@ -3,10 +3,11 @@
 //! statements, then written in a few statements, in one transaction. A file of 100,000 payments
 //! thus costs a few hundred statements, not millions.
 //!
-//! The batch takes the common case: a new report naming the merchant's SIMO entity and a
-//! reference. Anything else (a report seen before, a second report of the same id in the batch,
-//! one to match by the merchant's own reference) goes through the one-by-one path afterwards,
-//! in the same transaction, so it sees what the batch decided.
+//! The batch takes the common case: a new report naming the file's entity and the reference of
+//! one of the merchant's bills. Anything else (a report seen before, a second report of the
+//! same id in the batch, another entity, a reference no bill has, which may still match the
+//! merchant's own reference) goes through the one-by-one path afterwards, in the same
+//! transaction, so it sees what the batch decided.
 
 use super::ingest::{decide, fresh, record_for, IngestPayment};
 use super::status_event;
@@ -44,11 +45,17 @@ impl Engine {
             .into_iter()
             .map(|i| (i.source, i.external_id))
             .collect();
-        let own = tx.erv_entity(owner.0).await?.unwrap_or_default();
+        // The batch takes one entity (a bank file is for one); reports naming another go one by
+        // one.
+        let entity = cmds
+            .iter()
+            .find_map(|c| c.method.entity_number.as_deref().map(str::trim))
+            .unwrap_or_default()
+            .to_owned();
         let reference_of = |c: &IngestPayment| -> Option<String> {
-            let entity = c.method.entity_number.as_deref().map(str::trim);
-            let reference = c.method.reference_number.as_deref().map(str::trim)?;
-            (!own.is_empty() && entity == Some(own.as_str())).then(|| reference.to_owned())
+            let e = c.method.entity_number.as_deref().map(str::trim)?;
+            let r = c.method.reference_number.as_deref().map(str::trim)?;
+            (e == entity && !r.is_empty()).then(|| r.to_owned())
         };
         // Which reports the batch decides, and which go one by one.
         let mut once = HashSet::new();
@@ -68,7 +75,7 @@ impl Engine {
         // Per reference, the open bill, else the latest closed one (as `lock_request_by_erv`).
         let mut bills: HashMap<String, CollectionRequest> = HashMap::new();
         for c in tx
-            .lock_requests_by_erv_references(owner.0, owner.1, &own, &references)
+            .lock_requests_by_erv_references(owner.0, owner.1, &entity, &references)
             .await?
         {
             let r = c
@@ -80,6 +87,11 @@ impl Engine {
                 bills.insert(r, c);
             }
         }
+        // A reference with no bill may still match the merchant's own reference: one by one.
+        let (batch, no_bill): (Vec<_>, Vec<_>) =
+            batch.into_iter().partition(|(_, r)| bills.contains_key(r));
+        one_by_one.extend(no_bill.into_iter().map(|(k, _)| k));
+        one_by_one.sort_unstable();
         let mut earlier: Vec<EarlierReport> =
             tx.earlier_reports(owner.0, owner.1, &references).await?;
         let bill_ids: Vec<String> = bills.values().map(|c| c.id.clone()).collect();
@@ -99,16 +111,13 @@ impl Engine {
                     .find(|e| {
                         e.reference_number == r
                             && e.amount == i.amount
-                            && e.processed_at == i.processed_at
+                            && e.processed_at.minute() == i.processed_at.minute()
                             && !(e.source == i.source && e.external_id == i.external_id)
                     })
                     .map(|e| e.id.clone()),
                 Some(_) | None => None,
             };
-            let how = match &bill {
-                Some(_) => format!("reference {r} "),
-                None => format!("no collection request has reference {r}"),
-            };
+            let how = format!("reference {r} ");
             decide(&mut i, bill.as_deref(), &how, elsewhere.as_deref());
             if let (MatchOutcome::Matched, Some(c)) = (i.outcome, bill) {
                 let mut p = record_for(&i, &c.id, now);

@@ -2,7 +2,7 @@
 //!
 //! The file is checked whole before anything is written (record layout, trailer count and
 //! totals, currency 943 or 508): one that does not add up is refused, naming the line. Its
-//! entity names the merchant. Each payment is ingested from source `meps:<entity>` under its
+//! entity names the merchant (in the mode imported). Each payment is ingested from source `meps:<entity>` under its
 //! network id, so importing a file twice changes nothing. A file whose predecessor (A007) was
 //! never imported is imported, and the gap reported.
 
@@ -15,6 +15,7 @@ use kumbu_core::{
     Currency, ErrorCode, ExternalStatus, IngestedPayment, MethodDetails, Mode, Rejection, Timestamp,
 };
 use kumbu_store::{ImportedFile, StoreError};
+use std::collections::HashMap;
 
 /// Payments ingested per transaction.
 const CHUNK: usize = 2_000;
@@ -89,8 +90,22 @@ impl Engine {
                 file_id: Some(file_id.clone()),
             });
         }
+        // The same network id twice with different content: the file contradicts itself.
+        let mut first: HashMap<&str, (usize, &IngestPayment)> = HashMap::new();
+        for (d, c) in file.payments.iter().zip(&cmds) {
+            if let Some((line, earlier)) = first.get(c.external_id.as_str()) {
+                if *earlier != c {
+                    return Err(refuse(format!(
+                        "MEPS file refused: line {}: payment {} was already on line {line} with other details",
+                        d.line, c.external_id
+                    )));
+                }
+            } else {
+                first.insert(&c.external_id, (d.line, c));
+            }
+        }
         let mut tx = self.begin().await?;
-        let merchant_id = tx.merchant_of_erv_entity(&entity).await?.ok_or_else(|| {
+        let merchant_id = tx.merchant_of_erv_entity(&entity, mode).await?.ok_or_else(|| {
             refuse(format!(
                 "no merchant has SIMO entity {entity}: configure it with `kumbu merchant erv-entity`"
             ))

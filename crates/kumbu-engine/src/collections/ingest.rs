@@ -112,7 +112,7 @@ impl IngestPayment {
                 &m.reference_number,
             ),
             (Field::Reference, "reference", &self.reference),
-            (Field::Reference, "payment_method_type", &m.method_type),
+            (Field::MethodType, "payment_method_type", &m.method_type),
         ] {
             if let Some(v) = v {
                 label(f, name, v, 100)?;
@@ -160,27 +160,32 @@ fn first_difference(old: &IngestedPayment, new: &IngestPayment) -> (Field, &'sta
         (Field::ReferenceNumber, "reference_number")
     } else if m.0.nib != m.1.nib {
         (Field::Nib, "nib")
+    } else if m.0.method_type != m.1.method_type {
+        (Field::MethodType, "payment_method_type")
     } else {
         (Field::Reference, "reference")
     }
 }
 
-/// The bill a report names, locked: by entity and reference, then by the merchant's reference.
+/// The bill a report names, locked: by entity and reference (the bill's own entity, so that
+/// bills made before an entity change still match), then by the merchant's reference.
 async fn find_bill(
     tx: &mut StoreTx,
     (merchant_id, mode): (&str, Mode),
     i: &IngestedPayment,
 ) -> Result<(Option<CollectionRequest>, String), EngineError> {
     let m = &i.method;
-    let own = tx.erv_entity(merchant_id).await?;
-    if let (Some(entity), Some(reference)) = (&m.entity_number, &m.reference_number) {
-        if own.as_deref() == Some(entity.trim()) {
-            if let Some(c) = tx
-                .lock_request_by_erv(merchant_id, mode, entity.trim(), reference.trim())
-                .await?
-            {
-                return Ok((Some(c), format!("reference {} ", reference.trim())));
-            }
+    let erv = m
+        .entity_number
+        .as_deref()
+        .map(str::trim)
+        .zip(m.reference_number.as_deref().map(str::trim));
+    if let Some((entity, reference)) = erv {
+        if let Some(c) = tx
+            .lock_request_by_erv(merchant_id, mode, entity, reference)
+            .await?
+        {
+            return Ok((Some(c), format!("reference {reference} ")));
         }
     }
     for r in [&i.reference, &m.reference_number].into_iter().flatten() {
@@ -191,14 +196,16 @@ async fn find_bill(
             return Ok((Some(c), format!("third_party_reference {} ", r.trim())));
         }
     }
-    let why = match (&m.entity_number, &m.reference_number) {
-        (Some(e), Some(_)) if own.as_deref() != Some(e.trim()) => {
-            format!("entity {} is not this merchant's SIMO entity", e.trim())
-        }
-        (_, Some(r)) => format!("no collection request has reference {}", r.trim()),
-        (_, None) => "no reference to match on".to_owned(),
-    };
-    Ok((None, why))
+    Ok((None, unmatched(erv, m.reference_number.as_deref())))
+}
+
+/// Why a report found no bill.
+pub(super) fn unmatched(erv: Option<(&str, &str)>, reference: Option<&str>) -> String {
+    match (erv, reference) {
+        (Some((e, r)), _) => format!("no collection request has entity {e} and reference {r}"),
+        (None, Some(r)) => format!("no collection request has reference {}", r.trim()),
+        (None, None) => "no reference to match on".to_owned(),
+    }
 }
 
 /// Decides the outcome of a report against the bill found for it. `elsewhere` is an earlier
@@ -595,7 +602,7 @@ impl Engine {
             if n.chars().count() > 500 {
                 return Err(EngineError::field(
                     ErrorCode::ParameterInvalid,
-                    Field::Resolution,
+                    Field::Note,
                     "note must be at most 500 characters",
                 ));
             }

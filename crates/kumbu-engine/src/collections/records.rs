@@ -476,5 +476,11 @@ async fn lock_record(
         .await?
         .filter(|p| p.operator == Operator::External && p.deleted_at.is_none())
         .ok_or_else(|| EngineError::not_found("payment", id))?;
+    if let Some(ingest) = p.record.as_ref().and_then(|r| r.ingest_id.as_deref()) {
+        return Err(conflict(
+            Field::Id,
+            format!("payment {id} was reported by its source ({ingest}): it changes only by the source's next report, or by resolving its exception"),
+        ));
+    }
     Ok(p)
 }

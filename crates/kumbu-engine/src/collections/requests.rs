@@ -97,7 +97,7 @@ impl CreateCollectionRequest {
         }
         if self.erv_reference.is_some() && !self.allow_reuse {
             return Err(invalid(
-                Field::ReferenceNumber,
+                Field::ErvReference,
                 "a reference can only be given to reuse one: set allow_reuse, or leave it out and one is issued",
             ));
         }
@@ -219,7 +219,7 @@ impl Engine {
                         }
                         StoreError::Conflict(_) => EngineError::field(
                             ErrorCode::ReferenceAlreadyUsed,
-                            Field::ReferenceNumber,
+                            Field::ErvReference,
                             "another open collection request has this reference",
                         ),
                         e @ (StoreError::Unavailable(_)
@@ -307,9 +307,14 @@ impl Engine {
         .await
     }
 
-    /// The merchant's SIMO entity, if configured (or assigned by the sandbox).
+    /// The caller's SIMO entity in its mode: the configured one; in test mode, failing that,
+    /// the one the sandbox assigned.
     pub async fn erv_entity(&self, auth: &AuthContext) -> Result<Option<String>, EngineError> {
-        Ok(self.store().erv_entity(&auth.merchant_id).await?)
+        let (configured, sandbox) = self.store().erv_entities(&auth.merchant_id).await?;
+        Ok(match auth.mode {
+            Mode::Live => configured,
+            Mode::Test => configured.or(sandbox),
+        })
     }
 
     /// Configures a merchant's SIMO entity (5 digits, given by SIMO). One entity belongs to one
@@ -340,26 +345,29 @@ impl Engine {
     }
 }
 
-/// The merchant's entity: configured, or (test mode only) assigned from a counter.
+/// The merchant's entity: configured, or (test mode only) assigned from a counter, once (a
+/// racing first bill keeps the entity the other assigned). A sandbox entity never serves live
+/// bills.
 pub(crate) async fn entity_for(
     tx: &mut StoreTx,
     auth: &AuthContext,
 ) -> Result<Entity, EngineError> {
-    let text = match tx.erv_entity(&auth.merchant_id).await? {
+    let text = match tx.erv_entity(&auth.merchant_id, auth.mode).await? {
         Some(e) => e,
         None => match auth.mode {
             Mode::Live => {
                 return Err(EngineError::field(
                     ErrorCode::ErvEntityNotConfigured,
                     Field::Methods,
-                    "this merchant has no SIMO entity: configure the one SIMO gave you with `kumbu merchant erv-entity <merchant> <entity>`",
+                    "this merchant has no SIMO entity: configure the one SIMO gave you with `kumbu merchant erv-entity --merchant <merchant> <entity>`",
                 ))
             }
             Mode::Test => {
                 let n = tx.bump_counter("erv_entity", FIRST_SANDBOX_ENTITY).await?;
                 let e = format!("{:05}", n % 100_000);
-                tx.set_erv_entity(&auth.merchant_id, &e).await?;
-                e
+                tx.assign_test_entity(&auth.merchant_id, &e)
+                    .await?
+                    .ok_or_else(|| EngineError::not_found("merchant", &auth.merchant_id))?
             }
         },
     };
@@ -377,12 +385,17 @@ async fn erv_for(
     let entity = entity_for(tx, auth).await?;
     if let Some(given) = &cmd.erv_reference {
         let r = ErvReference::parse(given)
-            .map_err(|_| invalid(Field::ReferenceNumber, "a reference is 11 digits"))?;
-        if !r.verify(&entity, None) {
+            .map_err(|_| invalid(Field::ErvReference, "a reference is 11 digits"))?;
+        // Only a reference issued to an earlier bill of the merchant (a standing one, without
+        // the amount in its check digits) may be reused: so no reference is issued twice.
+        let issued = tx
+            .erv_reference_issued(&auth.merchant_id, auth.mode, r.as_str())
+            .await?;
+        if !issued || !r.verify(&entity, None) {
             return Err(invalid(
-                Field::ReferenceNumber,
+                Field::ErvReference,
                 format!(
-                    "{given} does not carry the check digits of a standing reference of entity {}",
+                    "{given} is not a standing reference of yours: reuse the reference of an earlier bill created with allow_reuse (entity {})",
                     entity.as_str()
                 ),
             ));
@@ -393,11 +406,9 @@ async fn erv_for(
             with_amount: false,
         });
     }
+    // One counter for both modes, so that a test bill and a live bill never share a reference.
     let n = tx
-        .bump_counter(
-            &format!("erv:{}:{}", auth.merchant_id, auth.mode.as_str()),
-            1,
-        )
+        .bump_counter(&format!("erv:{}", auth.merchant_id), 1)
         .await?;
     let n = u64::try_from(n).unwrap_or(0);
     let base = u32::try_from((n % 1_000_000_000) * SPREAD % 1_000_000_000).unwrap_or(0);

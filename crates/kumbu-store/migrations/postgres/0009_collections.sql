@@ -105,6 +105,10 @@ ALTER TABLE payments ADD COLUMN record_provider TEXT;
 ALTER TABLE payments ADD COLUMN deleted_at BIGINT;
 CREATE INDEX payments_collection ON payments (collection_request_id) WHERE collection_request_id IS NOT NULL;
 
--- The merchant's SIMO entity (5 digits): configured for live mode, assigned for the sandbox.
+-- The merchant's SIMO entity (5 digits), as SIMO gave it (live mode, and test mode when set),
+-- and the one the sandbox assigned (test mode only, from 70001), so that a sandbox entity never
+-- reaches live bills.
 ALTER TABLE merchants ADD COLUMN erv_entity TEXT;
 CREATE UNIQUE INDEX merchants_erv_entity ON merchants (erv_entity) WHERE erv_entity IS NOT NULL;
+ALTER TABLE merchants ADD COLUMN erv_test_entity TEXT;
+CREATE UNIQUE INDEX merchants_erv_test_entity ON merchants (erv_test_entity) WHERE erv_test_entity IS NOT NULL;

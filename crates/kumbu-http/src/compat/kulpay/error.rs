@@ -71,10 +71,22 @@ impl KpError {
     }
 }
 
+/// The native API's parameter names in Kulpay's words.
+fn kulpay_param(native: &str) -> &str {
+    match native {
+        "external_id" => "id",
+        "entity_number" => "payment_method_details.entity_number",
+        "reference_number" => "payment_method_details.reference_number",
+        "nib" => "payment_method_details.nib",
+        "erv_reference" => "reference_number",
+        other => other,
+    }
+}
+
 impl From<NativeError> for KpError {
     fn from(e: NativeError) -> Self {
         let (code, message, param) = e.parts();
-        Self::new(code, message, param)
+        Self::new(code, message, param.map(kulpay_param))
     }
 }
 

@@ -102,6 +102,9 @@ fn param(f: Field) -> &'static str {
         | Field::ThirdPartyReference
         | Field::Resolution
         | Field::Date
+        | Field::MethodType
+        | Field::Note
+        | Field::ErvReference
         | Field::Locale => "body",
     }
 }
