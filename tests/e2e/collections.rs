@@ -8,6 +8,7 @@ use kumbu_core::meps::{FileId, MepsFile};
 use kumbu_core::{Entity, ErvReference, Mode};
 use reqwest::StatusCode;
 use serde_json::{json, Value};
+use std::collections::BTreeSet;
 use std::time::Duration;
 
 struct Bill {
@@ -638,7 +639,64 @@ async fn meps_files(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// A bill paid by a bank report, seen by the merchant's webhook endpoint: each event signed,
+/// the bill's and the report's in their order.
+async fn webhooks_for_collections(app: TestApp) -> Option<TestApp> {
+    let rx = crate::receiver::Receiver::start().await;
+    let (s, we) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &json!({"url": rx.url, "events": ["collection_request.paid", "payment_ingest.received", "payment_ingest.exception_raised"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{we}");
+    let secret = we["secret"].as_str().unwrap().to_owned();
+    let a = erv_bill(&app, 4_000, false).await;
+    ingest(&app, &report("w1", &a, 4_000, "completed")).await;
+    ingest(&app, &report("w2", &a, 4_000, "completed")).await;
+    app.engine.run_dispatch_until_idle().await.unwrap();
+    let mut got: Vec<(String, String, String)> = rx
+        .take()
+        .into_iter()
+        .map(|r| {
+            let now = app.clock.now_unix();
+            assert!(kumbu_engine::signature::verify(
+                &r.signature,
+                &secret,
+                r.body.as_bytes(),
+                now,
+                300
+            ));
+            let b: Value = serde_json::from_str(&r.body).unwrap();
+            (
+                b["type"].as_str().unwrap().to_owned(),
+                b["data"]["object"]["id"].as_str().unwrap().to_owned(),
+                b["data"]["object"]["outcome"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+            )
+        })
+        .collect();
+    got.sort();
+    let types: Vec<&str> = got.iter().map(|(t, _, _)| t.as_str()).collect();
+    assert_eq!(
+        types,
+        [
+            "collection_request.paid",
+            "payment_ingest.exception_raised",
+            "payment_ingest.received",
+            "payment_ingest.received"
+        ]
+    );
+    assert_eq!(got[0].1, a.id);
+    let outcomes: BTreeSet<&str> = got[2..].iter().map(|(_, _, o)| o.as_str()).collect();
+    assert_eq!(outcomes, BTreeSet::from(["matched", "duplicate"]));
+    Some(app)
+}
+
 both!(
+    webhooks_for_collections,
     every_outcome,
     reingest_and_conflicts,
     racing_ingests_make_one_payment,
