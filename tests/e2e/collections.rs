@@ -133,7 +133,8 @@ async fn every_outcome(app: TestApp) -> Option<TestApp> {
     // The merchant's own reference when there is no ERV reference.
     let d = bill(
         &app,
-        json!({"amount": 30_000, "currency": "MZN", "methods": ["bank_transfer"], "third_party_reference": "INV-D"}),
+        json!({"amount": 30_000, "currency": "MZN", "methods": ["bank_transfer"], "third_party_reference": "INV-D",
+               "payer": {"first_name": "Ana", "last_name": "Machava", "phone_number": "+258841234567"}}),
     )
     .await;
     let t9 = ingest(
@@ -379,6 +380,15 @@ async fn reingest_and_conflicts(app: TestApp) -> Option<TestApp> {
             "{k}: {e}"
         );
     }
+    // A payer with a field Kumbu does not know is refused, naming it.
+    let (s, v) = app
+        .post("/v1/collection_requests", &json!({"amount": 1_000, "currency": "MZN", "methods": ["bank_transfer"], "payer": {"nickname": "x"}}))
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("nickname"),
+        "{v}"
+    );
     // Bills refuse what cannot be: a closed bill cancelled, a reference reused while open.
     let (s, v) = app
         .post(

@@ -255,6 +255,7 @@ impl CollectionMethod {
 /// Who is billed, as the merchant described them. Only the merchant reads it back; matching
 /// never depends on it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Payer {
     /// `business` or `individual`.
     pub kind: Option<String>,
