@@ -919,6 +919,23 @@ impl Store {
         Ok(Some(page(&rows, limit, from_row)?))
     }
 
+    /// One row of a merchant's, by id (`select` is `SELECT <columns> FROM <table>`).
+    async fn owned_row<T>(
+        &self,
+        select: &str,
+        (merchant_id, mode, id): (&str, Mode, &str),
+        from_row: fn(&AnyRow) -> Result<T, StoreError>,
+    ) -> Result<Option<T>, StoreError> {
+        let sql = format!("{select} WHERE merchant_id = $1 AND mode = $2 AND id = $3");
+        let row = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(from_row).transpose()
+    }
+
     /// One of a merchant's bills.
     pub async fn collection_request(
         &self,
@@ -926,17 +943,9 @@ impl Store {
         mode: Mode,
         id: &str,
     ) -> Result<Option<CollectionRequest>, StoreError> {
-        let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM collection_requests \
-             WHERE merchant_id = $1 AND mode = $2 AND id = $3"
-        );
-        let row = sqlx::query::<Any>(&sql)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(request_from_row).transpose()
+        let select = format!("SELECT {REQUEST_COLUMNS} FROM collection_requests");
+        self.owned_row(&select, (merchant_id, mode, id), request_from_row)
+            .await
     }
 
     /// A newest-first page of a merchant's bills after the bill `starting_after`; `None` if
@@ -991,17 +1000,9 @@ impl Store {
         mode: Mode,
         id: &str,
     ) -> Result<Option<IngestedPayment>, StoreError> {
-        let sql = format!(
-            "SELECT {INGEST_COLUMNS} FROM ingested_payments \
-             WHERE merchant_id = $1 AND mode = $2 AND id = $3"
-        );
-        let row = sqlx::query::<Any>(&sql)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(ingest_from_row).transpose()
+        let select = format!("SELECT {INGEST_COLUMNS} FROM ingested_payments");
+        self.owned_row(&select, (merchant_id, mode, id), ingest_from_row)
+            .await
     }
 
     /// A newest-first page of a merchant's ingested payments; `None` if `starting_after` is

@@ -4,27 +4,12 @@
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
-use kumbu_core::{Currency, ErrorCode, ExternalStatus, Field, MatchOutcome, Resolution, Timestamp};
+use kumbu_core::{Currency, ErrorCode, Field, Timestamp};
 use std::time::Duration;
 
-/// One line: the payments of one source with one outcome, status and decision.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ReportLine {
-    /// Who reported them.
-    pub source: String,
-    /// What reconciliation decided.
-    pub outcome: MatchOutcome,
-    /// What the source said.
-    pub status: ExternalStatus,
-    /// A person's decision, for exceptions that have one.
-    pub resolution: Option<Resolution>,
-    /// Currency.
-    pub currency: Currency,
-    /// How many.
-    pub count: i64,
-    /// Their total, minor units.
-    pub total: i64,
-}
+/// One line: the payments of one source with one outcome, status and decision (the store's
+/// aggregate, as it is).
+pub use kumbu_store::ReportRow as ReportLine;
 
 /// A day's reconciliation.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,15 +50,6 @@ impl Engine {
             .await?
             .into_iter()
             .filter(|r| source.is_none_or(|s| s == r.source))
-            .map(|r| ReportLine {
-                source: r.source,
-                outcome: r.outcome,
-                status: r.status,
-                resolution: r.resolution,
-                currency: r.currency,
-                count: r.count,
-                total: r.total,
-            })
             .collect();
         let ledger_effect = store
             .ingest_ledger_effect(&auth.merchant_id, auth.mode, from, to, source)
