@@ -65,6 +65,9 @@ enum Command {
     },
     /// Load generator: drive a running server and report throughput and latency.
     Load(crate::load::LoadArgs),
+    /// Run a simulator of an operator's own API (for staging, tests and client libraries).
+    #[command(subcommand)]
+    Simulate(crate::simulate::SimulateCommand),
     /// Print a new random secret key (for KUMBU_SECRET_KEY or a key file) and exit.
     SecretKey,
 }
@@ -566,6 +569,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::reconcile::run(&engine, &file, mode).await
         }
         Some(Command::Load(args)) => crate::load::run(args).await,
+        Some(Command::Simulate(cmd)) => {
+            crate::telemetry::init(false);
+            crate::simulate::run(cmd).await
+        }
         Some(Command::SecretKey) => {
             println!("{}", kumbu_engine::generate_key());
             Ok(())

@@ -8,7 +8,7 @@ use crate::worker::apply_notice;
 use crate::Engine;
 use kumbu_core::ids::{has_shape, reprefix};
 use kumbu_core::{ErrorCode, FailureCode, Field, IdPrefix, Mode, Payment, Rejection};
-use kumbu_rails::{Notice, Rail, StepKind, Via};
+use kumbu_rails::{Notice, StepKind, Via};
 use kumbu_store::StoreTx;
 
 /// A payment prompt on a sandbox phone, waiting for the payer.

@@ -12,7 +12,7 @@ use crate::idempotency::Verdict;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, StatusChange, Timestamp, TransitionError};
-use kumbu_rails::{Notice, Rail, StepKind, Via};
+use kumbu_rails::{Notice, StepKind, Via};
 use kumbu_store::StoreTx;
 use std::time::Duration;
 use tokio::task::JoinHandle;

@@ -1,17 +1,26 @@
-//! Rails: how money moves. For now the sandbox simulator, a real rail that test-mode payments go
-//! to; real operator connectors will sit beside it behind the same [`Rail`] seam.
+//! Rails: how money moves. The sandbox simulator (a real rail that test-mode payments go to) and
+//! the connectors to real operators sit behind one seam, [`Rail`].
 //!
-//! A rail is described to the engine as a *script*: a sequence of timed steps, each either a
-//! batch of operator notices (as callbacks would bring them), a status poll, or a wait for a
-//! person. The engine's worker runs due steps and applies what they say through the core's state
-//! machine, which is what makes duplicate and out-of-order notices harmless.
+//! The engine asks a rail to carry out a payment's *next action*: the sandbox plays the next step
+//! of its script, a connector calls the operator (initiate, or query the status). Either way the
+//! rail answers with an [`Advance`]: what the operator said, as [`Notice`]s, and when to look
+//! again. The engine applies the notices through the core's state machine, which is what makes
+//! duplicate, late and out-of-order news harmless. A callback from an operator is never applied
+//! as it is: it only makes the payment due, so that its rail is asked.
+//!
+//! Layout: one module per operator protocol (`mtn_momo/`), holding its wire types, its client and
+//! a simulator of the operator's own API; the plumbing every connector shares (an HTTP client with
+//! timeouts, a token cache, how an unknown outcome is told from a refusal) is in `connector`.
 
+pub mod connector;
 pub mod directory;
+pub mod mtn_momo;
 mod simulator;
 
 pub use simulator::{Scenario, Simulator};
 
-use kumbu_core::{FailureCode, Payment};
+use kumbu_core::{FailureCode, Payment, Timestamp};
+use std::future::Future;
 use std::time::Duration;
 
 /// What an operator tells us about a payment.
@@ -44,6 +53,8 @@ pub enum Via {
     Callback,
     /// We asked the operator for the status because it went silent.
     Poll,
+    /// The operator answered our request (a connector's initiation).
+    Request,
 }
 
 impl Via {
@@ -52,11 +63,12 @@ impl Via {
         match self {
             Via::Callback => "operator callback",
             Via::Poll => "status poll",
+            Via::Request => "operator response",
         }
     }
 }
 
-/// One step of a rail's script.
+/// One step of the sandbox's script.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepKind {
     /// Apply these notices, in order.
@@ -74,8 +86,62 @@ pub struct Step {
     pub kind: StepKind,
 }
 
-/// A way of moving money, seen from the engine.
-pub trait Rail: Send + Sync + std::fmt::Debug {
-    /// Step number `index` of this payment's script, or `None` when the script is over.
-    fn step(&self, payment: &Payment, index: u32) -> Option<Step>;
+/// When the engine should next ask the rail about a payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Next {
+    /// After this long.
+    After(Duration),
+    /// Not until a person answers a prompt (the sandbox phone).
+    AwaitPerson,
+    /// Never: the rail has nothing more to say (only the payment's expiry remains).
+    Done,
+}
+
+/// What a rail did for a payment: what the operator said, and when to ask again.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Advance {
+    /// How the news reached us (written in the payment's history).
+    pub via: Via,
+    /// The operator's news, in order; empty when nothing is known yet.
+    pub notices: Vec<Notice>,
+    /// The rail's own bookkeeping for the payment after this action (`RailProgress::step`).
+    pub step: u32,
+    /// When to ask again.
+    pub next: Next,
+}
+
+impl Advance {
+    /// Nothing learnt; ask again after `after`, with the rail's bookkeeping at `step`.
+    pub fn wait(step: u32, after: Duration) -> Self {
+        Self {
+            via: Via::Poll,
+            notices: Vec::new(),
+            step,
+            next: Next::After(after),
+        }
+    }
+}
+
+/// A way of moving money, seen from the engine: the sandbox, or a connector to an operator.
+pub trait Rail: Send + Sync {
+    /// What the rail needs to act for a merchant (operator credentials; nothing for the sandbox).
+    type Credentials: Send + Sync;
+
+    /// `true` when advancing never leaves the process (the sandbox): the worker may then advance
+    /// a payment inside the transaction that claimed it. A connector's calls are made outside
+    /// any transaction, between a claim and the commit of what they learnt.
+    const LOCAL: bool;
+
+    /// How long after a payment's `expires_at` the operator may still decide it once it has the
+    /// request (its own approval window). The engine expires a payment the operator holds only
+    /// after this grace, so money that moves late is never declared expired.
+    fn expiry_grace(&self) -> Duration;
+
+    /// Carries out the payment's next action (`payment.progress.step` says which).
+    fn advance(
+        &self,
+        payment: &Payment,
+        credentials: &Self::Credentials,
+        now: Timestamp,
+    ) -> impl Future<Output = Advance> + Send;
 }

@@ -1,8 +1,8 @@
 //! The sandbox operator simulator. Its outcome is chosen by the last three digits of the payer's
 //! phone number, the same in every country (see `docs/sandbox.md`).
 
-use crate::{Notice, Rail, Step, StepKind, Via};
-use kumbu_core::{FailureCode, Payment};
+use crate::{Advance, Next, Notice, Rail, Step, StepKind, Via};
+use kumbu_core::{FailureCode, Payment, Timestamp};
 use std::time::Duration;
 
 /// What the simulated operator and payer will do.
@@ -173,13 +173,78 @@ impl Simulator {
     }
 }
 
-impl Rail for Simulator {
-    fn step(&self, payment: &Payment, index: u32) -> Option<Step> {
-        // A payment without a phone (by bank reference) is never scripted: the bank reported it.
+impl Simulator {
+    /// Step number `index` of this payment's script, or `None` when the script is over (or the
+    /// payment has no phone: a bank reference is never scripted, the bank reports it).
+    pub fn step(&self, payment: &Payment, index: u32) -> Option<Step> {
         let scenario = Scenario::for_phone_suffix(payment.payer_phone.as_ref()?.suffix3());
         self.script(scenario, &payment.id)
             .into_iter()
             .nth(index as usize)
+    }
+
+    /// When the step at `index` comes, relative to the one before it.
+    fn next_at(&self, payment: &Payment, index: u32) -> Next {
+        match self.step(payment, index) {
+            Some(Step {
+                after,
+                kind: StepKind::Notices(..),
+            }) => Next::After(after),
+            Some(Step {
+                kind: StepKind::AwaitPerson,
+                ..
+            }) => Next::AwaitPerson,
+            None => Next::Done,
+        }
+    }
+
+    /// Plays the step the payment is at (what [`Rail::advance`] does, without a future).
+    pub fn play(&self, payment: &Payment) -> Advance {
+        let index = payment.progress.step;
+        match self.step(payment, index).map(|s| s.kind) {
+            Some(StepKind::Notices(via, notices)) => Advance {
+                via,
+                notices,
+                step: index + 1,
+                next: self.next_at(payment, index + 1),
+            },
+            Some(StepKind::AwaitPerson) => Advance {
+                via: Via::Callback,
+                notices: Vec::new(),
+                step: index,
+                next: Next::AwaitPerson,
+            },
+            None => Advance {
+                via: Via::Callback,
+                notices: Vec::new(),
+                step: index,
+                next: Next::Done,
+            },
+        }
+    }
+
+    /// Where the payment's script goes after a person answered the prompt it waits on.
+    pub fn after_answer(&self, payment: &Payment) -> (u32, Next) {
+        let index = payment.progress.step + 1;
+        (index, self.next_at(payment, index))
+    }
+}
+
+impl Rail for Simulator {
+    type Credentials = ();
+    const LOCAL: bool = true;
+
+    fn expiry_grace(&self) -> Duration {
+        Duration::ZERO
+    }
+
+    fn advance(
+        &self,
+        payment: &Payment,
+        _credentials: &(),
+        _now: Timestamp,
+    ) -> impl std::future::Future<Output = Advance> + Send {
+        std::future::ready(self.play(payment))
     }
 }
 
