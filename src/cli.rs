@@ -65,6 +65,9 @@ enum Command {
     },
     /// Load generator: drive a running server and report throughput and latency.
     Load(crate::load::LoadArgs),
+    /// Manage merchants' operator credentials for live mode (sealed at rest, never printed).
+    #[command(subcommand)]
+    Connector(crate::connector::ConnectorCommand),
     /// Run a simulator of an operator's own API (for staging, tests and client libraries).
     #[command(subcommand)]
     Simulate(crate::simulate::SimulateCommand),
@@ -73,7 +76,7 @@ enum Command {
 }
 
 #[derive(Debug, Clone, Args)]
-struct DbArgs {
+pub struct DbArgs {
     /// Database: sqlite://path.db (created if missing) or postgres://user:pass@host/db.
     #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB, hide_env_values = true)]
     database_url: String,
@@ -121,6 +124,8 @@ struct ServeArgs {
     checkout_ip_limit: u32,
     #[command(flatten)]
     db: DbArgs,
+    #[command(flatten)]
+    operators: crate::connector::OperatorArgs,
     /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
     #[arg(long, env = "KUMBU_SANDBOX_DELAY_MS", default_value_t = 2000)]
     sandbox_delay_ms: u64,
@@ -323,6 +328,8 @@ impl ServeArgs {
             .ok()
             .filter(|k| !k.is_empty())
             .map(SecretString::from);
+        let mut engine = EngineConfig::default();
+        self.operators.apply(&mut engine)?;
         Ok(Config {
             listen: self.listen,
             secret_key: self.db.secret_key(),
@@ -342,7 +349,7 @@ impl ServeArgs {
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
                 fee_overrides,
-                ..EngineConfig::default()
+                ..engine
             },
             workers: !self.no_workers,
             max_connections: self.max_connections.max(1),
@@ -569,6 +576,10 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             crate::reconcile::run(&engine, &file, mode).await
         }
         Some(Command::Load(args)) => crate::load::run(args).await,
+        Some(Command::Connector(cmd)) => {
+            crate::telemetry::init(false);
+            crate::connector::run(cmd).await
+        }
         Some(Command::Simulate(cmd)) => {
             crate::telemetry::init(false);
             crate::simulate::run(cmd).await
@@ -582,14 +593,14 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 
 /// An engine for a one-off command, holding the database's secret key (checked against it).
 async fn engine_for(db: &DbArgs) -> anyhow::Result<Engine> {
+    engine_with(db, EngineConfig::default()).await
+}
+
+/// An engine for a one-off command over the database `db` names.
+pub(crate) async fn engine_with(db: &DbArgs, config: EngineConfig) -> anyhow::Result<Engine> {
     let store = open_store(&db.database_url, 2).await?;
     let keyring = crate::load_keyring(&db.secret_key(), &db.database_url)?;
-    let engine = Engine::new(
-        store,
-        Arc::new(kumbu_core::SystemClock),
-        EngineConfig::default(),
-        keyring,
-    );
+    let engine = Engine::new(store, Arc::new(kumbu_core::SystemClock), config, keyring);
     engine
         .prepare_secrets()
         .await
@@ -616,6 +627,15 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     println!(
         "Checkout pages at {}/pay/… (POST /v1/checkout/sessions hands them out; --public-url sets the address)",
+        app.public_url()
+    );
+    let callback_host = reqwest::Url::parse(app.public_url())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    println!(
+        "Live MTN MoMo payments go to {}; MTN calls back at {}/callbacks/mtn-momo/… (register callback host `{callback_host}` with MTN; `kumbu connector` sets credentials)",
+        app.engine().config().mtn_momo_url,
         app.public_url()
     );
     match app.bootstrap() {

@@ -2,6 +2,7 @@
 //! end-to-end tests so that tests boot exactly what production runs.
 
 pub mod cli;
+pub mod connector;
 pub mod load;
 pub mod reconcile;
 pub mod secret_key;
@@ -79,15 +80,6 @@ impl Application {
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
         let store = open_store(&config.database_url, config.max_connections).await?;
         let keyring = load_keyring(&config.secret_key, &config.database_url)?;
-        let engine = Engine::new(store, clock, config.engine.clone(), keyring);
-        engine
-            .prepare_secrets()
-            .await
-            .context("the secret key does not fit this database")?;
-        tracing::info!(
-            key = engine.secret_key_id(),
-            "stored secrets are sealed with this secret key"
-        );
         let listener = TcpListener::bind(config.listen)
             .await
             .with_context(|| format!("could not listen on {}", config.listen))?;
@@ -101,6 +93,20 @@ impl Application {
                 format!("http://{addr}")
             }
         });
+        // Operators call back where customers' browsers reach the gateway.
+        let mut engine_config = config.engine.clone();
+        engine_config
+            .callback_base
+            .get_or_insert_with(|| public_url.as_str().to_owned());
+        let engine = Engine::new(store, clock, engine_config, keyring);
+        engine
+            .prepare_secrets()
+            .await
+            .context("the secret key does not fit this database")?;
+        tracing::info!(
+            key = engine.secret_key_id(),
+            "stored secrets are sealed with this secret key"
+        );
         engine.set_event_renderer(kumbu_http::event_renderer(public_url.clone()));
         let bootstrap = engine
             .bootstrap_sandbox(config.sandbox_key.as_ref())

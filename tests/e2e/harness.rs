@@ -146,6 +146,10 @@ pub struct Opts {
     pub proxypay_per_minute: u32,
     /// Checkout attempts per address in 10 minutes.
     pub checkout_ip_limit: u32,
+    /// MTN MoMo's API (a simulator in tests).
+    pub mtn_momo_url: Option<String>,
+    /// How long an operator call may take.
+    pub operator_timeout: Duration,
 }
 
 impl Default for Opts {
@@ -156,6 +160,8 @@ impl Default for Opts {
             secret_key: None,
             proxypay_per_minute: 6000,
             checkout_ip_limit: 1000,
+            mtn_momo_url: None,
+            operator_timeout: Duration::from_secs(5),
         }
     }
 }
@@ -171,6 +177,11 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             worker_interval: Duration::from_millis(20),
             proxypay_requests_per_minute: opts.proxypay_per_minute,
             checkout_attempts_per_ip: opts.checkout_ip_limit,
+            mtn_momo_url: opts
+                .mtn_momo_url
+                .clone()
+                .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+            operator_timeout: opts.operator_timeout,
             ..EngineConfig::default()
         },
         workers: opts.workers,

@@ -14,6 +14,7 @@ mod idempotency;
 mod isolation;
 mod kulpay;
 mod ledger;
+mod live;
 mod openapi;
 mod pagination;
 mod plexospay;

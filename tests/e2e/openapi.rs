@@ -68,6 +68,10 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/ingested_payments/{id}", "get"),
         ("/v1/ingested_payments/{id}/resolve", "post"),
         ("/v1/reconciliation_report", "get"),
+        ("/v1/connectors", "get"),
+        ("/v1/connectors/{operator}", "get"),
+        ("/v1/connectors/{operator}", "put"),
+        ("/v1/connectors/{operator}", "delete"),
     ];
     for (path, method) in routes {
         assert!(

@@ -119,6 +119,10 @@ error_codes! {
     ExceptionAlreadyResolved => ("exception_already_resolved", ConflictError, 409),
     /// Live SIMO/ERV bills need the merchant's entity configured first.
     ErvEntityNotConfigured => ("erv_entity_not_configured", InvalidRequestError, 400),
+    /// A live payment to an operator for which the merchant has no credentials on this gateway.
+    ConnectorNotConfigured => ("connector_not_configured", InvalidRequestError, 400),
+    /// The endpoint manages live settings: it needs a live key.
+    LiveModeOnly => ("live_mode_only", InvalidRequestError, 403),
     /// Too many requests.
     RateLimited => ("rate_limited", RateLimitError, 429),
     /// The database is unreachable or overloaded; retry.

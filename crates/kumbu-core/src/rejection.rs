@@ -104,6 +104,14 @@ pub enum Field {
     Note,
     /// A collection request's SIMO/ERV reference.
     ErvReference,
+    /// An operator's name for the market (MTN's `X-Target-Environment`).
+    TargetEnvironment,
+    /// The callback host registered with an operator.
+    CallbackHost,
+    /// An operator's collection keys.
+    CollectionKeys,
+    /// An operator's disbursement keys.
+    DisbursementKeys,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

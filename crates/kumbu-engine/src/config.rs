@@ -36,6 +36,22 @@ pub struct EngineConfig {
     pub checkout_attempts_per_ip: u32,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
+    /// MTN MoMo's API (`--mtn-momo-url`): MTN's production API, or a simulator of it.
+    pub mtn_momo_url: String,
+    /// The gateway's public URL, where operators call back (the server sets it from
+    /// `--public-url`); `None`: no callbacks are asked for, statuses are polled.
+    pub callback_base: Option<String>,
+    /// How long one call to an operator may take; past it, its outcome is unknown and the
+    /// status is asked.
+    pub operator_timeout: Duration,
+    /// How often a live payment's status is asked while the operator has not decided (a
+    /// callback makes it sooner).
+    pub operator_poll_every: Duration,
+    /// How long a live payment claimed for an operator call is reserved for its process; a
+    /// process killed mid-call leaves it to another after this.
+    pub operator_lease: Duration,
+    /// Operator calls one worker pass makes at once.
+    pub operator_concurrency: usize,
 }
 
 impl Default for EngineConfig {
@@ -54,6 +70,12 @@ impl Default for EngineConfig {
             proxypay_requests_per_minute: 6000,
             checkout_attempts_per_ip: 30,
             fee_overrides: BTreeMap::new(),
+            mtn_momo_url: kumbu_rails::mtn_momo::PRODUCTION_URL.to_owned(),
+            callback_base: None,
+            operator_timeout: Duration::from_secs(30),
+            operator_poll_every: Duration::from_secs(10),
+            operator_lease: Duration::from_secs(60),
+            operator_concurrency: 64,
         }
     }
 }

@@ -11,12 +11,14 @@ mod changes;
 mod checkout;
 mod collections;
 mod config;
+mod connectors;
 mod customers;
 mod dispatch;
 mod error;
 mod events;
 mod handoff;
 mod idempotency;
+mod live;
 mod page_tokens;
 mod payments;
 mod references;
@@ -40,12 +42,14 @@ pub use collections::{
     ReportLine, ResolveException, UpdatePaymentRecord, COLLECTION_EVENTS, INGEST_EVENTS,
 };
 pub use config::EngineConfig;
+pub use connectors::{ConnectorCheck, ConnectorSummary, Protocol};
 pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
 pub use handoff::handoff_possible;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
+pub use kumbu_rails::mtn_momo::{ProductSettings as MtnProductSettings, Settings as MtnSettings};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};
 pub use references::PutReference;
@@ -65,6 +69,7 @@ pub use kumbu_store::{
 };
 
 use kumbu_core::{Catalogue, Clock};
+use kumbu_rails::mtn_momo::MtnMomo;
 use kumbu_rails::Simulator;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -101,6 +106,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     catalogue: Catalogue,
     simulator: Simulator,
+    /// The MTN MoMo connector (live `mtn_ci` and `mtn_cm` payments).
+    mtn: MtnMomo,
     config: EngineConfig,
     /// Poked when new work is due now, so the worker need not wait for its next poll.
     work_ready: Notify,
@@ -132,6 +139,12 @@ impl Engine {
     ) -> Self {
         let catalogue = Catalogue::with_fee_overrides(&config.fee_overrides);
         let simulator = Simulator::new(config.sandbox_delay);
+        let mtn = MtnMomo::new(
+            &config.mtn_momo_url,
+            config.callback_base.as_deref(),
+            config.operator_poll_every,
+            config.operator_timeout,
+        );
         let http_live = dispatch::client(!config.allow_internal_webhooks);
         Self {
             inner: Arc::new(Inner {
@@ -139,6 +152,7 @@ impl Engine {
                 clock,
                 catalogue,
                 simulator,
+                mtn,
                 config,
                 work_ready: Notify::new(),
                 auth_cache: auth::AuthCache::default(),

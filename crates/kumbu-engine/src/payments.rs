@@ -131,7 +131,9 @@ fn text_limit(
 }
 
 impl Engine {
-    /// Whether `op` can take payments in `mode` on this gateway.
+    /// Whether `op` can take payments in `mode` on this gateway: in test mode every operator
+    /// (the sandbox); in live mode those a connector carries (whether the merchant has
+    /// credentials is checked by [`Engine::require_connector`]).
     pub(crate) fn check_mode(&self, mode: Mode, op: Operator) -> Result<(), Rejection> {
         match mode {
             Mode::Test => Ok(()),
@@ -140,10 +142,11 @@ impl Engine {
                 Field::Operator,
                 "the mock operator exists only in test mode",
             )),
+            Mode::Live if crate::connectors::Protocol::of(op).is_some() => Ok(()),
             Mode::Live => Err(Rejection::field(
                 ErrorCode::OperatorNotAvailable,
                 Field::Operator,
-                format!("no live connector for {} is configured on this gateway yet; use a test key (sk_test_…) to try the sandbox", op.code()),
+                format!("Kumbu has no live connector for {} yet (MTN MoMo, mtn_ci and mtn_cm, is the first); use a test key (sk_test_…) to try it in the sandbox", op.code()),
             )),
         }
     }
@@ -309,7 +312,14 @@ impl Engine {
             record: None,
             deleted_at: None,
             metadata: cmd.metadata,
-            operator_reference: None,
+            // A connector's request is named by a reference written with the payment, before
+            // any call, so that a retry can only name the same transaction.
+            operator_reference: match (mode, crate::connectors::Protocol::of(cmd.operator)) {
+                (Mode::Live, Some(crate::connectors::Protocol::MtnMomo)) => {
+                    Some(kumbu_rails::mtn_momo::new_reference())
+                }
+                (Mode::Live, None) | (Mode::Test, _) => None,
+            },
             failure_code: None,
             failure_message: None,
             operator_code: None,
@@ -339,6 +349,10 @@ impl Engine {
         render: impl FnOnce(&Payment) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         let expires_in = self.validate_create(auth.mode, &cmd)?;
+        if auth.mode == Mode::Live {
+            self.require_connector(&auth.merchant_id, cmd.operator)
+                .await?;
+        }
         if let Some(c) = &cmd.customer_id {
             match self.customer(auth, c).await {
                 Ok(_) => {}

@@ -123,8 +123,9 @@ impl Engine {
                 if let Some(change) = apply_notice(&mut p, &notice, Via::Callback, now) {
                     changes.record(&p, change);
                 }
-                p.progress.step += 1;
-                self.schedule_next(&mut p, now);
+                let (step, next) = self.inner.simulator.after_answer(&p);
+                p.progress.step = step;
+                crate::worker::schedule(&mut p, next, now, std::time::Duration::ZERO);
                 changes.save(tx, &[&p]).await?;
                 Ok(Verdict::Done(render(&p)))
             },

@@ -9,10 +9,11 @@
 use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::Verdict;
+use crate::live::Route;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, StatusChange, Timestamp, TransitionError};
-use kumbu_rails::{Notice, StepKind, Via};
+use kumbu_rails::{Advance, Next, Notice, Rail, Via};
 use kumbu_store::StoreTx;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -80,7 +81,17 @@ pub(crate) fn apply_notice(
 
 /// Expires `p` if its deadline has passed before any debit; `true` if it did.
 pub(crate) fn expire_if_due(p: &mut Payment, now: Timestamp, changes: &mut Changes) -> bool {
-    if p.status.is_terminal() || p.status.is_debited() || now < p.expires_at {
+    expire_after_grace(p, now, Duration::ZERO, changes)
+}
+
+/// Expires `p` if `grace` has passed since its deadline before any debit; `true` if it did.
+pub(crate) fn expire_after_grace(
+    p: &mut Payment,
+    now: Timestamp,
+    grace: Duration,
+    changes: &mut Changes,
+) -> bool {
+    if p.status.is_terminal() || p.status.is_debited() || now < p.expires_at.plus(grace) {
         return false;
     }
     if let Ok(change) = p.fail(
@@ -93,6 +104,43 @@ pub(crate) fn expire_if_due(p: &mut Payment, now: Timestamp, changes: &mut Chang
     }
     p.progress.next_action_at = None;
     true
+}
+
+/// Sets when `p` is next looked at: when its rail asks, or at its deadline (plus `grace`) if it
+/// is not debited yet, whichever is first; never once it is final.
+pub(crate) fn schedule(p: &mut Payment, next: Next, now: Timestamp, grace: Duration) {
+    if p.status.is_terminal() {
+        p.progress.next_action_at = None;
+        return;
+    }
+    let expiry = (!p.status.is_debited()).then_some(p.expires_at.plus(grace));
+    let step_at = match next {
+        Next::After(d) => Some(now.plus(d)),
+        Next::AwaitPerson | Next::Done => None,
+    };
+    p.progress.next_action_at = match (step_at, expiry) {
+        (Some(s), Some(e)) => Some(s.min(e)),
+        (Some(s), None) => Some(s),
+        (None, e) => e,
+    };
+}
+
+/// Applies what a rail said: its notices through the state machine, its bookkeeping, and when
+/// to ask it again.
+pub(crate) fn apply_advance(
+    p: &mut Payment,
+    adv: &Advance,
+    now: Timestamp,
+    grace: Duration,
+    changes: &mut Changes,
+) {
+    for n in &adv.notices {
+        if let Some(change) = apply_notice(p, n, adv.via, now) {
+            changes.record(p, change);
+        }
+    }
+    p.progress.step = adv.step;
+    schedule(p, adv.next, now, grace);
 }
 
 impl Engine {
@@ -121,29 +169,10 @@ impl Engine {
         ))))
     }
 
-    /// When this payment should next be looked at, given where its script is.
-    pub(crate) fn schedule_next(&self, p: &mut Payment, now: Timestamp) {
-        if p.status.is_terminal() {
-            p.progress.next_action_at = None;
-            return;
-        }
-        let expiry = (!p.status.is_debited()).then_some(p.expires_at);
-        let step_at = match self.inner.simulator.step(p, p.progress.step) {
-            Some(step) => match step.kind {
-                StepKind::Notices(..) => Some(now.plus(step.after)),
-                StepKind::AwaitPerson => None,
-            },
-            None => None,
-        };
-        p.progress.next_action_at = match (step_at, expiry) {
-            (Some(s), Some(e)) => Some(s.min(e)),
-            (Some(s), None) => Some(s),
-            (None, e) => e,
-        };
-    }
-
-    /// Runs every step of `p` that is due at `now`.
-    fn advance(&self, p: &mut Payment, now: Timestamp, changes: &mut Changes) {
+    /// Runs every sandbox step of `p` that is due at `now` (the sandbox never leaves the
+    /// process, so this happens inside the claiming transaction).
+    async fn advance_local(&self, p: &mut Payment, now: Timestamp, changes: &mut Changes) {
+        let sandbox = &self.inner.simulator;
         for _ in 0..MAX_STEPS_PER_PASS {
             match p.progress.next_action_at {
                 Some(t) if t <= now => {}
@@ -156,37 +185,16 @@ impl Engine {
             if expire_if_due(p, now, changes) {
                 return;
             }
-            match self.inner.simulator.step(p, p.progress.step) {
-                Some(step) => match step.kind {
-                    StepKind::Notices(via, notices) => {
-                        for n in &notices {
-                            if let Some(change) = apply_notice(p, n, via, now) {
-                                changes.record(p, change);
-                            }
-                        }
-                        p.progress.step += 1;
-                        self.schedule_next(p, now);
-                    }
-                    StepKind::AwaitPerson => {
-                        self.schedule_next(p, now);
-                        return;
-                    }
-                },
-                None => {
-                    self.schedule_next(p, now);
-                    // Script over: only expiry (if not yet debited) remains.
-                    if p.progress.next_action_at.is_some_and(|t| t <= now) && p.status.is_debited()
-                    {
-                        p.progress.next_action_at = None;
-                    }
-                }
-            }
+            let adv = sandbox.advance(p, &(), now).await;
+            apply_advance(p, &adv, now, sandbox.expiry_grace(), changes);
         }
     }
 
-    /// One worker pass: claims up to a batch of due payments and advances them, then expires
-    /// the checkout sessions that are due, all in one transaction. Returns how many payments
-    /// and sessions were claimed.
+    /// One worker pass: claims up to a batch of due payments; advances the sandbox's at once and
+    /// reserves the connectors' for this process; expires the checkout sessions and collection
+    /// requests that are due; all in one transaction. Then makes the reserved payments'
+    /// operator calls, outside any transaction, and commits what they learnt (see `live.rs`).
+    /// Returns how many payments and sessions were claimed.
     pub async fn run_due_batch(&self) -> Result<usize, EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
@@ -194,8 +202,17 @@ impl Engine {
             .claim_due_payments(now, self.config().worker_batch)
             .await?;
         let mut changes = Changes::default();
+        let lease_until = now.plus(self.config().operator_lease);
+        let mut remote = Vec::new();
         for p in &mut claimed {
-            self.advance(p, now, &mut changes);
+            match crate::live::route(p) {
+                Route::Local => self.advance_local(p, now, &mut changes).await,
+                Route::Connector(proto) => {
+                    if self.reserve(p, now, lease_until, &mut changes) {
+                        remote.push((proto, p.clone()));
+                    }
+                }
+            }
         }
         let refs: Vec<&Payment> = claimed.iter().collect();
         changes.save(&mut tx, &refs).await?;
@@ -210,6 +227,9 @@ impl Engine {
         }
         self.commit(tx).await?;
         changes.publish_metrics();
+        if !remote.is_empty() {
+            self.call_connectors(remote, lease_until).await?;
+        }
         Ok(claimed.len() + sessions)
     }
 

@@ -4,6 +4,7 @@
 //! This crate serves the native API (`/v1/…`), health and readiness, Prometheus metrics and the
 //! generated OpenAPI document. Compatibility faces will live beside `native/` as `compat/<face>/`.
 
+mod callbacks;
 mod compat;
 mod error;
 mod extract;
@@ -89,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(native::routes())
         .merge(health::routes())
+        .merge(callbacks::routes())
         .merge(pages::routes())
         .nest("/compat/proxypay", compat::proxypay::routes())
         .nest("/compat/plexospay", compat::plexospay::routes())

@@ -4,6 +4,7 @@
 use crate::native::checkout::*;
 use crate::native::collection_views::*;
 use crate::native::collections::*;
+use crate::native::connectors::*;
 use crate::native::views::*;
 use crate::native::*;
 use axum::response::IntoResponse;
@@ -21,7 +22,8 @@ use utoipa::{Modify, OpenApi};
           create_session, get_session, list_sessions, expire_session, predict_operators,
           create_collection_request, get_collection_request, cancel_collection_request, list_collection_requests,
           create_payment_record, update_payment_record, delete_payment_record,
-          ingest_payment, get_ingested_payment, list_ingested_payments, resolve_exception, reconciliation_report),
+          ingest_payment, get_ingested_payment, list_ingested_payments, resolve_exception, reconciliation_report,
+          put_connector, list_connectors, get_connector, delete_connector),
     components(schemas(CreatePaymentBody, PayerBody, PayerView, CustomerBody, PaymentView, HistoryView, PaymentList,
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
                         PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventDataObject, EventList,
@@ -33,7 +35,8 @@ use utoipa::{Modify, OpenApi};
                         CreateCollectionRequestBody, CollectionRequestView, CollectionRequestList, ErvView,
                         CreatePaymentRecordBody, UpdatePaymentRecordBody, RecordView,
                         IngestBody, IngestView, IngestList, DecisionView, ResolveBody,
-                        ReportView, ReportLineView, LedgerEffectView)),
+                        ReportView, ReportLineView, LedgerEffectView,
+                        ConnectorBody, ProductKeysBody, ConnectorView, ConnectorList)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

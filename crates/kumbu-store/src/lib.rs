@@ -12,6 +12,7 @@
 mod checkout;
 mod collections;
 mod connect;
+mod connectors;
 mod credentials;
 mod customers;
 mod dialect;
@@ -30,6 +31,7 @@ mod webhooks;
 pub use checkout::SessionKey;
 pub use collections::{EarlierReport, ImportedFile, IngestFilter, ReportRow, RequestFilter};
 pub use connect::{Store, StoreOptions};
+pub use connectors::OperatorCredentialRow;
 pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;
 pub use error::StoreError;
@@ -39,7 +41,8 @@ pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Branding, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};
 pub use sealed::{
-    SealedColumn, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET,
+    SealedColumn, OPERATOR_CREDENTIALS, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET,
+    WEBHOOK_SECRET,
 };
 pub use tx::StoreTx;
 pub use webhooks::{AttemptRecord, AttemptResult, DueDelivery, EndpointRecord, NextStep};

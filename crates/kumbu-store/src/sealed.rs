@@ -43,9 +43,21 @@ pub const SEALED_SETTING: SealedColumn = SealedColumn {
     kind: "setting",
 };
 
+/// A merchant's credentials for an operator (API users, keys, subscription keys).
+pub const OPERATOR_CREDENTIALS: SealedColumn = SealedColumn {
+    table: "operator_credentials",
+    key: "id",
+    column: "sealed",
+    kind: "operator_credentials",
+};
+
 /// Every column that holds sealed values.
-pub const SEALED_COLUMNS: &[SealedColumn] =
-    &[WEBHOOK_SECRET, WEBHOOK_PREVIOUS_SECRET, SEALED_SETTING];
+pub const SEALED_COLUMNS: &[SealedColumn] = &[
+    WEBHOOK_SECRET,
+    WEBHOOK_PREVIOUS_SECRET,
+    SEALED_SETTING,
+    OPERATOR_CREDENTIALS,
+];
 
 impl SealedColumn {
     /// The associated data a value of row `key` is sealed with.

@@ -93,6 +93,11 @@ impl Engine {
         render: impl FnOnce(&CheckoutSession) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         let (amount, operators, minutes) = self.validate_session(auth.mode, &cmd)?;
+        if auth.mode == kumbu_core::Mode::Live {
+            for op in &operators {
+                self.require_connector(&auth.merchant_id, *op).await?;
+            }
+        }
         if let Some(c) = &cmd.customer_id {
             self.customer(auth, c).await.map_err(|e| match e {
                 EngineError::Rejected(_) => invalid(

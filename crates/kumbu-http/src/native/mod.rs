@@ -4,6 +4,7 @@ mod catalogue;
 pub(crate) mod checkout;
 pub(crate) mod collection_views;
 pub(crate) mod collections;
+pub(crate) mod connectors;
 mod events;
 pub(crate) mod payments;
 mod references;
@@ -43,6 +44,13 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/payments/{id}", get(payments::get_payment))
         .route("/v1/payments/{id}/cancel", post(payments::cancel_payment))
+        .route("/v1/connectors", get(connectors::list_connectors))
+        .route(
+            "/v1/connectors/{operator}",
+            get(connectors::get_connector)
+                .put(connectors::put_connector)
+                .delete(connectors::delete_connector),
+        )
         .route("/v1/events", get(events::list_events))
         .route("/v1/events/{id}", get(events::get_event))
         .route("/v1/events/{id}/ack", post(events::ack_event))
@@ -200,5 +208,9 @@ pub fn param_name(f: Field) -> &'static str {
         Field::MethodType => "payment_method_type",
         Field::Note => "note",
         Field::ErvReference => "erv_reference",
+        Field::TargetEnvironment => "target_environment",
+        Field::CallbackHost => "callback_host",
+        Field::CollectionKeys => "collection",
+        Field::DisbursementKeys => "disbursement",
     }
 }

@@ -369,6 +369,8 @@ pub async fn start(
                 | ErrorCode::IngestConflict
                 | ErrorCode::ExceptionAlreadyResolved
                 | ErrorCode::ErvEntityNotConfigured
+                | ErrorCode::ConnectorNotConfigured
+                | ErrorCode::LiveModeOnly
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::InternalError) => (
                     StatusCode::from_u16(other.http_status()).unwrap_or(StatusCode::BAD_REQUEST),

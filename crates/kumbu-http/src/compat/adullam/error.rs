@@ -36,14 +36,15 @@ pub const fn adullam_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::PhoneInvalid
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
-        | ErrorCode::ErvEntityNotConfigured => (400, "validation_error"),
+        | ErrorCode::ErvEntityNotConfigured
+        | ErrorCode::ConnectorNotConfigured => (400, "validation_error"),
         ErrorCode::BodyTooLarge => (413, "payload_too_large"),
         ErrorCode::UnsupportedMediaType => (415, "unsupported_media_type"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "idempotency_error")
         }
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "unauthorized"),
-        ErrorCode::TestModeOnly => (403, "forbidden"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (403, "forbidden"),
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "not_found"),
         ErrorCode::MethodNotAllowed => (405, "method_not_allowed"),
         ErrorCode::IdempotencyKeyInUse

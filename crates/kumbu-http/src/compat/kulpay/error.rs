@@ -41,9 +41,10 @@ pub const fn grpc_status(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::IdempotencyKeyReused
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
-        | ErrorCode::ErvEntityNotConfigured => (3, "INVALID_ARGUMENT"),
+        | ErrorCode::ErvEntityNotConfigured
+        | ErrorCode::ConnectorNotConfigured => (3, "INVALID_ARGUMENT"),
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (16, "UNAUTHENTICATED"),
-        ErrorCode::TestModeOnly => (7, "PERMISSION_DENIED"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (7, "PERMISSION_DENIED"),
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (5, "NOT_FOUND"),
         ErrorCode::MethodNotAllowed => (12, "UNIMPLEMENTED"),
         ErrorCode::IdempotencyKeyInUse => (10, "ABORTED"),

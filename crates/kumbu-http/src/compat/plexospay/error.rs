@@ -34,12 +34,13 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::UnsupportedMediaType
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
-        | ErrorCode::ErvEntityNotConfigured => (400, "VALIDATION_ERROR"),
+        | ErrorCode::ErvEntityNotConfigured
+        | ErrorCode::ConnectorNotConfigured => (400, "VALIDATION_ERROR"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "IDEMPOTENCY_ERROR")
         }
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "UNAUTHORIZED"),
-        ErrorCode::TestModeOnly => (403, "FORBIDDEN"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (403, "FORBIDDEN"),
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "NOT_FOUND"),
         ErrorCode::MethodNotAllowed => (405, "METHOD_NOT_ALLOWED"),
         ErrorCode::IdempotencyKeyInUse

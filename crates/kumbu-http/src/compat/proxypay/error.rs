@@ -105,6 +105,10 @@ fn param(f: Field) -> &'static str {
         | Field::MethodType
         | Field::Note
         | Field::ErvReference
+        | Field::TargetEnvironment
+        | Field::CallbackHost
+        | Field::CollectionKeys
+        | Field::DisbursementKeys
         | Field::Locale => "body",
     }
 }

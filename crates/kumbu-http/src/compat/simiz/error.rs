@@ -34,14 +34,15 @@ pub const fn simiz_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::PhoneInvalid
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
-        | ErrorCode::ErvEntityNotConfigured => (400, "validation_error"),
+        | ErrorCode::ErvEntityNotConfigured
+        | ErrorCode::ConnectorNotConfigured => (400, "validation_error"),
         ErrorCode::BodyTooLarge => (413, "payload_too_large"),
         ErrorCode::UnsupportedMediaType => (415, "unsupported_media_type"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "idempotency_error")
         }
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "invalid_api_key"),
-        ErrorCode::TestModeOnly => (403, "insufficient_permissions"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (403, "insufficient_permissions"),
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "not_found"),
         ErrorCode::MethodNotAllowed => (405, "method_not_allowed"),
         ErrorCode::IdempotencyKeyInUse

@@ -1,0 +1,201 @@
+//! The connectors' side of the due-action worker. A pass that claims live payments carried by a
+//! connector reserves them for this process (their next action is pushed to the end of a lease)
+//! and commits; then it makes their operator calls, outside any transaction, and commits what
+//! the operator said in one more transaction. A process killed between a call and that commit
+//! loses nothing: when the lease runs out another process takes the payment at the same step,
+//! and the operator reference committed with the payment makes a repeated request name the same
+//! transaction (MTN answers 409), so nothing is sent twice.
+
+use crate::changes::Changes;
+use crate::connectors::Protocol;
+use crate::error::EngineError;
+use crate::worker::{apply_advance, apply_notice, expire_after_grace};
+use crate::Engine;
+use kumbu_core::{FailureCode, Mode, Operator, Payment, Timestamp};
+use kumbu_rails::mtn_momo::Credentials;
+use kumbu_rails::{Advance, Next, Notice, Rail, Via};
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+use tokio::task::JoinSet;
+
+/// Where a claimed payment's next action is carried out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Route {
+    /// In this process, inside the claiming transaction: the sandbox (every test payment, and
+    /// live payments no rail drives, such as bank references).
+    Local,
+    /// By a connector, over the network.
+    Connector(Protocol),
+}
+
+/// Where `p` goes.
+pub(crate) fn route(p: &Payment) -> Route {
+    match (p.mode, Protocol::of(p.operator)) {
+        (Mode::Live, Some(proto)) => Route::Connector(proto),
+        (Mode::Live, None) | (Mode::Test, _) => Route::Local,
+    }
+}
+
+impl Engine {
+    /// The grace a connector's operator has after a payment's deadline, once it has the request
+    /// (the payment's rail bookkeeping is past `step` 0).
+    fn grace(&self, proto: Protocol, step: u32) -> Duration {
+        if step == 0 {
+            return Duration::ZERO;
+        }
+        match proto {
+            Protocol::MtnMomo => self.inner.mtn.expiry_grace(),
+        }
+    }
+
+    /// Inside the claiming transaction: expires `p` if it is overdue, or reserves it for this
+    /// process until `lease_until`. Returns whether its operator call is to be made.
+    pub(crate) fn reserve(
+        &self,
+        p: &mut Payment,
+        now: Timestamp,
+        lease_until: Timestamp,
+        changes: &mut Changes,
+    ) -> bool {
+        if p.status.is_terminal() {
+            p.progress.next_action_at = None;
+            return false;
+        }
+        // A payment the operator never had expires at its deadline. One the operator has is
+        // asked about once more first, however late: its money may have moved (see
+        // `commit_learnt`).
+        if p.progress.step == 0 && expire_after_grace(p, now, Duration::ZERO, changes) {
+            return false;
+        }
+        p.progress.next_action_at = Some(lease_until);
+        true
+    }
+
+    /// The connector's next action for `p`.
+    async fn connector_advance(
+        &self,
+        proto: Protocol,
+        p: &Payment,
+        creds: Option<&Credentials>,
+        now: Timestamp,
+    ) -> Advance {
+        match (proto, creds) {
+            (Protocol::MtnMomo, Some(c)) => self.inner.mtn.advance(p, c, now).await,
+            // Removed since the payment was created: nothing was sent, so nothing is charged.
+            (Protocol::MtnMomo, None) if p.progress.step.is_multiple_of(2) => Advance {
+                via: Via::Request,
+                notices: vec![Notice::Failed {
+                    code: FailureCode::ProviderUnavailable,
+                    operator_code: "NO_CREDENTIALS".to_owned(),
+                }],
+                step: p.progress.step | 1,
+                next: Next::Done,
+            },
+            (Protocol::MtnMomo, None) => {
+                tracing::error!(payment = %p.id, "the merchant's MTN credentials were removed while the operator holds this payment; its status cannot be asked until they are set again");
+                Advance::wait(p.progress.step, self.config().operator_poll_every)
+            }
+        }
+    }
+
+    /// Makes the operator calls of payments reserved until `lease_until`, then commits what
+    /// they learnt.
+    pub(crate) async fn call_connectors(
+        &self,
+        reserved: Vec<(Protocol, Payment)>,
+        lease_until: Timestamp,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let mut creds: HashMap<(String, Operator), Option<Arc<Credentials>>> = HashMap::new();
+        for (_, p) in &reserved {
+            if let std::collections::hash_map::Entry::Vacant(slot) =
+                creds.entry((p.merchant_id.clone(), p.operator))
+            {
+                let c = self.mtn_credentials(&p.merchant_id, p.operator).await?;
+                slot.insert(c.map(Arc::new));
+            }
+        }
+        let limit = Arc::new(Semaphore::new(self.config().operator_concurrency.max(1)));
+        let mut calls = JoinSet::new();
+        for (proto, p) in reserved {
+            let c = creds
+                .get(&(p.merchant_id.clone(), p.operator))
+                .cloned()
+                .flatten();
+            let (engine, limit) = (self.clone(), limit.clone());
+            calls.spawn(async move {
+                let _permit = limit.acquire_owned().await;
+                let started = std::time::Instant::now();
+                let adv = engine.connector_advance(proto, &p, c.as_deref(), now).await;
+                metrics::histogram!("kumbu_connector_call_seconds", "protocol" => proto.name())
+                    .record(started.elapsed().as_secs_f64());
+                (proto, p, adv)
+            });
+        }
+        let mut learnt = Vec::new();
+        while let Some(joined) = calls.join_next().await {
+            match joined {
+                Ok(r) => learnt.push(r),
+                // A panicking call leaves its payment reserved; the lease hands it back.
+                Err(e) => tracing::error!(error = %e, "an operator call ended abnormally"),
+            }
+        }
+        self.commit_learnt(learnt, lease_until).await
+    }
+
+    /// Commits what the operator said, in one transaction, over the payments as they are now.
+    async fn commit_learnt(
+        &self,
+        learnt: Vec<(Protocol, Payment, Advance)>,
+        lease_until: Timestamp,
+    ) -> Result<(), EngineError> {
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let mut changes = Changes::default();
+        let mut saved = Vec::with_capacity(learnt.len());
+        for (proto, snap, adv) in learnt {
+            let Some(mut p) = tx
+                .lock_payment(&snap.merchant_id, snap.mode, &snap.id)
+                .await?
+            else {
+                continue;
+            };
+            if p.progress.step != snap.progress.step {
+                // Another process took it after our lease ran out: keep its bookkeeping, and
+                // apply the news (the state machine ignores what it already knows).
+                for n in &adv.notices {
+                    if let Some(change) = apply_notice(&mut p, n, adv.via, now) {
+                        changes.record(&p, change);
+                    }
+                }
+                if p.status.is_terminal() {
+                    p.progress.next_action_at = None;
+                }
+            } else {
+                // A callback that came during the call made it due sooner than the lease.
+                let poked = p.progress.next_action_at.filter(|t| *t != lease_until);
+                let grace = self.grace(proto, adv.step);
+                apply_advance(&mut p, &adv, now, grace, &mut changes);
+                // Asked past its deadline and the operator's window, and still undecided.
+                expire_after_grace(&mut p, now, grace, &mut changes);
+                if let (Some(poke), Some(next)) = (poked, p.progress.next_action_at) {
+                    p.progress.next_action_at = Some(next.min(poke));
+                }
+            }
+            saved.push(p);
+        }
+        let refs: Vec<&Payment> = saved.iter().collect();
+        changes.save(&mut tx, &refs).await?;
+        self.commit(tx).await?;
+        changes.publish_metrics();
+        if saved
+            .iter()
+            .any(|p| p.progress.next_action_at.is_some_and(|t| t <= now))
+        {
+            self.inner.work_ready.notify_one();
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,208 @@
+//! `/v1/connectors`: a merchant's operator credentials for live mode. Secrets go in and never
+//! come out: answers show the target environment, the callback host, the products and their API
+//! users, and where the operator must call back. Live keys only.
+
+use super::views::{Deleted, ErrorEnvelope};
+use crate::error::NativeError;
+use crate::extract::{parse_json, Auth, Body, PathId};
+use crate::AppState;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::Json;
+use kumbu_core::{ErrorCode, Operator};
+use kumbu_engine::{ConnectorSummary, MtnProductSettings, MtnSettings};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// One MTN product's keys, from MTN's partner portal (or the sandbox's provisioning).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProductKeysBody {
+    /// `Ocp-Apim-Subscription-Key` of the product.
+    #[schema(min_length = 1, max_length = 128)]
+    pub subscription_key: String,
+    /// The API user (a UUID).
+    #[schema(min_length = 1, max_length = 128)]
+    pub api_user: String,
+    /// The API key.
+    #[schema(min_length = 1, max_length = 256)]
+    pub api_key: String,
+}
+
+/// MTN MoMo credentials (`PUT /v1/connectors/mtn_ci` or `mtn_cm`).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectorBody {
+    /// MTN's `X-Target-Environment`: `mtnivorycoast`, `mtncameroon` (or `sandbox`).
+    #[schema(example = "mtnivorycoast")]
+    pub target_environment: String,
+    /// The callback host registered with MTN (`providerCallbackHost`): the host of the
+    /// gateway's public URL.
+    pub callback_host: Option<String>,
+    /// Collection keys: needed for payments.
+    pub collection: Option<ProductKeysBody>,
+    /// Disbursement keys: needed for payouts and refunds.
+    pub disbursement: Option<ProductKeysBody>,
+}
+
+impl From<ProductKeysBody> for MtnProductSettings {
+    fn from(b: ProductKeysBody) -> Self {
+        Self {
+            subscription_key: b.subscription_key,
+            api_user: b.api_user,
+            api_key: b.api_key,
+        }
+    }
+}
+
+impl From<ConnectorBody> for MtnSettings {
+    fn from(b: ConnectorBody) -> Self {
+        Self {
+            target_environment: b.target_environment,
+            callback_host: b.callback_host,
+            collection: b.collection.map(Into::into),
+            disbursement: b.disbursement.map(Into::into),
+        }
+    }
+}
+
+/// What is shown of a merchant's credentials for an operator.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorView {
+    /// Always `connector`.
+    pub object: &'static str,
+    /// The operator (`mtn_ci`, `mtn_cm`).
+    pub operator: String,
+    /// The operator's name for the market.
+    pub target_environment: String,
+    /// The registered callback host.
+    pub callback_host: Option<String>,
+    /// Products configured: `collection`, `disbursement`.
+    pub products: Vec<String>,
+    /// The API users (not secret).
+    pub api_users: Vec<String>,
+    /// Where the operator calls back: `<public URL>/callbacks/mtn-momo/{reference}`.
+    pub callback_url: Option<String>,
+    /// Unix seconds.
+    pub created: Option<i64>,
+    /// Unix seconds.
+    pub updated: Option<i64>,
+}
+
+/// A list of connectors.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConnectorList {
+    /// Always `list`.
+    pub object: &'static str,
+    /// The connectors.
+    pub data: Vec<ConnectorView>,
+    /// Always `false`.
+    pub has_more: bool,
+}
+
+fn view(state: &AppState, s: &ConnectorSummary) -> ConnectorView {
+    ConnectorView {
+        object: "connector",
+        operator: s.operator.code().to_owned(),
+        target_environment: s.target_environment.clone(),
+        callback_host: s.callback_host.clone(),
+        products: s.products.clone(),
+        api_users: s.api_users.clone(),
+        callback_url: state.engine.mtn_callback_url("{reference}"),
+        created: s.created_at.map(|t| t.unix_seconds()),
+        updated: s.updated_at.map(|t| t.unix_seconds()),
+    }
+}
+
+fn operator(code: &str) -> Result<Operator, NativeError> {
+    Operator::parse(code).ok_or_else(|| {
+        NativeError::new(
+            ErrorCode::OperatorUnknown,
+            format!("unknown operator `{code}`; GET /v1/operators lists them"),
+            Some("operator"),
+        )
+    })
+}
+
+/// Set (or replace) the merchant's credentials for an operator; answers 201 when new.
+#[utoipa::path(put, path = "/v1/connectors/{operator}", tag = "connectors",
+    params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
+    request_body = ConnectorBody,
+    responses((status = 200, body = ConnectorView), (status = 201, body = ConnectorView),
+        (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn put_connector(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(code): PathId,
+    Body(bytes): Body,
+) -> Result<(StatusCode, Json<ConnectorView>), NativeError> {
+    let op = operator(&code)?;
+    let body: ConnectorBody = parse_json(&bytes)?;
+    let (summary, created) = state.engine.set_connector(&auth, op, body.into()).await?;
+    let status = if created {
+        StatusCode::CREATED
+    } else {
+        StatusCode::OK
+    };
+    Ok((status, Json(view(&state, &summary))))
+}
+
+/// The merchant's connectors.
+#[utoipa::path(get, path = "/v1/connectors", tag = "connectors",
+    responses((status = 200, body = ConnectorList), (status = 401, body = ErrorEnvelope),
+        (status = 403, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn list_connectors(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+) -> Result<Json<ConnectorList>, NativeError> {
+    let list = state.engine.connectors(&auth, None).await?;
+    Ok(Json(ConnectorList {
+        object: "list",
+        data: list.iter().map(|s| view(&state, s)).collect(),
+        has_more: false,
+    }))
+}
+
+/// One connector.
+#[utoipa::path(get, path = "/v1/connectors/{operator}", tag = "connectors",
+    params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
+    responses((status = 200, body = ConnectorView), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn get_connector(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(code): PathId,
+) -> Result<Json<ConnectorView>, NativeError> {
+    let op = operator(&code)?;
+    let found = state.engine.connectors(&auth, Some(op)).await?;
+    match found.first() {
+        Some(s) => Ok(Json(view(&state, s))),
+        None => Err(NativeError::new(
+            ErrorCode::ResourceMissing,
+            format!("no connector for {} is set", op.code()),
+            Some("operator"),
+        )),
+    }
+}
+
+/// Remove the merchant's credentials for an operator: its live payments are refused from then.
+#[utoipa::path(delete, path = "/v1/connectors/{operator}", tag = "connectors",
+    params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
+    responses((status = 200, body = Deleted), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn delete_connector(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(code): PathId,
+) -> Result<Json<Deleted>, NativeError> {
+    let op = operator(&code)?;
+    state.engine.remove_connector(&auth, op).await?;
+    Ok(Json(Deleted {
+        id: op.code().to_owned(),
+        object: "connector",
+        deleted: true,
+    }))
+}

@@ -1,0 +1,20 @@
+-- Live connectors: each merchant's operator credentials, sealed by the engine's vault (the store
+-- never sees them in clear), and a way to find a payment by the reference an operator calls back
+-- with.
+
+CREATE TABLE operator_credentials (
+    -- `<merchant id>/<operator code>`: the sealed value's associated data names it.
+    id           TEXT PRIMARY KEY,
+    merchant_id  TEXT NOT NULL REFERENCES merchants(id),
+    operator     TEXT NOT NULL,
+    -- What may be shown (target environment, callback host, products), as JSON.
+    summary      TEXT NOT NULL,
+    -- Everything, sealed.
+    sealed       TEXT NOT NULL,
+    created_at   BIGINT NOT NULL,
+    updated_at   BIGINT NOT NULL,
+    UNIQUE (merchant_id, operator)
+);
+
+CREATE INDEX payments_operator_reference ON payments (operator_reference)
+    WHERE operator_reference IS NOT NULL;

@@ -1,0 +1,159 @@
+//! Merchants' operator credentials (sealed by the engine; the store never sees them in clear),
+//! and the one write an operator's callback may cause: making a payment due now.
+
+use crate::connect::Store;
+use crate::error::{corrupt, StoreError};
+use kumbu_core::{Operator, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+/// A merchant's credentials for one operator, as stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorCredentialRow {
+    /// `<merchant id>/<operator code>`.
+    pub id: String,
+    /// Owner.
+    pub merchant_id: String,
+    /// The operator they are for.
+    pub operator: Operator,
+    /// What may be shown, as JSON.
+    pub summary: String,
+    /// The credentials, sealed.
+    pub sealed: String,
+    /// When first set.
+    pub created_at: Timestamp,
+    /// When last replaced.
+    pub updated_at: Timestamp,
+}
+
+const COLUMNS: &str = "id, merchant_id, operator, summary, sealed, created_at, updated_at";
+
+fn from_row(r: &AnyRow) -> Result<OperatorCredentialRow, StoreError> {
+    let op: String = r.try_get("operator")?;
+    Ok(OperatorCredentialRow {
+        id: r.try_get("id")?,
+        merchant_id: r.try_get("merchant_id")?,
+        operator: Operator::parse(&op).ok_or_else(|| corrupt("operator", &op))?,
+        summary: r.try_get("summary")?,
+        sealed: r.try_get("sealed")?,
+        created_at: Timestamp::from_micros(r.try_get("created_at")?),
+        updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+    })
+}
+
+impl Store {
+    /// Stores (or replaces) a merchant's credentials for an operator; `true` if they are new.
+    pub async fn put_operator_credentials(
+        &self,
+        row: &OperatorCredentialRow,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let existed = sqlx::query::<Any>("SELECT 1 AS one FROM operator_credentials WHERE id = $1")
+            .bind(row.id.clone())
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        sqlx::query::<Any>(
+            "INSERT INTO operator_credentials (id, merchant_id, operator, summary, sealed, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (id) DO UPDATE SET summary = excluded.summary, sealed = excluded.sealed, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(row.id.clone())
+        .bind(row.merchant_id.clone())
+        .bind(row.operator.code())
+        .bind(row.summary.clone())
+        .bind(row.sealed.clone())
+        .bind(row.updated_at.as_micros())
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(!existed)
+    }
+
+    /// A merchant's credentials for an operator.
+    pub async fn operator_credentials(
+        &self,
+        merchant_id: &str,
+        operator: Operator,
+    ) -> Result<Option<OperatorCredentialRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM operator_credentials WHERE merchant_id = $1 AND operator = $2"
+        );
+        sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(operator.code())
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(from_row)
+            .transpose()
+    }
+
+    /// Every credential of a merchant (or of all merchants), by operator.
+    pub async fn list_operator_credentials(
+        &self,
+        merchant_id: Option<&str>,
+    ) -> Result<Vec<OperatorCredentialRow>, StoreError> {
+        let sql = format!(
+            "SELECT {COLUMNS} FROM operator_credentials WHERE ($1 = '' OR merchant_id = $1) \
+             ORDER BY merchant_id, operator"
+        );
+        sqlx::query::<Any>(&sql)
+            .bind(merchant_id.unwrap_or_default().to_owned())
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(from_row)
+            .collect()
+    }
+
+    /// Removes a merchant's credentials for an operator; `true` if there were some.
+    pub async fn delete_operator_credentials(
+        &self,
+        merchant_id: &str,
+        operator: Operator,
+    ) -> Result<bool, StoreError> {
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query::<Any>(
+            "DELETE FROM operator_credentials WHERE merchant_id = $1 AND operator = $2",
+        )
+        .bind(merchant_id)
+        .bind(operator.code())
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+
+    /// Makes the live payment an operator knows as `reference` due now, if it is still open and
+    /// not due sooner: an operator's callback is a reason to ask it, nothing more. Returns
+    /// whether a payment was found open.
+    pub async fn make_due_by_operator_reference(
+        &self,
+        operators: &[Operator],
+        reference: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let ops: Vec<String> = operators
+            .iter()
+            .map(|o| format!("'{}'", o.code()))
+            .collect();
+        let sql = format!(
+            "UPDATE payments SET next_action_at = $1 WHERE operator_reference = $2 \
+             AND mode = 'live' AND operator IN ({}) AND next_action_at IS NOT NULL \
+             AND next_action_at > $1",
+            ops.join(", ")
+        );
+        let mut tx = self.begin_write().await?;
+        let n = sqlx::query::<Any>(&sql)
+            .bind(now.as_micros())
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        tx.commit().await?;
+        Ok(n > 0)
+    }
+}

@@ -1,0 +1,223 @@
+//! `kumbu connector …`: merchants' operator credentials for live mode, from the command line of
+//! the gateway's operator (the native API's `/v1/connectors` does the same with a live key), and
+//! the connector settings `serve` shares.
+
+use crate::cli::DbArgs;
+use clap::{Args, Subcommand};
+use kumbu_core::Operator;
+use kumbu_engine::{EngineConfig, MtnSettings};
+use std::io::Read;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// Where operators are reached, and how patiently.
+#[derive(Debug, Clone, Args)]
+pub struct OperatorArgs {
+    /// MTN MoMo's API. MTN's production API by default; point it at `kumbu simulate mtn-momo`
+    /// for staging and tests.
+    #[arg(long, env = "KUMBU_MTN_MOMO_URL", default_value = kumbu_rails::mtn_momo::PRODUCTION_URL)]
+    pub mtn_momo_url: String,
+    /// Milliseconds one operator call may take; past it the outcome is unknown, and the status
+    /// is asked (a request is never sent again under a new reference).
+    #[arg(long, env = "KUMBU_OPERATOR_TIMEOUT_MS", default_value_t = 30_000)]
+    pub operator_timeout_ms: u64,
+    /// Milliseconds between status queries while an operator has not decided (its callback
+    /// makes the next query immediate).
+    #[arg(long, env = "KUMBU_OPERATOR_POLL_MS", default_value_t = 10_000)]
+    pub operator_poll_ms: u64,
+    /// Seconds a live payment claimed for an operator call is reserved for this process; if the
+    /// process dies mid-call, another takes the payment over after this.
+    #[arg(long, env = "KUMBU_OPERATOR_LEASE_SECS", default_value_t = 60)]
+    pub operator_lease_secs: u64,
+}
+
+impl OperatorArgs {
+    /// Writes these settings into `config`.
+    pub fn apply(&self, config: &mut EngineConfig) -> anyhow::Result<()> {
+        let url = reqwest::Url::parse(&self.mtn_momo_url)
+            .map_err(|e| anyhow::anyhow!("--mtn-momo-url {}: {e}", self.mtn_momo_url))?;
+        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+            anyhow::bail!(
+                "--mtn-momo-url must be an http(s) URL, e.g. https://proxy.momoapi.mtn.com"
+            );
+        }
+        config.mtn_momo_url = self.mtn_momo_url.clone();
+        config.operator_timeout =
+            Duration::from_millis(self.operator_timeout_ms.clamp(100, 300_000));
+        config.operator_poll_every =
+            Duration::from_millis(self.operator_poll_ms.clamp(10, 3_600_000));
+        config.operator_lease = Duration::from_secs(self.operator_lease_secs.clamp(1, 3600));
+        Ok(())
+    }
+}
+
+/// `kumbu connector …`.
+#[derive(Debug, Subcommand)]
+pub enum ConnectorCommand {
+    /// Set (or replace) a merchant's credentials for an operator, from a JSON file (or `-` for
+    /// standard input, so that no secret sits in the shell history), e.g. for MTN MoMo:
+    /// {"target_environment": "mtnivorycoast", "callback_host": "pay.example.com",
+    ///  "collection": {"subscription_key": "…", "api_user": "…", "api_key": "…"},
+    ///  "disbursement": {"subscription_key": "…", "api_user": "…", "api_key": "…"}}.
+    /// Sealed at rest with the gateway's secret key; never printed.
+    Set {
+        /// Merchant id (mer_…).
+        #[arg(long)]
+        merchant: String,
+        /// Operator: mtn_ci or mtn_cm.
+        #[arg(long)]
+        operator: String,
+        /// The credentials file, or `-`.
+        #[arg(long)]
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// List merchants' connectors (no secrets).
+    List {
+        /// Only this merchant's.
+        #[arg(long)]
+        merchant: Option<String>,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Ask each operator for a token with every stored credential; exits 1 if any is refused.
+    Check {
+        /// Only this merchant's.
+        #[arg(long)]
+        merchant: Option<String>,
+        #[command(flatten)]
+        operators: OperatorArgs,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Remove a merchant's credentials for an operator (its live payments are then refused).
+    Remove {
+        /// Merchant id (mer_…).
+        #[arg(long)]
+        merchant: String,
+        /// Operator: mtn_ci or mtn_cm.
+        #[arg(long)]
+        operator: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+}
+
+fn operator(code: &str) -> anyhow::Result<Operator> {
+    Operator::parse(code)
+        .ok_or_else(|| anyhow::anyhow!("unknown operator `{code}` (mtn_ci or mtn_cm)"))
+}
+
+fn read_settings(file: &PathBuf) -> anyhow::Result<MtnSettings> {
+    let mut text = String::new();
+    if file.as_os_str() == "-" {
+        std::io::stdin().read_to_string(&mut text)?;
+    } else {
+        text = std::fs::read_to_string(file)
+            .map_err(|e| anyhow::anyhow!("cannot read {}: {e}", file.display()))?;
+    }
+    // serde's message names the field; it never echoes a value.
+    serde_json::from_str(&text).map_err(|e| anyhow::anyhow!("{}: {e}", file.display()))
+}
+
+/// Runs a `kumbu connector` command.
+pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
+    match cmd {
+        ConnectorCommand::Set {
+            merchant,
+            operator: op,
+            file,
+            db,
+        } => {
+            let op = operator(&op)?;
+            let settings = read_settings(&file)?;
+            let engine = crate::cli::engine_with(&db, EngineConfig::default()).await?;
+            let (summary, created) = engine
+                .put_connector(&merchant, op, settings)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            println!(
+                "{} {} credentials for merchant {merchant}: target environment {}, products {}",
+                if created { "stored" } else { "replaced" },
+                op.code(),
+                summary.target_environment,
+                summary.products.join(", ")
+            );
+            println!("check them against MTN with: kumbu connector check --merchant {merchant}");
+            Ok(())
+        }
+        ConnectorCommand::List { merchant, db } => {
+            let engine = crate::cli::engine_with(&db, EngineConfig::default()).await?;
+            let rows = engine
+                .store()
+                .list_operator_credentials(merchant.as_deref())
+                .await?;
+            if rows.is_empty() {
+                println!("no connector is set");
+            }
+            for r in rows {
+                println!("{}\t{}\t{}", r.merchant_id, r.operator.code(), r.summary);
+            }
+            Ok(())
+        }
+        ConnectorCommand::Check {
+            merchant,
+            operators,
+            db,
+        } => {
+            let mut config = EngineConfig::default();
+            operators.apply(&mut config)?;
+            let engine = crate::cli::engine_with(&db, config).await?;
+            let checks = engine
+                .check_connectors(merchant.as_deref())
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
+            if checks.is_empty() {
+                println!("no connector is set");
+            }
+            let mut failed = 0;
+            for c in &checks {
+                match &c.problem {
+                    None => println!(
+                        "ok\t{}\t{}\t{}",
+                        c.merchant_id,
+                        c.operator.code(),
+                        c.product
+                    ),
+                    Some(why) => {
+                        failed += 1;
+                        println!(
+                            "FAIL\t{}\t{}\t{}\t{why}",
+                            c.merchant_id,
+                            c.operator.code(),
+                            c.product
+                        );
+                    }
+                }
+            }
+            if failed > 0 {
+                anyhow::bail!("{failed} credential(s) refused by the operator or not reachable");
+            }
+            Ok(())
+        }
+        ConnectorCommand::Remove {
+            merchant,
+            operator: op,
+            db,
+        } => {
+            let op = operator(&op)?;
+            let engine = crate::cli::engine_with(&db, EngineConfig::default()).await?;
+            if engine
+                .store()
+                .delete_operator_credentials(&merchant, op)
+                .await?
+            {
+                println!("removed {} credentials of merchant {merchant}", op.code());
+                Ok(())
+            } else {
+                anyhow::bail!("merchant {merchant} has no {} credentials", op.code())
+            }
+        }
+    }
+}

@@ -1,0 +1,570 @@
+//! Live mode through the MTN MoMo connector, against the MTN simulator over real sockets: a
+//! merchant's credentials, payments to settled and to each failure, a timeout resolved by asking
+//! the status, duplicate, late and forged callbacks, a token that stops working mid-run.
+
+use crate::harness::{Backend, Opts, TestApp};
+use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim, Stats};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+const API_USER: &str = "0b9f1b7e-7c5e-4b0a-9d7e-3f2a1c5d6e7f";
+const API_KEY: &str = "sim-api-key-0123456789";
+const SUBSCRIPTION_KEY: &str = "sim-subscription-key";
+
+/// A test app in live mode beside a running MTN simulator, with the sandbox merchant's MTN
+/// credentials set through the API.
+pub struct Live {
+    pub app: TestApp,
+    pub sim: Sim,
+    pub sim_url: String,
+    /// `Bearer sk_live_…`.
+    pub auth: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts an MTN simulator on a free port.
+pub async fn start_sim(config: SimConfig) -> (Sim, String, tokio::sync::oneshot::Sender<()>) {
+    let sim = Sim::new(SimConfig {
+        preset_user: Some((API_USER.into(), API_KEY.into(), "127.0.0.1".into())),
+        subscription_keys: vec![SUBSCRIPTION_KEY.into()],
+        ..config
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(sim.clone().serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (sim, url, tx)
+}
+
+/// The credentials body for the simulator's preset user.
+pub fn credentials() -> Value {
+    let keys =
+        json!({"subscription_key": SUBSCRIPTION_KEY, "api_user": API_USER, "api_key": API_KEY});
+    json!({"target_environment": "mtnivorycoast", "callback_host": "127.0.0.1",
+           "collection": keys, "disbursement": keys})
+}
+
+impl Live {
+    async fn start(backend: Backend, test: &str, sim: SimConfig, opts: Opts) -> Option<Live> {
+        let (sim, sim_url, stop) = start_sim(sim).await;
+        let app = TestApp::spawn_with(
+            backend,
+            test,
+            Opts {
+                mtn_momo_url: Some(sim_url.clone()),
+                ..opts
+            },
+        )
+        .await?;
+        let merchant = app.sandbox_merchant().await;
+        let key = app
+            .engine
+            .create_api_key(&merchant, kumbu_core::Mode::Live)
+            .await
+            .unwrap();
+        let auth = format!(
+            "Bearer {}",
+            secrecy::ExposeSecret::expose_secret(&key.secret)
+        );
+        let live = Live {
+            app,
+            sim,
+            sim_url,
+            auth,
+            stop: Some(stop),
+        };
+        let (s, v) = live
+            .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&credentials()))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        Some(live)
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let text = body.map(Value::to_string);
+        let (s, _, v) = self
+            .app
+            .send(
+                method,
+                path,
+                text.as_deref(),
+                &[("Authorization", &self.auth)],
+            )
+            .await;
+        (s, v)
+    }
+
+    /// Creates a live MTN payment that must be accepted.
+    pub async fn pay(&self, amount: i64, phone: &str) -> String {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/payments",
+                Some(&json!({"amount": amount, "currency": "XOF", "payer": {"phone": phone, "operator": "mtn_ci"}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["livemode"], true);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn payment(&self, id: &str) -> Value {
+        let (s, v) = self
+            .call(Method::GET, &format!("/v1/payments/{id}"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
+    pub async fn status(&self, id: &str) -> String {
+        self.payment(id).await["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn faults(&self, f: Faults) {
+        self.sim.set_faults(f);
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.sim.stats()
+    }
+
+    /// Waits (real time) until the simulator's counters satisfy `cond`.
+    pub async fn until(&self, what: &str, cond: impl Fn(&Stats) -> bool) {
+        let start = Instant::now();
+        while !cond(&self.stats()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {what}: {:?}",
+                self.stats()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    pub async fn finish(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.app.finish().await;
+    }
+}
+
+fn quick() -> SimConfig {
+    SimConfig {
+        approval_delay: Duration::ZERO,
+        ..SimConfig::default()
+    }
+}
+
+async fn run<F, Fut>(backend: Backend, test: &str, sim: SimConfig, opts: Opts, scenario: F)
+where
+    F: FnOnce(Live) -> Fut,
+    Fut: Future<Output = Live>,
+{
+    let Some(live) = Live::start(backend, test, sim, opts).await else {
+        return;
+    };
+    scenario(live).await.finish().await;
+}
+
+macro_rules! live_both {
+    ($($name:ident => ($sim:expr, $opts:expr)),* $(,)?) => {
+        $(
+            mod $name {
+                use crate::harness::Backend;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::run(Backend::Sqlite, stringify!($name), $sim, $opts, super::$name).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::run(Backend::Postgres, stringify!($name), $sim, $opts, super::$name).await;
+                }
+            }
+        )*
+    };
+}
+
+live_both!(
+    settles_through_mtn => (super::quick(), crate::harness::Opts::default()),
+    failures_keep_mtn_reasons => (super::quick(), crate::harness::Opts::default()),
+    timeout_is_resolved_by_asking => (super::quick(), crate::harness::Opts {
+        operator_timeout: std::time::Duration::from_millis(300),
+        ..crate::harness::Opts::default()
+    }),
+    callbacks_are_only_triggers => (super::quick(), crate::harness::Opts::default()),
+    refused_token_is_renewed_once => (super::quick(), crate::harness::Opts::default()),
+    credentials_are_live_and_secret => (super::quick(), crate::harness::Opts::default()),
+);
+
+async fn settles_through_mtn(live: Live) -> Live {
+    let id = live.pay(1500, "+2250500000789").await;
+    let p = live.payment(&id).await;
+    let reference = p["operator_reference"].as_str().unwrap().to_owned();
+    assert!(
+        kumbu_rails::mtn_momo::is_reference(&reference),
+        "{reference}"
+    );
+    assert_eq!(p["status"], "created");
+    live.app.tick().await;
+    // MTN took the request (202) and calls back once the payer approves.
+    live.until("the callback", |s| s.callbacks_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    assert_eq!(p["status"], "settled", "{p}");
+    assert_eq!(p["operator_reference"], reference.as_str());
+    let reasons: Vec<&str> = p["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["reason"].as_str().unwrap())
+        .collect();
+    assert!(reasons.contains(&"operator response"), "{reasons:?}");
+    assert!(reasons.contains(&"status poll"), "{reasons:?}");
+    let stats = live.stats();
+    assert_eq!(
+        (stats.registered, stats.duplicates, stats.tokens),
+        (1, 0, 1),
+        "{stats:?}"
+    );
+    // The balance shows the money; the ledger balances.
+    let (_, b) = live.call(Method::GET, "/v1/balance", None).await;
+    assert!(b["balances"][0]["available"].as_i64().unwrap() > 0, "{b}");
+    live.app.ledger_ok().await;
+    // A merchant without credentials for an operator is told what to configure.
+    let (s, v) = live
+        .call(
+            Method::POST,
+            "/v1/payments",
+            Some(&json!({"amount": 1500, "currency": "XAF", "payer": {"phone": "+237670000789", "operator": "mtn_cm"}})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("connector_not_configured")),
+        "{v}"
+    );
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/v1/connectors/mtn_cm"),
+        "{v}"
+    );
+    // An operator without a connector is still refused in live mode.
+    let (s, v) = live
+        .call(
+            Method::POST,
+            "/v1/payments",
+            Some(&json!({"amount": 1500, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("operator_not_available")),
+        "{v}"
+    );
+    // Test mode is unchanged: the sandbox, not MTN.
+    let t = live.app.create(1000, "+2250700000789").await;
+    live.app.steps(4).await;
+    assert_eq!(
+        live.app.status_of(t["id"].as_str().unwrap()).await,
+        "settled"
+    );
+    assert_eq!(live.stats().posts, 1);
+    live
+}
+
+async fn failures_keep_mtn_reasons(live: Live) -> Live {
+    let cases = [
+        (
+            "+2250500000019",
+            "PAYER_LIMIT_REACHED",
+            "PAYER_LIMIT_REACHED",
+        ),
+        ("+2250500000029", "PAYER_NOT_FOUND", "PAYER_NOT_FOUND"),
+        ("+2250500000039", "PAYMENT_DECLINED", "APPROVAL_REJECTED"),
+        ("+2250500000049", "INSUFFICIENT_BALANCE", "NOT_ENOUGH_FUNDS"),
+        (
+            "+2250500000069",
+            "PROVIDER_ERROR",
+            "INTERNAL_PROCESSING_ERROR",
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (phone, _, _) in cases {
+        ids.push(live.pay(1000, phone).await);
+    }
+    live.app.tick().await;
+    live.until("the callbacks", |s| s.callbacks_delivered >= 5)
+        .await;
+    live.app.tick().await;
+    for (id, (phone, ours, theirs)) in ids.iter().zip(cases) {
+        let p = live.payment(id).await;
+        assert_eq!(p["status"], "failed", "{phone}: {p}");
+        assert_eq!(p["failure_code"], ours, "{phone}: {p}");
+        assert_eq!(p["operator_code"], theirs, "{phone}: {p}");
+    }
+    // …079: MTN answers 500 SERVICE_UNAVAILABLE and registers nothing. The outcome is unknown,
+    // so the status is asked; MTN does not know the reference, so the same request is sent
+    // again (same reference), three times in all, and only then does the payment fail.
+    let id = live.pay(1000, "+2250500000079").await;
+    for _ in 0..4 {
+        live.app.advance(Duration::from_secs(2)).await;
+    }
+    let p = live.payment(&id).await;
+    assert_eq!(
+        (p["status"].as_str(), p["failure_code"].as_str()),
+        (Some("failed"), Some("PROVIDER_UNAVAILABLE")),
+        "{p}"
+    );
+    let s = live.stats();
+    assert_eq!(s.posts, 5 + 3, "{s:?}");
+    assert_eq!(s.registered, 5, "{s:?}");
+    live.app.ledger_ok().await;
+    live
+}
+
+async fn timeout_is_resolved_by_asking(live: Live) -> Live {
+    // MTN registers the request but its answer comes after our 300 ms timeout.
+    live.faults(Faults {
+        hang_next: 1,
+        hang_ms: 1500,
+        ..Faults::default()
+    })
+    .await;
+    let id = live.pay(2000, "+2250500000129").await;
+    live.app.tick().await;
+    // Unknown outcome: the payment is not failed, and nothing is sent again.
+    let p = live.payment(&id).await;
+    assert_eq!(p["status"], "created", "{p}");
+    assert_eq!(live.stats().registered, 1);
+    // The status is asked shortly after; MTN knows the request, and it succeeded (…129 numbers
+    // are never called back: only asking tells).
+    live.app.advance(Duration::from_secs(2)).await;
+    assert_eq!(live.status(&id).await, "settled");
+    let s = live.stats();
+    assert_eq!(
+        (s.posts, s.registered, s.duplicates, s.callbacks_delivered),
+        (1, 1, 0, 0),
+        "{s:?}"
+    );
+    // A 500 from MTN on a status query is not news either: asked again later.
+    live.faults(Faults {
+        fail_next: 1,
+        ..Faults::default()
+    })
+    .await;
+    let id = live.pay(2100, "+2250500000129").await;
+    live.app.tick().await;
+    live.app.advance(Duration::from_secs(10)).await;
+    live.app.advance(Duration::from_secs(10)).await;
+    assert_eq!(live.status(&id).await, "settled");
+    assert_eq!(live.stats().registered, 2);
+    live
+}
+
+async fn callbacks_are_only_triggers(live: Live) -> Live {
+    // …139: MTN calls back twice, then a stale PENDING copy, then (fault) a late copy.
+    live.faults(Faults {
+        late_callback_ms: 100,
+        ..Faults::default()
+    })
+    .await;
+    let id = live.pay(3000, "+2250500000139").await;
+    live.app.tick().await;
+    live.until("every copy", |s| s.callbacks_delivered >= 4)
+        .await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    assert_eq!(p["status"], "settled", "{p}");
+    let settled = p["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|h| h["to"] == "settled")
+        .count();
+    assert_eq!(settled, 1, "{p}");
+    live.app.ledger_ok().await;
+
+    // …009: the payer has not answered. A forged callback saying SUCCESSFUL changes nothing:
+    // Kumbu asks MTN, which says PENDING.
+    live.faults(Faults::default()).await;
+    let id = live.pay(3100, "+2250500000009").await;
+    live.app.tick().await;
+    let reference = live.payment(&id).await["operator_reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let forged = json!({"financialTransactionId": "123", "externalId": id, "amount": "3100",
+        "currency": "XOF", "payer": {"partyIdType": "MSISDN", "partyId": "2250500000009"},
+        "status": "SUCCESSFUL"});
+    let cb = live.app.url(&format!("/callbacks/mtn-momo/{reference}"));
+    let r = live.app.client.put(&cb).json(&forged).send().await.unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    let before = live.stats().status_queries;
+    live.app.tick().await;
+    assert_eq!(
+        live.stats().status_queries,
+        before + 1,
+        "the callback made Kumbu ask"
+    );
+    assert_eq!(live.status(&id).await, "user_confirming");
+    // Unknown references and ones that are not MTN's shape are answered alike, and do nothing.
+    for other in ["7d1f0c9e-1111-4222-8333-944455556666", "not-a-uuid"] {
+        let r = live
+            .app
+            .client
+            .post(live.app.url(&format!("/callbacks/mtn-momo/{other}")))
+            .json(&forged)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    live.app.tick().await;
+    assert_eq!(live.stats().status_queries, before + 1);
+    // The payer approves; MTN calls back; now it is true.
+    let r = live
+        .app
+        .client
+        .post(format!(
+            "{}/_simulator/transactions/{reference}/approve",
+            live.sim_url
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    live.until("the approval's callback", |s| s.callbacks_delivered >= 5)
+        .await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "settled");
+    live
+}
+
+async fn refused_token_is_renewed_once(live: Live) -> Live {
+    let a = live.pay(1000, "+2250500000129").await;
+    live.app.tick().await;
+    assert_eq!(live.stats().tokens, 1);
+    // MTN stops accepting the cached token (as after an expiry on its side): the next call is
+    // refused once, a fresh token is fetched, and the call goes through.
+    live.sim.expire_tokens();
+    let b = live.pay(1100, "+2250500000129").await;
+    live.app.tick().await;
+    let s = live.stats();
+    assert_eq!((s.tokens, s.unauthorized, s.registered), (2, 1, 2), "{s:?}");
+    // A token is replaced a minute before it expires by our clock, without a refusal.
+    live.app.advance(Duration::from_secs(3600 - 59)).await;
+    let s = live.stats();
+    assert_eq!((s.tokens, s.unauthorized), (3, 1), "{s:?}");
+    assert_eq!(live.status(&a).await, "settled");
+    assert_eq!(live.status(&b).await, "settled");
+    live
+}
+
+async fn credentials_are_live_and_secret(live: Live) -> Live {
+    let (s, v) = live.call(Method::GET, "/v1/connectors", None).await;
+    assert_eq!(s, StatusCode::OK);
+    let text = v.to_string();
+    assert!(
+        !text.contains(API_KEY) && !text.contains(SUBSCRIPTION_KEY),
+        "{text}"
+    );
+    assert_eq!(v["data"][0]["operator"], "mtn_ci");
+    assert_eq!(
+        v["data"][0]["products"],
+        json!(["collection", "disbursement"])
+    );
+    assert!(v["data"][0]["callback_url"]
+        .as_str()
+        .unwrap()
+        .contains("/callbacks/mtn-momo/"));
+    // Sealed at rest: the database holds no key in clear.
+    let row = live
+        .app
+        .engine
+        .store()
+        .list_operator_credentials(None)
+        .await
+        .unwrap();
+    assert!(
+        !row[0].sealed.contains(API_KEY) && row[0].sealed.starts_with("kv1."),
+        "{}",
+        row[0].sealed
+    );
+    // Replacing answers 200; a bad field is named.
+    let (s, _) = live
+        .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&credentials()))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let mut bad = credentials();
+    bad["target_environment"] = json!("MTN Ivory Coast");
+    let (s, v) = live
+        .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&bad))
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["param"].as_str()),
+        (400, Some("target_environment")),
+        "{v}"
+    );
+    let (s, v) = live
+        .call(
+            Method::PUT,
+            "/v1/connectors/mtn_ci",
+            Some(&json!({"target_environment": "sandbox", "collection": {"api_user": "x"}})),
+        )
+        .await;
+    assert_eq!(s.as_u16(), 400, "{v}");
+    let (s, v) = live
+        .call(
+            Method::PUT,
+            "/v1/connectors/orange_ci",
+            Some(&credentials()),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("operator_not_available")),
+        "{v}"
+    );
+    // Test keys can neither see nor set them.
+    let (s, _, v) = live
+        .app
+        .send(Method::GET, "/v1/connectors", None, &[])
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (403, Some("live_mode_only")),
+        "{v}"
+    );
+    // Removing them refuses the operator's live payments from then on.
+    let (s, _) = live
+        .call(Method::DELETE, "/v1/connectors/mtn_ci", None)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = live
+        .call(Method::POST, "/v1/payments", Some(&json!({"amount": 1500, "currency": "XOF", "payer": {"phone": "+2250500000789", "operator": "mtn_ci"}})))
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("connector_not_configured")),
+        "{v}"
+    );
+    let (s, _) = live.call(Method::GET, "/v1/connectors/mtn_ci", None).await;
+    assert_eq!(s, StatusCode::NOT_FOUND);
+    live
+}
