@@ -277,6 +277,35 @@ async fn settles_through_mtn(live: Live) -> Live {
         (400, Some("operator_not_available")),
         "{v}"
     );
+    // A payment not yet sent can be cancelled, and MTN never hears of it; once sent, MTN
+    // cannot withdraw it, so neither can the merchant.
+    let unsent = live.pay(1200, "+2250500000789").await;
+    let (s, v) = live
+        .call(
+            Method::POST,
+            &format!("/v1/payments/{unsent}/cancel"),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["status"].as_str()),
+        (200, Some("cancelled")),
+        "{v}"
+    );
+    let sent = live.pay(1300, "+2250500000009").await;
+    live.app.tick().await;
+    let (s, v) = live
+        .call(
+            Method::POST,
+            &format!("/v1/payments/{sent}/cancel"),
+            Some(&json!({})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (409, Some("payment_state_conflict")),
+        "{v}"
+    );
     // Test mode is unchanged: the sandbox, not MTN.
     let t = live.app.create(1000, "+2250700000789").await;
     live.app.steps(4).await;
@@ -284,7 +313,7 @@ async fn settles_through_mtn(live: Live) -> Live {
         live.app.status_of(t["id"].as_str().unwrap()).await,
         "settled"
     );
-    assert_eq!(live.stats().posts, 1);
+    assert_eq!(live.stats().posts, 2);
     live
 }
 
