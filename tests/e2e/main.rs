@@ -15,6 +15,7 @@ mod isolation;
 mod kulpay;
 mod ledger;
 mod live;
+mod live_processes;
 mod openapi;
 mod pagination;
 mod plexospay;

@@ -39,12 +39,12 @@ on_each_backend!(
     ingests_race_across_processes,
 );
 
-struct Proc {
-    child: Child,
-    base: String,
+pub(crate) struct Proc {
+    pub child: Child,
+    pub base: String,
 }
 
-async fn spawn(url: &str, extra: &[&str]) -> Proc {
+pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
     let mut child = Command::new(env!("CARGO_BIN_EXE_kumbu"))
         .args([
             "serve",
@@ -111,7 +111,7 @@ async fn create_backlog(client: &reqwest::Client, base: &str, n: usize) -> Vec<S
     all
 }
 
-async fn count_status(store: &Store, status: kumbu_core::PaymentStatus) -> i64 {
+pub(crate) async fn count_status(store: &Store, status: kumbu_core::PaymentStatus) -> i64 {
     store
         .count_by_status()
         .await

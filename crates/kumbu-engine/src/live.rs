@@ -100,12 +100,10 @@ impl Engine {
         }
     }
 
-    /// Makes the operator calls of payments reserved until `lease_until`, then commits what
-    /// they learnt.
+    /// Makes the operator calls of reserved payments, then commits what they learnt.
     pub(crate) async fn call_connectors(
         &self,
         reserved: Vec<(Protocol, Payment)>,
-        lease_until: Timestamp,
     ) -> Result<(), EngineError> {
         let now = self.now();
         let mut creds: HashMap<(String, Operator), Option<Arc<Credentials>>> = HashMap::new();
@@ -142,14 +140,13 @@ impl Engine {
                 Err(e) => tracing::error!(error = %e, "an operator call ended abnormally"),
             }
         }
-        self.commit_learnt(learnt, lease_until).await
+        self.commit_learnt(learnt).await
     }
 
     /// Commits what the operator said, in one transaction, over the payments as they are now.
     async fn commit_learnt(
         &self,
         learnt: Vec<(Protocol, Payment, Advance)>,
-        lease_until: Timestamp,
     ) -> Result<(), EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
@@ -174,14 +171,15 @@ impl Engine {
                     p.progress.next_action_at = None;
                 }
             } else {
-                // A callback that came during the call made it due sooner than the lease.
-                let poked = p.progress.next_action_at.filter(|t| *t != lease_until);
+                let poked = tx.end_lease(&p.id).await?;
                 let grace = self.grace(proto, adv.step);
                 apply_advance(&mut p, &adv, now, grace, &mut changes);
                 // Asked past its deadline and the operator's window, and still undecided.
                 expire_after_grace(&mut p, now, grace, &mut changes);
-                if let (Some(poke), Some(next)) = (poked, p.progress.next_action_at) {
-                    p.progress.next_action_at = Some(next.min(poke));
+                // The operator called back while we were asking: ask again at once, since the
+                // news may be newer than our answer.
+                if let (Some(_), Some(next)) = (poked, p.progress.next_action_at) {
+                    p.progress.next_action_at = Some(next.min(now));
                 }
             }
             saved.push(p);

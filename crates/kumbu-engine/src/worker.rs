@@ -216,6 +216,10 @@ impl Engine {
         }
         let refs: Vec<&Payment> = claimed.iter().collect();
         changes.save(&mut tx, &refs).await?;
+        if !remote.is_empty() {
+            let ids: Vec<&str> = remote.iter().map(|(_, p)| p.id.as_str()).collect();
+            tx.lease_payments(&ids, lease_until).await?;
+        }
         // After the payments, so that a session whose attempt this pass debited or expired is
         // seen as it now is.
         let sessions = self.expire_due_sessions(&mut tx, &mut changes, now).await?
@@ -228,7 +232,7 @@ impl Engine {
         self.commit(tx).await?;
         changes.publish_metrics();
         if !remote.is_empty() {
-            self.call_connectors(remote, lease_until).await?;
+            self.call_connectors(remote).await?;
         }
         Ok(claimed.len() + sessions)
     }

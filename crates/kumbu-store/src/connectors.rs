@@ -128,8 +128,9 @@ impl Store {
     }
 
     /// Makes the live payment an operator knows as `reference` due now, if it is still open and
-    /// not due sooner: an operator's callback is a reason to ask it, nothing more. Returns
-    /// whether a payment was found open.
+    /// not due sooner: an operator's callback is a reason to ask it, nothing more. While a
+    /// process is calling the operator about it (leased), the callback is only remembered, for
+    /// that process to ask again at once. Returns whether a payment was found open.
     pub async fn make_due_by_operator_reference(
         &self,
         operators: &[Operator],
@@ -141,9 +142,11 @@ impl Store {
             .map(|o| format!("'{}'", o.code()))
             .collect();
         let sql = format!(
-            "UPDATE payments SET next_action_at = $1 WHERE operator_reference = $2 \
-             AND mode = 'live' AND operator IN ({}) AND next_action_at IS NOT NULL \
-             AND next_action_at > $1",
+            "UPDATE payments SET poked_at = $1, next_action_at = CASE \
+             WHEN lease_until IS NOT NULL AND lease_until > $1 THEN next_action_at \
+             WHEN next_action_at > $1 THEN $1 ELSE next_action_at END \
+             WHERE operator_reference = $2 AND mode = 'live' AND operator IN ({}) \
+             AND next_action_at IS NOT NULL",
             ops.join(", ")
         );
         let mut tx = self.begin_write().await?;
@@ -155,5 +158,48 @@ impl Store {
             .rows_affected();
         tx.commit().await?;
         Ok(n > 0)
+    }
+}
+
+impl crate::tx::StoreTx {
+    /// Leases payments to this process until `until` (their operator calls are under way).
+    pub async fn lease_payments(
+        &mut self,
+        ids: &[&str],
+        until: Timestamp,
+    ) -> Result<(), StoreError> {
+        for chunk in ids.chunks(500) {
+            let list: Vec<String> = (0..chunk.len())
+                .map(|i| self.dialect.param(i + 2))
+                .collect();
+            let sql = format!(
+                "UPDATE payments SET lease_until = {}, poked_at = NULL WHERE id IN ({})",
+                self.dialect.param(1),
+                list.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql).bind(until.as_micros());
+            for id in chunk {
+                q = q.bind((*id).to_owned());
+            }
+            q.execute(&mut **self.tx()).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the lease of a payment; returns when an operator called back during it, if one did.
+    pub async fn end_lease(&mut self, id: &str) -> Result<Option<Timestamp>, StoreError> {
+        let was = sqlx::query::<Any>("SELECT poked_at FROM payments WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut **self.tx())
+            .await?
+            .map(|r| r.try_get::<Option<i64>, _>("poked_at"))
+            .transpose()?
+            .flatten()
+            .map(Timestamp::from_micros);
+        sqlx::query::<Any>("UPDATE payments SET lease_until = NULL, poked_at = NULL WHERE id = $1")
+            .bind(id)
+            .execute(&mut **self.tx())
+            .await?;
+        Ok(was)
     }
 }

@@ -18,3 +18,9 @@ CREATE TABLE operator_credentials (
 
 CREATE INDEX payments_operator_reference ON payments (operator_reference)
     WHERE operator_reference IS NOT NULL;
+
+-- While a process waits on an operator for a payment, the payment is leased to it; an
+-- operator's callback during the lease is remembered (poked_at) instead of making the payment
+-- due at once, so that it never causes a second, concurrent call.
+ALTER TABLE payments ADD COLUMN lease_until BIGINT;
+ALTER TABLE payments ADD COLUMN poked_at BIGINT;

@@ -1,0 +1,197 @@
+//! Live mode across real `kumbu serve` processes and the MTN simulator: a process killed between
+//! MTN's acceptance of a request and the commit of that news loses nothing and sends nothing
+//! twice; two processes on one PostgreSQL share the live work without sending a request twice.
+
+use crate::harness::{drop_database, fresh_database, Backend, KEY, SECRET_KEY};
+use crate::live::{credentials, start_sim};
+use crate::processes::spawn;
+
+use kumbu_engine::{Engine, EngineConfig, MtnSettings, Store, StoreOptions};
+use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim};
+use serde_json::{json, Value};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// The sandbox merchant's live key, with MTN credentials set, through an engine of our own
+/// over the servers' database.
+async fn live_key(url: &str) -> String {
+    let store = Store::connect(url, &StoreOptions::default()).await.unwrap();
+    let keyring = kumbu::load_keyring(
+        &kumbu::SecretKeySource::Keys(secrecy::SecretString::from(SECRET_KEY)),
+        url,
+    )
+    .unwrap();
+    let engine = Engine::new(
+        store,
+        Arc::new(kumbu_core::SystemClock),
+        EngineConfig::default(),
+        keyring,
+    );
+    let merchant = engine.authenticate(KEY).await.unwrap().merchant_id;
+    let key = engine
+        .create_api_key(&merchant, kumbu_core::Mode::Live)
+        .await
+        .unwrap();
+    let settings: MtnSettings = serde_json::from_value(credentials()).unwrap();
+    engine
+        .put_connector(&merchant, kumbu_core::Operator::MtnCi, settings)
+        .await
+        .unwrap();
+    engine.store().close().await;
+    secrecy::ExposeSecret::expose_secret(&key.secret).to_owned()
+}
+
+async fn pay(client: &reqwest::Client, base: &str, key: &str, amount: i64) -> String {
+    let r = client
+        .post(format!("{base}/v1/payments"))
+        .bearer_auth(key)
+        .json(&json!({"amount": amount, "currency": "XOF", "payer": {"phone": "+2250500000789", "operator": "mtn_ci"}}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let v: Value = r.json().await.unwrap();
+    v["id"].as_str().unwrap().to_owned()
+}
+
+async fn wait_settled(store: &Store, n: i64, within: Duration) {
+    let deadline = Instant::now() + within;
+    loop {
+        let settled =
+            crate::processes::count_status(store, kumbu_core::PaymentStatus::Settled).await;
+        if settled >= n {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{settled} of {n} settled in time"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+fn args(sim_url: &str) -> Vec<String> {
+    [
+        "--mtn-momo-url",
+        sim_url,
+        "--operator-lease-secs",
+        "2",
+        "--operator-poll-ms",
+        "200",
+    ]
+    .map(str::to_owned)
+    .to_vec()
+}
+
+async fn until(
+    sim: &Sim,
+    what: &str,
+    cond: impl Fn(&kumbu_rails::mtn_momo::simulator::Stats) -> bool,
+) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !cond(&sim.stats()) {
+        assert!(Instant::now() < deadline, "{what}: {:?}", sim.stats());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+}
+
+async fn killed_between_call_and_commit(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "killed_between_call_and_commit").await else {
+        return;
+    };
+    // MTN registers the request, then holds its answer: the process is waiting on MTN.
+    let (sim, sim_url, _stop) = start_sim(SimConfig {
+        approval_delay: Duration::ZERO,
+        faults: Faults {
+            hang_next: 1,
+            hang_ms: 20_000,
+            ..Faults::default()
+        },
+        ..SimConfig::default()
+    })
+    .await;
+    let extra = args(&sim_url);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let mut first = spawn(&url, &extra).await;
+    let key = live_key(&url).await;
+    let client = reqwest::Client::new();
+    let id = pay(&client, &first.base, &key, 2500).await;
+    until(&sim, "MTN registered the request", |s| s.registered == 1).await;
+    // SIGKILL while the answer is awaited: MTN has the request; our database does not know.
+    first.child.kill().await.unwrap();
+    let second = spawn(&url, &extra).await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_settled(&store, 1, Duration::from_secs(30)).await;
+    // The second process sent the same request again, under the same reference: MTN answered
+    // 409, which proves the first got through; the status said SUCCESSFUL. One transaction.
+    let s = sim.stats();
+    assert_eq!((s.registered, s.duplicates), (1, 1), "{s:?}");
+    let p: Value = client
+        .get(format!("{}/v1/payments/{id}", second.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["status"], "settled", "{p}");
+    assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    drop(second);
+    store.close().await;
+    drop_database(db).await;
+}
+
+mod killed_between_call_and_commit {
+    use crate::harness::Backend;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::killed_between_call_and_commit(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::killed_between_call_and_commit(Backend::Postgres).await;
+    }
+}
+
+/// Two processes over one PostgreSQL (SQLite is single-process by design) take live payments
+/// from one backlog: each request reaches MTN once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_live_work_postgres() {
+    let Some((url, db)) = fresh_database(Backend::Postgres, "two_processes_share_live_work").await
+    else {
+        return;
+    };
+    let (sim, sim_url, _stop) = start_sim(SimConfig {
+        approval_delay: Duration::from_millis(50),
+        ..SimConfig::default()
+    })
+    .await;
+    let extra = args(&sim_url);
+    let extra: Vec<&str> = extra.iter().map(String::as_str).collect();
+    let a = spawn(&url, &extra).await;
+    let b = spawn(&url, &extra).await;
+    let key = live_key(&url).await;
+    let client = reqwest::Client::new();
+    let n = 60;
+    for i in 0..n {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        pay(&client, base, &key, 1000 + i).await;
+    }
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_settled(&store, n, Duration::from_secs(60)).await;
+    let s = sim.stats();
+    assert_eq!((s.registered, s.duplicates), (n as u64, 0), "{s:?}");
+    assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    drop((a, b));
+    store.close().await;
+    drop_database(db).await;
+}
