@@ -16,6 +16,7 @@ mod kulpay;
 mod ledger;
 mod live;
 mod live_processes;
+mod mtn_clients;
 mod openapi;
 mod pagination;
 mod plexospay;
