@@ -207,6 +207,7 @@ live_both!(
     callbacks_are_only_triggers => (super::quick(), crate::harness::Opts::default()),
     refused_token_is_renewed_once => (super::quick(), crate::harness::Opts::default()),
     credentials_are_live_and_secret => (super::quick(), crate::harness::Opts::default()),
+    refunds_go_back_through_mtn => (super::quick(), crate::harness::Opts::default()),
 );
 
 async fn settles_through_mtn(live: Live) -> Live {
@@ -595,5 +596,95 @@ async fn credentials_are_live_and_secret(live: Live) -> Live {
     );
     let (s, _) = live.call(Method::GET, "/v1/connectors/mtn_ci", None).await;
     assert_eq!(s, StatusCode::NOT_FOUND);
+    live
+}
+
+async fn settle(live: &Live, amount: i64) -> String {
+    let id = live.pay(amount, "+2250500000789").await;
+    let before = live.stats().callbacks_delivered;
+    live.app.tick().await;
+    live.until("the callback", |s| s.callbacks_delivered > before)
+        .await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "settled");
+    id
+}
+
+async fn refund_pass(live: &Live) {
+    while live.app.engine.run_refund_batch().await.unwrap() > 0 {}
+}
+
+async fn refunds_go_back_through_mtn(live: Live) -> Live {
+    let id = settle(&live, 5000).await;
+    let (s, r) = live
+        .call(
+            Method::POST,
+            "/v1/refunds",
+            Some(&json!({"payment": id, "amount": 2000})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let rid = r["id"].as_str().unwrap().to_owned();
+    refund_pass(&live).await;
+    let (_, r) = live
+        .call(Method::GET, &format!("/v1/refunds/{rid}"), None)
+        .await;
+    assert_eq!(r["status"], "processing", "{r}");
+    // MTN's refund resource is asked after the poll interval (or at its callback).
+    live.app.clock.advance(Duration::from_secs(10));
+    refund_pass(&live).await;
+    let (_, r) = live
+        .call(Method::GET, &format!("/v1/refunds/{rid}"), None)
+        .await;
+    assert_eq!(r["status"], "succeeded", "{r}");
+    let p = live.payment(&id).await;
+    assert_eq!(
+        (p["status"].as_str(), p["amount_refunded"].as_i64()),
+        (Some("partially_refunded"), Some(2000)),
+        "{p}"
+    );
+    // MTN refuses a refund (the simulator's trigger: an amount ending in 13).
+    let (s, r) = live
+        .call(
+            Method::POST,
+            "/v1/refunds",
+            Some(&json!({"payment": id, "amount": 1313})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let rid = r["id"].as_str().unwrap().to_owned();
+    refund_pass(&live).await;
+    live.app.clock.advance(Duration::from_secs(10));
+    refund_pass(&live).await;
+    let (_, r) = live
+        .call(Method::GET, &format!("/v1/refunds/{rid}"), None)
+        .await;
+    assert_eq!(
+        (r["status"].as_str(), r["failure_code"].as_str()),
+        (Some("failed"), Some("PROVIDER_ERROR")),
+        "{r}"
+    );
+    let s = live.stats();
+    assert_eq!(s.registered, 3, "one payment, two refunds: {s:?}");
+    live.app.ledger_ok().await;
+    // Without disbursement keys, a live refund is refused, saying what to set.
+    let mut creds = credentials();
+    creds.as_object_mut().unwrap().remove("disbursement");
+    let (s, _) = live
+        .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&creds))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (s, v) = live
+        .call(
+            Method::POST,
+            "/v1/refunds",
+            Some(&json!({"payment": id, "amount": 100})),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("connector_not_configured")),
+        "{v}"
+    );
     live
 }

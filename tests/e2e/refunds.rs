@@ -158,9 +158,11 @@ async fn refund_rules(app: TestApp) -> Option<TestApp> {
             &[("Authorization", &auth)],
         )
         .await;
+    // Live refunds go to the payment's operator (tests/e2e/live.rs); a live key never sees a
+    // test payment.
     assert_eq!(
         (s.as_u16(), e["error"]["code"].as_str()),
-        (400, Some("operator_not_available"))
+        (404, Some("resource_missing"))
     );
     // Idempotency: a retry returns the same refund.
     let pid2 = settled(&app, 3_000).await;

@@ -291,6 +291,44 @@ impl Engine {
         ))
     }
 
+    /// Refuses a live refund of `p` unless its operator's connector can carry it for the
+    /// merchant (MTN: disbursement keys); returns the operator reference for the refund.
+    pub(crate) async fn require_refund_connector(
+        &self,
+        p: &kumbu_core::Payment,
+    ) -> Result<String, EngineError> {
+        let proto = Protocol::of(p.operator).ok_or_else(|| {
+            EngineError::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operator,
+                format!(
+                    "Kumbu has no live refund connector for {}; refund the payer outside Kumbu",
+                    p.operator.code()
+                ),
+            )
+        })?;
+        let ready = match proto {
+            Protocol::MtnMomo => self
+                .mtn_credentials(&p.merchant_id, p.operator)
+                .await?
+                .is_some_and(|c| c.disbursement.is_some()),
+        };
+        if !ready {
+            return Err(EngineError::field(
+                ErrorCode::ConnectorNotConfigured,
+                Field::Operator,
+                format!(
+                    "live refunds through {} are disbursements: set this merchant's disbursement keys with PUT /v1/connectors/{}",
+                    proto.name(),
+                    p.operator.code()
+                ),
+            ));
+        }
+        match proto {
+            Protocol::MtnMomo => Ok(mtn_momo::new_reference()),
+        }
+    }
+
     /// Asks the operator for a token with every product's credentials of every merchant (or of
     /// one): what `kumbu connector check` prints.
     pub async fn check_connectors(

@@ -22,6 +22,7 @@ mod live;
 mod page_tokens;
 mod payments;
 mod references;
+mod refund_worker;
 mod refunds;
 mod sandbox;
 mod secrets;

@@ -3,8 +3,8 @@
 //! Creating one locks the payment row, so two refunds racing for the same balance are decided
 //! one after the other: the second sees the first in flight and is refused (a unique index on
 //! "one refund in flight per payment" backs this on both backends). The refund worker then moves
-//! it `pending → processing → succeeded | failed`; on success the payment's refunded amount and
-//! status move, a reversing journal is posted, and events are written, in one transaction.
+//! it `pending → processing → succeeded | failed` (refund_worker.rs): in test mode through the
+//! sandbox, in live mode through the payment's operator (MTN MoMo: a disbursement refund).
 //!
 //! Sandbox trigger: a refund whose amount ends in `13` (minor units) fails with
 //! `PROVIDER_ERROR`, as if the operator refused it.
@@ -15,19 +15,15 @@ use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::ids::has_shape;
-use kumbu_core::ledger::{refund_postings, JournalKind};
-use kumbu_core::{
-    new_id, ErrorCode, FailureCode, Field, IdPrefix, PaymentStatus, Refund, RefundStatus,
-    Rejection, Timestamp,
-};
-use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
+use kumbu_core::{new_id, ErrorCode, Field, IdPrefix, Mode, Refund, RefundStatus, Rejection};
+use kumbu_store::{NewEvent, StoreError, StoreTx};
 use std::collections::BTreeMap;
 
 /// The refund event types.
 pub const REFUND_EVENTS: [&str; 3] = ["refund.created", "refund.succeeded", "refund.failed"];
 
 /// How many refunds one worker pass moves.
-const REFUND_BATCH: usize = 128;
+pub(crate) const REFUND_BATCH: usize = 128;
 
 /// A refund request.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -51,11 +47,11 @@ fn conflict(msg: impl Into<String>) -> EngineError {
 }
 
 /// Whether the sandbox operator refuses this refund (documented trigger: amount ends in 13).
-fn sandbox_refuses(amount: i64) -> bool {
+pub(crate) fn sandbox_refuses(amount: i64) -> bool {
     amount % 100 == 13
 }
 
-fn refund_event(r: &Refund, event_type: &str, seq: i64) -> NewEvent {
+pub(crate) fn refund_event(r: &Refund, event_type: &str, seq: i64) -> NewEvent {
     crate::events::object_event(
         event_type,
         seq,
@@ -78,14 +74,6 @@ impl Engine {
     ) -> Result<Outcome, EngineError> {
         if !has_shape(&cmd.payment_id, IdPrefix::Payment) {
             return Err(EngineError::not_found("payment", &cmd.payment_id));
-        }
-        if auth.mode == kumbu_core::Mode::Live {
-            // Only the sandbox carries refunds out today; a live refund must reach the operator.
-            return Err(EngineError::field(
-                ErrorCode::OperatorNotAvailable,
-                Field::Operator,
-                "no live refund connector is configured on this gateway yet; refunds work with test keys (sk_test_…)",
-            ));
         }
         if let Some(r) = &cmd.reason {
             crate::payments::plain_text(Field::Description, r, "reason")?;
@@ -146,6 +134,11 @@ impl Engine {
                         ),
                     ));
                 }
+                // A live refund goes to the payment's operator, under a reference written now.
+                let operator_refund_id = match auth.mode {
+                    Mode::Test => None,
+                    Mode::Live => Some(self.require_refund_connector(&p).await?),
+                };
                 let refund = Refund {
                     id: new_id(IdPrefix::Refund),
                     payment_id: p.id.clone(),
@@ -156,12 +149,15 @@ impl Engine {
                     status: RefundStatus::Pending,
                     reason: cmd.reason,
                     metadata: cmd.metadata,
-                    operator_refund_id: None,
+                    next_action_at: Some(match operator_refund_id {
+                        Some(_) => now,
+                        None => now.plus(self.config().sandbox_delay),
+                    }),
+                    operator_refund_id,
                     failure_code: None,
                     failure_message: None,
                     created_at: now,
                     updated_at: now,
-                    next_action_at: Some(now.plus(self.config().sandbox_delay)),
                 };
                 match tx.insert_refund(&refund).await {
                     Ok(()) => {}
@@ -219,123 +215,5 @@ impl Engine {
             )
             .await?
             .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))
-    }
-
-    /// One pass of the refund worker: moves up to [`REFUND_BATCH`] due refunds one step each,
-    /// each in its own transaction, so one refund that cannot move does not hold up the rest
-    /// (it is logged and looked at again a minute later). Returns how many moved.
-    pub async fn run_refund_batch(&self) -> Result<usize, EngineError> {
-        let mut moved = 0;
-        for _ in 0..REFUND_BATCH {
-            let now = self.now();
-            let mut tx = self.begin().await?;
-            let Some(mut r) = tx.claim_due_refunds(now, 1).await?.pop() else {
-                tx.rollback().await?;
-                break;
-            };
-            let mut changes = Changes::default();
-            let stepped = match self.step_refund(&mut tx, &mut changes, &mut r, now).await {
-                Ok(()) => changes.write(&mut tx).await.map_err(EngineError::from),
-                Err(e) => Err(e),
-            };
-            match stepped {
-                Ok(()) => {
-                    self.commit(tx).await?;
-                    changes.publish_metrics();
-                    moved += 1;
-                }
-                Err(e) => {
-                    tx.rollback().await?;
-                    tracing::error!(refund = %r.id, error = %e, "refund step failed; retrying in a minute");
-                    self.store()
-                        .postpone_refund(&r.id, now.plus(std::time::Duration::from_secs(60)))
-                        .await?;
-                }
-            }
-        }
-        Ok(moved)
-    }
-
-    async fn step_refund(
-        &self,
-        tx: &mut StoreTx,
-        changes: &mut Changes,
-        r: &mut Refund,
-        now: Timestamp,
-    ) -> Result<(), EngineError> {
-        let next = now.plus(self.config().sandbox_delay);
-        match r.status {
-            RefundStatus::Pending => {
-                let p = tx
-                    .lock_payment(&r.merchant_id, r.mode, &r.payment_id)
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::Corrupt(format!("refund {} has no payment", r.id))
-                    })?;
-                if !p.status.is_settled() {
-                    // A debited payment is refunded once its money has settled.
-                    r.next_action_at = Some(next);
-                } else {
-                    let _ = r.transition(RefundStatus::Processing, now);
-                    r.operator_refund_id = Some(format!("RF{}", &r.id[3..r.id.len().min(15)]));
-                    r.next_action_at = Some(next);
-                }
-                tx.save_refund(r).await?;
-            }
-            RefundStatus::Processing => {
-                if sandbox_refuses(r.amount) {
-                    let _ = r.transition(RefundStatus::Failed, now);
-                    r.failure_code = Some(FailureCode::ProviderError);
-                    r.failure_message = Some(
-                        "the operator refused the refund (sandbox: amount ending in 13)".into(),
-                    );
-                    r.next_action_at = None;
-                    tx.save_refund(r).await?;
-                    changes.push_event(refund_event(r, "refund.failed", 2));
-                    return Ok(());
-                }
-                let mut p = tx
-                    .lock_payment(&r.merchant_id, r.mode, &r.payment_id)
-                    .await?
-                    .ok_or_else(|| {
-                        StoreError::Corrupt(format!("refund {} has no payment", r.id))
-                    })?;
-                let _ = r.transition(RefundStatus::Succeeded, now);
-                r.next_action_at = None;
-                p.amount_refunded += r.amount;
-                let target = if p.amount_refunded >= p.amount {
-                    PaymentStatus::Refunded
-                } else {
-                    PaymentStatus::PartiallyRefunded
-                };
-                if p.status != target {
-                    let change = p
-                        .transition(target, &format!("refund {}", r.id), now)
-                        .map_err(|e| StoreError::Corrupt(format!("refund {}: {e}", r.id)))?;
-                    changes.record(&p, change);
-                } else {
-                    p.updated_at = now;
-                }
-                tx.save_payments(&[&p]).await?;
-                changes.push_journal(NewJournal {
-                    id: new_id(IdPrefix::Journal),
-                    kind: JournalKind::RefundSucceeded,
-                    payment_id: p.id.clone(),
-                    refund_id: Some(r.id.clone()),
-                    merchant_id: p.merchant_id.clone(),
-                    mode: p.mode,
-                    currency: p.currency,
-                    postings: refund_postings(r.amount),
-                    created_at: now,
-                });
-                tx.save_refund(r).await?;
-                changes.push_event(refund_event(r, "refund.succeeded", 2));
-            }
-            RefundStatus::Succeeded | RefundStatus::Failed => {
-                r.next_action_at = None;
-                tx.save_refund(r).await?;
-            }
-        }
-        Ok(())
     }
 }

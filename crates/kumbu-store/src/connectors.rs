@@ -26,6 +26,10 @@ pub struct OperatorCredentialRow {
     pub updated_at: Timestamp,
 }
 
+/// Money Kumbu sends out through operators, and the column holding the operator's reference:
+/// a callback about one of them makes it due too.
+const OUTBOUND: [(&str, &str); 1] = [("refunds", "operator_refund_id")];
+
 const COLUMNS: &str = "id, merchant_id, operator, summary, sealed, created_at, updated_at";
 
 fn from_row(r: &AnyRow) -> Result<OperatorCredentialRow, StoreError> {
@@ -127,7 +131,7 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Makes the live payment an operator knows as `reference` due now, if it is still open and
+    /// Makes the live payment (or refund) an operator knows as `reference` due now, if it is still open and
     /// not due sooner: an operator's callback is a reason to ask it, nothing more. While a
     /// process is calling the operator about it (leased), the callback is only remembered, for
     /// that process to ask again at once. Returns whether a payment was found open.
@@ -150,12 +154,26 @@ impl Store {
             ops.join(", ")
         );
         let mut tx = self.begin_write().await?;
-        let n = sqlx::query::<Any>(&sql)
+        let mut n = sqlx::query::<Any>(&sql)
             .bind(now.as_micros())
             .bind(reference)
             .execute(&mut *tx)
             .await?
             .rows_affected();
+        for (table, column) in OUTBOUND {
+            if n > 0 {
+                break;
+            }
+            n = sqlx::query::<Any>(&format!(
+                "UPDATE {table} SET next_action_at = $1 WHERE {column} = $2 AND mode = 'live' \
+                 AND next_action_at > $1"
+            ))
+            .bind(now.as_micros())
+            .bind(reference)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        }
         tx.commit().await?;
         Ok(n > 0)
     }

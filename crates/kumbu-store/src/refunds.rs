@@ -106,6 +106,21 @@ impl StoreTx {
         rows.iter().map(refund_from_row).collect()
     }
 
+    /// Locks one refund for an update.
+    pub async fn lock_refund(&mut self, id: &str) -> Result<Option<Refund>, StoreError> {
+        let sql = format!(
+            "SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1{}",
+            self.dialect.for_update()
+        );
+        sqlx::query::<Any>(&sql)
+            .bind(id)
+            .fetch_optional(&mut **self.tx())
+            .await?
+            .as_ref()
+            .map(refund_from_row)
+            .transpose()
+    }
+
     /// Claims refunds whose next step is due, skipping rows another worker holds.
     pub async fn claim_due_refunds(
         &mut self,

@@ -31,13 +31,15 @@ pub enum Kind {
     RequestToPay,
     /// `disbursement/v1_0/transfer`.
     Transfer,
+    /// `disbursement/v1_0/refund`.
+    Refund,
 }
 
 impl Kind {
     fn product(self) -> Product {
         match self {
             Kind::RequestToPay => Product::Collection,
-            Kind::Transfer => Product::Disbursement,
+            Kind::Transfer | Kind::Refund => Product::Disbursement,
         }
     }
 
@@ -45,6 +47,7 @@ impl Kind {
         match self {
             Kind::RequestToPay => "collection/v1_0/requesttopay",
             Kind::Transfer => "disbursement/v1_0/transfer",
+            Kind::Refund => "disbursement/v1_0/refund",
         }
     }
 }

@@ -315,6 +315,7 @@ impl MtnMomo {
             payee: None,
             payer_message: Some(message(p)),
             payee_note: Some(p.reference.clone().unwrap_or_else(|| p.id.clone())),
+            reference_id_to_refund: None,
         };
         let callback = self.callback_url(reference);
         let accepted = Notice::Accepted {
@@ -466,6 +467,122 @@ impl MtnMomo {
                 Advance::wait(step, self.poll_every)
             }
         }
+    }
+}
+
+/// What MTN said about money Kumbu sends out (a refund or a payout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    /// MTN has the request (202, or 409 for an earlier try): ask its status from now on.
+    Sent,
+    /// The money moved.
+    Succeeded,
+    /// It did not, and will not: our code and MTN's.
+    Failed {
+        /// Our code.
+        code: FailureCode,
+        /// MTN's reason or error code.
+        operator_code: String,
+    },
+    /// Not decided yet, or we could not learn (a timeout, a 5xx): ask again later. Whether a
+    /// request sent reached MTN is unknown too, so its status is asked next.
+    Undecided,
+    /// MTN does not know the reference: it never got the request; send it again (same reference).
+    NotFound,
+}
+
+impl MtnMomo {
+    /// Sends a refund or a transfer under `reference` (committed before the call).
+    pub async fn send_out(
+        &self,
+        kind: Kind,
+        creds: &Credentials,
+        now: Timestamp,
+        reference: &str,
+        body: &TransactionRequest,
+    ) -> Outbound {
+        match self
+            .client
+            .create(
+                creds,
+                kind,
+                now,
+                reference,
+                body,
+                self.callback_url(reference).as_deref(),
+            )
+            .await
+        {
+            Ok(Posted::Accepted | Posted::AlreadyExists) => Outbound::Sent,
+            Err(CallError::Refused { status, code, .. }) => {
+                let ours = match Reason::parse(&code).meaning() {
+                    Meaning::Failed(c) => c,
+                    Meaning::Undecided => FailureCode::ProviderError,
+                };
+                Outbound::Failed {
+                    code: ours,
+                    operator_code: if code.is_empty() {
+                        format!("HTTP_{status}")
+                    } else {
+                        code
+                    },
+                }
+            }
+            Err(CallError::Unknown(why)) => {
+                tracing::warn!(reference, reason = %why, "MTN {kind:?}: outcome unknown; its status will be asked");
+                Outbound::Undecided
+            }
+            Err(CallError::Unauthorized(why)) => {
+                tracing::error!(reference, reason = %why, "MTN refused the merchant's disbursement credentials; check them with `kumbu connector check`");
+                Outbound::Failed {
+                    code: FailureCode::ProviderUnavailable,
+                    operator_code: "UNAUTHORIZED".to_owned(),
+                }
+            }
+        }
+    }
+
+    /// Asks the status of a refund or a transfer.
+    pub async fn ask_out(
+        &self,
+        kind: Kind,
+        creds: &Credentials,
+        now: Timestamp,
+        reference: &str,
+    ) -> Outbound {
+        match self.client.status(creds, kind, now, reference).await {
+            Ok(None) => Outbound::NotFound,
+            Ok(Some(s)) => match Status::parse(&s.status) {
+                Status::Successful => Outbound::Succeeded,
+                Status::Failed => {
+                    let reason = s
+                        .reason
+                        .as_ref()
+                        .map(|r| Reason::parse(r.code()))
+                        .unwrap_or(Reason::Other("FAILED".to_owned()));
+                    match reason.meaning() {
+                        Meaning::Failed(code) => Outbound::Failed {
+                            code,
+                            operator_code: reason.as_str().to_owned(),
+                        },
+                        Meaning::Undecided => Outbound::Undecided,
+                    }
+                }
+                Status::Pending | Status::Other(_) => Outbound::Undecided,
+            },
+            Err(
+                e
+                @ (CallError::Unknown(_) | CallError::Refused { .. } | CallError::Unauthorized(_)),
+            ) => {
+                tracing::warn!(reference, reason = %e, "MTN {kind:?} status unknown for now");
+                Outbound::Undecided
+            }
+        }
+    }
+
+    /// How often an undecided status is asked again.
+    pub fn poll_every(&self) -> Duration {
+        self.poll_every
     }
 }
 

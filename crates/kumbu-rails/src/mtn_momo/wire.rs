@@ -56,6 +56,9 @@ pub struct TransactionRequest {
     /// Shown to the payee.
     #[serde(default)]
     pub payee_note: Option<String>,
+    /// The request to pay a refund gives back (`POST /disbursement/v1_0/refund`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reference_id_to_refund: Option<String>,
 }
 
 /// A transaction's status, from `GET …/requesttopay/{id}` or `GET …/transfer/{id}`, and the body

@@ -18,6 +18,8 @@ CREATE TABLE operator_credentials (
 
 CREATE INDEX payments_operator_reference ON payments (operator_reference)
     WHERE operator_reference IS NOT NULL;
+CREATE INDEX refunds_operator_refund_id ON refunds (operator_refund_id)
+    WHERE operator_refund_id IS NOT NULL;
 
 -- While a process waits on an operator for a payment, the payment is leased to it; an
 -- operator's callback during the lease is remembered (poked_at) instead of making the payment
