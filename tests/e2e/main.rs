@@ -19,6 +19,7 @@ mod live_processes;
 mod mtn_clients;
 mod openapi;
 mod pagination;
+mod payouts;
 mod plexospay;
 mod processes;
 mod proxypay;

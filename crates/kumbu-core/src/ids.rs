@@ -32,6 +32,8 @@ pub enum IdPrefix {
     CollectionRequest,
     /// `ing_`: a payment ingested from outside (a bank, a file, another gateway).
     Ingest,
+    /// `po_`: a payout (money sent from the merchant's balance to a wallet).
+    Payout,
 }
 
 impl IdPrefix {
@@ -51,6 +53,7 @@ impl IdPrefix {
             IdPrefix::CheckoutSession => "cs_",
             IdPrefix::CollectionRequest => "cr_",
             IdPrefix::Ingest => "ing_",
+            IdPrefix::Payout => "po_",
         }
     }
 }

@@ -10,6 +10,7 @@
 //! | `merchant_pending`   | liability | owed to the merchant, not yet available              |
 //! | `merchant_available` | liability | owed to the merchant, available                      |
 //! | `fee_revenue`        | income    | Kumbu's fees                                          |
+//! | `payouts_in_flight`  | liability | the merchant's money on its way out in a payout       |
 
 use crate::payment::{Payment, PaymentStatus};
 use serde::{Deserialize, Serialize};
@@ -28,16 +29,19 @@ pub enum Account {
     MerchantAvailable,
     /// Kumbu's fee income.
     FeeRevenue,
+    /// The merchant's money reserved for payouts under way.
+    PayoutsInFlight,
 }
 
 impl Account {
     /// Every account kind.
-    pub const ALL: [Account; 5] = [
+    pub const ALL: [Account; 6] = [
         Account::OperatorClearing,
         Account::SettlementBank,
         Account::MerchantPending,
         Account::MerchantAvailable,
         Account::FeeRevenue,
+        Account::PayoutsInFlight,
     ];
 
     /// Stored name.
@@ -48,6 +52,7 @@ impl Account {
             Account::MerchantPending => "merchant_pending",
             Account::MerchantAvailable => "merchant_available",
             Account::FeeRevenue => "fee_revenue",
+            Account::PayoutsInFlight => "payouts_in_flight",
         }
     }
 
@@ -75,6 +80,12 @@ pub enum JournalKind {
     PaymentSettled,
     /// A refund went back to the payer.
     RefundSucceeded,
+    /// A payout was accepted: its amount leaves the available balance, held in flight.
+    PayoutReserved,
+    /// The payout reached the wallet: the money left the settlement bank.
+    PayoutSucceeded,
+    /// The payout failed: its amount is available again.
+    PayoutReleased,
 }
 
 impl JournalKind {
@@ -84,6 +95,9 @@ impl JournalKind {
             JournalKind::PaymentDebited => "payment.debited",
             JournalKind::PaymentSettled => "payment.settled",
             JournalKind::RefundSucceeded => "refund.succeeded",
+            JournalKind::PayoutReserved => "payout.reserved",
+            JournalKind::PayoutSucceeded => "payout.succeeded",
+            JournalKind::PayoutReleased => "payout.released",
         }
     }
 }
@@ -99,6 +113,30 @@ pub fn refund_postings(amount: i64) -> Vec<Posting> {
         },
         Posting {
             account: Account::SettlementBank,
+            amount: -amount,
+        },
+    ]
+}
+
+/// The journal of a payout at each of its moves: reserved at creation (available → in
+/// flight), then either sent (in flight → out of the settlement bank) or released (back to
+/// available).
+pub fn payout_postings(kind: JournalKind, amount: i64) -> Vec<Posting> {
+    let (debit, credit) = match kind {
+        JournalKind::PayoutReserved => (Account::MerchantAvailable, Account::PayoutsInFlight),
+        JournalKind::PayoutSucceeded => (Account::PayoutsInFlight, Account::SettlementBank),
+        JournalKind::PayoutReleased => (Account::PayoutsInFlight, Account::MerchantAvailable),
+        JournalKind::PaymentDebited
+        | JournalKind::PaymentSettled
+        | JournalKind::RefundSucceeded => return Vec::new(),
+    };
+    vec![
+        Posting {
+            account: debit,
+            amount,
+        },
+        Posting {
+            account: credit,
             amount: -amount,
         },
     ]

@@ -112,6 +112,8 @@ pub enum Field {
     CollectionKeys,
     /// An operator's disbursement keys.
     DisbursementKeys,
+    /// The number a payout goes to.
+    PayeePhone,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

@@ -40,7 +40,8 @@ impl Changes {
             self.journals.push(NewJournal {
                 id: new_id(IdPrefix::Journal),
                 kind,
-                payment_id: payment.id.clone(),
+                payment_id: Some(payment.id.clone()),
+                payout_id: None,
                 refund_id: None,
                 merchant_id: payment.merchant_id.clone(),
                 mode: payment.mode,

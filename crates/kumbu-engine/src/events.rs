@@ -42,6 +42,8 @@ pub enum EventObject {
     CollectionRequest(Box<kumbu_core::CollectionRequest>),
     /// A payment reported from outside, with its reconciliation outcome.
     IngestedPayment(Box<kumbu_core::IngestedPayment>),
+    /// A payout.
+    Payout(Box<kumbu_core::Payout>),
 }
 
 /// Every event type: a payment's, in lifecycle order, then the endpoint's.
@@ -64,6 +66,11 @@ pub fn event_types() -> Vec<String> {
         crate::collections::COLLECTION_EVENTS
             .iter()
             .chain(crate::collections::INGEST_EVENTS.iter())
+            .map(|t| (*t).to_owned()),
+    );
+    types.extend(
+        crate::payouts::PAYOUT_EVENTS
+            .iter()
             .map(|t| (*t).to_owned()),
     );
     types.push(crate::webhooks::ENDPOINT_DISABLED.to_owned());
@@ -105,6 +112,8 @@ pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
         EventObject::CollectionRequest(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("payment_ingest.") {
         EventObject::IngestedPayment(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
+    } else if r.event_type.starts_with("payout.") {
+        EventObject::Payout(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else if r.event_type.starts_with("webhook_endpoint.") {
         EventObject::WebhookEndpoint(Box::new(serde_json::from_str(&r.payload).map_err(corrupt)?))
     } else {

@@ -151,20 +151,25 @@ impl Engine {
         }
     }
 
-    /// Checks a create command against the catalogue and the limits.
-    pub(crate) fn validate_create(
+    /// Checks a push through `op` in `mode`: a phone-prompt rail, its currency, a number of its
+    /// country (`phone_field` names it), an amount within its limits.
+    pub(crate) fn check_push_rail(
         &self,
         mode: Mode,
-        cmd: &CreatePayment,
-    ) -> Result<Duration, Rejection> {
-        let info = self.catalogue().get(cmd.operator);
+        op: Operator,
+        currency: Currency,
+        phone: &Msisdn,
+        phone_field: Field,
+        amount: i64,
+    ) -> Result<(), Rejection> {
+        let info = self.catalogue().get(op);
         match info.kind {
             RailKind::MobileMoneyPush => {}
             RailKind::BankReference => {
                 return Err(Rejection::field(
                     ErrorCode::OperatorNotAvailable,
                     Field::Operator,
-                    format!("{} is paid by bank reference, not by a phone prompt; it cannot be used for a push payment", cmd.operator.code()),
+                    format!("{} is paid by bank reference, not by a phone prompt; it cannot be used for a push payment", op.code()),
                 ))
             }
             RailKind::External => {
@@ -175,30 +180,30 @@ impl Engine {
                 ))
             }
         }
-        self.check_mode(mode, cmd.operator)?;
-        if !info.currencies.contains(&cmd.currency) {
+        self.check_mode(mode, op)?;
+        if !info.currencies.contains(&currency) {
             let list: Vec<&str> = info.currencies.iter().map(|c| c.code()).collect();
             return Err(Rejection::field(
                 ErrorCode::CurrencyNotSupported,
                 Field::Currency,
                 format!(
                     "{} collects {}, not {}",
-                    cmd.operator.code(),
+                    op.code(),
                     list.join(", "),
-                    cmd.currency
+                    currency
                 ),
             ));
         }
         if let Some(country) = info.country {
-            if !country.owns(&cmd.payer_phone) {
+            if !country.owns(phone) {
                 return Err(Rejection::field(
                     ErrorCode::PhoneInvalid,
-                    Field::PayerPhone,
+                    phone_field,
                     format!(
                         "{} is not a {} number for {}: expected +{} and {} digits, e.g. {}",
-                        cmd.payer_phone,
+                        phone,
                         country.code(),
-                        cmd.operator.code(),
+                        op.code(),
                         country.dial_code(),
                         country
                             .national_lengths()
@@ -211,7 +216,7 @@ impl Engine {
                 ));
             }
         }
-        if cmd.amount < info.min_amount || cmd.amount > info.max_amount {
+        if amount < info.min_amount || amount > info.max_amount {
             return Err(Rejection::field(
                 ErrorCode::AmountOutOfRange,
                 Field::Amount,
@@ -219,11 +224,28 @@ impl Engine {
                     "amount must be between {} and {} {} minor units for {}",
                     info.min_amount,
                     info.max_amount,
-                    cmd.currency,
-                    cmd.operator.code()
+                    currency,
+                    op.code()
                 ),
             ));
         }
+        Ok(())
+    }
+
+    /// Checks a create command against the catalogue and the limits.
+    pub(crate) fn validate_create(
+        &self,
+        mode: Mode,
+        cmd: &CreatePayment,
+    ) -> Result<Duration, Rejection> {
+        self.check_push_rail(
+            mode,
+            cmd.operator,
+            cmd.currency,
+            &cmd.payer_phone,
+            Field::PayerPhone,
+            cmd.amount,
+        )?;
         check_metadata(&cmd.metadata)?;
         if let Some(r) = &cmd.reference {
             if r.is_empty() || r.chars().count() > 128 {
@@ -535,7 +557,10 @@ impl Engine {
             match r.account {
                 Account::MerchantPending => b.pending = -r.balance,
                 Account::MerchantAvailable => b.available = -r.balance,
-                Account::OperatorClearing | Account::SettlementBank | Account::FeeRevenue => {}
+                Account::OperatorClearing
+                | Account::SettlementBank
+                | Account::FeeRevenue
+                | Account::PayoutsInFlight => {}
             }
         }
         Ok(out.into_values().collect())

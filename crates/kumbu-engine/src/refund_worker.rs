@@ -169,8 +169,9 @@ impl Engine {
         changes.push_journal(NewJournal {
             id: new_id(IdPrefix::Journal),
             kind: JournalKind::RefundSucceeded,
-            payment_id: p.id.clone(),
+            payment_id: Some(p.id.clone()),
             refund_id: Some(r.id.clone()),
+            payout_id: None,
             merchant_id: p.merchant_id.clone(),
             mode: p.mode,
             currency: p.currency,

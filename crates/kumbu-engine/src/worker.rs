@@ -368,11 +368,15 @@ async fn dispatch_loop(engine: Engine, cancel: CancellationToken) {
 async fn refund_loop(engine: Engine, cancel: CancellationToken) {
     let interval = engine.config().worker_interval;
     while !cancel.is_cancelled() {
-        let pause = match engine.run_refund_batch().await {
+        let moved = match engine.run_refund_batch().await {
+            Ok(n) => engine.run_payout_batch().await.map(|m| n + m),
+            Err(e) => Err(e),
+        };
+        let pause = match moved {
             Ok(0) => interval,
             Ok(_) => continue,
             Err(e) => {
-                tracing::warn!(error = %e, "refund worker pass failed; retrying");
+                tracing::warn!(error = %e, "refund or payout worker pass failed; retrying");
                 Duration::from_secs(1)
             }
         };

@@ -5,6 +5,7 @@ use crate::native::checkout::*;
 use crate::native::collection_views::*;
 use crate::native::collections::*;
 use crate::native::connectors::*;
+use crate::native::payouts::*;
 use crate::native::views::*;
 use crate::native::*;
 use axum::response::IntoResponse;
@@ -23,7 +24,8 @@ use utoipa::{Modify, OpenApi};
           create_collection_request, get_collection_request, cancel_collection_request, list_collection_requests,
           create_payment_record, update_payment_record, delete_payment_record,
           ingest_payment, get_ingested_payment, list_ingested_payments, resolve_exception, reconciliation_report,
-          put_connector, list_connectors, get_connector, delete_connector),
+          put_connector, list_connectors, get_connector, delete_connector,
+          create_payout, get_payout, list_payouts),
     components(schemas(CreatePaymentBody, PayerBody, PayerView, CustomerBody, PaymentView, HistoryView, PaymentList,
                         OperatorList, OperatorView, PhoneFormat, FeeView, BalanceView, BalanceLine,
                         PromptList, PromptView, ErrorEnvelope, ErrorDetail, EventView, EventData, EventDataObject, EventList,
@@ -36,7 +38,8 @@ use utoipa::{Modify, OpenApi};
                         CreatePaymentRecordBody, UpdatePaymentRecordBody, RecordView,
                         IngestBody, IngestView, IngestList, DecisionView, ResolveBody,
                         ReportView, ReportLineView, LedgerEffectView,
-                        ConnectorBody, ProductKeysBody, ConnectorView, ConnectorList)),
+                        ConnectorBody, ProductKeysBody, ConnectorView, ConnectorList,
+                        CreatePayoutBody, PayeeBody, PayoutView, PayeeView, PayoutList)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;

@@ -17,7 +17,7 @@ pub mod directory;
 pub mod mtn_momo;
 mod simulator;
 
-pub use simulator::{Scenario, Simulator};
+pub use simulator::{operator_reference, payout_outcome, Scenario, Simulator};
 
 use kumbu_core::{FailureCode, Payment, Timestamp};
 use std::future::Future;

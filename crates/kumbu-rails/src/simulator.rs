@@ -248,8 +248,27 @@ impl Rail for Simulator {
     }
 }
 
+/// What the sandbox operator does with a payout to `payee`: `None` when the money arrives,
+/// otherwise our code and the operator's (docs/sandbox.md, "Payouts").
+pub fn payout_outcome(payee: &kumbu_core::Msisdn) -> Option<(FailureCode, &'static str)> {
+    match Scenario::for_phone_suffix(payee.suffix3()) {
+        Scenario::PayerNotFound => Some((FailureCode::PayerNotFound, "SBX-NO-WALLET")),
+        Scenario::PayerLimitReached => Some((FailureCode::PayerLimitReached, "SBX-LIMIT")),
+        Scenario::Declined => Some((FailureCode::AccountNotAllowed, "SBX-NOT-ALLOWED")),
+        Scenario::ProviderError => Some((FailureCode::ProviderError, "SBX-500")),
+        Scenario::Unavailable => Some((FailureCode::ProviderUnavailable, "SBX-503")),
+        Scenario::Success
+        | Scenario::InsufficientBalance
+        | Scenario::NeverAnswers
+        | Scenario::SilentOperator
+        | Scenario::DuplicateCallbacks
+        | Scenario::LongDelay
+        | Scenario::Manual => None,
+    }
+}
+
 /// A plausible operator transaction id, derived from ours so it is stable across retries.
-fn operator_reference(payment_id: &str) -> String {
+pub fn operator_reference(payment_id: &str) -> String {
     let tail: String = payment_id
         .chars()
         .rev()

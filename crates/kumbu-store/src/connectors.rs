@@ -28,7 +28,10 @@ pub struct OperatorCredentialRow {
 
 /// Money Kumbu sends out through operators, and the column holding the operator's reference:
 /// a callback about one of them makes it due too.
-const OUTBOUND: [(&str, &str); 1] = [("refunds", "operator_refund_id")];
+const OUTBOUND: [(&str, &str); 2] = [
+    ("refunds", "operator_refund_id"),
+    ("payouts", "operator_reference"),
+];
 
 const COLUMNS: &str = "id, merchant_id, operator, summary, sealed, created_at, updated_at";
 

@@ -16,10 +16,12 @@ pub struct NewJournal {
     pub id: String,
     /// What moved.
     pub kind: JournalKind,
-    /// The payment it belongs to.
-    pub payment_id: String,
+    /// The payment it belongs to (none for a payout's).
+    pub payment_id: Option<String>,
     /// The refund that posted it, for a refund's journal.
     pub refund_id: Option<String>,
+    /// The payout that posted it, for a payout's journal.
+    pub payout_id: Option<String>,
     /// Owning merchant.
     pub merchant_id: String,
     /// Test or live.
@@ -89,8 +91,9 @@ impl StoreTx {
                 rows.push(vec![
                     Value::Text(j.id.clone()),
                     Value::Text(j.kind.as_str().to_owned()),
-                    Value::Text(j.payment_id.clone()),
+                    Value::OptText(j.payment_id.clone()),
                     Value::OptText(j.refund_id.clone()),
+                    Value::OptText(j.payout_id.clone()),
                     Value::Text(j.merchant_id.clone()),
                     Value::Text(j.mode.as_str().to_owned()),
                     Value::Text(j.currency.code().to_owned()),
@@ -109,6 +112,7 @@ impl StoreTx {
                 "journal_kind",
                 "payment_id",
                 "refund_id",
+                "payout_id",
                 "merchant_id",
                 "mode",
                 "currency",

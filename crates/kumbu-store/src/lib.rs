@@ -22,6 +22,7 @@ mod idempotency;
 mod ledger;
 mod merchants;
 mod payments;
+mod payouts;
 mod references;
 mod refunds;
 mod sealed;

@@ -7,6 +7,7 @@ pub(crate) mod collections;
 pub(crate) mod connectors;
 mod events;
 pub(crate) mod payments;
+pub(crate) mod payouts;
 mod references;
 mod refunds;
 mod sandbox;
@@ -44,6 +45,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/v1/payments/{id}", get(payments::get_payment))
         .route("/v1/payments/{id}/cancel", post(payments::cancel_payment))
+        .route(
+            "/v1/payouts",
+            post(payouts::create_payout).get(payouts::list_payouts),
+        )
+        .route("/v1/payouts/{id}", get(payouts::get_payout))
         .route("/v1/connectors", get(connectors::list_connectors))
         .route(
             "/v1/connectors/{operator}",
@@ -212,5 +218,6 @@ pub fn param_name(f: Field) -> &'static str {
         Field::CallbackHost => "callback_host",
         Field::CollectionKeys => "collection",
         Field::DisbursementKeys => "disbursement",
+        Field::PayeePhone => "payee.phone",
     }
 }

@@ -86,7 +86,7 @@ pub(crate) fn respond(outcome: Outcome) -> Response {
     resp
 }
 
-fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeError {
+pub(crate) fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeError {
     NativeError::new(code, message, Some(param))
 }
 
@@ -120,22 +120,23 @@ pub(crate) fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
     ))
 }
 
+/// An operator code from a body, refused naming `field` and listing the codes.
+pub(crate) fn parse_operator(code: &str, field: &str) -> Result<Operator, NativeError> {
+    Operator::parse(code).ok_or_else(|| {
+        let codes: Vec<&str> = Operator::ALL.iter().map(|o| o.code()).collect();
+        invalid(
+            ErrorCode::OperatorUnknown,
+            field,
+            format!("unknown operator `{code}`; one of: {}", codes.join(", ")),
+        )
+    })
+}
+
 fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
     let amount = minor_units(&body.amount)?;
     let currency = Currency::parse(&body.currency)
         .map_err(|e| invalid(ErrorCode::CurrencyNotSupported, "currency", e.to_string()))?;
-    let operator = Operator::parse(&body.payer.operator).ok_or_else(|| {
-        let codes: Vec<&str> = Operator::ALL.iter().map(|o| o.code()).collect();
-        invalid(
-            ErrorCode::OperatorUnknown,
-            "payer.operator",
-            format!(
-                "unknown operator `{}`; one of: {}",
-                body.payer.operator,
-                codes.join(", ")
-            ),
-        )
-    })?;
+    let operator = parse_operator(&body.payer.operator, "payer.operator")?;
     let payer_phone = Msisdn::parse(&body.payer.phone)
         .map_err(|e| invalid(ErrorCode::PhoneInvalid, "payer.phone", e.to_string()))?;
     let customer = body

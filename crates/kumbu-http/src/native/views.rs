@@ -480,6 +480,8 @@ pub enum EventDataObject {
     CollectionRequest(Box<super::collection_views::CollectionRequestView>),
     /// A payment reported from outside (`payment_ingest.*` events).
     IngestedPayment(Box<super::collection_views::IngestView>),
+    /// A payout (`payout.*` events).
+    Payout(Box<super::payouts::PayoutView>),
 }
 
 /// An event: one change of one object.
@@ -531,6 +533,9 @@ impl EventView {
             kumbu_engine::EventObject::IngestedPayment(i) => EventDataObject::IngestedPayment(
                 Box::new(super::collection_views::IngestView::from(i.as_ref())),
             ),
+            kumbu_engine::EventObject::Payout(p) => {
+                EventDataObject::Payout(Box::new(super::payouts::PayoutView::from(p.as_ref())))
+            }
         };
         Self {
             id: e.id.clone(),

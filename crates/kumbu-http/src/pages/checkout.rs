@@ -370,6 +370,7 @@ pub async fn start(
                 | ErrorCode::ExceptionAlreadyResolved
                 | ErrorCode::ErvEntityNotConfigured
                 | ErrorCode::ConnectorNotConfigured
+                | ErrorCode::BalanceInsufficient
                 | ErrorCode::LiveModeOnly
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::InternalError) => (

@@ -37,7 +37,8 @@ pub const fn adullam_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
-        | ErrorCode::ConnectorNotConfigured => (400, "validation_error"),
+        | ErrorCode::ConnectorNotConfigured
+        | ErrorCode::BalanceInsufficient => (400, "validation_error"),
         ErrorCode::BodyTooLarge => (413, "payload_too_large"),
         ErrorCode::UnsupportedMediaType => (415, "unsupported_media_type"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {

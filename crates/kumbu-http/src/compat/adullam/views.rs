@@ -298,7 +298,8 @@ pub fn webhook_body(e: &Event) -> Option<String> {
         EventObject::WebhookEndpoint(_)
         | EventObject::CheckoutSession(_)
         | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_) => return None,
+        | EventObject::IngestedPayment(_)
+        | EventObject::Payout(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,

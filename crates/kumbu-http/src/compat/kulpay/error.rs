@@ -42,7 +42,8 @@ pub const fn grpc_status(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
-        | ErrorCode::ConnectorNotConfigured => (3, "INVALID_ARGUMENT"),
+        | ErrorCode::ConnectorNotConfigured
+        | ErrorCode::BalanceInsufficient => (3, "INVALID_ARGUMENT"),
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (16, "UNAUTHENTICATED"),
         ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (7, "PERMISSION_DENIED"),
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (5, "NOT_FOUND"),

@@ -35,7 +35,8 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceNotPayable
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
-        | ErrorCode::ConnectorNotConfigured => (400, "VALIDATION_ERROR"),
+        | ErrorCode::ConnectorNotConfigured
+        | ErrorCode::BalanceInsufficient => (400, "VALIDATION_ERROR"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "IDEMPOTENCY_ERROR")
         }

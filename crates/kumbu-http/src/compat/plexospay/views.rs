@@ -280,7 +280,8 @@ pub fn webhook_body(e: &Event, base: &crate::urls::PublicUrl) -> Option<String> 
         }
         EventObject::WebhookEndpoint(_)
         | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_) => return None,
+        | EventObject::IngestedPayment(_)
+        | EventObject::Payout(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,

@@ -109,6 +109,7 @@ fn param(f: Field) -> &'static str {
         | Field::CallbackHost
         | Field::CollectionKeys
         | Field::DisbursementKeys
+        | Field::PayeePhone
         | Field::Locale => "body",
     }
 }

@@ -169,7 +169,8 @@ async fn list_payments(
                 | EventObject::Refund(_)
                 | EventObject::CheckoutSession(_)
                 | EventObject::CollectionRequest(_)
-                | EventObject::IngestedPayment(_) => None,
+                | EventObject::IngestedPayment(_)
+                | EventObject::Payout(_) => None,
             })
             .collect(),
     ))

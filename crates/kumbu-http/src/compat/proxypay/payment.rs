@@ -70,6 +70,7 @@ pub fn webhook_body(e: &Event) -> Option<String> {
         | EventObject::Refund(_)
         | EventObject::CheckoutSession(_)
         | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_) => None,
+        | EventObject::IngestedPayment(_)
+        | EventObject::Payout(_) => None,
     }
 }

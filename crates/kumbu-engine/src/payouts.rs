@@ -1,0 +1,432 @@
+//! Payouts: money a merchant sends from its available balance to a mobile wallet. Test mode
+//! pays out through the sandbox (the payee's number chooses the outcome); live mode through
+//! the operator's connector (MTN MoMo: a disbursement transfer).
+//!
+//! Accepting a payout locks the merchant's available-balance account row, checks the amount
+//! against it and reserves it (a journal to `payouts_in_flight`) in the same transaction, so
+//! two payouts can never spend the same money. A payout that fails gives it back.
+//!
+//! The payout worker moves each payout `pending → processing → succeeded | failed`. Live ones
+//! are reserved under a lease and committed before the operator is called, outside any
+//! transaction, as payments are (live.rs); the operator reference is written at creation.
+
+use crate::auth::AuthContext;
+use crate::changes::Changes;
+use crate::connectors::Protocol;
+use crate::error::EngineError;
+use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::payments::{check_metadata, plain_text};
+use crate::Engine;
+use kumbu_core::ids::has_shape;
+use kumbu_core::ledger::{payout_postings, JournalKind};
+use kumbu_core::{
+    new_id, Currency, ErrorCode, FailureCode, Field, IdPrefix, Mode, Msisdn, Operator, Payout,
+    PayoutStatus, Timestamp,
+};
+use kumbu_rails::mtn_momo::wire::{Party, TransactionRequest};
+use kumbu_rails::mtn_momo::{Kind, Outbound};
+use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// The payout event types.
+pub const PAYOUT_EVENTS: [&str; 3] = ["payout.created", "payout.succeeded", "payout.failed"];
+
+/// How many payouts one worker pass moves.
+const PAYOUT_BATCH: usize = 128;
+
+/// A payout request, parsed by a face.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CreatePayout {
+    /// Minor units.
+    pub amount: i64,
+    /// Currency.
+    pub currency: Currency,
+    /// The payee's operator.
+    pub operator: Operator,
+    /// The payee's number.
+    pub payee_phone: Msisdn,
+    /// The merchant's reference (unique per merchant and mode, at most 128 characters).
+    pub reference: Option<String>,
+    /// Free text (at most 160 characters: what the payee's wallet shows).
+    pub description: Option<String>,
+    /// Merchant data.
+    pub metadata: BTreeMap<String, String>,
+}
+
+fn payout_event(p: &Payout, event_type: &str, seq: i64) -> NewEvent {
+    crate::events::object_event(
+        event_type,
+        seq,
+        (&p.merchant_id, p.mode),
+        &p.id,
+        p.updated_at,
+        p,
+    )
+}
+
+fn journal(p: &Payout, kind: JournalKind, at: Timestamp) -> NewJournal {
+    NewJournal {
+        id: new_id(IdPrefix::Journal),
+        kind,
+        payment_id: None,
+        refund_id: None,
+        payout_id: Some(p.id.clone()),
+        merchant_id: p.merchant_id.clone(),
+        mode: p.mode,
+        currency: p.currency,
+        postings: payout_postings(kind, p.amount),
+        created_at: at,
+    }
+}
+
+impl Engine {
+    fn validate_payout(&self, mode: Mode, cmd: &CreatePayout) -> Result<(), EngineError> {
+        self.check_push_rail(
+            mode,
+            cmd.operator,
+            cmd.currency,
+            &cmd.payee_phone,
+            Field::PayeePhone,
+            cmd.amount,
+        )?;
+        check_metadata(&cmd.metadata)?;
+        for (field, value, name, max) in [
+            (Field::Reference, &cmd.reference, "reference", 128),
+            (Field::Description, &cmd.description, "description", 160),
+        ] {
+            if let Some(v) = value {
+                if v.is_empty() || v.chars().count() > max {
+                    return Err(EngineError::field(
+                        ErrorCode::ParameterInvalid,
+                        field,
+                        format!("{name} must be 1 to {max} characters"),
+                    ));
+                }
+                plain_text(field, v, name)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Refuses a live payout through `op` unless the merchant's connector can carry it; returns
+    /// the operator reference for it.
+    async fn live_payout_reference(
+        &self,
+        merchant_id: &str,
+        op: Operator,
+    ) -> Result<String, EngineError> {
+        let ready = match Protocol::of(op) {
+            Some(Protocol::MtnMomo) => self
+                .mtn_credentials(merchant_id, op)
+                .await?
+                .is_some_and(|c| c.disbursement.is_some()),
+            None => false,
+        };
+        if !ready {
+            return Err(EngineError::field(
+                ErrorCode::ConnectorNotConfigured,
+                Field::Operator,
+                format!("live payouts through {} are disbursements: set this merchant's disbursement keys with PUT /v1/connectors/{}", op.code(), op.code()),
+            ));
+        }
+        Ok(kumbu_rails::mtn_momo::new_reference())
+    }
+
+    /// Accepts a payout: checks it, reserves its amount from the available balance, and hands
+    /// it to the payout worker. `render` makes the face's response, stored under the key.
+    pub async fn create_payout(
+        &self,
+        auth: &AuthContext,
+        cmd: CreatePayout,
+        idem: Option<&IdempotencyRequest>,
+        render: impl FnOnce(&Payout) -> Recorded,
+    ) -> Result<Outcome, EngineError> {
+        self.validate_payout(auth.mode, &cmd)?;
+        let operator_reference = match auth.mode {
+            Mode::Test => None,
+            Mode::Live => Some(
+                self.live_payout_reference(&auth.merchant_id, cmd.operator)
+                    .await?,
+            ),
+        };
+        let outcome = self
+            .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
+                let now = self.now();
+                let available = tx.lock_available(&auth.merchant_id, auth.mode, cmd.currency).await?;
+                if available < cmd.amount {
+                    return Err(EngineError::field(
+                        ErrorCode::BalanceInsufficient,
+                        Field::Amount,
+                        format!(
+                            "the available balance is {} {} minor units, less than the {} asked; payments settle into it (GET /v1/balance)",
+                            available, cmd.currency, cmd.amount
+                        ),
+                    ));
+                }
+                let first_look = match operator_reference {
+                    Some(_) => now,
+                    None => now.plus(self.config().sandbox_delay),
+                };
+                let payout = Payout {
+                    id: new_id(IdPrefix::Payout),
+                    merchant_id: auth.merchant_id.clone(),
+                    mode: auth.mode,
+                    amount: cmd.amount,
+                    currency: cmd.currency,
+                    operator: cmd.operator,
+                    payee_phone: cmd.payee_phone,
+                    reference: cmd.reference,
+                    description: cmd.description,
+                    metadata: cmd.metadata,
+                    status: PayoutStatus::Pending,
+                    operator_reference,
+                    failure_code: None,
+                    failure_message: None,
+                    operator_code: None,
+                    created_at: now,
+                    updated_at: now,
+                    next_action_at: Some(first_look),
+                };
+                match tx.insert_payout(&payout).await {
+                    Ok(()) => {}
+                    Err(StoreError::Conflict(_)) => {
+                        return Err(EngineError::field(
+                            ErrorCode::ReferenceAlreadyUsed,
+                            Field::Reference,
+                            "this reference is already used by another payout of this merchant",
+                        ))
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+                changes.push_journal(journal(&payout, JournalKind::PayoutReserved, now));
+                changes.push_event(payout_event(&payout, "payout.created", 1));
+                changes.write(tx).await?;
+                Ok(Verdict::Done(render(&payout)))
+            })
+            .await?;
+        if !outcome.replayed {
+            metrics::counter!("kumbu_payouts_created_total").increment(1);
+        }
+        Ok(outcome)
+    }
+
+    /// One of the caller's payouts.
+    pub async fn payout(&self, auth: &AuthContext, id: &str) -> Result<Payout, EngineError> {
+        if !has_shape(id, IdPrefix::Payout) {
+            return Err(EngineError::not_found("payout", id));
+        }
+        self.store()
+            .payout(&auth.merchant_id, auth.mode, id)
+            .await?
+            .ok_or_else(|| EngineError::not_found("payout", id))
+    }
+
+    /// A newest-first page of the caller's payouts.
+    pub async fn list_payouts(
+        &self,
+        auth: &AuthContext,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<(Vec<Payout>, bool), EngineError> {
+        let not_ours = |after: &str| EngineError::unknown_cursor("payouts", after);
+        if let Some(a) = starting_after {
+            if !has_shape(a, IdPrefix::Payout) {
+                return Err(not_ours(a));
+            }
+        }
+        self.store()
+            .list_payouts(
+                &auth.merchant_id,
+                auth.mode,
+                starting_after,
+                limit.clamp(1, 100),
+            )
+            .await?
+            .ok_or_else(|| not_ours(starting_after.unwrap_or_default()))
+    }
+
+    /// One pass of the payout worker: moves up to [`PAYOUT_BATCH`] due payouts one step each.
+    /// Returns how many moved.
+    pub async fn run_payout_batch(&self) -> Result<usize, EngineError> {
+        let mut moved = 0;
+        for _ in 0..PAYOUT_BATCH {
+            let now = self.now();
+            let mut tx = self.begin().await?;
+            let Some(mut p) = tx.claim_due_payouts(now, 1).await?.pop() else {
+                tx.rollback().await?;
+                break;
+            };
+            let mut changes = Changes::default();
+            let call = match p.mode {
+                Mode::Test => {
+                    self.step_sandbox_payout(&mut p, now, &mut changes);
+                    None
+                }
+                Mode::Live => match Protocol::of(p.operator) {
+                    Some(proto) => {
+                        p.next_action_at = Some(now.plus(self.config().operator_lease));
+                        Some(proto)
+                    }
+                    None => {
+                        self.settle_payout(
+                            &mut p,
+                            Err((FailureCode::ProviderUnavailable, "NO_CONNECTOR")),
+                            now,
+                            &mut changes,
+                        );
+                        None
+                    }
+                },
+            };
+            tx.save_payout(&p).await?;
+            changes.write(&mut tx).await?;
+            self.commit(tx).await?;
+            moved += 1;
+            if let Some(proto) = call {
+                self.call_for_payout(proto, p).await?;
+            }
+        }
+        Ok(moved)
+    }
+
+    /// The sandbox's step: to the operator, then the outcome the payee's number chooses.
+    fn step_sandbox_payout(&self, p: &mut Payout, now: Timestamp, changes: &mut Changes) {
+        match p.status {
+            PayoutStatus::Pending => {
+                p.advance(PayoutStatus::Processing, now);
+                p.operator_reference = Some(kumbu_rails::operator_reference(&p.id));
+                p.next_action_at = Some(now.plus(self.config().sandbox_delay));
+            }
+            PayoutStatus::Processing => {
+                let outcome = match kumbu_rails::payout_outcome(&p.payee_phone) {
+                    None => Ok(()),
+                    Some((code, raw)) => Err((code, raw)),
+                };
+                self.settle_payout(p, outcome, now, changes);
+            }
+            PayoutStatus::Succeeded | PayoutStatus::Failed => p.next_action_at = None,
+        }
+    }
+
+    /// Ends a payout: the money left (its journal), or it is available again.
+    fn settle_payout(
+        &self,
+        p: &mut Payout,
+        outcome: Result<(), (FailureCode, &str)>,
+        now: Timestamp,
+        changes: &mut Changes,
+    ) {
+        let moved = match outcome {
+            Ok(()) => p.advance(PayoutStatus::Succeeded, now),
+            Err((code, raw)) => p.fail(
+                code,
+                Some(raw),
+                &format!("the operator did not pay it out: {raw}"),
+                now,
+            ),
+        };
+        p.next_action_at = None;
+        if !moved {
+            return;
+        }
+        let (kind, event) = match p.status {
+            PayoutStatus::Succeeded => (JournalKind::PayoutSucceeded, "payout.succeeded"),
+            PayoutStatus::Failed | PayoutStatus::Pending | PayoutStatus::Processing => {
+                (JournalKind::PayoutReleased, "payout.failed")
+            }
+        };
+        changes.push_journal(journal(p, kind, now));
+        changes.push_event(payout_event(p, event, 2));
+    }
+
+    /// Sends a reserved live payout to the operator, or asks its status, then commits the news.
+    async fn call_for_payout(&self, proto: Protocol, p: Payout) -> Result<(), EngineError> {
+        let now = self.now();
+        let news = match proto {
+            Protocol::MtnMomo => {
+                let creds = self.mtn_credentials(&p.merchant_id, p.operator).await?;
+                match (creds, &p.operator_reference) {
+                    (Some(c), Some(reference)) if c.disbursement.is_some() => match p.status {
+                        PayoutStatus::Pending => {
+                            let body = TransactionRequest {
+                                amount: p.currency.format_decimal(p.amount),
+                                currency: p.currency.code().to_owned(),
+                                external_id: Some(p.id.clone()),
+                                payer: None,
+                                payee: Some(Party::msisdn(p.payee_phone.digits())),
+                                payer_message: p.description.clone(),
+                                payee_note: Some(
+                                    p.description.clone().unwrap_or_else(|| "Payout".to_owned()),
+                                ),
+                                reference_id_to_refund: None,
+                            };
+                            self.inner
+                                .mtn
+                                .send_out(Kind::Transfer, &c, now, reference, &body)
+                                .await
+                        }
+                        PayoutStatus::Processing
+                        | PayoutStatus::Succeeded
+                        | PayoutStatus::Failed => {
+                            self.inner
+                                .mtn
+                                .ask_out(Kind::Transfer, &c, now, reference)
+                                .await
+                        }
+                    },
+                    (Some(_) | None, _) if p.status == PayoutStatus::Pending => Outbound::Failed {
+                        code: FailureCode::ProviderUnavailable,
+                        operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
+                    },
+                    // Sent already: never given up on for want of credentials; asked later.
+                    (Some(_) | None, _) => Outbound::Undecided,
+                }
+            }
+        };
+        let mut tx = self.begin().await?;
+        let mut changes = Changes::default();
+        let Some(mut cur) = tx.lock_payout(&p.id).await? else {
+            tx.rollback().await?;
+            return Ok(());
+        };
+        if cur.status != p.status {
+            // Another process moved it after our lease ran out.
+            tx.rollback().await?;
+            return Ok(());
+        }
+        let later = now.plus(self.config().operator_poll_every);
+        match news {
+            Outbound::Sent => {
+                cur.advance(PayoutStatus::Processing, now);
+                cur.next_action_at = Some(later);
+            }
+            Outbound::Undecided => {
+                // After an unknown outcome the status is asked next, never sent anew.
+                let asked_soon = cur.status == PayoutStatus::Pending;
+                cur.advance(PayoutStatus::Processing, now);
+                cur.next_action_at = Some(if asked_soon {
+                    now.plus(Duration::from_secs(2))
+                } else {
+                    later
+                });
+            }
+            Outbound::NotFound => {
+                // The operator never got it: send it again, under the same reference.
+                cur.status = PayoutStatus::Pending;
+                cur.next_action_at = Some(now);
+            }
+            Outbound::Succeeded => self.settle_payout(&mut cur, Ok(()), now, &mut changes),
+            Outbound::Failed {
+                code,
+                operator_code,
+            } => {
+                self.settle_payout(&mut cur, Err((code, &operator_code)), now, &mut changes);
+            }
+        }
+        tx.save_payout(&cur).await?;
+        changes.write(&mut tx).await?;
+        self.commit(tx).await?;
+        Ok(())
+    }
+}

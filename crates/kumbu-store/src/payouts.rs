@@ -1,0 +1,218 @@
+//! Payout rows, and the available balance a payout is checked against (locked, so two payouts
+//! can never spend the same money).
+
+use crate::connect::Store;
+use crate::error::{corrupt, StoreError};
+use crate::tx::{page, StoreTx};
+use kumbu_core::{Currency, FailureCode, Mode, Msisdn, Operator, Payout, PayoutStatus, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row};
+
+const PAYOUT_COLUMNS: &str = "id, merchant_id, mode, amount, currency, operator, payee_phone, \
+    reference, description, metadata, status, operator_reference, failure_code, failure_message, \
+    operator_code, created_at, updated_at, next_action_at";
+
+fn payout_from_row(r: &AnyRow) -> Result<Payout, StoreError> {
+    let text = |c: &str| -> Result<String, StoreError> { Ok(r.try_get::<String, _>(c)?) };
+    let (mode, status, currency, operator, phone, metadata) = (
+        text("mode")?,
+        text("status")?,
+        text("currency")?,
+        text("operator")?,
+        text("payee_phone")?,
+        text("metadata")?,
+    );
+    let failure: Option<String> = r.try_get("failure_code")?;
+    Ok(Payout {
+        id: text("id")?,
+        merchant_id: text("merchant_id")?,
+        mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+        amount: r.try_get("amount")?,
+        currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
+        operator: Operator::parse(&operator).ok_or_else(|| corrupt("operator", &operator))?,
+        payee_phone: Msisdn::parse(&phone).map_err(|_| corrupt("payee_phone", &phone))?,
+        reference: r.try_get("reference")?,
+        description: r.try_get("description")?,
+        metadata: serde_json::from_str(&metadata).map_err(|_| corrupt("metadata", &metadata))?,
+        status: PayoutStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
+        operator_reference: r.try_get("operator_reference")?,
+        failure_code: match failure {
+            Some(c) => Some(FailureCode::parse(&c).ok_or_else(|| corrupt("failure_code", &c))?),
+            None => None,
+        },
+        failure_message: r.try_get("failure_message")?,
+        operator_code: r.try_get("operator_code")?,
+        created_at: Timestamp::from_micros(r.try_get("created_at")?),
+        updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+        next_action_at: r
+            .try_get::<Option<i64>, _>("next_action_at")?
+            .map(Timestamp::from_micros),
+    })
+}
+
+impl StoreTx {
+    /// The merchant's available balance in a currency (minor units, as the merchant sees it),
+    /// its account row locked until the transaction ends.
+    pub async fn lock_available(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        currency: Currency,
+    ) -> Result<i64, StoreError> {
+        let sql = format!(
+            "SELECT balance FROM ledger_accounts WHERE merchant_id = $1 AND mode = $2 \
+             AND currency = $3 AND account = 'merchant_available'{}",
+            self.dialect.for_update()
+        );
+        let balance: Option<i64> = sqlx::query_scalar::<Any, i64>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .bind(currency.code())
+            .fetch_optional(&mut **self.tx())
+            .await?;
+        // A liability carries a credit (negative) balance.
+        Ok(-balance.unwrap_or(0))
+    }
+
+    /// Inserts a new payout; a reference used before fails with [`StoreError::Conflict`].
+    pub async fn insert_payout(&mut self, p: &Payout) -> Result<(), StoreError> {
+        let metadata = serde_json::to_string(&p.metadata)
+            .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
+        sqlx::query::<Any>(
+            "INSERT INTO payouts (id, merchant_id, mode, amount, currency, operator, payee_phone, \
+             reference, description, metadata, status, operator_reference, failure_code, \
+             failure_message, operator_code, created_at, updated_at, next_action_at) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+        )
+        .bind(p.id.clone())
+        .bind(p.merchant_id.clone())
+        .bind(p.mode.as_str())
+        .bind(p.amount)
+        .bind(p.currency.code())
+        .bind(p.operator.code())
+        .bind(p.payee_phone.as_str().to_owned())
+        .bind(p.reference.clone())
+        .bind(p.description.clone())
+        .bind(metadata)
+        .bind(p.status.as_str())
+        .bind(p.operator_reference.clone())
+        .bind(p.failure_code.map(|c| c.as_str()))
+        .bind(p.failure_message.clone())
+        .bind(p.operator_code.clone())
+        .bind(p.created_at.as_micros())
+        .bind(p.updated_at.as_micros())
+        .bind(p.next_action_at.map(Timestamp::as_micros))
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// Writes a payout's mutable fields.
+    pub async fn save_payout(&mut self, p: &Payout) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE payouts SET status = $2, operator_reference = $3, failure_code = $4, \
+             failure_message = $5, operator_code = $6, updated_at = $7, next_action_at = $8 \
+             WHERE id = $1",
+        )
+        .bind(p.id.clone())
+        .bind(p.status.as_str())
+        .bind(p.operator_reference.clone())
+        .bind(p.failure_code.map(|c| c.as_str()))
+        .bind(p.failure_message.clone())
+        .bind(p.operator_code.clone())
+        .bind(p.updated_at.as_micros())
+        .bind(p.next_action_at.map(Timestamp::as_micros))
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// Locks one payout for an update.
+    pub async fn lock_payout(&mut self, id: &str) -> Result<Option<Payout>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = $1{}",
+            self.dialect.for_update()
+        );
+        sqlx::query::<Any>(&sql)
+            .bind(id)
+            .fetch_optional(&mut **self.tx())
+            .await?
+            .as_ref()
+            .map(payout_from_row)
+            .transpose()
+    }
+
+    /// Claims payouts whose next step is due, skipping rows another worker holds.
+    pub async fn claim_due_payouts(
+        &mut self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<Payout>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE next_action_at <= $1 \
+             ORDER BY next_action_at LIMIT {limit}{}",
+            self.dialect.for_update_skip_locked()
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(now.as_micros())
+            .fetch_all(&mut **self.tx())
+            .await?;
+        rows.iter().map(payout_from_row).collect()
+    }
+}
+
+impl Store {
+    /// One payout of a merchant.
+    pub async fn payout(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<Payout>, StoreError> {
+        let sql = format!(
+            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = $1 AND merchant_id = $2 AND mode = $3"
+        );
+        let row = sqlx::query::<Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?;
+        row.as_ref().map(payout_from_row).transpose()
+    }
+
+    /// A newest-first page of a merchant's payouts after `starting_after`; `None` if that
+    /// payout is not the merchant's.
+    pub async fn list_payouts(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<(Vec<Payout>, bool)>, StoreError> {
+        let mut sql =
+            format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE merchant_id = $1 AND mode = $2");
+        let after_seq = match starting_after {
+            Some(a) => match self.cursor_seq("payouts", merchant_id, mode, a).await? {
+                Some(seq) => Some(seq),
+                None => return Ok(None),
+            },
+            None => None,
+        };
+        if after_seq.is_some() {
+            sql.push_str(" AND seq < $3");
+        }
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            u64::from(limit) + 1
+        ));
+        let mut q = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str());
+        if let Some(s) = after_seq {
+            q = q.bind(s);
+        }
+        let rows = q.fetch_all(&self.read).await?;
+        Ok(Some(page(&rows, limit, payout_from_row)?))
+    }
+}

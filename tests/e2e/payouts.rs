@@ -1,0 +1,149 @@
+//! Payouts in test mode: reserved from the available balance (never twice), sent through the
+//! sandbox, ended by the payee's number, with their journals and events.
+
+use crate::both;
+use crate::harness::TestApp;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+
+both!(payouts_spend_only_available_money);
+
+async fn available(app: &TestApp) -> i64 {
+    let (_, b) = app.get("/v1/balance").await;
+    b["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["currency"] == "XOF")
+        .map_or(0, |l| l["available"].as_i64().unwrap())
+}
+
+fn payout(amount: i64, phone: &str) -> Value {
+    json!({"amount": amount, "currency": "XOF", "payee": {"phone": phone, "operator": "mtn_ci"}})
+}
+
+async fn payouts_spend_only_available_money(app: TestApp) -> Option<TestApp> {
+    // Nothing settled yet: nothing to pay out.
+    let (s, v) = app
+        .post("/v1/payouts", &payout(1000, "+2250500000789"))
+        .await;
+    assert_eq!(
+        (
+            s.as_u16(),
+            v["error"]["code"].as_str(),
+            v["error"]["param"].as_str()
+        ),
+        (400, Some("balance_insufficient"), Some("amount")),
+        "{v}"
+    );
+    let p = app.create(10_000, "+2250700000789").await;
+    app.steps(4).await;
+    assert_eq!(app.status_of(p["id"].as_str().unwrap()).await, "settled");
+    let start = available(&app).await;
+    assert!(start > 9_000, "{start}");
+    // A payout is reserved at once, then goes through the sandbox.
+    let (s, po) = app
+        .post(
+            "/v1/payouts",
+            &json!({"amount": 5000, "currency": "XOF",
+        "payee": {"phone": "+2250500000789", "operator": "mtn_ci"}, "reference": "salary-42",
+        "description": "Salary", "metadata": {"employee": "7"}}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{po}");
+    assert_eq!(
+        (po["status"].as_str(), po["object"].as_str()),
+        (Some("pending"), Some("payout"))
+    );
+    assert_eq!(available(&app).await, start - 5000);
+    let id = po["id"].as_str().unwrap().to_owned();
+    let pass = || async { while app.engine.run_payout_batch().await.unwrap() > 0 {} };
+    app.clock.advance(crate::harness::DELAY);
+    pass().await;
+    let (_, po) = app.get(&format!("/v1/payouts/{id}")).await;
+    assert_eq!(po["status"], "processing", "{po}");
+    app.clock.advance(crate::harness::DELAY);
+    pass().await;
+    let (_, po) = app.get(&format!("/v1/payouts/{id}")).await;
+    assert_eq!(po["status"], "succeeded", "{po}");
+    assert_eq!(available(&app).await, start - 5000);
+    // The reference is the merchant's, once.
+    let (s, v) = app
+        .post(
+            "/v1/payouts",
+            &json!({"amount": 100, "currency": "XOF",
+        "payee": {"phone": "+2250500000789", "operator": "mtn_ci"}, "reference": "salary-42"}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (409, Some("reference_already_used")),
+        "{v}"
+    );
+    // A payee without a wallet (…029): the payout fails and its money is available again.
+    let (_, po) = app
+        .post("/v1/payouts", &payout(1000, "+2250500000029"))
+        .await;
+    let failed = po["id"].as_str().unwrap().to_owned();
+    assert_eq!(available(&app).await, start - 6000);
+    for _ in 0..2 {
+        app.clock.advance(crate::harness::DELAY);
+        pass().await;
+    }
+    let (_, po) = app.get(&format!("/v1/payouts/{failed}")).await;
+    assert_eq!(
+        (po["status"].as_str(), po["failure_code"].as_str()),
+        (Some("failed"), Some("PAYER_NOT_FOUND")),
+        "{po}"
+    );
+    assert_eq!(available(&app).await, start - 5000);
+    // Two payouts racing for more than there is: one is accepted.
+    let left = available(&app).await;
+    let share = left * 3 / 4;
+    let (pa, pb) = (
+        payout(share, "+2250500000789"),
+        payout(share, "+2250500000788"),
+    );
+    let (a, b) = tokio::join!(app.post("/v1/payouts", &pa), app.post("/v1/payouts", &pb));
+    let codes = [a.0.as_u16(), b.0.as_u16()];
+    assert!(
+        codes.contains(&200) && codes.contains(&400),
+        "{codes:?} {} {}",
+        a.1,
+        b.1
+    );
+    assert_eq!(available(&app).await, left - share);
+    // Bad input is named.
+    let (s, v) = app.post("/v1/payouts", &payout(100, "+237670000789")).await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["param"].as_str()),
+        (400, Some("payee.phone")),
+        "{v}"
+    );
+    let (s, v) = app.post("/v1/payouts", &json!({"amount": 100, "currency": "XOF", "payee": {"phone": "+2250500000789", "operator": "nope"}})).await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["param"].as_str()),
+        (400, Some("payee.operator")),
+        "{v}"
+    );
+    // Listed newest first; events tell the story.
+    let (_, list) = app.get("/v1/payouts?limit=2").await;
+    assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    assert_eq!(list["has_more"], true);
+    let (_, ev) = app.get("/v1/events?limit=100").await;
+    let types: Vec<&str> = ev["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|e| e["type"].as_str())
+        .filter(|t| t.starts_with("payout."))
+        .collect();
+    assert!(
+        types.contains(&"payout.succeeded")
+            && types.contains(&"payout.failed")
+            && types.contains(&"payout.created"),
+        "{types:?}"
+    );
+    app.ledger_ok().await;
+    Some(app)
+}
