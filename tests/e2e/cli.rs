@@ -250,3 +250,111 @@ fn reconcile_a_meps_file_from_the_command_line() {
     let (ok, _, err) = kumbu(&["reconcile", "/nonexistent.TXT", "--database-url", &url]);
     assert!(!ok && err.contains("cannot read"), "{err}");
 }
+
+/// `kumbu connector set | list | check | remove`, against the MTN simulator: secrets read from
+/// a file (or stdin), never printed; `check` asks MTN for a token and exits 1 when refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn connectors_from_the_command_line() {
+    let (_sim, sim_url, _stop) =
+        crate::live::start_sim(kumbu_rails::mtn_momo::simulator::Config::default()).await;
+    let dir = TempDir::new();
+    let url = format!("sqlite://{}/cli.db", dir.path().display());
+    let run = |args: Vec<String>| {
+        let url = url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                let mut all: Vec<&str> = args.iter().map(String::as_str).collect();
+                all.extend(["--database-url", &url]);
+                kumbu(&all)
+            })
+            .await
+            .unwrap()
+        }
+    };
+    let (ok, merchant, err) = run(vec![
+        "merchant".into(),
+        "create".into(),
+        "--name".into(),
+        "Loja".into(),
+    ])
+    .await;
+    assert!(ok, "{err}");
+    let merchant = merchant.trim().to_owned();
+    let file = dir.path().join("mtn.json");
+    std::fs::write(&file, crate::live::credentials().to_string()).unwrap();
+    let set = |file: &std::path::Path| {
+        vec![
+            "connector".into(),
+            "set".into(),
+            "--merchant".into(),
+            merchant.clone(),
+            "--operator".into(),
+            "mtn_ci".into(),
+            "--file".into(),
+            file.display().to_string(),
+        ]
+    };
+    let (ok, out, err) = run(set(&file)).await;
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("stored mtn_ci credentials") && !out.contains("sim-api-key"),
+        "{out}"
+    );
+    let (ok, out, _) = run(vec!["connector".into(), "list".into()]).await;
+    assert!(
+        ok && out.contains("mtn_ci") && out.contains("mtnivorycoast"),
+        "{out}"
+    );
+    assert!(
+        !out.contains("sim-api-key") && !out.contains("sim-subscription-key"),
+        "{out}"
+    );
+    let check = || {
+        vec![
+            "connector".into(),
+            "check".into(),
+            "--mtn-momo-url".into(),
+            sim_url.clone(),
+        ]
+    };
+    let (ok, out, err) = run(check()).await;
+    assert!(ok, "{out} {err}");
+    assert_eq!(
+        out.lines().filter(|l| l.starts_with("ok\t")).count(),
+        2,
+        "{out}"
+    );
+    // A wrong API key: MTN refuses the token, the check says which and exits 1.
+    let mut bad = crate::live::credentials();
+    bad["collection"]["api_key"] = serde_json::json!("wrong");
+    std::fs::write(&file, bad.to_string()).unwrap();
+    let (ok, out, err) = run(set(&file)).await;
+    assert!(ok && out.contains("replaced"), "{out} {err}");
+    let (ok, out, err) = run(check()).await;
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("FAIL") && out.contains("collection") && !out.contains("wrong"),
+        "{out}"
+    );
+    assert!(err.contains("refused"), "{err}");
+    // A field MTN needs is named; a bad file is refused before anything is stored.
+    std::fs::write(
+        &file,
+        r#"{"target_environment": "mtnivorycoast", "collection": {"api_user": "x"}}"#,
+    )
+    .unwrap();
+    let (ok, _, err) = run(set(&file)).await;
+    assert!(!ok && err.contains("subscription_key"), "{err}");
+    let (ok, out, err) = run(vec![
+        "connector".into(),
+        "remove".into(),
+        "--merchant".into(),
+        merchant.clone(),
+        "--operator".into(),
+        "mtn_ci".into(),
+    ])
+    .await;
+    assert!(ok && out.contains("removed"), "{out} {err}");
+    let (_, out, _) = run(vec!["connector".into(), "list".into()]).await;
+    assert!(out.contains("no connector is set"), "{out}");
+}

@@ -39,6 +39,9 @@ pub const MAX_SENDS: u32 = 3;
 /// The path, under the gateway's public URL, where MTN calls back; the reference follows.
 pub const CALLBACK_PATH: &str = "/callbacks/mtn-momo/";
 
+/// Our code for MTN's account-holder check answering `false` (no active wallet).
+pub const NOT_ACTIVE: &str = "ACCOUNT_HOLDER_NOT_ACTIVE";
+
 /// MTN's production API.
 pub const PRODUCTION_URL: &str = "https://proxy.momoapi.mtn.com";
 
@@ -307,6 +310,19 @@ impl MtnMomo {
         let Some(phone) = &p.payer_phone else {
             return failed(Via::Request, step, FailureCode::PayerNotFound, "NO_PAYER");
         };
+        if step == 0 {
+            // MTN's account-holder check: a number without an active wallet is told at once,
+            // without a prompt. Its own failure only means we ask MTN the usual way.
+            match self.client.account_active(creds, now, phone.digits()).await {
+                Ok(false) => {
+                    return failed(Via::Request, step, FailureCode::PayerNotFound, NOT_ACTIVE)
+                }
+                Ok(true) => {}
+                Err(e) => {
+                    tracing::info!(payment = %p.id, reason = %e, "MTN account-holder check unavailable; sending the request to pay");
+                }
+            }
+        }
         let body = TransactionRequest {
             amount: p.currency.format_decimal(p.amount),
             currency: p.currency.code().to_owned(),
