@@ -15,7 +15,7 @@ pub struct LoadArgs {
     /// Base URL of the running server.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
-    /// Test secret key to use.
+    /// API key: a test key (the sandbox), or a live key whose merchant has a connector set.
     #[arg(long, env = "KUMBU_KEY")]
     pub key: String,
     /// Concurrent clients.

@@ -375,23 +375,63 @@ impl Engine {
     }
 
     /// An operator's callback: a reason to ask the operator, never taken at its word. Makes the
-    /// live payment the operator knows as `reference` due now; `false` if there is none open.
+    /// live payment (refund, payout) the operator knows as `reference` due now. Answered once
+    /// that is committed; callbacks arriving together are committed together (group commit:
+    /// one waits for the write in progress, then writes all that queued meanwhile).
     pub async fn operator_callback(
         &self,
         proto: Protocol,
         reference: &str,
-    ) -> Result<bool, EngineError> {
-        let due = match proto {
-            Protocol::MtnMomo if mtn_momo::is_reference(reference) => {
-                self.store()
-                    .make_due_by_operator_reference(proto.operators(), reference, self.now())
-                    .await?
-            }
-            Protocol::MtnMomo => false,
+    ) -> Result<(), EngineError> {
+        let plausible = match proto {
+            Protocol::MtnMomo => mtn_momo::is_reference(reference),
         };
-        if due {
+        if !plausible {
+            return Ok(());
+        }
+        let pokes = &self.inner.pokes;
+        pokes.lock_queue().push(reference.to_owned());
+        let _writer = pokes.writer.lock().await;
+        // Empty: the writer before us took our reference and committed it.
+        let batch = std::mem::take(&mut *pokes.lock_queue());
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let found = match self
+            .store()
+            .make_due_by_operator_references(proto.operators(), &batch, self.now())
+            .await
+        {
+            Ok(n) => n,
+            Err(e) => {
+                // Left for the next writer, so that no waiter is told a lost write happened.
+                pokes.lock_queue().extend(batch);
+                return Err(e.into());
+            }
+        };
+        tracing::debug!(
+            callbacks = batch.len(),
+            found,
+            "operator callbacks recorded"
+        );
+        if found > 0 {
             self.inner.work_ready.notify_one();
         }
-        Ok(due)
+        Ok(())
+    }
+}
+
+/// Operators' callbacks waiting to be written, and the one writer at a time.
+#[derive(Debug, Default)]
+pub(crate) struct PokeQueue {
+    queue: std::sync::Mutex<Vec<String>>,
+    writer: tokio::sync::Mutex<()>,
+}
+
+impl PokeQueue {
+    fn lock_queue(&self) -> std::sync::MutexGuard<'_, Vec<String>> {
+        self.queue
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 }

@@ -114,6 +114,8 @@ struct Inner {
     config: EngineConfig,
     /// Poked when new work is due now, so the worker need not wait for its next poll.
     work_ready: Notify,
+    /// Operators' callbacks being written (group commit).
+    pokes: connectors::PokeQueue,
     /// Recently verified API keys.
     auth_cache: auth::AuthCache,
     /// Poked when deliveries became due now.
@@ -158,6 +160,7 @@ impl Engine {
                 mtn,
                 config,
                 work_ready: Notify::new(),
+                pokes: connectors::PokeQueue::default(),
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
                 handoff: handoff::Handoff::default(),

@@ -104,6 +104,7 @@ impl Engine {
     pub(crate) async fn call_connectors(
         &self,
         reserved: Vec<(Protocol, Payment)>,
+        lease_until: Timestamp,
     ) -> Result<(), EngineError> {
         let now = self.now();
         let mut creds: HashMap<(String, Operator), Option<Arc<Credentials>>> = HashMap::new();
@@ -140,23 +141,28 @@ impl Engine {
                 Err(e) => tracing::error!(error = %e, "an operator call ended abnormally"),
             }
         }
-        self.commit_learnt(learnt).await
+        self.commit_learnt(learnt, lease_until).await
     }
 
     /// Commits what the operator said, in one transaction, over the payments as they are now.
     async fn commit_learnt(
         &self,
         learnt: Vec<(Protocol, Payment, Advance)>,
+        lease_until: Timestamp,
     ) -> Result<(), EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut changes = Changes::default();
+        let ids: Vec<&str> = learnt.iter().map(|(_, p, _)| p.id.as_str()).collect();
+        let mut current: std::collections::HashMap<String, (Payment, Option<Timestamp>)> = tx
+            .take_leased_payments(&ids, lease_until)
+            .await?
+            .into_iter()
+            .map(|(p, poked)| (p.id.clone(), (p, poked)))
+            .collect();
         let mut saved = Vec::with_capacity(learnt.len());
         for (proto, snap, adv) in learnt {
-            let Some(mut p) = tx
-                .lock_payment(&snap.merchant_id, snap.mode, &snap.id)
-                .await?
-            else {
+            let Some((mut p, poked)) = current.remove(&snap.id) else {
                 continue;
             };
             if p.progress.step != snap.progress.step {
@@ -171,7 +177,6 @@ impl Engine {
                     p.progress.next_action_at = None;
                 }
             } else {
-                let poked = tx.end_lease(&p.id).await?;
                 let grace = self.grace(proto, adv.step);
                 apply_advance(&mut p, &adv, now, grace, &mut changes);
                 // Asked past its deadline and the operator's window, and still undecided.

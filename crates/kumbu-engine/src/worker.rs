@@ -232,7 +232,7 @@ impl Engine {
         self.commit(tx).await?;
         changes.publish_metrics();
         if !remote.is_empty() {
-            self.call_connectors(remote).await?;
+            self.call_connectors(remote, lease_until).await?;
         }
         Ok(claimed.len() + sessions)
     }

@@ -25,11 +25,10 @@ async fn mtn_momo(State(state): State<AppState>, Path(reference): Path<String>) 
         .operator_callback(Protocol::MtnMomo, &reference)
         .await
     {
-        Ok(found) => {
-            tracing::info!(
+        Ok(()) => {
+            tracing::debug!(
                 operator.reference = %reference,
-                found,
-                "MTN callback received: the payment's status will be asked of MTN"
+                "MTN callback received: the status will be asked of MTN"
             );
             StatusCode::OK
         }

@@ -134,51 +134,69 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Makes the live payment (or refund) an operator knows as `reference` due now, if it is still open and
-    /// not due sooner: an operator's callback is a reason to ask it, nothing more. While a
-    /// process is calling the operator about it (leased), the callback is only remembered, for
-    /// that process to ask again at once. Returns whether a payment was found open.
-    pub async fn make_due_by_operator_reference(
+    /// Makes the live payments, refunds and payouts operators know by `references` due now,
+    /// where still open and not due sooner: an operator's callback is a reason to ask it,
+    /// nothing more. One whose operator call is under way (leased) only has the callback
+    /// remembered (`poked_at`), for that process to ask again at once. One statement per table
+    /// for the whole batch; returns how many objects were found open.
+    pub async fn make_due_by_operator_references(
         &self,
         operators: &[Operator],
-        reference: &str,
+        references: &[String],
         now: Timestamp,
-    ) -> Result<bool, StoreError> {
+    ) -> Result<u64, StoreError> {
         let ops: Vec<String> = operators
             .iter()
             .map(|o| format!("'{}'", o.code()))
             .collect();
-        let sql = format!(
-            "UPDATE payments SET poked_at = $1, next_action_at = CASE \
-             WHEN lease_until IS NOT NULL AND lease_until > $1 THEN next_action_at \
-             WHEN next_action_at > $1 THEN $1 ELSE next_action_at END \
-             WHERE operator_reference = $2 AND mode = 'live' AND operator IN ({}) \
-             AND next_action_at IS NOT NULL",
-            ops.join(", ")
-        );
+        let mut found = 0;
         let mut tx = self.begin_write().await?;
-        let mut n = sqlx::query::<Any>(&sql)
-            .bind(now.as_micros())
-            .bind(reference)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
-        for (table, column) in OUTBOUND {
-            if n > 0 {
-                break;
+        for chunk in references.chunks(500) {
+            // `$n` on both backends (SQLite numbers named parameters by first appearance, and
+            // `$1` appears first), so that `$1` can be used several times.
+            let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
+            let first = "$1";
+            let payments = format!(
+                "UPDATE payments SET poked_at = {first}, next_action_at = CASE \
+                 WHEN lease_until IS NOT NULL AND lease_until > {first} THEN next_action_at \
+                 WHEN next_action_at > {first} THEN {first} ELSE next_action_at END \
+                 WHERE operator_reference IN ({}) AND mode = 'live' AND operator IN ({}) \
+                 AND next_action_at IS NOT NULL",
+                list.join(", "),
+                ops.join(", ")
+            );
+            let outbound = OUTBOUND.iter().map(|(table, column)| {
+                format!(
+                    "UPDATE {table} SET next_action_at = {first} WHERE {column} IN ({}) \
+                     AND mode = 'live' AND next_action_at > {first}",
+                    list.join(", ")
+                )
+            });
+            // Lock the payments in id order first, as the worker does (take_leased_payments):
+            // an UPDATE alone locks in scan order, and two orders can deadlock.
+            let lock = format!(
+                "SELECT id FROM payments WHERE operator_reference IN ({}) ORDER BY id{}",
+                (1..=chunk.len())
+                    .map(|i| format!("${i}"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                self.dialect.for_update()
+            );
+            let mut q = sqlx::query::<Any>(&lock);
+            for r in chunk {
+                q = q.bind(r.clone());
             }
-            n = sqlx::query::<Any>(&format!(
-                "UPDATE {table} SET next_action_at = $1 WHERE {column} = $2 AND mode = 'live' \
-                 AND next_action_at > $1"
-            ))
-            .bind(now.as_micros())
-            .bind(reference)
-            .execute(&mut *tx)
-            .await?
-            .rows_affected();
+            q.fetch_all(&mut *tx).await?;
+            for sql in std::iter::once(payments).chain(outbound) {
+                let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
+                for r in chunk {
+                    q = q.bind(r.clone());
+                }
+                found += q.execute(&mut *tx).await?.rows_affected();
+            }
         }
         tx.commit().await?;
-        Ok(n > 0)
+        Ok(found)
     }
 }
 
@@ -207,20 +225,56 @@ impl crate::tx::StoreTx {
         Ok(())
     }
 
-    /// Ends the lease of a payment; returns when an operator called back during it, if one did.
-    pub async fn end_lease(&mut self, id: &str) -> Result<Option<Timestamp>, StoreError> {
-        let was = sqlx::query::<Any>("SELECT poked_at FROM payments WHERE id = $1")
-            .bind(id)
-            .fetch_optional(&mut **self.tx())
-            .await?
-            .map(|r| r.try_get::<Option<i64>, _>("poked_at"))
-            .transpose()?
-            .flatten()
-            .map(Timestamp::from_micros);
-        sqlx::query::<Any>("UPDATE payments SET lease_until = NULL, poked_at = NULL WHERE id = $1")
-            .bind(id)
-            .execute(&mut **self.tx())
-            .await?;
-        Ok(was)
+    /// Locks payments whose operator calls just ended (with their history: events number
+    /// themselves by it), each with when an operator called back during our lease (`lease_until`),
+    /// and ends the leases that are still ours (another process may have taken a payment over
+    /// after ours ran out). Locked in id order, so that concurrent passes cannot deadlock.
+    pub async fn take_leased_payments(
+        &mut self,
+        ids: &[&str],
+        lease_until: Timestamp,
+    ) -> Result<Vec<(kumbu_core::Payment, Option<Timestamp>)>, StoreError> {
+        let mut payments = Vec::with_capacity(ids.len());
+        let mut pokes = Vec::with_capacity(ids.len());
+        let mut sorted: Vec<&str> = ids.to_vec();
+        sorted.sort_unstable();
+        for chunk in sorted.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| self.dialect.param(i)).collect();
+            let sql = format!(
+                "SELECT {}, poked_at, lease_until FROM payments WHERE id IN ({}) ORDER BY id{}",
+                crate::payments::PAYMENT_COLUMNS,
+                list.join(", "),
+                self.dialect.for_update()
+            );
+            let mut q = sqlx::query::<Any>(&sql);
+            for id in chunk {
+                q = q.bind((*id).to_owned());
+            }
+            for row in q.fetch_all(&mut **self.tx()).await? {
+                let ours =
+                    row.try_get::<Option<i64>, _>("lease_until")? == Some(lease_until.as_micros());
+                let poked = row
+                    .try_get::<Option<i64>, _>("poked_at")?
+                    .filter(|_| ours)
+                    .map(Timestamp::from_micros);
+                payments.push(crate::payments::payment_from_row(&row)?);
+                pokes.push(poked);
+            }
+            let sql = format!(
+                "UPDATE payments SET lease_until = NULL, poked_at = NULL WHERE id IN ({}) \
+                 AND lease_until = {}",
+                list.join(", "),
+                self.dialect.param(chunk.len() + 1)
+            );
+            let mut q = sqlx::query::<Any>(&sql);
+            for id in chunk {
+                q = q.bind((*id).to_owned());
+            }
+            q.bind(lease_until.as_micros())
+                .execute(&mut **self.tx())
+                .await?;
+        }
+        crate::payments::attach_history(self.dialect, &mut **self.tx(), &mut payments).await?;
+        Ok(payments.into_iter().zip(pokes).collect())
     }
 }
