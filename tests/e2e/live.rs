@@ -356,20 +356,44 @@ async fn failures_keep_mtn_reasons(live: Live) -> Live {
     }
     // …079: MTN answers 500 SERVICE_UNAVAILABLE and registers nothing. The outcome is unknown,
     // so the status is asked; MTN does not know the reference, so the same request is sent
-    // again (same reference), three times in all, and only then does the payment fail.
+    // again (same reference), as long as the payment's deadline allows. Not failed meanwhile.
     let id = live.pay(1000, "+2250500000079").await;
-    for _ in 0..4 {
+    live.app.tick().await;
+    for _ in 0..3 {
         live.app.advance(Duration::from_secs(2)).await;
     }
+    assert_eq!(live.status(&id).await, "created");
+    let s = live.stats();
+    assert!(s.posts >= 4 + 3, "{s:?}");
+    assert_eq!((s.registered, s.duplicates), (4, 0), "{s:?}");
+    // …059: the payer never answers; MTN says PENDING. Our clock alone never ends a payment MTN
+    // holds, even far past its deadline (MTN's own EXPIRED will).
+    let waiting = live.pay(1000, "+2250500000059").await;
+    live.app.tick().await;
+    live.app.advance(Duration::from_secs(600 + 400)).await;
+    let w = live.payment(&waiting).await;
+    assert_eq!(w["status"], "user_confirming", "{w}");
+    // …079 meanwhile: nothing is sent after the deadline; once MTN's window has closed too and
+    // MTN still does not know it, the payment expires. Nothing was charged.
     let p = live.payment(&id).await;
     assert_eq!(
-        (p["status"].as_str(), p["failure_code"].as_str()),
-        (Some("failed"), Some("PROVIDER_UNAVAILABLE")),
+        (
+            p["status"].as_str(),
+            p["failure_code"].as_str(),
+            p["operator_code"].as_str()
+        ),
+        (
+            Some("expired"),
+            Some("PAYMENT_EXPIRED"),
+            Some("RESOURCE_NOT_FOUND")
+        ),
         "{p}"
     );
-    let s = live.stats();
-    assert_eq!(s.posts, 4 + 3, "{s:?}");
-    assert_eq!(s.registered, 4, "{s:?}");
+    assert_eq!(
+        live.stats().registered,
+        5,
+        "only …059's request was registered since"
+    );
     live.app.ledger_ok().await;
     live
 }

@@ -113,6 +113,20 @@ async fn payouts_spend_only_available_money(app: TestApp) -> Option<TestApp> {
         b.1
     );
     assert_eq!(available(&app).await, left - share);
+    // A payout cannot take what a refund in flight will take from the balance.
+    let rest = available(&app).await;
+    let (s, r) = app
+        .post("/v1/refunds", &json!({"payment": p["id"], "amount": rest}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let (s, v) = app
+        .post("/v1/payouts", &payout(100, "+2250500000789"))
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (400, Some("balance_insufficient")),
+        "{v}"
+    );
     // Bad input is named.
     let (s, v) = app.post("/v1/payouts", &payout(100, "+237670000789")).await;
     assert_eq!(

@@ -397,18 +397,18 @@ impl Engine {
         if batch.is_empty() {
             return Ok(());
         }
-        let found = match self
-            .store()
-            .make_due_by_operator_references(proto.operators(), &batch, self.now())
-            .await
-        {
-            Ok(n) => n,
-            Err(e) => {
-                // Left for the next writer, so that no waiter is told a lost write happened.
-                pokes.lock_queue().extend(batch);
-                return Err(e.into());
-            }
+        // Until the write commits, the batch goes back to the queue if this request is dropped
+        // (a timeout, a client gone) or fails: no waiter is told a lost write happened.
+        let mut pending = Requeue {
+            queue: pokes,
+            batch: Some(batch),
         };
+        let refs = pending.batch.as_deref().unwrap_or_default();
+        let found = self
+            .store()
+            .make_due_by_operator_references(proto.operators(), refs, self.now())
+            .await?;
+        let batch = pending.batch.take().unwrap_or_default();
         tracing::debug!(
             callbacks = batch.len(),
             found,
@@ -418,6 +418,20 @@ impl Engine {
             self.inner.work_ready.notify_one();
         }
         Ok(())
+    }
+}
+
+/// A batch of callbacks being written: back to the queue unless the write committed.
+struct Requeue<'q> {
+    queue: &'q PokeQueue,
+    batch: Option<Vec<String>>,
+}
+
+impl Drop for Requeue<'_> {
+    fn drop(&mut self) {
+        if let Some(batch) = self.batch.take() {
+            self.queue.lock_queue().extend(batch);
+        }
     }
 }
 

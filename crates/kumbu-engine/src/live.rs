@@ -30,6 +30,14 @@ pub(crate) enum Route {
     Connector(Protocol),
 }
 
+/// Whether a connector's request for `p` may have reached the operator (tried, or being tried):
+/// then only the operator can end it, never a cancellation or a deadline of ours.
+pub(crate) fn with_operator(p: &Payment, now: Timestamp) -> bool {
+    matches!(route(p), Route::Connector(_))
+        && !p.status.is_terminal()
+        && (p.progress.step > 0 || p.progress.next_action_at.is_some_and(|t| t > now))
+}
+
 /// Where `p` goes.
 pub(crate) fn route(p: &Payment) -> Route {
     match (p.mode, Protocol::of(p.operator)) {
@@ -39,38 +47,31 @@ pub(crate) fn route(p: &Payment) -> Route {
 }
 
 impl Engine {
-    /// The grace a connector's operator has after a payment's deadline, once it has the request
-    /// (the payment's rail bookkeeping is past `step` 0).
-    fn grace(&self, proto: Protocol, step: u32) -> Duration {
-        if step == 0 {
-            return Duration::ZERO;
-        }
-        match proto {
-            Protocol::MtnMomo => self.inner.mtn.expiry_grace(),
-        }
-    }
-
-    /// Inside the claiming transaction: expires `p` if it is overdue, or reserves it for this
-    /// process until `lease_until`. Returns whether its operator call is to be made.
+    /// Inside the claiming transaction: expires `p` if no operator ever had it and its deadline
+    /// has passed, or reserves it for this process until `lease_until`. Returns the payment as
+    /// its rail must see it, when its operator call is to be made. An even step (to be sent) is
+    /// committed odd ("may have been sent") with the reservation, before any call: a process
+    /// that dies mid-call leaves a payment that is asked about, never one that looks unsent.
     pub(crate) fn reserve(
         &self,
         p: &mut Payment,
         now: Timestamp,
         lease_until: Timestamp,
         changes: &mut Changes,
-    ) -> bool {
+    ) -> Option<Payment> {
         if p.status.is_terminal() {
             p.progress.next_action_at = None;
-            return false;
+            return None;
         }
-        // A payment the operator never had expires at its deadline. One the operator has is
-        // asked about once more first, however late: its money may have moved (see
-        // `commit_learnt`).
+        // Never tried: nothing is at the operator, so the deadline is ours to apply. Once tried,
+        // only the operator's answer ends it (the connector decides; see mtn_momo/mod.rs).
         if p.progress.step == 0 && expire_after_grace(p, now, Duration::ZERO, changes) {
-            return false;
+            return None;
         }
+        let seen = p.clone();
+        p.progress.step |= 1;
         p.progress.next_action_at = Some(lease_until);
-        true
+        Some(seen)
     }
 
     /// The connector's next action for `p`.
@@ -154,20 +155,20 @@ impl Engine {
         let mut tx = self.begin().await?;
         let mut changes = Changes::default();
         let ids: Vec<&str> = learnt.iter().map(|(_, p, _)| p.id.as_str()).collect();
-        let mut current: std::collections::HashMap<String, (Payment, Option<Timestamp>)> = tx
+        let mut current: std::collections::HashMap<String, (Payment, Option<Timestamp>, bool)> = tx
             .take_leased_payments(&ids, lease_until)
             .await?
             .into_iter()
-            .map(|(p, poked)| (p.id.clone(), (p, poked)))
+            .map(|(p, poked, ours)| (p.id.clone(), (p, poked, ours)))
             .collect();
         let mut saved = Vec::with_capacity(learnt.len());
-        for (proto, snap, adv) in learnt {
-            let Some((mut p, poked)) = current.remove(&snap.id) else {
+        for (_, snap, adv) in learnt {
+            let Some((mut p, poked, ours)) = current.remove(&snap.id) else {
                 continue;
             };
-            if p.progress.step != snap.progress.step {
-                // Another process took it after our lease ran out: keep its bookkeeping, and
-                // apply the news (the state machine ignores what it already knows).
+            if !ours || p.progress.step != (snap.progress.step | 1) {
+                // Another process took it after our lease ran out: keep its bookkeeping and
+                // its lease, and apply the news (the state machine ignores what it knows).
                 for n in &adv.notices {
                     if let Some(change) = apply_notice(&mut p, n, adv.via, now) {
                         changes.record(&p, change);
@@ -177,10 +178,9 @@ impl Engine {
                     p.progress.next_action_at = None;
                 }
             } else {
-                let grace = self.grace(proto, adv.step);
-                apply_advance(&mut p, &adv, now, grace, &mut changes);
-                // Asked past its deadline and the operator's window, and still undecided.
-                expire_after_grace(&mut p, now, grace, &mut changes);
+                // The connector decides when it ends (only the operator's answer ends a payment
+                // it may hold); our deadline only stops sending (mtn_momo/mod.rs).
+                apply_advance(&mut p, &adv, now, None, &mut changes);
                 // The operator called back while we were asking: ask again at once, since the
                 // news may be newer than our answer.
                 if let (Some(_), Some(next)) = (poked, p.progress.next_action_at) {

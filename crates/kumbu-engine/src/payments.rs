@@ -502,18 +502,14 @@ impl Engine {
                     ));
                 }
                 let now = self.now();
-                if let crate::live::Route::Connector(proto) = crate::live::route(&p) {
-                    // Once a request may have reached the operator (sent, or being sent), it
-                    // cannot be withdrawn: the payer may still approve it.
-                    let with_operator = p.progress.step > 0
-                        || p.progress.next_action_at.is_some_and(|t| t > now);
-                    if with_operator && !p.status.is_terminal() {
-                        return Err(EngineError::field(
-                            ErrorCode::PaymentStateConflict,
-                            Field::Id,
-                            format!("payment {id} was sent to {}, which cannot withdraw a payment request: it ends when the payer answers or the operator's approval window closes", proto.name()),
-                        ));
-                    }
+                // Once a request may have reached the operator (sent, or being sent), it cannot
+                // be withdrawn: the payer may still approve it.
+                if crate::live::with_operator(&p, now) {
+                    return Err(EngineError::field(
+                        ErrorCode::PaymentStateConflict,
+                        Field::Id,
+                        format!("payment {id} was sent to {}, which cannot withdraw a payment request: it ends when the payer answers or the operator's approval window closes", p.operator.code()),
+                    ));
                 }
                 if let Some(refusal) = self
                     .refuse_if_expired(tx, &mut p, now, ErrorCode::PaymentStateConflict, changes)

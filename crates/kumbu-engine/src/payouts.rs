@@ -153,7 +153,9 @@ impl Engine {
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
-                let available = tx.lock_available(&auth.merchant_id, auth.mode, cmd.currency).await?;
+                let money = tx.lock_money(&auth.merchant_id, auth.mode, cmd.currency).await?;
+                // Refunds in flight will take their money from the available balance too.
+                let available = money.available - money.refunds_in_flight;
                 if available < cmd.amount {
                     return Err(EngineError::field(
                         ErrorCode::BalanceInsufficient,
@@ -264,9 +266,14 @@ impl Engine {
                     None
                 }
                 Mode::Live => match Protocol::of(p.operator) {
+                    // Committed as `processing` ("may have been sent") before the call, so a
+                    // process that dies mid-call leaves a payout that is asked about, never one
+                    // that looks unsent.
                     Some(proto) => {
+                        let seen = p.clone();
+                        p.advance(PayoutStatus::Processing, now);
                         p.next_action_at = Some(now.plus(self.config().operator_lease));
-                        Some(proto)
+                        Some((proto, seen))
                     }
                     None => {
                         self.settle_payout(
@@ -283,8 +290,8 @@ impl Engine {
             changes.write(&mut tx).await?;
             self.commit(tx).await?;
             moved += 1;
-            if let Some(proto) = call {
-                self.call_for_payout(proto, p).await?;
+            if let Some((proto, seen)) = call {
+                self.call_for_payout(proto, p, seen).await?;
             }
         }
         Ok(moved)
@@ -340,14 +347,20 @@ impl Engine {
         changes.push_event(payout_event(p, event, 2));
     }
 
-    /// Sends a reserved live payout to the operator, or asks its status, then commits the news.
-    async fn call_for_payout(&self, proto: Protocol, p: Payout) -> Result<(), EngineError> {
+    /// Sends a reserved live payout to the operator (`seen` pending) or asks its status, then
+    /// commits the news over `p` as reserved.
+    async fn call_for_payout(
+        &self,
+        proto: Protocol,
+        p: Payout,
+        seen: Payout,
+    ) -> Result<(), EngineError> {
         let now = self.now();
         let news = match proto {
             Protocol::MtnMomo => {
                 let creds = self.mtn_credentials(&p.merchant_id, p.operator).await?;
                 match (creds, &p.operator_reference) {
-                    (Some(c), Some(reference)) if c.disbursement.is_some() => match p.status {
+                    (Some(c), Some(reference)) if c.disbursement.is_some() => match seen.status {
                         PayoutStatus::Pending => {
                             let body = TransactionRequest {
                                 amount: p.currency.format_decimal(p.amount),
@@ -375,10 +388,13 @@ impl Engine {
                                 .await
                         }
                     },
-                    (Some(_) | None, _) if p.status == PayoutStatus::Pending => Outbound::Failed {
-                        code: FailureCode::ProviderUnavailable,
-                        operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
-                    },
+                    // Never sent (nobody left it `processing`): it can fail, nothing was paid.
+                    (Some(_) | None, _) if seen.status == PayoutStatus::Pending => {
+                        Outbound::Failed {
+                            code: FailureCode::ProviderUnavailable,
+                            operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
+                        }
+                    }
                     // Sent already: never given up on for want of credentials; asked later.
                     (Some(_) | None, _) => Outbound::Undecided,
                 }
@@ -403,7 +419,7 @@ impl Engine {
             }
             Outbound::Undecided => {
                 // After an unknown outcome the status is asked next, never sent anew.
-                let asked_soon = cur.status == PayoutStatus::Pending;
+                let asked_soon = seen.status == PayoutStatus::Pending;
                 cur.advance(PayoutStatus::Processing, now);
                 cur.next_action_at = Some(if asked_soon {
                     now.plus(Duration::from_secs(2))
@@ -412,7 +428,8 @@ impl Engine {
                 });
             }
             Outbound::NotFound => {
-                // The operator never got it: send it again, under the same reference.
+                // The operator never got it: back to `pending` (the one way back: nothing was
+                // sent, the operator says), to be sent again under the same reference.
                 cur.status = PayoutStatus::Pending;
                 cur.next_action_at = Some(now);
             }

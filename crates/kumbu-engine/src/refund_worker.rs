@@ -49,8 +49,8 @@ impl Engine {
                     self.commit(tx).await?;
                     changes.publish_metrics();
                     moved += 1;
-                    if let Some((proto, p)) = call {
-                        self.call_for_refund(proto, r, p).await?;
+                    if let Some((proto, p, seen)) = call {
+                        self.call_for_refund(proto, r, seen, p).await?;
                     }
                 }
                 Err(e) => {
@@ -80,7 +80,7 @@ impl Engine {
         changes: &mut Changes,
         r: &mut Refund,
         now: Timestamp,
-    ) -> Result<Option<(Protocol, Payment)>, EngineError> {
+    ) -> Result<Option<(Protocol, Payment, Refund)>, EngineError> {
         if r.mode == Mode::Live {
             let p = self.refund_payment(tx, r).await?;
             let Some(proto) = Protocol::of(p.operator) else {
@@ -102,9 +102,13 @@ impl Engine {
                 tx.save_refund(r).await?;
                 return Ok(None);
             }
+            // Committed as `processing` ("may have been sent") before the call, so a process
+            // that dies mid-call leaves a refund that is asked about, never one that looks unsent.
+            let seen = r.clone();
+            let _ = r.transition(RefundStatus::Processing, now);
             r.next_action_at = Some(now.plus(self.config().operator_lease));
             tx.save_refund(r).await?;
-            return Ok(Some((proto, p)));
+            return Ok(Some((proto, p, seen)));
         }
         let next = now.plus(self.config().sandbox_delay);
         match r.status {
@@ -202,11 +206,13 @@ impl Engine {
         Ok(())
     }
 
-    /// Sends a reserved live refund to the operator, or asks its status, then commits the news.
+    /// Sends a reserved live refund to the operator (`seen` pending) or asks its status, then
+    /// commits the news over `r` as reserved.
     async fn call_for_refund(
         &self,
         proto: Protocol,
         r: Refund,
+        seen: Refund,
         p: Payment,
     ) -> Result<(), EngineError> {
         let now = self.now();
@@ -215,7 +221,7 @@ impl Engine {
                 let creds = self.mtn_credentials(&r.merchant_id, p.operator).await?;
                 match (creds, &r.operator_refund_id, &p.operator_reference) {
                     (Some(c), Some(reference), Some(paid)) if c.disbursement.is_some() => {
-                        match r.status {
+                        match seen.status {
                             RefundStatus::Pending => {
                                 let body = TransactionRequest {
                                     amount: r.currency.format_decimal(r.amount),
@@ -249,10 +255,15 @@ impl Engine {
                             }
                         }
                     }
-                    (Some(_) | None, _, _) => Outbound::Failed {
-                        code: FailureCode::ProviderUnavailable,
-                        operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
-                    },
+                    // Never sent (nobody left it `processing`): it can fail, nothing was charged.
+                    (Some(_) | None, _, _) if seen.status == RefundStatus::Pending => {
+                        Outbound::Failed {
+                            code: FailureCode::ProviderUnavailable,
+                            operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
+                        }
+                    }
+                    // Sent already: never given up on for want of credentials; asked later.
+                    (Some(_) | None, _, _) => Outbound::Undecided,
                 }
             }
         };
@@ -269,13 +280,9 @@ impl Engine {
         }
         let later = now.plus(self.config().operator_poll_every);
         match news {
-            Outbound::Sent | Outbound::Undecided if now_r.status == RefundStatus::Pending => {
-                let _ = now_r.transition(RefundStatus::Processing, now);
-                now_r.next_action_at = Some(if news == Outbound::Sent {
-                    later
-                } else {
-                    now.plus(Duration::from_secs(2))
-                });
+            // Just sent with an unknown outcome: asked soon.
+            Outbound::Undecided if seen.status == RefundStatus::Pending => {
+                now_r.next_action_at = Some(now.plus(Duration::from_secs(2)));
                 tx.save_refund(&now_r).await?;
             }
             Outbound::Sent | Outbound::Undecided => {
@@ -283,7 +290,8 @@ impl Engine {
                 tx.save_refund(&now_r).await?;
             }
             Outbound::NotFound => {
-                // MTN never got it: send it again, under the same reference.
+                // MTN never got it: back to `pending` (the one way back: nothing was sent, MTN
+                // says), to be sent again under the same reference.
                 now_r.status = RefundStatus::Pending;
                 now_r.next_action_at = Some(now);
                 tx.save_refund(&now_r).await?;

@@ -125,7 +125,7 @@ impl Engine {
                 }
                 let (step, next) = self.inner.simulator.after_answer(&p);
                 p.progress.step = step;
-                crate::worker::schedule(&mut p, next, now, std::time::Duration::ZERO);
+                crate::worker::schedule(&mut p, next, now, Some(std::time::Duration::ZERO));
                 changes.save(tx, &[&p]).await?;
                 Ok(Verdict::Done(render(&p)))
             },

@@ -107,13 +107,16 @@ pub(crate) fn expire_after_grace(
 }
 
 /// Sets when `p` is next looked at: when its rail asks, or at its deadline (plus `grace`) if it
-/// is not debited yet, whichever is first; never once it is final.
-pub(crate) fn schedule(p: &mut Payment, next: Next, now: Timestamp, grace: Duration) {
+/// is not debited yet, whichever is first; never once it is final. With no `grace` the deadline
+/// is not ours to keep (a connector's operator holds the payment): only the rail's next matters.
+pub(crate) fn schedule(p: &mut Payment, next: Next, now: Timestamp, grace: Option<Duration>) {
     if p.status.is_terminal() {
         p.progress.next_action_at = None;
         return;
     }
-    let expiry = (!p.status.is_debited()).then_some(p.expires_at.plus(grace));
+    let expiry = grace
+        .filter(|_| !p.status.is_debited())
+        .map(|g| p.expires_at.plus(g));
     let step_at = match next {
         Next::After(d) => Some(now.plus(d)),
         Next::AwaitPerson | Next::Done => None,
@@ -131,7 +134,7 @@ pub(crate) fn apply_advance(
     p: &mut Payment,
     adv: &Advance,
     now: Timestamp,
-    grace: Duration,
+    grace: Option<Duration>,
     changes: &mut Changes,
 ) {
     for n in &adv.notices {
@@ -186,7 +189,7 @@ impl Engine {
                 return;
             }
             let adv = sandbox.advance(p, &(), now).await;
-            apply_advance(p, &adv, now, sandbox.expiry_grace(), changes);
+            apply_advance(p, &adv, now, Some(sandbox.expiry_grace()), changes);
         }
     }
 
@@ -208,8 +211,8 @@ impl Engine {
             match crate::live::route(p) {
                 Route::Local => self.advance_local(p, now, &mut changes).await,
                 Route::Connector(proto) => {
-                    if self.reserve(p, now, lease_until, &mut changes) {
-                        remote.push((proto, p.clone()));
+                    if let Some(seen) = self.reserve(p, now, lease_until, &mut changes) {
+                        remote.push((proto, seen));
                     }
                 }
             }

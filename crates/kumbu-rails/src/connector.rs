@@ -27,7 +27,8 @@ pub fn http_client(timeout: Duration) -> reqwest::Client {
         .timeout(timeout)
         .user_agent(concat!("kumbu/", env!("CARGO_PKG_VERSION")))
         .build()
-        .unwrap_or_default()
+        // A default client would follow redirects with our keys and wait forever.
+        .expect("the operator HTTP client builds (TLS roots and settings are static)")
 }
 
 /// Why a call to an operator did not give the answer asked for.
@@ -62,8 +63,11 @@ impl CallError {
         } else {
             "connection failed"
         };
-        // The URL is ours and holds no secret.
-        CallError::Unknown(format!("{what}: {e}"))
+        // Not `e` itself: its text carries the URL, and a URL may carry a payer's number.
+        let cause = std::error::Error::source(e)
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        CallError::Unknown(format!("{what}: {cause}"))
     }
 }
 

@@ -172,10 +172,21 @@ impl Store {
                     list.join(", ")
                 )
             });
-            // Lock the payments in id order first, as the worker does (take_leased_payments):
-            // an UPDATE alone locks in scan order, and two orders can deadlock.
+            // Refunds and payouts first, then payments: the refund worker locks a refund, then
+            // its payment, and the same order here cannot deadlock with it.
+            for sql in outbound {
+                let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
+                for r in chunk {
+                    q = q.bind(r.clone());
+                }
+                found += q.execute(&mut *tx).await?.rows_affected();
+            }
+            // Then the payments, locked in id order as the worker locks them
+            // (take_leased_payments): an UPDATE alone locks in scan order, and two orders can
+            // deadlock.
             let lock = format!(
-                "SELECT id FROM payments WHERE operator_reference IN ({}) ORDER BY id{}",
+                "SELECT id FROM payments WHERE operator_reference IN ({}) AND mode = 'live' \
+                 AND next_action_at IS NOT NULL ORDER BY id{}",
                 (1..=chunk.len())
                     .map(|i| format!("${i}"))
                     .collect::<Vec<_>>()
@@ -187,13 +198,11 @@ impl Store {
                 q = q.bind(r.clone());
             }
             q.fetch_all(&mut *tx).await?;
-            for sql in std::iter::once(payments).chain(outbound) {
-                let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
-                for r in chunk {
-                    q = q.bind(r.clone());
-                }
-                found += q.execute(&mut *tx).await?.rows_affected();
+            let mut q = sqlx::query::<Any>(&payments).bind(now.as_micros());
+            for r in chunk {
+                q = q.bind(r.clone());
             }
+            found += q.execute(&mut *tx).await?.rows_affected();
         }
         tx.commit().await?;
         Ok(found)
@@ -233,9 +242,10 @@ impl crate::tx::StoreTx {
         &mut self,
         ids: &[&str],
         lease_until: Timestamp,
-    ) -> Result<Vec<(kumbu_core::Payment, Option<Timestamp>)>, StoreError> {
+    ) -> Result<Vec<(kumbu_core::Payment, Option<Timestamp>, bool)>, StoreError> {
         let mut payments = Vec::with_capacity(ids.len());
         let mut pokes = Vec::with_capacity(ids.len());
+        let mut ours_list = Vec::with_capacity(ids.len());
         let mut sorted: Vec<&str> = ids.to_vec();
         sorted.sort_unstable();
         for chunk in sorted.chunks(500) {
@@ -259,6 +269,7 @@ impl crate::tx::StoreTx {
                     .map(Timestamp::from_micros);
                 payments.push(crate::payments::payment_from_row(&row)?);
                 pokes.push(poked);
+                ours_list.push(ours);
             }
             let sql = format!(
                 "UPDATE payments SET lease_until = NULL, poked_at = NULL WHERE id IN ({}) \
@@ -275,6 +286,11 @@ impl crate::tx::StoreTx {
                 .await?;
         }
         crate::payments::attach_history(self.dialect, &mut **self.tx(), &mut payments).await?;
-        Ok(payments.into_iter().zip(pokes).collect())
+        Ok(payments
+            .into_iter()
+            .zip(pokes)
+            .zip(ours_list)
+            .map(|((p, poked), ours)| (p, poked, ours))
+            .collect())
     }
 }

@@ -41,6 +41,7 @@ pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Branding, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};
+pub use payouts::LockedMoney;
 pub use sealed::{
     SealedColumn, OPERATOR_CREDENTIALS, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET,
     WEBHOOK_SECRET,

@@ -50,28 +50,60 @@ fn payout_from_row(r: &AnyRow) -> Result<Payout, StoreError> {
     })
 }
 
+/// A merchant's money in one currency, locked for a decision that spends it.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LockedMoney {
+    /// Available now (payouts in flight already taken out).
+    pub available: i64,
+    /// Debited, not yet settled.
+    pub pending: i64,
+    /// What refunds not yet ended will take from the available balance.
+    pub refunds_in_flight: i64,
+}
+
 impl StoreTx {
-    /// The merchant's available balance in a currency (minor units, as the merchant sees it),
-    /// its account row locked until the transaction ends.
-    pub async fn lock_available(
+    /// The merchant's money in a currency (minor units, as the merchant sees it): available,
+    /// pending, and what refunds in flight will take from it. The balance rows are locked until
+    /// the transaction ends (in account order, as journals post), so that payouts and refunds
+    /// are decided one after the other and never spend the same money.
+    pub async fn lock_money(
         &mut self,
         merchant_id: &str,
         mode: Mode,
         currency: Currency,
-    ) -> Result<i64, StoreError> {
+    ) -> Result<LockedMoney, StoreError> {
         let sql = format!(
-            "SELECT balance FROM ledger_accounts WHERE merchant_id = $1 AND mode = $2 \
-             AND currency = $3 AND account = 'merchant_available'{}",
+            "SELECT account, balance FROM ledger_accounts WHERE merchant_id = $1 AND mode = $2 \
+             AND currency = $3 AND account IN ('merchant_available', 'merchant_pending') \
+             ORDER BY account{}",
             self.dialect.for_update()
         );
-        let balance: Option<i64> = sqlx::query_scalar::<Any, i64>(&sql)
+        let rows = sqlx::query::<Any>(&sql)
             .bind(merchant_id)
             .bind(mode.as_str())
             .bind(currency.code())
-            .fetch_optional(&mut **self.tx())
+            .fetch_all(&mut **self.tx())
             .await?;
-        // A liability carries a credit (negative) balance.
-        Ok(-balance.unwrap_or(0))
+        let mut money = LockedMoney::default();
+        for r in rows {
+            let account: String = r.try_get("account")?;
+            // Liabilities carry credit (negative) balances.
+            let balance = -r.try_get::<i64, _>("balance")?;
+            match account.as_str() {
+                "merchant_available" => money.available = balance,
+                _ => money.pending = balance,
+            }
+        }
+        money.refunds_in_flight = sqlx::query_scalar::<Any, i64>(
+            "SELECT CAST(COALESCE(SUM(amount), 0) AS BIGINT) FROM refunds WHERE merchant_id = $1 AND mode = $2 \
+             AND currency = $3 AND status IN ('pending', 'processing')",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(currency.code())
+        .fetch_one(&mut **self.tx())
+        .await?;
+        Ok(money)
     }
 
     /// Inserts a new payout; a reference used before fails with [`StoreError::Conflict`].

@@ -192,6 +192,14 @@ impl Engine {
             }
         }
         if let Some(p) = attempt.as_mut() {
+            // A live request the operator may have: only the operator ends it.
+            if crate::live::with_operator(p, now) {
+                return Err(EngineError::field(
+                    ErrorCode::CheckoutAttemptInProgress,
+                    Field::Id,
+                    "a payment request is with the operator; it must be refused there or expire before the session can close",
+                ));
+            }
             if crate::worker::expire_if_due(p, now, changes) {
                 tx.save_payments(&[&*p]).await?;
                 s.attempt = Some(attempt_of(p));

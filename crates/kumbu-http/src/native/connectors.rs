@@ -14,8 +14,9 @@ use kumbu_engine::{ConnectorSummary, MtnProductSettings, MtnSettings};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
-/// One MTN product's keys, from MTN's partner portal (or the sandbox's provisioning).
-#[derive(Debug, Deserialize, ToSchema)]
+/// One MTN product's keys, from MTN's partner portal (or the sandbox's provisioning). No
+/// `Debug`: it holds secrets.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductKeysBody {
     /// `Ocp-Apim-Subscription-Key` of the product.
@@ -29,8 +30,9 @@ pub struct ProductKeysBody {
     pub api_key: String,
 }
 
-/// MTN MoMo credentials (`PUT /v1/connectors/mtn_ci` or `mtn_cm`).
-#[derive(Debug, Deserialize, ToSchema)]
+/// MTN MoMo credentials (`PUT /v1/connectors/mtn_ci` or `mtn_cm`). No `Debug`: it holds
+/// secrets.
+#[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorBody {
     /// MTN's `X-Target-Environment`: `mtnivorycoast`, `mtncameroon` (or `sandbox`).
@@ -43,6 +45,23 @@ pub struct ConnectorBody {
     pub collection: Option<ProductKeysBody>,
     /// Disbursement keys: needed for payouts and refunds.
     pub disbursement: Option<ProductKeysBody>,
+}
+
+impl std::fmt::Debug for ProductKeysBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProductKeysBody")
+            .field("api_user", &self.api_user)
+            .finish_non_exhaustive()
+    }
+}
+
+impl std::fmt::Debug for ConnectorBody {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ConnectorBody")
+            .field("target_environment", &self.target_environment)
+            .field("callback_host", &self.callback_host)
+            .finish_non_exhaustive()
+    }
 }
 
 impl From<ProductKeysBody> for MtnProductSettings {

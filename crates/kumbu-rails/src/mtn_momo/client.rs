@@ -230,16 +230,9 @@ impl Client {
             .await?;
         match resp.status().as_u16() {
             200..=299 => Ok(Posted::Accepted),
-            409 => match classify(resp).await {
-                CallError::Refused { code, .. }
-                    if Reason::parse(&code) == Reason::ResourceAlreadyExist =>
-                {
-                    Ok(Posted::AlreadyExists)
-                }
-                other @ (CallError::Unknown(_)
-                | CallError::Refused { .. }
-                | CallError::Unauthorized(_)) => Err(other),
-            },
+            // A conflict on our own X-Reference-Id proves MTN has it, whatever the body says
+            // (a gateway may rewrite it): its status is asked next.
+            409 => Ok(Posted::AlreadyExists),
             _ => Err(classify(resp).await),
         }
     }
@@ -290,11 +283,10 @@ impl Client {
             .json()
             .await
             .map_err(|e| CallError::Unknown(format!("unreadable answer: {e}")))?;
-        // MTN documents a bare `true`; older deployments answer `{"result": true}`.
-        Ok(body.as_bool().unwrap_or_else(|| {
-            body.get("result")
-                .and_then(serde_json::Value::as_bool)
-                .unwrap_or(false)
-        }))
+        // MTN's schema answers `{"result": true}`; a bare boolean is accepted too. Anything else
+        // proves nothing about the wallet.
+        body.as_bool()
+            .or_else(|| body.get("result").and_then(serde_json::Value::as_bool))
+            .ok_or_else(|| CallError::Unknown(format!("unexpected account-holder answer: {body}")))
     }
 }

@@ -3,11 +3,15 @@
 //! API which real MTN client libraries accept.
 //!
 //! How a payment moves (`RailProgress::step` is the connector's bookkeeping):
-//! - even step `2k`: the request is to be sent (it was sent `k` times and MTN does not know it).
-//!   The POST carries the payment's `operator_reference`, a UUID v4 written when the payment was
-//!   created, so a retry can only name the same transaction: MTN answers 409 to a second POST.
-//! - odd step: the request is (or may be) with MTN; its status is asked until it is final.
-//!   A 404 means MTN never registered it: back to sending, under the same reference.
+//! - even step `2k`: the request is to be sent (MTN said it does not know it, or it was never
+//!   tried). The engine commits the odd step `2k + 1` *before* the call, so a process that dies
+//!   mid-call leaves a payment that is asked about, never one that looks unsent. The POST carries
+//!   the payment's `operator_reference`, a UUID v4 written when the payment was created, so a
+//!   retry can only name the same transaction: MTN answers 409 to a second POST.
+//! - odd step: the request is (or may be) with MTN; its status is asked until MTN decides. A 404
+//!   before the deadline sends it again, under the same reference; nothing is sent after the
+//!   deadline, and a 404 after the deadline plus MTN's approval window expires the payment (MTN
+//!   never had it). Otherwise only MTN's own answer ends a payment, never our clock.
 //!
 //! MTN signs nothing, so its callback is only a reason to ask (the engine makes the payment due
 //! at once); what MTN's status resource says is what counts.
@@ -31,10 +35,6 @@ use wire::{Party, TransactionRequest, TransactionStatus};
 /// MTN fails a request to pay that the payer has not approved within five minutes
 /// (`COULD_NOT_PERFORM_TRANSACTION`).
 pub const APPROVAL_WINDOW: Duration = Duration::from_secs(300);
-
-/// How many times a request MTN does not know is sent (always under the same reference) before
-/// the payment fails `PROVIDER_UNAVAILABLE`.
-pub const MAX_SENDS: u32 = 3;
 
 /// The path, under the gateway's public URL, where MTN calls back; the reference follows.
 pub const CALLBACK_PATH: &str = "/callbacks/mtn-momo/";
@@ -113,7 +113,7 @@ impl Credentials {
 }
 
 /// One product's keys as given by the CLI or the API, and as sealed at rest.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ProductSettings {
     /// `Ocp-Apim-Subscription-Key`.
@@ -122,6 +122,14 @@ pub struct ProductSettings {
     pub api_user: String,
     /// The API key.
     pub api_key: String,
+}
+
+impl std::fmt::Debug for ProductSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProductSettings")
+            .field("api_user", &self.api_user)
+            .finish_non_exhaustive()
+    }
 }
 
 /// MTN credentials as given and as sealed (JSON). Never logged, never returned.
@@ -243,6 +251,23 @@ impl Settings {
             api_user: p.api_user,
             api_key: SecretString::from(p.api_key),
         };
+        // Tokens belong to these very keys: replaced keys (in any process) never reuse them.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(
+            &(
+                &self.target_environment,
+                &self
+                    .collection
+                    .as_ref()
+                    .map(|p| (&p.api_user, &p.api_key, &p.subscription_key)),
+                &self
+                    .disbursement
+                    .as_ref()
+                    .map(|p| (&p.api_user, &p.api_key, &p.subscription_key)),
+            ),
+            &mut h,
+        );
+        let key = format!("{key}#{:016x}", std::hash::Hasher::finish(&h));
         Credentials {
             key,
             target_environment: self.target_environment,
@@ -290,6 +315,23 @@ impl MtnMomo {
             .map(|b| format!("{b}{CALLBACK_PATH}{reference}"))
     }
 
+    /// The callback URL to send MTN for these credentials: only when its host is the one the
+    /// merchant registered (MTN refuses any other with `INVALID_CALLBACK_URL_HOST`, which would
+    /// fail every request); otherwise none, and statuses are polled.
+    fn callback_for(&self, creds: &Credentials, reference: &str) -> Option<String> {
+        let url = self.callback_url(reference)?;
+        let host = url
+            .split("://")
+            .nth(1)?
+            .split(['/', ':'])
+            .next()?
+            .to_owned();
+        match &creds.callback_host {
+            Some(registered) if registered.eq_ignore_ascii_case(&host) => Some(url),
+            Some(_) | None => None,
+        }
+    }
+
     /// Sends the request to pay (even steps).
     async fn send(
         &self,
@@ -299,13 +341,10 @@ impl MtnMomo {
         reference: &str,
     ) -> Advance {
         let step = p.progress.step;
-        if step / 2 >= MAX_SENDS {
-            return failed(
-                Via::Poll,
-                step,
-                FailureCode::ProviderUnavailable,
-                Reason::ResourceNotFound.as_str(),
-            );
+        if now >= p.expires_at {
+            // Never send after the deadline. MTN does not know this request (or we never sent
+            // it): asking again settles whether an earlier try is registered after all.
+            return Advance::wait(step + 1, self.poll_every);
         }
         let Some(phone) = &p.payer_phone else {
             return failed(Via::Request, step, FailureCode::PayerNotFound, "NO_PAYER");
@@ -333,7 +372,7 @@ impl MtnMomo {
             payee_note: Some(p.reference.clone().unwrap_or_else(|| p.id.clone())),
             reference_id_to_refund: None,
         };
-        let callback = self.callback_url(reference);
+        let callback = self.callback_for(creds, reference);
         let accepted = Notice::Accepted {
             operator_reference: reference.to_owned(),
         };
@@ -368,15 +407,7 @@ impl MtnMomo {
                 message,
             }) => {
                 tracing::info!(payment = %p.id, status, code, message, "MTN refused the request to pay");
-                let ours = match Reason::parse(&code).meaning() {
-                    Meaning::Failed(c) => c,
-                    Meaning::Undecided => FailureCode::ProviderError,
-                };
-                let raw = if code.is_empty() {
-                    format!("HTTP_{status}")
-                } else {
-                    code
-                };
+                let (ours, raw) = refusal(status, code);
                 failed(Via::Request, step, ours, &raw)
             }
             Err(CallError::Unknown(why)) => {
@@ -409,6 +440,16 @@ impl MtnMomo {
             .status(creds, Kind::RequestToPay, now, reference)
             .await
         {
+            // MTN does not know it, and cannot any more: every send was before the deadline,
+            // and MTN's approval window has closed since. Nothing was charged.
+            Ok(None) if now >= p.expires_at.plus(self.expiry_grace()) => failed(
+                Via::Poll,
+                step,
+                FailureCode::PaymentExpired,
+                Reason::ResourceNotFound.as_str(),
+            ),
+            // Past the deadline: never sent again; asked until the window has surely closed.
+            Ok(None) if now >= p.expires_at => Advance::wait(step, self.poll_every),
             Ok(None) => {
                 tracing::info!(payment = %p.id, "MTN does not know the request to pay; sending it again under the same reference");
                 Advance {
@@ -468,11 +509,7 @@ impl MtnMomo {
                 next: Next::Done,
             },
             Status::Failed => {
-                let reason = s
-                    .reason
-                    .as_ref()
-                    .map(|r| Reason::parse(r.code()))
-                    .unwrap_or(Reason::Other("FAILED".to_owned()));
+                let reason = reason_of(s);
                 match reason.meaning() {
                     Meaning::Failed(code) => failed(Via::Poll, step, code, reason.as_str()),
                     Meaning::Undecided => Advance::wait(step, self.poll_every),
@@ -525,23 +562,16 @@ impl MtnMomo {
                 now,
                 reference,
                 body,
-                self.callback_url(reference).as_deref(),
+                self.callback_for(creds, reference).as_deref(),
             )
             .await
         {
             Ok(Posted::Accepted | Posted::AlreadyExists) => Outbound::Sent,
             Err(CallError::Refused { status, code, .. }) => {
-                let ours = match Reason::parse(&code).meaning() {
-                    Meaning::Failed(c) => c,
-                    Meaning::Undecided => FailureCode::ProviderError,
-                };
+                let (code, operator_code) = refusal(status, code);
                 Outbound::Failed {
-                    code: ours,
-                    operator_code: if code.is_empty() {
-                        format!("HTTP_{status}")
-                    } else {
-                        code
-                    },
+                    code,
+                    operator_code,
                 }
             }
             Err(CallError::Unknown(why)) => {
@@ -571,11 +601,7 @@ impl MtnMomo {
             Ok(Some(s)) => match Status::parse(&s.status) {
                 Status::Successful => Outbound::Succeeded,
                 Status::Failed => {
-                    let reason = s
-                        .reason
-                        .as_ref()
-                        .map(|r| Reason::parse(r.code()))
-                        .unwrap_or(Reason::Other("FAILED".to_owned()));
+                    let reason = reason_of(&s);
                     match reason.meaning() {
                         Meaning::Failed(code) => Outbound::Failed {
                             code,
@@ -600,6 +626,28 @@ impl MtnMomo {
     pub fn poll_every(&self) -> Duration {
         self.poll_every
     }
+}
+
+/// What a refusal means: our code, and MTN's (its code, or the HTTP status when it gave none).
+fn refusal(status: u16, code: String) -> (FailureCode, String) {
+    let ours = match Reason::parse(&code).meaning() {
+        Meaning::Failed(c) => c,
+        Meaning::Undecided => FailureCode::ProviderError,
+    };
+    let raw = if code.is_empty() {
+        format!("HTTP_{status}")
+    } else {
+        code
+    };
+    (ours, raw)
+}
+
+/// The reason of a `FAILED` status (`FAILED` itself when MTN gave none).
+fn reason_of(s: &TransactionStatus) -> Reason {
+    s.reason
+        .as_ref()
+        .map(|r| Reason::parse(r.code()))
+        .unwrap_or(Reason::Other("FAILED".to_owned()))
 }
 
 /// Whether MTN's decimal text is the payment's amount.
