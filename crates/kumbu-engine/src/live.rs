@@ -142,7 +142,20 @@ impl Engine {
                 Err(e) => tracing::error!(error = %e, "an operator call ended abnormally"),
             }
         }
-        self.commit_learnt(learnt, lease_until).await
+        // What the operator said is in memory only until it commits: a transaction that fails
+        // (PostgreSQL may abort one of two that deadlock) is tried again at once, rather than
+        // leaving the payments leased, and asked again, a lease later.
+        let mut tries = 0;
+        loop {
+            match self.commit_learnt(learnt.clone(), lease_until).await {
+                Ok(()) => return Ok(()),
+                Err(e) if tries < 2 => {
+                    tries += 1;
+                    tracing::warn!(error = %e, tries, "committing what operators said failed; trying again");
+                }
+                Err(e) => return Err(e),
+            }
+        }
     }
 
     /// Commits what the operator said, in one transaction, over the payments as they are now.
