@@ -26,6 +26,8 @@ import sys
 import time
 import uuid
 
+from harness import CheckError, check, expect, summary
+
 import requests
 
 import momo_openapi
@@ -36,39 +38,10 @@ SIM = os.environ.get("MTN_SIM_URL", "").rstrip("/")
 KEY = os.environ.get("MTN_SUBSCRIPTION_KEY", "")
 POLL = float(os.environ.get("MTN_POLL_TIMEOUT", "5"))
 DELAYED = float(os.environ.get("MTN_DELAYED_TIMEOUT", "30"))
-SKIP = [s.strip() for s in os.environ.get("MTN_FIDELITY_SKIP", "").split(",") if s.strip()]
 OK_MSISDN = "46733123999"
 FAILED_RTP = {"46733123450": "INTERNAL_PROCESSING_ERROR", "46733123451": "APPROVAL_REJECTED",
               "46733123452": "EXPIRED", "46733123455": "PAYER_NOT_FOUND"}
 FAILED_TRANSFER = {"46733123450": "INTERNAL_PROCESSING_ERROR", "46733123455": "NOT_ENOUGH_FUNDS"}
-
-failures = 0
-
-
-class CheckError(Exception):
-    pass
-
-
-def expect(cond, why):
-    if not cond:
-        raise CheckError(why)
-
-
-def check(name, fn):
-    """Run one check; print its line; never raise."""
-    global failures
-    if any(name.startswith(p) for p in SKIP):
-        print(f"skip {name}", flush=True)
-        return None
-    try:
-        result = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, never fatal
-        failures += 1
-        print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
-        return None
-    print(f"ok {name}", flush=True)
-    return result
-
 
 def expect_raises(fn, cls, status, code):
     try:
@@ -269,9 +242,7 @@ def main():
 
     check("sandbox.for_sandbox_collection", for_sandbox)
 
-    print(f"momo-openapi {momo_openapi.__version__}: {'FAILED' if failures else 'passed'}"
-          f" ({failures} failure(s))", flush=True)
-    return 1 if failures else 0
+    return summary(f"momo-openapi {momo_openapi.__version__}")
 
 
 if __name__ == "__main__":

@@ -29,6 +29,8 @@ import sys
 import time
 import uuid
 
+from harness import CheckError, check, expect, summary
+
 import momo_api
 from momo_api import (CollectionApi, Config, ConflictException, DisbursementApi,
                       InvalidSubscriptionKeyException, PaymentRequest, RefundRequest,
@@ -39,7 +41,6 @@ KEY = os.environ.get("MTN_SUBSCRIPTION_KEY", "")
 ENV = "sandbox"
 POLL = float(os.environ.get("MTN_POLL_TIMEOUT", "5"))
 DELAYED = float(os.environ.get("MTN_DELAYED_TIMEOUT", "30"))
-SKIP = [s.strip() for s in os.environ.get("MTN_FIDELITY_SKIP", "").split(",") if s.strip()]
 OK_MSISDN = "46733123999"
 # msisdn -> (reason, ErrorReason predicate the library documents for it)
 FAILED_RTP = {"46733123450": ("INTERNAL_PROCESSING_ERROR", "is_internal_processing_error"),
@@ -48,34 +49,6 @@ FAILED_RTP = {"46733123450": ("INTERNAL_PROCESSING_ERROR", "is_internal_processi
               "46733123455": ("PAYER_NOT_FOUND", "is_payer_not_found")}
 FAILED_TRANSFER = {"46733123450": ("INTERNAL_PROCESSING_ERROR", "is_internal_processing_error"),
                    "46733123455": ("NOT_ENOUGH_FUNDS", "is_not_enough_funds")}
-
-failures = 0
-
-
-class CheckError(Exception):
-    pass
-
-
-def expect(cond, why):
-    if not cond:
-        raise CheckError(why)
-
-
-def check(name, fn):
-    """Run one check; print its line; never raise."""
-    global failures
-    if any(name.startswith(p) for p in SKIP):
-        print(f"skip {name}", flush=True)
-        return None
-    try:
-        result = fn()
-    except Exception as exc:  # noqa: BLE001 - every failure is reported, never fatal
-        failures += 1
-        print(f"FAIL {name}: {type(exc).__name__}: {exc}", flush=True)
-        return None
-    print(f"ok {name}", flush=True)
-    return result
-
 
 def expect_raises(fn, cls, status, code):
     try:
@@ -311,9 +284,7 @@ def main():
     check("collection.token.wrong_api_key_401", wrong_key(CollectionApi, Config.collection))
     check("disbursement.token.wrong_api_key_401", wrong_key(DisbursementApi, Config.disbursement))
 
-    print(f"mtn-momo-client {momo_api.__version__}: {'FAILED' if failures else 'passed'}"
-          f" ({failures} failure(s))", flush=True)
-    return 1 if failures else 0
+    return summary(f"mtn-momo-client {momo_api.__version__}")
 
 
 if __name__ == "__main__":
