@@ -5,12 +5,16 @@
 #  2. backlog: a server with no dispatcher (--dispatch-tasks 0) creates and settles payments
 #     for [seconds] s; then a server that only dispatches (--worker-tasks 0) delivers them all.
 #     Deliveries per second, beside a baseline: plain POSTs of the same body to the same receiver.
-# Usage: scripts/bench-webhooks.sh sqlite|postgres [clients] [seconds]
+#  3. slow neighbour: the delay of phase 1 measured twice on one server, the receiver's endpoint
+#     alone, then beside a second endpoint of the same merchant that answers every event only
+#     after [slow-ms] ms (default 9000). Printed: the measured (fast) endpoint's p50/p99, both runs.
+# Usage: scripts/bench-webhooks.sh sqlite|postgres [clients] [seconds] [slow-ms]
 set -euo pipefail
 source "$(dirname "$0")/bench-common.sh"
 bench_setup "${1:-postgres}"
 clients=${2:-4}
 seconds=${3:-10}
+slow_ms=${4:-9000}
 load() {
   target/release/kumbu load --url $base --key $key --concurrency "$clients" \
     --duration "$seconds" --read-duration 0 --webhooks "$@"
@@ -38,5 +42,13 @@ start_server --worker-tasks 0
 wait $loader
 cpu_report
 grep -v '^kumbu load' "$work/backlog.out"
+stop_server
+
+echo "3. slow neighbour (the measured endpoint alone, then beside one answering in $slow_ms ms)"
+start_server
+cpu_mark
+load | grep '^webhook'
+load --slow-neighbour-ms "$slow_ms" | grep '^webhook'
+cpu_report
 stop_server
 target/release/kumbu ledger verify --database-url "$url"

@@ -532,6 +532,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
                     FormatArg::Simiz => kumbu_engine::WebhookFormat::Simiz,
                 },
                 signing_key: Some(SecretString::from(key.trim().to_owned())),
+                max_concurrency: None,
             };
             let outcome = engine
                 .create_endpoint(&auth, cmd, None, |e| kumbu_engine::Recorded {

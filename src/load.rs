@@ -46,6 +46,11 @@ pub struct LoadArgs {
     /// same database (start it then; scripts/bench-webhooks.sh does) has delivered them all.
     #[arg(long, requires = "webhooks")]
     pub backlog: bool,
+    /// With --webhooks: also register a second endpoint for every event, one that answers
+    /// only after this many milliseconds (a slow neighbour of the measured endpoint, from the
+    /// same merchant). The figures printed are the measured endpoint's.
+    #[arg(long, requires = "webhooks", conflicts_with = "backlog")]
+    pub slow_neighbour_ms: Option<u64>,
     /// Longest wait for created payments to reach a final state, in seconds.
     #[arg(long, default_value_t = 300)]
     pub settle_timeout: u64,
@@ -123,7 +128,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     }
     let final_before = final_transitions(&client, &base).await?;
     let receiver = if args.webhooks {
-        Some(WebhookReceiver::start(&client, &base, &args.key).await?)
+        Some(WebhookReceiver::start(&client, &base, &args.key, args.slow_neighbour_ms).await?)
     } else {
         None
     };
@@ -323,13 +328,48 @@ struct WebhookReceiver {
     /// Where the baseline POSTs (answered like deliveries, not recorded).
     baseline_url: String,
     endpoint_id: String,
+    /// The slow neighbour's endpoint, and how slow it answers.
+    slow: Option<(String, u64)>,
 }
 
-/// Requests in flight in the baseline: as many as one dispatcher task sends at once.
-const BASELINE_CONCURRENCY: usize = 64;
+/// Registers a receiver for every event; returns the endpoint's id.
+async fn register(
+    client: &reqwest::Client,
+    base: &str,
+    key: &str,
+    url: &str,
+    description: &str,
+) -> anyhow::Result<String> {
+    let r = client
+        .post(format!("{base}/v1/webhook_endpoints"))
+        .bearer_auth(key)
+        .json(&serde_json::json!({"url": url, "events": ["*"], "description": description}))
+        .send()
+        .await?;
+    if !r.status().is_success() {
+        bail!(
+            "could not register the load receiver: {}",
+            r.text().await.unwrap_or_default()
+        );
+    }
+    let endpoint: serde_json::Value = r.json().await?;
+    Ok(endpoint["id"]
+        .as_str()
+        .context("the new webhook endpoint has no id")?
+        .to_owned())
+}
+
+/// Requests in flight in the baseline: as many as the dispatcher may send to one endpoint at
+/// once (its default `max_concurrency`).
+const BASELINE_CONCURRENCY: usize = kumbu_engine::DEFAULT_MAX_CONCURRENCY as usize;
 
 impl WebhookReceiver {
-    async fn start(client: &reqwest::Client, base: &str, key: &str) -> anyhow::Result<Self> {
+    async fn start(
+        client: &reqwest::Client,
+        base: &str,
+        key: &str,
+        slow_ms: Option<u64>,
+    ) -> anyhow::Result<Self> {
         use axum::routing::post;
         let got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>> = Arc::default();
         let sample: Arc<std::sync::Mutex<axum::body::Bytes>> = Arc::default();
@@ -366,6 +406,13 @@ impl WebhookReceiver {
             .route(
                 "/baseline",
                 post(|_body: axum::body::Bytes| async { axum::http::StatusCode::NO_CONTENT }),
+            )
+            .route(
+                "/slow",
+                post(move |_body: axum::body::Bytes| async move {
+                    tokio::time::sleep(Duration::from_millis(slow_ms.unwrap_or(0))).await;
+                    axum::http::StatusCode::NO_CONTENT
+                }),
             );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await?;
         let url = format!("http://{}/hook", listener.local_addr()?);
@@ -373,33 +420,27 @@ impl WebhookReceiver {
         tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        let r = client
-            .post(format!("{base}/v1/webhook_endpoints"))
-            .bearer_auth(key)
-            .json(&serde_json::json!({"url": url, "events": ["*"], "description": "kumbu load"}))
-            .send()
-            .await?;
-        if !r.status().is_success() {
-            bail!(
-                "could not register the load receiver: {}",
-                r.text().await.unwrap_or_default()
-            );
-        }
-        let endpoint: serde_json::Value = r.json().await?;
-        let endpoint_id = endpoint["id"]
-            .as_str()
-            .context("the new webhook endpoint has no id")?
-            .to_owned();
+        let endpoint_id = register(client, base, key, &url, "kumbu load").await?;
+        let slow = match slow_ms {
+            Some(ms) => {
+                let slow_url = url.replace("/hook", "/slow");
+                let id =
+                    register(client, base, key, &slow_url, "kumbu load: slow neighbour").await?;
+                Some((id, ms))
+            }
+            None => None,
+        };
         Ok(Self {
             got,
             sample,
             baseline_url,
             endpoint_id,
+            slow,
         })
     }
 
     /// Reports how fast the backlog drained, beside a baseline measured now: the same number of
-    /// plain POSTs of the last delivered body to this receiver, 64 at a time, from this process
+    /// plain POSTs of the last delivered body to this receiver, 16 at a time, from this process
     /// (no database, no signing): the most any dispatcher could do here.
     async fn report_drain(&self, expected: u64) {
         let got = self.got.lock().map(|g| g.clone()).unwrap_or_default();
@@ -446,18 +487,18 @@ impl WebhookReceiver {
         );
     }
 
-    /// Deletes the endpoint, so later events are not sent to a receiver that is gone.
+    /// Deletes the endpoints, so later events are not sent to a receiver that is gone.
     async fn unregister(&self, client: &reqwest::Client, base: &str, key: &str) {
-        let r = client
-            .delete(format!("{base}/v1/webhook_endpoints/{}", self.endpoint_id))
-            .bearer_auth(key)
-            .send()
-            .await;
-        if !matches!(&r, Ok(r) if r.status().is_success()) {
-            eprintln!(
-                "warning: could not delete webhook endpoint {}; delete it by hand",
-                self.endpoint_id
-            );
+        let slow = self.slow.as_ref().map(|(id, _)| id);
+        for id in std::iter::once(&self.endpoint_id).chain(slow) {
+            let r = client
+                .delete(format!("{base}/v1/webhook_endpoints/{id}"))
+                .bearer_auth(key)
+                .send()
+                .await;
+            if !matches!(&r, Ok(r) if r.status().is_success()) {
+                eprintln!("warning: could not delete webhook endpoint {id}; delete it by hand");
+            }
         }
     }
 
@@ -479,8 +520,12 @@ impl WebhookReceiver {
             }
         }
         let ms = |v: u64| v as f64 / 1000.0;
+        let beside = match &self.slow {
+            Some((_, slow)) => format!("   (beside an endpoint answering in {slow} ms)"),
+            None => String::new(),
+        };
         println!(
-            "webhook {:>8} of {expected} events delivered {:>9.1} deliveries/s   commit→delivery p50 {:>7.2} ms  p99 {:>8.2} ms  max {:>8.2} ms",
+            "webhook {:>8} of {expected} events delivered {:>9.1} deliveries/s   commit→delivery p50 {:>7.2} ms  p99 {:>8.2} ms  max {:>8.2} ms{beside}",
             got.len(),
             got.len() as f64 / span,
             ms(h.value_at_quantile(0.5)),

@@ -31,4 +31,5 @@ mod schema;
 mod secrets;
 mod simiz;
 mod webdriver;
+mod webhook_flow;
 mod webhooks;

@@ -38,6 +38,7 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/webhook_endpoints", "post"),
         ("/v1/webhook_endpoints", "get"),
         ("/v1/webhook_endpoints/{id}", "get"),
+        ("/v1/webhook_endpoints/{id}", "post"),
         ("/v1/webhook_endpoints/{id}", "delete"),
         ("/v1/webhook_endpoints/{id}/rotate_secret", "post"),
         ("/v1/webhook_endpoints/{id}/enable", "post"),

@@ -11,11 +11,12 @@ use tokio::process::{Child, Command};
 
 /// Declares `async fn name(backend: Backend)` scenarios as tests on each backend:
 /// `name::sqlite` and `name::postgres`.
+#[macro_export]
 macro_rules! on_each_backend {
     ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                use crate::harness::Backend;
+                use $crate::harness::Backend;
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn sqlite() {
                     super::$name(Backend::Sqlite).await;
@@ -82,7 +83,7 @@ pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
     Proc { child, base }
 }
 
-async fn create_backlog(client: &reqwest::Client, base: &str, n: usize) -> Vec<String> {
+pub(crate) async fn create_backlog(client: &reqwest::Client, base: &str, n: usize) -> Vec<String> {
     let mut tasks = Vec::new();
     for t in 0..8 {
         let (client, base) = (client.clone(), base.to_owned());
@@ -121,7 +122,7 @@ pub(crate) async fn count_status(store: &Store, status: kumbu_core::PaymentStatu
         .map_or(0, |(_, n)| n)
 }
 
-async fn wait_all_settled(store: &Store, n: i64, within: Duration) {
+pub(crate) async fn wait_all_settled(store: &Store, n: i64, within: Duration) {
     let deadline = Instant::now() + within;
     loop {
         if count_status(store, kumbu_core::PaymentStatus::Settled).await == n {
@@ -261,7 +262,7 @@ async fn two_processes_share_a_backlog_postgres() {
     drop_database(db).await;
 }
 
-async fn events_in(url: &str) -> i64 {
+pub(crate) async fn events_in(url: &str) -> i64 {
     sqlx::any::install_default_drivers();
     let pool = sqlx::AnyPool::connect(url).await.unwrap();
     let n: i64 =
@@ -273,7 +274,11 @@ async fn events_in(url: &str) -> i64 {
     n
 }
 
-async fn register_endpoint(client: &reqwest::Client, base: &str, rx_url: &str) {
+pub(crate) async fn register_endpoint(
+    client: &reqwest::Client,
+    base: &str,
+    rx_url: &str,
+) -> String {
     let r = client
         .post(format!("{base}/v1/webhook_endpoints"))
         .bearer_auth(KEY)
@@ -282,10 +287,12 @@ async fn register_endpoint(client: &reqwest::Client, base: &str, rx_url: &str) {
         .await
         .unwrap();
     assert_eq!(r.status(), 200);
+    let body: Value = r.json().await.unwrap();
+    body["id"].as_str().unwrap().to_owned()
 }
 
 /// Waits until the receiver has seen `n` distinct events; returns how many requests it got.
-async fn wait_for_events(
+pub(crate) async fn wait_for_events(
     rx: &crate::receiver::Receiver,
     seen: &mut std::collections::HashMap<String, usize>,
     n: usize,

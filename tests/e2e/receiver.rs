@@ -5,7 +5,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::Router;
-use std::sync::atomic::{AtomicU16, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 
 /// One request the receiver got.
@@ -30,6 +30,9 @@ struct Shared {
     delay_ms: Arc<std::sync::atomic::AtomicU64>,
     status: Arc<AtomicU16>,
     got: Arc<Mutex<Vec<Received>>>,
+    /// Requests being answered now, and the most at once.
+    open: Arc<AtomicUsize>,
+    most: Arc<AtomicUsize>,
 }
 
 pub struct Receiver {
@@ -39,10 +42,13 @@ pub struct Receiver {
 }
 
 async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
+    let open = s.open.fetch_add(1, Ordering::SeqCst) + 1;
+    s.most.fetch_max(open, Ordering::SeqCst);
     let delay = s.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
     }
+    s.open.fetch_sub(1, Ordering::SeqCst);
     let h = |n: &str| {
         headers
             .get(n)
@@ -88,6 +94,11 @@ impl Receiver {
         self.shared.delay_ms.store(ms, Ordering::SeqCst);
     }
 
+    /// The most requests it was answering at once.
+    pub fn most_at_once(&self) -> usize {
+        self.shared.most.load(Ordering::SeqCst)
+    }
+
     /// How many requests arrived so far (without taking them).
     pub fn count(&self) -> usize {
         self.shared.got.lock().unwrap().len()
@@ -100,6 +111,109 @@ impl Receiver {
 }
 
 impl Drop for Receiver {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// A header's value in a request head (names compared without case).
+fn header(head: &str, name: &str) -> Option<String> {
+    head.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        k.trim()
+            .eq_ignore_ascii_case(name)
+            .then(|| v.trim().to_owned())
+    })
+}
+
+/// A small host (a PHP site on one worker, say): it serves at most `capacity` connections at
+/// once, each taking `service_ms`; a connection beyond that is dropped without an answer, as
+/// a full accept queue or worker pool would. Every answer closes its connection.
+pub struct SmallHost {
+    pub url: String,
+    served: Arc<Mutex<Vec<String>>>,
+    dropped: Arc<AtomicUsize>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl SmallHost {
+    pub async fn start(capacity: usize, service_ms: u64) -> SmallHost {
+        use tokio::io::{AsyncReadExt, AsyncWriteExt};
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = format!("http://{}/hook", listener.local_addr().unwrap());
+        let served: Arc<Mutex<Vec<String>>> = Arc::default();
+        let dropped = Arc::new(AtomicUsize::new(0));
+        let open = Arc::new(AtomicUsize::new(0));
+        let (served2, dropped2) = (served.clone(), dropped.clone());
+        let task = tokio::spawn(async move {
+            loop {
+                let Ok((mut sock, _)) = listener.accept().await else {
+                    continue;
+                };
+                if open.fetch_add(1, Ordering::SeqCst) >= capacity {
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    dropped2.fetch_add(1, Ordering::SeqCst);
+                    drop(sock);
+                    continue;
+                }
+                let (open, served) = (open.clone(), served2.clone());
+                tokio::spawn(async move {
+                    let mut buf = Vec::new();
+                    let mut chunk = [0u8; 8192];
+                    // The head, then the body by Content-Length.
+                    let request = loop {
+                        let Ok(n) = sock.read(&mut chunk).await else {
+                            break None;
+                        };
+                        if n == 0 {
+                            break None;
+                        }
+                        buf.extend_from_slice(&chunk[..n]);
+                        let text = String::from_utf8_lossy(&buf).into_owned();
+                        if let Some(end) = text.find("\r\n\r\n") {
+                            let head = text[..end].to_owned();
+                            let length: usize = header(&head, "content-length")
+                                .and_then(|v| v.trim().parse().ok())
+                                .unwrap_or(0);
+                            if buf.len() >= end + 4 + length {
+                                break Some(head);
+                            }
+                        }
+                    };
+                    tokio::time::sleep(std::time::Duration::from_millis(service_ms)).await;
+                    // Free before answering: the next connection may come as soon as this answer.
+                    open.fetch_sub(1, Ordering::SeqCst);
+                    if let Some(head) = request {
+                        let id = header(&head, "kumbu-event-id").unwrap_or_default();
+                        let _ = sock
+                            .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\nconnection: close\r\n\r\n")
+                            .await;
+                        served.lock().unwrap().push(id);
+                    }
+                    let _ = sock.shutdown().await;
+                });
+            }
+        });
+        SmallHost {
+            url,
+            served,
+            dropped,
+            task,
+        }
+    }
+
+    /// Event ids it answered, in order.
+    pub fn served(&self) -> Vec<String> {
+        self.served.lock().unwrap().clone()
+    }
+
+    /// Connections it dropped for want of room.
+    pub fn dropped(&self) -> usize {
+        self.dropped.load(Ordering::SeqCst)
+    }
+}
+
+impl Drop for SmallHost {
     fn drop(&mut self) {
         self.task.abort();
     }

@@ -38,6 +38,8 @@ pub enum Field {
     Url,
     /// The event types an endpoint subscribes to.
     Events,
+    /// Most deliveries an endpoint may have in flight at once.
+    MaxConcurrency,
     /// A bank reference's id.
     ReferenceId,
     /// A bank reference's end date or date-time.

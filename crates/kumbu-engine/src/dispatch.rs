@@ -1,13 +1,10 @@
-//! The webhook dispatcher: claims due deliveries, POSTs each event to its endpoint, signed, and
-//! records every attempt; failures are retried with growing delays for three days.
-//!
-//! Claims take a lease instead of holding a transaction across HTTP calls: a process that dies
-//! mid-batch leaves its deliveries to be picked up when the lease ends (at least once). On
-//! PostgreSQL concurrent dispatchers skip each other's rows, so without crashes each event
-//! reaches each endpoint once.
+//! One delivery attempt: the event rendered in its endpoint's format, signed, POSTed, and what
+//! came back (with what it says of the endpoint's capacity); failures are retried with growing
+//! delays for three days. The dispatcher (`dispatcher.rs`) decides when each attempt is made.
 
 use crate::error::EngineError;
 use crate::events::{to_event, Event};
+use crate::flow::Signal;
 use crate::signature;
 use crate::webhooks::WebhookFormat;
 use crate::Engine;
@@ -25,8 +22,6 @@ pub const RETRY_FOR: Duration = Duration::from_secs(3 * 24 * 3600);
 const FIRST_RETRY: Duration = Duration::from_secs(30);
 /// Longest delay between two attempts.
 const MAX_RETRY: Duration = Duration::from_secs(12 * 3600);
-/// Concurrent requests per dispatcher pass.
-pub(crate) const CONCURRENCY: usize = 64;
 
 /// An HTTP client for deliveries: no redirects (a 3xx is a failure), a 10 s timeout, and, for
 /// live mode, DNS that never yields an internal address.
@@ -57,64 +52,31 @@ pub fn retry_delay(n: i64) -> Duration {
     base.mul_f64(jitter)
 }
 
+/// Why a request got no (complete) answer, as an attempt records it.
+fn failure(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        format!("timed out after {} s", DELIVERY_TIMEOUT.as_secs())
+    } else if e.is_connect() {
+        "connection failed".to_owned()
+    } else {
+        "request failed".to_owned()
+    }
+}
+
 fn excerpt(bytes: &[u8]) -> String {
     let cut = &bytes[..bytes.len().min(1024)];
     String::from_utf8_lossy(cut).into_owned()
 }
 
 impl Engine {
-    /// One dispatcher pass: takes the fresh deliveries handed over by this process's commits,
-    /// claims due ones from the database, sends them, records the attempts. While fresh ones
-    /// keep coming, a claim still runs every worker interval, with half the batch kept for it,
-    /// so retries are never starved. Returns how many were attempted.
-    pub async fn run_dispatch_batch(&self) -> Result<usize, EngineError> {
-        let now = self.now();
-        let batch = self.config().dispatch_batch as usize;
-        let claim_due = self.claim_is_due();
-        let fresh_room = if claim_due { batch.div_ceil(2) } else { batch };
-        let mut due = self.take_fresh(now, fresh_room).await?;
-        if due.len() < batch && (due.is_empty() || claim_due) {
-            self.note_claim();
-            let room = u32::try_from(batch - due.len()).unwrap_or(u32::MAX);
-            match self
-                .store()
-                .claim_deliveries(now, now.plus(self.config().delivery_lease), room)
-                .await
-            {
-                Ok(claimed) => due.extend(claimed),
-                // The fresh ones are leased to this process: send them anyway.
-                Err(e) if !due.is_empty() => {
-                    tracing::warn!(error = %e, "claiming due deliveries failed; sending the fresh ones");
-                }
-                Err(e) => return Err(e.into()),
-            }
-        }
-        if due.is_empty() {
-            return Ok(0);
-        }
-        let n = due.len();
-        let mut results = Vec::with_capacity(n);
-        let mut set = tokio::task::JoinSet::new();
-        let mut queue = due.into_iter();
-        loop {
-            while set.len() < CONCURRENCY {
-                let Some(d) = queue.next() else { break };
-                let engine = self.clone();
-                set.spawn(async move { engine.attempt(d, now).await });
-            }
-            match set.join_next().await {
-                Some(Ok(r)) => results.push(r),
-                Some(Err(e)) => {
-                    tracing::error!(error = %e, "delivery task failed; its lease will expire and it will be retried")
-                }
-                None => break,
-            }
-        }
-        self.store().record_attempts(&results).await?;
+    /// Records attempts (one transaction), disables endpoints that failed for too long, and
+    /// counts the outcomes.
+    pub(crate) async fn record(&self, results: &[AttemptResult]) -> Result<(), EngineError> {
+        self.store().record_attempts(results).await?;
         if results.iter().any(|r| r.next != NextStep::Delivered) {
-            self.disable_failing_endpoints(now).await?;
+            self.disable_failing_endpoints(self.now()).await?;
         }
-        for r in &results {
+        for r in results {
             let outcome = match r.next {
                 NextStep::Delivered => "delivered",
                 NextStep::RetryAt(_) => "retry",
@@ -122,22 +84,11 @@ impl Engine {
             };
             metrics::counter!("kumbu_webhook_attempts_total", "outcome" => outcome).increment(1);
         }
-        Ok(n)
+        Ok(())
     }
 
-    /// Runs passes until nothing is due (tests, with a manual clock).
-    pub async fn run_dispatch_until_idle(&self) -> Result<usize, EngineError> {
-        let mut total = 0;
-        loop {
-            let n = self.run_dispatch_batch().await?;
-            total += n;
-            if n == 0 {
-                return Ok(total);
-            }
-        }
-    }
-
-    async fn attempt(&self, d: DueDelivery, now: Timestamp) -> AttemptResult {
+    /// Makes one attempt: what happened, and what it says of the endpoint's capacity.
+    pub(crate) async fn attempt(&self, d: DueDelivery, now: Timestamp) -> (AttemptResult, Signal) {
         let mut result = AttemptResult {
             delivery_seq: d.seq,
             event_id: d.event.id.clone(),
@@ -152,13 +103,13 @@ impl Engine {
         };
         if d.endpoint.status != "enabled" {
             result.error = Some(format!("endpoint is {}", d.endpoint.status));
-            return result;
+            return (result, Signal::NotSent);
         }
         let event = match to_event(d.event.clone()) {
             Ok(e) => e,
             Err(e) => {
                 result.error = Some(format!("unreadable event: {e}"));
-                return result;
+                return (result, Signal::NotSent);
             }
         };
         let format = WebhookFormat::parse(&d.endpoint.format).unwrap_or(WebhookFormat::Native);
@@ -170,7 +121,7 @@ impl Engine {
             // Nothing this format carries (fan-out already filters these; kept for safety).
             result.error = Some(format!("nothing to send in the {} format", format.as_str()));
             result.next = NextStep::Delivered;
-            return result;
+            return (result, Signal::NotSent);
         };
         let secrets = match self.signing_secrets(&d.endpoint, now) {
             Ok(s) => s,
@@ -178,7 +129,7 @@ impl Engine {
                 tracing::error!(endpoint = %d.endpoint.id, error = %e, "cannot open the endpoint's signing secret");
                 result.error = Some("the endpoint's signing secret cannot be opened".to_owned());
                 result.next = self.after_failure(&d, now);
-                return result;
+                return (result, Signal::NotSent);
             }
         };
         // Checked again at delivery: the endpoint's host may resolve elsewhere by now. (Names are
@@ -189,7 +140,7 @@ impl Engine {
                 crate::error::message_of(&e)
             ));
             result.next = self.after_failure(&d, now);
-            return result;
+            return (result, Signal::NotSent);
         }
         let secrets: Vec<&str> = secrets.iter().map(String::as_str).collect();
         let started = Instant::now();
@@ -232,22 +183,25 @@ impl Engine {
             ),
         };
         let sent = request.body(body).send().await;
-        let ok = match sent {
+        // No answer at all (timeout, refused, dropped) says the endpoint is overloaded or down.
+        let (ok, signal) = match sent {
             Ok(resp) => {
                 let status = resp.status();
                 result.status_code = Some(status.as_u16());
-                result.response_excerpt = resp.bytes().await.ok().map(|b| excerpt(&b));
-                status.is_success()
+                match resp.bytes().await {
+                    Ok(b) => {
+                        result.response_excerpt = Some(excerpt(&b));
+                        (status.is_success(), Signal::of_status(status.as_u16()))
+                    }
+                    Err(e) => {
+                        result.error = Some(failure(&e));
+                        (false, Signal::Overloaded)
+                    }
+                }
             }
             Err(e) => {
-                result.error = Some(if e.is_timeout() {
-                    format!("timed out after {} s", DELIVERY_TIMEOUT.as_secs())
-                } else if e.is_connect() {
-                    "connection failed".to_owned()
-                } else {
-                    "request failed".to_owned()
-                });
-                false
+                result.error = Some(failure(&e));
+                (false, Signal::Overloaded)
             }
         };
         result.latency_ms = i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -256,7 +210,7 @@ impl Engine {
         } else {
             self.after_failure(&d, now)
         };
-        result
+        (result, signal)
     }
 
     /// After a failed attempt: retry later, or give up once the event is 3 days old.

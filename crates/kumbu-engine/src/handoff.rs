@@ -7,8 +7,7 @@
 //! could run out mid-send (any dispatcher claims it when the lease ends), and on shutdown the
 //! queue is released so the next process need not wait for the lease.
 
-use crate::dispatch::{CONCURRENCY, DELIVERY_TIMEOUT};
-use crate::error::EngineError;
+use crate::dispatch::DELIVERY_TIMEOUT;
 use crate::Engine;
 use kumbu_core::Timestamp;
 use kumbu_store::{DueDelivery, StoreError, StoreTx};
@@ -19,48 +18,48 @@ use std::time::{Duration, Instant};
 
 /// Most fresh deliveries queued; past it, new deliveries are created due for any dispatcher.
 const MAX_QUEUED: usize = 8192;
-/// Longest a delivery waits in the queue. Later it is handed back to the database, due at once,
-/// so it is never sent on the strength of an endpoint read long ago.
-const MAX_QUEUE_WAIT: Duration = Duration::from_secs(10);
-/// Time for recording a pass's attempts after its last send.
+/// Longest a delivery waits in this process (the hand-off queue, then its endpoint's lane).
+/// Later it is handed back to the database, due at once, so it is never sent on the strength of
+/// an endpoint read long ago, and its lease always covers its send.
+pub(crate) const MAX_QUEUE_WAIT: Duration = Duration::from_secs(10);
+/// Time for recording an attempt after its send.
 const RECORD_SLACK: Duration = Duration::from_secs(5);
 
-/// Longest a dispatcher pass of `batch` deliveries may take: sends go [`CONCURRENCY`] at a
-/// time, each within [`DELIVERY_TIMEOUT`], then the attempts are recorded.
-fn pass_bound(batch: u32) -> Duration {
-    let waves = usize::try_from(batch)
-        .unwrap_or(usize::MAX)
-        .div_ceil(CONCURRENCY);
-    DELIVERY_TIMEOUT
-        .saturating_mul(u32::try_from(waves).unwrap_or(u32::MAX))
-        .saturating_add(RECORD_SLACK)
+/// How long a leased delivery may still be sent: one send, then its recording.
+const SEND_BOUND: Duration = DELIVERY_TIMEOUT.saturating_add(RECORD_SLACK);
+
+/// Whether a lease of `lease` leaves room for a delivery to wait in this process and then be
+/// sent and recorded before the lease ends: otherwise every delivery goes through a claim (the
+/// default 60 s leaves 10 s of waiting + 10 s of sending + 5 s of recording, with room to spare).
+pub fn handoff_possible(lease: Duration) -> bool {
+    lease >= MAX_QUEUE_WAIT.saturating_add(SEND_BOUND)
 }
 
-/// Whether a lease of `lease` leaves room for a delivery to wait in the queue and then go
-/// through a whole pass of `batch` before the lease ends: otherwise every delivery goes
-/// through a claim (the default 60 s with batches of 256 leaves 10 s of queueing + 45 s).
-pub fn handoff_possible(lease: Duration, batch: u32) -> bool {
-    lease >= MAX_QUEUE_WAIT.saturating_add(pass_bound(batch))
-}
-
-/// A fresh delivery waiting for this process's dispatcher.
+/// A delivery this process holds the lease of, waiting to be sent.
 #[derive(Debug)]
-struct Queued {
+pub(crate) struct Queued {
     /// When its lease ends.
-    until: Timestamp,
-    /// When it was queued.
-    at: Instant,
-    delivery: DueDelivery,
+    pub(crate) until: Timestamp,
+    /// When it came to this process.
+    pub(crate) at: Instant,
+    pub(crate) delivery: DueDelivery,
+}
+
+impl Queued {
+    /// Whether it may still be sent now: it has not waited too long and its lease still stands.
+    /// (A lease of at least [`handoff_possible`]'s then covers the send and its recording; a
+    /// shorter one is the operator's choice, documented to risk a second send.)
+    pub(crate) fn sendable(&self, now: Timestamp) -> bool {
+        self.at.elapsed() <= MAX_QUEUE_WAIT && now < self.until
+    }
 }
 
 /// Fresh deliveries waiting for this process's dispatcher.
 #[derive(Debug, Default)]
 pub(crate) struct Handoff {
-    /// Whether this process dispatches (set while its dispatcher tasks run).
+    /// Whether this process dispatches (set while its dispatcher runs).
     open: AtomicBool,
     queue: Mutex<VecDeque<Queued>>,
-    /// When a dispatcher of this process last claimed due deliveries from the database.
-    last_claim: Mutex<Option<Instant>>,
 }
 
 impl Handoff {
@@ -79,7 +78,7 @@ impl Engine {
         let handoff = &self.inner.handoff;
         let config = self.config();
         if handoff.open.load(Ordering::Relaxed)
-            && handoff_possible(config.delivery_lease, config.dispatch_batch)
+            && handoff_possible(config.delivery_lease)
             && handoff.queue().len() < MAX_QUEUED
         {
             tx.lease_new_deliveries(self.now().plus(config.delivery_lease));
@@ -112,59 +111,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Takes up to `n` queued deliveries to send now. Those that waited too long (or whose
-    /// lease could end within a pass) are made due again in the database instead.
-    pub(crate) async fn take_fresh(
-        &self,
-        now: Timestamp,
-        n: usize,
-    ) -> Result<Vec<DueDelivery>, EngineError> {
-        let bound = pass_bound(self.config().dispatch_batch);
-        let (fresh, stale) = {
-            let mut q = self.inner.handoff.queue();
-            let mut fresh = Vec::with_capacity(n.min(q.len()));
-            let mut stale = Vec::new();
-            while fresh.len() < n {
-                let Some(item) = q.pop_front() else {
-                    break;
-                };
-                if item.at.elapsed() <= MAX_QUEUE_WAIT && now.plus(bound) < item.until {
-                    fresh.push(item.delivery);
-                } else {
-                    stale.push((item.delivery.seq, item.until));
-                }
-            }
-            (fresh, stale)
-        };
-        if !stale.is_empty() {
-            tracing::debug!(
-                count = stale.len(),
-                "fresh deliveries waited too long; handed back to the database"
-            );
-            self.store().release_deliveries(&stale, now).await?;
-        }
-        Ok(fresh)
-    }
-
-    /// Whether a worker interval has passed since the last database claim.
-    pub(crate) fn claim_is_due(&self) -> bool {
-        let last = self
-            .inner
-            .handoff
-            .last_claim
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner);
-        last.is_none_or(|t| t.elapsed() >= self.config().worker_interval)
-    }
-
-    /// Notes a database claim (see [`Engine::claim_is_due`]).
-    pub(crate) fn note_claim(&self) {
-        *self
-            .inner
-            .handoff
-            .last_claim
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner) = Some(Instant::now());
+    /// Takes every queued delivery (the dispatcher sorts them into their endpoints' lanes).
+    pub(crate) fn take_fresh(&self) -> Vec<Queued> {
+        self.inner.handoff.queue().drain(..).collect()
     }
 
     /// Starts (or stops) leasing fresh deliveries to this process.
@@ -199,14 +148,11 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_lease_must_cover_queueing_and_a_whole_pass() {
-        // 256 deliveries: 4 waves of 64 at 10 s each, 5 s to record, 10 s of queueing.
-        assert_eq!(pass_bound(256), Duration::from_secs(45));
-        assert!(handoff_possible(Duration::from_secs(60), 256));
-        assert!(handoff_possible(Duration::from_secs(55), 256));
-        assert!(!handoff_possible(Duration::from_secs(54), 256));
-        assert!(!handoff_possible(Duration::from_secs(60), 1024));
-        assert!(handoff_possible(Duration::from_secs(25), 8));
-        assert!(!handoff_possible(Duration::from_secs(2), 1));
+    fn the_lease_must_cover_waiting_sending_and_recording() {
+        assert_eq!(SEND_BOUND, Duration::from_secs(15));
+        assert!(handoff_possible(Duration::from_secs(60)));
+        assert!(handoff_possible(Duration::from_secs(25)));
+        assert!(!handoff_possible(Duration::from_secs(24)));
+        assert!(!handoff_possible(Duration::from_secs(2)));
     }
 }

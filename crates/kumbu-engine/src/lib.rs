@@ -14,8 +14,11 @@ mod config;
 mod connectors;
 mod customers;
 mod dispatch;
+mod dispatcher;
+mod endpoint_health;
 mod error;
 mod events;
+mod flow;
 mod handoff;
 mod idempotency;
 mod live;
@@ -47,8 +50,10 @@ pub use config::EngineConfig;
 pub use connectors::{ConnectorCheck, ConnectorSummary, Protocol};
 pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
+pub use endpoint_health::{EndpointHealth, HealthState};
 pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
+pub use flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 pub use handoff::handoff_possible;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
 pub use kumbu_rails::mtn_momo::{ProductSettings as MtnProductSettings, Settings as MtnSettings};
@@ -122,6 +127,8 @@ struct Inner {
     deliveries_ready: Notify,
     /// Fresh deliveries for this process's dispatcher.
     handoff: handoff::Handoff,
+    /// This process, as it holds endpoints' delivery slots (random per run).
+    holder: String,
     /// Renders events for webhook bodies (set by the HTTP layer).
     event_renderer: RendererSlot,
     /// Client for test-mode webhook deliveries: no redirects (a 3xx is a failure), 10 s timeout.
@@ -164,6 +171,7 @@ impl Engine {
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
                 handoff: handoff::Handoff::default(),
+                holder: kumbu_core::ids::random_token(16),
                 event_renderer: RendererSlot::default(),
                 http: dispatch::client(false),
                 http_live,

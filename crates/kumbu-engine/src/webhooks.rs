@@ -3,6 +3,7 @@
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::events::event_types;
+use crate::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::ids::{has_shape, random_token};
@@ -33,6 +34,8 @@ pub struct CreateEndpoint {
     /// For [`WebhookFormat::Proxypay`]: the API key deliveries are signed with (the key the
     /// merchant's ProxyPay code holds); sealed at rest.
     pub signing_key: Option<secrecy::SecretString>,
+    /// Most deliveries in flight at once (1 to [`MAX_CONCURRENCY`]); the default otherwise.
+    pub max_concurrency: Option<i64>,
 }
 
 /// What an endpoint receives.
@@ -97,11 +100,38 @@ pub struct Endpoint {
     pub status: String,
     /// What it receives.
     pub format: WebhookFormat,
+    /// Most deliveries in flight at once, across the gateway's processes.
+    #[serde(default = "default_max_concurrency")]
+    pub max_concurrency: u32,
     /// When created.
     pub created_at: Timestamp,
     /// The signing secret: present only in the response that created or rotated it.
     #[serde(skip)]
     pub secret: Option<String>,
+}
+
+fn default_max_concurrency() -> u32 {
+    DEFAULT_MAX_CONCURRENCY
+}
+
+/// An endpoint's effective `max_concurrency`.
+pub(crate) fn max_concurrency_of(r: &EndpointRecord) -> u32 {
+    r.max_concurrency
+        .and_then(|m| u32::try_from(m).ok())
+        .unwrap_or(DEFAULT_MAX_CONCURRENCY)
+        .max(1)
+}
+
+/// Checks a requested `max_concurrency`.
+fn check_max_concurrency(m: Option<i64>) -> Result<Option<i64>, EngineError> {
+    match m {
+        Some(n) if !(1..=i64::from(MAX_CONCURRENCY)).contains(&n) => Err(reject(
+            ErrorCode::ParameterInvalid,
+            Field::MaxConcurrency,
+            format!("max_concurrency must be from 1 to {MAX_CONCURRENCY}"),
+        )),
+        m => Ok(m),
+    }
 }
 
 impl From<&EndpointRecord> for Endpoint {
@@ -123,6 +153,7 @@ impl From<&EndpointRecord> for Endpoint {
             description: r.description.clone(),
             status: r.status.clone(),
             format: WebhookFormat::parse(&r.format).unwrap_or(WebhookFormat::Native),
+            max_concurrency: max_concurrency_of(r),
             created_at: r.created_at,
             secret: None,
         }
@@ -262,6 +293,7 @@ impl Engine {
         render: impl FnOnce(&Endpoint) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         self.check_destination(auth.mode, &cmd.url).await?;
+        let max_concurrency = check_max_concurrency(cmd.max_concurrency)?;
         let mut cmd = cmd;
         let proxypay_key = match cmd.format {
             WebhookFormat::Native
@@ -331,6 +363,7 @@ impl Engine {
             previous_secret: None,
             previous_secret_until: None,
             failing_since: None,
+            max_concurrency,
             created_at: now,
             updated_at: now,
         };
@@ -356,7 +389,7 @@ impl Engine {
         .await
     }
 
-    async fn own_endpoint(
+    pub(crate) async fn own_endpoint(
         &self,
         auth: &AuthContext,
         id: &str,
@@ -448,6 +481,23 @@ impl Engine {
         tx.publish_events(&events).await?;
         self.commit(tx).await?;
         Ok(disabled.len())
+    }
+
+    /// Changes how many deliveries an endpoint may have in flight at once (`None`: back to the
+    /// default). It applies to sends that start from the next renewal of the slots (within a
+    /// second), in every process.
+    pub async fn set_endpoint_max_concurrency(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+        max_concurrency: Option<i64>,
+    ) -> Result<Endpoint, EngineError> {
+        let max_concurrency = check_max_concurrency(max_concurrency)?;
+        let e = self.own_endpoint(auth, id).await?;
+        self.store()
+            .set_endpoint_max_concurrency(&e.id, max_concurrency, self.now())
+            .await?;
+        Ok(Endpoint::from(&self.own_endpoint(auth, id).await?))
     }
 
     /// Deletes an endpoint: nothing more is sent to it.

@@ -262,7 +262,7 @@ pub struct Workers {
 }
 
 impl Workers {
-    /// Starts the due-action worker tasks, the webhook dispatcher tasks and the idempotency-record
+    /// Starts the due-action worker tasks, the webhook dispatcher and the idempotency-record
     /// sweeper.
     pub fn spawn(engine: Engine) -> Self {
         let cancel = CancellationToken::new();
@@ -279,10 +279,10 @@ impl Workers {
                 tokio::spawn(async move { due_loop(engine, cancel).await })
             })
             .collect();
-        handles.extend((0..engine.config().dispatch_tasks).map(|_| {
+        if engine.config().dispatch_tasks > 0 {
             let (engine, cancel) = (engine.clone(), cancel.clone());
-            tokio::spawn(async move { dispatch_loop(engine, cancel).await })
-        }));
+            handles.push(tokio::spawn(crate::dispatcher::run(engine, cancel)));
+        }
         handles.push({
             let (engine, cancel) = (engine.clone(), cancel.clone());
             tokio::spawn(async move { refund_loop(engine, cancel).await })
@@ -331,33 +331,6 @@ async fn due_loop(engine: Engine, cancel: CancellationToken) {
             }
             Err(e) => {
                 tracing::warn!(error = %e, "payment worker pass failed; retrying");
-                tokio::select! {
-                    () = cancel.cancelled() => {}
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
-        }
-    }
-}
-
-async fn dispatch_loop(engine: Engine, cancel: CancellationToken) {
-    let interval = engine.config().worker_interval;
-    let batch = engine.config().dispatch_batch as usize;
-    let mut backoff = Duration::from_millis(200);
-    while !cancel.is_cancelled() {
-        match engine.run_dispatch_batch().await {
-            Ok(n) if n >= batch => continue,
-            Ok(_) => {
-                backoff = Duration::from_millis(200);
-                tokio::select! {
-                    () = cancel.cancelled() => {}
-                    () = engine.inner.deliveries_ready.notified() => {}
-                    () = tokio::time::sleep(interval) => {}
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "webhook dispatcher pass failed; retrying");
                 tokio::select! {
                     () = cancel.cancelled() => {}
                     () = tokio::time::sleep(backoff) => {}

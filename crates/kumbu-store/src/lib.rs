@@ -16,6 +16,7 @@ mod connectors;
 mod credentials;
 mod customers;
 mod dialect;
+mod endpoint_flow;
 mod error;
 mod events;
 mod idempotency;
@@ -35,6 +36,7 @@ pub use connect::{Store, StoreOptions};
 pub use connectors::OperatorCredentialRow;
 pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;
+pub use endpoint_flow::{FlowRow, HealthRow, PermitRow};
 pub use error::StoreError;
 pub use events::{EventFilter, EventRecord, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
@@ -47,4 +49,6 @@ pub use sealed::{
     WEBHOOK_SECRET,
 };
 pub use tx::StoreTx;
-pub use webhooks::{AttemptRecord, AttemptResult, DueDelivery, EndpointRecord, NextStep};
+pub use webhooks::{
+    AttemptRecord, AttemptResult, ClaimCaps, DueDelivery, EndpointRecord, NextStep,
+};

@@ -36,6 +36,8 @@ pub struct EndpointRecord {
     pub previous_secret_until: Option<Timestamp>,
     /// Since when every attempt to this endpoint failed (cleared by a success).
     pub failing_since: Option<Timestamp>,
+    /// Most deliveries in flight at once, across processes (`None`: the gateway's default).
+    pub max_concurrency: Option<i64>,
     /// When created.
     pub created_at: Timestamp,
     /// When last changed.
@@ -44,7 +46,7 @@ pub struct EndpointRecord {
 
 const ENDPOINT_COLUMNS: &str =
     "id, merchant_id, mode, url, description, events, status, format, secret, \
-    previous_secret, previous_secret_until, failing_since, created_at, updated_at";
+    previous_secret, previous_secret_until, failing_since, max_concurrency, created_at, updated_at";
 
 fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError> {
     let mode: String = r.try_get("mode")?;
@@ -64,6 +66,7 @@ fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError> {
         previous_secret: r.try_get("previous_secret")?,
         previous_secret_until: ts("previous_secret_until")?,
         failing_since: ts("failing_since")?,
+        max_concurrency: r.try_get("max_concurrency")?,
         created_at: Timestamp::from_micros(r.try_get("created_at")?),
         updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
     })
@@ -82,6 +85,15 @@ pub struct DueDelivery {
     pub event: EventRecord,
     /// Where to send it.
     pub endpoint: EndpointRecord,
+}
+
+/// How many deliveries a claim may take per endpoint.
+#[derive(Debug, Clone, Default)]
+pub struct ClaimCaps {
+    /// Endpoints with a room of their own (0: none of theirs is taken).
+    pub rooms: Vec<(String, u32)>,
+    /// The room of every other endpoint.
+    pub default_room: u32,
 }
 
 /// A delivery row just created by fan-out.
@@ -208,6 +220,7 @@ impl StoreTx {
             Value::Text(e.status.clone()),
             Value::Text(e.format.clone()),
             Value::Text(e.secret.clone()),
+            Value::OptInt(e.max_concurrency),
             Value::Int(e.created_at.as_micros()),
             Value::Int(e.updated_at.as_micros()),
         ]];
@@ -225,6 +238,7 @@ impl StoreTx {
                 "status",
                 "format",
                 "secret",
+                "max_concurrency",
                 "created_at",
                 "updated_at",
             ],
@@ -365,6 +379,24 @@ impl Store {
         rows.iter().map(endpoint_from_row).collect()
     }
 
+    /// Sets (or, with `None`, clears) an endpoint's `max_concurrency`.
+    pub async fn set_endpoint_max_concurrency(
+        &self,
+        id: &str,
+        max_concurrency: Option<i64>,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE webhook_endpoints SET max_concurrency = $2, updated_at = $3 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(max_concurrency)
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
     /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`); any change clears its failure streak.
     pub async fn set_endpoint_status(
         &self,
@@ -386,19 +418,60 @@ impl Store {
     /// Claims up to `limit` due deliveries under a lease: they are not due again before
     /// `lease_until`, so a process that dies mid-delivery only delays them (at least once).
     /// On PostgreSQL concurrent dispatchers skip each other's rows.
+    ///
+    /// At most `caps` deliveries of each endpoint are taken, and none of an endpoint with no
+    /// room: a slow endpoint's backlog stays in the database, due, without holding back any
+    /// other endpoint's (held back is not an attempt).
     pub async fn claim_deliveries(
         &self,
         now: Timestamp,
         lease_until: Timestamp,
         limit: u32,
+        caps: &ClaimCaps,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        // Lease the due rows (PostgreSQL skips rows another process is leasing), then read them
-        // with their event and endpoint: one statement on PostgreSQL, two on SQLite, which has
-        // no UPDATE inside WITH (its single writer makes the pair atomic anyway).
-        let sqlite_lease = format!(
-            "UPDATE deliveries SET next_attempt_at = $2 WHERE seq IN (SELECT seq FROM deliveries \
-             WHERE next_attempt_at <= $1 ORDER BY next_attempt_at LIMIT {limit}) \
-             RETURNING seq, event_id, endpoint_id, attempts, created_at"
+        // Candidates: the earliest due rows of endpoints with room (the full ones are skipped in
+        // the index scan), ranked per endpoint, kept within each endpoint's room.
+        // Numbered placeholders on both backends (few, and `$1`/`$2` appear more than once).
+        let mut n = 2;
+        let mut next = || {
+            n += 1;
+            format!("${n}")
+        };
+        let full: Vec<&(String, u32)> = caps
+            .rooms
+            .iter()
+            .filter(|(_, r)| *r == 0)
+            .take(MAX_PARAMS / 4)
+            .collect();
+        let room: Vec<&(String, u32)> = caps
+            .rooms
+            .iter()
+            .filter(|(_, r)| *r > 0)
+            .take(MAX_PARAMS / 4)
+            .collect();
+        let skip = if full.is_empty() {
+            String::new()
+        } else {
+            let list: Vec<String> = full.iter().map(|_| next()).collect();
+            format!(" AND endpoint_id NOT IN ({})", list.join(", "))
+        };
+        let rooms = if room.is_empty() {
+            "(VALUES ('', CAST(0 AS BIGINT))) AS r".to_owned()
+        } else {
+            let list: Vec<String> = room
+                .iter()
+                .map(|_| format!("({}, CAST({} AS BIGINT))", next(), next()))
+                .collect();
+            format!("(VALUES {}) AS r", list.join(", "))
+        };
+        let candidates = limit.saturating_mul(4).max(64);
+        let pick = format!(
+            "SELECT seq FROM (SELECT c.seq, c.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY c.endpoint_id \
+             ORDER BY c.next_attempt_at, c.seq) AS rk, COALESCE(r.column2, {default}) AS room FROM \
+             (SELECT seq, endpoint_id, next_attempt_at FROM deliveries WHERE next_attempt_at <= $1{skip} \
+             ORDER BY next_attempt_at LIMIT {candidates}) AS c LEFT JOIN {rooms} ON r.column1 = c.endpoint_id) AS k \
+             WHERE k.rk <= k.room ORDER BY k.next_attempt_at LIMIT {limit}",
+            default = caps.default_room,
         );
         let read = |from: &str, filter: &str| {
             format!(
@@ -417,28 +490,44 @@ impl Store {
         let rows = match self.dialect {
             Dialect::Postgres => {
                 // The due rows are picked once (MATERIALIZED), so the LIMIT holds whatever plan the
-                // UPDATE gets.
+                // UPDATE gets; `next_attempt_at <= $1` is checked again on the locked row, so one
+                // another dispatcher claimed meanwhile is left alone.
                 let sql = format!(
-                    "WITH due AS MATERIALIZED (SELECT seq FROM deliveries WHERE next_attempt_at <= $1 \
-                     ORDER BY next_attempt_at LIMIT {limit} FOR UPDATE SKIP LOCKED), \
+                    "WITH due AS MATERIALIZED (SELECT seq FROM deliveries WHERE seq IN ({pick}) \
+                     AND next_attempt_at <= $1 FOR UPDATE SKIP LOCKED), \
                      claimed AS (UPDATE deliveries SET next_attempt_at = $2 FROM due \
                      WHERE deliveries.seq = due.seq RETURNING deliveries.seq, deliveries.event_id, \
                      deliveries.endpoint_id, deliveries.attempts, deliveries.created_at) {}",
                     read("claimed d", "")
                 );
-                sqlx::query::<Any>(&sql)
+                let mut q = sqlx::query::<Any>(&sql)
                     .bind(now.as_micros())
-                    .bind(lease_until.as_micros())
-                    .fetch_all(&self.write)
-                    .await?
+                    .bind(lease_until.as_micros());
+                for (id, _) in &full {
+                    q = q.bind(id.clone());
+                }
+                for (id, r) in &room {
+                    q = q.bind(id.clone()).bind(i64::from(*r));
+                }
+                q.fetch_all(&self.write).await?
             }
             Dialect::Sqlite => {
+                // No UPDATE inside WITH on SQLite: lease, then read, in one transaction (its
+                // single writer makes the pair atomic).
                 let mut tx = self.begin().await?;
-                let seqs: Vec<i64> = sqlx::query_scalar::<Any, i64>(&sqlite_lease)
+                let sql = format!(
+                    "UPDATE deliveries SET next_attempt_at = $2 WHERE seq IN ({pick}) RETURNING seq"
+                );
+                let mut q = sqlx::query_scalar::<Any, i64>(&sql)
                     .bind(now.as_micros())
-                    .bind(lease_until.as_micros())
-                    .fetch_all(&mut **tx.tx())
-                    .await?;
+                    .bind(lease_until.as_micros());
+                for (id, _) in &full {
+                    q = q.bind(id.clone());
+                }
+                for (id, r) in &room {
+                    q = q.bind(id.clone()).bind(i64::from(*r));
+                }
+                let seqs: Vec<i64> = q.fetch_all(&mut **tx.tx()).await?;
                 if seqs.is_empty() {
                     tx.rollback().await?;
                     return Ok(Vec::new());

@@ -34,7 +34,7 @@ pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_li
 pub(crate) use webhooks::{
     __path_create_endpoint, __path_delete_endpoint, __path_disable_endpoint,
     __path_enable_endpoint, __path_event_deliveries, __path_get_endpoint, __path_list_endpoints,
-    __path_resend_event, __path_rotate_secret,
+    __path_resend_event, __path_rotate_secret, __path_update_endpoint,
 };
 
 pub fn routes() -> Router<AppState> {
@@ -71,7 +71,9 @@ pub fn routes() -> Router<AppState> {
         )
         .route(
             "/v1/webhook_endpoints/{id}",
-            get(webhooks::get_endpoint).delete(webhooks::delete_endpoint),
+            get(webhooks::get_endpoint)
+                .post(webhooks::update_endpoint)
+                .delete(webhooks::delete_endpoint),
         )
         .route(
             "/v1/webhook_endpoints/{id}/rotate_secret",
@@ -181,6 +183,7 @@ pub fn param_name(f: Field) -> &'static str {
         Field::EventType => "type",
         Field::Url => "url",
         Field::Events => "events",
+        Field::MaxConcurrency => "max_concurrency",
         Field::ReferenceId => "id",
         Field::EndDatetime => "end_datetime",
         Field::CustomFields => "custom_fields",

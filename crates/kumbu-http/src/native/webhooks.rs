@@ -2,8 +2,8 @@
 
 use super::payments::{record, respond};
 use super::views::{
-    AttemptList, AttemptView, CreateEndpointBody, Deleted, EndpointList, EndpointView,
-    ErrorEnvelope, ResendView,
+    AttemptList, AttemptView, CreateEndpointBody, Deleted, EndpointHealthView, EndpointList,
+    EndpointView, ErrorEnvelope, ResendView, UpdateEndpointBody,
 };
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, KeyedAuth, NoParams, PathId};
@@ -40,6 +40,7 @@ pub async fn create_endpoint(
         description: body.description,
         format,
         signing_key: Some(key),
+        max_concurrency: body.max_concurrency,
     };
     let outcome = state
         .engine
@@ -65,7 +66,8 @@ pub async fn list_endpoints(
     }))
 }
 
-/// Retrieve an endpoint.
+/// Retrieve an endpoint, with its health: deliveries queued and in flight, its current
+/// concurrency limit, and how its latest attempts went.
 #[utoipa::path(get, path = "/v1/webhook_endpoints/{id}", tag = "webhooks",
     params(("id" = String, Path, description = "we_…")),
     responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
@@ -74,8 +76,29 @@ pub async fn get_endpoint(
     Auth(auth): Auth,
     PathId(id): PathId,
 ) -> Result<Json<EndpointView>, NativeError> {
+    let mut view = EndpointView::from(&state.engine.endpoint(&auth, &id).await?);
+    let health = state.engine.endpoint_health(&auth, &id).await?;
+    view.health = Some(EndpointHealthView::from(&health));
+    Ok(Json(view))
+}
+
+/// Change an endpoint's `max_concurrency` (deliveries in flight at once).
+#[utoipa::path(post, path = "/v1/webhook_endpoints/{id}", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    request_body = UpdateEndpointBody,
+    responses((status = 200, body = EndpointView), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)),
+    security(("bearer" = [])))]
+pub async fn update_endpoint(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+    Command(_, body): Command<UpdateEndpointBody>,
+) -> Result<Json<EndpointView>, NativeError> {
     Ok(Json(EndpointView::from(
-        &state.engine.endpoint(&auth, &id).await?,
+        &state
+            .engine
+            .set_endpoint_max_concurrency(&auth, &id, body.max_concurrency)
+            .await?,
     )))
 }
 

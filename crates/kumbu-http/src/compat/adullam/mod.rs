@@ -593,6 +593,7 @@ async fn create_webhook(
         description: body.description,
         format: WebhookFormat::Adullam,
         signing_key: None,
+        max_concurrency: None,
     };
     let outcome = state
         .engine

@@ -449,6 +449,7 @@ async fn create_webhook(
         description: body.description,
         format: WebhookFormat::Plexospay,
         signing_key: None,
+        max_concurrency: None,
     };
     let outcome = state
         .engine

@@ -76,6 +76,7 @@ fn param(f: Field) -> &'static str {
         | Field::EventType
         | Field::Url
         | Field::Events
+        | Field::MaxConcurrency
         | Field::StatementDescriptor
         | Field::CustomerId
         | Field::Country

@@ -92,6 +92,7 @@ pub(super) async fn create_webhook(
         description: body.description,
         format: WebhookFormat::Simiz,
         signing_key: None,
+        max_concurrency: None,
     };
     let outcome = state
         .engine

@@ -1,0 +1,836 @@
+//! The webhook dispatcher: every endpoint has its own lane, so a slow, failing or dead endpoint
+//! only ever delays its own deliveries.
+//!
+//! Deliveries come from this process's commits (the hand-off) and from claims (retries, and
+//! what other processes created); each goes to its endpoint's lane. A lane sends while it holds
+//! a free slot of its endpoint's limit (`flow.rs`: adaptive, shared by every process on the
+//! database), each send its own task. Attempts are recorded in batches by a recorder task, so no
+//! send waits for another. A delivery that cannot get a slot soon goes back to the database,
+//! due: held back is not an attempt, and its retry delay does not grow.
+//!
+//! Claims take a lease instead of holding a transaction across HTTP calls: a process that dies
+//! leaves its deliveries to be picked up when the lease ends (at least once). On PostgreSQL
+//! concurrent dispatchers skip each other's rows, so without crashes each event reaches each
+//! endpoint once.
+
+use crate::dispatch::DELIVERY_TIMEOUT;
+use crate::error::EngineError;
+use crate::flow::{self, Observed, Signal, DEFAULT_MAX_CONCURRENCY, INITIAL_LIMIT};
+use crate::handoff::Queued;
+use crate::Engine;
+use kumbu_core::Timestamp;
+use kumbu_store::{AttemptResult, ClaimCaps, DueDelivery, NextStep, PermitRow};
+use std::collections::{HashMap, VecDeque};
+use std::time::{Duration, Instant};
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+use tokio_util::sync::CancellationToken;
+
+/// Requests one process keeps in flight in all, per dispatcher task (`--dispatch-tasks`).
+pub(crate) const IN_FLIGHT_PER_TASK: usize = 64;
+/// How often a busy lane reports what it saw and renews its slots.
+const RENEW_EVERY: Duration = Duration::from_secs(1);
+/// How long slots are held without renewal (a dead process's come back after this).
+const PERMIT_LEASE: Duration = Duration::from_secs(20);
+/// A send starts only while the slots are held at least this much longer: it ends before them.
+const PERMIT_MARGIN: Duration = DELIVERY_TIMEOUT.saturating_add(Duration::from_secs(5));
+/// A lane idle this long gives its slots back.
+const IDLE_RELEASE: Duration = Duration::from_secs(2);
+/// Deliveries a lane holds (waiting and in flight) per slot of its limit, and at least.
+const BUFFER_PER_SLOT: usize = 8;
+const MIN_BUFFER: usize = 64;
+/// Endpoints with a `/metrics` label of their own; the others are summed as `other`.
+const LABELLED: usize = 100;
+/// Shortest gap between two claims while they keep finding work.
+const CLAIM_GAP: Duration = Duration::from_millis(5);
+/// Most attempts recorded in one transaction.
+const RECORD_BATCH: usize = 512;
+/// How often the per-endpoint gauges (and the database backlog) are refreshed.
+const GAUGES_EVERY: Duration = Duration::from_secs(1);
+
+/// The quickest answer of the last minute or two: what "quick" is measured against.
+#[derive(Debug, Default)]
+struct Fastest {
+    current: Option<Duration>,
+    previous: Option<Duration>,
+    since: Option<Instant>,
+}
+
+impl Fastest {
+    fn note(&mut self, latency: Duration) {
+        if self
+            .since
+            .is_none_or(|s| s.elapsed() >= Duration::from_secs(60))
+        {
+            self.previous = self.current.take();
+            self.since = Some(Instant::now());
+        }
+        self.current = Some(self.current.map_or(latency, |c| c.min(latency)));
+    }
+
+    /// Whether `latency` is quick for this endpoint: within twice its best, plus 50 ms.
+    fn is_quick(&self, latency: Duration) -> bool {
+        let best = match (self.current, self.previous) {
+            (Some(a), Some(b)) => a.min(b),
+            (Some(a), None) | (None, Some(a)) => a,
+            (None, None) => latency,
+        };
+        latency <= best.saturating_mul(2) + Duration::from_millis(50)
+    }
+}
+
+/// One endpoint's deliveries in this process.
+#[derive(Debug)]
+struct Lane {
+    queue: VecDeque<Queued>,
+    in_flight: u32,
+    /// Slots this process holds, and until when.
+    granted: u32,
+    grant_until: Option<Timestamp>,
+    /// The shared limit when last granted, and the endpoint's `max_concurrency`.
+    limit: u32,
+    max: u32,
+    /// Lowered at once by an overload, until the shared limit takes it in.
+    local_cap: u32,
+    seen: Observed,
+    last_report: Option<Instant>,
+    idle_since: Option<Instant>,
+    fastest: Fastest,
+    label: String,
+}
+
+impl Lane {
+    fn new(max: u32, label: String) -> Self {
+        Self {
+            queue: VecDeque::new(),
+            in_flight: 0,
+            granted: 0,
+            grant_until: None,
+            limit: INITIAL_LIMIT.min(max),
+            max,
+            local_cap: u32::MAX,
+            seen: Observed::default(),
+            last_report: None,
+            idle_since: None,
+            fastest: Fastest::default(),
+            label,
+        }
+    }
+
+    fn cap(&self) -> u32 {
+        self.granted.min(self.local_cap)
+    }
+
+    fn holds_slots(&self, now: Timestamp) -> bool {
+        self.grant_until
+            .is_some_and(|u| now.plus(PERMIT_MARGIN) <= u)
+    }
+
+    fn can_send(&self, now: Timestamp) -> bool {
+        self.in_flight < self.cap() && self.holds_slots(now)
+    }
+
+    fn busy(&self) -> bool {
+        !self.queue.is_empty() || self.in_flight > 0
+    }
+
+    /// How many more deliveries the lane takes in.
+    fn room(&self) -> usize {
+        let buffer = MIN_BUFFER.max(BUFFER_PER_SLOT * self.limit as usize);
+        buffer.saturating_sub(self.queue.len() + self.in_flight as usize)
+    }
+
+    fn wants(&self) -> u32 {
+        let n = self.queue.len() + self.in_flight as usize;
+        u32::try_from(n).unwrap_or(u32::MAX).min(self.max)
+    }
+
+    fn needs_report(&self, now: Timestamp) -> bool {
+        if !self.busy() {
+            return false;
+        }
+        let Some(last) = self.last_report else {
+            return true;
+        };
+        let since = last.elapsed();
+        since >= RENEW_EVERY
+            || (!self.queue.is_empty() && !self.holds_slots(now))
+            || (self.seen.quick >= self.limit && since >= Duration::from_millis(50))
+            || (self.seen.overloaded_at.is_some() && since >= Duration::from_millis(100))
+    }
+}
+
+/// A send in progress: what its lane needs back when it ends.
+#[derive(Debug)]
+pub(crate) struct Ticket {
+    endpoint_id: String,
+    /// Whether it took a slot (a delivery that makes no request takes none).
+    slot: bool,
+    started: Instant,
+    /// Requests in flight to the endpoint when it started (itself included), and the cap then.
+    concurrency: u32,
+    cap: u32,
+}
+
+/// What a lane reports to the shared limit, and what it asks for.
+#[derive(Debug, Clone)]
+pub(crate) struct Report {
+    endpoint_id: String,
+    want: u32,
+    in_flight: u32,
+    max: u32,
+    seen: Observed,
+}
+
+/// What a report got back.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Grant {
+    permits: u32,
+    limit: u32,
+    max: u32,
+    until: Timestamp,
+}
+
+/// The lanes of one dispatcher.
+#[derive(Debug, Default)]
+pub(crate) struct Lanes {
+    lanes: HashMap<String, Lane>,
+    /// Endpoints that have a `/metrics` label of their own.
+    labelled: HashMap<String, String>,
+    in_flight: usize,
+    queued: usize,
+    /// Labels the backlog gauge was last set for (zeroed once their backlog is gone).
+    backlog_labels: Vec<String>,
+}
+
+impl Lanes {
+    /// The `/metrics` label of an endpoint: its id for the first [`LABELLED`] seen, else `other`.
+    fn label(&mut self, endpoint_id: &str) -> String {
+        if let Some(l) = self.labelled.get(endpoint_id) {
+            return l.clone();
+        }
+        if self.labelled.len() < LABELLED {
+            self.labelled
+                .insert(endpoint_id.to_owned(), endpoint_id.to_owned());
+            return endpoint_id.to_owned();
+        }
+        "other".to_owned()
+    }
+
+    /// Takes deliveries in. Those whose endpoint makes no request go to `direct` (sent at once,
+    /// without a slot); those a lane has no room for are returned, to go back to the database.
+    fn admit(
+        &mut self,
+        items: Vec<Queued>,
+        direct: &mut Vec<DueDelivery>,
+    ) -> Vec<(i64, Timestamp)> {
+        let mut back = Vec::new();
+        for item in items {
+            let endpoint = &item.delivery.endpoint;
+            if endpoint.status != "enabled" {
+                direct.push(item.delivery);
+                continue;
+            }
+            let max = endpoint
+                .max_concurrency
+                .and_then(|m| u32::try_from(m).ok())
+                .unwrap_or(DEFAULT_MAX_CONCURRENCY)
+                .max(1);
+            let id = endpoint.id.clone();
+            if !self.lanes.contains_key(&id) {
+                let label = self.label(&id);
+                self.lanes.insert(id.clone(), Lane::new(max, label));
+            }
+            let lane = self.lanes.get_mut(&id).expect("inserted above");
+            if lane.room() == 0 {
+                back.push((item.delivery.seq, item.until));
+                continue;
+            }
+            lane.idle_since = None;
+            lane.queue.push_back(item);
+            self.queued += 1;
+        }
+        back
+    }
+
+    /// How much each endpoint may still be claimed for, and how much the others.
+    fn caps(&self) -> ClaimCaps {
+        ClaimCaps {
+            rooms: self
+                .lanes
+                .iter()
+                .map(|(id, l)| (id.clone(), u32::try_from(l.room()).unwrap_or(u32::MAX)))
+                .collect(),
+            default_room: u32::try_from(MIN_BUFFER).unwrap_or(64),
+        }
+    }
+
+    /// Deliveries that waited too long, or whose lease no longer covers a send, taken out to go
+    /// back to the database.
+    fn stale(&mut self, now: Timestamp) -> Vec<(i64, Timestamp)> {
+        let mut back = Vec::new();
+        for lane in self.lanes.values_mut() {
+            // Oldest first: the stale ones are at the front.
+            while lane.queue.front().is_some_and(|q| !q.sendable(now)) {
+                if let Some(q) = lane.queue.pop_front() {
+                    back.push((q.delivery.seq, q.until));
+                }
+            }
+        }
+        self.queued -= back.len().min(self.queued);
+        back
+    }
+
+    /// The reports due (what each busy lane saw since its last one).
+    fn reports(&mut self, now: Timestamp) -> Vec<Report> {
+        self.lanes
+            .iter_mut()
+            .filter(|(_, l)| l.needs_report(now))
+            .map(|(id, l)| {
+                l.last_report = Some(Instant::now());
+                Report {
+                    endpoint_id: id.clone(),
+                    want: l.wants(),
+                    in_flight: l.in_flight,
+                    max: l.max,
+                    seen: std::mem::take(&mut l.seen),
+                }
+            })
+            .collect()
+    }
+
+    fn granted(&mut self, endpoint_id: &str, g: Grant) {
+        if let Some(l) = self.lanes.get_mut(endpoint_id) {
+            l.granted = g.permits;
+            l.grant_until = Some(g.until);
+            l.limit = g.limit;
+            l.max = g.max;
+            l.local_cap = u32::MAX;
+        }
+    }
+
+    /// A report that could not be made: what it saw counts next time.
+    fn report_failed(&mut self, r: Report) {
+        if let Some(l) = self.lanes.get_mut(&r.endpoint_id) {
+            l.seen.quick += r.seen.quick;
+            if let Some(at) = r.seen.overloaded_at {
+                l.seen.overload(at);
+            }
+        }
+    }
+
+    /// Deliveries to send now, each with its ticket: round the lanes that hold a free slot,
+    /// within `total` requests in flight.
+    fn next_sends(&mut self, now: Timestamp, total: usize) -> Vec<(DueDelivery, Ticket)> {
+        let mut out = Vec::new();
+        loop {
+            let before = out.len();
+            for (id, lane) in &mut self.lanes {
+                if self.in_flight >= total {
+                    return out;
+                }
+                if !lane.can_send(now) {
+                    continue;
+                }
+                let Some(q) = lane.queue.pop_front() else {
+                    continue;
+                };
+                self.queued -= 1;
+                if !q.sendable(now) {
+                    // Left for `stale` next time round; rare (checked just before).
+                    lane.queue.push_front(q);
+                    self.queued += 1;
+                    continue;
+                }
+                lane.in_flight += 1;
+                self.in_flight += 1;
+                out.push((
+                    q.delivery,
+                    Ticket {
+                        endpoint_id: id.clone(),
+                        slot: true,
+                        started: Instant::now(),
+                        concurrency: lane.in_flight,
+                        cap: lane.cap(),
+                    },
+                ));
+            }
+            if out.len() == before {
+                return out;
+            }
+        }
+    }
+
+    /// A send ended: frees its slot and learns from it.
+    fn finish(&mut self, t: &Ticket, signal: Signal, result: &AttemptResult) {
+        if !t.slot {
+            return;
+        }
+        self.in_flight -= 1;
+        let Some(lane) = self.lanes.get_mut(&t.endpoint_id) else {
+            return;
+        };
+        lane.in_flight -= 1;
+        if !lane.busy() {
+            lane.idle_since = Some(Instant::now());
+        }
+        let latency = t.started.elapsed();
+        match signal {
+            Signal::Overloaded => {
+                // At once, below the lowest concurrency that overloaded it (until the shared
+                // limit takes this in at the next report).
+                lane.local_cap = lane.local_cap.min(t.concurrency.saturating_sub(1).max(1));
+                lane.seen.overload(t.concurrency);
+            }
+            Signal::Answered => {
+                lane.fastest.note(latency);
+                if lane.fastest.is_quick(latency) && t.concurrency * 2 >= t.cap {
+                    lane.seen.quick += 1;
+                }
+            }
+            Signal::NotSent => {}
+        }
+        let outcome = match result.next {
+            NextStep::Delivered => "delivered",
+            NextStep::RetryAt(_) => "retry",
+            NextStep::GiveUp => "failed",
+        };
+        let label = lane.label.clone();
+        metrics::counter!("kumbu_webhook_endpoint_attempts_total", "endpoint" => label.clone(), "outcome" => outcome)
+            .increment(1);
+        metrics::histogram!("kumbu_webhook_endpoint_latency_seconds", "endpoint" => label)
+            .record(latency.as_secs_f64());
+    }
+
+    /// Lanes idle long enough: dropped, their endpoints returned so their slots are given back.
+    fn take_idle(&mut self) -> Vec<String> {
+        let idle: Vec<String> = self
+            .lanes
+            .iter()
+            .filter(|(_, l)| !l.busy() && l.idle_since.is_none_or(|t| t.elapsed() >= IDLE_RELEASE))
+            .map(|(id, _)| id.clone())
+            .collect();
+        for id in &idle {
+            if let Some(l) = self.lanes.remove(id) {
+                set_gauges(&l.label, 0, 0, 0);
+            }
+        }
+        idle
+    }
+
+    /// Everything still waiting, to go back to the database.
+    fn drain(&mut self) -> Vec<(i64, Timestamp)> {
+        self.queued = 0;
+        self.lanes
+            .values_mut()
+            .flat_map(|l| l.queue.drain(..))
+            .map(|q| (q.delivery.seq, q.until))
+            .collect()
+    }
+
+    fn endpoints(&self) -> Vec<String> {
+        self.lanes.keys().cloned().collect()
+    }
+
+    /// Publishes the per-endpoint gauges (lanes sharing the `other` label are summed).
+    fn publish(&self) {
+        let mut sums: HashMap<&str, (u32, usize, u32)> = HashMap::new();
+        for l in self.lanes.values() {
+            let s = sums.entry(l.label.as_str()).or_default();
+            s.0 += l.in_flight;
+            s.1 += l.queue.len();
+            s.2 += l.cap().min(l.limit);
+        }
+        for (label, (in_flight, queued, limit)) in sums {
+            set_gauges(label, in_flight, queued, limit);
+        }
+        metrics::gauge!("kumbu_webhook_in_flight").set(self.in_flight as f64);
+    }
+}
+
+fn set_gauges(label: &str, in_flight: u32, queued: usize, limit: u32) {
+    let l = label.to_owned();
+    metrics::gauge!("kumbu_webhook_endpoint_in_flight", "endpoint" => l.clone())
+        .set(f64::from(in_flight));
+    metrics::gauge!("kumbu_webhook_endpoint_queued", "endpoint" => l.clone()).set(queued as f64);
+    metrics::gauge!("kumbu_webhook_endpoint_limit", "endpoint" => l).set(f64::from(limit));
+}
+
+impl Engine {
+    /// Reports what a lane saw to its endpoint's shared limit and renews its slots, under the
+    /// endpoint's row lock (so processes decide one at a time).
+    async fn renew_slots(&self, r: &Report, now: Timestamp) -> Result<Grant, EngineError> {
+        let mut tx = self.store().begin().await?;
+        let (flow_row, max) = tx
+            .lock_endpoint_flow(&r.endpoint_id, &flow::initial_flow(r.max), now)
+            .await?;
+        let max = max
+            .and_then(|m| u32::try_from(m).ok())
+            .unwrap_or(DEFAULT_MAX_CONCURRENCY)
+            .max(1);
+        let next = flow::next_flow(flow_row, r.seen, max, now);
+        if next != flow_row {
+            tx.save_endpoint_flow(&r.endpoint_id, &next, now).await?;
+        }
+        let holders = tx.endpoint_permits(&r.endpoint_id).await?;
+        let limit = u32::try_from(next.limit).unwrap_or(1).max(1);
+        let want = r.want.min(max);
+        let permits = flow::grant(limit, &self.inner.holder, want, &holders, now);
+        let until = now.plus(PERMIT_LEASE);
+        tx.put_permit(
+            &r.endpoint_id,
+            &PermitRow {
+                holder: self.inner.holder.clone(),
+                permits: i64::from(permits.max(r.in_flight)),
+                in_flight: i64::from(r.in_flight),
+                wanted: i64::from(want),
+                until,
+            },
+            now,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Grant {
+            permits,
+            limit,
+            max,
+            until,
+        })
+    }
+
+    /// Claims due deliveries into the lanes (as many as `room`, within each lane's room).
+    async fn claim_into(
+        &self,
+        lanes: &mut Lanes,
+        room: usize,
+        now: Timestamp,
+        direct: &mut Vec<DueDelivery>,
+        back: &mut Vec<(i64, Timestamp)>,
+    ) -> Result<usize, EngineError> {
+        let limit = room.min(self.config().dispatch_batch as usize);
+        if limit == 0 {
+            return Ok(0);
+        }
+        let until = now.plus(self.config().delivery_lease);
+        let claimed = self
+            .store()
+            .claim_deliveries(
+                now,
+                until,
+                u32::try_from(limit).unwrap_or(u32::MAX),
+                &lanes.caps(),
+            )
+            .await?;
+        let n = claimed.len();
+        let at = Instant::now();
+        back.extend(
+            lanes.admit(
+                claimed
+                    .into_iter()
+                    .map(|delivery| Queued {
+                        until,
+                        at,
+                        delivery,
+                    })
+                    .collect(),
+                direct,
+            ),
+        );
+        Ok(n)
+    }
+
+    /// Stale deliveries back to the database, reports made and slots renewed, idle lanes' slots
+    /// given back. Failures are logged: the work is retried next time round.
+    async fn tend(&self, lanes: &mut Lanes, now: Timestamp, mut back: Vec<(i64, Timestamp)>) {
+        back.extend(lanes.stale(now));
+        if !back.is_empty() {
+            metrics::counter!("kumbu_webhook_held_back_total").increment(back.len() as u64);
+            if let Err(e) = self.store().release_deliveries(&back, now).await {
+                tracing::warn!(error = %e, count = back.len(), "could not hand deliveries back; they are retried when their lease ends");
+            }
+        }
+        for r in lanes.reports(now) {
+            match self.renew_slots(&r, now).await {
+                Ok(g) => lanes.granted(&r.endpoint_id, g),
+                Err(e) => {
+                    tracing::warn!(endpoint = %r.endpoint_id, error = %e, "could not renew the endpoint's delivery slots");
+                    lanes.report_failed(r);
+                }
+            }
+        }
+        let idle = lanes.take_idle();
+        if !idle.is_empty() {
+            if let Err(e) = self
+                .store()
+                .release_permits(&self.inner.holder, Some(&idle))
+                .await
+            {
+                tracing::warn!(error = %e, "could not give back idle endpoints' slots; they lapse on their own");
+            }
+        }
+    }
+
+    /// One dispatcher pass (tests, with a manual clock): takes the fresh deliveries and claims
+    /// due ones, sends each as its endpoint's slots allow, waits for them, records the attempts;
+    /// what got no slot goes back to the database, due. Returns how many were attempted.
+    pub async fn run_dispatch_batch(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let total = IN_FLIGHT_PER_TASK * self.config().dispatch_tasks.max(1);
+        let mut lanes = Lanes::default();
+        let mut direct = Vec::new();
+        let mut back = lanes.admit(self.take_fresh(), &mut direct);
+        let room = (self.config().dispatch_batch as usize).saturating_sub(lanes.queued);
+        self.claim_into(&mut lanes, room, now, &mut direct, &mut back)
+            .await?;
+        let mut sends = JoinSet::new();
+        for d in direct {
+            sends.spawn(self.clone().send_direct(d, now));
+        }
+        let mut results = Vec::new();
+        loop {
+            self.tend(&mut lanes, now, std::mem::take(&mut back)).await;
+            for (d, ticket) in lanes.next_sends(now, total) {
+                sends.spawn(self.clone().send(d, ticket, now));
+            }
+            let Some(done) = sends.join_next().await else {
+                break;
+            };
+            match done {
+                Ok((ticket, result, signal)) => {
+                    lanes.finish(&ticket, signal, &result);
+                    results.push(result);
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "delivery task failed; its lease will expire and it will be retried");
+                }
+            }
+        }
+        let left = lanes.drain();
+        self.tend(&mut lanes, now, left).await;
+        self.store()
+            .release_permits(&self.inner.holder, Some(&lanes.endpoints()))
+            .await?;
+        self.record(&results).await?;
+        Ok(results.len())
+    }
+
+    /// Runs passes until nothing is due (tests, with a manual clock).
+    pub async fn run_dispatch_until_idle(&self) -> Result<usize, EngineError> {
+        let mut total = 0;
+        loop {
+            let n = self.run_dispatch_batch().await?;
+            total += n;
+            if n == 0 {
+                return Ok(total);
+            }
+        }
+    }
+
+    async fn send(
+        self,
+        d: DueDelivery,
+        ticket: Ticket,
+        now: Timestamp,
+    ) -> (Ticket, AttemptResult, Signal) {
+        let (result, signal) = self.attempt(d, now).await;
+        (ticket, result, signal)
+    }
+
+    async fn send_direct(self, d: DueDelivery, now: Timestamp) -> (Ticket, AttemptResult, Signal) {
+        let ticket = Ticket {
+            endpoint_id: d.endpoint.id.clone(),
+            slot: false,
+            started: Instant::now(),
+            concurrency: 0,
+            cap: 0,
+        };
+        self.send(d, ticket, now).await
+    }
+}
+
+/// Records attempts as they come, in batches, until the sender side closes.
+async fn record_loop(engine: Engine, mut rx: mpsc::UnboundedReceiver<AttemptResult>) {
+    let mut batch = Vec::with_capacity(RECORD_BATCH);
+    while let Some(first) = rx.recv().await {
+        batch.push(first);
+        while batch.len() < RECORD_BATCH {
+            match rx.try_recv() {
+                Ok(r) => batch.push(r),
+                Err(_) => break,
+            }
+        }
+        let mut wait = Duration::from_millis(100);
+        for tries in 1.. {
+            match engine.record(&batch).await {
+                Ok(()) => break,
+                // Unrecorded attempts are retried when their lease ends (at least once).
+                Err(e) if tries >= 5 => {
+                    tracing::error!(error = %e, count = batch.len(), "could not record delivery attempts; they will be made again");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "recording delivery attempts failed; retrying");
+                    tokio::time::sleep(wait).await;
+                    wait *= 2;
+                }
+            }
+        }
+        batch.clear();
+    }
+}
+
+/// The dispatcher of a `serve` process: runs until `cancel`, then lets its sends finish, records
+/// them, and hands back what it still held.
+pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
+    let config = engine.config().clone();
+    let total = IN_FLIGHT_PER_TASK * config.dispatch_tasks.max(1);
+    let tick = config.worker_interval.min(Duration::from_millis(250));
+    let (tx, rx) = mpsc::unbounded_channel();
+    let recorder = tokio::spawn(record_loop(engine.clone(), rx));
+    let mut lanes = Lanes::default();
+    let mut sends: JoinSet<(Ticket, AttemptResult, Signal)> = JoinSet::new();
+    let mut last_claim: Option<Instant> = None;
+    let mut more_due = false;
+    let mut last_gauges: Option<Instant> = None;
+    let mut backoff = Duration::from_millis(200);
+    while !cancel.is_cancelled() {
+        let now = engine.now();
+        let mut direct = Vec::new();
+        let mut back = lanes.admit(engine.take_fresh(), &mut direct);
+        let room = total.saturating_sub(lanes.in_flight + lanes.queued);
+        let claim_due = last_claim.is_none_or(|t| {
+            t.elapsed() >= config.worker_interval || (more_due && t.elapsed() >= CLAIM_GAP)
+        });
+        let mut failed = false;
+        if room > 0 && claim_due {
+            last_claim = Some(Instant::now());
+            match engine
+                .claim_into(&mut lanes, room, now, &mut direct, &mut back)
+                .await
+            {
+                Ok(n) => {
+                    more_due = n > 0;
+                    backoff = Duration::from_millis(200);
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "claiming due deliveries failed; retrying");
+                    failed = true;
+                }
+            }
+        }
+        for d in direct {
+            sends.spawn(engine.clone().send_direct(d, now));
+        }
+        engine.tend(&mut lanes, now, back).await;
+        for (d, ticket) in lanes.next_sends(now, total) {
+            sends.spawn(engine.clone().send(d, ticket, now));
+        }
+        if last_gauges.is_none_or(|t| t.elapsed() >= GAUGES_EVERY) {
+            last_gauges = Some(Instant::now());
+            lanes.publish();
+            publish_backlog(&engine, &mut lanes, now).await;
+        }
+        let pause = if failed {
+            backoff = (backoff * 2).min(Duration::from_secs(10));
+            backoff / 2
+        } else {
+            tick
+        };
+        tokio::select! {
+            Some(done) = sends.join_next(), if !sends.is_empty() => {
+                finished(&mut lanes, &tx, done);
+                while let Some(done) = sends.try_join_next() {
+                    finished(&mut lanes, &tx, done);
+                }
+            }
+            () = engine.inner.deliveries_ready.notified() => {}
+            () = tokio::time::sleep(pause) => {}
+            () = cancel.cancelled() => {}
+        }
+    }
+    // Stop: the sends in flight end within their timeout; record them, give the rest back.
+    while let Some(done) = sends.join_next().await {
+        finished(&mut lanes, &tx, done);
+    }
+    drop(tx);
+    if let Err(e) = recorder.await {
+        tracing::error!(error = %e, "the attempt recorder ended abnormally");
+    }
+    let left = lanes.drain();
+    let now = engine.now();
+    if !left.is_empty() {
+        if let Err(e) = engine.store().release_deliveries(&left, now).await {
+            tracing::warn!(error = %e, "could not hand deliveries back; they are retried when their lease ends");
+        }
+    }
+    if let Err(e) = engine
+        .store()
+        .release_permits(&engine.inner.holder, None)
+        .await
+    {
+        tracing::warn!(error = %e, "could not give back delivery slots; they lapse on their own");
+    }
+    lanes.publish();
+}
+
+fn finished(
+    lanes: &mut Lanes,
+    tx: &mpsc::UnboundedSender<AttemptResult>,
+    done: Result<(Ticket, AttemptResult, Signal), tokio::task::JoinError>,
+) {
+    match done {
+        Ok((ticket, result, signal)) => {
+            lanes.finish(&ticket, signal, &result);
+            if tx.send(result).is_err() {
+                tracing::error!("the attempt recorder stopped; this attempt will be made again");
+            }
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "delivery task failed; its lease will expire and it will be retried");
+        }
+    }
+}
+
+/// The endpoints with the most deliveries due in the database (any process's), as gauges.
+async fn publish_backlog(engine: &Engine, lanes: &mut Lanes, now: Timestamp) {
+    match engine.store().endpoint_backlogs(now, 20).await {
+        Ok(rows) => {
+            let mut sums: HashMap<String, i64> = HashMap::new();
+            for (id, n) in rows {
+                *sums.entry(lanes.label(&id)).or_default() += n;
+            }
+            for gone in lanes
+                .backlog_labels
+                .iter()
+                .filter(|l| !sums.contains_key(*l))
+            {
+                metrics::gauge!("kumbu_webhook_endpoint_backlog", "endpoint" => gone.clone())
+                    .set(0.0);
+            }
+            lanes.backlog_labels = sums.keys().cloned().collect();
+            for (label, n) in sums {
+                metrics::gauge!("kumbu_webhook_endpoint_backlog", "endpoint" => label)
+                    .set(n as f64);
+            }
+        }
+        Err(e) => tracing::debug!(error = %e, "could not read the webhook backlog"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quick_is_relative_to_the_endpoints_best() {
+        let mut f = Fastest::default();
+        f.note(Duration::from_millis(9_000));
+        assert!(
+            f.is_quick(Duration::from_millis(9_100)),
+            "a steady 9 s endpoint is quick for itself"
+        );
+        f.note(Duration::from_millis(10));
+        assert!(f.is_quick(Duration::from_millis(60)));
+        assert!(!f.is_quick(Duration::from_millis(200)));
+    }
+}
