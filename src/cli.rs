@@ -154,20 +154,21 @@ struct ServeArgs {
     /// Seconds a claimed webhook delivery is reserved for this process; if it dies, another
     /// process retries the delivery after this. Deliveries created by this process's own
     /// commits are reserved to it the same way and sent at once, without a claim, if the lease
-    /// covers 10 s in its queue plus a whole dispatcher pass (10 s per 64 of --dispatch-batch,
-    /// plus 5 s: 55 s for the default 256); otherwise every delivery waits for a claim.
+    /// covers 10 s of waiting for a slot of its endpoint, a send (10 s) and its recording (5 s):
+    /// 25 s; otherwise every delivery waits for a claim.
     #[arg(long, env = "KUMBU_DELIVERY_LEASE_SECS", default_value_t = 60)]
     delivery_lease_secs: u64,
     /// How many due payments a worker task claims per transaction (smaller batches commit, and
     /// so publish their events, sooner; larger ones cost fewer commits).
     #[arg(long, env = "KUMBU_WORKER_BATCH", default_value_t = 256)]
     worker_batch: u32,
-    /// How many due webhook deliveries a dispatcher task claims per pass (smaller passes start
-    /// fresh events sooner; larger ones cost fewer statements).
+    /// Most due webhook deliveries one claim takes from the database (each endpoint gets at
+    /// most what it can take soon: see docs/webhooks.md).
     #[arg(long, env = "KUMBU_DISPATCH_BATCH", default_value_t = 256)]
     dispatch_batch: u32,
-    /// Concurrent webhook dispatcher tasks in this process (they claim disjoint batches); 0
-    /// delivers nothing from here, leaving webhooks to other processes on the same database.
+    /// Webhook sending in this process: 0 sends nothing from here, leaving webhooks to other
+    /// processes on the same database; N keeps up to 64 × N requests in flight in all, each
+    /// endpoint within its own limit (max_concurrency, adapted to how it answers).
     #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
     dispatch_tasks: usize,
     /// Log one JSON object per line instead of text (`text` or `json`).

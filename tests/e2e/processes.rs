@@ -84,6 +84,16 @@ pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
 }
 
 pub(crate) async fn create_backlog(client: &reqwest::Client, base: &str, n: usize) -> Vec<String> {
+    create_backlog_as(client, base, n, "backlog").await
+}
+
+/// Creates `n` payments, 8 clients at a time, under idempotency keys `<prefix>-<i>`.
+pub(crate) async fn create_backlog_as(
+    client: &reqwest::Client,
+    base: &str,
+    n: usize,
+    prefix: &'static str,
+) -> Vec<String> {
     let mut tasks = Vec::new();
     for t in 0..8 {
         let (client, base) = (client.clone(), base.to_owned());
@@ -93,7 +103,7 @@ pub(crate) async fn create_backlog(client: &reqwest::Client, base: &str, n: usiz
                 let r = client
                     .post(format!("{base}/v1/payments"))
                     .bearer_auth(KEY)
-                    .header("idempotency-key", format!("backlog-{i}"))
+                    .header("idempotency-key", format!("{prefix}-{i}"))
                     .json(&json!({"amount": 1000 + i, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}))
                     .send()
                     .await

@@ -4,7 +4,8 @@
 
 use crate::harness::{drop_database, fresh_database, Backend, TestApp, KEY};
 use crate::processes::{
-    create_backlog, events_in, register_endpoint, spawn, wait_all_settled, wait_for_events,
+    create_backlog, create_backlog_as, events_in, register_endpoint, spawn, wait_all_settled,
+    wait_for_events,
 };
 use crate::receiver::{Receiver, SmallHost};
 use kumbu_engine::{Store, StoreOptions};
@@ -299,20 +300,8 @@ async fn limits_hold_across_two_processes_postgres() {
     let (ca, cb) = (client.clone(), client.clone());
     let (ba, bb) = (a.base.clone(), b.base.clone());
     let ta = tokio::spawn(async move { create_backlog(&ca, &ba, 30).await });
-    let tb = tokio::spawn(async move {
-        // Other idempotency keys than a's.
-        for i in 0..30 {
-            let r = cb
-                .post(format!("{bb}/v1/payments"))
-                .bearer_auth(KEY)
-                .header("idempotency-key", format!("other-{i}"))
-                .json(&json!({"amount": 2000 + i, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}))
-                .send()
-                .await
-                .unwrap();
-            assert_eq!(r.status(), 200);
-        }
-    });
+    // Other idempotency keys than a's.
+    let tb = tokio::spawn(async move { create_backlog_as(&cb, &bb, 30, "other").await });
     ta.await.unwrap();
     tb.await.unwrap();
     let store = Store::connect(&url, &StoreOptions::default())

@@ -43,10 +43,17 @@ const MIN_BUFFER: usize = 64;
 const LABELLED: usize = 100;
 /// Shortest gap between two claims while they keep finding work.
 const CLAIM_GAP: Duration = Duration::from_millis(5);
+/// Longest gap between two discoveries of due deliveries for endpoints without a lane.
+const MAX_DISCOVERY_GAP: Duration = Duration::from_secs(1);
 /// Most attempts recorded in one transaction.
 const RECORD_BATCH: usize = 512;
-/// How often the per-endpoint gauges (and the database backlog) are refreshed.
+/// How often the dispatcher hands stale deliveries back and renews slots (at once when a lane
+/// has deliveries and no slots).
+const TEND_EVERY: Duration = Duration::from_millis(50);
+/// How often the per-endpoint gauges are refreshed, and the database backlog (a count over
+/// the due rows).
 const GAUGES_EVERY: Duration = Duration::from_secs(1);
+const BACKLOG_EVERY: Duration = Duration::from_secs(5);
 
 /// The quickest answer of the last minute or two: what "quick" is measured against.
 #[derive(Debug, Default)]
@@ -134,15 +141,35 @@ impl Lane {
         !self.queue.is_empty() || self.in_flight > 0
     }
 
-    /// How many more deliveries the lane takes in.
-    fn room(&self) -> usize {
-        let buffer = MIN_BUFFER.max(BUFFER_PER_SLOT * self.limit as usize);
-        buffer.saturating_sub(self.queue.len() + self.in_flight as usize)
+    fn buffer(&self) -> usize {
+        MIN_BUFFER.max(BUFFER_PER_SLOT * self.limit as usize)
     }
 
+    /// How many more deliveries the lane takes in.
+    fn room(&self) -> usize {
+        self.buffer()
+            .saturating_sub(self.queue.len() + self.in_flight as usize)
+    }
+
+    /// How many a claim should fetch for it: none until half its buffer is free (so claims
+    /// come in worthwhile batches).
+    fn claim_room(&self) -> usize {
+        let room = self.room();
+        if room * 2 >= self.buffer() {
+            room
+        } else {
+            0
+        }
+    }
+
+    /// Slots it asks for: a busy lane would use all the limit allows (fair shares between
+    /// processes are the grant's business); an idle one none.
     fn wants(&self) -> u32 {
-        let n = self.queue.len() + self.in_flight as usize;
-        u32::try_from(n).unwrap_or(u32::MAX).min(self.max)
+        if self.busy() {
+            self.max
+        } else {
+            0
+        }
     }
 
     fn needs_report(&self, now: Timestamp) -> bool {
@@ -154,7 +181,9 @@ impl Lane {
         };
         let since = last.elapsed();
         since >= RENEW_EVERY
-            || (!self.queue.is_empty() && !self.holds_slots(now))
+            || (!self.queue.is_empty()
+                && !self.holds_slots(now)
+                && since >= Duration::from_millis(20))
             || (self.seen.quick >= self.limit && since >= Duration::from_millis(50))
             || (self.seen.overloaded_at.is_some() && since >= Duration::from_millis(100))
     }
@@ -191,6 +220,25 @@ pub(crate) struct Grant {
     until: Timestamp,
 }
 
+/// Database work that tending the lanes needs.
+#[derive(Debug, Default)]
+pub(crate) struct Tending {
+    back: Vec<(i64, Timestamp)>,
+    reports: Vec<Report>,
+    idle: Vec<String>,
+}
+
+/// Database work of the dispatcher, done beside its sends.
+enum Job {
+    Claimed {
+        result: Result<Vec<DueDelivery>, EngineError>,
+        until: Timestamp,
+        /// When a discovery began (it sets the next one's time).
+        discovery: Option<Instant>,
+    },
+    Tended(Vec<(Report, Result<Grant, EngineError>)>),
+}
+
 /// The lanes of one dispatcher.
 #[derive(Debug, Default)]
 pub(crate) struct Lanes {
@@ -200,7 +248,7 @@ pub(crate) struct Lanes {
     in_flight: usize,
     queued: usize,
     /// Labels the backlog gauge was last set for (zeroed once their backlog is gone).
-    backlog_labels: Vec<String>,
+    backlog_labels: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Lanes {
@@ -218,10 +266,13 @@ impl Lanes {
     }
 
     /// Takes deliveries in. Those whose endpoint makes no request go to `direct` (sent at once,
-    /// without a slot); those a lane has no room for are returned, to go back to the database.
+    /// without a slot). With `bounded` (claimed ones), those a lane has no room for are
+    /// returned, to go back to the database; fresh ones from this process's commits always wait
+    /// in their lane (at most 10 s, see `stale`), which is far cheaper than a round trip.
     fn admit(
         &mut self,
         items: Vec<Queued>,
+        bounded: bool,
         direct: &mut Vec<DueDelivery>,
     ) -> Vec<(i64, Timestamp)> {
         let mut back = Vec::new();
@@ -242,7 +293,7 @@ impl Lanes {
                 self.lanes.insert(id.clone(), Lane::new(max, label));
             }
             let lane = self.lanes.get_mut(&id).expect("inserted above");
-            if lane.room() == 0 {
+            if bounded && lane.room() == 0 {
                 back.push((item.delivery.seq, item.until));
                 continue;
             }
@@ -253,15 +304,21 @@ impl Lanes {
         back
     }
 
-    /// How much each endpoint may still be claimed for, and how much the others.
-    fn caps(&self) -> ClaimCaps {
+    /// How much each endpoint may still be claimed for, and (with `discover`) how much the others.
+    fn caps(&self, discover: bool) -> ClaimCaps {
         ClaimCaps {
             rooms: self
                 .lanes
                 .iter()
-                .map(|(id, l)| (id.clone(), u32::try_from(l.room()).unwrap_or(u32::MAX)))
+                .map(|(id, l)| {
+                    (
+                        id.clone(),
+                        u32::try_from(l.claim_room()).unwrap_or(u32::MAX),
+                    )
+                })
                 .collect(),
             default_room: u32::try_from(MIN_BUFFER).unwrap_or(64),
+            discover,
         }
     }
 
@@ -279,6 +336,66 @@ impl Lanes {
         }
         self.queued -= back.len().min(self.queued);
         back
+    }
+
+    /// Claimed deliveries in (bounded by each lane's room); returns those to hand back.
+    fn admit_claimed(
+        &mut self,
+        claimed: Vec<DueDelivery>,
+        until: Timestamp,
+        direct: &mut Vec<DueDelivery>,
+    ) -> Vec<(i64, Timestamp)> {
+        let at = Instant::now();
+        let items = claimed
+            .into_iter()
+            .map(|delivery| Queued {
+                until,
+                at,
+                delivery,
+            })
+            .collect();
+        self.admit(items, true, direct)
+    }
+
+    /// What tending the lanes takes to the database: `back` and the stale deliveries, the
+    /// reports due, and the lanes idle long enough (dropped now).
+    fn tending(&mut self, now: Timestamp, mut back: Vec<(i64, Timestamp)>) -> Tending {
+        back.extend(self.stale(now));
+        Tending {
+            back,
+            reports: self.reports(now),
+            idle: self.take_idle(),
+        }
+    }
+
+    /// What the database granted.
+    fn tended(&mut self, grants: Vec<(Report, Result<Grant, EngineError>)>) {
+        for (r, g) in grants {
+            match g {
+                Ok(g) => self.granted(&r.endpoint_id, g),
+                Err(_) => self.report_failed(r),
+            }
+        }
+    }
+
+    /// Whether a claim would fetch anything for the lanes.
+    fn claimable(&self) -> bool {
+        self.lanes.values().any(|l| l.claim_room() > 0)
+    }
+
+    fn backlog_labels(&self) -> BacklogLabels {
+        BacklogLabels {
+            named: self.labelled.clone(),
+            last: self.backlog_labels.clone(),
+        }
+    }
+
+    /// Whether a lane has deliveries waiting and no slots to send them with (or a report due
+    /// that would grow its limit).
+    fn waiting_for_slots(&self, now: Timestamp) -> bool {
+        self.lanes
+            .values()
+            .any(|l| !l.queue.is_empty() && (!l.holds_slots(now) || l.last_report.is_none()))
     }
 
     /// The reports due (what each busy lane saw since its last one).
@@ -498,76 +615,52 @@ impl Engine {
         })
     }
 
-    /// Claims due deliveries into the lanes (as many as `room`, within each lane's room).
-    async fn claim_into(
-        &self,
-        lanes: &mut Lanes,
-        room: usize,
+    /// Claims due deliveries for the lanes (`caps`), leased until `until`.
+    async fn claim(
+        self,
+        caps: ClaimCaps,
+        limit: usize,
         now: Timestamp,
-        direct: &mut Vec<DueDelivery>,
-        back: &mut Vec<(i64, Timestamp)>,
-    ) -> Result<usize, EngineError> {
-        let limit = room.min(self.config().dispatch_batch as usize);
-        if limit == 0 {
-            return Ok(0);
-        }
-        let until = now.plus(self.config().delivery_lease);
-        let claimed = self
+        until: Timestamp,
+    ) -> Result<Vec<DueDelivery>, EngineError> {
+        Ok(self
             .store()
-            .claim_deliveries(
-                now,
-                until,
-                u32::try_from(limit).unwrap_or(u32::MAX),
-                &lanes.caps(),
-            )
-            .await?;
-        let n = claimed.len();
-        let at = Instant::now();
-        back.extend(
-            lanes.admit(
-                claimed
-                    .into_iter()
-                    .map(|delivery| Queued {
-                        until,
-                        at,
-                        delivery,
-                    })
-                    .collect(),
-                direct,
-            ),
-        );
-        Ok(n)
+            .claim_deliveries(now, until, u32::try_from(limit).unwrap_or(u32::MAX), &caps)
+            .await?)
     }
 
-    /// Stale deliveries back to the database, reports made and slots renewed, idle lanes' slots
-    /// given back. Failures are logged: the work is retried next time round.
-    async fn tend(&self, lanes: &mut Lanes, now: Timestamp, mut back: Vec<(i64, Timestamp)>) {
-        back.extend(lanes.stale(now));
-        if !back.is_empty() {
-            metrics::counter!("kumbu_webhook_held_back_total").increment(back.len() as u64);
-            if let Err(e) = self.store().release_deliveries(&back, now).await {
-                tracing::warn!(error = %e, count = back.len(), "could not hand deliveries back; they are retried when their lease ends");
+    /// The database side of tending the lanes: stale deliveries handed back, reports made and
+    /// slots renewed, idle lanes' slots given back. Failures are logged (and the reports
+    /// returned with them, to count next time).
+    async fn tend(
+        self,
+        work: Tending,
+        now: Timestamp,
+    ) -> Vec<(Report, Result<Grant, EngineError>)> {
+        if !work.back.is_empty() {
+            metrics::counter!("kumbu_webhook_held_back_total").increment(work.back.len() as u64);
+            if let Err(e) = self.store().release_deliveries(&work.back, now).await {
+                tracing::warn!(error = %e, count = work.back.len(), "could not hand deliveries back; they are retried when their lease ends");
             }
         }
-        for r in lanes.reports(now) {
-            match self.renew_slots(&r, now).await {
-                Ok(g) => lanes.granted(&r.endpoint_id, g),
-                Err(e) => {
-                    tracing::warn!(endpoint = %r.endpoint_id, error = %e, "could not renew the endpoint's delivery slots");
-                    lanes.report_failed(r);
-                }
+        let mut grants = Vec::with_capacity(work.reports.len());
+        for r in work.reports {
+            let g = self.renew_slots(&r, now).await;
+            if let Err(e) = &g {
+                tracing::warn!(endpoint = %r.endpoint_id, error = %e, "could not renew the endpoint's delivery slots");
             }
+            grants.push((r, g));
         }
-        let idle = lanes.take_idle();
-        if !idle.is_empty() {
+        if !work.idle.is_empty() {
             if let Err(e) = self
                 .store()
-                .release_permits(&self.inner.holder, Some(&idle))
+                .release_permits(&self.inner.holder, Some(&work.idle))
                 .await
             {
                 tracing::warn!(error = %e, "could not give back idle endpoints' slots; they lapse on their own");
             }
         }
+        grants
     }
 
     /// One dispatcher pass (tests, with a manual clock): takes the fresh deliveries and claims
@@ -578,20 +671,23 @@ impl Engine {
         let total = IN_FLIGHT_PER_TASK * self.config().dispatch_tasks.max(1);
         let mut lanes = Lanes::default();
         let mut direct = Vec::new();
-        let mut back = lanes.admit(self.take_fresh(), &mut direct);
+        let mut back = lanes.admit(self.take_fresh(), false, &mut direct);
         let room = (self.config().dispatch_batch as usize).saturating_sub(lanes.queued);
-        self.claim_into(&mut lanes, room, now, &mut direct, &mut back)
-            .await?;
-        let mut sends = JoinSet::new();
-        for d in direct {
-            sends.spawn(self.clone().send_direct(d, now));
+        if room > 0 {
+            let until = now.plus(self.config().delivery_lease);
+            let claimed = self
+                .clone()
+                .claim(lanes.caps(true), room, now, until)
+                .await?;
+            back.extend(lanes.admit_claimed(claimed, until, &mut direct));
         }
+        let mut sends = JoinSet::new();
         let mut results = Vec::new();
         loop {
-            self.tend(&mut lanes, now, std::mem::take(&mut back)).await;
-            for (d, ticket) in lanes.next_sends(now, total) {
-                sends.spawn(self.clone().send(d, ticket, now));
-            }
+            let work = lanes.tending(now, std::mem::take(&mut back));
+            let grants = self.clone().tend(work, now).await;
+            lanes.tended(grants);
+            start(self, &mut lanes, &mut sends, &mut direct, now, total);
             let Some(done) = sends.join_next().await else {
                 break;
             };
@@ -606,7 +702,8 @@ impl Engine {
             }
         }
         let left = lanes.drain();
-        self.tend(&mut lanes, now, left).await;
+        let work = lanes.tending(now, left);
+        lanes.tended(self.clone().tend(work, now).await);
         self.store()
             .release_permits(&self.inner.holder, Some(&lanes.endpoints()))
             .await?;
@@ -690,52 +787,63 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
     let mut lanes = Lanes::default();
     let mut sends: JoinSet<(Ticket, AttemptResult, Signal)> = JoinSet::new();
     let mut last_claim: Option<Instant> = None;
+    let mut last_discovery: Option<(Instant, Duration)> = None;
     let mut more_due = false;
     let mut last_gauges: Option<Instant> = None;
+    let mut last_backlog: Option<Instant> = None;
     let mut backoff = Duration::from_millis(200);
+    let mut last_tend: Option<Instant> = None;
+    let mut back = Vec::new();
+    // One database job at a time, run beside the sends (never in their way).
+    let mut jobs: JoinSet<Job> = JoinSet::new();
     while !cancel.is_cancelled() {
         let now = engine.now();
         let mut direct = Vec::new();
-        let mut back = lanes.admit(engine.take_fresh(), &mut direct);
-        let room = total.saturating_sub(lanes.in_flight + lanes.queued);
-        let claim_due = last_claim.is_none_or(|t| {
-            t.elapsed() >= config.worker_interval || (more_due && t.elapsed() >= CLAIM_GAP)
-        });
-        let mut failed = false;
-        if room > 0 && claim_due {
-            last_claim = Some(Instant::now());
-            match engine
-                .claim_into(&mut lanes, room, now, &mut direct, &mut back)
-                .await
-            {
-                Ok(n) => {
-                    more_due = n > 0;
-                    backoff = Duration::from_millis(200);
-                }
-                Err(e) => {
-                    tracing::warn!(error = %e, "claiming due deliveries failed; retrying");
-                    failed = true;
-                }
+        back.extend(lanes.admit(engine.take_fresh(), false, &mut direct));
+        start(&engine, &mut lanes, &mut sends, &mut direct, now, total);
+        if jobs.is_empty() {
+            let room = total.saturating_sub(lanes.in_flight + lanes.queued);
+            // Discovery (a scan of the due rows) every worker interval, stretched so that it
+            // never takes more than a twentieth of the time; the lanes' own claims (index
+            // ranges) as often as they find work.
+            let discover = last_discovery.is_none_or(|(t, took): (Instant, Duration)| {
+                t.elapsed() >= config.worker_interval.max(took * 20).min(MAX_DISCOVERY_GAP)
+            });
+            let claim_due = discover
+                || last_claim.is_none_or(|t| {
+                    t.elapsed() >= config.worker_interval || (more_due && t.elapsed() >= CLAIM_GAP)
+                });
+            if lanes.waiting_for_slots(now) || last_tend.is_none_or(|t| t.elapsed() >= TEND_EVERY) {
+                last_tend = Some(Instant::now());
+                let work = lanes.tending(now, std::mem::take(&mut back));
+                let e = engine.clone();
+                jobs.spawn(async move { Job::Tended(e.tend(work, now).await) });
+            } else if room > 0 && claim_due && (discover || lanes.claimable()) {
+                let began = Instant::now();
+                last_claim = Some(began);
+                let until = now.plus(config.delivery_lease);
+                let limit = room.min(config.dispatch_batch as usize);
+                let caps = lanes.caps(discover);
+                let e = engine.clone();
+                jobs.spawn(async move {
+                    Job::Claimed {
+                        result: e.claim(caps, limit, now, until).await,
+                        until,
+                        discovery: discover.then_some(began),
+                    }
+                });
             }
         }
-        for d in direct {
-            sends.spawn(engine.clone().send_direct(d, now));
-        }
-        engine.tend(&mut lanes, now, back).await;
-        for (d, ticket) in lanes.next_sends(now, total) {
-            sends.spawn(engine.clone().send(d, ticket, now));
-        }
         if last_gauges.is_none_or(|t| t.elapsed() >= GAUGES_EVERY) {
-            last_gauges = Some(Instant::now());
             lanes.publish();
-            publish_backlog(&engine, &mut lanes, now).await;
+            if last_backlog.is_none_or(|t| t.elapsed() >= BACKLOG_EVERY) {
+                last_backlog = Some(Instant::now());
+                let e = engine.clone();
+                let labels = lanes.backlog_labels();
+                tokio::spawn(async move { publish_backlog(&e, labels, now).await });
+            }
+            last_gauges = Some(Instant::now());
         }
-        let pause = if failed {
-            backoff = (backoff * 2).min(Duration::from_secs(10));
-            backoff / 2
-        } else {
-            tick
-        };
         tokio::select! {
             Some(done) = sends.join_next(), if !sends.is_empty() => {
                 finished(&mut lanes, &tx, done);
@@ -743,11 +851,48 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
                     finished(&mut lanes, &tx, done);
                 }
             }
+            Some(job) = jobs.join_next(), if !jobs.is_empty() => match job {
+                Ok(Job::Claimed { result: Ok(claimed), until, discovery }) => {
+                    more_due = !claimed.is_empty();
+                    backoff = Duration::from_millis(200);
+                    if let Some(began) = discovery {
+                        last_discovery = Some((began, began.elapsed()));
+                    }
+                    let mut direct = Vec::new();
+                    back.extend(lanes.admit_claimed(claimed, until, &mut direct));
+                    start(&engine, &mut lanes, &mut sends, &mut direct, engine.now(), total);
+                }
+                Ok(Job::Claimed { result: Err(e), .. }) => {
+                    tracing::warn!(error = %e, "claiming due deliveries failed; retrying");
+                    // Wait before the next claim.
+                    last_claim = Some(Instant::now() + backoff);
+                    backoff = (backoff * 2).min(Duration::from_secs(10));
+                }
+                Ok(Job::Tended(grants)) => {
+                    lanes.tended(grants);
+                    start(&engine, &mut lanes, &mut sends, &mut Vec::new(), engine.now(), total);
+                }
+                Err(e) => tracing::error!(error = %e, "a dispatcher job failed"),
+            },
             () = engine.inner.deliveries_ready.notified() => {}
-            () = tokio::time::sleep(pause) => {}
+            () = tokio::time::sleep(tick) => {}
             () = cancel.cancelled() => {}
         }
     }
+    while let Some(job) = jobs.join_next().await {
+        match job {
+            Ok(Job::Claimed {
+                result: Ok(claimed),
+                until,
+                ..
+            }) => {
+                back.extend(claimed.into_iter().map(|d| (d.seq, until)));
+            }
+            Ok(Job::Tended(grants)) => lanes.tended(grants),
+            Ok(Job::Claimed { result: Err(_), .. }) | Err(_) => {}
+        }
+    }
+    back.extend(lanes.stale(engine.now()));
     // Stop: the sends in flight end within their timeout; record them, give the rest back.
     while let Some(done) = sends.join_next().await {
         finished(&mut lanes, &tx, done);
@@ -756,7 +901,8 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
     if let Err(e) = recorder.await {
         tracing::error!(error = %e, "the attempt recorder ended abnormally");
     }
-    let left = lanes.drain();
+    let mut left = lanes.drain();
+    left.append(&mut back);
     let now = engine.now();
     if !left.is_empty() {
         if let Err(e) = engine.store().release_deliveries(&left, now).await {
@@ -771,6 +917,23 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
         tracing::warn!(error = %e, "could not give back delivery slots; they lapse on their own");
     }
     lanes.publish();
+}
+
+/// Sends what needs no slot, and what the lanes' free slots allow.
+fn start(
+    engine: &Engine,
+    lanes: &mut Lanes,
+    sends: &mut JoinSet<(Ticket, AttemptResult, Signal)>,
+    direct: &mut Vec<DueDelivery>,
+    now: Timestamp,
+    total: usize,
+) {
+    for d in direct.drain(..) {
+        sends.spawn(engine.clone().send_direct(d, now));
+    }
+    for (d, ticket) in lanes.next_sends(now, total) {
+        sends.spawn(engine.clone().send(d, ticket, now));
+    }
 }
 
 fn finished(
@@ -791,23 +954,30 @@ fn finished(
     }
 }
 
-/// The endpoints with the most deliveries due in the database (any process's), as gauges.
-async fn publish_backlog(engine: &Engine, lanes: &mut Lanes, now: Timestamp) {
+/// The endpoints with the most deliveries due in the database (any process's), as gauges:
+/// `labels` names endpoints as `/metrics` does (others are `other`), and lists the labels set
+/// last time (zeroed if their backlog is gone).
+async fn publish_backlog(engine: &Engine, labels: BacklogLabels, now: Timestamp) {
     match engine.store().endpoint_backlogs(now, 20).await {
         Ok(rows) => {
             let mut sums: HashMap<String, i64> = HashMap::new();
             for (id, n) in rows {
-                *sums.entry(lanes.label(&id)).or_default() += n;
+                let label = labels
+                    .named
+                    .get(&id)
+                    .cloned()
+                    .unwrap_or_else(|| "other".to_owned());
+                *sums.entry(label).or_default() += n;
             }
-            for gone in lanes
-                .backlog_labels
-                .iter()
-                .filter(|l| !sums.contains_key(*l))
-            {
+            let mut last = labels
+                .last
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            for gone in last.iter().filter(|l| !sums.contains_key(*l)) {
                 metrics::gauge!("kumbu_webhook_endpoint_backlog", "endpoint" => gone.clone())
                     .set(0.0);
             }
-            lanes.backlog_labels = sums.keys().cloned().collect();
+            *last = sums.keys().cloned().collect();
             for (label, n) in sums {
                 metrics::gauge!("kumbu_webhook_endpoint_backlog", "endpoint" => label)
                     .set(n as f64);
@@ -815,6 +985,12 @@ async fn publish_backlog(engine: &Engine, lanes: &mut Lanes, now: Timestamp) {
         }
         Err(e) => tracing::debug!(error = %e, "could not read the webhook backlog"),
     }
+}
+
+/// What [`publish_backlog`] needs of the lanes' labels.
+struct BacklogLabels {
+    named: HashMap<String, String>,
+    last: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 #[cfg(test)]

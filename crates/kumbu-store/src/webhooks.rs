@@ -94,6 +94,10 @@ pub struct ClaimCaps {
     pub rooms: Vec<(String, u32)>,
     /// The room of every other endpoint.
     pub default_room: u32,
+    /// Whether to look for due deliveries of endpoints without a room of their own (a scan of
+    /// the due rows, skipping those endpoints'; without it only the listed endpoints are
+    /// claimed for, each by an index range).
+    pub discover: bool,
 }
 
 /// A delivery row just created by fan-out.
@@ -429,49 +433,44 @@ impl Store {
         limit: u32,
         caps: &ClaimCaps,
     ) -> Result<Vec<DueDelivery>, StoreError> {
-        // Candidates: the earliest due rows of endpoints with room (the full ones are skipped in
-        // the index scan), ranked per endpoint, kept within each endpoint's room.
+        // Endpoints this dispatcher already has a lane for are claimed one by one, each within
+        // its room (an index range scan apiece); the others from the earliest due rows, at most
+        // `default_room` each. A slow endpoint's backlog so never hides another's due rows.
         // Numbered placeholders on both backends (few, and `$1`/`$2` appear more than once).
-        let mut n = 2;
-        let mut next = || {
-            n += 1;
-            format!("${n}")
-        };
-        let full: Vec<&(String, u32)> = caps
-            .rooms
-            .iter()
-            .filter(|(_, r)| *r == 0)
-            .take(MAX_PARAMS / 4)
-            .collect();
-        let room: Vec<&(String, u32)> = caps
-            .rooms
-            .iter()
-            .filter(|(_, r)| *r > 0)
-            .take(MAX_PARAMS / 4)
-            .collect();
-        let skip = if full.is_empty() {
+        let lanes: Vec<&(String, u32)> = caps.rooms.iter().take(MAX_PARAMS / 2).collect();
+        let mut arms = Vec::new();
+        let known = if lanes.is_empty() {
             String::new()
         } else {
-            let list: Vec<String> = full.iter().map(|_| next()).collect();
+            let list: Vec<String> = (0..lanes.len()).map(|i| format!("${}", i + 3)).collect();
             format!(" AND endpoint_id NOT IN ({})", list.join(", "))
         };
-        let rooms = if room.is_empty() {
-            "(VALUES ('', CAST(0 AS BIGINT))) AS r".to_owned()
-        } else {
-            let list: Vec<String> = room
-                .iter()
-                .map(|_| format!("({}, CAST({} AS BIGINT))", next(), next()))
-                .collect();
-            format!("(VALUES {}) AS r", list.join(", "))
-        };
         let candidates = limit.saturating_mul(4).max(64);
+        if caps.discover {
+            arms.push(format!(
+            "SELECT seq, next_attempt_at FROM (SELECT c.seq, c.next_attempt_at, ROW_NUMBER() OVER \
+             (PARTITION BY c.endpoint_id ORDER BY c.next_attempt_at, c.seq) AS rk FROM \
+             (SELECT seq, endpoint_id, next_attempt_at FROM deliveries WHERE next_attempt_at <= $1{known} \
+             ORDER BY next_attempt_at LIMIT {candidates}) AS c) AS g WHERE g.rk <= {}",
+                caps.default_room
+            ));
+        }
+        for (i, (_, room)) in lanes.iter().enumerate() {
+            if *room > 0 {
+                arms.push(format!(
+                    "SELECT seq, next_attempt_at FROM (SELECT seq, next_attempt_at FROM deliveries \
+                     WHERE endpoint_id = ${} AND next_attempt_at <= $1 ORDER BY next_attempt_at \
+                     LIMIT {room}) AS a{i}",
+                    i + 3
+                ));
+            }
+        }
+        if arms.is_empty() {
+            return Ok(Vec::new());
+        }
         let pick = format!(
-            "SELECT seq FROM (SELECT c.seq, c.next_attempt_at, ROW_NUMBER() OVER (PARTITION BY c.endpoint_id \
-             ORDER BY c.next_attempt_at, c.seq) AS rk, COALESCE(r.column2, {default}) AS room FROM \
-             (SELECT seq, endpoint_id, next_attempt_at FROM deliveries WHERE next_attempt_at <= $1{skip} \
-             ORDER BY next_attempt_at LIMIT {candidates}) AS c LEFT JOIN {rooms} ON r.column1 = c.endpoint_id) AS k \
-             WHERE k.rk <= k.room ORDER BY k.next_attempt_at LIMIT {limit}",
-            default = caps.default_room,
+            "SELECT seq FROM ({}) AS k ORDER BY k.next_attempt_at LIMIT {limit}",
+            arms.join(" UNION ALL ")
         );
         let read = |from: &str, filter: &str| {
             format!(
@@ -490,11 +489,17 @@ impl Store {
         let rows = match self.dialect {
             Dialect::Postgres => {
                 // The due rows are picked once (MATERIALIZED), so the LIMIT holds whatever plan the
-                // UPDATE gets; `next_attempt_at <= $1` is checked again on the locked row, so one
-                // another dispatcher claimed meanwhile is left alone.
+                // UPDATE gets, then locked one by one by primary key alone: a condition that implies
+                // `next_attempt_at IS NOT NULL` there (even one pushed down from outside) would let
+                // the planner, on statistics from before a backlog, scan a whole partial due index
+                // per row; COALESCE implies nothing. Whether a locked row is still due is checked
+                // on the version the lock returns, so one another dispatcher claimed meanwhile is
+                // left alone.
                 let sql = format!(
-                    "WITH due AS MATERIALIZED (SELECT seq FROM deliveries WHERE seq IN ({pick}) \
-                     AND next_attempt_at <= $1 FOR UPDATE SKIP LOCKED), \
+                    "WITH pick AS MATERIALIZED ({pick}), \
+                     due AS MATERIALIZED (SELECT d.seq FROM pick CROSS JOIN LATERAL \
+                     (SELECT seq, COALESCE(next_attempt_at, 9223372036854775807) AS due_at FROM deliveries \
+                     WHERE deliveries.seq = pick.seq FOR UPDATE SKIP LOCKED) AS d WHERE d.due_at <= $1), \
                      claimed AS (UPDATE deliveries SET next_attempt_at = $2 FROM due \
                      WHERE deliveries.seq = due.seq RETURNING deliveries.seq, deliveries.event_id, \
                      deliveries.endpoint_id, deliveries.attempts, deliveries.created_at) {}",
@@ -503,11 +508,8 @@ impl Store {
                 let mut q = sqlx::query::<Any>(&sql)
                     .bind(now.as_micros())
                     .bind(lease_until.as_micros());
-                for (id, _) in &full {
+                for (id, _) in &lanes {
                     q = q.bind(id.clone());
-                }
-                for (id, r) in &room {
-                    q = q.bind(id.clone()).bind(i64::from(*r));
                 }
                 q.fetch_all(&self.write).await?
             }
@@ -521,11 +523,8 @@ impl Store {
                 let mut q = sqlx::query_scalar::<Any, i64>(&sql)
                     .bind(now.as_micros())
                     .bind(lease_until.as_micros());
-                for (id, _) in &full {
+                for (id, _) in &lanes {
                     q = q.bind(id.clone());
-                }
-                for (id, r) in &room {
-                    q = q.bind(id.clone()).bind(i64::from(*r));
                 }
                 let seqs: Vec<i64> = q.fetch_all(&mut **tx.tx()).await?;
                 if seqs.is_empty() {
