@@ -265,6 +265,14 @@ async fn max_concurrency_and_health_through_the_api(app: TestApp) -> Option<Test
     );
     let (s, _) = app.post(&path, &json!({"url": "http://elsewhere"})).await;
     assert_eq!(s, 400);
+    let (s, e) = app.post(&path, &json!({})).await;
+    assert_eq!(
+        (s.as_u16(), &e["error"]["param"]),
+        (400, &json!("max_concurrency")),
+        "an empty update changes nothing: {e}"
+    );
+    let (_, view) = app.get(&path).await;
+    assert_eq!(view["max_concurrency"], 16);
     let (s, _) = app
         .post(
             "/v1/webhook_endpoints/we_doesnotexist000000000",

@@ -39,6 +39,9 @@ const IDLE_RELEASE: Duration = Duration::from_secs(2);
 /// Deliveries a lane holds (waiting and in flight) per slot of its limit, and at least.
 const BUFFER_PER_SLOT: usize = 8;
 const MIN_BUFFER: usize = 64;
+/// Most deliveries one lane keeps waiting, fresh ones included (past it they go back to the
+/// database, due).
+const MAX_LANE_QUEUE: usize = 4096;
 /// Endpoints with a `/metrics` label of their own; the others are summed as `other`.
 const LABELLED: usize = 100;
 /// Shortest gap between two claims while they keep finding work.
@@ -184,13 +187,15 @@ impl Lane {
             || (!self.queue.is_empty()
                 && !self.holds_slots(now)
                 && since >= Duration::from_millis(20))
-            || (self.seen.quick >= self.limit && since >= Duration::from_millis(50))
+            || (self.seen.quick >= self.limit
+                && self.limit < self.max
+                && since >= Duration::from_millis(250))
             || (self.seen.overloaded_at.is_some() && since >= Duration::from_millis(100))
     }
 }
 
 /// A send in progress: what its lane needs back when it ends.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct Ticket {
     endpoint_id: String,
     /// Whether it took a slot (a delivery that makes no request takes none).
@@ -207,6 +212,8 @@ pub(crate) struct Report {
     endpoint_id: String,
     want: u32,
     in_flight: u32,
+    /// Slots it may use until the answer comes: recorded as held whatever is granted.
+    holding: u32,
     max: u32,
     seen: Observed,
 }
@@ -293,7 +300,7 @@ impl Lanes {
                 self.lanes.insert(id.clone(), Lane::new(max, label));
             }
             let lane = self.lanes.get_mut(&id).expect("inserted above");
-            if bounded && lane.room() == 0 {
+            if (bounded && lane.room() == 0) || lane.queue.len() >= MAX_LANE_QUEUE {
                 back.push((item.delivery.seq, item.until));
                 continue;
             }
@@ -343,6 +350,7 @@ impl Lanes {
         &mut self,
         claimed: Vec<DueDelivery>,
         until: Timestamp,
+        short_lease: bool,
         direct: &mut Vec<DueDelivery>,
     ) -> Vec<(i64, Timestamp)> {
         let at = Instant::now();
@@ -350,6 +358,7 @@ impl Lanes {
             .into_iter()
             .map(|delivery| Queued {
                 until,
+                short_lease,
                 at,
                 delivery,
             })
@@ -376,6 +385,17 @@ impl Lanes {
                 Err(_) => self.report_failed(r),
             }
         }
+    }
+
+    /// Whether tending has anything to do: deliveries to hand back (or stale ones), a report
+    /// due, or an idle lane.
+    fn tend_due(&self, now: Timestamp, handing_back: bool) -> bool {
+        handing_back
+            || self.lanes.values().any(|l| {
+                l.needs_report(now)
+                    || l.queue.front().is_some_and(|q| !q.sendable(now))
+                    || (!l.busy() && l.idle_since.is_none_or(|t| t.elapsed() >= IDLE_RELEASE))
+            })
     }
 
     /// Whether a claim would fetch anything for the lanes.
@@ -409,6 +429,12 @@ impl Lanes {
                     endpoint_id: id.clone(),
                     want: l.wants(),
                     in_flight: l.in_flight,
+                    // Until the new grant is in force the lane may still fill its current one.
+                    holding: if l.holds_slots(now) {
+                        l.in_flight.max(l.cap())
+                    } else {
+                        l.in_flight
+                    },
                     max: l.max,
                     seen: std::mem::take(&mut l.seen),
                 }
@@ -422,7 +448,10 @@ impl Lanes {
             l.grant_until = Some(g.until);
             l.limit = g.limit;
             l.max = g.max;
-            l.local_cap = u32::MAX;
+            // An overload seen since the report stays in force until the next one.
+            if l.seen.overloaded_at.is_none() {
+                l.local_cap = u32::MAX;
+            }
         }
     }
 
@@ -478,6 +507,20 @@ impl Lanes {
         }
     }
 
+    /// A send whose task died: frees its slot (its lease will bring the delivery back).
+    fn abandon(&mut self, t: &Ticket) {
+        if !t.slot {
+            return;
+        }
+        self.in_flight -= 1;
+        if let Some(lane) = self.lanes.get_mut(&t.endpoint_id) {
+            lane.in_flight -= 1;
+            if !lane.busy() {
+                lane.idle_since = Some(Instant::now());
+            }
+        }
+    }
+
     /// A send ended: frees its slot and learns from it.
     fn finish(&mut self, t: &Ticket, signal: Signal, result: &AttemptResult) {
         if !t.slot {
@@ -529,7 +572,9 @@ impl Lanes {
             .collect();
         for id in &idle {
             if let Some(l) = self.lanes.remove(id) {
-                set_gauges(&l.label, 0, 0, 0);
+                if l.label != "other" {
+                    set_gauges(&l.label, 0, 0, 0);
+                }
             }
         }
         idle
@@ -598,7 +643,7 @@ impl Engine {
             &r.endpoint_id,
             &PermitRow {
                 holder: self.inner.holder.clone(),
-                permits: i64::from(permits.max(r.in_flight)),
+                permits: i64::from(permits.max(r.holding)),
                 in_flight: i64::from(r.in_flight),
                 wanted: i64::from(want),
                 until,
@@ -679,16 +724,17 @@ impl Engine {
                 .clone()
                 .claim(lanes.caps(true), room, now, until)
                 .await?;
-            back.extend(lanes.admit_claimed(claimed, until, &mut direct));
+            let short = !crate::handoff_possible(self.config().delivery_lease);
+            back.extend(lanes.admit_claimed(claimed, until, short, &mut direct));
         }
-        let mut sends = JoinSet::new();
+        let mut sends = Sends::default();
         let mut results = Vec::new();
         loop {
             let work = lanes.tending(now, std::mem::take(&mut back));
             let grants = self.clone().tend(work, now).await;
             lanes.tended(grants);
             start(self, &mut lanes, &mut sends, &mut direct, now, total);
-            let Some(done) = sends.join_next().await else {
+            let Some(done) = sends.next().await else {
                 break;
             };
             match done {
@@ -696,18 +742,16 @@ impl Engine {
                     lanes.finish(&ticket, signal, &result);
                     results.push(result);
                 }
-                Err(e) => {
-                    tracing::error!(error = %e, "delivery task failed; its lease will expire and it will be retried");
-                }
+                Err(ticket) => lanes.abandon(&ticket),
             }
         }
+        self.record(&results).await?;
         let left = lanes.drain();
         let work = lanes.tending(now, left);
         lanes.tended(self.clone().tend(work, now).await);
         self.store()
             .release_permits(&self.inner.holder, Some(&lanes.endpoints()))
             .await?;
-        self.record(&results).await?;
         Ok(results.len())
     }
 
@@ -731,17 +775,6 @@ impl Engine {
     ) -> (Ticket, AttemptResult, Signal) {
         let (result, signal) = self.attempt(d, now).await;
         (ticket, result, signal)
-    }
-
-    async fn send_direct(self, d: DueDelivery, now: Timestamp) -> (Ticket, AttemptResult, Signal) {
-        let ticket = Ticket {
-            endpoint_id: d.endpoint.id.clone(),
-            slot: false,
-            started: Instant::now(),
-            concurrency: 0,
-            cap: 0,
-        };
-        self.send(d, ticket, now).await
     }
 }
 
@@ -785,12 +818,16 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
     let (tx, rx) = mpsc::unbounded_channel();
     let recorder = tokio::spawn(record_loop(engine.clone(), rx));
     let mut lanes = Lanes::default();
-    let mut sends: JoinSet<(Ticket, AttemptResult, Signal)> = JoinSet::new();
+    let mut sends = Sends::default();
     let mut last_claim: Option<Instant> = None;
     let mut last_discovery: Option<(Instant, Duration)> = None;
+    let mut claim_paused_until: Option<Instant> = None;
+    let mut last_job_tended = false;
     let mut more_due = false;
     let mut last_gauges: Option<Instant> = None;
     let mut last_backlog: Option<Instant> = None;
+    // One backlog count at a time (it scans the due rows).
+    let backlog_running = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut backoff = Duration::from_millis(200);
     let mut last_tend: Option<Instant> = None;
     let mut back = Vec::new();
@@ -802,23 +839,37 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
         back.extend(lanes.admit(engine.take_fresh(), false, &mut direct));
         start(&engine, &mut lanes, &mut sends, &mut direct, now, total);
         if jobs.is_empty() {
-            let room = total.saturating_sub(lanes.in_flight + lanes.queued);
+            // Room for claims counts sends only: what waits in lanes is bounded per lane (and
+            // a slow endpoint's waiting deliveries must not stop claims for the others).
+            let room = total.saturating_sub(lanes.in_flight);
+            let paused = claim_paused_until.is_some_and(|t| Instant::now() < t);
             // Discovery (a scan of the due rows) every worker interval, stretched so that it
             // never takes more than a twentieth of the time; the lanes' own claims (index
             // ranges) as often as they find work.
-            let discover = last_discovery.is_none_or(|(t, took): (Instant, Duration)| {
-                t.elapsed() >= config.worker_interval.max(took * 20).min(MAX_DISCOVERY_GAP)
-            });
-            let claim_due = discover
-                || last_claim.is_none_or(|t| {
-                    t.elapsed() >= config.worker_interval || (more_due && t.elapsed() >= CLAIM_GAP)
+            let discover = !paused
+                && last_discovery.is_none_or(|(t, took): (Instant, Duration)| {
+                    t.elapsed() >= config.worker_interval.max(took * 20).min(MAX_DISCOVERY_GAP)
                 });
-            if lanes.waiting_for_slots(now) || last_tend.is_none_or(|t| t.elapsed() >= TEND_EVERY) {
+            let claim_due = !paused
+                && (discover
+                    || last_claim.is_none_or(|t| {
+                        t.elapsed() >= config.worker_interval
+                            || (more_due && t.elapsed() >= CLAIM_GAP)
+                    }));
+            let claim = room > 0 && claim_due && (discover || lanes.claimable());
+            // Tending and claims take turns when both are due.
+            let tend = (lanes.waiting_for_slots(now)
+                || last_tend.is_none_or(|t| t.elapsed() >= TEND_EVERY))
+                && lanes.tend_due(now, !back.is_empty())
+                && !(claim && last_job_tended);
+            if tend {
                 last_tend = Some(Instant::now());
+                last_job_tended = true;
                 let work = lanes.tending(now, std::mem::take(&mut back));
                 let e = engine.clone();
                 jobs.spawn(async move { Job::Tended(e.tend(work, now).await) });
-            } else if room > 0 && claim_due && (discover || lanes.claimable()) {
+            } else if claim {
+                last_job_tended = false;
                 let began = Instant::now();
                 last_claim = Some(began);
                 let until = now.plus(config.delivery_lease);
@@ -836,18 +887,23 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
         }
         if last_gauges.is_none_or(|t| t.elapsed() >= GAUGES_EVERY) {
             lanes.publish();
-            if last_backlog.is_none_or(|t| t.elapsed() >= BACKLOG_EVERY) {
+            if last_backlog.is_none_or(|t| t.elapsed() >= BACKLOG_EVERY)
+                && !backlog_running.swap(true, std::sync::atomic::Ordering::AcqRel)
+            {
                 last_backlog = Some(Instant::now());
-                let e = engine.clone();
+                let (e, running) = (engine.clone(), backlog_running.clone());
                 let labels = lanes.backlog_labels();
-                tokio::spawn(async move { publish_backlog(&e, labels, now).await });
+                tokio::spawn(async move {
+                    publish_backlog(&e, labels, now).await;
+                    running.store(false, std::sync::atomic::Ordering::Release);
+                });
             }
             last_gauges = Some(Instant::now());
         }
         tokio::select! {
-            Some(done) = sends.join_next(), if !sends.is_empty() => {
+            Some(done) = sends.next(), if !sends.is_empty() => {
                 finished(&mut lanes, &tx, done);
-                while let Some(done) = sends.try_join_next() {
+                while let Some(done) = sends.try_next() {
                     finished(&mut lanes, &tx, done);
                 }
             }
@@ -859,13 +915,13 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
                         last_discovery = Some((began, began.elapsed()));
                     }
                     let mut direct = Vec::new();
-                    back.extend(lanes.admit_claimed(claimed, until, &mut direct));
+                    let short = !crate::handoff_possible(config.delivery_lease);
+            back.extend(lanes.admit_claimed(claimed, until, short, &mut direct));
                     start(&engine, &mut lanes, &mut sends, &mut direct, engine.now(), total);
                 }
                 Ok(Job::Claimed { result: Err(e), .. }) => {
                     tracing::warn!(error = %e, "claiming due deliveries failed; retrying");
-                    // Wait before the next claim.
-                    last_claim = Some(Instant::now() + backoff);
+                    claim_paused_until = Some(Instant::now() + backoff);
                     backoff = (backoff * 2).min(Duration::from_secs(10));
                 }
                 Ok(Job::Tended(grants)) => {
@@ -894,7 +950,7 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
     }
     back.extend(lanes.stale(engine.now()));
     // Stop: the sends in flight end within their timeout; record them, give the rest back.
-    while let Some(done) = sends.join_next().await {
+    while let Some(done) = sends.next().await {
         finished(&mut lanes, &tx, done);
     }
     drop(tx);
@@ -919,27 +975,88 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
     lanes.publish();
 }
 
+/// Sends in flight, each with its ticket kept aside so that a task that dies still frees its
+/// slot.
+#[derive(Default)]
+struct Sends {
+    set: JoinSet<(Ticket, AttemptResult, Signal)>,
+    tickets: HashMap<tokio::task::Id, Ticket>,
+}
+
+impl Sends {
+    fn spawn(&mut self, engine: &Engine, d: DueDelivery, ticket: Ticket, now: Timestamp) {
+        let kept = ticket.clone();
+        let id = self.set.spawn(engine.clone().send(d, ticket, now)).id();
+        self.tickets.insert(id, kept);
+    }
+
+    fn is_empty(&self) -> bool {
+        self.set.is_empty()
+    }
+
+    /// What became of a finished task: its attempt, or (the task died) its ticket alone.
+    fn done(
+        &mut self,
+        joined: Result<(tokio::task::Id, (Ticket, AttemptResult, Signal)), tokio::task::JoinError>,
+    ) -> Result<(Ticket, AttemptResult, Signal), Ticket> {
+        match joined {
+            Ok((id, out)) => {
+                self.tickets.remove(&id);
+                Ok(out)
+            }
+            Err(e) => {
+                tracing::error!(error = %e, "delivery task failed; its lease will expire and it will be retried");
+                let ticket = self.tickets.remove(&e.id());
+                Err(ticket.unwrap_or(Ticket {
+                    endpoint_id: String::new(),
+                    slot: false,
+                    started: Instant::now(),
+                    concurrency: 0,
+                    cap: 0,
+                }))
+            }
+        }
+    }
+
+    async fn next(&mut self) -> Option<Result<(Ticket, AttemptResult, Signal), Ticket>> {
+        let joined = self.set.join_next_with_id().await?;
+        Some(self.done(joined))
+    }
+
+    fn try_next(&mut self) -> Option<Result<(Ticket, AttemptResult, Signal), Ticket>> {
+        let joined = self.set.try_join_next_with_id()?;
+        Some(self.done(joined))
+    }
+}
+
 /// Sends what needs no slot, and what the lanes' free slots allow.
 fn start(
     engine: &Engine,
     lanes: &mut Lanes,
-    sends: &mut JoinSet<(Ticket, AttemptResult, Signal)>,
+    sends: &mut Sends,
     direct: &mut Vec<DueDelivery>,
     now: Timestamp,
     total: usize,
 ) {
     for d in direct.drain(..) {
-        sends.spawn(engine.clone().send_direct(d, now));
+        let ticket = Ticket {
+            endpoint_id: d.endpoint.id.clone(),
+            slot: false,
+            started: Instant::now(),
+            concurrency: 0,
+            cap: 0,
+        };
+        sends.spawn(engine, d, ticket, now);
     }
     for (d, ticket) in lanes.next_sends(now, total) {
-        sends.spawn(engine.clone().send(d, ticket, now));
+        sends.spawn(engine, d, ticket, now);
     }
 }
 
 fn finished(
     lanes: &mut Lanes,
     tx: &mpsc::UnboundedSender<AttemptResult>,
-    done: Result<(Ticket, AttemptResult, Signal), tokio::task::JoinError>,
+    done: Result<(Ticket, AttemptResult, Signal), Ticket>,
 ) {
     match done {
         Ok((ticket, result, signal)) => {
@@ -948,9 +1065,7 @@ fn finished(
                 tracing::error!("the attempt recorder stopped; this attempt will be made again");
             }
         }
-        Err(e) => {
-            tracing::error!(error = %e, "delivery task failed; its lease will expire and it will be retried");
-        }
+        Err(ticket) => lanes.abandon(&ticket),
     }
 }
 

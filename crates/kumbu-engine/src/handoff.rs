@@ -40,17 +40,25 @@ pub fn handoff_possible(lease: Duration) -> bool {
 pub(crate) struct Queued {
     /// When its lease ends.
     pub(crate) until: Timestamp,
+    /// Whether the lease was shorter than [`handoff_possible`] asks (the operator's choice:
+    /// then a send only needs the lease to stand when it starts).
+    pub(crate) short_lease: bool,
     /// When it came to this process.
     pub(crate) at: Instant,
     pub(crate) delivery: DueDelivery,
 }
 
 impl Queued {
-    /// Whether it may still be sent now: it has not waited too long and its lease still stands.
-    /// (A lease of at least [`handoff_possible`]'s then covers the send and its recording; a
-    /// shorter one is the operator's choice, documented to risk a second send.)
+    /// Whether it may still be sent now: it has not waited too long, and its lease covers a send
+    /// and its recording. (With a lease shorter than [`handoff_possible`] asks, the operator's
+    /// documented choice, only that the lease still stands.)
     pub(crate) fn sendable(&self, now: Timestamp) -> bool {
-        self.at.elapsed() <= MAX_QUEUE_WAIT && now < self.until
+        let covered = if self.short_lease {
+            now < self.until
+        } else {
+            now.plus(SEND_BOUND) <= self.until
+        };
+        self.at.elapsed() <= MAX_QUEUE_WAIT && covered
     }
 }
 
@@ -101,6 +109,7 @@ impl Engine {
                 .queue()
                 .extend(fresh.into_iter().map(|delivery| Queued {
                     until,
+                    short_lease: false,
                     at,
                     delivery,
                 }));

@@ -589,8 +589,16 @@ pub struct CreateEndpointBody {
 #[serde(deny_unknown_fields)]
 pub struct UpdateEndpointBody {
     /// Most deliveries in flight at once (1 to 256); `null` goes back to the default (16).
-    #[schema(minimum = 1, maximum = 256)]
-    pub max_concurrency: Option<i64>,
+    /// Required: a body without it changes nothing and is refused.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<i64>, minimum = 1, maximum = 256)]
+    pub max_concurrency: Option<Option<i64>>,
+}
+
+/// A field that may be `null` but must be there: present (`Some`, holding `null` or a value)
+/// or absent (`None`, through `#[serde(default)]`).
+fn present<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+    Option::<i64>::deserialize(d).map(Some)
 }
 
 /// How an endpoint is doing (in `GET /v1/webhook_endpoints/{id}` only).

@@ -94,10 +94,17 @@ pub async fn update_endpoint(
     PathId(id): PathId,
     Command(_, body): Command<UpdateEndpointBody>,
 ) -> Result<Json<EndpointView>, NativeError> {
+    let Some(max_concurrency) = body.max_concurrency else {
+        return Err(NativeError::new(
+            ErrorCode::ParameterMissing,
+            "max_concurrency is required (a number from 1 to 256, or null for the default)",
+            Some("max_concurrency"),
+        ));
+    };
     Ok(Json(EndpointView::from(
         &state
             .engine
-            .set_endpoint_max_concurrency(&auth, &id, body.max_concurrency)
+            .set_endpoint_max_concurrency(&auth, &id, max_concurrency)
             .await?,
     )))
 }
