@@ -253,6 +253,26 @@ async fn max_concurrency_and_health_through_the_api(app: TestApp) -> Option<Test
     assert_eq!(view["health"]["state"], "failing", "{view}");
     assert_eq!(view["health"]["last_status_code"], 500);
     assert_eq!(view["health"]["recent_failures"], 1);
+    // A server that is gone: the limit every process shares comes down to one.
+    let gone = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let gone_url = format!("http://{}/hook", gone.local_addr().unwrap());
+    drop(gone);
+    let (_, dead) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &json!({"url": gone_url, "events": ["*"]}),
+        )
+        .await;
+    app.create(1000, "+2250700000789").await;
+    app.engine.run_dispatch_until_idle().await.unwrap();
+    let (_, view) = app
+        .get(&format!(
+            "/v1/webhook_endpoints/{}",
+            dead["id"].as_str().unwrap()
+        ))
+        .await;
+    assert_eq!(view["health"]["last_error"], "connection failed", "{view}");
+    assert_eq!(view["health"]["concurrency_limit"], 1, "{view}");
     // Changed, then back to the default; unknown fields and bad values refused.
     let (s, changed) = app.post(&path, &json!({"max_concurrency": 40})).await;
     assert_eq!((s.as_u16(), &changed["max_concurrency"]), (200, &json!(40)));

@@ -176,7 +176,8 @@ impl Lane {
     }
 
     fn needs_report(&self, now: Timestamp) -> bool {
-        if !self.busy() {
+        // An idle lane still reports what it saw (a dead endpoint's last failures).
+        if !self.busy() && self.seen == Observed::default() {
             return false;
         }
         let Some(last) = self.last_report else {
@@ -372,8 +373,19 @@ impl Lanes {
         back.extend(self.stale(now));
         Tending {
             back,
-            reports: self.reports(now),
+            reports: self.reports(now, false),
             idle: self.take_idle(),
+        }
+    }
+
+    /// The last tending before the lanes go (end of a pass, shutdown): every observation not
+    /// yet reported is reported now.
+    fn last_tending(&mut self, now: Timestamp, mut back: Vec<(i64, Timestamp)>) -> Tending {
+        back.extend(self.stale(now));
+        Tending {
+            back,
+            reports: self.reports(now, true),
+            idle: Vec::new(),
         }
     }
 
@@ -394,7 +406,9 @@ impl Lanes {
             || self.lanes.values().any(|l| {
                 l.needs_report(now)
                     || l.queue.front().is_some_and(|q| !q.sendable(now))
-                    || (!l.busy() && l.idle_since.is_none_or(|t| t.elapsed() >= IDLE_RELEASE))
+                    || (!l.busy()
+                        && l.seen == Observed::default()
+                        && l.idle_since.is_none_or(|t| t.elapsed() >= IDLE_RELEASE))
             })
     }
 
@@ -419,10 +433,10 @@ impl Lanes {
     }
 
     /// The reports due (what each busy lane saw since its last one).
-    fn reports(&mut self, now: Timestamp) -> Vec<Report> {
+    fn reports(&mut self, now: Timestamp, all_seen: bool) -> Vec<Report> {
         self.lanes
             .iter_mut()
-            .filter(|(_, l)| l.needs_report(now))
+            .filter(|(_, l)| l.needs_report(now) || (all_seen && l.seen != Observed::default()))
             .map(|(id, l)| {
                 l.last_report = Some(Instant::now());
                 Report {
@@ -567,7 +581,11 @@ impl Lanes {
         let idle: Vec<String> = self
             .lanes
             .iter()
-            .filter(|(_, l)| !l.busy() && l.idle_since.is_none_or(|t| t.elapsed() >= IDLE_RELEASE))
+            .filter(|(_, l)| {
+                !l.busy()
+                    && l.seen == Observed::default()
+                    && l.idle_since.is_none_or(|t| t.elapsed() >= IDLE_RELEASE)
+            })
             .map(|(id, _)| id.clone())
             .collect();
         for id in &idle {
@@ -747,7 +765,7 @@ impl Engine {
         }
         self.record(&results).await?;
         let left = lanes.drain();
-        let work = lanes.tending(now, left);
+        let work = lanes.last_tending(now, left);
         lanes.tended(self.clone().tend(work, now).await);
         self.store()
             .release_permits(&self.inner.holder, Some(&lanes.endpoints()))
@@ -960,11 +978,9 @@ pub(crate) async fn run(engine: Engine, cancel: CancellationToken) {
     let mut left = lanes.drain();
     left.append(&mut back);
     let now = engine.now();
-    if !left.is_empty() {
-        if let Err(e) = engine.store().release_deliveries(&left, now).await {
-            tracing::warn!(error = %e, "could not hand deliveries back; they are retried when their lease ends");
-        }
-    }
+    // What it still held goes back, what it saw is reported, then every slot is given back.
+    let work = lanes.last_tending(now, left);
+    lanes.tended(engine.clone().tend(work, now).await);
     if let Err(e) = engine
         .store()
         .release_permits(&engine.inner.holder, None)
