@@ -96,6 +96,41 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
             "{method} {path}"
         );
     }
+    // The shared answers every operation can give are documented, in the error envelope.
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, op) in item.as_object().unwrap() {
+            let codes = op["responses"].as_object().unwrap();
+            let has = |c: &str| codes.contains_key(c);
+            let name = format!("{} {path}", method.to_uppercase());
+            if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                assert!(has("401"), "{name}: 401 undocumented");
+            }
+            if path.contains('{') {
+                assert!(has("404"), "{name}: 404 undocumented");
+            }
+            if op.get("requestBody").is_some() {
+                for c in ["400", "413", "415"] {
+                    assert!(has(c), "{name}: {c} undocumented");
+                }
+            }
+            let params = op["parameters"].as_array().cloned().unwrap_or_default();
+            if params.iter().any(|p| p["name"] == "starting_after") {
+                assert!(has("404"), "{name}: an unknown cursor's 404 undocumented");
+            }
+            if method == "post" {
+                assert!(has("409"), "{name}: 409 undocumented");
+            }
+            for (code, r) in codes {
+                if code.starts_with('4') {
+                    assert_eq!(
+                        r["content"]["application/json"]["schema"]["$ref"],
+                        "#/components/schemas/ErrorEnvelope",
+                        "{name} {code}: the native error envelope"
+                    );
+                }
+            }
+        }
+    }
     let documented: usize = doc["paths"]
         .as_object()
         .unwrap()

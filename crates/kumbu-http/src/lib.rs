@@ -12,6 +12,7 @@ mod health;
 mod idempotency;
 mod native;
 mod openapi;
+mod openapi_errors;
 mod pages;
 pub mod rate_limit;
 mod telemetry;

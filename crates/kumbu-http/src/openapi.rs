@@ -40,9 +40,19 @@ use utoipa::{Modify, OpenApi};
                         ReportView, ReportLineView, LedgerEffectView,
                         ConnectorBody, ProductKeysBody, ConnectorView, ConnectorList,
                         CreatePayoutBody, PayeeBody, PayoutView, PayeeView, PayoutList)),
-    modifiers(&BearerAuth)
+    modifiers(&BearerAuth, &NativeErrors)
 )]
 struct ApiDoc;
+
+/// The error answers every native operation shares (401, 404, 400, 409, 413, 415), in the
+/// native error envelope.
+struct NativeErrors;
+
+impl Modify for NativeErrors {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        crate::openapi_errors::add_error_responses(openapi, "ErrorEnvelope");
+    }
+}
 
 struct BearerAuth;
 

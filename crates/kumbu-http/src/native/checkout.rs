@@ -335,8 +335,8 @@ pub async fn get_session(
 /// List checkout sessions, newest first.
 #[utoipa::path(get, path = "/v1/checkout/sessions", tag = "checkout",
     params(("status" = Option<String>, Query, description = "open, completed, expired or cancelled"),
-           ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-           ("starting_after" = Option<String>, Query, description = "the last id of the previous page")),
+           ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+           ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
     responses((status = 200, body = CheckoutSessionList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_sessions(

@@ -183,8 +183,8 @@ pub struct CollectionRequestList {
     params(("status" = Option<String>, Query, description = "open, partially_paid, paid, expired or cancelled"),
            ("erv_reference" = Option<String>, Query, description = "only this reference"),
            ("third_party_reference" = Option<String>, Query, description = "only this reference of yours"),
-           ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-           ("starting_after" = Option<String>, Query, description = "the last id of the previous page")),
+           ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+           ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
     responses((status = 200, body = CollectionRequestList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_collection_requests(
@@ -447,8 +447,8 @@ pub struct IngestList {
            ("outcome" = Option<String>, Query, description = "matched, unmatched, duplicate or amount_mismatch"),
            ("source" = Option<String>, Query, description = "only this source"),
            ("file_id" = Option<String>, Query, description = "only lines of this imported file"),
-           ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-           ("starting_after" = Option<String>, Query, description = "the last id of the previous page")),
+           ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+           ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
     responses((status = 200, body = IngestList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_ingested_payments(

@@ -188,7 +188,8 @@ pub async fn list_connectors(
 /// One connector.
 #[utoipa::path(get, path = "/v1/connectors/{operator}", tag = "connectors",
     params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
-    responses((status = 200, body = ConnectorView), (status = 404, body = ErrorEnvelope)),
+    responses((status = 200, body = ConnectorView), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
+        (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn get_connector(
     State(state): State<AppState>,
@@ -210,7 +211,8 @@ pub async fn get_connector(
 /// Remove the merchant's credentials for an operator: its live payments are refused from then.
 #[utoipa::path(delete, path = "/v1/connectors/{operator}", tag = "connectors",
     params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
-    responses((status = 200, body = Deleted), (status = 404, body = ErrorEnvelope)),
+    responses((status = 200, body = Deleted), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
+        (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn delete_connector(
     State(state): State<AppState>,

@@ -263,8 +263,8 @@ pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
 /// List payments, newest first, with filters and cursor pagination.
 #[utoipa::path(get, path = "/v1/payments", tag = "payments",
     params(
-        ("limit" = Option<u32>, Query, description = "1–100, default 20"),
-        ("starting_after" = Option<String>, Query, description = "Id of the last payment of the previous page"),
+        ("limit" = Option<u32>, Query, description = "1–100, default 20", minimum = 1, maximum = 100),
+        ("starting_after" = Option<String>, Query, description = "Id of the last payment of the previous page", min_length = 1),
         ("status" = Option<String>, Query, description = "Only this status"),
         ("operator" = Option<String>, Query, description = "Only this operator"),
         ("currency" = Option<String>, Query, description = "Only this currency"),

@@ -183,8 +183,8 @@ pub async fn get_payout(
 
 /// List payouts, newest first.
 #[utoipa::path(get, path = "/v1/payouts", tag = "payouts",
-    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-           ("starting_after" = Option<String>, Query, description = "the last id of the previous page")),
+    params(("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+           ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
     responses((status = 200, body = PayoutList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_payouts(

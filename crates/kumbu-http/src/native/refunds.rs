@@ -56,8 +56,8 @@ pub async fn get_refund(
 /// List refunds, newest first, optionally of one payment.
 #[utoipa::path(get, path = "/v1/refunds", tag = "refunds",
     params(("payment" = Option<String>, Query, description = "only this payment's refunds"),
-           ("limit" = Option<u32>, Query, description = "1 to 100, default 20"),
-           ("starting_after" = Option<String>, Query, description = "the last id of the previous page")),
+           ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
+           ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
     responses((status = 200, body = RefundList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_refunds(
