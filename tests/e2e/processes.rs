@@ -148,7 +148,7 @@ pub(crate) async fn wait_all_settled(store: &Store, n: i64, within: Duration) {
 }
 
 /// A process's `/metrics` page.
-async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
+pub(crate) async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
     client
         .get(format!("{base}/metrics"))
         .send()

@@ -4,8 +4,8 @@
 
 use crate::harness::{drop_database, fresh_database, Backend, TestApp, KEY};
 use crate::processes::{
-    create_backlog, create_backlog_as, events_in, register_endpoint, spawn, wait_all_settled,
-    wait_for_events,
+    create_backlog, create_backlog_as, events_in, metrics_text, register_endpoint, spawn,
+    wait_all_settled, wait_for_events,
 };
 use crate::receiver::{Receiver, SmallHost};
 use kumbu_engine::{Store, StoreOptions};
@@ -79,14 +79,7 @@ async fn slow_neighbour_delays_no_one(backend: Backend) {
     let gauge = format!("kumbu_webhook_endpoint_in_flight{{endpoint=\"{slow_id}\"}} ");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let metrics = client
-            .get(format!("{base}/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = metrics_text(&client, &base).await;
         let value = metrics
             .lines()
             .find_map(|l| l.strip_prefix(&gauge))

@@ -1,6 +1,6 @@
 //! One delivery attempt: the event rendered in its endpoint's format, signed, POSTed, and what
 //! came back (with what it says of the endpoint's capacity); failures are retried with growing
-//! delays for three days. The dispatcher (`dispatcher.rs`) decides when each attempt is made.
+//! delays for three days. The dispatcher (`dispatcher/`) decides when each attempt is made.
 
 use crate::error::EngineError;
 use crate::events::{to_event, Event};
