@@ -166,3 +166,80 @@ fn errors_doc_lists_every_code_with_its_status() {
         assert!(doc.contains(&row), "docs/errors.md lacks the row {row}");
     }
 }
+
+/// Every face's document, and how to call the face: (face, Authorization header value).
+const FACES: &[(&str, &str)] = &[("proxypay", "Token")];
+
+/// Each face's document is OpenAPI 3.1, says where the face is mounted, and its operations
+/// are the face's routes: each documented operation is routed (not the face's 404/405), and
+/// on a documented path every undocumented method is refused with 405. (The router is built
+/// from the same annotations, `utoipa_axum::OpenApiRouter`, so no route escapes the document.)
+async fn face_documents_match_their_routes(app: TestApp) -> Option<TestApp> {
+    for (face, scheme) in FACES {
+        let doc: Value = app
+            .client
+            .get(app.url(&format!("/compat/{face}/openapi.json")))
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            doc["openapi"].as_str().unwrap().starts_with("3.1"),
+            "{face}"
+        );
+        assert_eq!(
+            doc["servers"][0]["url"],
+            format!("/compat/{face}"),
+            "{face}"
+        );
+        let text = doc.to_string();
+        for r in text.split("\"#/components/schemas/").skip(1) {
+            let name = &r[..r.find('"').unwrap()];
+            assert!(
+                doc["components"]["schemas"][name].is_object(),
+                "{face}: #/components/schemas/{name} does not resolve"
+            );
+        }
+        let key = format!("{scheme} {}", crate::harness::KEY);
+        let mut operations = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let url = app.url(&format!("/compat/{face}{}", path.replace(['{', '}'], "")));
+            for method in ["get", "post", "put", "delete", "patch"] {
+                let documented = item.get(method).is_some();
+                let r = app
+                    .client
+                    .request(method.to_uppercase().parse().unwrap(), &url)
+                    .header("Authorization", &key)
+                    .header("Content-Type", "application/json")
+                    .body("{}")
+                    .send()
+                    .await
+                    .unwrap();
+                let status = r.status().as_u16();
+                let name = format!("{face}: {} {path}", method.to_uppercase());
+                if documented {
+                    operations += 1;
+                    assert_ne!(status, 405, "{name} is documented but not routed");
+                    let op = &item[method];
+                    let codes = op["responses"].as_object().unwrap();
+                    assert!(
+                        codes.contains_key(&status.to_string()),
+                        "{name} answered {status}, undocumented ({:?})",
+                        codes.keys().collect::<Vec<_>>()
+                    );
+                    if op["security"].as_array().is_some_and(|s| !s.is_empty()) {
+                        assert!(codes.contains_key("401"), "{name}: 401 undocumented");
+                    }
+                } else {
+                    assert_eq!(status, 405, "{name} is routed but not documented");
+                }
+            }
+        }
+        assert!(operations > 0, "{face}: no operations");
+    }
+    Some(app)
+}
+
+both!(face_documents_match_their_routes);

@@ -9,6 +9,9 @@ use std::fmt;
 #[serde(transparent)]
 pub struct Msisdn(String);
 
+/// How many digits follow the `+` (country code included): at least, at most.
+pub const DIGITS: (usize, usize) = (8, 15);
+
 /// Why a phone number was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PhoneError {
@@ -26,7 +29,9 @@ impl Msisdn {
             .filter(|c| !matches!(c, ' ' | '-' | '.'))
             .collect();
         let digits = cleaned.strip_prefix('+').ok_or(PhoneError::NotE164)?;
-        if !(8..=15).contains(&digits.len()) || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        if !(DIGITS.0..=DIGITS.1).contains(&digits.len())
+            || !digits.bytes().all(|b| b.is_ascii_digit())
+        {
             return Err(PhoneError::NotE164);
         }
         if digits.starts_with('0') {

@@ -156,6 +156,10 @@ pub fn parse_end(text: &str, now: Timestamp) -> Result<Timestamp, Rejection> {
         ts
     } else if let Some(ts) = parse_naive_datetime(t) {
         ts
+    } else if has_date_shape(t) {
+        return Err(bad(format!(
+            "end_datetime {t:?} is not a day of the calendar (or its time is not a time of day)"
+        )));
     } else {
         return Err(bad(format!(
             "end_datetime must be an ISO 8601 date (2026-12-31) or date-time (2026-12-31T18:00:00Z), not {t:?}"
@@ -165,6 +169,20 @@ pub fn parse_end(text: &str, now: Timestamp) -> Result<Timestamp, Rejection> {
         return Err(bad(format!("end_datetime {t} is in the past")));
     }
     Ok(at)
+}
+
+/// Whether `t` starts like a date (`dddd-dd-dd` or `dddd/dd/dd`): its refusal then says the
+/// day (or time) does not exist rather than that the format is wrong.
+fn has_date_shape(t: &str) -> bool {
+    let b = t.as_bytes();
+    b.len() >= 10
+        && b.iter().take(10).enumerate().all(|(i, c)| {
+            if i == 4 || i == 7 {
+                *c == b'-' || *c == b'/'
+            } else {
+                c.is_ascii_digit()
+            }
+        })
 }
 
 fn parse_date(t: &str) -> Option<time::Date> {

@@ -20,6 +20,9 @@ use kumbu_core::{ErrorCode, Field, Rejection};
 use kumbu_store::{IdempotencyRecord, KeyRef, StoreTx};
 use sha2::{Digest, Sha256};
 
+/// The longest Idempotency-Key accepted (each character printable ASCII, no space).
+pub const MAX_IDEMPOTENCY_KEY_LEN: usize = 255;
+
 /// The Idempotency-Key of a request and a fingerprint of what was asked.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct IdempotencyRequest {
@@ -32,7 +35,10 @@ pub struct IdempotencyRequest {
 impl IdempotencyRequest {
     /// Validates a key from a header.
     pub fn new(key: &str, fingerprint: String) -> Result<Self, Rejection> {
-        if key.is_empty() || key.len() > 255 || !key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        if key.is_empty()
+            || key.len() > MAX_IDEMPOTENCY_KEY_LEN
+            || !key.bytes().all(|b| (0x21..0x7f).contains(&b))
+        {
             return Err(Rejection::field(
                 ErrorCode::IdempotencyKeyInvalid,
                 Field::IdempotencyKey,

@@ -55,7 +55,7 @@ pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
 pub use flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 pub use handoff::handoff_possible;
-pub use idempotency::{IdempotencyRequest, Outcome, Recorded};
+pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
 pub use kumbu_rails::mtn_momo::{ProductSettings as MtnProductSettings, Settings as MtnSettings};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};

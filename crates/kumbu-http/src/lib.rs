@@ -12,7 +12,6 @@ mod health;
 mod idempotency;
 mod native;
 mod openapi;
-mod openapi_errors;
 mod pages;
 pub mod rate_limit;
 mod telemetry;

@@ -6,7 +6,26 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::{ErrorCode, Field, Rejection};
 use kumbu_engine::{EngineError, StoreError};
-use serde_json::json;
+use serde::Serialize;
+
+/// One invalid parameter, as a 400 lists them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PpFieldError {
+    /// The parameter (`amount`, `end_datetime`, `custom_fields`, `reference_id`, `n`, `body`).
+    param: String,
+    message: String,
+}
+
+/// A 400's body: the invalid parameters.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(transparent)]
+pub struct PpInvalid(Vec<PpFieldError>);
+
+/// Every other error's body.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PpMessage {
+    message: String,
+}
 
 /// An error as ProxyPay answers it.
 #[derive(Debug)]
@@ -153,13 +172,23 @@ impl From<EngineError> for PpError {
 
 impl IntoResponse for PpError {
     fn into_response(self) -> Response {
-        let body = match &self.param {
-            Some(p) if self.status == StatusCode::BAD_REQUEST => {
-                json!([{"param": p, "message": self.message}])
-            }
-            Some(_) | None => json!({"message": self.message}),
+        let mut resp = match self.param {
+            Some(param) if self.status == StatusCode::BAD_REQUEST => (
+                self.status,
+                Json(PpInvalid(vec![PpFieldError {
+                    param,
+                    message: self.message,
+                }])),
+            )
+                .into_response(),
+            Some(_) | None => (
+                self.status,
+                Json(PpMessage {
+                    message: self.message,
+                }),
+            )
+                .into_response(),
         };
-        let mut resp = (self.status, Json(body)).into_response();
         if let Some(secs) = self.retry_after {
             resp.headers_mut()
                 .insert(axum::http::header::RETRY_AFTER, secs.into());

@@ -3,6 +3,7 @@
 //! See `docs/compat/proxypay.md`. Translation only: the engine owns references and payments.
 
 mod error;
+mod openapi;
 mod payment;
 mod request;
 
@@ -12,42 +13,57 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::routing::{delete, post, put, MethodRouter};
 use axum::{Json, Router};
-use error::PpError;
+use error::{PpError, PpMessage};
 use kumbu_core::Mode;
 use kumbu_engine::{EventFilter, EventObject, PutReference};
 use payment::PpPayment;
 use request::{amount, reference_id, Caller, Fields};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use utoipa_axum::router::{OpenApiRouter, UtoipaMethodRouter};
+use utoipa_axum::routes;
 
-/// Registers `path` and `path/` (clients call `POST /reference_ids/` and `GET /payments/`).
-fn both(router: Router<AppState>, path: &str, route: MethodRouter<AppState>) -> Router<AppState> {
-    router
-        .route(path, route.clone())
-        .route(&format!("{path}/"), route)
+/// Registers the operations of one path at `path` and at `path/` (clients call `POST
+/// /reference_ids/` and `GET /payments/`); the document lists the first.
+fn both(r: OpenApiRouter<AppState>, ops: UtoipaMethodRouter<AppState>) -> OpenApiRouter<AppState> {
+    let (_, paths, method_router) = &ops;
+    let slashed = paths
+        .paths
+        .keys()
+        .map(|p| format!("{p}/"))
+        .collect::<Vec<_>>();
+    let r = slashed
+        .iter()
+        .fold(r, |r, p| r.route(p, method_router.clone()));
+    r.routes(ops)
 }
 
-/// The face's routes, relative to where it is mounted.
+/// The face's operations, each with its documentation.
+fn api() -> OpenApiRouter<AppState> {
+    let r = OpenApiRouter::with_openapi(openapi::base());
+    let r = both(r, routes!(put_reference, delete_reference, get_reference));
+    let r = both(r, routes!(new_reference_id));
+    let r = both(r, routes!(list_payments, mock_payment));
+    both(r, routes!(ack_payment))
+}
+
+/// The face's document (what `/openapi.json` under the face serves).
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::finished(api().split_for_parts().1)
+}
+
+/// The face's routes, relative to where it is mounted, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    let r = Router::new();
-    let r = both(
-        r,
-        "/references/{id}",
-        put(put_reference)
-            .delete(delete_reference)
-            // Not a v2 endpoint: ProxyPay answers 404 (some clients call it anyway).
-            .get(|| async { PpError::not_found() }),
-    );
-    let r = both(r, "/reference_ids", post(new_reference_id));
-    let r = both(
-        r,
-        "/payments",
-        axum::routing::get(list_payments).post(mock_payment),
-    );
-    let r = both(r, "/payments/{id}", delete(ack_payment));
-    r.fallback(|| async { PpError::not_found() })
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| crate::openapi::json(&document()));
+    let (router, _) = api().split_for_parts();
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(|| async { crate::openapi::respond(&DOCUMENT) }),
+        )
+        .fallback(|| async { PpError::not_found() })
         .method_not_allowed_fallback(|| async {
             PpError::status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
         })
@@ -57,7 +73,11 @@ fn path_reference(id: &str) -> Result<u64, PpError> {
     kumbu_core::reference::parse_reference_id(id).map_err(|_| PpError::not_found())
 }
 
-/// `PUT /references/{id}` → 204.
+/// Create or replace a reference (its amount, end and custom fields): 204.
+#[utoipa::path(put, path = "/references/{id}", tag = "references",
+    params(("id" = crate::openapi::vocab::ReferenceId, Path, description = "The reference id (from `POST /reference_ids` or your own)")),
+    request_body = Option<openapi::ReferenceBody>,
+    responses((status = 204, description = "Stored")))]
 async fn put_reference(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -110,7 +130,19 @@ async fn put_reference(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `DELETE /references/{id}` → 204.
+/// Not a v2 operation: ProxyPay answers 404 whatever the reference (some clients call it
+/// anyway); a reference's state shows in its payments.
+#[utoipa::path(get, path = "/references/{id}", tag = "references",
+    params(("id" = String, Path, description = "Anything")),
+    responses((status = 404, description = "Always", body = PpMessage)))]
+async fn get_reference() -> PpError {
+    PpError::not_found()
+}
+
+/// Delete a reference: it can no longer be paid (deleting one already deleted answers 204 again).
+#[utoipa::path(delete, path = "/references/{id}", tag = "references",
+    params(("id" = crate::openapi::vocab::ReferenceId, Path, description = "The reference id")),
+    responses((status = 204, description = "Deleted")))]
 async fn delete_reference(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -121,7 +153,9 @@ async fn delete_reference(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /reference_ids` → 200 and a bare JSON integer, nothing after it.
+/// A fresh reference id, never given before: a bare JSON integer.
+#[utoipa::path(post, path = "/reference_ids", tag = "references",
+    responses((status = 200, description = "The id", body = u64, content_type = "application/json")))]
 async fn new_reference_id(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -136,7 +170,10 @@ async fn new_reference_id(
         .into_response())
 }
 
-/// `GET /payments?n=1..100` (default 100): unacknowledged payments, oldest first.
+/// Payments not yet acknowledged, oldest first.
+#[utoipa::path(get, path = "/payments", tag = "payments",
+    params(("n" = Option<u32>, Query, description = "How many, 1–100 (default 100)", minimum = 1, maximum = 100)),
+    responses((status = 200, description = "The payments", body = Vec<PpPayment>)))]
 async fn list_payments(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -176,7 +213,10 @@ async fn list_payments(
     ))
 }
 
-/// `DELETE /payments/{id}` → 204: acknowledged (again is fine).
+/// Acknowledge a payment: it leaves the queue (acknowledging again answers 204 too).
+#[utoipa::path(delete, path = "/payments/{id}", tag = "payments",
+    params(("id" = u64, Path, description = "The payment's id", minimum = 1)),
+    responses((status = 204, description = "Acknowledged")))]
 async fn ack_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -193,7 +233,10 @@ async fn ack_payment(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// `POST /payments`: a mock payment (sandbox only; with a live key the route does not exist).
+/// A mock payment of a reference (sandbox keys only; with a live key: 404).
+#[utoipa::path(post, path = "/payments", tag = "payments",
+    request_body = openapi::MockPaymentBody,
+    responses((status = 200, description = "The payment, as the queue and webhooks show it", body = PpPayment)))]
 async fn mock_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,

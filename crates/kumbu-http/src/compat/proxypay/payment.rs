@@ -8,9 +8,10 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 
 /// A payment as ProxyPay shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PpPayment {
     id: i64,
+    /// Kwanzas, 2 decimals (`"3000.00"`).
     amount: String,
     custom_fields: BTreeMap<String, String>,
     datetime: String,
@@ -23,6 +24,7 @@ pub struct PpPayment {
     parameter_id: Option<i64>,
     reference_id: u64,
     transaction_id: i64,
+    #[schema(value_type = String)]
     terminal_type: kumbu_core::TerminalType,
     terminal_period_id: Option<i64>,
     terminal_transaction_id: Option<i64>,

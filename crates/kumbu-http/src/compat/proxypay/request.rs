@@ -112,6 +112,8 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
         }
         match serde_json::from_slice::<Value>(&bytes) {
             Ok(Value::Object(m)) => Ok(Fields(m)),
+            // A client's encoding of "no body" (`json_encode(null)`, `JSON.stringify(null)`).
+            Ok(Value::Null) => Ok(Fields(Map::new())),
             Ok(_) => Err(PpError::invalid("body", "the body must be a JSON object")),
             Err(e) => Err(PpError::invalid(
                 "body",

@@ -5,9 +5,32 @@
 use utoipa::openapi::path::{Operation, PathItem};
 use utoipa::openapi::{ContentBuilder, OpenApi, Ref, RefOr, ResponseBuilder};
 
-/// Adds the shared error answers, with the face's error envelope (`envelope`, a schema name), to
-/// every operation of `doc` that does not document that status already.
-pub(crate) fn add_error_responses(doc: &mut OpenApi, envelope: &str) {
+/// What a face's shared error answers look like.
+pub(crate) struct ErrorAnswers {
+    /// The schema (a component name) of a 400's body.
+    pub invalid: &'static str,
+    /// The schema of every other error's body.
+    pub other: &'static str,
+    /// Bodies are read as JSON by a shared extractor: 413 when too large, 415 when not JSON.
+    pub json_bodies: bool,
+    /// A rate limit applies to every authenticated operation: 429 with `Retry-After`.
+    pub rate_limited: bool,
+    /// Statuses the face's own extractor can give to every authenticated operation.
+    pub extra: &'static [(&'static str, &'static str)],
+}
+
+/// The native API's: one envelope, JSON bodies, no rate limit.
+pub(crate) const NATIVE: ErrorAnswers = ErrorAnswers {
+    invalid: "ErrorEnvelope",
+    other: "ErrorEnvelope",
+    json_bodies: true,
+    rate_limited: false,
+    extra: &[],
+};
+
+/// Adds the shared error answers, in the face's error envelopes, to every operation of `doc`
+/// that does not document that status already.
+pub(crate) fn add_error_responses(doc: &mut OpenApi, answers: &ErrorAnswers) {
     for (path, item) in doc.paths.paths.iter_mut() {
         let has_id = path.contains('{');
         for (method, op) in operations(item) {
@@ -25,6 +48,11 @@ pub(crate) fn add_error_responses(doc: &mut OpenApi, envelope: &str) {
             // A list's cursor names an object: one this key cannot see is not found.
             let has_cursor = query(Some("starting_after"));
             let mut add = |status: &str, why: &str| {
+                let envelope = if status == "400" {
+                    answers.invalid
+                } else {
+                    answers.other
+                };
                 op.responses
                     .responses
                     .entry(status.to_owned())
@@ -60,14 +88,25 @@ pub(crate) fn add_error_responses(doc: &mut OpenApi, envelope: &str) {
                     "A parameter or the body is invalid; `error.param` names it.",
                 );
             }
-            if has_body {
+            if secured && answers.rate_limited {
+                add(
+                    "429",
+                    "Too many requests for this key: retry after `Retry-After` seconds.",
+                );
+            }
+            if secured {
+                for (status, why) in answers.extra {
+                    add(status, why);
+                }
+            }
+            if has_body && answers.json_bodies {
                 add("413", "The body is larger than the API accepts.");
                 add(
                     "415",
                     "The body is not JSON (`Content-Type: application/json`).",
                 );
             }
-            if method == "post" || method == "delete" {
+            if method != "get" {
                 add(
                     "409",
                     "The object's state forbids this, or a request with the same Idempotency-Key is still in progress.",
@@ -77,7 +116,8 @@ pub(crate) fn add_error_responses(doc: &mut OpenApi, envelope: &str) {
     }
 }
 
-fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
+/// Every operation of a path, with its method in lower case.
+pub(crate) fn operations(item: &mut PathItem) -> Vec<(&'static str, &mut Operation)> {
     let mut ops = Vec::new();
     if let Some(op) = item.get.as_mut() {
         ops.push(("get", op));

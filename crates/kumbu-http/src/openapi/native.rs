@@ -1,5 +1,4 @@
-//! The OpenAPI 3.1 document of the native API, generated from the handlers' and wire types'
-//! annotations (never written by hand).
+//! The native API's document, served at `/openapi.json`.
 
 use crate::native::checkout::*;
 use crate::native::collection_views::*;
@@ -9,7 +8,6 @@ use crate::native::payouts::*;
 use crate::native::views::*;
 use crate::native::*;
 use axum::response::IntoResponse;
-use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -50,7 +48,8 @@ struct NativeErrors;
 
 impl Modify for NativeErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        crate::openapi_errors::add_error_responses(openapi, "ErrorEnvelope");
+        super::vocab::register(openapi);
+        super::errors::add_error_responses(openapi, &super::errors::NATIVE);
     }
 }
 
@@ -58,15 +57,10 @@ struct BearerAuth;
 
 impl Modify for BearerAuth {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
-        let components = openapi.components.get_or_insert_with(Default::default);
-        components.add_security_scheme(
+        super::add_scheme(
+            openapi,
             "bearer",
-            SecurityScheme::Http(
-                HttpBuilder::new()
-                    .scheme(HttpAuthScheme::Bearer)
-                    .description(Some("sk_test_… or sk_live_…"))
-                    .build(),
-            ),
+            super::Auth::Bearer("sk_test_… or sk_live_…"),
         );
     }
 }

@@ -1,0 +1,213 @@
+//! ProxyPay's document, served at `/compat/proxypay/openapi.json` (and `/openapi.json` on a
+//! ProxyPay listener of its own): the operations come from the handlers' `#[utoipa::path]`
+//! through the face's [`OpenApiRouter`](utoipa_axum::router::OpenApiRouter); here are the
+//! parts no handler owns.
+
+use super::error::{PpFieldError, PpInvalid, PpMessage};
+use super::payment::PpPayment;
+use crate::openapi::errors::ErrorAnswers;
+use crate::openapi::vocab::{matching, ReferenceId};
+use crate::openapi::{finish, Auth};
+use kumbu_core::reference::{CUSTOM_FIELD_LIMITS, MAX_CUSTOM_FIELDS};
+use serde_json::Value;
+use std::collections::BTreeMap;
+use utoipa::openapi::schema::{
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+};
+use utoipa::openapi::{OpenApi, RefOr};
+use utoipa::{OpenApi as _, PartialSchema, ToSchema};
+
+#[derive(utoipa::OpenApi)]
+#[openapi(
+    info(
+        title = "Kumbu: ProxyPay API v2",
+        version = "2",
+        description = "Multicaixa references, reference ids, the payments queue and mock payments, as ProxyPay v2 speaks them. Clients send `Accept: application/vnd.proxypay.v2+json`; bodies are JSON (a form body is read too). See docs/compat/proxypay.md."
+    ),
+    components(schemas(
+        PpPayment,
+        PpFieldError,
+        PpInvalid,
+        PpMessage,
+        ReferenceBody,
+        MockPaymentBody,
+        Amount,
+        CustomFields,
+        PpReferenceId,
+        EndDatetime
+    ))
+)]
+struct Doc;
+
+/// The document's parts no handler owns (the router adds the operations).
+pub(super) fn base() -> OpenApi {
+    Doc::openapi()
+}
+
+/// Finishes the document the router collected.
+pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
+    finish(
+        &mut doc,
+        "/compat/proxypay",
+        "token",
+        Auth::Header(
+            "Authorization",
+            "`Authorization: Token <API key>` (`Bearer` is accepted too)",
+        ),
+        &[],
+        &ErrorAnswers {
+            invalid: "PpInvalid",
+            other: "PpMessage",
+            json_bodies: false,
+            rate_limited: true,
+            extra: &[(
+                "406",
+                "`Accept` asks for another ProxyPay API version than v2.",
+            )],
+        },
+    );
+    doc
+}
+
+/// An amount in kwanzas: a decimal string or number, 0.01 to 99,999,999.99, at most 2 decimals.
+pub(super) struct Amount;
+
+impl PartialSchema for Amount {
+    fn schema() -> RefOr<Schema> {
+        let (lo, hi) = kumbu_core::reference::AMOUNT_RANGE;
+        let exp = kumbu_core::Currency::Aoa.exponent() as usize;
+        let whole = (hi / 10i64.pow(exp as u32)).to_string().len();
+        let one_of = OneOfBuilder::new()
+            .description(Some(format!(
+                "Kwanzas, {} to {}, at most {exp} decimals",
+                kumbu_core::Currency::Aoa.format_decimal(lo),
+                kumbu_core::Currency::Aoa.format_decimal(hi)
+            )))
+            .item(matching(
+                "A decimal string",
+                format!("^(?!0*(\\.0*)?$)[0-9]{{1,{whole}}}(\\.[0-9]{{1,{exp}}})?$"),
+            ))
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Number)
+                    .minimum(Some(lo as f64 / 100.0))
+                    .maximum(Some(hi as f64 / 100.0))
+                    .multiple_of(Some(1.0 / 10f64.powi(exp as i32)))
+                    .build(),
+            )
+            .build();
+        RefOr::T(Schema::OneOf(one_of))
+    }
+}
+impl ToSchema for Amount {}
+
+/// Text without control characters (Unicode category Cc).
+const NO_CONTROL: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
+
+/// A day's shape: a pattern cannot exclude the days a month lacks (the server names those).
+const DAY: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+
+/// Until when a reference can be paid: a date (`2026-12-31` or `2026/12/31`, until 23:59:59
+/// GMT+1), an RFC 3339 date-time, or one without an offset (read in GMT+1); in the future.
+pub(super) struct EndDatetime;
+
+impl PartialSchema for EndDatetime {
+    fn schema() -> RefOr<Schema> {
+        let format = |f| {
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(f)))
+        };
+        let any_of = utoipa::openapi::schema::AnyOfBuilder::new()
+            .description(Some(
+                "A date or date-time in the future (a past one is refused)",
+            ))
+            .item(format(KnownFormat::Date))
+            .item(format(KnownFormat::DateTime))
+            .item(matching(
+                "A date with slashes",
+                format!("^{DAY}$").replace('-', "/"),
+            ))
+            .item(matching(
+                "A date-time without an offset, read in GMT+1",
+                format!("^{DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?$"),
+            ))
+            .build();
+        RefOr::T(Schema::AnyOf(any_of))
+    }
+}
+impl ToSchema for EndDatetime {}
+
+/// A reference's custom fields: string keys and values, kept and shown on its payments.
+pub(super) struct CustomFields;
+
+impl PartialSchema for CustomFields {
+    fn schema() -> RefOr<Schema> {
+        let (key, value) = CUSTOM_FIELD_LIMITS;
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some(
+                "String keys and values, kept and shown on the reference's payments",
+            ))
+            .max_properties(Some(MAX_CUSTOM_FIELDS))
+            .property_names(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(key))
+                    .pattern(Some(NO_CONTROL)),
+            ))
+            .additional_properties(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(value))
+                    .pattern(Some(NO_CONTROL)),
+            ))
+            .build()
+            .into()
+    }
+}
+impl ToSchema for CustomFields {}
+
+/// `PUT /references/{id}`'s body.
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub(super) struct ReferenceBody {
+    /// The amount to pay (none: any amount).
+    #[schema(value_type = Option<Amount>)]
+    amount: Option<Value>,
+    #[schema(value_type = Option<EndDatetime>)]
+    end_datetime: Option<String>,
+    #[schema(value_type = Option<CustomFields>)]
+    custom_fields: Option<BTreeMap<String, String>>,
+}
+
+/// A reference id as a string or an integer.
+pub(super) struct PpReferenceId;
+
+impl PartialSchema for PpReferenceId {
+    fn schema() -> RefOr<Schema> {
+        let one_of = OneOfBuilder::new()
+            .item(ReferenceId::schema())
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::Integer)
+                    .minimum(Some(1))
+                    .maximum(Some(kumbu_core::reference::MAX_REFERENCE_ID)),
+            )
+            .build();
+        RefOr::T(Schema::OneOf(one_of))
+    }
+}
+impl ToSchema for PpReferenceId {}
+
+/// `POST /payments`'s body (sandbox only).
+#[allow(dead_code)]
+#[derive(ToSchema)]
+pub(super) struct MockPaymentBody {
+    /// The reference paid.
+    #[schema(value_type = PpReferenceId)]
+    reference_id: Value,
+    #[schema(value_type = Amount)]
+    amount: Value,
+}

@@ -1,0 +1,82 @@
+//! OpenAPI 3.1 documents, one per face, generated from the handlers' and wire types'
+//! annotations (never written by hand): the native API's at `/openapi.json`, each compatibility
+//! face's at `/compat/<face>/openapi.json`. The shared pieces every document uses live here:
+//! the error answers the extractors and middleware give ([`errors`]), the constrained
+//! vocabularies (currencies, phones, ids, keys) built from the code's own constants
+//! ([`vocab`]), the auth schemes, and serving.
+
+pub(crate) mod errors;
+mod native;
+pub(crate) mod vocab;
+
+pub use native::openapi_json;
+pub(crate) use native::serve;
+
+use axum::http::header::CONTENT_TYPE;
+use axum::response::{IntoResponse, Response};
+use utoipa::openapi::security::{
+    ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
+};
+use utoipa::openapi::{OpenApi, Server};
+
+/// How a face's callers authenticate: the scheme's name in `components.securitySchemes`.
+pub(crate) enum Auth {
+    /// `Authorization: Bearer <key>`, described by the text.
+    Bearer(&'static str),
+    /// A key in a header other than `Bearer` (`Authorization: Token <key>`), described.
+    Header(&'static str, &'static str),
+}
+
+/// Finishes a face's document: its server (the mount point), its auth scheme named `name`
+/// (required by every operation that declares no security of its own, unless `open` lists
+/// the operation's path), the shared vocabularies and error answers.
+pub(crate) fn finish(
+    doc: &mut OpenApi,
+    mount: &str,
+    name: &str,
+    auth: Auth,
+    open: &[&str],
+    answers: &errors::ErrorAnswers,
+) {
+    doc.servers = Some(vec![Server::new(mount)]);
+    add_scheme(doc, name, auth);
+    for (path, item) in doc.paths.paths.iter_mut() {
+        if open.contains(&path.as_str()) {
+            continue;
+        }
+        for op in errors::operations(item).into_iter().map(|(_, op)| op) {
+            op.security
+                .get_or_insert_with(|| vec![SecurityRequirement::new(name, Vec::<String>::new())]);
+        }
+    }
+    vocab::register(doc);
+    errors::add_error_responses(doc, answers);
+}
+
+/// Declares the auth scheme `name` in `doc`'s components.
+pub(crate) fn add_scheme(doc: &mut OpenApi, name: &str, auth: Auth) {
+    let scheme = match auth {
+        Auth::Bearer(description) => SecurityScheme::Http(
+            HttpBuilder::new()
+                .scheme(HttpAuthScheme::Bearer)
+                .description(Some(description))
+                .build(),
+        ),
+        Auth::Header(header, description) => SecurityScheme::ApiKey(ApiKey::Header(
+            ApiKeyValue::with_description(header, description),
+        )),
+    };
+    doc.components
+        .get_or_insert_with(Default::default)
+        .add_security_scheme(name, scheme);
+}
+
+/// A document as the JSON a client downloads.
+pub(crate) fn json(doc: &OpenApi) -> String {
+    doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// Serves a document's JSON text (computed once per process by the caller).
+pub(crate) fn respond(text: &'static str) -> Response {
+    ([(CONTENT_TYPE, "application/json")], text).into_response()
+}
