@@ -8,7 +8,7 @@ response. A baseline entry records one exception a face's documented wire behavi
 
     [[exception]]
     face = "proxypay"
-    operation = "PUT /references/{id}"
+    operation = "PUT /references/{id}"   # or "*": every operation of the face
     check = "ST202"
     response = "end_datetime"   # text the failing response must contain
     reason = "why the documented behaviour contradicts the check"
@@ -68,7 +68,7 @@ def main():
             match = [
                 i
                 for i, e in enumerate(entries)
-                if e["operation"] == operation and e["check"] == code and e["response"] in block
+                if e["operation"] in (operation, "*") and e["check"] == code and e["response"] in block
             ]
             if match:
                 seen.update(match)

@@ -33,7 +33,7 @@ async fn payouts_spend_only_available_money(app: TestApp) -> Option<TestApp> {
             v["error"]["code"].as_str(),
             v["error"]["param"].as_str()
         ),
-        (400, Some("balance_insufficient"), Some("amount")),
+        (409, Some("balance_insufficient"), Some("amount")),
         "{v}"
     );
     let p = app.create(10_000, "+2250700000789").await;
@@ -107,7 +107,7 @@ async fn payouts_spend_only_available_money(app: TestApp) -> Option<TestApp> {
     let (a, b) = tokio::join!(app.post("/v1/payouts", &pa), app.post("/v1/payouts", &pb));
     let codes = [a.0.as_u16(), b.0.as_u16()];
     assert!(
-        codes.contains(&200) && codes.contains(&400),
+        codes.contains(&200) && codes.contains(&409),
         "{codes:?} {} {}",
         a.1,
         b.1
@@ -124,7 +124,7 @@ async fn payouts_spend_only_available_money(app: TestApp) -> Option<TestApp> {
         .await;
     assert_eq!(
         (s.as_u16(), v["error"]["code"].as_str()),
-        (400, Some("balance_insufficient")),
+        (409, Some("balance_insufficient")),
         "{v}"
     );
     // Bad input is named.

@@ -122,7 +122,7 @@ error_codes! {
     /// A live payment to an operator for which the merchant has no credentials on this gateway.
     ConnectorNotConfigured => ("connector_not_configured", InvalidRequestError, 400),
     /// The merchant's available balance does not cover the payout.
-    BalanceInsufficient => ("balance_insufficient", InvalidRequestError, 400),
+    BalanceInsufficient => ("balance_insufficient", ConflictError, 409),
     /// The endpoint manages live settings: it needs a live key.
     LiveModeOnly => ("live_mode_only", InvalidRequestError, 403),
     /// Too many requests.

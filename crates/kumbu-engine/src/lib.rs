@@ -40,7 +40,7 @@ pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use checkout::{
     payer_name, CheckoutPage, CreateCheckoutSession, CHECKOUT_EVENTS, EXPIRY_MINUTES, MAX_ATTEMPTS,
-    MAX_PROMPTS_PER_PHONE, PHONE_WINDOW,
+    MAX_ITEMS, MAX_PROMPTS_PER_PHONE, PHONE_WINDOW,
 };
 pub use collections::{
     CreateCollectionRequest, CreatePaymentRecord, FileImport, IngestPayment, RecordStatus, Report,
@@ -58,7 +58,10 @@ pub use handoff::handoff_possible;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
 pub use kumbu_rails::mtn_momo::{ProductSettings as MtnProductSettings, Settings as MtnSettings};
 pub use kumbu_store::AttemptRecord;
-pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};
+pub use payments::{
+    account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE, MAX_METADATA_KEYS,
+    MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN,
+};
 pub use payouts::{CreatePayout, PAYOUT_EVENTS};
 pub use references::PutReference;
 pub use refunds::{CreateRefund, REFUND_EVENTS};
@@ -67,7 +70,7 @@ pub use secrets::KeyringError;
 pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use vault::{generate_key, Keyring, VaultError};
 pub use webhooks::{
-    CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, PREVIOUS_SECRET_GRACE,
+    CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, MAX_URL_LEN, PREVIOUS_SECRET_GRACE,
 };
 pub use worker::Workers;
 

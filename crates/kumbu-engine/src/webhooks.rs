@@ -164,6 +164,9 @@ fn reject(code: ErrorCode, field: Field, msg: impl Into<String>) -> EngineError 
     EngineError::Rejected(Rejection::field(code, field, msg))
 }
 
+/// The longest endpoint URL accepted, in bytes.
+pub const MAX_URL_LEN: usize = 2048;
+
 /// The host part of an http(s) URL, checked for shape.
 fn url_host(url: &str) -> Result<(String, u16), EngineError> {
     let bad = || {
@@ -173,7 +176,7 @@ fn url_host(url: &str) -> Result<(String, u16), EngineError> {
             "url must be an absolute http:// or https:// URL, at most 2048 characters",
         )
     };
-    if url.len() > 2048 || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+    if url.len() > MAX_URL_LEN || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(bad());
     }
     let (rest, default_port) = if let Some(r) = url.strip_prefix("https://") {

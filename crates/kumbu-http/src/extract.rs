@@ -187,9 +187,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Command<T> {
 }
 
 /// Parses JSON into `T`, turning serde's complaint into an error that names the field.
-/// An empty body counts as `{}`.
+/// An empty body, or JSON `null` (how clients encode "no body"), counts as `{}`.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, NativeError> {
-    let bytes: &[u8] = if bytes.trim_ascii().is_empty() {
+    let bytes: &[u8] = if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" {
         b"{}"
     } else {
         bytes
@@ -220,6 +220,16 @@ fn json_error(path: &str, e: serde_json::Error) -> NativeError {
         Some(i) => full[..i].to_owned(),
         None => full.clone(),
     };
+    // An error inside a nested object (`object::required`) carries its own path.
+    let (path, message) = match message
+        .strip_prefix(object::NESTED)
+        .and_then(|r| r.split_once(object::NESTED))
+    {
+        Some((inner, rest)) if inner != "." => (format!("{path}.{inner}"), rest.to_owned()),
+        Some((_, rest)) => (path.to_owned(), rest.to_owned()),
+        None => (path.to_owned(), message),
+    };
+    let path = path.as_str();
     match e.classify() {
         Category::Syntax | Category::Eof | Category::Io => NativeError::new(
             ErrorCode::InvalidJson,
@@ -319,5 +329,46 @@ mod tests {
         );
         assert_eq!(key_from_header("Token abc"), None);
         assert_eq!(key_from_header("sk_test_x"), None);
+    }
+}
+
+/// Serde field helpers: a nested body object must be a JSON object (serde's derive would
+/// otherwise read a struct from an array, `[null, null]`, by position).
+pub mod object {
+    use serde::de::{DeserializeOwned, Error};
+    use serde::{Deserialize, Deserializer};
+    use serde_json::{Map, Value};
+
+    /// Marks the path inside the object in an error's message (read back by `json_error`).
+    pub(super) const NESTED: &str = "\u{1}";
+
+    fn from_map<T: DeserializeOwned, E: Error>(m: Map<String, Value>) -> Result<T, E> {
+        serde_path_to_error::deserialize(Value::Object(m)).map_err(|e| {
+            let inner = e.path().to_string();
+            E::custom(format!("{NESTED}{inner}{NESTED}{}", e.into_inner()))
+        })
+    }
+
+    /// A required object.
+    pub fn required<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
+        from_map(Map::deserialize(d)?)
+    }
+
+    /// An object, or `null`.
+    pub fn optional<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Option<T>, D::Error> {
+        Option::<Map<String, Value>>::deserialize(d)?
+            .map(from_map)
+            .transpose()
+    }
+
+    /// A list of objects, or `null`.
+    pub fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
+        d: D,
+    ) -> Result<Option<Vec<T>>, D::Error> {
+        Option::<Vec<Map<String, Value>>>::deserialize(d)?
+            .map(|items| items.into_iter().map(from_map).collect())
+            .transpose()
     }
 }

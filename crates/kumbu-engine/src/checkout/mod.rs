@@ -22,7 +22,7 @@ mod page;
 mod sessions;
 
 pub use page::CheckoutPage;
-pub use sessions::CreateCheckoutSession;
+pub use sessions::{CreateCheckoutSession, MAX_ITEMS};
 
 use crate::changes::Changes;
 use crate::error::EngineError;

@@ -17,7 +17,8 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 
 /// Most line items.
-const MAX_ITEMS: usize = 100;
+/// The most line items a session may list.
+pub const MAX_ITEMS: usize = 100;
 
 /// A request for a checkout session, parsed by a face.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -28,28 +28,37 @@ pub struct CreateSessionBody {
     pub amount: Option<serde_json::Number>,
     /// ISO 4217 code: CVE, MZN, XOF or XAF.
     #[schema(example = "XAF")]
+    #[schema(value_type = crate::openapi::vocab::PushCurrency)]
     pub currency: String,
     /// What is paid for; the amount is their sum.
+    #[serde(default, deserialize_with = "crate::extract::object::list")]
     pub items: Option<Vec<ItemBody>>,
     /// Operator codes offered on the page; by default every operator of the currency.
+    #[schema(value_type = Option<Vec<crate::openapi::vocab::Operator>>)]
     pub operators: Option<Vec<String>>,
     /// Where the customer goes after paying (absolute http(s) URL). Kumbu adds
     /// `checkout_session_id=cs_…`; confirm the payment by webhook or API, never by the redirect.
     #[schema(example = "https://shop.example/paid")]
+    #[schema(value_type = crate::openapi::vocab::HttpUrl)]
     pub return_url: String,
     /// Where the customer goes after cancelling, or when the session expired.
+    #[schema(value_type = Option<crate::openapi::vocab::HttpUrl>)]
     pub cancel_url: Option<String>,
     /// Minutes the page accepts payment: 5 to 1440, default 30.
+    #[schema(schema_with = crate::openapi::vocab::field::session_minutes)]
     pub expires_in_minutes: Option<u32>,
     /// `fr`, `pt` or `en`; by default the customer's browser chooses.
     pub locale: Option<String>,
     /// Prefills the page.
+    #[serde(default, deserialize_with = "crate::extract::object::optional")]
     pub customer: Option<SessionCustomerBody>,
     /// One of your customers (`cu_…`).
     pub customer_id: Option<String>,
     /// Shown to the customer (at most 500 characters).
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub description: Option<String>,
     /// Up to 50 string key-value pairs, copied to each payment attempt.
+    #[schema(value_type = Option<crate::openapi::vocab::Metadata>)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -58,14 +67,19 @@ pub struct CreateSessionBody {
 #[serde(deny_unknown_fields)]
 pub struct ItemBody {
     /// What it is.
+    #[schema(schema_with = crate::openapi::vocab::field::required::item_name)]
     pub name: String,
     /// How many, 1 to 10000.
+    #[schema(minimum = 1, maximum = 10000)]
     pub quantity: i64,
     /// Price of one, in minor units.
+    #[schema(minimum = 1)]
     pub unit_amount: i64,
     /// More words.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub description: Option<String>,
     /// Your product id.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub product_id: Option<String>,
 }
 
@@ -74,8 +88,10 @@ pub struct ItemBody {
 #[serde(deny_unknown_fields)]
 pub struct SessionCustomerBody {
     /// Name.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
     pub name: Option<String>,
     /// E.164 phone, prefilled (the customer may change it).
+    #[schema(value_type = Option<crate::openapi::vocab::Phone>)]
     pub phone: Option<String>,
 }
 
@@ -298,7 +314,7 @@ fn to_command(body: CreateSessionBody) -> Result<CreateCheckoutSession, NativeEr
 /// Create a checkout session: a payment page to send your customer to.
 #[utoipa::path(post, path = "/v1/checkout/sessions", tag = "checkout",
     request_body = CreateSessionBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry returns the same session")),
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retry returns the same session")),
     responses((status = 200, body = CheckoutSessionView), (status = 400, body = ErrorEnvelope),
               (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
     security(("bearer" = [])))]
@@ -334,7 +350,7 @@ pub async fn get_session(
 
 /// List checkout sessions, newest first.
 #[utoipa::path(get, path = "/v1/checkout/sessions", tag = "checkout",
-    params(("status" = Option<String>, Query, description = "open, completed, expired or cancelled"),
+    params(("status" = Option<crate::openapi::vocab::CheckoutStatus>, Query, description = "Only this status"),
            ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
            ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
     responses((status = 200, body = CheckoutSessionList), (status = 400, body = ErrorEnvelope)),
@@ -385,7 +401,7 @@ pub async fn list_sessions(
 /// Expire an open session now (a payment still waiting for its payer is cancelled).
 #[utoipa::path(post, path = "/v1/checkout/sessions/{id}/expire", tag = "checkout",
     params(("id" = String, Path, description = "cs_…"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+           ("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "Makes retries safe")),
     responses((status = 200, body = CheckoutSessionView), (status = 404, body = ErrorEnvelope),
               (status = 409, description = "Completed or cancelled", body = ErrorEnvelope)),
     security(("bearer" = [])))]
@@ -407,7 +423,7 @@ pub async fn expire_session(
 
 /// Which operators serve a phone number (by country code and prefix). No key needed.
 #[utoipa::path(get, path = "/v1/operators/predict", tag = "operators",
-    params(("phone" = String, Query, description = "E.164; the + may be omitted")),
+    params(("phone" = crate::openapi::vocab::ServedPhone, Query, description = "The payer's number")),
     responses((status = 200, body = PredictionView), (status = 400, body = ErrorEnvelope)))]
 pub async fn predict_operators(
     State(state): State<AppState>,

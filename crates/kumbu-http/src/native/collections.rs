@@ -55,10 +55,13 @@ fn timestamp(param: &str, v: &str) -> Result<Timestamp, NativeError> {
 #[serde(deny_unknown_fields)]
 pub struct CreateCollectionRequestBody {
     /// Minor units.
+    #[schema(value_type = crate::openapi::vocab::ExternalAmount)]
     pub amount: i64,
     /// ISO 4217 (MZN for simo_erv).
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: String,
     /// simo_erv, mobile_wallet, bank_transfer (at least one).
+    #[schema(value_type = Vec<crate::openapi::vocab::CollectionMethod>)]
     pub methods: Vec<String>,
     /// Several partial payments may pay it (default false).
     #[serde(default)]
@@ -69,13 +72,17 @@ pub struct CreateCollectionRequestBody {
     /// A standing reference to reuse (with allow_reuse).
     pub erv_reference: Option<String>,
     /// What it is for.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub description: Option<String>,
     /// Who pays.
     #[schema(value_type = Option<Object>)]
+    #[serde(default, deserialize_with = "crate::extract::object::optional")]
     pub payer: Option<Payer>,
     /// RFC 3339, in the future.
+    #[schema(value_type = Option<crate::openapi::vocab::Day>)]
     pub due_date: Option<String>,
     /// Your own reference (unique among your open bills).
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub third_party_reference: Option<String>,
     /// Metadata.
     #[serde(default)]
@@ -85,7 +92,7 @@ pub struct CreateCollectionRequestBody {
 /// Create a collection request (a bill).
 #[utoipa::path(post, path = "/v1/collection_requests", tag = "collections",
     request_body = CreateCollectionRequestBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry returns the same bill")),
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retry returns the same bill")),
     responses((status = 200, body = CollectionRequestView), (status = 400, body = ErrorEnvelope),
               (status = 409, body = ErrorEnvelope)),
     security(("bearer" = [])))]
@@ -180,7 +187,7 @@ pub struct CollectionRequestList {
 
 /// List collection requests, newest first.
 #[utoipa::path(get, path = "/v1/collection_requests", tag = "collections",
-    params(("status" = Option<String>, Query, description = "open, partially_paid, paid, expired or cancelled"),
+    params(("status" = Option<crate::openapi::vocab::CollectionStatus>, Query, description = "Only this status"),
            ("erv_reference" = Option<String>, Query, description = "only this reference"),
            ("third_party_reference" = Option<String>, Query, description = "only this reference of yours"),
            ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
@@ -236,25 +243,32 @@ fn record_status(s: &str) -> Result<RecordStatus, NativeError> {
 #[serde(deny_unknown_fields)]
 pub struct CreatePaymentRecordBody {
     /// The payer's account in your books.
+    #[schema(schema_with = crate::openapi::vocab::field::required::label_100)]
     pub account_id: String,
     /// Minor units.
+    #[schema(value_type = crate::openapi::vocab::ExternalAmount)]
     pub amount: i64,
     /// ISO 4217.
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: String,
     /// pending, confirmed or failed.
+    #[schema(value_type = crate::openapi::vocab::RecordStatus)]
     pub status: String,
     /// The bill (`cr_…`) it pays.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub collection_request_id: Option<String>,
     /// The provider that carried it.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub provider_id: Option<String>,
     /// The channel.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub channel: Option<String>,
 }
 
 /// Record a payment that happened outside Kumbu (a payment on the `external` rail).
 #[utoipa::path(post, path = "/v1/payment_records", tag = "collections",
     request_body = CreatePaymentRecordBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry returns the same record")),
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retry returns the same record")),
     responses((status = 200, body = PaymentView), (status = 400, body = ErrorEnvelope),
               (status = 409, body = ErrorEnvelope)),
     security(("bearer" = [])))]
@@ -286,18 +300,25 @@ pub async fn create_payment_record(
 #[serde(deny_unknown_fields)]
 pub struct UpdatePaymentRecordBody {
     /// The payer's account (while pending).
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub account_id: Option<String>,
     /// Minor units (while pending).
+    #[schema(value_type = Option<crate::openapi::vocab::ExternalAmount>)]
     pub amount: Option<i64>,
     /// ISO 4217 (while pending).
+    #[schema(value_type = Option<crate::openapi::vocab::Currency>)]
     pub currency: Option<String>,
     /// Forward only: pending → confirmed | failed.
+    #[schema(value_type = Option<crate::openapi::vocab::RecordStatus>)]
     pub status: Option<String>,
     /// The bill it pays (while pending).
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub collection_request_id: Option<String>,
     /// The provider (while pending).
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub provider_id: Option<String>,
     /// The channel (while pending).
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub channel: Option<String>,
 }
 
@@ -355,26 +376,37 @@ pub async fn delete_payment_record(
 #[serde(deny_unknown_fields)]
 pub struct IngestBody {
     /// Who reports it (`Bank`, …).
+    #[schema(schema_with = crate::openapi::vocab::field::required::label_100)]
     pub source: String,
     /// The source's id for it.
+    #[schema(schema_with = crate::openapi::vocab::field::required::label_200)]
     pub external_id: String,
     /// Minor units.
+    #[schema(value_type = crate::openapi::vocab::ExternalAmount)]
     pub amount: i64,
     /// ISO 4217.
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: String,
     /// pending, completed or failed.
+    #[schema(value_type = crate::openapi::vocab::IngestStatus)]
     pub status: String,
     /// RFC 3339.
+    #[schema(value_type = crate::openapi::vocab::DateTime)]
     pub processed_at: String,
     /// SIMO_ERV, INTERBANK, …
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub payment_method_type: Option<String>,
     /// The account paid into.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub nib: Option<String>,
     /// The SIMO entity paid.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub entity_number: Option<String>,
     /// The reference paid.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub reference_number: Option<String>,
     /// The source's own reference.
+    #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub reference: Option<String>,
 }
 
@@ -444,7 +476,7 @@ pub struct IngestList {
 /// List ingested payments, newest first; `exceptions=true` is the queue waiting for a person.
 #[utoipa::path(get, path = "/v1/ingested_payments", tag = "collections",
     params(("exceptions" = Option<bool>, Query, description = "only exceptions nobody decided yet"),
-           ("outcome" = Option<String>, Query, description = "matched, unmatched, duplicate or amount_mismatch"),
+           ("outcome" = Option<crate::openapi::vocab::IngestOutcome>, Query, description = "Only this outcome"),
            ("source" = Option<String>, Query, description = "only this source"),
            ("file_id" = Option<String>, Query, description = "only lines of this imported file"),
            ("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
@@ -460,7 +492,13 @@ pub async fn list_ingested_payments(
     let mut filter = IngestFilter::default();
     for (k, v) in query_pairs(query.as_deref())? {
         match k.as_str() {
-            "exceptions" => filter.open_exceptions = v == "true",
+            "exceptions" => {
+                filter.open_exceptions = match v.as_str() {
+                    "true" => true,
+                    "false" => false,
+                    _ => return Err(invalid("exceptions", "exceptions must be true or false")),
+                }
+            }
             "outcome" => {
                 filter.outcome = Some(MatchOutcome::parse(&v).ok_or_else(|| {
                     invalid(
@@ -496,10 +534,12 @@ pub async fn list_ingested_payments(
 #[serde(deny_unknown_fields)]
 pub struct ResolveBody {
     /// `matched` (apply to `collection_request_id`) or `return`.
+    #[schema(value_type = crate::openapi::vocab::Resolution)]
     pub resolution: String,
     /// The bill it pays, for `matched`.
     pub collection_request_id: Option<String>,
     /// Why.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub note: Option<String>,
 }
 
@@ -576,7 +616,7 @@ pub struct ReportView {
 
 /// The reconciliation report of one day (UTC), optionally of one source.
 #[utoipa::path(get, path = "/v1/reconciliation_report", tag = "collections",
-    params(("date" = String, Query, description = "YYYY-MM-DD"),
+    params(("date" = crate::openapi::vocab::Day, Query, description = "The day (UTC)"),
            ("source" = Option<String>, Query, description = "only this source")),
     responses((status = 200, body = ReportView), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]

@@ -145,7 +145,7 @@ fn operator(code: &str) -> Result<Operator, NativeError> {
 
 /// Set (or replace) the merchant's credentials for an operator; answers 201 when new.
 #[utoipa::path(put, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci or mtn_cm")),
     request_body = ConnectorBody,
     responses((status = 200, body = ConnectorView), (status = 201, body = ConnectorView),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
@@ -187,8 +187,9 @@ pub async fn list_connectors(
 
 /// One connector.
 #[utoipa::path(get, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci or mtn_cm")),
     responses((status = 200, body = ConnectorView), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
+        (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn get_connector(
@@ -210,8 +211,9 @@ pub async fn get_connector(
 
 /// Remove the merchant's credentials for an operator: its live payments are refused from then.
 #[utoipa::path(delete, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = String, Path, description = "mtn_ci or mtn_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci or mtn_cm")),
     responses((status = 200, body = Deleted), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
+        (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn delete_connector(

@@ -14,7 +14,7 @@ use kumbu_engine::EventFilter;
 #[utoipa::path(get, path = "/v1/events", tag = "events",
     params(
         ("pending" = Option<bool>, Query, description = "true: only unacknowledged events, oldest first"),
-        ("type" = Option<String>, Query, description = "Only this event type"),
+        ("type" = Option<crate::openapi::vocab::EventType>, Query, description = "Only this event type"),
         ("object" = Option<String>, Query, description = "Only events about this object id"),
         ("limit" = Option<u32>, Query, description = "1–100, default 20", minimum = 1, maximum = 100),
         ("starting_after" = Option<String>, Query, description = "Id of the last event of the previous page", min_length = 1),

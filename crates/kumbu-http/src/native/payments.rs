@@ -164,7 +164,7 @@ fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
 /// Create a payment: the payer gets a prompt on their phone.
 #[utoipa::path(post, path = "/v1/payments", tag = "payments",
     request_body = CreatePaymentBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe: the first response is replayed for 24 h")),
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "Makes retries safe: the first response is replayed for 24 h")),
     responses(
         (status = 200, description = "The new payment, status `created`", body = PaymentView),
         (status = 400, description = "Invalid request", body = ErrorEnvelope),
@@ -202,7 +202,7 @@ pub async fn get_payment(
 /// Cancel a payment that has not been debited.
 #[utoipa::path(post, path = "/v1/payments/{id}/cancel", tag = "payments",
     params(("id" = String, Path, description = "pay_…"),
-           ("Idempotency-Key" = Option<String>, Header, description = "Makes retries safe")),
+           ("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "Makes retries safe")),
     responses((status = 200, body = PaymentView), (status = 404, body = ErrorEnvelope),
               (status = 409, description = "Already debited or final", body = ErrorEnvelope)),
     security(("bearer" = [])))]
@@ -265,13 +265,13 @@ pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
     params(
         ("limit" = Option<u32>, Query, description = "1–100, default 20", minimum = 1, maximum = 100),
         ("starting_after" = Option<String>, Query, description = "Id of the last payment of the previous page", min_length = 1),
-        ("status" = Option<String>, Query, description = "Only this status"),
-        ("operator" = Option<String>, Query, description = "Only this operator"),
-        ("currency" = Option<String>, Query, description = "Only this currency"),
-        ("phone" = Option<String>, Query, description = "Only this payer phone (E.164; the + may be omitted)"),
-        ("reference" = Option<String>, Query, description = "Only this merchant reference"),
-        ("created_gte" = Option<String>, Query, description = "Created at or after (RFC 3339 or Unix seconds)"),
-        ("created_lt" = Option<String>, Query, description = "Created before (RFC 3339 or Unix seconds)"),
+        ("status" = Option<crate::openapi::vocab::PaymentStatus>, Query, description = "Only this status"),
+        ("operator" = Option<crate::openapi::vocab::Operator>, Query, description = "Only this operator"),
+        ("currency" = Option<crate::openapi::vocab::Currency>, Query, description = "Only this currency"),
+        ("phone" = Option<crate::openapi::vocab::PhoneFilter>, Query, description = "Only this payer phone"),
+        ("reference" = Option<crate::openapi::vocab::FreeText>, Query, description = "Only this merchant reference"),
+        ("created_gte" = Option<crate::openapi::vocab::Instant>, Query, description = "Created at or after (RFC 3339 or Unix seconds)"),
+        ("created_lt" = Option<crate::openapi::vocab::Instant>, Query, description = "Created before (RFC 3339 or Unix seconds)"),
     ),
     responses((status = 200, body = PaymentList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]

@@ -20,9 +20,11 @@ use utoipa::ToSchema;
 pub struct PayeeBody {
     /// E.164 phone number of the wallet, e.g. +2250500000789.
     #[schema(example = "+2250500000789")]
+    #[schema(value_type = crate::openapi::vocab::Phone)]
     pub phone: String,
     /// The wallet's operator (`GET /v1/operators`), e.g. mtn_ci.
     #[schema(example = "mtn_ci")]
+    #[schema(value_type = crate::openapi::vocab::Operator)]
     pub operator: String,
 }
 
@@ -35,14 +37,19 @@ pub struct CreatePayoutBody {
     pub amount: serde_json::Number,
     /// ISO 4217 code.
     #[schema(example = "XOF")]
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: String,
     /// Who is paid.
+    #[serde(deserialize_with = "crate::extract::object::required")]
     pub payee: PayeeBody,
     /// Your own id for it; unique per merchant and mode (at most 128 characters).
+    #[schema(schema_with = crate::openapi::vocab::field::reference)]
     pub reference: Option<String>,
     /// What the payee's wallet shows (at most 160 characters).
+    #[schema(schema_with = crate::openapi::vocab::field::text_160)]
     pub description: Option<String>,
     /// Up to 50 string key-value pairs.
+    #[schema(value_type = Option<crate::openapi::vocab::Metadata>)]
     pub metadata: Option<BTreeMap<String, String>>,
 }
 
@@ -147,7 +154,7 @@ fn to_command(body: CreatePayoutBody) -> Result<CreatePayout, NativeError> {
 /// sandbox (the payee's number chooses the outcome); live keys through the operator.
 #[utoipa::path(post, path = "/v1/payouts", tag = "payouts",
     request_body = CreatePayoutBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry returns the same payout")),
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retry returns the same payout")),
     responses((status = 200, body = PayoutView), (status = 400, body = ErrorEnvelope),
               (status = 401, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
     security(("bearer" = [])))]

@@ -36,8 +36,8 @@ fn command(id: u64, body: ReferenceBody) -> PutReference {
 
 /// Create a reference under a fresh id from the merchant's generator.
 #[utoipa::path(post, path = "/v1/references", tag = "references",
-    request_body = ReferenceBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry returns the same reference")),
+    request_body = Option<ReferenceBody>,
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retry returns the same reference")),
     responses((status = 200, body = ReferenceView), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn create_reference(
@@ -57,8 +57,8 @@ pub async fn create_reference(
 
 /// Create or update the reference with this id.
 #[utoipa::path(put, path = "/v1/references/{id}", tag = "references",
-    request_body = ReferenceBody,
-    params(("id" = String, Path, description = "1 to 9 digits, e.g. 904800000")),
+    request_body = Option<ReferenceBody>,
+    params(("id" = crate::openapi::vocab::ReferenceId, Path, description = "1 to 9 digits, e.g. 904800000")),
     responses((status = 200, body = ReferenceView), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn put_reference(
@@ -73,9 +73,10 @@ pub async fn put_reference(
     Ok(Json(ReferenceView::of(&r, entity, state.engine.now())))
 }
 
-/// Retrieve a reference.
+/// Retrieve a reference. A deleted one stays readable, with status `deleted`, so that you can see
+/// why its payments are refused.
 #[utoipa::path(get, path = "/v1/references/{id}", tag = "references",
-    params(("id" = String, Path, description = "9-digit reference")),
+    params(("id" = crate::openapi::vocab::ReferenceId, Path, description = "The reference id")),
     responses((status = 200, body = ReferenceView), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn get_reference(
@@ -90,7 +91,7 @@ pub async fn get_reference(
 
 /// Delete a reference: it can no longer be paid.
 #[utoipa::path(delete, path = "/v1/references/{id}", tag = "references",
-    params(("id" = String, Path, description = "9-digit reference")),
+    params(("id" = crate::openapi::vocab::ReferenceId, Path, description = "The reference id")),
     responses((status = 200, body = ReferenceView), (status = 404, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn delete_reference(
@@ -108,7 +109,7 @@ pub async fn delete_reference(
 /// List references, newest first.
 #[utoipa::path(get, path = "/v1/references", tag = "references",
     params(("limit" = Option<u32>, Query, description = "1 to 100, default 20", minimum = 1, maximum = 100),
-           ("starting_after" = Option<String>, Query, description = "the last id of the previous page", min_length = 1)),
+           ("starting_after" = Option<crate::openapi::vocab::ReferenceId>, Query, description = "the last id of the previous page")),
     responses((status = 200, body = ReferenceList), (status = 400, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_references(
@@ -158,7 +159,7 @@ pub async fn list_references(
 /// Sandbox: pay a reference as the Multicaixa network would report it (test mode only).
 #[utoipa::path(post, path = "/v1/sandbox/references/{id}/pay", tag = "sandbox",
     request_body = PayReferenceBody,
-    params(("id" = String, Path, description = "9-digit reference")),
+    params(("id" = crate::openapi::vocab::ReferenceId, Path, description = "The reference id")),
     responses((status = 200, body = PaymentView), (status = 400, body = ErrorEnvelope), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn pay_reference(

@@ -14,7 +14,7 @@ use kumbu_engine::CreateRefund;
 /// Refund (part of) a payment.
 #[utoipa::path(post, path = "/v1/refunds", tag = "refunds",
     request_body = CreateRefundBody,
-    params(("Idempotency-Key" = Option<String>, Header, description = "A retry returns the same refund")),
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retry returns the same refund")),
     responses((status = 200, body = RefundView), (status = 400, body = ErrorEnvelope),
               (status = 404, body = ErrorEnvelope), (status = 409, body = ErrorEnvelope)),
     security(("bearer" = [])))]

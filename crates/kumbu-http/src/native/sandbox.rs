@@ -13,7 +13,7 @@ use kumbu_engine::Answer;
 
 /// Prompts waiting on a sandbox phone.
 #[utoipa::path(get, path = "/v1/sandbox/prompts", tag = "sandbox",
-    params(("phone" = String, Query, description = "E.164 phone; the + may be omitted or URL-encoded as %2B")),
+    params(("phone" = crate::openapi::vocab::PhoneFilter, Query, description = "The payer's phone")),
     responses((status = 200, body = PromptList), (status = 403, body = ErrorEnvelope)),
     security(("bearer" = [])))]
 pub async fn list_prompts(

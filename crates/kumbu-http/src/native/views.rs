@@ -15,22 +15,30 @@ pub struct CreatePaymentBody {
     pub amount: serde_json::Number,
     /// ISO 4217 code: CVE, AOA, MZN, XOF or XAF.
     #[schema(example = "XOF")]
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: String,
     /// Who pays, and through which operator.
+    #[serde(deserialize_with = "crate::extract::object::required")]
     pub payer: PayerBody,
     /// Your own id for this payment; unique per merchant and mode.
+    #[schema(schema_with = crate::openapi::vocab::field::reference)]
     pub reference: Option<String>,
     /// Free text, at most 500 characters.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub description: Option<String>,
     /// What the payer's statement shows, where the operator supports it (at most 100 characters).
+    #[schema(schema_with = crate::openapi::vocab::field::text_100)]
     pub statement_descriptor: Option<String>,
     /// One of your customers (`cu_…`).
     pub customer_id: Option<String>,
     /// Up to 50 string key-value pairs.
+    #[schema(value_type = Option<crate::openapi::vocab::Metadata>)]
     pub metadata: Option<BTreeMap<String, String>>,
     /// Optional customer details.
+    #[serde(default, deserialize_with = "crate::extract::object::optional")]
     pub customer: Option<CustomerBody>,
     /// Seconds until an unconfirmed payment expires (60–86400, default 600).
+    #[schema(schema_with = crate::openapi::vocab::field::expires_in)]
     pub expires_in: Option<u64>,
 }
 
@@ -40,9 +48,11 @@ pub struct CreatePaymentBody {
 pub struct PayerBody {
     /// E.164 phone number, e.g. +2250700000789.
     #[schema(example = "+2250700000789")]
+    #[schema(value_type = crate::openapi::vocab::Phone)]
     pub phone: String,
     /// Operator code from `GET /v1/operators`, e.g. orange_ci.
     #[schema(example = "orange_ci")]
+    #[schema(value_type = crate::openapi::vocab::Operator)]
     pub operator: String,
 }
 
@@ -62,8 +72,10 @@ pub struct PayerView {
 #[serde(deny_unknown_fields)]
 pub struct CustomerBody {
     /// Name.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
     pub name: Option<String>,
     /// Email.
+    #[schema(schema_with = crate::openapi::vocab::field::text_254)]
     pub email: Option<String>,
 }
 
@@ -568,12 +580,14 @@ pub struct EventList {
 #[serde(deny_unknown_fields)]
 pub struct CreateEndpointBody {
     /// Where to POST events: `https://…` (live endpoints must be public hosts).
+    #[schema(value_type = crate::openapi::vocab::HttpUrl)]
     pub url: String,
     /// Event types to receive, or `["*"]` for all (not needed for `proxypay`, which receives
     /// settled payments by reference).
     #[serde(default)]
     pub events: Vec<String>,
     /// Free text.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub description: Option<String>,
     /// `native` (the default: Kumbu events signed with a `whsec_` secret) or `proxypay` (ProxyPay's
     /// flat payment object, signed with `X-Signature` under the API key of this request).
@@ -592,6 +606,7 @@ pub struct UpdateEndpointBody {
     /// Required: a body without it changes nothing and is refused.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<i64>, minimum = 1, maximum = 256)]
+    #[schema(required = true)]
     pub max_concurrency: Option<Option<i64>>,
 }
 
@@ -791,12 +806,15 @@ pub struct ResendView {
 pub struct ReferenceBody {
     /// Required amount in AOA minor units (1 to 9999999999, i.e. 0.01 to 99,999,999.99 AOA);
     /// omitted, any amount is accepted.
+    #[schema(value_type = Option<crate::openapi::vocab::ReferenceAmount>)]
     pub amount: Option<i64>,
     /// ISO 8601 date (valid until 23:59:59 GMT+1 that day) or date-time; omitted, it never ends.
     #[schema(example = "2026-12-31")]
+    #[schema(value_type = Option<crate::openapi::vocab::EndDatetime>)]
     pub end_datetime: Option<String>,
     /// Up to 10 string pairs, copied onto each payment as its metadata.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::vocab::CustomFields)]
     pub custom_fields: std::collections::BTreeMap<String, String>,
 }
 
@@ -863,6 +881,7 @@ pub struct ReferenceList {
 #[serde(deny_unknown_fields)]
 pub struct PayReferenceBody {
     /// Amount paid, in AOA minor units.
+    #[schema(value_type = crate::openapi::vocab::ReferenceAmount)]
     pub amount: i64,
 }
 
@@ -876,9 +895,11 @@ pub struct CreateRefundBody {
     /// Minor units to give back; omitted, all that remains.
     pub amount: Option<i64>,
     /// Why, at most 500 characters.
+    #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub reason: Option<String>,
     /// Up to 50 string pairs.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::vocab::Metadata)]
     pub metadata: BTreeMap<String, String>,
 }
 

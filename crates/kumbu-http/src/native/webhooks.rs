@@ -129,7 +129,7 @@ pub async fn delete_endpoint(
 /// Give an endpoint a new secret; the old one keeps signing beside it for 24 hours.
 #[utoipa::path(post, path = "/v1/webhook_endpoints/{id}/rotate_secret", tag = "webhooks",
     params(("id" = String, Path, description = "we_…"),
-           ("Idempotency-Key" = Option<String>, Header, description = "A retried rotation returns the same new secret")),
+           ("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "A retried rotation returns the same new secret")),
     responses((status = 200, body = EndpointView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
 pub async fn rotate_secret(
     State(state): State<AppState>,

@@ -7,6 +7,8 @@
 
 pub(crate) mod errors;
 mod native;
+pub(crate) mod rails;
+mod rules;
 pub(crate) mod vocab;
 
 pub use native::openapi_json;

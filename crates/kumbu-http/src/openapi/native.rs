@@ -7,7 +7,6 @@ use crate::native::connectors::*;
 use crate::native::payouts::*;
 use crate::native::views::*;
 use crate::native::*;
-use axum::response::IntoResponse;
 use utoipa::{Modify, OpenApi};
 
 #[derive(OpenApi)]
@@ -48,6 +47,8 @@ struct NativeErrors;
 
 impl Modify for NativeErrors {
     fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        super::rails::narrow_to_rails(openapi, "CreatePaymentBody", "payer");
+        super::rails::narrow_to_rails(openapi, "CreatePayoutBody", "payee");
         super::vocab::register(openapi);
         super::errors::add_error_responses(openapi, &super::errors::NATIVE);
     }
@@ -67,14 +68,13 @@ impl Modify for BearerAuth {
 
 /// The document as JSON text.
 pub fn openapi_json() -> String {
-    ApiDoc::openapi()
-        .to_pretty_json()
-        .unwrap_or_else(|_| "{}".to_owned())
+    let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap_or_default();
+    super::rules::apply(&mut doc);
+    serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
 }
 
-pub async fn serve() -> impl IntoResponse {
-    (
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        openapi_json(),
-    )
+/// Serves the document (built once per process).
+pub async fn serve() -> axum::response::Response {
+    static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(openapi_json);
+    super::respond(&DOCUMENT)
 }

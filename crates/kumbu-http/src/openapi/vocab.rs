@@ -6,10 +6,18 @@
 //! `("currency" = Option<vocab::Currency>, Query)` (a parameter); [`register`] then adds the
 //! schemas a document refers to.
 
-use kumbu_core::{Currency as CoreCurrency, Operator as CoreOperator};
+use kumbu_core::{
+    CheckoutStatus as CoreCheckoutStatus, CollectionStatus as CoreCollectionStatus,
+    Currency as CoreCurrency, ExternalStatus, MatchOutcome, Operator as CoreOperator,
+    PaymentStatus as CorePaymentStatus, RefundStatus as CoreRefundStatus,
+    Resolution as CoreResolution,
+};
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{PartialSchema, ToSchema};
+
+/// A day's shape: a pattern cannot exclude the days a month lacks (the server names those).
+const DAY: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
 
 /// A string schema.
 fn text(description: &str) -> ObjectBuilder {
@@ -27,9 +35,129 @@ pub(crate) fn one_of<S: Into<String>>(
     text(description).enum_values(Some(words)).build().into()
 }
 
+/// The E.164 pattern, `+` optional or not.
+fn e164(plus: &str) -> String {
+    let (lo, hi) = kumbu_core::phone::DIGITS;
+    format!("^\\+{plus}[1-9][0-9]{{{},{}}}$", lo - 1, hi - 1)
+}
+
+/// A lookahead for the national prefixes `country`'s push operators prompt (empty when one of
+/// them takes any number), as `Catalogue::predict` matches them.
+fn prompted_prefixes(country: kumbu_core::Country) -> String {
+    let ops: Vec<kumbu_core::OperatorInfo> = CoreOperator::ALL
+        .into_iter()
+        .map(CoreOperator::defaults)
+        .filter(|e| e.kind == kumbu_core::RailKind::MobileMoneyPush && e.country == Some(country))
+        .collect();
+    if ops.is_empty() {
+        return "(?!)".to_owned(); // no operator: no number of this country
+    }
+    if ops.iter().any(|e| e.operator.prefixes().is_empty()) {
+        return String::new();
+    }
+    let prefixes: Vec<&str> = ops
+        .iter()
+        .flat_map(|e| e.operator.prefixes().iter().copied())
+        .collect();
+    format!("(?={})", prefixes.join("|"))
+}
+
 /// A string matching `pattern`.
 pub(crate) fn matching(description: &str, pattern: String) -> RefOr<Schema> {
     text(description).pattern(Some(pattern)).build().into()
+}
+
+/// Characters refused in free text: control characters (Unicode Cc) but tab, CR and LF.
+const NOT_FREE_TEXT: &str = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
+/// Characters refused in a label: every control character.
+const NOT_LABEL: &str = "\\u0000-\\u001f\\u007f-\\u009f";
+
+/// Free text of at most `max` characters, no control characters but tab and line breaks
+/// (`payments::plain_text` in the engine).
+pub(crate) fn free_text(max: usize) -> ObjectBuilder {
+    text("Free text (no control characters but tab and line breaks)")
+        .max_length(Some(max))
+        .pattern(Some(format!("^[^{NOT_FREE_TEXT}]*$")))
+}
+
+/// A label: 1 to `max` characters, not blank, no control characters.
+pub(crate) fn label(max: usize) -> ObjectBuilder {
+    text("Not blank; no control characters")
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(format!("^(?=[\\s\\S]*[^\\s])[^{NOT_LABEL}]*$")))
+}
+
+/// Field schemas for `#[schema(schema_with = …)]` (utoipa wants a function per field shape).
+/// A schema given this way replaces the field's whole schema, so those for optional fields
+/// (`Option<…>`, which accept `null`) say so; `required` holds those for required fields.
+pub(crate) mod field {
+    use super::*;
+    use utoipa::openapi::schema::SchemaType;
+
+    /// `builder`, `null` accepted too.
+    fn or_null(builder: ObjectBuilder, t: Type) -> ObjectBuilder {
+        builder.schema_type(SchemaType::from_iter([t, Type::Null]))
+    }
+    pub(crate) fn text_100() -> ObjectBuilder {
+        or_null(free_text(100), Type::String)
+    }
+    pub(crate) fn text_160() -> ObjectBuilder {
+        or_null(free_text(160).min_length(Some(1)), Type::String)
+    }
+    pub(crate) fn text_200() -> ObjectBuilder {
+        or_null(free_text(200), Type::String)
+    }
+    pub(crate) fn text_254() -> ObjectBuilder {
+        or_null(free_text(254), Type::String)
+    }
+    pub(crate) fn text_500() -> ObjectBuilder {
+        or_null(free_text(500), Type::String)
+    }
+    pub(crate) fn label_100() -> ObjectBuilder {
+        or_null(label(100), Type::String)
+    }
+    /// Your own id for an object: 1 to 128 characters of free text.
+    pub(crate) fn reference() -> ObjectBuilder {
+        or_null(free_text(128).min_length(Some(1)), Type::String)
+    }
+    /// A payment's lifetime, in seconds.
+    pub(crate) fn expires_in() -> ObjectBuilder {
+        let (lo, hi) = kumbu_engine::EXPIRES_IN_RANGE;
+        or_null(ObjectBuilder::new(), Type::Integer)
+            .description(Some(
+                "Seconds until an unconfirmed payment expires (default 600)",
+            ))
+            .minimum(Some(lo))
+            .maximum(Some(hi))
+    }
+    /// A checkout session's lifetime, in minutes.
+    pub(crate) fn session_minutes() -> ObjectBuilder {
+        let (lo, default, hi) = kumbu_engine::EXPIRY_MINUTES;
+        or_null(ObjectBuilder::new(), Type::Integer)
+            .description(Some(format!(
+                "Minutes the page stays open (default {default})"
+            )))
+            .minimum(Some(lo))
+            .maximum(Some(hi))
+    }
+
+    /// For required fields.
+    pub(crate) mod required {
+        use super::super::*;
+        pub(crate) fn label_100() -> ObjectBuilder {
+            label(100)
+        }
+        pub(crate) fn label_200() -> ObjectBuilder {
+            label(200)
+        }
+        /// A line item's name: not blank, free text, at most 200 characters.
+        pub(crate) fn item_name() -> ObjectBuilder {
+            free_text(200)
+                .min_length(Some(1))
+                .pattern(Some(format!("^(?=[\\s\\S]*[^\\s])[^{NOT_FREE_TEXT}]*$")))
+        }
+    }
 }
 
 /// Declares a documentation-only type whose schema is the expression given.
@@ -55,13 +183,23 @@ macro_rules! vocabulary {
 vocabulary! {
     /// An ISO 4217 code of a currency Kumbu handles.
     Currency => one_of("ISO 4217 currency code", CoreCurrency::ALL.iter().map(|c| c.code()));
+    /// A currency some operator collects by phone prompt (a checkout page takes only those).
+    PushCurrency => one_of(
+        "ISO 4217 code of a currency collected by phone prompt",
+        CoreCurrency::ALL
+            .into_iter()
+            .filter(|c| !kumbu_core::Catalogue::default().push_operators_for(*c).is_empty())
+            .map(|c| c.code()),
+    );
     /// An operator code (`GET /v1/operators` lists them with their countries and currencies).
     Operator => one_of("Operator code", CoreOperator::ALL.iter().map(|o| o.code()));
     /// A phone number in E.164 form.
     Phone => matching(
         "E.164: `+`, then the country code and number (spaces, dots and dashes are ignored)",
-        format!("^\\+[1-9][0-9]{{{},{}}}$", kumbu_core::phone::DIGITS.0 - 1, kumbu_core::phone::DIGITS.1 - 1),
+        e164(""),
     );
+    /// A phone number to look for: E.164, the `+` may be left out.
+    PhoneFilter => matching("E.164; the `+` may be left out (or sent as %2B)", e164("?"));
     /// A calendar day.
     Day => text("A day, `YYYY-MM-DD`")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
@@ -73,6 +211,134 @@ vocabulary! {
         "Makes retries safe: the first response is replayed for 24 h (a UUID is a good choice)",
         format!("^[!-~]{{1,{}}}$", kumbu_engine::MAX_IDEMPOTENCY_KEY_LEN),
     );
+    /// A phone number of a country Kumbu serves, the `+` optional.
+    ServedPhone => {
+        let countries: Vec<String> = kumbu_core::Country::ALL
+            .iter()
+            .map(|c| {
+                let lengths: Vec<String> =
+                    c.national_lengths().iter().map(|n| format!("[0-9]{{{n}}}")).collect();
+                format!("{}{}({})", c.dial_code(), prompted_prefixes(*c), lengths.join("|"))
+            })
+            .collect();
+        matching(
+            "E.164 of a number an operator Kumbu serves can prompt; the `+` may be left out",
+            format!("^\\+?({})$", countries.join("|")),
+        )
+    };
+    /// A payment's status.
+    PaymentStatus => one_of("Payment status", CorePaymentStatus::ALL.iter().map(|s| s.as_str()));
+    /// A checkout session's status.
+    CheckoutStatus => one_of("Checkout session status", CoreCheckoutStatus::ALL.iter().map(|s| s.as_str()));
+    /// A collection request's status.
+    CollectionStatus => one_of("Collection request status", CoreCollectionStatus::ALL.iter().map(|s| s.as_str()));
+    /// A refund's status.
+    RefundStatus => one_of("Refund status", CoreRefundStatus::ALL.iter().map(|s| s.as_str()));
+    /// A way to pay a collection request.
+    CollectionMethod => one_of("Payment method", kumbu_core::CollectionMethod::ALL.iter().map(|m| m.as_str()));
+    /// How an ingested payment was matched.
+    IngestOutcome => one_of("Match outcome", MatchOutcome::ALL.iter().map(|s| s.as_str()));
+    /// A payment record's status at its source.
+    RecordStatus => one_of("The record's status", kumbu_engine::RecordStatus::ALL.iter().map(|s| s.as_str()));
+    /// What a person decided about an exception.
+    Resolution => one_of("Resolution", CoreResolution::ALL.iter().map(|s| s.as_str()));
+    /// An event type.
+    EventType => one_of("Event type", kumbu_engine::event_types());
+    /// An instant: RFC 3339, or Unix seconds.
+    Instant => {
+        let any_of = utoipa::openapi::schema::AnyOfBuilder::new()
+            .description(Some("RFC 3339 date-time or Unix seconds"))
+            .item(text("RFC 3339").format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+            .item(matching("Unix seconds", "^-?[0-9]{1,12}$".to_owned()))
+            .build();
+        RefOr::T(Schema::AnyOf(any_of))
+    };
+    /// An absolute http(s) URL (where webhooks go, where a page returns) (printable ASCII; IPv6 literals and ports
+    /// above 9999 are accepted too, though this schema leaves them out).
+    HttpUrl => text("An absolute http:// or https:// URL")
+        .max_length(Some(kumbu_engine::MAX_URL_LEN))
+        .pattern(Some("^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]{1,4})?([/?#][!-~]*)?$"))
+        .build()
+        .into();
+    /// A Multicaixa reference's amount, in cêntimos.
+    ReferenceAmount => {
+        let (lo, hi) = kumbu_core::reference::AMOUNT_RANGE;
+        ObjectBuilder::new()
+            .schema_type(Type::Integer)
+            .description(Some("AOA minor units (cêntimos)"))
+            .minimum(Some(lo))
+            .maximum(Some(hi))
+            .build()
+            .into()
+    };
+    /// An amount on an external rail (records, ingested payments, bills), in minor units.
+    ExternalAmount => ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .description(Some("Minor units"))
+        .minimum(Some(1))
+        .maximum(Some(kumbu_core::operator::MAX_EXTERNAL_AMOUNT))
+        .build()
+        .into();
+    /// Text to look for: no control characters but tab and line breaks.
+    FreeText => free_text(usize::MAX >> 1).max_length(None).build().into();
+    /// A bank-reported payment's status at its source.
+    IngestStatus => one_of("Status at the source", ExternalStatus::ALL.iter().map(|s| s.as_str()));
+    /// An RFC 3339 date-time.
+    DateTime => text("RFC 3339")
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .build()
+        .into();
+    /// Until when a reference can be paid: a date (`2026-12-31` or `2026/12/31`, until
+    /// 23:59:59 GMT+1), an RFC 3339 date-time, or one without an offset (read in GMT+1).
+    EndDatetime => {
+        let format = |f| text("").description(None::<String>).format(Some(SchemaFormat::KnownFormat(f)));
+        let any_of = utoipa::openapi::schema::AnyOfBuilder::new()
+            .description(Some("A date or date-time in the future (a past one is refused)"))
+            .item(format(KnownFormat::Date))
+            .item(format(KnownFormat::DateTime))
+            .item(matching("A date with slashes", format!("^{DAY}$").replace('-', "/")))
+            .item(matching(
+                "A date-time without an offset, read in GMT+1",
+                format!("^{DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?$"),
+            ))
+            .build();
+        RefOr::T(Schema::AnyOf(any_of))
+    };
+    /// A reference's custom fields: string keys and values, kept and shown on its payments.
+    CustomFields => {
+        let (key, value) = kumbu_core::reference::CUSTOM_FIELD_LIMITS;
+        let no_control = format!("^[^{NOT_LABEL}]*$");
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("String keys and values, kept and shown on the reference's payments"))
+            .max_properties(Some(kumbu_core::reference::MAX_CUSTOM_FIELDS))
+            .property_names(Some(
+                text("").description(None::<String>).min_length(Some(1)).max_length(Some(key)).pattern(Some(no_control.clone())),
+            ))
+            .additional_properties(Some(
+                text("").description(None::<String>).max_length(Some(value)).pattern(Some(no_control)),
+            ))
+            .build()
+            .into()
+    };
+    /// Merchant metadata: string pairs (`payments::check_metadata` in the engine).
+    Metadata => {
+        let free = format!("^[^{NOT_FREE_TEXT}]*$");
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("Your string key-value pairs"))
+            .max_properties(Some(kumbu_engine::MAX_METADATA_KEYS))
+            .property_names(Some(
+                text("").description(None::<String>).min_length(Some(1))
+                    .max_length(Some(kumbu_engine::MAX_METADATA_KEY_LEN)).pattern(Some(free.clone())),
+            ))
+            .additional_properties(Some(
+                text("").description(None::<String>)
+                    .max_length(Some(kumbu_engine::MAX_METADATA_VALUE_LEN)).pattern(Some(free)),
+            ))
+            .build()
+            .into()
+    };
     /// A Multicaixa reference id: 1 to 9 digits, not zero.
     ReferenceId => matching(
         "Multicaixa reference id: 1 to 9 digits, not zero",

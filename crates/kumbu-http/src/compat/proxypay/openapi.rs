@@ -6,14 +6,11 @@
 use super::error::{PpFieldError, PpInvalid, PpMessage};
 use super::payment::PpPayment;
 use crate::openapi::errors::ErrorAnswers;
-use crate::openapi::vocab::{matching, ReferenceId};
+use crate::openapi::vocab::{matching, CustomFields, EndDatetime, ReferenceId};
 use crate::openapi::{finish, Auth};
-use kumbu_core::reference::{CUSTOM_FIELD_LIMITS, MAX_CUSTOM_FIELDS};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use utoipa::openapi::schema::{
-    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
-};
+use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{OpenApi as _, PartialSchema, ToSchema};
 
@@ -100,74 +97,6 @@ impl PartialSchema for Amount {
     }
 }
 impl ToSchema for Amount {}
-
-/// Text without control characters (Unicode category Cc).
-const NO_CONTROL: &str = "^[^\\u0000-\\u001f\\u007f-\\u009f]*$";
-
-/// A day's shape: a pattern cannot exclude the days a month lacks (the server names those).
-const DAY: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
-
-/// Until when a reference can be paid: a date (`2026-12-31` or `2026/12/31`, until 23:59:59
-/// GMT+1), an RFC 3339 date-time, or one without an offset (read in GMT+1); in the future.
-pub(super) struct EndDatetime;
-
-impl PartialSchema for EndDatetime {
-    fn schema() -> RefOr<Schema> {
-        let format = |f| {
-            ObjectBuilder::new()
-                .schema_type(Type::String)
-                .format(Some(SchemaFormat::KnownFormat(f)))
-        };
-        let any_of = utoipa::openapi::schema::AnyOfBuilder::new()
-            .description(Some(
-                "A date or date-time in the future (a past one is refused)",
-            ))
-            .item(format(KnownFormat::Date))
-            .item(format(KnownFormat::DateTime))
-            .item(matching(
-                "A date with slashes",
-                format!("^{DAY}$").replace('-', "/"),
-            ))
-            .item(matching(
-                "A date-time without an offset, read in GMT+1",
-                format!("^{DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?$"),
-            ))
-            .build();
-        RefOr::T(Schema::AnyOf(any_of))
-    }
-}
-impl ToSchema for EndDatetime {}
-
-/// A reference's custom fields: string keys and values, kept and shown on its payments.
-pub(super) struct CustomFields;
-
-impl PartialSchema for CustomFields {
-    fn schema() -> RefOr<Schema> {
-        let (key, value) = CUSTOM_FIELD_LIMITS;
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some(
-                "String keys and values, kept and shown on the reference's payments",
-            ))
-            .max_properties(Some(MAX_CUSTOM_FIELDS))
-            .property_names(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .min_length(Some(1))
-                    .max_length(Some(key))
-                    .pattern(Some(NO_CONTROL)),
-            ))
-            .additional_properties(Some(
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .max_length(Some(value))
-                    .pattern(Some(NO_CONTROL)),
-            ))
-            .build()
-            .into()
-    }
-}
-impl ToSchema for CustomFields {}
 
 /// `PUT /references/{id}`'s body.
 #[allow(dead_code)]
