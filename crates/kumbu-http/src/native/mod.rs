@@ -15,154 +15,84 @@ pub(crate) mod views;
 mod webhooks;
 
 use crate::AppState;
-use axum::routing::{get, post};
 use axum::Router;
 use kumbu_core::Field;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-pub(crate) use catalogue::__path_get_balance;
-pub(crate) use catalogue::__path_list_operators;
-pub(crate) use events::{__path_ack_event, __path_get_event, __path_list_events};
-pub(crate) use payments::{
-    __path_cancel_payment, __path_create_payment, __path_get_payment, __path_list_payments,
-};
-pub(crate) use references::{
-    __path_create_reference, __path_delete_reference, __path_get_reference, __path_list_references,
-    __path_pay_reference, __path_put_reference,
-};
-pub(crate) use refunds::{__path_create_refund, __path_get_refund, __path_list_refunds};
-pub(crate) use sandbox::{__path_confirm_prompt, __path_decline_prompt, __path_list_prompts};
-pub(crate) use webhooks::{
-    __path_create_endpoint, __path_delete_endpoint, __path_disable_endpoint,
-    __path_enable_endpoint, __path_event_deliveries, __path_get_endpoint, __path_list_endpoints,
-    __path_resend_event, __path_rotate_secret, __path_update_endpoint,
-};
+/// The native operations, each with its documentation (`#[utoipa::path]`): the router and
+/// the document come from the same list, so no route escapes the document.
+pub(crate) fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(payments::create_payment, payments::list_payments))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(payments::cancel_payment))
+        .routes(routes!(payouts::create_payout, payouts::list_payouts))
+        .routes(routes!(payouts::get_payout))
+        .routes(routes!(connectors::list_connectors))
+        .routes(routes!(
+            connectors::get_connector,
+            connectors::put_connector,
+            connectors::delete_connector
+        ))
+        .routes(routes!(events::list_events))
+        .routes(routes!(events::get_event))
+        .routes(routes!(events::ack_event))
+        .routes(routes!(webhooks::event_deliveries))
+        .routes(routes!(webhooks::resend_event))
+        .routes(routes!(webhooks::create_endpoint, webhooks::list_endpoints))
+        .routes(routes!(
+            webhooks::get_endpoint,
+            webhooks::update_endpoint,
+            webhooks::delete_endpoint
+        ))
+        .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::enable_endpoint))
+        .routes(routes!(webhooks::disable_endpoint))
+        .routes(routes!(refunds::create_refund, refunds::list_refunds))
+        .routes(routes!(refunds::get_refund))
+        .routes(routes!(
+            references::create_reference,
+            references::list_references
+        ))
+        .routes(routes!(
+            references::get_reference,
+            references::put_reference,
+            references::delete_reference
+        ))
+        .routes(routes!(references::pay_reference))
+        .routes(routes!(catalogue::list_operators))
+        .routes(routes!(checkout::predict_operators))
+        .routes(routes!(checkout::create_session, checkout::list_sessions))
+        .routes(routes!(checkout::get_session))
+        .routes(routes!(checkout::expire_session))
+        .routes(routes!(catalogue::get_balance))
+        .routes(routes!(
+            collections::create_collection_request,
+            collections::list_collection_requests
+        ))
+        .routes(routes!(collections::get_collection_request))
+        .routes(routes!(collections::cancel_collection_request))
+        .routes(routes!(collections::create_payment_record))
+        .routes(routes!(
+            collections::update_payment_record,
+            collections::delete_payment_record
+        ))
+        .routes(routes!(
+            collections::ingest_payment,
+            collections::list_ingested_payments
+        ))
+        .routes(routes!(collections::get_ingested_payment))
+        .routes(routes!(collections::resolve_exception))
+        .routes(routes!(collections::reconciliation_report))
+        .routes(routes!(sandbox::list_prompts))
+        .routes(routes!(sandbox::confirm_prompt))
+        .routes(routes!(sandbox::decline_prompt))
+}
 
+/// The native routes.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/payments",
-            post(payments::create_payment).get(payments::list_payments),
-        )
-        .route("/v1/payments/{id}", get(payments::get_payment))
-        .route("/v1/payments/{id}/cancel", post(payments::cancel_payment))
-        .route(
-            "/v1/payouts",
-            post(payouts::create_payout).get(payouts::list_payouts),
-        )
-        .route("/v1/payouts/{id}", get(payouts::get_payout))
-        .route("/v1/connectors", get(connectors::list_connectors))
-        .route(
-            "/v1/connectors/{operator}",
-            get(connectors::get_connector)
-                .put(connectors::put_connector)
-                .delete(connectors::delete_connector),
-        )
-        .route("/v1/events", get(events::list_events))
-        .route("/v1/events/{id}", get(events::get_event))
-        .route("/v1/events/{id}/ack", post(events::ack_event))
-        .route(
-            "/v1/events/{id}/deliveries",
-            get(webhooks::event_deliveries),
-        )
-        .route("/v1/events/{id}/resend", post(webhooks::resend_event))
-        .route(
-            "/v1/webhook_endpoints",
-            post(webhooks::create_endpoint).get(webhooks::list_endpoints),
-        )
-        .route(
-            "/v1/webhook_endpoints/{id}",
-            get(webhooks::get_endpoint)
-                .post(webhooks::update_endpoint)
-                .delete(webhooks::delete_endpoint),
-        )
-        .route(
-            "/v1/webhook_endpoints/{id}/rotate_secret",
-            post(webhooks::rotate_secret),
-        )
-        .route(
-            "/v1/webhook_endpoints/{id}/enable",
-            post(webhooks::enable_endpoint),
-        )
-        .route(
-            "/v1/webhook_endpoints/{id}/disable",
-            post(webhooks::disable_endpoint),
-        )
-        .route(
-            "/v1/refunds",
-            post(refunds::create_refund).get(refunds::list_refunds),
-        )
-        .route("/v1/refunds/{id}", get(refunds::get_refund))
-        .route(
-            "/v1/references",
-            post(references::create_reference).get(references::list_references),
-        )
-        .route(
-            "/v1/references/{id}",
-            get(references::get_reference)
-                .put(references::put_reference)
-                .delete(references::delete_reference),
-        )
-        .route(
-            "/v1/sandbox/references/{id}/pay",
-            post(references::pay_reference),
-        )
-        .route("/v1/operators", get(catalogue::list_operators))
-        .route("/v1/operators/predict", get(checkout::predict_operators))
-        .route(
-            "/v1/checkout/sessions",
-            post(checkout::create_session).get(checkout::list_sessions),
-        )
-        .route("/v1/checkout/sessions/{id}", get(checkout::get_session))
-        .route(
-            "/v1/checkout/sessions/{id}/expire",
-            post(checkout::expire_session),
-        )
-        .route("/v1/balance", get(catalogue::get_balance))
-        .route(
-            "/v1/collection_requests",
-            post(collections::create_collection_request).get(collections::list_collection_requests),
-        )
-        .route(
-            "/v1/collection_requests/{id}",
-            get(collections::get_collection_request),
-        )
-        .route(
-            "/v1/collection_requests/{id}/cancel",
-            post(collections::cancel_collection_request),
-        )
-        .route(
-            "/v1/payment_records",
-            post(collections::create_payment_record),
-        )
-        .route(
-            "/v1/payment_records/{id}",
-            post(collections::update_payment_record).delete(collections::delete_payment_record),
-        )
-        .route(
-            "/v1/ingested_payments",
-            post(collections::ingest_payment).get(collections::list_ingested_payments),
-        )
-        .route(
-            "/v1/ingested_payments/{id}",
-            get(collections::get_ingested_payment),
-        )
-        .route(
-            "/v1/ingested_payments/{id}/resolve",
-            post(collections::resolve_exception),
-        )
-        .route(
-            "/v1/reconciliation_report",
-            get(collections::reconciliation_report),
-        )
-        .route("/v1/sandbox/prompts", get(sandbox::list_prompts))
-        .route(
-            "/v1/sandbox/prompts/{id}/confirm",
-            post(sandbox::confirm_prompt),
-        )
-        .route(
-            "/v1/sandbox/prompts/{id}/decline",
-            post(sandbox::decline_prompt),
-        )
+    api().split_for_parts().0
 }
 
 /// The native API's name for a domain field.
