@@ -1,5 +1,5 @@
 //! The error answers every operation of a document can give besides its own: added to each
-//! operation from what the shared extractors and middleware do (authentication, path ids, bodies,
+//! operation from what the shared extractors and middleware do (authentication, path ids, bodies, rate limits, the database,
 //! query strings, idempotency keys), so no document lists them by hand and none forgets one.
 
 use utoipa::openapi::path::{Operation, PathItem};
@@ -112,6 +112,10 @@ pub(crate) fn add_error_responses(doc: &mut OpenApi, answers: &ErrorAnswers) {
                     "The object's state forbids this, or a request with the same Idempotency-Key is still in progress.",
                 );
             }
+            add(
+                "503",
+                "The database is unreachable for now: retry later (with the same Idempotency-Key).",
+            );
         }
     }
 }
