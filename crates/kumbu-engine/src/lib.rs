@@ -59,6 +59,7 @@ pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY
 pub use kumbu_rails::mtn_momo::{ProductSettings as MtnProductSettings, Settings as MtnSettings};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput};
+pub use payments::{MAX_METADATA_KEYS, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN};
 pub use payouts::{CreatePayout, PAYOUT_EVENTS};
 pub use references::PutReference;
 pub use refunds::{CreateRefund, REFUND_EVENTS};
