@@ -4,13 +4,13 @@
 # gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
 # scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [seconds]
-#   face     native (default), proxypay, adullam, or all (every face one after the other)
+#   face     native (default), proxypay, adullam, kulpay, or all (every face one after the other)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 face=${1:-native}
 seconds=${2:-60}
-faces="native proxypay adullam"
+faces="native proxypay adullam kulpay"
 if [ "$face" = all ]; then
   status=0
   for f in $faces; do "$0" "$f" "$seconds" || status=1; done
@@ -21,6 +21,7 @@ case "$face" in
   native) doc=/openapi.json; base_path=; auth="Authorization: Bearer $key" ;;
   proxypay) doc=/compat/proxypay/openapi.json; base_path=/compat/proxypay; auth="Authorization: Token $key" ;;
   adullam) doc=/compat/adullam/openapi.json; base_path=/compat/adullam; auth= ;; # a token, below
+  kulpay) doc=/compat/kulpay/openapi.json; base_path=/compat/kulpay; auth="Authorization: Bearer $key" ;;
   *) echo "unknown face '$face' (faces: $faces)" >&2; exit 2 ;;
 esac
 venv=target/contract-venv

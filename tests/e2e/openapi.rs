@@ -168,7 +168,11 @@ fn errors_doc_lists_every_code_with_its_status() {
 }
 
 /// Every face's document, and how to call the face: (face, Authorization scheme word).
-const FACES: &[(&str, &str)] = &[("proxypay", "Token"), ("adullam", "Bearer")];
+const FACES: &[(&str, &str)] = &[
+    ("proxypay", "Token"),
+    ("adullam", "Bearer"),
+    ("kulpay", "Bearer"),
+];
 
 /// What a face's caller sends after the scheme word: the API key, or, for a face whose callers
 /// exchange credentials for an access token first, a token got for the sandbox merchant.

@@ -340,7 +340,7 @@ struct CreatePaymentBody {
     channel: String,
     #[schema(value_type = Option<openapi::Description>)]
     description: Option<String>,
-    #[schema(value_type = Option<openapi::AdMetadata>)]
+    #[schema(value_type = Option<crate::openapi::vocab::Metadata>)]
     metadata: Option<Value>,
 }
 
@@ -467,8 +467,8 @@ fn phone(v: &str) -> Result<String, AdError> {
         ("channel" = Option<openapi::AdChannel>, Query, description = "Only this channel"),
         ("amount_min" = Option<i64>, Query, description = "Only amounts at least this"),
         ("amount_max" = Option<i64>, Query, description = "Only amounts at most this"),
-        ("created_after" = Option<openapi::DateTime>, Query, description = "Only payments created at or after this"),
-        ("created_before" = Option<openapi::DateTime>, Query, description = "Only payments created before this"),
+        ("created_after" = Option<crate::openapi::vocab::DateTime>, Query, description = "Only payments created at or after this"),
+        ("created_before" = Option<crate::openapi::vocab::DateTime>, Query, description = "Only payments created before this"),
     ),
     responses(
         (status = 200, description = "A page of payments", body = AdPaymentList),

@@ -16,10 +16,7 @@ use kumbu_core::{
     Catalogue, Country, Currency, ErrorCode, FailureCode, IdPrefix, Operator, PaymentStatus,
     RefundStatus,
 };
-use kumbu_engine::{MAX_METADATA_KEYS, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN};
-use utoipa::openapi::schema::{
-    AdditionalProperties, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
-};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{OpenApi as _, PartialSchema, ToSchema};
 
@@ -64,15 +61,13 @@ use utoipa::{OpenApi as _, PartialSchema, ToSchema};
         CiPhone,
         QueryPhone,
         Description,
-        AdMetadata,
         RefundAmount,
         RefundReason,
         WebhookUrl,
         WebhookDescription,
         UuidKey,
         PaymentId,
-        AdLimit,
-        DateTime
+        AdLimit
     ))
 )]
 struct Doc;
@@ -116,6 +111,7 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
             extra: &[],
         },
     );
+    optional_bodies_are_not_null(&mut doc);
     for (path, codes) in own {
         if let Some(op) = doc
             .paths
@@ -129,6 +125,30 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
         }
     }
     doc
+}
+
+/// An optional body is no body or an object, never `null`: utoipa writes `Option<Body>` as
+/// nullable, but the body extractor refuses a JSON `null`.
+fn optional_bodies_are_not_null(doc: &mut OpenApi) {
+    use utoipa::openapi::schema::SchemaType;
+    for item in doc.paths.paths.values_mut() {
+        for (_, op) in crate::openapi::errors::operations(item) {
+            let Some(body) = op.request_body.as_mut() else {
+                continue;
+            };
+            for content in body.content.values_mut() {
+                if let Some(RefOr::T(Schema::OneOf(one_of))) = &content.schema {
+                    let null = |s: &RefOr<Schema>| {
+                        matches!(s, RefOr::T(Schema::Object(o))
+                            if o.schema_type == SchemaType::Type(Type::Null))
+                    };
+                    if one_of.items.len() == 2 && one_of.items.iter().any(null) {
+                        content.schema = one_of.items.iter().find(|s| !null(s)).cloned();
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Words in the order first met, each once.
@@ -265,28 +285,6 @@ schemas! {
         .into();
     /// A webhook's description.
     WebhookDescription => plain_text("For you", 500).build().into();
-    /// Metadata: strings, numbers or booleans (kept as text).
-    AdMetadata => {
-        let key = ObjectBuilder::new()
-            .schema_type(Type::String)
-            .min_length(Some(1))
-            .max_length(Some(MAX_METADATA_KEY_LEN))
-            .pattern(Some(PLAIN_TEXT));
-        let value = OneOfBuilder::new()
-            .item(plain_text("Text", MAX_METADATA_VALUE_LEN))
-            .item(ObjectBuilder::new().schema_type(Type::Number))
-            .item(ObjectBuilder::new().schema_type(Type::Boolean));
-        ObjectBuilder::new()
-            .schema_type(Type::Object)
-            .description(Some("Your own keys and values, kept on the payment and shown on it (numbers and booleans as text)"))
-            .max_properties(Some(MAX_METADATA_KEYS))
-            .property_names(Some(key))
-            .additional_properties(Some(AdditionalProperties::RefOr(RefOr::T(
-                Schema::OneOf(value.build()),
-            ))))
-            .build()
-            .into()
-    };
     /// A refund's amount: no more than a payment can be.
     RefundAmount => {
         let hi = Operator::ALL
@@ -337,13 +335,6 @@ schemas! {
         )))
         .minimum(Some(1))
         .maximum(Some(super::LIMITS.1))
-        .build()
-        .into();
-    /// An RFC 3339 date-time.
-    DateTime => ObjectBuilder::new()
-        .schema_type(Type::String)
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-        .description(Some("RFC 3339, e.g. `2026-11-22T10:41:36Z`"))
         .build()
         .into();
 }
