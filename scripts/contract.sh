@@ -4,13 +4,13 @@
 # gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
 # scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [seconds]
-#   face     native (default), proxypay, or all (every face one after the other)
+#   face     native (default), proxypay, adullam, kulpay, or all (every face one after the other)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 face=${1:-native}
 seconds=${2:-60}
-faces="native proxypay"
+faces="native proxypay adullam kulpay"
 if [ "$face" = all ]; then
   status=0
   for f in $faces; do "$0" "$f" "$seconds" || status=1; done
@@ -20,6 +20,8 @@ key=sk_test_contract0000000000000000000
 case "$face" in
   native) doc=/openapi.json; base_path=; auth="Authorization: Bearer $key" ;;
   proxypay) doc=/compat/proxypay/openapi.json; base_path=/compat/proxypay; auth="Authorization: Token $key" ;;
+  adullam) doc=/compat/adullam/openapi.json; base_path=/compat/adullam; auth= ;; # a token, below
+  kulpay) doc=/compat/kulpay/openapi.json; base_path=/compat/kulpay; auth="Authorization: Bearer $key" ;;
   *) echo "unknown face '$face' (faces: $faces)" >&2; exit 2 ;;
 esac
 venv=target/contract-venv
@@ -30,15 +32,31 @@ fi
 cargo build --quiet
 work=$(mktemp -d)
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-# A limit no contract run reaches, so that 429s do not hide what the operations answer.
-KUMBU_SANDBOX_KEY=$key KUMBU_SECRET_KEY=$(target/debug/kumbu secret-key) RUST_LOG=warn \
+export KUMBU_SECRET_KEY
+KUMBU_SECRET_KEY=$(target/debug/kumbu secret-key)
+if [ "$face" = adullam ]; then
+  # Adullam's callers exchange credentials Kumbu issued for an access token (below).
+  merchant=$(target/debug/kumbu merchant create --name contract --database-url "sqlite://$work/contract.db")
+  credential=$(target/debug/kumbu credentials create --merchant "$merchant" --mode test \
+    --database-url "sqlite://$work/contract.db")
+  client_id=$(sed -n 's/^client_id: //p' <<< "$credential")
+  client_secret=$(sed -n 's/^client_secret: //p' <<< "$credential")
+fi
+# No limit, so that 429s do not hide what the operations answer.
+KUMBU_SANDBOX_KEY=$key RUST_LOG=warn \
   target/debug/kumbu serve --listen 127.0.0.1:$port --database-url "sqlite://$work/contract.db" \
-  --proxypay-rate-limit 0 \
+  --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 \
   > "$work/server.out" 2> "$work/server.err" &
 server=$!
 trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 base=http://127.0.0.1:$port
 for _ in $(seq 1 100); do curl -sf $base/readyz > /dev/null && break; sleep 0.1; done
+if [ "$face" = adullam ]; then
+  token=$(curl -sf "$base/compat/adullam/v1/oauth/token" -d grant_type=client_credentials \
+    --data-urlencode "client_id=$client_id" --data-urlencode "client_secret=$client_secret" |
+    python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
+  auth="Authorization: Bearer $token"
+fi
 reports=target/contract/$face
 rm -rf "$reports"
 echo "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') against $face ($base$doc), $seconds s"

@@ -117,6 +117,14 @@ struct ServeArgs {
     /// Retry-After (0: unlimited). Counted per process.
     #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
     proxypay_rate_limit: u32,
+    /// Requests per minute per partner (merchant and mode) on the Adullam face before it
+    /// answers 429 with Retry-After, as Adullam documents (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_ADULLAM_RATE_LIMIT", default_value_t = 100)]
+    adullam_rate_limit: u32,
+    /// Requests per hour per partner on the Adullam face before it answers 429 with
+    /// Retry-After, as Adullam documents (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_ADULLAM_HOURLY_RATE_LIMIT", default_value_t = 1000)]
+    adullam_hourly_rate_limit: u32,
     /// Payment attempts one network address may start from checkout pages in 10 minutes before
     /// the page answers 429 (0: unlimited). Counted per process; behind a proxy on a private
     /// network, the address is the last one the proxy added to X-Forwarded-For.
@@ -346,6 +354,8 @@ impl ServeArgs {
                 worker_batch: self.worker_batch.clamp(1, 10_000),
                 dispatch_batch: self.dispatch_batch.clamp(1, 10_000),
                 proxypay_requests_per_minute: self.proxypay_rate_limit,
+                adullam_requests_per_minute: self.adullam_rate_limit,
+                adullam_requests_per_hour: self.adullam_hourly_rate_limit,
                 checkout_attempts_per_ip: self.checkout_ip_limit,
                 allow_internal_webhooks: self.allow_internal_webhooks,
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),

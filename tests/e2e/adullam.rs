@@ -14,7 +14,7 @@ use std::time::Duration;
 const PHONE: &str = "+2250701020304";
 
 /// Issues a credential for the sandbox merchant and returns (client id, secret, token).
-async fn token(app: &TestApp) -> (String, String, String) {
+pub(crate) async fn token(app: &TestApp) -> (String, String, String) {
     let merchant = app.engine.authenticate(KEY).await.unwrap().merchant_id;
     let c = app
         .engine
@@ -108,6 +108,12 @@ async fn tokens_from_issued_credentials(app: TestApp) -> Option<TestApp> {
             json!({"grant_type": "client_credentials"}),
             400,
             "invalid_request",
+        ),
+        // No client has such an id (PostgreSQL refuses NUL in text: not a server error).
+        (
+            json!({"grant_type": "client_credentials", "client_id": "cli_\u{0}", "client_secret": secret}),
+            401,
+            "invalid_client",
         ),
     ] {
         let r = app
@@ -316,6 +322,27 @@ async fn payments_as_documented(app: TestApp) -> Option<TestApp> {
         (s.as_u16(), e["error"]["field"].as_str()),
         (400, Some("status"))
     );
+    // `created` matches nothing, but the other parameters are still checked.
+    for (query, status, field) in [
+        ("status=created", 200, None),
+        ("status=created&amount_max=x", 400, Some("amount_max")),
+        ("status=created&cursor=pay_nope", 404, Some("cursor")),
+    ] {
+        let (s, e, _) = ad(
+            &app,
+            &tok,
+            Method::GET,
+            &format!("/payments?{query}"),
+            None,
+            None,
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["field"].as_str()),
+            (status, field),
+            "{query}: {e}"
+        );
+    }
     let reference = p["reference"].as_str().unwrap();
     let (_, found, _) = ad(
         &app,
@@ -454,6 +481,39 @@ async fn webhooks_signed(app: TestApp) -> Option<TestApp> {
     )
     .await;
     assert_eq!(s, 400);
+    // Body errors come in Adullam's envelope; a repeated event counts once.
+    let (s, e, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/webhooks",
+        Some(json!({"events": ["payment.completed"]})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (
+            s.as_u16(),
+            e["error"]["code"].as_str(),
+            e["error"]["field"].as_str()
+        ),
+        (400, Some("validation_error"), Some("url")),
+        "{e}"
+    );
+    let (s, w, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/webhooks",
+        Some(json!({"url": rx.url, "events": vec!["payment.failed"; 8]})),
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), &w["events"]),
+        (201, &json!(["payment.failed"])),
+        "{w}"
+    );
     Some(app)
 }
 

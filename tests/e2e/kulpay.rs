@@ -333,6 +333,11 @@ async fn filters_and_page_tokens(app: TestApp) -> Option<TestApp> {
         ("currency=EUR", "currency"),
         ("page_size=-1", "page_size"),
         ("page_size=ten", "page_size"),
+        // A bound beyond any record's amount; a boolean Go would not read; NUL in a filter.
+        ("amount_max=100000000000", "amount_max"),
+        ("currency=XOF&amount_min=10000000000000", "amount_min"),
+        ("show_deleted=yes", "show_deleted"),
+        ("channel=bank%00transfer", "channel"),
     ] {
         let (s, v) = kp(&app, Method::GET, &format!("/payments?{q}"), None).await;
         assert_eq!((s.as_u16(), field(&v)), (400, f), "{q}: {v}");
@@ -382,6 +387,8 @@ async fn filters_and_page_tokens(app: TestApp) -> Option<TestApp> {
     assert_eq!(s, 200);
     assert_eq!(ids(&app, "").await, [d.as_str(), c.as_str(), b.as_str()]);
     assert_eq!(ids(&app, "show_deleted=true").await.len(), 4);
+    assert_eq!(ids(&app, "show_deleted=1").await.len(), 4);
+    assert_eq!(ids(&app, "show_deleted=False").await.len(), 3);
     let (s, g) = kp(&app, Method::GET, &format!("/payments/{a}"), None).await;
     assert_eq!(s, 200);
     assert!(is_iso(&g["payment"]["deleted_at"]), "{g}");
@@ -591,6 +598,11 @@ async fn collection_requests_and_records(app: TestApp) -> Option<TestApp> {
         (
             r#"{"collection_method_ids": ["cm_simo_erv"], "amount": {"currency": "MZN", "value": 10}, "third_party_reference": "INV-2025-0042", "due_date": "2020-01-01T00:00:00Z"}"#,
             "due_date",
+        ),
+        // A reference to reuse is 11 digits, whatever the methods.
+        (
+            r#"{"collection_method_ids": ["cm_mobile_wallet"], "amount": {"currency": "MZN", "value": 10}, "allow_reuses": true, "reference_number": "REF-1"}"#,
+            "reference_number",
         ),
     ] {
         let (s, v) = kp(&app, Method::POST, "/collection-requests", Some(body)).await;

@@ -167,8 +167,21 @@ fn errors_doc_lists_every_code_with_its_status() {
     }
 }
 
-/// Every face's document, and how to call the face: (face, Authorization header value).
-const FACES: &[(&str, &str)] = &[("proxypay", "Token")];
+/// Every face's document, and how to call the face: (face, Authorization scheme word).
+const FACES: &[(&str, &str)] = &[
+    ("proxypay", "Token"),
+    ("adullam", "Bearer"),
+    ("kulpay", "Bearer"),
+];
+
+/// What a face's caller sends after the scheme word: the API key, or, for a face whose callers
+/// exchange credentials for an access token first, a token got for the sandbox merchant.
+async fn credential(app: &TestApp, face: &str) -> String {
+    match face {
+        "adullam" => crate::adullam::token(app).await.2,
+        _ => crate::harness::KEY.to_owned(),
+    }
+}
 
 /// Each face's document is OpenAPI 3.1, says where the face is mounted, and its operations
 /// are the face's routes: each documented operation is routed (not the face's 404/405), and
@@ -202,7 +215,7 @@ async fn face_documents_match_their_routes(app: TestApp) -> Option<TestApp> {
                 "{face}: #/components/schemas/{name} does not resolve"
             );
         }
-        let key = format!("{scheme} {}", crate::harness::KEY);
+        let key = format!("{scheme} {}", credential(&app, face).await);
         let mut operations = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {
             let url = app.url(&format!("/compat/{face}{}", path.replace(['{', '}'], "")));

@@ -31,6 +31,12 @@ pub struct EngineConfig {
     pub dispatch_tasks: usize,
     /// Requests per minute per API key on the ProxyPay face (0: unlimited); beyond it, 429.
     pub proxypay_requests_per_minute: u32,
+    /// Requests per minute per partner (merchant and mode) on the Adullam face (0: no
+    /// per-minute limit); beyond it, 429. Adullam documents 100.
+    pub adullam_requests_per_minute: u32,
+    /// Requests per hour per partner on the Adullam face (0: no hourly limit). Adullam
+    /// documents 1,000.
+    pub adullam_requests_per_hour: u32,
     /// Payment attempts one network address may start from checkout pages in 10 minutes (0:
     /// unlimited); beyond it the page answers 429. Counted per process.
     pub checkout_attempts_per_ip: u32,
@@ -68,6 +74,8 @@ impl Default for EngineConfig {
             dispatch_tasks: 2,
             delivery_lease: Duration::from_secs(60),
             proxypay_requests_per_minute: 6000,
+            adullam_requests_per_minute: 100,
+            adullam_requests_per_hour: 1000,
             checkout_attempts_per_ip: 30,
             fee_overrides: BTreeMap::new(),
             mtn_momo_url: kumbu_rails::mtn_momo::PRODUCTION_URL.to_owned(),

@@ -37,7 +37,8 @@ pub struct AppState {
     pub engine: Engine,
     /// ProxyPay's per-key request limit.
     pub proxypay_limit: std::sync::Arc<rate_limit::RateLimiter>,
-    /// Adullam's documented limits per partner: 100 a minute and 1,000 an hour.
+    /// Adullam's documented limits per partner: 100 a minute and 1,000 an hour unless
+    /// configured otherwise.
     pub adullam_limit: std::sync::Arc<rate_limit::RateLimiter>,
     /// Where customers reach this gateway (checkout page URLs are under it).
     pub public_url: PublicUrl,
@@ -58,11 +59,11 @@ impl AppState {
             ])),
             adullam_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
                 rate_limit::Rule {
-                    max: 100,
+                    max: engine.config().adullam_requests_per_minute,
                     window: Duration::from_secs(60),
                 },
                 rate_limit::Rule {
-                    max: 1000,
+                    max: engine.config().adullam_requests_per_hour,
                     window: Duration::from_secs(3600),
                 },
             ])),

@@ -283,11 +283,6 @@ vocabulary! {
     FreeText => free_text(usize::MAX >> 1).max_length(None).build().into();
     /// A bank-reported payment's status at its source.
     IngestStatus => one_of("Status at the source", ExternalStatus::ALL.iter().map(|s| s.as_str()));
-    /// An RFC 3339 date-time.
-    DateTime => text("RFC 3339")
-        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
-        .build()
-        .into();
     /// Until when a reference can be paid: a date (`2026-12-31` or `2026/12/31`, until
     /// 23:59:59 GMT+1), an RFC 3339 date-time, or one without an offset (read in GMT+1).
     EndDatetime => {
@@ -344,6 +339,42 @@ vocabulary! {
         "Multicaixa reference id: 1 to 9 digits, not zero",
         format!("^(?!0+$)[0-9]{{1,{}}}$", kumbu_core::reference::MAX_REFERENCE_ID.to_string().len()),
     );
+    /// Metadata as the compatibility faces read it (`compat::common::metadata`): string,
+    /// number or boolean values (kept as their text), within the engine's limits.
+    FaceMetadata => {
+        // No control characters but tab, line feed and carriage return.
+        let plain = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+        let value = utoipa::openapi::schema::OneOfBuilder::new()
+            .item(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .max_length(Some(kumbu_engine::MAX_METADATA_VALUE_LEN))
+                    .pattern(Some(plain)),
+            )
+            .item(ObjectBuilder::new().schema_type(Type::Number))
+            .item(ObjectBuilder::new().schema_type(Type::Boolean));
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("Your own keys and values, kept and shown as text (numbers and booleans too)"))
+            .max_properties(Some(kumbu_engine::MAX_METADATA_KEYS))
+            .property_names(Some(
+                ObjectBuilder::new()
+                    .schema_type(Type::String)
+                    .min_length(Some(1))
+                    .max_length(Some(kumbu_engine::MAX_METADATA_KEY_LEN))
+                    .pattern(Some(plain)),
+            ))
+            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::RefOr(
+                RefOr::T(Schema::OneOf(value.build())),
+            )))
+            .build()
+            .into()
+    };
+    /// An RFC 3339 date-time (`Timestamp::parse_rfc3339`).
+    DateTime => text("RFC 3339, e.g. `2026-11-22T10:41:36Z`")
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .build()
+        .into();
 }
 
 /// Adds to `doc`'s components every vocabulary it refers to.

@@ -9,7 +9,46 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
 use kumbu_engine::EngineError;
-use serde_json::json;
+use serde::Serialize;
+
+/// Every error's body but the token endpoints'.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdErrorEnvelope {
+    error: AdErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdErrorDetail {
+    #[schema(value_type = super::openapi::AdErrorCode)]
+    code: &'static str,
+    message: String,
+    /// The parameter at fault (`amount`, `Idempotency-Key`, a query parameter), if one is.
+    field: Option<String>,
+}
+
+/// A token endpoint's error body (RFC 6749 §5.2).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct OauthErrorBody {
+    #[schema(value_type = super::openapi::OauthErrorCode)]
+    error: &'static str,
+    error_description: String,
+}
+
+const INVALID_REQUEST: &str = "invalid_request";
+const UNSUPPORTED_GRANT_TYPE: &str = "unsupported_grant_type";
+const INVALID_CLIENT: &str = "invalid_client";
+const SLOW_DOWN: &str = "slow_down";
+const SERVER_ERROR: &str = "server_error";
+
+/// The OAuth 2.0 error codes the token endpoints answer.
+pub const OAUTH_ERRORS: [&str; 5] = [
+    INVALID_REQUEST,
+    UNSUPPORTED_GRANT_TYPE,
+    INVALID_CLIENT,
+    SLOW_DOWN,
+    SERVER_ERROR,
+];
 
 /// An error as the Adullam face answers it.
 #[derive(Debug)]
@@ -81,13 +120,35 @@ impl AdError {
         Self::new(ErrorCode::ParameterInvalid, message, Some(field))
     }
 
-    /// 429 with `Retry-After`.
-    pub fn too_many(wait: std::time::Duration) -> Self {
+    /// 429 with `Retry-After`; `limits` are the configured (per minute, per hour).
+    pub fn too_many(wait: std::time::Duration, limits: (u32, u32)) -> Self {
+        // "100 requests a minute, 1,000 an hour"
+        let limits = [(limits.0, "a minute"), (limits.1, "an hour")]
+            .iter()
+            .filter(|(n, _)| *n > 0)
+            .enumerate()
+            .map(|(i, (n, per))| {
+                let digits = n.to_string();
+                let mut n = String::new();
+                for (j, d) in digits.chars().enumerate() {
+                    if j > 0 && (digits.len() - j) % 3 == 0 {
+                        n.push(',');
+                    }
+                    n.push(d);
+                }
+                if i == 0 {
+                    format!("{n} requests {per}")
+                } else {
+                    format!("{n} {per}")
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(", ");
         Self {
             retry_after: Some(wait.as_secs().max(1)),
             ..Self::new(
                 ErrorCode::RateLimited,
-                "Rate limit exceeded (100 requests a minute, 1,000 an hour): retry after Retry-After seconds.",
+                format!("Rate limit exceeded ({limits}): retry after Retry-After seconds."),
                 None,
             )
         }
@@ -109,8 +170,13 @@ impl From<EngineError> for AdError {
 
 impl IntoResponse for AdError {
     fn into_response(self) -> Response {
-        let body =
-            json!({"error": {"code": self.code, "message": self.message, "field": self.field}});
+        let body = AdErrorEnvelope {
+            error: AdErrorDetail {
+                code: self.code,
+                message: self.message,
+                field: self.field,
+            },
+        };
         let mut resp = (self.status, Json(body)).into_response();
         if let Some(s) = self.retry_after {
             resp.headers_mut()
@@ -133,7 +199,7 @@ impl OauthError {
     pub fn invalid_request(d: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            error: "invalid_request",
+            error: INVALID_REQUEST,
             description: d.into(),
         }
     }
@@ -141,7 +207,7 @@ impl OauthError {
     pub fn unsupported_grant(d: impl Into<String>) -> Self {
         Self {
             status: StatusCode::BAD_REQUEST,
-            error: "unsupported_grant_type",
+            error: UNSUPPORTED_GRANT_TYPE,
             description: d.into(),
         }
     }
@@ -149,7 +215,7 @@ impl OauthError {
     pub fn slow_down() -> Self {
         Self {
             status: StatusCode::TOO_MANY_REQUESTS,
-            error: "slow_down",
+            error: SLOW_DOWN,
             description: "Too many token requests for this client; retry in a minute.".to_owned(),
         }
     }
@@ -157,7 +223,7 @@ impl OauthError {
     pub fn invalid_client() -> Self {
         Self {
             status: StatusCode::UNAUTHORIZED,
-            error: "invalid_client",
+            error: INVALID_CLIENT,
             description: "The credentials are wrong or revoked.".to_owned(),
         }
     }
@@ -175,7 +241,7 @@ impl From<EngineError> for OauthError {
                 Self {
                     status: StatusCode::from_u16(code.http_status())
                         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    error: "server_error",
+                    error: SERVER_ERROR,
                     description: message.to_owned(),
                 }
             }
@@ -187,8 +253,29 @@ impl IntoResponse for OauthError {
     fn into_response(self) -> Response {
         (
             self.status,
-            Json(json!({"error": self.error, "error_description": self.description})),
+            Json(OauthErrorBody {
+                error: self.error,
+                error_description: self.description,
+            }),
         )
             .into_response()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_rate_limit_message_names_the_limits() {
+        let message = |limits| AdError::too_many(std::time::Duration::from_secs(3), limits).message;
+        assert_eq!(
+            message((100, 1000)),
+            "Rate limit exceeded (100 requests a minute, 1,000 an hour): retry after Retry-After seconds."
+        );
+        assert_eq!(
+            message((0, 25_000)),
+            "Rate limit exceeded (25,000 requests an hour): retry after Retry-After seconds."
+        );
     }
 }

@@ -3,6 +3,7 @@
 //! webhooks, and the documented rate limits. See `docs/compat/adullam.md`. Translation only.
 
 mod error;
+mod openapi;
 mod views;
 
 pub use views::webhook_body;
@@ -15,30 +16,60 @@ use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, Stat
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use error::{AdError, OauthError};
+use error::{AdError, AdErrorEnvelope, OauthError, OauthErrorBody};
 use kumbu_core::{Currency, ErrorCode, Msisdn, Timestamp};
 use kumbu_engine::{
-    AuthContext, CreateEndpoint, CreatePayment, CreateRefund, CustomerInput, IdempotencyRequest,
-    PaymentFilter, Recorded, WebhookFormat,
+    AuthContext, CreateEndpoint, CreatePayment, CreateRefund, CustomerInput, EngineError,
+    IdempotencyRequest, PaymentFilter, Recorded, WebhookFormat,
 };
 use secrecy::SecretString;
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
-use serde_json::{json, Value};
-use views::{AdPayment, AdRefund, AdWebhook};
+use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+use views::{
+    AdPayment, AdPaymentList, AdPaymentSearch, AdRefund, AdWebhook, AdWebhookList, ClientToken,
+    PasswordToken,
+};
 
-/// The face's routes, relative to `/compat/adullam`.
+/// The smallest payment, in XOF.
+const MIN_AMOUNT: i64 = 100;
+/// The longest description of a payment or refund, in characters.
+const MAX_DESCRIPTION: usize = 200;
+/// Lists' page size: (default, largest).
+const LIMITS: (u32, u32) = (50, 100);
+/// The largest token request body read.
+const MAX_TOKEN_BODY: usize = 16 * 1024;
+
+/// The face's operations, each with its documentation.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(password_token))
+        .routes(routes!(oauth_token))
+        .routes(routes!(create_payment, list_payments))
+        .routes(routes!(search_payments))
+        .routes(routes!(get_payment))
+        .routes(routes!(refund_payment))
+        .routes(routes!(create_webhook, list_webhooks))
+}
+
+/// The face's document (what `/openapi.json` under the face serves).
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::finished(api().split_for_parts().1)
+}
+
+/// The face's routes, relative to `/compat/adullam`, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/auth/token", post(password_token))
-        .route("/v1/oauth/token", post(oauth_token))
-        .route("/v1/payments", post(create_payment).get(list_payments))
-        .route("/v1/payments/search", get(search_payments))
-        .route("/v1/payments/{id}", get(get_payment))
-        .route("/v1/payments/{id}/refund", post(refund_payment))
-        .route("/v1/webhooks", post(create_webhook).get(list_webhooks))
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| crate::openapi::json(&document()));
+    let (router, _) = api().split_for_parts();
+    router
+        .route(
+            "/openapi.json",
+            axum::routing::get(|| async { crate::openapi::respond(&DOCUMENT) }),
+        )
         .fallback(|| async { AdError::new(ErrorCode::RouteNotFound, "Not found", None) })
         .method_not_allowed_fallback(|| async {
             AdError::new(ErrorCode::MethodNotAllowed, "Method not allowed", None)
@@ -68,10 +99,19 @@ impl FromRequestParts<AppState> for Caller {
             })?;
         let auth = state.engine.authenticate_token(&token).await?;
         let partner = format!("{}:{}", auth.merchant_id, auth.mode.as_str());
+        let config = state.engine.config();
         state
             .adullam_limit
             .check(&partner, std::time::Instant::now())
-            .map_err(AdError::too_many)?;
+            .map_err(|wait| {
+                AdError::too_many(
+                    wait,
+                    (
+                        config.adullam_requests_per_minute,
+                        config.adullam_requests_per_hour,
+                    ),
+                )
+            })?;
         Ok(Caller(auth))
     }
 }
@@ -118,6 +158,18 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Keyed<T> {
     }
 }
 
+/// A JSON body with an optional Idempotency-Key, refused in Adullam's envelope.
+struct Body<T>(Option<IdempotencyRequest>, T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = AdError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, AdError> {
+        let Command(idem, body) = Command::<T>::from_request(req, state).await?;
+        Ok(Body(idem, body))
+    }
+}
+
 /// Reads a token request: JSON, or a form as OAuth clients send.
 async fn token_fields(req: Request) -> Result<serde_json::Map<String, Value>, OauthError> {
     let form = req
@@ -125,7 +177,7 @@ async fn token_fields(req: Request) -> Result<serde_json::Map<String, Value>, Oa
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("application/x-www-form-urlencoded"));
-    let bytes = axum::body::to_bytes(req.into_body(), 16 * 1024)
+    let bytes = axum::body::to_bytes(req.into_body(), MAX_TOKEN_BODY)
         .await
         .map_err(|_| OauthError::invalid_request("the body must be at most 16 KiB"))?;
     if form {
@@ -151,7 +203,19 @@ fn field(m: &serde_json::Map<String, Value>, name: &str) -> Result<String, Oauth
         .ok_or_else(|| OauthError::invalid_request(format!("{name} is required")))
 }
 
-/// `POST /v1/auth/token {phone, password}`.
+/// An access token for a credential issued with a phone (`kumbu credentials create --phone`):
+/// the phone and the client secret as the password.
+#[utoipa::path(post, path = "/v1/auth/token", tag = "auth",
+    request_body(content(
+        (openapi::PasswordTokenBody = "application/json"),
+        (openapi::PasswordTokenBody = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The token (`Cache-Control: no-store`)", body = PasswordToken),
+        (status = 400, description = "`invalid_request`: the body is not a JSON object or form, or lacks `phone` or `password`", body = OauthErrorBody),
+        (status = 401, description = "`invalid_client`: no such phone, a wrong password, or a revoked credential", body = OauthErrorBody),
+        (status = 429, description = "`slow_down`: too many token requests for this phone", body = OauthErrorBody),
+    ))]
 async fn password_token(
     State(state): State<AppState>,
     req: Request,
@@ -166,16 +230,28 @@ async fn password_token(
         .engine
         .issue_access_token(&phone, &SecretString::from(password))
         .await?;
-    Ok(no_store(json!({
-        "access_token": secrecy::ExposeSecret::expose_secret(&t.token),
-        "token_type": "Bearer",
-        "expires_in": t.expires_in,
-        "partner_id": t.merchant_id,
-    })))
+    Ok(no_store(PasswordToken {
+        access_token: secrecy::ExposeSecret::expose_secret(&t.token).to_owned(),
+        token_type: views::TOKEN_TYPE,
+        expires_in: t.expires_in,
+        partner_id: t.merchant_id,
+    }))
 }
 
-/// `POST /v1/oauth/token {grant_type: client_credentials, client_id, client_secret}`; the client
-/// may instead authenticate with HTTP Basic (`client_secret_basic`, RFC 6749 §2.3.1).
+/// An access token for a client's credentials (OAuth 2.0 `client_credentials`). The client id
+/// and secret may instead come as HTTP Basic credentials (`client_secret_basic`, RFC 6749
+/// §2.3.1), which replace those of the body.
+#[utoipa::path(post, path = "/v1/oauth/token", tag = "auth",
+    request_body(content(
+        (openapi::ClientCredentialsBody = "application/json"),
+        (openapi::ClientCredentialsBody = "application/x-www-form-urlencoded"),
+    )),
+    responses(
+        (status = 200, description = "The token (`Cache-Control: no-store`)", body = ClientToken),
+        (status = 400, description = "`invalid_request` (the body is not a JSON object or form, or a field is missing) or `unsupported_grant_type`", body = OauthErrorBody),
+        (status = 401, description = "`invalid_client`: an unknown client, a wrong secret, or a revoked credential", body = OauthErrorBody),
+        (status = 429, description = "`slow_down`: too many token requests for this client", body = OauthErrorBody),
+    ))]
 async fn oauth_token(State(state): State<AppState>, req: Request) -> Result<Response, OauthError> {
     let basic = req
         .headers()
@@ -194,17 +270,21 @@ async fn oauth_token(State(state): State<AppState>, req: Request) -> Result<Resp
         )));
     }
     let (id, secret) = (field(&m, "client_id")?, field(&m, "client_secret")?);
+    // No client id has a control character (and PostgreSQL refuses NUL in text).
+    if id.chars().any(char::is_control) {
+        return Err(OauthError::invalid_client());
+    }
     throttle(&state, &id)?;
     let t = state
         .engine
         .issue_access_token(&id, &SecretString::from(secret))
         .await?;
-    Ok(no_store(json!({
-        "access_token": secrecy::ExposeSecret::expose_secret(&t.token),
-        "token_type": "Bearer",
-        "expires_in": t.expires_in,
-        "scope": "payments refunds webhooks",
-    })))
+    Ok(no_store(ClientToken {
+        access_token: secrecy::ExposeSecret::expose_secret(&t.token).to_owned(),
+        token_type: views::TOKEN_TYPE,
+        expires_in: t.expires_in,
+        scope: views::SCOPE,
+    }))
 }
 
 /// `Basic base64(client_id:client_secret)`.
@@ -223,7 +303,7 @@ fn basic_credentials(header: &str) -> Option<(String, String)> {
 }
 
 /// Token answers must not be cached (RFC 6749 §5.1).
-fn no_store(body: Value) -> Response {
+fn no_store(body: impl serde::Serialize) -> Response {
     use axum::response::IntoResponse;
     (
         [
@@ -247,50 +327,57 @@ fn record_json<T: serde::Serialize>(status: u16, v: &T) -> Recorded {
     crate::native::payments::record(status, v)
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/payments`' body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct CreatePaymentBody {
+    #[schema(value_type = openapi::AdAmount)]
     amount: i64,
+    #[schema(value_type = openapi::AdCurrency)]
     currency: String,
+    #[schema(value_type = openapi::CiPhone)]
     customer_phone: String,
+    #[schema(value_type = openapi::AdChannel)]
     channel: String,
+    #[schema(value_type = Option<openapi::Description>)]
     description: Option<String>,
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
+/// A payment: the payer gets a prompt on their phone. The Idempotency-Key is required; the
+/// same key replays the first answer for 24 h (with another body: 400).
+#[utoipa::path(post, path = "/v1/payments", tag = "payments",
+    params(("Idempotency-Key" = openapi::UuidKey, Header, description = "A UUID, required: a retry with the same key replays the first answer")),
+    request_body = CreatePaymentBody,
+    responses((status = 201, description = "The payment, `pending`", body = AdPayment)))]
 async fn create_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
     Keyed(idem, body): Keyed<CreatePaymentBody>,
 ) -> Result<Response, AdError> {
-    if body.amount < 100 {
+    if body.amount < MIN_AMOUNT {
         return Err(AdError::new(
             ErrorCode::AmountOutOfRange,
-            "amount must be an integer number of XOF, at least 100",
+            format!("amount must be an integer number of XOF, at least {MIN_AMOUNT}"),
             Some("amount"),
         ));
     }
-    if body.currency != "XOF" {
+    if body.currency != Currency::Xof.code() {
         return Err(AdError::new(
             ErrorCode::CurrencyNotSupported,
             "currency must be XOF",
             Some("currency"),
         ));
     }
-    let operator = views::parse_channel(&body.channel).ok_or_else(|| {
-        AdError::new(
-            ErrorCode::OperatorUnknown,
-            "channel must be orangeCI, mtnCI, moovCI or waveCI",
-            Some("channel"),
-        )
-    })?;
+    let operator = views::parse_channel(&body.channel).ok_or_else(bad_channel)?;
     if body
         .description
         .as_ref()
-        .is_some_and(|d| d.chars().count() > 200)
+        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
     {
         return Err(AdError::invalid(
             "description",
-            "description must be at most 200 characters",
+            format!("description must be at most {MAX_DESCRIPTION} characters"),
         ));
     }
     let payer_phone = Msisdn::parse(&body.customer_phone).map_err(|e| {
@@ -323,6 +410,10 @@ async fn create_payment(
     Ok(respond(outcome))
 }
 
+/// One payment.
+#[utoipa::path(get, path = "/v1/payments/{id}", tag = "payments",
+    params(("id" = openapi::PaymentId, Path, description = "The payment's id")),
+    responses((status = 200, description = "The payment", body = AdPayment)))]
 async fn get_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -330,6 +421,18 @@ async fn get_payment(
 ) -> Result<Json<AdPayment>, AdError> {
     let p = state.engine.payment(&auth, &id).await?;
     Ok(Json(AdPayment::of(&p, state.engine.account_holder(&p))))
+}
+
+/// A channel Adullam does not have.
+fn bad_channel() -> AdError {
+    AdError::new(
+        ErrorCode::OperatorUnknown,
+        format!(
+            "channel must be one of {}",
+            views::CHANNELS.map(|(c, _)| c).join(", ")
+        ),
+        Some("channel"),
+    )
 }
 
 fn time(field: &str, v: &str) -> Result<Timestamp, AdError> {
@@ -353,45 +456,55 @@ fn phone(v: &str) -> Result<String, AdError> {
     })
 }
 
-/// `GET /v1/payments`: filters, `limit` 1–100 (default 50), `cursor` → `{data, has_more,
-/// next_cursor}`.
+/// Payments through Adullam's channels, newest first, filtered; a page at a time (pass
+/// `next_cursor` as `cursor`). Another parameter than these is refused.
+#[utoipa::path(get, path = "/v1/payments", tag = "payments",
+    params(
+        ("status" = Option<openapi::AdStatusFilter>, Query, description = "Only this status (`created` matches none: new payments are `pending`)"),
+        ("limit" = Option<openapi::AdLimit>, Query),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+        ("customer_phone" = Option<openapi::QueryPhone>, Query, description = "Only this payer"),
+        ("channel" = Option<openapi::AdChannel>, Query, description = "Only this channel"),
+        ("amount_min" = Option<i64>, Query, description = "Only amounts at least this"),
+        ("amount_max" = Option<i64>, Query, description = "Only amounts at most this"),
+        ("created_after" = Option<crate::openapi::vocab::DateTime>, Query, description = "Only payments created at or after this"),
+        ("created_before" = Option<crate::openapi::vocab::DateTime>, Query, description = "Only payments created before this"),
+    ),
+    responses(
+        (status = 200, description = "A page of payments", body = AdPaymentList),
+        (status = 404, description = "The cursor is not one of your payments", body = AdErrorEnvelope),
+    ))]
 async fn list_payments(
     State(state): State<AppState>,
     Caller(auth): Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, AdError> {
+) -> Result<Json<AdPaymentList>, AdError> {
     let Paging {
         limit,
         starting_after,
         rest,
-    } = paging(cursor_pairs(query.as_deref())?, 50, 100)
+    } = paging(cursor_pairs(query.as_deref())?, LIMITS.0, LIMITS.1)
         .map_err(|(f, m)| AdError::invalid(&f, m))?;
     // Adullam lists its own channels' payments, not those of other faces.
     let mut filter = PaymentFilter {
         operators: views::OPERATORS.to_vec(),
         ..PaymentFilter::default()
     };
+    // A status no payment shows (`created`): every other parameter is still checked.
+    let mut matches_none = false;
     for (k, v) in rest {
         match k.as_str() {
             "status" => {
                 filter.statuses = views::statuses_for(&v).ok_or_else(|| {
-                    AdError::invalid("status", "status must be created, pending, processing, completed, failed, expired or cancelled")
+                    AdError::invalid(
+                        "status",
+                        format!("status must be one of {}", views::STATUS_FILTERS.join(", ")),
+                    )
                 })?;
-                if filter.statuses.is_empty() {
-                    return Ok(Json(
-                        json!({"data": [], "has_more": false, "next_cursor": null}),
-                    ));
-                }
+                matches_none = filter.statuses.is_empty();
             }
             "customer_phone" => filter.phone = Some(phone(&v)?),
-            "channel" => {
-                filter.operator = Some(views::parse_channel(&v).ok_or_else(|| {
-                    AdError::invalid(
-                        "channel",
-                        "channel must be orangeCI, mtnCI, moovCI or waveCI",
-                    )
-                })?)
-            }
+            "channel" => filter.operator = Some(views::parse_channel(&v).ok_or_else(bad_channel)?),
             "amount_min" => filter.amount_min = Some(amount("amount_min", &v)?),
             "amount_max" => filter.amount_max = Some(amount("amount_max", &v)?),
             "created_after" => filter.created_gte = Some(time("created_after", &v)?),
@@ -407,16 +520,36 @@ async fn list_payments(
     let page = state
         .engine
         .list_payments(&auth, &filter, starting_after.as_deref(), limit)
-        .await?;
-    let next = next_cursor(&page);
-    let data: Vec<AdPayment> = page
-        .data
-        .iter()
-        .map(|p| AdPayment::of(p, state.engine.account_holder(p)))
-        .collect();
-    Ok(Json(
-        json!({"data": data, "has_more": page.has_more, "next_cursor": next}),
-    ))
+        .await
+        .map_err(|e| cursor_error(e, starting_after.as_deref()))?;
+    if matches_none {
+        return Ok(Json(AdPaymentList {
+            data: Vec::new(),
+            has_more: false,
+            next_cursor: None,
+        }));
+    }
+    Ok(Json(AdPaymentList {
+        next_cursor: next_cursor(&page),
+        has_more: page.has_more,
+        data: page
+            .data
+            .iter()
+            .map(|p| AdPayment::of(p, state.engine.account_holder(p)))
+            .collect(),
+    }))
+}
+
+/// A list's error: an unknown cursor is named as Adullam calls it.
+fn cursor_error(e: EngineError, cursor: Option<&str>) -> AdError {
+    match (e.code(), cursor) {
+        (ErrorCode::ResourceMissing, Some(c)) => AdError::new(
+            ErrorCode::ResourceMissing,
+            format!("cursor `{c}` is not one of your payments"),
+            Some("cursor"),
+        ),
+        (_, Some(_) | None) => e.into(),
+    }
 }
 
 /// Query pairs with Adullam's `cursor` read as the shared paging's `starting_after`.
@@ -440,18 +573,32 @@ fn next_cursor(page: &kumbu_engine::PaymentPage) -> Option<String> {
         .flatten()
 }
 
-/// `GET /v1/payments/search?customer_phone&amount_min&amount_max&reference` →
-/// `{data, total_count, has_more}`.
+/// Payments through Adullam's channels matching every criterion given, newest first, with how
+/// many match in all. With `reference`, the one payment it names (if it matches the others);
+/// `cursor` and `limit` page the rest. Another parameter than these is refused.
+#[utoipa::path(get, path = "/v1/payments/search", tag = "payments",
+    params(
+        ("customer_phone" = Option<openapi::QueryPhone>, Query, description = "Only this payer"),
+        ("amount_min" = Option<i64>, Query, description = "Only amounts at least this"),
+        ("amount_max" = Option<i64>, Query, description = "Only amounts at most this"),
+        ("reference" = Option<String>, Query, description = "The payment's `reference` (`REF_…`) or id"),
+        ("limit" = Option<openapi::AdLimit>, Query),
+        ("cursor" = Option<String>, Query, description = "The `next_cursor` of the previous page"),
+    ),
+    responses(
+        (status = 200, description = "The matching payments", body = AdPaymentSearch),
+        (status = 404, description = "The cursor is not one of your payments", body = AdErrorEnvelope),
+    ))]
 async fn search_payments(
     State(state): State<AppState>,
     Caller(auth): Caller,
     RawQuery(query): RawQuery,
-) -> Result<Json<Value>, AdError> {
+) -> Result<Json<AdPaymentSearch>, AdError> {
     let Paging {
         limit,
         starting_after,
         rest,
-    } = paging(cursor_pairs(query.as_deref())?, 50, 100)
+    } = paging(cursor_pairs(query.as_deref())?, LIMITS.0, LIMITS.1)
         .map_err(|(f, m)| AdError::invalid(&f, m))?;
     // Adullam lists its own channels' payments, not those of other faces.
     let mut filter = PaymentFilter {
@@ -486,39 +633,59 @@ async fn search_payments(
             .iter()
             .map(|p| AdPayment::of(p, state.engine.account_holder(p)))
             .collect();
-        let n = data.len();
-        return Ok(Json(
-            json!({"data": data, "total_count": n, "has_more": false}),
-        ));
+        return Ok(Json(AdPaymentSearch {
+            total_count: i64::try_from(data.len()).unwrap_or(i64::MAX),
+            data,
+            has_more: false,
+            next_cursor: None,
+        }));
     }
     let total = state.engine.count_payments(&auth, &filter).await?;
     let page = state
         .engine
         .list_payments(&auth, &filter, starting_after.as_deref(), limit)
-        .await?;
-    let data: Vec<AdPayment> = page
-        .data
-        .iter()
-        .map(|p| AdPayment::of(p, state.engine.account_holder(p)))
-        .collect();
-    Ok(Json(json!({
-        "data": data,
-        "total_count": total,
-        "has_more": page.has_more,
-        "next_cursor": next_cursor(&page),
-    })))
+        .await
+        .map_err(|e| cursor_error(e, starting_after.as_deref()))?;
+    Ok(Json(AdPaymentSearch {
+        total_count: total,
+        has_more: page.has_more,
+        next_cursor: next_cursor(&page),
+        data: page
+            .data
+            .iter()
+            .map(|p| AdPayment::of(p, state.engine.account_holder(p)))
+            .collect(),
+    }))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/payments/{id}/refund`'s body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct RefundBody {
+    /// What is left to refund when absent.
+    #[schema(value_type = Option<openapi::RefundAmount>)]
     amount: Option<i64>,
+    /// `customer_request` when absent.
+    #[schema(value_type = Option<openapi::RefundReason>)]
     reason: Option<String>,
+    #[schema(value_type = Option<openapi::Description>)]
     description: Option<String>,
 }
 
+/// Why a refund is made.
 const REASONS: [&str; 5] = ["customer_request", "fraud", "duplicate", "error", "other"];
 
-/// `POST /v1/payments/{id}/refund`.
+/// Refunds (part of) a settled payment, never more than remains, one at a time. The
+/// Idempotency-Key is required.
+#[utoipa::path(post, path = "/v1/payments/{id}/refund", tag = "refunds",
+    params(
+        ("id" = openapi::PaymentId, Path, description = "The payment's id"),
+        ("Idempotency-Key" = openapi::UuidKey, Header, description = "A UUID, required: a retry with the same key replays the first answer"),
+    ),
+    request_body = Option<RefundBody>,
+    responses(
+        (status = 201, description = "The refund, `pending`", body = AdRefund),
+        (status = 409, description = "The payment is not settled, or a refund of it is in flight, or it is refunded in full", body = AdErrorEnvelope),
+    ))]
 async fn refund_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -534,10 +701,10 @@ async fn refund_payment(
     }
     let mut meta = std::collections::BTreeMap::new();
     if let Some(d) = body.description {
-        if d.chars().count() > 200 {
+        if d.chars().count() > MAX_DESCRIPTION {
             return Err(AdError::invalid(
                 "description",
-                "description must be at most 200 characters",
+                format!("description must be at most {MAX_DESCRIPTION} characters"),
             ));
         }
         meta.insert("description".to_owned(), d);
@@ -557,21 +724,37 @@ async fn refund_payment(
     Ok(respond(outcome))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/webhooks`' body.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 struct WebhookBody {
+    #[schema(value_type = openapi::WebhookUrl)]
     url: String,
+    /// The events to send (a repeated one counts once).
+    #[schema(value_type = Vec<openapi::AdEvent>, min_items = 1)]
     events: Vec<String>,
+    #[schema(value_type = Option<openapi::WebhookDescription>)]
     description: Option<String>,
 }
 
-/// `POST /v1/webhooks` → the endpoint with its `whsec_` secret (shown once).
+/// A webhook: the events it names are sent to its URL, signed with its secret (shown once,
+/// in this answer).
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks",
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header)),
+    request_body = WebhookBody,
+    responses((status = 201, description = "The webhook, with its secret", body = AdWebhook)))]
 async fn create_webhook(
     State(state): State<AppState>,
     Caller(auth): Caller,
-    Command(idem, body): Command<WebhookBody>,
+    Body(idem, body): Body<WebhookBody>,
 ) -> Result<Response, AdError> {
     let mut kumbu_events = Vec::new();
+    let mut named: Vec<&str> = Vec::new();
     for e in &body.events {
+        // A repeated event adds nothing (and must not count against the engine's limit).
+        if named.contains(&e.as_str()) {
+            continue;
+        }
+        named.push(e);
         let (_, ks) = views::EVENTS.iter().find(|(a, _)| a == e).ok_or_else(|| {
             AdError::invalid(
                 "events",
@@ -604,16 +787,19 @@ async fn create_webhook(
     Ok(respond(outcome))
 }
 
+/// The webhooks, oldest first (without their secrets).
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks",
+    responses((status = 200, description = "The webhooks", body = AdWebhookList)))]
 async fn list_webhooks(
     State(state): State<AppState>,
     Caller(auth): Caller,
-) -> Result<Json<Value>, AdError> {
-    let list: Vec<AdWebhook> = state
+) -> Result<Json<AdWebhookList>, AdError> {
+    let data: Vec<AdWebhook> = state
         .engine
         .endpoints_of(&auth, WebhookFormat::Adullam)
         .await?
         .iter()
         .map(AdWebhook::from)
         .collect();
-    Ok(Json(json!({"data": list})))
+    Ok(Json(AdWebhookList { data }))
 }

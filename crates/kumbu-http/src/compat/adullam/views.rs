@@ -30,19 +30,21 @@ pub const fn status(s: PaymentStatus) -> &'static str {
     }
 }
 
+/// The statuses a list may be filtered by: Adullam's documented ones.
+pub const STATUS_FILTERS: [&str; 7] = [
+    "created",
+    "pending",
+    "processing",
+    "completed",
+    "failed",
+    "expired",
+    "cancelled",
+];
+
 /// The Kumbu statuses an Adullam status filter means (`created` matches none: Kumbu shows new
 /// payments as `pending`).
 pub fn statuses_for(filter: &str) -> Option<Vec<PaymentStatus>> {
-    const KNOWN: [&str; 7] = [
-        "created",
-        "pending",
-        "processing",
-        "completed",
-        "failed",
-        "expired",
-        "cancelled",
-    ];
-    KNOWN.contains(&filter).then(|| {
+    STATUS_FILTERS.contains(&filter).then(|| {
         PaymentStatus::ALL
             .into_iter()
             .filter(|s| status(*s) == filter)
@@ -60,15 +62,17 @@ pub const fn refund_status(s: RefundStatus) -> &'static str {
     }
 }
 
+/// Adullam's channels, and the operators they are.
+pub const CHANNELS: [(&str, Operator); 4] = [
+    ("orangeCI", Operator::OrangeCi),
+    ("mtnCI", Operator::MtnCi),
+    ("moovCI", Operator::MoovCi),
+    ("waveCI", Operator::WaveCi),
+];
+
 /// Adullam's channels.
 pub fn parse_channel(s: &str) -> Option<Operator> {
-    match s {
-        "orangeCI" => Some(Operator::OrangeCi),
-        "mtnCI" => Some(Operator::MtnCi),
-        "moovCI" => Some(Operator::MoovCi),
-        "waveCI" => Some(Operator::WaveCi),
-        _ => None,
-    }
+    CHANNELS.iter().find(|(c, _)| *c == s).map(|(_, o)| *o)
 }
 
 /// An operator as an Adullam channel (its four, and others by their Kumbu code).
@@ -122,12 +126,7 @@ fn completed_at(p: &Payment) -> Option<Timestamp> {
 }
 
 /// Adullam's channels as Kumbu operators (its lists show only these).
-pub const OPERATORS: [Operator; 4] = [
-    Operator::OrangeCi,
-    Operator::MtnCi,
-    Operator::MoovCi,
-    Operator::WaveCi,
-];
+pub const OPERATORS: [Operator; 4] = [CHANNELS[0].1, CHANNELS[1].1, CHANNELS[2].1, CHANNELS[3].1];
 
 /// A failure in Adullam's words (`failure_reason`). One arm per code.
 pub const fn failure_reason(c: FailureCode) -> &'static str {
@@ -148,24 +147,40 @@ pub const fn failure_reason(c: FailureCode) -> &'static str {
 }
 
 /// The payment object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AdPayment {
+    /// `pay_…`
     id: String,
+    #[schema(value_type = super::openapi::AdStatus)]
     status: &'static str,
+    /// Whole XOF (the currency's smallest unit).
     amount: i64,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     currency: String,
+    /// E.164.
     customer_phone: Option<String>,
+    /// The name the operator holds for the number (null when not known).
     customer_name: Option<String>,
+    #[schema(value_type = super::openapi::AdChannelShown)]
     channel: String,
     description: Option<String>,
+    /// `REF_` and the payment id's random part.
     reference: String,
+    /// The operator's reference, `MP<yymmdd>.<hhmm>.<letter><5 digits>`.
+    #[schema(pattern = "^MP[0-9]{6}\\.[0-9]{4}\\.[A-Z][0-9]{5}$")]
     ussd_reference: Option<String>,
     fees: i64,
+    /// `amount` less `fees`.
     net_amount: i64,
     metadata: BTreeMap<String, String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+    /// When the money settled.
+    #[schema(format = DateTime)]
     completed_at: Option<String>,
+    #[schema(value_type = Option<super::openapi::AdFailureReason>)]
     failure_reason: Option<String>,
 }
 
@@ -195,18 +210,25 @@ impl AdPayment {
 }
 
 /// The refund object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AdRefund {
+    /// `refund_…`
     id: String,
     payment_id: String,
+    #[schema(value_type = super::openapi::AdRefundStatus)]
     status: &'static str,
     amount: i64,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     currency: String,
     reason: Option<String>,
     description: Option<String>,
+    #[schema(value_type = Option<super::openapi::AdFailureReason>)]
     failure_reason: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+    #[schema(format = DateTime)]
     completed_at: Option<String>,
 }
 
@@ -249,17 +271,25 @@ pub fn adullam_event(kumbu: &str) -> Option<&'static str> {
 }
 
 /// The webhook object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AdWebhook {
+    /// `webhook_…`
     id: String,
     url: String,
+    #[schema(value_type = Vec<super::openapi::AdEvent>)]
     events: Vec<String>,
+    #[schema(value_type = super::openapi::AdWebhookStatus)]
     status: &'static str,
     description: Option<String>,
+    /// `whsec_…`, shown once: in the answer that creates the webhook.
     #[serde(skip_serializing_if = "Option::is_none")]
     secret: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
 }
+
+/// Webhook statuses: (enabled, its name; otherwise).
+pub const WEBHOOK_STATUSES: [&str; 2] = ["active", "inactive"];
 
 impl From<&Endpoint> for AdWebhook {
     fn from(e: &Endpoint) -> Self {
@@ -275,9 +305,9 @@ impl From<&Endpoint> for AdWebhook {
             url: e.url.clone(),
             events,
             status: if e.status == "enabled" {
-                "active"
+                WEBHOOK_STATUSES[0]
             } else {
-                "inactive"
+                WEBHOOK_STATUSES[1]
             },
             description: e.description.clone(),
             secret: e.secret.clone(),
@@ -285,6 +315,64 @@ impl From<&Endpoint> for AdWebhook {
         }
     }
 }
+
+/// `GET /v1/payments`' answer, newest first.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdPaymentList {
+    pub data: Vec<AdPayment>,
+    pub has_more: bool,
+    /// Pass it as `cursor` for the next page (null on the last).
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/payments/search`'s answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdPaymentSearch {
+    pub data: Vec<AdPayment>,
+    /// How many payments match, across pages.
+    pub total_count: i64,
+    pub has_more: bool,
+    /// Pass it as `cursor` for the next page (null on the last).
+    pub next_cursor: Option<String>,
+}
+
+/// `GET /v1/webhooks`' answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdWebhookList {
+    pub data: Vec<AdWebhook>,
+}
+
+/// `POST /v1/auth/token`'s answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PasswordToken {
+    /// `at_…`: send it as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(value_type = super::openapi::TokenType)]
+    pub token_type: &'static str,
+    /// Seconds the token lives.
+    pub expires_in: u64,
+    /// The partner (merchant) the token acts for.
+    pub partner_id: String,
+}
+
+/// `POST /v1/oauth/token`'s answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ClientToken {
+    /// `at_…`: send it as `Authorization: Bearer <access_token>`.
+    pub access_token: String,
+    #[schema(value_type = super::openapi::TokenType)]
+    pub token_type: &'static str,
+    /// Seconds the token lives.
+    pub expires_in: u64,
+    /// What the token may do.
+    pub scope: &'static str,
+}
+
+/// Access tokens are bearer tokens.
+pub const TOKEN_TYPE: &str = "Bearer";
+
+/// The scope a client-credentials token is granted.
+pub const SCOPE: &str = "payments refunds webhooks";
 
 /// The webhook body: `{"id", "type", "created_at", "data"}` with Adullam's event name and the
 /// payment (or, for `payment.refunded`, the refund).

@@ -11,7 +11,32 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
 use kumbu_engine::EngineError;
-use serde_json::json;
+use serde::Serialize;
+
+/// An error's body: Kulpay's envelope with `object: "error"` and the status in `error`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KpErrorEnvelope {
+    #[schema(value_type = super::openapi::KpErrorObject)]
+    object: &'static str,
+    error: KpErrorStatus,
+}
+
+/// A gRPC status, with the field at fault and Kumbu's stable code.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct KpErrorStatus {
+    /// The gRPC code.
+    #[schema(value_type = super::openapi::KpGrpcCode)]
+    code: u16,
+    /// The gRPC code's name.
+    #[schema(value_type = super::openapi::KpGrpcStatus)]
+    status: &'static str,
+    message: String,
+    /// The parameter at fault, by its wire name (`amount.value`, `page_token`).
+    field: Option<String>,
+    /// Kumbu's stable error code (docs/errors.md).
+    #[schema(value_type = super::openapi::KpReason)]
+    reason: &'static str,
+}
 
 /// An error as the Kulpay face answers it.
 #[derive(Debug)]
@@ -105,16 +130,16 @@ impl IntoResponse for KpError {
             .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         (
             status,
-            Json(json!({
-                "object": "error",
-                "error": {
-                    "code": grpc,
-                    "status": name,
-                    "message": self.message,
-                    "field": self.field,
-                    "reason": self.code.code(),
+            Json(KpErrorEnvelope {
+                object: super::views::ERROR,
+                error: KpErrorStatus {
+                    code: grpc,
+                    status: name,
+                    message: self.message,
+                    field: self.field,
+                    reason: self.code.code(),
                 },
-            })),
+            }),
         )
             .into_response()
     }

@@ -6,6 +6,7 @@
 //! `next_page_token`, `has_more`). See `docs/compat/kulpay.md`. Translation only.
 
 mod error;
+mod openapi;
 mod payments;
 mod requests;
 mod views;
@@ -15,35 +16,46 @@ use crate::extract::{Auth, Command};
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
-use axum::routing::{get, post};
 use axum::Router;
 use error::KpError;
 use kumbu_core::{Currency, ErrorCode};
 use kumbu_engine::{AuthContext, IdempotencyRequest};
 use serde::de::DeserializeOwned;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 
-/// The face's routes, relative to `/compat/kulpay`.
+/// Lists' page size: (default, largest).
+const PAGE_SIZES: (u32, u32) = (50, 100);
+
+/// The face's operations, each with its documentation.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(payments::create_payment, payments::list_payments))
+        .routes(routes!(payments::ingest_payment))
+        .routes(routes!(
+            payments::get_payment,
+            payments::update_payment,
+            payments::delete_payment
+        ))
+        .routes(routes!(requests::create_request, requests::list_requests))
+        .routes(routes!(requests::get_request))
+        .routes(routes!(requests::cancel_request))
+}
+
+/// The face's document (what `/openapi.json` under the face serves).
+pub fn document() -> utoipa::openapi::OpenApi {
+    openapi::finished(api().split_for_parts().1)
+}
+
+/// The face's routes, relative to `/compat/kulpay`, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
+    static DOCUMENT: std::sync::LazyLock<String> =
+        std::sync::LazyLock::new(|| crate::openapi::json(&document()));
+    let (router, _) = api().split_for_parts();
+    router
         .route(
-            "/v1/payments",
-            post(payments::create_payment).get(payments::list_payments),
-        )
-        .route("/v1/payments/ingest", post(payments::ingest_payment))
-        .route(
-            "/v1/payments/{id}",
-            get(payments::get_payment)
-                .put(payments::update_payment)
-                .delete(payments::delete_payment),
-        )
-        .route(
-            "/v1/collection-requests",
-            post(requests::create_request).get(requests::list_requests),
-        )
-        .route("/v1/collection-requests/{id}", get(requests::get_request))
-        .route(
-            "/v1/collection-requests/{id}/cancel",
-            post(requests::cancel_request),
+            "/openapi.json",
+            axum::routing::get(|| async { crate::openapi::respond(&DOCUMENT) }),
         )
         .fallback(|| async { KpError::new(ErrorCode::RouteNotFound, "Not found", None) })
         .method_not_allowed_fallback(|| async {
@@ -105,6 +117,23 @@ fn money(
     })
 }
 
+/// A filter's text: any, but NUL (no value holds one, and PostgreSQL cannot compare it).
+fn filter_text(field: &str, v: &str) -> Result<String, KpError> {
+    if v.contains('\0') {
+        return Err(invalid(field, format!("{field} must not contain NUL")));
+    }
+    Ok(v.to_owned())
+}
+
+/// A boolean query parameter, read as gRPC-Gateway reads one (Go's `strconv.ParseBool`).
+fn boolean(field: &str, v: &str) -> Result<bool, KpError> {
+    match v {
+        "1" | "t" | "T" | "TRUE" | "true" | "True" => Ok(true),
+        "0" | "f" | "F" | "FALSE" | "false" | "False" => Ok(false),
+        _ => Err(invalid(field, format!("{field} must be true or false"))),
+    }
+}
+
 /// A list's `page_size` (default 50; 0 means the default; above 100 is brought down to 100;
 /// negative or not a number is refused) and `page_token`, and the canonical text of its
 /// other parameters, to which the token is bound.
@@ -117,7 +146,7 @@ struct PageQuery {
 
 fn page_query(query: Option<&str>) -> Result<PageQuery, KpError> {
     let pairs = crate::native::payments::query_pairs(query)?;
-    let mut size = 50;
+    let mut size = PAGE_SIZES.0;
     let mut token = None;
     let mut rest = Vec::new();
     for (k, v) in pairs {
@@ -131,8 +160,8 @@ fn page_query(query: Option<&str>) -> Result<PageQuery, KpError> {
                     return Err(invalid("page_size", "page_size must not be negative"));
                 }
                 size = match n {
-                    0 => 50,
-                    n => u32::try_from(n.min(100)).unwrap_or(100),
+                    0 => PAGE_SIZES.0,
+                    n => u32::try_from(n.min(i64::from(PAGE_SIZES.1))).unwrap_or(PAGE_SIZES.1),
                 };
             }
             "page_token" if !v.is_empty() => token = Some(v),

@@ -1,14 +1,21 @@
 //! `/v1/payments`: payment records (create, read, list, partial update, soft delete) and
 //! `/v1/payments/ingest`.
 
-use super::views::{Envelope, IngestField, KpIngest, KpPayment, Page, PaymentField};
-use super::{currency, invalid, missing, money, page_query, payment_id, Body, Caller, KpError};
+use super::openapi;
+use super::views::{self, Deleted, Envelope, IngestField, KpIngest, KpPayment, Page, PaymentField};
+use super::{
+    boolean, currency, filter_text, invalid, missing, money, page_query, payment_id, Body, Caller,
+    KpError,
+};
 use crate::native::payments::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::{Currency, ExternalStatus, MethodDetails, Operator, PaymentStatus, Timestamp};
+use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;
+use kumbu_core::{
+    Currency, ErrorCode, ExternalStatus, MethodDetails, Operator, PaymentStatus, Timestamp,
+};
 use kumbu_engine::{
     CreatePaymentRecord, IngestPayment, PaymentFilter, RecordStatus, UpdatePaymentRecord,
 };
@@ -23,24 +30,43 @@ fn status(field: &str, s: &str) -> Result<RecordStatus, KpError> {
 
 fn envelope(p: &kumbu_core::Payment) -> Envelope<PaymentField> {
     Envelope::of(
-        "payment",
+        views::PAYMENT,
         PaymentField {
             payment: KpPayment::from(p),
         },
     )
 }
 
-#[derive(Debug, Deserialize)]
+/// A payment record's fields (`POST` needs `account_id`, `currency`, `amount` and `status`;
+/// `PUT` changes the ones sent and needs `account_id`).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct PaymentBody {
+    /// The payer's account in your books.
+    #[schema(value_type = openapi::RecordLabel, required = true)]
     account_id: Option<String>,
+    /// The bill it pays: one of Kumbu's (counted towards it once confirmed, in its currency)
+    /// or one held elsewhere (kept as given).
+    #[schema(value_type = Option<openapi::RecordLabelOrEmpty>)]
     collection_request_id: Option<String>,
+    #[schema(value_type = Option<openapi::RecordLabelOrEmpty>)]
     provider_id: Option<String>,
+    #[schema(value_type = Option<openapi::RecordLabelOrEmpty>)]
     channel: Option<String>,
+    #[schema(value_type = Option<crate::openapi::vocab::Currency>)]
     currency: Option<String>,
+    /// A JSON double in `currency`'s places (a `PUT` without `currency`: the record's).
+    #[schema(value_type = Option<openapi::AnyAmount>)]
     amount: Option<Box<RawValue>>,
+    /// Only forward: `pending` → `confirmed` or `failed`.
+    #[schema(value_type = Option<openapi::KpRecordStatus>)]
     status: Option<String>,
 }
 
+/// Records a payment made elsewhere; `confirmed` posts it (and counts it towards its bill).
+#[utoipa::path(post, path = "/v1/payments", tag = "payments",
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header)),
+    request_body = openapi::CreatePaymentBody,
+    responses((status = 200, description = "The record", body = Envelope<PaymentField>)))]
 pub(super) async fn create_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -76,6 +102,10 @@ pub(super) async fn create_payment(
     Ok(respond(outcome))
 }
 
+/// One payment record (deleted ones too).
+#[utoipa::path(get, path = "/v1/payments/{id}", tag = "payments",
+    params(("id" = openapi::KpPaymentId, Path, description = "`pm_…` (or Kumbu's `pay_…`)")),
+    responses((status = 200, description = "The record", body = Envelope<PaymentField>)))]
 pub(super) async fn get_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -85,6 +115,15 @@ pub(super) async fn get_payment(
     Ok(Json(envelope(&p)))
 }
 
+/// A partial update: only the fields sent change; amount, currency, bill, provider and
+/// channel only while `pending`, the status only forward (else 409 naming the field).
+#[utoipa::path(put, path = "/v1/payments/{id}", tag = "payments",
+    params(
+        ("id" = openapi::KpPaymentId, Path, description = "`pm_…` (or Kumbu's `pay_…`)"),
+        ("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header),
+    ),
+    request_body = openapi::UpdatePaymentBody,
+    responses((status = 200, description = "The record", body = Envelope<PaymentField>)))]
 pub(super) async fn update_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -131,6 +170,11 @@ pub(super) async fn update_payment(
     Ok(respond(outcome))
 }
 
+/// A soft delete: `GET` still shows the record; lists hide it. A confirmed record cannot be
+/// deleted (409); a deleted one is not found.
+#[utoipa::path(delete, path = "/v1/payments/{id}", tag = "payments",
+    params(("id" = openapi::KpPaymentId, Path, description = "`pm_…` (or Kumbu's `pay_…`)")),
+    responses((status = 200, description = "Deleted", body = Envelope<Deleted>)))]
 pub(super) async fn delete_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -139,7 +183,7 @@ pub(super) async fn delete_payment(
     let outcome = state
         .engine
         .delete_payment_record(&auth, &payment_id(&id), None, |_| {
-            record(200, &json!({"object": "payment", "error": null}))
+            record(200, &Envelope::of(views::PAYMENT, Deleted {}))
         })
         .await?;
     Ok(respond(outcome))
@@ -162,6 +206,23 @@ fn timestamp(field: &str, v: &str) -> Result<Timestamp, KpError> {
     })
 }
 
+/// Payment records, newest first, a page at a time (AIP-158). Unknown parameters are ignored.
+#[utoipa::path(get, path = "/v1/payments", tag = "payments",
+    params(
+        ("collection_request_id" = Option<openapi::FilterText>, Query),
+        ("status" = Option<openapi::KpRecordStatus>, Query),
+        ("channel" = Option<openapi::FilterText>, Query),
+        ("provider_id" = Option<openapi::FilterText>, Query),
+        ("currency" = Option<crate::openapi::vocab::Currency>, Query),
+        ("amount_min" = Option<openapi::AmountBound>, Query),
+        ("amount_max" = Option<openapi::AmountBound>, Query),
+        ("from" = Option<crate::openapi::vocab::DateTime>, Query, description = "Created at or after"),
+        ("to" = Option<crate::openapi::vocab::DateTime>, Query, description = "Created at or before"),
+        ("show_deleted" = Option<bool>, Query, description = "Deleted records too (`1`, `t`, `True`… as Go reads booleans)"),
+        ("page_size" = Option<openapi::PageSize>, Query),
+        ("page_token" = Option<String>, Query, description = "The `next_page_token` of the previous page, with the same filters"),
+    ),
+    responses((status = 200, description = "A page", body = Envelope<Page<KpPayment>>)))]
 pub(super) async fn list_payments(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -175,10 +236,12 @@ pub(super) async fn list_payments(
     let (mut min, mut max) = (None, None);
     for (k, v) in &q.rest {
         match k.as_str() {
-            "collection_request_id" => filter.collection_request_id = Some(v.clone()),
+            "collection_request_id" => {
+                filter.collection_request_id = Some(filter_text(k, v)?);
+            }
             "status" => filter.statuses = statuses(status("status", v)?),
-            "channel" => filter.channel = Some(v.clone()),
-            "provider_id" => filter.provider_id = Some(v.clone()),
+            "channel" => filter.channel = Some(filter_text(k, v)?),
+            "provider_id" => filter.provider_id = Some(filter_text(k, v)?),
             "currency" => filter.currency = Some(currency("currency", v)?),
             "amount_min" => min = Some(v.clone()),
             "amount_max" => max = Some(v.clone()),
@@ -187,7 +250,7 @@ pub(super) async fn list_payments(
                 filter.created_lt =
                     Some(timestamp("to", v)?.plus(std::time::Duration::from_micros(1)));
             }
-            "show_deleted" => filter.show_deleted = v == "true",
+            "show_deleted" => filter.show_deleted = boolean(k, v)?,
             // gRPC-Gateway ignores parameters it does not know; so does this face.
             _ => {}
         }
@@ -202,7 +265,16 @@ pub(super) async fn list_payments(
             let raw = RawValue::from_string(t.clone())
                 .or_else(|_| RawValue::from_string(json!(t).to_string()))
                 .map_err(|_| invalid(field, format!("{field} must be a number")))?;
-            *slot = Some(super::money(field, &raw, in_currency)?);
+            let bound = super::money(field, &raw, in_currency)?;
+            // Beyond any amount a record may carry, as a bound too large to hold is.
+            if bound > MAX_EXTERNAL_AMOUNT {
+                return Err(KpError::new(
+                    ErrorCode::AmountOutOfRange,
+                    format!("{field} is larger than any payment Kumbu records"),
+                    Some(field),
+                ));
+            }
+            *slot = Some(bound);
         }
     }
     let after = q
@@ -227,7 +299,7 @@ pub(super) async fn list_payments(
         (true, None) | (false, _) => String::new(),
     };
     Ok(Json(Envelope::of(
-        "list",
+        views::LIST,
         Page {
             items: page.data.iter().map(KpPayment::from).collect(),
             has_more: page.has_more,
@@ -236,26 +308,49 @@ pub(super) async fn list_payments(
     )))
 }
 
-#[derive(Debug, Deserialize)]
+/// How a reported payment was paid (each blank or 1 to 100 printable characters).
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct MethodDetailsBody {
+    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
     nib: Option<String>,
+    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
     entity_number: Option<String>,
+    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
     reference_number: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/payments/ingest`'s body: a payment a source (a bank) reports.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct IngestBody {
+    /// The source's id for it: with `source`, what makes a report the same one.
+    #[schema(value_type = openapi::IngestId, required = true)]
     id: Option<String>,
+    /// A JSON double in `currency`'s places.
+    #[schema(value_type = openapi::AnyAmount, required = true)]
     amount: Option<Box<RawValue>>,
+    #[schema(value_type = crate::openapi::vocab::Currency, required = true)]
     currency: Option<String>,
+    #[schema(value_type = openapi::KpIngestStatus, required = true)]
     status: Option<String>,
+    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
     payment_method_type: Option<String>,
+    #[schema(value_type = MethodDetailsBody, required = true)]
     payment_method_details: Option<MethodDetailsBody>,
+    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
     reference: Option<String>,
+    /// Who reports it (`Bank`).
+    #[schema(value_type = openapi::IngestSource, required = true)]
     source: Option<String>,
+    #[schema(value_type = crate::openapi::vocab::DateTime, required = true)]
     processed_at: Option<String>,
 }
 
+/// A payment a bank reported, reconciled against the bills: the same report (source and id)
+/// again answers as the first time; a changed one is a 409.
+#[utoipa::path(post, path = "/v1/payments/ingest", tag = "payments",
+    params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header)),
+    request_body = openapi::IngestPaymentBody,
+    responses((status = 200, description = "The report, with what reconciliation made of it", body = Envelope<IngestField>)))]
 pub(super) async fn ingest_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -307,7 +402,7 @@ pub(super) async fn ingest_payment(
             record(
                 200,
                 &Envelope::of(
-                    "payment_ingest",
+                    views::INGEST,
                     IngestField {
                         ingest_payment: KpIngest::from(i),
                     },

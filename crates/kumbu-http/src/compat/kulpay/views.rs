@@ -95,11 +95,13 @@ pub fn parse_amount(raw: &RawValue, currency: Currency) -> Result<i64, MoneyErro
 }
 
 /// `{"currency", "value"}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpMoney {
     /// ISO 4217.
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: &'static str,
     /// A JSON number with the currency's places.
+    #[schema(value_type = f64)]
     pub value: Box<RawValue>,
 }
 
@@ -114,18 +116,26 @@ impl KpMoney {
 }
 
 /// A payment record as Kulpay shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpPayment {
+    /// `pm_…`
     id: String,
     account_id: String,
     collection_request_id: Option<String>,
     provider_id: Option<String>,
     channel: Option<String>,
     amount: KpMoney,
+    #[schema(value_type = super::openapi::KpRecordStatus)]
     status: &'static str,
+    /// When the record was confirmed (or as the source reported it).
+    #[schema(format = DateTime)]
     processed_at: Option<String>,
+    #[schema(format = DateTime)]
     confirmed_at: Option<String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    /// Set by `DELETE`; lists hide deleted records unless `show_deleted=true`.
+    #[schema(format = DateTime)]
     deleted_at: Option<String>,
 }
 
@@ -149,19 +159,26 @@ impl From<&Payment> for KpPayment {
 }
 
 /// What the engine made of an ingested payment (a Kumbu addition to Kulpay's object).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpReconciliation {
+    /// `ing_…`
     id: String,
+    #[schema(value_type = super::openapi::KpMatchOutcome)]
     outcome: &'static str,
+    /// Why, in words.
     detail: String,
+    /// Whether a person must decide it (in the native API's exceptions).
     open_exception: bool,
+    /// The bill it was applied to.
     collection_request_id: Option<String>,
+    /// Its payment record (`pm_…`).
     payment_id: Option<String>,
+    #[schema(value_type = Option<super::openapi::KpResolution>)]
     resolution: Option<&'static str>,
 }
 
 /// `payment_method_details`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpMethodDetails {
     nib: Option<String>,
     entity_number: Option<String>,
@@ -169,19 +186,29 @@ pub struct KpMethodDetails {
 }
 
 /// An ingested payment as Kulpay echoes it, with its reconciliation.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpIngest {
+    /// The source's id for it.
     id: String,
+    /// A JSON number with the currency's places.
+    #[schema(value_type = f64)]
     amount: Box<RawValue>,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     currency: &'static str,
+    #[schema(value_type = super::openapi::KpIngestStatus)]
     status: &'static str,
     payment_method_type: Option<String>,
     payment_method_details: KpMethodDetails,
     reference: Option<String>,
     source: String,
+    #[schema(format = DateTime)]
     processed_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
+    #[schema(format = DateTime)]
     created_at: String,
+    /// Always null: a report is never deleted.
+    #[schema(format = DateTime)]
     deleted_at: Option<String>,
     reconciliation: KpReconciliation,
 }
@@ -222,35 +249,43 @@ impl From<&IngestedPayment> for KpIngest {
 }
 
 /// `bill_info`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpBillInfo {
+    /// The request's id.
     bill_id: String,
+    /// `KMB-<year>-<n>`
     bill_number: String,
+    #[schema(value_type = super::openapi::KpBillStatus)]
     status: &'static str,
+    #[schema(format = DateTime)]
     due_date: Option<String>,
 }
 
 /// One entry of `collection_method_details`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpMethodDetail {
     #[serde(rename = "type")]
+    #[schema(value_type = super::openapi::KpMethodName)]
     kind: &'static str,
+    #[schema(value_type = super::openapi::KpMethodId)]
     collection_method_id: &'static str,
+    /// SIMO/ERV only: the merchant's entity.
     #[serde(skip_serializing_if = "Option::is_none")]
     entity_number: Option<String>,
+    /// SIMO/ERV only: the bill's 11-digit reference.
     #[serde(skip_serializing_if = "Option::is_none")]
     reference_number: Option<String>,
 }
 
 /// `payer.contact`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpContact {
     phone_number: Option<String>,
     email: Option<String>,
 }
 
 /// `payer`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpPayer {
     first_name: Option<String>,
     last_name: Option<String>,
@@ -263,35 +298,54 @@ pub struct KpPayer {
     delivery_method: Option<String>,
 }
 
+/// An answer's `object` about a payment record.
+pub const PAYMENT: &str = "payment";
+/// … about a page of a list.
+pub const LIST: &str = "list";
+/// … about an ingested payment.
+pub const INGEST: &str = "payment_ingest";
+/// … about a collection request.
+pub const REQUEST: &str = "collection_request";
+/// … about an error.
+pub const ERROR: &str = "error";
+/// What a successful answer may be about.
+pub const OBJECTS: [&str; 4] = [PAYMENT, LIST, INGEST, REQUEST];
+
 /// `{"object": "payment", "payment": …, "error": null}`, serialised without going through a
 /// `serde_json::Value` (which would turn `7500.00` into the float `7500.0`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Envelope<T: Serialize> {
     /// What the answer is about.
+    #[schema(value_type = super::openapi::KpObject)]
     pub object: &'static str,
     /// The object, under its own key (`payment`, `ingest_payment`).
     #[serde(flatten)]
     pub body: T,
     /// Always null on success.
+    #[schema(value_type = super::openapi::KpNull)]
     pub error: Option<()>,
 }
 
 /// `payment`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaymentField {
     /// The record.
     pub payment: KpPayment,
 }
 
 /// `ingest_payment`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct IngestField {
     /// The ingested payment.
     pub ingest_payment: KpIngest,
 }
 
+/// A deleted record's answer: `{"object": "payment", "error": null}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Deleted {}
+
 /// A page: `items`, `has_more`, `next_page_token` (empty at the end).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct Page<T: Serialize> {
     /// The items.
     pub items: Vec<T>,
@@ -313,8 +367,9 @@ impl<T: Serialize> Envelope<T> {
 }
 
 /// A collection request as Kulpay shows it (its fields at the top level, beside `object`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpCollectionRequest {
+    /// `cr_…`
     id: String,
     bill_info: KpBillInfo,
     description: Option<String>,
@@ -327,7 +382,9 @@ pub struct KpCollectionRequest {
     payer: KpPayer,
     third_party_reference: Option<String>,
     metadata: BTreeMap<String, String>,
+    #[schema(format = DateTime)]
     created_at: String,
+    #[schema(format = DateTime)]
     updated_at: String,
 }
 
