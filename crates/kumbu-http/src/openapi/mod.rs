@@ -5,6 +5,24 @@
 //! vocabularies (currencies, phones, ids, keys) built from the code's own constants
 //! ([`vocab`]), the auth schemes, and serving.
 
+/// Declares documentation-only types whose schemas are the expressions given (a vocabulary,
+/// a face's own words): `Name => schema_expression;`, each with its doc comment.
+macro_rules! doc_types {
+    ($($(#[$doc:meta])* $name:ident => $schema:expr;)*) => {
+        $(
+            $(#[$doc])*
+            pub(crate) struct $name;
+            impl utoipa::PartialSchema for $name {
+                fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+                    $schema
+                }
+            }
+            impl utoipa::ToSchema for $name {}
+        )*
+    };
+}
+pub(crate) use doc_types;
+
 pub(crate) mod errors;
 mod native;
 pub(crate) mod rails;
@@ -14,8 +32,11 @@ pub(crate) mod vocab;
 pub use native::openapi_json;
 pub(crate) use native::serve;
 
+use crate::AppState;
+use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
+use axum::Router;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -78,7 +99,20 @@ pub(crate) fn json(doc: &OpenApi) -> String {
     doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
 }
 
-/// Serves a document's JSON text (computed once per process by the caller).
-pub(crate) fn respond(text: &'static str) -> Response {
+/// Serves a document's JSON text.
+pub(crate) fn respond(text: Bytes) -> Response {
     ([(CONTENT_TYPE, "application/json")], text).into_response()
+}
+
+/// A face's router with its document at `/openapi.json` (relative to where it is mounted),
+/// rendered once.
+pub(crate) fn served(router: Router<AppState>, doc: &OpenApi) -> Router<AppState> {
+    let text = Bytes::from(json(doc));
+    router.route(
+        "/openapi.json",
+        axum::routing::get(move || {
+            let text = text.clone();
+            async move { respond(text) }
+        }),
+    )
 }

@@ -115,5 +115,5 @@ pub fn openapi_json() -> String {
 /// Serves the document (built once per process).
 pub async fn serve() -> axum::response::Response {
     static DOCUMENT: std::sync::LazyLock<String> = std::sync::LazyLock::new(openapi_json);
-    super::respond(&DOCUMENT)
+    super::respond(axum::body::Bytes::from_static(DOCUMENT.as_bytes()))
 }

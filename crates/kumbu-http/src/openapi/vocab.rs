@@ -160,19 +160,11 @@ pub(crate) mod field {
     }
 }
 
-/// Declares a documentation-only type whose schema is the expression given.
+/// Declares the vocabularies (see [`doc_types!`](super::doc_types)) and `all()`, every one of
+/// them with its name.
 macro_rules! vocabulary {
     ($($(#[$doc:meta])* $name:ident => $schema:expr;)*) => {
-        $(
-            $(#[$doc])*
-            pub(crate) struct $name;
-            impl PartialSchema for $name {
-                fn schema() -> RefOr<Schema> {
-                    $schema
-                }
-            }
-            impl ToSchema for $name {}
-        )*
+        super::doc_types! { $($(#[$doc])* $name => $schema;)* }
         /// Every vocabulary: (name, schema).
         fn all() -> Vec<(String, RefOr<Schema>)> {
             vec![$((<$name as ToSchema>::name().into_owned(), <$name as PartialSchema>::schema()),)*]

@@ -10,15 +10,15 @@ use super::views::{
 };
 use super::{CreatePaymentBody, RefundBody, WebhookBody};
 use crate::openapi::errors::ErrorAnswers;
-use crate::openapi::vocab::{matching, one_of};
+use crate::openapi::vocab::{free_text, matching, one_of};
 use crate::openapi::{finish, Auth};
 use kumbu_core::{
     Catalogue, Country, Currency, ErrorCode, FailureCode, IdPrefix, Operator, PaymentStatus,
     RefundStatus,
 };
-use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, Type};
-use utoipa::openapi::{OpenApi, RefOr};
-use utoipa::{OpenApi as _, PartialSchema, ToSchema};
+use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+use utoipa::openapi::OpenApi;
+use utoipa::{OpenApi as _, ToSchema};
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -137,41 +137,12 @@ fn distinct(words: impl IntoIterator<Item = String>) -> Vec<String> {
     out
 }
 
-/// Declares documentation-only types whose schemas are the expressions given.
-macro_rules! schemas {
-    ($($(#[$doc:meta])* $name:ident => $schema:expr;)*) => {
-        $(
-            $(#[$doc])*
-            pub(super) struct $name;
-            impl PartialSchema for $name {
-                fn schema() -> RefOr<Schema> {
-                    $schema
-                }
-            }
-            impl ToSchema for $name {}
-        )*
-    };
-}
-
-/// Text without control characters but tab, line feed and carriage return (what the engine's
-/// plain-text check refuses).
-const PLAIN_TEXT: &str = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
-
-/// Plain text of at most `max` characters.
-fn plain_text(description: &str, max: usize) -> ObjectBuilder {
-    ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some(description))
-        .max_length(Some(max))
-        .pattern(Some(PLAIN_TEXT))
-}
-
 /// The operators behind Adullam's channels.
 fn channel_operators() -> impl Iterator<Item = Operator> {
     views::CHANNELS.into_iter().map(|(_, o)| o)
 }
 
-schemas! {
+crate::openapi::doc_types! {
     /// The `code` of an error.
     AdErrorCode => one_of(
         "What kind of error",
@@ -255,11 +226,11 @@ schemas! {
         ),
     );
     /// A payment's or a refund's description.
-    Description => plain_text("Shown to you, not the payer", super::MAX_DESCRIPTION)
+    Description => free_text(super::MAX_DESCRIPTION).description(Some("Shown to you, not the payer"))
         .build()
         .into();
     /// A webhook's description.
-    WebhookDescription => plain_text("For you", 500).build().into();
+    WebhookDescription => free_text(500).description(Some("For you")).build().into();
     /// A refund's amount: no more than a payment can be.
     RefundAmount => {
         let hi = Operator::ALL

@@ -42,21 +42,10 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(requests::cancel_request))
 }
 
-/// The face's document (what `/openapi.json` under the face serves).
-pub fn document() -> utoipa::openapi::OpenApi {
-    openapi::finished(api().split_for_parts().1)
-}
-
 /// The face's routes, relative to `/compat/kulpay`, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    static DOCUMENT: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| crate::openapi::json(&document()));
-    let (router, _) = api().split_for_parts();
-    router
-        .route(
-            "/openapi.json",
-            axum::routing::get(|| async { crate::openapi::respond(&DOCUMENT) }),
-        )
+    let (router, doc) = api().split_for_parts();
+    crate::openapi::served(router, &openapi::finished(doc))
         .fallback(|| async { KpError::new(ErrorCode::RouteNotFound, "Not found", None) })
         .method_not_allowed_fallback(|| async {
             KpError::new(ErrorCode::MethodNotAllowed, "Method not allowed", None)

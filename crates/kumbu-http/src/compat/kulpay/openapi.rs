@@ -24,7 +24,7 @@ use kumbu_engine::RecordStatus;
 use serde_json::{json, Value};
 use utoipa::openapi::schema::{ObjectBuilder, Schema, Type};
 use utoipa::openapi::{OpenApi, RefOr};
-use utoipa::{OpenApi as _, PartialSchema, ToSchema};
+use utoipa::OpenApi as _;
 
 #[derive(utoipa::OpenApi)]
 #[openapi(
@@ -143,22 +143,6 @@ fn reference(name: &str) -> Value {
     json!({"$ref": format!("#/components/schemas/{name}")})
 }
 
-/// Declares documentation-only types whose schemas are the expressions given.
-macro_rules! schemas {
-    ($($(#[$doc:meta])* $name:ident => $schema:expr;)*) => {
-        $(
-            $(#[$doc])*
-            pub(super) struct $name;
-            impl PartialSchema for $name {
-                fn schema() -> RefOr<Schema> {
-                    $schema
-                }
-            }
-            impl ToSchema for $name {}
-        )*
-    };
-}
-
 /// A character the engine's plain-text check lets through (no control character but tab,
 /// line feed and carriage return).
 const PLAIN: &str = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]";
@@ -237,7 +221,7 @@ fn amount_in_currency(currency_field: &str, amount_field: &str) -> Vec<Value> {
         .collect()
 }
 
-schemas! {
+crate::openapi::doc_types! {
     /// An error's `object`.
     KpErrorObject => one_of("An error", [views::ERROR]);
     /// The gRPC code of an error.

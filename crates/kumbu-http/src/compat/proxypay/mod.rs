@@ -48,21 +48,10 @@ fn api() -> OpenApiRouter<AppState> {
     both(r, routes!(ack_payment))
 }
 
-/// The face's document (what `/openapi.json` under the face serves).
-pub fn document() -> utoipa::openapi::OpenApi {
-    openapi::finished(api().split_for_parts().1)
-}
-
 /// The face's routes, relative to where it is mounted, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    static DOCUMENT: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| crate::openapi::json(&document()));
-    let (router, _) = api().split_for_parts();
-    router
-        .route(
-            "/openapi.json",
-            axum::routing::get(|| async { crate::openapi::respond(&DOCUMENT) }),
-        )
+    let (router, doc) = api().split_for_parts();
+    crate::openapi::served(router, &openapi::finished(doc))
         .fallback(|| async { PpError::not_found() })
         .method_not_allowed_fallback(|| async {
             PpError::status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")
