@@ -5,16 +5,16 @@ use crate::harness::TestApp;
 use serde_json::Value;
 use std::collections::BTreeSet;
 
+/// The document served at `path`.
+async fn document(app: &TestApp, path: &str) -> Value {
+    let r = app.client.get(app.url(path)).send().await.unwrap();
+    assert_eq!(r.status(), 200, "{path}");
+    assert_eq!(r.headers()["content-type"], "application/json", "{path}");
+    r.json().await.unwrap()
+}
+
 async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
-    let doc: Value = app
-        .client
-        .get(app.url("/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = document(&app, "/openapi.json").await;
     assert!(
         doc["openapi"].as_str().unwrap().starts_with("3.1"),
         "{}",
@@ -189,15 +189,7 @@ async fn credential(app: &TestApp, face: &str) -> String {
 /// from the same annotations, `utoipa_axum::OpenApiRouter`, so no route escapes the document.)
 async fn face_documents_match_their_routes(app: TestApp) -> Option<TestApp> {
     for (face, scheme) in FACES {
-        let doc: Value = app
-            .client
-            .get(app.url(&format!("/compat/{face}/openapi.json")))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
+        let doc = document(&app, &format!("/compat/{face}/openapi.json")).await;
         assert!(
             doc["openapi"].as_str().unwrap().starts_with("3.1"),
             "{face}"
