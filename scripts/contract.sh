@@ -4,13 +4,13 @@
 # gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
 # scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [seconds]
-#   face     native (default), proxypay, or all (every face one after the other)
+#   face     native (default), proxypay, plexospay, or all (every face one after the other)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 face=${1:-native}
 seconds=${2:-60}
-faces="native proxypay"
+faces="native proxypay plexospay"
 if [ "$face" = all ]; then
   status=0
   for f in $faces; do "$0" "$f" "$seconds" || status=1; done
@@ -20,6 +20,7 @@ key=sk_test_contract0000000000000000000
 case "$face" in
   native) doc=/openapi.json; base_path=; auth="Authorization: Bearer $key" ;;
   proxypay) doc=/compat/proxypay/openapi.json; base_path=/compat/proxypay; auth="Authorization: Token $key" ;;
+  plexospay) doc=/compat/plexospay/openapi.json; base_path=/compat/plexospay; auth="Authorization: Bearer $key" ;;
   *) echo "unknown face '$face' (faces: $faces)" >&2; exit 2 ;;
 esac
 venv=target/contract-venv

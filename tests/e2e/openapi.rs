@@ -168,7 +168,7 @@ fn errors_doc_lists_every_code_with_its_status() {
 }
 
 /// Every face's document, and how to call the face: (face, Authorization header value).
-const FACES: &[(&str, &str)] = &[("proxypay", "Token")];
+const FACES: &[(&str, &str)] = &[("proxypay", "Token"), ("plexospay", "Bearer")];
 
 /// Each face's document is OpenAPI 3.1, says where the face is mounted, and its operations
 /// are the face's routes: each documented operation is routed (not the face's 404/405), and
