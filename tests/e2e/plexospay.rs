@@ -540,7 +540,7 @@ async fn document_limits_are_enforced(app: TestApp) -> Option<TestApp> {
             json!({field: text(max + 1)}),
         ));
     }
-    let m = schema("Metadata");
+    let m = schema("FaceMetadata");
     let keys = num(&m["maxProperties"]);
     let key_len = num(&m["propertyNames"]["maxLength"]);
     let value_len = num(&m["additionalProperties"]["anyOf"][0]["maxLength"]);

@@ -78,6 +78,97 @@ vocabulary! {
         "Multicaixa reference id: 1 to 9 digits, not zero",
         format!("^(?!0+$)[0-9]{{1,{}}}$", kumbu_core::reference::MAX_REFERENCE_ID.to_string().len()),
     );
+    /// Merchant metadata as the faces read it (`compat::common::metadata`) and the engine limits
+    /// it (`check_metadata`: 50 keys of 1–40 characters, values of at most 500, no control
+    /// characters but tabs and line breaks): strings, numbers or booleans, kept as text.
+    FaceMetadata => {
+        let plain = || ObjectBuilder::new().schema_type(Type::String).pattern(Some(face::PLAIN));
+        ObjectBuilder::new()
+            .schema_type(Type::Object)
+            .description(Some("At most 50 keys of 1 to 40 characters; values are strings of at most 500 characters, numbers or booleans (kept as text)"))
+            .max_properties(Some(50))
+            .property_names(Some(plain().min_length(Some(1)).max_length(Some(40))))
+            .additional_properties(Some(RefOr::T(Schema::AnyOf(
+                utoipa::openapi::schema::AnyOfBuilder::new()
+                    .item(plain().max_length(Some(500)))
+                    .item(ObjectBuilder::new().schema_type(Type::Number))
+                    .item(ObjectBuilder::new().schema_type(Type::Boolean))
+                    .build(),
+            ))))
+            .build()
+            .into()
+    };
+    /// A checkout page's redirect URL as the engine checks it: absolute http(s) with a host (no
+    /// user info), nothing that could break out of an attribute or a header, at most 2,048
+    /// characters. The host is written in ASCII (an IDN in its `xn--` form), an IPv6 address in
+    /// brackets.
+    RedirectUrl => {
+        let bad = format!("{}\\s\"<>\\\\", face::CONTROL);
+        let host = format!("({}|\\[{}\\](:[0-9]*)?)", face::ascii_host(""), face::IPV6);
+        text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets), at most 2,048 characters, without white space, quotes, `<`, `>` or backslashes")
+            .max_length(Some(2048))
+            .pattern(Some(format!("^https?://{host}([/?#][^{bad}]*)?$")))
+            .build()
+            .into()
+    };
+    /// A webhook endpoint's URL as the engine checks it: absolute http(s), a host (no user
+    /// info) and perhaps a port, no white space, at most 2,048 characters. The host is written
+    /// in ASCII (an IDN in its `xn--` form), an IPv6 address in brackets.
+    WebhookUrl => {
+        let c = face::CONTROL;
+        let port = "([0-5]?[0-9]{1,4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+        let host = format!("({}|\\[{}\\])", face::ascii_host(":"), face::IPV6);
+        text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets) and perhaps a port (0 to 65535), at most 2,048 characters, without white space. In live mode the host must resolve to public addresses.")
+            .max_length(Some(2048))
+            .pattern(Some(format!("^https?://{host}(:{port})?([/?#][^{c}\\s]*)?$")))
+            .build()
+            .into()
+    };
+}
+
+/// Character classes the faces' vocabularies share.
+pub(crate) mod face {
+    /// The control characters (Unicode Cc) merchant text may not hold: all but tab, LF and CR.
+    pub(crate) const PLAIN_CLASS: &str =
+        "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
+
+    /// Text the engine stores: no control characters (Unicode Cc) but tabs and line breaks.
+    pub(crate) const PLAIN: &str =
+        "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+
+    /// Every control character (Unicode Cc), for character classes.
+    pub(crate) const CONTROL: &str = "\\u0000-\\u001f\\u007f-\\u009f";
+
+    /// An IPv6 address (RFC 4291's text forms, without an embedded IPv4 address).
+    pub(crate) const IPV6: &str = concat!(
+        "(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}",
+        "|([0-9a-fA-F]{1,4}:){1,7}:",
+        "|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}",
+        "|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}",
+        "|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}",
+        "|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}",
+        "|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}",
+        "|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}",
+        "|:((:[0-9a-fA-F]{1,4}){1,7}|:))"
+    );
+
+    /// A host written in printable ASCII: no white space, no `/ ? # @ [ ] " < > \\`, and
+    /// none of `extra` either.
+    pub(crate) fn ascii_host(extra: &str) -> String {
+        let allowed: String = ('!'..='~')
+            .filter(|c| !"/?#@[]\"<>\\".contains(*c) && !extra.contains(*c))
+            .map(|c| match c {
+                '-' | '^' | '\\' | ']' => format!("\\{c}"),
+                c => c.to_string(),
+            })
+            .collect();
+        format!("[{allowed}]+")
+    }
+
+    #[test]
+    fn plain_is_its_class() {
+        assert_eq!(PLAIN, format!("^[^{PLAIN_CLASS}]*$"));
+    }
 }
 
 /// Adds to `doc`'s components every vocabulary it refers to.

@@ -140,10 +140,10 @@ pub(super) struct CreateSessionBody {
     items: Option<Vec<ItemBody>>,
     /// Where a customer who gives up goes back to (and where one who paid goes, without
     /// `completionUrl`).
-    #[schema(value_type = Option<openapi::RedirectUrl>)]
+    #[schema(value_type = Option<crate::openapi::vocab::RedirectUrl>)]
     return_url: Option<String>,
     /// Where the customer goes after paying.
-    #[schema(value_type = Option<openapi::RedirectUrl>)]
+    #[schema(value_type = Option<crate::openapi::vocab::RedirectUrl>)]
     completion_url: Option<String>,
     /// One of your customers (`cu_…`, from `POST /v1/customers`).
     customer_id: Option<String>,
@@ -152,7 +152,7 @@ pub(super) struct CreateSessionBody {
     description: Option<String>,
     #[schema(value_type = Option<openapi::SessionMinutes>)]
     expires_in_minutes: Option<u32>,
-    #[schema(value_type = Option<openapi::Metadata>)]
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
@@ -235,7 +235,10 @@ fn to_command(body: CreateSessionBody) -> Result<CreateCheckoutSession, PxError>
 #[utoipa::path(post, path = "/v1/checkout/sessions", tag = "checkout",
     params(Idempotent),
     request_body = openapi::SessionRequest,
-    responses((status = 200, description = "The session, `OPEN`", body = PxCheckoutSession)))]
+    responses((status = 200, description = "The session, `OPEN`", body = PxCheckoutSession,
+        links(
+            ("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/id")))),
+            ("ExpireSession" = (operation_id = "expire_session", parameters(("id" = "$response.body#/id"))))))))]
 pub(super) async fn create_session(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -269,7 +272,8 @@ pub(super) async fn get_session(
 #[utoipa::path(get, path = "/v1/checkout/sessions", tag = "checkout",
     params(ListParams,
         ("status" = Option<openapi::PxSessionStatus>, Query, description = "Only sessions in this status")),
-    responses((status = 200, description = "A page of sessions", body = PxList<PxCheckoutSession>)))]
+    responses((status = 200, description = "A page of sessions", body = PxList<PxCheckoutSession>,
+        links(("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/data/0/id"))))))))]
 pub(super) async fn list_sessions(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -310,7 +314,8 @@ pub(super) async fn list_sessions(
 #[utoipa::path(post, path = "/v1/checkout/sessions/{id}/expire", tag = "checkout",
     params(("id" = String, Path, description = "`cs_…`"), Idempotent),
     responses(
-        (status = 200, description = "The session, `EXPIRED` (expiring an expired one answers it as it is)", body = PxCheckoutSession),
+        (status = 200, description = "The session, `EXPIRED` (expiring an expired one answers it as it is)", body = PxCheckoutSession,
+            links(("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/id")))))),
         (status = 409, description = "The session is completed, or the customer is approving a payment on it", body = PxErrorBody)))]
 pub(super) async fn expire_session(
     State(state): State<AppState>,

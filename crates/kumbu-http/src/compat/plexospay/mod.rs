@@ -56,7 +56,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 /// The face's routes, relative to `/compat/plexospay`, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
     static DOCUMENT: std::sync::LazyLock<String> =
-        std::sync::LazyLock::new(|| crate::openapi::json(&document()));
+        std::sync::LazyLock::new(|| openapi::json(&document()));
     let (router, _) = api().split_for_parts();
     router
         .route(
@@ -130,7 +130,7 @@ struct CreatePaymentBody {
     /// What the payer's statement shows.
     #[schema(value_type = Option<openapi::Text100>)]
     statement_descriptor: Option<String>,
-    #[schema(value_type = Option<openapi::Metadata>)]
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
@@ -150,7 +150,7 @@ struct CustomerBody {
     name: Option<String>,
     #[schema(value_type = Option<openapi::Text254>)]
     email: Option<String>,
-    #[schema(value_type = Option<openapi::Metadata>)]
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
@@ -344,7 +344,7 @@ struct CreateRefundBody {
     /// Why.
     #[schema(value_type = Option<openapi::Text500>)]
     reason: Option<String>,
-    #[schema(value_type = Option<openapi::Metadata>)]
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
@@ -531,7 +531,7 @@ async fn list_customers(
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateWebhookBody {
-    #[schema(value_type = openapi::WebhookUrl)]
+    #[schema(value_type = crate::openapi::vocab::WebhookUrl)]
     url: String,
     /// What to send (a type listed twice counts once).
     #[schema(value_type = Vec<openapi::PxWebhookEvent>, min_items = 1)]
