@@ -4,13 +4,13 @@
 # gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
 # scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [seconds]
-#   face     native (default), proxypay, plexospay, or all (every face one after the other)
+#   face     native (default), proxypay, plexospay, simiz, or all (every face one after the other)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 face=${1:-native}
 seconds=${2:-60}
-faces="native proxypay plexospay"
+faces="native proxypay plexospay simiz"
 if [ "$face" = all ]; then
   status=0
   for f in $faces; do "$0" "$f" "$seconds" || status=1; done
@@ -21,6 +21,8 @@ case "$face" in
   native) doc=/openapi.json; base_path=; auth="Authorization: Bearer $key" ;;
   proxypay) doc=/compat/proxypay/openapi.json; base_path=/compat/proxypay; auth="Authorization: Token $key" ;;
   plexospay) doc=/compat/plexospay/openapi.json; base_path=/compat/plexospay; auth="Authorization: Bearer $key" ;;
+  # Simiz prints Kumbu's key sk_test_X as smz_test_sk_X.
+  simiz) doc=/compat/simiz/openapi.json; base_path=/compat/simiz; auth="Authorization: Bearer smz_test_sk_${key#sk_test_}" ;;
   *) echo "unknown face '$face' (faces: $faces)" >&2; exit 2 ;;
 esac
 venv=target/contract-venv
