@@ -4,13 +4,13 @@
 # gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
 # scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [seconds]
-#   face     native (default), proxypay, adullam, kulpay, or all (every face one after the other)
+#   face     native (default), proxypay, plexospay, adullam, simiz, kulpay, or all (each in turn)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 face=${1:-native}
 seconds=${2:-60}
-faces="native proxypay adullam kulpay"
+faces="native proxypay plexospay adullam simiz kulpay"
 if [ "$face" = all ]; then
   status=0
   for f in $faces; do "$0" "$f" "$seconds" || status=1; done
@@ -20,6 +20,9 @@ key=sk_test_contract0000000000000000000
 case "$face" in
   native) doc=/openapi.json; base_path=; auth="Authorization: Bearer $key" ;;
   proxypay) doc=/compat/proxypay/openapi.json; base_path=/compat/proxypay; auth="Authorization: Token $key" ;;
+  plexospay) doc=/compat/plexospay/openapi.json; base_path=/compat/plexospay; auth="Authorization: Bearer $key" ;;
+  # Simiz prints Kumbu's key sk_test_X as smz_test_sk_X.
+  simiz) doc=/compat/simiz/openapi.json; base_path=/compat/simiz; auth="Authorization: Bearer smz_test_sk_${key#sk_test_}" ;;
   adullam) doc=/compat/adullam/openapi.json; base_path=/compat/adullam; auth= ;; # a token, below
   kulpay) doc=/compat/kulpay/openapi.json; base_path=/compat/kulpay; auth="Authorization: Bearer $key" ;;
   *) echo "unknown face '$face' (faces: $faces)" >&2; exit 2 ;;

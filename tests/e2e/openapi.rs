@@ -170,16 +170,21 @@ fn errors_doc_lists_every_code_with_its_status() {
 /// Every face's document, and how to call the face: (face, Authorization scheme word).
 const FACES: &[(&str, &str)] = &[
     ("proxypay", "Token"),
+    ("plexospay", "Bearer"),
     ("adullam", "Bearer"),
+    ("simiz", "Bearer"),
     ("kulpay", "Bearer"),
 ];
 
-/// What a face's caller sends after the scheme word: the API key, or, for a face whose callers
-/// exchange credentials for an access token first, a token got for the sandbox merchant.
+/// What a face's caller sends after the scheme word: the API key (Simiz prints Kumbu's key
+/// sk_test_X as smz_test_sk_X), or, for a face whose callers exchange credentials for an
+/// access token first, a token got for the sandbox merchant.
 async fn credential(app: &TestApp, face: &str) -> String {
+    let key = crate::harness::KEY;
     match face {
         "adullam" => crate::adullam::token(app).await.2,
-        _ => crate::harness::KEY.to_owned(),
+        "simiz" => format!("smz_test_sk_{}", key.trim_start_matches("sk_test_")),
+        _ => key.to_owned(),
     }
 }
 

@@ -494,10 +494,128 @@ async fn checkout_sessions_as_documented(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// The limits `/compat/plexospay/openapi.json` states are the ones the gateway enforces: at
+/// each limit a request is accepted, one past it refused with 400.
+async fn document_limits_are_enforced(app: TestApp) -> Option<TestApp> {
+    let doc: Value = app
+        .client
+        .get(app.url("/compat/plexospay/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schema = |name: &str| doc["components"]["schemas"][name].clone();
+    let num = |v: &Value| v.as_u64().unwrap() as usize;
+    let text = |n: usize| "x".repeat(n);
+    let payment = |extra: Value| {
+        let mut b = json!({"amount": 100, "operator": "MOCK", "operatorPhone": "+2389001234"});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    // (what, request at the limit, the same one past it)
+    let mut cases: Vec<(String, &str, Value, Value)> = Vec::new();
+    for (name, field) in [
+        ("Text100", "statementDescriptor"),
+        ("Text128", "externalId"),
+        ("Text500", "description"),
+    ] {
+        let max = num(&schema(name)["maxLength"]);
+        cases.push((
+            format!("{field} {max}"),
+            "/payments",
+            payment(json!({field: text(max)})),
+            payment(json!({field: text(max + 1)})),
+        ));
+    }
+    for (name, field) in [("Text200", "name"), ("Text254", "email")] {
+        let max = num(&schema(name)["maxLength"]);
+        cases.push((
+            format!("customer {field} {max}"),
+            "/customers",
+            json!({field: text(max)}),
+            json!({field: text(max + 1)}),
+        ));
+    }
+    let m = schema("FaceMetadata");
+    let keys = num(&m["maxProperties"]);
+    let key_len = num(&m["propertyNames"]["maxLength"]);
+    let value_len = num(&m["additionalProperties"]["anyOf"][0]["maxLength"]);
+    let many = |n: usize| Value::Object((0..n).map(|i| (format!("k{i}"), json!("v"))).collect());
+    cases.push((
+        format!("{keys} metadata keys"),
+        "/customers",
+        json!({"metadata": many(keys)}),
+        json!({"metadata": many(keys + 1)}),
+    ));
+    cases.push((
+        format!("metadata keys of {key_len}"),
+        "/customers",
+        json!({"metadata": {text(key_len): "v"}}),
+        json!({"metadata": {text(key_len + 1): "v"}}),
+    ));
+    cases.push((
+        format!("metadata values of {value_len}"),
+        "/customers",
+        json!({"metadata": {"k": text(value_len)}}),
+        json!({"metadata": {"k": text(value_len + 1)}}),
+    ));
+    let session =
+        |items: Value| json!({"items": items, "completionUrl": "https://shop.example/paid"});
+    let quantity = schema("Quantity")["maximum"].as_i64().unwrap();
+    cases.push((
+        format!("quantity {quantity}"),
+        "/checkout/sessions",
+        session(json!([{"name": "a", "unitPrice": 1, "quantity": quantity}])),
+        session(json!([{"name": "a", "unitPrice": 1, "quantity": quantity + 1}])),
+    ));
+    let max_items = num(
+        &doc["components"]["schemas"]["SessionRequest"]["anyOf"][2]["properties"]["items"]
+            ["maxItems"],
+    );
+    let items = |n: usize| Value::Array(vec![json!({"name": "a", "unitPrice": 1}); n]);
+    cases.push((
+        format!("{max_items} items"),
+        "/checkout/sessions",
+        session(items(max_items)),
+        session(items(max_items + 1)),
+    ));
+    let minutes = schema("SessionMinutes");
+    for (bound, past) in [("minimum", -1), ("maximum", 1)] {
+        let at = minutes[bound].as_i64().unwrap();
+        cases.push((
+            format!("expiresInMinutes {at}"),
+            "/checkout/sessions",
+            json!({"amount": 100, "completionUrl": "https://a.example", "expiresInMinutes": at}),
+            json!({"amount": 100, "completionUrl": "https://a.example", "expiresInMinutes": at + past}),
+        ));
+    }
+    let amount =
+        &doc["components"]["schemas"]["PaymentRequest"]["oneOf"][0]["properties"]["amount"];
+    let hi = amount["maximum"].as_i64().unwrap();
+    cases.push((
+        format!("amount {hi}"),
+        "/payments",
+        json!({"amount": hi, "operator": "CVMOVEL", "operatorPhone": "+2389001234"}),
+        json!({"amount": hi + 1, "operator": "CVMOVEL", "operatorPhone": "+2389001234"}),
+    ));
+    for (what, path, ok, bad) in cases {
+        let (s, v) = px(&app, Method::POST, path, Some(ok), None).await;
+        assert_eq!(s, 200, "{what} is accepted: {v}");
+        let (s, v) = px(&app, Method::POST, path, Some(bad), None).await;
+        assert_eq!(s, 400, "past {what} is refused: {v}");
+    }
+    Some(app)
+}
+
 both!(
     payments_as_documented,
     errors_in_plexospays_envelope,
     refunds_and_customers,
     webhooks_signed_as_plexospay,
     checkout_sessions_as_documented,
+    document_limits_are_enforced,
 );

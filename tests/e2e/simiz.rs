@@ -481,9 +481,116 @@ async fn webhooks_signed_as_simiz_signs(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// The limits `/compat/simiz/openapi.json` states are the ones the gateway enforces: at each
+/// limit a request is accepted, one past it refused with 400.
+async fn document_limits_are_enforced(app: TestApp) -> Option<TestApp> {
+    let doc: Value = app
+        .client
+        .get(app.url("/compat/simiz/openapi.json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let schemas = &doc["components"]["schemas"];
+    let payment = |extra: Value| {
+        let mut b: Value = serde_json::from_str(SEED_BODY).unwrap();
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let (_, _, p) = smz(&app, Method::POST, "/payments", Some(SEED_BODY), None).await;
+    let project = p["projectId"].as_str().unwrap().to_owned();
+    let sessions = format!("/projects/{project}/checkout/sessions");
+    let session = |extra: Value| {
+        let mut b = json!({"amount": 5000, "successUrl": "https://merchant.com/ok"});
+        for (k, v) in extra.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        b
+    };
+    let many = |n: u64| Value::Object((0..n).map(|i| (format!("k{i}"), json!("v"))).collect());
+    let keys = schemas["PaymentMetadata"]["maxProperties"]
+        .as_u64()
+        .unwrap();
+    // (what, path, request at the limit, the same one past it)
+    let mut cases: Vec<(String, &str, Value, Value)> = vec![(
+        format!("{keys} payment metadata keys"),
+        "/payments",
+        payment(json!({"metadata": many(keys)})),
+        payment(json!({"metadata": many(keys + 1)})),
+    )];
+    for (request, path, make) in [
+        (
+            "PaymentRequest",
+            "/payments",
+            &payment as &dyn Fn(Value) -> Value,
+        ),
+        ("SessionRequest", sessions.as_str(), &session),
+    ] {
+        for variant in schemas[request]["oneOf"].as_array().unwrap() {
+            let currency = variant["title"].as_str().unwrap();
+            let amount = &variant["properties"]["amount"];
+            let (lo, hi) = (
+                amount["minimum"].as_i64().unwrap(),
+                amount["maximum"].as_i64().unwrap(),
+            );
+            cases.push((
+                format!("{request} {currency} from {lo}"),
+                path,
+                make(json!({"currency": currency, "amount": lo})),
+                make(json!({"currency": currency, "amount": lo - 1})),
+            ));
+            cases.push((
+                format!("{request} {currency} to {hi}"),
+                path,
+                make(json!({"currency": currency, "amount": hi})),
+                make(json!({"currency": currency, "amount": hi + 1})),
+            ));
+        }
+    }
+    let minutes = &schemas["SessionMinutes"];
+    for (bound, past) in [("minimum", -1), ("maximum", 1)] {
+        let at = minutes[bound].as_i64().unwrap();
+        cases.push((
+            format!("expiresInMinutes {at}"),
+            sessions.as_str(),
+            session(json!({"expiresInMinutes": at})),
+            session(json!({"expiresInMinutes": at + past})),
+        ));
+    }
+    let text = |n: u64| "x".repeat(n as usize);
+    let (name, description) = (
+        schemas["Text200"]["maxLength"].as_u64().unwrap(),
+        schemas["Text500"]["maxLength"].as_u64().unwrap(),
+    );
+    cases.push((
+        format!("customer name {name}"),
+        sessions.as_str(),
+        session(json!({"customer": {"name": text(name)}})),
+        session(json!({"customer": {"name": text(name + 1)}})),
+    ));
+    cases.push((
+        format!("description {description}"),
+        "/payments",
+        payment(json!({"description": text(description)})),
+        payment(json!({"description": text(description + 1)})),
+    ));
+    for (what, path, ok, bad) in cases {
+        let (s, _, v) = smz(&app, Method::POST, path, Some(&ok.to_string()), None).await;
+        assert_eq!(s, 200, "{what} is accepted: {v}");
+        let (s, _, v) = smz(&app, Method::POST, path, Some(&bad.to_string()), None).await;
+        assert_eq!(s, 400, "past {what} is refused: {v}");
+    }
+    Some(app)
+}
+
 both!(
     payments_as_documented,
     errors_name_the_field,
     checkout_sessions,
     webhooks_signed_as_simiz_signs,
+    document_limits_are_enforced,
 );

@@ -39,10 +39,10 @@ pub struct CreateSessionBody {
     /// Where the customer goes after paying (absolute http(s) URL). Kumbu adds
     /// `checkout_session_id=cs_…`; confirm the payment by webhook or API, never by the redirect.
     #[schema(example = "https://shop.example/paid")]
-    #[schema(value_type = crate::openapi::vocab::HttpUrl)]
+    #[schema(value_type = crate::openapi::vocab::RedirectUrl)]
     pub return_url: String,
     /// Where the customer goes after cancelling, or when the session expired.
-    #[schema(value_type = Option<crate::openapi::vocab::HttpUrl>)]
+    #[schema(value_type = Option<crate::openapi::vocab::RedirectUrl>)]
     pub cancel_url: Option<String>,
     /// Minutes the page accepts payment: 5 to 1440, default 30.
     #[schema(schema_with = crate::openapi::vocab::field::session_minutes)]

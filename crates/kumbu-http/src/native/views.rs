@@ -580,7 +580,7 @@ pub struct EventList {
 #[serde(deny_unknown_fields)]
 pub struct CreateEndpointBody {
     /// Where to POST events: `https://…` (live endpoints must be public hosts).
-    #[schema(value_type = crate::openapi::vocab::HttpUrl)]
+    #[schema(value_type = crate::openapi::vocab::WebhookUrl)]
     pub url: String,
     /// Event types to receive, or `["*"]` for all (not needed for `proxypay`, which receives
     /// settled payments by reference).

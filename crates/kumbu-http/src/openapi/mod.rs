@@ -37,6 +37,7 @@ use axum::body::Bytes;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use serde_json::Value;
 use utoipa::openapi::security::{
     ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityRequirement, SecurityScheme,
 };
@@ -94,9 +95,34 @@ pub(crate) fn add_scheme(doc: &mut OpenApi, name: &str, auth: Auth) {
         .add_security_scheme(name, scheme);
 }
 
-/// A document as the JSON a client downloads.
+/// A document as the JSON a client downloads. utoipa 5 writes a link's `operationId` as
+/// `operation_id` (its `Link` has no camelCase renaming), which no client reads: renamed here.
 pub(crate) fn json(doc: &OpenApi) -> String {
-    doc.to_pretty_json().unwrap_or_else(|_| "{}".to_owned())
+    let mut v = serde_json::to_value(doc).unwrap_or_default();
+    let links = v
+        .get_mut("paths")
+        .and_then(Value::as_object_mut)
+        .into_iter()
+        .flat_map(|paths| paths.values_mut())
+        .filter_map(Value::as_object_mut)
+        .flat_map(|item| item.values_mut())
+        .filter_map(|op| op.get_mut("responses").and_then(Value::as_object_mut))
+        .flat_map(|responses| responses.values_mut())
+        .filter_map(|r| r.get_mut("links").and_then(Value::as_object_mut))
+        .flat_map(|links| links.values_mut())
+        .filter_map(Value::as_object_mut);
+    for link in links {
+        for (written, named) in [
+            ("operation_id", "operationId"),
+            ("operation_ref", "operationRef"),
+            ("request_body", "requestBody"),
+        ] {
+            if let Some(x) = link.remove(written) {
+                link.insert(named.to_owned(), x);
+            }
+        }
+    }
+    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".to_owned())
 }
 
 /// Serves a document's JSON text.

@@ -67,10 +67,7 @@ pub(crate) fn matching(description: &str, pattern: String) -> RefOr<Schema> {
     text(description).pattern(Some(pattern)).build().into()
 }
 
-/// Characters refused in free text: control characters (Unicode Cc) but tab, CR and LF.
-const NOT_FREE_TEXT: &str = "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
-/// Characters refused in a label: every control character.
-const NOT_LABEL: &str = "\\u0000-\\u001f\\u007f-\\u009f";
+use chars::{CONTROL as NOT_LABEL, PLAIN_CLASS as NOT_FREE_TEXT};
 
 /// Free text of at most `max` characters, no control characters but tab and line breaks
 /// (`payments::plain_text` in the engine).
@@ -245,13 +242,6 @@ vocabulary! {
             .build();
         RefOr::T(Schema::AnyOf(any_of))
     };
-    /// An absolute http(s) URL (where webhooks go, where a page returns) (printable ASCII; IPv6 literals and ports
-    /// above 9999 are accepted too, though this schema leaves them out).
-    HttpUrl => text("An absolute http:// or https:// URL")
-        .max_length(Some(kumbu_engine::MAX_URL_LEN))
-        .pattern(Some("^https?://[A-Za-z0-9._~%!$&'()*+,;=-]+(:[0-9]{1,4})?([/?#][!-~]*)?$"))
-        .build()
-        .into();
     /// A Multicaixa reference's amount, in cêntimos.
     ReferenceAmount => {
         let (lo, hi) = kumbu_core::reference::AMOUNT_RANGE;
@@ -336,7 +326,7 @@ vocabulary! {
     FaceMetadata => {
         // No control characters but tab, line feed and carriage return.
         let plain = "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
-        let value = utoipa::openapi::schema::OneOfBuilder::new()
+        let value = utoipa::openapi::schema::AnyOfBuilder::new()
             .item(
                 ObjectBuilder::new()
                     .schema_type(Type::String)
@@ -357,7 +347,7 @@ vocabulary! {
                     .pattern(Some(plain)),
             ))
             .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::RefOr(
-                RefOr::T(Schema::OneOf(value.build())),
+                RefOr::T(Schema::AnyOf(value.build())),
             )))
             .build()
             .into()
@@ -367,6 +357,77 @@ vocabulary! {
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
         .build()
         .into();
+    /// A checkout page's redirect URL as the engine checks it: absolute http(s) with a host (no
+    /// user info), nothing that could break out of an attribute or a header, at most 2,048
+    /// characters. The host is written in ASCII (an IDN in its `xn--` form), an IPv6 address in
+    /// brackets.
+    RedirectUrl => {
+        let bad = format!("{}\\s\"<>\\\\", chars::CONTROL);
+        let host = format!("({}|\\[{}\\](:[0-9]*)?)", chars::ascii_host(""), chars::IPV6);
+        text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets), at most 2,048 characters, without white space, quotes, `<`, `>` or backslashes")
+            .max_length(Some(2048))
+            .pattern(Some(format!("^https?://{host}([/?#][^{bad}]*)?$")))
+            .build()
+            .into()
+    };
+    /// A webhook endpoint's URL as the engine checks it: absolute http(s), a host (no user
+    /// info) and perhaps a port, no white space, at most 2,048 characters. The host is written
+    /// in ASCII (an IDN in its `xn--` form), an IPv6 address in brackets.
+    WebhookUrl => {
+        let c = chars::CONTROL;
+        let port = "([0-5]?[0-9]{1,4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
+        let host = format!("({}|\\[{}\\])", chars::ascii_host(":"), chars::IPV6);
+        text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets) and perhaps a port (0 to 65535), at most 2,048 characters, without white space. In live mode the host must resolve to public addresses.")
+            .max_length(Some(kumbu_engine::MAX_URL_LEN))
+            .pattern(Some(format!("^https?://{host}(:{port})?([/?#][^{c}\\s]*)?$")))
+            .build()
+            .into()
+    };
+}
+
+/// Character classes the vocabularies share.
+pub(crate) mod chars {
+    /// The control characters (Unicode Cc) merchant text may not hold: all but tab, LF and CR.
+    pub(crate) const PLAIN_CLASS: &str =
+        "\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f";
+
+    /// Text the engine stores: no control characters (Unicode Cc) but tabs and line breaks.
+    pub(crate) const PLAIN: &str =
+        "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+
+    /// Every control character (Unicode Cc), for character classes.
+    pub(crate) const CONTROL: &str = "\\u0000-\\u001f\\u007f-\\u009f";
+
+    /// An IPv6 address (RFC 4291's text forms, without an embedded IPv4 address).
+    pub(crate) const IPV6: &str = concat!(
+        "(([0-9a-fA-F]{1,4}:){7}[0-9a-fA-F]{1,4}",
+        "|([0-9a-fA-F]{1,4}:){1,7}:",
+        "|([0-9a-fA-F]{1,4}:){1,6}:[0-9a-fA-F]{1,4}",
+        "|([0-9a-fA-F]{1,4}:){1,5}(:[0-9a-fA-F]{1,4}){1,2}",
+        "|([0-9a-fA-F]{1,4}:){1,4}(:[0-9a-fA-F]{1,4}){1,3}",
+        "|([0-9a-fA-F]{1,4}:){1,3}(:[0-9a-fA-F]{1,4}){1,4}",
+        "|([0-9a-fA-F]{1,4}:){1,2}(:[0-9a-fA-F]{1,4}){1,5}",
+        "|[0-9a-fA-F]{1,4}:(:[0-9a-fA-F]{1,4}){1,6}",
+        "|:((:[0-9a-fA-F]{1,4}){1,7}|:))"
+    );
+
+    /// A host written in printable ASCII: no white space, no `/ ? # @ [ ] " < > \\`, and
+    /// none of `extra` either.
+    pub(crate) fn ascii_host(extra: &str) -> String {
+        let allowed: String = ('!'..='~')
+            .filter(|c| !"/?#@[]\"<>\\".contains(*c) && !extra.contains(*c))
+            .map(|c| match c {
+                '-' | '^' | '\\' | ']' => format!("\\{c}"),
+                c => c.to_string(),
+            })
+            .collect();
+        format!("[{allowed}]+")
+    }
+
+    #[test]
+    fn plain_is_its_class() {
+        assert_eq!(PLAIN, format!("^[^{PLAIN_CLASS}]*$"));
+    }
 }
 
 /// Adds to `doc`'s components every vocabulary it refers to.

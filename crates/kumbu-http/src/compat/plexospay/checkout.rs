@@ -2,9 +2,9 @@
 //! PlexosPay's words. `completionUrl` is where the customer goes after paying (`returnUrl` when
 //! absent); `returnUrl` is where a customer who gives up goes back to.
 
-use super::error::PxError;
+use super::error::{PxError, PxErrorBody};
 use super::views::{PxList, PAYMENT_PREFIX};
-use super::{invalid, list_query, Body, Caller};
+use super::{invalid, list_query, openapi, Body, Caller, Idempotent, ListParams};
 use crate::compat::common::{face_id, metadata, minor_units, Paging};
 use crate::native::payments::{record, respond};
 use crate::urls::PublicUrl;
@@ -17,6 +17,11 @@ use kumbu_engine::CreateCheckoutSession;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
+
+/// The currency a checkout page collects (AOA is collected by Multicaixa reference, not on a
+/// page).
+pub const SESSION_CURRENCY: Currency = Currency::Cve;
 
 /// A session status in PlexosPay's words (it knows no "cancelled": a session the customer
 /// abandoned is as good as expired).
@@ -29,7 +34,7 @@ pub const fn session_status(s: CheckoutStatus) -> &'static str {
 }
 
 /// A line item as PlexosPay shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxItem {
     pub id: String,
@@ -37,27 +42,42 @@ pub struct PxItem {
     pub name: String,
     pub description: Option<String>,
     pub quantity: i64,
+    #[schema(value_type = openapi::Centavos)]
     pub unit_price: String,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: &'static str,
 }
 
 /// A checkout session as PlexosPay shows it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxCheckoutSession {
+    /// `cs_…`
     pub id: String,
+    /// The payment page to send the customer to.
+    #[schema(format = "uri")]
     pub url: String,
+    #[schema(value_type = openapi::Centavos)]
     pub amount: String,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: &'static str,
+    #[schema(value_type = openapi::PxSessionStatus)]
     pub status: &'static str,
+    /// Where a customer who gives up goes back to.
     pub return_url: Option<String>,
+    /// Where the customer goes after paying.
     pub completion_url: String,
     pub customer_id: Option<String>,
+    /// The `pi_…` that paid it.
     pub payment_intent_id: Option<String>,
     pub items: Vec<PxItem>,
+    #[schema(value_type = openapi::ShownMetadata)]
     pub metadata: BTreeMap<String, String>,
+    #[schema(value_type = openapi::DateTime)]
     pub expires_at: String,
+    #[schema(value_type = openapi::DateTime)]
     pub created_at: String,
+    #[schema(value_type = openapi::DateTime)]
     pub updated_at: String,
 }
 
@@ -109,34 +129,57 @@ fn centavos(v: &Value, param: &str) -> Result<i64, PxError> {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/checkout/sessions`'s fields (documented whole by [`openapi::SessionRequest`]).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct CreateSessionBody {
+    #[schema(value_type = Option<openapi::SessionAmount>)]
     amount: Option<Value>,
+    #[schema(value_type = Option<openapi::PxSessionCurrency>)]
     currency: Option<String>,
     items: Option<Vec<ItemBody>>,
+    /// Where a customer who gives up goes back to (and where one who paid goes, without
+    /// `completionUrl`).
+    #[schema(value_type = Option<crate::openapi::vocab::RedirectUrl>)]
     return_url: Option<String>,
+    /// Where the customer goes after paying.
+    #[schema(value_type = Option<crate::openapi::vocab::RedirectUrl>)]
     completion_url: Option<String>,
+    /// One of your customers (`cu_…`, from `POST /v1/customers`).
     customer_id: Option<String>,
+    /// Shown to the customer.
+    #[schema(value_type = Option<openapi::Text500>)]
     description: Option<String>,
+    #[schema(value_type = Option<openapi::SessionMinutes>)]
     expires_in_minutes: Option<u32>,
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// A line item.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct ItemBody {
+pub(super) struct ItemBody {
+    /// Your product id.
+    #[schema(value_type = Option<openapi::Text500>)]
     product_id: Option<String>,
+    #[schema(value_type = openapi::ItemName)]
     name: String,
+    #[schema(value_type = Option<openapi::Text500>)]
     description: Option<String>,
+    #[schema(value_type = Option<openapi::Quantity>)]
     quantity: Option<i64>,
+    #[schema(value_type = openapi::UnitPrice)]
     unit_price: Value,
+    /// The session's currency, if given.
+    #[schema(value_type = Option<openapi::PxSessionCurrency>)]
     currency: Option<String>,
 }
 
 fn to_command(body: CreateSessionBody) -> Result<CreateCheckoutSession, PxError> {
     let currency = match body.currency.as_deref() {
-        None | Some("CVE") => Currency::Cve,
+        None => SESSION_CURRENCY,
+        Some(c) if c == SESSION_CURRENCY.code() => SESSION_CURRENCY,
         Some(other) => {
             return Err(PxError::new(
                 ErrorCode::CurrencyNotSupported,
@@ -188,6 +231,14 @@ fn to_command(body: CreateSessionBody) -> Result<CreateCheckoutSession, PxError>
     })
 }
 
+/// Create a checkout session: a payment page to send the customer to.
+#[utoipa::path(post, path = "/v1/checkout/sessions", tag = "checkout",
+    params(Idempotent),
+    request_body = openapi::SessionRequest,
+    responses((status = 200, description = "The session, `OPEN`", body = PxCheckoutSession,
+        links(
+            ("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/id")))),
+            ("ExpireSession" = (operation_id = "expire_session", parameters(("id" = "$response.body#/id"))))))))]
 pub(super) async fn create_session(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -204,6 +255,10 @@ pub(super) async fn create_session(
     Ok(respond(outcome))
 }
 
+/// A checkout session.
+#[utoipa::path(get, path = "/v1/checkout/sessions/{id}", tag = "checkout",
+    params(("id" = String, Path, description = "`cs_…`")),
+    responses((status = 200, description = "The session", body = PxCheckoutSession)))]
 pub(super) async fn get_session(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -213,6 +268,12 @@ pub(super) async fn get_session(
     Ok(Json(PxCheckoutSession::of(&s, &state.public_url)))
 }
 
+/// Checkout sessions, newest first.
+#[utoipa::path(get, path = "/v1/checkout/sessions", tag = "checkout",
+    params(ListParams,
+        ("status" = Option<openapi::PxSessionStatus>, Query, description = "Only sessions in this status")),
+    responses((status = 200, description = "A page of sessions", body = PxList<PxCheckoutSession>,
+        links(("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/data/0/id"))))))))]
 pub(super) async fn list_sessions(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -249,6 +310,13 @@ pub(super) async fn list_sessions(
     }))
 }
 
+/// Expire an open checkout session: its page no longer takes payment.
+#[utoipa::path(post, path = "/v1/checkout/sessions/{id}/expire", tag = "checkout",
+    params(("id" = String, Path, description = "`cs_…`"), Idempotent),
+    responses(
+        (status = 200, description = "The session, `EXPIRED` (expiring an expired one answers it as it is)", body = PxCheckoutSession,
+            links(("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/id")))))),
+        (status = 409, description = "The session is completed, or the customer is approving a payment on it", body = PxErrorBody)))]
 pub(super) async fn expire_session(
     State(state): State<AppState>,
     Caller(auth): Caller,

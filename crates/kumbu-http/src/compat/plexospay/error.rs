@@ -7,7 +7,22 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
 use kumbu_engine::EngineError;
-use serde_json::json;
+use serde::Serialize;
+
+/// Every error's body: `{"error": {"message": "…", "code": "…"}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PxErrorBody {
+    error: PxErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct PxErrorDetail {
+    /// In words, for a developer.
+    message: String,
+    #[schema(value_type = super::openapi::PxErrorCode)]
+    code: &'static str,
+}
 
 /// An error as PlexosPay answers it.
 #[derive(Debug)]
@@ -88,7 +103,12 @@ impl IntoResponse for PxError {
     fn into_response(self) -> Response {
         (
             self.status,
-            Json(json!({"error": {"message": self.message, "code": self.code}})),
+            Json(PxErrorBody {
+                error: PxErrorDetail {
+                    message: self.message,
+                    code: self.code,
+                },
+            }),
         )
             .into_response()
     }

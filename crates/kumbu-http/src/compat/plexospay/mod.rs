@@ -4,6 +4,7 @@
 
 mod checkout;
 mod error;
+mod openapi;
 mod views;
 
 pub(crate) use checkout::webhook_data;
@@ -16,9 +17,8 @@ use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;
 use axum::response::Response;
-use axum::routing::{get, post};
 use axum::{Json, Router};
-use error::PxError;
+use error::{PxError, PxErrorBody};
 use kumbu_core::{Currency, ErrorCode, Msisdn};
 use kumbu_engine::{
     AuthContext, CreateCustomer, CreateEndpoint, CreatePayment, CreateRefund, CustomerInput,
@@ -27,28 +27,31 @@ use kumbu_engine::{
 use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use views::{PxCustomer, PxList, PxPayment, PxRefund, PxWebhook, PAYMENT_PREFIX};
 
-/// The face's routes, relative to `/compat/plexospay`.
+/// The face's operations, each with its documentation.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(create_payment, list_payments))
+        .routes(routes!(get_payment))
+        .routes(routes!(cancel_payment))
+        .routes(routes!(create_refund, list_refunds))
+        .routes(routes!(get_refund))
+        .routes(routes!(create_customer, list_customers))
+        .routes(routes!(get_customer))
+        .routes(routes!(create_webhook, list_webhooks))
+        .routes(routes!(checkout::create_session, checkout::list_sessions))
+        .routes(routes!(checkout::get_session))
+        .routes(routes!(checkout::expire_session))
+}
+
+/// The face's routes, relative to `/compat/plexospay`, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/v1/payments", post(create_payment).get(list_payments))
-        .route("/v1/payments/{id}", get(get_payment))
-        .route("/v1/payments/{id}/cancel", post(cancel_payment))
-        .route("/v1/refunds", post(create_refund).get(list_refunds))
-        .route("/v1/refunds/{id}", get(get_refund))
-        .route("/v1/customers", post(create_customer).get(list_customers))
-        .route("/v1/customers/{id}", get(get_customer))
-        .route("/v1/webhooks", post(create_webhook).get(list_webhooks))
-        .route(
-            "/v1/checkout/sessions",
-            post(checkout::create_session).get(checkout::list_sessions),
-        )
-        .route("/v1/checkout/sessions/{id}", get(checkout::get_session))
-        .route(
-            "/v1/checkout/sessions/{id}/expire",
-            post(checkout::expire_session),
-        )
+    let (router, doc) = api().split_for_parts();
+    crate::openapi::served(router, &openapi::finished(doc))
         .fallback(|| async { PxError::new(ErrorCode::RouteNotFound, "Not found") })
         .method_not_allowed_fallback(|| async {
             PxError::new(ErrorCode::MethodNotAllowed, "Method not allowed")
@@ -90,34 +93,95 @@ fn list_query(query: Option<&str>) -> Result<Paging, PxError> {
     paging(pairs, 20, 100).map_err(|(_, m)| invalid(m))
 }
 
-#[derive(Debug, Deserialize)]
+/// A payment request's fields (documented per operator by [`openapi::PaymentRequest`]).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreatePaymentBody {
+    /// Centavos (minor units).
+    #[schema(value_type = i64)]
     amount: i64,
+    #[schema(value_type = openapi::PxOperatorName)]
     operator: String,
+    /// The phone prompted to pay.
+    #[schema(value_type = crate::openapi::vocab::Phone)]
     operator_phone: String,
+    #[schema(value_type = Option<openapi::PxPaymentCurrency>)]
     currency: Option<String>,
+    /// One of your customers (`cu_…`, from `POST /v1/customers`).
     customer_id: Option<String>,
+    /// Your reference, unique per merchant and mode (a second payment with it: 409).
+    #[schema(value_type = Option<openapi::Text128>)]
     external_id: Option<String>,
+    #[schema(value_type = Option<openapi::PaymentCustomer>)]
     customer: Option<CustomerBody>,
+    #[schema(value_type = Option<openapi::Text500>)]
     description: Option<String>,
+    /// What the payer's statement shows.
+    #[schema(value_type = Option<openapi::Text100>)]
     statement_descriptor: Option<String>,
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/customers`'s body (and a payment's `customer`, of which only `name` and `email`
+/// are kept: documented by [`openapi::PaymentCustomer`]).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CustomerBody {
+    /// Mobile money number.
+    #[schema(value_type = Option<crate::openapi::vocab::Phone>)]
     phone: Option<String>,
+    #[schema(value_type = Option<openapi::PxOperatorName>)]
     operator: Option<String>,
+    #[schema(value_type = Option<openapi::CustomerCountry>)]
     country: Option<String>,
+    #[schema(value_type = Option<openapi::Text200>)]
     name: Option<String>,
+    #[schema(value_type = Option<openapi::Text254>)]
     email: Option<String>,
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
+/// A payment's amount: centavos, lowest and highest (each operator's limits apply too).
 const PAYMENT_AMOUNT: (i64, i64) = (1, 100_000_000);
 
+/// The currencies a payment may name (each operator collects some of them).
+const PAYMENT_CURRENCIES: [Currency; 2] = [Currency::Cve, Currency::Aoa];
+
+/// The countries a customer may be of.
+const CUSTOMER_COUNTRIES: [&str; 2] = ["CV", "AO"];
+
+/// An `Idempotency-Key` header, as every POST takes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct Idempotent {
+    /// Makes retries safe: the first response is replayed for 24 h; the same key with another
+    /// request is refused (400 `IDEMPOTENCY_ERROR`).
+    #[param(rename = "Idempotency-Key", value_type = crate::openapi::vocab::IdempotencyKey, required = false)]
+    idempotency_key: String,
+}
+
+/// The paging of a list.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListParams {
+    /// How many, 1 to 100 (default 20).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// The id of the last object of the previous page (one of yours: otherwise 404).
+    starting_after: Option<String>,
+}
+
+/// Create a payment: the payer is prompted on their phone.
+#[utoipa::path(post, path = "/v1/payments", tag = "payments",
+    params(Idempotent),
+    request_body = openapi::PaymentRequest,
+    responses(
+        (status = 200, description = "The payment, `CREATED`", body = PxPayment),
+        (status = 409, description = "`externalId` is already another payment's, or a request with this Idempotency-Key is in progress", body = PxErrorBody)))]
 async fn create_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -140,7 +204,9 @@ async fn create_payment(
         )
     })?;
     let currency = match body.currency.as_deref() {
-        Some(c @ ("CVE" | "AOA")) => Currency::parse(c).map_err(|e| invalid(e.to_string()))?,
+        Some(c) if PAYMENT_CURRENCIES.iter().any(|x| x.code() == c) => {
+            Currency::parse(c).map_err(|e| invalid(e.to_string()))?
+        }
         Some(other) => {
             return Err(PxError::new(
                 ErrorCode::CurrencyNotSupported,
@@ -183,6 +249,10 @@ async fn create_payment(
     Ok(respond(outcome))
 }
 
+/// A payment.
+#[utoipa::path(get, path = "/v1/payments/{id}", tag = "payments",
+    params(("id" = String, Path, description = "`pi_…` (or Kumbu's `pay_…`)")),
+    responses((status = 200, description = "The payment", body = PxPayment)))]
 async fn get_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -195,6 +265,10 @@ async fn get_payment(
     Ok(Json(PxPayment::from(&p)))
 }
 
+/// Payments through PlexosPay's operators, newest first.
+#[utoipa::path(get, path = "/v1/payments", tag = "payments",
+    params(ListParams),
+    responses((status = 200, description = "A page of payments", body = PxList<PxPayment>)))]
 async fn list_payments(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -224,6 +298,12 @@ async fn list_payments(
     }))
 }
 
+/// Cancel a payment before money moves.
+#[utoipa::path(post, path = "/v1/payments/{id}/cancel", tag = "payments",
+    params(("id" = String, Path, description = "`pi_…`"), Idempotent),
+    responses(
+        (status = 200, description = "The payment, `CANCELLED`", body = PxPayment),
+        (status = 409, description = "Money moved, or the payment already ended, or the operator has it", body = PxErrorBody)))]
 async fn cancel_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -242,15 +322,29 @@ async fn cancel_payment(
     Ok(respond(outcome))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/refunds`'s body.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateRefundBody {
+    /// The payment refunded: `pi_…` (unknown: 404).
     payment_intent_id: String,
+    #[schema(value_type = Option<openapi::RefundAmount>)]
     amount: Option<Value>,
+    /// Why.
+    #[schema(value_type = Option<openapi::Text500>)]
     reason: Option<String>,
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
 }
 
+/// Refund (part of) a payment whose money moved.
+#[utoipa::path(post, path = "/v1/refunds", tag = "refunds",
+    params(Idempotent),
+    request_body = CreateRefundBody,
+    responses(
+        (status = 200, description = "The refund, `PENDING`", body = PxRefund),
+        (status = 404, description = "No such payment", body = PxErrorBody),
+        (status = 409, description = "The payment's money has not moved, it is fully refunded or a refund of it is in flight", body = PxErrorBody)))]
 async fn create_refund(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -286,6 +380,10 @@ async fn create_refund(
     Ok(respond(outcome))
 }
 
+/// A refund.
+#[utoipa::path(get, path = "/v1/refunds/{id}", tag = "refunds",
+    params(("id" = String, Path, description = "`re_…`")),
+    responses((status = 200, description = "The refund", body = PxRefund)))]
 async fn get_refund(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -296,6 +394,11 @@ async fn get_refund(
     )))
 }
 
+/// Refunds, newest first.
+#[utoipa::path(get, path = "/v1/refunds", tag = "refunds",
+    params(ListParams,
+        ("payment_intent_id" = Option<String>, Query, description = "Only this payment's (`pi_…`; `paymentIntentId` is read too)")),
+    responses((status = 200, description = "A page of refunds", body = PxList<PxRefund>)))]
 async fn list_refunds(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -325,6 +428,11 @@ async fn list_refunds(
     }))
 }
 
+/// Create a customer.
+#[utoipa::path(post, path = "/v1/customers", tag = "customers",
+    params(Idempotent),
+    request_body = Option<CustomerBody>,
+    responses((status = 200, description = "The customer", body = PxCustomer)))]
 async fn create_customer(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -346,7 +454,7 @@ async fn create_customer(
         })?),
     };
     if let Some(c) = body.country.as_deref() {
-        if !["CV", "AO"].contains(&c) {
+        if !CUSTOMER_COUNTRIES.contains(&c) {
             return Err(invalid("country must be CV or AO"));
         }
     }
@@ -367,6 +475,10 @@ async fn create_customer(
     Ok(respond(outcome))
 }
 
+/// A customer.
+#[utoipa::path(get, path = "/v1/customers/{id}", tag = "customers",
+    params(("id" = String, Path, description = "`cu_…`")),
+    responses((status = 200, description = "The customer", body = PxCustomer)))]
 async fn get_customer(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -377,6 +489,10 @@ async fn get_customer(
     )))
 }
 
+/// Customers, newest first.
+#[utoipa::path(get, path = "/v1/customers", tag = "customers",
+    params(ListParams),
+    responses((status = 200, description = "A page of customers", body = PxList<PxCustomer>)))]
 async fn list_customers(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -400,11 +516,16 @@ async fn list_customers(
     }))
 }
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/webhooks`'s body.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 struct CreateWebhookBody {
+    #[schema(value_type = crate::openapi::vocab::WebhookUrl)]
     url: String,
+    /// What to send (a type listed twice counts once).
+    #[schema(value_type = Vec<openapi::PxWebhookEvent>, min_items = 1)]
     events: Vec<String>,
+    #[schema(value_type = Option<openapi::Text500>)]
     description: Option<String>,
 }
 
@@ -423,6 +544,11 @@ const WEBHOOK_EVENTS: [&str; 11] = [
     "checkout.expired",
 ];
 
+/// Create a webhook endpoint: its `secret` signs every event (shown this once).
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks",
+    params(Idempotent),
+    request_body = CreateWebhookBody,
+    responses((status = 200, description = "The endpoint, with its secret", body = PxWebhook)))]
 async fn create_webhook(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -438,8 +564,14 @@ async fn create_webhook(
             WEBHOOK_EVENTS.join(", ")
         )));
     }
-    // PlexosPay knows no cancelled session: one the customer abandoned is reported expired.
-    let mut events = body.events;
+    // A type listed twice counts once; PlexosPay knows no cancelled session: one the customer
+    // abandoned is reported expired.
+    let mut events: Vec<String> = Vec::with_capacity(body.events.len() + 1);
+    for e in body.events {
+        if !events.contains(&e) {
+            events.push(e);
+        }
+    }
     if events.iter().any(|e| e == "checkout.expired") {
         events.push("checkout.cancelled".to_owned());
     }
@@ -460,6 +592,9 @@ async fn create_webhook(
     Ok(respond(outcome))
 }
 
+/// The webhook endpoints created here.
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks",
+    responses((status = 200, description = "Every endpoint (`hasMore` is false)", body = PxList<PxWebhook>)))]
 async fn list_webhooks(
     State(state): State<AppState>,
     Caller(auth): Caller,

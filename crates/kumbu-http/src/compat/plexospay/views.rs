@@ -5,6 +5,7 @@ use kumbu_core::{Customer, FailureCode, Operator, Payment, PaymentStatus, Refund
 use kumbu_engine::{Endpoint, Event, EventObject};
 use serde::Serialize;
 use std::collections::BTreeMap;
+use utoipa::ToSchema;
 
 /// Payment ids are shown as `pi_…`.
 pub const PAYMENT_PREFIX: &str = "pi_";
@@ -88,27 +89,40 @@ pub fn parse_operator(s: &str) -> Option<Operator> {
 }
 
 /// The payment object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxPayment {
+    /// `pi_…`
     id: String,
     external_id: Option<String>,
+    #[schema(value_type = super::openapi::Centavos)]
     amount: String,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     currency: String,
+    #[schema(value_type = super::openapi::Centavos)]
     fee_amount: String,
+    #[schema(value_type = super::openapi::Centavos)]
     net_amount: String,
+    #[schema(value_type = super::openapi::PxOperator)]
     operator: String,
     operator_phone: Option<String>,
     operator_tx_id: Option<String>,
+    #[schema(value_type = super::openapi::PxPaymentStatus)]
     status: &'static str,
+    #[schema(value_type = Option<super::openapi::PxFailureCode>)]
     failure_code: Option<String>,
     failure_message: Option<String>,
     description: Option<String>,
     statement_descriptor: Option<String>,
     customer_id: Option<String>,
+    #[schema(value_type = super::openapi::ShownMetadata)]
     metadata: BTreeMap<String, String>,
+    /// Null once money moved.
+    #[schema(value_type = Option<super::openapi::DateTime>)]
     expires_at: Option<String>,
+    #[schema(value_type = super::openapi::DateTime)]
     created_at: String,
+    #[schema(value_type = super::openapi::DateTime)]
     updated_at: String,
 }
 
@@ -139,20 +153,29 @@ impl From<&Payment> for PxPayment {
 }
 
 /// The refund object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxRefund {
+    /// `re_…`
     id: String,
+    /// `pi_…`
     payment_intent_id: String,
+    #[schema(value_type = super::openapi::Centavos)]
     amount: String,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     currency: String,
+    #[schema(value_type = super::openapi::PxRefundStatus)]
     status: &'static str,
     reason: Option<String>,
+    #[schema(value_type = Option<super::openapi::PxFailureCode>)]
     failure_code: Option<String>,
     failure_message: Option<String>,
     operator_refund_id: Option<String>,
+    #[schema(value_type = super::openapi::ShownMetadata)]
     metadata: BTreeMap<String, String>,
+    #[schema(value_type = super::openapi::DateTime)]
     created_at: String,
+    #[schema(value_type = super::openapi::DateTime)]
     updated_at: String,
 }
 
@@ -176,17 +199,22 @@ impl From<&Refund> for PxRefund {
 }
 
 /// The customer object.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxCustomer {
+    /// `cu_…`
     id: String,
     phone: Option<String>,
+    #[schema(value_type = Option<super::openapi::PxOperator>)]
     operator: Option<String>,
     country: Option<String>,
     name: Option<String>,
     email: Option<String>,
+    #[schema(value_type = super::openapi::ShownMetadata)]
     metadata: BTreeMap<String, String>,
+    #[schema(value_type = super::openapi::DateTime)]
     created_at: String,
+    #[schema(value_type = super::openapi::DateTime)]
     updated_at: String,
 }
 
@@ -206,18 +234,28 @@ impl From<&Customer> for PxCustomer {
     }
 }
 
+/// An endpoint's status in PlexosPay's words: enabled, or not.
+pub const WEBHOOK_STATUSES: [&str; 2] = ["ACTIVE", "DISABLED"];
+
 /// The webhook object (its secret only when just created).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxWebhook {
+    /// `we_…`
     id: String,
     url: String,
+    #[schema(value_type = Vec<super::openapi::PxWebhookEvent>)]
     events: Vec<String>,
+    #[schema(value_type = super::openapi::PxWebhookStatus)]
     status: &'static str,
     description: Option<String>,
+    /// `whsec_…`, only in the answer that created the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     secret: Option<String>,
+    #[schema(value_type = super::openapi::DateTime)]
     created_at: String,
+    #[schema(value_type = super::openapi::DateTime)]
     updated_at: String,
 }
 
@@ -234,9 +272,9 @@ impl From<&Endpoint> for PxWebhook {
                 .cloned()
                 .collect(),
             status: if e.status == "enabled" {
-                "ACTIVE"
+                WEBHOOK_STATUSES[0]
             } else {
-                "DISABLED"
+                WEBHOOK_STATUSES[1]
             },
             description: e.description.clone(),
             secret: e.secret.clone(),
@@ -247,7 +285,7 @@ impl From<&Endpoint> for PxWebhook {
 }
 
 /// A page: `{"data": [...], "hasMore": …}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct PxList<T> {
     /// The objects.

@@ -8,7 +8,25 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
 use kumbu_engine::EngineError;
-use serde_json::json;
+use serde::Serialize;
+
+/// Every error's body: `{"error": {"code": "…", "message": "…", "param": "…" or null}}`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SmzErrorBody {
+    error: SmzErrorDetail,
+}
+
+/// What went wrong.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SmzErrorDetail {
+    #[schema(value_type = super::openapi::SmzErrorCode)]
+    code: &'static str,
+    /// In words, for a developer.
+    message: String,
+    /// The field at fault, in Simiz's words (`userId`, `returnUrl`, …), if one is.
+    #[schema(required = true)]
+    param: Option<String>,
+}
 
 /// An error as the Simiz face answers it.
 #[derive(Debug)]
@@ -103,9 +121,13 @@ impl IntoResponse for SmzError {
     fn into_response(self) -> Response {
         (
             self.status,
-            Json(
-                json!({"error": {"code": self.code, "message": self.message, "param": self.param}}),
-            ),
+            Json(SmzErrorBody {
+                error: SmzErrorDetail {
+                    code: self.code,
+                    message: self.message,
+                    param: self.param,
+                },
+            }),
         )
             .into_response()
     }

@@ -7,6 +7,7 @@
 //! Kumbu key's (`sk_test_X` is `smz_test_sk_X`), so a merchant's one key works in both forms.
 
 mod error;
+mod openapi;
 mod payments;
 mod refunds;
 mod sessions;
@@ -21,7 +22,6 @@ use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
-use axum::routing::{get, post};
 use axum::Router;
 use error::SmzError;
 use kumbu_core::{CheckoutSession, Currency, ErrorCode};
@@ -29,30 +29,26 @@ use kumbu_engine::{AuthContext, IdempotencyRequest};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
 use views::TOKEN_PREFIX;
 
-/// The face's routes, relative to `/compat/simiz`.
+/// The face's operations, each with its documentation.
+fn api() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(openapi::base())
+        .routes(routes!(payments::create_payment, payments::list_payments))
+        .routes(routes!(payments::get_payment))
+        .routes(routes!(sessions::create_session))
+        .routes(routes!(sessions::get_session))
+        .routes(routes!(refunds::create_refund))
+        .routes(routes!(refunds::get_refund))
+        .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
+}
+
+/// The face's routes, relative to `/compat/simiz`, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route(
-            "/v1/payments",
-            post(payments::create_payment).get(payments::list_payments),
-        )
-        .route("/v1/payments/{token}", get(payments::get_payment))
-        .route(
-            "/v1/projects/{project}/checkout/sessions",
-            post(sessions::create_session),
-        )
-        .route(
-            "/v1/projects/{project}/checkout/sessions/{id}",
-            get(sessions::get_session),
-        )
-        .route("/v1/refunds", post(refunds::create_refund))
-        .route("/v1/refunds/{id}", get(refunds::get_refund))
-        .route(
-            "/v1/webhooks",
-            post(webhooks::create_webhook).get(webhooks::list_webhooks),
-        )
+    let (router, doc) = api().split_for_parts();
+    crate::openapi::served(router, &openapi::finished(doc))
         .fallback(|| async { SmzError::new(ErrorCode::RouteNotFound, "Not found", None) })
         .method_not_allowed_fallback(|| async {
             SmzError::new(ErrorCode::MethodNotAllowed, "Method not allowed", None)
@@ -134,17 +130,24 @@ fn francs(v: &Value, param: &str) -> Result<i64, SmzError> {
     }
 }
 
+/// Simiz's currencies, the default first.
+const CURRENCIES: [Currency; 2] = [Currency::Xaf, Currency::Xof];
+
 /// Simiz's currencies: XAF (the default) or XOF.
 fn currency(c: Option<&str>) -> Result<Currency, SmzError> {
-    match c {
-        None | Some("XAF") => Ok(Currency::Xaf),
-        Some("XOF") => Ok(Currency::Xof),
-        Some(other) => Err(SmzError::new(
-            ErrorCode::CurrencyNotSupported,
-            format!("currency must be XAF or XOF, not {other:?}"),
-            Some("currency"),
-        )),
-    }
+    let Some(c) = c else {
+        return Ok(CURRENCIES[0]);
+    };
+    CURRENCIES
+        .into_iter()
+        .find(|x| x.code() == c)
+        .ok_or_else(|| {
+            SmzError::new(
+                ErrorCode::CurrencyNotSupported,
+                format!("currency must be XAF or XOF, not {c:?}"),
+                Some("currency"),
+            )
+        })
 }
 
 /// The smallest Simiz payment.
@@ -171,10 +174,23 @@ async fn find(
 }
 
 /// A page of a list.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 struct SmzList<T> {
+    /// The objects.
     data: Vec<T>,
+    /// Whether more follow.
     has_more: bool,
+}
+
+/// An `Idempotency-Key` header, as every POST takes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)]
+struct Idempotent {
+    /// Makes retries safe: the first response is replayed for 24 h; the same key with another
+    /// request is refused (400 `idempotency_error`).
+    #[param(rename = "Idempotency-Key", value_type = crate::openapi::vocab::IdempotencyKey, required = false)]
+    idempotency_key: String,
 }
 
 #[cfg(test)]

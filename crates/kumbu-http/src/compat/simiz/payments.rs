@@ -1,8 +1,11 @@
 //! Simiz payments: a payment is a checkout session paid on Kumbu's page.
 
-use super::error::SmzError;
+use super::error::{SmzError, SmzErrorBody};
 use super::views::SmzPayment;
-use super::{currency, find, francs, invalid, required, Body, Caller, SmzList, MIN_AMOUNT};
+use super::{
+    currency, find, francs, invalid, openapi, required, Body, Caller, Idempotent, SmzList,
+    MIN_AMOUNT,
+};
 use crate::compat::common::{metadata, paging, Paging};
 use crate::native::payments::{query_pairs, record, respond};
 use crate::AppState;
@@ -13,17 +16,53 @@ use kumbu_core::{CheckoutSession, ErrorCode};
 use kumbu_engine::CreateCheckoutSession;
 use serde::Deserialize;
 use serde_json::Value;
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/payments`'s fields (documented per currency by [`openapi::PaymentRequest`]).
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct CreatePaymentBody {
+    /// Your user's id: a UUID (kept as `metadata.simiz_user_id`).
+    #[schema(value_type = openapi::UserId, required = true)]
     user_id: Option<String>,
+    /// Whole francs (`5000` and `5000.0` are the same).
+    #[schema(value_type = i64, required = true)]
     amount: Option<Value>,
+    /// Where the customer goes after paying.
+    #[schema(value_type = crate::openapi::vocab::RedirectUrl, required = true)]
     return_url: Option<String>,
+    /// Where a customer who gives up goes back to.
+    #[schema(value_type = crate::openapi::vocab::RedirectUrl, required = true)]
     cancel_url: Option<String>,
+    #[schema(value_type = Option<openapi::SmzCurrency>)]
     currency: Option<String>,
+    /// Shown to the customer.
+    #[schema(value_type = Option<openapi::Text500>)]
     description: Option<String>,
+    #[schema(value_type = Option<openapi::PaymentMetadata>)]
     metadata: Option<Value>,
+}
+
+/// `GET /v1/payments/{token}`'s query.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct Expand {
+    /// Accepted and ignored: the payment already carries what is known of its payer.
+    expand: Option<String>,
+}
+
+/// The paging of `GET /v1/payments`.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+#[allow(dead_code)]
+struct ListParams {
+    /// How many, 1 to 100 (default 10).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<u32>,
+    /// The `id` or `token` of the last payment of the previous page (one of yours: otherwise
+    /// 404).
+    starting_after: Option<String>,
 }
 
 fn payment_command(body: CreatePaymentBody) -> Result<CreateCheckoutSession, SmzError> {
@@ -76,6 +115,16 @@ fn payment_view(state: &AppState, s: &CheckoutSession) -> SmzPayment {
     SmzPayment::of(s, &state.public_url, kumbu_engine::payer_name(s))
 }
 
+/// Create a payment: send the customer to its `paymentUrl`, Kumbu's payment page.
+#[utoipa::path(post, path = "/v1/payments", tag = "payments",
+    params(Idempotent),
+    request_body = openapi::PaymentRequest,
+    responses(
+        (status = 200, description = "The payment, `PENDING`", body = SmzPayment,
+            links(
+                ("GetPayment" = (operation_id = "get_payment", parameters(("token" = "$response.body#/token")))),
+                ("CreateSession" = (operation_id = "create_session", parameters(("projectId" = "$response.body#/projectId")))))),
+        (status = 409, description = "A request with this Idempotency-Key is in progress", body = SmzErrorBody)))]
 pub(super) async fn create_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -92,6 +141,10 @@ pub(super) async fn create_payment(
     Ok(respond(outcome))
 }
 
+/// A payment, by its `token` or its `id`.
+#[utoipa::path(get, path = "/v1/payments/{token}", tag = "payments",
+    params(("token" = String, Path, description = "The payment's `token` (`pay_…`) or `id` (a UUID)"), Expand),
+    responses((status = 200, description = "The payment", body = SmzPayment)))]
 pub(super) async fn get_payment(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -108,6 +161,10 @@ pub(super) async fn get_payment(
     Ok(Json(payment_view(&state, &s)))
 }
 
+/// Payments, newest first.
+#[utoipa::path(get, path = "/v1/payments", tag = "payments",
+    params(ListParams),
+    responses((status = 200, description = "A page of payments", body = SmzList<SmzPayment>)))]
 pub(super) async fn list_payments(
     State(state): State<AppState>,
     Caller(auth): Caller,

@@ -8,6 +8,7 @@ use kumbu_core::{CheckoutSession, CheckoutStatus, Operator, PaymentStatus};
 use kumbu_engine::{Event, EventObject};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
+use utoipa::ToSchema;
 
 /// Simiz's payment token prefix: the token is `pay_` and the page's secret.
 pub const TOKEN_PREFIX: &str = "pay_";
@@ -106,29 +107,51 @@ pub const fn session_method(op: Operator) -> Option<&'static str> {
 }
 
 /// A Simiz payment.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SmzPayment {
+    /// A UUID.
+    #[schema(format = "uuid")]
     pub id: String,
+    /// `pay_…`
     pub token: String,
+    #[schema(format = "uuid")]
     pub project_id: String,
+    /// The operator's transaction id, once known.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub reference: Option<String>,
+    /// Whole francs.
     pub amount: i64,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: &'static str,
+    #[schema(value_type = super::openapi::SmzPaymentStatus)]
     pub status: &'static str,
+    /// Once the payer chose an operator.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = super::openapi::SmzPaymentMethod)]
     pub payment_method: Option<&'static str>,
+    /// Kumbu's payment page; null once the payment can no longer be paid.
+    #[schema(format = "uri", required = true)]
     pub payment_url: Option<String>,
+    /// Once known.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub payer_phone: Option<String>,
+    /// Once known.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub payer_name: Option<String>,
+    /// Never known (the page does not ask for it).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     pub payer_email: Option<String>,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub livemode: bool,
+    #[schema(value_type = super::openapi::DateTime)]
     pub created_at: String,
+    #[schema(value_type = Option<super::openapi::DateTime>, required = true)]
     pub completed_at: Option<String>,
 }
 
@@ -159,28 +182,49 @@ impl SmzPayment {
     }
 }
 
+/// The `object` of a checkout session.
+pub const SESSION_OBJECT: &str = "checkout.session";
+
 /// A Simiz checkout session.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct SmzSession {
+    /// `cs_…`
     pub id: String,
+    #[schema(value_type = super::openapi::SessionObject)]
     pub object: &'static str,
+    #[schema(format = "uuid")]
     pub project_id: String,
+    /// Kumbu's payment page.
+    #[schema(format = "uri")]
     pub url: String,
+    #[schema(value_type = super::openapi::SmzSessionStatus)]
     pub status: &'static str,
+    /// Whole francs.
     pub amount: i64,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
     pub currency: &'static str,
+    #[schema(required = true)]
     pub description: Option<String>,
     pub success_url: String,
+    #[schema(required = true)]
     pub cancel_url: Option<String>,
     pub merchant_name: String,
+    #[schema(value_type = Vec<super::openapi::SmzSessionMethod>)]
     pub payment_methods: Vec<&'static str>,
+    #[schema(value_type = Option<super::openapi::SmzSessionMethod>, required = true)]
     pub payment_method: Option<&'static str>,
+    /// Kumbu's `pay_…` that paid it.
+    #[schema(required = true)]
     pub payment_id: Option<String>,
+    #[schema(value_type = super::openapi::ShownMetadata)]
     pub metadata: std::collections::BTreeMap<String, String>,
     pub livemode: bool,
+    #[schema(value_type = super::openapi::DateTime)]
     pub expires_at: String,
+    #[schema(value_type = super::openapi::DateTime)]
     pub created_at: String,
+    #[schema(value_type = Option<super::openapi::DateTime>, required = true)]
     pub completed_at: Option<String>,
 }
 
@@ -190,7 +234,7 @@ impl SmzSession {
         let attempt = s.attempt.as_ref();
         Self {
             id: s.id.clone(),
-            object: "checkout.session",
+            object: SESSION_OBJECT,
             project_id: project_id(&s.merchant_id),
             url: base.checkout_page(&s.token),
             status: session_status(s.status, attempt.map(|a| a.status)),

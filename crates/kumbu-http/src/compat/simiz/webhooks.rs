@@ -2,7 +2,7 @@
 
 use super::error::SmzError;
 use super::views::{self};
-use super::{invalid, Body, Caller, SmzList};
+use super::{invalid, openapi, Body, Caller, Idempotent, SmzList};
 use crate::compat::common::iso_seconds;
 use crate::native::payments::{record, respond};
 use crate::AppState;
@@ -11,24 +11,39 @@ use axum::response::Response;
 use axum::Json;
 use kumbu_engine::{CreateEndpoint, Endpoint, WebhookFormat};
 use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 
-#[derive(Debug, Deserialize)]
+/// `POST /v1/webhooks`'s body.
+#[derive(Debug, Deserialize, ToSchema)]
 pub(super) struct CreateWebhookBody {
+    #[schema(value_type = crate::openapi::vocab::WebhookUrl)]
     url: String,
+    /// What to send (all when absent; a type listed twice counts once).
+    #[schema(value_type = Option<Vec<openapi::SmzEvent>>, min_items = 1)]
     events: Option<Vec<String>>,
+    #[schema(value_type = Option<openapi::Text500>)]
     description: Option<String>,
 }
 
+/// An endpoint's status in Simiz's words: enabled, or not.
+pub(super) const WEBHOOK_STATUSES: [&str; 2] = ["active", "inactive"];
+
 /// A Simiz webhook endpoint.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub(super) struct SmzWebhook {
+    /// `we_…`
     id: String,
     url: String,
+    #[schema(value_type = Vec<openapi::SmzEvent>)]
     events: Vec<String>,
+    #[schema(value_type = openapi::SmzWebhookStatus)]
     status: &'static str,
+    /// `whsec_…`, only in the answer that created the endpoint.
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
     secret: Option<String>,
+    #[schema(value_type = openapi::DateTime)]
     created_at: String,
 }
 
@@ -49,9 +64,9 @@ impl From<&Endpoint> for SmzWebhook {
             url: e.url.clone(),
             events,
             status: if e.status == "enabled" {
-                "active"
+                WEBHOOK_STATUSES[0]
             } else {
-                "inactive"
+                WEBHOOK_STATUSES[1]
             },
             secret: e.secret.clone(),
             created_at: iso_seconds(e.created_at),
@@ -59,6 +74,11 @@ impl From<&Endpoint> for SmzWebhook {
     }
 }
 
+/// Create a webhook endpoint: its `secret` signs every event (shown this once).
+#[utoipa::path(post, path = "/v1/webhooks", tag = "webhooks",
+    params(Idempotent),
+    request_body = CreateWebhookBody,
+    responses((status = 200, description = "The endpoint, with its secret", body = SmzWebhook)))]
 pub(super) async fn create_webhook(
     State(state): State<AppState>,
     Caller(auth): Caller,
@@ -103,6 +123,9 @@ pub(super) async fn create_webhook(
     Ok(respond(outcome))
 }
 
+/// The webhook endpoints created here.
+#[utoipa::path(get, path = "/v1/webhooks", tag = "webhooks",
+    responses((status = 200, description = "Every endpoint (`has_more` is false)", body = SmzList<SmzWebhook>)))]
 pub(super) async fn list_webhooks(
     State(state): State<AppState>,
     Caller(auth): Caller,
