@@ -7,13 +7,14 @@
 #   face     native (default), proxypay, plexospay, adullam, simiz, kulpay, or all (each in turn)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
 set -euo pipefail
-cd "$(dirname "$0")/.."
+self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
+cd "$(dirname "$self")/.."
 face=${1:-native}
 seconds=${2:-60}
 faces="native proxypay plexospay adullam simiz kulpay"
 if [ "$face" = all ]; then
   status=0
-  for f in $faces; do "$0" "$f" "$seconds" || status=1; done
+  for f in $faces; do "$self" "$f" "$seconds" || status=1; done
   exit $status
 fi
 key=sk_test_contract0000000000000000000
@@ -30,10 +31,13 @@ esac
 venv=target/contract-venv
 if [ ! -x "$venv/bin/schemathesis" ]; then
   python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet "schemathesis==4.32.5"
+  # schemathesis 4.32.5 and what it runs on, every version pinned.
+  "$venv/bin/pip" install --quiet -r scripts/contract-requirements.txt
 fi
 cargo build --quiet
 work=$(mktemp -d)
+server=
+trap '[ -z "$server" ] || { kill $server 2>/dev/null; wait $server 2>/dev/null; }; rm -rf "$work"' EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 export KUMBU_SECRET_KEY
 KUMBU_SECRET_KEY=$(target/debug/kumbu secret-key)
@@ -51,9 +55,11 @@ KUMBU_SANDBOX_KEY=$key RUST_LOG=warn \
   --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 \
   > "$work/server.out" 2> "$work/server.err" &
 server=$!
-trap 'kill $server 2>/dev/null; wait $server 2>/dev/null; rm -rf "$work"' EXIT
 base=http://127.0.0.1:$port
 for _ in $(seq 1 100); do curl -sf $base/readyz > /dev/null && break; sleep 0.1; done
+curl -sf "$base/readyz" > /dev/null || { echo "the gateway did not start:" >&2; tail -n 30 "$work/server.err" >&2; exit 1; }
+# The document as served: the checker needs every operation to have been tested.
+curl -sf "$base$doc" > "$work/document.json" || { echo "no document at $base$doc" >&2; exit 1; }
 if [ "$face" = adullam ]; then
   token=$(curl -sf "$base/compat/adullam/v1/oauth/token" -d grant_type=client_credentials \
     --data-urlencode "client_id=$client_id" --data-urlencode "client_secret=$client_secret" |
@@ -63,7 +69,17 @@ fi
 reports=target/contract/$face
 rm -rf "$reports"
 echo "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') against $face ($base$doc), $seconds s"
-"$venv/bin/schemathesis" run "$base$doc" --url "$base$base_path" -H "$auth" --checks all \
-  --max-time "$seconds" --report junit --report-dir "$reports" --no-color > "$work/run.out" 2>&1 || true
+# scripts/contract_hooks.py gives each schema-valid request a fresh Idempotency-Key.
+status=0
+PYTHONPATH=scripts SCHEMATHESIS_HOOKS=contract_hooks \
+  "$venv/bin/schemathesis" run "$base$doc" --url "$base$base_path" -H "$auth" --checks all \
+  --max-time "$seconds" --report junit --report-dir "$reports" --no-color > "$work/run.out" 2>&1 \
+  || status=$?
+# 0: no failure; 1: failures (judged below against the baseline); anything else: it broke.
+if [ "$status" -gt 1 ]; then
+  echo "schemathesis stopped ($status):" >&2; tail -n 40 "$work/run.out" >&2; exit 1
+fi
 sed -n '/FAILURES\|SUMMARY/,$p' "$work/run.out" | tail -n 60
-"$venv/bin/python" scripts/contract-check.py "$face" "$reports"/*.xml scripts/contract-baseline.toml
+grep -m1 '^Seed:' "$work/run.out" || true
+"$venv/bin/python" scripts/contract-check.py "$face" "$reports"/*.xml scripts/contract-baseline.toml \
+  "$work/document.json" || { echo "server log (last lines):"; tail -n 20 "$work/server.err"; exit 1; }

@@ -134,6 +134,22 @@ async fn bad_inputs_are_4xx_naming_the_field(app: TestApp) -> Option<TestApp> {
             "phone_invalid",
             Some("payer.phone"),
         ),
+        // A nested object must be an object, its keys given once (serde's derive would read a
+        // struct from an array by position, and take the last of repeated keys).
+        (
+            r#"{"amount":5000,"currency":"XOF","payer":["+2250700000789","orange_ci"]}"#
+                .to_owned(),
+            400,
+            "parameter_invalid",
+            Some("payer"),
+        ),
+        (
+            r#"{"amount":5000,"currency":"XOF","payer":{"phone":"+2250700000789","operator":"orange_ci","operator":"mtn_ci"}}"#
+                .to_owned(),
+            400,
+            "parameter_invalid",
+            Some("payer"),
+        ),
         (
             with(&["payer", "phone"], json!(225)).to_string(),
             400,

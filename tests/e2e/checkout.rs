@@ -544,6 +544,20 @@ async fn bad_sessions_name_the_field(app: TestApp) -> Option<TestApp> {
             "expires_in",
             "parameter_invalid",
         ),
+        // The item at fault is named by its index.
+        (
+            json!({"amount": null, "items": [
+                {"name": "Pão", "quantity": 1, "unit_amount": 500},
+                {"name": 7, "quantity": 1, "unit_amount": 500}
+            ]}),
+            "items[1].name",
+            "parameter_invalid",
+        ),
+        (
+            json!({"amount": null, "items": [{"name": "Pão", "quantity": 1}]}),
+            "items[0].unit_amount",
+            "parameter_missing",
+        ),
         (
             json!({"expires_in_minutes": 1441}),
             "expires_in",

@@ -40,11 +40,12 @@ pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use checkout::{
     payer_name, CheckoutPage, CreateCheckoutSession, CHECKOUT_EVENTS, EXPIRY_MINUTES, MAX_ATTEMPTS,
-    MAX_ITEMS, MAX_PROMPTS_PER_PHONE, PHONE_WINDOW,
+    MAX_ITEMS, MAX_PROMPTS_PER_PHONE, MAX_QUANTITY, PHONE_WINDOW,
 };
 pub use collections::{
     CreateCollectionRequest, CreatePaymentRecord, FileImport, IngestPayment, RecordStatus, Report,
     ReportLine, ResolveException, UpdatePaymentRecord, COLLECTION_EVENTS, INGEST_EVENTS,
+    MAX_ADDRESS_LINES,
 };
 pub use config::EngineConfig;
 pub use connectors::{ConnectorCheck, ConnectorSummary, Protocol};
@@ -70,7 +71,8 @@ pub use secrets::KeyringError;
 pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use vault::{generate_key, Keyring, VaultError};
 pub use webhooks::{
-    CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, MAX_URL_LEN, PREVIOUS_SECRET_GRACE,
+    CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
+    PREVIOUS_SECRET_GRACE,
 };
 pub use worker::Workers;
 

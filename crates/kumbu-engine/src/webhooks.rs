@@ -164,6 +164,9 @@ fn reject(code: ErrorCode, field: Field, msg: impl Into<String>) -> EngineError 
     EngineError::Rejected(Rejection::field(code, field, msg))
 }
 
+/// The most event types an endpoint may list (or `["*"]`).
+pub const MAX_ENDPOINT_EVENTS: usize = 20;
+
 /// The longest endpoint URL accepted, in bytes.
 pub const MAX_URL_LEN: usize = 2048;
 
@@ -316,7 +319,7 @@ impl Engine {
             }
         };
         let known = event_types();
-        if cmd.events.is_empty() || cmd.events.len() > 20 {
+        if cmd.events.is_empty() || cmd.events.len() > MAX_ENDPOINT_EVENTS {
             return Err(reject(
                 ErrorCode::ParameterInvalid,
                 Field::Events,

@@ -225,6 +225,9 @@ fn json_error(path: &str, e: serde_json::Error) -> NativeError {
         .strip_prefix(object::NESTED)
         .and_then(|r| r.split_once(object::NESTED))
     {
+        Some((inner, rest)) if inner.starts_with('[') => {
+            (format!("{path}{inner}"), rest.to_owned())
+        }
         Some((inner, rest)) if inner != "." => (format!("{path}.{inner}"), rest.to_owned()),
         Some((_, rest)) => (path.to_owned(), rest.to_owned()),
         None => (path.to_owned(), message),
@@ -335,40 +338,84 @@ mod tests {
 /// Serde field helpers: a nested body object must be a JSON object (serde's derive would
 /// otherwise read a struct from an array, `[null, null]`, by position).
 pub mod object {
-    use serde::de::{DeserializeOwned, Error};
+    use serde::de::{DeserializeOwned, Error, MapAccess, Visitor};
     use serde::{Deserialize, Deserializer};
     use serde_json::{Map, Value};
+    use std::fmt;
 
     /// Marks the path inside the object in an error's message (read back by `json_error`).
     pub(super) const NESTED: &str = "\u{1}";
 
-    fn from_map<T: DeserializeOwned, E: Error>(m: Map<String, Value>) -> Result<T, E> {
-        serde_path_to_error::deserialize(Value::Object(m)).map_err(|e| {
-            let inner = e.path().to_string();
+    /// A JSON object whose keys are each given once (as serde's derive requires of a struct).
+    struct Object(Map<String, Value>);
+
+    impl<'de> Deserialize<'de> for Object {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Keys;
+            impl<'de> Visitor<'de> for Keys {
+                type Value = Object;
+                fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                    f.write_str("an object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut a: A) -> Result<Object, A::Error> {
+                    let mut m = Map::new();
+                    while let Some((k, v)) = a.next_entry::<String, Value>()? {
+                        if m.contains_key(&k) {
+                            return Err(A::Error::custom(format!("duplicate field `{k}`")));
+                        }
+                        m.insert(k, v);
+                    }
+                    Ok(Object(m))
+                }
+            }
+            d.deserialize_map(Keys)
+        }
+    }
+
+    /// `T` from an object; an error carries its path inside the object, after `at` (an index
+    /// in a list, or nothing).
+    fn from_map<T: DeserializeOwned, E: Error>(at: &str, m: Object) -> Result<T, E> {
+        serde_path_to_error::deserialize(Value::Object(m.0)).map_err(|e| {
+            let inner = match e.path().to_string() {
+                p if p == "." => at.to_owned(),
+                p if at.is_empty() => p,
+                p => format!("{at}.{p}"),
+            };
+            let inner = if inner.is_empty() {
+                ".".to_owned()
+            } else {
+                inner
+            };
             E::custom(format!("{NESTED}{inner}{NESTED}{}", e.into_inner()))
         })
     }
 
     /// A required object.
     pub fn required<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<T, D::Error> {
-        from_map(Map::deserialize(d)?)
+        from_map("", Object::deserialize(d)?)
     }
 
     /// An object, or `null`.
     pub fn optional<'de, D: Deserializer<'de>, T: DeserializeOwned>(
         d: D,
     ) -> Result<Option<T>, D::Error> {
-        Option::<Map<String, Value>>::deserialize(d)?
-            .map(from_map)
+        Option::<Object>::deserialize(d)?
+            .map(|m| from_map("", m))
             .transpose()
     }
 
-    /// A list of objects, or `null`.
+    /// A list of objects, or `null`; an error names the item (`items[2].name`).
     pub fn list<'de, D: Deserializer<'de>, T: DeserializeOwned>(
         d: D,
     ) -> Result<Option<Vec<T>>, D::Error> {
-        Option::<Vec<Map<String, Value>>>::deserialize(d)?
-            .map(|items| items.into_iter().map(from_map).collect())
+        Option::<Vec<Object>>::deserialize(d)?
+            .map(|items| {
+                items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(i, m)| from_map(&format!("[{i}]"), m))
+                    .collect()
+            })
             .transpose()
     }
 }

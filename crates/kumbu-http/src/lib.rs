@@ -108,7 +108,8 @@ pub fn router(state: AppState) -> Router {
 /// the host they call). Only `/healthz` besides: `/metrics` stays on the main listener, which
 /// need not be public.
 pub fn proxypay_router(state: AppState) -> Router {
-    let routes = compat::proxypay::routes().route("/healthz", axum::routing::get(health::healthz));
+    let routes =
+        compat::proxypay::root_routes().route("/healthz", axum::routing::get(health::healthz));
     with_layers(routes, state)
 }
 

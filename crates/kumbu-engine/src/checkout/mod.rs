@@ -22,7 +22,7 @@ mod page;
 mod sessions;
 
 pub use page::CheckoutPage;
-pub use sessions::{CreateCheckoutSession, MAX_ITEMS};
+pub use sessions::{CreateCheckoutSession, MAX_ITEMS, MAX_QUANTITY};
 
 use crate::changes::Changes;
 use crate::error::EngineError;

@@ -19,6 +19,8 @@ use std::time::Duration;
 /// Most line items.
 /// The most line items a session may list.
 pub const MAX_ITEMS: usize = 100;
+/// The most of one line item.
+pub const MAX_QUANTITY: i64 = 10_000;
 
 /// A request for a checkout session, parsed by a face.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -66,14 +68,14 @@ fn check_url(field: Field, name: &str, url: &str) -> Result<(), EngineError> {
         !host.is_empty() && !host.contains('@')
     });
     if !host_ok
-        || url.len() > 2048
+        || url.len() > crate::webhooks::MAX_URL_LEN
         || url
             .chars()
             .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\'))
     {
         return Err(invalid(
             field,
-            format!("{name} must be an absolute http:// or https:// URL of at most 2048 characters, e.g. https://shop.example/paid"),
+            format!("{name} must be an absolute http:// or https:// URL of at most {} characters, e.g. https://shop.example/paid", crate::webhooks::MAX_URL_LEN),
         ));
     }
     Ok(())
@@ -176,10 +178,10 @@ impl Engine {
                     ));
                 }
             }
-            if it.quantity < 1 || it.quantity > 10_000 {
+            if it.quantity < 1 || it.quantity > MAX_QUANTITY {
                 return Err(invalid(
                     Field::Items,
-                    format!("items[{i}].quantity must be from 1 to 10000"),
+                    format!("items[{i}].quantity must be from 1 to {MAX_QUANTITY}"),
                 ));
             }
             if it.unit_amount < 1 {

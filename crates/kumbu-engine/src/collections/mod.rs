@@ -27,7 +27,7 @@ pub use files::FileImport;
 pub use ingest::{IngestPayment, ResolveException};
 pub use records::{CreatePaymentRecord, RecordStatus, UpdatePaymentRecord};
 pub use report::{Report, ReportLine};
-pub use requests::CreateCollectionRequest;
+pub use requests::{CreateCollectionRequest, MAX_ADDRESS_LINES};
 
 use crate::error::EngineError;
 use kumbu_core::{

@@ -69,6 +69,9 @@ fn check_text(field: Field, name: &str, v: Option<&String>, max: usize) -> Resul
     Ok(())
 }
 
+/// The most address lines a bill's payer may have.
+pub const MAX_ADDRESS_LINES: usize = 20;
+
 impl CreateCollectionRequest {
     fn validate(&self, now: Timestamp) -> Result<(), EngineError> {
         if !(1..=MAX_EXTERNAL_AMOUNT).contains(&self.amount) {
@@ -139,7 +142,7 @@ impl CreateCollectionRequest {
         ] {
             check_text(Field::Payer, "payer fields", v.as_ref(), 200)?;
         }
-        if p.address.len() > 20 {
+        if p.address.len() > MAX_ADDRESS_LINES {
             return Err(invalid(
                 Field::Payer,
                 "payer.address may have at most 20 lines",

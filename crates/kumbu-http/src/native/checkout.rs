@@ -70,7 +70,7 @@ pub struct ItemBody {
     #[schema(schema_with = crate::openapi::vocab::field::required::item_name)]
     pub name: String,
     /// How many, 1 to 10000.
-    #[schema(minimum = 1, maximum = 10000)]
+    #[schema(schema_with = crate::openapi::vocab::field::required::quantity)]
     pub quantity: i64,
     /// Price of one, in minor units.
     #[schema(minimum = 1)]

@@ -50,6 +50,41 @@ fn timestamp(param: &str, v: &str) -> Result<Timestamp, NativeError> {
         .ok_or_else(|| invalid(param, format!("{param} must be an RFC 3339 timestamp")))
 }
 
+/// Who is billed (`kumbu_core::Payer`, which the body is read into), as documented: every field
+/// free text of at most 200 characters.
+#[allow(dead_code)]
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BillPayerBody {
+    /// `business` or `individual`.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    kind: Option<String>,
+    /// Given name.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    first_name: Option<String>,
+    /// Family name.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    last_name: Option<String>,
+    /// A company's registered name.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    legal_name: Option<String>,
+    /// Tax number (NUIT).
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    vat_number: Option<String>,
+    /// Phone, as given.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    phone_number: Option<String>,
+    /// Email, as given.
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    email: Option<String>,
+    /// How the bill reaches the payer (`sms`, `email`, …).
+    #[schema(schema_with = crate::openapi::vocab::field::text_200)]
+    delivery_method: Option<String>,
+    /// Address lines by name (`street`, `city`, `country`, …).
+    #[schema(schema_with = crate::openapi::vocab::field::address)]
+    address: Option<BTreeMap<String, String>>,
+}
+
 /// A bill to create.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -75,11 +110,11 @@ pub struct CreateCollectionRequestBody {
     #[schema(schema_with = crate::openapi::vocab::field::text_500)]
     pub description: Option<String>,
     /// Who pays.
-    #[schema(value_type = Option<Object>)]
+    #[schema(value_type = Option<BillPayerBody>)]
     #[serde(default, deserialize_with = "crate::extract::object::optional")]
     pub payer: Option<Payer>,
     /// RFC 3339, in the future.
-    #[schema(value_type = Option<crate::openapi::vocab::Day>)]
+    #[schema(value_type = Option<crate::openapi::vocab::DateTime>)]
     pub due_date: Option<String>,
     /// Your own reference (unique among your open bills).
     #[schema(schema_with = crate::openapi::vocab::field::label_100)]

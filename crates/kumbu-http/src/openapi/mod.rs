@@ -53,7 +53,7 @@ pub(crate) enum Auth {
 
 /// Finishes a face's document: its server (the mount point), its auth scheme named `name`
 /// (required by every operation that declares no security of its own, unless `open` lists
-/// the operation's path), the shared vocabularies and error answers.
+/// the operation's path, or `path#method`), the shared vocabularies and error answers.
 pub(crate) fn finish(
     doc: &mut OpenApi,
     mount: &str,
@@ -65,10 +65,11 @@ pub(crate) fn finish(
     doc.servers = Some(vec![Server::new(mount)]);
     add_scheme(doc, name, auth);
     for (path, item) in doc.paths.paths.iter_mut() {
-        if open.contains(&path.as_str()) {
-            continue;
-        }
-        for op in errors::operations(item).into_iter().map(|(_, op)| op) {
+        for (method, op) in errors::operations(item) {
+            if open.contains(&path.as_str()) || open.contains(&format!("{path}#{method}").as_str())
+            {
+                continue;
+            }
             op.security
                 .get_or_insert_with(|| vec![SecurityRequirement::new(name, Vec::<String>::new())]);
         }

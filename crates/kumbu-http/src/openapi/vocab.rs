@@ -16,8 +16,18 @@ use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, Schema, SchemaFormat, 
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{PartialSchema, ToSchema};
 
-/// A day's shape: a pattern cannot exclude the days a month lacks (the server names those).
-const DAY: &str = "[0-9]{4}-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])";
+/// A day of the calendar, `~` standing for the separator (see [`day`]).
+const DAY: &str = concat!(
+    "([0-9]{4}~((0[13578]|1[02])~(0[1-9]|[12][0-9]|3[01])|(0[469]|11)~(0[1-9]|[12][0-9]|30)",
+    "|02~(0[1-9]|1[0-9]|2[0-8]))",
+    // 29 February: years divisible by 4, centuries only when divisible by 400.
+    "|([0-9]{2}(0[48]|[2468][048]|[13579][26])|(0[48]|[2468][048]|[13579][26])00)~02~29)"
+);
+
+/// A pattern of the days the calendar has (no 30 February), written with `separator`.
+fn day(separator: char) -> String {
+    DAY.replace('~', &separator.to_string())
+}
 
 /// A string schema.
 fn text(description: &str) -> ObjectBuilder {
@@ -114,6 +124,12 @@ pub(crate) mod field {
     pub(crate) fn label_100() -> ObjectBuilder {
         or_null(label(100), Type::String)
     }
+    /// Address lines by name: at most 20, each free text of at most 200 characters.
+    pub(crate) fn address() -> ObjectBuilder {
+        or_null(ObjectBuilder::new(), Type::Object)
+            .max_properties(Some(kumbu_engine::MAX_ADDRESS_LINES))
+            .additional_properties(Some(free_text(200)))
+    }
     /// Your own id for an object: 1 to 128 characters of free text.
     pub(crate) fn reference() -> ObjectBuilder {
         or_null(free_text(128).min_length(Some(1)), Type::String)
@@ -147,6 +163,13 @@ pub(crate) mod field {
         }
         pub(crate) fn label_200() -> ObjectBuilder {
             label(200)
+        }
+        /// How many of a line item.
+        pub(crate) fn quantity() -> ObjectBuilder {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(kumbu_engine::MAX_QUANTITY))
         }
         /// A line item's name: not blank, free text, at most 200 characters.
         pub(crate) fn item_name() -> ObjectBuilder {
@@ -192,7 +215,7 @@ vocabulary! {
     /// A calendar day.
     Day => text("A day, `YYYY-MM-DD`")
         .format(Some(SchemaFormat::KnownFormat(KnownFormat::Date)))
-        .pattern(Some("^[0-9]{4}-[0-9]{2}-[0-9]{2}$"))
+        .pattern(Some(format!("^{}$", day('-'))))
         .build()
         .into();
     /// An Idempotency-Key header's value.
@@ -273,10 +296,10 @@ vocabulary! {
             .description(Some("A date or date-time in the future (a past one is refused)"))
             .item(format(KnownFormat::Date))
             .item(format(KnownFormat::DateTime))
-            .item(matching("A date with slashes", format!("^{DAY}$").replace('-', "/")))
+            .item(matching("A date with slashes", format!("^{}$", day('/'))))
             .item(matching(
                 "A date-time without an offset, read in GMT+1",
-                format!("^{DAY}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?$"),
+                format!("^{}T([01][0-9]|2[0-3]):[0-5][0-9]:[0-5][0-9](\\.[0-9]{{1,9}})?$", day('-')),
             ))
             .build();
         RefOr::T(Schema::AnyOf(any_of))
@@ -362,11 +385,11 @@ vocabulary! {
     /// characters. The host is written in ASCII (an IDN in its `xn--` form), an IPv6 address in
     /// brackets.
     RedirectUrl => {
-        let bad = format!("{}\\s\"<>\\\\", chars::CONTROL);
+        let path = chars::ascii("\"<>\\");
         let host = format!("({}|\\[{}\\](:[0-9]*)?)", chars::ascii_host(""), chars::IPV6);
         text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets), at most 2,048 characters, without white space, quotes, `<`, `>` or backslashes")
-            .max_length(Some(2048))
-            .pattern(Some(format!("^https?://{host}([/?#][^{bad}]*)?$")))
+            .max_length(Some(kumbu_engine::MAX_URL_LEN))
+            .pattern(Some(format!("^https?://{host}([/?#]{path}*)?$")))
             .build()
             .into()
     };
@@ -374,12 +397,12 @@ vocabulary! {
     /// info) and perhaps a port, no white space, at most 2,048 characters. The host is written
     /// in ASCII (an IDN in its `xn--` form), an IPv6 address in brackets.
     WebhookUrl => {
-        let c = chars::CONTROL;
+        let path = chars::ascii("");
         let port = "([0-5]?[0-9]{1,4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
         let host = format!("({}|\\[{}\\])", chars::ascii_host(":"), chars::IPV6);
         text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets) and perhaps a port (0 to 65535), at most 2,048 characters, without white space. In live mode the host must resolve to public addresses.")
             .max_length(Some(kumbu_engine::MAX_URL_LEN))
-            .pattern(Some(format!("^https?://{host}(:{port})?([/?#][^{c}\\s]*)?$")))
+            .pattern(Some(format!("^https?://{host}(:{port})?([/?#]{path}*)?$")))
             .build()
             .into()
     };
@@ -414,14 +437,20 @@ pub(crate) mod chars {
     /// A host written in printable ASCII: no white space, no `/ ? # @ [ ] " < > \\`, and
     /// none of `extra` either.
     pub(crate) fn ascii_host(extra: &str) -> String {
+        format!("{}+", ascii(&format!("/?#@[]\"<>\\{extra}")))
+    }
+
+    /// A class of the printable ASCII characters but white space and `exclude`: the engine
+    /// counts a URL's length in bytes, a schema in characters, so a URL stays ASCII.
+    pub(crate) fn ascii(exclude: &str) -> String {
         let allowed: String = ('!'..='~')
-            .filter(|c| !"/?#@[]\"<>\\".contains(*c) && !extra.contains(*c))
+            .filter(|c| !exclude.contains(*c))
             .map(|c| match c {
-                '-' | '^' | '\\' | ']' => format!("\\{c}"),
+                '-' | '^' | '\\' | ']' | '[' => format!("\\{c}"),
                 c => c.to_string(),
             })
             .collect();
-        format!("[{allowed}]+")
+        format!("[{allowed}]")
     }
 
     #[test]

@@ -203,6 +203,7 @@ fn field(m: &serde_json::Map<String, Value>, name: &str) -> Result<String, Oauth
         (status = 200, description = "The token (`Cache-Control: no-store`)", body = PasswordToken),
         (status = 400, description = "`invalid_request`: the body is not a JSON object or form, or lacks `phone` or `password`", body = OauthErrorBody),
         (status = 401, description = "`invalid_client`: no such phone, a wrong password, or a revoked credential", body = OauthErrorBody),
+        (status = 503, description = "`server_error`: the database is unreachable for now; retry later", body = OauthErrorBody),
         (status = 429, description = "`slow_down`: too many token requests for this phone", body = OauthErrorBody),
     ))]
 async fn password_token(
@@ -239,6 +240,7 @@ async fn password_token(
         (status = 200, description = "The token (`Cache-Control: no-store`)", body = ClientToken),
         (status = 400, description = "`invalid_request` (the body is not a JSON object or form, or a field is missing) or `unsupported_grant_type`", body = OauthErrorBody),
         (status = 401, description = "`invalid_client`: an unknown client, a wrong secret, or a revoked credential", body = OauthErrorBody),
+        (status = 503, description = "`server_error`: the database is unreachable for now; retry later", body = OauthErrorBody),
         (status = 429, description = "`slow_down`: too many token requests for this client", body = OauthErrorBody),
     ))]
 async fn oauth_token(State(state): State<AppState>, req: Request) -> Result<Response, OauthError> {

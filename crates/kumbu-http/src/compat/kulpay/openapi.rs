@@ -323,7 +323,7 @@ crate::openapi::doc_types! {
     PayerAddress => schema(json!({
         "type": "object",
         "description": "Address lines by name (`street`, `city`, …): text, numbers or booleans (kept as text)",
-        "maxProperties": 20,
+        "maxProperties": kumbu_engine::MAX_ADDRESS_LINES,
         "additionalProperties": {"oneOf": [
             {"type": "string", "maxLength": 200, "pattern": format!("^{PLAIN}*$")},
             {"type": "number"},

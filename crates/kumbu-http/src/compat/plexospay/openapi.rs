@@ -280,12 +280,7 @@ crate::openapi::doc_types! {
     DateTime => text().format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))).build().into();
 }
 
-// The engine's limits on line items (kumbu-engine's checkout/sessions.rs; not exported, so
-// restated here and checked by the face's e2e tests).
-/// Most of one line item.
-const MAX_QUANTITY: i64 = 10_000;
-/// Most line items.
-pub(super) const MAX_ITEMS: usize = 100;
+use kumbu_engine::{MAX_ITEMS, MAX_QUANTITY};
 
 /// The object schema of a derived body.
 fn object_of<T: PartialSchema>() -> utoipa::openapi::schema::Object {

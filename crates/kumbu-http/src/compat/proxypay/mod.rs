@@ -50,8 +50,19 @@ fn api() -> OpenApiRouter<AppState> {
 
 /// The face's routes, relative to where it is mounted, with its document at `/openapi.json`.
 pub fn routes() -> Router<AppState> {
+    routes_at("/compat/proxypay")
+}
+
+/// The face's routes for a listener of its own, at its root (`--proxypay-listen`): its document
+/// says so.
+pub fn root_routes() -> Router<AppState> {
+    routes_at("/")
+}
+
+/// The routes, with a document whose server is `mount`.
+fn routes_at(mount: &str) -> Router<AppState> {
     let (router, doc) = api().split_for_parts();
-    crate::openapi::served(router, &openapi::finished(doc))
+    crate::openapi::served(router, &openapi::finished(doc, mount))
         .fallback(|| async { PpError::not_found() })
         .method_not_allowed_fallback(|| async {
             PpError::status(StatusCode::METHOD_NOT_ALLOWED, "Method Not Allowed")

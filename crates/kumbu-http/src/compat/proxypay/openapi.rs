@@ -42,16 +42,17 @@ pub(super) fn base() -> OpenApi {
 }
 
 /// Finishes the document the router collected.
-pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
+pub(super) fn finished(mut doc: OpenApi, mount: &str) -> OpenApi {
     finish(
         &mut doc,
-        "/compat/proxypay",
+        mount,
         "token",
         Auth::Header(
             "Authorization",
             "`Authorization: Token <API key>` (`Bearer` is accepted too)",
         ),
-        &[],
+        // Not a v2 operation: anyone gets its 404.
+        &["/references/{id}#get"],
         &ErrorAnswers {
             invalid: "PpInvalid",
             other: "PpMessage",
