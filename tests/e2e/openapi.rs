@@ -6,7 +6,7 @@ use serde_json::Value;
 use std::collections::BTreeSet;
 
 /// The document served at `path`.
-async fn document(app: &TestApp, path: &str) -> Value {
+pub(crate) async fn document(app: &TestApp, path: &str) -> Value {
     let r = app.client.get(app.url(path)).send().await.unwrap();
     assert_eq!(r.status(), 200, "{path}");
     assert_eq!(r.headers()["content-type"], "application/json", "{path}");

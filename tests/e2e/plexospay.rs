@@ -497,15 +497,7 @@ async fn checkout_sessions_as_documented(app: TestApp) -> Option<TestApp> {
 /// The limits `/compat/plexospay/openapi.json` states are the ones the gateway enforces: at
 /// each limit a request is accepted, one past it refused with 400.
 async fn document_limits_are_enforced(app: TestApp) -> Option<TestApp> {
-    let doc: Value = app
-        .client
-        .get(app.url("/compat/plexospay/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = crate::openapi::document(&app, "/compat/plexospay/openapi.json").await;
     let schema = |name: &str| doc["components"]["schemas"][name].clone();
     let num = |v: &Value| v.as_u64().unwrap() as usize;
     let text = |n: usize| "x".repeat(n);

@@ -484,15 +484,7 @@ async fn webhooks_signed_as_simiz_signs(app: TestApp) -> Option<TestApp> {
 /// The limits `/compat/simiz/openapi.json` states are the ones the gateway enforces: at each
 /// limit a request is accepted, one past it refused with 400.
 async fn document_limits_are_enforced(app: TestApp) -> Option<TestApp> {
-    let doc: Value = app
-        .client
-        .get(app.url("/compat/simiz/openapi.json"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let doc = crate::openapi::document(&app, "/compat/simiz/openapi.json").await;
     let schemas = &doc["components"]["schemas"];
     let payment = |extra: Value| {
         let mut b: Value = serde_json::from_str(SEED_BODY).unwrap();
