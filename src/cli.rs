@@ -635,7 +635,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         None => println!("ProxyPay API v2 is served at {base}/compat/proxypay"),
     }
     println!(
-        "PlexosPay, Adullam and Simiz at {base}/compat/plexospay, /compat/adullam, /compat/simiz/v1"
+        "PlexosPay, Adullam, Simiz and Kulpay at {base}/compat/plexospay, /compat/adullam, /compat/simiz/v1, /compat/kulpay/v1"
+    );
+    println!(
+        "OpenAPI documents at {base}/openapi.json and {base}/compat/<face>/openapi.json (scripts/contract.sh proves them)"
     );
     println!(
         "Checkout pages at {}/pay/… (POST /v1/checkout/sessions hands them out; --public-url sets the address)",
