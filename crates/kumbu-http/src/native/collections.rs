@@ -119,8 +119,9 @@ pub struct CreateCollectionRequestBody {
     /// Your own reference (unique among your open bills).
     #[schema(schema_with = crate::openapi::vocab::field::label_100)]
     pub third_party_reference: Option<String>,
-    /// Metadata.
+    /// Up to 50 string key-value pairs.
     #[serde(default)]
+    #[schema(value_type = crate::openapi::vocab::Metadata)]
     pub metadata: BTreeMap<String, String>,
 }
 
