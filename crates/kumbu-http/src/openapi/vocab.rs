@@ -72,6 +72,31 @@ fn prompted_prefixes(country: kumbu_core::Country) -> String {
     format!("(?={})", prefixes.join("|"))
 }
 
+/// Items in the order first met, each once (a face's name tables map several values to one
+/// name).
+pub(crate) fn distinct<T: PartialEq>(items: impl IntoIterator<Item = T>) -> Vec<T> {
+    let mut out = Vec::new();
+    for item in items {
+        if !out.contains(&item) {
+            out.push(item);
+        }
+    }
+    out
+}
+
+/// The object schema of a derived body (to build variants of it).
+pub(crate) fn object_of<T: PartialSchema>() -> utoipa::openapi::schema::Object {
+    match T::schema() {
+        RefOr::T(Schema::Object(o)) => o,
+        RefOr::T(_) | RefOr::Ref(_) => unreachable!("a derived struct's schema is an object"),
+    }
+}
+
+/// A schema allowing only `null`.
+pub(crate) fn null() -> RefOr<Schema> {
+    ObjectBuilder::new().schema_type(Type::Null).build().into()
+}
+
 /// A string matching `pattern`.
 pub(crate) fn matching(description: &str, pattern: String) -> RefOr<Schema> {
     text(description).pattern(Some(pattern)).build().into()

@@ -10,6 +10,7 @@ use super::views::{
 };
 use super::{CreatePaymentBody, RefundBody, WebhookBody};
 use crate::openapi::errors::ErrorAnswers;
+use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{free_text, matching, one_of};
 use crate::openapi::{finish, Auth};
 use kumbu_core::{
@@ -124,17 +125,6 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
         }
     }
     doc
-}
-
-/// Words in the order first met, each once.
-fn distinct(words: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for w in words {
-        if !out.contains(&w) {
-            out.push(w);
-        }
-    }
-    out
 }
 
 /// The operators behind Adullam's channels.

@@ -13,6 +13,7 @@ use super::views::{
     KpMethodDetail, KpMethodDetails, KpMoney, KpPayer, KpPayment, KpReconciliation, PaymentField,
 };
 use crate::openapi::errors::ErrorAnswers;
+use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{matching, one_of};
 use crate::openapi::{finish, Auth};
 use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;
@@ -120,17 +121,6 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
         },
     );
     doc
-}
-
-/// Words in the order first met, each once.
-fn distinct<S: Into<String>>(words: impl IntoIterator<Item = S>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for w in words.into_iter().map(Into::into) {
-        if !out.contains(&w) {
-            out.push(w);
-        }
-    }
-    out
 }
 
 /// A schema written as JSON (the cross-field rules read better so).

@@ -17,6 +17,7 @@ use super::{
 };
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::chars::{CONTROL, PLAIN, PLAIN_CLASS};
+use crate::openapi::vocab::{distinct, null, object_of};
 use crate::openapi::vocab::{matching, one_of, Phone, RedirectUrl};
 use crate::openapi::{finish, Auth};
 use kumbu_core::{
@@ -117,17 +118,6 @@ fn text() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
-/// The distinct names a table gives, in order.
-fn names(all: impl IntoIterator<Item = String>) -> Vec<String> {
-    let mut out: Vec<String> = Vec::new();
-    for n in all {
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
-}
-
 /// An integer from `lo` to `hi`.
 fn integer(lo: i64, hi: i64) -> ObjectBuilder {
     ObjectBuilder::new()
@@ -198,7 +188,7 @@ crate::openapi::doc_types! {
     /// PlexosPay's error codes, from the one table mapping Kumbu's onto them.
     PxErrorCode => one_of(
         "What kind of error (400 VALIDATION_ERROR or IDEMPOTENCY_ERROR, 401 UNAUTHORIZED, …)",
-        names(ErrorCode::ALL.iter().map(|c| plexos_error(*c).1.to_owned())),
+        distinct(ErrorCode::ALL.iter().map(|c| plexos_error(*c).1.to_owned())),
     );
     /// The operators a payment or a customer may name.
     PxOperatorName => one_of(
@@ -206,20 +196,20 @@ crate::openapi::doc_types! {
         OPERATORS.iter().map(|o| operator(*o)),
     );
     /// An operator as objects show it (payments other faces created show theirs).
-    PxOperator => one_of("Operator", names(Operator::ALL.iter().map(|o| operator(*o))));
+    PxOperator => one_of("Operator", distinct(Operator::ALL.iter().map(|o| operator(*o))));
     /// A payment's currency.
     PxPaymentCurrency => one_of(
         "ISO 4217 code (by default the operator's currency)",
         PAYMENT_CURRENCIES.iter().map(|c| c.code()),
     );
     /// A payment's status.
-    PxPaymentStatus => one_of("Payment status", names(PaymentStatus::ALL.iter().map(|s| status(*s).to_owned())));
+    PxPaymentStatus => one_of("Payment status", distinct(PaymentStatus::ALL.iter().map(|s| status(*s).to_owned())));
     /// A refund's status.
-    PxRefundStatus => one_of("Refund status", names(RefundStatus::ALL.iter().map(|s| refund_status(*s).to_owned())));
+    PxRefundStatus => one_of("Refund status", distinct(RefundStatus::ALL.iter().map(|s| refund_status(*s).to_owned())));
     /// Why a payment or refund failed.
-    PxFailureCode => one_of("Failure code", names(FailureCode::ALL.iter().map(|c| failure_code(*c).to_owned())));
+    PxFailureCode => one_of("Failure code", distinct(FailureCode::ALL.iter().map(|c| failure_code(*c).to_owned())));
     /// A checkout session's status (one the customer cancelled is EXPIRED).
-    PxSessionStatus => one_of("Session status", names(CheckoutStatus::ALL.iter().map(|s| session_status(*s).to_owned())));
+    PxSessionStatus => one_of("Session status", distinct(CheckoutStatus::ALL.iter().map(|s| session_status(*s).to_owned())));
     /// The currency a checkout page collects by phone prompt.
     PxSessionCurrency => one_of("ISO 4217 code", [SESSION_CURRENCY.code()]);
     /// An event type a PlexosPay endpoint may subscribe to.
@@ -281,19 +271,6 @@ crate::openapi::doc_types! {
 }
 
 use kumbu_engine::{MAX_ITEMS, MAX_QUANTITY};
-
-/// The object schema of a derived body.
-fn object_of<T: PartialSchema>() -> utoipa::openapi::schema::Object {
-    match T::schema() {
-        RefOr::T(Schema::Object(o)) => o,
-        RefOr::T(_) | RefOr::Ref(_) => unreachable!("a derived struct's schema is an object"),
-    }
-}
-
-/// A schema allowing only `null`.
-fn null() -> RefOr<Schema> {
-    ObjectBuilder::new().schema_type(Type::Null).build().into()
-}
 
 /// `POST /v1/payments`'s body: one shape per operator, since each operator takes its own
 /// country's numbers, its own currencies and amounts within its limits.

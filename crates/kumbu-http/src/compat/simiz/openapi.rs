@@ -15,13 +15,14 @@ use super::webhooks::{CreateWebhookBody, SmzWebhook, WEBHOOK_STATUSES};
 use super::{SmzList, CURRENCIES, MIN_AMOUNT};
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::chars::PLAIN;
+use crate::openapi::vocab::{distinct, null, object_of};
 use crate::openapi::vocab::{matching, one_of, FaceMetadata};
 use crate::openapi::{finish, Auth};
 use kumbu_core::{
     Catalogue, CheckoutStatus, Currency, ErrorCode, Operator, PaymentStatus, RefundStatus,
 };
 use utoipa::openapi::schema::{
-    KnownFormat, Object, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
+    KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
 };
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{OpenApi as _, PartialSchema, ToSchema};
@@ -100,17 +101,6 @@ fn text() -> ObjectBuilder {
     ObjectBuilder::new().schema_type(Type::String)
 }
 
-/// The distinct names a table gives, in order.
-fn names(all: impl IntoIterator<Item = &'static str>) -> Vec<&'static str> {
-    let mut out = Vec::new();
-    for n in all {
-        if !out.contains(&n) {
-            out.push(n);
-        }
-    }
-    out
-}
-
 /// Every (session status, latest attempt's status) a session can be in.
 fn session_states() -> impl Iterator<Item = (CheckoutStatus, Option<PaymentStatus>)> {
     CheckoutStatus::ALL.into_iter().flat_map(|s| {
@@ -133,19 +123,6 @@ fn amount_range(currency: Currency, lo: i64) -> (i64, i64) {
         })
 }
 
-/// The object schema of a derived body.
-fn object_of<T: PartialSchema>() -> Object {
-    match T::schema() {
-        RefOr::T(Schema::Object(o)) => o,
-        RefOr::T(_) | RefOr::Ref(_) => unreachable!("a derived struct's schema is an object"),
-    }
-}
-
-/// A schema allowing only `null`.
-fn null() -> RefOr<Schema> {
-    ObjectBuilder::new().schema_type(Type::Null).build().into()
-}
-
 /// One shape of `T` per Simiz currency: each page offers that currency's operators, within
 /// whose limits the amount must be (from `lo` up). The default currency may be left out.
 fn per_currency<T: PartialSchema>(description: &str, lo: i64) -> RefOr<Schema> {
@@ -155,7 +132,7 @@ fn per_currency<T: PartialSchema>(description: &str, lo: i64) -> RefOr<Schema> {
         let (lo, hi) = amount_range(c, lo);
         let names: Vec<&str> = {
             let catalogue = Catalogue::default();
-            names(
+            distinct(
                 catalogue
                     .push_operators_for(c)
                     .into_iter()
@@ -221,20 +198,20 @@ crate::openapi::doc_types! {
     /// Simiz's error codes, from the one table mapping Kumbu's onto them.
     SmzErrorCode => one_of(
         "What kind of error (400 validation_error or idempotency_error, 401 invalid_api_key, …)",
-        names(ErrorCode::ALL.iter().map(|c| simiz_error(*c).1)),
+        distinct(ErrorCode::ALL.iter().map(|c| simiz_error(*c).1)),
     );
     /// A payment's currency.
     SmzCurrency => one_of("ISO 4217 code (XAF by default)", CURRENCIES.iter().map(|c| c.code()));
     /// A payment's status, from its session and latest attempt.
-    SmzPaymentStatus => one_of("Payment status", names(session_states().map(|(s, a)| status(s, a))));
+    SmzPaymentStatus => one_of("Payment status", distinct(session_states().map(|(s, a)| status(s, a))));
     /// A checkout session's status, from the session and its latest attempt.
-    SmzSessionStatus => one_of("Session status", names(session_states().map(|(s, a)| session_status(s, a))));
+    SmzSessionStatus => one_of("Session status", distinct(session_states().map(|(s, a)| session_status(s, a))));
     /// How a payment was paid (Simiz's payment enum knows two operators).
-    SmzPaymentMethod => one_of("Payment method", names(Operator::ALL.into_iter().map(payment_method)));
+    SmzPaymentMethod => one_of("Payment method", distinct(Operator::ALL.into_iter().map(payment_method)));
     /// How a checkout session may be paid.
-    SmzSessionMethod => one_of("Payment method", names(Operator::ALL.into_iter().filter_map(session_method)));
+    SmzSessionMethod => one_of("Payment method", distinct(Operator::ALL.into_iter().filter_map(session_method)));
     /// A refund's status.
-    SmzRefundStatus => one_of("Refund status", names(RefundStatus::ALL.into_iter().map(refund_status)));
+    SmzRefundStatus => one_of("Refund status", distinct(RefundStatus::ALL.into_iter().map(refund_status)));
     /// An event type a Simiz endpoint may subscribe to.
     SmzEvent => one_of("Event type", EVENTS);
     /// An endpoint's status.
