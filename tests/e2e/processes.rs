@@ -242,10 +242,19 @@ async fn two_processes_share_a_backlog_postgres() {
         0,
         "a transition was applied twice"
     );
-    let (ta, tb) = (
-        transitions_done(&client, &a.base).await,
-        transitions_done(&client, &b.base).await,
-    );
+    // A process counts a batch's transitions after its commit, so the database can show every
+    // payment settled a moment before the last batch is counted: wait for the counters.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    let (ta, tb) = loop {
+        let counts = (
+            transitions_done(&client, &a.base).await,
+            transitions_done(&client, &b.base).await,
+        );
+        if (counts.0 + counts.1) as usize >= n * 4 || std::time::Instant::now() > deadline {
+            break counts;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
     let _ = std::io::Write::write_all(
         &mut std::io::stderr(),
         format!(
