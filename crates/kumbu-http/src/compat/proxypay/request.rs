@@ -101,7 +101,10 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
             .await
             .map_err(|_| PpError::invalid("body", "the body must be at most 64 KiB"))?;
         // Empty, or JSON's white space only (a form feed is not JSON's).
-        if bytes.iter().all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r')) {
+        if bytes
+            .iter()
+            .all(|b| matches!(b, b' ' | b'\t' | b'\n' | b'\r'))
+        {
             return Ok(Fields(Map::new()));
         }
         let looks_json = bytes
