@@ -104,7 +104,8 @@ pub struct CreateCollectionRequestBody {
     /// Its reference may serve a later bill (default false).
     #[serde(default)]
     pub allow_reuse: bool,
-    /// A standing reference to reuse (with allow_reuse).
+    /// A standing reference of an earlier bill to reuse (requires allow_reuse).
+    #[schema(schema_with = crate::openapi::vocab::field::erv_reference)]
     pub erv_reference: Option<String>,
     /// What it is for.
     #[schema(schema_with = crate::openapi::vocab::field::text_500)]

@@ -70,7 +70,7 @@ fn collection_request() -> Vec<Value> {
         }),
         json!({
             "if": {"properties": {"erv_reference": {"type": "string"}}, "required": ["erv_reference"]},
-            "then": {"properties": {"allow_reuse": {"const": true}}}
+            "then": {"required": ["allow_reuse"], "properties": {"allow_reuse": {"const": true}}}
         }),
     ]
 }

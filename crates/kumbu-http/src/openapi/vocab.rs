@@ -159,6 +159,14 @@ pub(crate) mod field {
     pub(crate) fn reference() -> ObjectBuilder {
         or_null(free_text(128).min_length(Some(1)), Type::String)
     }
+    /// A SIMO/ERV reference as `ErvReference::parse` reads it: 11 digits, white space
+    /// around them ignored.
+    pub(crate) fn erv_reference() -> ObjectBuilder {
+        let ws = chars::WHITESPACE;
+        or_null(ObjectBuilder::new(), Type::String)
+            .description(Some("A SIMO/ERV reference: 11 digits"))
+            .pattern(Some(format!("^[{ws}]*[0-9]{{11}}[{ws}]*$")))
+    }
     /// A payment's lifetime, in seconds.
     pub(crate) fn expires_in() -> ObjectBuilder {
         let (lo, hi) = kumbu_engine::EXPIRES_IN_RANGE;
@@ -442,6 +450,10 @@ pub(crate) mod chars {
     /// Text the engine stores: no control characters (Unicode Cc) but tabs and line breaks.
     pub(crate) const PLAIN: &str =
         "^[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]*$";
+
+    /// Rust's white space (`char::is_whitespace`, what `trim` removes), for character classes.
+    pub(crate) const WHITESPACE: &str =
+        "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 
     /// Every control character (Unicode Cc), for character classes.
     pub(crate) const CONTROL: &str = "\\u0000-\\u001f\\u007f-\\u009f";

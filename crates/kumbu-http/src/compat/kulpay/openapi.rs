@@ -13,6 +13,7 @@ use super::views::{
     KpMethodDetail, KpMethodDetails, KpMoney, KpPayer, KpPayment, KpReconciliation, PaymentField,
 };
 use crate::openapi::errors::ErrorAnswers;
+use crate::openapi::vocab::chars::WHITESPACE;
 use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{matching, one_of};
 use crate::openapi::{finish, Auth};
@@ -138,9 +139,6 @@ fn reference(name: &str) -> Value {
 const PLAIN: &str = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]";
 /// A character that is no control character at all.
 const PRINTABLE: &str = "[^\\u0000-\\u001f\\u007f-\\u009f]";
-/// Rust's whitespace (`char::is_whitespace`, what `trim` removes).
-const WHITESPACE: &str =
-    "\\t-\\r \\u0085\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000";
 /// A character that is neither whitespace nor a control character.
 const SOLID: &str =
     "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
