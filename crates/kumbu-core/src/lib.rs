@@ -45,7 +45,7 @@ pub use ingest::{
     Decision, ExternalStatus, IngestedPayment, MatchOutcome, MethodDetails, Resolution,
 };
 pub use mode::Mode;
-pub use money::{Currency, MoneyError};
+pub use money::{Currency, MoneyError, Rounding};
 pub use multicaixa::{BankPayment, Period, TerminalType};
 pub use nib::Nib;
 pub use operator::{Catalogue, Country, Operator, OperatorInfo, RailKind};

@@ -129,7 +129,8 @@ impl Currency {
     /// exponent applied on the text (Java clients write `1.0E7`), never through a float, so
     /// `0.29` is 29 and `3200.50` is 320050.
     pub fn parse_number(self, text: &str) -> Result<i64, MoneyError> {
-        let plain = expand_exponent(text).ok_or_else(|| {
+        // An exponent beyond ±30 is absurd for an amount.
+        let plain = expand_exponent(text, 30).ok_or_else(|| {
             // `1e300` is a number, just far too large for money.
             let huge = text.split_once(['e', 'E']).is_some_and(|(m, e)| {
                 !e.starts_with('-')
@@ -143,6 +144,38 @@ impl Currency {
             }
         })?;
         self.parse_decimal(&plain)
+    }
+
+    /// Reads a bound on amounts (a list's `amount_min` or `amount_max`, sent as a double) in
+    /// minor units: any number a double can be written as, exactly on its text, rounded to
+    /// the currency's minor units towards `rounding` and saturated to `i64`. So a bound finer
+    /// than the currency keeps its meaning (`amount ≥ 10.005 MZN` is `minor ≥ 1001`), and so
+    /// does one beyond every amount. Refuses only what is not a number.
+    pub fn parse_bound(self, text: &str, rounding: Rounding) -> Result<i64, MoneyError> {
+        let not_a_number = || MoneyError::NotANumber(text.to_owned());
+        let (negative, magnitude) = match text.strip_prefix('-') {
+            Some(m) => (true, m),
+            None => (false, text),
+        };
+        // A double's exponent is within ±324; beyond, it is not a double's text.
+        let plain = expand_exponent(magnitude, 400).ok_or_else(not_a_number)?;
+        let (whole, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        let exp = self.exponent() as usize;
+        let kept = format!("{:0<exp$}", frac.get(..exp).unwrap_or(frac));
+        let inexact = frac
+            .get(exp..)
+            .is_some_and(|rest| rest.bytes().any(|b| b != b'0'));
+        let minor = match self.parse_decimal(&format!("{whole}.{kept}").trim_end_matches('.')) {
+            Ok(m) => m,
+            Err(MoneyError::OutOfRange(_)) => i64::MAX,
+            Err(_) => return Err(not_a_number()),
+        };
+        // Between `minor` and the next unit up (of the magnitude) when inexact.
+        let up = u8::from(inexact);
+        Ok(match (negative, rounding) {
+            (false, Rounding::Down) | (true, Rounding::Up) => minor,
+            (false, Rounding::Up) | (true, Rounding::Down) => minor.saturating_add(up.into()),
+        } * if negative { -1 } else { 1 })
     }
 
     /// Formats minor units as a decimal with exactly the currency's places ("9701.84", "5000").
@@ -165,13 +198,13 @@ impl Currency {
 }
 
 /// `1.0E7` → `10000000.0`, exactly, on the text; `None` when it is not a number or its
-/// exponent is absurd (beyond ±30).
-fn expand_exponent(text: &str) -> Option<String> {
+/// exponent is beyond ±`limit`.
+fn expand_exponent(text: &str, limit: u32) -> Option<String> {
     let Some((mantissa, exp)) = text.split_once(['e', 'E']) else {
         return Some(text.to_owned());
     };
     let exp: i32 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
-    if exp.unsigned_abs() > 30 {
+    if exp.unsigned_abs() > limit {
         return None;
     }
     let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
@@ -195,6 +228,15 @@ fn expand_exponent(text: &str) -> Option<String> {
         let (a, b) = digits.split_at(point as usize);
         format!("{a}.{b}")
     })
+}
+
+/// Which way [`Currency::parse_bound`] rounds a number between two minor units.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Rounding {
+    /// Towards the larger unit (a lower bound: `amount_min`).
+    Up,
+    /// Towards the smaller unit (an upper bound: `amount_max`).
+    Down,
 }
 
 impl fmt::Display for Currency {
@@ -269,6 +311,33 @@ mod tests {
             Currency::Aoa.parse_decimal("99999999999999999999"),
             Err(MoneyError::OutOfRange(_))
         ));
+    }
+
+    #[test]
+    fn reads_bounds_rounded_inwards_and_saturated() {
+        use Rounding::{Down, Up};
+        let mzn = |t, r| Currency::Mzn.parse_bound(t, r);
+        assert_eq!(mzn("10.005", Up), Ok(1001));
+        assert_eq!(mzn("10.005", Down), Ok(1000));
+        assert_eq!(mzn("10.00", Up), Ok(1000));
+        assert_eq!(mzn("10.0000", Down), Ok(1000));
+        assert_eq!(mzn("7.5e3", Up), Ok(750_000));
+        assert_eq!(mzn("1e-5", Up), Ok(1));
+        assert_eq!(mzn("1e-5", Down), Ok(0));
+        assert_eq!(mzn("-10.005", Up), Ok(-1000));
+        assert_eq!(mzn("-10.005", Down), Ok(-1001));
+        assert_eq!(mzn("-0.0", Up), Ok(0));
+        assert_eq!(mzn("1e300", Down), Ok(i64::MAX));
+        assert_eq!(mzn("-1e300", Up), Ok(-i64::MAX));
+        assert_eq!(mzn("99999999999999999999", Up), Ok(i64::MAX));
+        assert_eq!(Currency::Xof.parse_bound("5000.5", Up), Ok(5001));
+        assert_eq!(Currency::Xof.parse_bound("5000.5", Down), Ok(5000));
+        assert_eq!(mzn("5.", Up), Ok(500)); // as Go's ParseFloat reads it
+        for bad in [
+            "", "-", ".5", "1e500", "NaN", "Infinity", "1,5", "--1", "0x10",
+        ] {
+            assert!(mzn(bad, Up).is_err(), "{bad:?}");
+        }
     }
 
     #[test]

@@ -351,18 +351,10 @@ crate::openapi::doc_types! {
         }))
     };
     /// A list's amount bound.
-    AmountBound => {
-        let most = places().into_iter().max().unwrap_or(0);
-        let fewest = places().into_iter().min().unwrap_or(0);
-        let big = amount(fewest);
-        schema(json!({
-            "type": "number",
-            "description": "A double read in `currency`'s places (MZN without one)",
-            "minimum": 0,
-            "maximum": big["oneOf"][0]["maximum"],
-            "multipleOf": 1.0 / 10f64.powi(i32::try_from(most).unwrap_or(0)),
-        }))
-    };
+    AmountBound => schema(json!({
+        "type": "number",
+        "description": "A double read in `currency` (MZN without one): a bound between two minor units is rounded inwards (`amount_min` up, `amount_max` down)",
+    }));
     /// A page's size.
     PageSize => ObjectBuilder::new()
         .schema_type(Type::Integer)

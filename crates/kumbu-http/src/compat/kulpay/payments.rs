@@ -12,15 +12,13 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;
 use kumbu_core::{
-    Currency, ErrorCode, ExternalStatus, MethodDetails, Operator, PaymentStatus, Timestamp,
+    Currency, ExternalStatus, MethodDetails, Operator, PaymentStatus, Rounding, Timestamp,
 };
 use kumbu_engine::{
     CreatePaymentRecord, IngestPayment, PaymentFilter, RecordStatus, UpdatePaymentRecord,
 };
 use serde::Deserialize;
-use serde_json::json;
 use serde_json::value::RawValue;
 
 fn status(field: &str, s: &str) -> Result<RecordStatus, KpError> {
@@ -255,25 +253,17 @@ pub(super) async fn list_payments(
             _ => {}
         }
     }
-    // Bounds are read in the filtered currency (MZN when none is given).
+    // Bounds are read in the filtered currency (MZN when none is given), as doubles are: any
+    // number, a bound between two minor units rounded inwards, one beyond every amount kept.
     let in_currency = filter.currency.unwrap_or(Currency::Mzn);
-    for (field, text, slot) in [
-        ("amount_min", min, &mut filter.amount_min),
-        ("amount_max", max, &mut filter.amount_max),
+    for (field, text, rounding, slot) in [
+        ("amount_min", min, Rounding::Up, &mut filter.amount_min),
+        ("amount_max", max, Rounding::Down, &mut filter.amount_max),
     ] {
         if let Some(t) = text {
-            let raw = RawValue::from_string(t.clone())
-                .or_else(|_| RawValue::from_string(json!(t).to_string()))
-                .map_err(|_| invalid(field, format!("{field} must be a number")))?;
-            let bound = super::money(field, &raw, in_currency)?;
-            // Beyond any amount a record may carry, as a bound too large to hold is.
-            if bound > MAX_EXTERNAL_AMOUNT {
-                return Err(KpError::new(
-                    ErrorCode::AmountOutOfRange,
-                    format!("{field} is larger than any payment Kumbu records"),
-                    Some(field),
-                ));
-            }
+            let bound = in_currency.parse_bound(t.trim(), rounding).map_err(|_| {
+                invalid(field, format!("{field} must be a number, such as 7500.00"))
+            })?;
             *slot = Some(bound);
         }
     }
