@@ -160,12 +160,15 @@ impl Currency {
         // A double's exponent is within ±324; beyond, it is not a double's text.
         let plain = expand_exponent(magnitude, 400).ok_or_else(not_a_number)?;
         let (whole, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(not_a_number());
+        }
         let exp = self.exponent() as usize;
         let kept = format!("{:0<exp$}", frac.get(..exp).unwrap_or(frac));
         let inexact = frac
             .get(exp..)
             .is_some_and(|rest| rest.bytes().any(|b| b != b'0'));
-        let minor = match self.parse_decimal(&format!("{whole}.{kept}").trim_end_matches('.')) {
+        let minor = match self.parse_decimal(format!("{whole}.{kept}").trim_end_matches('.')) {
             Ok(m) => m,
             Err(MoneyError::OutOfRange(_)) => i64::MAX,
             Err(_) => return Err(not_a_number()),
@@ -337,6 +340,9 @@ mod tests {
             "", "-", ".5", "1e500", "NaN", "Infinity", "1,5", "--1", "0x10",
         ] {
             assert!(mzn(bad, Up).is_err(), "{bad:?}");
+        }
+        for bad in ["5..", "5.x", "5.1.2"] {
+            assert!(Currency::Xof.parse_bound(bad, Down).is_err(), "{bad:?}");
         }
     }
 
