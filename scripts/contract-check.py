@@ -1,65 +1,89 @@
 #!/usr/bin/env python3
-"""Judges a schemathesis JUnit report: fails on every failure the baseline does not record, and
-on a run that did not test what the document describes.
+"""Judges a schemathesis run from its NDJSON report: fails on every failed check the baseline
+does not record, and on a run that did not test what the document describes.
 
-Usage: contract-check.py FACE REPORT.xml BASELINE.toml DOCUMENT.json
+Usage: contract-check.py FACE REPORT.ndjson BASELINE.toml DOCUMENT.json
 
-The run must have tested every operation of the document, and the stateful phase, and no
-operation may have errored (an unresolvable schema, a network error). A failure is one numbered
-test case under an operation: its checks (ST202, ...), its request (the `curl` line) and its
-response. A baseline entry records one exception a face's documented behaviour makes:
+The NDJSON report holds every test case schemathesis ran and every check's result, so each
+failing check of each case is judged on its own (the console and JUnit reports keep one failure
+per operation, check and status: an expected failure there could hide an unexpected one). The run
+must have tested every operation of the document, and the stateful phase, and nothing may have
+errored (an unresolvable schema, a network error). A baseline entry records one exception a
+face's documented behaviour makes:
 
     [[exception]]
     face = "proxypay"
-    operation = "PUT /references/{id}"   # or "*": every operation of the face
+    operation = "PUT /references/{id}"   # in every phase, the stateful one too; "*": every one
     check = "ST202"
-    response = "end_datetime"           # text the failing response must contain
+    response = "end_datetime"           # text the failing response's body must contain
     request = "items"                   # optional: text the failing request must contain
     reason = "why the documented behaviour contradicts the check"
 
-A failing case passes only if every one of its checks is recorded for its operation, with its
-response (and request) containing the entry's texts. Entries never seen are listed.
+A failed check passes only if an entry records it for its operation, with its response (and
+request) containing the entry's texts. Entries never seen are listed.
 """
 
+import base64
 import json
-import re
 import sys
 import tomllib
-import xml.etree.ElementTree as ET
+from collections import Counter
 
 METHODS = ("get", "put", "post", "delete", "patch", "head", "options")
 
 
-def cases(report):
-    return list(ET.parse(report).getroot().iter("testcase"))
+def text(content):
+    """A recorded body as text."""
+    if isinstance(content, dict) and "$base64" in content:
+        return base64.b64decode(content["$base64"]).decode("utf-8", "replace")
+    return "" if content is None else str(content)
 
 
-def errors(report):
-    """Operations schemathesis could not test."""
-    for case in cases(report):
-        for error in case.iter("error"):
-            yield case.get("name"), (error.text or error.get("message") or "").strip()
+def events(report):
+    with open(report) as f:
+        for line in f:
+            if line.strip():
+                ((kind, event),) = json.loads(line).items()
+                yield kind, event
 
 
-def split(block):
-    """(response, request) of one failing case's text."""
-    response = re.search(r"(?ms)^\[\d{3}\].*?(?=^Reproduce with:|\Z)", block)
-    request = re.search(r"(?ms)^Reproduce with:.*", block)
-    return (response.group(0) if response else ""), (request.group(0) if request else "")
-
-
-def failures(report):
-    for case in cases(report):
-        for failure in case.iter("failure"):
-            text = failure.text or ""
-            declared = set(re.findall(r"ST\d+", failure.get("message") or ""))
-            blocks = [b for b in re.split(r"(?m)^\d+\. Test Case ID: ", text) if b.strip()]
-            if not blocks:
-                yield case.get("name"), sorted(declared) or ["(unparsed)"], text, "", ""
-            for block in blocks:
-                codes = sorted(set(re.findall(r"(?m)^- (ST\d+)\b", block)))
-                response, request = split(block)
-                yield case.get("name"), codes or ["(unparsed)"], block, response, request
+def read(report):
+    """(tested operations, problems, failed checks) of a run."""
+    tested, problems, failed = set(), [], []
+    for kind, event in events(report):
+        if kind == "NonFatalError":
+            problems.append(f"{event.get('label')} could not be tested: {json.dumps(event.get('value'))[:2000]}")
+        if kind != "ScenarioFinished":
+            continue
+        recorder = event["recorder"]
+        label = recorder["label"]
+        if event["status"] == "error":
+            problems.append(f"{label} errored in the {event['phase']} phase")
+        if event["status"] != "skip":
+            tested.add(label)
+        for case_id, checks in recorder.get("checks", {}).items():
+            for check in checks:
+                if check["status"] == "success":
+                    continue
+                failure = (check.get("failure_info") or {}).get("failure") or {}
+                interaction = recorder.get("interactions", {}).get(case_id) or {}
+                case = (recorder.get("cases", {}).get(case_id) or {}).get("value") or {}
+                request = interaction.get("request") or {}
+                response = interaction.get("response") or {}
+                failed.append(
+                    {
+                        "operation": label,
+                        # The operation a stateful step called.
+                        "step": f"{case.get('method', '').upper()} {case.get('path', '')}",
+                        "check": failure.get("code") or f"({check['name']}: {check['status']})",
+                        "title": failure.get("title", check["name"]),
+                        "request": f"{request.get('method', '')} {request.get('uri', '')} {text(request.get('body'))}".strip(),
+                        "status": response.get("status_code"),
+                        "response": text(response.get("content")),
+                        "message": failure.get("message", ""),
+                    }
+                )
+    return tested, problems, failed
 
 
 def main():
@@ -77,50 +101,45 @@ def main():
         for method in item
         if method in METHODS
     }
-    tested = {c.get("name") for c in cases(report) if c.find("skipped") is None}
-    problems = []
+    tested, problems, failed = read(report)
     untested = sorted(operations - tested)
     if untested:
         problems.append(f"operations never tested: {', '.join(untested)}")
     if "Stateful tests" not in tested:
         problems.append("the stateful phase did not run")
-    for operation, text in sorted(set(errors(report))):
-        problems.append(f"{operation} could not be tested:\n{text}")
     if problems:
         print(f"\n{face}: the run did not test the document:\n- " + "\n- ".join(problems))
         sys.exit(1)
     seen = set()
-    unexplained = []
-    total = 0
-    for operation, codes, block, response, request in failures(report):
-        total += 1
-        ok = True
-        for code in codes:
-            match = [
-                i
-                for i, e in enumerate(entries)
-                if e["operation"] in (operation, "*")
-                and e["check"] == code
-                and e["response"] in response
-                and e.get("request", "") in request
-            ]
-            if match:
-                seen.update(match)
-            else:
-                ok = False
-        if not ok:
-            unexplained.append((operation, codes, block))
+    unexplained = Counter()
+    for f in failed:
+        match = [
+            i
+            for i, e in enumerate(entries)
+            if e["operation"] in (f["operation"], f["step"], "*")
+            and e["check"] == f["check"]
+            and e["response"] in f["response"]
+            and e.get("request", "") in f["request"]
+        ]
+        seen.update(match)
+        if not match:
+            where = f["operation"] if f["operation"] == f["step"] else f"{f['operation']}: {f['step']}"
+            key = (where, f["check"], f["title"], f["message"], f["status"], f["response"][:2000])
+            unexplained[key, f["request"][:2000]] += 1
     for i, e in enumerate(entries):
         if i not in seen:
             print(f"note: baseline entry not seen this run: {e['operation']} {e['check']} ({e['response']!r})")
     if unexplained:
-        print(f"\n{face}: {len(unexplained)} of {total} failures are not in {baseline}:")
-        for operation, codes, block in unexplained:
-            print(f"\n--- {operation}: {', '.join(codes)}\n{block.strip()}")
+        print(f"\n{face}: {sum(unexplained.values())} of {len(failed)} failed checks are not in {baseline}:")
+        for ((operation, check, title, message, status, response), request), n in unexplained.items():
+            print(
+                f"\n--- {operation}: {check} {title} ({n}×)\n{message}\n"
+                f"request: {request}\nresponse: [{status}] {response}"
+            )
         sys.exit(1)
     print(
         f"{face}: contract holds ({len(operations)} operations and the stateful phase tested; "
-        f"{total} failures, each recorded in {baseline} with its reason)"
+        f"{len(failed)} failed checks, each recorded in {baseline} with its reason)"
     )
 
 

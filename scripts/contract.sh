@@ -73,7 +73,7 @@ echo "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') aga
 status=0
 PYTHONPATH=scripts SCHEMATHESIS_HOOKS=contract_hooks \
   "$venv/bin/schemathesis" run "$base$doc" --url "$base$base_path" -H "$auth" --checks all \
-  --max-time "$seconds" --report junit --report-dir "$reports" --no-color > "$work/run.out" 2>&1 \
+  --max-time "$seconds" --report ndjson --report-dir "$reports" --no-color > "$work/run.out" 2>&1 \
   || status=$?
 # 0: no failure; 1: failures (judged below against the baseline); anything else: it broke.
 if [ "$status" -gt 1 ]; then
@@ -81,5 +81,5 @@ if [ "$status" -gt 1 ]; then
 fi
 sed -n '/FAILURES\|SUMMARY/,$p' "$work/run.out" | tail -n 60
 grep -m1 '^Seed:' "$work/run.out" || true
-"$venv/bin/python" scripts/contract-check.py "$face" "$reports"/*.xml scripts/contract-baseline.toml \
+"$venv/bin/python" scripts/contract-check.py "$face" "$reports"/*.ndjson scripts/contract-baseline.toml \
   "$work/document.json" || { echo "server log (last lines):"; tail -n 20 "$work/server.err"; exit 1; }

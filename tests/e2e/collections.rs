@@ -389,6 +389,12 @@ async fn reingest_and_conflicts(app: TestApp) -> Option<TestApp> {
         v["error"]["message"].as_str().unwrap().contains("nickname"),
         "{v}"
     );
+    // Every payer field may be null, as the document says: null is no value.
+    let (s, v) = app
+        .post("/v1/collection_requests", &json!({"amount": 1_000, "currency": "MZN", "methods": ["bank_transfer"], "payer": {"address": null, "email": null}}))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    assert_eq!(v["payer"]["address"], json!({}), "{v}");
     // Bills refuse what cannot be: a closed bill cancelled, a reference reused while open.
     let (s, v) = app
         .post(

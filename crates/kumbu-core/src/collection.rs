@@ -273,8 +273,16 @@ pub struct Payer {
     pub email: Option<String>,
     /// How the bill reaches the payer (`sms`, `email`, …).
     pub delivery_method: Option<String>,
-    /// Address lines by name (`street`, `city`, `country`, …).
+    /// Address lines by name (`street`, `city`, `country`, …); `null` is none, as a missing
+    /// field is.
+    #[serde(deserialize_with = "null_as_empty")]
     pub address: BTreeMap<String, String>,
+}
+
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(
+    d: D,
+) -> Result<BTreeMap<String, String>, D::Error> {
+    Ok(Option::<BTreeMap<String, String>>::deserialize(d)?.unwrap_or_default())
 }
 
 /// The bank reference a payer pays a bill with.
