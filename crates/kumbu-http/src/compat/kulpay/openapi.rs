@@ -13,7 +13,7 @@ use super::views::{
     KpMethodDetail, KpMethodDetails, KpMoney, KpPayer, KpPayment, KpReconciliation, PaymentField,
 };
 use crate::openapi::errors::ErrorAnswers;
-use crate::openapi::vocab::chars::WHITESPACE;
+use crate::openapi::vocab::chars::{CONTROL, PLAIN_CLASS, WHITESPACE};
 use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{matching, one_of};
 use crate::openapi::{finish, Auth};
@@ -136,16 +136,18 @@ fn reference(name: &str) -> Value {
 
 /// A character the engine's plain-text check lets through (no control character but tab,
 /// line feed and carriage return).
-const PLAIN: &str = "[^\\u0000-\\u0008\\u000b\\u000c\\u000e-\\u001f\\u007f-\\u009f]";
+fn plain() -> String {
+    format!("[^{PLAIN_CLASS}]")
+}
 /// A character that is no control character at all.
-const PRINTABLE: &str = "[^\\u0000-\\u001f\\u007f-\\u009f]";
-/// A character that is neither whitespace nor a control character.
-const SOLID: &str =
-    "[^\\u0000-\\u0020\\u007f-\\u00a0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]";
+fn printable() -> String {
+    format!("[^{CONTROL}]")
+}
 
 /// Text of `chars` with at least one solid character.
 fn not_blank(chars: &str) -> String {
-    format!("{chars}*{SOLID}{chars}*")
+    // Neither white space nor a control character.
+    format!("{chars}*[^{CONTROL}{WHITESPACE}]{chars}*")
 }
 
 /// A string of at most `max` characters matching `pattern`.
@@ -286,45 +288,45 @@ crate::openapi::doc_types! {
         format!("^{}[A-Za-z0-9]+$", IdPrefix::CollectionRequest.as_str()),
     );
     /// A payment record's account, provider, channel or bill.
-    RecordLabel => text("1 to 100 characters, not blank", 100, format!("^{}$", not_blank(PLAIN)));
+    RecordLabel => text("1 to 100 characters, not blank", 100, format!("^{}$", not_blank(&plain())));
     /// The same, or empty (empty: none).
     RecordLabelOrEmpty => text(
         "1 to 100 characters, not blank; or empty for none",
         100,
-        format!("^({})?$", not_blank(PLAIN)),
+        format!("^({})?$", not_blank(&plain())),
     );
     /// A reported payment's id.
-    IngestId => text("1 to 200 printable characters, not blank", 200, format!("^{}$", not_blank(PRINTABLE)));
+    IngestId => text("1 to 200 printable characters, not blank", 200, format!("^{}$", not_blank(&printable())));
     /// Who reports a payment.
-    IngestSource => text("1 to 100 printable characters, not blank", 100, format!("^{}$", not_blank(PRINTABLE)));
+    IngestSource => text("1 to 100 printable characters, not blank", 100, format!("^{}$", not_blank(&printable())));
     /// A reported payment's optional detail: blank for none.
     IngestLabelOrBlank => schema(json!({
         "description": "1 to 100 printable characters; or blank for none",
         "anyOf": [
             {"type": "string", "pattern": format!("^[{WHITESPACE}]*$")},
-            {"type": "string", "maxLength": 100, "pattern": format!("^{}$", not_blank(PRINTABLE))},
+            {"type": "string", "maxLength": 100, "pattern": format!("^{}$", not_blank(&printable()))},
         ],
     }));
     /// A payer's detail.
-    PayerText => text("At most 200 characters", 200, format!("^{PLAIN}*$"));
+    PayerText => text("At most 200 characters", 200, format!("^{}*$", plain()));
     /// A payer's address lines by name.
     PayerAddress => schema(json!({
         "type": "object",
         "description": "Address lines by name (`street`, `city`, …): text, numbers or booleans (kept as text)",
         "maxProperties": kumbu_engine::MAX_ADDRESS_LINES,
         "additionalProperties": {"oneOf": [
-            {"type": "string", "maxLength": 200, "pattern": format!("^{PLAIN}*$")},
+            {"type": "string", "maxLength": 200, "pattern": format!("^{}*$", plain())},
             {"type": "number"},
             {"type": "boolean"},
         ]},
     }));
     /// What a bill is for.
-    BillDescription => text("At most 500 characters", 500, format!("^{PLAIN}*$"));
+    BillDescription => text("At most 500 characters", 500, format!("^{}*$", plain()));
     /// Your own reference for a bill.
     ThirdPartyReference => text(
         "At most 100 characters, not blank; or empty for none",
         100,
-        format!("^({})?$", not_blank(PLAIN)),
+        format!("^({})?$", not_blank(&plain())),
     );
     /// A standing SIMO/ERV reference to reuse.
     ErvReferenceText => matching(
