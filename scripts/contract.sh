@@ -3,18 +3,20 @@
 # check, the stateful phase included, against a face's OpenAPI document, served by a fresh
 # gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
 # scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
-# Usage: scripts/contract.sh [face|all] [seconds]
+# Usage: scripts/contract.sh [face|all] [seconds] [schemathesis options...]
 #   face     native (default), proxypay, plexospay, adullam, simiz, kulpay, or all (each in turn)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)
+#   options  passed on to `schemathesis run`, e.g. `--phases stateful` or `--seed 1234`
 set -euo pipefail
 self=$(cd "$(dirname "$0")" && pwd)/$(basename "$0")
 cd "$(dirname "$self")/.."
 face=${1:-native}
 seconds=${2:-60}
+extra=("${@:3}")
 faces="native proxypay plexospay adullam simiz kulpay"
 if [ "$face" = all ]; then
   status=0
-  for f in $faces; do "$self" "$f" "$seconds" || status=1; done
+  for f in $faces; do "$self" "$f" "$seconds" "${extra[@]}" || status=1; done
   exit $status
 fi
 key=sk_test_contract0000000000000000000
@@ -49,10 +51,11 @@ if [ "$face" = adullam ]; then
   client_id=$(sed -n 's/^client_id: //p' <<< "$credential")
   client_secret=$(sed -n 's/^client_secret: //p' <<< "$credential")
 fi
-# No limit, so that 429s do not hide what the operations answer.
+# No limit, so that 429s do not hide what the operations answer; the sandbox runs a payment to
+# its end at once, so that the stateful phase's refunds (linked from payments) find it settled.
 KUMBU_SANDBOX_KEY=$key RUST_LOG=warn \
   target/debug/kumbu serve --listen 127.0.0.1:$port --database-url "sqlite://$work/contract.db" \
-  --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 \
+  --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 --sandbox-delay-ms 0 \
   > "$work/server.out" 2> "$work/server.err" &
 server=$!
 base=http://127.0.0.1:$port
@@ -73,7 +76,8 @@ echo "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') aga
 status=0
 PYTHONPATH=scripts SCHEMATHESIS_HOOKS=contract_hooks \
   "$venv/bin/schemathesis" run "$base$doc" --url "$base$base_path" -H "$auth" --checks all \
-  --max-time "$seconds" --report ndjson --report-dir "$reports" --no-color > "$work/run.out" 2>&1 \
+  --max-time "$seconds" --report ndjson --report-dir "$reports" --no-color "${extra[@]}" \
+  > "$work/run.out" 2>&1 \
   || status=$?
 # 0: no failure; 1: failures (judged below against the baseline); anything else: it broke.
 if [ "$status" -gt 1 ]; then

@@ -20,6 +20,7 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         "{}",
         doc["openapi"]
     );
+    links_resolve("native", &doc);
     let routes = [
         ("/v1/payments", "post"),
         ("/v1/payments", "get"),
@@ -192,6 +193,33 @@ async fn credential(app: &TestApp, face: &str) -> String {
 /// are the face's routes: each documented operation is routed (not the face's 404/405), and
 /// on a documented path every undocumented method is refused with 405. (The router is built
 /// from the same annotations, `utoipa_axum::OpenApiRouter`, so no route escapes the document.)
+/// Every link of `doc`'s responses names an operation of `doc` by `operationId` (what clients
+/// and schemathesis's stateful phase follow).
+fn links_resolve(face: &str, doc: &Value) {
+    let operations: Vec<&Value> = doc["paths"]
+        .as_object()
+        .unwrap()
+        .values()
+        .flat_map(|item| item.as_object().unwrap().values())
+        .collect();
+    let ids: Vec<&str> = operations
+        .iter()
+        .filter_map(|op| op["operationId"].as_str())
+        .collect();
+    for op in &operations {
+        for (status, response) in op["responses"].as_object().into_iter().flatten() {
+            for (name, link) in response["links"].as_object().into_iter().flatten() {
+                let target = link["operationId"].as_str();
+                assert!(
+                    target.is_some_and(|t| ids.contains(&t)),
+                    "{face}: {} link {name} of {status} names no operation: {link}",
+                    op["operationId"]
+                );
+            }
+        }
+    }
+}
+
 async fn face_documents_match_their_routes(app: TestApp) -> Option<TestApp> {
     for (face, scheme) in FACES {
         let doc = document(&app, &format!("/compat/{face}/openapi.json")).await;
@@ -212,6 +240,7 @@ async fn face_documents_match_their_routes(app: TestApp) -> Option<TestApp> {
                 "{face}: #/components/schemas/{name} does not resolve"
             );
         }
+        links_resolve(face, &doc);
         let key = format!("{scheme} {}", credential(&app, face).await);
         let mut operations = 0;
         for (path, item) in doc["paths"].as_object().unwrap() {

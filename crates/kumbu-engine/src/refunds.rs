@@ -128,9 +128,9 @@ impl Engine {
                     return Err(EngineError::field(
                         ErrorCode::AmountOutOfRange,
                         Field::Amount,
+                        // Without the payment's id: each face writes ids its own way.
                         format!(
-                            "amount {amount} is more than the {remaining} minor units left to refund on payment {}",
-                            p.id
+                            "amount {amount} is more than the {remaining} minor units left to refund on this payment"
                         ),
                     ));
                 }

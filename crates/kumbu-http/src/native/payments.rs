@@ -166,7 +166,11 @@ fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
     request_body = CreatePaymentBody,
     params(("Idempotency-Key" = Option<crate::openapi::vocab::IdempotencyKey>, Header, description = "Makes retries safe: the first response is replayed for 24 h")),
     responses(
-        (status = 200, description = "The new payment, status `created`", body = PaymentView),
+        (status = 200, description = "The new payment, status `created`", body = PaymentView,
+            links(
+                ("GetPayment" = (operation_id = "get_payment", parameters(("id" = "$response.body#/id")))),
+                ("CancelPayment" = (operation_id = "cancel_payment", parameters(("id" = "$response.body#/id")))),
+                ("RefundPayment" = (operation_id = "create_refund", request_body = json!({"payment": "$response.body#/id"}))))),
         (status = 400, description = "Invalid request", body = ErrorEnvelope),
         (status = 401, description = "Missing or invalid API key", body = ErrorEnvelope),
         (status = 409, description = "Duplicate reference, or same Idempotency-Key in flight", body = ErrorEnvelope),

@@ -96,9 +96,14 @@ pub(crate) fn add_scheme(doc: &mut OpenApi, name: &str, auth: Auth) {
         .add_security_scheme(name, scheme);
 }
 
-/// A document as the JSON a client downloads. utoipa 5 writes a link's `operationId` as
-/// `operation_id` (its `Link` has no camelCase renaming), which no client reads: renamed here.
+/// A document as the JSON a client downloads.
 pub(crate) fn json(doc: &OpenApi) -> String {
+    serde_json::to_string_pretty(&value(doc)).unwrap_or_else(|_| "{}".to_owned())
+}
+
+/// A document as JSON. utoipa 5 writes a link's `operationId` as `operation_id` (its `Link`
+/// has no camelCase renaming), which no client reads: renamed here.
+pub(crate) fn value(doc: &OpenApi) -> Value {
     let mut v = serde_json::to_value(doc).unwrap_or_default();
     let links = v
         .get_mut("paths")
@@ -123,7 +128,7 @@ pub(crate) fn json(doc: &OpenApi) -> String {
             }
         }
     }
-    serde_json::to_string_pretty(&v).unwrap_or_else(|_| "{}".to_owned())
+    v
 }
 
 /// Serves a document's JSON text.

@@ -107,7 +107,7 @@ pub fn document() -> utoipa::openapi::OpenApi {
 
 /// The document as JSON text.
 pub fn openapi_json() -> String {
-    let mut doc = serde_json::to_value(document()).unwrap_or_default();
+    let mut doc = super::value(&document());
     super::rules::apply(&mut doc);
     serde_json::to_string_pretty(&doc).unwrap_or_else(|_| "{}".to_owned())
 }

@@ -180,7 +180,11 @@ struct ListParams {
     params(Idempotent),
     request_body = openapi::PaymentRequest,
     responses(
-        (status = 200, description = "The payment, `CREATED`", body = PxPayment),
+        (status = 200, description = "The payment, `CREATED`", body = PxPayment,
+            links(
+                ("GetPayment" = (operation_id = "get_payment", parameters(("id" = "$response.body#/id")))),
+                ("CancelPayment" = (operation_id = "cancel_payment", parameters(("id" = "$response.body#/id")))),
+                ("RefundPayment" = (operation_id = "create_refund", request_body = json!({"paymentIntentId": "$response.body#/id"}))))),
         (status = 409, description = "`externalId` is already another payment's, or a request with this Idempotency-Key is in progress", body = PxErrorBody)))]
 async fn create_payment(
     State(state): State<AppState>,
