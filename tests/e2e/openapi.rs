@@ -189,12 +189,9 @@ async fn credential(app: &TestApp, face: &str) -> String {
     }
 }
 
-/// Each face's document is OpenAPI 3.1, says where the face is mounted, and its operations
-/// are the face's routes: each documented operation is routed (not the face's 404/405), and
-/// on a documented path every undocumented method is refused with 405. (The router is built
-/// from the same annotations, `utoipa_axum::OpenApiRouter`, so no route escapes the document.)
 /// Every link of `doc`'s responses names an operation of `doc` by `operationId` (what clients
-/// and schemathesis's stateful phase follow).
+/// and schemathesis's stateful phase follow), each of its parameters is one of that
+/// operation's, and each field of its request body one of that operation's body's.
 fn links_resolve(face: &str, doc: &Value) {
     let operations: Vec<&Value> = doc["paths"]
         .as_object()
@@ -202,24 +199,75 @@ fn links_resolve(face: &str, doc: &Value) {
         .values()
         .flat_map(|item| item.as_object().unwrap().values())
         .collect();
-    let ids: Vec<&str> = operations
-        .iter()
-        .filter_map(|op| op["operationId"].as_str())
-        .collect();
+    // A schema, its `$ref` followed.
+    let resolve = |v: &Value| -> Value {
+        v["$ref"]
+            .as_str()
+            .and_then(|r| r.strip_prefix("#/components/schemas/"))
+            .map_or_else(
+                || v.clone(),
+                |name| doc["components"]["schemas"][name].clone(),
+            )
+    };
     for op in &operations {
         for (status, response) in op["responses"].as_object().into_iter().flatten() {
             for (name, link) in response["links"].as_object().into_iter().flatten() {
-                let target = link["operationId"].as_str();
-                assert!(
-                    target.is_some_and(|t| ids.contains(&t)),
-                    "{face}: {} link {name} of {status} names no operation: {link}",
-                    op["operationId"]
-                );
+                let at = format!("{face}: {} link {name} of {status}", op["operationId"]);
+                let target = operations
+                    .iter()
+                    .find(|t| {
+                        t["operationId"].is_string() && t["operationId"] == link["operationId"]
+                    })
+                    .unwrap_or_else(|| panic!("{at} names no operation: {link}"));
+                for param in link["parameters"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|p| p.0)
+                {
+                    let known = target["parameters"]
+                        .as_array()
+                        .into_iter()
+                        .flatten()
+                        .any(|p| p["name"] == param.as_str());
+                    assert!(
+                        known,
+                        "{at}: {param} is no parameter of {}",
+                        link["operationId"]
+                    );
+                }
+                let body = resolve(&target["requestBody"]["content"]["application/json"]["schema"]);
+                // The body's own fields, or (for one made of alternatives) any one's.
+                let fields: Vec<Value> = std::iter::once(body.clone())
+                    .chain(
+                        ["allOf", "oneOf", "anyOf"]
+                            .iter()
+                            .flat_map(|k| body[*k].as_array().cloned().unwrap_or_default())
+                            .map(|s| resolve(&s)),
+                    )
+                    .map(|s| s["properties"].clone())
+                    .collect();
+                for field in link["requestBody"]
+                    .as_object()
+                    .into_iter()
+                    .flatten()
+                    .map(|f| f.0)
+                {
+                    assert!(
+                        fields.iter().any(|p| p.get(field).is_some()),
+                        "{at}: {field} is no field of {}'s body",
+                        link["operationId"]
+                    );
+                }
             }
         }
     }
 }
 
+/// Each face's document is OpenAPI 3.1, says where the face is mounted, and its operations
+/// are the face's routes: each documented operation is routed (not the face's 404/405), and
+/// on a documented path every undocumented method is refused with 405. (The router is built
+/// from the same annotations, `utoipa_axum::OpenApiRouter`, so no route escapes the document.)
 async fn face_documents_match_their_routes(app: TestApp) -> Option<TestApp> {
     for (face, scheme) in FACES {
         let doc = document(&app, &format!("/compat/{face}/openapi.json")).await;

@@ -153,25 +153,47 @@ impl Currency {
     /// does one beyond every amount. Refuses only what is not a number.
     pub fn parse_bound(self, text: &str, rounding: Rounding) -> Result<i64, MoneyError> {
         let not_a_number = || MoneyError::NotANumber(text.to_owned());
-        let (negative, magnitude) = match text.strip_prefix('-') {
-            Some(m) => (true, m),
-            None => (false, text),
+        // One sign, as Go's `ParseFloat` reads a number.
+        let (negative, magnitude) = match text.as_bytes().first() {
+            Some(b'-') => (true, &text[1..]),
+            Some(b'+') => (false, &text[1..]),
+            _ => (false, text),
         };
-        // A double's exponent is within ±324; beyond, it is not a double's text.
-        let plain = expand_exponent(magnitude, 400).ok_or_else(not_a_number)?;
-        let (whole, frac) = plain.split_once('.').unwrap_or((&plain, ""));
-        if !frac.bytes().all(|b| b.is_ascii_digit()) {
+        let (mantissa, exp) = match magnitude.split_once(['e', 'E']) {
+            Some((m, e)) => (m, exponent(e).ok_or_else(not_a_number)?),
+            None => (magnitude, 0),
+        };
+        // `5.` and `.5` are numbers too; `.` is not.
+        let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
+        let digits = |s: &str| s.bytes().all(|b| b.is_ascii_digit());
+        if (whole.is_empty() && frac.is_empty()) || !digits(whole) || !digits(frac) {
             return Err(not_a_number());
         }
-        let exp = self.exponent() as usize;
-        let kept = format!("{:0<exp$}", frac.get(..exp).unwrap_or(frac));
-        let inexact = frac
-            .get(exp..)
-            .is_some_and(|rest| rest.bytes().any(|b| b != b'0'));
-        let minor = match self.parse_decimal(format!("{whole}.{kept}").trim_end_matches('.')) {
-            Ok(m) => m,
-            Err(MoneyError::OutOfRange(_)) => i64::MAX,
-            Err(_) => return Err(not_a_number()),
+        let nonzero = whole.bytes().chain(frac.bytes()).any(|b| b != b'0');
+        // Far beyond every amount, or far below a minor unit, is decided without writing the
+        // digits out (a double's exponent is within ±324; the text's may be anything).
+        let (minor, inexact) = if !nonzero {
+            (0, false)
+        } else if exp > 400 {
+            (i64::MAX, false)
+        } else if exp < -400 {
+            (0, true)
+        } else {
+            let whole = if whole.is_empty() { "0" } else { whole };
+            let plain =
+                expand_exponent(&format!("{whole}.{frac}e{exp}"), 400).ok_or_else(not_a_number)?;
+            let (whole, frac) = plain.split_once('.').unwrap_or((&plain, ""));
+            let places = self.exponent() as usize;
+            let kept = format!("{:0<places$}", frac.get(..places).unwrap_or(frac));
+            let inexact = frac
+                .get(places..)
+                .is_some_and(|rest| rest.bytes().any(|b| b != b'0'));
+            let minor = match self.parse_decimal(format!("{whole}.{kept}").trim_end_matches('.')) {
+                Ok(m) => m,
+                Err(MoneyError::OutOfRange(_)) => i64::MAX,
+                Err(_) => return Err(not_a_number()),
+            };
+            (minor, inexact)
         };
         // Between `minor` and the next unit up (of the magnitude) when inexact.
         let up = u8::from(inexact);
@@ -200,16 +222,30 @@ impl Currency {
     }
 }
 
+/// An exponent's text: one optional sign, then digits (a very long one saturates).
+fn exponent(text: &str) -> Option<i64> {
+    let (sign, digits) = match text.as_bytes().first() {
+        Some(b'-') => (-1, &text[1..]),
+        Some(b'+') => (1, &text[1..]),
+        _ => (1, text),
+    };
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    Some(sign * digits.parse::<i64>().unwrap_or(i64::MAX))
+}
+
 /// `1.0E7` → `10000000.0`, exactly, on the text; `None` when it is not a number or its
 /// exponent is beyond ±`limit`.
 fn expand_exponent(text: &str, limit: u32) -> Option<String> {
     let Some((mantissa, exp)) = text.split_once(['e', 'E']) else {
         return Some(text.to_owned());
     };
-    let exp: i32 = exp.strip_prefix('+').unwrap_or(exp).parse().ok()?;
-    if exp.unsigned_abs() > limit {
+    let exp = exponent(exp)?;
+    if exp.unsigned_abs() > u64::from(limit) {
         return None;
     }
+    let exp = i32::try_from(exp).ok()?;
     let (whole, frac) = mantissa.split_once('.').unwrap_or((mantissa, ""));
     if whole.is_empty()
         || !whole
@@ -269,7 +305,7 @@ mod tests {
             assert_eq!(Currency::Mzn.parse_number(text), Ok(minor), "{text}");
         }
         for bad in [
-            "19.999", "-5", "1e400", "1e-3", "e5", "1.5e", "NaN", "Infinity", "",
+            "19.999", "-5", "1e400", "1e-3", "e5", "1.5e", "NaN", "Infinity", "", "5e+-1", "5e++1",
         ] {
             assert!(Currency::Mzn.parse_number(bad).is_err(), "{bad}");
         }
@@ -335,9 +371,21 @@ mod tests {
         assert_eq!(mzn("99999999999999999999", Up), Ok(i64::MAX));
         assert_eq!(Currency::Xof.parse_bound("5000.5", Up), Ok(5001));
         assert_eq!(Currency::Xof.parse_bound("5000.5", Down), Ok(5000));
-        assert_eq!(mzn("5.", Up), Ok(500)); // as Go's ParseFloat reads it
+        // As Go's ParseFloat reads numbers: `5.`, `.5`, `+5`; any exponent.
+        assert_eq!(mzn("5.", Up), Ok(500));
+        assert_eq!(mzn(".5", Up), Ok(50));
+        assert_eq!(mzn("+5", Down), Ok(500));
+        assert_eq!(mzn("1e401", Down), Ok(i64::MAX));
+        assert_eq!(mzn("0.1e401", Up), Ok(i64::MAX));
+        assert_eq!(mzn("1e99999999999999999999", Up), Ok(i64::MAX));
+        assert_eq!(mzn("1e-500", Up), Ok(1));
+        assert_eq!(mzn("1e-500", Down), Ok(0));
+        assert_eq!(mzn("-1e-500", Down), Ok(-1));
+        assert_eq!(mzn("0e999", Up), Ok(0));
+        assert_eq!(mzn("12.345e1", Down), Ok(12_345));
         for bad in [
-            "", "-", ".5", "1e500", "NaN", "Infinity", "1,5", "--1", "0x10",
+            "", "-", "+", ".", "e5", "1e", "5e+-1", "5e++1", "+-5", "NaN", "Infinity", "1,5",
+            "--1", "0x10", " 5",
         ] {
             assert!(mzn(bad, Up).is_err(), "{bad:?}");
         }

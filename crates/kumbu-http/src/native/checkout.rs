@@ -48,6 +48,7 @@ pub struct CreateSessionBody {
     #[schema(schema_with = crate::openapi::vocab::field::session_minutes)]
     pub expires_in_minutes: Option<u32>,
     /// `fr`, `pt` or `en`; by default the customer's browser chooses.
+    #[schema(value_type = Option<crate::openapi::vocab::Locale>)]
     pub locale: Option<String>,
     /// Prefills the page.
     #[serde(default, deserialize_with = "crate::extract::object::optional")]

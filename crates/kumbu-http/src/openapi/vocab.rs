@@ -226,6 +226,21 @@ macro_rules! vocabulary {
 }
 
 vocabulary! {
+    /// A page's language as `Locale::parse` reads it: `fr`, `pt` or `en` in any case, or a tag
+    /// with one of them as its base language (`pt-AO`, `fr_CM`), white space around ignored.
+    Locale => {
+        let any_case = |tag: &str| -> String {
+            tag.chars()
+                .map(|c| format!("[{}{}]", c.to_ascii_lowercase(), c.to_ascii_uppercase()))
+                .collect()
+        };
+        let bases: Vec<String> = kumbu_core::Locale::ALL.iter().map(|l| any_case(l.as_str())).collect();
+        let ws = chars::WHITESPACE;
+        matching(
+            "`fr`, `pt` or `en` (a language tag such as `pt-AO` is read by its base language)",
+            format!("^[{ws}]*({})([-_][\\s\\S]*)?[{ws}]*$", bases.join("|")),
+        )
+    };
     /// An ISO 4217 code of a currency Kumbu handles.
     Currency => one_of("ISO 4217 currency code", CoreCurrency::ALL.iter().map(|c| c.code()));
     /// A currency some operator collects by phone prompt (a checkout page takes only those).

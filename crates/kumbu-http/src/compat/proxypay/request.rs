@@ -114,17 +114,44 @@ impl<S: Send + Sync> FromRequest<S> for Fields {
         if form && !looks_json {
             return Ok(Fields(parse_form(&bytes)));
         }
-        match serde_json::from_slice::<Value>(&bytes) {
-            Ok(Value::Object(m)) => Ok(Fields(m)),
-            // A client's encoding of "no body" (`json_encode(null)`, `JSON.stringify(null)`).
-            Ok(Value::Null) => Ok(Fields(Map::new())),
-            Ok(_) => Err(PpError::invalid("body", "the body must be a JSON object")),
-            Err(e) => Err(PpError::invalid(
-                "body",
-                format!(
-                    "invalid JSON ({e}); note that numbers may not have leading zeros (RFC 4627)"
-                ),
-            )),
+        json_object(&bytes).map(Fields)
+    }
+}
+
+/// A JSON body as an object (`null` as an empty one), its numbers as sent (see
+/// [`exact_numbers`]).
+fn json_object(bytes: &[u8]) -> Result<Map<String, Value>, PpError> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(Value::Object(mut m)) => {
+            exact_numbers(&mut m, bytes);
+            Ok(m)
+        }
+        // A client's encoding of "no body" (`json_encode(null)`, `JSON.stringify(null)`).
+        Ok(Value::Null) => Ok(Map::new()),
+        Ok(_) => Err(PpError::invalid("body", "the body must be a JSON object")),
+        Err(e) => Err(PpError::invalid(
+            "body",
+            format!("invalid JSON ({e}); note that numbers may not have leading zeros (RFC 4627)"),
+        )),
+    }
+}
+
+/// serde_json reads a number as a double, which may not be the number sent (`99999999.99000001`
+/// reads as `99999999.99`, `100.10` as `100.1`): a top-level number its double does not write
+/// back as sent keeps the text sent, so an amount is judged on what the client wrote, never on
+/// a float.
+fn exact_numbers(fields: &mut Map<String, Value>, bytes: &[u8]) {
+    let Ok(raw) = serde_json::from_slice::<
+        std::collections::HashMap<String, &serde_json::value::RawValue>,
+    >(bytes) else {
+        return;
+    };
+    for (k, v) in fields.iter_mut() {
+        if let (Value::Number(n), Some(sent)) = (&*v, raw.get(k)) {
+            let text = sent.get().trim();
+            if n.to_string() != text {
+                *v = Value::String(text.to_owned());
+            }
         }
     }
 }
@@ -173,7 +200,7 @@ pub fn amount(fields: &Map<String, Value>, name: &str) -> Result<Option<i64>, Pp
         }
     };
     kumbu_core::Currency::Aoa
-        .parse_decimal(&text)
+        .parse_number(&text)
         .map(Some)
         .map_err(|_| {
             PpError::invalid(
@@ -223,5 +250,18 @@ mod tests {
         assert!(amount(&m, "d").is_err());
         assert!(amount(&m, "e").is_err());
         assert_eq!(amount(&m, "missing").unwrap(), None);
+    }
+
+    #[test]
+    fn amounts_are_read_as_sent_never_through_a_double() {
+        let m = json_object(
+            br#"{"a": 99999999.99000001, "b": 100.10, "c": 1e3, "d": 1.000000000000000001, "e": 1780.78}"#,
+        )
+        .unwrap();
+        assert!(amount(&m, "a").is_err(), "{m:?}");
+        assert_eq!(amount(&m, "b").unwrap(), Some(10_010));
+        assert_eq!(amount(&m, "c").unwrap(), Some(100_000));
+        assert!(amount(&m, "d").is_err(), "{m:?}");
+        assert_eq!(amount(&m, "e").unwrap(), Some(178_078));
     }
 }
