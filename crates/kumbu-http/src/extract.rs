@@ -187,9 +187,19 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Command<T> {
 }
 
 /// Parses JSON into `T`, turning serde's complaint into an error that names the field.
-/// An empty body, or JSON `null` (how clients encode "no body"), counts as `{}`.
+/// An empty body, or JSON `null` (how clients encode "no body"), counts as `{}`; a body of
+/// white space only is no JSON text, and refused as such.
 pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, NativeError> {
-    let bytes: &[u8] = if bytes.trim_ascii().is_empty() || bytes.trim_ascii() == b"null" {
+    let json_space = |b: &u8| matches!(b, b' ' | b'\t' | b'\n' | b'\r');
+    let start = bytes
+        .iter()
+        .position(|b| !json_space(b))
+        .unwrap_or(bytes.len());
+    let end = bytes
+        .iter()
+        .rposition(|b| !json_space(b))
+        .map_or(start, |e| e + 1);
+    let bytes: &[u8] = if bytes.is_empty() || bytes[start..end] == *b"null" {
         b"{}"
     } else {
         bytes
@@ -332,6 +342,18 @@ mod tests {
         );
         assert_eq!(key_from_header("Token abc"), None);
         assert_eq!(key_from_header("sk_test_x"), None);
+    }
+
+    #[test]
+    fn no_body_is_empty_or_null_not_white_space() {
+        type Body = std::collections::BTreeMap<String, i64>;
+        for none in [&b""[..], b"null", b" \r\n null\t"] {
+            assert_eq!(parse_json::<Body>(none).ok(), Some(Body::new()), "{none:?}");
+        }
+        for bad in [&b"\n"[..], b"  ", b"\x0c", b"\x0cnull"] {
+            assert!(parse_json::<Body>(bad).is_err(), "{bad:?}");
+        }
+        assert_eq!(parse_json::<Body>(b" {\"a\": 1} ").unwrap()["a"], 1);
     }
 }
 
