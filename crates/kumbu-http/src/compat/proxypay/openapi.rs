@@ -10,7 +10,7 @@ use crate::openapi::vocab::{matching, CustomFields, EndDatetime, ReferenceId};
 use crate::openapi::{finish, Auth};
 use serde_json::Value;
 use std::collections::BTreeMap;
-use utoipa::openapi::schema::{ObjectBuilder, OneOfBuilder, Schema, Type};
+use utoipa::openapi::schema::{ArrayBuilder, ObjectBuilder, OneOfBuilder, Schema, Type};
 use utoipa::openapi::{OpenApi, RefOr};
 use utoipa::{OpenApi as _, PartialSchema, ToSchema};
 
@@ -30,6 +30,7 @@ use utoipa::{OpenApi as _, PartialSchema, ToSchema};
         MockPaymentBody,
         Amount,
         CustomFields,
+        PpCustomFields,
         PpReferenceId,
         EndDatetime
     ))
@@ -108,9 +109,31 @@ pub(super) struct ReferenceBody {
     amount: Option<Value>,
     #[schema(value_type = Option<EndDatetime>)]
     end_datetime: Option<String>,
-    #[schema(value_type = Option<CustomFields>)]
+    #[schema(value_type = Option<PpCustomFields>)]
     custom_fields: Option<BTreeMap<String, String>>,
 }
+
+/// Custom fields, or an empty array (PHP's `json_encode([])`, which ProxyPay's PHP clients
+/// send for no fields).
+pub(super) struct PpCustomFields;
+
+impl PartialSchema for PpCustomFields {
+    fn schema() -> RefOr<Schema> {
+        let one_of = OneOfBuilder::new()
+            .item(RefOr::Ref(utoipa::openapi::Ref::from_schema_name(
+                "CustomFields",
+            )))
+            .item(
+                ArrayBuilder::new()
+                    .items(ObjectBuilder::new().schema_type(Type::String))
+                    .max_items(Some(0))
+                    .description(Some("No fields (PHP's `[]`)")),
+            )
+            .build();
+        RefOr::T(Schema::OneOf(one_of))
+    }
+}
+impl ToSchema for PpCustomFields {}
 
 /// A reference id as a string or an integer.
 pub(super) struct PpReferenceId;
