@@ -165,6 +165,9 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
+        // The metrics recorder first: what the workers count before it exists is lost (after a
+        // restart with a backlog, the first batch's transitions were missing from /metrics).
+        kumbu_http::install_metrics();
         let workers = self.workers.then(|| Workers::spawn(self.engine.clone()));
         let stop = tokio_util::sync::CancellationToken::new();
         let trigger = stop.clone();

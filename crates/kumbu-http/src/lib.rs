@@ -113,6 +113,12 @@ pub fn proxypay_router(state: AppState) -> Router {
     with_layers(routes, state)
 }
 
+/// Installs the process's metrics recorder (once; later calls do nothing). Call it before
+/// anything counts: a count made before it exists is lost.
+pub fn install_metrics() {
+    let _ = telemetry::metrics_handle();
+}
+
 /// State and the layers every listener shares.
 fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     // Install the recorder before the first request so no early measurement is lost.
