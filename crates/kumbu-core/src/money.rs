@@ -133,7 +133,7 @@ impl Currency {
         let plain = expand_exponent(text, 30).ok_or_else(|| {
             // `1e300` is a number, just far too large for money.
             let huge = text.split_once(['e', 'E']).is_some_and(|(m, e)| {
-                !e.starts_with('-')
+                exponent(e).is_some_and(|x| x > 0)
                     && m.bytes().all(|b| b.is_ascii_digit() || b == b'.')
                     && m.bytes().any(|b| (b'1'..=b'9').contains(&b))
             });
@@ -309,6 +309,10 @@ mod tests {
         ] {
             assert!(Currency::Mzn.parse_number(bad).is_err(), "{bad}");
         }
+        // Too large is said so; a malformed exponent is no number at all.
+        let mzn = |t| Currency::Mzn.parse_number(t);
+        assert!(matches!(mzn("1e400"), Err(MoneyError::OutOfRange(_))));
+        assert!(matches!(mzn("5e+-1"), Err(MoneyError::NotANumber(_))));
         // Through a float they would not all land: 0.29 × 100 is 28.999999999999996.
         assert_ne!((0.29_f64 * 100.0) as i64, 29);
     }
