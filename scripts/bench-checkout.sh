@@ -40,12 +40,16 @@ for v in form waiting; do
   printf '%-10s %8d %10.1f KiB %10.1f KiB\n' "$v" "$h" "$(echo "($h+$css+$js)/1024" | bc -l)" "$(echo "$gz/1024" | bc -l)"
 done
 
-run() { # run <label> <url>
+run() { # run <label> <url>: fails on any answer other than 2xx and on any socket error
   local out
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -H 'accept-language: fr' "$2")
   printf '%-22s %10s req/s   p50 %8s   p99 %8s\n' "$1" \
     "$(awk '/Requests\/sec/ {print $2}' <<<"$out")" \
     "$(awk '$1=="50%" {print $2}' <<<"$out")" "$(awk '$1=="99%" {print $2}' <<<"$out")"
+  if grep -E 'Non-2xx or 3xx responses|Socket errors' <<<"$out"; then
+    echo "FAILED: $1 ($2) had errors (above); its rate is not a page rate" >&2
+    exit 1
+  fi
 }
 cpu_mark
 run "baseline /healthz" "$base/healthz"

@@ -36,12 +36,30 @@ target/release/kumbu load --url $base --key $key --concurrency "$clients" \
 cpu_report
 echo
 echo "== live mode: MTN MoMo payments (mtn_ci) through the connector and the simulator"
+stats() { curl -sf "http://127.0.0.1:$sim_port/_simulator/stats"; }
+stat() { python3 -c 'import json, sys; print(json.loads(sys.argv[1])[sys.argv[2]])' "$1" "$2"; }
+before=$(stats)
 cpu_mark
 target/release/kumbu load --url $base --key "$live_key" --concurrency "$clients" \
-  --duration "$seconds" --read-duration 0 --operator mtn_ci --phone +2250500000789
+  --duration "$seconds" --read-duration 0 --operator mtn_ci --phone +2250500000789 | tee "$work/live.out"
 cpu_report
-curl -s "http://127.0.0.1:$sim_port/_simulator/stats"; echo
+after=$(stats)
+echo "simulator: $after"
 stop_server
+# Every acknowledged live payment reached MTN once, and every callback MTN sent was taken.
+created=$(awk '$1 == "create" {print $2}' "$work/live.out")
+registered=$(( $(stat "$after" registered) - $(stat "$before" registered) ))
+failed=$(( $(stat "$after" callbacks_failed) - $(stat "$before" callbacks_failed) ))
+delivered=$(( $(stat "$after" callbacks_delivered) - $(stat "$before" callbacks_delivered) ))
+echo "MTN registered $registered transactions for $created acknowledged payments; callbacks: $delivered taken, $failed failed"
+status=0
+if [ "$registered" != "$created" ]; then
+  echo "FAILED: MTN registered $registered transactions for $created acknowledged payments" >&2; status=1
+fi
+if [ "$failed" != 0 ]; then
+  echo "FAILED: $failed of $((delivered + failed)) callbacks were not taken (answered late or refused)" >&2; status=1
+fi
 echo "server warnings and errors: $(grep -cE 'WARN|ERROR' "$work/server.err" || true)"
 grep -E 'WARN|ERROR' "$work/server.err" | head -5 || true
 target/release/kumbu ledger verify --database-url "$url"
+exit $status

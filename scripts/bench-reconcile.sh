@@ -60,9 +60,18 @@ start=$(date +%s.%N)
 $kumbu reconcile "$work/MEPS.TXT" --database-url "$url" | tee "$work/reconcile.out"
 secs=$(echo "$(date +%s.%N) - $start" | bc -l)
 cpu_report
-printf 'kumbu reconcile: %d payments in %.1f s = %.0f payments/s\n' "$count" "$secs" "$(echo "$count / $secs" | bc -l)"
+# Every line of the file names one open bill with its exact amount: each must be matched, and
+# each bill paid; a run that matched fewer measured something else, and fails.
+matched=$(awk '$1 == "matched" {print $2}' "$work/reconcile.out")
+printf 'kumbu reconcile: %d payments in %.1f s = %.0f payments/s, %d lines matched = %.0f matched lines/s\n' \
+  "$count" "$secs" "$(echo "$count / $secs" | bc -l)" "${matched:-0}" "$(echo "${matched:-0} / $secs" | bc -l)"
 $kumbu ledger verify --database-url "$url"
-echo "bills paid: $(sql "SELECT COUNT(*) FROM collection_requests WHERE status = 'paid'") of $count"
+paid=$(sql "SELECT COUNT(*) FROM collection_requests WHERE status = 'paid'")
+echo "bills paid: $paid of $count"
+if [ "${matched:-0}" != "$count" ] || [ "$paid" != "$count" ]; then
+  echo "FAILED: $count lines should match $count bills; ${matched:-0} matched, $paid paid" >&2
+  exit 1
+fi
 
 # Baseline: every row the reconciliation wrote (ingested payments, payment records and their
 # history, events, ledger entries), written again by plain SQL into copies of their tables

@@ -3,13 +3,15 @@
 does not record, and on a run that did not test what the document describes.
 
 Usage: contract-check.py FACE REPORT.ndjson BASELINE.toml DOCUMENT.json
+       contract-check.py --unseen BASELINE.toml FACE=REPORT.ndjson...
 
 The NDJSON report holds every test case schemathesis ran and every check's result, so each
 failing check of each case is judged on its own (the console and JUnit reports keep one failure
 per operation, check and status: an expected failure there could hide an unexpected one; with
 `--continue-on-failure` no phase stops an operation at its first failure either, though the
-stateful phase still records one failure per operation, check and status). The run
-must have tested every operation of the document, and the stateful phase, and nothing may have
+stateful phase still records one failure per operation, check and status). The run must have
+tested every operation of the document, each with at least one request it accepted (2xx: an
+operation that only ever refused was not tested), and the stateful phase, and nothing may have
 errored (an unresolvable schema, a network error). A baseline entry records one exception a
 face's documented behaviour makes:
 
@@ -17,12 +19,18 @@ face's documented behaviour makes:
     face = "proxypay"
     operation = "PUT /references/{id}"   # in every phase, the stateful one too; "*": every one
     check = "ST202"
-    response = "end_datetime"           # text the failing response's body must contain
+    status = 400                        # the failing response's status
+    param = "end_datetime"              # the parameter the response names (`param`, `field`);
+                                        # absent: the response must name none
+    response = "is in the past"         # text the failing response's body must contain
     request = "items"                   # optional: text the failing request must contain
+    request_lacks = "currency"          # optional: text the failing request must not contain
     reason = "why the documented behaviour contradicts the check"
 
-A failed check passes only if an entry records it for its operation, with its response (and
-request) containing the entry's texts. Entries never seen are listed.
+A failed check passes only if an entry records it for its operation, status and parameter,
+with its response (and request) containing the entry's texts. Entries never seen are listed but
+never fail a run (fuzzing is random; CI stays deterministic); `--unseen` lists the entries no
+report of a long run met, so that they can be removed (scripts/contract-unseen.sh).
 """
 
 import base64
@@ -49,6 +57,30 @@ def events(report):
                 yield kind, event
 
 
+def params(body):
+    """The parameters an error body names: every `param` or `field` in it, at any depth (native,
+    Simiz: `error.param`; Adullam, Kulpay: `error.field`; ProxyPay: a list of `{param, …}`)."""
+    try:
+        value = json.loads(body)
+    except ValueError:
+        return set()
+    found = set()
+
+    def walk(v):
+        if isinstance(v, dict):
+            for k, x in v.items():
+                if k in ("param", "field") and isinstance(x, str):
+                    found.add(x)
+                else:
+                    walk(x)
+        elif isinstance(v, list):
+            for x in v:
+                walk(x)
+
+    walk(value)
+    return found
+
+
 def read(report):
     """(tested operations, problems, failed checks) of a run."""
     tested, problems, failed = set(), [], []
@@ -61,12 +93,12 @@ def read(report):
         label = recorder["label"]
         if event["status"] == "error":
             problems.append(f"{label} errored in the {event['phase']} phase")
-        # Tested: it ran and at least one request of it was answered.
-        answered = any(
-            (interaction or {}).get("response")
+        # Tested: it ran and at least one request of it was accepted (2xx).
+        accepted = any(
+            200 <= ((interaction or {}).get("response") or {}).get("status_code", 0) < 300
             for interaction in recorder.get("interactions", {}).values()
         )
-        if event["status"] not in ("skip", "interrupted") and answered:
+        if event["status"] not in ("skip", "interrupted") and accepted:
             tested.add(label)
         for case_id, checks in recorder.get("checks", {}).items():
             for check in checks:
@@ -87,19 +119,63 @@ def read(report):
                         "request": f"{request.get('method', '')} {request.get('uri', '')} {text(request.get('body'))}".strip(),
                         "status": response.get("status_code"),
                         "response": text(response.get("content")),
+                        "params": params(text(response.get("content"))),
                         "message": failure.get("message", ""),
                     }
                 )
     return tested, problems, failed
 
 
-def main():
-    face, report, baseline, document = sys.argv[1:5]
+def load(baseline, face):
+    """The baseline's entries for `face`, each checked for what it must state."""
     with open(baseline, "rb") as f:
         entries = [e for e in tomllib.load(f).get("exception", []) if e["face"] == face]
     for e in entries:
         if not e.get("reason", "").strip() or not e.get("response", "").strip():
             sys.exit(f"baseline entry without a reason or a response text: {e}")
+        if not isinstance(e.get("status"), int):
+            sys.exit(f"baseline entry without the status it answers: {e}")
+    return entries
+
+
+def matches(e, f):
+    """Whether entry `e` records failed check `f`."""
+    return (
+        e["operation"] in (f["operation"], f["step"], "*")
+        and e["check"] == f["check"]
+        and e["status"] == f["status"]
+        and ({e["param"]} if "param" in e else set()) == f["params"]
+        and e["response"] in f["response"]
+        and e.get("request", "") in f["request"]
+        and ("request_lacks" not in e or e["request_lacks"] not in f["request"])
+    )
+
+
+def unseen(baseline, runs):
+    """Lists the entries that no report of `runs` (FACE=REPORT) met; exits 0."""
+    reports = {}
+    for run in runs:
+        face, report = run.split("=", 1)
+        reports.setdefault(face, []).append(report)
+    never = 0
+    for face, paths in sorted(reports.items()):
+        entries = load(baseline, face)
+        seen = set()
+        for path in paths:
+            for f in read(path)[2]:
+                seen.update(i for i, e in enumerate(entries) if matches(e, f))
+        for i, e in enumerate(entries):
+            if i not in seen:
+                never += 1
+                print(f"never met: {face} {e['operation']} {e['check']} {e['status']} ({e['response']!r})")
+    print(f"{never} baseline entries never met in {sum(map(len, reports.values()))} reports")
+
+
+def main():
+    if sys.argv[1:2] == ["--unseen"]:
+        return unseen(sys.argv[2], sys.argv[3:])
+    face, report, baseline, document = sys.argv[1:5]
+    entries = load(baseline, face)
     with open(document) as f:
         doc = json.load(f)
     operations = {
@@ -120,18 +196,12 @@ def main():
     seen = set()
     unexplained = Counter()
     for f in failed:
-        match = [
-            i
-            for i, e in enumerate(entries)
-            if e["operation"] in (f["operation"], f["step"], "*")
-            and e["check"] == f["check"]
-            and e["response"] in f["response"]
-            and e.get("request", "") in f["request"]
-        ]
+        match = [i for i, e in enumerate(entries) if matches(e, f)]
         seen.update(match)
         if not match:
             where = f["operation"] if f["operation"] == f["step"] else f"{f['operation']}: {f['step']}"
-            key = (where, f["check"], f["title"], f["message"], f["status"], f["response"][:2000])
+            named = ", ".join(sorted(f["params"])) or "none"
+            key = (where, f["check"], f["title"], f["message"], f"{f['status']}, param {named}", f["response"][:2000])
             unexplained[key, f["request"][:2000]] += 1
     for i, e in enumerate(entries):
         if i not in seen:

@@ -1,6 +1,8 @@
 //! `kumbu load`: a load generator for a running Kumbu. It creates payments with Idempotency-Keys
 //! at a given concurrency for a given time, reads them back by id, and measures how fast the
-//! created payments reach a final state (from the server's own transition counters).
+//! created payments reach a final state (from the server's own transition counters). It fails
+//! (exit 1) on any error answer, on payments ending other than expected, and on webhooks that
+//! never arrived: a figure is printed only for the work it claims.
 
 use anyhow::{bail, Context};
 use clap::Args;
@@ -54,61 +56,155 @@ pub struct LoadArgs {
     /// Longest wait for created payments to reach a final state, in seconds.
     #[arg(long, default_value_t = 300)]
     pub settle_timeout: u64,
+    /// The final status every payment must reach (the payer phone decides it in the sandbox):
+    /// `settled`, `failed`, `expired`, `cancelled`, or `any`. Any other ending fails the run.
+    #[arg(long, default_value = "settled", value_parser = ["settled", "failed", "expired", "cancelled", "any"])]
+    pub expect: String,
 }
+
+/// The final statuses a payment can reach, as `/metrics` names them.
+const FINALS: [&str; 4] = ["settled", "failed", "expired", "cancelled"];
 
 fn histogram() -> Histogram<u64> {
     Histogram::new_with_bounds(1, 120_000_000, 3)
         .unwrap_or_else(|_| Histogram::new(3).unwrap_or_else(|_| unreachable!()))
 }
 
+/// What one client of a phase measured: answers it took, refusals and failures by kind.
+struct Tally {
+    latency: Histogram<u64>,
+    ok: u64,
+    /// `HTTP 503`, `timeout`, `connect`, `no id in the answer`, … and how many of each.
+    errors: std::collections::BTreeMap<String, u64>,
+    error_latency: Histogram<u64>,
+}
+
+impl Tally {
+    fn new() -> Self {
+        Self {
+            latency: histogram(),
+            ok: 0,
+            errors: std::collections::BTreeMap::new(),
+            error_latency: histogram(),
+        }
+    }
+
+    fn ok(&mut self, took: Duration) {
+        self.ok += 1;
+        let _ = self.latency.record(micros(took));
+    }
+
+    fn error(&mut self, kind: String, took: Duration) {
+        *self.errors.entry(kind).or_default() += 1;
+        let _ = self.error_latency.record(micros(took));
+    }
+
+    /// What went wrong with a request that got no good answer.
+    fn kind(e: &reqwest::Error) -> String {
+        if e.is_timeout() {
+            "timeout".to_owned()
+        } else if e.is_connect() {
+            "connect".to_owned()
+        } else {
+            "transport".to_owned()
+        }
+    }
+}
+
+fn micros(d: Duration) -> u64 {
+    u64::try_from(d.as_micros()).unwrap_or(u64::MAX).max(1)
+}
+
 struct PhaseReport {
     name: &'static str,
-    ok: u64,
-    errors: u64,
+    tally: Tally,
     elapsed: Duration,
-    latency: Histogram<u64>,
 }
 
 impl PhaseReport {
+    fn new(name: &'static str) -> Self {
+        Self {
+            name,
+            tally: Tally::new(),
+            elapsed: Duration::ZERO,
+        }
+    }
+
+    fn add(&mut self, t: &Tally) {
+        self.tally.latency.add(&t.latency).ok();
+        self.tally.error_latency.add(&t.error_latency).ok();
+        self.tally.ok += t.ok;
+        for (k, n) in &t.errors {
+            *self.tally.errors.entry(k.clone()).or_default() += n;
+        }
+    }
+
+    fn errors(&self) -> u64 {
+        self.tally.errors.values().sum()
+    }
+
     fn print(&self) {
         let ms = |v: u64| v as f64 / 1000.0;
-        let h = &self.latency;
+        let h = &self.tally.latency;
         println!(
             "{:<7} {:>8} ok {:>6} errors {:>9.1} req/s   p50 {:>7.2} ms  p90 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
             self.name,
-            self.ok,
-            self.errors,
-            self.ok as f64 / self.elapsed.as_secs_f64(),
+            self.tally.ok,
+            self.errors(),
+            self.tally.ok as f64 / self.elapsed.as_secs_f64(),
             ms(h.value_at_quantile(0.50)),
             ms(h.value_at_quantile(0.90)),
             ms(h.value_at_quantile(0.99)),
             ms(h.max()),
         );
+        if self.errors() > 0 {
+            let e = &self.tally.error_latency;
+            let kinds: Vec<String> = self
+                .tally
+                .errors
+                .iter()
+                .map(|(k, n)| format!("{n} {k}"))
+                .collect();
+            println!(
+                "{:<7} {:>8} errors: {}   p50 {:>7.2} ms  p99 {:>7.2} ms  max {:>8.2} ms",
+                self.name,
+                self.errors(),
+                kinds.join(", "),
+                ms(e.value_at_quantile(0.50)),
+                ms(e.value_at_quantile(0.99)),
+                ms(e.max()),
+            );
+        }
     }
 }
 
-/// Sum of the server's transitions into final statuses, read from `/metrics`.
-async fn final_transitions(client: &reqwest::Client, base: &str) -> anyhow::Result<u64> {
+/// The server's transitions into each final status so far (in [`FINALS`]' order), read from
+/// `/metrics`.
+async fn final_transitions(client: &reqwest::Client, base: &str) -> anyhow::Result<[u64; 4]> {
     let text = client
         .get(format!("{base}/metrics"))
         .send()
         .await?
         .text()
         .await?;
-    let mut total = 0.0;
+    let mut totals = [0u64; 4];
     for line in text.lines() {
         if let Some(rest) = line.strip_prefix("kumbu_payment_transitions_total{") {
-            let is_final = ["settled", "failed", "expired", "cancelled"]
-                .iter()
-                .any(|s| rest.contains(&format!("to=\"{s}\"")));
-            if is_final {
-                if let Some(v) = rest.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) {
-                    total += v;
+            for (i, s) in FINALS.iter().enumerate() {
+                if rest.contains(&format!("to=\"{s}\"")) {
+                    if let Some(v) = rest.rsplit(' ').next().and_then(|v| v.parse::<f64>().ok()) {
+                        totals[i] += v as u64;
+                    }
                 }
             }
         }
     }
-    Ok(total as u64)
+    Ok(totals)
+}
+
+/// `after - before`, status by status.
+fn since(after: [u64; 4], before: [u64; 4]) -> [u64; 4] {
+    std::array::from_fn(|i| after[i].saturating_sub(before[i]))
 }
 
 /// Runs the benchmark and prints its figures.
@@ -157,8 +253,8 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
             counter.clone(),
         );
         tasks.push(tokio::spawn(async move {
-            let mut h = histogram();
-            let (mut ids, mut errors) = (Vec::new(), 0u64);
+            let mut tally = Tally::new();
+            let (mut ids, mut acknowledged) = (Vec::new(), 0u64);
             while Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
                 let t = Instant::now();
@@ -173,36 +269,33 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                     .body(body.clone())
                     .send()
                     .await;
-                let elapsed = t.elapsed();
                 match r {
                     Ok(resp) if resp.status().is_success() => {
+                        // Acknowledged: the server committed a payment, id or not.
+                        acknowledged += 1;
                         let v: serde_json::Value = resp.json().await.unwrap_or_default();
                         if let Some(id) = v.get("id").and_then(|i| i.as_str()) {
                             ids.push(id.to_owned());
-                            let _ = h.record(elapsed.as_micros().max(1) as u64);
+                            tally.ok(t.elapsed());
                         } else {
-                            errors += 1;
+                            tally.error("2xx without an id".to_owned(), t.elapsed());
                         }
                     }
-                    Ok(_) | Err(_) => errors += 1,
+                    Ok(resp) => {
+                        tally.error(format!("HTTP {}", resp.status().as_u16()), t.elapsed())
+                    }
+                    Err(e) => tally.error(Tally::kind(&e), t.elapsed()),
                 }
             }
-            (h, ids, errors)
+            (tally, ids, acknowledged)
         }));
     }
-    let mut create = PhaseReport {
-        name: "create",
-        ok: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latency: histogram(),
-    };
-    let mut ids = Vec::new();
+    let mut create = PhaseReport::new("create");
+    let (mut ids, mut acknowledged) = (Vec::new(), 0u64);
     for t in tasks {
-        let (h, mut i, e) = t.await?;
-        create.latency.add(&h).ok();
-        create.ok += i.len() as u64;
-        create.errors += e;
+        let (tally, mut i, a) = t.await?;
+        create.add(&tally);
+        acknowledged += a;
         ids.append(&mut i);
     }
     create.elapsed = started.elapsed();
@@ -211,20 +304,22 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         bail!("no payment was created; check the key and the server log");
     }
 
-    // Watch, while reads run, for the moment every created payment is final.
+    // Watch, while reads run, for the moment every acknowledged payment is final.
     let monitor = {
         let (client, base) = (client.clone(), base.clone());
-        let target = final_before + create.ok;
         let timeout = Duration::from_secs(args.settle_timeout);
         tokio::spawn(async move {
             let deadline = Instant::now() + timeout;
             loop {
-                let now_final = final_transitions(&client, &base).await.unwrap_or(0);
-                if now_final >= target {
-                    return Ok(started.elapsed());
+                let now = final_transitions(&client, &base)
+                    .await
+                    .map(|n| since(n, final_before))
+                    .unwrap_or_default();
+                if now.iter().sum::<u64>() >= acknowledged {
+                    return Ok((started.elapsed(), now));
                 }
                 if Instant::now() > deadline {
-                    return Err(now_final.saturating_sub(final_before));
+                    return Err(now);
                 }
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
@@ -240,8 +335,8 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         let (client, base, key, ids) =
             (client.clone(), base.clone(), args.key.clone(), ids.clone());
         tasks.push(tokio::spawn(async move {
-            let mut h = histogram();
-            let (mut ok, mut errors, mut i) = (0u64, 0u64, worker);
+            let mut tally = Tally::new();
+            let mut i = worker;
             while Instant::now() < deadline {
                 let id = &ids[i % ids.len()];
                 i += 7919;
@@ -252,62 +347,85 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
                     .send()
                     .await
                 {
-                    Ok(resp) if resp.status().is_success() => {
-                        let _ = resp.bytes().await;
-                        let _ = h.record(t.elapsed().as_micros().max(1) as u64);
-                        ok += 1;
+                    Ok(resp) if resp.status().is_success() => match resp.bytes().await {
+                        Ok(_) => tally.ok(t.elapsed()),
+                        Err(e) => tally.error(Tally::kind(&e), t.elapsed()),
+                    },
+                    Ok(resp) => {
+                        tally.error(format!("HTTP {}", resp.status().as_u16()), t.elapsed());
                     }
-                    Ok(_) | Err(_) => errors += 1,
+                    Err(e) => tally.error(Tally::kind(&e), t.elapsed()),
                 }
             }
-            (h, ok, errors)
+            tally
         }));
     }
-    let mut read = PhaseReport {
-        name: "read",
-        ok: 0,
-        errors: 0,
-        elapsed: Duration::ZERO,
-        latency: histogram(),
-    };
+    let mut read = PhaseReport::new("read");
     for t in tasks {
-        let (h, ok, e) = t.await?;
-        read.latency.add(&h).ok();
-        read.ok += ok;
-        read.errors += e;
+        read.add(&t.await?);
     }
     read.elapsed = read_started.elapsed();
     if args.read_duration > 0 {
         read.print();
     }
 
-    // Phase 3: how fast payments were carried to a final state (success, failure or expiry).
-    match monitor.await? {
-        Ok(elapsed) => {
+    // Phase 3: how fast payments were carried to a final state, and which.
+    let endings = |n: [u64; 4]| {
+        FINALS
+            .iter()
+            .zip(n)
+            .map(|(s, n)| format!("{n} {s}"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let finals = match monitor.await? {
+        Ok((elapsed, finals)) => {
+            let expected = FINALS.iter().position(|s| *s == args.expect);
+            let reached = expected.map_or(finals.iter().sum(), |i| finals[i]);
             println!(
-                "final   {:>8} payments final {:>6.2} s after the first create: {:.1} payments/s created and carried to a final state",
-                create.ok,
+                "final   {:>8} payments final {:>6.2} s after the first create ({}): {:.1} payments/s created and carried to {}",
+                acknowledged,
                 elapsed.as_secs_f64(),
-                create.ok as f64 / elapsed.as_secs_f64()
+                endings(finals),
+                reached as f64 / elapsed.as_secs_f64(),
+                if expected.is_some() { args.expect.as_str() } else { "a final state" },
             );
+            finals
         }
         Err(done) => bail!(
-            "only {done} of {} payments final after {} s (is the server's KUMBU_SANDBOX_DELAY_MS small?)",
-            create.ok,
-            args.settle_timeout
+            "only {} of {acknowledged} acknowledged payments final after {} s ({}; is the server's KUMBU_SANDBOX_DELAY_MS small?)",
+            done.iter().sum::<u64>(),
+            args.settle_timeout,
+            endings(done),
         ),
+    };
+    let mut failures = Vec::new();
+    if let Some(i) = FINALS.iter().position(|s| *s == args.expect) {
+        if finals[i] != acknowledged {
+            failures.push(format!(
+                "{} of {acknowledged} payments {} ({}), not all",
+                finals[i],
+                args.expect,
+                endings(finals)
+            ));
+        }
+    }
+    for phase in [&create, &read] {
+        if phase.errors() > 0 {
+            failures.push(format!("{} {} requests failed", phase.errors(), phase.name));
+        }
     }
 
-    // Phase 4: webhooks (each successful sandbox payment emits 5 events).
+    // Phase 4: webhooks (each settled sandbox payment emits 5 events).
     if let Some(rx) = receiver {
-        let expected = create.ok * 5;
+        let expected = acknowledged * 5;
         if args.backlog {
             use std::io::Write;
             println!("backlog ready: {expected} deliveries wait for a dispatcher");
             std::io::stdout().flush()?;
         }
         let deadline = Instant::now() + Duration::from_secs(args.settle_timeout);
-        while (rx.count() as u64) < expected && Instant::now() < deadline {
+        while (rx.distinct() as u64) < expected && Instant::now() < deadline {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         if args.backlog {
@@ -316,13 +434,27 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
             rx.report(expected);
         }
         rx.unregister(&client, &base, &args.key).await;
+        let distinct = rx.distinct() as u64;
+        if distinct < expected {
+            failures.push(format!(
+                "{distinct} of {expected} events delivered within {} s",
+                args.settle_timeout
+            ));
+        }
+    }
+    if !failures.is_empty() {
+        bail!(
+            "the run did not do what it measured: {}",
+            failures.join("; ")
+        );
     }
     Ok(())
 }
 
 /// A local endpoint that records when each event arrives and when it was committed.
 struct WebhookReceiver {
-    got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>>,
+    /// Each delivery: when it arrived, its commit→delivery delay in ms, its event id.
+    got: Arc<std::sync::Mutex<Vec<(Instant, f64, String)>>>,
     /// The last body received, replayed by the baseline.
     sample: Arc<std::sync::Mutex<axum::body::Bytes>>,
     /// Where the baseline POSTs (answered like deliveries, not recorded).
@@ -371,37 +503,44 @@ impl WebhookReceiver {
         slow_ms: Option<u64>,
     ) -> anyhow::Result<Self> {
         use axum::routing::post;
-        let got: Arc<std::sync::Mutex<Vec<(Instant, f64)>>> = Arc::default();
+        let got: Arc<std::sync::Mutex<Vec<(Instant, f64, String)>>> = Arc::default();
         let sample: Arc<std::sync::Mutex<axum::body::Bytes>> = Arc::default();
         let (sink, last) = (got.clone(), sample.clone());
         let app = axum::Router::new()
             .route(
                 "/hook",
-                post(move |body: axum::body::Bytes| {
-                    let (sink, last) = (sink.clone(), last.clone());
-                    async move {
-                        if let Ok(mut l) = last.lock() {
-                            *l = body.clone();
+                post(
+                    move |headers: axum::http::HeaderMap, body: axum::body::Bytes| {
+                        let (sink, last) = (sink.clone(), last.clone());
+                        async move {
+                            let event = headers
+                                .get("kumbu-event-id")
+                                .and_then(|v| v.to_str().ok())
+                                .unwrap_or_default()
+                                .to_owned();
+                            if let Ok(mut l) = last.lock() {
+                                *l = body.clone();
+                            }
+                            let now = std::time::SystemTime::now()
+                                .duration_since(std::time::UNIX_EPOCH)
+                                .unwrap_or_default()
+                                .as_secs_f64();
+                            let delay_ms = serde_json::from_slice::<serde_json::Value>(&body)
+                                .ok()
+                                .and_then(|v| {
+                                    v["created_at"]
+                                        .as_str()
+                                        .and_then(kumbu_core::Timestamp::parse_rfc3339)
+                                })
+                                .map(|t| (now - t.as_micros() as f64 / 1e6) * 1000.0)
+                                .unwrap_or(f64::NAN);
+                            if let Ok(mut g) = sink.lock() {
+                                g.push((Instant::now(), delay_ms, event));
+                            }
+                            axum::http::StatusCode::NO_CONTENT
                         }
-                        let now = std::time::SystemTime::now()
-                            .duration_since(std::time::UNIX_EPOCH)
-                            .unwrap_or_default()
-                            .as_secs_f64();
-                        let delay_ms = serde_json::from_slice::<serde_json::Value>(&body)
-                            .ok()
-                            .and_then(|v| {
-                                v["created_at"]
-                                    .as_str()
-                                    .and_then(kumbu_core::Timestamp::parse_rfc3339)
-                            })
-                            .map(|t| (now - t.as_micros() as f64 / 1e6) * 1000.0)
-                            .unwrap_or(f64::NAN);
-                        if let Ok(mut g) = sink.lock() {
-                            g.push((Instant::now(), delay_ms));
-                        }
-                        axum::http::StatusCode::NO_CONTENT
-                    }
-                }),
+                    },
+                ),
             )
             .route(
                 "/baseline",
@@ -449,10 +588,11 @@ impl WebhookReceiver {
             return;
         };
         let span = last.0.duration_since(first.0).as_secs_f64().max(1e-3);
+        let (total, repeated) = self.received();
+        let distinct = total - repeated;
         println!(
-            "webhook {:>8} of {expected} backlogged events delivered in {span:.2} s: {:>9.1} deliveries/s",
-            got.len(),
-            got.len() as f64 / span,
+            "webhook {distinct:>8} of {expected} backlogged events delivered in {span:.2} s: {:>9.1} events/s ({repeated} redeliveries apart)",
+            distinct as f64 / span,
         );
         let body = self.sample.lock().map(|b| b.clone()).unwrap_or_default();
         let client = reqwest::Client::new();
@@ -502,8 +642,23 @@ impl WebhookReceiver {
         }
     }
 
-    fn count(&self) -> usize {
-        self.got.lock().map(|g| g.len()).unwrap_or(0)
+    /// Distinct events received (a redelivered event counts once).
+    fn distinct(&self) -> usize {
+        self.got
+            .lock()
+            .map(|g| {
+                g.iter()
+                    .map(|(_, _, e)| e.as_str())
+                    .collect::<std::collections::HashSet<_>>()
+                    .len()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Deliveries received, and how many of them repeated an event already received.
+    fn received(&self) -> (usize, usize) {
+        let total = self.got.lock().map(|g| g.len()).unwrap_or(0);
+        (total, total - self.distinct())
     }
 
     fn report(&self, expected: u64) {
@@ -513,8 +668,10 @@ impl WebhookReceiver {
             return;
         };
         let span = last.0.duration_since(first.0).as_secs_f64().max(1e-3);
+        let (total, repeated) = self.received();
+        let distinct = total - repeated;
         let mut h = histogram();
-        for (_, d) in &got {
+        for (_, d, _) in &got {
             if d.is_finite() {
                 let _ = h.record((d.max(0.0) * 1000.0) as u64 + 1);
             }
@@ -525,9 +682,8 @@ impl WebhookReceiver {
             None => String::new(),
         };
         println!(
-            "webhook {:>8} of {expected} events delivered {:>9.1} deliveries/s   commit→delivery p50 {:>7.2} ms  p99 {:>8.2} ms  max {:>8.2} ms{beside}",
-            got.len(),
-            got.len() as f64 / span,
+            "webhook {distinct:>8} of {expected} events delivered {:>9.1} events/s ({repeated} redeliveries apart)   commit→delivery p50 {:>7.2} ms  p99 {:>8.2} ms  max {:>8.2} ms{beside}",
+            distinct as f64 / span,
             ms(h.value_at_quantile(0.5)),
             ms(h.value_at_quantile(0.99)),
             ms(h.max()),

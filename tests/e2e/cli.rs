@@ -247,6 +247,25 @@ fn reconcile_a_meps_file_from_the_command_line() {
     std::fs::write(&path, text).unwrap();
     let (ok, _, err) = kumbu(&["reconcile", &p, "--test", "--database-url", &url]);
     assert!(!ok && err.contains("line 5"), "{err}");
+    // A file for an entity no merchant has: refused, naming the entity and the fix.
+    let stranger = MepsFile::build(
+        Entity::parse("90003").unwrap(),
+        FileId {
+            date: 20_260_922,
+            seq: 1,
+        },
+        None,
+        &payments,
+    );
+    let other = dir.path().join("MEPS_20260922.TXT");
+    std::fs::write(&other, stranger.to_text()).unwrap();
+    let o = other.display().to_string();
+    let (ok, out, err) = kumbu(&["reconcile", &o, "--test", "--database-url", &url]);
+    assert!(
+        !ok && err.contains("no merchant has SIMO entity 90003") && err.contains("erv-entity"),
+        "{out}{err}"
+    );
+    // And an unreadable path says so.
     let (ok, _, err) = kumbu(&["reconcile", "/nonexistent.TXT", "--database-url", &url]);
     assert!(!ok && err.contains("cannot read"), "{err}");
 }

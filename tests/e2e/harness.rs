@@ -62,6 +62,17 @@ fn say(line: &str) {
     let _ = writeln!(std::io::stderr(), "{line}");
 }
 
+/// Skips a test for want of `what` (PostgreSQL, a browser, client libraries), with a SKIP line
+/// the test output always shows, unless `require` (CI's `KUMBU_REQUIRE_*`): then it fails.
+/// `.ci/run` also fails on any SKIP line in the output, so nothing is skipped silently there.
+pub fn skip(test: &str, what: &str, require: &str) {
+    assert!(
+        std::env::var(require).as_deref() != Ok("1"),
+        "{require}=1 but {test} would skip: {what}"
+    );
+    say(&format!("SKIP {test}: {what}"));
+}
+
 /// A fresh database URL for `backend`, or `None` (with a visible SKIP line) when PostgreSQL is
 /// not configured. With `KUMBU_REQUIRE_PG=1` a missing PostgreSQL fails the test instead.
 pub async fn fresh_database(backend: Backend, test: &str) -> Option<(String, Db)> {
@@ -73,12 +84,11 @@ pub async fn fresh_database(backend: Backend, test: &str) -> Option<(String, Db)
         }
         Backend::Postgres => {
             let Ok(admin_url) = std::env::var("KUMBU_TEST_DATABASE_URL") else {
-                if std::env::var("KUMBU_REQUIRE_PG").as_deref() == Ok("1") {
-                    panic!("KUMBU_REQUIRE_PG=1 but KUMBU_TEST_DATABASE_URL is not set");
-                }
-                say(&format!(
-                    "SKIP {test} [postgres]: KUMBU_TEST_DATABASE_URL is not set"
-                ));
+                skip(
+                    &format!("{test} [postgres]"),
+                    "KUMBU_TEST_DATABASE_URL is not set",
+                    "KUMBU_REQUIRE_PG",
+                );
                 return None;
             };
             use sqlx::Connection;

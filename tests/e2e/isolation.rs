@@ -10,8 +10,19 @@ use serde_json::json;
 async fn merchants_and_modes_are_isolated(app: TestApp) -> Option<TestApp> {
     let ours = app.create(1000, "+2250700000009").await;
     let id = ours["id"].as_str().unwrap();
+    // A settled payment puts money on this merchant's balance, so an empty balance for the
+    // others below means it was not shown to them (not merely that there was none to show).
+    let paid = app.create(5000, "+2250700000789").await;
     app.tick().await;
     app.steps(1).await;
+    app.steps(2).await;
+    assert_eq!(app.status_of(paid["id"].as_str().unwrap()).await, "settled");
+    let (_, bal) = app.get("/v1/balance").await;
+    assert_eq!(
+        bal["balances"],
+        json!([{"currency": "XOF", "pending": 0, "available": 4975}]),
+        "the test merchant's own balance holds the settled payment"
+    );
     let other = app.engine.create_merchant("Other shop").await.unwrap();
     let other_key = app
         .engine

@@ -647,16 +647,10 @@ async fn refund_pass(live: &Live) {
     while live.app.engine.run_refund_batch().await.unwrap() > 0 {}
 }
 
-/// Waits until every callback the simulator has scheduled so far has been delivered.
+/// Waits until every callback the simulator has planned so far has been sent (and answered).
 async fn quiet(live: &Live) {
-    let start = Instant::now();
-    loop {
-        let before = live.stats().callbacks_delivered;
-        tokio::time::sleep(Duration::from_millis(30)).await;
-        if live.stats().callbacks_delivered == before || start.elapsed() > Duration::from_secs(5) {
-            return;
-        }
-    }
+    live.until("every planned callback sent", |s| s.callbacks_pending == 0)
+        .await;
 }
 
 async fn refunds_go_back_through_mtn(live: Live) -> Live {

@@ -83,8 +83,13 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
             doc["paths"][path][method].is_object(),
             "{method} {path} undocumented"
         );
-        // And the route really exists (anything but route_not_found / method_not_allowed).
-        let url = app.url(&path.replace("{id}", "pay_x"));
+        // And the route really exists: a 405 or the router's own `route_not_found` would say it
+        // does not; a 404 for the unknown id (`resource_missing`) says it does.
+        let url = app.url(
+            &path
+                .replace("{id}", "pay_x")
+                .replace("{operator}", "mtn_ci"),
+        );
         let r = app
             .client
             .request(method.to_uppercase().parse().unwrap(), url)
@@ -92,10 +97,23 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
             .send()
             .await
             .unwrap();
-        assert!(
-            ![404u16, 405].contains(&r.status().as_u16()) || path.contains("{id}"),
-            "{method} {path}"
+        let status = r.status().as_u16();
+        let body: Value = r.json().await.unwrap_or(Value::Null);
+        assert_ne!(status, 405, "{method} {path}: {body}");
+        assert_ne!(
+            body["error"]["code"], "route_not_found",
+            "{method} {path}: {status} {body}"
         );
+        assert_ne!(
+            body["error"]["code"], "method_not_allowed",
+            "{method} {path}: {status} {body}"
+        );
+        if status == 404 {
+            assert_eq!(
+                body["error"]["code"], "resource_missing",
+                "{method} {path}: a 404 other than the id's"
+            );
+        }
     }
     // The shared answers every operation can give are documented, in the error envelope.
     for (path, item) in doc["paths"].as_object().unwrap() {

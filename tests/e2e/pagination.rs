@@ -2,9 +2,11 @@
 
 use crate::both;
 use crate::harness::TestApp;
-use std::collections::HashSet;
 
-async fn pages_are_stable_under_concurrent_inserts(app: TestApp) -> Option<TestApp> {
+/// Two payments are created between every two pages (so inserts surely land mid-listing): the
+/// listing still shows each payment that existed when it began exactly once, newest first, and
+/// none of those created after it began (they are newer than every cursor).
+async fn pages_are_exact_while_payments_are_inserted(app: TestApp) -> Option<TestApp> {
     let mut original = Vec::new();
     for _ in 0..25 {
         original.push(
@@ -14,16 +16,8 @@ async fn pages_are_stable_under_concurrent_inserts(app: TestApp) -> Option<TestA
                 .to_owned(),
         );
     }
-    let app = std::sync::Arc::new(app);
-    let inserter = {
-        let app = app.clone();
-        tokio::spawn(async move {
-            for _ in 0..20 {
-                app.create(1000, "+2250700000789").await;
-            }
-        })
-    };
     let mut seen = Vec::new();
+    let mut inserted = Vec::new();
     let mut after: Option<String> = None;
     loop {
         let path = match &after {
@@ -39,22 +33,29 @@ async fn pages_are_stable_under_concurrent_inserts(app: TestApp) -> Option<TestA
         if !page["has_more"].as_bool().unwrap() {
             break;
         }
+        for _ in 0..2 {
+            let p = app.create(1000, "+2250700000789").await;
+            inserted.push(p["id"].as_str().unwrap().to_owned());
+        }
         after = data.last().map(|p| p["id"].as_str().unwrap().to_owned());
-        tokio::task::yield_now().await;
     }
-    inserter.await.unwrap();
-    let unique: HashSet<&String> = seen.iter().collect();
-    assert_eq!(unique.len(), seen.len(), "no payment appears twice");
-    for id in &original {
-        assert!(unique.contains(id), "{id} was skipped");
-    }
-    // Newest first: the originals appear in reverse creation order.
-    let positions: Vec<usize> = original
+    assert_eq!(inserted.len(), 6, "four pages of 7, inserts between each");
+    let newest_first: Vec<String> = original.iter().rev().cloned().collect();
+    assert_eq!(
+        seen, newest_first,
+        "every payment once, newest first, none inserted meanwhile"
+    );
+    // And they are there for a listing that starts now.
+    let (_, page) = app.get("/v1/payments?limit=6").await;
+    let head: Vec<&str> = page["data"]
+        .as_array()
+        .unwrap()
         .iter()
-        .map(|id| seen.iter().position(|s| s == id).unwrap())
+        .map(|p| p["id"].as_str().unwrap())
         .collect();
-    assert!(positions.windows(2).all(|w| w[0] > w[1]), "newest first");
-    std::sync::Arc::into_inner(app)
+    let expected: Vec<&str> = inserted.iter().rev().map(String::as_str).collect();
+    assert_eq!(head, expected);
+    Some(app)
 }
 
-both!(pages_are_stable_under_concurrent_inserts);
+both!(pages_are_exact_while_payments_are_inserted);

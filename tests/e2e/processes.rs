@@ -359,15 +359,80 @@ async fn two_processes_deliver_each_event_once_postgres() {
     assert_eq!(total, 1500);
     let mut seen = std::collections::HashMap::new();
     wait_for_events(&rx, &mut seen, total, Duration::from_secs(120)).await;
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    each_delivered_once(&url, &rx, &mut seen).await;
+    drop((api, a, b));
+    store.close().await;
+    drop_database(db).await;
+}
+
+/// A window long enough for any process that would send a delivery again to have done so: three
+/// times the dispatcher's longest gap between two scans of due deliveries (1 s), thirty times
+/// its default worker interval.
+const QUIET_WINDOW: Duration = Duration::from_secs(3);
+
+/// How many deliveries the database at `url` holds, how many of them are not delivered yet, and
+/// how many attempts it recorded.
+async fn delivery_counts(url: &str) -> (i64, i64, i64) {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let count = |sql: &'static str| {
+        let pool = pool.clone();
+        async move {
+            sqlx::query_scalar::<sqlx::Any, i64>(sql)
+                .fetch_one(&pool)
+                .await
+                .unwrap()
+        }
+    };
+    let counts = (
+        count("SELECT CAST(COUNT(*) AS BIGINT) FROM deliveries").await,
+        count("SELECT CAST(COUNT(*) AS BIGINT) FROM deliveries WHERE status <> 'delivered'").await,
+        count("SELECT CAST(COUNT(*) AS BIGINT) FROM delivery_attempts").await,
+    );
+    pool.close().await;
+    counts
+}
+
+/// Once the database records every delivery as delivered, each after exactly one attempt,
+/// nothing more reaches `rx` over a [`QUIET_WINDOW`], and no event reached it twice (`seen`
+/// holds what arrived so far).
+async fn each_delivered_once(
+    url: &str,
+    rx: &crate::receiver::Receiver,
+    seen: &mut std::collections::HashMap<String, usize>,
+) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let (deliveries, attempts) = loop {
+        let (deliveries, undelivered, attempts) = delivery_counts(url).await;
+        if undelivered == 0 {
+            break (deliveries, attempts);
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{undelivered} of {deliveries} deliveries still not delivered"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(
+        usize::try_from(deliveries).unwrap(),
+        seen.len(),
+        "one delivery per event"
+    );
+    tokio::time::sleep(QUIET_WINDOW).await;
+    assert_eq!(
+        delivery_counts(url).await.2,
+        attempts,
+        "an attempt after every delivery was done"
+    );
+    assert_eq!(
+        attempts, deliveries,
+        "each delivery took exactly one attempt"
+    );
     for r in rx.take() {
         *seen.entry(r.event_id).or_default() += 1;
     }
     let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
     assert!(twice.is_empty(), "delivered more than once: {twice:?}");
-    drop((api, a, b));
-    store.close().await;
-    drop_database(db).await;
 }
 
 /// Waits until `rx` has had `n` requests.
@@ -396,12 +461,7 @@ async fn another_process_delivers_everything(
     let mut seen = std::collections::HashMap::new();
     wait_for_events(rx, &mut seen, total, Duration::from_secs(60)).await;
     if exactly_once {
-        tokio::time::sleep(Duration::from_millis(300)).await;
-        for r in rx.take() {
-            *seen.entry(r.event_id).or_default() += 1;
-        }
-        let twice: Vec<_> = seen.iter().filter(|(_, n)| **n > 1).collect();
-        assert!(twice.is_empty(), "delivered more than once: {twice:?}");
+        each_delivered_once(url, rx, &mut seen).await;
     }
     drop(second);
     store.close().await;
@@ -452,11 +512,14 @@ async fn dispatcher_in_another_process(backend: Backend) {
     wait_all_settled(&store, 20, Duration::from_secs(60)).await;
     let total = usize::try_from(events_in(&url).await).unwrap();
     assert_eq!(total, 100, "five events per settled payment");
-    // The worker in this process has finished; nothing may have been sent.
-    tokio::time::sleep(Duration::from_millis(300)).await;
+    // Every delivery is due now; over a window in which any dispatcher would have claimed and
+    // sent them, nothing is sent and no attempt recorded.
+    let (deliveries, _, _) = delivery_counts(&url).await;
+    assert_eq!(deliveries, 100, "one delivery per event");
+    tokio::time::sleep(QUIET_WINDOW).await;
     assert_eq!(
-        rx.count(),
-        0,
+        (rx.count(), delivery_counts(&url).await),
+        (0, (100, 100, 0)),
         "a process with no dispatcher delivered webhooks"
     );
     api.child.kill().await.unwrap();

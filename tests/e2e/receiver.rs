@@ -33,6 +33,10 @@ struct Shared {
     /// Requests being answered now, and the most at once.
     open: Arc<AtomicUsize>,
     most: Arc<AtomicUsize>,
+    /// While `true`, every request waits (unanswered) until it turns `false`.
+    gate: Arc<tokio::sync::watch::Sender<bool>>,
+    /// Event ids of the requests that arrived while the gate was closed.
+    held: Arc<Mutex<Vec<String>>>,
 }
 
 pub struct Receiver {
@@ -44,6 +48,16 @@ pub struct Receiver {
 async fn hook(State(s): State<Shared>, headers: HeaderMap, body: Bytes) -> StatusCode {
     let open = s.open.fetch_add(1, Ordering::SeqCst) + 1;
     s.most.fetch_max(open, Ordering::SeqCst);
+    if *s.gate.borrow() {
+        s.held.lock().unwrap().push(
+            headers
+                .get("kumbu-event-id")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned(),
+        );
+        let _ = s.gate.subscribe().wait_for(|closed| !closed).await;
+    }
     let delay = s.delay_ms.load(Ordering::SeqCst);
     if delay > 0 {
         tokio::time::sleep(std::time::Duration::from_millis(delay)).await;
@@ -87,6 +101,27 @@ impl Receiver {
     /// What the receiver answers from now on.
     pub fn answer(&self, status: u16) {
         self.shared.status.store(status, Ordering::SeqCst);
+    }
+
+    /// Holds every request from now on, unanswered, until [`Receiver::release`]: an endpoint as
+    /// slow as the test wants, with no clock involved.
+    pub fn hold(&self) {
+        self.shared.gate.send_replace(true);
+    }
+
+    /// Answers the held requests, and every later one at once.
+    pub fn release(&self) {
+        self.shared.gate.send_replace(false);
+    }
+
+    /// The event ids of the requests that arrived while held.
+    pub fn held(&self) -> Vec<String> {
+        self.shared.held.lock().unwrap().clone()
+    }
+
+    /// Requests arrived and not answered yet.
+    pub fn open(&self) -> usize {
+        self.shared.open.load(Ordering::SeqCst)
     }
 
     /// Answers only after this many milliseconds from now on.

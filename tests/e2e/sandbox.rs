@@ -135,9 +135,41 @@ async fn silent_operator_resolved_by_polling(app: TestApp) -> Option<TestApp> {
 }
 
 async fn duplicate_callbacks_end_right_once(app: TestApp) -> Option<TestApp> {
+    use kumbu_rails::{Notice, Scenario, Simulator, StepKind};
     let p = app.create(2000, "+2250700000139").await;
     let id = p["id"].as_str().unwrap();
+    // What the operator sends, batch by batch: each batch repeats a notice, and the second and
+    // third also carry stale ones (a prompt or acceptance after the debit, a debit after the
+    // settlement). The engine plays this same script.
+    let batches: Vec<Vec<Notice>> = Simulator::new(crate::harness::DELAY)
+        .script(Scenario::DuplicateCallbacks, id)
+        .into_iter()
+        .map(|step| match step.kind {
+            StepKind::Notices(_, notices) => notices,
+            StepKind::AwaitPerson => panic!("the 139 script waits for nobody"),
+        })
+        .collect();
+    assert_eq!(batches.len(), 4, "{batches:?}");
+    for batch in &batches[1..] {
+        let repeats = batch
+            .iter()
+            .enumerate()
+            .any(|(i, n)| batch[i + 1..].contains(n));
+        assert!(repeats, "a batch repeats a notice: {batch:?}");
+    }
+    // After each batch, exactly the one step it means was taken, never one back.
     app.tick().await;
+    let mut expected = vec!["created", "operator_pending"];
+    assert_eq!(statuses(&app.payment(id).await), expected);
+    for status in ["user_confirming", "debited", "settled"] {
+        app.steps(1).await;
+        expected.push(status);
+        assert_eq!(
+            statuses(&app.payment(id).await),
+            expected,
+            "after {status}'s batch"
+        );
+    }
     app.steps(4).await;
     let p = app.payment(id).await;
     assert_eq!(p["status"], "settled");

@@ -104,8 +104,12 @@ async fn sealed_at_rest(backend: Backend) {
     // Both secrets sign during the overlap, each opened from its sealed column.
     delivery_verifies(&app, &rx, &secret).await;
     app.create(1000, "+2250700000789").await;
-    app.engine.run_dispatch_until_idle().await.unwrap();
-    for r in rx.take() {
+    let sent = app.engine.run_dispatch_until_idle().await.unwrap();
+    let got = rx.take();
+    assert!(sent >= 1, "the new payment's event was delivered");
+    assert_eq!(got.len(), sent, "every delivery arrived");
+    for r in got {
+        assert_eq!(r.signature.matches("v1=").count(), 2, "{}", r.signature);
         assert!(signature::verify(
             &r.signature,
             &new_secret,

@@ -4,7 +4,6 @@
 //! `KUMBU_REQUIRE_BROWSER=1` (CI) makes that a failure.
 
 use serde_json::{json, Value};
-use std::io::Write;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -31,21 +30,18 @@ pub struct Setup<'a> {
     pub javascript: bool,
 }
 
-fn say(line: &str) {
-    let _ = writeln!(std::io::stderr(), "{line}");
-}
-
 impl Browser {
     /// Starts chromedriver and a headless phone-sized chromium; `None` (with a SKIP line) when
     /// they are not installed and not required.
     pub async fn start(test: &str, setup: Setup<'_>) -> Option<Browser> {
         if !std::path::Path::new(CHROMIUM).exists() || !std::path::Path::new(DRIVER).exists() {
-            if std::env::var("KUMBU_REQUIRE_BROWSER").as_deref() == Ok("1") {
-                panic!("KUMBU_REQUIRE_BROWSER=1 but {CHROMIUM} or {DRIVER} is missing (apt-get install chromium chromium-driver)");
-            }
-            say(&format!(
-                "SKIP {test} [browser]: chromium and chromium-driver are not installed"
-            ));
+            crate::harness::skip(
+                &format!("{test} [browser]"),
+                &format!(
+                    "{CHROMIUM} or {DRIVER} is missing (apt-get install chromium chromium-driver)"
+                ),
+                "KUMBU_REQUIRE_BROWSER",
+            );
             return None;
         }
         let port = std::net::TcpListener::bind("127.0.0.1:0")

@@ -171,10 +171,13 @@ async fn signed_delivered_and_retried(app: TestApp) -> Option<TestApp> {
     );
     let secret = new_secret; // the previous secret is now the first rotation's
     let new_secret = once["secret"].as_str().unwrap().to_owned();
+    // Created, then failed at once: two events, each signed by both secrets.
     app.create(1000, "+2250700000079").await;
     app.tick().await;
-    deliver(&app).await;
-    for r in rx.take() {
+    assert_eq!(deliver(&app).await, 2);
+    let got = rx.take();
+    assert_eq!(got.len(), 2, "both events arrived during the overlap");
+    for r in got {
         assert_eq!(r.signature.matches("v1=").count(), 2, "{}", r.signature);
         verified(&app, &r, &new_secret);
         verified(&app, &r, &secret);
@@ -182,9 +185,11 @@ async fn signed_delivered_and_retried(app: TestApp) -> Option<TestApp> {
     app.clock.advance(Duration::from_secs(25 * 3600));
     app.create(1000, "+2250700000079").await;
     app.tick().await;
-    deliver(&app).await;
-    for r in rx.take() {
-        assert_eq!(r.signature.matches("v1=").count(), 1);
+    assert_eq!(deliver(&app).await, 2);
+    let got = rx.take();
+    assert_eq!(got.len(), 2, "both events arrived after the overlap");
+    for r in got {
+        assert_eq!(r.signature.matches("v1=").count(), 1, "{}", r.signature);
         verified(&app, &r, &new_secret);
     }
     Some(app)

@@ -99,19 +99,25 @@ fn checkout_rails() -> Value {
                 .into_iter()
                 .map(|o| catalogue.get(o))
                 .collect();
-            // Without `operators` every offered operator must take the amount; with them, only
-            // those listed. The document states the widest range any of them takes: the exact
-            // intersection (`if operators contains o then o's range`, per operator) is valid
-            // JSON Schema that schemathesis cannot generate from, and what cannot be tested is
-            // not stated (scripts/contract-baseline.toml records the difference).
+            // Without `operators` every offered operator must take the amount; with them, each
+            // one listed must (`if operators contains o then o's range`, per operator).
+            // scripts/contract_hooks.py keeps generated amounts within the listed operators'
+            // ranges, as it keeps whole numbers integers, where the generator would not.
             let every = (
                 offered.iter().map(|i| i.min_amount).max(),
                 offered.iter().map(|i| i.max_amount).min(),
             );
-            let any = (
-                offered.iter().map(|i| i.min_amount).min(),
-                offered.iter().map(|i| i.max_amount).max(),
-            );
+            let each_listed: Vec<Value> = push
+                .iter()
+                .filter(|i| i.currencies.contains(&c))
+                .map(|i| catalogue.get(i.operator))
+                .map(|i| {
+                    json!({
+                        "if": {"properties": {"operators": {"contains": {"const": i.operator.code()}}}},
+                        "then": {"properties": {"amount": {"minimum": i.min_amount, "maximum": i.max_amount}}}
+                    })
+                })
+                .collect();
             (!ops.is_empty()).then(|| {
                 json!({
                     "properties": {
@@ -119,7 +125,7 @@ fn checkout_rails() -> Value {
                         "operators": {"type": ["array", "null"], "items": {"enum": ops}}
                     },
                     "if": {"properties": {"operators": {"type": "array", "minItems": 1}}, "required": ["operators"]},
-                    "then": {"properties": {"amount": {"minimum": any.0, "maximum": any.1}}},
+                    "then": {"allOf": each_listed},
                     "else": {"properties": {"amount": {"minimum": every.0, "maximum": every.1}}}
                 })
             })

@@ -33,6 +33,16 @@ pub const fn session_status(s: CheckoutStatus) -> &'static str {
     }
 }
 
+/// The statuses a `?status=` filter names: every status `session_status` shows by that name.
+fn statuses_named(name: &str) -> Option<&'static [CheckoutStatus]> {
+    match name {
+        "OPEN" => Some(&[CheckoutStatus::Open]),
+        "COMPLETED" => Some(&[CheckoutStatus::Completed]),
+        "EXPIRED" => Some(&[CheckoutStatus::Expired, CheckoutStatus::Cancelled]),
+        _ => None,
+    }
+}
+
 /// A line item as PlexosPay shows it.
 #[derive(Debug, Serialize, ToSchema)]
 #[serde(rename_all = "camelCase")]
@@ -286,14 +296,9 @@ pub(super) async fn list_sessions(
     } = list_query(query.as_deref())?;
     let mut statuses: &[CheckoutStatus] = &[];
     for (k, v) in rest {
-        match (k.as_str(), v.as_str()) {
-            ("status", "OPEN") => statuses = &[CheckoutStatus::Open],
-            ("status", "COMPLETED") => statuses = &[CheckoutStatus::Completed],
-            // What PlexosPay shows as EXPIRED (see `session_status`).
-            ("status", "EXPIRED") => {
-                statuses = &[CheckoutStatus::Expired, CheckoutStatus::Cancelled]
-            }
-            ("status", _) => return Err(invalid("status must be OPEN, COMPLETED or EXPIRED")),
+        match (k.as_str(), statuses_named(&v)) {
+            ("status", Some(named)) => statuses = named,
+            ("status", None) => return Err(invalid("status must be OPEN, COMPLETED or EXPIRED")),
             _ => return Err(invalid(format!("`{k}` is not a known parameter"))),
         }
     }
@@ -366,10 +371,27 @@ pub fn webhook_data(s: &CheckoutSession, base: &PublicUrl) -> Option<Value> {
 mod tests {
     use super::*;
 
+    /// A session listed under the name it shows is found by filtering on that name, and only
+    /// the sessions showing a name are found by it; `OPEN` is exactly the sessions still open.
     #[test]
-    fn every_session_status_has_a_plexospay_name() {
+    fn the_status_filter_finds_what_each_name_shows() {
         for s in CheckoutStatus::ALL {
-            assert!(["OPEN", "COMPLETED", "EXPIRED"].contains(&session_status(s)));
+            let name = session_status(s);
+            let found = statuses_named(name).unwrap_or_else(|| panic!("{name} is not filterable"));
+            assert!(found.contains(&s), "?status={name} misses {s:?}");
+            for other in found {
+                assert_eq!(
+                    session_status(*other),
+                    name,
+                    "?status={name} finds {other:?}"
+                );
+            }
+            assert_eq!(name == "OPEN", !s.is_terminal(), "{s:?} shows {name}");
         }
+        assert_eq!(
+            statuses_named("open"),
+            None,
+            "names are PlexosPay's, upper case"
+        );
     }
 }

@@ -40,16 +40,22 @@ pub fn schedule(sim: &Sim, kind: TxnKind, reference: &str) {
         return;
     };
     let (sim, reference) = (sim.clone(), reference.to_owned());
+    sim.lock().stats.callbacks_pending += 1;
     tokio::spawn(async move {
         tokio::time::sleep(after).await;
         deliver(&sim, kind, &reference, duplicate).await;
+        sim.lock().stats.callbacks_pending -= 1;
     });
 }
 
 /// Sends the callback of a transaction now (a person answered; a late copy was asked for).
 pub fn send_now(sim: &Sim, kind: TxnKind, reference: &str) {
     let (sim, reference) = (sim.clone(), reference.to_owned());
-    tokio::spawn(async move { deliver(&sim, kind, &reference, false).await });
+    sim.lock().stats.callbacks_pending += 1;
+    tokio::spawn(async move {
+        deliver(&sim, kind, &reference, false).await;
+        sim.lock().stats.callbacks_pending -= 1;
+    });
 }
 
 async fn deliver(sim: &Sim, kind: TxnKind, reference: &str, duplicate: bool) {

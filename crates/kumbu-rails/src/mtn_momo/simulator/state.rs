@@ -187,6 +187,9 @@ pub struct Stats {
     pub callbacks_delivered: u64,
     /// Callback attempts that failed.
     pub callbacks_failed: u64,
+    /// Callbacks planned and not sent yet (waiting for their moment, or being sent with their
+    /// copies and retries): 0 means every callback decided so far has been sent.
+    pub callbacks_pending: u64,
     /// Calls refused for a missing or bad token.
     pub unauthorized: u64,
 }
