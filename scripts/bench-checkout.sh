@@ -40,7 +40,7 @@ for v in form waiting; do
   printf '%-10s %8d %10.1f KiB %10.1f KiB\n' "$v" "$h" "$(echo "($h+$css+$js)/1024" | bc -l)" "$(echo "$gz/1024" | bc -l)"
 done
 
-run() { # run <label> <url>: fails on any answer other than 2xx and on any socket error
+run() { # run <label> <url>: fails on any 4xx/5xx answer (wrk's "Non-2xx or 3xx") or socket error
   local out
   out=$(wrk -t2 -c"$connections" -d"${seconds}s" --latency -H 'accept-language: fr' "$2")
   printf '%-22s %10s req/s   p50 %8s   p99 %8s\n' "$1" \

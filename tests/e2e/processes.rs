@@ -282,15 +282,7 @@ async fn two_processes_share_a_backlog_postgres() {
 }
 
 pub(crate) async fn events_in(url: &str) -> i64 {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    let n: i64 =
-        sqlx::query_scalar::<sqlx::Any, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM events")
-            .fetch_one(&pool)
-            .await
-            .unwrap();
-    pool.close().await;
-    n
+    counts(url, ["SELECT CAST(COUNT(*) AS BIGINT) FROM events"]).await[0]
 }
 
 pub(crate) async fn register_endpoint(
@@ -370,27 +362,34 @@ async fn two_processes_deliver_each_event_once_postgres() {
 /// its default worker interval.
 const QUIET_WINDOW: Duration = Duration::from_secs(3);
 
+/// The answers of `queries` (each a `SELECT CAST(COUNT(*) AS BIGINT) …`) on the database at `url`.
+pub(crate) async fn counts<const N: usize>(url: &str, queries: [&str; N]) -> [i64; N] {
+    sqlx::any::install_default_drivers();
+    let pool = sqlx::AnyPool::connect(url).await.unwrap();
+    let mut answers = [0; N];
+    for (answer, sql) in answers.iter_mut().zip(queries) {
+        *answer = sqlx::query_scalar::<sqlx::Any, i64>(sql)
+            .fetch_one(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+    answers
+}
+
 /// How many deliveries the database at `url` holds, how many of them are not delivered yet, and
 /// how many attempts it recorded.
 async fn delivery_counts(url: &str) -> (i64, i64, i64) {
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(url).await.unwrap();
-    let count = |sql: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<sqlx::Any, i64>(sql)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    let counts = (
-        count("SELECT CAST(COUNT(*) AS BIGINT) FROM deliveries").await,
-        count("SELECT CAST(COUNT(*) AS BIGINT) FROM deliveries WHERE status <> 'delivered'").await,
-        count("SELECT CAST(COUNT(*) AS BIGINT) FROM delivery_attempts").await,
-    );
-    pool.close().await;
-    counts
+    let [all, undelivered, attempts] = counts(
+        url,
+        [
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM deliveries",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM deliveries WHERE status <> 'delivered'",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM delivery_attempts",
+        ],
+    )
+    .await;
+    (all, undelivered, attempts)
 }
 
 /// Once the database records every delivery as delivered, each after exactly one attempt,
@@ -775,31 +774,16 @@ async fn ingests_race_across_processes(backend: Backend) {
         ids.insert(id);
     }
     assert_eq!(ids.len(), 20, "one ingested payment per report");
-    sqlx::any::install_default_drivers();
-    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
-    let count = |sql: &'static str| {
-        let pool = pool.clone();
-        async move {
-            sqlx::query_scalar::<sqlx::Any, i64>(sql)
-                .fetch_one(&pool)
-                .await
-                .unwrap()
-        }
-    };
-    assert_eq!(
-        count("SELECT CAST(COUNT(*) AS BIGINT) FROM ingested_payments").await,
-        20
-    );
-    assert_eq!(
-        count("SELECT CAST(COUNT(*) AS BIGINT) FROM payments WHERE operator = 'external'").await,
-        20
-    );
-    assert_eq!(
-        count("SELECT CAST(COUNT(*) AS BIGINT) FROM collection_requests WHERE status = 'paid'")
-            .await,
-        20
-    );
-    pool.close().await;
+    let rows = counts(
+        &url,
+        [
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM ingested_payments",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM payments WHERE operator = 'external'",
+            "SELECT CAST(COUNT(*) AS BIGINT) FROM collection_requests WHERE status = 'paid'",
+        ],
+    )
+    .await;
+    assert_eq!(rows, [20, 20, 20], "ingested, recorded, paid");
     let store = Store::connect(&url, &StoreOptions::default())
         .await
         .unwrap();
