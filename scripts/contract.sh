@@ -47,16 +47,18 @@ KUMBU_SECRET_KEY=$(target/debug/kumbu secret-key)
 if [ "$face" = adullam ]; then
   # Adullam's callers exchange credentials Kumbu issued for an access token (below).
   merchant=$(target/debug/kumbu merchant create --name contract --database-url "sqlite://$work/contract.db")
+  export CONTRACT_CLIENT_PHONE=+2250701020304
   credential=$(target/debug/kumbu credentials create --merchant "$merchant" --mode test \
-    --database-url "sqlite://$work/contract.db")
+    --phone "$CONTRACT_CLIENT_PHONE" --database-url "sqlite://$work/contract.db")
   client_id=$(sed -n 's/^client_id: //p' <<< "$credential")
   client_secret=$(sed -n 's/^client_secret: //p' <<< "$credential")
+  export CONTRACT_CLIENT_ID=$client_id CONTRACT_CLIENT_SECRET=$client_secret
 fi
 # No limit, so that 429s do not hide what the operations answer; the sandbox runs a payment to
 # its end at once, so that the stateful phase's refunds (linked from payments) find it settled.
 KUMBU_SANDBOX_KEY=$key RUST_LOG=warn \
   target/debug/kumbu serve --listen 127.0.0.1:$port --database-url "sqlite://$work/contract.db" \
-  --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 --sandbox-delay-ms 0 \
+  --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 --checkout-ip-limit 0 --sandbox-delay-ms 0 \
   > "$work/server.out" 2> "$work/server.err" &
 server=$!
 base=http://127.0.0.1:$port
@@ -70,6 +72,9 @@ if [ "$face" = adullam ]; then
     python3 -c 'import json, sys; print(json.load(sys.stdin)["access_token"])')
   auth="Authorization: Bearer $token"
 fi
+# State some operations need before they can accept a request (scripts/contract_fixtures.py).
+export CONTRACT_FIXTURES=$work/fixtures.json
+python3 scripts/contract_fixtures.py "$face" "$base" "$key" "$CONTRACT_FIXTURES"
 reports=target/contract/$face
 rm -rf "$reports"
 echo "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') against $face ($base$doc), $seconds s"

@@ -893,6 +893,7 @@ pub struct CreateRefundBody {
     /// for the money to settle).
     pub payment: String,
     /// Minor units to give back; omitted, all that remains.
+    #[schema(minimum = 1)]
     pub amount: Option<i64>,
     /// Why, at most 500 characters.
     #[schema(schema_with = crate::openapi::vocab::field::text_500)]
