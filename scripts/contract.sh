@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Contract tests: schemathesis (PyPI, pinned, in a virtual environment under target/) runs every
 # check, the stateful phase included, against a face's OpenAPI document, served by a fresh
-# gateway on a temporary SQLite database with a sandbox key. A failure fails the run unless
-# scripts/contract-baseline.toml records it, with its reason (scripts/contract-check.py).
+# gateway on a temporary SQLite database with a sandbox key, after scripts/contract_fixtures.py has
+# made the state some operations need to accept a request (settled payments to refund, …). A
+# failure fails the run unless scripts/contract-baseline.toml records it, with its reason, and so
+# does an operation that accepted no request (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [seconds] [schemathesis options...]
 #   face     native (default), proxypay, plexospay, adullam, simiz, kulpay, or all (each in turn)
 #   seconds  time budget per face for fuzzing and the stateful phase (default 60)

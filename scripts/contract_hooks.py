@@ -1,6 +1,6 @@
 """schemathesis hooks for scripts/contract.sh (loaded through SCHEMATHESIS_HOOKS).
 
-Two refusals every face makes by design would otherwise stop many generated requests before
+Three refusals every face makes by design would otherwise stop many generated requests before
 the operation reads them (so less of it would be tested), and recording them in the baseline
 would take entries as broad as "any 400 on any operation". So each request generated to fit the
 schema is sent
