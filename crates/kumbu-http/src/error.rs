@@ -6,9 +6,10 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use kumbu_core::{ErrorCode, Rejection};
+use kumbu_core::{ErrorCode, Field, Rejection};
 use kumbu_engine::{EngineError, StoreError};
 use serde::Serialize;
+use utoipa::ToSchema;
 
 /// An error as the native API answers it.
 #[derive(Debug)]
@@ -54,7 +55,7 @@ impl From<Rejection> for NativeError {
     fn from(r: Rejection) -> Self {
         Self {
             code: r.code,
-            param: r.field.map(|f| crate::native::param_name(f).to_owned()),
+            param: r.field.map(|f| param_name(f).to_owned()),
             message: r.message,
         }
     }
@@ -137,4 +138,91 @@ pub fn panic_response(err: Box<dyn std::any::Any + Send + 'static>) -> Response 
         None,
     )
     .into_response()
+}
+
+/// The native API's name for a domain field: how the native envelope's `param` names it.
+pub fn param_name(f: Field) -> &'static str {
+    match f {
+        Field::Amount => "amount",
+        Field::Currency => "currency",
+        Field::Operator => "payer.operator",
+        Field::PayerPhone => "payer.phone",
+        Field::Reference => "reference",
+        Field::Description => "description",
+        Field::Metadata => "metadata",
+        Field::CustomerName => "customer.name",
+        Field::CustomerEmail => "customer.email",
+        Field::ExpiresIn => "expires_in",
+        Field::IdempotencyKey => "Idempotency-Key",
+        Field::Id => "id",
+        Field::EventType => "type",
+        Field::Url => "url",
+        Field::Events => "events",
+        Field::MaxConcurrency => "max_concurrency",
+        Field::ReferenceId => "id",
+        Field::EndDatetime => "end_datetime",
+        Field::CustomFields => "custom_fields",
+        Field::StatementDescriptor => "statement_descriptor",
+        Field::CustomerId => "customer_id",
+        Field::Country => "country",
+        Field::ReturnUrl => "return_url",
+        Field::CancelUrl => "cancel_url",
+        Field::Items => "items",
+        Field::Operators => "operators",
+        Field::Locale => "locale",
+        Field::AccountId => "account_id",
+        Field::CollectionRequestId => "collection_request_id",
+        Field::ProviderId => "provider_id",
+        Field::Channel => "channel",
+        Field::Status => "status",
+        Field::PageToken => "page_token",
+        Field::PageSize => "page_size",
+        Field::Source => "source",
+        Field::ExternalId => "external_id",
+        Field::ProcessedAt => "processed_at",
+        Field::EntityNumber => "entity_number",
+        Field::ReferenceNumber => "reference_number",
+        Field::Nib => "nib",
+        Field::Payer => "payer",
+        Field::DueDate => "due_date",
+        Field::Methods => "methods",
+        Field::ThirdPartyReference => "third_party_reference",
+        Field::Resolution => "resolution",
+        Field::Date => "date",
+        Field::MethodType => "payment_method_type",
+        Field::Note => "note",
+        Field::ErvReference => "erv_reference",
+        Field::TargetEnvironment => "target_environment",
+        Field::CallbackHost => "callback_host",
+        Field::CollectionKeys => "collection",
+        Field::DisbursementKeys => "disbursement",
+        Field::PayeePhone => "payee.phone",
+    }
+}
+
+/// A native 400-class error naming `param`.
+pub(crate) fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeError {
+    NativeError::new(code, message, Some(param))
+}
+
+/// The error envelope.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorEnvelope {
+    /// The error.
+    pub error: ErrorDetail,
+}
+
+/// An error: see docs/errors.md for every code.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Class: invalid_request_error, authentication_error, idempotency_error, not_found_error,
+    /// conflict_error, rate_limit_error, api_error.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// Stable snake_case code.
+    pub code: String,
+    /// What went wrong and what to do.
+    pub message: String,
+    /// The offending parameter, if one.
+    pub param: Option<String>,
 }

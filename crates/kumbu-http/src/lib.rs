@@ -13,7 +13,9 @@ mod idempotency;
 mod native;
 mod openapi;
 mod pages;
+mod query;
 pub mod rate_limit;
+mod reply;
 mod telemetry;
 mod urls;
 

@@ -1,6 +1,7 @@
 //! `/v1/operators` and `/v1/balance`.
 
-use super::views::{BalanceLine, BalanceView, ErrorEnvelope, OperatorList, OperatorView};
+use super::views::{BalanceLine, BalanceView, OperatorList, OperatorView};
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::Auth;
 use crate::AppState;

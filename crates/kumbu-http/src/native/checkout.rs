@@ -2,10 +2,12 @@
 //!
 //! The handlers and the session's wire types live together here: one resource, one file.
 
-use super::payments::{minor_units, query_pairs, query_phone, record, respond, Paging};
-use super::views::ErrorEnvelope;
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, NoParams, PathId};
+use crate::native::parse::minor_units;
+use crate::query::{query_pairs, query_phone, Paging};
+use crate::reply::{record, respond};
 use crate::urls::PublicUrl;
 use crate::AppState;
 use axum::extract::{RawQuery, State};

@@ -3,10 +3,12 @@
 //! Amounts are integers of minor units, as everywhere in the native API.
 
 use super::collection_views::{CollectionRequestView, IngestView};
-use super::payments::{query_pairs, record, respond, Paging};
-use super::views::{ErrorEnvelope, PaymentView};
+use super::views::PaymentView;
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, NoParams, PathId};
+use crate::query::{query_pairs, Paging};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;

@@ -2,7 +2,8 @@
 //! come out: answers show the target environment, the callback host, the products and their API
 //! users, and where the operator must call back. Live keys only.
 
-use super::views::{Deleted, ErrorEnvelope};
+use super::views::Deleted;
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{parse_json, Auth, Body, PathId};
 use crate::AppState;

@@ -1,9 +1,10 @@
 //! `/v1/events`: the outbox as merchants read it, and the pull queue.
 
-use super::payments::{query_pairs, Paging};
-use super::views::{ErrorEnvelope, EventList, EventView};
+use super::views::{EventList, EventView};
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, NoParams, PathId};
+use crate::query::{query_pairs, Paging};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::Json;

@@ -6,6 +6,7 @@ pub(crate) mod collection_views;
 pub(crate) mod collections;
 pub(crate) mod connectors;
 mod events;
+pub(crate) mod parse;
 pub(crate) mod payments;
 pub(crate) mod payouts;
 mod references;
@@ -16,7 +17,6 @@ mod webhooks;
 
 use crate::AppState;
 use axum::Router;
-use kumbu_core::Field;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -93,64 +93,4 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
 /// The native routes.
 pub fn routes() -> Router<AppState> {
     api().split_for_parts().0
-}
-
-/// The native API's name for a domain field.
-pub fn param_name(f: Field) -> &'static str {
-    match f {
-        Field::Amount => "amount",
-        Field::Currency => "currency",
-        Field::Operator => "payer.operator",
-        Field::PayerPhone => "payer.phone",
-        Field::Reference => "reference",
-        Field::Description => "description",
-        Field::Metadata => "metadata",
-        Field::CustomerName => "customer.name",
-        Field::CustomerEmail => "customer.email",
-        Field::ExpiresIn => "expires_in",
-        Field::IdempotencyKey => "Idempotency-Key",
-        Field::Id => "id",
-        Field::EventType => "type",
-        Field::Url => "url",
-        Field::Events => "events",
-        Field::MaxConcurrency => "max_concurrency",
-        Field::ReferenceId => "id",
-        Field::EndDatetime => "end_datetime",
-        Field::CustomFields => "custom_fields",
-        Field::StatementDescriptor => "statement_descriptor",
-        Field::CustomerId => "customer_id",
-        Field::Country => "country",
-        Field::ReturnUrl => "return_url",
-        Field::CancelUrl => "cancel_url",
-        Field::Items => "items",
-        Field::Operators => "operators",
-        Field::Locale => "locale",
-        Field::AccountId => "account_id",
-        Field::CollectionRequestId => "collection_request_id",
-        Field::ProviderId => "provider_id",
-        Field::Channel => "channel",
-        Field::Status => "status",
-        Field::PageToken => "page_token",
-        Field::PageSize => "page_size",
-        Field::Source => "source",
-        Field::ExternalId => "external_id",
-        Field::ProcessedAt => "processed_at",
-        Field::EntityNumber => "entity_number",
-        Field::ReferenceNumber => "reference_number",
-        Field::Nib => "nib",
-        Field::Payer => "payer",
-        Field::DueDate => "due_date",
-        Field::Methods => "methods",
-        Field::ThirdPartyReference => "third_party_reference",
-        Field::Resolution => "resolution",
-        Field::Date => "date",
-        Field::MethodType => "payment_method_type",
-        Field::Note => "note",
-        Field::ErvReference => "erv_reference",
-        Field::TargetEnvironment => "target_environment",
-        Field::CallbackHost => "callback_host",
-        Field::CollectionKeys => "collection",
-        Field::DisbursementKeys => "disbursement",
-        Field::PayeePhone => "payee.phone",
-    }
 }

@@ -1,135 +1,23 @@
 //! `/v1/payments`: create, list, retrieve, cancel.
 
-use super::views::{CreatePaymentBody, ErrorEnvelope, PaymentList, PaymentView};
-use crate::error::NativeError;
+use super::parse::{minor_units, parse_operator};
+use super::views::{CreatePaymentBody, PaymentList, PaymentView};
+use crate::error::ErrorEnvelope;
+use crate::error::{invalid, NativeError};
 use crate::extract::{Auth, Command, NoParams, PathId};
+use crate::query::{query_pairs, query_phone, Paging};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum::Json;
 use kumbu_core::{Currency, ErrorCode, Msisdn, Operator, PaymentStatus, Timestamp};
-use kumbu_engine::{CreatePayment, CustomerInput, Outcome, PaymentFilter, Recorded};
+use kumbu_engine::{CreatePayment, CustomerInput, PaymentFilter, Recorded};
 use std::time::Duration;
-
-/// Renders a value as a stored response.
-pub(crate) fn record<T: serde::Serialize>(status: u16, value: &T) -> Recorded {
-    Recorded {
-        status,
-        body: serde_json::to_string(value).unwrap_or_else(|_| "{}".to_owned()),
-    }
-}
 
 /// A payment as the native API answers a command about it (stored for idempotent replay).
 pub(crate) fn render_payment(p: &kumbu_core::Payment) -> Recorded {
     record(200, &PaymentView::from(p))
-}
-
-/// `limit` and `starting_after`, the cursor parameters every native list takes.
-#[derive(Debug)]
-pub(crate) struct Paging {
-    pub limit: u32,
-    pub starting_after: Option<String>,
-}
-
-impl Default for Paging {
-    fn default() -> Self {
-        Self {
-            limit: 20,
-            starting_after: None,
-        }
-    }
-}
-
-impl Paging {
-    /// Takes `k=v` if it is a paging parameter; `Ok(false)` if it is not one.
-    pub(crate) fn take(&mut self, k: &str, v: &str) -> Result<bool, NativeError> {
-        match k {
-            "limit" => {
-                self.limit = v
-                    .parse::<u32>()
-                    .ok()
-                    .filter(|n| (1..=100).contains(n))
-                    .ok_or_else(|| {
-                        invalid(
-                            ErrorCode::ParameterInvalid,
-                            "limit",
-                            "limit must be an integer from 1 to 100",
-                        )
-                    })?;
-                Ok(true)
-            }
-            "starting_after" => {
-                self.starting_after = Some(v.to_owned());
-                Ok(true)
-            }
-            _ => Ok(false),
-        }
-    }
-}
-
-/// Sends an engine outcome, marking replays with `Idempotent-Replayed: true`.
-pub(crate) fn respond(outcome: Outcome) -> Response {
-    let status = axum::http::StatusCode::from_u16(outcome.response.status)
-        .unwrap_or(axum::http::StatusCode::OK);
-    let mut resp = (
-        status,
-        [(axum::http::header::CONTENT_TYPE, "application/json")],
-        outcome.response.body,
-    )
-        .into_response();
-    if outcome.replayed {
-        resp.headers_mut().insert(
-            "idempotent-replayed",
-            axum::http::HeaderValue::from_static("true"),
-        );
-    }
-    resp
-}
-
-pub(crate) fn invalid(code: ErrorCode, param: &str, message: impl Into<String>) -> NativeError {
-    NativeError::new(code, message, Some(param))
-}
-
-/// Integer minor units from a JSON number. Anything written with a decimal point or an
-/// exponent is refused, even `150.00`: a client that writes 150.00 most likely means 150 units,
-/// not 150 minor units, and Kumbu never guesses with money.
-pub(crate) fn minor_units(n: &serde_json::Number) -> Result<i64, NativeError> {
-    if let Some(i) = n.as_i64() {
-        return Ok(i);
-    }
-    if n.as_u64().is_some() {
-        return Err(invalid(
-            ErrorCode::AmountOutOfRange,
-            "amount",
-            "amount is too large",
-        ));
-    }
-    let f = n.as_f64().unwrap_or(f64::NAN);
-    let code = if f.fract() == 0.0 {
-        ErrorCode::ParameterInvalid
-    } else {
-        ErrorCode::AmountTooPrecise
-    };
-    Err(invalid(
-        code,
-        "amount",
-        format!(
-            "amount is a whole number of the currency's minor unit, without a decimal point: \
-             15000 for 150.00 CVE, 5000 for 5,000 XOF (got {n})"
-        ),
-    ))
-}
-
-/// An operator code from a body, refused naming `field` and listing the codes.
-pub(crate) fn parse_operator(code: &str, field: &str) -> Result<Operator, NativeError> {
-    Operator::parse(code).ok_or_else(|| {
-        let codes: Vec<&str> = Operator::ALL.iter().map(|o| o.code()).collect();
-        invalid(
-            ErrorCode::OperatorUnknown,
-            field,
-            format!("unknown operator `{code}`; one of: {}", codes.join(", ")),
-        )
-    })
 }
 
 fn to_command(body: CreatePaymentBody) -> Result<CreatePayment, NativeError> {
@@ -234,34 +122,6 @@ fn parse_time(param: &str, v: &str) -> Result<Timestamp, NativeError> {
             format!("{param} must be an RFC 3339 date-time or Unix seconds"),
         )
     })
-}
-
-/// Decodes a query string into pairs, or answers 400.
-pub(crate) fn query_pairs(query: Option<&str>) -> Result<Vec<(String, String)>, NativeError> {
-    serde_urlencoded::from_str(query.unwrap_or("")).map_err(|_| {
-        NativeError::new(
-            ErrorCode::ParameterInvalid,
-            "The query string is malformed.",
-            None,
-        )
-    })
-}
-
-/// Normalises a phone from a query string, where `+` often arrives decoded as a space (every
-/// face filters by phone this way).
-pub(crate) fn normalize_query_phone(v: &str) -> Result<String, kumbu_core::PhoneError> {
-    let t = v.trim();
-    let t = if t.starts_with('+') {
-        t.to_owned()
-    } else {
-        format!("+{t}")
-    };
-    Msisdn::parse(&t).map(|m| m.to_string())
-}
-
-/// [`normalize_query_phone`] with the native error.
-pub(crate) fn query_phone(v: &str) -> Result<String, NativeError> {
-    normalize_query_phone(v).map_err(|e| invalid(ErrorCode::PhoneInvalid, "phone", e.to_string()))
 }
 
 /// List payments, newest first, with filters and cursor pagination.

@@ -1,9 +1,12 @@
 //! `/v1/payouts`: money from the merchant's available balance to a mobile wallet.
 
-use super::payments::{invalid, minor_units, parse_operator, query_pairs, record, respond, Paging};
-use super::views::ErrorEnvelope;
+use crate::error::invalid;
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, PathId};
+use crate::native::parse::{minor_units, parse_operator};
+use crate::query::{query_pairs, Paging};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;

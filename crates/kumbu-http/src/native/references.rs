@@ -1,12 +1,13 @@
 //! `/v1/references`: Multicaixa bank references, and `/v1/sandbox/references/{id}/pay`, the
 //! sandbox's Multicaixa network.
 
-use super::payments::{query_pairs, record, render_payment, Paging};
-use super::views::{
-    ErrorEnvelope, PayReferenceBody, PaymentView, ReferenceBody, ReferenceList, ReferenceView,
-};
+use super::payments::render_payment;
+use super::views::{PayReferenceBody, PaymentView, ReferenceBody, ReferenceList, ReferenceView};
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, PathId};
+use crate::query::{query_pairs, Paging};
+use crate::reply::record;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;
@@ -52,7 +53,7 @@ pub async fn create_reference(
             record(200, &ReferenceView::of(r, entity, now))
         })
         .await?;
-    Ok(super::payments::respond(outcome))
+    Ok(crate::reply::respond(outcome))
 }
 
 /// Create or update the reference with this id.
@@ -173,7 +174,7 @@ pub async fn pay_reference(
         .engine
         .simulate_reference_payment(&auth, id, body.amount)
         .await?;
-    Ok(super::payments::respond(kumbu_engine::Outcome {
+    Ok(crate::reply::respond(kumbu_engine::Outcome {
         response: render_payment(&p),
         replayed: false,
     }))

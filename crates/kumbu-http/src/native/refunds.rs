@@ -1,9 +1,11 @@
 //! `/v1/refunds`: money back to the payer of a settled payment.
 
-use super::payments::{query_pairs, record, respond, Paging};
-use super::views::{CreateRefundBody, ErrorEnvelope, RefundList, RefundView};
+use super::views::{CreateRefundBody, RefundList, RefundView};
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, PathId};
+use crate::query::{query_pairs, Paging};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;

@@ -1,9 +1,12 @@
 //! `/v1/sandbox/prompts`: the sandbox phone, for `…009` numbers (test mode only).
 
-use super::payments::{query_pairs, query_phone, render_payment, respond};
-use super::views::{ErrorEnvelope, PaymentView, PromptList, PromptView};
+use super::payments::render_payment;
+use super::views::{PaymentView, PromptList, PromptView};
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, NoParams, PathId};
+use crate::query::{query_pairs, query_phone};
+use crate::reply::respond;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
 use axum::response::Response;

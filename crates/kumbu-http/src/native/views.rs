@@ -447,28 +447,6 @@ pub struct PromptList {
     pub has_more: bool,
 }
 
-/// The error envelope.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorEnvelope {
-    /// The error.
-    pub error: ErrorDetail,
-}
-
-/// An error: see docs/errors.md for every code.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ErrorDetail {
-    /// Class: invalid_request_error, authentication_error, idempotency_error, not_found_error,
-    /// conflict_error, rate_limit_error, api_error.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// Stable snake_case code.
-    pub code: String,
-    /// What went wrong and what to do.
-    pub message: String,
-    /// The offending parameter, if one.
-    pub param: Option<String>,
-}
-
 /// The object inside an event.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct EventData {

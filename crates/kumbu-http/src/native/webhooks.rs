@@ -1,12 +1,13 @@
 //! `/v1/webhook_endpoints`, and delivery inspection on `/v1/events/{id}`.
 
-use super::payments::{record, respond};
 use super::views::{
     AttemptList, AttemptView, CreateEndpointBody, Deleted, EndpointHealthView, EndpointList,
-    EndpointView, ErrorEnvelope, ResendView, UpdateEndpointBody,
+    EndpointView, ResendView, UpdateEndpointBody,
 };
+use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, KeyedAuth, NoParams, PathId};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;

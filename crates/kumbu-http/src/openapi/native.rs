@@ -1,5 +1,6 @@
 //! The native API's document, served at `/openapi.json`.
 
+use crate::error::{ErrorDetail, ErrorEnvelope};
 use crate::native::checkout::*;
 use crate::native::collection_views::*;
 use crate::native::collections::*;

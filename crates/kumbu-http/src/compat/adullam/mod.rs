@@ -10,7 +10,8 @@ pub use views::webhook_body;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
 use crate::extract::Command;
-use crate::native::payments::{query_pairs, respond};
+use crate::query::query_pairs;
+use crate::reply::respond;
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
@@ -315,7 +316,7 @@ fn throttle(state: &AppState, client: &str) -> Result<(), OauthError> {
 }
 
 fn record_json<T: serde::Serialize>(status: u16, v: &T) -> Recorded {
-    crate::native::payments::record(status, v)
+    crate::reply::record(status, v)
 }
 
 /// `POST /v1/payments`' body.
@@ -438,7 +439,7 @@ fn amount(field: &str, v: &str) -> Result<i64, AdError> {
 }
 
 fn phone(v: &str) -> Result<String, AdError> {
-    crate::native::payments::normalize_query_phone(v).map_err(|e| {
+    crate::query::normalize_query_phone(v).map_err(|e| {
         AdError::new(
             ErrorCode::PhoneInvalid,
             e.to_string(),

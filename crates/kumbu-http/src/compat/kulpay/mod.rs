@@ -134,7 +134,7 @@ struct PageQuery {
 }
 
 fn page_query(query: Option<&str>) -> Result<PageQuery, KpError> {
-    let pairs = crate::native::payments::query_pairs(query)?;
+    let pairs = crate::query::query_pairs(query)?;
     let mut size = PAGE_SIZES.0;
     let mut token = None;
     let mut rest = Vec::new();

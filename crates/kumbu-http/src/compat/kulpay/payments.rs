@@ -7,7 +7,7 @@ use super::{
     boolean, currency, filter_text, invalid, missing, money, page_query, payment_id, Body, Caller,
     KpError,
 };
-use crate::native::payments::{record, respond};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;

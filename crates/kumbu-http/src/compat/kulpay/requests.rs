@@ -5,7 +5,7 @@ use super::views::{self, parse_bill_status, parse_method, Envelope, KpCollection
 use super::{currency, filter_text, invalid, missing, money, page_query, Body, Caller, KpError};
 use crate::compat::common::metadata;
 use crate::extract::NoParams;
-use crate::native::payments::{record, respond};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;

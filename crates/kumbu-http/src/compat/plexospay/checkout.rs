@@ -6,7 +6,7 @@ use super::error::{PxError, PxErrorBody};
 use super::views::{PxList, PAYMENT_PREFIX};
 use super::{invalid, list_query, openapi, Body, Caller, Idempotent, ListParams};
 use crate::compat::common::{face_id, metadata, minor_units, Paging};
-use crate::native::payments::{record, respond};
+use crate::reply::{record, respond};
 use crate::urls::PublicUrl;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};

@@ -12,7 +12,8 @@ pub use views::webhook_body;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
 use crate::extract::{Auth, Command, NoParams};
-use crate::native::payments::{query_pairs, record, respond};
+use crate::query::query_pairs;
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
 use axum::http::request::Parts;

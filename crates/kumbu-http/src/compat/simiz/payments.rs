@@ -7,7 +7,8 @@ use super::{
     MIN_AMOUNT,
 };
 use crate::compat::common::{metadata, paging, Paging};
-use crate::native::payments::{query_pairs, record, respond};
+use crate::query::query_pairs;
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;

@@ -3,7 +3,7 @@
 use super::error::{SmzError, SmzErrorBody};
 use super::{find, francs, invalid, openapi, required, Body, Caller, Idempotent};
 use crate::compat::common::{iso_seconds, metadata};
-use crate::native::payments::{record, respond};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;

@@ -4,7 +4,7 @@ use super::error::{SmzError, SmzErrorBody};
 use super::views::{project_id, SmzSession};
 use super::{currency, francs, invalid, openapi, required, Body, Caller, Idempotent};
 use crate::compat::common::metadata;
-use crate::native::payments::{record, respond};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;

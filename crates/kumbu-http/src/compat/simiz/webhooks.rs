@@ -4,7 +4,7 @@ use super::error::SmzError;
 use super::views::{self};
 use super::{invalid, openapi, Body, Caller, Idempotent, SmzList};
 use crate::compat::common::iso_seconds;
-use crate::native::payments::{record, respond};
+use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
