@@ -4,7 +4,6 @@
 //! stale and late copies.
 
 use super::behaviour::Behaviour;
-use super::handlers::current;
 use super::state::TxnKind;
 use super::Sim;
 use serde_json::Value;
@@ -62,7 +61,7 @@ async fn deliver(sim: &Sim, kind: TxnKind, reference: &str, duplicate: bool) {
     let (url, body, late) = {
         let mut st = sim.lock();
         let late = st.faults.late_callback_ms;
-        let Some((_, _, body)) = current(sim, &mut st, kind, reference) else {
+        let Some((_, _, body)) = st.current(kind, reference, sim.timings()) else {
             return;
         };
         let Some(url) = st

@@ -4,7 +4,7 @@
 
 use super::state::{from_hundredths, hundredths, State, Token, Txn, TxnKind, User};
 use super::{callbacks, Sim};
-use crate::mtn_momo::reasons::{Reason, Status};
+use crate::mtn_momo::reasons::Reason;
 use crate::mtn_momo::simulator::Behaviour;
 use crate::mtn_momo::wire::{
     ApiKey, ApiUser, Party, CALLBACK_URL, REFERENCE_ID, SUBSCRIPTION_KEY, TARGET_ENVIRONMENT,
@@ -591,31 +591,6 @@ fn register(
     Ok(hang.then_some(hang_for))
 }
 
-/// The status now, booking a success's money once.
-pub(super) fn current(
-    sim: &Sim,
-    st: &mut State,
-    kind: TxnKind,
-    reference: &str,
-) -> Option<(Status, Option<Reason>, Value)> {
-    let cfg = &sim.inner.config;
-    let txn = st.txns.get(&(kind, reference.to_owned()))?;
-    let (status, reason) = txn.status(Instant::now(), cfg.approval_delay, cfg.approval_window);
-    let view = json!(txn.view(&status, reason.as_ref()));
-    if matches!(status, Status::Successful) && !txn.booked {
-        let (currency, amount) = (txn.currency.clone(), hundredths(&txn.amount).unwrap_or(0));
-        let book = match kind {
-            TxnKind::RequestToPay => &mut st.collected,
-            TxnKind::Transfer | TxnKind::Deposit | TxnKind::Refund => &mut st.paid_out,
-        };
-        *book.entry(currency).or_default() += amount;
-        if let Some(t) = st.txns.get_mut(&(kind, reference.to_owned())) {
-            t.booked = true;
-        }
-    }
-    Some((status, reason, view))
-}
-
 fn status(sim: &Sim, headers: &HeaderMap, product: &str, kind: &str, id: &str) -> Response {
     let Some(kind) = TxnKind::parse(product, kind) else {
         return error(
@@ -641,7 +616,7 @@ fn status(sim: &Sim, headers: &HeaderMap, product: &str, kind: &str, id: &str) -
         .txns
         .get(&(kind, id.to_owned()))
         .is_some_and(|t| t.product == product);
-    match current(sim, &mut st, kind, id).filter(|_| same_product) {
+    match st.current(kind, id, sim.timings()).filter(|_| same_product) {
         Some((_, _, view)) => reply(StatusCode::OK, view),
         None => error(
             StatusCode::NOT_FOUND,
@@ -687,7 +662,8 @@ fn answer(sim: &Sim, id: &str, approve: bool) -> Response {
         );
     }
     txn.answered = Some((approve, Instant::now()));
-    let view = current(sim, &mut st, kind, id)
+    let view = st
+        .current(kind, id, sim.timings())
         .map(|(_, _, v)| v)
         .unwrap_or(Value::Null);
     drop(st);

@@ -107,6 +107,14 @@ impl Sim {
     }
 
     /// The counters so far.
+    /// How long a payer takes to answer, and how long MTN waits for one.
+    fn timings(&self) -> (Duration, Duration) {
+        (
+            self.inner.config.approval_delay,
+            self.inner.config.approval_window,
+        )
+    }
+
     pub fn stats(&self) -> Stats {
         self.lock().stats.clone()
     }

@@ -214,6 +214,32 @@ pub struct State {
 }
 
 impl State {
+    /// A transaction's status now (with its reason and MTN's body for it), given the
+    /// simulator's approval delay and window, booking a success's money once; `None` for an
+    /// unknown transaction.
+    pub fn current(
+        &mut self,
+        kind: TxnKind,
+        reference: &str,
+        (approval_delay, approval_window): (Duration, Duration),
+    ) -> Option<(Status, Option<Reason>, serde_json::Value)> {
+        let txn = self.txns.get(&(kind, reference.to_owned()))?;
+        let (status, reason) = txn.status(Instant::now(), approval_delay, approval_window);
+        let view = serde_json::json!(txn.view(&status, reason.as_ref()));
+        if matches!(status, Status::Successful) && !txn.booked {
+            let (currency, amount) = (txn.currency.clone(), hundredths(&txn.amount).unwrap_or(0));
+            let book = match kind {
+                TxnKind::RequestToPay => &mut self.collected,
+                TxnKind::Transfer | TxnKind::Deposit | TxnKind::Refund => &mut self.paid_out,
+            };
+            *book.entry(currency).or_default() += amount;
+            if let Some(t) = self.txns.get_mut(&(kind, reference.to_owned())) {
+                t.booked = true;
+            }
+        }
+        Some((status, reason, view))
+    }
+
     /// Takes one "next N" fault, if any is left.
     pub fn take(counter: &mut u32) -> bool {
         if *counter > 0 {
