@@ -3,7 +3,8 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::{bind, insert_rows, page, StoreTx, Value, MAX_PARAMS};
+use crate::sql::{bind, insert_rows, page, Value, MAX_PARAMS};
+use crate::tx::StoreTx;
 use kumbu_core::{
     CollectionBalance, CollectionRequest, CollectionStatus, Currency, Decision, ErvDetails,
     ExternalStatus, IngestedPayment, MatchOutcome, MethodDetails, Mode, Resolution, Timestamp,

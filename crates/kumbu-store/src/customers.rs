@@ -2,7 +2,8 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::{page, StoreTx};
+use crate::sql::page;
+use crate::tx::StoreTx;
 use kumbu_core::{Customer, Mode, Msisdn, Operator, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};

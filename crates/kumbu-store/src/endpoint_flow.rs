@@ -8,7 +8,8 @@
 use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::StoreError;
-use crate::tx::{StoreTx, MAX_PARAMS};
+use crate::sql::MAX_PARAMS;
+use crate::tx::StoreTx;
 use kumbu_core::Timestamp;
 use sqlx::{Any, Row};
 

@@ -2,8 +2,9 @@
 
 use crate::connect::Store;
 use crate::error::StoreError;
-use crate::tx::{bind, insert_rows, page, StoreTx, Value};
-use crate::webhooks::DueDelivery;
+use crate::records::{DueDelivery, EventRecord, Published};
+use crate::sql::{bind, insert_rows, page, Value};
+use crate::tx::StoreTx;
 use kumbu_core::{Mode, Timestamp};
 
 /// An event to append.
@@ -119,40 +120,6 @@ impl StoreTx {
         }
         Ok(())
     }
-}
-
-/// What fan-out needs of an event: who it belongs to, what it is about, and when its
-/// deliveries fall due.
-pub(crate) struct Published<'a> {
-    pub(crate) id: &'a str,
-    pub(crate) merchant_id: &'a str,
-    pub(crate) mode: Mode,
-    pub(crate) event_type: &'a str,
-    pub(crate) object_id: &'a str,
-    pub(crate) due: Timestamp,
-    /// When its deliveries are created (retries stop 3 days later).
-    pub(crate) created_at: Timestamp,
-}
-
-/// A stored event.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EventRecord {
-    /// `evt_…`
-    pub id: String,
-    /// Test or live.
-    pub mode: Mode,
-    /// e.g. `payment.debited`.
-    pub event_type: String,
-    /// The object the event is about.
-    pub object_id: String,
-    /// 1, 2, 3… per object.
-    pub object_seq: i64,
-    /// The object after the change (JSON of the domain snapshot).
-    pub payload: String,
-    /// When.
-    pub created_at: Timestamp,
-    /// When the merchant acknowledged it from the pull queue.
-    pub acked_at: Option<Timestamp>,
 }
 
 /// Filters for listing events.

@@ -3,7 +3,8 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::tx::{insert_rows, StoreTx, Value};
+use crate::sql::{insert_rows, Value};
+use crate::tx::StoreTx;
 use kumbu_core::ledger::{Account, JournalKind, Posting};
 use kumbu_core::{Currency, Mode, Timestamp};
 use sqlx::{Any, Row};

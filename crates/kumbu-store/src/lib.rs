@@ -24,9 +24,11 @@ mod ledger;
 mod merchants;
 mod payments;
 mod payouts;
+mod records;
 mod references;
 mod refunds;
 mod sealed;
+mod sql;
 mod tx;
 mod webhooks;
 
@@ -38,17 +40,16 @@ pub use credentials::{CredentialRecord, TokenOwner};
 pub use dialect::Dialect;
 pub use endpoint_flow::{FlowRow, HealthRow, PermitRow};
 pub use error::StoreError;
-pub use events::{EventFilter, EventRecord, NewEvent};
+pub use events::{EventFilter, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Branding, Merchant};
 pub use payments::{PaymentFilter, PaymentPage};
 pub use payouts::LockedMoney;
+pub use records::{DueDelivery, EndpointRecord, EventRecord};
 pub use sealed::{
     SealedColumn, OPERATOR_CREDENTIALS, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET,
     WEBHOOK_SECRET,
 };
 pub use tx::StoreTx;
-pub use webhooks::{
-    AttemptRecord, AttemptResult, ClaimCaps, DueDelivery, EndpointRecord, NextStep,
-};
+pub use webhooks::{AttemptRecord, AttemptResult, ClaimCaps, NextStep};

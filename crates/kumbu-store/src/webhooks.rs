@@ -3,46 +3,12 @@
 use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};
-use crate::events::{EventRecord, Published};
-use crate::tx::{insert_rows, StoreTx, Value, MAX_PARAMS};
+use crate::records::{DueDelivery, EndpointRecord, EventRecord, Published};
+use crate::sql::{insert_rows, Value, MAX_PARAMS};
+use crate::tx::StoreTx;
 use kumbu_core::{Mode, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
-
-/// A stored webhook endpoint.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct EndpointRecord {
-    /// `we_…`
-    pub id: String,
-    /// Owning merchant.
-    pub merchant_id: String,
-    /// Test or live.
-    pub mode: Mode,
-    /// Where events are POSTed.
-    pub url: String,
-    /// Free text.
-    pub description: Option<String>,
-    /// `*` or `,type,type,`.
-    pub events: String,
-    /// `enabled`, `disabled` or `deleted`.
-    pub status: String,
-    /// Body format: `native` (signed events) or `proxypay` (flat payments signed with the API key).
-    pub format: String,
-    /// Current signing secret (`whsec_…`, or the API key for `proxypay`), sealed.
-    pub secret: String,
-    /// The secret before the last rotation, still signing until `previous_secret_until`.
-    pub previous_secret: Option<String>,
-    /// When the previous secret stops signing.
-    pub previous_secret_until: Option<Timestamp>,
-    /// Since when every attempt to this endpoint failed (cleared by a success).
-    pub failing_since: Option<Timestamp>,
-    /// Most deliveries in flight at once, across processes (`None`: the gateway's default).
-    pub max_concurrency: Option<i64>,
-    /// When created.
-    pub created_at: Timestamp,
-    /// When last changed.
-    pub updated_at: Timestamp,
-}
 
 const ENDPOINT_COLUMNS: &str =
     "id, merchant_id, mode, url, description, events, status, format, secret, \
@@ -70,21 +36,6 @@ fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError> {
         created_at: Timestamp::from_micros(r.try_get("created_at")?),
         updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
     })
-}
-
-/// A delivery whose attempt is due, with what it takes to make it.
-#[derive(Debug, Clone)]
-pub struct DueDelivery {
-    /// The delivery.
-    pub seq: i64,
-    /// Attempts made so far.
-    pub attempts: i64,
-    /// When the delivery was created (retries stop 3 days later).
-    pub created_at: Timestamp,
-    /// The event to send.
-    pub event: EventRecord,
-    /// Where to send it.
-    pub endpoint: EndpointRecord,
 }
 
 /// How many deliveries a claim may take per endpoint.
@@ -677,7 +628,7 @@ impl Store {
         sql.push_str(") AS v WHERE deliveries.seq = v.column1");
         let mut q = sqlx::query::<Any>(&sql);
         for v in values {
-            q = crate::tx::bind(q, v);
+            q = crate::sql::bind(q, v);
         }
         q.execute(&mut **tx.tx()).await?;
         // Deliveries that stand for an acknowledgement take their event off the queue, in the same

@@ -1,0 +1,98 @@
+//! Statements built at run time: bound values, multi-row inserts in chunks, and pages of a
+//! listing. Shared by every table's module.
+
+use crate::dialect::Dialect;
+use crate::error::StoreError;
+use sqlx::{Any, Transaction};
+
+/// Largest number of bound parameters put in one statement (both backends allow far more).
+pub(crate) const MAX_PARAMS: usize = 16_000;
+
+/// A value bound into a dynamically built statement.
+#[derive(Debug, Clone)]
+pub(crate) enum Value {
+    Text(String),
+    OptText(Option<String>),
+    Int(i64),
+    OptInt(Option<i64>),
+}
+
+/// Runs `INSERT INTO table (columns) VALUES (…), (…) [suffix]` in chunks.
+pub(crate) async fn insert_rows(
+    dialect: Dialect,
+    tx: &mut Transaction<'static, Any>,
+    table: &str,
+    columns: &[&str],
+    rows: Vec<Vec<Value>>,
+    suffix: &str,
+) -> Result<(), StoreError> {
+    let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
+    let mut rows = rows.into_iter().peekable();
+    while rows.peek().is_some() {
+        let chunk: Vec<Vec<Value>> = rows.by_ref().take(per_chunk).collect();
+        let mut sql = format!("INSERT INTO {table} ({}) VALUES ", columns.join(", "));
+        let mut n = 0;
+        for (i, row) in chunk.iter().enumerate() {
+            if i > 0 {
+                sql.push_str(", ");
+            }
+            sql.push('(');
+            for j in 0..row.len() {
+                if j > 0 {
+                    sql.push_str(", ");
+                }
+                n += 1;
+                sql.push_str(&dialect.param(n));
+            }
+            sql.push(')');
+        }
+        sql.push_str(suffix);
+        let mut q = sqlx::query::<Any>(&sql);
+        for v in chunk.into_iter().flatten() {
+            q = bind(q, v);
+        }
+        q.execute(&mut **tx).await?;
+    }
+    Ok(())
+}
+
+pub(crate) fn bind<'q>(
+    q: sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>>,
+    v: Value,
+) -> sqlx::query::Query<'q, Any, sqlx::any::AnyArguments<'q>> {
+    match v {
+        Value::Text(s) => q.bind(s),
+        Value::OptText(s) => q.bind(s),
+        Value::Int(i) => q.bind(i),
+        Value::OptInt(i) => q.bind(i),
+    }
+}
+
+/// A page of a listing fetched with `LIMIT limit + 1`: the first `limit` rows mapped, and
+/// whether more follow.
+pub(crate) fn page<T>(
+    rows: &[sqlx::any::AnyRow],
+    limit: u32,
+    from_row: fn(&sqlx::any::AnyRow) -> Result<T, StoreError>,
+) -> Result<(Vec<T>, bool), StoreError> {
+    let more = rows.len() > limit as usize;
+    let items = rows
+        .iter()
+        .take(limit as usize)
+        .map(from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((items, more))
+}
+
+/// [`bind`] for a scalar query.
+pub(crate) fn bind_scalar<'q, O>(
+    q: sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>>,
+    v: Value,
+) -> sqlx::query::QueryScalar<'q, Any, O, sqlx::any::AnyArguments<'q>> {
+    match v {
+        Value::Text(s) => q.bind(s),
+        Value::OptText(s) => q.bind(s),
+        Value::Int(i) => q.bind(i),
+        Value::OptInt(i) => q.bind(i),
+    }
+}
