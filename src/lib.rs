@@ -2,7 +2,6 @@
 //! end-to-end tests so that tests boot exactly what production runs.
 
 pub mod cli;
-pub mod connector;
 pub mod load;
 pub mod reconcile;
 pub mod secret_key;

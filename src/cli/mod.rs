@@ -1,18 +1,20 @@
 //! The `kumbu` command line.
 
-use crate::{open_store, redact, Application, Config, SecretKeySource};
+mod connector;
+mod db;
+
+use crate::{open_store, redact, Application, Config};
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
+use db::engine_with;
+pub use db::DbArgs;
 use kumbu_core::{FeeSchedule, Mode, Operator};
 use kumbu_engine::{Bootstrap, Engine, EngineConfig};
 use secrecy::{ExposeSecret, SecretString};
 use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::PathBuf;
-use std::sync::Arc;
 use std::time::Duration;
-
-const DEFAULT_DB: &str = "sqlite://kumbu.db";
 
 /// Kumbu: a self-hostable payment gateway for African mobile money and bank references.
 ///
@@ -67,36 +69,12 @@ enum Command {
     Load(crate::load::LoadArgs),
     /// Manage merchants' operator credentials for live mode (sealed at rest, never printed).
     #[command(subcommand)]
-    Connector(crate::connector::ConnectorCommand),
+    Connector(connector::ConnectorCommand),
     /// Run a simulator of an operator's own API (for staging, tests and client libraries).
     #[command(subcommand)]
     Simulate(crate::simulate::SimulateCommand),
     /// Print a new random secret key (for KUMBU_SECRET_KEY or a key file) and exit.
     SecretKey,
-}
-
-#[derive(Debug, Clone, Args)]
-pub struct DbArgs {
-    /// Database: sqlite://path.db (created if missing) or postgres://user:pass@host/db.
-    #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB, hide_env_values = true)]
-    database_url: String,
-    /// File of the secret key that seals stored secrets such as webhook signing secrets (created
-    /// with a fresh key if missing). The key may instead be given in KUMBU_SECRET_KEY (base64;
-    /// `kumbu secret-key` prints a new one). Default with SQLite: `<database file>.key`.
-    /// PostgreSQL requires one of the two, the same for every process on the database.
-    #[arg(long, env = "KUMBU_SECRET_KEY_FILE")]
-    secret_key_file: Option<PathBuf>,
-}
-
-impl DbArgs {
-    /// Where the secret key comes from: KUMBU_SECRET_KEY, then --secret-key-file, then the default.
-    fn secret_key(&self) -> SecretKeySource {
-        match (std::env::var("KUMBU_SECRET_KEY"), &self.secret_key_file) {
-            (Ok(k), _) if !k.trim().is_empty() => SecretKeySource::Keys(SecretString::from(k)),
-            (_, Some(path)) => SecretKeySource::File(path.clone()),
-            (_, None) => SecretKeySource::Default,
-        }
-    }
 }
 
 #[derive(Debug, Clone, Args)]
@@ -133,7 +111,7 @@ struct ServeArgs {
     #[command(flatten)]
     db: DbArgs,
     #[command(flatten)]
-    operators: crate::connector::OperatorArgs,
+    operators: connector::OperatorArgs,
     /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
     #[arg(long, env = "KUMBU_SANDBOX_DELAY_MS", default_value_t = 2000)]
     sandbox_delay_ms: u64,
@@ -590,7 +568,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Some(Command::Load(args)) => crate::load::run(args).await,
         Some(Command::Connector(cmd)) => {
             crate::telemetry::init(false);
-            crate::connector::run(cmd).await
+            connector::run(cmd).await
         }
         Some(Command::Simulate(cmd)) => {
             crate::telemetry::init(false);
@@ -606,18 +584,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
 /// An engine for a one-off command, holding the database's secret key (checked against it).
 async fn engine_for(db: &DbArgs) -> anyhow::Result<Engine> {
     engine_with(db, EngineConfig::default()).await
-}
-
-/// An engine for a one-off command over the database `db` names.
-pub(crate) async fn engine_with(db: &DbArgs, config: EngineConfig) -> anyhow::Result<Engine> {
-    let store = open_store(&db.database_url, 2).await?;
-    let keyring = crate::load_keyring(&db.secret_key(), &db.database_url)?;
-    let engine = Engine::new(store, Arc::new(kumbu_core::SystemClock), config, keyring);
-    engine
-        .prepare_secrets()
-        .await
-        .context("the secret key does not fit this database")?;
-    Ok(engine)
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {

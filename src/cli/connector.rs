@@ -2,7 +2,7 @@
 //! the gateway's operator (the native API's `/v1/connectors` does the same with a live key), and
 //! the connector settings `serve` shares.
 
-use crate::cli::DbArgs;
+use super::db::{engine_with, DbArgs};
 use clap::{Args, Subcommand};
 use kumbu_core::Operator;
 use kumbu_engine::{EngineConfig, MtnSettings};
@@ -132,7 +132,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
         } => {
             let op = operator(&op)?;
             let settings = read_settings(&file)?;
-            let engine = crate::cli::engine_with(&db, EngineConfig::default()).await?;
+            let engine = engine_with(&db, EngineConfig::default()).await?;
             let (summary, created) = engine
                 .put_connector(&merchant, op, settings)
                 .await
@@ -148,7 +148,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             Ok(())
         }
         ConnectorCommand::List { merchant, db } => {
-            let engine = crate::cli::engine_with(&db, EngineConfig::default()).await?;
+            let engine = engine_with(&db, EngineConfig::default()).await?;
             let rows = engine
                 .store()
                 .list_operator_credentials(merchant.as_deref())
@@ -168,7 +168,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
         } => {
             let mut config = EngineConfig::default();
             operators.apply(&mut config)?;
-            let engine = crate::cli::engine_with(&db, config).await?;
+            let engine = engine_with(&db, config).await?;
             let checks = engine
                 .check_connectors(merchant.as_deref())
                 .await
@@ -207,7 +207,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             db,
         } => {
             let op = operator(&op)?;
-            let engine = crate::cli::engine_with(&db, EngineConfig::default()).await?;
+            let engine = engine_with(&db, EngineConfig::default()).await?;
             if engine
                 .store()
                 .delete_operator_credentials(&merchant, op)
