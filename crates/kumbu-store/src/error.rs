@@ -21,7 +21,7 @@ pub enum StoreError {
 }
 
 impl From<sqlx::Error> for StoreError {
-    #[allow(
+    #[expect(
         clippy::wildcard_enum_match_arm,
         reason = "sqlx::Error is a foreign #[non_exhaustive] enum"
     )]

@@ -54,7 +54,10 @@ fn timestamp(param: &str, v: &str) -> Result<Timestamp, NativeError> {
 
 /// Who is billed (`kumbu_core::Payer`, which the body is read into), as documented: every field
 /// free text of at most 200 characters.
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its schema is used: the body is read into kumbu_core::Payer"
+)]
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct BillPayerBody {

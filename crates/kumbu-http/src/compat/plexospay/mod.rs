@@ -156,7 +156,10 @@ const CUSTOMER_COUNTRIES: [&str; 2] = ["CV", "AO"];
 /// An `Idempotency-Key` header, as every POST takes it.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its documentation is used: utoipa reads the fields into the document; handlers read the request themselves"
+)]
 struct Idempotent {
     /// Makes retries safe: the first response is replayed for 24 h; the same key with another
     /// request is refused (400 `IDEMPOTENCY_ERROR`).
@@ -167,7 +170,10 @@ struct Idempotent {
 /// The paging of a list.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its documentation is used: utoipa reads the fields into the document; handlers read the request themselves"
+)]
 struct ListParams {
     /// How many, 1 to 100 (default 20).
     #[param(minimum = 1, maximum = 100)]

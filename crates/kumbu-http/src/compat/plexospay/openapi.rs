@@ -420,7 +420,10 @@ impl<T: ToSchema> SchemaRef for T {}
 
 /// The `customer` of a payment request: its name and email are kept with the payment; its
 /// other fields are read and ignored.
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its schema is used: the document describes what the face reads and ignores"
+)]
 #[derive(ToSchema)]
 pub(super) struct PaymentCustomer {
     /// Ignored (the payment's `operatorPhone` is prompted).

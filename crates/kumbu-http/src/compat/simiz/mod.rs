@@ -185,7 +185,10 @@ struct SmzList<T> {
 /// An `Idempotency-Key` header, as every POST takes it.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Header)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its documentation is used: utoipa reads the fields into the document; handlers read the request themselves"
+)]
 struct Idempotent {
     /// Makes retries safe: the first response is replayed for 24 h; the same key with another
     /// request is refused (400 `idempotency_error`).

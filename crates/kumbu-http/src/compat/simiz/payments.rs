@@ -47,7 +47,10 @@ pub(super) struct CreatePaymentBody {
 /// `GET /v1/payments/{token}`'s query.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its documentation is used: utoipa reads the fields into the document; handlers read the request themselves"
+)]
 struct Expand {
     /// Accepted and ignored: the payment already carries what is known of its payer.
     expand: Option<String>,
@@ -56,7 +59,10 @@ struct Expand {
 /// The paging of `GET /v1/payments`.
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)]
+#[expect(
+    dead_code,
+    reason = "only its documentation is used: utoipa reads the fields into the document; handlers read the request themselves"
+)]
 struct ListParams {
     /// How many, 1 to 100 (default 10).
     #[param(minimum = 1, maximum = 100)]
