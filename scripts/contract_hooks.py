@@ -78,10 +78,18 @@ def before_load_schema(context, raw_schema):
 
 def within_listed_operators(body):
     """Clamps a body's amount into the range of every operator it lists (see the module doc)."""
-    operators, amount = body.get("operators"), body.get("amount")
-    if not isinstance(operators, list) or not operators or type(amount) is not int:
+    operators, amount, currency = body.get("operators"), body.get("amount"), body.get("currency")
+    # Only a body of the shape the rule speaks of: operator codes and a currency (a face that
+    # admits any property may send `operators` holding anything).
+    if (
+        not isinstance(operators, list)
+        or not operators
+        or not all(isinstance(o, str) for o in operators)
+        or not isinstance(currency, str)
+        or type(amount) is not int
+    ):
         return
-    ranges = [RANGES.get((body.get("currency"), o)) for o in operators]
+    ranges = [RANGES.get((currency, o)) for o in operators]
     if None in ranges:
         return
     low, high = max(r[0] for r in ranges), min(r[1] for r in ranges)
