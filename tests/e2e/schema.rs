@@ -100,10 +100,9 @@ async fn schema(backend: Backend) -> Option<Schema> {
         Backend::Sqlite => (SQLITE_COLUMNS, SQLITE_INDEXES, SQLITE_FOREIGN_KEYS),
     };
     let text = |r: &sqlx::any::AnyRow, c: &str| r.get::<String, _>(c);
-    let columns: BTreeSet<Column> = sqlx::query::<Any>(columns)
-        .fetch_all(&pool)
+    let rows = async |sql: &str| sqlx::query::<Any>(sql).fetch_all(&pool).await.unwrap();
+    let columns: BTreeSet<Column> = rows(columns)
         .await
-        .unwrap()
         .iter()
         .map(|r| {
             let pk = text(r, "pk") == "true";
@@ -118,10 +117,8 @@ async fn schema(backend: Backend) -> Option<Schema> {
             )
         })
         .collect();
-    let indexes = sqlx::query::<Any>(indexes)
-        .fetch_all(&pool)
+    let indexes = rows(indexes)
         .await
-        .unwrap()
         .iter()
         .map(|r| {
             let by_constraint = text(r, "kind") == "constraint";
@@ -139,10 +136,8 @@ async fn schema(backend: Backend) -> Option<Schema> {
         .filter(|c| c.4)
         .map(|c| (c.0.as_str(), c.1.as_str()))
         .collect();
-    let foreign_keys = sqlx::query::<Any>(foreign_keys)
-        .fetch_all(&pool)
+    let foreign_keys = rows(foreign_keys)
         .await
-        .unwrap()
         .iter()
         .map(|r| {
             let (table, referenced) = (text(r, "t"), text(r, "rt"));

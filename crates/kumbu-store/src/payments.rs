@@ -1,5 +1,9 @@
 //! Payment rows: reading, listing, the column mapping shared by reads and claims, and the
 //! writes of an engine decision (insert, save, lock, claim, history).
+//!
+//! Over 500 lines because reads and writes of the one table live together, as in refunds.rs;
+//! `insert_payment` and `insert_payments` still bind the same row twice, and the lock/claim
+//! shapes repeat refunds' and payouts': folding those is the structure issue's next store step.
 
 use crate::connect::Store;
 use crate::dialect::Dialect;
