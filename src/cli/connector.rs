@@ -5,7 +5,7 @@
 use super::db::{engine_with, DbArgs};
 use clap::{Args, Subcommand};
 use kumbu_core::Operator;
-use kumbu_engine::{EngineConfig, MtnSettings};
+use kumbu_engine::EngineConfig;
 use std::io::Read;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -41,7 +41,7 @@ impl OperatorArgs {
                 "--mtn-momo-url must be an http(s) URL, e.g. https://proxy.momoapi.mtn.com"
             );
         }
-        config.mtn_momo_url = self.mtn_momo_url.clone();
+        config.operator_urls.mtn_momo = self.mtn_momo_url.clone();
         config.operator_timeout =
             Duration::from_millis(self.operator_timeout_ms.clamp(100, 300_000));
         config.operator_poll_every =
@@ -109,7 +109,8 @@ fn operator(code: &str) -> anyhow::Result<Operator> {
         .ok_or_else(|| anyhow::anyhow!("unknown operator `{code}` (mtn_ci or mtn_cm)"))
 }
 
-fn read_settings(file: &PathBuf) -> anyhow::Result<MtnSettings> {
+/// The settings file as JSON; the operator's connector checks its fields.
+fn read_settings(file: &PathBuf) -> anyhow::Result<serde_json::Value> {
     let mut text = String::new();
     if file.as_os_str() == "-" {
         std::io::stdin().read_to_string(&mut text)?;
@@ -144,7 +145,9 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
                 summary.target_environment,
                 summary.products.join(", ")
             );
-            println!("check them against MTN with: kumbu connector check --merchant {merchant}");
+            println!(
+                "check them against the operator with: kumbu connector check --merchant {merchant}"
+            );
             Ok(())
         }
         ConnectorCommand::List { merchant, db } => {

@@ -616,7 +616,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         .unwrap_or_default();
     println!(
         "Live MTN MoMo payments go to {}; MTN calls back at {}/callbacks/mtn-momo/… (register callback host `{callback_host}` with MTN; `kumbu connector` sets credentials)",
-        app.engine().config().mtn_momo_url,
+        app.engine().config().operator_urls.mtn_momo,
         app.public_url()
     );
     match app.bootstrap() {

@@ -187,10 +187,12 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             worker_interval: Duration::from_millis(20),
             proxypay_requests_per_minute: opts.proxypay_per_minute,
             checkout_attempts_per_ip: opts.checkout_ip_limit,
-            mtn_momo_url: opts
-                .mtn_momo_url
-                .clone()
-                .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+            operator_urls: kumbu_rails::OperatorUrls {
+                mtn_momo: opts
+                    .mtn_momo_url
+                    .clone()
+                    .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+            },
             operator_timeout: opts.operator_timeout,
             ..EngineConfig::default()
         },

@@ -495,6 +495,19 @@ async fn callbacks_are_only_triggers(live: Live) -> Live {
             .unwrap();
         assert_eq!(r.status(), StatusCode::OK);
     }
+    // The reference under a path no connector has is not a callback at all.
+    let r = live
+        .app
+        .client
+        .put(
+            live.app
+                .url(&format!("/callbacks/orange-money/{reference}")),
+        )
+        .json(&forged)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::NOT_FOUND);
     live.app.tick().await;
     assert_eq!(live.stats().status_queries, before + 1);
     // The payer approves; MTN calls back; now it is true.
@@ -819,7 +832,7 @@ async fn simulator_callbacks_are_retried() {
     })
     .await;
     let rx = crate::receiver::Receiver::start().await;
-    let settings: kumbu_engine::MtnSettings = serde_json::from_value(credentials()).unwrap();
+    let settings: kumbu_rails::mtn_momo::Settings = serde_json::from_value(credentials()).unwrap();
     let creds = settings.into_credentials("test".into());
     let client = kumbu_rails::mtn_momo::Client::new(&sim_url, Duration::from_secs(5));
     let body = |phone: &str| kumbu_rails::mtn_momo::wire::TransactionRequest {

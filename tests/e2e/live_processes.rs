@@ -6,7 +6,7 @@ use crate::harness::{drop_database, fresh_database, Backend, KEY, SECRET_KEY};
 use crate::live::{credentials, start_sim};
 use crate::processes::spawn;
 
-use kumbu_engine::{Engine, EngineConfig, MtnSettings, Store, StoreOptions};
+use kumbu_engine::{Engine, EngineConfig, Store, StoreOptions};
 use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim};
 use serde_json::{json, Value};
 use std::sync::Arc;
@@ -32,9 +32,8 @@ async fn live_key(url: &str) -> String {
         .create_api_key(&merchant, kumbu_core::Mode::Live)
         .await
         .unwrap();
-    let settings: MtnSettings = serde_json::from_value(credentials()).unwrap();
     engine
-        .put_connector(&merchant, kumbu_core::Operator::MtnCi, settings)
+        .put_connector(&merchant, kumbu_core::Operator::MtnCi, credentials())
         .await
         .unwrap();
     engine.store().close().await;

@@ -42,8 +42,9 @@ pub struct EngineConfig {
     pub checkout_attempts_per_ip: u32,
     /// Fee schedules replacing the built-in defaults.
     pub fee_overrides: BTreeMap<Operator, FeeSchedule>,
-    /// MTN MoMo's API (`--mtn-momo-url`): MTN's production API, or a simulator of it.
-    pub mtn_momo_url: String,
+    /// Where each connector reaches its operator (`kumbu serve --help` names the flags): the operators'
+    /// production APIs, or simulators of them.
+    pub operator_urls: kumbu_rails::OperatorUrls,
     /// The gateway's public URL, where operators call back (the server sets it from
     /// `--public-url`); `None`: no callbacks are asked for, statuses are polled.
     pub callback_base: Option<String>,
@@ -78,7 +79,7 @@ impl Default for EngineConfig {
             adullam_requests_per_hour: 1000,
             checkout_attempts_per_ip: 30,
             fee_overrides: BTreeMap::new(),
-            mtn_momo_url: kumbu_rails::mtn_momo::PRODUCTION_URL.to_owned(),
+            operator_urls: kumbu_rails::OperatorUrls::default(),
             callback_base: None,
             operator_timeout: Duration::from_secs(30),
             operator_poll_every: Duration::from_secs(10),

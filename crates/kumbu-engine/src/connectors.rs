@@ -1,55 +1,17 @@
-//! Merchants' operator credentials for live mode: set (sealed with the vault), shown without
-//! their secrets, removed, checked against the operator; and which connector carries a live
-//! payment. Credentials are live settings: test keys can neither see nor change them.
+//! Merchants' operator credentials for live mode: set (checked by their connector, sealed with
+//! the vault), shown without their secrets, removed, checked against the operator; which
+//! connector carries a live payment; and operators' callbacks. Credentials are live settings:
+//! test keys can neither see nor change them. Connectors are found in `kumbu_rails::Registry`:
+//! nothing here names an operator.
 
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
-use kumbu_core::{ErrorCode, Field, Mode, Operator, Rejection, Timestamp};
-use kumbu_rails::connector::CallError;
-use kumbu_rails::mtn_momo::{self, Credentials, Product, Settings, SettingsError};
+use kumbu_core::{ErrorCode, FailureCode, Field, Mode, Operator, Rejection, Timestamp};
+use kumbu_rails::connector::{Connector, Duty, Opened, Outbound, Outgoing, SettingsError, Summary};
 use kumbu_store::OperatorCredentialRow;
-
-/// The connector protocols Kumbu speaks.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Protocol {
-    /// MTN MoMo Open API.
-    MtnMomo,
-}
-
-impl Protocol {
-    /// The protocol that carries live payments for `op`, if Kumbu has one.
-    pub fn of(op: Operator) -> Option<Self> {
-        match op {
-            Operator::MtnCi | Operator::MtnCm => Some(Protocol::MtnMomo),
-            Operator::Cvmovel
-            | Operator::UnitelTmais
-            | Operator::Multicaixa
-            | Operator::MpesaMz
-            | Operator::Emola
-            | Operator::OrangeCi
-            | Operator::MoovCi
-            | Operator::WaveCi
-            | Operator::OrangeCm
-            | Operator::Mock
-            | Operator::External => None,
-        }
-    }
-
-    /// The operators it serves.
-    pub fn operators(self) -> &'static [Operator] {
-        match self {
-            Protocol::MtnMomo => &[Operator::MtnCi, Operator::MtnCm],
-        }
-    }
-
-    /// Its name in docs and messages.
-    pub fn name(self) -> &'static str {
-        match self {
-            Protocol::MtnMomo => "MTN MoMo",
-        }
-    }
-}
+use secrecy::SecretString;
+use std::sync::Arc;
 
 /// What may be shown of a merchant's credentials for an operator.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
@@ -95,19 +57,6 @@ fn live_only(auth: &AuthContext) -> Result<(), Rejection> {
     }
 }
 
-fn protocol(op: Operator) -> Result<Protocol, Rejection> {
-    Protocol::of(op).ok_or_else(|| {
-        Rejection::field(
-            ErrorCode::OperatorNotAvailable,
-            Field::Operator,
-            format!(
-                "Kumbu has no live connector for {} yet; MTN MoMo (mtn_ci, mtn_cm) is the first",
-                op.code()
-            ),
-        )
-    })
-}
-
 fn settings_rejection(e: SettingsError) -> Rejection {
     let field = match e.field {
         "target_environment" => Field::TargetEnvironment,
@@ -122,30 +71,59 @@ fn row_id(merchant_id: &str, op: Operator) -> String {
     format!("{merchant_id}/{}", op.code())
 }
 
-fn summary_of(s: &Settings, op: Operator) -> ConnectorSummary {
+fn summary_of(s: Summary, op: Operator) -> ConnectorSummary {
     ConnectorSummary {
         operator: op,
-        target_environment: s.target_environment.clone(),
-        callback_host: s.callback_host.clone(),
-        products: s.products().iter().map(|p| p.as_str().to_owned()).collect(),
-        api_users: [&s.collection, &s.disbursement]
-            .into_iter()
-            .flatten()
-            .map(|p| p.api_user.clone())
-            .collect(),
+        target_environment: s.target_environment,
+        callback_host: s.callback_host,
+        products: s.products,
+        api_users: s.api_users,
         created_at: None,
         updated_at: None,
     }
 }
 
 impl Engine {
-    /// Sets (or replaces) a merchant's credentials for an operator, sealed at rest. Returns what
-    /// may be shown of them, and whether they are new.
+    /// The connector that carries live payments for `op`, if Kumbu has one.
+    pub(crate) fn connector_for(&self, op: Operator) -> Option<&Arc<dyn Connector>> {
+        self.inner.connectors.for_operator(op)
+    }
+
+    /// The connector for `op`, or why a live payment through it is refused.
+    fn connector(&self, op: Operator) -> Result<&Arc<dyn Connector>, Rejection> {
+        self.connector_for(op).ok_or_else(|| {
+            Rejection::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operator,
+                format!(
+                    "Kumbu has no live connector for {} yet; it has one for {}",
+                    op.code(),
+                    self.live_operators()
+                ),
+            )
+        })
+    }
+
+    /// The operators some connector carries, for messages (their codes, comma-separated).
+    pub(crate) fn live_operators(&self) -> String {
+        let codes: Vec<&str> = self
+            .inner
+            .connectors
+            .operators()
+            .into_iter()
+            .map(Operator::code)
+            .collect();
+        codes.join(", ")
+    }
+
+    /// Sets (or replaces) a merchant's credentials for an operator, sealed at rest. `settings`
+    /// is the connector's own shape (JSON), checked by the connector. Returns what may be shown
+    /// of them, and whether they are new.
     pub async fn set_connector(
         &self,
         auth: &AuthContext,
         op: Operator,
-        settings: Settings,
+        settings: serde_json::Value,
     ) -> Result<(ConnectorSummary, bool), EngineError> {
         live_only(auth)?;
         self.put_connector(&auth.merchant_id, op, settings).await
@@ -156,20 +134,19 @@ impl Engine {
         &self,
         merchant_id: &str,
         op: Operator,
-        settings: Settings,
+        settings: serde_json::Value,
     ) -> Result<(ConnectorSummary, bool), EngineError> {
-        match protocol(op)? {
-            Protocol::MtnMomo => {}
-        }
-        settings.check().map_err(settings_rejection)?;
+        let connector = self.connector(op)?;
+        let checked = connector.settings(settings).map_err(settings_rejection)?;
         if self.store().merchant(merchant_id).await?.is_none() {
             return Err(EngineError::not_found("merchant", merchant_id));
         }
         let id = row_id(merchant_id, op);
-        let plain = serde_json::to_string(&settings)
-            .map_err(|e| EngineError::Store(kumbu_store::StoreError::Corrupt(e.to_string())))?;
-        let sealed = self.seal(&kumbu_store::OPERATOR_CREDENTIALS.context(&id), &plain);
-        let mut summary = summary_of(&settings, op);
+        let sealed = self.seal(
+            &kumbu_store::OPERATOR_CREDENTIALS.context(&id),
+            secrecy::ExposeSecret::expose_secret(&checked.sealed),
+        );
+        let mut summary = summary_of(checked.summary, op);
         let now = self.now();
         let created = self
             .store()
@@ -185,7 +162,7 @@ impl Engine {
             .await?;
         // Tokens issued for the old credentials must not outlive them (in this process; others
         // keep theirs until the operator refuses one, then fetch a fresh one with the new keys).
-        self.inner.mtn.client().forget(&id);
+        connector.forget(&id);
         summary.updated_at = Some(now);
         tracing::info!(
             merchant = merchant_id,
@@ -233,19 +210,18 @@ impl Engine {
         {
             return Err(EngineError::not_found("connector", op.code()));
         }
-        self.inner
-            .mtn
-            .client()
-            .forget(&row_id(&auth.merchant_id, op));
+        if let Some(c) = self.connector_for(op) {
+            c.forget(&row_id(&auth.merchant_id, op));
+        }
         Ok(())
     }
 
-    /// A merchant's MTN credentials for `op`, opened; `None` when not configured.
-    pub(crate) async fn mtn_credentials(
+    /// A merchant's credentials for `op`, opened; `None` when not configured.
+    pub(crate) async fn credentials(
         &self,
         merchant_id: &str,
         op: Operator,
-    ) -> Result<Option<Credentials>, EngineError> {
+    ) -> Result<Option<Opened>, EngineError> {
         let Some(row) = self.store().operator_credentials(merchant_id, op).await? else {
             return Ok(None);
         };
@@ -253,13 +229,24 @@ impl Engine {
             &kumbu_store::OPERATOR_CREDENTIALS.context(&row.id),
             &row.sealed,
         )?;
-        let settings: Settings = serde_json::from_str(&plain).map_err(|e| {
-            EngineError::Store(kumbu_store::StoreError::Corrupt(format!(
-                "operator credentials {}: {e}",
-                row.id
-            )))
-        })?;
-        Ok(Some(settings.into_credentials(row.id)))
+        Ok(Some(Opened {
+            key: row.id,
+            settings: SecretString::from(plain),
+        }))
+    }
+
+    /// A merchant's credentials for `op` if they may be used for `duty`.
+    pub(crate) async fn credentials_for(
+        &self,
+        connector: &dyn Connector,
+        merchant_id: &str,
+        op: Operator,
+        duty: Duty,
+    ) -> Result<Option<Opened>, EngineError> {
+        Ok(self
+            .credentials(merchant_id, op)
+            .await?
+            .filter(|c| connector.can(c, duty)))
     }
 
     /// Refuses a live payment to `op` unless a connector can carry it for the merchant.
@@ -268,65 +255,94 @@ impl Engine {
         merchant_id: &str,
         op: Operator,
     ) -> Result<(), EngineError> {
-        let proto = protocol(op)?;
-        let configured = match proto {
-            Protocol::MtnMomo => self
-                .mtn_credentials(merchant_id, op)
-                .await?
-                .is_some_and(|c| c.collection.is_some()),
-        };
-        if configured {
+        let connector = self.connector(op)?;
+        if self
+            .credentials_for(connector.as_ref(), merchant_id, op, Duty::Collect)
+            .await?
+            .is_some()
+        {
             return Ok(());
         }
         Err(EngineError::field(
             ErrorCode::ConnectorNotConfigured,
             Field::Operator,
             format!(
-                "live {} payments need this merchant's {} collection credentials: set them with PUT /v1/connectors/{} (a live key) or `kumbu connector set --merchant {merchant_id} --operator {}`; see docs/operators/mtn-momo.md",
+                "live {} payments need this merchant's {} collection credentials: set them with PUT /v1/connectors/{} (a live key) or `kumbu connector set --merchant {merchant_id} --operator {}`; see docs/operators/{}.md",
                 op.code(),
-                proto.name(),
+                connector.name(),
                 op.code(),
-                op.code()
+                op.code(),
+                connector.slug()
             ),
         ))
     }
 
-    /// Refuses a live refund of `p` unless its operator's connector can carry it for the
-    /// merchant (MTN: disbursement keys); returns the operator reference for the refund.
-    pub(crate) async fn require_refund_connector(
+    /// Refuses live money out through `op` (a refund of one of its payments, a payout) unless
+    /// its connector can carry it for the merchant; returns the operator reference for it.
+    pub(crate) async fn require_disbursement(
         &self,
-        p: &kumbu_core::Payment,
+        merchant_id: &str,
+        op: Operator,
+        what: &str,
     ) -> Result<String, EngineError> {
-        let proto = Protocol::of(p.operator).ok_or_else(|| {
-            EngineError::field(
+        let Some(connector) = self.connector_for(op) else {
+            return Err(EngineError::field(
                 ErrorCode::OperatorNotAvailable,
                 Field::Operator,
                 format!(
-                    "Kumbu has no live refund connector for {}; refund the payer outside Kumbu",
-                    p.operator.code()
+                    "Kumbu has no live connector for {}, so no live {what}; it has one for {}",
+                    op.code(),
+                    self.live_operators()
                 ),
-            )
-        })?;
-        let ready = match proto {
-            Protocol::MtnMomo => self
-                .mtn_credentials(&p.merchant_id, p.operator)
-                .await?
-                .is_some_and(|c| c.disbursement.is_some()),
+            ));
         };
-        if !ready {
+        if self
+            .credentials_for(connector.as_ref(), merchant_id, op, Duty::Disburse)
+            .await?
+            .is_none()
+        {
             return Err(EngineError::field(
                 ErrorCode::ConnectorNotConfigured,
                 Field::Operator,
                 format!(
-                    "live refunds through {} are disbursements: set this merchant's disbursement keys with PUT /v1/connectors/{}",
-                    proto.name(),
-                    p.operator.code()
+                    "live {what} through {} are disbursements: set this merchant's disbursement keys with PUT /v1/connectors/{}",
+                    connector.name(),
+                    op.code()
                 ),
             ));
         }
-        match proto {
-            Protocol::MtnMomo => Ok(mtn_momo::new_reference()),
-        }
+        Ok(connector.new_reference())
+    }
+
+    /// What the operator says of money out (a refund, a payout), reserved for this process:
+    /// sends it (`sent` false) or asks its status. Both workers call this, after committing the
+    /// object as "may have been sent".
+    pub(crate) async fn disbursement_news(
+        &self,
+        op: Operator,
+        merchant_id: &str,
+        out: Outgoing<'_>,
+        sent: bool,
+    ) -> Result<Outbound, EngineError> {
+        let creds = match self.connector_for(op) {
+            Some(c) => self
+                .credentials_for(c.as_ref(), merchant_id, op, Duty::Disburse)
+                .await?
+                .map(|creds| (c.clone(), creds)),
+            None => None,
+        };
+        let now = self.now();
+        Ok(match (creds, sent) {
+            (Some((c, creds)), false) => c.disburse(out, &creds, now).await,
+            (Some((c, creds)), true) => c.disbursement_status(out, &creds, now).await,
+            // Never sent (nobody left it `processing`): it can fail, nothing was charged.
+            (None, false) => Outbound::Failed {
+                code: FailureCode::ProviderUnavailable,
+                operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
+            },
+            // Sent already: never given up on for want of credentials; asked later.
+            (None, true) => Outbound::Undecided,
+        })
     }
 
     /// Asks the operator for a token with every product's credentials of every merchant (or of
@@ -337,57 +353,55 @@ impl Engine {
     ) -> Result<Vec<ConnectorCheck>, EngineError> {
         let mut out = Vec::new();
         for row in self.store().list_operator_credentials(merchant_id).await? {
-            let Some(creds) = self.mtn_credentials(&row.merchant_id, row.operator).await? else {
+            let (Some(connector), Some(creds)) = (
+                self.connector_for(row.operator),
+                self.credentials(&row.merchant_id, row.operator).await?,
+            ) else {
                 continue;
             };
-            for product in Product::ALL {
-                if creds.product(product).is_none() {
-                    continue;
-                }
-                let problem = match self
-                    .inner
-                    .mtn
-                    .client()
-                    .token(&creds, product, self.now())
-                    .await
-                {
-                    Ok(_) => None,
-                    Err(
-                        e @ (CallError::Unknown(_)
-                        | CallError::Refused { .. }
-                        | CallError::Unauthorized(_)),
-                    ) => Some(e.to_string()),
-                };
+            for check in connector.check(&creds, self.now()).await {
                 out.push(ConnectorCheck {
                     merchant_id: row.merchant_id.clone(),
                     operator: row.operator,
-                    product: product.as_str(),
-                    problem,
+                    product: check.product,
+                    problem: check.problem,
                 });
             }
         }
         Ok(out)
     }
 
-    /// Where MTN should call back for a reference (shown by `serve`), if callbacks are on.
-    pub fn mtn_callback_url(&self, reference: &str) -> Option<String> {
-        self.inner.mtn.callback_url(reference)
+    /// Where `op`'s operator should call back for a reference (shown by `serve` and the
+    /// connectors API), if callbacks are on.
+    pub fn callback_url(&self, op: Operator, reference: &str) -> Option<String> {
+        self.connector_for(op)?.callback_url(reference)
     }
 
-    /// An operator's callback: a reason to ask the operator, never taken at its word. Makes the
-    /// live payment (refund, payout) the operator knows as `reference` due now. Answered once
-    /// that is committed; callbacks arriving together are committed together (group commit:
-    /// one waits for the write in progress, then writes all that queued meanwhile).
+    /// Where each connector's operator calls back (`serve` prints them).
+    pub fn callback_urls(&self) -> Vec<(&'static str, Option<String>)> {
+        self.inner
+            .connectors
+            .all()
+            .iter()
+            .map(|c| (c.name(), c.callback_url("{reference}")))
+            .collect()
+    }
+
+    /// An operator's callback to `/callbacks/<slug>/{reference}`: a reason to ask the operator,
+    /// never taken at its word. Makes the live payment (refund, payout) the operator knows as
+    /// `reference` due now. Answered once that is committed; callbacks arriving together are
+    /// committed together (group commit: one waits for the write in progress, then writes all
+    /// that queued meanwhile). `false` when no connector has that slug.
     pub async fn operator_callback(
         &self,
-        proto: Protocol,
+        slug: &str,
         reference: &str,
-    ) -> Result<(), EngineError> {
-        let plausible = match proto {
-            Protocol::MtnMomo => mtn_momo::is_reference(reference),
+    ) -> Result<bool, EngineError> {
+        let Some(connector) = self.inner.connectors.by_slug(slug) else {
+            return Ok(false);
         };
-        if !plausible {
-            return Ok(());
+        if !connector.is_reference(reference) {
+            return Ok(true);
         }
         let pokes = &self.inner.pokes;
         pokes.lock_queue().push(reference.to_owned());
@@ -395,7 +409,7 @@ impl Engine {
         // Empty: the writer before us took our reference and committed it.
         let batch = std::mem::take(&mut *pokes.lock_queue());
         if batch.is_empty() {
-            return Ok(());
+            return Ok(true);
         }
         // Until the write commits, the batch goes back to the queue if this request is dropped
         // (a timeout, a client gone) or fails: no waiter is told a lost write happened.
@@ -403,10 +417,12 @@ impl Engine {
             queue: pokes,
             batch: Some(batch),
         };
+        // The queue is shared by every connector: a reference is looked up among all live
+        // operators' payments (a stray match is only asked about, never changed).
         let refs = pending.batch.as_deref().unwrap_or_default();
         let found = self
             .store()
-            .make_due_by_operator_references(proto.operators(), refs, self.now())
+            .make_due_by_operator_references(&self.inner.connectors.operators(), refs, self.now())
             .await?;
         let batch = pending.batch.take().unwrap_or_default();
         tracing::debug!(
@@ -417,7 +433,7 @@ impl Engine {
         if found > 0 {
             self.inner.work_ready.notify_one();
         }
-        Ok(())
+        Ok(true)
     }
 }
 

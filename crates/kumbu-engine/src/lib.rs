@@ -48,7 +48,7 @@ pub use collections::{
     MAX_ADDRESS_LINES,
 };
 pub use config::EngineConfig;
-pub use connectors::{ConnectorCheck, ConnectorSummary, Protocol};
+pub use connectors::{ConnectorCheck, ConnectorSummary};
 pub use customers::CreateCustomer;
 pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use endpoint_health::{EndpointHealth, HealthState};
@@ -57,7 +57,6 @@ pub use events::{event_types, Event, EventObject};
 pub use flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 pub use handoff::handoff_possible;
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
-pub use kumbu_rails::mtn_momo::{ProductSettings as MtnProductSettings, Settings as MtnSettings};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{
     account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE, MAX_METADATA_KEYS,
@@ -82,7 +81,6 @@ pub use kumbu_store::{
 };
 
 use kumbu_core::{Catalogue, Clock};
-use kumbu_rails::mtn_momo::MtnMomo;
 use kumbu_rails::Simulator;
 use std::sync::Arc;
 use tokio::sync::Notify;
@@ -119,8 +117,8 @@ struct Inner {
     clock: Arc<dyn Clock>,
     catalogue: Catalogue,
     simulator: Simulator,
-    /// The MTN MoMo connector (live `mtn_ci` and `mtn_cm` payments).
-    mtn: MtnMomo,
+    /// The connectors to operators (live payments, refunds and payouts).
+    connectors: kumbu_rails::Registry,
     config: EngineConfig,
     /// Poked when new work is due now, so the worker need not wait for its next poll.
     work_ready: Notify,
@@ -156,12 +154,12 @@ impl Engine {
     ) -> Self {
         let catalogue = Catalogue::with_fee_overrides(&config.fee_overrides);
         let simulator = Simulator::new(config.sandbox_delay);
-        let mtn = MtnMomo::new(
-            &config.mtn_momo_url,
-            config.callback_base.as_deref(),
-            config.operator_poll_every,
-            config.operator_timeout,
-        );
+        let connectors = kumbu_rails::Registry::new(&kumbu_rails::Setup {
+            urls: config.operator_urls.clone(),
+            callback_base: config.callback_base.clone(),
+            poll_every: config.operator_poll_every,
+            timeout: config.operator_timeout,
+        });
         let http_live = dispatch::client(!config.allow_internal_webhooks);
         Self {
             inner: Arc::new(Inner {
@@ -169,7 +167,7 @@ impl Engine {
                 clock,
                 catalogue,
                 simulator,
-                mtn,
+                connectors,
                 config,
                 work_ready: Notify::new(),
                 pokes: connectors::PokeQueue::default(),

@@ -4,16 +4,15 @@
 //! the operator said in one more transaction. A process killed between a call and that commit
 //! loses nothing: when the lease runs out another process takes the payment at the same step,
 //! and the operator reference committed with the payment makes a repeated request name the same
-//! transaction (MTN answers 409), so nothing is sent twice.
+//! transaction, so nothing is sent twice.
 
 use crate::changes::Changes;
-use crate::connectors::Protocol;
 use crate::error::EngineError;
 use crate::worker::{apply_advance, apply_notice, expire_after_grace};
 use crate::Engine;
 use kumbu_core::{FailureCode, Mode, Operator, Payment, Timestamp};
-use kumbu_rails::mtn_momo::Credentials;
-use kumbu_rails::{Advance, Next, Notice, Rail, Via};
+use kumbu_rails::connector::{Connector, Duty, Opened};
+use kumbu_rails::{Advance, Next, Notice, Via};
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
@@ -21,32 +20,32 @@ use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
 
 /// Where a claimed payment's next action is carried out.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) enum Route {
     /// In this process, inside the claiming transaction: the sandbox (every test payment, and
     /// live payments no rail drives, such as bank references).
     Local,
     /// By a connector, over the network.
-    Connector(Protocol),
-}
-
-/// Whether a connector's request for `p` may have reached the operator (tried, or being tried):
-/// then only the operator can end it, never a cancellation or a deadline of ours.
-pub(crate) fn with_operator(p: &Payment, now: Timestamp) -> bool {
-    matches!(route(p), Route::Connector(_))
-        && !p.status.is_terminal()
-        && (p.progress.step > 0 || p.progress.next_action_at.is_some_and(|t| t > now))
-}
-
-/// Where `p` goes.
-pub(crate) fn route(p: &Payment) -> Route {
-    match (p.mode, Protocol::of(p.operator)) {
-        (Mode::Live, Some(proto)) => Route::Connector(proto),
-        (Mode::Live, None) | (Mode::Test, _) => Route::Local,
-    }
+    Connector(Arc<dyn Connector>),
 }
 
 impl Engine {
+    /// Where `p` goes.
+    pub(crate) fn route(&self, p: &Payment) -> Route {
+        match (p.mode, self.connector_for(p.operator)) {
+            (Mode::Live, Some(c)) => Route::Connector(c.clone()),
+            (Mode::Live, None) | (Mode::Test, _) => Route::Local,
+        }
+    }
+
+    /// Whether a connector's request for `p` may have reached the operator (tried, or being
+    /// tried): then only the operator can end it, never a cancellation or a deadline of ours.
+    pub(crate) fn with_operator(&self, p: &Payment, now: Timestamp) -> bool {
+        matches!(self.route(p), Route::Connector(_))
+            && !p.status.is_terminal()
+            && (p.progress.step > 0 || p.progress.next_action_at.is_some_and(|t| t > now))
+    }
+
     /// Inside the claiming transaction: expires `p` if no operator ever had it and its deadline
     /// has passed, or reserves it for this process until `lease_until`. Returns the payment as
     /// its rail must see it, when its operator call is to be made. An even step (to be sent) is
@@ -64,7 +63,7 @@ impl Engine {
             return None;
         }
         // Never tried: nothing is at the operator, so the deadline is ours to apply. Once tried,
-        // only the operator's answer ends it (the connector decides; see mtn_momo/mod.rs).
+        // only the operator's answer ends it (the connector decides).
         if p.progress.step == 0 && expire_after_grace(p, now, Duration::ZERO, changes) {
             return None;
         }
@@ -77,15 +76,15 @@ impl Engine {
     /// The connector's next action for `p`.
     async fn connector_advance(
         &self,
-        proto: Protocol,
+        connector: &dyn Connector,
         p: &Payment,
-        creds: Option<&Credentials>,
+        creds: Option<&Opened>,
         now: Timestamp,
     ) -> Advance {
-        match (proto, creds) {
-            (Protocol::MtnMomo, Some(c)) => self.inner.mtn.advance(p, c, now).await,
+        match creds {
+            Some(c) => connector.collect(p, c, now).await,
             // Removed since the payment was created: nothing was sent, so nothing is charged.
-            (Protocol::MtnMomo, None) if p.progress.step.is_multiple_of(2) => Advance {
+            None if p.progress.step.is_multiple_of(2) => Advance {
                 via: Via::Request,
                 notices: vec![Notice::Failed {
                     code: FailureCode::ProviderUnavailable,
@@ -94,8 +93,8 @@ impl Engine {
                 step: p.progress.step | 1,
                 next: Next::Done,
             },
-            (Protocol::MtnMomo, None) => {
-                tracing::error!(payment = %p.id, "the merchant's MTN credentials were removed while the operator holds this payment; its status cannot be asked until they are set again");
+            None => {
+                tracing::error!(payment = %p.id, connector = connector.name(), "the merchant's credentials were removed while the operator holds this payment; its status cannot be asked until they are set again");
                 Advance::wait(p.progress.step, self.config().operator_poll_every)
             }
         }
@@ -104,22 +103,29 @@ impl Engine {
     /// Makes the operator calls of reserved payments, then commits what they learnt.
     pub(crate) async fn call_connectors(
         &self,
-        reserved: Vec<(Protocol, Payment)>,
+        reserved: Vec<(Arc<dyn Connector>, Payment)>,
         lease_until: Timestamp,
     ) -> Result<(), EngineError> {
         let now = self.now();
-        let mut creds: HashMap<(String, Operator), Option<Arc<Credentials>>> = HashMap::new();
-        for (_, p) in &reserved {
+        let mut creds: HashMap<(String, Operator), Option<Arc<Opened>>> = HashMap::new();
+        for (connector, p) in &reserved {
             if let std::collections::hash_map::Entry::Vacant(slot) =
                 creds.entry((p.merchant_id.clone(), p.operator))
             {
-                let c = self.mtn_credentials(&p.merchant_id, p.operator).await?;
+                let c = self
+                    .credentials_for(
+                        connector.as_ref(),
+                        &p.merchant_id,
+                        p.operator,
+                        Duty::Collect,
+                    )
+                    .await?;
                 slot.insert(c.map(Arc::new));
             }
         }
         let limit = Arc::new(Semaphore::new(self.config().operator_concurrency.max(1)));
         let mut calls = JoinSet::new();
-        for (proto, p) in reserved {
+        for (connector, p) in reserved {
             let c = creds
                 .get(&(p.merchant_id.clone(), p.operator))
                 .cloned()
@@ -128,10 +134,12 @@ impl Engine {
             calls.spawn(async move {
                 let _permit = limit.acquire_owned().await;
                 let started = std::time::Instant::now();
-                let adv = engine.connector_advance(proto, &p, c.as_deref(), now).await;
-                metrics::histogram!("kumbu_connector_call_seconds", "protocol" => proto.name())
+                let adv = engine
+                    .connector_advance(connector.as_ref(), &p, c.as_deref(), now)
+                    .await;
+                metrics::histogram!("kumbu_connector_call_seconds", "protocol" => connector.name())
                     .record(started.elapsed().as_secs_f64());
-                (proto, p, adv)
+                (p, adv)
             });
         }
         let mut learnt = Vec::new();
@@ -161,13 +169,13 @@ impl Engine {
     /// Commits what the operator said, in one transaction, over the payments as they are now.
     async fn commit_learnt(
         &self,
-        learnt: Vec<(Protocol, Payment, Advance)>,
+        learnt: Vec<(Payment, Advance)>,
         lease_until: Timestamp,
     ) -> Result<(), EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut changes = Changes::default();
-        let ids: Vec<&str> = learnt.iter().map(|(_, p, _)| p.id.as_str()).collect();
+        let ids: Vec<&str> = learnt.iter().map(|(p, _)| p.id.as_str()).collect();
         let mut current: std::collections::HashMap<String, (Payment, Option<Timestamp>, bool)> = tx
             .take_leased_payments(&ids, lease_until)
             .await?
@@ -175,7 +183,7 @@ impl Engine {
             .map(|(p, poked, ours)| (p.id.clone(), (p, poked, ours)))
             .collect();
         let mut saved = Vec::with_capacity(learnt.len());
-        for (_, snap, adv) in learnt {
+        for (snap, adv) in learnt {
             let Some((mut p, poked, ours)) = current.remove(&snap.id) else {
                 continue;
             };
@@ -192,7 +200,7 @@ impl Engine {
                 }
             } else {
                 // The connector decides when it ends (only the operator's answer ends a payment
-                // it may hold); our deadline only stops sending (mtn_momo/mod.rs).
+                // it may hold); our deadline only stops sending.
                 apply_advance(&mut p, &adv, now, None, &mut changes);
                 // The operator called back while we were asking: ask again at once, since the
                 // news may be newer than our answer.

@@ -142,11 +142,11 @@ impl Engine {
                 Field::Operator,
                 "the mock operator exists only in test mode",
             )),
-            Mode::Live if crate::connectors::Protocol::of(op).is_some() => Ok(()),
+            Mode::Live if self.connector_for(op).is_some() => Ok(()),
             Mode::Live => Err(Rejection::field(
                 ErrorCode::OperatorNotAvailable,
                 Field::Operator,
-                format!("Kumbu has no live connector for {} yet (MTN MoMo, mtn_ci and mtn_cm, is the first); use a test key (sk_test_…) to try it in the sandbox", op.code()),
+                format!("Kumbu has no live connector for {} yet (it has one for {}); use a test key (sk_test_…) to try it in the sandbox", op.code(), self.live_operators()),
             )),
         }
     }
@@ -336,10 +336,8 @@ impl Engine {
             metadata: cmd.metadata,
             // A connector's request is named by a reference written with the payment, before
             // any call, so that a retry can only name the same transaction.
-            operator_reference: match (mode, crate::connectors::Protocol::of(cmd.operator)) {
-                (Mode::Live, Some(crate::connectors::Protocol::MtnMomo)) => {
-                    Some(kumbu_rails::mtn_momo::new_reference())
-                }
+            operator_reference: match (mode, self.connector_for(cmd.operator)) {
+                (Mode::Live, Some(c)) => Some(c.new_reference()),
                 (Mode::Live, None) | (Mode::Test, _) => None,
             },
             failure_code: None,
@@ -504,7 +502,7 @@ impl Engine {
                 let now = self.now();
                 // Once a request may have reached the operator (sent, or being sent), it cannot
                 // be withdrawn: the payer may still approve it.
-                if crate::live::with_operator(&p, now) {
+                if self.with_operator(&p, now) {
                     return Err(EngineError::field(
                         ErrorCode::PaymentStateConflict,
                         Field::Id,

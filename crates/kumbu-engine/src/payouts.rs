@@ -1,6 +1,6 @@
 //! Payouts: money a merchant sends from its available balance to a mobile wallet. Test mode
 //! pays out through the sandbox (the payee's number chooses the outcome); live mode through
-//! the operator's connector (MTN MoMo: a disbursement transfer).
+//! the operator's connector (a disbursement to the payee's wallet).
 //!
 //! Accepting a payout locks the merchant's available-balance account row, checks the amount
 //! against it and reserves it (a journal to `payouts_in_flight`) in the same transaction, so
@@ -12,7 +12,6 @@
 
 use crate::auth::AuthContext;
 use crate::changes::Changes;
-use crate::connectors::Protocol;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::payments::{check_metadata, plain_text};
@@ -23,8 +22,7 @@ use kumbu_core::{
     new_id, Currency, ErrorCode, FailureCode, Field, IdPrefix, Mode, Msisdn, Operator, Payout,
     PayoutStatus, Timestamp,
 };
-use kumbu_rails::mtn_momo::wire::{Party, TransactionRequest};
-use kumbu_rails::mtn_momo::{Kind, Outbound};
+use kumbu_rails::connector::{Outbound, Outgoing};
 use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -109,30 +107,6 @@ impl Engine {
         Ok(())
     }
 
-    /// Refuses a live payout through `op` unless the merchant's connector can carry it; returns
-    /// the operator reference for it.
-    async fn live_payout_reference(
-        &self,
-        merchant_id: &str,
-        op: Operator,
-    ) -> Result<String, EngineError> {
-        let ready = match Protocol::of(op) {
-            Some(Protocol::MtnMomo) => self
-                .mtn_credentials(merchant_id, op)
-                .await?
-                .is_some_and(|c| c.disbursement.is_some()),
-            None => false,
-        };
-        if !ready {
-            return Err(EngineError::field(
-                ErrorCode::ConnectorNotConfigured,
-                Field::Operator,
-                format!("live payouts through {} are disbursements: set this merchant's disbursement keys with PUT /v1/connectors/{}", op.code(), op.code()),
-            ));
-        }
-        Ok(kumbu_rails::mtn_momo::new_reference())
-    }
-
     /// Accepts a payout: checks it, reserves its amount from the available balance, and hands
     /// it to the payout worker. `render` makes the face's response, stored under the key.
     pub async fn create_payout(
@@ -146,7 +120,7 @@ impl Engine {
         let operator_reference = match auth.mode {
             Mode::Test => None,
             Mode::Live => Some(
-                self.live_payout_reference(&auth.merchant_id, cmd.operator)
+                self.require_disbursement(&auth.merchant_id, cmd.operator, "payouts")
                     .await?,
             ),
         };
@@ -265,15 +239,15 @@ impl Engine {
                     self.step_sandbox_payout(&mut p, now, &mut changes);
                     None
                 }
-                Mode::Live => match Protocol::of(p.operator) {
+                Mode::Live => match self.connector_for(p.operator) {
                     // Committed as `processing` ("may have been sent") before the call, so a
                     // process that dies mid-call leaves a payout that is asked about, never one
                     // that looks unsent.
-                    Some(proto) => {
+                    Some(_) => {
                         let seen = p.clone();
                         p.advance(PayoutStatus::Processing, now);
                         p.next_action_at = Some(now.plus(self.config().operator_lease));
-                        Some((proto, seen))
+                        Some(seen)
                     }
                     None => {
                         self.settle_payout(
@@ -290,8 +264,8 @@ impl Engine {
             changes.write(&mut tx).await?;
             self.commit(tx).await?;
             moved += 1;
-            if let Some((proto, seen)) = call {
-                self.call_for_payout(proto, p, seen).await?;
+            if let Some(seen) = call {
+                self.call_for_payout(p, seen).await?;
             }
         }
         Ok(moved)
@@ -349,57 +323,16 @@ impl Engine {
 
     /// Sends a reserved live payout to the operator (`seen` pending) or asks its status, then
     /// commits the news over `p` as reserved.
-    async fn call_for_payout(
-        &self,
-        proto: Protocol,
-        p: Payout,
-        seen: Payout,
-    ) -> Result<(), EngineError> {
+    async fn call_for_payout(&self, p: Payout, seen: Payout) -> Result<(), EngineError> {
         let now = self.now();
-        let news = match proto {
-            Protocol::MtnMomo => {
-                let creds = self.mtn_credentials(&p.merchant_id, p.operator).await?;
-                match (creds, &p.operator_reference) {
-                    (Some(c), Some(reference)) if c.disbursement.is_some() => match seen.status {
-                        PayoutStatus::Pending => {
-                            let body = TransactionRequest {
-                                amount: p.currency.format_decimal(p.amount),
-                                currency: p.currency.code().to_owned(),
-                                external_id: Some(p.id.clone()),
-                                payer: None,
-                                payee: Some(Party::msisdn(p.payee_phone.digits())),
-                                payer_message: p.description.clone(),
-                                payee_note: Some(
-                                    p.description.clone().unwrap_or_else(|| "Payout".to_owned()),
-                                ),
-                                reference_id_to_refund: None,
-                            };
-                            self.inner
-                                .mtn
-                                .send_out(Kind::Transfer, &c, now, reference, &body)
-                                .await
-                        }
-                        PayoutStatus::Processing
-                        | PayoutStatus::Succeeded
-                        | PayoutStatus::Failed => {
-                            self.inner
-                                .mtn
-                                .ask_out(Kind::Transfer, &c, now, reference)
-                                .await
-                        }
-                    },
-                    // Never sent (nobody left it `processing`): it can fail, nothing was paid.
-                    (Some(_) | None, _) if seen.status == PayoutStatus::Pending => {
-                        Outbound::Failed {
-                            code: FailureCode::ProviderUnavailable,
-                            operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
-                        }
-                    }
-                    // Sent already: never given up on for want of credentials; asked later.
-                    (Some(_) | None, _) => Outbound::Undecided,
-                }
-            }
-        };
+        let news = self
+            .disbursement_news(
+                p.operator,
+                &p.merchant_id,
+                Outgoing::Payout(&seen),
+                seen.status != PayoutStatus::Pending,
+            )
+            .await?;
         let mut tx = self.begin().await?;
         let mut changes = Changes::default();
         let Some(mut cur) = tx.lock_payout(&p.id).await? else {

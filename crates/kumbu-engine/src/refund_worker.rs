@@ -3,13 +3,11 @@
 //! written, in one transaction.
 //!
 //! Sandbox refunds move inside the transaction that claimed them. A live refund goes to the
-//! payment's operator through its connector (MTN: a disbursement refund naming the request to
-//! pay): the refund is reserved (its next look pushed past a lease) and committed, the operator
+//! payment's operator through its connector (a disbursement naming the payment it refunds): the refund is reserved (its next look pushed past a lease) and committed, the operator
 //! is called outside any transaction, and what it said is committed after. Its operator
 //! reference is written when the refund is created, so a repeated request names the same refund.
 
 use crate::changes::Changes;
-use crate::connectors::Protocol;
 use crate::error::EngineError;
 use crate::refunds::{refund_event, sandbox_refuses, REFUND_BATCH};
 use crate::Engine;
@@ -17,8 +15,7 @@ use kumbu_core::ledger::{refund_postings, JournalKind};
 use kumbu_core::{
     new_id, FailureCode, IdPrefix, Mode, Payment, PaymentStatus, Refund, RefundStatus, Timestamp,
 };
-use kumbu_rails::mtn_momo::wire::TransactionRequest;
-use kumbu_rails::mtn_momo::{Kind, Outbound};
+use kumbu_rails::connector::{Outbound, Outgoing};
 use kumbu_store::{NewJournal, StoreError, StoreTx};
 use std::time::Duration;
 
@@ -49,8 +46,8 @@ impl Engine {
                     self.commit(tx).await?;
                     changes.publish_metrics();
                     moved += 1;
-                    if let Some((proto, p, seen)) = call {
-                        self.call_for_refund(proto, r, seen, p).await?;
+                    if let Some((p, seen)) = call {
+                        self.call_for_refund(r, seen, p).await?;
                     }
                 }
                 Err(e) => {
@@ -80,10 +77,10 @@ impl Engine {
         changes: &mut Changes,
         r: &mut Refund,
         now: Timestamp,
-    ) -> Result<Option<(Protocol, Payment, Refund)>, EngineError> {
+    ) -> Result<Option<(Payment, Refund)>, EngineError> {
         if r.mode == Mode::Live {
             let p = self.refund_payment(tx, r).await?;
-            let Some(proto) = Protocol::of(p.operator) else {
+            if self.connector_for(p.operator).is_none() {
                 // Refused at creation; only a database from elsewhere could hold one.
                 self.fail_refund(
                     tx,
@@ -95,7 +92,7 @@ impl Engine {
                 )
                 .await?;
                 return Ok(None);
-            };
+            }
             if r.status == RefundStatus::Pending && !p.status.is_settled() {
                 // A debited payment is refunded once its money has settled.
                 r.next_action_at = Some(now.plus(self.config().operator_poll_every));
@@ -108,7 +105,7 @@ impl Engine {
             let _ = r.transition(RefundStatus::Processing, now);
             r.next_action_at = Some(now.plus(self.config().operator_lease));
             tx.save_refund(r).await?;
-            return Ok(Some((proto, p, seen)));
+            return Ok(Some((p, seen)));
         }
         let next = now.plus(self.config().sandbox_delay);
         match r.status {
@@ -210,63 +207,22 @@ impl Engine {
     /// commits the news over `r` as reserved.
     async fn call_for_refund(
         &self,
-        proto: Protocol,
         r: Refund,
         seen: Refund,
         p: Payment,
     ) -> Result<(), EngineError> {
         let now = self.now();
-        let news = match proto {
-            Protocol::MtnMomo => {
-                let creds = self.mtn_credentials(&r.merchant_id, p.operator).await?;
-                match (creds, &r.operator_refund_id, &p.operator_reference) {
-                    (Some(c), Some(reference), Some(paid)) if c.disbursement.is_some() => {
-                        match seen.status {
-                            RefundStatus::Pending => {
-                                let body = TransactionRequest {
-                                    amount: r.currency.format_decimal(r.amount),
-                                    currency: r.currency.code().to_owned(),
-                                    external_id: Some(r.id.clone()),
-                                    payer: None,
-                                    payee: None,
-                                    payer_message: Some(
-                                        r.reason
-                                            .clone()
-                                            .unwrap_or_else(|| "Refund".to_owned())
-                                            .chars()
-                                            .take(160)
-                                            .collect(),
-                                    ),
-                                    payee_note: Some(p.id.clone()),
-                                    reference_id_to_refund: Some(paid.clone()),
-                                };
-                                self.inner
-                                    .mtn
-                                    .send_out(Kind::Refund, &c, now, reference, &body)
-                                    .await
-                            }
-                            RefundStatus::Processing
-                            | RefundStatus::Succeeded
-                            | RefundStatus::Failed => {
-                                self.inner
-                                    .mtn
-                                    .ask_out(Kind::Refund, &c, now, reference)
-                                    .await
-                            }
-                        }
-                    }
-                    // Never sent (nobody left it `processing`): it can fail, nothing was charged.
-                    (Some(_) | None, _, _) if seen.status == RefundStatus::Pending => {
-                        Outbound::Failed {
-                            code: FailureCode::ProviderUnavailable,
-                            operator_code: "NO_DISBURSEMENT_CREDENTIALS".to_owned(),
-                        }
-                    }
-                    // Sent already: never given up on for want of credentials; asked later.
-                    (Some(_) | None, _, _) => Outbound::Undecided,
-                }
-            }
-        };
+        let news = self
+            .disbursement_news(
+                p.operator,
+                &r.merchant_id,
+                Outgoing::Refund {
+                    refund: &seen,
+                    payment: &p,
+                },
+                seen.status != RefundStatus::Pending,
+            )
+            .await?;
         let mut tx = self.begin().await?;
         let mut changes = Changes::default();
         let Some(mut now_r) = tx.lock_refund(&r.id).await? else {
@@ -290,8 +246,8 @@ impl Engine {
                 tx.save_refund(&now_r).await?;
             }
             Outbound::NotFound => {
-                // MTN never got it: back to `pending` (the one way back: nothing was sent, MTN
-                // says), to be sent again under the same reference.
+                // The operator never got it: back to `pending` (the one way back: nothing was
+                // sent, it says), to be sent again under the same reference.
                 now_r.status = RefundStatus::Pending;
                 now_r.next_action_at = Some(now);
                 tx.save_refund(&now_r).await?;
@@ -304,7 +260,11 @@ impl Engine {
                 code,
                 operator_code,
             } => {
-                let message = format!("{} refused the refund: {operator_code}", proto.name());
+                let message = format!(
+                    "{} refused the refund: {operator_code}",
+                    self.connector_for(p.operator)
+                        .map_or("the operator", |c| c.name())
+                );
                 self.fail_refund(&mut tx, &mut changes, &mut now_r, code, &message, now)
                     .await?;
             }

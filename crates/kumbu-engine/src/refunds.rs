@@ -4,7 +4,7 @@
 //! one after the other: the second sees the first in flight and is refused (a unique index on
 //! "one refund in flight per payment" backs this on both backends). The refund worker then moves
 //! it `pending → processing → succeeded | failed` (refund_worker.rs): in test mode through the
-//! sandbox, in live mode through the payment's operator (MTN MoMo: a disbursement refund).
+//! sandbox, in live mode through the payment's operator (a disbursement, for the connectors Kumbu has).
 //!
 //! Sandbox trigger: a refund whose amount ends in `13` (minor units) fails with
 //! `PROVIDER_ERROR`, as if the operator refused it.
@@ -137,7 +137,10 @@ impl Engine {
                 // A live refund goes to the payment's operator, under a reference written now.
                 let operator_refund_id = match auth.mode {
                     Mode::Test => None,
-                    Mode::Live => Some(self.require_refund_connector(&p).await?),
+                    Mode::Live => Some(
+                        self.require_disbursement(&p.merchant_id, p.operator, "refunds")
+                            .await?,
+                    ),
                 };
                 let refund = Refund {
                     id: new_id(IdPrefix::Refund),

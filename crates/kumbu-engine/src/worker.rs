@@ -13,7 +13,7 @@ use crate::live::Route;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, StatusChange, Timestamp, TransitionError};
-use kumbu_rails::{Advance, Next, Notice, Rail, Via};
+use kumbu_rails::{Advance, Next, Notice, Via};
 use kumbu_store::StoreTx;
 use std::time::Duration;
 use tokio::task::JoinHandle;
@@ -188,8 +188,9 @@ impl Engine {
             if expire_if_due(p, now, changes) {
                 return;
             }
-            let adv = sandbox.advance(p, &(), now).await;
-            apply_advance(p, &adv, now, Some(sandbox.expiry_grace()), changes);
+            let adv = sandbox.play(p);
+            // The sandbox holds nothing past a payment's deadline: no grace.
+            apply_advance(p, &adv, now, Some(Duration::ZERO), changes);
         }
     }
 
@@ -208,11 +209,11 @@ impl Engine {
         let lease_until = now.plus(self.config().operator_lease);
         let mut remote = Vec::new();
         for p in &mut claimed {
-            match crate::live::route(p) {
+            match self.route(p) {
                 Route::Local => self.advance_local(p, now, &mut changes).await,
-                Route::Connector(proto) => {
+                Route::Connector(connector) => {
                     if let Some(seen) = self.reserve(p, now, lease_until, &mut changes) {
-                        remote.push((proto, seen));
+                        remote.push((connector, seen));
                     }
                 }
             }

@@ -1,40 +1,40 @@
-//! Operators' callbacks, `/callbacks/<protocol>/{reference}`. An operator that signs nothing
-//! (MTN) could be anyone: its body is never applied. A callback only makes the payment the
-//! operator knows by that reference due now, so that the worker asks the operator itself; a
-//! forged callback costs one status query and changes nothing. The answer is the same whether
-//! the reference is known or not.
+//! Operators' callbacks, `/callbacks/<connector>/{reference}` (MTN MoMo: `mtn-momo`). An
+//! operator that signs nothing (MTN) could be anyone: its body is never applied. A callback only
+//! makes the payment the operator knows by that reference due now, so that the worker asks the
+//! operator itself; a forged callback costs one status query and changes nothing. The answer is
+//! the same whether the reference is known or not.
 
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::put;
 use axum::Router;
-use kumbu_engine::Protocol;
 
-/// The callback routes (MTN sends PUT or POST).
+/// The callback routes (MTN sends PUT or POST), one for every connector.
 pub fn routes() -> Router<AppState> {
     Router::new().route(
-        "/callbacks/mtn-momo/{reference}",
-        put(mtn_momo).post(mtn_momo),
+        "/callbacks/{connector}/{reference}",
+        put(callback).post(callback),
     )
 }
 
-async fn mtn_momo(State(state): State<AppState>, Path(reference): Path<String>) -> StatusCode {
-    match state
-        .engine
-        .operator_callback(Protocol::MtnMomo, &reference)
-        .await
-    {
-        Ok(()) => {
+async fn callback(
+    State(state): State<AppState>,
+    Path((connector, reference)): Path<(String, String)>,
+) -> StatusCode {
+    match state.engine.operator_callback(&connector, &reference).await {
+        Ok(true) => {
             tracing::debug!(
+                connector = %connector,
                 operator.reference = %reference,
-                "MTN callback received: the status will be asked of MTN"
+                "operator callback received: the status will be asked of the operator"
             );
             StatusCode::OK
         }
+        Ok(false) => StatusCode::NOT_FOUND,
         Err(e) => {
-            // A 5xx asks MTN to retry (where it retries); the status is polled regardless.
-            tracing::error!(operator.reference = %reference, error = %e, "MTN callback not recorded");
+            // A 5xx asks the operator to retry (where it retries); the status is polled regardless.
+            tracing::error!(connector = %connector, operator.reference = %reference, error = %e, "operator callback not recorded");
             StatusCode::SERVICE_UNAVAILABLE
         }
     }

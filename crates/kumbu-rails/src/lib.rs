@@ -1,26 +1,29 @@
 //! Rails: how money moves. The sandbox simulator (a real rail that test-mode payments go to) and
-//! the connectors to real operators sit behind one seam, [`Rail`].
+//! the connectors to real operators, behind one trait, [`connector::Connector`].
 //!
 //! The engine asks a rail to carry out a payment's *next action*: the sandbox plays the next step
-//! of its script, a connector calls the operator (initiate, or query the status). Either way the
-//! rail answers with an [`Advance`]: what the operator said, as [`Notice`]s, and when to look
-//! again. The engine applies the notices through the core's state machine, which is what makes
+//! of its script ([`Simulator::play`]), a connector calls the operator (initiate, or query the
+//! status). Either way the rail answers with an [`Advance`]: what the operator said, as
+//! [`Notice`]s, and when to look again. The engine applies the notices through the core's state machine, which is what makes
 //! duplicate, late and out-of-order news harmless. A callback from an operator is never applied
 //! as it is: it only makes the payment due, so that its rail is asked.
 //!
-//! Layout: one module per operator protocol (`mtn_momo/`), holding its wire types, its client and
-//! a simulator of the operator's own API; the plumbing every connector shares (an HTTP client with
-//! timeouts, a token cache, how an unknown outcome is told from a refusal) is in `connector`.
+//! Layout: one folder per operator protocol (`mtn_momo/`), holding its connector, wire types,
+//! client and a simulator of the operator's own API; `connector/` the trait and what every
+//! connector shares (an HTTP client with timeouts, a token cache, how an unknown outcome is told
+//! from a refusal); `registry.rs` the one place that lists the connectors; `simulator.rs` and
+//! `directory.rs` the sandbox.
 
 pub mod connector;
 pub mod directory;
 pub mod mtn_momo;
+pub mod registry;
 mod simulator;
 
+pub use registry::{OperatorUrls, Registry, Setup};
 pub use simulator::{operator_reference, payout_outcome, Scenario, Simulator};
 
-use kumbu_core::{FailureCode, Payment, Timestamp};
-use std::future::Future;
+use kumbu_core::FailureCode;
 use std::time::Duration;
 
 /// What an operator tells us about a payment.
@@ -120,28 +123,4 @@ impl Advance {
             next: Next::After(after),
         }
     }
-}
-
-/// A way of moving money, seen from the engine: the sandbox, or a connector to an operator.
-pub trait Rail: Send + Sync {
-    /// What the rail needs to act for a merchant (operator credentials; nothing for the sandbox).
-    type Credentials: Send + Sync;
-
-    /// `true` when advancing never leaves the process (the sandbox): the worker may then advance
-    /// a payment inside the transaction that claimed it. A connector's calls are made outside
-    /// any transaction, between a claim and the commit of what they learnt.
-    const LOCAL: bool;
-
-    /// How long after a payment's `expires_at` the operator may still decide it once it has the
-    /// request (its own approval window). The engine expires a payment the operator holds only
-    /// after this grace, so money that moves late is never declared expired.
-    fn expiry_grace(&self) -> Duration;
-
-    /// Carries out the payment's next action (`payment.progress.step` says which).
-    fn advance(
-        &self,
-        payment: &Payment,
-        credentials: &Self::Credentials,
-        now: Timestamp,
-    ) -> impl Future<Output = Advance> + Send;
 }

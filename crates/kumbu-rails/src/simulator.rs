@@ -1,8 +1,8 @@
 //! The sandbox operator simulator. Its outcome is chosen by the last three digits of the payer's
 //! phone number, the same in every country (see `docs/sandbox.md`).
 
-use crate::{Advance, Next, Notice, Rail, Step, StepKind, Via};
-use kumbu_core::{FailureCode, Payment, Timestamp};
+use crate::{Advance, Next, Notice, Step, StepKind, Via};
+use kumbu_core::{FailureCode, Payment};
 use std::time::Duration;
 
 /// What the simulated operator and payer will do.
@@ -198,7 +198,8 @@ impl Simulator {
         }
     }
 
-    /// Plays the step the payment is at (what [`Rail::advance`] does, without a future).
+    /// Plays the step the payment is at. The sandbox never leaves the process, so the engine
+    /// plays it inside the transaction that claimed the payment.
     pub fn play(&self, payment: &Payment) -> Advance {
         let index = payment.progress.step;
         match self.step(payment, index).map(|s| s.kind) {
@@ -227,24 +228,6 @@ impl Simulator {
     pub fn after_answer(&self, payment: &Payment) -> (u32, Next) {
         let index = payment.progress.step + 1;
         (index, self.next_at(payment, index))
-    }
-}
-
-impl Rail for Simulator {
-    type Credentials = ();
-    const LOCAL: bool = true;
-
-    fn expiry_grace(&self) -> Duration {
-        Duration::ZERO
-    }
-
-    fn advance(
-        &self,
-        payment: &Payment,
-        _credentials: &(),
-        _now: Timestamp,
-    ) -> impl std::future::Future<Output = Advance> + Send {
-        std::future::ready(self.play(payment))
     }
 }
 

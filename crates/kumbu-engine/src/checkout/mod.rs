@@ -193,7 +193,7 @@ impl Engine {
         }
         if let Some(p) = attempt.as_mut() {
             // A live request the operator may have: only the operator ends it.
-            if crate::live::with_operator(p, now) {
+            if self.with_operator(p, now) {
                 return Err(EngineError::field(
                     ErrorCode::CheckoutAttemptInProgress,
                     Field::Id,

@@ -11,13 +11,13 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use kumbu_core::{ErrorCode, Operator};
-use kumbu_engine::{ConnectorSummary, MtnProductSettings, MtnSettings};
+use kumbu_engine::ConnectorSummary;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
 /// One MTN product's keys, from MTN's partner portal (or the sandbox's provisioning). No
 /// `Debug`: it holds secrets.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProductKeysBody {
     /// `Ocp-Apim-Subscription-Key` of the product.
@@ -31,9 +31,11 @@ pub struct ProductKeysBody {
     pub api_key: String,
 }
 
+// Read here so that a malformed body is refused in the native envelope, naming the field; then
+// handed to the engine as JSON, which the operator's connector checks.
 /// MTN MoMo credentials (`PUT /v1/connectors/mtn_ci` or `mtn_cm`). No `Debug`: it holds
 /// secrets.
-#[derive(Deserialize, ToSchema)]
+#[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ConnectorBody {
     /// MTN's `X-Target-Environment`: `mtnivorycoast`, `mtncameroon` (or `sandbox`).
@@ -62,27 +64,6 @@ impl std::fmt::Debug for ConnectorBody {
             .field("target_environment", &self.target_environment)
             .field("callback_host", &self.callback_host)
             .finish_non_exhaustive()
-    }
-}
-
-impl From<ProductKeysBody> for MtnProductSettings {
-    fn from(b: ProductKeysBody) -> Self {
-        Self {
-            subscription_key: b.subscription_key,
-            api_user: b.api_user,
-            api_key: b.api_key,
-        }
-    }
-}
-
-impl From<ConnectorBody> for MtnSettings {
-    fn from(b: ConnectorBody) -> Self {
-        Self {
-            target_environment: b.target_environment,
-            callback_host: b.callback_host,
-            collection: b.collection.map(Into::into),
-            disbursement: b.disbursement.map(Into::into),
-        }
     }
 }
 
@@ -128,7 +109,7 @@ fn view(state: &AppState, s: &ConnectorSummary) -> ConnectorView {
         callback_host: s.callback_host.clone(),
         products: s.products.clone(),
         api_users: s.api_users.clone(),
-        callback_url: state.engine.mtn_callback_url("{reference}"),
+        callback_url: state.engine.callback_url(s.operator, "{reference}"),
         created: s.created_at.map(|t| t.unix_seconds()),
         updated: s.updated_at.map(|t| t.unix_seconds()),
     }
@@ -160,7 +141,9 @@ pub async fn put_connector(
 ) -> Result<(StatusCode, Json<ConnectorView>), NativeError> {
     let op = operator(&code)?;
     let body: ConnectorBody = parse_json(&bytes)?;
-    let (summary, created) = state.engine.set_connector(&auth, op, body.into()).await?;
+    // Strings and options only: it always serialises.
+    let settings = serde_json::to_value(&body).unwrap_or_default();
+    let (summary, created) = state.engine.set_connector(&auth, op, settings).await?;
     let status = if created {
         StatusCode::CREATED
     } else {

@@ -109,7 +109,11 @@ impl Client {
 
     /// Forgets the tokens of credentials `key` (they were replaced).
     pub fn forget(&self, key: &str) {
-        self.tokens.forget(|(k, _)| k == key);
+        // Cached under `<key>#<hash of the keys>` (see `Settings::into_credentials`).
+        self.tokens.forget(|(k, _)| {
+            k.strip_prefix(key)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('#'))
+        });
     }
 
     fn keys(creds: &Credentials, product: Product) -> Result<&ProductKeys, CallError> {

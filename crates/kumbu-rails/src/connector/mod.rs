@@ -1,0 +1,207 @@
+//! The seam between the engine and the operators: the [`Connector`] trait, which every operator
+//! protocol implements in its own folder (`mtn_momo/`), and what connectors share (`call`: an
+//! HTTP client and how a call's result is classified; `tokens`: a cache of access tokens).
+//!
+//! The engine holds connectors only as `dyn Connector`, found in the [`Registry`]
+//! (`registry.rs`) by operator or by callback path. It never sees an operator's wire types: it
+//! hands a connector its own objects (a [`Payment`], a [`Refund`], a [`Payout`]) and the
+//! merchant's credentials as [`Opened`] from the vault, and gets back what the operator said, as
+//! [`Advance`] (payments) or [`Outbound`] (money sent out).
+//!
+//! [`Registry`]: crate::registry::Registry
+
+mod call;
+mod tokens;
+
+pub use call::{http_client, CallError, CONNECT_TIMEOUT};
+pub use tokens::{TokenCache, REFRESH_EARLY};
+
+use crate::Advance;
+use kumbu_core::{FailureCode, Operator, Payment, Payout, Refund, Timestamp};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::future::Future;
+use std::pin::Pin;
+
+/// A connector's answer, boxed so that the trait can be held as `dyn Connector`.
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// A merchant's credentials for one connector, opened from the vault: the settings the
+/// connector checked ([`Connector::settings`]), as JSON, and the name their tokens are cached
+/// under. Only the connector reads the settings.
+#[derive(Debug, Clone)]
+pub struct Opened {
+    /// Whose they are (`<merchant>/<operator>`).
+    pub key: String,
+    /// The settings, as [`Checked::sealed`] held them.
+    pub settings: SecretString,
+}
+
+/// Settings a connector accepted: what the engine seals, and what may be shown of them.
+#[derive(Debug)]
+pub struct Checked {
+    /// The settings to seal (JSON; the connector's own shape).
+    pub sealed: SecretString,
+    /// What may be shown.
+    pub summary: Summary,
+}
+
+/// What may be shown of a merchant's credentials: never a secret.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Summary {
+    /// The operator's name for the market (MTN's `X-Target-Environment`).
+    pub target_environment: String,
+    /// The callback host registered with the operator.
+    pub callback_host: Option<String>,
+    /// The products configured (`collection`, `disbursement`).
+    pub products: Vec<String>,
+    /// The API users or client ids of each product (not secret; what operators' support asks for).
+    pub api_users: Vec<String>,
+}
+
+/// Why settings were refused, naming the field.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SettingsError {
+    /// The field, as the API names it.
+    pub field: &'static str,
+    /// What to do.
+    pub message: String,
+}
+
+/// What a merchant's credentials may be used for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Duty {
+    /// Collecting payments.
+    Collect,
+    /// Sending money out: refunds and payouts.
+    Disburse,
+}
+
+/// The result of asking the operator for a token with one product's credentials.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProductCheck {
+    /// The product.
+    pub product: &'static str,
+    /// `None` when a token was issued; otherwise why not.
+    pub problem: Option<String>,
+}
+
+/// Money Kumbu sends out through a connector, as the engine holds it.
+#[derive(Debug, Clone, Copy)]
+pub enum Outgoing<'a> {
+    /// A refund of a payment the operator collected.
+    Refund {
+        /// The refund (its `operator_refund_id` is the reference sent).
+        refund: &'a Refund,
+        /// The payment refunded.
+        payment: &'a Payment,
+    },
+    /// A payout to a wallet (its `operator_reference` is the reference sent).
+    Payout(&'a Payout),
+}
+
+impl Outgoing<'_> {
+    /// Our id of the object.
+    pub fn id(&self) -> &str {
+        match self {
+            Outgoing::Refund { refund, .. } => &refund.id,
+            Outgoing::Payout(p) => &p.id,
+        }
+    }
+
+    /// The reference the operator knows it by, written when it was created.
+    pub fn reference(&self) -> Option<&str> {
+        match self {
+            Outgoing::Refund { refund, .. } => refund.operator_refund_id.as_deref(),
+            Outgoing::Payout(p) => p.operator_reference.as_deref(),
+        }
+    }
+}
+
+/// What an operator said about money Kumbu sends out (a refund or a payout).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Outbound {
+    /// The operator has the request: ask its status from now on.
+    Sent,
+    /// The money moved.
+    Succeeded,
+    /// It did not, and will not: our code and the operator's.
+    Failed {
+        /// Our code.
+        code: FailureCode,
+        /// The operator's reason or error code.
+        operator_code: String,
+    },
+    /// Not decided yet, or we could not learn (a timeout, a 5xx): ask again later. Whether a
+    /// request sent reached the operator is unknown too, so its status is asked next.
+    Undecided,
+    /// The operator does not know the reference: it never got the request; send it again
+    /// (same reference).
+    NotFound,
+}
+
+/// A connector to an operator's API: how live payments are collected and money is sent out.
+///
+/// Every call is made outside any transaction: the engine commits the object's "may have been
+/// sent" state before [`Connector::collect`] or [`Connector::disburse`], and commits what the
+/// answer says after. An unknown outcome is never a failure: the next call asks the status, under
+/// the reference written when the object was created, so nothing is ever sent twice.
+pub trait Connector: Send + Sync + std::fmt::Debug {
+    /// Its name in docs, messages and metrics (`MTN MoMo`).
+    fn name(&self) -> &'static str;
+
+    /// Its path segment: callbacks arrive at `/callbacks/<slug>/{reference}`, and the merchant
+    /// guide is `docs/operators/<slug>.md`.
+    fn slug(&self) -> &'static str;
+
+    /// The operators it carries.
+    fn operators(&self) -> &'static [Operator];
+
+    /// Checks a merchant's settings as given (the API's body or the CLI's file, as JSON).
+    fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError>;
+
+    /// Whether `creds` may be used for `duty` (MTN: collection or disbursement keys are set).
+    /// Settings that do not read (sealed by another version) may be used for nothing.
+    fn can(&self, creds: &Opened, duty: Duty) -> bool;
+
+    /// A reference for a new transaction, written with the object before any call.
+    fn new_reference(&self) -> String;
+
+    /// Whether `text` could be one of this connector's references (callbacks naming anything
+    /// else are ignored).
+    fn is_reference(&self, text: &str) -> bool;
+
+    /// Carries out a live payment's next action (`payment.progress.step` says which: the
+    /// connector's own bookkeeping) and says what the operator answered.
+    fn collect<'a>(
+        &'a self,
+        payment: &'a Payment,
+        creds: &'a Opened,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Advance>;
+
+    /// Sends a refund or a payout under its reference.
+    fn disburse<'a>(
+        &'a self,
+        out: Outgoing<'a>,
+        creds: &'a Opened,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Outbound>;
+
+    /// Asks the status of a refund or a payout sent before.
+    fn disbursement_status<'a>(
+        &'a self,
+        out: Outgoing<'a>,
+        creds: &'a Opened,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Outbound>;
+
+    /// Asks the operator for a token with each product's credentials (`kumbu connector check`).
+    fn check<'a>(&'a self, creds: &'a Opened, now: Timestamp) -> BoxFuture<'a, Vec<ProductCheck>>;
+
+    /// Forgets the tokens of the credentials named `key` (replaced or removed).
+    fn forget(&self, key: &str);
+
+    /// Where the operator should call back for `reference`, if callbacks are on.
+    fn callback_url(&self, reference: &str) -> Option<String>;
+}

@@ -1,0 +1,128 @@
+//! The one list of connectors: which operator each carries, and how each is set up. Adding an
+//! operator protocol is a folder beside `mtn_momo/` and one line in [`Registry::new`] (and its
+//! URL in [`OperatorUrls`]).
+
+use crate::connector::Connector;
+use crate::mtn_momo::{self, MtnMomo};
+use kumbu_core::Operator;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Where each connector reaches its operator's API: production by default, a simulator in tests
+/// and rehearsals.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OperatorUrls {
+    /// MTN MoMo's Open API (`--mtn-momo-url`).
+    pub mtn_momo: String,
+}
+
+impl Default for OperatorUrls {
+    fn default() -> Self {
+        Self {
+            mtn_momo: mtn_momo::PRODUCTION_URL.to_owned(),
+        }
+    }
+}
+
+/// How the connectors are built.
+#[derive(Debug, Clone)]
+pub struct Setup {
+    /// The operators' APIs.
+    pub urls: OperatorUrls,
+    /// The gateway's public URL, under which operators call back (`None`: no callbacks, statuses
+    /// are polled).
+    pub callback_base: Option<String>,
+    /// How often an undecided status is asked.
+    pub poll_every: Duration,
+    /// How long one call to an operator may take.
+    pub timeout: Duration,
+}
+
+/// The connectors, found by the operator they carry or by their callback path.
+#[derive(Debug)]
+pub struct Registry {
+    connectors: Vec<Arc<dyn Connector>>,
+}
+
+impl Registry {
+    /// Every connector Kumbu has, set up with `setup`.
+    pub fn new(setup: &Setup) -> Self {
+        let callback = setup.callback_base.as_deref();
+        Self {
+            connectors: vec![Arc::new(MtnMomo::new(
+                &setup.urls.mtn_momo,
+                callback,
+                setup.poll_every,
+                setup.timeout,
+            ))],
+        }
+    }
+
+    /// The connector that carries live payments for `op`, if Kumbu has one.
+    pub fn for_operator(&self, op: Operator) -> Option<&Arc<dyn Connector>> {
+        self.connectors.iter().find(|c| c.operators().contains(&op))
+    }
+
+    /// The connector whose callbacks arrive under `/callbacks/<slug>/`.
+    pub fn by_slug(&self, slug: &str) -> Option<&Arc<dyn Connector>> {
+        self.connectors.iter().find(|c| c.slug() == slug)
+    }
+
+    /// Every connector.
+    pub fn all(&self) -> &[Arc<dyn Connector>] {
+        &self.connectors
+    }
+
+    /// The operators some connector carries, in the order of [`Operator::ALL`].
+    pub fn operators(&self) -> Vec<Operator> {
+        Operator::ALL
+            .iter()
+            .copied()
+            .filter(|op| self.for_operator(*op).is_some())
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn registry() -> Registry {
+        Registry::new(&Setup {
+            urls: OperatorUrls::default(),
+            callback_base: Some("https://pay.example.com".into()),
+            poll_every: Duration::from_secs(5),
+            timeout: Duration::from_secs(5),
+        })
+    }
+
+    #[test]
+    fn each_operator_has_at_most_one_connector_and_each_slug_one_connector() {
+        let r = registry();
+        for op in Operator::ALL {
+            let n = r
+                .all()
+                .iter()
+                .filter(|c| c.operators().contains(&op))
+                .count();
+            assert!(n <= 1, "{} is carried by {n} connectors", op.code());
+        }
+        for c in r.all() {
+            assert!(std::ptr::eq(
+                Arc::as_ptr(r.by_slug(c.slug()).unwrap()).cast::<u8>(),
+                Arc::as_ptr(c).cast::<u8>()
+            ));
+        }
+        assert_eq!(r.operators(), vec![Operator::MtnCi, Operator::MtnCm]);
+    }
+
+    #[test]
+    fn callbacks_arrive_under_the_slug() {
+        let r = registry();
+        let mtn = r.for_operator(Operator::MtnCi).unwrap();
+        assert_eq!(
+            mtn.callback_url("r1").as_deref(),
+            Some("https://pay.example.com/callbacks/mtn-momo/r1")
+        );
+    }
+}
