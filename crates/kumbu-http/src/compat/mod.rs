@@ -3,6 +3,7 @@
 
 pub mod adullam;
 pub mod common;
+pub mod kit;
 pub mod kulpay;
 pub mod plexospay;
 pub mod proxypay;

@@ -3,6 +3,7 @@
 //! OpenAPI pages use for other errors (a choice, noted in docs/compat/adullam.md). The token
 //! endpoints answer as OAuth 2.0 does (`{"error": "invalid_client", …}`).
 
+use crate::compat::kit::{face_error_from, FaceError};
 use crate::error::NativeError;
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -155,18 +156,13 @@ impl AdError {
     }
 }
 
-impl From<NativeError> for AdError {
-    fn from(e: NativeError) -> Self {
-        let (code, message, field) = e.parts();
+impl FaceError for AdError {
+    fn face(code: ErrorCode, message: &str, field: Option<&str>) -> Self {
         Self::new(code, message, field)
     }
 }
 
-impl From<EngineError> for AdError {
-    fn from(e: EngineError) -> Self {
-        NativeError::from(e).into()
-    }
-}
+face_error_from!(AdError);
 
 impl IntoResponse for AdError {
     fn into_response(self) -> Response {

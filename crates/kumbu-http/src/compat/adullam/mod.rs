@@ -9,11 +9,12 @@ mod views;
 pub use views::webhook_body;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
+use crate::compat::kit::{self, Face};
 use crate::extract::Command;
 use crate::query::query_pairs;
 use crate::reply::respond;
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
+use axum::extract::{FromRequest, Path, RawQuery, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::response::Response;
@@ -66,13 +67,14 @@ pub fn routes() -> Router<AppState> {
         })
 }
 
-/// A caller with a live access token, within the rate limits.
-struct Caller(AuthContext);
+/// The Adullam face: its envelope, and its callers: an access token (from `/v1/auth/token`),
+/// within the rate limits.
+pub struct Adullam;
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = AdError;
+impl Face for Adullam {
+    type Error = AdError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, AdError> {
+    async fn caller(parts: &mut Parts, state: &AppState) -> Result<AuthContext, AdError> {
         let token = parts
             .headers
             .get(AUTHORIZATION)
@@ -102,9 +104,12 @@ impl FromRequestParts<AppState> for Caller {
                     ),
                 )
             })?;
-        Ok(Caller(auth))
+        Ok(auth)
     }
 }
+
+type Caller = kit::Caller<Adullam>;
+type Body<T> = kit::Body<T, Adullam>;
 
 /// A JSON body whose request must carry an `Idempotency-Key` that is a UUID.
 struct Keyed<T>(IdempotencyRequest, T);
@@ -145,18 +150,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Keyed<T> {
             )
         })?;
         Ok(Keyed(idem, body))
-    }
-}
-
-/// A JSON body with an optional Idempotency-Key, refused in Adullam's envelope.
-struct Body<T>(Option<IdempotencyRequest>, T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = AdError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, AdError> {
-        let Command(idem, body) = Command::<T>::from_request(req, state).await?;
-        Ok(Body(idem, body))
     }
 }
 
@@ -344,7 +337,7 @@ struct CreatePaymentBody {
     responses((status = 201, description = "The payment, `pending`", body = AdPayment)))]
 async fn create_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Keyed(idem, body): Keyed<CreatePaymentBody>,
 ) -> Result<Response, AdError> {
     if body.amount < MIN_AMOUNT {
@@ -408,7 +401,7 @@ async fn create_payment(
     responses((status = 200, description = "The payment", body = AdPayment)))]
 async fn get_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<AdPayment>, AdError> {
     let p = state.engine.payment(&auth, &id).await?;
@@ -468,7 +461,7 @@ fn phone(v: &str) -> Result<String, AdError> {
     ))]
 async fn list_payments(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AdPaymentList>, AdError> {
     let Paging {
@@ -583,7 +576,7 @@ fn next_cursor(page: &kumbu_engine::PaymentPage) -> Option<String> {
     ))]
 async fn search_payments(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<AdPaymentSearch>, AdError> {
     let Paging {
@@ -680,7 +673,7 @@ const REASONS: [&str; 5] = ["customer_request", "fraud", "duplicate", "error", "
     ))]
 async fn refund_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
     Keyed(idem, body): Keyed<RefundBody>,
 ) -> Result<Response, AdError> {
@@ -736,8 +729,8 @@ struct WebhookBody {
     responses((status = 201, description = "The webhook, with its secret", body = AdWebhook)))]
 async fn create_webhook(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<WebhookBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<WebhookBody>,
 ) -> Result<Response, AdError> {
     let mut kumbu_events = Vec::new();
     let mut named: Vec<&str> = Vec::new();
@@ -784,7 +777,7 @@ async fn create_webhook(
     responses((status = 200, description = "The webhooks", body = AdWebhookList)))]
 async fn list_webhooks(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
 ) -> Result<Json<AdWebhookList>, AdError> {
     let data: Vec<AdWebhook> = state
         .engine

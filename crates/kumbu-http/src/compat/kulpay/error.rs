@@ -5,12 +5,11 @@
 //! code and `field` the wire name of the parameter at fault. Kulpay documents no error body,
 //! so this shape is Kumbu's choice (docs/compat/kulpay.md).
 
-use crate::error::NativeError;
+use crate::compat::kit::{face_error_from, FaceError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
-use kumbu_engine::EngineError;
 use serde::Serialize;
 
 /// An error's body: Kulpay's envelope with `object: "error"` and the status in `error`.
@@ -110,18 +109,13 @@ fn kulpay_param(native: &str) -> &str {
     }
 }
 
-impl From<NativeError> for KpError {
-    fn from(e: NativeError) -> Self {
-        let (code, message, param) = e.parts();
-        Self::new(code, message, param.map(kulpay_param))
+impl FaceError for KpError {
+    fn face(code: ErrorCode, message: &str, field: Option<&str>) -> Self {
+        Self::new(code, message, field.map(kulpay_param))
     }
 }
 
-impl From<EngineError> for KpError {
-    fn from(e: EngineError) -> Self {
-        NativeError::from(e).into()
-    }
-}
+face_error_from!(KpError);
 
 impl IntoResponse for KpError {
     fn into_response(self) -> Response {

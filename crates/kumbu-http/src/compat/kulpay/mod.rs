@@ -12,15 +12,13 @@ mod requests;
 mod views;
 
 use crate::compat::common::kumbu_id;
-use crate::extract::{Auth, Command};
+use crate::compat::kit::{self, Face};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::request::Parts;
 use axum::Router;
 use error::KpError;
 use kumbu_core::{Currency, ErrorCode};
-use kumbu_engine::{AuthContext, IdempotencyRequest};
-use serde::de::DeserializeOwned;
+use kumbu_engine::AuthContext;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
@@ -52,29 +50,19 @@ pub fn routes() -> Router<AppState> {
         })
 }
 
-/// The caller, authenticated by `Authorization: Bearer sk_test_…|sk_live_…`.
-struct Caller(AuthContext);
+/// The Kulpay face: its envelope, and the native API's keys (`Bearer sk_test_…|sk_live_…`).
+pub struct Kulpay;
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = KpError;
+impl Face for Kulpay {
+    type Error = KpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, KpError> {
-        let Auth(a) = Auth::from_request_parts(parts, state).await?;
-        Ok(Caller(a))
+    async fn caller(parts: &mut Parts, state: &AppState) -> Result<AuthContext, KpError> {
+        kit::bearer(parts, state).await
     }
 }
 
-/// A JSON body and its Idempotency-Key, read as the native API reads them.
-struct Body<T>(Option<IdempotencyRequest>, T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = KpError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, KpError> {
-        let Command(idem, body) = Command::<T>::from_request(req, state).await?;
-        Ok(Body(idem, body))
-    }
-}
+type Caller = kit::Caller<Kulpay>;
+type Body<T> = kit::Body<T, Kulpay>;
 
 fn invalid(field: &str, message: impl Into<String>) -> KpError {
     KpError::new(ErrorCode::ParameterInvalid, message, Some(field))

@@ -67,8 +67,8 @@ pub(super) struct PaymentBody {
     responses((status = 200, description = "The record", body = Envelope<PaymentField>)))]
 pub(super) async fn create_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, b): Body<PaymentBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body: b, .. }: Body<PaymentBody>,
 ) -> Result<Response, KpError> {
     let account_id = b.account_id.ok_or_else(|| missing("account_id"))?;
     let cur = currency(
@@ -106,7 +106,7 @@ pub(super) async fn create_payment(
     responses((status = 200, description = "The record", body = Envelope<PaymentField>)))]
 pub(super) async fn get_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Envelope<PaymentField>>, KpError> {
     let p = state.engine.payment_record(&auth, &payment_id(&id)).await?;
@@ -124,9 +124,9 @@ pub(super) async fn get_payment(
     responses((status = 200, description = "The record", body = Envelope<PaymentField>)))]
 pub(super) async fn update_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
-    Body(idem, b): Body<PaymentBody>,
+    Body { idem, body: b, .. }: Body<PaymentBody>,
 ) -> Result<Response, KpError> {
     let id = payment_id(&id);
     let account_id = b.account_id.ok_or_else(|| missing("account_id"))?;
@@ -175,7 +175,7 @@ pub(super) async fn update_payment(
     responses((status = 200, description = "Deleted", body = Envelope<Deleted>)))]
 pub(super) async fn delete_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Response, KpError> {
     let outcome = state
@@ -223,7 +223,7 @@ fn timestamp(field: &str, v: &str) -> Result<Timestamp, KpError> {
     responses((status = 200, description = "A page", body = Envelope<Page<KpPayment>>)))]
 pub(super) async fn list_payments(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Envelope<Page<KpPayment>>>, KpError> {
     let q = page_query(query.as_deref())?;
@@ -343,8 +343,8 @@ pub(super) struct IngestBody {
     responses((status = 200, description = "The report, with what reconciliation made of it", body = Envelope<IngestField>)))]
 pub(super) async fn ingest_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, b): Body<IngestBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body: b, .. }: Body<IngestBody>,
 ) -> Result<Response, KpError> {
     let external_id = b.id.ok_or_else(|| missing("id"))?;
     let cur = currency(

@@ -98,8 +98,8 @@ pub(super) struct CreateBody {
     responses((status = 200, description = "The bill", body = Envelope<KpCollectionRequest>)))]
 pub(super) async fn create_request(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, b): Body<CreateBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body: b, .. }: Body<CreateBody>,
 ) -> Result<Response, KpError> {
     let ids = b
         .collection_method_ids
@@ -181,7 +181,7 @@ pub(super) async fn create_request(
     responses((status = 200, description = "The bill", body = Envelope<KpCollectionRequest>)))]
 pub(super) async fn get_request(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<Envelope<KpCollectionRequest>>, KpError> {
     let c = state.engine.collection_request(&auth, &id).await?;
@@ -198,9 +198,9 @@ pub(super) async fn get_request(
     responses((status = 200, description = "The bill, cancelled", body = Envelope<KpCollectionRequest>)))]
 pub(super) async fn cancel_request(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
-    Body(idem, _): Body<NoParams>,
+    Body { idem, .. }: Body<NoParams>,
 ) -> Result<Response, KpError> {
     let outcome = state
         .engine
@@ -221,7 +221,7 @@ pub(super) async fn cancel_request(
     responses((status = 200, description = "A page", body = Envelope<Page<KpCollectionRequest>>)))]
 pub(super) async fn list_requests(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Envelope<Page<KpCollectionRequest>>>, KpError> {
     let q = page_query(query.as_deref())?;

@@ -251,8 +251,8 @@ fn to_command(body: CreateSessionBody) -> Result<CreateCheckoutSession, PxError>
             ("ExpireSession" = (operation_id = "expire_session", parameters(("id" = "$response.body#/id"))))))))]
 pub(super) async fn create_session(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreateSessionBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreateSessionBody>,
 ) -> Result<Response, PxError> {
     let cmd = to_command(body)?;
     let base = state.public_url.clone();
@@ -271,7 +271,7 @@ pub(super) async fn create_session(
     responses((status = 200, description = "The session", body = PxCheckoutSession)))]
 pub(super) async fn get_session(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PxCheckoutSession>, PxError> {
     let s = state.engine.checkout_session(&auth, &id).await?;
@@ -286,7 +286,7 @@ pub(super) async fn get_session(
         links(("GetSession" = (operation_id = "get_session", parameters(("id" = "$response.body#/data/0/id"))))))))]
 pub(super) async fn list_sessions(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PxList<PxCheckoutSession>>, PxError> {
     let Paging {
@@ -324,9 +324,9 @@ pub(super) async fn list_sessions(
         (status = 409, description = "The session is completed, or the customer is approving a payment on it", body = PxErrorBody)))]
 pub(super) async fn expire_session(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
-    Body(idem, _): Body<crate::extract::NoParams>,
+    Body { idem, .. }: Body<crate::extract::NoParams>,
 ) -> Result<Response, PxError> {
     let base = state.public_url.clone();
     // A session the customer cancelled is EXPIRED in PlexosPay's words: expiring it again is

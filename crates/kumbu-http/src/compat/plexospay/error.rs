@@ -1,12 +1,11 @@
 //! PlexosPay's error envelope: `{"error": {"message": "…", "code": "NOT_FOUND"}}`, with the
 //! documented statuses (400, 401, 403, 404, 409, 429, 500, 503).
 
-use crate::error::NativeError;
+use crate::compat::kit::{face_error_from, FaceError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
-use kumbu_engine::EngineError;
 use serde::Serialize;
 
 /// Every error's body: `{"error": {"message": "…", "code": "…"}}`.
@@ -86,18 +85,13 @@ impl PxError {
     }
 }
 
-impl From<NativeError> for PxError {
-    fn from(e: NativeError) -> Self {
-        let (code, message, _) = e.parts();
+impl FaceError for PxError {
+    fn face(code: ErrorCode, message: &str, _field: Option<&str>) -> Self {
         Self::new(code, message)
     }
 }
 
-impl From<EngineError> for PxError {
-    fn from(e: EngineError) -> Self {
-        NativeError::from(e).into()
-    }
-}
+face_error_from!(PxError);
 
 impl IntoResponse for PxError {
     fn into_response(self) -> Response {

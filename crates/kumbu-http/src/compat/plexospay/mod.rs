@@ -11,11 +11,12 @@ pub(crate) use checkout::webhook_data;
 pub use views::webhook_body;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
-use crate::extract::{Auth, Command, NoParams};
+use crate::compat::kit::{self, Face};
+use crate::extract::NoParams;
 use crate::query::query_pairs;
 use crate::reply::{record, respond};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Path, RawQuery, Request, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::request::Parts;
 use axum::response::Response;
 use axum::{Json, Router};
@@ -23,9 +24,8 @@ use error::{PxError, PxErrorBody};
 use kumbu_core::{Currency, ErrorCode, Msisdn};
 use kumbu_engine::{
     AuthContext, CreateCustomer, CreateEndpoint, CreatePayment, CreateRefund, CustomerInput,
-    IdempotencyRequest, PaymentFilter, WebhookFormat,
+    PaymentFilter, WebhookFormat,
 };
-use serde::de::DeserializeOwned;
 use serde::Deserialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -59,30 +59,19 @@ pub fn routes() -> Router<AppState> {
         })
 }
 
-/// The caller, authenticated as in the native API (`Bearer sk_test_…|sk_live_…`), with
-/// PlexosPay's error envelope.
-struct Caller(AuthContext);
+/// The PlexosPay face: its envelope, and the native API's keys (`Bearer sk_test_…|sk_live_…`).
+pub struct PlexosPay;
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = PxError;
+impl Face for PlexosPay {
+    type Error = PxError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PxError> {
-        let Auth(a) = Auth::from_request_parts(parts, state).await?;
-        Ok(Caller(a))
+    async fn caller(parts: &mut Parts, state: &AppState) -> Result<AuthContext, PxError> {
+        kit::bearer(parts, state).await
     }
 }
 
-/// A JSON body and its Idempotency-Key, read as the native API reads them.
-struct Body<T>(Option<IdempotencyRequest>, T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = PxError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, PxError> {
-        let Command(idem, body) = Command::<T>::from_request(req, state).await?;
-        Ok(Body(idem, body))
-    }
-}
+type Caller = kit::Caller<PlexosPay>;
+type Body<T> = kit::Body<T, PlexosPay>;
 
 fn invalid(message: impl Into<String>) -> PxError {
     PxError::new(ErrorCode::ParameterInvalid, message)
@@ -195,8 +184,8 @@ struct ListParams {
         (status = 409, description = "`externalId` is already another payment's, or a request with this Idempotency-Key is in progress", body = PxErrorBody)))]
 async fn create_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreatePaymentBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreatePaymentBody>,
 ) -> Result<Response, PxError> {
     let (lo, hi) = PAYMENT_AMOUNT;
     if !(lo..=hi).contains(&body.amount) {
@@ -266,7 +255,7 @@ async fn create_payment(
     responses((status = 200, description = "The payment", body = PxPayment)))]
 async fn get_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PxPayment>, PxError> {
     let p = state
@@ -282,7 +271,7 @@ async fn get_payment(
     responses((status = 200, description = "A page of payments", body = PxList<PxPayment>)))]
 async fn list_payments(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PxList<PxPayment>>, PxError> {
     let Paging {
@@ -317,9 +306,9 @@ async fn list_payments(
         (status = 409, description = "Money moved, or the payment already ended, or the operator has it", body = PxErrorBody)))]
 async fn cancel_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
-    Body(idem, _): Body<NoParams>,
+    Body { idem, .. }: Body<NoParams>,
 ) -> Result<Response, PxError> {
     let outcome = state
         .engine
@@ -358,8 +347,8 @@ struct CreateRefundBody {
         (status = 409, description = "The payment's money has not moved, it is fully refunded or a refund of it is in flight", body = PxErrorBody)))]
 async fn create_refund(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreateRefundBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreateRefundBody>,
 ) -> Result<Response, PxError> {
     let amount = match &body.amount {
         None | Some(Value::Null) => None,
@@ -397,7 +386,7 @@ async fn create_refund(
     responses((status = 200, description = "The refund", body = PxRefund)))]
 async fn get_refund(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PxRefund>, PxError> {
     Ok(Json(PxRefund::from(
@@ -412,7 +401,7 @@ async fn get_refund(
     responses((status = 200, description = "A page of refunds", body = PxList<PxRefund>)))]
 async fn list_refunds(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PxList<PxRefund>>, PxError> {
     let Paging {
@@ -446,8 +435,8 @@ async fn list_refunds(
     responses((status = 200, description = "The customer", body = PxCustomer)))]
 async fn create_customer(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CustomerBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CustomerBody>,
 ) -> Result<Response, PxError> {
     let phone = body
         .phone
@@ -492,7 +481,7 @@ async fn create_customer(
     responses((status = 200, description = "The customer", body = PxCustomer)))]
 async fn get_customer(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<PxCustomer>, PxError> {
     Ok(Json(PxCustomer::from(
@@ -506,7 +495,7 @@ async fn get_customer(
     responses((status = 200, description = "A page of customers", body = PxList<PxCustomer>)))]
 async fn list_customers(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<PxList<PxCustomer>>, PxError> {
     let Paging {
@@ -562,8 +551,8 @@ const WEBHOOK_EVENTS: [&str; 11] = [
     responses((status = 200, description = "The endpoint, with its secret", body = PxWebhook)))]
 async fn create_webhook(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreateWebhookBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreateWebhookBody>,
 ) -> Result<Response, PxError> {
     if let Some(bad) = body
         .events
@@ -608,7 +597,7 @@ async fn create_webhook(
     responses((status = 200, description = "Every endpoint (`hasMore` is false)", body = PxList<PxWebhook>)))]
 async fn list_webhooks(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
 ) -> Result<Json<PxList<PxWebhook>>, PxError> {
     let list = state
         .engine

@@ -80,7 +80,7 @@ fn path_reference(id: &str) -> Result<u64, PpError> {
     responses((status = 204, description = "Stored")))]
 async fn put_reference(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
     Fields(body): Fields,
 ) -> Result<StatusCode, PpError> {
@@ -145,7 +145,7 @@ async fn get_reference() -> PpError {
     responses((status = 204, description = "Deleted")))]
 async fn delete_reference(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, PpError> {
     let id = path_reference(&id)?;
@@ -158,7 +158,7 @@ async fn delete_reference(
     responses((status = 200, description = "The id", body = u64, content_type = "application/json")))]
 async fn new_reference_id(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Fields(_): Fields,
 ) -> Result<Response, PpError> {
     let id = state.engine.new_reference_id(&auth).await?;
@@ -176,7 +176,7 @@ async fn new_reference_id(
     responses((status = 200, description = "The payments", body = Vec<PpPayment>)))]
 async fn list_payments(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<Vec<PpPayment>>, PpError> {
     let mut n = 100u32;
@@ -219,7 +219,7 @@ async fn list_payments(
     responses((status = 204, description = "Acknowledged")))]
 async fn ack_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
     Fields(_): Fields,
 ) -> Result<StatusCode, PpError> {
@@ -239,7 +239,7 @@ async fn ack_payment(
     responses((status = 200, description = "The payment, as the queue and webhooks show it", body = PpPayment)))]
 async fn mock_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Fields(body): Fields,
 ) -> Result<Json<PpPayment>, PpError> {
     if auth.mode == Mode::Live {

@@ -2,8 +2,9 @@
 //! bodies as real clients send them (JSON, `{}` or nothing, or a form with bracket keys).
 
 use super::error::PpError;
+use crate::compat::kit::{self, Face};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::extract::{FromRequest, Request};
 use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::StatusCode;
@@ -14,9 +15,13 @@ use serde_json::{Map, Value};
 const VERSION_MEDIA_TYPE: &str = "application/vnd.proxypay.v2+json";
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// An authenticated ProxyPay caller.
+/// The ProxyPay face: its envelope, and its callers: `Authorization: Token <API key>`, an
+/// `Accept` of version 2, within the rate limit.
 #[derive(Debug)]
-pub struct Caller(pub AuthContext);
+pub struct ProxyPay;
+
+/// An authenticated ProxyPay caller.
+pub type Caller = kit::Caller<ProxyPay>;
 
 /// Checks `Accept`: none, `*/*`, `application/json` or v2 get v2; another ProxyPay version → 406.
 fn check_accept(parts: &Parts) -> Result<(), PpError> {
@@ -43,10 +48,10 @@ fn check_accept(parts: &Parts) -> Result<(), PpError> {
     Ok(())
 }
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = PpError;
+impl Face for ProxyPay {
+    type Error = PpError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PpError> {
+    async fn caller(parts: &mut Parts, state: &AppState) -> Result<AuthContext, PpError> {
         check_accept(parts)?;
         let unauthorized =
             |m: &str| PpError::status(StatusCode::UNAUTHORIZED, format!("Unauthorized: {m}"));
@@ -77,7 +82,7 @@ impl FromRequestParts<AppState> for Caller {
         {
             return Err(PpError::too_many(wait));
         }
-        Ok(Caller(ctx))
+        Ok(ctx)
     }
 }
 

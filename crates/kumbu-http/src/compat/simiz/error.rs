@@ -2,12 +2,11 @@
 //! (`invalid_api_key` 401, `validation_error` 400, `not_found` 404, …). Simiz documents the
 //! codes but not the envelope; this one is the Stripe-like shape its REST overview follows.
 
-use crate::error::NativeError;
+use crate::compat::kit::{face_error_from, FaceError};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use kumbu_core::ErrorCode;
-use kumbu_engine::EngineError;
 use serde::Serialize;
 
 /// Every error's body: `{"error": {"code": "…", "message": "…", "param": "…" or null}}`.
@@ -104,18 +103,13 @@ fn simiz_param(native: &str) -> &str {
     }
 }
 
-impl From<NativeError> for SmzError {
-    fn from(e: NativeError) -> Self {
-        let (code, message, param) = e.parts();
-        Self::new(code, message, param.map(simiz_param))
+impl FaceError for SmzError {
+    fn face(code: ErrorCode, message: &str, field: Option<&str>) -> Self {
+        Self::new(code, message, field.map(simiz_param))
     }
 }
 
-impl From<EngineError> for SmzError {
-    fn from(e: EngineError) -> Self {
-        NativeError::from(e).into()
-    }
-}
+face_error_from!(SmzError);
 
 impl IntoResponse for SmzError {
     fn into_response(self) -> Response {

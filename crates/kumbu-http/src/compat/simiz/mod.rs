@@ -16,17 +16,15 @@ mod webhooks;
 
 pub use views::webhook_body;
 
-use crate::extract::{Auth, Command};
+use crate::compat::kit::{self, Face};
 use crate::AppState;
-use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::Router;
 use error::SmzError;
 use kumbu_core::{CheckoutSession, Currency, ErrorCode};
-use kumbu_engine::{AuthContext, IdempotencyRequest};
-use serde::de::DeserializeOwned;
+use kumbu_engine::AuthContext;
 use serde::Serialize;
 use serde_json::Value;
 use utoipa_axum::router::OpenApiRouter;
@@ -67,13 +65,14 @@ fn kumbu_key(bearer: &str) -> Option<String> {
     })
 }
 
-/// The caller: `Authorization: Bearer smz_test_sk_…` (or the same key as `sk_test_…`).
-struct Caller(AuthContext);
+/// The Simiz face: its envelope, and its keys (`Authorization: Bearer smz_test_sk_…`, or the same
+/// key as `sk_test_…`).
+pub struct Simiz;
 
-impl FromRequestParts<AppState> for Caller {
-    type Rejection = SmzError;
+impl Face for Simiz {
+    type Error = SmzError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, SmzError> {
+    async fn caller(parts: &mut Parts, state: &AppState) -> Result<AuthContext, SmzError> {
         let rewritten = parts
             .headers
             .get(AUTHORIZATION)
@@ -83,22 +82,12 @@ impl FromRequestParts<AppState> for Caller {
         if let Some(v) = rewritten {
             parts.headers.insert(AUTHORIZATION, v);
         }
-        let Auth(a) = Auth::from_request_parts(parts, state).await?;
-        Ok(Caller(a))
+        kit::bearer(parts, state).await
     }
 }
 
-/// A JSON body and its Idempotency-Key, read as the native API reads them.
-struct Body<T>(Option<IdempotencyRequest>, T);
-
-impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
-    type Rejection = SmzError;
-
-    async fn from_request(req: Request, state: &S) -> Result<Self, SmzError> {
-        let Command(idem, body) = Command::<T>::from_request(req, state).await?;
-        Ok(Body(idem, body))
-    }
-}
+type Caller = kit::Caller<Simiz>;
+type Body<T> = kit::Body<T, Simiz>;
 
 fn invalid(param: &str, message: impl Into<String>) -> SmzError {
     SmzError::new(ErrorCode::ParameterInvalid, message, Some(param))

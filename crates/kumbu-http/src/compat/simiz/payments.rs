@@ -134,8 +134,8 @@ fn payment_view(state: &AppState, s: &CheckoutSession) -> SmzPayment {
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = SmzErrorBody)))]
 pub(super) async fn create_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreatePaymentBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreatePaymentBody>,
 ) -> Result<Response, SmzError> {
     let cmd = payment_command(body)?;
     let base = state.public_url.clone();
@@ -154,7 +154,7 @@ pub(super) async fn create_payment(
     responses((status = 200, description = "The payment", body = SmzPayment)))]
 pub(super) async fn get_payment(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(token): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SmzPayment>, SmzError> {
@@ -174,7 +174,7 @@ pub(super) async fn get_payment(
     responses((status = 200, description = "A page of payments", body = SmzList<SmzPayment>)))]
 pub(super) async fn list_payments(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     RawQuery(query): RawQuery,
 ) -> Result<Json<SmzList<SmzPayment>>, SmzError> {
     let Paging {

@@ -82,8 +82,8 @@ impl SmzRefund {
         (status = 409, description = "The payment is not completed, is fully refunded or has a refund in flight", body = SmzErrorBody)))]
 pub(super) async fn create_refund(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreateRefundBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreateRefundBody>,
 ) -> Result<Response, SmzError> {
     let alias = required(&body.payment_id, "paymentId")?;
     let s = find(&state, &auth, alias).await?;
@@ -121,7 +121,7 @@ pub(super) async fn create_refund(
     responses((status = 200, description = "The refund", body = SmzRefund)))]
 pub(super) async fn get_refund(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(id): Path<String>,
 ) -> Result<Json<SmzRefund>, SmzError> {
     let r = state.engine.refund(&auth, &id).await?;

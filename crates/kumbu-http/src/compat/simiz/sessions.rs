@@ -102,9 +102,9 @@ pub(super) struct SessionCustomer {
         (status = 409, description = "A request with this Idempotency-Key is in progress", body = SmzErrorBody)))]
 pub(super) async fn create_session(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path(project): Path<String>,
-    Body(idem, body): Body<CreateSessionBody>,
+    Body { idem, body, .. }: Body<CreateSessionBody>,
 ) -> Result<Response, SmzError> {
     own_project(&auth, &project)?;
     let amount = francs(
@@ -170,7 +170,7 @@ pub(super) async fn create_session(
     responses((status = 200, description = "The session", body = SmzSession)))]
 pub(super) async fn get_session(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
     Path((project, id)): Path<(String, String)>,
 ) -> Result<Json<SmzSession>, SmzError> {
     own_project(&auth, &project)?;

@@ -81,8 +81,8 @@ impl From<&Endpoint> for SmzWebhook {
     responses((status = 200, description = "The endpoint, with its secret", body = SmzWebhook)))]
 pub(super) async fn create_webhook(
     State(state): State<AppState>,
-    Caller(auth): Caller,
-    Body(idem, body): Body<CreateWebhookBody>,
+    Caller { auth, .. }: Caller,
+    Body { idem, body, .. }: Body<CreateWebhookBody>,
 ) -> Result<Response, SmzError> {
     let events = match body.events {
         // Every Simiz event, and nothing Simiz does not send.
@@ -128,7 +128,7 @@ pub(super) async fn create_webhook(
     responses((status = 200, description = "Every endpoint (`has_more` is false)", body = SmzList<SmzWebhook>)))]
 pub(super) async fn list_webhooks(
     State(state): State<AppState>,
-    Caller(auth): Caller,
+    Caller { auth, .. }: Caller,
 ) -> Result<Json<SmzList<SmzWebhook>>, SmzError> {
     let list = state
         .engine
