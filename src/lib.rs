@@ -97,7 +97,13 @@ impl Application {
         engine_config
             .callback_base
             .get_or_insert_with(|| public_url.as_str().to_owned());
-        let engine = Engine::new(store, clock, engine_config, keyring);
+        let engine = Engine::new(
+            store,
+            clock,
+            engine_config,
+            keyring,
+            kumbu_http::webhook_faces(&public_url),
+        );
         engine
             .prepare_secrets()
             .await
@@ -106,7 +112,6 @@ impl Application {
             key = engine.secret_key_id(),
             "stored secrets are sealed with this secret key"
         );
-        engine.set_event_renderer(kumbu_http::event_renderer(public_url.clone()));
         let bootstrap = engine
             .bootstrap_sandbox(config.sandbox_key.as_ref())
             .await

@@ -12,6 +12,9 @@ use std::sync::Arc;
 /// The database when none is named: a SQLite file in the working directory.
 const DEFAULT_DB: &str = "sqlite://kumbu.db";
 
+/// `serve`'s public URL when neither `--public-url` nor `--listen` is given.
+const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+
 /// `--database-url` and `--secret-key-file`.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
@@ -41,7 +44,16 @@ impl DbArgs {
 pub(crate) async fn engine_with(db: &DbArgs, config: EngineConfig) -> anyhow::Result<Engine> {
     let store = open_store(&db.database_url, 2).await?;
     let keyring = crate::load_keyring(&db.secret_key(), &db.database_url)?;
-    let engine = Engine::new(store, Arc::new(kumbu_core::SystemClock), config, keyring);
+    // A one-off command delivers no webhooks; were it to, bodies would name `serve`'s default
+    // address.
+    let faces = kumbu_http::webhook_faces(&kumbu_http::PublicUrl::new(DEFAULT_PUBLIC_URL));
+    let engine = Engine::new(
+        store,
+        Arc::new(kumbu_core::SystemClock),
+        config,
+        keyring,
+        faces,
+    );
     engine
         .prepare_secrets()
         .await

@@ -26,6 +26,7 @@ async fn live_key(url: &str) -> String {
         Arc::new(kumbu_core::SystemClock),
         EngineConfig::default(),
         keyring,
+        kumbu_http::webhook_faces(&kumbu_http::PublicUrl::new("http://127.0.0.1:9")),
     );
     let merchant = engine.authenticate(KEY).await.unwrap().merchant_id;
     let key = engine

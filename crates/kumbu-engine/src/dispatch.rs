@@ -3,9 +3,8 @@
 //! delays for three days. The dispatcher (`dispatcher/`) decides when each attempt is made.
 
 use crate::error::EngineError;
-use crate::events::{to_event, Event};
+use crate::events::to_event;
 use crate::flow::Signal;
-use crate::signature;
 use crate::webhooks::WebhookFormat;
 use crate::Engine;
 use kumbu_core::Timestamp;
@@ -36,10 +35,6 @@ pub(crate) fn client(public_only: bool) -> reqwest::Client {
     };
     builder.build().unwrap_or_default()
 }
-
-/// Renders an event as the body POSTed to an endpoint of a format (the HTTP faces provide it);
-/// `None` when that format carries nothing for this event.
-pub type EventRenderer = Arc<dyn Fn(WebhookFormat, &Event) -> Option<String> + Send + Sync>;
 
 /// Delay before retry number `n` (1 = after the first failure): 30 s × 2ⁿ⁻¹, at most 12 h,
 /// with ±10 % jitter so a recovering endpoint is not hit by every retry at once.
@@ -99,8 +94,11 @@ impl Engine {
             error: None,
             response_excerpt: None,
             next: NextStep::GiveUp,
-            acks_event: d.endpoint.format == WebhookFormat::Proxypay.as_str(),
+            acks_event: false,
         };
+        let format = WebhookFormat::parse(&d.endpoint.format).unwrap_or(WebhookFormat::Native);
+        let face = self.inner.webhooks.face(format);
+        result.acks_event = face.acks_event();
         if d.endpoint.status != "enabled" {
             result.error = Some(format!("endpoint is {}", d.endpoint.status));
             return (result, Signal::NotSent);
@@ -112,12 +110,7 @@ impl Engine {
                 return (result, Signal::NotSent);
             }
         };
-        let format = WebhookFormat::parse(&d.endpoint.format).unwrap_or(WebhookFormat::Native);
-        let body = match self.inner.event_renderer.get() {
-            Some(render) => render(format, &event),
-            None => Some(serde_json::json!({"id": event.id, "type": event.event_type}).to_string()),
-        };
-        let Some(body) = body else {
+        let Some(body) = face.body(&event) else {
             // Nothing this format carries (fan-out already filters these; kept for safety).
             result.error = Some(format!("nothing to send in the {} format", format.as_str()));
             result.next = NextStep::Delivered;
@@ -152,36 +145,10 @@ impl Engine {
             .post(&d.endpoint.url)
             .header("content-type", "application/json")
             .header("user-agent", concat!("Kumbu/", env!("CARGO_PKG_VERSION")));
-        let request = match format {
-            WebhookFormat::Native => request
-                .header(
-                    "kumbu-signature",
-                    signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
-                )
-                .header("kumbu-event-id", &event.id),
-            WebhookFormat::Proxypay => request.header(
-                "x-signature",
-                signature::plain_hex(secrets.first().copied().unwrap_or(""), body.as_bytes()),
-            ),
-            WebhookFormat::Plexospay => request
-                .header(
-                    "x-plexos-signature",
-                    signature::v1(
-                        secrets.first().copied().unwrap_or(""),
-                        now.unix_seconds(),
-                        body.as_bytes(),
-                    ),
-                )
-                .header("x-plexos-timestamp", now.unix_seconds().to_string()),
-            WebhookFormat::Adullam => request.header(
-                "x-adullam-signature",
-                signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
-            ),
-            WebhookFormat::Simiz => request.header(
-                "x-simiz-signature",
-                signature::header(&secrets, now.unix_seconds(), body.as_bytes()),
-            ),
-        };
+        let mut request = request;
+        for (name, value) in face.headers(&event, &secrets, now.unix_seconds(), body.as_bytes()) {
+            request = request.header(name, value);
+        }
         let sent = request.body(body).send().await;
         // No answer at all (timeout, refused, dropped) says the endpoint is overloaded or down.
         let (ok, signal) = match sent {

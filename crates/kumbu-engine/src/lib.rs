@@ -33,6 +33,7 @@ mod secrets;
 pub mod signature;
 mod tokens;
 pub mod vault;
+mod webhook_faces;
 mod webhooks;
 mod worker;
 
@@ -50,7 +51,7 @@ pub use collections::{
 pub use config::EngineConfig;
 pub use connectors::{ConnectorCheck, ConnectorSummary};
 pub use customers::CreateCustomer;
-pub use dispatch::{retry_delay, EventRenderer, DELIVERY_TIMEOUT, RETRY_FOR};
+pub use dispatch::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use endpoint_health::{EndpointHealth, HealthState};
 pub use error::EngineError;
 pub use events::{event_types, Event, EventObject};
@@ -69,6 +70,7 @@ pub use sandbox::{Answer, Prompt};
 pub use secrets::KeyringError;
 pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use vault::{generate_key, Keyring, VaultError};
+pub use webhook_faces::{WebhookFace, WebhookFaces};
 pub use webhooks::{
     CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
     PREVIOUS_SECRET_GRACE,
@@ -84,26 +86,6 @@ use kumbu_core::{Catalogue, Clock};
 use kumbu_rails::Simulator;
 use std::sync::Arc;
 use tokio::sync::Notify;
-
-/// Holds the event renderer once the HTTP layer provides it.
-#[derive(Default)]
-struct RendererSlot(std::sync::OnceLock<EventRenderer>);
-
-impl std::fmt::Debug for RendererSlot {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(if self.0.get().is_some() {
-            "RendererSlot(set)"
-        } else {
-            "RendererSlot(unset)"
-        })
-    }
-}
-
-impl RendererSlot {
-    fn get(&self) -> Option<&EventRenderer> {
-        self.0.get()
-    }
-}
 
 /// The payment engine. Cheap to clone.
 #[derive(Debug, Clone)]
@@ -132,8 +114,8 @@ struct Inner {
     handoff: handoff::Handoff,
     /// This process, as it holds endpoints' delivery slots (random per run).
     holder: String,
-    /// Renders events for webhook bodies (set by the HTTP layer).
-    event_renderer: RendererSlot,
+    /// How each webhook format renders and signs events (the HTTP faces).
+    webhooks: Arc<dyn WebhookFaces>,
     /// Client for test-mode webhook deliveries: no redirects (a 3xx is a failure), 10 s timeout.
     http: reqwest::Client,
     /// Client for live deliveries: the same, and its DNS never yields an internal address
@@ -144,13 +126,15 @@ struct Inner {
 }
 
 impl Engine {
-    /// Builds an engine over an open (migrated) store. Call [`Engine::prepare_secrets`] before
-    /// serving, to check that `keyring` is the one the database's secrets are sealed with.
+    /// Builds an engine over an open (migrated) store, delivering webhooks as `webhooks` render
+    /// them (`kumbu_http::webhook_faces`). Call [`Engine::prepare_secrets`] before serving, to
+    /// check that `keyring` is the one the database's secrets are sealed with.
     pub fn new(
         store: Store,
         clock: Arc<dyn Clock>,
         config: EngineConfig,
         keyring: vault::Keyring,
+        webhooks: Arc<dyn WebhookFaces>,
     ) -> Self {
         let catalogue = Catalogue::with_fee_overrides(&config.fee_overrides);
         let simulator = Simulator::new(config.sandbox_delay);
@@ -175,17 +159,12 @@ impl Engine {
                 deliveries_ready: Notify::new(),
                 handoff: handoff::Handoff::default(),
                 holder: kumbu_core::ids::random_token(16),
-                event_renderer: RendererSlot::default(),
+                webhooks,
                 http: dispatch::client(false),
                 http_live,
                 keyring,
             }),
         }
-    }
-
-    /// Sets how events are rendered as webhook bodies (once; later calls are ignored).
-    pub fn set_event_renderer(&self, renderer: EventRenderer) {
-        let _ = self.inner.event_renderer.0.set(renderer);
     }
 
     /// Wakes the dispatcher: deliveries became due.

@@ -18,10 +18,12 @@ pub mod rate_limit;
 mod reply;
 mod telemetry;
 mod urls;
+mod webhook_faces;
 
 pub use openapi::openapi_json;
 pub use telemetry::metrics_handle;
 pub use urls::PublicUrl;
+pub use webhook_faces::webhook_faces;
 
 use axum::Router;
 use kumbu_engine::Engine;
@@ -134,23 +136,6 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(telemetry::request_id_layers())
-}
-
-/// How webhook bodies look in each format (native: the event object, as `GET /v1/events/{id}`
-/// shows it); checkout page URLs in them are under `base`.
-pub fn event_renderer(base: PublicUrl) -> kumbu_engine::EventRenderer {
-    std::sync::Arc::new(
-        move |format: kumbu_engine::WebhookFormat, e: &kumbu_engine::Event| match format {
-            kumbu_engine::WebhookFormat::Native => Some(
-                serde_json::to_string(&native::views::EventView::of(e, &base))
-                    .unwrap_or_else(|_| "{}".to_owned()),
-            ),
-            kumbu_engine::WebhookFormat::Proxypay => compat::proxypay::webhook_body(e),
-            kumbu_engine::WebhookFormat::Plexospay => compat::plexospay::webhook_body(e, &base),
-            kumbu_engine::WebhookFormat::Adullam => compat::adullam::webhook_body(e),
-            kumbu_engine::WebhookFormat::Simiz => compat::simiz::webhook_body(e, &base),
-        },
-    )
 }
 
 /// Serves `app` on `listener` until `shutdown` completes; in-flight requests finish.

@@ -13,7 +13,10 @@ mod references;
 mod refunds;
 mod sandbox;
 pub(crate) mod views;
+mod webhook;
 mod webhooks;
+
+pub use webhook::Webhook;
 
 use crate::AppState;
 use axum::Router;

@@ -5,8 +5,9 @@
 mod error;
 mod openapi;
 mod views;
+mod webhook;
 
-pub use views::webhook_body;
+pub use webhook::Webhook;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
 use crate::compat::kit::{self, Face};

@@ -3,7 +3,7 @@
 
 use crate::compat::common::{face_id, iso_seconds};
 use kumbu_core::{FailureCode, Operator, Payment, PaymentStatus, Refund, RefundStatus, Timestamp};
-use kumbu_engine::{Endpoint, Event, EventObject};
+use kumbu_engine::Endpoint;
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -373,30 +373,6 @@ pub const TOKEN_TYPE: &str = "Bearer";
 
 /// The scope a client-credentials token is granted.
 pub const SCOPE: &str = "payments refunds webhooks";
-
-/// The webhook body: `{"id", "type", "created_at", "data"}` with Adullam's event name and the
-/// payment (or, for `payment.refunded`, the refund).
-pub fn webhook_body(e: &Event) -> Option<String> {
-    let kind = adullam_event(&e.event_type)?;
-    let data = match &e.object {
-        EventObject::Payment(p) => {
-            serde_json::to_value(AdPayment::of(p, kumbu_engine::account_holder(p))).ok()?
-        }
-        EventObject::Refund(r) => serde_json::to_value(AdRefund::from(r.as_ref())).ok()?,
-        EventObject::WebhookEndpoint(_)
-        | EventObject::CheckoutSession(_)
-        | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_)
-        | EventObject::Payout(_) => return None,
-    };
-    serde_json::to_string(&serde_json::json!({
-        "id": e.id,
-        "type": kind,
-        "created_at": iso_seconds(e.created_at),
-        "data": data,
-    }))
-    .ok()
-}
 
 #[cfg(test)]
 mod tests {

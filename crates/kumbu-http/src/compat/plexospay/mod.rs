@@ -6,9 +6,9 @@ mod checkout;
 mod error;
 mod openapi;
 mod views;
+mod webhook;
 
-pub(crate) use checkout::webhook_data;
-pub use views::webhook_body;
+pub use webhook::Webhook;
 
 use crate::compat::common::{kumbu_id, metadata, paging, Paging};
 use crate::compat::kit::{self, Face};

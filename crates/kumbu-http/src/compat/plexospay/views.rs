@@ -2,7 +2,7 @@
 
 use crate::compat::common::{face_id, iso_seconds, minor_units};
 use kumbu_core::{Customer, FailureCode, Operator, Payment, PaymentStatus, Refund, RefundStatus};
-use kumbu_engine::{Endpoint, Event, EventObject};
+use kumbu_engine::Endpoint;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
@@ -292,42 +292,6 @@ pub struct PxList<T> {
     pub data: Vec<T>,
     /// Whether more follow.
     pub has_more: bool,
-}
-
-/// The webhook body: `{"id", "type", "data", "createdAt"}`, `data` being the payment's short
-/// form or the refund.
-pub fn webhook_body(e: &Event, base: &crate::urls::PublicUrl) -> Option<String> {
-    let mut kind = e.event_type.as_str();
-    let data = match &e.object {
-        EventObject::Payment(p) => serde_json::json!({
-            "id": face_id(&p.id, "pay_", PAYMENT_PREFIX),
-            "amount": minor_units(p.amount),
-            "currency": p.currency.code(),
-            "status": status(p.status),
-            "operator": operator(p.operator),
-            "operatorPhone": p.payer_phone.as_ref().map(ToString::to_string),
-        }),
-        EventObject::Refund(r) => serde_json::to_value(PxRefund::from(r.as_ref())).ok()?,
-        EventObject::CheckoutSession(s) => {
-            kind = match kind {
-                "checkout.completed" => "checkout.completed",
-                "checkout.expired" | "checkout.cancelled" => "checkout.expired",
-                _ => return None,
-            };
-            super::webhook_data(s, base)?
-        }
-        EventObject::WebhookEndpoint(_)
-        | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_)
-        | EventObject::Payout(_) => return None,
-    };
-    serde_json::to_string(&serde_json::json!({
-        "id": e.id,
-        "type": kind,
-        "data": data,
-        "createdAt": e.created_at.to_rfc3339(),
-    }))
-    .ok()
 }
 
 #[cfg(test)]

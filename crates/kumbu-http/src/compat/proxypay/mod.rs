@@ -6,8 +6,9 @@ mod error;
 mod openapi;
 mod payment;
 mod request;
+mod webhook;
 
-pub use payment::webhook_body;
+pub use webhook::Webhook;
 
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};

@@ -3,7 +3,6 @@
 //! ISO 8601 in UTC to the second.
 
 use kumbu_core::{Currency, Payment};
-use kumbu_engine::{Event, EventObject};
 use serde::Serialize;
 use std::collections::BTreeMap;
 
@@ -58,21 +57,5 @@ impl PpPayment {
             terminal_location: b.terminal_location.clone(),
             terminal_id: b.terminal_id.clone(),
         })
-    }
-}
-
-/// The webhook body for an event: the flat payment object of a settled payment by reference.
-pub fn webhook_body(e: &Event) -> Option<String> {
-    match &e.object {
-        EventObject::Payment(p) if e.event_type == "payment.settled" => {
-            PpPayment::of(p).and_then(|v| serde_json::to_string(&v).ok())
-        }
-        EventObject::Payment(_)
-        | EventObject::WebhookEndpoint(_)
-        | EventObject::Refund(_)
-        | EventObject::CheckoutSession(_)
-        | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_)
-        | EventObject::Payout(_) => None,
     }
 }

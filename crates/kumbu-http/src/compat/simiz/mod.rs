@@ -12,9 +12,10 @@ mod payments;
 mod refunds;
 mod sessions;
 mod views;
+mod webhook;
 mod webhooks;
 
-pub use views::webhook_body;
+pub use webhook::Webhook;
 
 use crate::compat::kit::{self, Face};
 use crate::AppState;

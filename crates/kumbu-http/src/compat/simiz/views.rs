@@ -299,23 +299,6 @@ pub fn kumbu_event(simiz: &str) -> Option<&'static str> {
     }
 }
 
-/// The webhook body: `{"id", "type", "created_at", "data"}`, `data` being the Simiz payment.
-pub fn webhook_body(e: &Event, base: &PublicUrl) -> Option<String> {
-    let kind = simiz_event(e)?;
-    let EventObject::CheckoutSession(s) = &e.object else {
-        return None;
-    };
-    let data = serde_json::to_value(SmzPayment::of(s, base, None)).ok()?;
-    serde_json::to_string(&serde_json::json!({
-        "id": e.id,
-        "type": kind,
-        "created_at": iso_seconds(e.created_at),
-        "livemode": e.mode == kumbu_core::Mode::Live,
-        "data": data,
-    }))
-    .ok()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
