@@ -4,11 +4,13 @@
 //! and the face's vocabularies, built from its own tables and the validators' constants.
 
 use super::error::{adullam_error, AdErrorDetail, AdErrorEnvelope, OauthErrorBody, OAUTH_ERRORS};
+use super::payments::CreatePaymentBody;
+use super::refunds::{RefundBody, REASONS};
 use super::views::{
     self, AdPayment, AdPaymentList, AdPaymentSearch, AdRefund, AdWebhook, AdWebhookList,
     ClientToken, PasswordToken,
 };
-use super::{CreatePaymentBody, RefundBody, WebhookBody};
+use super::webhooks::WebhookBody;
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{free_text, matching, one_of};
@@ -238,7 +240,7 @@ crate::openapi::doc_types! {
             .into()
     };
     /// Why a refund is made.
-    RefundReason => one_of("Why", super::REASONS);
+    RefundReason => one_of("Why", REASONS);
     /// Where a webhook's events go.
     WebhookUrl => ObjectBuilder::new()
         .schema_type(Type::String)

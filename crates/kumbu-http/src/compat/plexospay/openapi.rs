@@ -6,15 +6,15 @@
 use super::checkout::{
     session_status, CreateSessionBody, ItemBody, PxCheckoutSession, PxItem, SESSION_CURRENCY,
 };
+use super::customers::{CustomerBody, CUSTOMER_COUNTRIES};
 use super::error::{plexos_error, PxErrorBody, PxErrorDetail};
+use super::payments::{CreatePaymentBody, PAYMENT_AMOUNT, PAYMENT_CURRENCIES};
+use super::refunds::CreateRefundBody;
 use super::views::{
     failure_code, operator, refund_status, status, PxCustomer, PxList, PxPayment, PxRefund,
     PxWebhook, OPERATORS, WEBHOOK_STATUSES,
 };
-use super::{
-    CreatePaymentBody, CreateRefundBody, CreateWebhookBody, CustomerBody, CUSTOMER_COUNTRIES,
-    PAYMENT_AMOUNT, PAYMENT_CURRENCIES, WEBHOOK_EVENTS,
-};
+use super::webhooks::{CreateWebhookBody, WEBHOOK_EVENTS};
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::chars::{CONTROL, PLAIN, PLAIN_CLASS};
 use crate::openapi::vocab::{distinct, null, object_of};

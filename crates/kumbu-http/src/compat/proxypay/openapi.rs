@@ -4,7 +4,7 @@
 //! parts no handler owns.
 
 use super::error::{PpFieldError, PpInvalid, PpMessage};
-use super::payment::PpPayment;
+use super::views::PpPayment;
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::{matching, CustomFields, EndDatetime, ReferenceId};
 use crate::openapi::{finish, Auth};

@@ -2,7 +2,7 @@
 //! `X-Signature` = hex HMAC-SHA256 of the raw body keyed by the merchant's API key (the key that
 //! created the endpoint). A delivery acknowledges the payment: it leaves the pull queue.
 
-use super::payment::PpPayment;
+use super::views::PpPayment;
 use kumbu_engine::{signature, Event, EventObject, WebhookFace};
 
 /// ProxyPay's webhook format.
