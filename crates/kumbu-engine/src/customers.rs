@@ -1,9 +1,9 @@
 //! Customers: who a merchant's payments are for.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::{new_id, Customer, ErrorCode, Field, IdPrefix, Msisdn, Operator};

@@ -12,8 +12,8 @@
 //!    process dies, everything rolls back and the client may retry with the same key.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::unit_of_work::Changes;
 use crate::vault::Keyring;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field, Rejection};
@@ -162,7 +162,7 @@ impl Engine {
                 });
             }
         }
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         let verdict = match work(&mut tx, &mut changes).await {
             Ok(v) => v,
             Err(e) => {

@@ -7,31 +7,27 @@
 
 mod auth;
 mod branding;
-mod changes;
 mod checkout;
 mod collections;
 mod config;
 mod connectors;
 mod customers;
-mod dispatch;
-mod dispatcher;
-mod endpoint_health;
+mod delivery;
 mod error;
 mod events;
-mod flow;
-mod handoff;
 mod idempotency;
 mod live;
 mod page_tokens;
 mod payments;
 mod payouts;
+mod progress;
 mod references;
 mod refund_worker;
 mod refunds;
 mod sandbox;
 mod secrets;
-pub mod signature;
 mod tokens;
+mod unit_of_work;
 pub mod vault;
 mod webhook_faces;
 mod webhooks;
@@ -40,39 +36,43 @@ mod worker;
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use checkout::{
-    payer_name, CheckoutPage, CreateCheckoutSession, CHECKOUT_EVENTS, EXPIRY_MINUTES, MAX_ATTEMPTS,
-    MAX_ITEMS, MAX_PROMPTS_PER_PHONE, MAX_QUANTITY, PHONE_WINDOW,
+    payer_name, CheckoutPage, CreateCheckoutSession, EXPIRY_MINUTES, MAX_ATTEMPTS, MAX_ITEMS,
+    MAX_PROMPTS_PER_PHONE, MAX_QUANTITY, PHONE_WINDOW,
 };
 pub use collections::{
     CreateCollectionRequest, CreatePaymentRecord, FileImport, IngestPayment, RecordStatus, Report,
-    ReportLine, ResolveException, UpdatePaymentRecord, COLLECTION_EVENTS, INGEST_EVENTS,
-    MAX_ADDRESS_LINES,
+    ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
 };
 pub use config::EngineConfig;
 pub use connectors::{ConnectorCheck, ConnectorSummary};
 pub use customers::CreateCustomer;
-pub use dispatch::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
-pub use endpoint_health::{EndpointHealth, HealthState};
+pub use delivery::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
+pub use delivery::handoff::handoff_possible;
+pub use delivery::health::{EndpointHealth, HealthState};
+pub use delivery::policy::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
+pub use delivery::signature;
 pub use error::EngineError;
-pub use events::{event_types, Event, EventObject};
-pub use flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
-pub use handoff::handoff_possible;
+pub use events::types::{
+    event_types, CHECKOUT_EVENTS, COLLECTION_EVENTS, ENDPOINT_DISABLED, INGEST_EVENTS,
+    PAYOUT_EVENTS, REFUND_EVENTS,
+};
+pub use events::{Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
 pub use kumbu_store::AttemptRecord;
 pub use payments::{
     account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE, MAX_METADATA_KEYS,
     MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN,
 };
-pub use payouts::{CreatePayout, PAYOUT_EVENTS};
+pub use payouts::CreatePayout;
 pub use references::PutReference;
-pub use refunds::{CreateRefund, REFUND_EVENTS};
+pub use refunds::CreateRefund;
 pub use sandbox::{Answer, Prompt};
 pub use secrets::KeyringError;
 pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use vault::{generate_key, Keyring, VaultError};
 pub use webhook_faces::{WebhookFace, WebhookFaces};
 pub use webhooks::{
-    CreateEndpoint, Endpoint, WebhookFormat, ENDPOINT_DISABLED, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
+    CreateEndpoint, Endpoint, WebhookFormat, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
     PREVIOUS_SECRET_GRACE,
 };
 pub use worker::Workers;
@@ -106,12 +106,15 @@ struct Inner {
     work_ready: Notify,
     /// Operators' callbacks being written (group commit).
     pokes: connectors::PokeQueue,
+    /// What follows a payment's first debit in its transaction (a checkout attempt completes its
+    /// session).
+    after_debit: Arc<dyn unit_of_work::AfterDebit>,
     /// Recently verified API keys.
     auth_cache: auth::AuthCache,
     /// Poked when deliveries became due now.
     deliveries_ready: Notify,
     /// Fresh deliveries for this process's dispatcher.
-    handoff: handoff::Handoff,
+    handoff: delivery::handoff::Handoff,
     /// This process, as it holds endpoints' delivery slots (random per run).
     holder: String,
     /// How each webhook format renders and signs events (the HTTP faces).
@@ -144,7 +147,7 @@ impl Engine {
             poll_every: config.operator_poll_every,
             timeout: config.operator_timeout,
         });
-        let http_live = dispatch::client(!config.allow_internal_webhooks);
+        let http_live = delivery::client::client(!config.allow_internal_webhooks);
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -155,12 +158,13 @@ impl Engine {
                 config,
                 work_ready: Notify::new(),
                 pokes: connectors::PokeQueue::default(),
+                after_debit: Arc::new(checkout::CompleteSessions),
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
-                handoff: handoff::Handoff::default(),
+                handoff: delivery::handoff::Handoff::default(),
                 holder: kumbu_core::ids::random_token(16),
                 webhooks,
-                http: dispatch::client(false),
+                http: delivery::client::client(false),
                 http_live,
                 keyring,
             }),

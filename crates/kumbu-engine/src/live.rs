@@ -6,9 +6,9 @@
 //! and the operator reference committed with the payment makes a repeated request name the same
 //! transaction, so nothing is sent twice.
 
-use crate::changes::Changes;
 use crate::error::EngineError;
-use crate::worker::{apply_advance, apply_notice, expire_after_grace};
+use crate::progress::{apply_advance, apply_notice, expire_after_grace};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::{FailureCode, Mode, Operator, Payment, Timestamp};
 use kumbu_rails::connector::{Connector, Duty, Opened};
@@ -174,7 +174,7 @@ impl Engine {
     ) -> Result<(), EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         let ids: Vec<&str> = learnt.iter().map(|(p, _)| p.id.as_str()).collect();
         let mut current: std::collections::HashMap<String, (Payment, Option<Timestamp>, bool)> = tx
             .take_leased_payments(&ids, lease_until)

@@ -1,9 +1,9 @@
 //! Payment commands: create, read, list, cancel; and the balance read from the ledger.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ledger::Account;
 use kumbu_core::payment::RailProgress;

@@ -11,10 +11,10 @@
 //! transaction, as payments are (live.rs); the operator reference is written at creation.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::payments::{check_metadata, plain_text};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::ledger::{payout_postings, JournalKind};
@@ -26,9 +26,6 @@ use kumbu_rails::connector::{Outbound, Outgoing};
 use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
 use std::collections::BTreeMap;
 use std::time::Duration;
-
-/// The payout event types.
-pub const PAYOUT_EVENTS: [&str; 3] = ["payout.created", "payout.succeeded", "payout.failed"];
 
 /// How many payouts one worker pass moves.
 const PAYOUT_BATCH: usize = 128;
@@ -53,7 +50,7 @@ pub struct CreatePayout {
 }
 
 fn payout_event(p: &Payout, event_type: &str, seq: i64) -> NewEvent {
-    crate::events::object_event(
+    crate::unit_of_work::object_event(
         event_type,
         seq,
         (&p.merchant_id, p.mode),
@@ -233,7 +230,7 @@ impl Engine {
                 tx.rollback().await?;
                 break;
             };
-            let mut changes = Changes::default();
+            let mut changes = self.changes();
             let call = match p.mode {
                 Mode::Test => {
                     self.step_sandbox_payout(&mut p, now, &mut changes);
@@ -334,7 +331,7 @@ impl Engine {
             )
             .await?;
         let mut tx = self.begin().await?;
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         let Some(mut cur) = tx.lock_payout(&p.id).await? else {
             tx.rollback().await?;
             return Ok(());

@@ -3,9 +3,9 @@
 //! report them.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::lfsr::{next_reference_id, MAX_ID};
 use kumbu_core::payment::RailProgress;
@@ -245,7 +245,7 @@ impl Engine {
         }
         check_amount(amount)?;
         let mut tx = self.begin().await?;
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         match self
             .record_reference_payment(&mut tx, &mut changes, auth, id, amount)
             .await

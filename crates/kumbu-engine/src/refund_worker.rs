@@ -7,9 +7,9 @@
 //! is called outside any transaction, and what it said is committed after. Its operator
 //! reference is written when the refund is created, so a repeated request names the same refund.
 
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::refunds::{refund_event, sandbox_refuses, REFUND_BATCH};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ledger::{refund_postings, JournalKind};
 use kumbu_core::{
@@ -32,7 +32,7 @@ impl Engine {
                 tx.rollback().await?;
                 break;
             };
-            let mut changes = Changes::default();
+            let mut changes = self.changes();
             let stepped = match self.step_refund(&mut tx, &mut changes, &mut r, now).await {
                 Ok(call) => changes
                     .write(&mut tx)
@@ -224,7 +224,7 @@ impl Engine {
             )
             .await?;
         let mut tx = self.begin().await?;
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         let Some(mut now_r) = tx.lock_refund(&r.id).await? else {
             tx.rollback().await?;
             return Ok(());

@@ -10,17 +10,14 @@
 //! `PROVIDER_ERROR`, as if the operator refused it.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::{new_id, ErrorCode, Field, IdPrefix, Mode, Refund, RefundStatus, Rejection};
 use kumbu_store::{NewEvent, StoreError, StoreTx};
 use std::collections::BTreeMap;
-
-/// The refund event types.
-pub const REFUND_EVENTS: [&str; 3] = ["refund.created", "refund.succeeded", "refund.failed"];
 
 /// How many refunds one worker pass moves.
 pub(crate) const REFUND_BATCH: usize = 128;
@@ -52,7 +49,7 @@ pub(crate) fn sandbox_refuses(amount: i64) -> bool {
 }
 
 pub(crate) fn refund_event(r: &Refund, event_type: &str, seq: i64) -> NewEvent {
-    crate::events::object_event(
+    crate::unit_of_work::object_event(
         event_type,
         seq,
         (&r.merchant_id, r.mode),

@@ -1,10 +1,10 @@
 //! The sandbox phone: prompts waiting for a person (`…009` numbers) and their answers.
 
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
-use crate::worker::apply_notice;
+use crate::progress::apply_notice;
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::{has_shape, reprefix};
 use kumbu_core::{ErrorCode, FailureCode, Field, IdPrefix, Mode, Payment, Rejection};
@@ -125,7 +125,7 @@ impl Engine {
                 }
                 let (step, next) = self.inner.simulator.after_answer(&p);
                 p.progress.step = step;
-                crate::worker::schedule(&mut p, next, now, Some(std::time::Duration::ZERO));
+                crate::progress::schedule(&mut p, next, now, Some(std::time::Duration::ZERO));
                 changes.save(tx, &[&p]).await?;
                 Ok(Verdict::Done(render(&p)))
             },

@@ -1,9 +1,10 @@
 //! Webhook endpoints: where a merchant wants events pushed, and with which secret they are signed.
 
 use crate::auth::AuthContext;
+use crate::delivery::client::is_internal;
+use crate::delivery::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 use crate::error::EngineError;
-use crate::events::event_types;
-use crate::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
+use crate::events::types::event_types;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::Engine;
 use kumbu_core::ids::{has_shape, random_token};
@@ -13,9 +14,6 @@ use kumbu_store::{
 };
 use std::net::IpAddr;
 use std::time::Duration;
-
-/// The event written when an endpoint is disabled for failing.
-pub const ENDPOINT_DISABLED: &str = "webhook_endpoint.disabled";
 
 /// How long a rotated-out secret keeps signing beside the new one.
 pub const PREVIOUS_SECRET_GRACE: Duration = Duration::from_secs(24 * 3600);
@@ -214,51 +212,6 @@ fn url_host(url: &str) -> Result<(String, u16), EngineError> {
     ))
 }
 
-/// Loopback, private, link-local, unspecified or otherwise non-public addresses.
-pub(crate) fn is_internal(ip: IpAddr) -> bool {
-    match ip {
-        IpAddr::V4(v4) => {
-            v4.is_loopback()
-                || v4.is_private()
-                || v4.is_link_local()
-                || v4.is_unspecified()
-                || v4.is_broadcast()
-                || v4.octets()[0] == 100 && (64..128).contains(&v4.octets()[1]) // carrier-grade NAT
-        }
-        IpAddr::V6(v6) => {
-            v6.is_loopback()
-                || v6.is_unspecified()
-                || (v6.segments()[0] & 0xfe00) == 0xfc00
-                || (v6.segments()[0] & 0xffc0) == 0xfe80
-                || v6
-                    .to_ipv4_mapped()
-                    .is_some_and(|v4| is_internal(IpAddr::V4(v4)))
-        }
-    }
-}
-
-/// DNS for live deliveries: resolves, then drops internal addresses, so a host that resolved to
-/// a public address when the endpoint was created cannot be re-pointed at the gateway's own
-/// network later (DNS rebinding). A name with only internal addresses fails to resolve.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct PublicOnlyResolver;
-
-impl reqwest::dns::Resolve for PublicOnlyResolver {
-    fn resolve(&self, name: reqwest::dns::Name) -> reqwest::dns::Resolving {
-        let host = name.as_str().to_owned();
-        Box::pin(async move {
-            let addrs: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), 0))
-                .await?
-                .filter(|a| !is_internal(a.ip()))
-                .collect();
-            if addrs.is_empty() {
-                return Err(format!("{host} resolves only to internal addresses").into());
-            }
-            Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
-        })
-    }
-}
-
 impl Engine {
     /// Refuses URLs that resolve to internal addresses in live mode, unless the operator allowed
     /// them (`--allow-internal-webhooks`). Test mode may use any address (local receivers).
@@ -385,7 +338,7 @@ impl Engine {
         self.idempotent(
             auth,
             idem,
-            async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
+            async move |tx: &mut StoreTx, _changes: &mut crate::unit_of_work::Changes| {
                 tx.insert_endpoint(&rec).await?;
                 let mut view = Endpoint::from(&rec);
                 view.secret = shown;
@@ -463,7 +416,7 @@ impl Engine {
     ) -> Result<usize, EngineError> {
         let mut tx = self.begin().await?;
         let disabled = tx
-            .disable_failing_endpoints(now.minus(crate::dispatch::RETRY_FOR), now)
+            .disable_failing_endpoints(now.minus(crate::delivery::policy::RETRY_FOR), now)
             .await?;
         if disabled.is_empty() {
             tx.rollback().await?;
@@ -477,7 +430,7 @@ impl Engine {
                 id: kumbu_core::ids::new_id(kumbu_core::IdPrefix::Event),
                 merchant_id: e.merchant_id.clone(),
                 mode: e.mode,
-                event_type: ENDPOINT_DISABLED.to_owned(),
+                event_type: crate::events::types::ENDPOINT_DISABLED.to_owned(),
                 object_id: e.id.clone(),
                 object_seq: tx.next_object_seq(&e.id).await?,
                 payload: serde_json::to_string(&view).unwrap_or_else(|_| "{}".to_owned()),
@@ -538,7 +491,7 @@ impl Engine {
         self.idempotent(
             auth,
             idem,
-            async move |tx: &mut StoreTx, _changes: &mut crate::changes::Changes| {
+            async move |tx: &mut StoreTx, _changes: &mut crate::unit_of_work::Changes| {
                 tx.rotate_endpoint_secret(&e.id, &sealed, now.plus(PREVIOUS_SECRET_GRACE), now)
                     .await?;
                 let mut view = Endpoint::from(&e);
@@ -596,6 +549,7 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::delivery::client::PublicOnlyResolver;
 
     #[tokio::test]
     async fn live_dns_never_yields_internal_addresses() {
@@ -624,13 +578,13 @@ mod tests {
             }
         });
         let url = format!("http://localhost:{port}/hook");
-        let reached = crate::dispatch::client(false)
+        let reached = crate::delivery::client::client(false)
             .post(&url)
             .send()
             .await
             .expect("the test-mode client reaches a loopback listener");
         assert_eq!(reached.status(), 204);
-        let err = crate::dispatch::client(true)
+        let err = crate::delivery::client::client(true)
             .post(&url)
             .send()
             .await

@@ -24,8 +24,8 @@ mod sessions;
 pub use page::CheckoutPage;
 pub use sessions::{CreateCheckoutSession, MAX_ITEMS, MAX_QUANTITY};
 
-use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::{
     Attempt, CheckoutSession, CheckoutStatus, ErrorCode, FailureCode, Field, Mode, Payment,
@@ -33,14 +33,6 @@ use kumbu_core::{
 };
 use kumbu_store::{NewEvent, SessionKey, StoreError, StoreTx};
 use std::time::Duration;
-
-/// The checkout session event types.
-pub const CHECKOUT_EVENTS: [&str; 4] = [
-    "checkout.created",
-    "checkout.completed",
-    "checkout.expired",
-    "checkout.cancelled",
-];
 
 /// Most payment attempts one session may start.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -57,7 +49,7 @@ pub(crate) const MIN_ATTEMPT_TIME: Duration = Duration::from_secs(30);
 const EXPIRY_BATCH: u32 = 128;
 
 fn session_event(s: &CheckoutSession, event_type: &str, seq: i64) -> NewEvent {
-    crate::events::object_event(
+    crate::unit_of_work::object_event(
         event_type,
         seq,
         (&s.merchant_id, s.mode),
@@ -101,8 +93,24 @@ fn due_at(s: &CheckoutSession) -> Option<Timestamp> {
     (!s.status.is_terminal()).then_some(s.expires_at)
 }
 
+/// The step that follows an attempt's debit: its session completes, in the same transaction
+/// (given to every `Changes` by the engine).
+#[derive(Debug)]
+pub(crate) struct CompleteSessions;
+
+impl crate::unit_of_work::AfterDebit for CompleteSessions {
+    fn after_debit<'a>(
+        &'a self,
+        tx: &'a mut StoreTx,
+        changes: &'a mut Changes,
+        payment: &'a Payment,
+    ) -> crate::unit_of_work::StepFuture<'a> {
+        Box::pin(complete_session(tx, changes, payment, payment.updated_at))
+    }
+}
+
 /// Records that `p` (an attempt) was debited: its session completes when `changes` is written.
-pub(crate) async fn complete_session(
+async fn complete_session(
     tx: &mut StoreTx,
     changes: &mut Changes,
     p: &Payment,
@@ -200,7 +208,7 @@ impl Engine {
                     "a payment request is with the operator; it must be refused there or expire before the session can close",
                 ));
             }
-            if crate::worker::expire_if_due(p, now, changes) {
+            if crate::progress::expire_if_due(p, now, changes) {
                 tx.save_payments(&[&*p]).await?;
                 s.attempt = Some(attempt_of(p));
             }

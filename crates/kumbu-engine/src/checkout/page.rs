@@ -5,11 +5,11 @@ use super::{
     attempt_of, due_at, MAX_ATTEMPTS, MAX_PROMPTS_PER_PHONE, MIN_ATTEMPT_TIME, PHONE_WINDOW,
 };
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::Recorded;
 use crate::payments::{CreatePayment, CustomerInput};
 use crate::sandbox::Answer;
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::reprefix;
 use kumbu_core::{
@@ -73,7 +73,7 @@ impl Engine {
         phone: Msisdn,
     ) -> Result<CheckoutSession, EngineError> {
         let mut tx = self.begin().await?;
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         let result = self
             .attempt_in(&mut tx, &mut changes, token, operator, phone)
             .await;
@@ -216,7 +216,7 @@ impl Engine {
     pub async fn cancel_checkout(&self, token: &str) -> Result<CheckoutSession, EngineError> {
         let page = self.checkout_page(token).await?;
         let mut tx = self.begin().await?;
-        let mut changes = Changes::default();
+        let mut changes = self.changes();
         match self
             .close_session(
                 &mut tx,

@@ -11,8 +11,8 @@
 
 use super::ingest::{decide, fresh, record_for, IngestPayment};
 use super::status_event;
-use crate::changes::Changes;
 use crate::error::EngineError;
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::{
     CollectionRequest, ExternalStatus, FailureCode, IngestedPayment, MatchOutcome, Mode, Payment,
@@ -185,7 +185,7 @@ impl Engine {
 }
 
 fn bill_event(c: &CollectionRequest, seq: i64) -> NewEvent {
-    crate::events::object_event(
+    crate::unit_of_work::object_event(
         &status_event(c),
         seq,
         (&c.merchant_id, c.mode),
@@ -196,7 +196,7 @@ fn bill_event(c: &CollectionRequest, seq: i64) -> NewEvent {
 }
 
 fn ingest_event(i: &IngestedPayment, event_type: &str, seq: i64) -> NewEvent {
-    crate::events::object_event(
+    crate::unit_of_work::object_event(
         event_type,
         seq,
         (&i.merchant_id, i.mode),

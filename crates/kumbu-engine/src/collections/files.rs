@@ -7,7 +7,6 @@
 //! never imported is imported, and the gap reported.
 
 use super::ingest::IngestPayment;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::meps::{self, Detail};
@@ -122,7 +121,7 @@ impl Engine {
         let mut payments = Vec::with_capacity(cmds.len());
         for chunk in cmds.chunks(CHUNK) {
             let mut tx = self.begin().await?;
-            let mut changes = Changes::default();
+            let mut changes = self.changes();
             payments.extend(
                 self.ingest_batch(&mut tx, &mut changes, owner, chunk)
                     .await?,

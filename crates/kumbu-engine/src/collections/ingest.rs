@@ -24,9 +24,9 @@ use super::{
     accept_into, lock_bill_for, publish_ingest_event, publish_request_event, status_event,
 };
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;

@@ -36,24 +36,6 @@ use kumbu_core::{
 };
 use kumbu_store::{StoreError, StoreTx};
 
-/// The collection request event types.
-pub const COLLECTION_EVENTS: [&str; 5] = [
-    "collection_request.created",
-    "collection_request.partially_paid",
-    "collection_request.paid",
-    "collection_request.expired",
-    "collection_request.cancelled",
-];
-
-/// The ingested payment event types: received (with its outcome), its status updated by the
-/// source, an exception raised for a person, and a person's decision.
-pub const INGEST_EVENTS: [&str; 4] = [
-    "payment_ingest.received",
-    "payment_ingest.updated",
-    "payment_ingest.exception_raised",
-    "payment_ingest.exception_resolved",
-];
-
 /// How many due bills one worker pass expires.
 const EXPIRY_BATCH: u32 = 256;
 
@@ -65,7 +47,7 @@ pub(crate) async fn publish_request_event(
     event_type: &str,
 ) -> Result<(), StoreError> {
     let seq = tx.next_object_seq(&c.id).await?;
-    tx.publish_events(&[crate::events::object_event(
+    tx.publish_events(&[crate::unit_of_work::object_event(
         event_type,
         seq,
         (&c.merchant_id, c.mode),
@@ -88,7 +70,7 @@ pub(crate) async fn publish_ingest_event(
     event_type: &str,
 ) -> Result<(), StoreError> {
     let seq = tx.next_object_seq(&i.id).await?;
-    tx.publish_events(&[crate::events::object_event(
+    tx.publish_events(&[crate::unit_of_work::object_event(
         event_type,
         seq,
         (&i.merchant_id, i.mode),

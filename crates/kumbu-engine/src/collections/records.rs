@@ -5,10 +5,10 @@
 
 use super::{accept_into, bill_of};
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::payments::plain_text;
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;

@@ -3,10 +3,10 @@
 
 use super::{not_open, publish_request_event, status_event};
 use crate::auth::AuthContext;
-use crate::changes::Changes;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::payments::{check_metadata, plain_text};
+use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;

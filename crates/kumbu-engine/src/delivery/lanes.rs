@@ -1,10 +1,10 @@
 //! The lanes of a dispatcher: one per endpoint, holding its waiting deliveries, its slots
 //! (granted through the shared limit, see `flow.rs`) and what it saw of the endpoint.
 
-use crate::dispatch::DELIVERY_TIMEOUT;
+use crate::delivery::flow::{Observed, Signal, DEFAULT_MAX_CONCURRENCY, INITIAL_LIMIT};
+use crate::delivery::handoff::Queued;
+use crate::delivery::policy::DELIVERY_TIMEOUT;
 use crate::error::EngineError;
-use crate::flow::{Observed, Signal, DEFAULT_MAX_CONCURRENCY, INITIAL_LIMIT};
-use crate::handoff::Queued;
 use kumbu_core::Timestamp;
 use kumbu_store::{AttemptResult, ClaimCaps, DueDelivery, NextStep};
 use std::collections::{HashMap, VecDeque};

@@ -1,20 +1,45 @@
-//! Everything a batch of transitions must write besides the payment rows themselves: history,
-//! outbox events and ledger journals. Collected in memory, written in the same transaction.
+//! The unit of work: every command and worker pass opens a store transaction with
+//! [`Engine::begin`], collects what its changes must write besides the objects' own rows
+//! ([`Changes`]: history, outbox events, ledger journals) and writes them in that transaction, then
+//! commits with [`Engine::commit`] (which hands fresh webhook deliveries to this process's
+//! dispatcher). Nothing here names a business object: what must follow a payment's first debit
+//! (a checkout attempt completes its session) is an [`AfterDebit`] the engine gives every
+//! [`Changes`] it makes ([`Engine::changes`]).
 
+use crate::Engine;
 use kumbu_core::ledger::journals_for;
-use kumbu_core::{new_id, IdPrefix, Payment, PaymentStatus, StatusChange};
+use kumbu_core::{new_id, IdPrefix, Mode, Payment, PaymentStatus, StatusChange, Timestamp};
 use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 
-/// Pending writes that accompany status changes.
-#[derive(Debug, Default)]
+/// A step's future, boxed so that the step can be held as `dyn AfterDebit`.
+pub(crate) type StepFuture<'a> = Pin<Box<dyn Future<Output = Result<(), StoreError>> + Send + 'a>>;
+
+/// What must follow, in the same transaction, a payment's first debit, written before the rest of
+/// the changes (checkout: `checkout::CompleteSessions`).
+pub(crate) trait AfterDebit: Send + Sync + std::fmt::Debug {
+    /// Runs the step for `payment`, just debited, recording what it changes in `changes`.
+    fn after_debit<'a>(
+        &'a self,
+        tx: &'a mut StoreTx,
+        changes: &'a mut Changes,
+        payment: &'a Payment,
+    ) -> StepFuture<'a>;
+}
+
+/// Pending writes that accompany status changes. Made by [`Engine::changes`].
+#[derive(Debug)]
 pub(crate) struct Changes {
     history: Vec<(String, StatusChange)>,
     events: Vec<NewEvent>,
     journals: Vec<NewJournal>,
     /// Target statuses, for metrics once committed.
     pub(crate) transitions: Vec<PaymentStatus>,
-    /// Checkout attempts just debited: their sessions complete when this is written.
+    /// Checkout attempts just debited: `after_debit` runs for each when this is written.
     debited_attempts: Vec<Payment>,
+    after_debit: Arc<dyn AfterDebit>,
 }
 
 impl Changes {
@@ -89,12 +114,12 @@ impl Changes {
         self.write(tx).await
     }
 
-    /// Completes the checkout sessions of debited attempts, then writes history, events and
-    /// journals into `tx` (and forgets them: a second call writes only later changes).
+    /// Runs the after-debit step of debited attempts, then writes history, events and journals
+    /// into `tx` (and forgets them: a second call writes only later changes).
     pub(crate) async fn write(&mut self, tx: &mut StoreTx) -> Result<(), StoreError> {
         for p in std::mem::take(&mut self.debited_attempts) {
-            let at = p.updated_at;
-            crate::checkout::complete_session(tx, self, &p, at).await?;
+            let step = self.after_debit.clone();
+            step.after_debit(tx, self, &p).await?;
         }
         // Drained, so that writing again (after more changes in the same transaction) writes
         // only what is new.
@@ -110,6 +135,69 @@ impl Changes {
     pub(crate) fn publish_metrics(&self) {
         for to in &self.transitions {
             metrics::counter!("kumbu_payment_transitions_total", "to" => to.as_str()).increment(1);
+        }
+    }
+}
+
+/// The outbox row for a change of `object` (a refund, a checkout session): the object as it
+/// now is, under its owner, id and per-object sequence.
+pub(crate) fn object_event<T: serde::Serialize>(
+    event_type: &str,
+    seq: i64,
+    (merchant_id, mode): (&str, Mode),
+    object_id: &str,
+    at: Timestamp,
+    object: &T,
+) -> NewEvent {
+    NewEvent {
+        id: new_id(IdPrefix::Event),
+        merchant_id: merchant_id.to_owned(),
+        mode,
+        event_type: event_type.to_owned(),
+        object_id: object_id.to_owned(),
+        object_seq: seq,
+        payload: serde_json::to_string(object).unwrap_or_else(|_| "{}".to_owned()),
+        created_at: at,
+    }
+}
+
+impl Engine {
+    /// Opens a store transaction; while this process dispatches and its queue is short, the
+    /// deliveries it creates are leased to this process (`handoff.rs`).
+    pub(crate) async fn begin(&self) -> Result<StoreTx, StoreError> {
+        let mut tx = self.store().begin().await?;
+        let lease = self.config().delivery_lease;
+        if self.inner.handoff.takes(lease) {
+            tx.lease_new_deliveries(self.now().plus(lease));
+        }
+        Ok(tx)
+    }
+
+    /// Commits `tx`; then queues the deliveries it created for this process's dispatcher and
+    /// wakes it.
+    pub(crate) async fn commit(&self, mut tx: StoreTx) -> Result<(), StoreError> {
+        let fresh = tx.take_leased();
+        let until = tx.lease();
+        let published = tx.published();
+        tx.commit().await?;
+        if let (Some(until), false) = (until, fresh.is_empty()) {
+            self.inner.handoff.hand(fresh, until);
+        }
+        if published {
+            self.deliveries_ready();
+        }
+        Ok(())
+    }
+
+    /// An empty set of changes, with the steps that must follow a payment's first debit.
+    pub(crate) fn changes(&self) -> Changes {
+        Changes {
+            history: Vec::new(),
+            events: Vec::new(),
+            journals: Vec::new(),
+            transitions: Vec::new(),
+            debited_attempts: Vec::new(),
+            after_debit: self.inner.after_debit.clone(),
         }
     }
 }

@@ -2,8 +2,8 @@
 //! and how its latest attempts went.
 
 use crate::auth::AuthContext;
+use crate::delivery::flow::INITIAL_LIMIT;
 use crate::error::EngineError;
-use crate::flow::INITIAL_LIMIT;
 use crate::webhooks::max_concurrency_of;
 use crate::Engine;
 use kumbu_core::Timestamp;

@@ -1,3 +1,8 @@
+//! Webhook delivery: the dispatcher (`mod.rs`: claims, lanes per endpoint, sends, records), one
+//! attempt (`attempt.rs`), how hard each endpoint is pushed (`flow.rs`, `health.rs`), the hand-off
+//! of fresh deliveries to this process (`handoff.rs`), the policy (`policy.rs`), the HTTP clients
+//! (`client.rs`) and the signatures (`signature.rs`). Endpoints themselves are `webhooks.rs`.
+//!
 //! The webhook dispatcher: every endpoint has its own lane, so a slow, failing or dead endpoint
 //! only ever delays its own deliveries.
 //!
@@ -13,11 +18,18 @@
 //! concurrent dispatchers skip each other's rows, so without crashes each event reaches each
 //! endpoint once.
 
+mod attempt;
+pub(crate) mod client;
+pub(crate) mod flow;
+pub(crate) mod handoff;
+pub(crate) mod health;
 mod lanes;
+pub(crate) mod policy;
+pub mod signature;
 
+use self::flow::{Signal, DEFAULT_MAX_CONCURRENCY};
 use self::lanes::{BacklogLabels, Grant, Lanes, Report, Tending, Ticket};
 use crate::error::EngineError;
-use crate::flow::{self, Signal, DEFAULT_MAX_CONCURRENCY};
 use crate::Engine;
 use kumbu_core::Timestamp;
 use kumbu_store::{AttemptResult, ClaimCaps, DueDelivery, PermitRow};

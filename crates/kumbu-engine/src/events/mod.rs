@@ -1,10 +1,13 @@
 //! Reading the outbox: events as merchants see them, and the pull queue with acknowledgement.
+//! Every event type's name is in `types.rs`.
+
+pub mod types;
 
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::ids::has_shape;
-use kumbu_core::{ErrorCode, Field, IdPrefix, Mode, Payment, PaymentStatus, Timestamp};
+use kumbu_core::{ErrorCode, Field, IdPrefix, Mode, Payment, Timestamp};
 use kumbu_store::{EventFilter, EventRecord, StoreError};
 
 /// An event: one change of one object, with the object as it was after the change.
@@ -44,59 +47,6 @@ pub enum EventObject {
     IngestedPayment(Box<kumbu_core::IngestedPayment>),
     /// A payout.
     Payout(Box<kumbu_core::Payout>),
-}
-
-/// Every event type: a payment's, in lifecycle order, then the endpoint's.
-pub fn event_types() -> Vec<String> {
-    let mut types: Vec<String> = PaymentStatus::ALL
-        .iter()
-        .map(|s| format!("payment.{}", s.as_str()))
-        .collect();
-    types.extend(
-        crate::refunds::REFUND_EVENTS
-            .iter()
-            .map(|t| (*t).to_owned()),
-    );
-    types.extend(
-        crate::checkout::CHECKOUT_EVENTS
-            .iter()
-            .map(|t| (*t).to_owned()),
-    );
-    types.extend(
-        crate::collections::COLLECTION_EVENTS
-            .iter()
-            .chain(crate::collections::INGEST_EVENTS.iter())
-            .map(|t| (*t).to_owned()),
-    );
-    types.extend(
-        crate::payouts::PAYOUT_EVENTS
-            .iter()
-            .map(|t| (*t).to_owned()),
-    );
-    types.push(crate::webhooks::ENDPOINT_DISABLED.to_owned());
-    types
-}
-
-/// The outbox row for a change of `object` (a refund, a checkout session): the object as it
-/// now is, under its owner, id and per-object sequence.
-pub(crate) fn object_event<T: serde::Serialize>(
-    event_type: &str,
-    seq: i64,
-    (merchant_id, mode): (&str, Mode),
-    object_id: &str,
-    at: Timestamp,
-    object: &T,
-) -> kumbu_store::NewEvent {
-    kumbu_store::NewEvent {
-        id: kumbu_core::new_id(IdPrefix::Event),
-        merchant_id: merchant_id.to_owned(),
-        mode,
-        event_type: event_type.to_owned(),
-        object_id: object_id.to_owned(),
-        object_seq: seq,
-        payload: serde_json::to_string(object).unwrap_or_else(|_| "{}".to_owned()),
-        created_at: at,
-    }
 }
 
 pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
@@ -153,13 +103,13 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<Event>, bool), EngineError> {
         if let Some(t) = &filter.event_type {
-            if !event_types().contains(t) {
+            if !types::event_types().contains(t) {
                 return Err(EngineError::field(
                     ErrorCode::ParameterInvalid,
                     Field::EventType,
                     format!(
                         "unknown event type `{t}`; one of: {}",
-                        event_types().join(", ")
+                        types::event_types().join(", ")
                     ),
                 ));
             }

@@ -2,50 +2,15 @@
 //! came back (with what it says of the endpoint's capacity); failures are retried with growing
 //! delays for three days. The dispatcher (`dispatcher/`) decides when each attempt is made.
 
+use super::policy::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
+use crate::delivery::flow::Signal;
 use crate::error::EngineError;
 use crate::events::to_event;
-use crate::flow::Signal;
 use crate::webhooks::WebhookFormat;
 use crate::Engine;
 use kumbu_core::Timestamp;
 use kumbu_store::{AttemptResult, DueDelivery, NextStep};
-use rand::Rng;
-use std::sync::Arc;
-use std::time::{Duration, Instant};
-
-/// Per-request timeout.
-pub const DELIVERY_TIMEOUT: Duration = Duration::from_secs(10);
-/// Retries stop this long after the event.
-pub const RETRY_FOR: Duration = Duration::from_secs(3 * 24 * 3600);
-/// First retry delay; it doubles per attempt.
-const FIRST_RETRY: Duration = Duration::from_secs(30);
-/// Longest delay between two attempts.
-const MAX_RETRY: Duration = Duration::from_secs(12 * 3600);
-
-/// An HTTP client for deliveries: no redirects (a 3xx is a failure), a 10 s timeout, and, for
-/// live mode, DNS that never yields an internal address.
-pub(crate) fn client(public_only: bool) -> reqwest::Client {
-    let builder = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .timeout(DELIVERY_TIMEOUT);
-    let builder = if public_only {
-        builder.dns_resolver(Arc::new(crate::webhooks::PublicOnlyResolver))
-    } else {
-        builder
-    };
-    builder.build().unwrap_or_default()
-}
-
-/// Delay before retry number `n` (1 = after the first failure): 30 s × 2ⁿ⁻¹, at most 12 h,
-/// with ±10 % jitter so a recovering endpoint is not hit by every retry at once.
-pub fn retry_delay(n: i64) -> Duration {
-    let exp = u32::try_from((n - 1).clamp(0, 20)).unwrap_or(20);
-    let base = FIRST_RETRY
-        .saturating_mul(2u32.saturating_pow(exp))
-        .min(MAX_RETRY);
-    let jitter = rand::thread_rng().gen_range(0.9..1.1);
-    base.mul_f64(jitter)
-}
+use std::time::Instant;
 
 /// Why a request got no (complete) answer, as an attempt records it.
 fn failure(e: &reqwest::Error) -> String {
@@ -187,23 +152,5 @@ impl Engine {
         } else {
             NextStep::RetryAt(now.plus(retry_delay(d.attempts + 1)))
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn retries_grow_and_cover_three_days() {
-        let d = |n| retry_delay(n).as_secs_f64();
-        assert!((27.0..=33.0).contains(&d(1)));
-        assert!((54.0..=66.0).contains(&d(2)));
-        assert!(d(30) <= 12.0 * 3600.0 * 1.1);
-        let total: f64 = (1..=20).map(d).sum();
-        assert!(
-            total > 3.0 * 24.0 * 3600.0,
-            "20 attempts span more than 3 days: {total}"
-        );
     }
 }

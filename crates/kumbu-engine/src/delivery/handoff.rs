@@ -7,10 +7,10 @@
 //! could run out mid-send (any dispatcher claims it when the lease ends), and on shutdown the
 //! queue is released so the next process need not wait for the lease.
 
-use crate::dispatch::DELIVERY_TIMEOUT;
+use crate::delivery::policy::DELIVERY_TIMEOUT;
 use crate::Engine;
 use kumbu_core::Timestamp;
-use kumbu_store::{DueDelivery, StoreError, StoreTx};
+use kumbu_store::DueDelivery;
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Mutex, MutexGuard, PoisonError};
@@ -76,50 +76,30 @@ impl Handoff {
     fn queue(&self) -> MutexGuard<'_, VecDeque<Queued>> {
         self.queue.lock().unwrap_or_else(PoisonError::into_inner)
     }
+
+    /// Whether a transaction opened now should lease its new deliveries to this process: it
+    /// dispatches, a lease of `lease` leaves room for the hand-off, and its queue is short.
+    pub(crate) fn takes(&self, lease: Duration) -> bool {
+        self.open.load(Ordering::Relaxed)
+            && handoff_possible(lease)
+            && self.queue().len() < MAX_QUEUED
+    }
+
+    /// Queues deliveries a committed transaction leased to this process until `until`.
+    pub(crate) fn hand(&self, fresh: Vec<DueDelivery>, until: Timestamp) {
+        metrics::counter!("kumbu_webhook_handoffs_total").increment(fresh.len() as u64);
+        let at = Instant::now();
+        self.queue()
+            .extend(fresh.into_iter().map(|delivery| Queued {
+                until,
+                short_lease: false,
+                at,
+                delivery,
+            }));
+    }
 }
 
 impl Engine {
-    /// Opens a store transaction; while this process dispatches and its queue is short, the
-    /// deliveries it creates are leased to this process (see [`Engine::commit`]).
-    pub(crate) async fn begin(&self) -> Result<StoreTx, StoreError> {
-        let mut tx = self.store().begin().await?;
-        let handoff = &self.inner.handoff;
-        let config = self.config();
-        if handoff.open.load(Ordering::Relaxed)
-            && handoff_possible(config.delivery_lease)
-            && handoff.queue().len() < MAX_QUEUED
-        {
-            tx.lease_new_deliveries(self.now().plus(config.delivery_lease));
-        }
-        Ok(tx)
-    }
-
-    /// Commits `tx`; then queues the deliveries it created for this process's dispatcher and
-    /// wakes it.
-    pub(crate) async fn commit(&self, mut tx: StoreTx) -> Result<(), StoreError> {
-        let fresh = tx.take_leased();
-        let until = tx.lease();
-        let published = tx.published();
-        tx.commit().await?;
-        if let (Some(until), false) = (until, fresh.is_empty()) {
-            metrics::counter!("kumbu_webhook_handoffs_total").increment(fresh.len() as u64);
-            let at = Instant::now();
-            self.inner
-                .handoff
-                .queue()
-                .extend(fresh.into_iter().map(|delivery| Queued {
-                    until,
-                    short_lease: false,
-                    at,
-                    delivery,
-                }));
-        }
-        if published {
-            self.deliveries_ready();
-        }
-        Ok(())
-    }
-
     /// Takes every queued delivery (the dispatcher sorts them into their endpoints' lanes).
     pub(crate) fn take_fresh(&self) -> Vec<Queued> {
         self.inner.handoff.queue().drain(..).collect()
