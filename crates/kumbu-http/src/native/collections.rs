@@ -2,8 +2,8 @@
 //! `/v1/ingested_payments` (with the exception queue) and `/v1/reconciliation_report`.
 //! Amounts are integers of minor units, as everywhere in the native API.
 
-use super::collection_views::{CollectionRequestView, IngestView};
 use super::views::PaymentView;
+use super::views::{CollectionRequestView, IngestView};
 use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, NoParams, PathId};

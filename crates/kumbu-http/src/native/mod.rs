@@ -2,7 +2,6 @@
 
 mod catalogue;
 pub(crate) mod checkout;
-pub(crate) mod collection_views;
 pub(crate) mod collections;
 pub(crate) mod connectors;
 mod events;

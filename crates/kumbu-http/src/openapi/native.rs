@@ -2,11 +2,11 @@
 
 use crate::error::{ErrorDetail, ErrorEnvelope};
 use crate::native::checkout::*;
-use crate::native::collection_views::*;
 use crate::native::collections::*;
 use crate::native::connectors::*;
 use crate::native::payouts::*;
 use crate::native::views::*;
+use crate::native::views::{CollectionRequestView, DecisionView, ErvView, IngestView, RecordView};
 use utoipa::OpenApi;
 
 #[derive(OpenApi)]
