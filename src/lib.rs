@@ -3,9 +3,7 @@
 
 pub mod cli;
 pub mod load;
-pub mod reconcile;
 pub mod secret_key;
-pub mod simulate;
 pub mod telemetry;
 
 use anyhow::Context;

@@ -1,0 +1,253 @@
+//! `kumbu serve` (and `kumbu` alone): the gateway's options, and running it.
+
+use super::db::DbArgs;
+use crate::{redact, Application, Config};
+use anyhow::{bail, Context};
+use clap::{Args, ValueEnum};
+use kumbu_core::{FeeSchedule, Operator};
+use kumbu_engine::{Bootstrap, EngineConfig};
+use secrecy::{ExposeSecret, SecretString};
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// Address to listen on.
+    #[arg(long, env = "KUMBU_LISTEN", default_value = "127.0.0.1:8080")]
+    listen: SocketAddr,
+    /// Also serve the ProxyPay API v2 face at the root of this address (it is always served under
+    /// /compat/proxypay/ too), for ProxyPay clients that only let you change the host.
+    #[arg(long, env = "KUMBU_PROXYPAY_LISTEN")]
+    proxypay_listen: Option<SocketAddr>,
+    /// The address customers' browsers reach this gateway at, e.g. https://pay.example.com:
+    /// checkout page URLs (`url`, Simiz's `paymentUrl`) are built on it, and pages set `Secure`
+    /// cookies when it is https. Default: http://<--listen>.
+    #[arg(long, env = "KUMBU_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Requests per minute per API key on the ProxyPay face before it answers 429 with
+    /// Retry-After (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
+    proxypay_rate_limit: u32,
+    /// Requests per minute per partner (merchant and mode) on the Adullam face before it
+    /// answers 429 with Retry-After, as Adullam documents (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_ADULLAM_RATE_LIMIT", default_value_t = 100)]
+    adullam_rate_limit: u32,
+    /// Requests per hour per partner on the Adullam face before it answers 429 with
+    /// Retry-After, as Adullam documents (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_ADULLAM_HOURLY_RATE_LIMIT", default_value_t = 1000)]
+    adullam_hourly_rate_limit: u32,
+    /// Payment attempts one network address may start from checkout pages in 10 minutes before
+    /// the page answers 429 (0: unlimited). Counted per process; behind a proxy on a private
+    /// network, the address is the last one the proxy added to X-Forwarded-For.
+    #[arg(long, env = "KUMBU_CHECKOUT_IP_LIMIT", default_value_t = 30)]
+    checkout_ip_limit: u32,
+    #[command(flatten)]
+    db: DbArgs,
+    #[command(flatten)]
+    operators: super::connector::OperatorArgs,
+    /// Delay between sandbox simulator steps, in milliseconds (0 runs a payment to its end at once).
+    #[arg(long, env = "KUMBU_SANDBOX_DELAY_MS", default_value_t = 2000)]
+    sandbox_delay_ms: u64,
+    /// Path of a JSON file of fee schedules; each operator it names replaces that operator's
+    /// default, e.g. a file containing
+    /// {"orange_ci": {"percent_bps": 75, "fixed": 0, "min": 10, "max": 5000}}.
+    #[arg(long, env = "KUMBU_FEES")]
+    fees: Option<PathBuf>,
+    /// Maximum database connections.
+    #[arg(long, env = "KUMBU_DB_MAX_CONNECTIONS", default_value_t = 16)]
+    max_connections: u32,
+    /// Serve the API only; run no background workers in this process.
+    #[arg(long, env = "KUMBU_NO_WORKERS")]
+    no_workers: bool,
+    /// Concurrent payment-worker tasks in this process (they claim disjoint batches); 0 runs
+    /// none here, for a process that only serves the API or only delivers webhooks.
+    #[arg(long, env = "KUMBU_WORKER_TASKS", default_value_t = 2)]
+    worker_tasks: usize,
+    /// How often idle workers look for due work, in milliseconds.
+    #[arg(long, env = "KUMBU_WORKER_INTERVAL_MS", default_value_t = 100)]
+    worker_interval_ms: u64,
+    /// Let live webhook endpoints point at loopback, private or link-local addresses (refused by
+    /// default, so that a merchant cannot make the gateway call into its own network).
+    #[arg(long, env = "KUMBU_ALLOW_INTERNAL_WEBHOOKS")]
+    allow_internal_webhooks: bool,
+    /// Seconds a claimed webhook delivery is reserved for this process; if it dies, another
+    /// process retries the delivery after this. Deliveries created by this process's own
+    /// commits are reserved to it the same way and sent at once, without a claim, if the lease
+    /// covers 10 s of waiting for a slot of its endpoint, a send (10 s) and its recording (5 s):
+    /// 25 s; otherwise every delivery waits for a claim.
+    #[arg(long, env = "KUMBU_DELIVERY_LEASE_SECS", default_value_t = 60)]
+    delivery_lease_secs: u64,
+    /// How many due payments a worker task claims per transaction (smaller batches commit, and
+    /// so publish their events, sooner; larger ones cost fewer commits).
+    #[arg(long, env = "KUMBU_WORKER_BATCH", default_value_t = 256)]
+    worker_batch: u32,
+    /// Most due webhook deliveries one claim takes from the database (each endpoint gets at
+    /// most what it can take soon: see docs/webhooks.md).
+    #[arg(long, env = "KUMBU_DISPATCH_BATCH", default_value_t = 256)]
+    dispatch_batch: u32,
+    /// Webhook sending in this process: 0 sends nothing from here, leaving webhooks to other
+    /// processes on the same database; N keeps up to 64 × N requests in flight in all, each
+    /// endpoint within its own limit (max_concurrency, adapted to how it answers).
+    #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
+    dispatch_tasks: usize,
+    /// Log one JSON object per line instead of text (`text` or `json`).
+    #[arg(long, env = "KUMBU_LOG_FORMAT", default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
+}
+
+impl ServeArgs {
+    fn into_config(self) -> anyhow::Result<Config> {
+        let fee_overrides = match &self.fees {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read fees file {}", path.display()))?;
+                parse_fees(&text)
+                    .with_context(|| format!("invalid fees file {}", path.display()))?
+            }
+            None => BTreeMap::new(),
+        };
+        let sandbox_key = std::env::var("KUMBU_SANDBOX_KEY")
+            .ok()
+            .filter(|k| !k.is_empty())
+            .map(SecretString::from);
+        let mut engine = EngineConfig::default();
+        self.operators.apply(&mut engine)?;
+        Ok(Config {
+            listen: self.listen,
+            secret_key: self.db.secret_key(),
+            proxypay_listen: self.proxypay_listen,
+            public_url: self.public_url.clone(),
+            database_url: self.db.database_url,
+            sandbox_key,
+            engine: EngineConfig {
+                sandbox_delay: Duration::from_millis(self.sandbox_delay_ms),
+                worker_interval: Duration::from_millis(self.worker_interval_ms.max(1)),
+                worker_tasks: self.worker_tasks.min(64),
+                dispatch_tasks: self.dispatch_tasks.min(64),
+                worker_batch: self.worker_batch.clamp(1, 10_000),
+                dispatch_batch: self.dispatch_batch.clamp(1, 10_000),
+                proxypay_requests_per_minute: self.proxypay_rate_limit,
+                adullam_requests_per_minute: self.adullam_rate_limit,
+                adullam_requests_per_hour: self.adullam_hourly_rate_limit,
+                checkout_attempts_per_ip: self.checkout_ip_limit,
+                allow_internal_webhooks: self.allow_internal_webhooks,
+                delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
+                fee_overrides,
+                ..engine
+            },
+            workers: !self.no_workers,
+            max_connections: self.max_connections.max(1),
+        })
+    }
+}
+
+/// Parses a fee override file: `{"operator_code": {percent_bps, fixed, min, max}}`.
+fn parse_fees(text: &str) -> anyhow::Result<BTreeMap<Operator, FeeSchedule>> {
+    let raw: BTreeMap<String, FeeSchedule> = serde_json::from_str(text)?;
+    raw.into_iter()
+        .map(|(k, v)| {
+            let op = Operator::parse(&k).with_context(|| format!("unknown operator {k:?}"))?;
+            if v.min < 0
+                || v.fixed < 0
+                || v.max.is_some_and(|m| m < v.min)
+                || v.percent_bps > 10_000
+            {
+                bail!("fee schedule for {k} is inconsistent (negative, max < min, or over 100 %)");
+            }
+            Ok((op, v))
+        })
+        .collect()
+}
+
+pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    crate::telemetry::init(matches!(args.log_format, LogFormat::Json));
+    let config = args.into_config()?;
+    let db = redact(&config.database_url);
+    let app = Application::build(config).await?;
+    let shutdown = crate::shutdown_signal()?;
+    let base = format!("http://{}", app.local_addr());
+    println!("Kumbu is listening on {base} (database: {db})");
+    match app.proxypay_addr() {
+        Some(addr) => {
+            println!("ProxyPay API v2 is served at http://{addr} (and at {base}/compat/proxypay)")
+        }
+        None => println!("ProxyPay API v2 is served at {base}/compat/proxypay"),
+    }
+    println!(
+        "PlexosPay, Adullam, Simiz and Kulpay at {base}/compat/plexospay, /compat/adullam, /compat/simiz/v1, /compat/kulpay/v1"
+    );
+    println!(
+        "OpenAPI documents at {base}/openapi.json and {base}/compat/<face>/openapi.json (scripts/contract.sh proves them)"
+    );
+    println!(
+        "Checkout pages at {}/pay/… (POST /v1/checkout/sessions hands them out; --public-url sets the address)",
+        app.public_url()
+    );
+    let callback_host = reqwest::Url::parse(app.public_url())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .unwrap_or_default();
+    println!(
+        "Live MTN MoMo payments go to {}; MTN calls back at {}/callbacks/mtn-momo/… (register callback host `{callback_host}` with MTN; `kumbu connector` sets credentials)",
+        app.engine().config().operator_urls.mtn_momo,
+        app.public_url()
+    );
+    match app.bootstrap() {
+        Bootstrap::Created { merchant_id, key } => {
+            let key = key.expose_secret();
+            println!();
+            println!("Created the sandbox merchant {merchant_id}. Its test secret key (shown once; keep it):");
+            println!();
+            println!("    {key}");
+            println!();
+            println!("Try it (a payment that settles in a few seconds):");
+            println!();
+            println!(
+                "    curl -s {base}/v1/payments -H 'Authorization: Bearer {key}' -H 'Content-Type: application/json' \\\n      -d '{{\"amount\": 5000, \"currency\": \"XOF\", \"payer\": {{\"phone\": \"+2250700000789\", \"operator\": \"orange_ci\"}}}}'"
+            );
+            println!();
+        }
+        Bootstrap::Existing {
+            merchant_id,
+            chosen_key_added,
+        } => {
+            if *chosen_key_added {
+                println!(
+                    "Added KUMBU_SANDBOX_KEY as a test key of the sandbox merchant {merchant_id}."
+                );
+            } else {
+                println!(
+                    "Sandbox merchant {merchant_id} exists; its key was printed when it was created. \
+                     New key: cargo run --release -- keys create --merchant {merchant_id} --mode test"
+                );
+            }
+        }
+    }
+    tracing::info!(address = %base, database = %db, "kumbu serving");
+    app.run(shutdown).await?;
+    tracing::info!("kumbu stopped");
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fee_files_are_checked() {
+        let ok =
+            parse_fees(r#"{"orange_ci": {"percent_bps": 75, "min": 10, "max": 5000}}"#).unwrap();
+        assert_eq!(ok[&Operator::OrangeCi].percent_bps, 75);
+        assert!(parse_fees(r#"{"nope": {"percent_bps": 1}}"#).is_err());
+        assert!(parse_fees(r#"{"orange_ci": {"percent_bps": 1, "min": 10, "max": 5}}"#).is_err());
+        assert!(parse_fees(r#"{"orange_ci": {"percent_bps": 1, "bogus": 1}}"#).is_err());
+    }
+}
