@@ -1,9 +1,9 @@
 //! Payment rows: reading, listing, the column mapping shared by reads and claims, and the
 //! writes of an engine decision (insert, save, lock, claim, history).
 //!
-//! Over 500 lines because reads and writes of the one table live together, as in refunds.rs;
-//! `insert_payment` and `insert_payments` still bind the same row twice, and the lock/claim
-//! shapes repeat refunds' and payouts': folding those is the structure issue's next store step.
+//! Over 500 lines because reads and writes of the one table live together, as in refunds.rs
+//! (`insert_payment` is the batch insert of one). The lock/claim shapes still repeat refunds' and
+//! payouts': one generic claim helper in `sql.rs` is the structure issue's next store step.
 
 use crate::connect::Store;
 use crate::dialect::Dialect;
@@ -429,74 +429,17 @@ impl Store {
 
 /// Payment writes, inside an engine decision's transaction.
 impl StoreTx {
-    /// Inserts a new payment with its history so far (normally the creation row).
-    /// A duplicate merchant reference fails with [`StoreError::Conflict`].
+    /// Inserts a new payment with its history so far (normally the creation row): the batch
+    /// insert of one, then any later history rows. A duplicate merchant reference fails with
+    /// [`StoreError::Conflict`].
     pub async fn insert_payment(&mut self, p: &Payment) -> Result<(), StoreError> {
-        let metadata = serde_json::to_string(&p.metadata)
-            .map_err(|e| StoreError::Corrupt(format!("metadata: {e}")))?;
-        let bank_details = p
-            .bank
-            .as_ref()
-            .map(serde_json::to_string)
-            .transpose()
-            .map_err(|e| StoreError::Corrupt(format!("bank details: {e}")))?;
-        sqlx::query::<Any>(
-            "INSERT INTO payments (id, merchant_id, mode, status, amount, fee, currency, operator, \
-             payer_phone, customer_name, customer_email, reference, description, metadata, \
-             operator_reference, failure_code, failure_message, operator_code, created_at, \
-             updated_at, expires_at, rail_step, next_action_at, bank_reference_id, bank_payment_id, \
-             bank_details, statement_descriptor, customer_id, checkout_session_id, \
-             collection_request_id, record_details, record_channel, record_provider, deleted_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, \
-             $18, $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29, $30, $31, $32, $33, $34)",
-        )
-        .bind(p.id.clone())
-        .bind(p.merchant_id.clone())
-        .bind(p.mode.as_str())
-        .bind(p.status.as_str())
-        .bind(p.amount)
-        .bind(p.fee)
-        .bind(p.currency.code())
-        .bind(p.operator.code())
-        .bind(
-            p.payer_phone
-                .as_ref()
-                .map_or_else(String::new, |m| m.as_str().to_owned()),
-        )
-        .bind(p.customer_name.clone())
-        .bind(p.customer_email.clone())
-        .bind(p.reference.clone())
-        .bind(p.description.clone())
-        .bind(metadata)
-        .bind(p.operator_reference.clone())
-        .bind(p.failure_code.map(|c| c.as_str()))
-        .bind(p.failure_message.clone())
-        .bind(p.operator_code.clone())
-        .bind(p.created_at.as_micros())
-        .bind(p.updated_at.as_micros())
-        .bind(p.expires_at.as_micros())
-        .bind(i64::from(p.progress.step))
-        .bind(p.progress.next_action_at.map(Timestamp::as_micros))
-        .bind(
-            p.bank
-                .as_ref()
-                .map(|b| i64::try_from(b.reference_id).unwrap_or(i64::MAX)),
-        )
-        .bind(p.bank.as_ref().map(|b| b.payment_id))
-        .bind(bank_details)
-        .bind(p.statement_descriptor.clone())
-        .bind(p.customer_id.clone())
-        .bind(p.checkout_session_id.clone())
-        .bind(p.collection_request_id.clone())
-        .bind(record_details(p)?)
-        .bind(p.record.as_ref().and_then(|r| r.channel.clone()))
-        .bind(p.record.as_ref().and_then(|r| r.provider_id.clone()))
-        .bind(p.deleted_at.map(Timestamp::as_micros))
-        .execute(&mut **self.tx())
-        .await?;
-        let history: Vec<(&str, &StatusChange)> =
-            p.history.iter().map(|c| (p.id.as_str(), c)).collect();
-        self.insert_history(&history).await
+        self.insert_payments(&[p]).await?;
+        let later: Vec<(&str, &StatusChange)> =
+            p.history.iter().skip(1).map(|c| (p.id.as_str(), c)).collect();
+        if later.is_empty() {
+            return Ok(());
+        }
+        self.insert_history(&later).await
     }
 
     /// Inserts many new payments in a few statements, each with its creation history row
