@@ -2,8 +2,8 @@
 //! writes of an engine decision (insert, save, lock, claim, history).
 //!
 //! Over 500 lines because reads and writes of the one table live together, as in refunds.rs
-//! (`insert_payment` is the batch insert of one). The lock/claim shapes still repeat refunds' and
-//! payouts': one generic claim helper in `sql.rs` is the structure issue's next store step.
+//! (`insert_payment` is the batch insert of one). Its locks and claims are its own (leases for
+//! connectors' calls, batches for the worker), not `sql::Table`'s plain shapes.
 
 use crate::connect::Store;
 use crate::dialect::Dialect;
@@ -434,8 +434,12 @@ impl StoreTx {
     /// [`StoreError::Conflict`].
     pub async fn insert_payment(&mut self, p: &Payment) -> Result<(), StoreError> {
         self.insert_payments(&[p]).await?;
-        let later: Vec<(&str, &StatusChange)> =
-            p.history.iter().skip(1).map(|c| (p.id.as_str(), c)).collect();
+        let later: Vec<(&str, &StatusChange)> = p
+            .history
+            .iter()
+            .skip(1)
+            .map(|c| (p.id.as_str(), c))
+            .collect();
         if later.is_empty() {
             return Ok(());
         }

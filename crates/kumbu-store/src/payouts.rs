@@ -4,6 +4,7 @@
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
 use crate::sql::page;
+use crate::sql::Table;
 use crate::tx::StoreTx;
 use kumbu_core::{Currency, FailureCode, Mode, Msisdn, Operator, Payout, PayoutStatus, Timestamp};
 use sqlx::any::AnyRow;
@@ -50,6 +51,13 @@ fn payout_from_row(r: &AnyRow) -> Result<Payout, StoreError> {
             .map(Timestamp::from_micros),
     })
 }
+
+/// The payouts table's shared shapes (`sql::Table`).
+const PAYOUTS: Table<Payout> = Table {
+    name: "payouts",
+    columns: PAYOUT_COLUMNS,
+    from_row: payout_from_row,
+};
 
 /// A merchant's money in one currency, locked for a decision that spends it.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -162,17 +170,7 @@ impl StoreTx {
 
     /// Locks one payout for an update.
     pub async fn lock_payout(&mut self, id: &str) -> Result<Option<Payout>, StoreError> {
-        let sql = format!(
-            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = $1{}",
-            self.dialect.for_update()
-        );
-        sqlx::query::<Any>(&sql)
-            .bind(id)
-            .fetch_optional(&mut **self.tx())
-            .await?
-            .as_ref()
-            .map(payout_from_row)
-            .transpose()
+        PAYOUTS.lock(self, id).await
     }
 
     /// Claims payouts whose next step is due, skipping rows another worker holds.
@@ -181,16 +179,7 @@ impl StoreTx {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<Payout>, StoreError> {
-        let sql = format!(
-            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE next_action_at <= $1 \
-             ORDER BY next_action_at LIMIT {limit}{}",
-            self.dialect.for_update_skip_locked()
-        );
-        let rows = sqlx::query::<Any>(&sql)
-            .bind(now.as_micros())
-            .fetch_all(&mut **self.tx())
-            .await?;
-        rows.iter().map(payout_from_row).collect()
+        PAYOUTS.claim_due(self, now, limit).await
     }
 }
 
@@ -202,16 +191,7 @@ impl Store {
         mode: Mode,
         id: &str,
     ) -> Result<Option<Payout>, StoreError> {
-        let sql = format!(
-            "SELECT {PAYOUT_COLUMNS} FROM payouts WHERE id = $1 AND merchant_id = $2 AND mode = $3"
-        );
-        let row = sqlx::query::<Any>(&sql)
-            .bind(id)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(payout_from_row).transpose()
+        PAYOUTS.owned(&self.read, (merchant_id, mode), id).await
     }
 
     /// A newest-first page of a merchant's payouts after `starting_after`; `None` if that

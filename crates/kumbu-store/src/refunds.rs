@@ -3,6 +3,7 @@
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
 use crate::sql::page;
+use crate::sql::Table;
 use crate::tx::StoreTx;
 use kumbu_core::{Currency, FailureCode, Mode, Refund, RefundStatus, Timestamp};
 use sqlx::any::AnyRow;
@@ -43,6 +44,13 @@ fn refund_from_row(r: &AnyRow) -> Result<Refund, StoreError> {
             .map(Timestamp::from_micros),
     })
 }
+
+/// The refunds table's shared shapes (`sql::Table`).
+const REFUNDS: Table<Refund> = Table {
+    name: "refunds",
+    columns: REFUND_COLUMNS,
+    from_row: refund_from_row,
+};
 
 impl StoreTx {
     /// Inserts a new refund. A second refund in flight for the payment fails with
@@ -109,17 +117,7 @@ impl StoreTx {
 
     /// Locks one refund for an update.
     pub async fn lock_refund(&mut self, id: &str) -> Result<Option<Refund>, StoreError> {
-        let sql = format!(
-            "SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1{}",
-            self.dialect.for_update()
-        );
-        sqlx::query::<Any>(&sql)
-            .bind(id)
-            .fetch_optional(&mut **self.tx())
-            .await?
-            .as_ref()
-            .map(refund_from_row)
-            .transpose()
+        REFUNDS.lock(self, id).await
     }
 
     /// Claims refunds whose next step is due, skipping rows another worker holds.
@@ -128,16 +126,7 @@ impl StoreTx {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<Refund>, StoreError> {
-        let sql = format!(
-            "SELECT {REFUND_COLUMNS} FROM refunds WHERE next_action_at <= $1 \
-             ORDER BY next_action_at LIMIT {limit}{}",
-            self.dialect.for_update_skip_locked()
-        );
-        let rows = sqlx::query::<Any>(&sql)
-            .bind(now.as_micros())
-            .fetch_all(&mut **self.tx())
-            .await?;
-        rows.iter().map(refund_from_row).collect()
+        REFUNDS.claim_due(self, now, limit).await
     }
 }
 
@@ -159,16 +148,7 @@ impl Store {
         mode: Mode,
         id: &str,
     ) -> Result<Option<Refund>, StoreError> {
-        let sql = format!(
-            "SELECT {REFUND_COLUMNS} FROM refunds WHERE id = $1 AND merchant_id = $2 AND mode = $3"
-        );
-        let row = sqlx::query::<Any>(&sql)
-            .bind(id)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .fetch_optional(&self.write)
-            .await?;
-        row.as_ref().map(refund_from_row).transpose()
+        REFUNDS.owned(&self.write, (merchant_id, mode), id).await
     }
 
     /// A newest-first page of a merchant's refunds, optionally of one payment, after the refund

@@ -3,6 +3,10 @@
 
 use crate::dialect::Dialect;
 use crate::error::StoreError;
+use crate::tx::StoreTx;
+use kumbu_core::{Mode, Timestamp};
+use sqlx::any::AnyRow;
+use sqlx::AnyPool;
 use sqlx::{Any, Transaction};
 
 /// Largest number of bound parameters put in one statement (both backends allow far more).
@@ -94,5 +98,79 @@ pub(crate) fn bind_scalar<'q, O>(
         Value::OptText(s) => q.bind(s),
         Value::Int(i) => q.bind(i),
         Value::OptInt(i) => q.bind(i),
+    }
+}
+
+/// A table whose rows read as one domain type, with the shapes such tables repeat written once:
+/// lock one row by id, claim the rows whose `next_action_at` is due (skipping rows another worker
+/// holds, on PostgreSQL), and read one row of a merchant. Each table module declares its
+/// `Table` as a `const` (`refunds.rs`, `payouts.rs`).
+pub(crate) struct Table<T> {
+    /// The table.
+    pub(crate) name: &'static str,
+    /// The columns `from_row` reads, in its order.
+    pub(crate) columns: &'static str,
+    /// Reads one row.
+    pub(crate) from_row: fn(&AnyRow) -> Result<T, StoreError>,
+}
+
+impl<T> Table<T> {
+    /// Locks one row for an update (`None` if there is none).
+    pub(crate) async fn lock(&self, tx: &mut StoreTx, id: &str) -> Result<Option<T>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = $1{}",
+            self.columns,
+            self.name,
+            tx.dialect.for_update()
+        );
+        sqlx::query::<Any>(&sql)
+            .bind(id)
+            .fetch_optional(&mut **tx.tx())
+            .await?
+            .as_ref()
+            .map(self.from_row)
+            .transpose()
+    }
+
+    /// Claims up to `limit` rows whose next step is due at `now`, oldest due first.
+    pub(crate) async fn claim_due(
+        &self,
+        tx: &mut StoreTx,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<T>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE next_action_at <= $1 ORDER BY next_action_at LIMIT {limit}{}",
+            self.columns,
+            self.name,
+            tx.dialect.for_update_skip_locked()
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(now.as_micros())
+            .fetch_all(&mut **tx.tx())
+            .await?;
+        rows.iter().map(self.from_row).collect()
+    }
+
+    /// One row of a merchant in a mode, read from `pool` (`None` if it is not theirs).
+    pub(crate) async fn owned(
+        &self,
+        pool: &AnyPool,
+        (merchant_id, mode): (&str, Mode),
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE id = $1 AND merchant_id = $2 AND mode = $3",
+            self.columns, self.name
+        );
+        sqlx::query::<Any>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(pool)
+            .await?
+            .as_ref()
+            .map(self.from_row)
+            .transpose()
     }
 }
