@@ -2,8 +2,8 @@
 //! everything interpolated is escaped, so merchant text (names, descriptions, items) cannot
 //! inject markup.
 
-use super::format::{amount, masked_phone, receipt_time, time_left};
-use super::messages::{t, tf, Msg};
+use crate::pages::format::{amount, masked_phone, receipt_time, time_left};
+use crate::pages::messages::{t, tf, Msg};
 use kumbu_core::{Attempt, CheckoutStatus, FailureCode, Locale, Mode, Operator};
 use kumbu_engine::CheckoutPage;
 use maud::{html, Markup, PreEscaped, DOCTYPE};
@@ -406,30 +406,6 @@ pub fn page(ctx: &Ctx<'_>, view: &View) -> Markup {
         View::Cancelled => (html! {}, closed(ctx, Msg::Cancelled, Msg::CancelledHelp)),
     };
     layout(ctx, view, head, body)
-}
-
-/// A page for an unknown link or a refused form, without a session.
-pub fn bare(locale: Locale, title: Msg, help: &str) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang=(locale.as_str()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex, nofollow";
-                title { (t(locale, title)) }
-                link rel="stylesheet" href="/pay/assets/checkout.css";
-            }
-            body {
-                main {
-                    div role="alert" {
-                        h1 { (t(locale, title)) }
-                        p { (help) }
-                    }
-                }
-            }
-        }
-    }
 }
 
 #[cfg(test)]

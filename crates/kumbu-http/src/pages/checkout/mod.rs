@@ -5,8 +5,9 @@
 //! reload never sends a payment twice; refusals re-render the form with the error beside its
 //! field, in the page's language. The engine decides everything; this file only translates.
 
+mod views;
+
 use super::messages::{t, tf, Msg};
-use super::render::{self, Ctx, FormError, View};
 use super::{html_response, locale_for, ClientIp, Csrf, PageError};
 use crate::AppState;
 use axum::body::Bytes;
@@ -16,6 +17,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::Json;
 use kumbu_core::{Catalogue, ErrorCode, Field, Locale, Msisdn, Operator};
 use kumbu_engine::{Answer, CheckoutPage, EngineError, PHONE_WINDOW};
+use views::{Ctx, FormError, View};
 
 /// The session token from the path: Simiz hands out `pay_<token>`, the others `<token>`.
 fn token(raw: &str) -> &str {
@@ -109,7 +111,7 @@ impl<'a> Rendered<'a> {
             operator,
             error,
         };
-        let markup = render::page(&ctx, view);
+        let markup = views::page(&ctx, view);
         let mut resp = html_response(status, markup.into_string(), &nonce);
         if let Some(c) = self.csrf.set_cookie(self.state.public_url.is_https()) {
             resp.headers_mut().append(axum::http::header::SET_COOKIE, c);
