@@ -1,5 +1,8 @@
 //! The rail catalogue: which operators exist, where, in which currencies, within which limits and
 //! at which fee. It is data: defaults are compiled in, fees can be overridden by configuration.
+//!
+//! Over 500 lines with its tests (under 490 of code); the compiled-in table of operators is the
+//! bulk.
 
 use crate::fees::FeeSchedule;
 use crate::money::Currency;

@@ -1,4 +1,8 @@
 //! Payment commands: create, read, list, cancel; and the balance read from the ledger.
+//!
+//! Over 500 lines: the payment commands share their validation (rails, amounts, metadata, phone
+//! numbers); the next split is `payments/` with `validate.rs` (the structure issue's folder per
+//! object).
 
 use crate::auth::AuthContext;
 use crate::error::EngineError;

@@ -18,6 +18,9 @@
 //! A `pending` report is matched but counts for nothing: its payment record is pending. When
 //! the source later reports it `completed`, it is judged again and applied (or, if the bill
 //! moved meanwhile, its record is cancelled and it becomes an exception); `failed` fails it.
+//!
+//! Over 600 lines: one reconciliation decision (match, judge, apply, or raise an exception) in
+//! its single and batch forms, which must agree; the batch form is the file import's.
 
 use super::records::{finish_record, new_record, RecordStatus};
 use super::{

@@ -1,5 +1,8 @@
 //! The lanes of a dispatcher: one per endpoint, holding its waiting deliveries, its slots
 //! (granted through the shared limit, see `flow.rs`) and what it saw of the endpoint.
+//!
+//! Over 600 lines: the lanes are one data structure with its invariants (slots, waiting,
+//! backlog) and its unit tests.
 
 use crate::delivery::flow::{Observed, Signal, DEFAULT_MAX_CONCURRENCY, INITIAL_LIMIT};
 use crate::delivery::handoff::Queued;

@@ -17,6 +17,10 @@
 //! leaves its deliveries to be picked up when the lease ends (at least once). On PostgreSQL
 //! concurrent dispatchers skip each other's rows, so without crashes each event reaches each
 //! endpoint once.
+//!
+//! Over 500 lines: the dispatcher's loop and the database work it does between sends (claims,
+//! slot renewals, recording) are one state machine; the lanes are `lanes.rs`, one send
+//! `attempt.rs`.
 
 mod attempt;
 pub(crate) mod client;

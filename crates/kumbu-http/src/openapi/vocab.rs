@@ -5,6 +5,9 @@
 //! A wire type refers to one with `#[schema(value_type = vocab::Currency)]` (a field) or
 //! `("currency" = Option<vocab::Currency>, Query)` (a parameter); [`register`] then adds the
 //! schemas a document refers to.
+//!
+//! Over 500 lines because it is the one vocabulary every document shares (one short schema per
+//! concept); splitting it by face would copy the shared ones.
 
 use kumbu_core::{
     CheckoutStatus as CoreCheckoutStatus, CollectionStatus as CoreCollectionStatus,

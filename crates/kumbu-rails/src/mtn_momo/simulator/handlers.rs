@@ -1,6 +1,9 @@
 //! The simulated MTN's HTTP surface: MTN's paths, status codes and error bodies, then the
 //! `/_simulator/` control endpoints. One handler matches the path itself, so that MTN's quirks
 //! (a trailing slash on `token/`, `MSISDN` or `msisdn`) are accepted as MTN accepts them.
+//!
+//! Over 600 lines: one handler per MTN resource and its faults, in MTN's own shapes, matched by
+//! one path router; state is `state.rs`, behaviour `behaviour.rs`, callbacks `callbacks.rs`.
 
 use super::state::{from_hundredths, hundredths, State, Token, Txn, TxnKind, User};
 use super::{callbacks, Sim};
