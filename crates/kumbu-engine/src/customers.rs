@@ -50,7 +50,7 @@ impl Engine {
             (Field::CustomerEmail, &cmd.email, "email", 254),
         ] {
             if let Some(v) = value {
-                crate::payments::plain_text(field, v, name)?;
+                crate::validate::plain_text(field, v, name)?;
                 if v.chars().count() > max {
                     return Err(EngineError::field(
                         ErrorCode::ParameterInvalid,
@@ -60,7 +60,7 @@ impl Engine {
                 }
             }
         }
-        crate::payments::check_metadata(&cmd.metadata)?;
+        crate::validate::check_metadata(&cmd.metadata)?;
         let now = self.now();
         let customer = Customer {
             id: new_id(IdPrefix::Customer),

@@ -16,22 +16,20 @@ mod delivery;
 mod error;
 mod events;
 mod idempotency;
-mod live;
 mod page_tokens;
 mod payments;
 mod payouts;
 mod progress;
 mod references;
-mod refund_worker;
 mod refunds;
-mod sandbox;
 mod secrets;
 mod tokens;
 mod unit_of_work;
+mod validate;
 pub mod vault;
 mod webhook_faces;
 mod webhooks;
-mod worker;
+mod workers;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
@@ -59,23 +57,21 @@ pub use events::types::{
 pub use events::{Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
 pub use kumbu_store::AttemptRecord;
-pub use payments::{
-    account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE, MAX_METADATA_KEYS,
-    MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN,
-};
+pub use payments::sandbox::{Answer, Prompt};
+pub use payments::{account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE};
 pub use payouts::CreatePayout;
 pub use references::PutReference;
 pub use refunds::CreateRefund;
-pub use sandbox::{Answer, Prompt};
 pub use secrets::KeyringError;
 pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
+pub use validate::{MAX_METADATA_KEYS, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN};
 pub use vault::{generate_key, Keyring, VaultError};
 pub use webhook_faces::{WebhookFace, WebhookFaces};
 pub use webhooks::{
     CreateEndpoint, Endpoint, WebhookFormat, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
     PREVIOUS_SECRET_GRACE,
 };
-pub use worker::Workers;
+pub use workers::Workers;
 
 pub use kumbu_store::{
     Branding, EventFilter, IngestFilter, PaymentFilter, PaymentPage, RequestFilter, Store,

@@ -305,7 +305,7 @@ impl Engine {
             ));
         }
         if let Some(d) = &cmd.description {
-            crate::payments::plain_text(Field::Description, d, "description")?;
+            crate::validate::plain_text(Field::Description, d, "description")?;
         }
         let now = self.now();
         let rec = EndpointRecord {

@@ -7,8 +7,8 @@ use super::{
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::idempotency::Recorded;
+use crate::payments::sandbox::Answer;
 use crate::payments::{CreatePayment, CustomerInput};
-use crate::sandbox::Answer;
 use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ids::reprefix;

@@ -4,8 +4,8 @@ use super::{due_at, session_event, EXPIRY_MINUTES};
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
-use crate::payments::{check_metadata, plain_text};
 use crate::unit_of_work::Changes;
+use crate::validate::{check_metadata, plain_text};
 use crate::Engine;
 use kumbu_core::ids::{has_shape, random_token};
 use kumbu_core::{

@@ -7,8 +7,8 @@
 //! is called outside any transaction, and what it said is committed after. Its operator
 //! reference is written when the refund is created, so a repeated request names the same refund.
 
+use super::{refund_event, sandbox_refuses, REFUND_BATCH};
 use crate::error::EngineError;
-use crate::refunds::{refund_event, sandbox_refuses, REFUND_BATCH};
 use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::ledger::{refund_postings, JournalKind};

@@ -9,6 +9,8 @@
 //! Sandbox trigger: a refund whose amount ends in `13` (minor units) fails with
 //! `PROVIDER_ERROR`, as if the operator refused it.
 
+mod worker;
+
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
@@ -73,7 +75,7 @@ impl Engine {
             return Err(EngineError::not_found("payment", &cmd.payment_id));
         }
         if let Some(r) = &cmd.reason {
-            crate::payments::plain_text(Field::Description, r, "reason")?;
+            crate::validate::plain_text(Field::Description, r, "reason")?;
             if r.chars().count() > 500 {
                 return Err(EngineError::field(
                     ErrorCode::ParameterInvalid,
@@ -82,7 +84,7 @@ impl Engine {
                 ));
             }
         }
-        crate::payments::check_metadata(&cmd.metadata)?;
+        crate::validate::check_metadata(&cmd.metadata)?;
         if cmd.amount.is_some_and(|a| a < 1) {
             return Err(EngineError::field(
                 ErrorCode::AmountOutOfRange,

@@ -1,13 +1,18 @@
 //! Payment commands: create, read, list, cancel; and the balance read from the ledger.
 //!
-//! Over 500 lines: the payment commands share their validation (rails, amounts, metadata, phone
-//! numbers); the next split is `payments/` with `validate.rs` (the structure issue's folder per
-//! object).
+//! Just over 500 lines: the payment commands share their rail checks (operator, currency, phone,
+//! amount); the worker is `worker.rs`, the connectors' path `live.rs`, the sandbox phone
+//! `sandbox.rs`, and what every object checks `crate::validate`.
+
+pub(crate) mod live;
+pub(crate) mod sandbox;
+mod worker;
 
 use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::unit_of_work::Changes;
+use crate::validate::{check_metadata, plain_text};
 use crate::Engine;
 use kumbu_core::ledger::Account;
 use kumbu_core::payment::RailProgress;
@@ -19,12 +24,6 @@ use kumbu_store::{PaymentFilter, PaymentPage, StoreError, StoreTx};
 use std::collections::BTreeMap;
 use std::time::Duration;
 
-/// Most metadata keys a payment may carry.
-pub const MAX_METADATA_KEYS: usize = 50;
-/// Longest metadata key.
-pub const MAX_METADATA_KEY_LEN: usize = 40;
-/// Longest metadata value.
-pub const MAX_METADATA_VALUE_LEN: usize = 500;
 /// Shortest and longest allowed `expires_in`.
 pub const EXPIRES_IN_RANGE: (u64, u64) = (60, 86_400);
 
@@ -73,49 +72,6 @@ pub struct Balance {
     pub pending: i64,
     /// Settled and available.
     pub available: i64,
-}
-
-/// Refuses control characters (NUL among them, which PostgreSQL cannot store in text); tabs
-/// and line breaks are allowed in free text.
-/// Checks merchant metadata: at most 50 keys of 1–40 characters, values of at most 500, plain
-/// text (shared by payments and refunds).
-pub(crate) fn check_metadata(metadata: &BTreeMap<String, String>) -> Result<(), Rejection> {
-    if metadata.len() > MAX_METADATA_KEYS {
-        return Err(Rejection::field(
-            ErrorCode::ParameterInvalid,
-            Field::Metadata,
-            format!("metadata may have at most {MAX_METADATA_KEYS} keys"),
-        ));
-    }
-    for (k, v) in metadata {
-        if k.is_empty()
-            || k.chars().count() > MAX_METADATA_KEY_LEN
-            || v.chars().count() > MAX_METADATA_VALUE_LEN
-        {
-            return Err(Rejection::field(
-                ErrorCode::ParameterInvalid,
-                Field::Metadata,
-                format!("metadata keys must be 1 to {MAX_METADATA_KEY_LEN} characters and values at most {MAX_METADATA_VALUE_LEN}"),
-            ));
-        }
-        plain_text(Field::Metadata, k, "metadata keys")?;
-        plain_text(Field::Metadata, v, "metadata values")?;
-    }
-    Ok(())
-}
-
-pub(crate) fn plain_text(field: Field, value: &str, name: &str) -> Result<(), Rejection> {
-    if value
-        .chars()
-        .any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))
-    {
-        return Err(Rejection::field(
-            ErrorCode::ParameterInvalid,
-            field,
-            format!("{name} must not contain control characters"),
-        ));
-    }
-    Ok(())
 }
 
 fn text_limit(

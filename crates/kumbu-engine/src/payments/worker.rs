@@ -8,7 +8,7 @@
 
 use crate::error::EngineError;
 use crate::idempotency::Verdict;
-use crate::live::Route;
+use crate::payments::live::Route;
 use crate::progress::{apply_advance, expire_if_due};
 use crate::unit_of_work::Changes;
 use crate::Engine;
@@ -16,8 +16,6 @@ use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{Payment, Timestamp};
 use kumbu_store::StoreTx;
 use std::time::Duration;
-use tokio::task::JoinHandle;
-use tokio_util::sync::CancellationToken;
 
 /// Most steps applied to one payment in one pass (a guard against a runaway script).
 const MAX_STEPS_PER_PASS: usize = 16;
@@ -126,138 +124,6 @@ impl Engine {
             if n == 0 {
                 return Ok(total);
             }
-        }
-    }
-}
-
-/// The background workers of one `serve` process.
-#[derive(Debug)]
-pub struct Workers {
-    engine: Engine,
-    cancel: CancellationToken,
-    handles: Vec<JoinHandle<()>>,
-}
-
-impl Workers {
-    /// Starts the due-action worker tasks, the webhook dispatcher and the idempotency-record
-    /// sweeper.
-    pub fn spawn(engine: Engine) -> Self {
-        let cancel = CancellationToken::new();
-        if engine.config().dispatch_tasks == 0 {
-            tracing::info!("no webhook dispatcher in this process (dispatch tasks: 0)");
-        }
-        if engine.config().worker_tasks == 0 {
-            tracing::info!("no payment worker in this process (worker tasks: 0)");
-        }
-        engine.open_handoff(engine.config().dispatch_tasks > 0);
-        let mut handles: Vec<JoinHandle<()>> = (0..engine.config().worker_tasks)
-            .map(|_| {
-                let (engine, cancel) = (engine.clone(), cancel.clone());
-                tokio::spawn(async move { due_loop(engine, cancel).await })
-            })
-            .collect();
-        if engine.config().dispatch_tasks > 0 {
-            let (engine, cancel) = (engine.clone(), cancel.clone());
-            handles.push(tokio::spawn(crate::delivery::run(engine, cancel)));
-        }
-        handles.push({
-            let (engine, cancel) = (engine.clone(), cancel.clone());
-            tokio::spawn(async move { refund_loop(engine, cancel).await })
-        });
-        handles.push({
-            let (engine, cancel) = (engine.clone(), cancel.clone());
-            tokio::spawn(async move { sweep_loop(engine, cancel).await })
-        });
-        Self {
-            engine,
-            cancel,
-            handles,
-        }
-    }
-
-    /// Asks the workers to stop after their current pass, and waits for them.
-    pub async fn shutdown(self) {
-        self.engine.open_handoff(false);
-        self.cancel.cancel();
-        for h in self.handles {
-            if let Err(e) = h.await {
-                tracing::error!(error = %e, "worker task ended abnormally");
-            }
-        }
-        self.engine.release_handoff().await;
-    }
-}
-
-async fn due_loop(engine: Engine, cancel: CancellationToken) {
-    let interval = engine.config().worker_interval;
-    let batch = engine.config().worker_batch as usize;
-    let mut backoff = Duration::from_millis(200);
-    while !cancel.is_cancelled() {
-        match engine.run_due_batch().await {
-            Ok(n) if n >= batch => {
-                backoff = Duration::from_millis(200);
-                continue;
-            }
-            Ok(_) => {
-                backoff = Duration::from_millis(200);
-                tokio::select! {
-                    () = cancel.cancelled() => {}
-                    () = engine.inner.work_ready.notified() => {}
-                    () = tokio::time::sleep(interval) => {}
-                }
-            }
-            Err(e) => {
-                tracing::warn!(error = %e, "payment worker pass failed; retrying");
-                tokio::select! {
-                    () = cancel.cancelled() => {}
-                    () = tokio::time::sleep(backoff) => {}
-                }
-                backoff = (backoff * 2).min(Duration::from_secs(10));
-            }
-        }
-    }
-}
-
-async fn refund_loop(engine: Engine, cancel: CancellationToken) {
-    let interval = engine.config().worker_interval;
-    while !cancel.is_cancelled() {
-        let moved = match engine.run_refund_batch().await {
-            Ok(n) => engine.run_payout_batch().await.map(|m| n + m),
-            Err(e) => Err(e),
-        };
-        let pause = match moved {
-            Ok(0) => interval,
-            Ok(_) => continue,
-            Err(e) => {
-                tracing::warn!(error = %e, "refund or payout worker pass failed; retrying");
-                Duration::from_secs(1)
-            }
-        };
-        tokio::select! {
-            () = cancel.cancelled() => {}
-            () = tokio::time::sleep(pause) => {}
-        }
-    }
-}
-
-async fn sweep_loop(engine: Engine, cancel: CancellationToken) {
-    loop {
-        let before = engine.now().minus(engine.config().idempotency_ttl);
-        match engine.store().purge_idempotency_keys(before).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "expired idempotency records removed"),
-            Err(e) => tracing::warn!(error = %e, "idempotency sweep failed"),
-        }
-        // Access tokens a day past their expiry are of no use to anyone.
-        let day_ago = engine.now().minus(Duration::from_secs(24 * 3600));
-        match engine.store().purge_access_tokens(day_ago).await {
-            Ok(0) => {}
-            Ok(n) => tracing::info!(purged = n, "expired access tokens removed"),
-            Err(e) => tracing::warn!(error = %e, "access-token sweep failed"),
-        }
-        tokio::select! {
-            () = cancel.cancelled() => return,
-            () = tokio::time::sleep(Duration::from_secs(300)) => {}
         }
     }
 }
