@@ -229,10 +229,21 @@ impl Engine {
             &kumbu_store::OPERATOR_CREDENTIALS.context(&row.id),
             &row.sealed,
         )?;
-        Ok(Some(Opened {
+        let opened = Opened {
             key: row.id,
             settings: SecretString::from(plain),
-        }))
+        };
+        // Settings that do not read (sealed by another version) are an error of the store, as
+        // they always were: never "no credentials", which would fail payments they could carry.
+        if let Some(c) = self.connector_for(op) {
+            c.read(&opened).map_err(|e| {
+                EngineError::Store(kumbu_store::StoreError::Corrupt(format!(
+                    "operator credentials: {}",
+                    e.message
+                )))
+            })?;
+        }
+        Ok(Some(opened))
     }
 
     /// A merchant's credentials for `op` if they may be used for `duty`.

@@ -40,23 +40,25 @@ struct Job {
 async fn run_job(engine: Engine, cancel: CancellationToken, job: Job) {
     let mut backoff = FIRST_RETRY;
     while !cancel.is_cancelled() {
-        let pause = match (job.pass)(&engine).await {
+        let (pause, failed) = match (job.pass)(&engine).await {
             Ok(n) if n >= job.full => {
                 backoff = FIRST_RETRY;
                 continue;
             }
             Ok(_) => {
                 backoff = FIRST_RETRY;
-                job.every
+                (job.every, false)
             }
             Err(e) => {
                 tracing::warn!(job = job.name, error = %e, retry_in_ms = backoff.as_millis() as u64, "background pass failed; retrying");
                 let pause = backoff;
                 backoff = (backoff * 2).min(MAX_RETRY);
-                pause
+                (pause, true)
             }
         };
-        match job.wake {
+        // After a failure only the back-off (or shutdown) ends the pause: new work arriving
+        // must not turn a failing pass into a retry per request.
+        match job.wake.filter(|_| !failed) {
             Some(wake) => tokio::select! {
                 () = cancel.cancelled() => {}
                 () = wake(&engine).notified() => {}
@@ -111,15 +113,29 @@ fn sweep_job() -> Job {
 }
 
 impl Engine {
-    /// One sweep: records and tokens no one can use any more.
+    /// One sweep: records and tokens no one can use any more. Each purge is independent, and a
+    /// failed one is logged and tried at the next sweep (a heavy DELETE is not retried every few
+    /// seconds).
     async fn sweep(&self) -> Result<usize, EngineError> {
         let before = self.now().minus(self.config().idempotency_ttl);
-        let keys = self.store().purge_idempotency_keys(before).await?;
+        let keys = match self.store().purge_idempotency_keys(before).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "idempotency sweep failed");
+                0
+            }
+        };
         if keys > 0 {
             tracing::info!(purged = keys, "expired idempotency records removed");
         }
         let day_ago = self.now().minus(Duration::from_secs(24 * 3600));
-        let tokens = self.store().purge_access_tokens(day_ago).await?;
+        let tokens = match self.store().purge_access_tokens(day_ago).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "access-token sweep failed");
+                0
+            }
+        };
         if tokens > 0 {
             tracing::info!(purged = tokens, "expired access tokens removed");
         }

@@ -7,6 +7,7 @@
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
 
@@ -21,7 +22,8 @@ pub fn routes() -> Router<AppState> {
 async fn callback(
     State(state): State<AppState>,
     Path((connector, reference)): Path<(String, String)>,
-) -> StatusCode {
+    uri: axum::http::Uri,
+) -> Response {
     match state.engine.operator_callback(&connector, &reference).await {
         Ok(true) => {
             tracing::debug!(
@@ -29,13 +31,14 @@ async fn callback(
                 operator.reference = %reference,
                 "operator callback received: the status will be asked of the operator"
             );
-            StatusCode::OK
+            StatusCode::OK.into_response()
         }
-        Ok(false) => StatusCode::NOT_FOUND,
+        // No connector by that name: the same answer as any unknown path.
+        Ok(false) => crate::error::route_not_found(uri).await.into_response(),
         Err(e) => {
             // A 5xx asks the operator to retry (where it retries); the status is polled regardless.
             tracing::error!(connector = %connector, operator.reference = %reference, error = %e, "operator callback not recorded");
-            StatusCode::SERVICE_UNAVAILABLE
+            StatusCode::SERVICE_UNAVAILABLE.into_response()
         }
     }
 }

@@ -125,4 +125,36 @@ mod tests {
             Some("https://pay.example.com/callbacks/mtn-momo/r1")
         );
     }
+
+    #[test]
+    fn sealed_settings_that_do_not_read_are_refused_not_taken_for_none() {
+        use crate::connector::{Duty, Opened};
+        use secrecy::SecretString;
+        let r = registry();
+        let mtn = r.for_operator(Operator::MtnCi).unwrap();
+        let given = serde_json::json!({"target_environment": "mtnivorycoast",
+            "collection": {"subscription_key": "s", "api_user": "u", "api_key": "k"}});
+        let checked = mtn.settings(given).unwrap();
+        let good = Opened {
+            key: "mer_1/mtn_ci".into(),
+            settings: checked.sealed,
+        };
+        assert!(mtn.read(&good).is_ok());
+        assert!(mtn.can(&good, Duty::Collect));
+        assert!(!mtn.can(&good, Duty::Disburse));
+        // A field this version does not know (sealed by a newer one): an error, not "no keys".
+        let newer = Opened {
+            key: "mer_1/mtn_ci".into(),
+            settings: SecretString::from(
+                r#"{"target_environment":"sandbox","collection":null,"disbursement":null,"later":1}"#,
+            ),
+        };
+        let e = mtn.read(&newer).unwrap_err();
+        assert!(e.message.contains("later"), "{}", e.message);
+        assert!(
+            !e.message.contains("sandbox"),
+            "no value echoed: {}",
+            e.message
+        );
+    }
 }

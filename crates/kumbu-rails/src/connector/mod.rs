@@ -160,8 +160,13 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
     /// Checks a merchant's settings as given (the API's body or the CLI's file, as JSON).
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError>;
 
-    /// Whether `creds` may be used for `duty` (MTN: collection or disbursement keys are set).
-    /// Settings that do not read (sealed by another version) may be used for nothing.
+    /// Checks that sealed settings read as this connector's (a value sealed by another version
+    /// may not): the engine treats settings that do not as corrupt, never as absent, so a
+    /// payment is not failed for want of credentials it has.
+    fn read(&self, creds: &Opened) -> Result<(), SettingsError>;
+
+    /// Whether `creds` (which [`Connector::read`] accepted) may be used for `duty` (MTN:
+    /// collection or disbursement keys are set).
     fn can(&self, creds: &Opened, duty: Duty) -> bool;
 
     /// A reference for a new transaction, written with the object before any call.

@@ -28,6 +28,8 @@ impl MtnMomo {
             (Some(reference), _) if !send => {
                 self.ask_out(kind_of(out), &creds, now, reference).await
             }
+            // Sent already: never given up on, even for a row that lost its reference.
+            (None, _) if !send => Outbound::Undecided,
             (Some(_) | None, _) => no_reference(out),
         }
     }

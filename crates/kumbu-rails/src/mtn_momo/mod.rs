@@ -179,6 +179,10 @@ impl Connector for MtnMomo {
         })
     }
 
+    fn read(&self, creds: &Opened) -> Result<(), SettingsError> {
+        Settings::sealed(creds).map(|_| ())
+    }
+
     fn can(&self, creds: &Opened, duty: Duty) -> bool {
         let product = match duty {
             Duty::Collect => Product::Collection,

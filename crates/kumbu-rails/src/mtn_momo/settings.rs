@@ -261,13 +261,27 @@ impl Settings {
     }
 }
 
+impl Settings {
+    /// The settings sealed in `opened`.
+    pub fn sealed(opened: &Opened) -> Result<Self, SettingsError> {
+        serde_json::from_str::<Settings>(opened.settings.expose_secret()).map_err(|e| {
+            SettingsError {
+                field: "settings",
+                // serde's message names the field and the position; it never echoes a value.
+                message: format!("sealed MTN settings {} do not read: {e}", opened.key),
+            }
+        })
+    }
+}
+
 impl Credentials {
-    /// The credentials held in `opened`; `None` when they do not read as MTN settings.
+    /// The credentials held in `opened`; `None` when they do not read as MTN settings (the
+    /// engine has checked them with `Connector::read` before any call).
     pub fn open(opened: &Opened) -> Option<Self> {
-        match serde_json::from_str::<Settings>(opened.settings.expose_secret()) {
+        match Settings::sealed(opened) {
             Ok(s) => Some(s.into_credentials(opened.key.clone())),
             Err(e) => {
-                tracing::error!(key = %opened.key, error = %e, "sealed MTN settings do not read");
+                tracing::error!(error = %e.message, "sealed MTN settings do not read");
                 None
             }
         }
