@@ -144,6 +144,24 @@ async fn payouts_spend_only_available_money(app: TestApp) -> Option<TestApp> {
     let (_, list) = app.get("/v1/payouts?limit=2").await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
     assert_eq!(list["has_more"], true);
+    // The next page starts after the last one shown, and repeats nothing of the first.
+    let last = list["data"][1]["id"].as_str().unwrap().to_owned();
+    let (_, next) = app
+        .get(&format!("/v1/payouts?limit=2&starting_after={last}"))
+        .await;
+    let first: Vec<&str> = list["data"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p["id"].as_str().unwrap())
+        .collect();
+    let rest = next["data"].as_array().unwrap();
+    assert!(!rest.is_empty(), "{next}");
+    assert!(
+        rest.iter()
+            .all(|p| !first.contains(&p["id"].as_str().unwrap())),
+        "{next}"
+    );
     let (_, ev) = app.get("/v1/events?limit=100").await;
     let types: Vec<&str> = ev["data"]
         .as_array()

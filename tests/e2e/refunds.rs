@@ -70,6 +70,21 @@ async fn full_and_partial_refunds(app: TestApp) -> Option<TestApp> {
     // Listing by payment, and the events in order.
     let (_, list) = app.get(&format!("/v1/refunds?payment={pid}")).await;
     assert_eq!(list["data"].as_array().unwrap().len(), 2);
+    // A page of one, then the page after it: the other refund, and nothing more.
+    let (_, one) = app.get(&format!("/v1/refunds?payment={pid}&limit=1")).await;
+    assert_eq!(
+        (one["data"].as_array().unwrap().len(), &one["has_more"]),
+        (1, &json!(true))
+    );
+    let after = one["data"][0]["id"].as_str().unwrap();
+    let (_, two) = app
+        .get(&format!(
+            "/v1/refunds?payment={pid}&limit=1&starting_after={after}"
+        ))
+        .await;
+    assert_eq!(two["data"].as_array().unwrap().len(), 1, "{two}");
+    assert_ne!(two["data"][0]["id"], one["data"][0]["id"]);
+    assert_eq!(two["has_more"], false);
     let (_, events) = app.get("/v1/events?limit=100").await;
     let types: Vec<&str> = events["data"]
         .as_array()

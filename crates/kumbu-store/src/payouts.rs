@@ -3,7 +3,6 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::sql::page;
 use crate::sql::Table;
 use crate::tx::StoreTx;
 use kumbu_core::{Currency, FailureCode, Mode, Msisdn, Operator, Payout, PayoutStatus, Timestamp};
@@ -203,29 +202,8 @@ impl Store {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<(Vec<Payout>, bool)>, StoreError> {
-        let mut sql =
-            format!("SELECT {PAYOUT_COLUMNS} FROM payouts WHERE merchant_id = $1 AND mode = $2");
-        let after_seq = match starting_after {
-            Some(a) => match self.cursor_seq("payouts", merchant_id, mode, a).await? {
-                Some(seq) => Some(seq),
-                None => return Ok(None),
-            },
-            None => None,
-        };
-        if after_seq.is_some() {
-            sql.push_str(" AND seq < $3");
-        }
-        sql.push_str(&format!(
-            " ORDER BY seq DESC LIMIT {}",
-            u64::from(limit) + 1
-        ));
-        let mut q = sqlx::query::<Any>(&sql)
-            .bind(merchant_id)
-            .bind(mode.as_str());
-        if let Some(s) = after_seq {
-            q = q.bind(s);
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        Ok(Some(page(&rows, limit, payout_from_row)?))
+        PAYOUTS
+            .newest_first(self, (merchant_id, mode), Vec::new(), starting_after, limit)
+            .await
     }
 }

@@ -2,8 +2,7 @@
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::sql::page;
-use crate::sql::Table;
+use crate::sql::{Table, Value};
 use crate::tx::StoreTx;
 use kumbu_core::{Currency, FailureCode, Mode, Refund, RefundStatus, Timestamp};
 use sqlx::any::AnyRow;
@@ -161,38 +160,12 @@ impl Store {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<(Vec<Refund>, bool)>, StoreError> {
-        let mut sql =
-            format!("SELECT {REFUND_COLUMNS} FROM refunds WHERE merchant_id = $1 AND mode = $2");
-        let mut n = 2;
-        if payment_id.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND payment_id = ${n}"));
-        }
-        let after_seq = match starting_after {
-            Some(a) => match self.cursor_seq("refunds", merchant_id, mode, a).await? {
-                Some(seq) => Some(seq),
-                None => return Ok(None),
-            },
-            None => None,
-        };
-        if after_seq.is_some() {
-            n += 1;
-            sql.push_str(&format!(" AND seq < ${n}"));
-        }
-        sql.push_str(&format!(
-            " ORDER BY seq DESC LIMIT {}",
-            u64::from(limit) + 1
-        ));
-        let mut q = sqlx::query::<Any>(&sql)
-            .bind(merchant_id)
-            .bind(mode.as_str());
-        if let Some(p) = payment_id {
-            q = q.bind(p);
-        }
-        if let Some(s) = after_seq {
-            q = q.bind(s);
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        Ok(Some(page(&rows, limit, refund_from_row)?))
+        let filters = payment_id
+            .map(|p| ("payment_id", Value::Text(p.to_owned())))
+            .into_iter()
+            .collect();
+        REFUNDS
+            .newest_first(self, (merchant_id, mode), filters, starting_after, limit)
+            .await
     }
 }

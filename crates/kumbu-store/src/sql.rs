@@ -1,6 +1,7 @@
 //! Statements built at run time: bound values, multi-row inserts in chunks, and pages of a
 //! listing. Shared by every table's module.
 
+use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::StoreError;
 use crate::tx::StoreTx;
@@ -103,7 +104,7 @@ pub(crate) fn bind_scalar<'q, O>(
 
 /// A table whose rows read as one domain type, with the shapes such tables repeat written once:
 /// lock one row by id, claim the rows whose `next_action_at` is due (skipping rows another worker
-/// holds, on PostgreSQL), and read one row of a merchant. Each table module declares its
+/// holds, on PostgreSQL), read one row of a merchant, and list a merchant's rows newest first. Each table module declares its
 /// `Table` as a `const` (`refunds.rs`, `payouts.rs`).
 pub(crate) struct Table<T> {
     /// The table.
@@ -150,6 +151,50 @@ impl<T> Table<T> {
             .fetch_all(&mut **tx.tx())
             .await?;
         rows.iter().map(self.from_row).collect()
+    }
+
+    /// A newest-first page of a merchant's rows whose `column = value` for every filter, after
+    /// the row `starting_after`; `None` if that row is not the merchant's.
+    pub(crate) async fn newest_first(
+        &self,
+        store: &Store,
+        (merchant_id, mode): (&str, Mode),
+        filters: Vec<(&'static str, Value)>,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<(Vec<T>, bool)>, StoreError> {
+        let mut sql = format!(
+            "SELECT {} FROM {} WHERE merchant_id = $1 AND mode = $2",
+            self.columns, self.name
+        );
+        let mut binds = vec![
+            Value::Text(merchant_id.to_owned()),
+            Value::Text(mode.as_str().to_owned()),
+        ];
+        for (column, value) in filters {
+            binds.push(value);
+            sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+        }
+        if let Some(after) = starting_after {
+            let Some(seq) = store
+                .cursor_seq(self.name, merchant_id, mode, after)
+                .await?
+            else {
+                return Ok(None);
+            };
+            binds.push(Value::Int(seq));
+            sql.push_str(&format!(" AND seq < ${}", binds.len()));
+        }
+        sql.push_str(&format!(
+            " ORDER BY seq DESC LIMIT {}",
+            u64::from(limit) + 1
+        ));
+        let mut q = sqlx::query::<Any>(&sql);
+        for b in binds {
+            q = bind(q, b);
+        }
+        let rows = q.fetch_all(&store.read).await?;
+        Ok(Some(page(&rows, limit, self.from_row)?))
     }
 
     /// One row of a merchant in a mode, read from `pool` (`None` if it is not theirs).
