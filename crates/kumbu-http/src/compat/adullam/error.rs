@@ -21,7 +21,7 @@ pub struct AdErrorEnvelope {
 /// What went wrong.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AdErrorDetail {
-    #[schema(value_type = super::openapi::AdErrorCode)]
+    #[schema(value_type = AdErrorCode)]
     code: &'static str,
     message: String,
     /// The parameter at fault (`amount`, `Idempotency-Key`, a query parameter), if one is.
@@ -31,7 +31,7 @@ pub struct AdErrorDetail {
 /// A token endpoint's error body (RFC 6749 §5.2).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct OauthErrorBody {
-    #[schema(value_type = super::openapi::OauthErrorCode)]
+    #[schema(value_type = OauthErrorCode)]
     error: &'static str,
     error_description: String,
 }
@@ -274,4 +274,14 @@ mod tests {
             "Rate limit exceeded (25,000 requests an hour): retry after Retry-After seconds."
         );
     }
+}
+
+crate::openapi::doc_types! {
+    /// The `code` of an error.
+    AdErrorCode => crate::openapi::vocab::one_of(
+        "What kind of error",
+        crate::openapi::vocab::distinct(ErrorCode::ALL.iter().map(|c| adullam_error(*c).1.to_owned())),
+    );
+    /// The `error` of a token endpoint's error.
+    OauthErrorCode => crate::openapi::vocab::one_of("The OAuth 2.0 error (RFC 6749 §5.2)", OAUTH_ERRORS);
 }

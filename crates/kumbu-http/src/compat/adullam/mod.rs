@@ -2,6 +2,7 @@
 //! credentials, payments with a required UUID Idempotency-Key, lists and search, refunds,
 //! webhooks, and the documented rate limits. See `docs/compat/adullam.md`. Translation only.
 
+mod bodies;
 mod error;
 mod openapi;
 mod payments;

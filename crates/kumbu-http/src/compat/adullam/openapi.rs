@@ -3,21 +3,18 @@
 //! [`OpenApiRouter`](utoipa_axum::router::OpenApiRouter); here are the parts no handler owns,
 //! and the face's vocabularies, built from its own tables and the validators' constants.
 
-use super::error::{adullam_error, AdErrorDetail, AdErrorEnvelope, OauthErrorBody, OAUTH_ERRORS};
-use super::payments::CreatePaymentBody;
-use super::refunds::{RefundBody, REASONS};
+use super::bodies::{CreatePaymentBody, RefundBody, WebhookBody, REASONS};
+use super::error::{AdErrorCode, AdErrorDetail, AdErrorEnvelope, OauthErrorBody, OauthErrorCode};
 use super::views::{
     self, AdPayment, AdPaymentList, AdPaymentSearch, AdRefund, AdWebhook, AdWebhookList,
     ClientToken, PasswordToken,
 };
-use super::webhooks::WebhookBody;
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{free_text, matching, one_of};
 use crate::openapi::{finish, Auth};
 use kumbu_core::{
-    Catalogue, Country, Currency, ErrorCode, FailureCode, IdPrefix, Operator, PaymentStatus,
-    RefundStatus,
+    Catalogue, Country, Currency, FailureCode, IdPrefix, Operator, PaymentStatus, RefundStatus,
 };
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::OpenApi;
@@ -135,13 +132,6 @@ fn channel_operators() -> impl Iterator<Item = Operator> {
 }
 
 crate::openapi::doc_types! {
-    /// The `code` of an error.
-    AdErrorCode => one_of(
-        "What kind of error",
-        distinct(ErrorCode::ALL.iter().map(|c| adullam_error(*c).1.to_owned())),
-    );
-    /// The `error` of a token endpoint's error.
-    OauthErrorCode => one_of("The OAuth 2.0 error (RFC 6749 §5.2)", OAUTH_ERRORS);
     /// A payment's status.
     AdStatus => one_of(
         "`pending` (sent to the operator), `processing` (the payer has the prompt, or the money is settling), `completed` (settled), `failed`, `expired`, `cancelled`",

@@ -1,36 +1,18 @@
 //! Adullam's payments: create (the payer is prompted), get, list and search.
 
+use super::bodies::{bad_channel, CreatePaymentBody};
 use super::error::{AdError, AdErrorEnvelope};
 use super::views::{AdPayment, AdPaymentList, AdPaymentSearch};
-use super::{openapi, record_json, views, Caller, Keyed, LIMITS, MAX_DESCRIPTION, MIN_AMOUNT};
-use crate::compat::common::{kumbu_id, metadata, paging, Paging};
+use super::{openapi, record_json, views, Caller, Keyed, LIMITS};
+use crate::compat::common::{kumbu_id, paging, Paging};
 use crate::query::query_pairs;
 use crate::reply::respond;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::{Currency, ErrorCode, Msisdn, Timestamp};
-use kumbu_engine::{CreatePayment, CustomerInput, EngineError, PaymentFilter};
-use serde::Deserialize;
-use serde_json::Value;
-
-/// `POST /v1/payments`' body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreatePaymentBody {
-    #[schema(value_type = openapi::AdAmount)]
-    amount: i64,
-    #[schema(value_type = openapi::AdCurrency)]
-    currency: String,
-    #[schema(value_type = openapi::CiPhone)]
-    customer_phone: String,
-    #[schema(value_type = openapi::AdChannel)]
-    channel: String,
-    #[schema(value_type = Option<openapi::Description>)]
-    description: Option<String>,
-    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
-    metadata: Option<Value>,
-}
+use kumbu_core::{ErrorCode, Timestamp};
+use kumbu_engine::{CreatePayment, EngineError, PaymentFilter};
 
 /// A payment: the payer gets a prompt on their phone. The Idempotency-Key is required; the
 /// same key replays the first answer for 24 h (with another body: 400).
@@ -43,51 +25,7 @@ pub(super) async fn create_payment(
     Caller { auth, .. }: Caller,
     Keyed(idem, body): Keyed<CreatePaymentBody>,
 ) -> Result<Response, AdError> {
-    if body.amount < MIN_AMOUNT {
-        return Err(AdError::new(
-            ErrorCode::AmountOutOfRange,
-            format!("amount must be an integer number of XOF, at least {MIN_AMOUNT}"),
-            Some("amount"),
-        ));
-    }
-    if body.currency != Currency::Xof.code() {
-        return Err(AdError::new(
-            ErrorCode::CurrencyNotSupported,
-            "currency must be XOF",
-            Some("currency"),
-        ));
-    }
-    let operator = views::parse_channel(&body.channel).ok_or_else(bad_channel)?;
-    if body
-        .description
-        .as_ref()
-        .is_some_and(|d| d.chars().count() > MAX_DESCRIPTION)
-    {
-        return Err(AdError::invalid(
-            "description",
-            format!("description must be at most {MAX_DESCRIPTION} characters"),
-        ));
-    }
-    let payer_phone = Msisdn::parse(&body.customer_phone).map_err(|e| {
-        AdError::new(
-            ErrorCode::PhoneInvalid,
-            e.to_string(),
-            Some("customer_phone"),
-        )
-    })?;
-    let cmd = CreatePayment {
-        amount: body.amount,
-        currency: Currency::Xof,
-        operator,
-        payer_phone,
-        reference: None,
-        description: body.description,
-        statement_descriptor: None,
-        customer_id: None,
-        metadata: metadata(body.metadata.as_ref()).map_err(|m| AdError::invalid("metadata", m))?,
-        customer: CustomerInput::default(),
-        expires_in: None,
-    };
+    let cmd = CreatePayment::try_from(body)?;
     let engine = state.engine.clone();
     let outcome = state
         .engine
@@ -109,18 +47,6 @@ pub(super) async fn get_payment(
 ) -> Result<Json<AdPayment>, AdError> {
     let p = state.engine.payment(&auth, &id).await?;
     Ok(Json(AdPayment::of(&p, state.engine.account_holder(&p))))
-}
-
-/// A channel Adullam does not have.
-pub(super) fn bad_channel() -> AdError {
-    AdError::new(
-        ErrorCode::OperatorUnknown,
-        format!(
-            "channel must be one of {}",
-            views::CHANNELS.map(|(c, _)| c).join(", ")
-        ),
-        Some("channel"),
-    )
 }
 
 pub(super) fn time(field: &str, v: &str) -> Result<Timestamp, AdError> {

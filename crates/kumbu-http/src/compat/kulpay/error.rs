@@ -12,10 +12,13 @@ use axum::Json;
 use kumbu_core::ErrorCode;
 use serde::Serialize;
 
+/// An error's `object`.
+pub const ERROR: &str = "error";
+
 /// An error's body: Kulpay's envelope with `object: "error"` and the status in `error`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpErrorEnvelope {
-    #[schema(value_type = super::openapi::KpErrorObject)]
+    #[schema(value_type = KpErrorObject)]
     object: &'static str,
     error: KpErrorStatus,
 }
@@ -24,16 +27,16 @@ pub struct KpErrorEnvelope {
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct KpErrorStatus {
     /// The gRPC code.
-    #[schema(value_type = super::openapi::KpGrpcCode)]
+    #[schema(value_type = KpGrpcCode)]
     code: u16,
     /// The gRPC code's name.
-    #[schema(value_type = super::openapi::KpGrpcStatus)]
+    #[schema(value_type = KpGrpcStatus)]
     status: &'static str,
     message: String,
     /// The parameter at fault, by its wire name (`amount.value`, `page_token`).
     field: Option<String>,
     /// Kumbu's stable error code (docs/errors.md).
-    #[schema(value_type = super::openapi::KpReason)]
+    #[schema(value_type = KpReason)]
     reason: &'static str,
 }
 
@@ -125,7 +128,7 @@ impl IntoResponse for KpError {
         (
             status,
             Json(KpErrorEnvelope {
-                object: super::views::ERROR,
+                object: ERROR,
                 error: KpErrorStatus {
                     code: grpc,
                     status: name,
@@ -156,4 +159,24 @@ mod tests {
         );
         assert_eq!(grpc_status(ErrorCode::ResourceMissing), (5, "NOT_FOUND"));
     }
+}
+
+crate::openapi::doc_types! {
+    /// An error's `object`.
+    KpErrorObject => crate::openapi::vocab::one_of("An error", [ERROR]);
+    /// The gRPC code of an error.
+    KpGrpcCode => {
+        let mut codes: Vec<u16> = ErrorCode::ALL.iter().map(|c| grpc_status(*c).0).collect();
+        codes.sort_unstable();
+        codes.dedup();
+        serde_json::from_value(serde_json::json!({"type": "integer", "description": "The gRPC status code", "enum": codes}))
+            .expect("the gRPC code schema is valid")
+    };
+    /// The gRPC code's name.
+    KpGrpcStatus => crate::openapi::vocab::one_of(
+        "The gRPC status name",
+        crate::openapi::vocab::distinct(ErrorCode::ALL.iter().map(|c| grpc_status(*c).1)),
+    );
+    /// Kumbu's stable error code.
+    KpReason => crate::openapi::vocab::one_of("Kumbu's error code (docs/errors.md)", ErrorCode::ALL.iter().map(|c| c.code()));
 }

@@ -5,6 +5,7 @@
 //! Google-style paging (`page_size`, opaque `page_token` bound to its filters,
 //! `next_page_token`, `has_more`). See `docs/compat/kulpay.md`. Translation only.
 
+mod bodies;
 mod error;
 mod openapi;
 mod payments;

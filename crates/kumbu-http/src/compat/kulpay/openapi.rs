@@ -5,9 +5,12 @@
 //! that join two fields (an amount in its currency's places, SIMO/ERV bills in MZN, a reference
 //! only to reuse one) are the body schemas' `oneOf`/`anyOf`.
 
-use super::error::{grpc_status, KpErrorEnvelope, KpErrorStatus};
-use super::payments::{IngestBody, MethodDetailsBody, PaymentBody};
-use super::requests::{ContactBody, CreateBody, MoneyBody, PayerBody};
+use super::bodies::{
+    ContactBody, CreateBody, IngestBody, MethodDetailsBody, MoneyBody, PayerBody, PaymentBody,
+};
+use super::error::{
+    KpErrorEnvelope, KpErrorObject, KpErrorStatus, KpGrpcCode, KpGrpcStatus, KpReason,
+};
 use super::views::{
     self, Deleted, IngestField, KpBillInfo, KpCollectionRequest, KpContact, KpIngest,
     KpMethodDetail, KpMethodDetails, KpMoney, KpPayer, KpPayment, KpReconciliation, PaymentField,
@@ -19,8 +22,8 @@ use crate::openapi::vocab::{matching, one_of};
 use crate::openapi::{finish, Auth};
 use kumbu_core::operator::MAX_EXTERNAL_AMOUNT;
 use kumbu_core::{
-    CollectionMethod, CollectionStatus, Currency, ErrorCode, ExternalStatus, IdPrefix,
-    MatchOutcome, Resolution,
+    CollectionMethod, CollectionStatus, Currency, ExternalStatus, IdPrefix, MatchOutcome,
+    Resolution,
 };
 use kumbu_engine::RecordStatus;
 use serde_json::{json, Value};
@@ -212,22 +215,6 @@ fn amount_in_currency(currency_field: &str, amount_field: &str) -> Vec<Value> {
 }
 
 crate::openapi::doc_types! {
-    /// An error's `object`.
-    KpErrorObject => one_of("An error", [views::ERROR]);
-    /// The gRPC code of an error.
-    KpGrpcCode => {
-        let mut codes: Vec<u16> = ErrorCode::ALL.iter().map(|c| grpc_status(*c).0).collect();
-        codes.sort_unstable();
-        codes.dedup();
-        schema(json!({"type": "integer", "description": "The gRPC status code", "enum": codes}))
-    };
-    /// The gRPC code's name.
-    KpGrpcStatus => one_of(
-        "The gRPC status name",
-        distinct(ErrorCode::ALL.iter().map(|c| grpc_status(*c).1)),
-    );
-    /// Kumbu's stable error code.
-    KpReason => one_of("Kumbu's error code (docs/errors.md)", ErrorCode::ALL.iter().map(|c| c.code()));
     /// What a successful answer is about.
     KpObject => one_of("What the answer is about", views::OBJECTS);
     /// Always null.

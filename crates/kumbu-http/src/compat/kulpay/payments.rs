@@ -1,30 +1,19 @@
 //! `/v1/payments`: payment records (create, read, list, partial update, soft delete) and
 //! `/v1/payments/ingest`.
 
+use super::bodies::{status, timestamp, IngestBody, PaymentBody};
 use super::openapi;
 use super::views::{self, Deleted, Envelope, IngestField, KpIngest, KpPayment, Page, PaymentField};
 use super::{
-    boolean, currency, filter_text, invalid, missing, money, page_query, payment_id, Body, Caller,
-    KpError,
+    boolean, currency, filter_text, invalid, page_query, payment_id, Body, Caller, KpError,
 };
 use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::{
-    Currency, ExternalStatus, MethodDetails, Operator, PaymentStatus, Rounding, Timestamp,
-};
-use kumbu_engine::{
-    CreatePaymentRecord, IngestPayment, PaymentFilter, RecordStatus, UpdatePaymentRecord,
-};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-
-fn status(field: &str, s: &str) -> Result<RecordStatus, KpError> {
-    RecordStatus::parse(s.trim())
-        .ok_or_else(|| invalid(field, "status must be pending, failed or confirmed"))
-}
+use kumbu_core::{Currency, Operator, PaymentStatus, Rounding};
+use kumbu_engine::{CreatePaymentRecord, IngestPayment, PaymentFilter, RecordStatus};
 
 fn envelope(p: &kumbu_core::Payment) -> Envelope<PaymentField> {
     Envelope::of(
@@ -33,31 +22,6 @@ fn envelope(p: &kumbu_core::Payment) -> Envelope<PaymentField> {
             payment: KpPayment::from(p),
         },
     )
-}
-
-/// A payment record's fields (`POST` needs `account_id`, `currency`, `amount` and `status`;
-/// `PUT` changes the ones sent and needs `account_id`).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct PaymentBody {
-    /// The payer's account in your books.
-    #[schema(value_type = openapi::RecordLabel, required = true)]
-    account_id: Option<String>,
-    /// The bill it pays: one of Kumbu's (counted towards it once confirmed, in its currency)
-    /// or one held elsewhere (kept as given).
-    #[schema(value_type = Option<openapi::RecordLabelOrEmpty>)]
-    collection_request_id: Option<String>,
-    #[schema(value_type = Option<openapi::RecordLabelOrEmpty>)]
-    provider_id: Option<String>,
-    #[schema(value_type = Option<openapi::RecordLabelOrEmpty>)]
-    channel: Option<String>,
-    #[schema(value_type = Option<crate::openapi::vocab::Currency>)]
-    currency: Option<String>,
-    /// A JSON double in `currency`'s places (a `PUT` without `currency`: the record's).
-    #[schema(value_type = Option<openapi::AnyAmount>)]
-    amount: Option<Box<RawValue>>,
-    /// Only forward: `pending` → `confirmed` or `failed`.
-    #[schema(value_type = Option<openapi::KpRecordStatus>)]
-    status: Option<String>,
 }
 
 /// Records a payment made elsewhere; `confirmed` posts it (and counts it towards its bill).
@@ -70,29 +34,7 @@ pub(super) async fn create_payment(
     Caller { auth, .. }: Caller,
     Body { idem, body: b, .. }: Body<PaymentBody>,
 ) -> Result<Response, KpError> {
-    let account_id = b.account_id.ok_or_else(|| missing("account_id"))?;
-    let cur = currency(
-        "currency",
-        b.currency.as_deref().ok_or_else(|| missing("currency"))?,
-    )?;
-    let amount = money(
-        "amount",
-        b.amount.as_deref().ok_or_else(|| missing("amount"))?,
-        cur,
-    )?;
-    let st = status(
-        "status",
-        b.status.as_deref().ok_or_else(|| missing("status"))?,
-    )?;
-    let cmd = CreatePaymentRecord {
-        account_id,
-        collection_request_id: b.collection_request_id.filter(|s| !s.is_empty()),
-        provider_id: b.provider_id.filter(|s| !s.is_empty()),
-        channel: b.channel.filter(|s| !s.is_empty()),
-        currency: cur,
-        amount,
-        status: st,
-    };
+    let cmd = CreatePaymentRecord::try_from(b)?;
     let outcome = state
         .engine
         .create_payment_record(&auth, cmd, idem.as_ref(), |p| record(200, &envelope(p)))
@@ -129,36 +71,14 @@ pub(super) async fn update_payment(
     Body { idem, body: b, .. }: Body<PaymentBody>,
 ) -> Result<Response, KpError> {
     let id = payment_id(&id);
-    let account_id = b.account_id.ok_or_else(|| missing("account_id"))?;
-    let cur = b
-        .currency
-        .as_deref()
-        .map(|c| currency("currency", c))
-        .transpose()?;
-    let amount = match &b.amount {
-        Some(raw) => {
-            // The amount is read in the currency it will have: the one sent, or the record's.
-            let in_currency = match cur {
-                Some(c) => c,
-                None => state.engine.payment_record(&auth, &id).await?.currency,
-            };
-            Some(money("amount", raw, in_currency)?)
-        }
+    b.require_account()?;
+    let amount_in = match b.currency()? {
+        Some(c) => Some(c),
+        // The amount is read in the currency it will have: the one sent, or the record's.
+        None if b.has_amount() => Some(state.engine.payment_record(&auth, &id).await?.currency),
         None => None,
     };
-    let cmd = UpdatePaymentRecord {
-        account_id: Some(account_id),
-        collection_request_id: b.collection_request_id.filter(|s| !s.is_empty()),
-        provider_id: b.provider_id.filter(|s| !s.is_empty()),
-        channel: b.channel.filter(|s| !s.is_empty()),
-        amount,
-        currency: cur,
-        status: b
-            .status
-            .as_deref()
-            .map(|s| status("status", s))
-            .transpose()?,
-    };
+    let cmd = b.update(amount_in)?;
     let outcome = state
         .engine
         .update_payment_record(&auth, &id, cmd, idem.as_ref(), |p| {
@@ -193,15 +113,6 @@ fn statuses(s: RecordStatus) -> Vec<PaymentStatus> {
         .into_iter()
         .filter(|p| RecordStatus::of(*p) == s)
         .collect()
-}
-
-fn timestamp(field: &str, v: &str) -> Result<Timestamp, KpError> {
-    Timestamp::parse_rfc3339(v.trim()).ok_or_else(|| {
-        invalid(
-            field,
-            format!("{field} must be an ISO 8601 timestamp, such as 2025-07-10T08:30:00Z"),
-        )
-    })
 }
 
 /// Payment records, newest first, a page at a time (AIP-158). Unknown parameters are ignored.
@@ -298,43 +209,6 @@ pub(super) async fn list_payments(
     )))
 }
 
-/// How a reported payment was paid (each blank or 1 to 100 printable characters).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct MethodDetailsBody {
-    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
-    nib: Option<String>,
-    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
-    entity_number: Option<String>,
-    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
-    reference_number: Option<String>,
-}
-
-/// `POST /v1/payments/ingest`'s body: a payment a source (a bank) reports.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct IngestBody {
-    /// The source's id for it: with `source`, what makes a report the same one.
-    #[schema(value_type = openapi::IngestId, required = true)]
-    id: Option<String>,
-    /// A JSON double in `currency`'s places.
-    #[schema(value_type = openapi::AnyAmount, required = true)]
-    amount: Option<Box<RawValue>>,
-    #[schema(value_type = crate::openapi::vocab::Currency, required = true)]
-    currency: Option<String>,
-    #[schema(value_type = openapi::KpIngestStatus, required = true)]
-    status: Option<String>,
-    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
-    payment_method_type: Option<String>,
-    #[schema(value_type = MethodDetailsBody, required = true)]
-    payment_method_details: Option<MethodDetailsBody>,
-    #[schema(value_type = Option<openapi::IngestLabelOrBlank>)]
-    reference: Option<String>,
-    /// Who reports it (`Bank`).
-    #[schema(value_type = openapi::IngestSource, required = true)]
-    source: Option<String>,
-    #[schema(value_type = crate::openapi::vocab::DateTime, required = true)]
-    processed_at: Option<String>,
-}
-
 /// A payment a bank reported, reconciled against the bills: the same report (source and id)
 /// again answers as the first time; a changed one is a 409.
 #[utoipa::path(post, path = "/v1/payments/ingest", tag = "payments",
@@ -346,46 +220,7 @@ pub(super) async fn ingest_payment(
     Caller { auth, .. }: Caller,
     Body { idem, body: b, .. }: Body<IngestBody>,
 ) -> Result<Response, KpError> {
-    let external_id = b.id.ok_or_else(|| missing("id"))?;
-    let cur = currency(
-        "currency",
-        b.currency.as_deref().ok_or_else(|| missing("currency"))?,
-    )?;
-    let amount = money(
-        "amount",
-        b.amount.as_deref().ok_or_else(|| missing("amount"))?,
-        cur,
-    )?;
-    let st = b.status.as_deref().ok_or_else(|| missing("status"))?;
-    let st = ExternalStatus::parse(st.trim())
-        .ok_or_else(|| invalid("status", "status must be pending, completed or failed"))?;
-    let details = b
-        .payment_method_details
-        .ok_or_else(|| missing("payment_method_details"))?;
-    let source = b.source.ok_or_else(|| missing("source"))?;
-    let processed_at = timestamp(
-        "processed_at",
-        b.processed_at
-            .as_deref()
-            .ok_or_else(|| missing("processed_at"))?,
-    )?;
-    let blank = |s: Option<String>| s.filter(|v| !v.trim().is_empty());
-    let cmd = IngestPayment {
-        source,
-        external_id,
-        amount,
-        currency: cur,
-        status: st,
-        method: MethodDetails {
-            method_type: blank(b.payment_method_type),
-            nib: blank(details.nib),
-            entity_number: blank(details.entity_number),
-            reference_number: blank(details.reference_number),
-        },
-        reference: blank(b.reference),
-        processed_at,
-        file_id: None,
-    };
+    let cmd = IngestPayment::try_from(b)?;
     let outcome = state
         .engine
         .ingest_payment(&auth, cmd, idem.as_ref(), |i| {

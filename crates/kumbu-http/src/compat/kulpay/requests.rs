@@ -1,94 +1,21 @@
 //! `/v1/collection-requests`: bills with their SIMO/ERV reference.
 
+use super::bodies::CreateBody;
 use super::openapi;
-use super::views::{self, parse_bill_status, parse_method, Envelope, KpCollectionRequest, Page};
-use super::{currency, filter_text, invalid, missing, money, page_query, Body, Caller, KpError};
-use crate::compat::common::metadata;
+use super::views::{self, parse_bill_status, Envelope, KpCollectionRequest, Page};
+use super::{filter_text, invalid, page_query, Body, Caller, KpError};
 use crate::extract::NoParams;
 use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::{CollectionRequest, ErvReference, Payer, Timestamp};
+use kumbu_core::CollectionRequest;
 use kumbu_engine::{CreateCollectionRequest, RequestFilter};
-use serde::Deserialize;
-use serde_json::value::RawValue;
-use serde_json::Value;
-use std::collections::BTreeMap;
 
 /// `{"object": "collection_request", …the request's fields…, "error": null}`.
 fn envelope(c: &CollectionRequest) -> Envelope<KpCollectionRequest> {
     Envelope::of(views::REQUEST, KpCollectionRequest::from(c))
-}
-
-/// `{"currency", "value"}` (the value in the currency's places).
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct MoneyBody {
-    #[schema(value_type = crate::openapi::vocab::Currency, required = true)]
-    currency: Option<String>,
-    #[schema(value_type = openapi::AnyAmount, required = true)]
-    value: Option<Box<RawValue>>,
-}
-
-/// `payer.contact`.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub(super) struct ContactBody {
-    #[schema(value_type = Option<openapi::PayerText>)]
-    phone_number: Option<String>,
-    #[schema(value_type = Option<openapi::PayerText>)]
-    email: Option<String>,
-}
-
-/// Who pays.
-#[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-pub(super) struct PayerBody {
-    #[schema(value_type = Option<openapi::PayerText>)]
-    first_name: Option<String>,
-    #[schema(value_type = Option<openapi::PayerText>)]
-    last_name: Option<String>,
-    #[schema(value_type = Option<openapi::PayerText>)]
-    legal_name: Option<String>,
-    #[schema(value_type = Option<openapi::PayerText>)]
-    vat_number: Option<String>,
-    #[schema(value_type = Option<openapi::PayerAddress>)]
-    address: Option<Value>,
-    contact: Option<ContactBody>,
-    /// `business` or `individual`.
-    #[serde(rename = "type")]
-    #[schema(value_type = Option<openapi::PayerText>)]
-    kind: Option<String>,
-    /// How the bill reaches the payer (`sms`, `email`, …).
-    #[schema(value_type = Option<openapi::PayerText>)]
-    delivery_method: Option<String>,
-}
-
-/// `POST /v1/collection-requests`' body.
-#[derive(Debug, Deserialize, utoipa::ToSchema)]
-pub(super) struct CreateBody {
-    #[schema(value_type = Option<openapi::BillDescription>)]
-    description: Option<String>,
-    /// The ways it may be paid (SIMO/ERV bills are in MZN).
-    #[schema(value_type = Vec<openapi::KpMethodRef>, min_items = 1, required = true)]
-    collection_method_ids: Option<Vec<String>>,
-    #[schema(value_type = MoneyBody, required = true)]
-    amount: Option<MoneyBody>,
-    payer: Option<PayerBody>,
-    /// Your own reference, unique among open bills.
-    #[schema(value_type = Option<openapi::ThirdPartyReference>)]
-    third_party_reference: Option<String>,
-    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
-    metadata: Option<Value>,
-    /// When it falls due (in the future); an open bill expires then.
-    #[schema(value_type = Option<crate::openapi::vocab::DateTime>)]
-    due_date: Option<String>,
-    /// Several partial payments may pay it.
-    allow_installments: Option<bool>,
-    /// Its reference may serve later bills once it is closed.
-    allow_reuses: Option<bool>,
-    /// A standing reference of an earlier bill to reuse (with `allow_reuses`; used by SIMO/ERV).
-    #[schema(value_type = Option<openapi::ErvReferenceText>)]
-    reference_number: Option<String>,
 }
 
 /// A bill, with its SIMO/ERV reference when it may be paid so.
@@ -101,73 +28,7 @@ pub(super) async fn create_request(
     Caller { auth, .. }: Caller,
     Body { idem, body: b, .. }: Body<CreateBody>,
 ) -> Result<Response, KpError> {
-    let ids = b
-        .collection_method_ids
-        .ok_or_else(|| missing("collection_method_ids"))?;
-    let methods = ids
-        .iter()
-        .map(|id| {
-            parse_method(id).ok_or_else(|| {
-                invalid(
-                    "collection_method_ids",
-                    format!("`{id}` is not a collection method: use cm_simo_erv, cm_mobile_wallet or cm_bank_transfer"),
-                )
-            })
-        })
-        .collect::<Result<Vec<_>, _>>()?;
-    let m = b.amount.ok_or_else(|| missing("amount"))?;
-    let cur = currency(
-        "amount.currency",
-        m.currency
-            .as_deref()
-            .ok_or_else(|| missing("amount.currency"))?,
-    )?;
-    let amount = money(
-        "amount.value",
-        m.value.as_deref().ok_or_else(|| missing("amount.value"))?,
-        cur,
-    )?;
-    let p = b.payer.unwrap_or_default();
-    let address: BTreeMap<String, String> = metadata(p.address.as_ref())
-        .map_err(|e| invalid("payer.address", e.replace("metadata", "payer.address")))?;
-    let contact = p.contact.unwrap_or_default();
-    let due_at = b
-        .due_date
-        .as_deref()
-        .map(|d| {
-            Timestamp::parse_rfc3339(d.trim())
-                .ok_or_else(|| invalid("due_date", "due_date must be an RFC 3339 timestamp"))
-        })
-        .transpose()?;
-    // A reference to reuse is 11 digits, whatever the methods.
-    let erv_reference = b.reference_number.filter(|s| !s.is_empty());
-    if let Some(r) = &erv_reference {
-        ErvReference::parse(r)
-            .map_err(|_| invalid("reference_number", "reference_number is 11 digits"))?;
-    }
-    let cmd = CreateCollectionRequest {
-        amount,
-        currency: cur,
-        methods,
-        allow_instalments: b.allow_installments.unwrap_or(false),
-        allow_reuse: b.allow_reuses.unwrap_or(false),
-        erv_reference,
-        description: b.description,
-        payer: Payer {
-            kind: p.kind,
-            first_name: p.first_name,
-            last_name: p.last_name,
-            legal_name: p.legal_name,
-            vat_number: p.vat_number,
-            phone_number: contact.phone_number,
-            email: contact.email,
-            delivery_method: p.delivery_method,
-            address,
-        },
-        due_at,
-        third_party_reference: b.third_party_reference.filter(|s| !s.is_empty()),
-        metadata: metadata(b.metadata.as_ref()).map_err(|e| invalid("metadata", e))?,
-    };
+    let cmd = CreateCollectionRequest::try_from(b)?;
     let outcome = state
         .engine
         .create_collection_request(&auth, cmd, idem.as_ref(), |c| record(200, &envelope(c)))

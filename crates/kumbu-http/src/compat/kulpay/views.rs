@@ -306,8 +306,6 @@ pub const LIST: &str = "list";
 pub const INGEST: &str = "payment_ingest";
 /// … about a collection request.
 pub const REQUEST: &str = "collection_request";
-/// … about an error.
-pub const ERROR: &str = "error";
 /// What a successful answer may be about.
 pub const OBJECTS: [&str; 4] = [PAYMENT, LIST, INGEST, REQUEST];
 

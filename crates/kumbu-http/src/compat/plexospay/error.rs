@@ -19,7 +19,7 @@ pub struct PxErrorBody {
 pub struct PxErrorDetail {
     /// In words, for a developer.
     message: String,
-    #[schema(value_type = super::openapi::PxErrorCode)]
+    #[schema(value_type = PxErrorCode)]
     code: &'static str,
 }
 
@@ -123,4 +123,12 @@ mod tests {
             assert!(code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'));
         }
     }
+}
+
+crate::openapi::doc_types! {
+    /// PlexosPay's error codes, from the one table mapping Kumbu's onto them.
+    PxErrorCode => crate::openapi::vocab::one_of(
+        "What kind of error (400 VALIDATION_ERROR or IDEMPOTENCY_ERROR, 401 UNAUTHORIZED, …)",
+        crate::openapi::vocab::distinct(ErrorCode::ALL.iter().map(|c| plexos_error(*c).1.to_owned())),
+    );
 }

@@ -2,6 +2,7 @@
 //! customers and webhooks, in PlexosPay's wire format (camelCase, amounts as strings, `pi_` ids,
 //! `{"error": {"message", "code"}}`). See `docs/compat/plexospay.md`. Translation only.
 
+mod bodies;
 mod checkout;
 mod customers;
 mod error;

@@ -3,26 +3,21 @@
 //! [`OpenApiRouter`](utoipa_axum::router::OpenApiRouter); here are the parts no handler owns,
 //! and the vocabularies built from the face's own tables and the engine's limits.
 
-use super::checkout::{
-    session_status, CreateSessionBody, ItemBody, PxCheckoutSession, PxItem, SESSION_CURRENCY,
+use super::bodies::{
+    CreatePaymentBody, CreateRefundBody, CreateSessionBody, CreateWebhookBody, CustomerBody,
+    ItemBody, CUSTOMER_COUNTRIES, PAYMENT_AMOUNT, PAYMENT_CURRENCIES, WEBHOOK_EVENTS,
 };
-use super::customers::{CustomerBody, CUSTOMER_COUNTRIES};
-use super::error::{plexos_error, PxErrorBody, PxErrorDetail};
-use super::payments::{CreatePaymentBody, PAYMENT_AMOUNT, PAYMENT_CURRENCIES};
-use super::refunds::CreateRefundBody;
+use super::error::{PxErrorBody, PxErrorCode, PxErrorDetail};
 use super::views::{
-    failure_code, operator, refund_status, status, PxCustomer, PxList, PxPayment, PxRefund,
-    PxWebhook, OPERATORS, WEBHOOK_STATUSES,
+    failure_code, operator, refund_status, session_status, status, PxCheckoutSession, PxCustomer,
+    PxItem, PxList, PxPayment, PxRefund, PxWebhook, OPERATORS, SESSION_CURRENCY, WEBHOOK_STATUSES,
 };
-use super::webhooks::{CreateWebhookBody, WEBHOOK_EVENTS};
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::chars::{CONTROL, PLAIN, PLAIN_CLASS};
 use crate::openapi::vocab::{distinct, null, object_of};
 use crate::openapi::vocab::{matching, one_of, Phone, RedirectUrl};
 use crate::openapi::{finish, Auth};
-use kumbu_core::{
-    Catalogue, CheckoutStatus, ErrorCode, FailureCode, Operator, PaymentStatus, RefundStatus,
-};
+use kumbu_core::{Catalogue, CheckoutStatus, FailureCode, Operator, PaymentStatus, RefundStatus};
 use serde_json::Value;
 use utoipa::openapi::schema::{
     AnyOfBuilder, ArrayBuilder, KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat,
@@ -185,11 +180,6 @@ fn session_operators() -> Vec<Operator> {
 }
 
 crate::openapi::doc_types! {
-    /// PlexosPay's error codes, from the one table mapping Kumbu's onto them.
-    PxErrorCode => one_of(
-        "What kind of error (400 VALIDATION_ERROR or IDEMPOTENCY_ERROR, 401 UNAUTHORIZED, …)",
-        distinct(ErrorCode::ALL.iter().map(|c| plexos_error(*c).1.to_owned())),
-    );
     /// The operators a payment or a customer may name.
     PxOperatorName => one_of(
         "CVMOVEL and UNITEL_TMAIS (Cabo Verde), MOCK (test mode)",

@@ -1,33 +1,16 @@
 //! PlexosPay's refunds: create, get, list.
 
+use super::bodies::CreateRefundBody;
 use super::error::{PxError, PxErrorBody};
 use super::views::{PxList, PxRefund, PAYMENT_PREFIX};
-use super::{invalid, list_query, openapi, Body, Caller, Idempotent, ListParams};
-use crate::compat::common::{kumbu_id, metadata, Paging};
+use super::{invalid, list_query, Body, Caller, Idempotent, ListParams};
+use crate::compat::common::{kumbu_id, Paging};
 use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
 use kumbu_engine::CreateRefund;
-use serde::Deserialize;
-use serde_json::Value;
-use utoipa::ToSchema;
-
-/// `POST /v1/refunds`'s body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct CreateRefundBody {
-    /// The payment refunded: `pi_…` (unknown: 404).
-    payment_intent_id: String,
-    #[schema(value_type = Option<openapi::RefundAmount>)]
-    amount: Option<Value>,
-    /// Why.
-    #[schema(value_type = Option<openapi::Text500>)]
-    reason: Option<String>,
-    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
-    metadata: Option<Value>,
-}
 
 /// Refund (part of) a payment whose money moved.
 #[utoipa::path(post, path = "/v1/refunds", tag = "refunds",
@@ -42,27 +25,7 @@ pub(super) async fn create_refund(
     Caller { auth, .. }: Caller,
     Body { idem, body, .. }: Body<CreateRefundBody>,
 ) -> Result<Response, PxError> {
-    let amount = match &body.amount {
-        None | Some(Value::Null) => None,
-        Some(Value::Number(n)) => Some(
-            n.as_i64()
-                .ok_or_else(|| invalid("amount must be an integer number of centavos"))?,
-        ),
-        Some(Value::String(s)) => Some(
-            s.trim()
-                .parse::<i64>()
-                .map_err(|_| invalid("amount must be an integer number of centavos"))?,
-        ),
-        Some(Value::Bool(_) | Value::Array(_) | Value::Object(_)) => {
-            return Err(invalid("amount must be an integer number of centavos"))
-        }
-    };
-    let cmd = CreateRefund {
-        payment_id: kumbu_id(&body.payment_intent_id, PAYMENT_PREFIX, "pay_"),
-        amount,
-        reason: body.reason,
-        metadata: metadata(body.metadata.as_ref()).map_err(invalid)?,
-    };
+    let cmd = CreateRefund::try_from(body)?;
     let outcome = state
         .engine
         .create_refund(&auth, cmd, idem.as_ref(), |r| {

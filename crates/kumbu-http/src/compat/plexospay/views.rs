@@ -1,9 +1,13 @@
 //! PlexosPay's objects, and the one table mapping Kumbu's statuses and operators onto its names.
 
+use super::openapi;
 use crate::compat::common::{face_id, iso_seconds, minor_units};
+use crate::urls::PublicUrl;
+use kumbu_core::{CheckoutSession, CheckoutStatus, Currency};
 use kumbu_core::{Customer, FailureCode, Operator, Payment, PaymentStatus, Refund, RefundStatus};
 use kumbu_engine::Endpoint;
 use serde::Serialize;
+use serde_json::Value;
 use std::collections::BTreeMap;
 use utoipa::ToSchema;
 
@@ -322,4 +326,109 @@ mod tests {
             assert_eq!(operator(parse_operator(o).unwrap()), o);
         }
     }
+}
+
+/// The currency a checkout page collects (AOA is collected by Multicaixa reference, not on a
+/// page).
+pub const SESSION_CURRENCY: Currency = Currency::Cve;
+
+/// A session status in PlexosPay's words (it knows no "cancelled": a session the customer
+/// abandoned is as good as expired).
+pub const fn session_status(s: CheckoutStatus) -> &'static str {
+    match s {
+        CheckoutStatus::Open => "OPEN",
+        CheckoutStatus::Completed => "COMPLETED",
+        CheckoutStatus::Expired | CheckoutStatus::Cancelled => "EXPIRED",
+    }
+}
+
+/// A line item as PlexosPay shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PxItem {
+    pub id: String,
+    pub product_id: Option<String>,
+    pub name: String,
+    pub description: Option<String>,
+    pub quantity: i64,
+    #[schema(value_type = openapi::Centavos)]
+    pub unit_price: String,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
+    pub currency: &'static str,
+}
+
+/// A checkout session as PlexosPay shows it.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct PxCheckoutSession {
+    /// `cs_…`
+    pub id: String,
+    /// The payment page to send the customer to.
+    #[schema(format = "uri")]
+    pub url: String,
+    #[schema(value_type = openapi::Centavos)]
+    pub amount: String,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
+    pub currency: &'static str,
+    #[schema(value_type = openapi::PxSessionStatus)]
+    pub status: &'static str,
+    /// Where a customer who gives up goes back to.
+    pub return_url: Option<String>,
+    /// Where the customer goes after paying.
+    pub completion_url: String,
+    pub customer_id: Option<String>,
+    /// The `pi_…` that paid it.
+    pub payment_intent_id: Option<String>,
+    pub items: Vec<PxItem>,
+    #[schema(value_type = openapi::ShownMetadata)]
+    pub metadata: BTreeMap<String, String>,
+    #[schema(value_type = openapi::DateTime)]
+    pub expires_at: String,
+    #[schema(value_type = openapi::DateTime)]
+    pub created_at: String,
+    #[schema(value_type = openapi::DateTime)]
+    pub updated_at: String,
+}
+
+impl PxCheckoutSession {
+    /// PlexosPay's view of `s`, its page under `base`.
+    pub fn of(s: &CheckoutSession, base: &PublicUrl) -> Self {
+        Self {
+            id: s.id.clone(),
+            url: base.checkout_page(&s.token),
+            amount: minor_units(s.amount),
+            currency: s.currency.code(),
+            status: session_status(s.status),
+            return_url: s.cancel_url.clone(),
+            completion_url: s.return_url.clone(),
+            customer_id: s.customer_id.clone(),
+            payment_intent_id: s
+                .payment_id
+                .as_deref()
+                .map(|p| face_id(p, "pay_", PAYMENT_PREFIX)),
+            items: s
+                .items
+                .iter()
+                .enumerate()
+                .map(|(i, it)| PxItem {
+                    id: format!("li_{}_{}", &s.id[3..], i + 1),
+                    product_id: it.product_id.clone(),
+                    name: it.name.clone(),
+                    description: it.description.clone(),
+                    quantity: it.quantity,
+                    unit_price: minor_units(it.unit_amount),
+                    currency: s.currency.code(),
+                })
+                .collect(),
+            metadata: s.metadata.clone(),
+            expires_at: s.expires_at.to_rfc3339(),
+            created_at: s.created_at.to_rfc3339(),
+            updated_at: s.updated_at.to_rfc3339(),
+        }
+    }
+}
+
+/// The webhook `data` of a session event (`checkout.completed`, `checkout.expired`).
+pub fn webhook_data(s: &CheckoutSession, base: &PublicUrl) -> Option<Value> {
+    serde_json::to_value(PxCheckoutSession::of(s, base)).ok()
 }

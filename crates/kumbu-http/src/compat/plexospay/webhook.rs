@@ -2,7 +2,7 @@
 //! `X-Plexos-Signature` = hex HMAC-SHA256 of `"<timestamp>.<body>"` under the endpoint's `whsec_`
 //! secret, and `X-Plexos-Timestamp`.
 
-use super::checkout::webhook_data;
+use super::views::webhook_data;
 use super::views::{operator, status, PxRefund, PAYMENT_PREFIX};
 use crate::compat::common::{face_id, minor_units};
 use crate::urls::PublicUrl;

@@ -1,10 +1,11 @@
 //! ProxyPay's payments queue: list the payments not yet acknowledged, acknowledge one, and
 //! mock a payment (test mode).
 
+use super::bodies::{amount, reference_id, Fields};
 use super::error::PpError;
 use super::openapi;
-use super::request::{amount, reference_id, Caller, Fields};
 use super::views::PpPayment;
+use super::Caller;
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;

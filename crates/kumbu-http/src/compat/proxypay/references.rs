@@ -1,16 +1,14 @@
 //! ProxyPay's references and reference ids: create or replace, delete (a `GET` answers 404,
 //! as in ProxyPay), and a fresh reference id.
 
+use super::bodies::Fields;
 use super::error::{PpError, PpMessage};
 use super::openapi;
-use super::request::{amount, Caller, Fields};
+use super::Caller;
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
-use kumbu_engine::PutReference;
-use serde_json::Value;
-use std::collections::BTreeMap;
 
 pub(super) fn path_reference(id: &str) -> Result<u64, PpError> {
     kumbu_core::reference::parse_reference_id(id).map_err(|_| PpError::not_found())
@@ -29,46 +27,7 @@ pub(super) async fn put_reference(
 ) -> Result<StatusCode, PpError> {
     let id = kumbu_core::reference::parse_reference_id(&id)
         .map_err(|r| PpError::invalid("id", r.message))?;
-    let end_datetime = match body.get("end_datetime") {
-        None | Some(Value::Null) => None,
-        Some(Value::String(s)) => Some(s.clone()),
-        Some(_) => {
-            return Err(PpError::invalid(
-                "end_datetime",
-                "end_datetime must be an ISO 8601 date or date-time string",
-            ))
-        }
-    };
-    let custom_fields = match body.get("custom_fields") {
-        None | Some(Value::Null) => BTreeMap::new(),
-        Some(Value::Object(m)) => m
-            .iter()
-            .map(|(k, v)| match v {
-                Value::String(s) => Ok((k.clone(), s.clone())),
-                Value::Null
-                | Value::Bool(_)
-                | Value::Number(_)
-                | Value::Array(_)
-                | Value::Object(_) => Err(PpError::invalid(
-                    "custom_fields",
-                    format!("custom_fields values must be strings; `{k}` is not"),
-                )),
-            })
-            .collect::<Result<_, _>>()?,
-        Some(Value::Array(a)) if a.is_empty() => BTreeMap::new(), // PHP's json_encode([])
-        Some(_) => {
-            return Err(PpError::invalid(
-                "custom_fields",
-                "custom_fields must be an object of string keys and values",
-            ))
-        }
-    };
-    let cmd = PutReference {
-        id,
-        amount: amount(&body, "amount")?,
-        end_datetime,
-        custom_fields,
-    };
+    let cmd = Fields(body).reference(id)?;
     state.engine.put_reference(&auth, cmd).await?;
     Ok(StatusCode::NO_CONTENT)
 }

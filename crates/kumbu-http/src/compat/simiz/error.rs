@@ -18,7 +18,7 @@ pub struct SmzErrorBody {
 /// What went wrong.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SmzErrorDetail {
-    #[schema(value_type = super::openapi::SmzErrorCode)]
+    #[schema(value_type = SmzErrorCode)]
     code: &'static str,
     /// In words, for a developer.
     message: String,
@@ -146,4 +146,12 @@ mod tests {
             (401, "invalid_api_key")
         );
     }
+}
+
+crate::openapi::doc_types! {
+    /// Simiz's error codes, from the one table mapping Kumbu's onto them.
+    SmzErrorCode => crate::openapi::vocab::one_of(
+        "What kind of error (400 validation_error or idempotency_error, 401 invalid_api_key, …)",
+        crate::openapi::vocab::distinct(ErrorCode::ALL.iter().map(|c| simiz_error(*c).1)),
+    );
 }

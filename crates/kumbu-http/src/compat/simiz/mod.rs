@@ -6,6 +6,7 @@
 //! Keys: Simiz prints keys as `smz_test_sk_…` / `smz_live_sk_…`; the secret after the prefix is a
 //! Kumbu key's (`sk_test_X` is `smz_test_sk_X`), so a merchant's one key works in both forms.
 
+mod bodies;
 mod error;
 mod openapi;
 mod payments;

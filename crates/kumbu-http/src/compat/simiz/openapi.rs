@@ -3,24 +3,21 @@
 //! [`OpenApiRouter`](utoipa_axum::router::OpenApiRouter); here are the parts no handler owns,
 //! and the vocabularies built from the face's own tables and the engine's limits.
 
-use super::error::{simiz_error, SmzErrorBody, SmzErrorDetail};
-use super::payments::CreatePaymentBody;
-use super::refunds::{refund_status, CreateRefundBody, SmzRefund};
-use super::sessions::{CreateSessionBody, SessionCustomer};
-use super::views::{
-    payment_method, session_method, session_status, status, SmzPayment, SmzSession, EVENTS,
-    SESSION_OBJECT,
+use super::bodies::{
+    CreatePaymentBody, CreateRefundBody, CreateSessionBody, CreateWebhookBody, SessionCustomer,
 };
-use super::webhooks::{CreateWebhookBody, SmzWebhook, WEBHOOK_STATUSES};
+use super::error::{SmzErrorBody, SmzErrorCode, SmzErrorDetail};
+use super::views::{
+    payment_method, refund_status, session_method, session_status, status, SmzPayment, SmzRefund,
+    SmzSession, SmzWebhook, EVENTS, SESSION_OBJECT, WEBHOOK_STATUSES,
+};
 use super::{SmzList, CURRENCIES, MIN_AMOUNT};
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::chars::PLAIN;
 use crate::openapi::vocab::{distinct, null, object_of};
 use crate::openapi::vocab::{matching, one_of, FaceMetadata};
 use crate::openapi::{finish, Auth};
-use kumbu_core::{
-    Catalogue, CheckoutStatus, Currency, ErrorCode, Operator, PaymentStatus, RefundStatus,
-};
+use kumbu_core::{Catalogue, CheckoutStatus, Currency, Operator, PaymentStatus, RefundStatus};
 use utoipa::openapi::schema::{
     KnownFormat, ObjectBuilder, OneOfBuilder, Schema, SchemaFormat, Type,
 };
@@ -195,11 +192,6 @@ impl PartialSchema for SessionRequest {
 impl ToSchema for SessionRequest {}
 
 crate::openapi::doc_types! {
-    /// Simiz's error codes, from the one table mapping Kumbu's onto them.
-    SmzErrorCode => one_of(
-        "What kind of error (400 validation_error or idempotency_error, 401 invalid_api_key, …)",
-        distinct(ErrorCode::ALL.iter().map(|c| simiz_error(*c).1)),
-    );
     /// A payment's currency.
     SmzCurrency => one_of("ISO 4217 code (XAF by default)", CURRENCIES.iter().map(|c| c.code()));
     /// A payment's status, from its session and latest attempt.

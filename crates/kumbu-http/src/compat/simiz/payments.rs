@@ -1,48 +1,18 @@
 //! Simiz payments: a payment is a checkout session paid on Kumbu's page.
 
+use super::bodies::CreatePaymentBody;
 use super::error::{SmzError, SmzErrorBody};
 use super::views::SmzPayment;
-use super::{
-    currency, find, francs, invalid, openapi, required, Body, Caller, Idempotent, SmzList,
-    MIN_AMOUNT,
-};
-use crate::compat::common::{metadata, paging, Paging};
+use super::{find, invalid, openapi, Body, Caller, Idempotent, SmzList};
+use crate::compat::common::{paging, Paging};
 use crate::query::query_pairs;
 use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, RawQuery, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::{CheckoutSession, ErrorCode};
+use kumbu_core::CheckoutSession;
 use kumbu_engine::CreateCheckoutSession;
-use serde::Deserialize;
-use serde_json::Value;
-use utoipa::ToSchema;
-
-/// `POST /v1/payments`'s fields (documented per currency by [`openapi::PaymentRequest`]).
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct CreatePaymentBody {
-    /// Your user's id: a UUID (kept as `metadata.simiz_user_id`).
-    #[schema(value_type = openapi::UserId, required = true)]
-    user_id: Option<String>,
-    /// Whole francs (`5000` and `5000.0` are the same).
-    #[schema(value_type = i64, required = true)]
-    amount: Option<Value>,
-    /// Where the customer goes after paying.
-    #[schema(value_type = crate::openapi::vocab::RedirectUrl, required = true)]
-    return_url: Option<String>,
-    /// Where a customer who gives up goes back to.
-    #[schema(value_type = crate::openapi::vocab::RedirectUrl, required = true)]
-    cancel_url: Option<String>,
-    #[schema(value_type = Option<openapi::SmzCurrency>)]
-    currency: Option<String>,
-    /// Shown to the customer.
-    #[schema(value_type = Option<openapi::Text500>)]
-    description: Option<String>,
-    #[schema(value_type = Option<openapi::PaymentMetadata>)]
-    metadata: Option<Value>,
-}
 
 /// `GET /v1/payments/{token}`'s query.
 #[derive(utoipa::IntoParams)]
@@ -72,52 +42,6 @@ struct ListParams {
     starting_after: Option<String>,
 }
 
-fn payment_command(body: CreatePaymentBody) -> Result<CreateCheckoutSession, SmzError> {
-    let user = required(&body.user_id, "userId")?;
-    let user = uuid::Uuid::parse_str(user).map_err(|_| {
-        invalid(
-            "userId",
-            "userId must be a UUID, e.g. 550e8400-e29b-41d4-a716-446655440000",
-        )
-    })?;
-    let amount = francs(
-        body.amount.as_ref().ok_or_else(|| {
-            SmzError::new(
-                ErrorCode::ParameterMissing,
-                "amount is required",
-                Some("amount"),
-            )
-        })?,
-        "amount",
-    )?;
-    if amount < MIN_AMOUNT {
-        return Err(SmzError::new(
-            ErrorCode::AmountOutOfRange,
-            format!("amount must be at least {MIN_AMOUNT}"),
-            Some("amount"),
-        ));
-    }
-    let return_url = required(&body.return_url, "returnUrl")?.to_owned();
-    let cancel_url = required(&body.cancel_url, "cancelUrl")?.to_owned();
-    let mut metadata = metadata(body.metadata.as_ref()).map_err(|m| invalid("metadata", m))?;
-    metadata.insert("simiz_user_id".to_owned(), user.to_string());
-    Ok(CreateCheckoutSession {
-        amount: Some(amount),
-        currency: currency(body.currency.as_deref())?,
-        items: Vec::new(),
-        operators: Vec::new(),
-        return_url,
-        cancel_url: Some(cancel_url),
-        expires_in_minutes: None,
-        locale: None,
-        customer_name: None,
-        customer_phone: None,
-        customer_id: None,
-        description: body.description,
-        metadata,
-    })
-}
-
 fn payment_view(state: &AppState, s: &CheckoutSession) -> SmzPayment {
     SmzPayment::of(s, &state.public_url, kumbu_engine::payer_name(s))
 }
@@ -137,7 +61,7 @@ pub(super) async fn create_payment(
     Caller { auth, .. }: Caller,
     Body { idem, body, .. }: Body<CreatePaymentBody>,
 ) -> Result<Response, SmzError> {
-    let cmd = payment_command(body)?;
+    let cmd = CreateCheckoutSession::try_from(body)?;
     let base = state.public_url.clone();
     let outcome = state
         .engine

@@ -1,76 +1,15 @@
 //! Simiz refunds of completed payments.
 
+use super::bodies::CreateRefundBody;
 use super::error::{SmzError, SmzErrorBody};
-use super::{find, francs, invalid, openapi, required, Body, Caller, Idempotent};
-use crate::compat::common::{iso_seconds, metadata};
+use super::views::SmzRefund;
+use super::{find, Body, Caller, Idempotent};
 use crate::reply::{record, respond};
 use crate::AppState;
 use axum::extract::{Path, State};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::{ErrorCode, Refund, RefundStatus};
-use kumbu_engine::CreateRefund;
-use serde::{Deserialize, Serialize};
-use serde_json::Value;
-use utoipa::ToSchema;
-
-/// `POST /v1/refunds`'s body.
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct CreateRefundBody {
-    /// The payment refunded: its `id` or `token` (unknown: 404; not completed: 409).
-    #[schema(value_type = String, min_length = 1, required = true)]
-    payment_id: Option<String>,
-    #[schema(value_type = Option<openapi::RefundAmount>)]
-    amount: Option<Value>,
-    /// Why.
-    #[schema(value_type = Option<openapi::Text500>)]
-    reason: Option<String>,
-    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
-    metadata: Option<Value>,
-}
-
-/// A refund's status in Simiz's words. One arm per status.
-pub(super) const fn refund_status(s: RefundStatus) -> &'static str {
-    match s {
-        RefundStatus::Pending | RefundStatus::Processing => "PENDING",
-        RefundStatus::Succeeded => "COMPLETED",
-        RefundStatus::Failed => "FAILED",
-    }
-}
-
-/// A Simiz refund.
-#[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct SmzRefund {
-    /// `re_…`
-    id: String,
-    /// The refunded payment's `id`.
-    payment_id: String,
-    /// Whole francs.
-    amount: i64,
-    #[schema(value_type = crate::openapi::vocab::Currency)]
-    currency: &'static str,
-    #[schema(value_type = openapi::SmzRefundStatus)]
-    status: &'static str,
-    reason: Option<String>,
-    #[schema(value_type = openapi::DateTime)]
-    created_at: String,
-}
-
-impl SmzRefund {
-    fn of(r: &Refund, payment_id: &str) -> Self {
-        Self {
-            id: r.id.clone(),
-            payment_id: payment_id.to_owned(),
-            amount: r.amount,
-            currency: r.currency.code(),
-            status: refund_status(r.status),
-            reason: r.reason.clone(),
-            created_at: iso_seconds(r.created_at),
-        }
-    }
-}
+use kumbu_core::ErrorCode;
 
 /// Refund (part of) a completed payment.
 #[utoipa::path(post, path = "/v1/refunds", tag = "refunds",
@@ -85,7 +24,7 @@ pub(super) async fn create_refund(
     Caller { auth, .. }: Caller,
     Body { idem, body, .. }: Body<CreateRefundBody>,
 ) -> Result<Response, SmzError> {
-    let alias = required(&body.payment_id, "paymentId")?;
+    let alias = body.payment()?;
     let s = find(&state, &auth, alias).await?;
     let paid = s.payment_id.clone().ok_or_else(|| {
         SmzError::new(
@@ -94,17 +33,7 @@ pub(super) async fn create_refund(
             Some("paymentId"),
         )
     })?;
-    let amount = body
-        .amount
-        .as_ref()
-        .map(|a| francs(a, "amount"))
-        .transpose()?;
-    let cmd = CreateRefund {
-        payment_id: paid,
-        amount,
-        reason: body.reason,
-        metadata: metadata(body.metadata.as_ref()).map_err(|m| invalid("metadata", m))?,
-    };
+    let cmd = body.command(paid)?;
     let uuid = s.uuid.clone();
     let outcome = state
         .engine

@@ -2,10 +2,11 @@
 //! customer pays on its page), so every object here is built from a [`CheckoutSession`] and its
 //! latest attempt.
 
+use super::openapi;
 use crate::compat::common::iso_seconds;
 use crate::urls::PublicUrl;
-use kumbu_core::{CheckoutSession, CheckoutStatus, Operator, PaymentStatus};
-use kumbu_engine::{Event, EventObject};
+use kumbu_core::{CheckoutSession, CheckoutStatus, Operator, PaymentStatus, Refund, RefundStatus};
+use kumbu_engine::{Endpoint, Event, EventObject};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use utoipa::ToSchema;
@@ -348,5 +349,96 @@ mod tests {
         assert_ne!(a, project_id("mer_abd"));
         let u = uuid::Uuid::parse_str(&a).unwrap();
         assert_eq!(u.get_version_num(), 8);
+    }
+}
+
+/// A refund's status in Simiz's words. One arm per status.
+pub(super) const fn refund_status(s: RefundStatus) -> &'static str {
+    match s {
+        RefundStatus::Pending | RefundStatus::Processing => "PENDING",
+        RefundStatus::Succeeded => "COMPLETED",
+        RefundStatus::Failed => "FAILED",
+    }
+}
+
+/// A Simiz refund.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SmzRefund {
+    /// `re_…`
+    id: String,
+    /// The refunded payment's `id`.
+    payment_id: String,
+    /// Whole francs.
+    amount: i64,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
+    currency: &'static str,
+    #[schema(value_type = openapi::SmzRefundStatus)]
+    status: &'static str,
+    reason: Option<String>,
+    #[schema(value_type = openapi::DateTime)]
+    created_at: String,
+}
+
+impl SmzRefund {
+    pub(super) fn of(r: &Refund, payment_id: &str) -> Self {
+        Self {
+            id: r.id.clone(),
+            payment_id: payment_id.to_owned(),
+            amount: r.amount,
+            currency: r.currency.code(),
+            status: refund_status(r.status),
+            reason: r.reason.clone(),
+            created_at: iso_seconds(r.created_at),
+        }
+    }
+}
+
+/// An endpoint's status in Simiz's words: enabled, or not.
+pub(super) const WEBHOOK_STATUSES: [&str; 2] = ["active", "inactive"];
+
+/// A Simiz webhook endpoint.
+#[derive(Debug, Serialize, ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub(super) struct SmzWebhook {
+    /// `we_…`
+    id: String,
+    url: String,
+    #[schema(value_type = Vec<openapi::SmzEvent>)]
+    events: Vec<String>,
+    #[schema(value_type = openapi::SmzWebhookStatus)]
+    status: &'static str,
+    /// `whsec_…`, only in the answer that created the endpoint.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = String)]
+    secret: Option<String>,
+    #[schema(value_type = openapi::DateTime)]
+    created_at: String,
+}
+
+impl From<&Endpoint> for SmzWebhook {
+    fn from(e: &Endpoint) -> Self {
+        let mut events: Vec<String> = Vec::new();
+        for k in &e.events {
+            for s in EVENTS {
+                if (k == "*" || kumbu_event(s) == Some(k.as_str()))
+                    && !events.iter().any(|x| x == s)
+                {
+                    events.push(s.to_owned());
+                }
+            }
+        }
+        Self {
+            id: e.id.clone(),
+            url: e.url.clone(),
+            events,
+            status: if e.status == "enabled" {
+                WEBHOOK_STATUSES[0]
+            } else {
+                WEBHOOK_STATUSES[1]
+            },
+            secret: e.secret.clone(),
+            created_at: iso_seconds(e.created_at),
+        }
     }
 }

@@ -1,90 +1,15 @@
-//! What a ProxyPay request brings: the `Accept` version check, `Authorization: Token <key>`, and
-//! bodies as real clients send them (JSON, `{}` or nothing, or a form with bracket keys).
+//! What ProxyPay's callers send: bodies as real clients send them (JSON, `{}` or nothing, or a
+//! form with bracket keys) read into [`Fields`], and their conversion into the engine's commands,
+//! failing with a 400 naming ProxyPay's field.
 
 use super::error::PpError;
-use crate::compat::kit::{self, Face};
-use crate::AppState;
 use axum::extract::{FromRequest, Request};
-use axum::http::header::{ACCEPT, AUTHORIZATION, CONTENT_TYPE};
-use axum::http::request::Parts;
-use axum::http::StatusCode;
-use kumbu_engine::AuthContext;
+use axum::http::header::CONTENT_TYPE;
+use kumbu_engine::PutReference;
 use serde_json::{Map, Value};
+use std::collections::BTreeMap;
 
-/// The only vendor version served.
-const VERSION_MEDIA_TYPE: &str = "application/vnd.proxypay.v2+json";
 const MAX_BODY_BYTES: usize = 64 * 1024;
-
-/// The ProxyPay face: its envelope, and its callers: `Authorization: Token <API key>`, an
-/// `Accept` of version 2, within the rate limit.
-#[derive(Debug)]
-pub struct ProxyPay;
-
-/// An authenticated ProxyPay caller.
-pub type Caller = kit::Caller<ProxyPay>;
-
-/// Checks `Accept`: none, `*/*`, `application/json` or v2 get v2; another ProxyPay version → 406.
-fn check_accept(parts: &Parts) -> Result<(), PpError> {
-    let Some(accept) = parts.headers.get(ACCEPT).and_then(|v| v.to_str().ok()) else {
-        return Ok(());
-    };
-    let asks_other_version = accept
-        .split(',')
-        .map(|t| {
-            t.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .any(|t| t.starts_with("application/vnd.proxypay.") && t != VERSION_MEDIA_TYPE);
-    let asks_v2 = accept.to_ascii_lowercase().contains(VERSION_MEDIA_TYPE);
-    if asks_other_version && !asks_v2 {
-        return Err(PpError::status(
-            StatusCode::NOT_ACCEPTABLE,
-            format!("Not Acceptable: this server speaks {VERSION_MEDIA_TYPE}"),
-        ));
-    }
-    Ok(())
-}
-
-impl Face for ProxyPay {
-    type Error = PpError;
-
-    async fn caller(parts: &mut Parts, state: &AppState) -> Result<AuthContext, PpError> {
-        check_accept(parts)?;
-        let unauthorized =
-            |m: &str| PpError::status(StatusCode::UNAUTHORIZED, format!("Unauthorized: {m}"));
-        let header = parts
-            .headers
-            .get(AUTHORIZATION)
-            .ok_or_else(|| unauthorized("send `Authorization: Token <API key>`"))?
-            .to_str()
-            .map_err(|_| unauthorized("the API key is wrong"))?;
-        let (scheme, key) = header
-            .trim()
-            .split_once(' ')
-            .ok_or_else(|| unauthorized("send `Authorization: Token <API key>`"))?;
-        if !scheme.eq_ignore_ascii_case("token") && !scheme.eq_ignore_ascii_case("bearer") {
-            return Err(unauthorized("send `Authorization: Token <API key>`"));
-        }
-        let ctx = state
-            .engine
-            .authenticate(key.trim())
-            .await
-            .map_err(|e| match e {
-                kumbu_engine::EngineError::Rejected(_) => unauthorized("the API key is wrong"),
-                other @ kumbu_engine::EngineError::Store(_) => PpError::from(other),
-            })?;
-        if let Err(wait) = state
-            .proxypay_limit
-            .check(&ctx.key_id, std::time::Instant::now())
-        {
-            return Err(PpError::too_many(wait));
-        }
-        Ok(ctx)
-    }
-}
 
 /// A body as a JSON object: parsed JSON, a decoded form, or empty (`{}`).
 #[derive(Debug)]
@@ -223,6 +148,53 @@ pub fn reference_id(fields: &Map<String, Value>, name: &str) -> Result<u64, PpEr
         Some(_) => return Err(PpError::invalid(name, format!("{name} must be an integer"))),
     };
     kumbu_core::reference::parse_reference_id(&text).map_err(|r| PpError::invalid(name, r.message))
+}
+
+impl Fields {
+    /// `PUT /references/{id}`'s fields: an amount, an end (a date or date-time string), and
+    /// custom fields of string values (PHP's `[]` is none).
+    pub(super) fn reference(self, id: u64) -> Result<PutReference, PpError> {
+        let end_datetime = match self.0.get("end_datetime") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(s)) => Some(s.clone()),
+            Some(_) => {
+                return Err(PpError::invalid(
+                    "end_datetime",
+                    "end_datetime must be an ISO 8601 date or date-time string",
+                ))
+            }
+        };
+        let custom_fields = match self.0.get("custom_fields") {
+            None | Some(Value::Null) => BTreeMap::new(),
+            Some(Value::Object(m)) => m
+                .iter()
+                .map(|(k, v)| match v {
+                    Value::String(s) => Ok((k.clone(), s.clone())),
+                    Value::Null
+                    | Value::Bool(_)
+                    | Value::Number(_)
+                    | Value::Array(_)
+                    | Value::Object(_) => Err(PpError::invalid(
+                        "custom_fields",
+                        format!("custom_fields values must be strings; `{k}` is not"),
+                    )),
+                })
+                .collect::<Result<_, _>>()?,
+            Some(Value::Array(a)) if a.is_empty() => BTreeMap::new(), // PHP's json_encode([])
+            Some(_) => {
+                return Err(PpError::invalid(
+                    "custom_fields",
+                    "custom_fields must be an object of string keys and values",
+                ))
+            }
+        };
+        Ok(PutReference {
+            id,
+            amount: amount(&self.0, "amount")?,
+            end_datetime,
+            custom_fields,
+        })
+    }
 }
 
 #[cfg(test)]
