@@ -103,9 +103,10 @@ pub(crate) fn bind_scalar<'q, O>(
 }
 
 /// A table whose rows read as one domain type, with the shapes such tables repeat written once:
-/// lock one row by id, claim the rows whose `next_action_at` is due (skipping rows another worker
-/// holds, on PostgreSQL), read one row of a merchant, and list a merchant's rows newest first. Each table module declares its
-/// `Table` as a `const` (`refunds.rs`, `payouts.rs`).
+/// lock one row (by id, by owner and id, or by a condition), claim the rows whose
+/// `next_action_at` is due (skipping rows another worker holds, on PostgreSQL), read one row of a
+/// merchant, and list a merchant's rows newest first. Each table module declares its `Table` as a
+/// `const` (`payments.rs`, `refunds.rs`, `payouts.rs`, `collections/{requests,ingests}.rs`).
 pub(crate) struct Table<T> {
     /// The table.
     pub(crate) name: &'static str,
@@ -158,23 +159,28 @@ impl<T> Table<T> {
     pub(crate) async fn newest_first(
         &self,
         store: &Store,
-        (merchant_id, mode): (&str, Mode),
+        owner: (&str, Mode),
         filters: Vec<(&'static str, Value)>,
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<(Vec<T>, bool)>, StoreError> {
-        let mut sql = format!(
-            "SELECT {} FROM {} WHERE merchant_id = $1 AND mode = $2",
-            self.columns, self.name
-        );
-        let mut binds = vec![
-            Value::Text(merchant_id.to_owned()),
-            Value::Text(mode.as_str().to_owned()),
-        ];
+        let mut cond = Owned::by(owner);
         for (column, value) in filters {
-            binds.push(value);
-            sql.push_str(&format!(" AND {column} = ${}", binds.len()));
+            cond.and(&format!("{column} ="), value);
         }
+        self.page(store, owner, cond, starting_after, limit).await
+    }
+
+    /// A newest-first page of the merchant's rows that `cond` matches, after the row
+    /// `starting_after`; `None` if that row is not the merchant's.
+    pub(crate) async fn page(
+        &self,
+        store: &Store,
+        (merchant_id, mode): (&str, Mode),
+        Owned { mut sql, mut binds }: Owned,
+        starting_after: Option<&str>,
+        limit: u32,
+    ) -> Result<Option<(Vec<T>, bool)>, StoreError> {
         if let Some(after) = starting_after {
             let Some(seq) = store
                 .cursor_seq(self.name, merchant_id, mode, after)
@@ -185,16 +191,54 @@ impl<T> Table<T> {
             binds.push(Value::Int(seq));
             sql.push_str(&format!(" AND seq < ${}", binds.len()));
         }
-        sql.push_str(&format!(
-            " ORDER BY seq DESC LIMIT {}",
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {sql} ORDER BY seq DESC LIMIT {}",
+            self.columns,
+            self.name,
             u64::from(limit) + 1
-        ));
+        );
         let mut q = sqlx::query::<Any>(&sql);
         for b in binds {
             q = bind(q, b);
         }
         let rows = q.fetch_all(&store.read).await?;
         Ok(Some(page(&rows, limit, self.from_row)?))
+    }
+
+    /// Locks the first row `cond` matches (`cond` may end with its own `ORDER BY`).
+    pub(crate) async fn lock_where(
+        &self,
+        tx: &mut StoreTx,
+        cond: &str,
+        binds: Vec<Value>,
+    ) -> Result<Option<T>, StoreError> {
+        let sql = format!(
+            "SELECT {} FROM {} WHERE {cond} LIMIT 1{}",
+            self.columns,
+            self.name,
+            tx.dialect.for_update()
+        );
+        let mut q = sqlx::query::<Any>(&sql);
+        for b in binds {
+            q = bind(q, b);
+        }
+        q.fetch_optional(&mut **tx.tx())
+            .await?
+            .as_ref()
+            .map(self.from_row)
+            .transpose()
+    }
+
+    /// Locks one row of a merchant in a mode (`None` if it is not theirs).
+    pub(crate) async fn lock_owned(
+        &self,
+        tx: &mut StoreTx,
+        owner: (&str, Mode),
+        id: &str,
+    ) -> Result<Option<T>, StoreError> {
+        let mut cond = Owned::by(owner);
+        cond.and("id =", Value::Text(id.to_owned()));
+        self.lock_where(tx, &cond.sql, cond.binds).await
     }
 
     /// One row of a merchant in a mode, read from `pool` (`None` if it is not theirs).
@@ -217,5 +261,61 @@ impl<T> Table<T> {
             .as_ref()
             .map(self.from_row)
             .transpose()
+    }
+}
+
+/// The conditions of a merchant's rows: `merchant_id = $1 AND mode = $2`, narrowed by more, with
+/// the values bound to them.
+pub(crate) struct Owned {
+    /// `merchant_id = $1 AND mode = $2 AND …`
+    pub(crate) sql: String,
+    /// The values of `$1`, `$2`, …
+    pub(crate) binds: Vec<Value>,
+}
+
+impl Owned {
+    /// A merchant's rows in a mode.
+    pub(crate) fn by((merchant_id, mode): (&str, Mode)) -> Self {
+        Self {
+            sql: "merchant_id = $1 AND mode = $2".to_owned(),
+            binds: vec![
+                Value::Text(merchant_id.to_owned()),
+                Value::Text(mode.as_str().to_owned()),
+            ],
+        }
+    }
+
+    /// Narrows to `test $n` (`test` is e.g. `"amount >="`), binding `value` as `$n`.
+    pub(crate) fn and(&mut self, test: &str, value: Value) {
+        self.binds.push(value);
+        self.sql
+            .push_str(&format!(" AND {test} ${}", self.binds.len()));
+    }
+
+    /// Narrows by a condition that binds nothing (its values come from Kumbu's own enums).
+    pub(crate) fn and_literal(&mut self, cond: &str) {
+        self.sql.push_str(" AND ");
+        self.sql.push_str(cond);
+    }
+}
+
+impl Store {
+    /// The insertion sequence of `id` in `table` (`payments` or `events`), if it is one of this
+    /// merchant's objects in this mode: the position a `starting_after` cursor stands for.
+    pub(crate) async fn cursor_seq(
+        &self,
+        table: &'static str,
+        merchant_id: &str,
+        mode: Mode,
+        id: &str,
+    ) -> Result<Option<i64>, StoreError> {
+        let sql =
+            format!("SELECT seq FROM {table} WHERE id = $1 AND merchant_id = $2 AND mode = $3");
+        Ok(sqlx::query_scalar::<Any, i64>(&sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .fetch_optional(&self.read)
+            .await?)
     }
 }

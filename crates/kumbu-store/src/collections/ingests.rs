@@ -3,7 +3,7 @@
 use super::owner;
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::sql::{bind, insert_rows, Value, MAX_PARAMS};
+use crate::sql::{insert_rows, Owned, Table, Value, MAX_PARAMS};
 use crate::tx::StoreTx;
 use kumbu_core::{
     Currency, Decision, ExternalStatus, IngestedPayment, MatchOutcome, MethodDetails, Mode,
@@ -16,6 +16,13 @@ const INGEST_COLUMNS: &str = "seq, id, merchant_id, mode, source, external_id, a
     currency, status, method_type, nib, entity_number, reference_number, reference, \
     processed_at, outcome, detail, collection_request_id, payment_id, resolution, resolved_by, \
     resolved_at, resolution_note, file_id, fingerprint, created_at, updated_at";
+
+/// The ingested_payments table, read as [`IngestedPayment`]s.
+const INGESTS: Table<IngestedPayment> = Table {
+    name: "ingested_payments",
+    columns: INGEST_COLUMNS,
+    from_row: ingest_from_row,
+};
 
 fn ingest_from_row(r: &AnyRow) -> Result<IngestedPayment, StoreError> {
     let text = |c: &str| -> Result<String, StoreError> { Ok(r.try_get::<String, _>(c)?) };
@@ -112,23 +119,6 @@ impl StoreTx {
         Ok(())
     }
 
-    async fn lock_ingest_where(
-        &mut self,
-        cond: &str,
-        binds: Vec<Value>,
-    ) -> Result<Option<IngestedPayment>, StoreError> {
-        let sql = format!(
-            "SELECT {INGEST_COLUMNS} FROM ingested_payments WHERE {cond}{}",
-            self.dialect.for_update()
-        );
-        let mut q = sqlx::query::<Any>(&sql);
-        for b in binds {
-            q = bind(q, b);
-        }
-        let row = q.fetch_optional(&mut **self.tx()).await?;
-        row.as_ref().map(ingest_from_row).transpose()
-    }
-
     /// Reads and locks the ingested payment a source already reported under this id.
     pub async fn lock_ingest_by_source(
         &mut self,
@@ -139,11 +129,13 @@ impl StoreTx {
     ) -> Result<Option<IngestedPayment>, StoreError> {
         let mut b = owner(merchant_id, mode, source);
         b.push(Value::Text(external_id.to_owned()));
-        self.lock_ingest_where(
-            "merchant_id = $1 AND mode = $2 AND source = $3 AND external_id = $4",
-            b,
-        )
-        .await
+        INGESTS
+            .lock_where(
+                self,
+                "merchant_id = $1 AND mode = $2 AND source = $3 AND external_id = $4",
+                b,
+            )
+            .await
     }
 
     /// Reads and locks one ingested payment by id.
@@ -153,11 +145,7 @@ impl StoreTx {
         mode: Mode,
         id: &str,
     ) -> Result<Option<IngestedPayment>, StoreError> {
-        self.lock_ingest_where(
-            "merchant_id = $1 AND mode = $2 AND id = $3",
-            owner(merchant_id, mode, id),
-        )
-        .await
+        INGESTS.lock_owned(self, (merchant_id, mode), id).await
     }
 
     /// An earlier ingested payment, from another source or under another id, with the same
@@ -282,9 +270,7 @@ impl Store {
         mode: Mode,
         id: &str,
     ) -> Result<Option<IngestedPayment>, StoreError> {
-        let select = format!("SELECT {INGEST_COLUMNS} FROM ingested_payments");
-        self.owned_row(&select, (merchant_id, mode, id), ingest_from_row)
-            .await
+        INGESTS.owned(&self.read, (merchant_id, mode), id).await
     }
 
     /// A newest-first page of a merchant's ingested payments; `None` if `starting_after` is
@@ -297,33 +283,20 @@ impl Store {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<(Vec<IngestedPayment>, bool)>, StoreError> {
-        let mut sql = format!(
-            "SELECT {INGEST_COLUMNS} FROM ingested_payments WHERE merchant_id = $1 AND mode = $2"
-        );
-        let mut binds = vec![
-            Value::Text(merchant_id.to_owned()),
-            Value::Text(mode.as_str().to_owned()),
-        ];
+        let owner = (merchant_id, mode);
+        let mut cond = Owned::by(owner);
         if let Some(o) = filter.outcome {
-            sql.push_str(&format!(" AND outcome = '{}'", o.as_str()));
+            cond.and_literal(&format!("outcome = '{}'", o.as_str()));
         }
         if filter.open_exceptions {
-            sql.push_str(" AND outcome <> 'matched' AND resolution IS NULL AND status <> 'failed'");
+            cond.and_literal("outcome <> 'matched' AND resolution IS NULL AND status <> 'failed'");
         }
         for (col, v) in [("source", &filter.source), ("file_id", &filter.file_id)] {
             if let Some(v) = v {
-                binds.push(Value::Text(v.clone()));
-                sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+                cond.and(&format!("{col} ="), Value::Text(v.clone()));
             }
         }
-        self.newest_first(
-            ("ingested_payments", merchant_id, mode),
-            (sql, binds),
-            starting_after,
-            limit,
-            ingest_from_row,
-        )
-        .await
+        INGESTS.page(self, owner, cond, starting_after, limit).await
     }
 
     /// What the payments ingested (from `source`, if given) and processed in `[from, to)`

@@ -14,12 +14,10 @@ pub use ingests::IngestFilter;
 pub use report::{EarlierReport, ReportRow};
 pub use requests::RequestFilter;
 
-use crate::connect::Store;
 use crate::error::StoreError;
-use crate::sql::{bind, page, Value, MAX_PARAMS};
+use crate::sql::{Value, MAX_PARAMS};
 use crate::tx::StoreTx;
 use kumbu_core::Mode;
-use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
 fn json<T: serde::Serialize>(what: &str, v: &T) -> Result<String, StoreError> {
@@ -58,52 +56,4 @@ fn owner(merchant_id: &str, mode: Mode, third: &str) -> Vec<Value> {
         Value::Text(mode.as_str().to_owned()),
         Value::Text(third.to_owned()),
     ]
-}
-
-impl Store {
-    /// Runs a listing query (`sql` with its binds, filtered to the merchant already) newest
-    /// first, after the row `starting_after`; `None` if that row is not the merchant's.
-    async fn newest_first<T>(
-        &self,
-        (table, merchant_id, mode): (&'static str, &str, Mode),
-        (mut sql, mut binds): (String, Vec<Value>),
-        starting_after: Option<&str>,
-        limit: u32,
-        from_row: fn(&AnyRow) -> Result<T, StoreError>,
-    ) -> Result<Option<(Vec<T>, bool)>, StoreError> {
-        if let Some(after) = starting_after {
-            let Some(seq) = self.cursor_seq(table, merchant_id, mode, after).await? else {
-                return Ok(None);
-            };
-            binds.push(Value::Int(seq));
-            sql.push_str(&format!(" AND seq < ${}", binds.len()));
-        }
-        sql.push_str(&format!(
-            " ORDER BY seq DESC LIMIT {}",
-            u64::from(limit) + 1
-        ));
-        let mut q = sqlx::query::<Any>(&sql);
-        for b in binds {
-            q = bind(q, b);
-        }
-        let rows = q.fetch_all(&self.read).await?;
-        Ok(Some(page(&rows, limit, from_row)?))
-    }
-
-    /// One row of a merchant's, by id (`select` is `SELECT <columns> FROM <table>`).
-    async fn owned_row<T>(
-        &self,
-        select: &str,
-        (merchant_id, mode, id): (&str, Mode, &str),
-        from_row: fn(&AnyRow) -> Result<T, StoreError>,
-    ) -> Result<Option<T>, StoreError> {
-        let sql = format!("{select} WHERE merchant_id = $1 AND mode = $2 AND id = $3");
-        let row = sqlx::query::<Any>(&sql)
-            .bind(merchant_id)
-            .bind(mode.as_str())
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        row.as_ref().map(from_row).transpose()
-    }
 }

@@ -3,7 +3,7 @@
 use super::{json, owner};
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
-use crate::sql::{bind, Value, MAX_PARAMS};
+use crate::sql::{bind, Owned, Table, Value, MAX_PARAMS};
 use crate::tx::StoreTx;
 use kumbu_core::{
     CollectionBalance, CollectionRequest, CollectionStatus, Currency, ErvDetails, Mode, Timestamp,
@@ -15,6 +15,13 @@ const REQUEST_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, amoun
     amount_overpaid, currency, allow_instalments, allow_reuse, methods, erv_entity, \
     erv_reference, erv_with_amount, description, payer, due_at, third_party_reference, \
     bill_number, metadata, created_at, updated_at";
+
+/// The collection_requests table, read as [`CollectionRequest`]s.
+const REQUESTS: Table<CollectionRequest> = Table {
+    name: "collection_requests",
+    columns: REQUEST_COLUMNS,
+    from_row: request_from_row,
+};
 
 fn request_from_row(r: &AnyRow) -> Result<CollectionRequest, StoreError> {
     let text = |c: &str| -> Result<String, StoreError> { Ok(r.try_get::<String, _>(c)?) };
@@ -135,25 +142,6 @@ impl StoreTx {
         Ok(())
     }
 
-    /// Locks the newest bill matching `cond` (`cond` ends with its own `ORDER BY` when several
-    /// may match; the indexes behind every caller's condition end in `seq`).
-    async fn lock_request_where(
-        &mut self,
-        cond: &str,
-        binds: Vec<Value>,
-    ) -> Result<Option<CollectionRequest>, StoreError> {
-        let sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM collection_requests WHERE {cond} LIMIT 1{}",
-            self.dialect.for_update()
-        );
-        let mut q = sqlx::query::<Any>(&sql);
-        for b in binds {
-            q = bind(q, b);
-        }
-        let row = q.fetch_optional(&mut **self.tx()).await?;
-        row.as_ref().map(request_from_row).transpose()
-    }
-
     /// Reads and locks one of a merchant's bills.
     pub async fn lock_collection_request(
         &mut self,
@@ -161,11 +149,7 @@ impl StoreTx {
         mode: Mode,
         id: &str,
     ) -> Result<Option<CollectionRequest>, StoreError> {
-        self.lock_request_where(
-            "merchant_id = $1 AND mode = $2 AND id = $3",
-            owner(merchant_id, mode, id),
-        )
-        .await
+        REQUESTS.lock_owned(self, (merchant_id, mode), id).await
     }
 
     /// Reads and locks the bill an ERV reference names: the open one if there is one, else
@@ -186,8 +170,9 @@ impl StoreTx {
             ]
         };
         let base = "merchant_id = $1 AND mode = $2 AND erv_entity = $3 AND erv_reference = $4";
-        if let Some(open) = self
-            .lock_request_where(
+        if let Some(open) = REQUESTS
+            .lock_where(
+                self,
                 &format!("{base} AND status IN ('open', 'partially_paid')"),
                 binds(reference),
             )
@@ -195,7 +180,8 @@ impl StoreTx {
         {
             return Ok(Some(open));
         }
-        self.lock_request_where(&format!("{base} ORDER BY seq DESC"), binds(reference))
+        REQUESTS
+            .lock_where(self, &format!("{base} ORDER BY seq DESC"), binds(reference))
             .await
     }
 
@@ -206,12 +192,14 @@ impl StoreTx {
         mode: Mode,
         reference: &str,
     ) -> Result<Option<CollectionRequest>, StoreError> {
-        self.lock_request_where(
-            "merchant_id = $1 AND mode = $2 AND third_party_reference = $3 \
+        REQUESTS
+            .lock_where(
+                self,
+                "merchant_id = $1 AND mode = $2 AND third_party_reference = $3 \
              AND status IN ('open', 'partially_paid')",
-            owner(merchant_id, mode, reference),
-        )
-        .await
+                owner(merchant_id, mode, reference),
+            )
+            .await
     }
 
     /// Claims open bills whose due date has passed, oldest first, skipping rows another
@@ -317,9 +305,7 @@ impl Store {
         mode: Mode,
         id: &str,
     ) -> Result<Option<CollectionRequest>, StoreError> {
-        let select = format!("SELECT {REQUEST_COLUMNS} FROM collection_requests");
-        self.owned_row(&select, (merchant_id, mode, id), request_from_row)
-            .await
+        REQUESTS.owned(&self.read, (merchant_id, mode), id).await
     }
 
     /// A newest-first page of a merchant's bills after the bill `starting_after`; `None` if
@@ -332,13 +318,8 @@ impl Store {
         starting_after: Option<&str>,
         limit: u32,
     ) -> Result<Option<(Vec<CollectionRequest>, bool)>, StoreError> {
-        let mut sql = format!(
-            "SELECT {REQUEST_COLUMNS} FROM collection_requests WHERE merchant_id = $1 AND mode = $2"
-        );
-        let mut binds = vec![
-            Value::Text(merchant_id.to_owned()),
-            Value::Text(mode.as_str().to_owned()),
-        ];
+        let owner = (merchant_id, mode);
+        let mut cond = Owned::by(owner);
         if !filter.statuses.is_empty() {
             // Statuses come from the core's enum, never from the request, so they are inlined.
             let list: Vec<String> = filter
@@ -346,24 +327,18 @@ impl Store {
                 .iter()
                 .map(|s| format!("'{}'", s.as_str()))
                 .collect();
-            sql.push_str(&format!(" AND status IN ({})", list.join(", ")));
+            cond.and_literal(&format!("status IN ({})", list.join(", ")));
         }
         for (col, v) in [
             ("erv_reference", &filter.erv_reference),
             ("third_party_reference", &filter.third_party_reference),
         ] {
             if let Some(v) = v {
-                binds.push(Value::Text(v.clone()));
-                sql.push_str(&format!(" AND {col} = ${}", binds.len()));
+                cond.and(&format!("{col} ="), Value::Text(v.clone()));
             }
         }
-        self.newest_first(
-            ("collection_requests", merchant_id, mode),
-            (sql, binds),
-            starting_after,
-            limit,
-            request_from_row,
-        )
-        .await
+        REQUESTS
+            .page(self, owner, cond, starting_after, limit)
+            .await
     }
 }
