@@ -292,6 +292,15 @@ impl Owned {
             .push_str(&format!(" AND {test} ${}", self.binds.len()));
     }
 
+    /// Narrows to `column IN (…)` when `codes` has any: codes of Kumbu's own enums (never from a
+    /// request), so they are inlined rather than bound.
+    pub(crate) fn and_in(&mut self, column: &str, codes: impl IntoIterator<Item = &'static str>) {
+        let list: Vec<String> = codes.into_iter().map(|c| format!("'{c}'")).collect();
+        if !list.is_empty() {
+            self.and_literal(&format!("{column} IN ({})", list.join(", ")));
+        }
+    }
+
     /// Narrows by a condition that binds nothing (its values come from Kumbu's own enums).
     pub(crate) fn and_literal(&mut self, cond: &str) {
         self.sql.push_str(" AND ");

@@ -320,15 +320,7 @@ impl Store {
     ) -> Result<Option<(Vec<CollectionRequest>, bool)>, StoreError> {
         let owner = (merchant_id, mode);
         let mut cond = Owned::by(owner);
-        if !filter.statuses.is_empty() {
-            // Statuses come from the core's enum, never from the request, so they are inlined.
-            let list: Vec<String> = filter
-                .statuses
-                .iter()
-                .map(|s| format!("'{}'", s.as_str()))
-                .collect();
-            cond.and_literal(&format!("status IN ({})", list.join(", ")));
-        }
+        cond.and_in("status", filter.statuses.iter().map(|s| s.as_str()));
         for (col, v) in [
             ("erv_reference", &filter.erv_reference),
             ("third_party_reference", &filter.third_party_reference),

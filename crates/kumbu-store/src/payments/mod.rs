@@ -243,24 +243,8 @@ fn conditions(owner: (&str, Mode), filter: &PaymentFilter) -> Owned {
     if !filter.show_deleted {
         cond.and_literal("deleted_at IS NULL");
     }
-    if !filter.statuses.is_empty() {
-        // Statuses come from the core's enum, never from the request, so they are inlined.
-        let list: Vec<String> = filter
-            .statuses
-            .iter()
-            .map(|s| format!("'{}'", s.as_str()))
-            .collect();
-        cond.and_literal(&format!("status IN ({})", list.join(", ")));
-    }
-    if !filter.operators.is_empty() {
-        // Operators come from the core's enum, never from the request, so they are inlined.
-        let list: Vec<String> = filter
-            .operators
-            .iter()
-            .map(|o| format!("'{}'", o.code()))
-            .collect();
-        cond.and_literal(&format!("operator IN ({})", list.join(", ")));
-    }
+    cond.and_in("status", filter.statuses.iter().map(|s| s.as_str()));
+    cond.and_in("operator", filter.operators.iter().map(|o| o.code()));
     cond
 }
 
