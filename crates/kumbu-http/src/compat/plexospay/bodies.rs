@@ -280,18 +280,7 @@ impl TryFrom<CreateRefundBody> for CreateRefund {
     fn try_from(body: CreateRefundBody) -> Result<Self, PxError> {
         let amount = match &body.amount {
             None | Some(Value::Null) => None,
-            Some(Value::Number(n)) => Some(
-                n.as_i64()
-                    .ok_or_else(|| invalid("amount must be an integer number of centavos"))?,
-            ),
-            Some(Value::String(s)) => Some(
-                s.trim()
-                    .parse::<i64>()
-                    .map_err(|_| invalid("amount must be an integer number of centavos"))?,
-            ),
-            Some(Value::Bool(_) | Value::Array(_) | Value::Object(_)) => {
-                return Err(invalid("amount must be an integer number of centavos"))
-            }
+            Some(a) => Some(centavos(a, "amount")?),
         };
         Ok(CreateRefund {
             payment_id: kumbu_id(&body.payment_intent_id, PAYMENT_PREFIX, "pay_"),
