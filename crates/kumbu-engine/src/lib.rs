@@ -13,6 +13,7 @@ mod config;
 mod connectors;
 mod customers;
 mod delivery;
+mod endpoints;
 mod error;
 mod events;
 mod idempotency;
@@ -28,7 +29,6 @@ mod unit_of_work;
 mod validate;
 pub mod vault;
 mod webhook_faces;
-mod webhooks;
 mod workers;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
@@ -49,6 +49,10 @@ pub use delivery::handoff::handoff_possible;
 pub use delivery::health::{EndpointHealth, HealthState};
 pub use delivery::policy::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use delivery::signature;
+pub use endpoints::{
+    CreateEndpoint, Endpoint, WebhookFormat, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
+    PREVIOUS_SECRET_GRACE,
+};
 pub use error::EngineError;
 pub use events::types::{
     event_types, CHECKOUT_EVENTS, COLLECTION_EVENTS, ENDPOINT_DISABLED, INGEST_EVENTS,
@@ -67,10 +71,6 @@ pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use validate::{MAX_METADATA_KEYS, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN};
 pub use vault::{generate_key, Keyring, VaultError};
 pub use webhook_faces::{WebhookFace, WebhookFaces};
-pub use webhooks::{
-    CreateEndpoint, Endpoint, WebhookFormat, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
-    PREVIOUS_SECRET_GRACE,
-};
 pub use workers::Workers;
 
 pub use kumbu_store::{

@@ -3,8 +3,8 @@
 //! all of them at start-up as one [`WebhookFaces`], whose `face` is an exhaustive match, so a
 //! format without a renderer does not compile (there is no fallback body to send by mistake).
 
+use crate::endpoints::WebhookFormat;
 use crate::events::Event;
-use crate::webhooks::WebhookFormat;
 
 /// One webhook format: what is POSTed for an event, and how it is signed.
 pub trait WebhookFace: Send + Sync {

@@ -4,9 +4,9 @@
 
 use super::policy::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
 use crate::delivery::flow::Signal;
+use crate::endpoints::WebhookFormat;
 use crate::error::EngineError;
 use crate::events::to_event;
-use crate::webhooks::WebhookFormat;
 use crate::Engine;
 use kumbu_core::Timestamp;
 use kumbu_store::{AttemptResult, DueDelivery, NextStep};

@@ -3,8 +3,8 @@
 
 use crate::auth::AuthContext;
 use crate::delivery::flow::INITIAL_LIMIT;
+use crate::endpoints::max_concurrency_of;
 use crate::error::EngineError;
-use crate::webhooks::max_concurrency_of;
 use crate::Engine;
 use kumbu_core::Timestamp;
 

@@ -1,7 +1,7 @@
 //! Webhook delivery: the dispatcher (`mod.rs`: claims, lanes per endpoint, sends, records), one
 //! attempt (`attempt.rs`), how hard each endpoint is pushed (`flow.rs`, `health.rs`), the hand-off
 //! of fresh deliveries to this process (`handoff.rs`), the policy (`policy.rs`), the HTTP clients
-//! (`client.rs`) and the signatures (`signature.rs`). Endpoints themselves are `webhooks.rs`.
+//! (`client.rs`) and the signatures (`signature.rs`). Endpoints themselves are `endpoints.rs`.
 //!
 //! The webhook dispatcher: every endpoint has its own lane, so a slow, failing or dead endpoint
 //! only ever delays its own deliveries.

@@ -36,7 +36,7 @@ pub enum EventObject {
     /// A payment (its history is not repeated in each event).
     Payment(Box<Payment>),
     /// A webhook endpoint (never with its secret).
-    WebhookEndpoint(Box<crate::webhooks::Endpoint>),
+    WebhookEndpoint(Box<crate::endpoints::Endpoint>),
     /// A refund.
     Refund(Box<kumbu_core::Refund>),
     /// A checkout session (with its latest attempt).
