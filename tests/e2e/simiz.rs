@@ -297,6 +297,25 @@ async fn errors_name_the_field(app: TestApp) -> Option<TestApp> {
     let float = SEED_BODY.replace("5000", "5000.0");
     let (s, _, p) = smz(&app, Method::POST, "/payments", Some(&float), None).await;
     assert_eq!((s.as_u16(), p["amount"].as_i64()), (200, Some(5000)));
+    // Amounts are read on their text, never through a float: 5e3 is 5000, but a number a
+    // double would round to a whole one is not whole (issue 23: it became a payment of 1000).
+    let exp = SEED_BODY.replace("5000", "5e3");
+    let (s, _, p) = smz(&app, Method::POST, "/payments", Some(&exp), None).await;
+    assert_eq!((s.as_u16(), p["amount"].as_i64()), (200, Some(5000)));
+    for (text, why) in [
+        ("999.99999999999999999", "not whole"),
+        ("4999.5", "not whole"),
+        ("1e30", "beyond any payment"),
+    ] {
+        let body = SEED_BODY.replace("5000", text);
+        let (s, _, e) = smz(&app, Method::POST, "/payments", Some(&body), None).await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["param"].as_str()),
+            (400, Some("amount")),
+            "{text} ({why}): {e}"
+        );
+        assert_eq!(e["error"]["code"], "validation_error", "{text}: {e}");
+    }
     let (s, _, e) = smz(&app, Method::POST, "/payments", Some("{not json"), None).await;
     assert_eq!(
         (s.as_u16(), e["error"]["code"].as_str()),

@@ -8,6 +8,7 @@ use crate::compat::common::metadata;
 use kumbu_core::{ErrorCode, Msisdn};
 use kumbu_engine::{CreateCheckoutSession, CreateEndpoint, CreateRefund, WebhookFormat};
 use serde::Deserialize;
+use serde_json::value::RawValue;
 use serde_json::Value;
 use utoipa::ToSchema;
 
@@ -20,7 +21,7 @@ pub(super) struct CreatePaymentBody {
     user_id: Option<String>,
     /// Whole francs (`5000` and `5000.0` are the same).
     #[schema(value_type = i64, required = true)]
-    amount: Option<Value>,
+    amount: Option<Box<RawValue>>,
     /// Where the customer goes after paying.
     #[schema(value_type = crate::openapi::vocab::RedirectUrl, required = true)]
     return_url: Option<String>,
@@ -49,7 +50,7 @@ impl TryFrom<CreatePaymentBody> for CreateCheckoutSession {
                 "userId must be a UUID, e.g. 550e8400-e29b-41d4-a716-446655440000",
             )
         })?;
-        let amount = required_francs(body.amount.as_ref())?;
+        let amount = required_francs(body.amount.as_deref())?;
         if amount < MIN_AMOUNT {
             return Err(SmzError::new(
                 ErrorCode::AmountOutOfRange,
@@ -86,7 +87,7 @@ impl TryFrom<CreatePaymentBody> for CreateCheckoutSession {
 pub(super) struct CreateSessionBody {
     /// Whole francs (`5000` and `5000.0` are the same).
     #[schema(value_type = i64, required = true)]
-    amount: Option<Value>,
+    amount: Option<Box<RawValue>>,
     #[schema(value_type = Option<openapi::SmzCurrency>)]
     currency: Option<String>,
     /// Where the customer goes after paying.
@@ -110,7 +111,7 @@ impl TryFrom<CreateSessionBody> for CreateCheckoutSession {
     type Error = SmzError;
 
     fn try_from(body: CreateSessionBody) -> Result<Self, SmzError> {
-        let amount = required_francs(body.amount.as_ref())?;
+        let amount = required_francs(body.amount.as_deref())?;
         let phone = body
             .customer
             .as_ref()
@@ -184,7 +185,7 @@ pub(super) struct CreateRefundBody {
     #[schema(value_type = String, min_length = 1, required = true)]
     payment_id: Option<String>,
     #[schema(value_type = Option<openapi::RefundAmount>)]
-    amount: Option<Value>,
+    amount: Option<Box<RawValue>>,
     /// Why.
     #[schema(value_type = Option<openapi::Text500>)]
     reason: Option<String>,
@@ -266,7 +267,7 @@ impl CreateRefundBody {
 }
 
 /// A required `amount` in whole francs.
-fn required_francs(amount: Option<&Value>) -> Result<i64, SmzError> {
+fn required_francs(amount: Option<&RawValue>) -> Result<i64, SmzError> {
     let amount = amount.ok_or_else(|| {
         SmzError::new(
             ErrorCode::ParameterMissing,

@@ -25,10 +25,10 @@ use axum::http::request::Parts;
 use axum::http::HeaderValue;
 use axum::Router;
 use error::SmzError;
-use kumbu_core::{CheckoutSession, Currency, ErrorCode};
+use kumbu_core::{CheckoutSession, Currency, ErrorCode, MoneyError};
 use kumbu_engine::AuthContext;
 use serde::Serialize;
-use serde_json::Value;
+use serde_json::value::RawValue;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 use views::TOKEN_PREFIX;
@@ -95,29 +95,40 @@ fn invalid(param: &str, message: impl Into<String>) -> SmzError {
     SmzError::new(ErrorCode::ParameterInvalid, message, Some(param))
 }
 
-/// A whole number of francs (Simiz's `amount` is in base units; XAF and XOF have no decimals).
-fn francs(v: &Value, param: &str) -> Result<i64, SmzError> {
-    let bad = || {
-        SmzError::new(
+/// A whole number of francs (Simiz's `amount` is in base units; XAF and XOF have no decimals),
+/// read exactly on the JSON number's text, never through a float: `5000`, `5000.0` and `5e3` are
+/// 5000; `999.99999999999999999` is refused, not rounded to 1000.
+fn francs(raw: &RawValue, param: &str) -> Result<i64, SmzError> {
+    let text = raw.get().trim();
+    let (negative, magnitude) = match text.strip_prefix('-') {
+        Some(m) => (true, m),
+        None => (false, text),
+    };
+    if !magnitude.starts_with(|c: char| c.is_ascii_digit()) {
+        return Err(invalid(
+            param,
+            format!("{param} must be a number, e.g. 5000"),
+        ));
+    }
+    // XAF and XOF both have no decimals: either reads whole francs.
+    match Currency::Xaf.parse_number(magnitude) {
+        Ok(francs) => Ok(if negative { -francs } else { francs }),
+        Err(MoneyError::OutOfRange(_)) => Err(SmzError::new(
+            ErrorCode::AmountOutOfRange,
+            format!("{param} is far larger than any payment"),
+            Some(param),
+        )),
+        Err(
+            MoneyError::TooPrecise { .. }
+            | MoneyError::NotANumber(_)
+            | MoneyError::UnknownCurrency(_),
+        ) => Err(SmzError::new(
             ErrorCode::AmountTooPrecise,
             format!(
                 "{param} is a whole number of francs (XAF and XOF have no decimals), e.g. 5000"
             ),
             Some(param),
-        )
-    };
-    match v {
-        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
-            (Some(i), _) => Ok(i),
-            (None, Some(f)) if f.fract() == 0.0 && f.abs() < 1e15 => Ok(f as i64),
-            (None, Some(_) | None) => Err(bad()),
-        },
-        Value::Null | Value::Bool(_) | Value::String(_) | Value::Array(_) | Value::Object(_) => {
-            Err(invalid(
-                param,
-                format!("{param} must be a number, e.g. 5000"),
-            ))
-        }
+        )),
     }
 }
 
