@@ -9,7 +9,10 @@ use reqwest::Method;
 use secrecy::ExposeSecret;
 use serde_json::{json, Value};
 use std::collections::BTreeSet;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 async fn endpoint(app: &TestApp, url: &str, events: Value) -> Value {
     let (s, e) = app
@@ -449,7 +452,78 @@ async fn release_only_while_the_lease_stands(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// A local endpoint that answers 200 and then streams its body without end, as a hostile or
+/// broken receiver may; it counts the bytes it wrote and notes when the gateway hung up.
+async fn endless_endpoint() -> (String, Arc<AtomicU64>, Arc<AtomicBool>) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let (written, hung_up) = (
+        Arc::new(AtomicU64::new(0)),
+        Arc::new(AtomicBool::new(false)),
+    );
+    let (w, h) = (written.clone(), hung_up.clone());
+    tokio::spawn(async move {
+        while let Ok((mut sock, _)) = listener.accept().await {
+            let (w, h) = (w.clone(), h.clone());
+            tokio::spawn(async move {
+                // The request's head (the body is small and is not needed).
+                let mut buf = vec![0u8; 64 * 1024];
+                let _ = sock.read(&mut buf).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: text/plain\r\ntransfer-encoding: chunked\r\n\r\n";
+                if sock.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("4000\r\n{}\r\n", "x".repeat(0x4000));
+                loop {
+                    if sock.write_all(chunk.as_bytes()).await.is_err() {
+                        h.store(true, Ordering::SeqCst);
+                        return;
+                    }
+                    w.fetch_add(0x4000, Ordering::SeqCst);
+                }
+            });
+        }
+    });
+    (url, written, hung_up)
+}
+
+/// An answer is read only as far as the attempt keeps it (1 KiB), then the connection is let go:
+/// an endpoint streaming an endless body is a delivered event, not ten seconds of the gateway
+/// buffering at network speed until the timeout fails it (issue 23, item 2).
+async fn endless_answer_is_cut_at_what_is_kept(app: TestApp) -> Option<TestApp> {
+    let (url, written, hung_up) = endless_endpoint().await;
+    endpoint(&app, &url, json!(["payment.created"])).await;
+    app.create(5000, "+2250700000789").await;
+    assert_eq!(deliver(&app).await, 1);
+    let (_, events) = app.get("/v1/events?limit=1").await;
+    let evt = events["data"][0]["id"].as_str().unwrap().to_owned();
+    let (_, d) = app.get(&format!("/v1/events/{evt}/deliveries")).await;
+    let attempt = &d["data"][0];
+    assert_eq!(attempt["status_code"], 200, "{d}");
+    assert_eq!(attempt["error"], Value::Null, "delivered, not failed: {d}");
+    assert_eq!(
+        attempt["response_excerpt"].as_str().map(str::len),
+        Some(1024),
+        "{d}"
+    );
+    // The gateway hung up: the endpoint's next write fails (within the socket buffers' worth).
+    for _ in 0..200 {
+        if hung_up.load(Ordering::SeqCst) {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(hung_up.load(Ordering::SeqCst), "the connection is let go");
+    let sent = written.load(Ordering::SeqCst);
+    assert!(
+        sent < 16 * 1024 * 1024,
+        "the gateway stopped reading after its KiB; the endpoint wrote {sent} bytes"
+    );
+    Some(app)
+}
+
 both!(
+    endless_answer_is_cut_at_what_is_kept,
     release_only_while_the_lease_stands,
     signed_delivered_and_retried,
     subscriptions_deletion_and_bad_input,

@@ -23,9 +23,25 @@ fn failure(e: &reqwest::Error) -> String {
     }
 }
 
+/// How much of an answer's body an attempt keeps (and reads).
+const KEPT: usize = 1024;
+
 fn excerpt(bytes: &[u8]) -> String {
-    let cut = &bytes[..bytes.len().min(1024)];
+    let cut = &bytes[..bytes.len().min(KEPT)];
     String::from_utf8_lossy(cut).into_owned()
+}
+
+/// Reads at most [`KEPT`] bytes of an answer's body, then lets the connection go: an endpoint
+/// that streams without end costs a chunk, not ten seconds of buffering at network speed.
+async fn head_of(mut resp: reqwest::Response) -> Result<Vec<u8>, reqwest::Error> {
+    let mut kept = Vec::new();
+    while kept.len() < KEPT {
+        let Some(chunk) = resp.chunk().await? else {
+            break;
+        };
+        kept.extend_from_slice(&chunk[..chunk.len().min(KEPT - kept.len())]);
+    }
+    Ok(kept)
 }
 
 impl Engine {
@@ -120,7 +136,7 @@ impl Engine {
             Ok(resp) => {
                 let status = resp.status();
                 result.status_code = Some(status.as_u16());
-                match resp.bytes().await {
+                match head_of(resp).await {
                     Ok(b) => {
                         result.response_excerpt = Some(excerpt(&b));
                         (status.is_success(), Signal::of_status(status.as_u16()))
