@@ -291,24 +291,38 @@ async fn subscriptions_deletion_and_bad_input(app: TestApp) -> Option<TestApp> {
         .await
         .unwrap();
     let auth = format!("Bearer {}", live.secret.expose_secret());
-    let body = json!({"url": "http://127.0.0.1:8080/hook", "events": ["*"]}).to_string();
-    let (s, _, e) = app
-        .send(
-            Method::POST,
-            "/v1/webhook_endpoints",
-            Some(&body),
-            &[("authorization", &auth)],
-        )
-        .await;
-    assert_eq!(
-        (s.as_u16(), e["error"]["param"].as_str()),
-        (400, Some("url")),
-        "{e}"
-    );
-    assert!(
-        e["error"]["message"].as_str().unwrap().contains("internal"),
-        "{e}"
-    );
+    // Loopback, and every form that reaches a private network through another prefix (issue 23,
+    // item 5): NAT64, IPv4-compatible and 6to4 IPv6 embedding 10.0.0.5, IPv4-mapped private
+    // ranges, benchmarking, IETF protocol and reserved IPv4 ranges.
+    for host in [
+        "127.0.0.1",
+        "[64:ff9b::a00:5]",
+        "[2002:a00:5::1]",
+        "[::a00:5]",
+        "[::ffff:192.168.1.1]",
+        "198.18.0.1",
+        "192.0.0.8",
+        "240.0.0.1",
+    ] {
+        let body = json!({"url": format!("http://{host}:8080/hook"), "events": ["*"]}).to_string();
+        let (s, _, e) = app
+            .send(
+                Method::POST,
+                "/v1/webhook_endpoints",
+                Some(&body),
+                &[("authorization", &auth)],
+            )
+            .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["param"].as_str()),
+            (400, Some("url")),
+            "{host}: {e}"
+        );
+        assert!(
+            e["error"]["message"].as_str().unwrap().contains("internal"),
+            "{host}: {e}"
+        );
+    }
     Some(app)
 }
 
@@ -530,3 +544,95 @@ both!(
     receiver_down_for_hours_gets_every_event,
     failing_endpoint_is_disabled_after_three_days,
 );
+
+/// A gateway started with `HTTP_PROXY`/`HTTPS_PROXY` in its environment still delivers
+/// webhooks straight to the endpoint: a proxy would connect to whatever the endpoint's name
+/// means to it, past the address checks made on Kumbu's side (issue 23, item 5).
+#[tokio::test]
+async fn deliveries_ignore_the_environments_proxy() {
+    use crate::harness::tempfile_lite::TempDir;
+    use std::io::BufRead;
+    let rx = Receiver::start().await;
+    let proxy = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let proxy_url = format!("http://{}", proxy.local_addr().unwrap());
+    let proxied = Arc::new(AtomicU64::new(0));
+    let seen = proxied.clone();
+    tokio::spawn(async move {
+        while let Ok((sock, _)) = proxy.accept().await {
+            seen.fetch_add(1, Ordering::SeqCst);
+            drop(sock);
+        }
+    });
+    let dir = TempDir::new();
+    let key = "sk_test_proxyproxyproxyproxyproxy00";
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_kumbu"))
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--sandbox-delay-ms",
+            "0",
+        ])
+        .args([
+            "--database-url",
+            &format!("sqlite://{}/p.db", dir.path().display()),
+        ])
+        .env("KUMBU_SANDBOX_KEY", key)
+        .env("RUST_LOG", "warn")
+        .env("HTTP_PROXY", &proxy_url)
+        .env("HTTPS_PROXY", &proxy_url)
+        .env("http_proxy", &proxy_url)
+        .env("https_proxy", &proxy_url)
+        .env("ALL_PROXY", &proxy_url)
+        .env_remove("NO_PROXY")
+        .env_remove("no_proxy")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn kumbu serve");
+    let mut first = String::new();
+    let mut stdout = std::io::BufReader::new(child.stdout.take().expect("stdout"));
+    stdout.read_line(&mut first).expect("read");
+    let base = first
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("{first}"))
+        .to_owned();
+    std::thread::spawn(move || for _ in stdout.lines() {});
+    let http = reqwest::Client::builder().no_proxy().build().unwrap();
+    let post = |path: &str, body: Value| {
+        http.post(format!("{base}{path}"))
+            .bearer_auth(key)
+            .json(&body)
+            .send()
+    };
+    let r = post(
+        "/v1/webhook_endpoints",
+        json!({"url": rx.url, "events": ["payment.created"]}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200, "{}", r.text().await.unwrap());
+    let r = post(
+        "/v1/payments",
+        json!({"amount": 5000, "currency": "XOF",
+               "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}),
+    )
+    .await
+    .unwrap();
+    assert_eq!(r.status(), 200);
+    for _ in 0..400 {
+        if rx.count() > 0 || proxied.load(Ordering::SeqCst) > 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    assert_eq!(
+        proxied.load(Ordering::SeqCst),
+        0,
+        "a delivery went to the proxy"
+    );
+    assert_eq!(rx.count(), 1, "the event went straight to the endpoint");
+}
