@@ -38,6 +38,8 @@ pub struct Config {
     /// The address customers reach this gateway at (checkout page URLs); by default
     /// `http://<listen address>`.
     pub public_url: Option<String>,
+    /// The proxies whose `X-Forwarded-For` names the client; by default this machine only.
+    pub trusted_proxies: kumbu_http::TrustedProxies,
 }
 
 impl Default for Config {
@@ -52,6 +54,7 @@ impl Default for Config {
             secret_key: SecretKeySource::Default,
             proxypay_listen: None,
             public_url: None,
+            trusted_proxies: kumbu_http::TrustedProxies::default(),
         }
     }
 }
@@ -63,6 +66,7 @@ pub struct Application {
     listener: TcpListener,
     proxypay_listener: Option<TcpListener>,
     public_url: kumbu_http::PublicUrl,
+    trusted_proxies: kumbu_http::TrustedProxies,
     workers: bool,
     bootstrap: Bootstrap,
 }
@@ -127,6 +131,7 @@ impl Application {
             listener,
             proxypay_listener,
             public_url,
+            trusted_proxies: config.trusted_proxies.clone(),
             workers: config.workers,
             bootstrap,
         })
@@ -177,7 +182,9 @@ impl Application {
             shutdown.await;
             trigger.cancel();
         });
-        let state = kumbu_http::AppState::new(self.engine.clone()).with_public_url(self.public_url);
+        let state = kumbu_http::AppState::new(self.engine.clone())
+            .with_public_url(self.public_url)
+            .with_trusted_proxies(self.trusted_proxies);
         let proxypay = self.proxypay_listener.map(|l| {
             let app = kumbu_http::proxypay_router(state.clone());
             tokio::spawn(kumbu_http::serve(l, app, stop.clone().cancelled_owned()))

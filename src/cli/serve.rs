@@ -26,6 +26,16 @@ pub struct ServeArgs {
     /// cookies when it is https. Default: http://<--listen>.
     #[arg(long, env = "KUMBU_PUBLIC_URL")]
     public_url: Option<String>,
+    /// A proxy in front of the gateway whose X-Forwarded-For names the client, for the checkout
+    /// page's per-address limit: an address or a network (10.0.0.0/8, fd00::/8); repeat for
+    /// several. Naming any replaces the default, this machine only (127.0.0.0/8, ::1).
+    #[arg(
+        long = "trusted-proxy",
+        env = "KUMBU_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        value_name = "CIDR"
+    )]
+    trusted_proxies: Vec<String>,
     /// Requests per minute per API key on the ProxyPay face before it answers 429 with
     /// Retry-After (0: unlimited). Counted per process.
     #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
@@ -125,6 +135,12 @@ impl ServeArgs {
             secret_key: self.db.secret_key(),
             proxypay_listen: self.proxypay_listen,
             public_url: self.public_url.clone(),
+            trusted_proxies: if self.trusted_proxies.is_empty() {
+                kumbu_http::TrustedProxies::default()
+            } else {
+                kumbu_http::TrustedProxies::parse(&self.trusted_proxies)
+                    .map_err(|e| anyhow::anyhow!("--trusted-proxy {e}"))?
+            },
             database_url: self.db.database_url,
             sandbox_key,
             engine: EngineConfig {

@@ -15,6 +15,8 @@ pub struct Visitor {
     cookie: Option<String>,
     /// The browser's Accept-Language, sent with every request.
     lang: Option<String>,
+    /// An `X-Forwarded-For` sent with every request (as a proxy in front would add it).
+    pub forwarded_for: Option<String>,
     pub path: String,
     pub csrf: String,
 }
@@ -44,6 +46,7 @@ impl Visitor {
             client,
             cookie: None,
             lang: lang.map(str::to_owned),
+            forwarded_for: None,
             path,
             csrf: String::new(),
         };
@@ -94,6 +97,9 @@ impl Visitor {
             .body(body);
         if let Some(l) = &self.lang {
             req = req.header("accept-language", l);
+        }
+        if let Some(f) = &self.forwarded_for {
+            req = req.header("x-forwarded-for", f);
         }
         if let Some(c) = &self.cookie {
             req = req.header("cookie", c);
@@ -926,9 +932,12 @@ async fn attempts_per_address(backend: crate::harness::Backend) {
     else {
         return;
     };
+    // Three customers behind this machine's proxy, at three addresses of one IPv6 /64: one
+    // network, one count (issue 23, item 10: each address counted apart, a /64 was unlimited).
     for i in 0..3 {
         let s = create_session(&app, xaf_session()).await;
-        let (v, _) = Visitor::open(s["url"].as_str().unwrap(), Some("pt")).await;
+        let (mut v, _) = Visitor::open(s["url"].as_str().unwrap(), Some("pt")).await;
+        v.forwarded_for = Some(format!("2c0f:f4c0:1:2::{}", i + 1));
         let phone = format!("+23767000{i}789");
         let r = v
             .post("", &[("phone", &phone), ("operator", "mtn_cm")])
@@ -945,6 +954,37 @@ async fn attempts_per_address(backend: crate::harness::Backend) {
                 0
             );
         }
+    }
+    // Another /64 is another network.
+    let s = create_session(&app, xaf_session()).await;
+    let (mut v, _) = Visitor::open(s["url"].as_str().unwrap(), None).await;
+    v.forwarded_for = Some("2c0f:f4c0:1:3::1".to_owned());
+    let r = v
+        .post("", &[("phone", "+237670003789"), ("operator", "mtn_cm")])
+        .await;
+    assert_eq!(r.status, 303);
+    app.finish().await;
+
+    // With the proxies named (`--trusted-proxy 10.0.0.0/8`), a peer outside them is the client
+    // itself, whatever X-Forwarded-For it sends: three forged addresses are one count.
+    let opts = crate::harness::Opts {
+        checkout_ip_limit: 2,
+        trusted_proxies: kumbu_http::TrustedProxies::parse(&["10.0.0.0/8"]).unwrap(),
+        ..crate::harness::Opts::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, "checkout_attempts_trusted_proxy", opts).await
+    else {
+        return;
+    };
+    for i in 0..3 {
+        let s = create_session(&app, xaf_session()).await;
+        let (mut v, _) = Visitor::open(s["url"].as_str().unwrap(), None).await;
+        v.forwarded_for = Some(format!("41.202.207.{}", i + 1));
+        let phone = format!("+23767000{i}789");
+        let r = v
+            .post("", &[("phone", &phone), ("operator", "mtn_cm")])
+            .await;
+        assert_eq!(r.status, if i < 2 { 303 } else { 429 }, "{i}: {}", r.html);
     }
     app.finish().await;
 }

@@ -156,6 +156,8 @@ pub struct Opts {
     pub proxypay_per_minute: u32,
     /// Checkout attempts per address in 10 minutes.
     pub checkout_ip_limit: u32,
+    /// The proxies whose X-Forwarded-For is believed (by default: this machine).
+    pub trusted_proxies: kumbu_http::TrustedProxies,
     /// MTN MoMo's API (a simulator in tests).
     pub mtn_momo_url: Option<String>,
     /// How long an operator call may take.
@@ -170,6 +172,7 @@ impl Default for Opts {
             secret_key: None,
             proxypay_per_minute: 6000,
             checkout_ip_limit: 1000,
+            trusted_proxies: kumbu_http::TrustedProxies::default(),
             mtn_momo_url: None,
             operator_timeout: Duration::from_secs(5),
         }
@@ -179,6 +182,7 @@ impl Default for Opts {
 pub fn test_config(url: &str, opts: &Opts) -> Config {
     Config {
         public_url: None,
+        trusted_proxies: opts.trusted_proxies.clone(),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: url.to_owned(),
         sandbox_key: Some(SecretString::from(KEY.to_owned())),

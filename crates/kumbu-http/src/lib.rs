@@ -21,6 +21,7 @@ mod urls;
 mod webhook_faces;
 
 pub use openapi::openapi_json;
+pub use pages::TrustedProxies;
 pub use telemetry::metrics_handle;
 pub use urls::PublicUrl;
 pub use webhook_faces::webhook_faces;
@@ -48,6 +49,9 @@ pub struct AppState {
     pub public_url: PublicUrl,
     /// Checkout payment attempts per network address in 10 minutes.
     pub checkout_ip_limit: std::sync::Arc<rate_limit::RateLimiter>,
+    /// The proxies whose `X-Forwarded-For` names the client (the checkout page's per-address
+    /// limit).
+    pub trusted_proxies: std::sync::Arc<pages::TrustedProxies>,
 }
 
 impl AppState {
@@ -79,7 +83,14 @@ impl AppState {
             ])),
             engine,
             public_url: PublicUrl::default(),
+            trusted_proxies: std::sync::Arc::default(),
         }
+    }
+
+    /// The same state, believing `X-Forwarded-For` only from `proxies`.
+    pub fn with_trusted_proxies(mut self, proxies: TrustedProxies) -> Self {
+        self.trusted_proxies = std::sync::Arc::new(proxies);
+        self
     }
 
     /// The same state, handing out page URLs under `url`.
