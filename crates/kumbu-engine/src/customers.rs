@@ -105,11 +105,7 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<Customer>, bool), EngineError> {
         let not_ours = |a: &str| EngineError::unknown_cursor("customers", a);
-        if let Some(a) = starting_after {
-            if !has_shape(a, IdPrefix::Customer) {
-                return Err(not_ours(a));
-            }
-        }
+        EngineError::check_cursor(starting_after, IdPrefix::Customer, "customers")?;
         self.store()
             .list_customers(
                 &auth.merchant_id,

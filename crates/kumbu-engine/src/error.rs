@@ -38,6 +38,19 @@ impl EngineError {
     }
 
     /// Shorthand for a `starting_after` cursor that is not one of the caller's objects.
+    /// `Ok` unless `starting_after` is given and is not an id of the listed kind (`prefix`),
+    /// in which case it cannot be one of the caller's `what`: [`EngineError::unknown_cursor`].
+    pub(crate) fn check_cursor(
+        starting_after: Option<&str>,
+        prefix: kumbu_core::IdPrefix,
+        what: &str,
+    ) -> Result<(), Self> {
+        match starting_after {
+            Some(a) if !kumbu_core::ids::has_shape(a, prefix) => Err(Self::unknown_cursor(what, a)),
+            Some(_) | None => Ok(()),
+        }
+    }
+
     pub fn unknown_cursor(what: &str, after: &str) -> Self {
         EngineError::Rejected(Rejection::field(
             ErrorCode::ResourceMissing,

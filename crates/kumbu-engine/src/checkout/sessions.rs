@@ -373,11 +373,11 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<CheckoutSession>, bool), EngineError> {
         let not_ours = |after: &str| EngineError::unknown_cursor("checkout sessions", after);
-        if let Some(a) = starting_after {
-            if !has_shape(a, IdPrefix::CheckoutSession) {
-                return Err(not_ours(a));
-            }
-        }
+        EngineError::check_cursor(
+            starting_after,
+            IdPrefix::CheckoutSession,
+            "checkout sessions",
+        )?;
         self.store()
             .list_checkout_sessions(
                 &auth.merchant_id,

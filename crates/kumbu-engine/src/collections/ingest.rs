@@ -570,11 +570,7 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<IngestedPayment>, bool), EngineError> {
         let not_ours = |a: &str| EngineError::unknown_cursor("ingested payments", a);
-        if let Some(a) = starting_after {
-            if !has_shape(a, IdPrefix::Ingest) {
-                return Err(not_ours(a));
-            }
-        }
+        EngineError::check_cursor(starting_after, IdPrefix::Ingest, "ingested payments")?;
         self.store()
             .list_ingests(
                 &auth.merchant_id,

@@ -262,11 +262,11 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<CollectionRequest>, bool), EngineError> {
         let not_ours = |a: &str| EngineError::unknown_cursor("collection requests", a);
-        if let Some(a) = starting_after {
-            if !has_shape(a, IdPrefix::CollectionRequest) {
-                return Err(not_ours(a));
-            }
-        }
+        EngineError::check_cursor(
+            starting_after,
+            IdPrefix::CollectionRequest,
+            "collection requests",
+        )?;
         self.store()
             .list_collection_requests(
                 &auth.merchant_id,

@@ -115,11 +115,7 @@ impl Engine {
             }
         }
         let not_ours = |after: &str| EngineError::unknown_cursor("events", after);
-        if let Some(after) = starting_after {
-            if !has_shape(after, IdPrefix::Event) {
-                return Err(not_ours(after));
-            }
-        }
+        EngineError::check_cursor(starting_after, IdPrefix::Event, "events")?;
         let (records, has_more) = self
             .store()
             .list_events(

@@ -233,11 +233,7 @@ impl Engine {
         if let Some(r) = &filter.reference {
             plain_text(Field::Reference, r, "reference")?;
         }
-        if let Some(after) = starting_after {
-            if !kumbu_core::ids::has_shape(after, IdPrefix::Payment) {
-                return Err(EngineError::unknown_cursor("payments", after));
-            }
-        }
+        EngineError::check_cursor(starting_after, IdPrefix::Payment, "payments")?;
         self.inner
             .store
             .list_payments(&auth.merchant_id, auth.mode, filter, starting_after, limit)

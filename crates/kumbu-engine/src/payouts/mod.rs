@@ -201,11 +201,7 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<Payout>, bool), EngineError> {
         let not_ours = |after: &str| EngineError::unknown_cursor("payouts", after);
-        if let Some(a) = starting_after {
-            if !has_shape(a, IdPrefix::Payout) {
-                return Err(not_ours(a));
-            }
-        }
+        EngineError::check_cursor(starting_after, IdPrefix::Payout, "payouts")?;
         self.store()
             .list_payouts(
                 &auth.merchant_id,

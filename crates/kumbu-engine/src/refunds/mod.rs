@@ -202,11 +202,7 @@ impl Engine {
         limit: u32,
     ) -> Result<(Vec<Refund>, bool), EngineError> {
         let not_ours = |after: &str| EngineError::unknown_cursor("refunds", after);
-        if let Some(a) = starting_after {
-            if !has_shape(a, IdPrefix::Refund) {
-                return Err(not_ours(a));
-            }
-        }
+        EngineError::check_cursor(starting_after, IdPrefix::Refund, "refunds")?;
         self.store()
             .list_refunds(
                 &auth.merchant_id,
