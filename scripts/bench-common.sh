@@ -26,7 +26,7 @@ bench_setup() {
 
 # start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready.
 start_server() {
-  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port \
+  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port --metrics-listen off \
     --database-url "$url" --sandbox-delay-ms "${BENCH_SANDBOX_DELAY_MS:-0}" ${BENCH_SERVER_ARGS:-} "$@" \
     >> "$work/server.out" 2>> "$work/server.err" &
   server=$!

@@ -8,7 +8,9 @@ pub mod telemetry;
 
 use anyhow::Context;
 use kumbu_core::{Clock, SystemClock};
-use kumbu_engine::{Bootstrap, Engine, EngineConfig, Store, StoreOptions, Workers};
+use kumbu_engine::{
+    Bootstrap, Engine, EngineConfig, InternalWebhooks, Store, StoreOptions, Workers,
+};
 use secrecy::SecretString;
 pub use secret_key::{load_keyring, SecretKeySource};
 use std::future::Future;
@@ -40,6 +42,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// The proxies whose `X-Forwarded-For` names the client; by default this machine only.
     pub trusted_proxies: kumbu_http::TrustedProxies,
+    /// Header-read and idle timeouts, and the cap on open connections, of each listener.
+    pub connections: kumbu_http::ConnectionLimits,
+    /// Where `/metrics` is served (none: nowhere). Never the API's listener.
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl Default for Config {
@@ -55,9 +61,15 @@ impl Default for Config {
             proxypay_listen: None,
             public_url: None,
             trusted_proxies: kumbu_http::TrustedProxies::default(),
+            connections: kumbu_http::ConnectionLimits::default(),
+            metrics_listen: Some(DEFAULT_METRICS_LISTEN),
         }
     }
 }
+
+/// Where `/metrics` is served unless configured: this machine only.
+pub const DEFAULT_METRICS_LISTEN: SocketAddr =
+    SocketAddr::new(std::net::IpAddr::V4(std::net::Ipv4Addr::LOCALHOST), 9464);
 
 /// A built, not yet running, server: database migrated, sandbox bootstrapped, port bound.
 #[derive(Debug)]
@@ -65,8 +77,10 @@ pub struct Application {
     engine: Engine,
     listener: TcpListener,
     proxypay_listener: Option<TcpListener>,
+    metrics_listener: Option<TcpListener>,
     public_url: kumbu_http::PublicUrl,
     trusted_proxies: kumbu_http::TrustedProxies,
+    connections: kumbu_http::ConnectionLimits,
     workers: bool,
     bootstrap: Bootstrap,
 }
@@ -96,6 +110,12 @@ impl Application {
         });
         // Operators call back where customers' browsers reach the gateway.
         let mut engine_config = config.engine.clone();
+        let elsewhere =
+            reachable_from_elsewhere(listener.local_addr()?, config.proxypay_listen, &public_url);
+        if elsewhere && engine_config.internal_webhooks == InternalWebhooks::TestOnly {
+            tracing::info!("the gateway is reachable from other machines: test webhooks, like live ones, must go to public hosts (--allow-internal-webhooks lifts this)");
+            engine_config.internal_webhooks = InternalWebhooks::Never;
+        }
         engine_config
             .callback_base
             .get_or_insert_with(|| public_url.as_str().to_owned());
@@ -126,12 +146,23 @@ impl Application {
             ),
             None => None,
         };
+        let metrics_listener = match config.metrics_listen {
+            Some(addr) => Some(TcpListener::bind(addr).await.with_context(|| {
+                format!(
+                    "could not listen on {addr} (--metrics-listen); give each process on this \
+                     machine its own, or `--metrics-listen off`"
+                )
+            })?),
+            None => None,
+        };
         Ok(Self {
             engine,
             listener,
             proxypay_listener,
+            metrics_listener,
             public_url,
             trusted_proxies: config.trusted_proxies.clone(),
+            connections: config.connections,
             workers: config.workers,
             bootstrap,
         })
@@ -147,6 +178,13 @@ impl Application {
     /// The bound address of the ProxyPay listener, if there is one.
     pub fn proxypay_addr(&self) -> Option<SocketAddr> {
         self.proxypay_listener
+            .as_ref()
+            .and_then(|l| l.local_addr().ok())
+    }
+
+    /// The bound address of the metrics listener, if there is one.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics_listener
             .as_ref()
             .and_then(|l| l.local_addr().ok())
     }
@@ -185,18 +223,41 @@ impl Application {
         let state = kumbu_http::AppState::new(self.engine.clone())
             .with_public_url(self.public_url)
             .with_trusted_proxies(self.trusted_proxies);
-        let proxypay = self.proxypay_listener.map(|l| {
-            let app = kumbu_http::proxypay_router(state.clone());
-            tokio::spawn(kumbu_http::serve(l, app, stop.clone().cancelled_owned()))
-        });
+        // The side listeners: the ProxyPay face at the root, and the metrics.
+        let side = [
+            (
+                self.proxypay_listener,
+                kumbu_http::proxypay_router(state.clone()),
+                "ProxyPay",
+            ),
+            (
+                self.metrics_listener,
+                kumbu_http::metrics_router(state.clone()),
+                "metrics",
+            ),
+        ];
+        let side: Vec<_> = side
+            .into_iter()
+            .filter_map(|(listener, app, name)| {
+                let stopped = stop.clone().cancelled_owned();
+                let served = kumbu_http::serve(listener?, app, self.connections, stopped);
+                Some((name, tokio::spawn(served)))
+            })
+            .collect();
         let app = kumbu_http::router(state);
-        let served = kumbu_http::serve(self.listener, app, stop.clone().cancelled_owned()).await;
+        let served = kumbu_http::serve(
+            self.listener,
+            app,
+            self.connections,
+            stop.clone().cancelled_owned(),
+        )
+        .await;
         stop.cancel();
-        if let Some(p) = proxypay {
-            match p.await {
+        for (name, listener) in side {
+            match listener.await {
                 Ok(Ok(())) => {}
-                Ok(Err(e)) => tracing::error!(error = %e, "the ProxyPay listener failed"),
-                Err(e) => tracing::error!(error = %e, "the ProxyPay listener task failed"),
+                Ok(Err(e)) => tracing::error!(error = %e, "the {name} listener failed"),
+                Err(e) => tracing::error!(error = %e, "the {name} listener task failed"),
             }
         }
         if let Some(w) = workers {
@@ -205,6 +266,27 @@ impl Application {
         self.engine.store().close().await;
         served.context("HTTP server failed")
     }
+}
+
+/// Whether other machines reach this gateway: it listens on an address that is not loopback,
+/// or customers' browsers reach it at a host that is not this machine.
+fn reachable_from_elsewhere(
+    listen: SocketAddr,
+    proxypay_listen: Option<SocketAddr>,
+    public_url: &kumbu_http::PublicUrl,
+) -> bool {
+    let local_host = reqwest::Url::parse(public_url.as_str())
+        .ok()
+        .and_then(|u| u.host_str().map(str::to_owned))
+        .is_some_and(|h| {
+            h.eq_ignore_ascii_case("localhost")
+                || h.trim_matches(['[', ']'])
+                    .parse::<std::net::IpAddr>()
+                    .is_ok_and(|ip| ip.is_loopback())
+        });
+    !local_host
+        || !listen.ip().is_loopback()
+        || proxypay_listen.is_some_and(|a| !a.ip().is_loopback())
 }
 
 /// Opens and migrates the database.

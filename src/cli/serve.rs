@@ -27,7 +27,7 @@ pub struct ServeArgs {
     #[arg(long, env = "KUMBU_PUBLIC_URL")]
     public_url: Option<String>,
     /// A proxy in front of the gateway whose X-Forwarded-For names the client, for the checkout
-    /// page's per-address limit: an address or a network (10.0.0.0/8, fd00::/8); repeat for
+    /// page's per-address limit and the count of failed sign-ins: an address or a network (10.0.0.0/8, fd00::/8); repeat for
     /// several. Naming any replaces the default, this machine only (127.0.0.0/8, ::1).
     #[arg(
         long = "trusted-proxy",
@@ -36,21 +36,43 @@ pub struct ServeArgs {
         value_name = "CIDR"
     )]
     trusted_proxies: Vec<String>,
+    /// Where Prometheus scrapes `/metrics` (with /healthz and /readyz), or `off`. Never on
+    /// --listen: the figures name every merchant's endpoints, volumes and backlogs. Give each
+    /// process on one machine its own.
+    #[arg(long, env = "KUMBU_METRICS_LISTEN", default_value = "127.0.0.1:9464", value_parser = address_or_off)]
+    metrics_listen: AddressOrOff,
+    /// Seconds a client has to send a request's headers: from connecting (its first request)
+    /// or from their first byte (later ones on a kept-alive connection); slower, it is
+    /// disconnected (slow-loris).
+    #[arg(long, env = "KUMBU_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
+    header_read_timeout_secs: u64,
+    /// Seconds a kept-alive connection may wait for its next request before it is closed. Behind
+    /// a load balancer, make it longer than the balancer's own idle timeout (60 s on AWS).
+    #[arg(long, env = "KUMBU_IDLE_TIMEOUT_SECS", default_value_t = 75)]
+    idle_timeout_secs: u64,
+    /// Most client connections open at once on each listener; more wait in the kernel's queue
+    /// until one closes. Keep it under the process's open-file limit (`ulimit -n`) less the
+    /// database pool.
+    #[arg(long, env = "KUMBU_MAX_OPEN_CONNECTIONS", default_value_t = 2048)]
+    max_open_connections: usize,
     /// Requests per minute per API key on the ProxyPay face before it answers 429 with
     /// Retry-After (0: unlimited). Counted per process.
     #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
     proxypay_rate_limit: u32,
     /// Requests per minute per partner (merchant and mode) on the Adullam face before it
-    /// answers 429 with Retry-After, as Adullam documents (0: unlimited). Counted per process.
+    /// answers 429 with Retry-After, as Adullam documents (0: unlimited). Also the failed token
+    /// requests allowed per client and source address (ten times this per source). Counted per
+    /// process.
     #[arg(long, env = "KUMBU_ADULLAM_RATE_LIMIT", default_value_t = 100)]
     adullam_rate_limit: u32,
     /// Requests per hour per partner on the Adullam face before it answers 429 with
-    /// Retry-After, as Adullam documents (0: unlimited). Counted per process.
+    /// Retry-After, as Adullam documents (0: unlimited). Also the failed token requests allowed
+    /// per client and source address in an hour. Counted per process.
     #[arg(long, env = "KUMBU_ADULLAM_HOURLY_RATE_LIMIT", default_value_t = 1000)]
     adullam_hourly_rate_limit: u32,
     /// Payment attempts one network address may start from checkout pages in 10 minutes before
-    /// the page answers 429 (0: unlimited). Counted per process; behind a proxy on a private
-    /// network, the address is the last one the proxy added to X-Forwarded-For.
+    /// the page answers 429 (0: unlimited). Counted per process; behind a --trusted-proxy, the
+    /// address is the last one the proxy added to X-Forwarded-For.
     #[arg(long, env = "KUMBU_CHECKOUT_IP_LIMIT", default_value_t = 30)]
     checkout_ip_limit: u32,
     #[command(flatten)]
@@ -78,8 +100,10 @@ pub struct ServeArgs {
     /// How often idle workers look for due work, in milliseconds.
     #[arg(long, env = "KUMBU_WORKER_INTERVAL_MS", default_value_t = 100)]
     worker_interval_ms: u64,
-    /// Let live webhook endpoints point at loopback, private or link-local addresses (refused by
-    /// default, so that a merchant cannot make the gateway call into its own network).
+    /// Let webhook endpoints point at loopback, private or link-local addresses. Without it, live
+    /// endpoints never may, and test endpoints may only while the gateway is reachable from this
+    /// machine alone (listening on loopback, with a loopback --public-url or none): on a public
+    /// gateway a test key must not make it call into its own network.
     #[arg(long, env = "KUMBU_ALLOW_INTERNAL_WEBHOOKS")]
     allow_internal_webhooks: bool,
     /// Seconds a claimed webhook delivery is reserved for this process; if it dies, another
@@ -141,6 +165,12 @@ impl ServeArgs {
                 kumbu_http::TrustedProxies::parse(&self.trusted_proxies)
                     .map_err(|e| anyhow::anyhow!("--trusted-proxy {e}"))?
             },
+            metrics_listen: self.metrics_listen.0,
+            connections: kumbu_http::ConnectionLimits {
+                header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
+                idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
+                max_connections: self.max_open_connections.max(1),
+            },
             database_url: self.db.database_url,
             sandbox_key,
             engine: EngineConfig {
@@ -154,7 +184,11 @@ impl ServeArgs {
                 adullam_requests_per_minute: self.adullam_rate_limit,
                 adullam_requests_per_hour: self.adullam_hourly_rate_limit,
                 checkout_attempts_per_ip: self.checkout_ip_limit,
-                allow_internal_webhooks: self.allow_internal_webhooks,
+                internal_webhooks: if self.allow_internal_webhooks {
+                    kumbu_engine::InternalWebhooks::Always
+                } else {
+                    kumbu_engine::InternalWebhooks::TestOnly
+                },
                 delivery_lease: Duration::from_secs(self.delivery_lease_secs.clamp(1, 3600)),
                 fee_overrides,
                 ..engine
@@ -162,6 +196,20 @@ impl ServeArgs {
             workers: !self.no_workers,
             max_connections: self.max_connections.max(1),
         })
+    }
+}
+
+/// An address to listen on, or none (`off`).
+#[derive(Debug, Clone, Copy)]
+struct AddressOrOff(Option<SocketAddr>);
+
+fn address_or_off(value: &str) -> Result<AddressOrOff, String> {
+    match value.trim() {
+        "off" | "none" | "" => Ok(AddressOrOff(None)),
+        v => v
+            .parse()
+            .map(|a| AddressOrOff(Some(a)))
+            .map_err(|_| format!("`{v}` is not an address like 127.0.0.1:9464, nor `off`")),
     }
 }
 
@@ -203,6 +251,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     println!(
         "OpenAPI documents at {base}/openapi.json and {base}/compat/<face>/openapi.json (scripts/contract.sh proves them)"
     );
+    match app.metrics_addr() {
+        Some(addr) => println!(
+            "Metrics (Prometheus) at http://{addr}/metrics (their own listener: --metrics-listen)"
+        ),
+        None => println!("Metrics are not served (--metrics-listen off)"),
+    }
     println!(
         "Checkout pages at {}/pay/… (POST /v1/checkout/sessions hands them out; --public-url sets the address)",
         app.public_url()

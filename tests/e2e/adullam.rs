@@ -422,6 +422,65 @@ async fn rate_limited_per_partner(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// Only failed token requests count, per client and source address (issue 23, item 1): the
+/// owner signs in as often as they like, and a stranger guessing from elsewhere slows down only
+/// themselves. Before, every request counted under the client id alone: the 101st sign-in in a
+/// minute was refused, and a stranger's 100 guesses locked the owner out.
+async fn failed_sign_ins_slow_down_only_their_source(app: TestApp) -> Option<TestApp> {
+    let (client_id, secret, _) = token(&app).await;
+    let sign_in = |secret: String, from: &'static str| {
+        let (app, client_id) = (&app, client_id.clone());
+        async move {
+            let r = app
+                .client
+                .post(app.url("/compat/adullam/v1/oauth/token"))
+                .header("x-forwarded-for", from)
+                .form(&[
+                    ("grant_type", "client_credentials"),
+                    ("client_id", &client_id),
+                    ("client_secret", &secret),
+                ])
+                .send()
+                .await
+                .unwrap();
+            let status = r.status().as_u16();
+            let retry_after = r
+                .headers()
+                .get("retry-after")
+                .map(|v| v.to_str().unwrap().to_owned());
+            let body: Value = r.json().await.unwrap();
+            (
+                status,
+                body["error"].as_str().map(str::to_owned),
+                retry_after,
+            )
+        }
+    };
+    let (owner, stranger) = ("198.51.100.9", "203.0.113.7");
+    // 101 sign-ins in a minute, past the 100 a minute of the limits: none counts.
+    for i in 0..=100 {
+        let (s, _, _) = sign_in(secret.clone(), owner).await;
+        assert_eq!(s, 200, "sign-in {i}");
+    }
+    for i in 0..100 {
+        let (s, e, _) = sign_in(format!("guess-{i}"), stranger).await;
+        assert_eq!(
+            (s, e.as_deref()),
+            (401, Some("invalid_client")),
+            "guess {i}"
+        );
+    }
+    // The stranger is refused before any secret is looked at, even the right one…
+    let (s, e, wait) = sign_in(secret.clone(), stranger).await;
+    assert_eq!((s, e.as_deref()), (429, Some("slow_down")));
+    let wait: u64 = wait.expect("Retry-After").parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    // …and the owner, elsewhere, is not.
+    let (s, _, _) = sign_in(secret.clone(), owner).await;
+    assert_eq!(s, 200);
+    Some(app)
+}
+
 async fn webhooks_signed(app: TestApp) -> Option<TestApp> {
     let (_, _, tok) = token(&app).await;
     let rx = Receiver::start().await;
@@ -521,5 +580,6 @@ both!(
     tokens_from_issued_credentials,
     payments_as_documented,
     rate_limited_per_partner,
+    failed_sign_ins_slow_down_only_their_source,
     webhooks_signed
 );

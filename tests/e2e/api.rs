@@ -410,15 +410,18 @@ async fn catalogue_health_and_metrics(app: TestApp) -> Option<TestApp> {
     assert!(r.headers().contains_key("x-request-id"));
     app.create(1000, "+2250700000789").await;
     app.tick().await;
-    let text = app
+    // Metrics name every merchant's figures: not on the API's listener (issue 23, item 7)…
+    let r = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+    // …but on their own.
+    let r = app
         .client
-        .get(app.url("/metrics"))
+        .get(format!("{}/metrics", app.metrics_base))
         .send()
         .await
-        .unwrap()
-        .text()
-        .await
         .unwrap();
+    assert_eq!(r.status(), 200);
+    let text = r.text().await.unwrap();
     for needle in [
         "kumbu_http_requests_total",
         "kumbu_http_request_duration_seconds_bucket",

@@ -123,6 +123,7 @@ fn sigterm_stops_the_server_gracefully() {
     let url = format!("sqlite://{}/term.db", dir.path().display());
     let mut child = Command::new(env!("CARGO_BIN_EXE_kumbu"))
         .args(["serve", "--listen", "127.0.0.1:0", "--database-url", &url])
+        .args(["--metrics-listen", "127.0.0.1:0"])
         .env("RUST_LOG", "info")
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())

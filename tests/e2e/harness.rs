@@ -48,6 +48,8 @@ pub struct TestApp {
     pub base: String,
     /// Root of the ProxyPay face's own listener.
     pub proxypay_base: String,
+    /// Root of the metrics listener.
+    pub metrics_base: String,
     pub client: reqwest::Client,
     pub clock: ManualClock,
     pub engine: Engine,
@@ -162,6 +164,12 @@ pub struct Opts {
     pub mtn_momo_url: Option<String>,
     /// How long an operator call may take.
     pub operator_timeout: Duration,
+    /// Header-read and idle timeouts and the connection cap.
+    pub connections: kumbu_http::ConnectionLimits,
+    /// Where customers reach the gateway (by default its loopback listener: not public).
+    pub public_url: Option<String>,
+    /// `--allow-internal-webhooks`.
+    pub allow_internal_webhooks: bool,
 }
 
 impl Default for Opts {
@@ -175,14 +183,19 @@ impl Default for Opts {
             trusted_proxies: kumbu_http::TrustedProxies::default(),
             mtn_momo_url: None,
             operator_timeout: Duration::from_secs(5),
+            connections: kumbu_http::ConnectionLimits::default(),
+            public_url: None,
+            allow_internal_webhooks: false,
         }
     }
 }
 
 pub fn test_config(url: &str, opts: &Opts) -> Config {
     Config {
-        public_url: None,
+        public_url: opts.public_url.clone(),
         trusted_proxies: opts.trusted_proxies.clone(),
+        connections: opts.connections,
+        metrics_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
         listen: SocketAddr::from(([127, 0, 0, 1], 0)),
         database_url: url.to_owned(),
         sandbox_key: Some(SecretString::from(KEY.to_owned())),
@@ -198,6 +211,11 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
             },
             operator_timeout: opts.operator_timeout,
+            internal_webhooks: if opts.allow_internal_webhooks {
+                kumbu_engine::InternalWebhooks::Always
+            } else {
+                kumbu_engine::InternalWebhooks::TestOnly
+            },
             ..EngineConfig::default()
         },
         workers: opts.workers,
@@ -231,6 +249,10 @@ impl TestApp {
             "http://{}",
             app.proxypay_addr().expect("the ProxyPay listener is bound")
         );
+        let metrics_base = format!(
+            "http://{}",
+            app.metrics_addr().expect("the metrics listener is bound")
+        );
         let engine = app.engine().clone();
         let (tx, rx) = oneshot::channel::<()>();
         let server = tokio::spawn(app.run(async move {
@@ -239,6 +261,7 @@ impl TestApp {
         TestApp {
             base,
             proxypay_base,
+            metrics_base,
             client: reqwest::Client::new(),
             clock,
             engine,

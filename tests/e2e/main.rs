@@ -9,6 +9,7 @@ mod browser;
 mod checkout;
 mod cli;
 mod collections;
+mod connections;
 mod events;
 mod idempotency;
 mod isolation;

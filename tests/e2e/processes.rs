@@ -43,6 +43,8 @@ on_each_backend!(
 pub(crate) struct Proc {
     pub child: Child,
     pub base: String,
+    /// Root of its metrics listener.
+    pub metrics: String,
 }
 
 pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
@@ -55,6 +57,8 @@ pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
             url,
             "--worker-interval-ms",
             "20",
+            "--metrics-listen",
+            "127.0.0.1:0",
         ])
         .args(extra)
         .env("KUMBU_SANDBOX_KEY", KEY)
@@ -68,10 +72,15 @@ pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
         .expect("spawn kumbu");
     let stdout = child.stdout.take().expect("stdout");
     let mut lines = BufReader::new(stdout).lines();
-    let base = tokio::time::timeout(Duration::from_secs(60), async {
+    let (base, metrics) = tokio::time::timeout(Duration::from_secs(60), async {
+        let mut base = None;
         while let Some(line) = lines.next_line().await.expect("read stdout") {
+            let first_word = |rest: &str| rest.split(' ').next().unwrap_or_default().to_owned();
             if let Some(rest) = line.strip_prefix("Kumbu is listening on ") {
-                return rest.split(' ').next().unwrap_or_default().to_owned();
+                base = Some(first_word(rest));
+            } else if let Some(rest) = line.strip_prefix("Metrics (Prometheus) at ") {
+                let metrics = first_word(rest).trim_end_matches("/metrics").to_owned();
+                return (base.expect("the API's address first"), metrics);
             }
         }
         panic!("kumbu exited before listening");
@@ -80,7 +89,11 @@ pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
     .expect("kumbu starts within 60 s");
     // Keep draining stdout so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    Proc { child, base }
+    Proc {
+        child,
+        base,
+        metrics,
+    }
 }
 
 pub(crate) async fn create_backlog(client: &reqwest::Client, base: &str, n: usize) -> Vec<String> {
@@ -147,7 +160,7 @@ pub(crate) async fn wait_all_settled(store: &Store, n: i64, within: Duration) {
     }
 }
 
-/// A process's `/metrics` page.
+/// A process's `/metrics` page (`base`: its metrics listener's root).
 pub(crate) async fn metrics_text(client: &reqwest::Client, base: &str) -> String {
     client
         .get(format!("{base}/metrics"))
@@ -247,8 +260,8 @@ async fn two_processes_share_a_backlog_postgres() {
     let deadline = std::time::Instant::now() + Duration::from_secs(10);
     let (ta, tb) = loop {
         let counts = (
-            transitions_done(&client, &a.base).await,
-            transitions_done(&client, &b.base).await,
+            transitions_done(&client, &a.metrics).await,
+            transitions_done(&client, &b.metrics).await,
         );
         if (counts.0 + counts.1) as usize >= n * 4 || std::time::Instant::now() > deadline {
             break counts;
@@ -543,7 +556,7 @@ async fn handoff_and_graceful_stop(backend: Backend) {
     ];
     // Slow enough that fresh deliveries queue up behind the first pass when the stop comes.
     let (mut first, rx) = delivering(&url, &args, 1500).await;
-    let metrics = metrics_text(&reqwest::Client::new(), &first.base).await;
+    let metrics = metrics_text(&reqwest::Client::new(), &first.metrics).await;
     let handed: f64 = metrics
         .lines()
         .find_map(|l| l.strip_prefix("kumbu_webhook_handoffs_total "))

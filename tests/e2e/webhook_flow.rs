@@ -80,7 +80,7 @@ async fn slow_neighbour_delays_no_one(backend: Backend) {
     let gauge = format!("kumbu_webhook_endpoint_in_flight{{endpoint=\"{slow_id}\"}} ");
     let deadline = Instant::now() + Duration::from_secs(5);
     loop {
-        let metrics = metrics_text(&client, &base).await;
+        let metrics = metrics_text(&client, &server.metrics).await;
         let value = metrics
             .lines()
             .find_map(|l| l.strip_prefix(&gauge))

@@ -1,7 +1,7 @@
 //! Signed webhooks to real local receivers: signatures recomputed, retries on controlled time.
 
 use crate::both;
-use crate::harness::TestApp;
+use crate::harness::{fresh_database, Backend, Opts, TestApp};
 use crate::receiver::{Received, Receiver};
 use kumbu_core::Mode;
 use kumbu_engine::signature;
@@ -572,6 +572,8 @@ async fn deliveries_ignore_the_environments_proxy() {
             "127.0.0.1:0",
             "--sandbox-delay-ms",
             "0",
+            "--metrics-listen",
+            "off",
         ])
         .args([
             "--database-url",
@@ -635,4 +637,76 @@ async fn deliveries_ignore_the_environments_proxy() {
         "a delivery went to the proxy"
     );
     assert_eq!(rx.count(), 1, "the event went straight to the endpoint");
+}
+
+/// On a gateway that other machines reach, a test key may not point webhooks into the gateway's
+/// own network either (issue 23, item 4): refused at registration (400 naming `url`), and an
+/// endpoint registered while the gateway was local is refused again when it is called. Before,
+/// test mode took any address: `http://127.0.0.1:9200/_search` was accepted on a public gateway.
+async fn test_webhooks_stay_outside_a_public_gateway(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "test_webhooks_public_gateway").await else {
+        return;
+    };
+    let rx = Receiver::start().await;
+    // A developer's gateway on this machine: a local receiver is a fine test endpoint.
+    let local = TestApp::start(url.clone(), None, &Opts::default()).await;
+    endpoint(&local, &rx.url, json!(["*"])).await;
+    local.stop().await;
+    let public = Opts {
+        public_url: Some("https://pay.example.com".to_owned()),
+        ..Opts::default()
+    };
+    let app = TestApp::start(url.clone(), Some(db), &public).await;
+    for target in [
+        "http://127.0.0.1:9200/_search",
+        "http://10.0.0.5/",
+        rx.url.as_str(),
+    ] {
+        let (s, e) = app
+            .post(
+                "/v1/webhook_endpoints",
+                &json!({"url": target, "events": ["*"]}),
+            )
+            .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["param"].as_str()),
+            (400, Some("url")),
+            "{target}: {e}"
+        );
+        let message = e["error"]["message"].as_str().unwrap();
+        assert!(message.contains("--allow-internal-webhooks"), "{message}");
+    }
+    // The endpoint from before is not called: its attempt is refused at connect time.
+    app.create(1000, "+2250700000789").await;
+    app.tick().await;
+    deliver(&app).await;
+    assert!(rx.take().is_empty(), "the internal receiver was called");
+    let (_, events) = app.get("/v1/events?limit=1").await;
+    let evt = events["data"][0]["id"].as_str().unwrap();
+    let (_, d) = app.get(&format!("/v1/events/{evt}/deliveries")).await;
+    let error = d["data"][0]["error"].as_str().unwrap_or_default();
+    assert!(error.starts_with("destination refused"), "{d}");
+    let db = app.stop().await;
+    // The operator may allow them (a private deployment).
+    let app = TestApp::start(
+        url,
+        db,
+        &Opts {
+            allow_internal_webhooks: true,
+            ..public
+        },
+    )
+    .await;
+    endpoint(&app, &rx.url, json!(["*"])).await;
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_webhooks_stay_outside_a_public_gateway_sqlite() {
+    test_webhooks_stay_outside_a_public_gateway(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn test_webhooks_stay_outside_a_public_gateway_postgres() {
+    test_webhooks_stay_outside_a_public_gateway(Backend::Postgres).await;
 }

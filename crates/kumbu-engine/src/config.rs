@@ -20,8 +20,8 @@ pub struct EngineConfig {
     pub worker_interval: Duration,
     /// How long idempotency records are kept and replayed.
     pub idempotency_ttl: Duration,
-    /// Let live webhook endpoints resolve to loopback, private or link-local addresses.
-    pub allow_internal_webhooks: bool,
+    /// Which modes' webhook endpoints may point at internal (loopback, private…) addresses.
+    pub internal_webhooks: InternalWebhooks,
     /// How long a claimed webhook delivery is reserved for its process before another may retry it.
     pub delivery_lease: Duration,
     /// How many deliveries one dispatcher pass claims.
@@ -70,7 +70,7 @@ impl Default for EngineConfig {
             worker_tasks: 2,
             worker_interval: Duration::from_millis(100),
             idempotency_ttl: Duration::from_secs(24 * 3600),
-            allow_internal_webhooks: false,
+            internal_webhooks: InternalWebhooks::TestOnly,
             dispatch_batch: 256,
             dispatch_tasks: 2,
             delivery_lease: Duration::from_secs(60),
@@ -85,6 +85,30 @@ impl Default for EngineConfig {
             operator_poll_every: Duration::from_secs(10),
             operator_lease: Duration::from_secs(60),
             operator_concurrency: 64,
+        }
+    }
+}
+
+/// Which modes' webhook endpoints may point at internal addresses: loopback, private, link-local
+/// and the rest of `delivery::client::is_internal`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InternalWebhooks {
+    /// Test mode only: a gateway reachable from this machine alone, where a developer's local
+    /// receiver is a test endpoint (the embedded default).
+    TestOnly,
+    /// Neither mode: a gateway reachable from other machines, where a test key must not make it
+    /// call into its own network either.
+    Never,
+    /// Both modes: the operator allowed it (`--allow-internal-webhooks`, a private deployment).
+    Always,
+}
+
+impl InternalWebhooks {
+    /// Whether endpoints of `mode` may point at internal addresses.
+    pub fn allow(self, mode: kumbu_core::Mode) -> bool {
+        match (self, mode) {
+            (Self::Always, _) | (Self::TestOnly, kumbu_core::Mode::Test) => true,
+            (Self::TestOnly, kumbu_core::Mode::Live) | (Self::Never, _) => false,
         }
     }
 }

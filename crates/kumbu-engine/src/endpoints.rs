@@ -216,11 +216,12 @@ fn url_host(url: &str) -> Result<(String, u16), EngineError> {
 }
 
 impl Engine {
-    /// Refuses URLs that resolve to internal addresses in live mode, unless the operator allowed
-    /// them (`--allow-internal-webhooks`). Test mode may use any address (local receivers).
+    /// Refuses URLs that resolve to internal addresses, unless endpoints of `mode` may have them
+    /// ([`crate::InternalWebhooks`]: test mode on a gateway reachable from this machine alone, or
+    /// both modes with `--allow-internal-webhooks`).
     pub(crate) async fn check_destination(&self, mode: Mode, url: &str) -> Result<(), EngineError> {
         let (host, port) = url_host(url)?;
-        if mode == Mode::Test || self.config().allow_internal_webhooks {
+        if self.config().internal_webhooks.allow(mode) {
             return Ok(());
         }
         let addrs: Vec<IpAddr> = match host.parse::<IpAddr>() {
@@ -240,7 +241,10 @@ impl Engine {
             return Err(reject(
                 ErrorCode::ParameterInvalid,
                 Field::Url,
-                format!("{host} resolves to an internal address; live webhooks must go to a public host"),
+                match mode {
+                    Mode::Live => format!("{host} resolves to an internal address; live webhooks must go to a public host"),
+                    Mode::Test => format!("{host} resolves to an internal address; on a gateway reachable from other machines, test webhooks must go to a public host too (the operator may allow internal ones: --allow-internal-webhooks)"),
+                },
             ));
         }
         Ok(())

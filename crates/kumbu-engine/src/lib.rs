@@ -41,7 +41,7 @@ pub use collections::{
     CreateCollectionRequest, CreatePaymentRecord, FileImport, IngestPayment, RecordStatus, Report,
     ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
 };
-pub use config::EngineConfig;
+pub use config::{EngineConfig, InternalWebhooks};
 pub use connectors::{ConnectorCheck, ConnectorSummary};
 pub use customers::CreateCustomer;
 pub use delivery::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
@@ -143,7 +143,9 @@ impl Engine {
             poll_every: config.operator_poll_every,
             timeout: config.operator_timeout,
         });
-        let http_live = delivery::client::client(!config.allow_internal_webhooks);
+        let internal = config.internal_webhooks;
+        let http_live = delivery::client::client(!internal.allow(kumbu_core::Mode::Live));
+        let http_test = delivery::client::client(!internal.allow(kumbu_core::Mode::Test));
         Self {
             inner: Arc::new(Inner {
                 store,
@@ -160,7 +162,7 @@ impl Engine {
                 handoff: delivery::handoff::Handoff::default(),
                 holder: kumbu_core::ids::random_token(16),
                 webhooks,
-                http: delivery::client::client(false),
+                http: http_test,
                 http_live,
                 keyring,
             }),

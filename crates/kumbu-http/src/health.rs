@@ -1,4 +1,6 @@
-//! Liveness, readiness and metrics endpoints (no authentication).
+//! Liveness, readiness and metrics endpoints (no authentication). `/metrics` is served on its
+//! own listener (`--metrics-listen`, loopback by default): it shows every merchant's volumes,
+//! backlogs and endpoint ids.
 
 use crate::AppState;
 use axum::extract::State;
@@ -12,7 +14,11 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz))
-        .route("/metrics", get(metrics))
+}
+
+/// What the metrics listener serves: `/metrics`, with `/healthz` and `/readyz` for probes.
+pub fn metrics_routes() -> Router<AppState> {
+    routes().route("/metrics", get(metrics))
 }
 
 /// The process is up.

@@ -2,9 +2,11 @@
 //! commands, calls the [`Engine`], and renders results and errors in its own format.
 //!
 //! This crate serves the native API (`/v1/…`), health and readiness, Prometheus metrics and the
-//! generated OpenAPI document. Compatibility faces will live beside `native/` as `compat/<face>/`.
+//! generated OpenAPI document, the hosted checkout page (`pages/`) and the five compatibility faces
+//! (`compat/<face>/`).
 
 mod callbacks;
+mod client_ip;
 mod compat;
 mod error;
 mod extract;
@@ -16,12 +18,15 @@ mod pages;
 mod query;
 pub mod rate_limit;
 mod reply;
+mod server;
+pub mod sign_in;
 mod telemetry;
 mod urls;
 mod webhook_faces;
 
+pub use client_ip::TrustedProxies;
 pub use openapi::openapi_json;
-pub use pages::TrustedProxies;
+pub use server::{serve, ConnectionLimits};
 pub use telemetry::metrics_handle;
 pub use urls::PublicUrl;
 pub use webhook_faces::webhook_faces;
@@ -45,13 +50,15 @@ pub struct AppState {
     /// Adullam's documented limits per partner: 100 a minute and 1,000 an hour unless
     /// configured otherwise.
     pub adullam_limit: std::sync::Arc<rate_limit::RateLimiter>,
+    /// Failed Adullam token requests, per client and source address (the same limits).
+    pub adullam_sign_ins: std::sync::Arc<sign_in::SignInThrottle>,
     /// Where customers reach this gateway (checkout page URLs are under it).
     pub public_url: PublicUrl,
     /// Checkout payment attempts per network address in 10 minutes.
     pub checkout_ip_limit: std::sync::Arc<rate_limit::RateLimiter>,
     /// The proxies whose `X-Forwarded-For` names the client (the checkout page's per-address
     /// limit).
-    pub trusted_proxies: std::sync::Arc<pages::TrustedProxies>,
+    pub trusted_proxies: std::sync::Arc<TrustedProxies>,
 }
 
 impl AppState {
@@ -75,6 +82,10 @@ impl AppState {
                     window: Duration::from_secs(3600),
                 },
             ])),
+            adullam_sign_ins: std::sync::Arc::new(sign_in::SignInThrottle::new(
+                engine.config().adullam_requests_per_minute,
+                engine.config().adullam_requests_per_hour,
+            )),
             checkout_ip_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
                 rate_limit::Rule {
                     max: engine.config().checkout_attempts_per_ip,
@@ -100,8 +111,9 @@ impl AppState {
     }
 }
 
-/// The whole HTTP application: native API, health, metrics and OpenAPI, with request ids,
-/// access logs, metrics, a body limit and panic protection.
+/// The whole HTTP application: native API, faces, pages, health and OpenAPI, with request ids,
+/// access logs, metrics, a body limit and panic protection. `/metrics` is not here: see
+/// [`metrics_router`].
 pub fn router(state: AppState) -> Router {
     let routes = Router::new()
         .merge(native::routes())
@@ -120,12 +132,21 @@ pub fn router(state: AppState) -> Router {
 }
 
 /// The ProxyPay face alone, at the root (for `--proxypay-listen`: some clients can only change
-/// the host they call). Only `/healthz` besides: `/metrics` stays on the main listener, which
-/// need not be public.
+/// the host they call). Only `/healthz` besides.
 pub fn proxypay_router(state: AppState) -> Router {
     let routes =
         compat::proxypay::root_routes().route("/healthz", axum::routing::get(health::healthz));
     with_layers(routes, state)
+}
+
+/// Prometheus metrics (`/metrics`) and the health probes, for the operator's own listener
+/// (`--metrics-listen`): the figures name every merchant's endpoints, volumes and backlogs, so
+/// they are not served where the API is.
+pub fn metrics_router(state: AppState) -> Router {
+    with_layers(
+        health::metrics_routes().fallback(error::route_not_found),
+        state,
+    )
 }
 
 /// Installs the process's metrics recorder (once; later calls do nothing). Call it before
@@ -147,18 +168,4 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
         ))
         .layer(CatchPanicLayer::custom(error::panic_response))
         .layer(telemetry::request_id_layers())
-}
-
-/// Serves `app` on `listener` until `shutdown` completes; in-flight requests finish.
-pub async fn serve(
-    listener: tokio::net::TcpListener,
-    app: Router,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<std::net::SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown)
-    .await
 }

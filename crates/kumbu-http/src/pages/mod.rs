@@ -25,8 +25,7 @@ use axum::Router;
 use layout::{css, js};
 
 pub(crate) use error::PageError;
-pub use guard::TrustedProxies;
-pub(crate) use guard::{ClientIp, Csrf};
+pub(crate) use guard::Csrf;
 pub(crate) use layout::{html_response, locale_for, secure};
 
 /// The pages' routes: the checkout page, its forms and its assets.

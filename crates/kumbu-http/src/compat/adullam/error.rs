@@ -188,6 +188,8 @@ pub struct OauthError {
     status: StatusCode,
     error: &'static str,
     description: String,
+    /// `Retry-After`, in seconds (`slow_down`).
+    retry_after: Option<u64>,
 }
 
 impl OauthError {
@@ -197,6 +199,7 @@ impl OauthError {
             status: StatusCode::BAD_REQUEST,
             error: INVALID_REQUEST,
             description: d.into(),
+            retry_after: None,
         }
     }
     /// `unsupported_grant_type` (400).
@@ -205,14 +208,19 @@ impl OauthError {
             status: StatusCode::BAD_REQUEST,
             error: UNSUPPORTED_GRANT_TYPE,
             description: d.into(),
+            retry_after: None,
         }
     }
-    /// Too many token requests (429).
-    pub fn slow_down() -> Self {
+    /// Too many failed token requests from this address (429), with `Retry-After`.
+    pub fn slow_down(wait: std::time::Duration) -> Self {
+        let secs = wait.as_secs().max(1);
         Self {
             status: StatusCode::TOO_MANY_REQUESTS,
             error: SLOW_DOWN,
-            description: "Too many token requests for this client; retry in a minute.".to_owned(),
+            description: format!(
+                "Too many failed token requests from this address; retry in {secs} s."
+            ),
+            retry_after: Some(secs),
         }
     }
     /// `invalid_client` (401).
@@ -221,6 +229,7 @@ impl OauthError {
             status: StatusCode::UNAUTHORIZED,
             error: INVALID_CLIENT,
             description: "The credentials are wrong or revoked.".to_owned(),
+            retry_after: None,
         }
     }
 }
@@ -239,6 +248,7 @@ impl From<EngineError> for OauthError {
                         .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
                     error: SERVER_ERROR,
                     description: message.to_owned(),
+                    retry_after: None,
                 }
             }
         }
@@ -247,14 +257,19 @@ impl From<EngineError> for OauthError {
 
 impl IntoResponse for OauthError {
     fn into_response(self) -> Response {
-        (
+        let mut resp = (
             self.status,
             Json(OauthErrorBody {
                 error: self.error,
                 error_description: self.description,
             }),
         )
-            .into_response()
+            .into_response();
+        if let Some(s) = self.retry_after {
+            resp.headers_mut()
+                .insert(axum::http::header::RETRY_AFTER, HeaderValue::from(s));
+        }
+        resp
     }
 }
 

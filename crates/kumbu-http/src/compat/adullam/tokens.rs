@@ -4,14 +4,17 @@
 use super::error::{OauthError, OauthErrorBody};
 use super::views::{ClientToken, PasswordToken};
 use super::{openapi, views};
+use crate::client_ip::ClientIp;
 use crate::AppState;
 use axum::extract::{Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::response::Response;
 use axum::Json;
-use kumbu_core::Msisdn;
+use kumbu_core::{ErrorCode, Msisdn};
+use kumbu_engine::{EngineError, IssuedToken};
 use secrecy::SecretString;
 use serde_json::Value;
+use std::time::Instant;
 
 /// The largest token request body read.
 pub(super) const MAX_TOKEN_BODY: usize = 16 * 1024;
@@ -63,10 +66,11 @@ pub(super) fn field(m: &serde_json::Map<String, Value>, name: &str) -> Result<St
         (status = 400, description = "`invalid_request`: the body is not a JSON object or form, or lacks `phone` or `password`", body = OauthErrorBody),
         (status = 401, description = "`invalid_client`: no such phone, a wrong password, or a revoked credential", body = OauthErrorBody),
         (status = 503, description = "`server_error`: the database is unreachable for now; retry later", body = OauthErrorBody),
-        (status = 429, description = "`slow_down`: too many token requests for this phone", body = OauthErrorBody),
+        (status = 429, description = "`slow_down`: too many failed token requests for this phone from this address (`Retry-After`)", body = OauthErrorBody),
     ))]
 pub(super) async fn password_token(
     State(state): State<AppState>,
+    ClientIp(source): ClientIp,
     req: Request,
 ) -> Result<Response, OauthError> {
     let m = token_fields(req).await?;
@@ -74,11 +78,7 @@ pub(super) async fn password_token(
     let phone = Msisdn::parse(&phone)
         .map(|p| p.to_string())
         .map_err(|_| OauthError::invalid_client())?;
-    throttle(&state, &phone)?;
-    let t = state
-        .engine
-        .issue_access_token(&phone, &SecretString::from(password))
-        .await?;
+    let t = sign_in(&state, &phone, password, source.as_deref()).await?;
     Ok(no_store(PasswordToken {
         access_token: secrecy::ExposeSecret::expose_secret(&t.token).to_owned(),
         token_type: views::TOKEN_TYPE,
@@ -100,10 +100,11 @@ pub(super) async fn password_token(
         (status = 400, description = "`invalid_request` (the body is not a JSON object or form, or a field is missing) or `unsupported_grant_type`", body = OauthErrorBody),
         (status = 401, description = "`invalid_client`: an unknown client, a wrong secret, or a revoked credential", body = OauthErrorBody),
         (status = 503, description = "`server_error`: the database is unreachable for now; retry later", body = OauthErrorBody),
-        (status = 429, description = "`slow_down`: too many token requests for this client", body = OauthErrorBody),
+        (status = 429, description = "`slow_down`: too many failed token requests for this client from this address (`Retry-After`)", body = OauthErrorBody),
     ))]
 pub(super) async fn oauth_token(
     State(state): State<AppState>,
+    ClientIp(source): ClientIp,
     req: Request,
 ) -> Result<Response, OauthError> {
     let basic = req
@@ -127,11 +128,7 @@ pub(super) async fn oauth_token(
     if id.chars().any(char::is_control) {
         return Err(OauthError::invalid_client());
     }
-    throttle(&state, &id)?;
-    let t = state
-        .engine
-        .issue_access_token(&id, &SecretString::from(secret))
-        .await?;
+    let t = sign_in(&state, &id, secret, source.as_deref()).await?;
     Ok(no_store(ClientToken {
         access_token: secrecy::ExposeSecret::expose_secret(&t.token).to_owned(),
         token_type: views::TOKEN_TYPE,
@@ -168,10 +165,28 @@ pub(super) fn no_store(body: impl serde::Serialize) -> Response {
         .into_response()
 }
 
-/// Token requests count against the same limits, per client, so guessing costs time.
-pub(super) fn throttle(state: &AppState, client: &str) -> Result<(), OauthError> {
-    state
-        .adullam_limit
-        .check(&format!("token:{client}"), std::time::Instant::now())
-        .map_err(|_| OauthError::slow_down())
+/// A token for `account` and its `secret`, unless `source` has failed too often on it (429
+/// `slow_down`, before the secret is looked up). Only a refused secret counts against the source:
+/// the owner signing in as often as they like, or from elsewhere while a stranger guesses, is
+/// never throttled.
+async fn sign_in(
+    state: &AppState,
+    account: &str,
+    secret: String,
+    source: Option<&str>,
+) -> Result<IssuedToken, OauthError> {
+    let throttle = &state.adullam_sign_ins;
+    throttle
+        .admit(account, source, Instant::now())
+        .map_err(OauthError::slow_down)?;
+    let issued = state
+        .engine
+        .issue_access_token(account, &SecretString::from(secret))
+        .await;
+    if let Err(EngineError::Rejected(r)) = &issued {
+        if r.code == ErrorCode::ApiKeyInvalid {
+            throttle.failed(account, source, Instant::now());
+        }
+    }
+    Ok(issued?)
 }

@@ -11,7 +11,8 @@
 mod views;
 
 use super::messages::{t, tf, Msg};
-use super::{html_response, locale_for, ClientIp, Csrf, PageError};
+use super::{html_response, locale_for, Csrf, PageError};
+use crate::client_ip::ClientIp;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
