@@ -5,7 +5,8 @@
 #      a distinct source address (X-Forwarded-For from this machine, a trusted proxy), while an
 #      authenticated Adullam client lists payments: the server's RSS growth, and that client's
 #      p99 latency alone and during the flood.
-#   2. 50+ webhook deliveries to a test endpoint that answers with an endless body: RSS growth.
+#   2. 50+ webhook deliveries to a test endpoint that answers with an endless body at 5 MB/s:
+#      the server's peak RSS growth.
 # Targets: RSS within 20 MB of its start in each part; p99 during the flood of the same order as
 # alone (the flood shares this machine's cores, so some rise is CPU, not locking). The p99 during
 # the flood is over its first 5 s.
@@ -90,7 +91,7 @@ stop_server
 
 echo "2. endless answers: a test webhook endpoint streaming a body that never ends"
 python3 - "$work/endless.port" "$work/endless.count" <<'PY' &
-import socket, sys, threading
+import socket, sys, threading, time
 s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
 s.bind(("127.0.0.1", 0)); s.listen(256)
 open(sys.argv[1], "w").write(str(s.getsockname()[1]))
@@ -102,8 +103,9 @@ def serve(c):
     try:
         c.recv(65536)
         c.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nTransfer-Encoding: chunked\r\n\r\n")
-        while True:
+        while True:  # 5 MB/s, as the issue measured it
             c.sendall(chunk)
+            time.sleep(len(chunk) / 5e6)
     except OSError:
         c.close()
 while True:
