@@ -24,9 +24,10 @@ bench_setup() {
   export KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$(target/release/kumbu secret-key)}
 }
 
-# start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready.
+# start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready (no
+# per-key limit: the load generator sends everything with one key).
 start_server() {
-  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port --metrics-listen off \
+  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port --metrics-listen off --api-rate-limit 0 \
     --database-url "$url" --sandbox-delay-ms "${BENCH_SANDBOX_DELAY_MS:-0}" ${BENCH_SERVER_ARGS:-} "$@" \
     >> "$work/server.out" 2>> "$work/server.err" &
   server=$!

@@ -55,6 +55,14 @@ pub struct ServeArgs {
     /// database pool.
     #[arg(long, env = "KUMBU_MAX_OPEN_CONNECTIONS", default_value_t = 2048)]
     max_open_connections: usize,
+    /// Requests per minute per API key on the native API and the PlexosPay, Simiz and Kulpay
+    /// faces before 429 with Retry-After (0: unlimited). Counted per process.
+    #[arg(long, env = "KUMBU_API_RATE_LIMIT", default_value_t = 6000)]
+    api_rate_limit: u32,
+    /// Most webhook endpoints one merchant may have in each mode (an event or a resend fans out
+    /// to all of them); beyond, 400 limit_reached.
+    #[arg(long, env = "KUMBU_MAX_WEBHOOK_ENDPOINTS", default_value_t = 16)]
+    max_webhook_endpoints: u32,
     /// Requests per minute per API key on the ProxyPay face before it answers 429 with
     /// Retry-After (0: unlimited). Counted per process.
     #[arg(long, env = "KUMBU_PROXYPAY_RATE_LIMIT", default_value_t = 6000)]
@@ -181,6 +189,8 @@ impl ServeArgs {
                 worker_batch: self.worker_batch.clamp(1, 10_000),
                 dispatch_batch: self.dispatch_batch.clamp(1, 10_000),
                 proxypay_requests_per_minute: self.proxypay_rate_limit,
+                api_requests_per_minute: self.api_rate_limit,
+                max_webhook_endpoints: self.max_webhook_endpoints.max(1),
                 adullam_requests_per_minute: self.adullam_rate_limit,
                 adullam_requests_per_hour: self.adullam_hourly_rate_limit,
                 checkout_attempts_per_ip: self.checkout_ip_limit,

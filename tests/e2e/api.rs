@@ -438,3 +438,88 @@ both!(
     create_with_every_field_and_filter,
     catalogue_health_and_metrics
 );
+
+/// Every API key has a request limit (issue 23, item 6), shared by the native API and the faces
+/// it authenticates, answered 429 with Retry-After in each face's envelope. Before, the native
+/// API had none: 6,000 requests from one key as fast as they came were all 200.
+async fn requests_per_key_are_limited(backend: crate::harness::Backend) {
+    let opts = crate::harness::Opts {
+        api_per_minute: 5,
+        ..crate::harness::Opts::default()
+    };
+    let Some(app) = TestApp::spawn_with(backend, "requests_per_key", opts).await else {
+        return;
+    };
+    for i in 0..4 {
+        let (s, _) = app.get("/v1/payments").await;
+        assert_eq!(s, 200, "request {i}");
+    }
+    // The Simiz face counts against the same key.
+    let simiz_key = format!(
+        "smz_test_sk_{}",
+        crate::harness::KEY.strip_prefix("sk_test_").unwrap()
+    );
+    let auth = format!("Bearer {simiz_key}");
+    let (s, _, _) = app
+        .send(
+            Method::GET,
+            "/compat/simiz/v1/payments",
+            None,
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(s, 200);
+    let (s, h, e) = app.send(Method::GET, "/v1/payments", None, &[]).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{e}"
+    );
+    let wait: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    let (s, h, e) = app
+        .send(
+            Method::GET,
+            "/compat/simiz/v1/payments",
+            None,
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (429, Some("rate_limited")),
+        "in Simiz's envelope: {e}"
+    );
+    assert!(h.contains_key("retry-after"));
+    // Another key has its own count.
+    let merchant = app.engine.create_merchant("Other").await.unwrap();
+    let other = app
+        .engine
+        .create_api_key(&merchant.id, kumbu_core::Mode::Test)
+        .await
+        .unwrap();
+    let auth = format!(
+        "Bearer {}",
+        secrecy::ExposeSecret::expose_secret(&other.secret)
+    );
+    let (s, _, _) = app
+        .send(
+            Method::GET,
+            "/v1/payments",
+            None,
+            &[("authorization", &auth)],
+        )
+        .await;
+    assert_eq!(s, 200);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_per_key_are_limited_sqlite() {
+    requests_per_key_are_limited(crate::harness::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn requests_per_key_are_limited_postgres() {
+    requests_per_key_are_limited(crate::harness::Backend::Postgres).await;
+}

@@ -170,6 +170,8 @@ pub struct Opts {
     pub public_url: Option<String>,
     /// `--allow-internal-webhooks`.
     pub allow_internal_webhooks: bool,
+    /// Requests per minute per API key (`--api-rate-limit`).
+    pub api_per_minute: u32,
 }
 
 impl Default for Opts {
@@ -186,6 +188,7 @@ impl Default for Opts {
             connections: kumbu_http::ConnectionLimits::default(),
             public_url: None,
             allow_internal_webhooks: false,
+            api_per_minute: EngineConfig::default().api_requests_per_minute,
         }
     }
 }
@@ -203,6 +206,7 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             sandbox_delay: opts.delay,
             worker_interval: Duration::from_millis(20),
             proxypay_requests_per_minute: opts.proxypay_per_minute,
+            api_requests_per_minute: opts.api_per_minute,
             checkout_attempts_per_ip: opts.checkout_ip_limit,
             operator_urls: kumbu_rails::OperatorUrls {
                 mtn_momo: opts

@@ -536,7 +536,72 @@ async fn endless_answer_is_cut_at_what_is_kept(app: TestApp) -> Option<TestApp> 
     Some(app)
 }
 
+/// A merchant's endpoints are bounded (16 per mode by default), and resends are throttled: an
+/// event and each resend fan out to every endpoint (issue 23, item 6). Before, 150 endpoints
+/// for one merchant were all accepted and every resend went through.
+async fn endpoints_and_resends_are_bounded(app: TestApp) -> Option<TestApp> {
+    let rx = Receiver::start().await;
+    let mut ids = Vec::new();
+    for _ in 0..16 {
+        ids.push(
+            endpoint(&app, &rx.url, json!(["*"])).await["id"]
+                .as_str()
+                .unwrap()
+                .to_owned(),
+        );
+    }
+    let (s, e) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &json!({"url": rx.url, "events": ["*"]}),
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (400, Some("limit_reached")),
+        "{e}"
+    );
+    // A deleted endpoint frees its place.
+    let (s, _, _) = app
+        .send(
+            Method::DELETE,
+            &format!("/v1/webhook_endpoints/{}", ids[0]),
+            None,
+            &[],
+        )
+        .await;
+    assert_eq!(s, 200);
+    endpoint(&app, &rx.url, json!(["*"])).await;
+    // Resends: 60 a minute for a merchant's mode, then 429 with Retry-After.
+    app.create(1000, "+2250700000789").await;
+    let (_, events) = app.get("/v1/events?limit=1").await;
+    let evt = events["data"][0]["id"].as_str().unwrap().to_owned();
+    for i in 0..60 {
+        let (s, r) = app
+            .post(&format!("/v1/events/{evt}/resend"), &json!({}))
+            .await;
+        assert_eq!(s, 200, "resend {i}: {r}");
+    }
+    let (s, h, e) = app
+        .send(
+            Method::POST,
+            &format!("/v1/events/{evt}/resend"),
+            Some("{}"),
+            &[],
+        )
+        .await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["code"].as_str()),
+        (429, Some("rate_limited")),
+        "{e}"
+    );
+    let wait: u64 = h["retry-after"].to_str().unwrap().parse().unwrap();
+    assert!((1..=60).contains(&wait), "{wait}");
+    Some(app)
+}
+
 both!(
+    endpoints_and_resends_are_bounded,
     endless_answer_is_cut_at_what_is_kept,
     release_only_while_the_lease_stands,
     signed_delivered_and_retried,

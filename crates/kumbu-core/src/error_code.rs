@@ -123,6 +123,9 @@ error_codes! {
     ConnectorNotConfigured => ("connector_not_configured", InvalidRequestError, 400),
     /// The merchant's available balance does not cover the payout.
     BalanceInsufficient => ("balance_insufficient", ConflictError, 409),
+    /// The merchant has as many of these objects as this gateway allows (webhook endpoints:
+    /// `--max-webhook-endpoints`); delete one first.
+    LimitReached => ("limit_reached", InvalidRequestError, 400),
     /// The endpoint manages live settings: it needs a live key.
     LiveModeOnly => ("live_mode_only", InvalidRequestError, 403),
     /// Too many requests.

@@ -20,6 +20,9 @@ pub struct EngineConfig {
     pub worker_interval: Duration,
     /// How long idempotency records are kept and replayed.
     pub idempotency_ttl: Duration,
+    /// Most webhook endpoints a merchant may have in each mode (a resend or an event fans out
+    /// to all of them).
+    pub max_webhook_endpoints: u32,
     /// Which modes' webhook endpoints may point at internal (loopback, private…) addresses.
     pub internal_webhooks: InternalWebhooks,
     /// How long a claimed webhook delivery is reserved for its process before another may retry it.
@@ -29,6 +32,9 @@ pub struct EngineConfig {
     /// Concurrent dispatcher tasks per process: while one waits on its batch's slowest endpoint
     /// or records its attempts, another claims and sends fresh deliveries.
     pub dispatch_tasks: usize,
+    /// Requests per minute per API key on the native API and the faces an API key authenticates
+    /// (0: unlimited); beyond it, 429.
+    pub api_requests_per_minute: u32,
     /// Requests per minute per API key on the ProxyPay face (0: unlimited); beyond it, 429.
     pub proxypay_requests_per_minute: u32,
     /// Requests per minute per partner (merchant and mode) on the Adullam face (0: no
@@ -71,10 +77,12 @@ impl Default for EngineConfig {
             worker_interval: Duration::from_millis(100),
             idempotency_ttl: Duration::from_secs(24 * 3600),
             internal_webhooks: InternalWebhooks::TestOnly,
+            max_webhook_endpoints: 16,
             dispatch_batch: 256,
             dispatch_tasks: 2,
             delivery_lease: Duration::from_secs(60),
             proxypay_requests_per_minute: 6000,
+            api_requests_per_minute: 6000,
             adullam_requests_per_minute: 100,
             adullam_requests_per_hour: 1000,
             checkout_attempts_per_ip: 30,

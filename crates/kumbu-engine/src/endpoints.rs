@@ -342,10 +342,20 @@ impl Engine {
         };
         let mut rec = rec;
         rec.secret = self.seal(&WEBHOOK_SECRET.context(&rec.id), &secret);
+        let max_endpoints = self.config().max_webhook_endpoints;
         self.idempotent(
             auth,
             idem,
             async move |tx: &mut StoreTx, _changes: &mut crate::unit_of_work::Changes| {
+                let held = tx
+                    .endpoints_counted_for_update(&rec.merchant_id, rec.mode)
+                    .await?;
+                if held >= i64::from(max_endpoints) {
+                    return Err(EngineError::Rejected(Rejection::new(
+                        ErrorCode::LimitReached,
+                        format!("this merchant has {held} webhook endpoints in this mode, as many as this gateway allows ({max_endpoints}); delete one first, or ask the operator (--max-webhook-endpoints)"),
+                    )));
+                }
                 tx.insert_endpoint(&rec).await?;
                 let mut view = Endpoint::from(&rec);
                 view.secret = shown;

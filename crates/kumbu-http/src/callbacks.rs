@@ -1,8 +1,9 @@
 //! Operators' callbacks, `/callbacks/<connector>/{reference}` (MTN MoMo: `mtn-momo`). An
 //! operator that signs nothing (MTN) could be anyone: its body is never applied. A callback only
 //! makes the payment the operator knows by that reference due now, so that the worker asks the
-//! operator itself; a forged callback costs one status query and changes nothing. The answer is
-//! the same whether the reference is known or not.
+//! operator itself; a forged callback costs at most one status query per payment in
+//! [`crate::CALLBACK_PULL_INTERVAL`] (per process) and changes nothing. The answer is the same
+//! whether the reference is known or not, and whether it moved anything.
 
 use crate::AppState;
 use axum::extract::{Path, State};
@@ -24,6 +25,16 @@ async fn callback(
     Path((connector, reference)): Path<(String, String)>,
     uri: axum::http::Uri,
 ) -> Response {
+    // A callback only moves the payment's status query forward; once per reference in a few
+    // seconds is enough, and a stream of forged ones costs the merchant's operator quota no more.
+    let pulled = (connector.as_str(), reference.as_str());
+    if state
+        .callback_pulls
+        .check(&pulled, std::time::Instant::now())
+        .is_err()
+    {
+        return StatusCode::OK.into_response();
+    }
     match state.engine.operator_callback(&connector, &reference).await {
         Ok(true) => {
             tracing::debug!(

@@ -78,6 +78,7 @@ impl FromRequestParts<AppState> for KeyedAuth {
             )
         })?;
         let ctx = state.engine.authenticate(&key).await?;
+        crate::throttle::admit(parts, state, &ctx)?;
         Ok(KeyedAuth(ctx, secrecy::SecretString::from(key)))
     }
 }

@@ -21,6 +21,7 @@ mod reply;
 mod server;
 pub mod sign_in;
 mod telemetry;
+mod throttle;
 mod urls;
 mod webhook_faces;
 
@@ -37,6 +38,13 @@ use std::time::Duration;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::timeout::TimeoutLayer;
 
+/// Resends one merchant may ask for a minute in each mode; beyond, 429.
+pub const RESENDS_PER_MINUTE: u32 = 60;
+
+/// How often an operator's callback may move one payment's status query forward (a forged
+/// callback costs at most one query per payment in this time, per process).
+pub const CALLBACK_PULL_INTERVAL: Duration = Duration::from_secs(5);
+
 /// Largest request body accepted (64 KiB); larger bodies get 413 `body_too_large`.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
@@ -45,6 +53,14 @@ pub const MAX_BODY_BYTES: usize = 64 * 1024;
 pub struct AppState {
     /// The engine.
     pub engine: Engine,
+    /// Requests per API key a minute (`--api-rate-limit`): the native API and the faces an API
+    /// key authenticates.
+    pub api_limit: std::sync::Arc<rate_limit::RateLimiter>,
+    /// Resends per merchant and mode a minute (each fans out to every endpoint).
+    pub resend_limit: std::sync::Arc<rate_limit::RateLimiter>,
+    /// Operator callbacks that may move a status query forward: one per payment reference in
+    /// [`CALLBACK_PULL_INTERVAL`].
+    pub callback_pulls: std::sync::Arc<rate_limit::RateLimiter>,
     /// ProxyPay's per-key request limit.
     pub proxypay_limit: std::sync::Arc<rate_limit::RateLimiter>,
     /// Adullam's documented limits per partner: 100 a minute and 1,000 an hour unless
@@ -65,7 +81,19 @@ impl AppState {
     /// State for `engine`, with the limits its configuration sets.
     pub fn new(engine: Engine) -> Self {
         let per_minute = engine.config().proxypay_requests_per_minute;
+        let limit = |max: u32, window: Duration| {
+            std::sync::Arc::new(rate_limit::RateLimiter::new(vec![rate_limit::Rule {
+                max,
+                window,
+            }]))
+        };
         Self {
+            api_limit: limit(
+                engine.config().api_requests_per_minute,
+                Duration::from_secs(60),
+            ),
+            resend_limit: limit(RESENDS_PER_MINUTE, Duration::from_secs(60)),
+            callback_pulls: limit(1, CALLBACK_PULL_INTERVAL),
             proxypay_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
                 rate_limit::Rule {
                     max: per_minute,
@@ -161,6 +189,7 @@ fn with_layers(routes: Router<AppState>, state: AppState) -> Router {
     let _ = telemetry::metrics_handle();
     routes
         .with_state(state)
+        .layer(axum::middleware::from_fn(throttle::retry_after))
         .layer(axum::middleware::from_fn(telemetry::track))
         .layer(TimeoutLayer::with_status_code(
             axum::http::StatusCode::SERVICE_UNAVAILABLE,

@@ -8,10 +8,11 @@ use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
 use crate::extract::{Auth, Command, KeyedAuth, NoParams, PathId};
 use crate::reply::{record, respond};
+use crate::throttle::RetryAfter;
 use crate::AppState;
 use axum::extract::State;
 use axum::response::Response;
-use axum::Json;
+use axum::{Extension, Json};
 use kumbu_core::ErrorCode;
 use kumbu_engine::{CreateEndpoint, WebhookFormat};
 
@@ -195,13 +196,31 @@ pub async fn event_deliveries(
 /// Deliver an event again, now, to every endpoint subscribed to it.
 #[utoipa::path(post, path = "/v1/events/{id}/resend", tag = "webhooks",
     params(("id" = String, Path, description = "evt_…")),
-    responses((status = 200, body = ResendView), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+    responses((status = 200, body = ResendView), (status = 404, body = ErrorEnvelope),
+        (status = 429, description = "More than 60 resends a minute for this merchant and mode, or the key's limit", body = ErrorEnvelope)),
+    security(("bearer" = [])))]
 pub async fn resend_event(
     State(state): State<AppState>,
+    Extension(retry): Extension<RetryAfter>,
     Auth(auth): Auth,
     PathId(id): PathId,
     Command(_, _): Command<NoParams>,
 ) -> Result<Json<ResendView>, NativeError> {
+    let merchant = (auth.merchant_id.as_str(), auth.mode.as_str());
+    if let Err(wait) = state
+        .resend_limit
+        .check(&merchant, std::time::Instant::now())
+    {
+        let secs = retry.set(wait);
+        return Err(NativeError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "At most {} resends a minute (each goes to every endpoint): retry in {secs} s.",
+                crate::RESENDS_PER_MINUTE
+            ),
+            None,
+        ));
+    }
     let n = state.engine.resend_event(&auth, &id).await?;
     Ok(Json(ResendView {
         object: "resend",

@@ -19,12 +19,12 @@ pub(crate) struct ErrorAnswers {
     pub extra: &'static [(&'static str, &'static str)],
 }
 
-/// The native API's: one envelope, JSON bodies, no rate limit.
+/// The native API's: one envelope, JSON bodies, a limit per key.
 pub(crate) const NATIVE: ErrorAnswers = ErrorAnswers {
     invalid: "ErrorEnvelope",
     other: "ErrorEnvelope",
     json_bodies: true,
-    rate_limited: false,
+    rate_limited: true,
     extra: &[],
 };
 

@@ -38,6 +38,32 @@ pub(super) fn endpoint_from_row(r: &AnyRow) -> Result<EndpointRecord, StoreError
 }
 
 impl StoreTx {
+    /// How many endpoints (not deleted) the merchant has in `mode`, counted under a lock on the
+    /// merchant's row: two creations at once cannot both pass a cap on the count.
+    pub async fn endpoints_counted_for_update(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+    ) -> Result<i64, StoreError> {
+        let lock = format!(
+            "SELECT id FROM merchants WHERE id = $1{}",
+            self.dialect.for_update()
+        );
+        sqlx::query::<Any>(&lock)
+            .bind(merchant_id)
+            .fetch_optional(&mut **self.tx())
+            .await?;
+        let n: i64 = sqlx::query_scalar::<Any, i64>(
+            "SELECT COUNT(*) FROM webhook_endpoints \
+             WHERE merchant_id = $1 AND mode = $2 AND status <> 'deleted'",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .fetch_one(&mut **self.tx())
+        .await?;
+        Ok(n)
+    }
+
     /// Replaces an endpoint's secret; the old one keeps signing until `previous_until`.
     pub async fn rotate_endpoint_secret(
         &mut self,

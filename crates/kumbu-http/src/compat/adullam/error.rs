@@ -78,7 +78,8 @@ pub const fn adullam_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
         | ErrorCode::ConnectorNotConfigured
-        | ErrorCode::BalanceInsufficient => (400, "validation_error"),
+        | ErrorCode::BalanceInsufficient
+        | ErrorCode::LimitReached => (400, "validation_error"),
         ErrorCode::BodyTooLarge => (413, "payload_too_large"),
         ErrorCode::UnsupportedMediaType => (415, "unsupported_media_type"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {

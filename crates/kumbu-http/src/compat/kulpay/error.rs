@@ -83,7 +83,7 @@ pub const fn grpc_status(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::CheckoutAttemptInProgress
         | ErrorCode::CollectionRequestNotOpen
         | ErrorCode::ExceptionAlreadyResolved => (9, "FAILED_PRECONDITION"),
-        ErrorCode::RateLimited => (8, "RESOURCE_EXHAUSTED"),
+        ErrorCode::RateLimited | ErrorCode::LimitReached => (8, "RESOURCE_EXHAUSTED"),
         ErrorCode::ServiceUnavailable => (14, "UNAVAILABLE"),
         ErrorCode::InternalError => (13, "INTERNAL"),
     }

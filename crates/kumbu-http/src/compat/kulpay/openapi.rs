@@ -120,7 +120,7 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
             invalid: "KpErrorEnvelope",
             other: "KpErrorEnvelope",
             json_bodies: true,
-            rate_limited: false,
+            rate_limited: true, // the per-key limit (--api-rate-limit)
             extra: &[],
         },
     );

@@ -50,7 +50,8 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
         | ErrorCode::ConnectorNotConfigured
-        | ErrorCode::BalanceInsufficient => (400, "VALIDATION_ERROR"),
+        | ErrorCode::BalanceInsufficient
+        | ErrorCode::LimitReached => (400, "VALIDATION_ERROR"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "IDEMPOTENCY_ERROR")
         }

@@ -101,7 +101,7 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
             invalid: "PxErrorBody",
             other: "PxErrorBody",
             json_bodies: true,
-            rate_limited: false,
+            rate_limited: true, // the per-key limit (--api-rate-limit)
             extra: &[],
         },
     );

@@ -86,7 +86,7 @@ pub(super) fn finished(mut doc: OpenApi) -> OpenApi {
             invalid: "SmzErrorBody",
             other: "SmzErrorBody",
             json_bodies: true,
-            rate_limited: false,
+            rate_limited: true, // the per-key limit (--api-rate-limit)
             extra: &[],
         },
     );

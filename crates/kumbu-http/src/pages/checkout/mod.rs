@@ -377,6 +377,7 @@ pub async fn start(
                 | ErrorCode::ErvEntityNotConfigured
                 | ErrorCode::ConnectorNotConfigured
                 | ErrorCode::BalanceInsufficient
+                | ErrorCode::LimitReached
                 | ErrorCode::LiveModeOnly
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::InternalError) => (
