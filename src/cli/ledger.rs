@@ -7,8 +7,10 @@ use clap::Subcommand;
 
 #[derive(Debug, Subcommand)]
 pub enum LedgerCommand {
-    /// Check that every journal balances per currency and every balance equals the sum of its
-    /// entries. Exits 1 and names the culprits otherwise.
+    /// Check that every journal balances per currency, every balance equals the sum of its
+    /// entries, and money Kumbu holds stays apart from money reported from elsewhere (payment
+    /// records, bank-reported payments: never paid out). Exits 1 and names the culprits
+    /// otherwise.
     Verify {
         #[command(flatten)]
         db: DbArgs,
@@ -22,7 +24,7 @@ pub async fn run(cmd: LedgerCommand) -> anyhow::Result<()> {
             let store = open_store(&db.database_url, 2).await?;
             let (problems, entries) = store.verify_ledger().await?;
             if problems.is_empty() {
-                println!("ledger OK: {entries} entries; every journal balances and every balance equals its entries");
+                println!("ledger OK: {entries} entries; every journal balances, every balance equals its entries, and held and reported money stay apart");
                 return Ok(());
             }
             for p in &problems {
@@ -40,6 +42,13 @@ pub async fn run(cmd: LedgerCommand) -> anyhow::Result<()> {
                         entries,
                     } => {
                         println!("MISMATCH account {account}: stored balance {stored}, entries sum to {entries}");
+                    }
+                    kumbu_store::LedgerProblem::SplitBroken {
+                        owner,
+                        account,
+                        sum,
+                    } => {
+                        println!("SPLIT {owner} moved {account} by {sum}: money Kumbu holds and money reported from elsewhere must not mix");
                     }
                 }
             }

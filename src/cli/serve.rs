@@ -229,6 +229,9 @@ fn parse_fees(text: &str) -> anyhow::Result<BTreeMap<Operator, FeeSchedule>> {
     raw.into_iter()
         .map(|(k, v)| {
             let op = Operator::parse(&k).with_context(|| format!("unknown operator {k:?}"))?;
+            if !op.held_by_kumbu() {
+                bail!("{k} carries no fee: its payments are reported from outside Kumbu, and their money is never Kumbu's to charge");
+            }
             if v.min < 0
                 || v.fixed < 0
                 || v.max.is_some_and(|m| m < v.min)

@@ -20,7 +20,7 @@ async fn merchants_and_modes_are_isolated(app: TestApp) -> Option<TestApp> {
     let (_, bal) = app.get("/v1/balance").await;
     assert_eq!(
         bal["balances"],
-        json!([{"currency": "XOF", "pending": 0, "available": 4975}]),
+        json!([{"currency": "XOF", "pending": 0, "available": 4975, "reported": 0}]),
         "the test merchant's own balance holds the settled payment"
     );
     let other = app.engine.create_merchant("Other shop").await.unwrap();

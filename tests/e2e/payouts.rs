@@ -8,6 +8,145 @@ use serde_json::{json, Value};
 
 both!(payouts_spend_only_available_money);
 
+/// Money a merchant declares (a confirmed payment record) is reported, never held: payouts
+/// cannot spend it (issue 23, item 8). Before, a record of 9,000,000 XOF credited the available
+/// balance and a 2,000,000 XOF payout from it was accepted. A database from before the split is
+/// reclassified by its migration: its old postings move to the reported accounts.
+async fn declared_money_is_never_paid_out(backend: crate::harness::Backend) {
+    let Some((url, db)) = crate::harness::fresh_database(backend, "declared_money").await else {
+        return;
+    };
+    let opts = crate::harness::Opts::default();
+    let app = TestApp::start(url.clone(), Some(db), &opts).await;
+    let (s, rec) = app
+        .post(
+            "/v1/payment_records",
+            &json!({"account_id": "acct-1", "amount": 9_000_000, "currency": "XOF", "status": "confirmed"}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{rec}");
+    let (_, b) = app.get("/v1/balance").await;
+    let xof = b["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["currency"] == "XOF")
+        .cloned();
+    let xof = xof.expect("an XOF line");
+    assert_eq!(
+        (xof["available"].as_i64(), xof["reported"].as_i64()),
+        (Some(0), Some(9_000_000)),
+        "{b}"
+    );
+    let (s, v) = app
+        .post("/v1/payouts", &payout(2_000_000, "+2250500000789"))
+        .await;
+    assert_eq!(
+        (s.as_u16(), v["error"]["code"].as_str()),
+        (409, Some("balance_insufficient")),
+        "{v}"
+    );
+    app.ledger_ok().await;
+    // The same record as the code before the split posted it: debited and settled into the
+    // accounts Kumbu holds. Undo migration 0013 and restart: it reclassifies them.
+    let pid = rec["id"].as_str().unwrap().to_owned();
+    let db = app.stop().await;
+    let e = |journal: &str, kind: &str, account: &str, amount: i64| {
+        format!("('{journal}', '{kind}', '{pid}', (SELECT merchant_id FROM payments WHERE id = '{pid}'), 'test', 'XOF', '{account}', {amount}, 1)")
+    };
+    let old = [
+        e(
+            "jrn_old1",
+            "payment.debited",
+            "operator_clearing",
+            9_000_000,
+        ),
+        e(
+            "jrn_old1",
+            "payment.debited",
+            "merchant_pending",
+            -9_000_000,
+        ),
+        e("jrn_old2", "payment.settled", "settlement_bank", 9_000_000),
+        e(
+            "jrn_old2",
+            "payment.settled",
+            "operator_clearing",
+            -9_000_000,
+        ),
+        e("jrn_old2", "payment.settled", "merchant_pending", 9_000_000),
+        e(
+            "jrn_old2",
+            "payment.settled",
+            "merchant_available",
+            -9_000_000,
+        ),
+    ];
+    for sql in [
+        format!("DELETE FROM ledger_entries WHERE payment_id = '{pid}'"),
+        "DELETE FROM ledger_accounts".to_owned(),
+        format!("INSERT INTO ledger_entries (journal_id, journal_kind, payment_id, merchant_id, mode, currency, account, amount, created_at) VALUES {}", old.join(", ")),
+        "INSERT INTO ledger_accounts (merchant_id, mode, currency, account, balance)          SELECT merchant_id, mode, currency, account, SUM(amount) FROM ledger_entries          GROUP BY merchant_id, mode, currency, account".to_owned(),
+        "DELETE FROM _sqlx_migrations WHERE version = 13".to_owned(),
+    ] {
+        crate::secrets::raw(&url, &sql).await;
+    }
+    // `ledger verify` names the mix: the record's money in accounts Kumbu holds.
+    let store = kumbu_engine::Store::connect(&url, &kumbu_engine::StoreOptions::default())
+        .await
+        .unwrap();
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    store.close().await;
+    let mixed: Vec<String> = problems
+        .iter()
+        .filter_map(|p| match p {
+            kumbu_store::LedgerProblem::SplitBroken { owner, account, .. } => {
+                Some(format!("{owner}/{account}"))
+            }
+            kumbu_store::LedgerProblem::UnbalancedJournal { .. }
+            | kumbu_store::LedgerProblem::BalanceMismatch { .. } => None,
+        })
+        .collect();
+    assert_eq!(
+        mixed,
+        [
+            format!("{pid}/merchant_available"),
+            format!("{pid}/settlement_bank")
+        ],
+        "{problems:?}"
+    );
+    let app = TestApp::start(url, db, &opts).await;
+    app.ledger_ok().await;
+    let (_, b) = app.get("/v1/balance").await;
+    let xof = b["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|l| l["currency"] == "XOF")
+        .cloned()
+        .unwrap();
+    assert_eq!(
+        (xof["available"].as_i64(), xof["reported"].as_i64()),
+        (Some(0), Some(9_000_000)),
+        "{b}"
+    );
+    let (s, _) = app
+        .post("/v1/payouts", &payout(2_000_000, "+2250500000789"))
+        .await;
+    assert_eq!(s.as_u16(), 409);
+    app.finish().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_money_is_never_paid_out_sqlite() {
+    declared_money_is_never_paid_out(crate::harness::Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn declared_money_is_never_paid_out_postgres() {
+    declared_money_is_never_paid_out(crate::harness::Backend::Postgres).await;
+}
+
 async fn available(app: &TestApp) -> i64 {
     let (_, b) = app.get("/v1/balance").await;
     b["balances"]

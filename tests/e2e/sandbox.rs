@@ -32,7 +32,7 @@ async fn success(app: TestApp) -> Option<TestApp> {
     let (_, bal) = app.get("/v1/balance").await;
     assert_eq!(
         bal["balances"],
-        json!([{"currency": "XOF", "pending": 4975, "available": 0}])
+        json!([{"currency": "XOF", "pending": 4975, "available": 0, "reported": 0}])
     );
     app.steps(1).await;
     let p = app.payment(id).await;
@@ -52,7 +52,7 @@ async fn success(app: TestApp) -> Option<TestApp> {
     let (_, bal) = app.get("/v1/balance").await;
     assert_eq!(
         bal["balances"],
-        json!([{"currency": "XOF", "pending": 0, "available": 4975}])
+        json!([{"currency": "XOF", "pending": 0, "available": 4975, "reported": 0}])
     );
     app.ledger_ok().await;
     Some(app)
@@ -186,7 +186,7 @@ async fn duplicate_callbacks_end_right_once(app: TestApp) -> Option<TestApp> {
     let (_, bal) = app.get("/v1/balance").await;
     assert_eq!(
         bal["balances"],
-        json!([{"currency": "XOF", "pending": 0, "available": 1990}]),
+        json!([{"currency": "XOF", "pending": 0, "available": 1990, "reported": 0}]),
         "credited once"
     );
     assert_eq!(app.engine.store().duplicate_transitions().await.unwrap(), 0);

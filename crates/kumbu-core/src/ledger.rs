@@ -11,6 +11,15 @@
 //! | `merchant_available` | liability | owed to the merchant, available                      |
 //! | `fee_revenue`        | income    | Kumbu's fees                                          |
 //! | `payouts_in_flight`  | liability | the merchant's money on its way out in a payout       |
+//! | `reported_funds`     | memo asset | money a bank or the merchant holds, reported to Kumbu |
+//! | `merchant_reported`  | memo liability | the merchant's reported money, held elsewhere     |
+//!
+//! **Held and reported money never mix.** The first six accounts are money Kumbu holds:
+//! collected through a rail it operates (mobile money, Multicaixa references), and only they
+//! fund refunds, payouts and settlements. A payment on the `external` rail (a merchant's payment
+//! record, a payment a bank reported) never passed through Kumbu: its one journal,
+//! `payment.reported`, moves `reported_funds` and `merchant_reported` only, so a record of any
+//! amount can never be paid out. `kumbu ledger verify` checks the split.
 
 use crate::payment::{Payment, PaymentStatus};
 use serde::{Deserialize, Serialize};
@@ -31,18 +40,38 @@ pub enum Account {
     FeeRevenue,
     /// The merchant's money reserved for payouts under way.
     PayoutsInFlight,
+    /// Money a bank or the merchant holds, reported to Kumbu (records, ingested bank payments).
+    ReportedFunds,
+    /// The merchant's reported money: held elsewhere, never paid out by Kumbu.
+    MerchantReported,
 }
 
 impl Account {
     /// Every account kind.
-    pub const ALL: [Account; 6] = [
+    pub const ALL: [Account; 8] = [
         Account::OperatorClearing,
         Account::SettlementBank,
         Account::MerchantPending,
         Account::MerchantAvailable,
         Account::FeeRevenue,
         Account::PayoutsInFlight,
+        Account::ReportedFunds,
+        Account::MerchantReported,
     ];
+
+    /// Whether the account is money Kumbu holds (or owes out of what it holds), as opposed to
+    /// money reported from elsewhere.
+    pub const fn is_held(self) -> bool {
+        match self {
+            Account::OperatorClearing
+            | Account::SettlementBank
+            | Account::MerchantPending
+            | Account::MerchantAvailable
+            | Account::FeeRevenue
+            | Account::PayoutsInFlight => true,
+            Account::ReportedFunds | Account::MerchantReported => false,
+        }
+    }
 
     /// Stored name.
     pub const fn as_str(self) -> &'static str {
@@ -53,6 +82,8 @@ impl Account {
             Account::MerchantAvailable => "merchant_available",
             Account::FeeRevenue => "fee_revenue",
             Account::PayoutsInFlight => "payouts_in_flight",
+            Account::ReportedFunds => "reported_funds",
+            Account::MerchantReported => "merchant_reported",
         }
     }
 
@@ -86,6 +117,11 @@ pub enum JournalKind {
     PayoutSucceeded,
     /// The payout failed: its amount is available again.
     PayoutReleased,
+    /// Money that moved outside Kumbu was reported (an `external` payment became debited).
+    PaymentReported,
+    /// An `external` payment's postings to held accounts, made before held and reported money
+    /// were kept apart, moved to the reported accounts (migration 0013, once per payment).
+    PaymentReclassified,
 }
 
 impl JournalKind {
@@ -98,6 +134,8 @@ impl JournalKind {
             JournalKind::PayoutReserved => "payout.reserved",
             JournalKind::PayoutSucceeded => "payout.succeeded",
             JournalKind::PayoutReleased => "payout.released",
+            JournalKind::PaymentReported => "payment.reported",
+            JournalKind::PaymentReclassified => "payment.reclassified",
         }
     }
 }
@@ -128,7 +166,9 @@ pub fn payout_postings(kind: JournalKind, amount: i64) -> Vec<Posting> {
         JournalKind::PayoutReleased => (Account::PayoutsInFlight, Account::MerchantAvailable),
         JournalKind::PaymentDebited
         | JournalKind::PaymentSettled
-        | JournalKind::RefundSucceeded => return Vec::new(),
+        | JournalKind::RefundSucceeded
+        | JournalKind::PaymentReported
+        | JournalKind::PaymentReclassified => return Vec::new(),
     };
     vec![
         Posting {
@@ -162,6 +202,9 @@ pub fn journals_for(
 /// The journal that entering `to` posts, if it moves money. Entries with a zero amount are
 /// left out (a zero fee posts nothing to fee revenue).
 pub fn postings_for(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind, Vec<Posting>)> {
+    if !payment.operator.held_by_kumbu() {
+        return reported_postings(payment, to);
+    }
     let (kind, lines) = match to {
         PaymentStatus::Debited => (
             JournalKind::PaymentDebited,
@@ -216,6 +259,36 @@ pub fn postings_for(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind
     Some((kind, lines))
 }
 
+/// The journal of an `external` payment: reported once, when it becomes debited, in the
+/// reported accounts only; nothing is charged on it (its rail's fee is 0, and overrides are
+/// refused), and settling it moves nothing.
+fn reported_postings(payment: &Payment, to: PaymentStatus) -> Option<(JournalKind, Vec<Posting>)> {
+    match to {
+        PaymentStatus::Debited => Some((
+            JournalKind::PaymentReported,
+            vec![
+                Posting {
+                    account: Account::ReportedFunds,
+                    amount: payment.amount,
+                },
+                Posting {
+                    account: Account::MerchantReported,
+                    amount: -payment.amount,
+                },
+            ],
+        )),
+        PaymentStatus::Created
+        | PaymentStatus::OperatorPending
+        | PaymentStatus::UserConfirming
+        | PaymentStatus::Settled
+        | PaymentStatus::Failed
+        | PaymentStatus::Expired
+        | PaymentStatus::Cancelled
+        | PaymentStatus::PartiallyRefunded
+        | PaymentStatus::Refunded => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -249,5 +322,45 @@ mod tests {
             account: Account::MerchantPending,
             amount: -9_800
         }));
+    }
+}
+
+#[cfg(test)]
+mod split {
+    use super::*;
+    use crate::Operator;
+
+    fn payment(operator: Operator) -> Payment {
+        serde_json::from_value(serde_json::json!({
+            "id": "pay_x", "merchant_id": "mer_x", "mode": "live", "status": "created",
+            "amount": 9_000_000, "fee": 0, "currency": "XOF", "operator": operator,
+            "payer_phone": null, "customer_name": null, "customer_email": null,
+            "reference": null, "description": null, "metadata": {}, "operator_reference": null,
+            "failure_code": null, "failure_message": null, "operator_code": null,
+            "created_at": 0, "updated_at": 0, "expires_at": 0, "history": []
+        }))
+        .unwrap()
+    }
+
+    /// A record confirmed straight to settled touches no account Kumbu holds.
+    #[test]
+    fn reported_money_never_reaches_held_accounts() {
+        let p = payment(Operator::External);
+        let journals = journals_for(&p, Some(PaymentStatus::Created), PaymentStatus::Settled);
+        assert_eq!(journals.len(), 1);
+        assert_eq!(journals[0].0, JournalKind::PaymentReported);
+        assert!(journals[0].1.iter().all(|l| !l.account.is_held()));
+        assert_eq!(journals[0].1.iter().map(|l| l.amount).sum::<i64>(), 0);
+        // A collected payment touches only held ones.
+        let p = payment(Operator::OrangeCi);
+        let journals = journals_for(
+            &p,
+            Some(PaymentStatus::UserConfirming),
+            PaymentStatus::Settled,
+        );
+        assert!(journals
+            .iter()
+            .flat_map(|j| &j.1)
+            .all(|l| l.account.is_held()));
     }
 }

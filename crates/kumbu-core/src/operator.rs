@@ -137,6 +137,15 @@ pub enum Operator {
 }
 
 impl Operator {
+    /// Whether money paid through this operator reaches an account Kumbu holds (every rail
+    /// but `external`, whose money a bank or the merchant holds: it is only reported here).
+    pub fn held_by_kumbu(self) -> bool {
+        match self.defaults().kind {
+            RailKind::MobileMoneyPush | RailKind::BankReference => true,
+            RailKind::External => false,
+        }
+    }
+
     /// Every operator, in catalogue order.
     pub const ALL: [Operator; 13] = [
         Operator::Cvmovel,

@@ -67,6 +67,16 @@ pub enum LedgerProblem {
         /// Sum of entries.
         entries: i64,
     },
+    /// Held and reported money mixed: an `external` payment moved an account Kumbu holds, or
+    /// something else moved a reported account.
+    SplitBroken {
+        /// The payment (or journal) that did.
+        owner: String,
+        /// The account.
+        account: String,
+        /// What its entries there sum to.
+        sum: i64,
+    },
 }
 
 impl StoreTx {
@@ -179,8 +189,8 @@ impl Store {
             .collect()
     }
 
-    /// Checks every journal balances per currency and every account equals the sum of its
-    /// entries. Returns the problems found (empty means the ledger is sound) and how many
+    /// Checks every journal balances per currency, every account equals the sum of its
+    /// entries, and held and reported money stay apart. Returns the problems found (empty means the ledger is sound) and how many
     /// entries were checked.
     pub async fn verify_ledger(&self) -> Result<(Vec<LedgerProblem>, i64), StoreError> {
         let mut problems = Vec::new();
@@ -225,6 +235,31 @@ impl Store {
                 account: name,
                 stored: r.try_get("stored")?,
                 entries: r.try_get("entries")?,
+            });
+        }
+        // Held and reported money apart: an external payment's entries on held accounts net to
+        // zero (its reclassified postings from before the split included), and nothing else
+        // touches the reported accounts.
+        let reported: Vec<String> = Account::ALL
+            .into_iter()
+            .filter(|a| !a.is_held())
+            .map(|a| format!("'{}'", a.as_str()))
+            .collect();
+        let reported = reported.join(", ");
+        let split = format!(
+            "SELECT COALESCE(e.payment_id, e.journal_id) AS owner, e.account, \
+                    CAST(SUM(e.amount) AS BIGINT) AS total \
+             FROM ledger_entries e LEFT JOIN payments p ON p.id = e.payment_id \
+             WHERE (p.operator = 'external') <> (e.account IN ({reported})) \
+                OR (p.operator IS NULL AND e.account IN ({reported})) \
+             GROUP BY COALESCE(e.payment_id, e.journal_id), e.account \
+             HAVING SUM(e.amount) <> 0 ORDER BY owner, e.account"
+        );
+        for r in sqlx::query::<Any>(&split).fetch_all(&self.read).await? {
+            problems.push(LedgerProblem::SplitBroken {
+                owner: r.try_get("owner")?,
+                account: r.try_get("account")?,
+                sum: r.try_get("total")?,
             });
         }
         let n: i64 =

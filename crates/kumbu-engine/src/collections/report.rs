@@ -20,8 +20,8 @@ pub struct Report {
     pub source: Option<String>,
     /// The lines, by source, outcome, status and decision.
     pub lines: Vec<ReportLine>,
-    /// What the day's ingested payments credited to the merchant (their settled payment
-    /// records' postings to `merchant_available`), per currency, in minor units.
+    /// What the day's ingested payments reported for the merchant (their payment records'
+    /// postings to `merchant_reported`: money the bank holds), per currency, in minor units.
     pub ledger_effect: Vec<(Currency, i64)>,
 }
 

@@ -70,8 +70,11 @@ pub struct Balance {
     pub currency: Currency,
     /// Debited but not yet settled (net of fees).
     pub pending: i64,
-    /// Settled and available.
+    /// Settled and available: money Kumbu holds for the merchant, what payouts draw on.
     pub available: i64,
+    /// Reported from elsewhere (payment records, ingested bank payments): the merchant's money
+    /// that a bank or the merchant holds. Kumbu never pays it out.
+    pub reported: i64,
 }
 
 impl Engine {
@@ -316,12 +319,15 @@ impl Engine {
                 currency: r.currency,
                 pending: 0,
                 available: 0,
+                reported: 0,
             });
             // Liabilities carry credit (negative) balances; merchants see them as positive money.
             match r.account {
                 Account::MerchantPending => b.pending = -r.balance,
                 Account::MerchantAvailable => b.available = -r.balance,
-                Account::OperatorClearing
+                Account::MerchantReported => b.reported = -r.balance,
+                Account::ReportedFunds
+                | Account::OperatorClearing
                 | Account::SettlementBank
                 | Account::FeeRevenue
                 | Account::PayoutsInFlight => {}

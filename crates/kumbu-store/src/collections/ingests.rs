@@ -300,7 +300,7 @@ impl Store {
     }
 
     /// What the payments ingested (from `source`, if given) and processed in `[from, to)`
-    /// credited to the merchant: their payment records' postings to `merchant_available`,
+    /// reported for the merchant: their payment records' postings to `merchant_reported`,
     /// per currency, read from the ledger itself.
     pub async fn ingest_ledger_effect(
         &self,
@@ -315,7 +315,7 @@ impl Store {
              JOIN ingested_payments i ON i.payment_id = e.payment_id \
              WHERE i.merchant_id = $1 AND i.mode = $2 AND i.processed_at >= $3 \
              AND i.processed_at < $4 AND ($5 = '' OR i.source = $5) \
-             AND e.account = 'merchant_available' GROUP BY e.currency ORDER BY e.currency",
+             AND e.account = 'merchant_reported' GROUP BY e.currency ORDER BY e.currency",
         )
         .bind(merchant_id)
         .bind(mode.as_str())

@@ -36,7 +36,7 @@ pub struct ReportLineView {
 pub struct LedgerEffectView {
     /// ISO 4217.
     pub currency: String,
-    /// Minor units credited to `merchant_available`.
+    /// Minor units credited to `merchant_reported` (money the bank holds, reported to Kumbu).
     pub credited: i64,
 }
 

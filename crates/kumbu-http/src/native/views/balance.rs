@@ -11,8 +11,11 @@ pub struct BalanceLine {
     pub currency: String,
     /// Debited, not yet settled (net of fees), minor units.
     pub pending: i64,
-    /// Settled and available, minor units.
+    /// Settled and available, minor units: money the gateway holds for you, what payouts draw on.
     pub available: i64,
+    /// Reported from elsewhere (payment records, ingested bank payments), minor units: money a
+    /// bank or you hold. Never paid out.
+    pub reported: i64,
 }
 
 impl From<&Balance> for BalanceLine {
@@ -21,6 +24,7 @@ impl From<&Balance> for BalanceLine {
             currency: b.currency.code().to_owned(),
             pending: b.pending,
             available: b.available,
+            reported: b.reported,
         }
     }
 }
