@@ -4,7 +4,8 @@
 #   1. 100,000 unauthenticated Adullam token requests, each with a distinct 15 KiB client id and
 #      a distinct source address (X-Forwarded-For from this machine, a trusted proxy), while an
 #      authenticated Adullam client lists payments: the server's RSS growth, and that client's
-#      p99 latency alone and during the flood.
+#      p99 latency alone, during the same flood with 16-byte ids (the control: what sharing the
+#      cores costs), and during the flood.
 #   2. 50+ webhook deliveries to a test endpoint that answers with an endless body at 5 MB/s:
 #      the server's peak RSS growth.
 # Targets: RSS within 20 MB of its start in each part; p99 during the flood of the same order as
@@ -46,26 +47,30 @@ cat > "$work/list.lua" <<LUA
 wrk.headers["Authorization"] = "Bearer $token"
 LUA
 cat > "$work/flood.lua" <<'LUA'
--- Each request: a new 15 KiB client id and a new source address (distinct across rounds too).
+-- Each request: a new client id of FLOOD_PAD bytes and a new source address (distinct across
+-- rounds and floods too).
 local round = os.getenv("FLOOD_ROUND")
-local pad = string.rep("x", 15 * 1024)
+local salt = string.byte(os.getenv("FLOOD_TAG"))
+local pad = string.rep("x", tonumber(os.getenv("FLOOD_PAD")))
 local threads, sent = 0, 0
 function setup(thread) threads = threads + 1; thread:set("tid", threads) end
 function request()
   sent = sent + 1
   local body = '{"grant_type":"client_credentials","client_secret":"wrong","client_id":"cli_'
-    .. round .. "_" .. tid .. "_" .. sent .. "_" .. pad .. '"}'
-  local from = string.format("10.%d.%d.%d", (round * 2 + tid) % 256, math.floor(sent / 256) % 256, sent % 256)
+    .. os.getenv("FLOOD_TAG") .. round .. "_" .. tid .. "_" .. sent .. "_" .. pad .. '"}'
+  local from = string.format("10.%d.%d.%d", (salt * 64 + round * 2 + tid) % 256,
+    math.floor(sent / 256) % 256, sent % 256)
   return wrk.format("POST", "/compat/adullam/v1/oauth/token",
     {["Content-Type"] = "application/json", ["X-Forwarded-For"] = from}, body)
 end
 LUA
-# flood N: rounds of 2 s until N requests are answered (wrk runs for a duration, not a count).
+# flood N PAD TAG: rounds of 2 s until N requests are answered (wrk runs for a duration, not a
+# count), client ids padded to PAD bytes and tagged TAG (distinct across floods).
 flood() {
   local total=0 round=0 n
   while [ "$total" -lt "$1" ]; do
     round=$((round + 1))
-    FLOOD_ROUND=$round wrk -t2 -c8 -d2s -s "$work/flood.lua" "$base" > "$work/flood.out"
+    FLOOD_ROUND=$round FLOOD_PAD=$2 FLOOD_TAG=$3 wrk -t2 -c8 -d2s -s "$work/flood.lua" "$base" > "$work/flood.out"
     n=$(awk '/requests in/ {print $1}' "$work/flood.out")
     total=$((total + n))
   done
@@ -76,16 +81,21 @@ list() { wrk -t1 -c2 -d"$1" --latency -s "$work/list.lua" "$base/compat/adullam/
 echo "1. token flood: $requests requests with distinct 15 KiB client ids and sources"
 list 5s > /dev/null
 list 10s > "$work/alone.out"
+# The control: the same load with 16-byte client ids (what the cores alone cost the lister).
+list 5s > "$work/control.out" &
+lister=$!
+flood "$requests" 16 c > /dev/null
+wait $lister
 rss0=$(rss_kb "$server")
 list 5s > "$work/during.out" &
 lister=$!
 start=$(date +%s%N)
-flooded=$(flood "$requests")
+flooded=$(flood "$requests" $((15 * 1024)) h)
 took=$(( ($(date +%s%N) - start) / 1000000 ))
 wait $lister
 rss1=$(rss_kb "$server")
 echo "flood: $flooded requests in $took ms"
-echo "authenticated GET /payments p99: alone $(p99 "$work/alone.out"), during the flood $(p99 "$work/during.out")"
+echo "authenticated GET /payments p99: alone $(p99 "$work/alone.out"), during a flood of 16-byte ids $(p99 "$work/control.out"), during the flood $(p99 "$work/during.out")"
 echo "server RSS: $(mb "$rss0") before the flood, $(mb "$rss1") after (+$(mb $((rss1 - rss0))))"
 stop_server
 

@@ -46,8 +46,9 @@ pub struct ServeArgs {
     /// disconnected (slow-loris).
     #[arg(long, env = "KUMBU_HEADER_READ_TIMEOUT_SECS", default_value_t = 10)]
     header_read_timeout_secs: u64,
-    /// Seconds a kept-alive connection may wait for its next request before it is closed. Behind
-    /// a load balancer, make it longer than the balancer's own idle timeout (60 s on AWS).
+    /// Seconds a kept-alive connection may wait for its next request before it is closed (and a
+    /// client may take none of its response). Behind a load balancer, make it longer than the
+    /// balancer's own idle timeout (60 s on AWS).
     #[arg(long, env = "KUMBU_IDLE_TIMEOUT_SECS", default_value_t = 75)]
     idle_timeout_secs: u64,
     /// Most client connections open at once on each listener; more wait in the kernel's queue
@@ -60,7 +61,7 @@ pub struct ServeArgs {
     #[arg(long, env = "KUMBU_API_RATE_LIMIT", default_value_t = 6000)]
     api_rate_limit: u32,
     /// Most webhook endpoints one merchant may have in each mode (an event or a resend fans out
-    /// to all of them); beyond, 400 limit_reached.
+    /// to all of them); beyond, 409 limit_reached.
     #[arg(long, env = "KUMBU_MAX_WEBHOOK_ENDPOINTS", default_value_t = 16)]
     max_webhook_endpoints: u32,
     /// Requests per minute per API key on the ProxyPay face before it answers 429 with

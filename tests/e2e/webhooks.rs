@@ -558,7 +558,7 @@ async fn endpoints_and_resends_are_bounded(app: TestApp) -> Option<TestApp> {
         .await;
     assert_eq!(
         (s.as_u16(), e["error"]["code"].as_str()),
-        (400, Some("limit_reached")),
+        (409, Some("limit_reached")),
         "{e}"
     );
     // A deleted endpoint frees its place.

@@ -125,7 +125,7 @@ error_codes! {
     BalanceInsufficient => ("balance_insufficient", ConflictError, 409),
     /// The merchant has as many of these objects as this gateway allows (webhook endpoints:
     /// `--max-webhook-endpoints`); delete one first.
-    LimitReached => ("limit_reached", InvalidRequestError, 400),
+    LimitReached => ("limit_reached", ConflictError, 409),
     /// The endpoint manages live settings: it needs a live key.
     LiveModeOnly => ("live_mode_only", InvalidRequestError, 403),
     /// Too many requests.

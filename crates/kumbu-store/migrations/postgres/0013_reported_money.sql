@@ -37,11 +37,21 @@ WHERE journal_kind = 'payment.reclassified'
 GROUP BY merchant_id, mode, currency, account
 ON CONFLICT DO NOTHING;
 
-UPDATE ledger_accounts SET balance = (
-    SELECT CAST(COALESCE(SUM(e.amount), 0) AS BIGINT) FROM ledger_entries e
-    WHERE e.merchant_id = ledger_accounts.merchant_id AND e.mode = ledger_accounts.mode
-      AND e.currency = ledger_accounts.currency AND e.account = ledger_accounts.account)
+-- Each affected balance moves by its reclassification entries: one pass over the entries into
+-- a small table of deltas, then one lookup per affected account (no scan of the entries per
+-- account: no index covers them by account).
+CREATE TEMPORARY TABLE reclassified AS
+SELECT merchant_id, mode, currency, account, CAST(SUM(amount) AS BIGINT) AS delta
+FROM ledger_entries WHERE journal_kind = 'payment.reclassified'
+GROUP BY merchant_id, mode, currency, account;
+
+UPDATE ledger_accounts SET balance = balance + (
+    SELECT r.delta FROM reclassified r
+    WHERE r.merchant_id = ledger_accounts.merchant_id AND r.mode = ledger_accounts.mode
+      AND r.currency = ledger_accounts.currency AND r.account = ledger_accounts.account)
 WHERE EXISTS (
-    SELECT 1 FROM ledger_entries r
-    WHERE r.journal_kind = 'payment.reclassified' AND r.merchant_id = ledger_accounts.merchant_id
-      AND r.mode = ledger_accounts.mode AND r.currency = ledger_accounts.currency);
+    SELECT 1 FROM reclassified r
+    WHERE r.merchant_id = ledger_accounts.merchant_id AND r.mode = ledger_accounts.mode
+      AND r.currency = ledger_accounts.currency AND r.account = ledger_accounts.account);
+
+DROP TABLE reclassified;

@@ -165,28 +165,29 @@ pub(super) fn no_store(body: impl serde::Serialize) -> Response {
         .into_response()
 }
 
-/// A token for `account` and its `secret`, unless `source` has failed too often on it (429
-/// `slow_down`, before the secret is looked up). Only a refused secret counts against the source:
-/// the owner signing in as often as they like, or from elsewhere while a stranger guesses, is
-/// never throttled.
+/// A token for `account` and its `secret`, unless `source` has failed too often on it, or the
+/// account has taken too many tokens (429 `slow_down`, before the secret is looked up). Only a
+/// refused secret counts against the source: the owner signing in from elsewhere while a
+/// stranger guesses is never throttled.
 async fn sign_in(
     state: &AppState,
     account: &str,
     secret: String,
     source: Option<&str>,
 ) -> Result<IssuedToken, OauthError> {
-    let throttle = &state.adullam_sign_ins;
-    throttle
+    let attempt = state
+        .adullam_sign_ins
         .admit(account, source, Instant::now())
         .map_err(OauthError::slow_down)?;
     let issued = state
         .engine
         .issue_access_token(account, &SecretString::from(secret))
         .await;
-    if let Err(EngineError::Rejected(r)) = &issued {
-        if r.code == ErrorCode::ApiKeyInvalid {
-            throttle.failed(account, source, Instant::now());
-        }
+    match &issued {
+        Ok(_) => attempt.succeeded(Instant::now()),
+        Err(EngineError::Rejected(r)) if r.code == ErrorCode::ApiKeyInvalid => attempt.failed(),
+        // Not an answer on the secret (the database, say): forgiven.
+        Err(_) => drop(attempt),
     }
     Ok(issued?)
 }

@@ -50,8 +50,7 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
         | ErrorCode::ConnectorNotConfigured
-        | ErrorCode::BalanceInsufficient
-        | ErrorCode::LimitReached => (400, "VALIDATION_ERROR"),
+        | ErrorCode::BalanceInsufficient => (400, "VALIDATION_ERROR"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
             (400, "IDEMPOTENCY_ERROR")
         }
@@ -67,7 +66,8 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::CheckoutAttemptInProgress
         | ErrorCode::CollectionRequestNotOpen
         | ErrorCode::IngestConflict
-        | ErrorCode::ExceptionAlreadyResolved => (409, "CONFLICT"),
+        | ErrorCode::ExceptionAlreadyResolved
+        | ErrorCode::LimitReached => (409, "CONFLICT"),
         ErrorCode::RateLimited => (429, "RATE_LIMITED"),
         ErrorCode::ServiceUnavailable => (503, "SERVICE_UNAVAILABLE"),
         ErrorCode::InternalError => (500, "INTERNAL_ERROR"),

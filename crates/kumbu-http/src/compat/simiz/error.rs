@@ -53,8 +53,7 @@ pub const fn simiz_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ReferenceAmountMismatch
         | ErrorCode::ErvEntityNotConfigured
         | ErrorCode::ConnectorNotConfigured
-        | ErrorCode::BalanceInsufficient
-        | ErrorCode::LimitReached => (400, "validation_error"),
+        | ErrorCode::BalanceInsufficient => (400, "validation_error"),
         ErrorCode::BodyTooLarge => (413, "payload_too_large"),
         ErrorCode::UnsupportedMediaType => (415, "unsupported_media_type"),
         ErrorCode::IdempotencyKeyInvalid | ErrorCode::IdempotencyKeyReused => {
@@ -72,7 +71,8 @@ pub const fn simiz_error(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::CheckoutAttemptInProgress
         | ErrorCode::CollectionRequestNotOpen
         | ErrorCode::IngestConflict
-        | ErrorCode::ExceptionAlreadyResolved => (409, "conflict"),
+        | ErrorCode::ExceptionAlreadyResolved
+        | ErrorCode::LimitReached => (409, "conflict"),
         ErrorCode::RateLimited => (429, "rate_limited"),
         ErrorCode::ServiceUnavailable => (503, "service_unavailable"),
         ErrorCode::InternalError => (500, "internal_error"),
