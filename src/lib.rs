@@ -289,20 +289,55 @@ fn reachable_from_elsewhere(
         || proxypay_listen.is_some_and(|a| !a.ip().is_loopback())
 }
 
-/// Opens and migrates the database.
+/// Opens and migrates the database (a SQLite file is created if missing: `serve`, `migrate`).
 pub async fn open_store(url: &str, max_connections: u32) -> anyhow::Result<Store> {
     let opts = StoreOptions {
         max_connections,
         ..StoreOptions::default()
     };
-    let store = Store::connect(url, &opts)
-        .await
-        .with_context(|| format!("could not open the database {}", redact(url)))?;
+    let store = match Store::connect(url, &opts).await {
+        Ok(store) => store,
+        Err(e) if e.to_string().contains("does not exist") && url.starts_with("postgres") => {
+            let name = url
+                .rsplit('/')
+                .next()
+                .and_then(|n| n.split('?').next())
+                .unwrap_or("kumbu");
+            anyhow::bail!(
+                "the PostgreSQL database {} does not exist: create it first, e.g. \
+                 `psql -c 'CREATE DATABASE {name}'` as a user who may (or `createdb {name}`)",
+                redact(url)
+            );
+        }
+        Err(e) => {
+            return Err(anyhow::Error::new(e))
+                .with_context(|| format!("could not open the database {}", redact(url)))
+        }
+    };
     store
         .migrate()
         .await
         .context("could not migrate the database")?;
     Ok(store)
+}
+
+/// Opens and migrates a database that must exist already: every command but `serve` and
+/// `migrate`, so that a command run in the wrong directory (or without `--database-url`) says
+/// where it looked instead of creating an empty `./kumbu.db` and its key beside it.
+pub async fn open_existing_store(url: &str, max_connections: u32) -> anyhow::Result<Store> {
+    if let Some(secret_key::SqliteFile::Path(path)) = secret_key::sqlite_file(url) {
+        if !path.exists() {
+            anyhow::bail!(
+                "no database at {} ({}): this command opens an existing database and never \
+                 creates one. Point it at yours with --database-url or KUMBU_DATABASE_URL, or \
+                 start the gateway once (`kumbu serve`, or `cargo run --release` in the \
+                 checkout), which creates it",
+                path.display(),
+                redact(url)
+            );
+        }
+    }
+    open_store(url, max_connections).await
 }
 
 /// A database URL with any password (user-info or `password=` parameter) replaced by `***`,

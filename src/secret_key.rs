@@ -47,13 +47,16 @@ pub fn load_keyring(source: &SecretKeySource, database_url: &str) -> anyhow::Res
     }
 }
 
-enum SqliteFile {
+/// What a SQLite URL names.
+pub(crate) enum SqliteFile {
+    /// An in-memory database.
     Memory,
+    /// A file.
     Path(PathBuf),
 }
 
 /// The file behind a SQLite URL (`sqlite://kumbu.db`, `sqlite:kumbu.db?mode=rwc`, `kumbu.db`).
-fn sqlite_file(url: &str) -> Option<SqliteFile> {
+pub(crate) fn sqlite_file(url: &str) -> Option<SqliteFile> {
     let url = url.trim();
     let rest = if let Some(r) = url.strip_prefix("sqlite://") {
         r

@@ -1,7 +1,7 @@
 //! Which database a command opens, and the secret key that opens its sealed secrets: the
 //! options every command that touches the database takes, and the engine a one-off command runs.
 
-use crate::{open_store, SecretKeySource};
+use crate::{open_existing_store, SecretKeySource};
 use anyhow::Context;
 use clap::Args;
 use kumbu_engine::{Engine, EngineConfig};
@@ -18,7 +18,8 @@ const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 /// `--database-url` and `--secret-key-file`.
 #[derive(Debug, Clone, Args)]
 pub struct DbArgs {
-    /// Database: sqlite://path.db (created if missing) or postgres://user:pass@host/db.
+    /// Database: sqlite://path.db or postgres://user:pass@host/db. Only `serve` and `migrate`
+    /// create a missing SQLite file; every other command refuses, naming where it looked.
     #[arg(long, env = "KUMBU_DATABASE_URL", default_value = DEFAULT_DB, hide_env_values = true)]
     pub(crate) database_url: String,
     /// File of the secret key that seals stored secrets such as webhook signing secrets (created
@@ -42,7 +43,7 @@ impl DbArgs {
 
 /// An engine for a one-off command over the database `db` names.
 pub(crate) async fn engine_with(db: &DbArgs, config: EngineConfig) -> anyhow::Result<Engine> {
-    let store = open_store(&db.database_url, 2).await?;
+    let store = open_existing_store(&db.database_url, 2).await?;
     let keyring = crate::load_keyring(&db.secret_key(), &db.database_url)?;
     // A one-off command delivers no webhooks; were it to, bodies would name `serve`'s default
     // address.

@@ -1,7 +1,7 @@
 //! `kumbu ledger …`: check the double-entry ledger.
 
 use super::db::DbArgs;
-use crate::open_store;
+use crate::open_existing_store;
 use anyhow::bail;
 use clap::Subcommand;
 
@@ -21,7 +21,7 @@ pub enum LedgerCommand {
 pub async fn run(cmd: LedgerCommand) -> anyhow::Result<()> {
     match cmd {
         LedgerCommand::Verify { db } => {
-            let store = open_store(&db.database_url, 2).await?;
+            let store = open_existing_store(&db.database_url, 2).await?;
             let (problems, entries) = store.verify_ledger().await?;
             if problems.is_empty() {
                 println!("ledger OK: {entries} entries; every journal balances, every balance equals its entries, and held and reported money stay apart");

@@ -16,6 +16,65 @@ fn kumbu(args: &[&str]) -> (bool, String, String) {
     )
 }
 
+/// Only `serve` and `migrate` create a database (issue 28): any other command in a directory
+/// without one fails naming where it looked and how to point it elsewhere, and leaves nothing
+/// behind. Before, `kumbu keys create` created `./kumbu.db` and `kumbu.db.key`, then said only
+/// "No merchant".
+#[test]
+fn commands_never_create_a_database() {
+    let dir = TempDir::new();
+    for args in [
+        &["keys", "create", "--merchant", "mer_x", "--mode", "live"][..],
+        &["ledger", "verify"][..],
+        &["merchant", "create", "--name", "Shop"][..],
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_kumbu"))
+            .args(args)
+            .current_dir(dir.path())
+            .env_remove("KUMBU_DATABASE_URL")
+            .env_remove("KUMBU_SECRET_KEY")
+            .env_remove("KUMBU_SECRET_KEY_FILE")
+            .output()
+            .expect("run kumbu");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?}");
+        assert!(
+            err.contains("no database at kumbu.db") && err.contains("--database-url"),
+            "{args:?}: {err}"
+        );
+        let left: Vec<_> = std::fs::read_dir(dir.path()).unwrap().collect();
+        assert!(left.is_empty(), "{args:?} left {left:?}");
+    }
+}
+
+/// A missing PostgreSQL database is named once, with the statement that creates it (issue 28:
+/// the error repeated "does not exist" three times and suggested nothing).
+#[test]
+fn a_missing_postgres_database_says_how_to_create_it() {
+    let Ok(admin) = std::env::var("KUMBU_TEST_DATABASE_URL") else {
+        crate::harness::skip(
+            "a_missing_postgres_database_says_how_to_create_it",
+            "KUMBU_TEST_DATABASE_URL is not set",
+            "KUMBU_REQUIRE_PG",
+        );
+        return;
+    };
+    let url = crate::harness::with_database(&admin, "kumbu_never_created");
+    let (ok, _, err) = kumbu(&[
+        "migrate",
+        "--database-url",
+        &url,
+        "--secret-key-file",
+        "/dev/null",
+    ]);
+    assert!(!ok);
+    assert!(
+        err.contains("CREATE DATABASE kumbu_never_created")
+            && err.matches("does not exist").count() == 1,
+        "{err}"
+    );
+}
+
 #[test]
 fn merchants_and_keys_from_the_command_line() {
     let dir = TempDir::new();
@@ -168,6 +227,8 @@ fn reconcile_a_meps_file_from_the_command_line() {
     use kumbu_core::{Entity, ErvReference};
     let dir = TempDir::new();
     let url = format!("sqlite://{}/cli.db", dir.path().display());
+    let (ok, _, err) = kumbu(&["migrate", "--database-url", &url]);
+    assert!(ok, "{err}");
     let (ok, merchant, err) = kumbu(&[
         "merchant",
         "create",
@@ -291,6 +352,8 @@ async fn connectors_from_the_command_line() {
             .unwrap()
         }
     };
+    let (ok, _, err) = run(vec!["migrate".into()]).await;
+    assert!(ok, "{err}");
     let (ok, merchant, err) = run(vec![
         "merchant".into(),
         "create".into(),

@@ -173,7 +173,39 @@ async fn keys_are_forgotten_after_24_hours(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// A retry re-serialised by its client (keys in another order, other spacing, a string escaped
+/// differently) is the same request and gets the replay (issue 28). Before, bodies were compared
+/// as bytes: the retry was refused `idempotency_key_reused`.
+async fn same_parameters_in_other_bytes(app: TestApp) -> Option<TestApp> {
+    let key = [("idempotency-key", "order-78")];
+    let first = r#"{"amount": 5000, "currency": "XOF", "description": "Caf\u00e9", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}"#;
+    let (s1, _, p1) = app
+        .send(Method::POST, "/v1/payments", Some(first), &key)
+        .await;
+    assert_eq!(s1, 200, "{p1}");
+    let retry = "{\"payer\":{\"operator\":\"orange_ci\",\"phone\":\"+2250700000789\"},\n  \"description\":\"Café\",\"currency\":\"XOF\",\"amount\":5000}";
+    let (s2, h2, p2) = app
+        .send(Method::POST, "/v1/payments", Some(retry), &key)
+        .await;
+    assert_eq!((s2, &p2), (s1, &p1));
+    assert_eq!(
+        h2.get("idempotent-replayed").map(|v| v.to_str().unwrap()),
+        Some("true")
+    );
+    // Another value is another request: refused, not replayed.
+    let other = first.replace("Caf", "Kaf");
+    let (s3, _, e) = app
+        .send(Method::POST, "/v1/payments", Some(&other), &key)
+        .await;
+    assert_eq!(
+        (s3.as_u16(), e["error"]["code"].as_str()),
+        (400, Some("idempotency_key_reused"))
+    );
+    Some(app)
+}
+
 both!(
+    same_parameters_in_other_bytes,
     replay_and_mismatch,
     concurrent_duplicates,
     keys_are_forgotten_after_24_hours

@@ -8,7 +8,9 @@ use sha2::{Digest, Sha256};
 /// The header name.
 pub const HEADER: &str = "idempotency-key";
 
-/// The request's Idempotency-Key, if it sent one, with a fingerprint of method, route and body.
+/// The request's Idempotency-Key, if it sent one, with a fingerprint of method, route and
+/// parameters: a JSON body in its canonical form (members in key order, no spacing; see
+/// [`crate::canonical_json`]), any other body as written.
 pub fn from_request(
     headers: &HeaderMap,
     method: &Method,
@@ -24,6 +26,9 @@ pub fn from_request(
     h.update(b" ");
     h.update(route.as_bytes());
     h.update(b"\n");
-    h.update(body);
+    match crate::canonical_json::canonical(body) {
+        Some(parameters) => h.update(parameters),
+        None => h.update(body),
+    }
     IdempotencyRequest::new(key, hex::encode(h.finalize())).map(Some)
 }

@@ -6,6 +6,7 @@
 //! (`compat/<face>/`).
 
 mod callbacks;
+mod canonical_json;
 mod client_ip;
 mod compat;
 mod error;
