@@ -271,6 +271,13 @@ async fn subscriptions_deletion_and_bad_input(app: TestApp) -> Option<TestApp> {
     for (body, param) in [
         (json!({"url": "ftp://x", "events": ["*"]}), "url"),
         (json!({"url": "https://", "events": ["*"]}), "url"),
+        // A placeholder pasted as it was written (issue 28), and names no resolver takes.
+        (json!({"url": "https://…", "events": ["*"]}), "url"),
+        (
+            json!({"url": "https://<your-host>/hook", "events": ["*"]}),
+            "url",
+        ),
+        (json!({"url": "https://a..b/hook", "events": ["*"]}), "url"),
         (json!({"url": rx.url, "events": ["payment.paid"]}), "events"),
         (json!({"url": rx.url, "events": []}), "events"),
         (json!({"url": rx.url}), "events"),

@@ -207,12 +207,35 @@ fn url_host(url: &str) -> Result<(String, u16), EngineError> {
     if host.is_empty() {
         return Err(bad());
     }
-    Ok((
-        host.trim_start_matches('[')
-            .trim_end_matches(']')
-            .to_owned(),
-        port,
-    ))
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    if host.parse::<IpAddr>().is_err() && !is_host_name(&host) {
+        return Err(reject(
+            ErrorCode::ParameterInvalid,
+            Field::Url,
+            format!("`{host}` is not a host name or an address: give your endpoint's real host, e.g. https://shop.example/kumbu"),
+        ));
+    }
+    Ok((host, port))
+}
+
+/// Whether `host` is shaped like a DNS name: dot-separated labels of 1 to 63 letters, digits,
+/// `-` or `_` (letters of any script: an internationalised name), none starting or ending with
+/// `-`. A placeholder such as `…` or `<host>` is not.
+fn is_host_name(host: &str) -> bool {
+    let host = host.strip_suffix('.').unwrap_or(host);
+    !host.is_empty()
+        && host.split('.').all(|label| {
+            let n = label.chars().count();
+            (1..=63).contains(&n)
+                && !label.starts_with('-')
+                && !label.ends_with('-')
+                && label
+                    .chars()
+                    .all(|c| c.is_alphanumeric() || c == '-' || c == '_')
+        })
 }
 
 impl Engine {

@@ -450,8 +450,9 @@ vocabulary! {
     WebhookUrl => {
         let path = chars::ascii("");
         let port = "([0-5]?[0-9]{1,4}|6[0-4][0-9]{3}|65[0-4][0-9]{2}|655[0-2][0-9]|6553[0-5])";
-        let host = format!("({}|\\[{}\\])", chars::ascii_host(":"), chars::IPV6);
-        text("An absolute http:// or https:// URL with a host (in ASCII, an IPv6 address in brackets) and perhaps a port (0 to 65535), at most 2,048 characters, without white space. In live mode the host must resolve to public addresses.")
+        let label = "[A-Za-z0-9_]([A-Za-z0-9_\\-]{0,61}[A-Za-z0-9_])?";
+        let host = format!("({label}(\\.{label})*\\.?|\\[{}\\])", chars::IPV6);
+        text("An absolute http:// or https:// URL with a host (a name of dot-separated labels of 1 to 63 letters, digits, `-` or `_`, an IPv4 address, or an IPv6 address in brackets) and perhaps a port (0 to 65535), at most 2,048 characters, without white space. In live mode the host must resolve to public addresses.")
             .max_length(Some(kumbu_engine::MAX_URL_LEN))
             .pattern(Some(format!("^https?://{host}(:{port})?([/?#]{path}*)?$")))
             .build()
