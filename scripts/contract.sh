@@ -62,7 +62,7 @@ fi
 # No limit, so that 429s do not hide what the operations answer; the sandbox runs a payment to
 # its end at once, so that the stateful phase's refunds (linked from payments) find it settled.
 KUMBU_SANDBOX_KEY=$key RUST_LOG=warn \
-  target/debug/kumbu serve --listen 127.0.0.1:$port --database-url "sqlite://$work/contract.db" \
+  target/debug/kumbu serve --listen 127.0.0.1:$port --metrics-listen off --database-url "sqlite://$work/contract.db" \
   --api-rate-limit 0 --proxypay-rate-limit 0 --adullam-rate-limit 0 --adullam-hourly-rate-limit 0 --checkout-ip-limit 0 --sandbox-delay-ms 0 \
   > "$work/server.out" 2> "$work/server.err" &
 server=$!
