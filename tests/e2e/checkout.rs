@@ -248,6 +248,11 @@ async fn pay_on_the_page(app: TestApp) -> Option<TestApp> {
     assert_eq!(p["checkout_session"], id);
     let receipt = v.get(Some("fr")).await.html;
     assert!(receipt.contains("Paiement reçu"), "{receipt}");
+    // The heading says it is done, no longer "Pay <merchant>" (issue 28).
+    assert!(
+        receipt.contains("<h1>Payé à ") && !receipt.contains("<h1>Payer "),
+        "{receipt}"
+    );
     assert!(receipt.contains(payment));
     assert!(receipt.contains(&format!(
         "https://shop.example/paid?order=7&amp;checkout_session_id={id}"

@@ -10,6 +10,8 @@ use kumbu_core::{FailureCode, Locale};
 pub enum Msg {
     Title,
     PayTo,
+    PaidTo,
+    PaymentTo,
     Sandbox,
     ChooseOperator,
     Phone,
@@ -73,9 +75,11 @@ pub enum Msg {
 impl Msg {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [Msg; 60] = [
+    pub const ALL: [Msg; 62] = [
         Msg::Title,
         Msg::PayTo,
+        Msg::PaidTo,
+        Msg::PaymentTo,
         Msg::Sandbox,
         Msg::ChooseOperator,
         Msg::Phone,
@@ -141,6 +145,8 @@ impl Msg {
         match self {
             Msg::Title => ["Paiement", "Pagamento", "Payment"],
             Msg::PayTo => ["Payer {merchant}", "Pagar a {merchant}", "Pay {merchant}"],
+            Msg::PaidTo => ["Payé à {merchant}", "Pago a {merchant}", "Paid to {merchant}"],
+            Msg::PaymentTo => ["Paiement à {merchant}", "Pagamento a {merchant}", "Payment to {merchant}"],
             Msg::Sandbox => [
                 "Mode test : aucun argent réel ne circule. Les numéros finissant par 029, 039, 049… échouent ; 009 attend votre réponse ici.",
                 "Modo de teste: nenhum dinheiro real é movimentado. Números terminados em 029, 039, 049… falham; 009 espera a sua resposta aqui.",

@@ -23,6 +23,15 @@ pub enum View {
     Cancelled,
 }
 
+/// The page's heading: what the customer is doing, or did.
+fn heading(view: &View) -> Msg {
+    match view {
+        View::Form { .. } | View::Waiting(_) => Msg::PayTo,
+        View::Paid => Msg::PaidTo,
+        View::Expired | View::Cancelled => Msg::PaymentTo,
+    }
+}
+
 impl View {
     /// The view for the session as it is now.
     pub fn of(page: &CheckoutPage) -> Self {
@@ -194,7 +203,7 @@ fn layout(ctx: &Ctx<'_>, view: &View, head_extra: Markup, body: Markup) -> Marku
                     @if let Some(logo) = b.logo.as_deref() {
                         img class="logo" src=(logo) alt=(ctx.merchant());
                     }
-                    h1 { (ctx.trf(Msg::PayTo, &[("merchant", ctx.merchant())])) }
+                    h1 { (ctx.trf(heading(view), &[("merchant", ctx.merchant())])) }
                     p class="total" { (ctx.total()) }
                     @if let Some(d) = &ctx.page.session.description { p class="description" { (d) } }
                     @if !ctx.page.session.items.is_empty() {
