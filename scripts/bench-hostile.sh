@@ -37,6 +37,7 @@ serve() {
 # A build from before --metrics-listen serves /metrics on --listen and has no such flag.
 no_metrics=$("$bin" serve --help | grep -q -- --metrics-listen && echo "--metrics-listen off" || true)
 echo "binary: $bin ($(nproc) cores, server and load generators on this machine)"
+"$bin" migrate --database-url "$url" > /dev/null
 merchant=$("$bin" merchant create --name bench --database-url "$url")
 read -r client secret < <("$bin" credentials create --merchant "$merchant" --mode test \
   --database-url "$url" | awk '{print $2}' | paste -sd' ')

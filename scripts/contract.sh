@@ -51,6 +51,7 @@ export KUMBU_SECRET_KEY
 KUMBU_SECRET_KEY=$(target/debug/kumbu secret-key)
 if [ "$face" = adullam ]; then
   # Adullam's callers exchange credentials Kumbu issued for an access token (below).
+  target/debug/kumbu migrate --database-url "sqlite://$work/contract.db" > /dev/null
   merchant=$(target/debug/kumbu merchant create --name contract --database-url "sqlite://$work/contract.db")
   export CONTRACT_CLIENT_PHONE=+2250701020304
   credential=$(target/debug/kumbu credentials create --merchant "$merchant" --mode test \

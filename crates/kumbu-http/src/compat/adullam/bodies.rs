@@ -46,7 +46,7 @@ pub(super) const REASONS: [&str; 5] = ["customer_request", "fraud", "duplicate",
 /// `POST /v1/webhooks`' body.
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct WebhookBody {
-    #[schema(value_type = openapi::WebhookUrl)]
+    #[schema(value_type = crate::openapi::vocab::WebhookUrl)]
     url: String,
     /// The events to send (a repeated one counts once).
     #[schema(value_type = Vec<openapi::AdEvent>, min_items = 1)]

@@ -63,7 +63,6 @@ use utoipa::{OpenApi as _, ToSchema};
         Description,
         RefundAmount,
         RefundReason,
-        WebhookUrl,
         WebhookDescription,
         UuidKey,
         PaymentId,
@@ -231,16 +230,6 @@ crate::openapi::doc_types! {
     };
     /// Why a refund is made.
     RefundReason => one_of("Why", REASONS);
-    /// Where a webhook's events go.
-    WebhookUrl => ObjectBuilder::new()
-        .schema_type(Type::String)
-        .description(Some("An absolute http:// or https:// URL (live webhooks must reach a public host)"))
-        .max_length(Some(2048))
-        .pattern(Some(
-            "^https?://([A-Za-z0-9._~!$&'()*+,;=%-]+|\\[[0-9A-Fa-f:.]+\\])(:(6553[0-5]|655[0-2][0-9]|65[0-4][0-9]{2}|6[0-4][0-9]{3}|[1-5][0-9]{4}|[0-9]{1,4}))?([/?#][!-~]*)?$",
-        ))
-        .build()
-        .into();
     /// The Idempotency-Key the payment operations require.
     UuidKey => ObjectBuilder::new()
         .schema_type(Type::String)
