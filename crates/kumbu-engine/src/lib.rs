@@ -13,6 +13,7 @@ mod config;
 mod connectors;
 mod customers;
 mod delivery;
+mod destination;
 mod endpoints;
 mod error;
 mod events;
@@ -49,9 +50,9 @@ pub use delivery::handoff::handoff_possible;
 pub use delivery::health::{EndpointHealth, HealthState};
 pub use delivery::policy::{retry_delay, DELIVERY_TIMEOUT, RETRY_FOR};
 pub use delivery::signature;
+pub use destination::MAX_URL_LEN;
 pub use endpoints::{
-    CreateEndpoint, Endpoint, WebhookFormat, MAX_ENDPOINT_EVENTS, MAX_URL_LEN,
-    PREVIOUS_SECRET_GRACE,
+    CreateEndpoint, Endpoint, WebhookFormat, MAX_ENDPOINT_EVENTS, PREVIOUS_SECRET_GRACE,
 };
 pub use error::EngineError;
 pub use events::types::{

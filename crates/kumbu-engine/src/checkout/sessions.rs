@@ -68,14 +68,14 @@ fn check_url(field: Field, name: &str, url: &str) -> Result<(), EngineError> {
         !host.is_empty() && !host.contains('@')
     });
     if !host_ok
-        || url.len() > crate::endpoints::MAX_URL_LEN
+        || url.len() > crate::destination::MAX_URL_LEN
         || url
             .chars()
             .any(|c| c.is_control() || c.is_whitespace() || matches!(c, '"' | '<' | '>' | '\\'))
     {
         return Err(invalid(
             field,
-            format!("{name} must be an absolute http:// or https:// URL of at most {} characters, e.g. https://shop.example/paid", crate::endpoints::MAX_URL_LEN),
+            format!("{name} must be an absolute http:// or https:// URL of at most {} characters, e.g. https://shop.example/paid", crate::destination::MAX_URL_LEN),
         ));
     }
     Ok(())
