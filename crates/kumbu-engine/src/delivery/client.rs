@@ -86,3 +86,57 @@ impl reqwest::dns::Resolve for PublicOnlyResolver {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn live_dns_never_yields_internal_addresses() {
+        use reqwest::dns::Resolve;
+        let name: reqwest::dns::Name = "localhost".parse().unwrap();
+        let refused = PublicOnlyResolver.resolve(name).await;
+        assert!(
+            refused.is_err(),
+            "localhost must not resolve for live deliveries"
+        );
+        // A real listener on loopback: the test-mode client reaches it, the live client never
+        // connects (its resolver refuses the name), so the refusal is the resolver's doing.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let port = listener.local_addr().unwrap().port();
+        let accepted = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let counter = accepted.clone();
+        tokio::spawn(async move {
+            use tokio::io::{AsyncReadExt, AsyncWriteExt};
+            while let Ok((mut socket, _)) = listener.accept().await {
+                counter.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                let mut buf = [0u8; 4096];
+                let _ = socket.read(&mut buf).await;
+                let _ = socket
+                    .write_all(b"HTTP/1.1 204 No Content\r\nconnection: close\r\n\r\n")
+                    .await;
+            }
+        });
+        let url = format!("http://localhost:{port}/hook");
+        let reached = client(false)
+            .post(&url)
+            .send()
+            .await
+            .expect("the test-mode client reaches a loopback listener");
+        assert_eq!(reached.status(), 204);
+        let err = client(true).post(&url).send().await.unwrap_err();
+        let chain = std::iter::successors(Some(&err as &dyn std::error::Error), |e| e.source())
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join(": ");
+        assert!(
+            chain.contains("resolves only to internal addresses"),
+            "refused by the resolver: {chain}"
+        );
+        assert_eq!(
+            accepted.load(std::sync::atomic::Ordering::SeqCst),
+            1,
+            "only the test-mode client connected"
+        );
+    }
+}
