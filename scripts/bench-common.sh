@@ -5,6 +5,9 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 port=18090
 key=sk_test_benchmark00000000000000000
 base=http://127.0.0.1:$port
+# The server's metrics listener, where `kumbu load` counts finished payments.
+metrics_port=18100
+export KUMBU_METRICS_URL=http://127.0.0.1:$metrics_port
 server=
 work=$(mktemp -d)
 trap 'stop_server; rm -rf "$work"' EXIT
@@ -27,7 +30,7 @@ bench_setup() {
 # start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready (no
 # per-key limit: the load generator sends everything with one key).
 start_server() {
-  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port --metrics-listen off --api-rate-limit 0 \
+  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$metrics_port --api-rate-limit 0 \
     --database-url "$url" --sandbox-delay-ms "${BENCH_SANDBOX_DELAY_MS:-0}" ${BENCH_SERVER_ARGS:-} "$@" \
     >> "$work/server.out" 2>> "$work/server.err" &
   server=$!

@@ -20,6 +20,14 @@ pub struct LoadArgs {
     /// Base URL of the running server.
     #[arg(long, default_value = "http://127.0.0.1:8080")]
     pub url: String,
+    /// The server's metrics listener (its --metrics-listen): the load generator reads there how
+    /// many payments have reached a final status.
+    #[arg(
+        long,
+        env = "KUMBU_METRICS_URL",
+        default_value = "http://127.0.0.1:9464"
+    )]
+    pub metrics_url: String,
     /// API key: a test key (the sandbox), or a live key whose merchant has a connector set.
     #[arg(long, env = "KUMBU_KEY")]
     pub key: String,
@@ -182,12 +190,13 @@ impl PhaseReport {
 }
 
 /// The server's transitions into each final status so far (in [`FINALS`]' order), read from
-/// `/metrics`.
-async fn final_transitions(client: &reqwest::Client, base: &str) -> anyhow::Result<[u64; 4]> {
+/// `/metrics` on its metrics listener.
+async fn final_transitions(client: &reqwest::Client, metrics: &str) -> anyhow::Result<[u64; 4]> {
     let text = client
-        .get(format!("{base}/metrics"))
+        .get(format!("{metrics}/metrics"))
         .send()
         .await?
+        .error_for_status()?
         .text()
         .await?;
     let mut totals = [0u64; 4];
@@ -225,7 +234,15 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     if !ready.status().is_success() {
         bail!("{base}/readyz answered {}", ready.status());
     }
-    let final_before = final_transitions(&client, &base).await?;
+    let metrics = args.metrics_url.trim_end_matches('/').to_owned();
+    let final_before = final_transitions(&client, &metrics)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot read {metrics}/metrics: give the server's --metrics-listen address with \
+             --metrics-url (the load generator counts finished payments there)"
+            )
+        })?;
     let receiver = if args.webhooks {
         Some(WebhookReceiver::start(&client, &base, &args.key, args.slow_neighbour_ms).await?)
     } else {
@@ -309,12 +326,12 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
 
     // Watch, while reads run, for the moment every acknowledged payment is final.
     let monitor = {
-        let (client, base) = (client.clone(), base.clone());
+        let (client, metrics) = (client.clone(), metrics.clone());
         let timeout = Duration::from_secs(args.settle_timeout);
         tokio::spawn(async move {
             let deadline = Instant::now() + timeout;
             loop {
-                let now = final_transitions(&client, &base)
+                let now = final_transitions(&client, &metrics)
                     .await
                     .map(|n| since(n, final_before))
                     .unwrap_or_default();

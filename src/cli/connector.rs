@@ -171,6 +171,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
         } => {
             let mut config = EngineConfig::default();
             operators.apply(&mut config)?;
+            let mtn_url = config.operator_urls.mtn_momo.clone();
             let engine = engine_with(&db, config).await?;
             let checks = engine
                 .check_connectors(merchant.as_deref())
@@ -200,7 +201,11 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
                 }
             }
             if failed > 0 {
-                anyhow::bail!("{failed} credential(s) refused by the operator or not reachable");
+                anyhow::bail!(
+                    "{failed} credential(s) refused by the operator or not reachable. MTN MoMo was \
+                     asked at {mtn_url}: MTN's production API unless --mtn-momo-url (or \
+                     KUMBU_MTN_MOMO_URL) names another, such as `kumbu simulate mtn-momo`"
+                );
             }
             Ok(())
         }

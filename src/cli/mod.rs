@@ -60,9 +60,14 @@ enum Command {
     Reconcile {
         /// The MEPS file.
         file: PathBuf,
-        /// Reconcile against test-mode (sandbox) collection requests instead of live ones.
-        #[arg(long)]
+        /// Reconcile against test-mode (sandbox) collection requests.
+        #[arg(long, conflicts_with = "live")]
         test: bool,
+        /// Reconcile against live collection requests. Without --test or --live the file goes
+        /// to live bills only if one of its payments names one; otherwise nothing is imported
+        /// and the command asks which mode is meant.
+        #[arg(long)]
+        live: bool,
         #[command(flatten)]
         db: DbArgs,
     },
@@ -89,13 +94,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
             println!("database {} is up to date", redact(&db.database_url));
             Ok(())
         }
-        Some(Command::Reconcile { file, test, db }) => {
+        Some(Command::Reconcile {
+            file,
+            test,
+            live,
+            db,
+        }) => {
             crate::telemetry::init(false);
             let engine = engine_for(&db).await?;
-            let mode = if test {
-                kumbu_core::Mode::Test
-            } else {
-                kumbu_core::Mode::Live
+            let mode = match (test, live) {
+                (true, _) => Some(kumbu_core::Mode::Test),
+                (false, true) => Some(kumbu_core::Mode::Live),
+                (false, false) => None,
             };
             reconcile::run(&engine, &file, mode).await
         }

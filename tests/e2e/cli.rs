@@ -292,9 +292,23 @@ fn reconcile_a_meps_file_from_the_command_line() {
     let path = dir.path().join("MEPS_20260921.TXT");
     std::fs::write(&path, file.to_text()).unwrap();
     let p = path.display().to_string();
+    // Without --test or --live, a file that names no live bill imports nothing and asks which.
+    let (ok, out, err) = kumbu(&["reconcile", &p, "--database-url", &url]);
+    assert!(
+        !ok && err.contains("nothing was imported")
+            && err.contains("--live")
+            && err.contains("--test"),
+        "{out}{err}"
+    );
+    let (ok, _, err) = kumbu(&["reconcile", &p, "--test", "--live", "--database-url", &url]);
+    assert!(!ok && err.contains("cannot be used with"), "{err}");
     let (ok, out, err) = kumbu(&["reconcile", &p, "--test", "--database-url", &url]);
     assert!(ok, "{err}");
     assert!(out.contains("3 payments, 17880.00 MZN"), "{out}");
+    assert!(
+        !out.contains("imported before"),
+        "the refusal imported nothing: {out}"
+    );
     assert!(
         out.contains("unmatched") && out.contains("gap: the file before this one (202609201)"),
         "{out}"
@@ -302,6 +316,13 @@ fn reconcile_a_meps_file_from_the_command_line() {
     let (ok, out, err) = kumbu(&["reconcile", &p, "--test", "--database-url", &url]);
     assert!(ok, "{err}");
     assert!(out.contains("imported before; nothing changed"), "{out}");
+    // Said explicitly, live: the same file is imported again, as live reports.
+    let (ok, out, err) = kumbu(&["reconcile", &p, "--live", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(
+        out.contains("live mode") && !out.contains("imported before"),
+        "{out}"
+    );
     // A trailer that does not add up.
     let text = file
         .to_text()

@@ -3,7 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
-fn pages() -> Vec<PathBuf> {
+pub(crate) fn pages() -> Vec<PathBuf> {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     let mut out = vec![root.join("README.md"), root.join("CHANGELOG.md")];
     let mut dirs = vec![root.join("docs")];

@@ -39,8 +39,8 @@ pub use checkout::{
     MAX_PROMPTS_PER_PHONE, MAX_QUANTITY, PHONE_WINDOW,
 };
 pub use collections::{
-    CreateCollectionRequest, CreatePaymentRecord, FileImport, IngestPayment, RecordStatus, Report,
-    ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
+    CreateCollectionRequest, CreatePaymentRecord, FileImport, FilePreview, IngestPayment,
+    RecordStatus, Report, ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
 };
 pub use config::{EngineConfig, InternalWebhooks};
 pub use connectors::{ConnectorCheck, ConnectorSummary};

@@ -63,7 +63,9 @@ impl Engine {
         if self.store().merchant(merchant_id).await?.is_none() {
             return Err(EngineError::not_found("merchant", merchant_id));
         }
-        let secret = format!("cs_{}", random_token(40));
+        // `csec_`, not `cs_` (a checkout session's id): a secret pasted in the wrong place is told
+        // apart at a glance. Secrets issued as `cs_…` before keep working (only the hash counts).
+        let secret = format!("csec_{}", random_token(40));
         let rec = CredentialRecord {
             id: new_id(IdPrefix::Client),
             merchant_id: merchant_id.to_owned(),

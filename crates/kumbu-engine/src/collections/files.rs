@@ -38,6 +38,19 @@ pub struct FileImport {
     pub payments: Vec<IngestedPayment>,
 }
 
+/// Where a file would land in one mode, found without importing it.
+#[derive(Debug, Clone)]
+pub struct FilePreview {
+    /// The SIMO entity the file is for.
+    pub entity: String,
+    /// The merchant with that entity in the mode asked about, if any.
+    pub merchant_id: Option<String>,
+    /// The file's payments.
+    pub payments: usize,
+    /// Whether any of them names a reference issued to that merchant's bills in that mode.
+    pub names_a_bill: bool,
+}
+
 fn refuse(msg: impl Into<String>) -> EngineError {
     EngineError::Rejected(Rejection::new(ErrorCode::ParameterInvalid, msg))
 }
@@ -62,6 +75,35 @@ fn paid_at(d: &Detail) -> Result<Timestamp, EngineError> {
 }
 
 impl Engine {
+    /// Where a MEPS file would land in `mode`, writing nothing: the merchant its entity names
+    /// there, and whether any payment names one of that merchant's bills (so an operator who
+    /// did not say which mode is not left with live exceptions for sandbox bills).
+    pub async fn preview_meps(&self, mode: Mode, text: &str) -> Result<FilePreview, EngineError> {
+        let file = meps::parse(text).map_err(|e| refuse(format!("MEPS file refused: {e}")))?;
+        let entity = file.header.entity.as_str().to_owned();
+        let mut tx = self.begin().await?;
+        let merchant_id = tx.merchant_of_erv_entity(&entity, mode).await?;
+        let mut names_a_bill = false;
+        if let Some(m) = &merchant_id {
+            for d in &file.payments {
+                if tx
+                    .erv_reference_issued(m, mode, d.reference.as_str())
+                    .await?
+                {
+                    names_a_bill = true;
+                    break;
+                }
+            }
+        }
+        tx.rollback().await?;
+        Ok(FilePreview {
+            entity,
+            merchant_id,
+            payments: file.payments.len(),
+            names_a_bill,
+        })
+    }
+
     /// Imports a MEPS file for `mode`: every payment reconciled as an ingest from
     /// `meps:<entity>`.
     pub async fn import_meps(&self, mode: Mode, text: &str) -> Result<FileImport, EngineError> {

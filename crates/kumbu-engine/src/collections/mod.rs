@@ -23,7 +23,7 @@ mod records;
 mod report;
 mod requests;
 
-pub use files::FileImport;
+pub use files::{FileImport, FilePreview};
 pub use ingest::{IngestPayment, ResolveException};
 pub use records::{CreatePaymentRecord, RecordStatus, UpdatePaymentRecord};
 pub use report::{Report, ReportLine};
