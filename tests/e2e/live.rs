@@ -374,7 +374,9 @@ async fn failures_keep_mtn_reasons(live: Live) -> Live {
     let w = live.payment(&waiting).await;
     assert_eq!(w["status"], "user_confirming", "{w}");
     // …079 meanwhile: nothing is sent after the deadline; once MTN's window has closed too and
-    // MTN still does not know it, the payment expires. Nothing was charged.
+    // MTN still does not know it, the payment fails as the sandbox's …079 does: MTN never took
+    // the request (it was never `operator_pending`), so the operator was unavailable, not the
+    // payer slow. Nothing was charged.
     let p = live.payment(&id).await;
     assert_eq!(
         (
@@ -383,8 +385,8 @@ async fn failures_keep_mtn_reasons(live: Live) -> Live {
             p["operator_code"].as_str()
         ),
         (
-            Some("expired"),
-            Some("PAYMENT_EXPIRED"),
+            Some("failed"),
+            Some("PROVIDER_UNAVAILABLE"),
             Some("RESOURCE_NOT_FOUND")
         ),
         "{p}"

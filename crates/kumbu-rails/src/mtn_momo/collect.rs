@@ -10,7 +10,7 @@ use super::{
 };
 use crate::connector::{CallError, Opened};
 use crate::{Advance, Next, Notice, Via};
-use kumbu_core::{FailureCode, Payment, Timestamp};
+use kumbu_core::{FailureCode, Payment, PaymentStatus, Timestamp};
 use std::time::Duration;
 
 impl MtnMomo {
@@ -152,11 +152,17 @@ impl MtnMomo {
             .await
         {
             // MTN does not know it, and cannot any more: every send was before the deadline,
-            // and MTN's approval window has closed since. Nothing was charged.
+            // and MTN's approval window has closed since. Nothing was charged. A payment MTN
+            // never took (still `created`: no send was ever accepted) failed for want of the
+            // operator, as the sandbox's …079 does; one it took and then lost, expired.
             Ok(None) if now >= p.expires_at.plus(EXPIRY_GRACE) => failed(
                 Via::Poll,
                 step,
-                FailureCode::PaymentExpired,
+                if p.status == PaymentStatus::Created {
+                    FailureCode::ProviderUnavailable
+                } else {
+                    FailureCode::PaymentExpired
+                },
                 Reason::ResourceNotFound.as_str(),
             ),
             // Past the deadline: never sent again; asked until the window has surely closed.
