@@ -5,7 +5,8 @@ is, for scripts/contract_hooks.py to use (scripts/contract.sh runs it once the g
 Usage: contract_fixtures.py FACE BASE_URL KEY OUT.json
 
 A refund needs a settled payment, a cancel a payment nobody has answered yet, a sandbox prompt a
-payment to a …009 phone, resolving an exception an ingested payment nothing matched, updating
+payment to a …009 phone, resolving an exception an ingested payment nothing matched, reading a
+Simiz checkout session a session, updating
 or deleting a payment record a pending record, reading a refund a refund, an access token the merchant's real credentials (CONTRACT_CLIENT_ID,
 CONTRACT_CLIENT_SECRET and CONTRACT_CLIENT_PHONE, for Adullam). The generator cannot make these, so a run would only
 ever meet 404s there and prove nothing of the operation. Each is made here through the API, as a
@@ -175,9 +176,19 @@ def simiz(api, key):
                 sys.exit(f"contract fixtures: Simiz payment {pid} never completed")
             time.sleep(0.05)
     refunds = [face.call("POST", "/v1/refunds", {"paymentId": p, "amount": 100})["id"] for p in completed[:2]]
+    # A session to read: the stateful phase only sometimes links its creation to the read, and a
+    # run that never reads one proves nothing of the operation.
+    project = p["projectId"]
+    session = {"amount": 5000, "currency": "XAF", "successUrl": "https://merchant.example/paid"}
+    sessions = [
+        face.call("POST", f"/v1/projects/{project}/checkout/sessions", session)["id"] for _ in range(2)
+    ]
     return {
         "POST /v1/refunds": once([{"body.paymentId": p} for p in completed[2:]]),
         "GET /v1/refunds/{id}": again([{"path.id": r} for r in refunds]),
+        "GET /v1/projects/{projectId}/checkout/sessions/{id}": again(
+            [{"path.projectId": project, "path.id": s} for s in sessions]
+        ),
     }
 
 
