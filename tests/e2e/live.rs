@@ -205,6 +205,7 @@ live_both!(
         ..crate::harness::Opts::default()
     }),
     callbacks_are_only_triggers => (super::quick(), crate::harness::Opts::default()),
+    callbacks_never_wait_on_a_held_payment => (super::quick(), crate::harness::Opts::default()),
     refused_token_is_renewed_once => (super::quick(), crate::harness::Opts::default()),
     credentials_are_live_and_secret => (super::quick(), crate::harness::Opts::default()),
     refunds_go_back_through_mtn => (super::quick(), crate::harness::Opts::default()),
@@ -543,6 +544,84 @@ async fn callbacks_are_only_triggers(live: Live) -> Live {
     // learned at the next poll (10 s) at the latest.
     live.app.advance(Duration::from_secs(10)).await;
     assert_eq!(live.status(&id).await, "settled");
+    live
+}
+
+/// A callback is recorded without waiting on its payment's row, which a worker may hold for a
+/// while under load (issue 24, item 0: callbacks answered after the operator's timeout, and
+/// PostgreSQL reported deadlocks between them and the worker). With the row held by another
+/// transaction, the callback is answered at once and a worker pass leaves it recorded; once the
+/// row is free, the next pass applies it: Kumbu asks MTN.
+async fn callbacks_never_wait_on_a_held_payment(live: Live) -> Live {
+    use sqlx::Connection;
+    let id = live.pay(3200, "+2250500000009").await;
+    live.app.tick().await;
+    let reference = live.payment(&id).await["operator_reference"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let cb = live.app.url(&format!("/callbacks/mtn-momo/{reference}"));
+    let pending = json!({"externalId": id, "status": "PENDING"});
+    let before = live.stats().status_queries;
+    if live.app.database_url.starts_with("postgres") {
+        let url = live.app.database_url.clone();
+        let mut holder = sqlx::PgConnection::connect(&url).await.unwrap();
+        let mut held = holder.begin().await.unwrap();
+        sqlx::query("SELECT id FROM payments WHERE id = $1 FOR UPDATE")
+            .bind(&id)
+            .fetch_one(&mut *held)
+            .await
+            .unwrap();
+        let started = std::time::Instant::now();
+        let r = live
+            .app
+            .client
+            .put(&cb)
+            .json(&pending)
+            .timeout(Duration::from_secs(5))
+            .send()
+            .await
+            .expect("the callback is answered while its payment's row is held");
+        assert_eq!(r.status(), StatusCode::OK);
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "answered in {:?}",
+            started.elapsed()
+        );
+        // A pass cannot take the held row: it neither waits for it nor drops the callback.
+        live.app.tick().await;
+        let mut reader = sqlx::PgConnection::connect(&url).await.unwrap();
+        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operator_pokes")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap();
+        assert_eq!(recorded, 1, "the held payment's callback stays recorded");
+        assert_eq!(live.stats().status_queries, before);
+        held.commit().await.unwrap();
+        live.app.tick().await;
+        let recorded: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM operator_pokes")
+            .fetch_one(&mut reader)
+            .await
+            .unwrap();
+        assert_eq!(recorded, 0, "applied once the row was free");
+    } else {
+        let r = live
+            .app
+            .client
+            .put(&cb)
+            .json(&pending)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+        live.app.tick().await;
+    }
+    assert_eq!(
+        live.stats().status_queries,
+        before + 1,
+        "the callback made Kumbu ask"
+    );
+    assert_eq!(live.status(&id).await, "user_confirming");
     live
 }
 

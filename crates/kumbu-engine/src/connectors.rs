@@ -399,10 +399,12 @@ impl Engine {
     }
 
     /// An operator's callback to `/callbacks/<slug>/{reference}`: a reason to ask the operator,
-    /// never taken at its word. Makes the live payment (refund, payout) the operator knows as
-    /// `reference` due now. Answered once that is committed; callbacks arriving together are
-    /// committed together (group commit: one waits for the write in progress, then writes all
-    /// that queued meanwhile). `false` when no connector has that slug.
+    /// never taken at its word. Recorded (one insert, waiting on no payment row a worker holds)
+    /// and answered once that is committed; callbacks arriving together are committed together
+    /// (group commit: one waits for the write in progress, then writes all that queued
+    /// meanwhile). The next payments pass, woken now, makes the live payment (refund, payout) the
+    /// operator knows as `reference` due ([`Engine::apply_operator_callbacks`]). `false` when no
+    /// connector has that slug.
     pub async fn operator_callback(
         &self,
         slug: &str,
@@ -428,25 +430,36 @@ impl Engine {
             queue: pokes,
             batch: Some(batch),
         };
-        // The queue is shared by every connector: a reference is looked up among all live
-        // operators' payments (a stray match is only asked about, never changed).
         let refs = pending.batch.as_deref().unwrap_or_default();
-        let found = self
-            .store()
-            .make_due_by_operator_references(&self.inner.connectors.operators(), refs, self.now())
-            .await?;
+        self.store().record_operator_pokes(refs, self.now()).await?;
         let batch = pending.batch.take().unwrap_or_default();
-        tracing::debug!(
-            callbacks = batch.len(),
-            found,
-            "operator callbacks recorded"
-        );
-        if found > 0 {
-            self.inner.work_ready.notify_one();
-        }
+        tracing::debug!(callbacks = batch.len(), "operator callbacks recorded");
+        self.inner.work_ready.notify_one();
         Ok(true)
     }
+
+    /// Applies the operator callbacks recorded so far (by any process): the live payments,
+    /// refunds and payouts they name become due now. The queue is shared by every connector: a
+    /// reference is looked up among all live operators' objects (a stray match is only asked
+    /// about, never changed). Rows another process holds keep their callbacks for a later pass.
+    pub(crate) async fn apply_operator_callbacks(&self) -> Result<u64, EngineError> {
+        let (used, made_due) = self
+            .store()
+            .apply_operator_pokes(
+                &self.inner.connectors.operators(),
+                self.now(),
+                CALLBACKS_PER_PASS,
+            )
+            .await?;
+        if used > 0 {
+            tracing::debug!(callbacks = used, made_due, "operator callbacks applied");
+        }
+        Ok(made_due)
+    }
 }
+
+/// Recorded callbacks one pass applies at most.
+const CALLBACKS_PER_PASS: usize = 1_000;
 
 /// A batch of callbacks being written: back to the queue unless the write committed.
 struct Requeue<'q> {

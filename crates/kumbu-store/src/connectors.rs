@@ -1,5 +1,5 @@
 //! Merchants' operator credentials (sealed by the engine; the store never sees them in clear),
-//! and the one write an operator's callback may cause: making a payment due now.
+//! and what an operator's callback may cause: a record of it, then its payment made due now.
 
 use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
@@ -134,79 +134,173 @@ impl Store {
         Ok(n > 0)
     }
 
-    /// Makes the live payments, refunds and payouts operators know by `references` due now,
-    /// where still open and not due sooner: an operator's callback is a reason to ask it,
-    /// nothing more. One whose operator call is under way (leased) only has the callback
-    /// remembered (`poked_at`), for that process to ask again at once. One statement per table
-    /// for the whole batch; returns how many objects were found open.
-    pub async fn make_due_by_operator_references(
+    /// Records operators' callbacks naming `references`: one insert, which waits on no payment
+    /// row (a worker may hold them for a while). [`Store::apply_operator_pokes`] acts on them.
+    pub async fn record_operator_pokes(
         &self,
-        operators: &[Operator],
         references: &[String],
         now: Timestamp,
-    ) -> Result<u64, StoreError> {
+    ) -> Result<(), StoreError> {
+        let mut tx = self.begin_write().await?;
+        for chunk in references.chunks(500) {
+            let rows: Vec<String> = (0..chunk.len())
+                .map(|i| {
+                    format!(
+                        "({}, {})",
+                        self.dialect.param(2 * i + 1),
+                        self.dialect.param(2 * i + 2)
+                    )
+                })
+                .collect();
+            let sql = format!(
+                "INSERT INTO operator_pokes (reference, at) VALUES {}",
+                rows.join(", ")
+            );
+            let mut q = sqlx::query::<Any>(&sql);
+            for r in chunk {
+                q = q.bind(r.clone()).bind(now.as_micros());
+            }
+            q.execute(&mut *tx).await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Applies up to `limit` recorded callbacks: makes the live payments, refunds and payouts
+    /// they name due now, where still open and not due sooner (a payment whose operator call is
+    /// under way, leased, only has the callback remembered in `poked_at`, for its process to ask
+    /// again at once). Only rows nobody holds are taken (`SKIP LOCKED`): the callbacks of held
+    /// rows stay recorded for the next pass, so a callback, a worker and this pass never wait on
+    /// one another, and cannot deadlock. Callbacks naming nothing open are dropped. Returns the
+    /// callbacks used up and the objects made due.
+    pub async fn apply_operator_pokes(
+        &self,
+        operators: &[Operator],
+        now: Timestamp,
+        limit: usize,
+    ) -> Result<(usize, u64), StoreError> {
+        let d = self.dialect;
+        let mut tx = self.begin_write().await?;
+        let pokes: Vec<(i64, String)> = sqlx::query_as::<Any, (i64, String)>(&format!(
+            "SELECT id, reference FROM operator_pokes ORDER BY id LIMIT {limit}{}",
+            d.for_update_skip_locked()
+        ))
+        .fetch_all(&mut *tx)
+        .await?;
+        if pokes.is_empty() {
+            tx.rollback().await?;
+            return Ok((0, 0));
+        }
+        let mut refs: Vec<&str> = pokes.iter().map(|(_, r)| r.as_str()).collect();
+        refs.sort_unstable();
+        refs.dedup();
         let ops: Vec<String> = operators
             .iter()
             .map(|o| format!("'{}'", o.code()))
             .collect();
-        let mut found = 0;
-        let mut tx = self.begin_write().await?;
-        for chunk in references.chunks(500) {
-            // `$n` on both backends (SQLite numbers named parameters by first appearance, and
-            // `$1` appears first), so that `$1` can be used several times.
-            let list: Vec<String> = (2..chunk.len() + 2).map(|i| format!("${i}")).collect();
-            let first = "$1";
-            let payments = format!(
-                "UPDATE payments SET poked_at = {first}, next_action_at = CASE \
-                 WHEN lease_until IS NOT NULL AND lease_until > {first} THEN next_action_at \
-                 WHEN next_action_at > {first} THEN {first} ELSE next_action_at END \
-                 WHERE operator_reference IN ({}) AND mode = 'live' AND operator IN ({}) \
-                 AND next_action_at IS NOT NULL",
-                list.join(", "),
-                ops.join(", ")
+        let list = |from: usize| -> String {
+            (from..from + refs.len())
+                .map(|i| d.param(i))
+                .collect::<Vec<_>>()
+                .join(", ")
+        };
+        let mut made_due = 0;
+        let mut held: Vec<String> = Vec::new();
+        // Refunds and payouts, then payments: one order of tables, each in id order.
+        let tables = OUTBOUND
+            .iter()
+            .map(|(table, column)| (*table, *column, String::new()))
+            .chain(std::iter::once((
+                "payments",
+                "operator_reference",
+                format!(" AND operator IN ({})", ops.join(", ")),
+            )));
+        for (table, column, also) in tables {
+            let open = format!(
+                "{column} IN ({}) AND mode = 'live' AND next_action_at IS NOT NULL{also}",
+                list(1)
             );
-            let outbound = OUTBOUND.iter().map(|(table, column)| {
+            let select = format!("SELECT id, {column} FROM {table} WHERE {open} ORDER BY id");
+            let all = bind_refs(&select, &refs).fetch_all(&mut *tx).await?;
+            if all.is_empty() {
+                continue;
+            }
+            let lock = format!("{select}{}", d.for_update_skip_locked());
+            let free = bind_refs(&lock, &refs).fetch_all(&mut *tx).await?;
+            held.extend(
+                all.into_iter()
+                    .filter(|row| !free.contains(row))
+                    .map(|(_, r)| r),
+            );
+            if free.is_empty() {
+                continue;
+            }
+            // `now` is bound once per use: SQLite's `?` placeholders are positional.
+            let update = if table == "payments" {
+                let ids = (5..free.len() + 5).map(|i| d.param(i)).collect::<Vec<_>>();
                 format!(
-                    "UPDATE {table} SET next_action_at = {first} WHERE {column} IN ({}) \
-                     AND mode = 'live' AND next_action_at > {first}",
-                    list.join(", ")
+                    "UPDATE payments SET poked_at = {}, next_action_at = CASE \
+                     WHEN lease_until IS NOT NULL AND lease_until > {} THEN next_action_at \
+                     WHEN next_action_at > {} THEN {} ELSE next_action_at END \
+                     WHERE id IN ({})",
+                    d.param(1),
+                    d.param(2),
+                    d.param(3),
+                    d.param(4),
+                    ids.join(", ")
                 )
-            });
-            // Refunds and payouts first, then payments: the refund worker locks a refund, then
-            // its payment, and the same order here cannot deadlock with it.
-            for sql in outbound {
-                let mut q = sqlx::query::<Any>(&sql).bind(now.as_micros());
-                for r in chunk {
-                    q = q.bind(r.clone());
-                }
-                found += q.execute(&mut *tx).await?.rows_affected();
+            } else {
+                let ids = (3..free.len() + 3).map(|i| d.param(i)).collect::<Vec<_>>();
+                format!(
+                    "UPDATE {table} SET next_action_at = {} WHERE next_action_at > {} \
+                     AND id IN ({})",
+                    d.param(1),
+                    d.param(2),
+                    ids.join(", ")
+                )
+            };
+            let uses_of_now = if table == "payments" { 4 } else { 2 };
+            let mut q = sqlx::query::<Any>(&update);
+            for _ in 0..uses_of_now {
+                q = q.bind(now.as_micros());
             }
-            // Then the payments, locked in id order as the worker locks them
-            // (take_leased_payments): an UPDATE alone locks in scan order, and two orders can
-            // deadlock.
-            let lock = format!(
-                "SELECT id FROM payments WHERE operator_reference IN ({}) AND mode = 'live' \
-                 AND next_action_at IS NOT NULL ORDER BY id{}",
-                (1..=chunk.len())
-                    .map(|i| format!("${i}"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-                self.dialect.for_update()
+            for (id, _) in &free {
+                q = q.bind(id.clone());
+            }
+            made_due += q.execute(&mut *tx).await?.rows_affected();
+        }
+        let used: Vec<i64> = pokes
+            .iter()
+            .filter(|(_, r)| !held.contains(r))
+            .map(|(id, _)| *id)
+            .collect();
+        for chunk in used.chunks(500) {
+            let ids = (1..=chunk.len()).map(|i| d.param(i)).collect::<Vec<_>>();
+            let delete = format!(
+                "DELETE FROM operator_pokes WHERE id IN ({})",
+                ids.join(", ")
             );
-            let mut q = sqlx::query::<Any>(&lock);
-            for r in chunk {
-                q = q.bind(r.clone());
+            let mut q = sqlx::query::<Any>(&delete);
+            for id in chunk {
+                q = q.bind(*id);
             }
-            q.fetch_all(&mut *tx).await?;
-            let mut q = sqlx::query::<Any>(&payments).bind(now.as_micros());
-            for r in chunk {
-                q = q.bind(r.clone());
-            }
-            found += q.execute(&mut *tx).await?.rows_affected();
+            q.execute(&mut *tx).await?;
         }
         tx.commit().await?;
-        Ok(found)
+        Ok((used.len(), made_due))
     }
+}
+
+/// `sql` with `refs` bound in order, read as (id, reference) rows.
+fn bind_refs<'q>(
+    sql: &'q str,
+    refs: &[&str],
+) -> sqlx::query::QueryAs<'q, Any, (String, String), sqlx::any::AnyArguments<'q>> {
+    let mut q = sqlx::query_as::<Any, (String, String)>(sql);
+    for r in refs {
+        q = q.bind((*r).to_owned());
+    }
+    q
 }
 
 impl crate::tx::StoreTx {

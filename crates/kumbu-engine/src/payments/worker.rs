@@ -74,6 +74,8 @@ impl Engine {
     /// operator calls, outside any transaction, and commits what they learnt (see `live.rs`).
     /// Returns how many payments and sessions were claimed.
     pub async fn run_due_batch(&self) -> Result<usize, EngineError> {
+        // Operators' callbacks first: what they name is due in this very pass.
+        self.apply_operator_callbacks().await?;
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut claimed = tx
