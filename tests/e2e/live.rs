@@ -622,6 +622,23 @@ async fn callbacks_never_wait_on_a_held_payment(live: Live) -> Live {
         "the callback made Kumbu ask"
     );
     assert_eq!(live.status(&id).await, "user_confirming");
+    // A callback no pass applied within the hour (no process ran workers) is swept: it was a
+    // hint, and polling learns the same.
+    use kumbu_core::Clock;
+    let store = live.app.engine.store();
+    let now = live.app.clock.now();
+    store
+        .record_operator_pokes(&["7d1f0c9e-1111-4222-8333-944455556666".to_owned()], now)
+        .await
+        .unwrap();
+    assert_eq!(store.purge_operator_pokes(now).await.unwrap(), 0);
+    assert_eq!(
+        store
+            .purge_operator_pokes(now.plus(Duration::from_secs(1)))
+            .await
+            .unwrap(),
+        1
+    );
     live
 }
 

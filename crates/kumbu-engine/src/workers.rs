@@ -101,7 +101,8 @@ fn money_out_job(engine: &Engine) -> Job {
     }
 }
 
-/// Removes idempotency records past their TTL and access tokens a day past their expiry.
+/// Removes idempotency records past their TTL, access tokens a day past their expiry, and
+/// operators' callbacks no pass applied within an hour.
 fn sweep_job() -> Job {
     Job {
         name: "sweep",
@@ -139,7 +140,18 @@ impl Engine {
         if tokens > 0 {
             tracing::info!(purged = tokens, "expired access tokens removed");
         }
-        Ok(usize::try_from(keys + tokens).unwrap_or(usize::MAX))
+        let hour_ago = self.now().minus(Duration::from_secs(3600));
+        let pokes = match self.store().purge_operator_pokes(hour_ago).await {
+            Ok(n) => n,
+            Err(e) => {
+                tracing::warn!(error = %e, "operator-callback sweep failed");
+                0
+            }
+        };
+        if pokes > 0 {
+            tracing::warn!(purged = pokes, "operator callbacks older than an hour were never applied (does any process run workers?)");
+        }
+        Ok(usize::try_from(keys + tokens + pokes).unwrap_or(usize::MAX))
     }
 }
 

@@ -180,6 +180,15 @@ impl Store {
         limit: usize,
     ) -> Result<(usize, u64), StoreError> {
         let d = self.dialect;
+        // Most passes find none: asked on the read pool, so that they take no write lock (on
+        // SQLite, the one writer) for nothing.
+        let any: Option<i64> =
+            sqlx::query_scalar::<Any, i64>("SELECT id FROM operator_pokes LIMIT 1")
+                .fetch_optional(&self.read)
+                .await?;
+        if any.is_none() {
+            return Ok((0, 0));
+        }
         let mut tx = self.begin_write().await?;
         let pokes: Vec<(i64, String)> = sqlx::query_as::<Any, (i64, String)>(&format!(
             "SELECT id, reference FROM operator_pokes ORDER BY id LIMIT {limit}{}",
@@ -288,6 +297,21 @@ impl Store {
         }
         tx.commit().await?;
         Ok((used.len(), made_due))
+    }
+}
+
+impl Store {
+    /// Removes recorded callbacks older than `before` that no pass applied (only possible while
+    /// no process runs workers, or a transaction held their object all along): a callback is a
+    /// hint, and polling learns the same.
+    pub async fn purge_operator_pokes(&self, before: Timestamp) -> Result<u64, StoreError> {
+        Ok(
+            sqlx::query::<Any>("DELETE FROM operator_pokes WHERE at < $1")
+                .bind(before.as_micros())
+                .execute(&self.write)
+                .await?
+                .rows_affected(),
+        )
     }
 }
 

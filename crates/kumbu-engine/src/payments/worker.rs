@@ -74,8 +74,11 @@ impl Engine {
     /// operator calls, outside any transaction, and commits what they learnt (see `live.rs`).
     /// Returns how many payments and sessions were claimed.
     pub async fn run_due_batch(&self) -> Result<usize, EngineError> {
-        // Operators' callbacks first: what they name is due in this very pass.
-        self.apply_operator_callbacks().await?;
+        // Operators' callbacks first: what they name is due in this very pass. A failure here
+        // only delays them (polling learns the same): the pass goes on.
+        if let Err(e) = self.apply_operator_callbacks().await {
+            tracing::warn!(error = %e, "applying operator callbacks failed; the next pass tries again");
+        }
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut claimed = tx
