@@ -4,7 +4,7 @@
 //! (exit 1) on any error answer, on payments ending other than expected, and on webhooks that
 //! never arrived: a figure is printed only for the work it claims.
 //!
-//! Over 600 lines: the load generator's phases (create, read, webhooks), their checks and its
+//! Over 700 lines: the load generator's phases (create, read, webhooks), their checks and its
 //! report are one command; it is a tool, not part of the gateway.
 
 use anyhow::{bail, Context};
