@@ -129,6 +129,14 @@ impl Live {
         v
     }
 
+    /// The reference MTN knows payment `id` by.
+    pub async fn operator_reference(&self, id: &str) -> String {
+        self.payment(id).await["operator_reference"]
+            .as_str()
+            .expect("an operator reference")
+            .to_owned()
+    }
+
     pub async fn status(&self, id: &str) -> String {
         self.payment(id).await["status"]
             .as_str()
@@ -472,10 +480,7 @@ async fn callbacks_are_only_triggers(live: Live) -> Live {
     live.faults(Faults::default()).await;
     let id = live.pay(3100, "+2250500000009").await;
     live.app.tick().await;
-    let reference = live.payment(&id).await["operator_reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reference = live.operator_reference(&id).await;
     let forged = json!({"financialTransactionId": "123", "externalId": id, "amount": "3100",
         "currency": "XOF", "payer": {"partyIdType": "MSISDN", "partyId": "2250500000009"},
         "status": "SUCCESSFUL"});
@@ -560,10 +565,7 @@ async fn callbacks_never_wait_on_a_held_payment(live: Live) -> Live {
     use sqlx::Connection;
     let id = live.pay(3200, "+2250500000009").await;
     live.app.tick().await;
-    let reference = live.payment(&id).await["operator_reference"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let reference = live.operator_reference(&id).await;
     let cb = live.app.url(&format!("/callbacks/mtn-momo/{reference}"));
     let pending = json!({"externalId": id, "status": "PENDING"});
     let before = live.stats().status_queries;

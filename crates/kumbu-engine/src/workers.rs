@@ -119,40 +119,39 @@ impl Engine {
     /// seconds).
     async fn sweep(&self) -> Result<usize, EngineError> {
         let before = self.now().minus(self.config().idempotency_ttl);
-        let keys = match self.store().purge_idempotency_keys(before).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "idempotency sweep failed");
-                0
-            }
-        };
+        let keys = purged(
+            "idempotency records",
+            self.store().purge_idempotency_keys(before).await,
+        );
         if keys > 0 {
             tracing::info!(purged = keys, "expired idempotency records removed");
         }
         let day_ago = self.now().minus(Duration::from_secs(24 * 3600));
-        let tokens = match self.store().purge_access_tokens(day_ago).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "access-token sweep failed");
-                0
-            }
-        };
+        let tokens = purged(
+            "access tokens",
+            self.store().purge_access_tokens(day_ago).await,
+        );
         if tokens > 0 {
             tracing::info!(purged = tokens, "expired access tokens removed");
         }
         let hour_ago = self.now().minus(Duration::from_secs(3600));
-        let pokes = match self.store().purge_operator_pokes(hour_ago).await {
-            Ok(n) => n,
-            Err(e) => {
-                tracing::warn!(error = %e, "operator-callback sweep failed");
-                0
-            }
-        };
+        let pokes = purged(
+            "operator callbacks",
+            self.store().purge_operator_pokes(hour_ago).await,
+        );
         if pokes > 0 {
             tracing::warn!(purged = pokes, "operator callbacks older than an hour were never applied (does any process run workers?)");
         }
         Ok(usize::try_from(keys + tokens + pokes).unwrap_or(usize::MAX))
     }
+}
+
+/// What a purge removed, or 0 with a warning naming `what`: it is tried at the next sweep.
+fn purged(what: &str, removed: Result<u64, kumbu_store::StoreError>) -> u64 {
+    removed.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, what, "sweep failed");
+        0
+    })
 }
 
 /// The background workers of one `serve` process.
