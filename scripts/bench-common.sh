@@ -55,10 +55,31 @@ warm_up() {
 }
 
 # cpu_mark; …; cpu_report: prints how much of this VM's CPU time the hypervisor took away
-# (steal) meanwhile; figures from runs with much steal are not comparable.
-cpu_mark() { read -r _ u n s i w q sq st _ < /proc/stat; cpu0=($((u+n+s+i+w+q+sq+st)) $st); }
+# (steal) meanwhile (figures from runs with much steal are not comparable), and where the busy
+# time went: the server, each process named in $cpu_watch ("name:pid …"), and the rest
+# (PostgreSQL, the load generator). Seconds of CPU, all cores together; a pid list "a,b,c" is
+# counted as one (the processes alive at cpu_mark).
+cpu_ticks() {
+  local pid sum=0
+  for pid in ${1//,/ }; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$pid/stat" 2>/dev/null || echo 0))); done
+  echo $sum
+}
+cpu_mark() {
+  read -r _ u n s i w q sq st _ < /proc/stat
+  cpu0=($((u+n+s+i+w+q+sq+st)) $st $((u+n+s+q+sq)))
+  cpu_pids0=()
+  local entry
+  for entry in "server:$server" ${cpu_watch:-}; do cpu_pids0+=("$(cpu_ticks "${entry#*:}")"); done
+}
 cpu_report() {
   read -r _ u n s i w q sq st _ < /proc/stat
-  local total=$((u+n+s+i+w+q+sq+st-cpu0[0])) steal=$((st-cpu0[1]))
+  local total=$((u+n+s+i+w+q+sq+st-cpu0[0])) steal=$((st-cpu0[1])) busy=$((u+n+s+q+sq-cpu0[2]))
   echo "cpu steal during the measurement: $((100*steal/(total>0?total:1))) %"
+  local hz line="cpu seconds:" entry k=0 used rest
+  hz=$(getconf CLK_TCK); rest=$busy
+  for entry in "server:$server" ${cpu_watch:-}; do
+    used=$(( $(cpu_ticks "${entry#*:}") - cpu_pids0[k] )); k=$((k+1)); rest=$((rest-used))
+    line+=" ${entry%%:*} $(echo "scale=1; $used / $hz" | bc),"
+  done
+  echo "$line rest $(echo "scale=1; $rest / $hz" | bc), busy $(echo "scale=1; $busy / $hz" | bc)"
 }

@@ -27,6 +27,10 @@ echo "{\"target_environment\": \"mtnivorycoast\", \"callback_host\": \"127.0.0.1
   | target/release/kumbu connector set --merchant "$merchant" --operator mtn_ci --file - --database-url "$url" > /dev/null
 
 warm_up "$clients"
+# Where the CPU goes, per mode: the server, the simulator, PostgreSQL's processes (its
+# connections are open by now), the rest (the load generator).
+cpu_watch="simulator:$sim"
+if [ "$backend" = postgres ]; then cpu_watch+=" database:$(pgrep -d, -u postgres)"; fi
 echo "backend: $backend ($(nproc) cores; server, MTN simulator and load generator on this machine; ${warmup} s warm-up)"
 echo
 echo "== test mode: sandbox payments (orange_ci), the baseline"

@@ -218,6 +218,7 @@ live_both!(
     }),
     callbacks_are_only_triggers => (super::quick(), crate::harness::Opts::default()),
     callbacks_never_wait_on_a_held_payment => (super::quick(), crate::harness::Opts::default()),
+    a_callback_during_the_call_is_asked_in_the_same_pass => (super::quick(), crate::harness::Opts::default()),
     refused_token_is_renewed_once => (super::quick(), crate::harness::Opts::default()),
     credentials_are_live_and_secret => (super::quick(), crate::harness::Opts::default()),
     refunds_go_back_through_mtn => (super::quick(), crate::harness::Opts::default()),
@@ -645,6 +646,34 @@ async fn callbacks_never_wait_on_a_held_payment(live: Live) -> Live {
             .unwrap(),
         1
     );
+    live
+}
+
+/// MTN calls back while Kumbu's request is still on its way back (here: the answer to the POST
+/// is held up 300 ms, the payer approved at once). The pass that commits the answer sees the
+/// recorded callback and asks the status at once, in the same pass: one pass carries the payment
+/// to settled (issue 24, item 0: it took a second pass, two more writes of the payment's row).
+async fn a_callback_during_the_call_is_asked_in_the_same_pass(live: Live) -> Live {
+    live.faults(Faults {
+        hang_next: 1,
+        hang_ms: 300,
+        ..Faults::default()
+    })
+    .await;
+    let id = live.pay(1700, "+2250500000789").await;
+    live.app.engine.run_due_batch().await.expect("one pass");
+    let s = live.stats();
+    assert_eq!(
+        (s.posts, s.callbacks_delivered, s.status_queries),
+        (1, 1, 1),
+        "{s:?}"
+    );
+    let p = live.payment(&id).await;
+    assert_eq!(p["status"], "settled", "{p}");
+    // The callback was used up by that pass: nothing is left for the next.
+    assert_eq!(live.app.engine.run_due_batch().await.expect("a pass"), 0);
+    assert_eq!(live.stats().status_queries, 1);
+    live.app.ledger_ok().await;
     live
 }
 

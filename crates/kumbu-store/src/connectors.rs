@@ -328,34 +328,11 @@ fn bind_refs<'q>(
 }
 
 impl crate::tx::StoreTx {
-    /// Leases payments to this process until `until` (their operator calls are under way).
-    pub async fn lease_payments(
-        &mut self,
-        ids: &[&str],
-        until: Timestamp,
-    ) -> Result<(), StoreError> {
-        for chunk in ids.chunks(500) {
-            let list: Vec<String> = (0..chunk.len())
-                .map(|i| self.dialect.param(i + 2))
-                .collect();
-            let sql = format!(
-                "UPDATE payments SET lease_until = {}, poked_at = NULL WHERE id IN ({})",
-                self.dialect.param(1),
-                list.join(", ")
-            );
-            let mut q = sqlx::query::<Any>(&sql).bind(until.as_micros());
-            for id in chunk {
-                q = q.bind((*id).to_owned());
-            }
-            q.execute(&mut **self.tx()).await?;
-        }
-        Ok(())
-    }
-
     /// Locks payments whose operator calls just ended (with their history: events number
-    /// themselves by it), each with when an operator called back during our lease (`lease_until`),
-    /// and ends the leases that are still ours (another process may have taken a payment over
-    /// after ours ran out). Locked in id order, so that concurrent passes cannot deadlock.
+    /// themselves by it), each with when an operator called back during our lease (`lease_until`:
+    /// remembered in `poked_at`, or recorded and not yet applied, then taken) and whether the lease is still ours (another process may have taken a payment over after
+    /// ours ran out); saving ours with [`Lease::End`](crate::Lease::End) ends it. Locked in id
+    /// order, so that concurrent passes cannot deadlock.
     pub async fn take_leased_payments(
         &mut self,
         ids: &[&str],
@@ -389,26 +366,57 @@ impl crate::tx::StoreTx {
                 pokes.push(poked);
                 ours_list.push(ours);
             }
-            let sql = format!(
-                "UPDATE payments SET lease_until = NULL, poked_at = NULL WHERE id IN ({}) \
-                 AND lease_until = {}",
-                list.join(", "),
-                self.dialect.param(chunk.len() + 1)
-            );
-            let mut q = sqlx::query::<Any>(&sql);
-            for id in chunk {
-                q = q.bind((*id).to_owned());
-            }
-            q.bind(lease_until.as_micros())
-                .execute(&mut **self.tx())
-                .await?;
         }
         crate::payments::attach_history(self.dialect, &mut **self.tx(), &mut payments).await?;
+        // Callbacks recorded (not yet applied) for payments still ours: taken here, so that the
+        // news they announce is asked for at once rather than a pass later.
+        let ours_refs: Vec<&str> = payments
+            .iter()
+            .zip(&ours_list)
+            .filter(|(_, ours)| **ours)
+            .filter_map(|(p, _)| p.operator_reference.as_deref())
+            .collect();
+        let recorded = self.take_pokes_for(&ours_refs).await?;
+        for ((p, poked), ours) in payments.iter().zip(pokes.iter_mut()).zip(&ours_list) {
+            if let (true, None, Some(r)) = (*ours, *poked, p.operator_reference.as_deref()) {
+                *poked = recorded.get(r).copied();
+            }
+        }
         Ok(payments
             .into_iter()
             .zip(pokes)
             .zip(ours_list)
             .map(|((p, poked), ours)| (p, poked, ours))
             .collect())
+    }
+
+    /// Deletes the recorded callbacks naming `references` that no other pass holds, and returns
+    /// when each reference was first called back.
+    async fn take_pokes_for(
+        &mut self,
+        references: &[&str],
+    ) -> Result<std::collections::HashMap<String, Timestamp>, StoreError> {
+        let mut taken = std::collections::HashMap::new();
+        for chunk in references.chunks(500) {
+            let list: Vec<String> = (1..=chunk.len()).map(|i| self.dialect.param(i)).collect();
+            let sql = format!(
+                "DELETE FROM operator_pokes WHERE id IN (SELECT id FROM operator_pokes \
+                 WHERE reference IN ({}){}) RETURNING reference, at",
+                list.join(", "),
+                self.dialect.for_update_skip_locked()
+            );
+            let mut q = sqlx::query_as::<Any, (String, i64)>(&sql);
+            for r in chunk {
+                q = q.bind((*r).to_owned());
+            }
+            for (reference, at) in q.fetch_all(&mut **self.tx()).await? {
+                let at = Timestamp::from_micros(at);
+                taken
+                    .entry(reference)
+                    .and_modify(|t: &mut Timestamp| *t = (*t).min(at))
+                    .or_insert(at);
+            }
+        }
+        Ok(taken)
     }
 }

@@ -13,11 +13,16 @@ use crate::Engine;
 use kumbu_core::{FailureCode, Mode, Operator, Payment, Timestamp};
 use kumbu_rails::connector::{Connector, Duty, Opened};
 use kumbu_rails::{Advance, Next, Notice, Via};
+use kumbu_store::Lease;
 use std::collections::HashMap;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Semaphore;
 use tokio::task::JoinSet;
+
+/// Most rounds of operator calls one pass makes for a payment: the first, then asking again at
+/// once while operators call back meanwhile (a duplicate callback cannot keep a pass busy).
+const ROUNDS_PER_PASS: usize = 3;
 
 /// Where a claimed payment's next action is carried out.
 #[derive(Debug, Clone)]
@@ -100,12 +105,58 @@ impl Engine {
         }
     }
 
-    /// Makes the operator calls of reserved payments, then commits what they learnt.
+    /// Makes the operator calls of reserved payments, then commits what they learnt. A payment
+    /// whose operator called back while we asked (the callback may bring newer news than our
+    /// answer) stays leased in that commit and is asked again at once, in this pass, rather than
+    /// a pass later (which would cost two more writes of its row), up to [`ROUNDS_PER_PASS`].
     pub(crate) async fn call_connectors(
         &self,
-        reserved: Vec<(Arc<dyn Connector>, Payment)>,
-        lease_until: Timestamp,
+        mut reserved: Vec<(Arc<dyn Connector>, Payment)>,
+        mut lease_until: Timestamp,
     ) -> Result<(), EngineError> {
+        for round in 1..=ROUNDS_PER_PASS {
+            let connectors: HashMap<String, Arc<dyn Connector>> = reserved
+                .iter()
+                .map(|(c, p)| (p.id.clone(), c.clone()))
+                .collect();
+            let learnt = self.make_calls(reserved).await?;
+            let again_until =
+                (round < ROUNDS_PER_PASS).then(|| self.now().plus(self.config().operator_lease));
+            // What the operator said is in memory only until it commits: a transaction that
+            // fails (PostgreSQL may abort one of two that deadlock) is tried again at once,
+            // rather than leaving the payments leased, and asked again, a lease later.
+            let mut tries = 0;
+            let again = loop {
+                match self
+                    .commit_learnt(learnt.clone(), lease_until, again_until)
+                    .await
+                {
+                    Ok(again) => break again,
+                    Err(e) if tries < 2 => {
+                        tries += 1;
+                        tracing::warn!(error = %e, tries, "committing what operators said failed; trying again");
+                    }
+                    Err(e) => return Err(e),
+                }
+            };
+            let Some(until) = again_until.filter(|_| !again.is_empty()) else {
+                return Ok(());
+            };
+            reserved = again
+                .into_iter()
+                .filter_map(|p| Some((connectors.get(&p.id)?.clone(), p)))
+                .collect();
+            lease_until = until;
+        }
+        Ok(())
+    }
+
+    /// The operator calls of reserved payments, several at once: each payment with what its
+    /// operator said.
+    async fn make_calls(
+        &self,
+        reserved: Vec<(Arc<dyn Connector>, Payment)>,
+    ) -> Result<Vec<(Payment, Advance)>, EngineError> {
         let now = self.now();
         let mut creds: HashMap<(String, Operator), Option<Arc<Opened>>> = HashMap::new();
         for (connector, p) in &reserved {
@@ -150,28 +201,19 @@ impl Engine {
                 Err(e) => tracing::error!(error = %e, "an operator call ended abnormally"),
             }
         }
-        // What the operator said is in memory only until it commits: a transaction that fails
-        // (PostgreSQL may abort one of two that deadlock) is tried again at once, rather than
-        // leaving the payments leased, and asked again, a lease later.
-        let mut tries = 0;
-        loop {
-            match self.commit_learnt(learnt.clone(), lease_until).await {
-                Ok(()) => return Ok(()),
-                Err(e) if tries < 2 => {
-                    tries += 1;
-                    tracing::warn!(error = %e, tries, "committing what operators said failed; trying again");
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        Ok(learnt)
     }
 
     /// Commits what the operator said, in one transaction, over the payments as they are now.
+    /// With `again_until`, a payment whose operator called back meanwhile and that is still open
+    /// is leased anew until then, in the same write, and returned as its rail must see it, to
+    /// be asked again at once.
     async fn commit_learnt(
         &self,
         learnt: Vec<(Payment, Advance)>,
         lease_until: Timestamp,
-    ) -> Result<(), EngineError> {
+        again_until: Option<Timestamp>,
+    ) -> Result<Vec<Payment>, EngineError> {
         let now = self.now();
         let mut tx = self.begin().await?;
         let mut changes = self.changes();
@@ -182,44 +224,75 @@ impl Engine {
             .into_iter()
             .map(|(p, poked, ours)| (p.id.clone(), (p, poked, ours)))
             .collect();
-        let mut saved = Vec::with_capacity(learnt.len());
+        // Payments whose lease is still ours (saved ending it), those leased again to be asked
+        // at once, and those another process took.
+        let (mut saved, mut again, mut taken) =
+            (Vec::with_capacity(learnt.len()), Vec::new(), Vec::new());
+        let mut ask_again = Vec::new();
         for (snap, adv) in learnt {
             let Some((mut p, poked, ours)) = current.remove(&snap.id) else {
                 continue;
             };
-            if !ours || p.progress.step != (snap.progress.step | 1) {
+            if !ours {
                 // Another process took it after our lease ran out: keep its bookkeeping and
                 // its lease, and apply the news (the state machine ignores what it knows).
-                for n in &adv.notices {
-                    if let Some(change) = apply_notice(&mut p, n, adv.via, now) {
-                        changes.record(&p, change);
-                    }
-                }
-                if p.status.is_terminal() {
-                    p.progress.next_action_at = None;
-                }
+                apply_news(&mut p, &adv, now, &mut changes);
+                taken.push(p);
+                continue;
+            }
+            if p.progress.step != (snap.progress.step | 1) {
+                // Ours, yet moved on since we asked: the news only, as above.
+                apply_news(&mut p, &adv, now, &mut changes);
             } else {
                 // The connector decides when it ends (only the operator's answer ends a payment
                 // it may hold); our deadline only stops sending.
                 apply_advance(&mut p, &adv, now, None, &mut changes);
                 // The operator called back while we were asking: ask again at once, since the
-                // news may be newer than our answer.
+                // news may be newer than our answer (in this pass if we may, else the next).
                 if let (Some(_), Some(next)) = (poked, p.progress.next_action_at) {
                     p.progress.next_action_at = Some(next.min(now));
+                    if let Some(until) = again_until {
+                        if let Some(seen) = self.reserve(&mut p, now, until, &mut changes) {
+                            ask_again.push(seen);
+                            again.push(p);
+                            continue;
+                        }
+                    }
                 }
             }
             saved.push(p);
         }
-        let refs: Vec<&Payment> = saved.iter().collect();
-        changes.save(&mut tx, &refs).await?;
+        tx.save_leased_payments(&saved.iter().collect::<Vec<_>>(), Lease::End)
+            .await?;
+        if let Some(until) = again_until {
+            tx.save_leased_payments(&again.iter().collect::<Vec<_>>(), Lease::Until(until))
+                .await?;
+        }
+        changes
+            .save(&mut tx, &taken.iter().collect::<Vec<_>>())
+            .await?;
         self.commit(tx).await?;
         changes.publish_metrics();
         if saved
             .iter()
+            .chain(&taken)
             .any(|p| p.progress.next_action_at.is_some_and(|t| t <= now))
         {
             self.inner.work_ready.notify_one();
         }
-        Ok(())
+        Ok(ask_again)
+    }
+}
+
+/// What an operator said about `p`, applied as news only: its statuses (the state machine
+/// ignores what it knows), not its scheduling, which belongs to whoever holds the payment.
+fn apply_news(p: &mut Payment, adv: &Advance, now: Timestamp, changes: &mut Changes) {
+    for n in &adv.notices {
+        if let Some(change) = apply_notice(p, n, adv.via, now) {
+            changes.record(p, change);
+        }
+    }
+    if p.status.is_terminal() {
+        p.progress.next_action_at = None;
     }
 }

@@ -14,7 +14,7 @@ use crate::unit_of_work::Changes;
 use crate::Engine;
 use kumbu_core::{ErrorCode, Field};
 use kumbu_core::{Payment, Timestamp};
-use kumbu_store::StoreTx;
+use kumbu_store::{Lease, StoreTx};
 use std::time::Duration;
 
 /// Most steps applied to one payment in one pass (a guard against a runaway script).
@@ -97,12 +97,14 @@ impl Engine {
                 }
             }
         }
-        let refs: Vec<&Payment> = claimed.iter().collect();
-        changes.save(&mut tx, &refs).await?;
-        if !remote.is_empty() {
-            let ids: Vec<&str> = remote.iter().map(|(_, p)| p.id.as_str()).collect();
-            tx.lease_payments(&ids, lease_until).await?;
-        }
+        // One write per row: the reserved ones with their lease.
+        let (leased, local): (Vec<&Payment>, Vec<&Payment>) = claimed
+            .iter()
+            .partition(|p| remote.iter().any(|(_, r)| r.id == p.id));
+        tx.save_payments(&local).await?;
+        tx.save_leased_payments(&leased, Lease::Until(lease_until))
+            .await?;
+        changes.write(&mut tx).await?;
         // After the payments, so that a session whose attempt this pass debited or expired is
         // seen as it now is.
         let sessions = self.expire_due_sessions(&mut tx, &mut changes, now).await?

@@ -4,6 +4,8 @@
 
 mod writes;
 
+pub use writes::Lease;
+
 use crate::connect::Store;
 use crate::dialect::Dialect;
 use crate::error::{corrupt, StoreError};

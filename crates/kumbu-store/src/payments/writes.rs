@@ -8,6 +8,16 @@ use crate::tx::StoreTx;
 use kumbu_core::{Mode, Payment, StatusChange, Timestamp};
 use sqlx::Any;
 
+/// What a save does to the payments' lease (the operator calls one process makes for them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// Reserved for this process until then; callbacks recorded before are forgotten (the
+    /// calls about to be made ask anew).
+    Until(Timestamp),
+    /// The calls ended and what they learnt is saved: no lease, no callback pending.
+    End,
+}
+
 /// Payment writes, inside an engine decision's transaction.
 impl StoreTx {
     /// Inserts a new payment with its history so far (normally the creation row): the batch
@@ -189,18 +199,49 @@ impl StoreTx {
 
     /// Writes the mutable columns of many payments in one statement per chunk.
     pub async fn save_payments(&mut self, payments: &[&Payment]) -> Result<(), StoreError> {
+        self.save_payment_rows(payments, None).await
+    }
+
+    /// [`save_payments`](Self::save_payments) for payments whose operator calls this process
+    /// makes: the same statement also sets or ends their lease (and forgets the callbacks it
+    /// covered), so that a live payment's row is written once per transaction, not twice.
+    pub async fn save_leased_payments(
+        &mut self,
+        payments: &[&Payment],
+        lease: Lease,
+    ) -> Result<(), StoreError> {
+        self.save_payment_rows(payments, Some(lease)).await
+    }
+
+    async fn save_payment_rows(
+        &mut self,
+        payments: &[&Payment],
+        lease: Option<Lease>,
+    ) -> Result<(), StoreError> {
         const COLS: usize = 10;
-        for chunk in payments.chunks(MAX_PARAMS / COLS) {
-            let mut sql = String::from(
+        // The lease's bound value comes first, so that each row's placeholders follow it.
+        let (lease_sql, first) = match lease {
+            None => (String::new(), 0),
+            Some(Lease::Until(_)) => (
+                format!(", lease_until = {}, poked_at = NULL", self.dialect.param(1)),
+                1,
+            ),
+            Some(Lease::End) => (", lease_until = NULL, poked_at = NULL".to_owned(), 0),
+        };
+        for chunk in payments.chunks((MAX_PARAMS - 1) / COLS) {
+            let mut sql = format!(
                 "UPDATE payments SET status = v.column2, \
                 operator_reference = v.column3, failure_code = v.column4, \
                 failure_message = v.column5, operator_code = v.column6, \
                 updated_at = v.column7, rail_step = v.column8, next_action_at = v.column9, \
-                amount_refunded = v.column10 FROM (VALUES ",
+                amount_refunded = v.column10{lease_sql} FROM (VALUES ",
             );
-            let mut values = Vec::with_capacity(chunk.len() * COLS);
+            let mut values = Vec::with_capacity(chunk.len() * COLS + first);
+            if let Some(Lease::Until(until)) = lease {
+                values.push(Value::Int(until.as_micros()));
+            }
             for (i, p) in chunk.iter().enumerate() {
-                let b = i * COLS;
+                let b = first + i * COLS;
                 if i > 0 {
                     sql.push_str(", ");
                 }
