@@ -31,7 +31,7 @@ face's documented behaviour makes:
     [[unaccepted]]                      # an operation no generated request can get accepted
     face = "native"
     operation = "GET /v1/connectors"
-    reason = "live-only: a test key is refused by design; tests/e2e/live.rs covers it"
+    reason = "live-only: a test key is refused by design; tests/e2e/live/ covers it"
 
 A failed check passes only if an entry records it for its operation, status and parameter,
 with its response (and request) containing the entry's texts. Entries never seen are listed but

@@ -822,7 +822,8 @@ async fn live_and_other_merchants(app: TestApp) -> Option<TestApp> {
         )
         .await;
     assert_eq!(list["data"].as_array().unwrap().len(), 0);
-    // Live mode has no connector yet: a live page could take no payment, so none is made.
+    // Live, without operator credentials: the page could take no payment, so none is made, and
+    // the error says which credentials to set.
     let sandbox = app.sandbox_merchant().await;
     let live = app
         .engine
@@ -840,9 +841,13 @@ async fn live_and_other_merchants(app: TestApp) -> Option<TestApp> {
         .await;
     assert_eq!(
         (st.as_u16(), e["error"]["code"].as_str()),
-        (400, Some("operator_not_available")),
+        (400, Some("connector_not_configured")),
         "{e}"
     );
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("PUT /v1/connectors/mtn_cm"));
     let _ = DELAY;
     Some(app)
 }

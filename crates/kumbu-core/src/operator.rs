@@ -394,6 +394,25 @@ pub struct OperatorInfo {
     pub test_only: bool,
 }
 
+impl OperatorInfo {
+    /// A number this operator prompts, for hints on a page that offers it (the first of its
+    /// prefixes, then zeros, ending `789`: success in the sandbox); its country's example when
+    /// it takes any number of the country (Wave); `None` for operators of no country.
+    pub fn example_phone(&self) -> Option<String> {
+        let country = self.country?;
+        let Some(prefix) = self.operator.prefixes().first() else {
+            return Some(country.example_phone().to_owned());
+        };
+        let len = country.national_lengths()[0];
+        let zeros = len.saturating_sub(prefix.len() + 3);
+        Some(format!(
+            "+{}{prefix}{}789",
+            country.dial_code(),
+            "0".repeat(zeros)
+        ))
+    }
+}
+
 /// The operators Kumbu knows, with fees possibly overridden by configuration.
 #[derive(Debug, Clone)]
 pub struct Catalogue {
@@ -568,6 +587,34 @@ mod tests {
                 assert!(c.predict(&example).is_ok(), "{country:?}");
             }
         }
+    }
+
+    #[test]
+    fn each_operator_example_is_its_own_number() {
+        let c = Catalogue::default();
+        for op in Operator::ALL {
+            let info = c.get(op);
+            let Some(example) = info.example_phone() else {
+                assert!(info.country.is_none(), "{op:?}");
+                continue;
+            };
+            let phone = Msisdn::parse(&example).unwrap();
+            if info.kind == RailKind::MobileMoneyPush {
+                let (_, suggested) = c.predict(&phone).unwrap();
+                assert!(suggested.contains(&op), "{op:?} {example} {suggested:?}");
+                if !op.prefixes().is_empty() {
+                    assert_eq!(suggested[0], op, "{example}");
+                }
+            }
+        }
+        assert_eq!(
+            c.get(Operator::MtnCi).example_phone().as_deref(),
+            Some("+2250500000789")
+        );
+        assert_eq!(
+            c.get(Operator::OrangeCm).example_phone().as_deref(),
+            Some("+237690000789")
+        );
     }
 
     #[test]

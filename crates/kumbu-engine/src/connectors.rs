@@ -288,6 +288,69 @@ impl Engine {
         ))
     }
 
+    /// Of `ops`, those whose live payments a connector can carry for the merchant (it has
+    /// usable collection credentials for them), in the same order.
+    pub(crate) async fn live_collectable(
+        &self,
+        merchant_id: &str,
+        ops: &[Operator],
+    ) -> Result<Vec<Operator>, EngineError> {
+        let mut usable = Vec::with_capacity(ops.len());
+        for op in ops {
+            let Some(connector) = self.connector_for(*op) else {
+                continue;
+            };
+            if self
+                .credentials_for(connector.as_ref(), merchant_id, *op, Duty::Collect)
+                .await?
+                .is_some()
+            {
+                usable.push(*op);
+            }
+        }
+        Ok(usable)
+    }
+
+    /// Why a live page in `currency` has nothing to offer the merchant's payers: what to set up,
+    /// or that Kumbu cannot take that currency live yet.
+    pub(crate) fn nothing_live_to_offer(
+        &self,
+        merchant_id: &str,
+        currency: kumbu_core::Currency,
+        ops: &[Operator],
+    ) -> EngineError {
+        let codes = |ops: &[Operator]| -> String {
+            ops.iter().map(|o| o.code()).collect::<Vec<_>>().join(", ")
+        };
+        let carried: Vec<Operator> = ops
+            .iter()
+            .copied()
+            .filter(|o| self.connector_for(*o).is_some())
+            .collect();
+        match carried.first() {
+            Some(first) => EngineError::field(
+                ErrorCode::ConnectorNotConfigured,
+                Field::Operators,
+                format!(
+                    "this merchant cannot take live {currency} payments yet: set its collection credentials for {} with PUT /v1/connectors/{} (a live key) or `kumbu connector set --merchant {merchant_id} --operator {}`; see docs/operators/{}.md",
+                    codes(&carried),
+                    first.code(),
+                    first.code(),
+                    self.connector_for(*first).map_or("", |c| c.slug())
+                ),
+            ),
+            None => EngineError::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operators,
+                format!(
+                    "Kumbu has no live connector for {} ({currency}) yet (it has one for {}); use a test key (sk_test_…) to try it in the sandbox",
+                    codes(ops),
+                    self.live_operators()
+                ),
+            ),
+        }
+    }
+
     /// Refuses live money out through `op` (a refund of one of its payments, a payout) unless
     /// its connector can carry it for the merchant; returns the operator reference for it.
     pub(crate) async fn require_disbursement(

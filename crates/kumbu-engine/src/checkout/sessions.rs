@@ -82,6 +82,18 @@ fn check_url(field: Field, name: &str, url: &str) -> Result<(), EngineError> {
 }
 
 /// A UUID (version 4 layout) from 16 random bytes.
+/// A refusal of one operator (a payment's `operator`), as the refusal of a session's
+/// `operators`.
+fn about_operators(e: EngineError) -> EngineError {
+    match e {
+        EngineError::Rejected(mut r) if r.field == Some(Field::Operator) => {
+            r.field = Some(Field::Operators);
+            EngineError::Rejected(r)
+        }
+        e @ (EngineError::Rejected(_) | EngineError::Store(_)) => e,
+    }
+}
+
 fn new_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }
@@ -95,12 +107,10 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&CheckoutSession) -> Recorded,
     ) -> Result<Outcome, EngineError> {
-        let (amount, operators, minutes) = self.validate_session(auth.mode, &cmd)?;
-        if auth.mode == kumbu_core::Mode::Live {
-            for op in &operators {
-                self.require_connector(&auth.merchant_id, *op).await?;
-            }
-        }
+        let (amount, asked, minutes) = self.validate_session(&cmd)?;
+        let operators = self
+            .offer(auth, cmd.currency, amount, asked, cmd.operators.is_empty())
+            .await?;
         if let Some(c) = &cmd.customer_id {
             self.customer(auth, c).await.map_err(|e| match e {
                 EngineError::Rejected(_) => invalid(
@@ -151,10 +161,51 @@ impl Engine {
         .await
     }
 
-    /// Checks a create command; returns the amount, the operators offered and the lifetime.
+    /// What a session offers: the operators named, each of which must be able to take the
+    /// payment (in live mode: a connector and the merchant's credentials for it); by default,
+    /// every operator of the currency, in live mode only those the merchant can take live
+    /// payments through (issue 24: a live session offering an operator without a connector was
+    /// refused, so every default live session was). The amount must suit each operator offered.
+    async fn offer(
+        &self,
+        auth: &AuthContext,
+        currency: kumbu_core::Currency,
+        amount: i64,
+        asked: Vec<Operator>,
+        by_default: bool,
+    ) -> Result<Vec<Operator>, EngineError> {
+        let operators = match (auth.mode, by_default) {
+            (Mode::Test, _) => asked,
+            (Mode::Live, false) => {
+                for op in &asked {
+                    self.check_mode(auth.mode, *op)
+                        .map_err(|r| about_operators(r.into()))?;
+                    self.require_connector(&auth.merchant_id, *op)
+                        .await
+                        .map_err(about_operators)?;
+                }
+                asked
+            }
+            (Mode::Live, true) => {
+                let usable = self.live_collectable(&auth.merchant_id, &asked).await?;
+                if usable.is_empty() {
+                    return Err(self.nothing_live_to_offer(&auth.merchant_id, currency, &asked));
+                }
+                usable
+            }
+        };
+        for op in &operators {
+            self.check_mode(auth.mode, *op)
+                .map_err(|r| about_operators(r.into()))?;
+            self.check_amount(*op, currency, amount)?;
+        }
+        Ok(operators)
+    }
+
+    /// Checks a create command; returns the amount, the operators asked for (or all of the
+    /// currency's) and the lifetime.
     fn validate_session(
         &self,
-        mode: Mode,
         cmd: &CreateCheckoutSession,
     ) -> Result<(i64, Vec<Operator>, u32), EngineError> {
         if cmd.items.len() > MAX_ITEMS {
@@ -267,23 +318,6 @@ impl Engine {
                     cmd.currency
                 ),
             ));
-        }
-        for op in &operators {
-            self.check_mode(mode, *op)?;
-            let info = self.catalogue().get(*op);
-            if amount < info.min_amount || amount > info.max_amount {
-                return Err(EngineError::field(
-                    ErrorCode::AmountOutOfRange,
-                    Field::Amount,
-                    format!(
-                        "amount must be between {} and {} {} minor units for {}",
-                        info.min_amount,
-                        info.max_amount,
-                        cmd.currency,
-                        op.code()
-                    ),
-                ));
-            }
         }
         check_url(Field::ReturnUrl, "return_url", &cmd.return_url)?;
         if let Some(u) = &cmd.cancel_url {

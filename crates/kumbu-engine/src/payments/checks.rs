@@ -45,6 +45,30 @@ impl Engine {
         }
     }
 
+    /// Refuses an amount outside `op`'s limits (naming `amount`).
+    pub(crate) fn check_amount(
+        &self,
+        op: Operator,
+        currency: Currency,
+        amount: i64,
+    ) -> Result<(), Rejection> {
+        let info = self.catalogue().get(op);
+        if amount < info.min_amount || amount > info.max_amount {
+            return Err(Rejection::field(
+                ErrorCode::AmountOutOfRange,
+                Field::Amount,
+                format!(
+                    "amount must be between {} and {} {} minor units for {}",
+                    info.min_amount,
+                    info.max_amount,
+                    currency,
+                    op.code()
+                ),
+            ));
+        }
+        Ok(())
+    }
+
     /// Checks a push through `op` in `mode`: a phone-prompt rail, its currency, a number of its
     /// country (`phone_field` names it), an amount within its limits.
     pub(crate) fn check_push_rail(
@@ -110,19 +134,7 @@ impl Engine {
                 ));
             }
         }
-        if amount < info.min_amount || amount > info.max_amount {
-            return Err(Rejection::field(
-                ErrorCode::AmountOutOfRange,
-                Field::Amount,
-                format!(
-                    "amount must be between {} and {} {} minor units for {}",
-                    info.min_amount,
-                    info.max_amount,
-                    currency,
-                    op.code()
-                ),
-            ));
-        }
+        self.check_amount(op, currency, amount)?;
         Ok(())
     }
 

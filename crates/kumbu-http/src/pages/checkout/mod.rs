@@ -199,6 +199,15 @@ fn check_csrf(
 
 /// The number as typed, made E.164: a leading `00` becomes `+`, and a number written without
 /// its country code gets the page's country's (when all its operators are of one country).
+/// The number the page gives as an example: one of the first operator offered (the session
+/// offers at least one).
+fn example_phone(catalogue: &Catalogue, operators: &[Operator]) -> String {
+    operators
+        .iter()
+        .find_map(|o| catalogue.get(*o).example_phone())
+        .unwrap_or_else(|| "+2250500000789".to_owned())
+}
+
 fn normalise_phone(typed: &str, page: &CheckoutPage, catalogue: &Catalogue) -> Option<Msisdn> {
     let cleaned: String = typed
         .trim()
@@ -239,12 +248,7 @@ pub async fn start(
     let r = Rendered::new(&state, &page, &raw, chosen, &headers);
     let locale = r.locale;
     let catalogue = state.engine.catalogue();
-    let example = page
-        .session
-        .operators
-        .first()
-        .and_then(|o| catalogue.get(*o).country)
-        .map_or("+2250700000789", |c| c.example_phone());
+    let example = &example_phone(catalogue, &page.session.operators);
     let refuse = |r: Rendered<'_>, status, field, text| {
         r.respond(
             status,

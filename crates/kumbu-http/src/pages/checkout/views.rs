@@ -251,11 +251,7 @@ fn error_box(ctx: &Ctx<'_>, field: Option<&'static str>) -> Markup {
 fn form(ctx: &Ctx<'_>, failed: Option<FailureCode>) -> Markup {
     let s = &ctx.page.session;
     let catalogue = kumbu_core::Catalogue::default();
-    let example = s
-        .operators
-        .first()
-        .and_then(|o| catalogue.get(*o).country)
-        .map_or("+2250700000789", |c| c.example_phone());
+    let example = &super::example_phone(&catalogue, &s.operators);
     // What the customer just typed, else the phone the merchant gave; never the number of an
     // earlier attempt, which a forwarded link would otherwise show in full.
     let phone_value = ctx

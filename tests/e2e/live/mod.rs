@@ -1,0 +1,208 @@
+//! Live mode against operators' simulators over real sockets: the `Live` fixture (a test app in
+//! live mode beside a running simulator, the sandbox merchant's credentials set through the API)
+//! and one file per operator (`mtn.rs`) or concern (`checkout.rs`: live checkout pages).
+use crate::harness::{Backend, Opts, TestApp};
+use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim, Stats};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+pub const API_USER: &str = "0b9f1b7e-7c5e-4b0a-9d7e-3f2a1c5d6e7f";
+pub const API_KEY: &str = "sim-api-key-0123456789";
+pub const SUBSCRIPTION_KEY: &str = "sim-subscription-key";
+
+/// A test app in live mode beside a running MTN simulator, with the sandbox merchant's MTN
+/// credentials set through the API.
+pub struct Live {
+    pub app: TestApp,
+    pub sim: Sim,
+    pub sim_url: String,
+    /// `Bearer sk_live_…`.
+    pub auth: String,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts an MTN simulator on a free port.
+pub async fn start_sim(config: SimConfig) -> (Sim, String, tokio::sync::oneshot::Sender<()>) {
+    let sim = Sim::new(SimConfig {
+        preset_user: Some((API_USER.into(), API_KEY.into(), "127.0.0.1".into())),
+        subscription_keys: vec![SUBSCRIPTION_KEY.into()],
+        ..config
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(sim.clone().serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (sim, url, tx)
+}
+
+/// The credentials body for the simulator's preset user.
+pub fn credentials() -> Value {
+    let keys =
+        json!({"subscription_key": SUBSCRIPTION_KEY, "api_user": API_USER, "api_key": API_KEY});
+    json!({"target_environment": "mtnivorycoast", "callback_host": "127.0.0.1",
+           "collection": keys, "disbursement": keys})
+}
+
+impl Live {
+    async fn start(backend: Backend, test: &str, sim: SimConfig, opts: Opts) -> Option<Live> {
+        let (sim, sim_url, stop) = start_sim(sim).await;
+        let app = TestApp::spawn_with(
+            backend,
+            test,
+            Opts {
+                mtn_momo_url: Some(sim_url.clone()),
+                ..opts
+            },
+        )
+        .await?;
+        let merchant = app.sandbox_merchant().await;
+        let key = app
+            .engine
+            .create_api_key(&merchant, kumbu_core::Mode::Live)
+            .await
+            .unwrap();
+        let auth = format!(
+            "Bearer {}",
+            secrecy::ExposeSecret::expose_secret(&key.secret)
+        );
+        let live = Live {
+            app,
+            sim,
+            sim_url,
+            auth,
+            stop: Some(stop),
+        };
+        let (s, v) = live
+            .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&credentials()))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        Some(live)
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> (StatusCode, Value) {
+        let text = body.map(Value::to_string);
+        let (s, _, v) = self
+            .app
+            .send(
+                method,
+                path,
+                text.as_deref(),
+                &[("Authorization", &self.auth)],
+            )
+            .await;
+        (s, v)
+    }
+
+    /// Creates a live MTN payment that must be accepted.
+    pub async fn pay(&self, amount: i64, phone: &str) -> String {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/payments",
+                Some(&json!({"amount": amount, "currency": "XOF", "payer": {"phone": phone, "operator": "mtn_ci"}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        assert_eq!(v["livemode"], true);
+        v["id"].as_str().unwrap().to_owned()
+    }
+
+    pub async fn payment(&self, id: &str) -> Value {
+        let (s, v) = self
+            .call(Method::GET, &format!("/v1/payments/{id}"), None)
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        v
+    }
+
+    /// The reference MTN knows payment `id` by.
+    pub async fn operator_reference(&self, id: &str) -> String {
+        self.payment(id).await["operator_reference"]
+            .as_str()
+            .expect("an operator reference")
+            .to_owned()
+    }
+
+    pub async fn status(&self, id: &str) -> String {
+        self.payment(id).await["status"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    pub async fn faults(&self, f: Faults) {
+        self.sim.set_faults(f);
+    }
+
+    pub fn stats(&self) -> Stats {
+        self.sim.stats()
+    }
+
+    /// Waits (real time) until the simulator's counters satisfy `cond`.
+    pub async fn until(&self, what: &str, cond: impl Fn(&Stats) -> bool) {
+        let start = Instant::now();
+        while !cond(&self.stats()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {what}: {:?}",
+                self.stats()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    pub async fn finish(mut self) {
+        if let Some(s) = self.stop.take() {
+            let _ = s.send(());
+        }
+        self.app.finish().await;
+    }
+}
+
+pub fn quick() -> SimConfig {
+    SimConfig {
+        approval_delay: Duration::ZERO,
+        ..SimConfig::default()
+    }
+}
+
+pub async fn run<F, Fut>(backend: Backend, test: &str, sim: SimConfig, opts: Opts, scenario: F)
+where
+    F: FnOnce(Live) -> Fut,
+    Fut: Future<Output = Live>,
+{
+    let Some(live) = Live::start(backend, test, sim, opts).await else {
+        return;
+    };
+    scenario(live).await.finish().await;
+}
+
+macro_rules! live_both {
+    ($($name:ident => ($sim:expr, $opts:expr)),* $(,)?) => {
+        $(
+            mod $name {
+                use crate::harness::Backend;
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn sqlite() {
+                    super::run(Backend::Sqlite, stringify!($name), $sim, $opts, super::$name).await;
+                }
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn postgres() {
+                    super::run(Backend::Postgres, stringify!($name), $sim, $opts, super::$name).await;
+                }
+            }
+        )*
+    };
+}
+
+mod checkout;
+mod mtn;
