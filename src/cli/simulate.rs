@@ -1,8 +1,10 @@
-//! `kumbu simulate <operator>`: runs a simulator of an operator's own API (today MTN MoMo), so
-//! that a staging gateway, the tests and real client libraries can use it with no network.
+//! `kumbu simulate <operator>`: runs a simulator of an operator's own API (MTN MoMo, Orange
+//! Money), so that a staging gateway, the tests and real client libraries can use it with no
+//! network.
 
 use clap::{Args, Subcommand};
 use kumbu_rails::mtn_momo::simulator::{Config, Faults, Sim};
+use kumbu_rails::orange_money::simulator as orange;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -18,6 +20,79 @@ pub enum SimulateCommand {
     /// in memory: a restart forgets it. Control endpoints: GET /_simulator/stats, PUT
     /// /_simulator/faults, POST /_simulator/tokens/expire.
     MtnMomo(MtnMomoArgs),
+    /// Orange Money's Web Payment API: OAuth tokens (POST /oauth/v3/token, Basic
+    /// client_id:secret), POST /orange-money-webpay/{dev|ci|cm}/v1/webpayment (201 with
+    /// pay_token, payment_url, notif_token) and …/transactionstatus, the payer's page at
+    /// payment_url (a number, then Payer, Refuser or Annuler), and the notification posted to
+    /// notif_url. Paying follows the number typed: …039, …049, …069 refused, …059 never
+    /// confirms, …129 no notification, …139 notified twice, any other pays. State is in memory.
+    /// Control endpoints: GET /_simulator/stats, PUT /_simulator/faults, POST
+    /// /_simulator/tokens/expire, POST /_simulator/webpayments/{pay_token}/pay|decline.
+    OrangeMoney(OrangeMoneyArgs),
+}
+
+/// Options of the Orange Money simulator.
+#[derive(Debug, Args)]
+pub struct OrangeMoneyArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8092")]
+    listen: SocketAddr,
+    /// An OAuth client to accept, as `<client id>:<client secret>` (repeat the flag); none:
+    /// any.
+    #[arg(long = "client", env = "ORANGE_SIM_CLIENT", hide_env_values = true)]
+    clients: Vec<String>,
+    /// A merchant key to accept (repeat the flag); none: any non-empty key.
+    #[arg(
+        long = "merchant-key",
+        env = "ORANGE_SIM_MERCHANT_KEY",
+        hide_env_values = true
+    )]
+    merchant_keys: Vec<String>,
+    /// Seconds a token lives.
+    #[arg(long, default_value_t = 3600)]
+    token_ttl_secs: u64,
+    /// Seconds a payment page stays open before the payment is EXPIRED.
+    #[arg(long, default_value_t = 600)]
+    payment_window_secs: u64,
+    /// Milliseconds added to every API answer.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Send every notification twice.
+    #[arg(long)]
+    duplicate_notifications: bool,
+    /// Send every notification again this many milliseconds later.
+    #[arg(long, default_value_t = 0)]
+    late_notification_ms: u64,
+    /// Precede every notification with a forged one (SUCCESS, a wrong notif_token).
+    #[arg(long)]
+    forged_notifications: bool,
+}
+
+impl OrangeMoneyArgs {
+    fn config(&self) -> anyhow::Result<orange::Config> {
+        let mut clients = Vec::with_capacity(self.clients.len());
+        for c in &self.clients {
+            match c.split_once(':') {
+                Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
+                    clients.push((id.to_owned(), secret.to_owned()));
+                }
+                Some(_) | None => anyhow::bail!("--client must be <client id>:<client secret>"),
+            }
+        }
+        Ok(orange::Config {
+            clients,
+            merchant_keys: self.merchant_keys.clone(),
+            token_ttl: Duration::from_secs(self.token_ttl_secs),
+            payment_window: Duration::from_secs(self.payment_window_secs),
+            faults: orange::Faults {
+                latency_ms: self.latency_ms,
+                duplicate_notifications: self.duplicate_notifications,
+                late_notification_ms: self.late_notification_ms,
+                forged_notifications: self.forged_notifications,
+                ..orange::Faults::default()
+            },
+        })
+    }
 }
 
 /// Options of the MTN MoMo simulator.
@@ -123,6 +198,22 @@ pub async fn run(cmd: SimulateCommand) -> anyhow::Result<()> {
             println!("  point a client at it: base URL http://{addr}, target environment sandbox (EUR), mtnivorycoast (XOF) or mtncameroon (XAF)");
             tracing::info!(%addr, "MTN MoMo simulator listening");
             Sim::new(config)
+                .serve(listener, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            Ok(())
+        }
+        SimulateCommand::OrangeMoney(args) => {
+            let config = args.config()?;
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+            let addr = listener.local_addr()?;
+            println!("Orange Money Web Payment simulator on http://{addr}");
+            println!("  point a client at it: base URL http://{addr} (token at /oauth/v3/token, payments under /orange-money-webpay/dev/v1/)");
+            tracing::info!(%addr, "Orange Money simulator listening");
+            orange::Sim::new(config)
                 .serve(listener, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

@@ -17,7 +17,9 @@
 pub mod connector;
 pub mod directory;
 pub mod mtn_momo;
+pub mod orange_money;
 pub mod registry;
+mod sim_http;
 mod simulator;
 
 pub use registry::{OperatorUrls, Registry, Setup};

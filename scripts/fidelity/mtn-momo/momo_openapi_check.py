@@ -26,7 +26,8 @@ import sys
 import time
 import uuid
 
-from harness import CheckError, check, expect, summary
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import CheckError, check, expect, summary  # noqa: E402
 
 import requests
 

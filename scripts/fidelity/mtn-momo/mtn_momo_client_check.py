@@ -29,7 +29,8 @@ import sys
 import time
 import uuid
 
-from harness import CheckError, check, expect, summary
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."))
+from harness import CheckError, check, expect, summary  # noqa: E402
 
 import momo_api
 from momo_api import (CollectionApi, Config, ConflictException, DisbursementApi,

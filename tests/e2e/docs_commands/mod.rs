@@ -42,6 +42,7 @@ const PAGES: &[&str] = &[
     "docs/configuration.md",
     "docs/secrets.md",
     "docs/operators/mtn-momo.md",
+    "docs/operators/orange-money.md",
     "docs/testing.md",
     "docs/performance.md",
 ];

@@ -12,34 +12,19 @@ use crate::mtn_momo::simulator::Behaviour;
 use crate::mtn_momo::wire::{
     ApiKey, ApiUser, Party, CALLBACK_URL, REFERENCE_ID, SUBSCRIPTION_KEY, TARGET_ENVIRONMENT,
 };
+use crate::sim_http::{empty, header, reply};
 use axum::body::Bytes;
 use axum::extract::State as Shared;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use base64::Engine as _;
 use rand::Rng;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
-fn reply(status: StatusCode, body: Value) -> Response {
-    (status, axum::Json(body)).into_response()
-}
-
 /// MTN's error body.
 fn error(status: StatusCode, code: &str, message: &str) -> Response {
     reply(status, json!({ "code": code, "message": message }))
-}
-
-fn empty(status: StatusCode) -> Response {
-    status.into_response()
-}
-
-fn header<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .map(str::trim)
-        .filter(|v| !v.is_empty())
 }
 
 /// The currency MTN uses in an environment.

@@ -142,8 +142,6 @@ impl Sim {
         listener: tokio::net::TcpListener,
         shutdown: impl std::future::Future<Output = ()> + Send + 'static,
     ) -> std::io::Result<()> {
-        axum::serve(listener, self.router())
-            .with_graceful_shutdown(shutdown)
-            .await
+        crate::sim_http::serve(self.router(), listener, shutdown).await
     }
 }

@@ -1,9 +1,15 @@
-"""The check runner both Python MTN MoMo fidelity harnesses share (imported from this folder):
-one line per check (`ok name`, `FAIL name: why`, `skip name`), failures counted, never fatal.
-MTN_FIDELITY_SKIP (comma-separated check-name prefixes) skips checks."""
+"""The check runner every Python fidelity harness shares (scripts/fidelity/<operator>/*_check.py
+put this folder on sys.path): one line per check (`ok name`, `FAIL name: why`, `skip name`),
+failures counted, never fatal. MTN_FIDELITY_SKIP or ORANGE_FIDELITY_SKIP (comma-separated
+check-name prefixes) skips checks."""
 import os
 
-SKIP = [s.strip() for s in os.environ.get("MTN_FIDELITY_SKIP", "").split(",") if s.strip()]
+SKIP = [
+    s.strip()
+    for var in ("MTN_FIDELITY_SKIP", "ORANGE_FIDELITY_SKIP")
+    for s in os.environ.get(var, "").split(",")
+    if s.strip()
+]
 failures = 0
 
 

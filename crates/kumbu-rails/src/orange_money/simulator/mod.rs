@@ -1,0 +1,125 @@
+//! A simulator of Orange Money's Web Payment API, for live-mode tests and staging with no
+//! network: OAuth tokens (`/oauth/v3/token`), `webpayment` and `transactionstatus` under
+//! `/orange-money-webpay/{dev|ci|cm|…}/v1/`, the payer's payment page (pay, decline, give up), the
+//! notification Orange posts to `notif_url` (`{"status", "notif_token", "txnid"}`, unsigned), and
+//! injectable faults. Served by `kumbu simulate orange-money --listen <addr>`; PyPI `o-money`
+//! runs unchanged against it (scripts/fidelity/orange-money/).
+//!
+//! Outcomes follow the number the payer types on the page (Kumbu's sandbox suffixes: `page.rs`).
+//! Control endpoints under `/_simulator/` (not Orange's) let tests inject faults, expire tokens,
+//! pay or decline without a browser, and read counters.
+//!
+//! Where Orange's behaviour is not documented, the simulator chooses, and says so: a reused
+//! `order_id` is refused (400); gateway errors use Orange's API body (`code`, `message`,
+//! `description`); a payment page is open for `payment_window` (10 minutes by default), then
+//! the payment is `EXPIRED`.
+
+mod handlers;
+mod notify;
+mod page;
+mod state;
+
+pub use page::{outcome_for, Outcome};
+pub use state::{Faults, Stats, Status};
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// How the simulator behaves.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// OAuth clients accepted, as (client id, client secret); empty: any.
+    pub clients: Vec<(String, String)>,
+    /// Merchant keys accepted; empty: any non-empty key.
+    pub merchant_keys: Vec<String>,
+    /// How long issued tokens live (`expires_in`).
+    pub token_ttl: Duration,
+    /// How long a payment page stays open before the payment is `EXPIRED`.
+    pub payment_window: Duration,
+    /// Faults in force at start.
+    pub faults: Faults,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Self {
+            clients: Vec::new(),
+            merchant_keys: Vec::new(),
+            token_ttl: Duration::from_secs(3600),
+            payment_window: Duration::from_secs(600),
+            faults: Faults::default(),
+        }
+    }
+}
+
+/// A running simulator's shared state.
+#[derive(Debug, Clone)]
+pub struct Sim {
+    inner: Arc<Inner>,
+}
+
+#[derive(Debug)]
+struct Inner {
+    config: Config,
+    state: Mutex<state::State>,
+    http: reqwest::Client,
+}
+
+impl Sim {
+    /// A simulator with `config`.
+    pub fn new(config: Config) -> Self {
+        let st = state::State {
+            faults: config.faults.clone(),
+            ..state::State::default()
+        };
+        Self {
+            inner: Arc::new(Inner {
+                config,
+                state: Mutex::new(st),
+                // Orange's notification sender: a short wait, like every operator's.
+                http: crate::connector::http_client(Duration::from_secs(5)),
+            }),
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, state::State> {
+        self.inner
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The counters so far.
+    pub fn stats(&self) -> Stats {
+        self.lock().stats.clone()
+    }
+
+    /// Replaces the faults in force.
+    pub fn set_faults(&self, faults: Faults) {
+        self.lock().faults = faults;
+    }
+
+    /// Makes every issued token stop working (as if they expired).
+    pub fn expire_tokens(&self) {
+        self.lock().tokens.clear();
+    }
+
+    /// The HTTP app.
+    pub fn router(&self) -> axum::Router {
+        axum::Router::new()
+            .fallback(handlers::handle)
+            .with_state(self.clone())
+    }
+
+    /// Serves on `listener` until `shutdown` completes.
+    pub async fn serve(
+        self,
+        listener: tokio::net::TcpListener,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> std::io::Result<()> {
+        crate::sim_http::serve(self.router(), listener, shutdown).await
+    }
+}
+
+#[cfg(test)]
+mod tests;

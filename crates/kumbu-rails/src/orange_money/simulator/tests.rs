@@ -1,0 +1,216 @@
+//! The simulator over a real socket: credentials, faults, expiry and notifications as a
+//! merchant's server receives them.
+
+use super::{Config, Faults, Sim};
+use serde_json::{json, Value};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// A simulator and a receiver of its notifications, on free ports.
+async fn start(config: Config) -> (String, Arc<Mutex<Vec<Value>>>, String) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    tokio::spawn(Sim::new(config).serve(listener, std::future::pending()));
+    let got = Arc::new(Mutex::new(Vec::new()));
+    let seen = got.clone();
+    let receiver = axum::Router::new().route(
+        "/notify",
+        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
+            let seen = seen.clone();
+            async move {
+                seen.lock().unwrap().push(v);
+                "ok"
+            }
+        }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let notify = format!("http://{}/notify", listener.local_addr().unwrap());
+    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    (url, got, notify)
+}
+
+async fn token(http: &reqwest::Client, url: &str) -> String {
+    let r = http
+        .post(format!("{url}/oauth/v3/token"))
+        .basic_auth("client", Some("secret"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    r.json::<Value>().await.unwrap()["access_token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+async fn pay_init(
+    http: &reqwest::Client,
+    url: &str,
+    tok: &str,
+    order: &str,
+    notify: &str,
+) -> (u16, Value) {
+    let r = http
+        .post(format!("{url}/orange-money-webpay/ci/v1/webpayment"))
+        .bearer_auth(tok)
+        .json(
+            &json!({"merchant_key": "mk", "currency": "XOF", "order_id": order, "amount": 1500,
+            "return_url": "https://shop.example/ok", "cancel_url": "https://shop.example/back",
+            "notif_url": notify, "lang": "fr", "reference": "Order 1"}),
+        )
+        .send()
+        .await
+        .unwrap();
+    (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
+}
+
+async fn stats(http: &reqwest::Client, url: &str) -> Value {
+    http.get(format!("{url}/_simulator/stats"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap()
+}
+
+async fn until(what: &str, cond: impl Fn() -> bool) {
+    for _ in 0..200 {
+        if cond() {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    panic!("timed out waiting for {what}");
+}
+
+#[tokio::test]
+async fn credentials_faults_expiry_and_notifications() {
+    let (url, got, notify) = start(Config {
+        clients: vec![("client".into(), "secret".into())],
+        merchant_keys: vec!["mk".into()],
+        token_ttl: Duration::from_millis(800),
+        payment_window: Duration::from_millis(300),
+        faults: Faults::default(),
+    })
+    .await;
+    let http = reqwest::Client::new();
+    // Unknown client: OAuth's 401.
+    let r = http
+        .post(format!("{url}/oauth/v3/token"))
+        .basic_auth("client", Some("wrong"))
+        .form(&[("grant_type", "client_credentials")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["error"], "invalid_client");
+    let tok = token(&http, &url).await;
+
+    // A 500 registers nothing; the retry under the same order id is then accepted.
+    http.put(format!("{url}/_simulator/faults"))
+        .json(
+            &json!({"fail_next": 1, "forged_notifications": true, "duplicate_notifications": true}),
+        )
+        .send()
+        .await
+        .unwrap();
+    let (status, _) = pay_init(&http, &url, &tok, "o-1", &notify).await;
+    assert_eq!(status, 500);
+    assert_eq!(stats(&http, &url).await["webpayments"], 0);
+    let (status, p) = pay_init(&http, &url, &tok, "o-1", &notify).await;
+    assert_eq!(status, 201, "{p}");
+    let keys: Vec<&String> = p.as_object().unwrap().keys().collect();
+    assert_eq!(
+        keys,
+        [
+            "message",
+            "notif_token",
+            "pay_token",
+            "payment_url",
+            "status"
+        ]
+    );
+    let pay_token = p["pay_token"].as_str().unwrap();
+    // Paid: a forged notification first, then the real one twice.
+    let r = http
+        .post(format!("{url}/_simulator/webpayments/{pay_token}/pay"))
+        .json(&json!({"phone": "+2250700000789"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    until("three notifications", || got.lock().unwrap().len() == 3).await;
+    let n = got.lock().unwrap().clone();
+    assert_ne!(n[0]["notif_token"], p["notif_token"]);
+    assert_eq!(n[1], n[2]);
+    assert_eq!(
+        (&n[1]["status"], &n[1]["notif_token"]),
+        (&json!("SUCCESS"), &p["notif_token"])
+    );
+    // Status: the order id and amount must match the pay token.
+    let ask = |amount: i64| {
+        http.post(format!("{url}/orange-money-webpay/ci/v1/transactionstatus"))
+            .bearer_auth(&tok)
+            .json(&json!({"order_id": "o-1", "amount": amount, "pay_token": pay_token}))
+            .send()
+    };
+    let r = ask(1500).await.unwrap();
+    assert_eq!(r.status(), 201);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(
+        (&s["status"], &s["txnid"]),
+        (&json!("SUCCESS"), &n[1]["txnid"])
+    );
+    assert_eq!(ask(1499).await.unwrap().status(), 400);
+
+    // Nobody pays within the window: EXPIRED, and the page is closed.
+    http.put(format!("{url}/_simulator/faults"))
+        .json(&json!({}))
+        .send()
+        .await
+        .unwrap();
+    let (_, q) = pay_init(&http, &url, &tok, "o-2", &notify).await;
+    let q_token = q["pay_token"].as_str().unwrap();
+    tokio::time::sleep(Duration::from_millis(350)).await;
+    let r = http
+        .post(format!("{url}/orange-money-webpay/ci/v1/transactionstatus"))
+        .bearer_auth(&tok)
+        .json(&json!({"order_id": "o-2", "amount": "1500", "pay_token": q_token}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.json::<Value>().await.unwrap()["status"], "EXPIRED");
+    let r = http
+        .post(format!("{url}/_simulator/webpayments/{q_token}/pay"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+
+    // A hung answer: the payment page is registered before the answer comes, late.
+    let tok = token(&http, &url).await;
+    http.put(format!("{url}/_simulator/faults"))
+        .json(&json!({"hang_next": 1, "hang_ms": 200}))
+        .send()
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let (status, _) = pay_init(&http, &url, &tok, "o-hung", &notify).await;
+    assert!(started.elapsed() >= Duration::from_millis(200));
+    assert_eq!(status, 201);
+    let (status, e) = pay_init(&http, &url, &tok, "o-hung", &notify).await;
+    assert_eq!((status, &e["description"]), (400, &json!("order_id")), "{e}");
+
+    // The token's lifetime is over: Orange's "Expired credentials" (42).
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let (status, e) = pay_init(&http, &url, &tok, "o-3", &notify).await;
+    assert_eq!((status, &e["code"]), (401, &json!(42)), "{e}");
+    let s = stats(&http, &url).await;
+    assert_eq!(
+        (&s["paid"], &s["notifications_delivered"]),
+        (&json!(1), &json!(3)),
+        "{s}"
+    );
+}
