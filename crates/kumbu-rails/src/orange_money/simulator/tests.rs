@@ -201,7 +201,11 @@ async fn credentials_faults_expiry_and_notifications() {
     assert!(started.elapsed() >= Duration::from_millis(200));
     assert_eq!(status, 201);
     let (status, e) = pay_init(&http, &url, &tok, "o-hung", &notify).await;
-    assert_eq!((status, &e["description"]), (400, &json!("order_id")), "{e}");
+    assert_eq!(
+        (status, &e["description"]),
+        (400, &json!("order_id")),
+        "{e}"
+    );
 
     // The token's lifetime is over: Orange's "Expired credentials" (42).
     tokio::time::sleep(Duration::from_millis(800)).await;
