@@ -25,9 +25,13 @@ pub enum SimulateCommand {
     /// pay_token, payment_url, notif_token) and …/transactionstatus, the payer's page at
     /// payment_url (a number, then Payer, Refuser or Annuler), and the notification posted to
     /// notif_url. Paying follows the number typed: …039, …049, …069 refused, …059 never
-    /// confirms, …129 no notification, …139 notified twice, any other pays. State is in memory.
-    /// Control endpoints: GET /_simulator/stats, PUT /_simulator/faults, POST
-    /// /_simulator/tokens/expire, POST /_simulator/webpayments/{pay_token}/pay|decline.
+    /// confirms, …129 no notification, …139 notified twice, any other pays. Also Cameroon's
+    /// prompt API: POST /token, /omcoreapis/1.0.2/mp/init, mp/pay, GET mp/paymentstatus/{payToken}
+    /// (Bearer and X-AUTH-TOKEN; WSO2 fault 900901 for a token Orange does not know), outcomes
+    /// by the payer's number as above, …009 waiting for POST /_simulator/mp/{payToken}/approve or
+    /// /decline. State is in memory. Control endpoints: GET /_simulator/stats, PUT
+    /// /_simulator/faults, POST /_simulator/tokens/expire, POST
+    /// /_simulator/webpayments/{pay_token}/pay|decline.
     OrangeMoney(OrangeMoneyArgs),
 }
 
@@ -48,6 +52,16 @@ pub struct OrangeMoneyArgs {
         hide_env_values = true
     )]
     merchant_keys: Vec<String>,
+    /// A Cameroon API user to accept in X-AUTH-TOKEN, as `<username>:<password>` (repeat the
+    /// flag); none: any.
+    #[arg(long = "api-user", env = "ORANGE_SIM_API_USER", hide_env_values = true)]
+    api_users: Vec<String>,
+    /// The channel user's PIN Cameroon's mp/pay must carry; none: any.
+    #[arg(long, env = "ORANGE_SIM_PIN", hide_env_values = true)]
+    pin: Option<String>,
+    /// Milliseconds a payer takes to answer a Cameroon prompt.
+    #[arg(long, default_value_t = 2000)]
+    approval_delay_ms: u64,
     /// Seconds a token lives.
     #[arg(long, default_value_t = 3600)]
     token_ttl_secs: u64,
@@ -70,18 +84,23 @@ pub struct OrangeMoneyArgs {
 
 impl OrangeMoneyArgs {
     fn config(&self) -> anyhow::Result<orange::Config> {
-        let mut clients = Vec::with_capacity(self.clients.len());
-        for c in &self.clients {
-            match c.split_once(':') {
-                Some((id, secret)) if !id.is_empty() && !secret.is_empty() => {
-                    clients.push((id.to_owned(), secret.to_owned()));
-                }
-                Some(_) | None => anyhow::bail!("--client must be <client id>:<client secret>"),
-            }
-        }
+        let pairs = |given: &[String], flag: &str, shape: &str| {
+            given
+                .iter()
+                .map(|c| match c.split_once(':') {
+                    Some((a, b)) if !a.is_empty() && !b.is_empty() => {
+                        Ok((a.to_owned(), b.to_owned()))
+                    }
+                    Some(_) | None => Err(anyhow::anyhow!("{flag} must be {shape}")),
+                })
+                .collect::<anyhow::Result<Vec<_>>>()
+        };
         Ok(orange::Config {
-            clients,
+            clients: pairs(&self.clients, "--client", "<client id>:<client secret>")?,
             merchant_keys: self.merchant_keys.clone(),
+            api_users: pairs(&self.api_users, "--api-user", "<username>:<password>")?,
+            pin: self.pin.clone(),
+            approval_delay: Duration::from_millis(self.approval_delay_ms),
             token_ttl: Duration::from_secs(self.token_ttl_secs),
             payment_window: Duration::from_secs(self.payment_window_secs),
             faults: orange::Faults {

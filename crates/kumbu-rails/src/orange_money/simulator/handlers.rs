@@ -4,7 +4,7 @@
 //! (`dev`, `ci`, `cm`, …) and a trailing slash are accepted.
 
 use super::state::{State, Status, WebPayment};
-use super::{notify, page, Sim};
+use super::{notify, page, push, Sim};
 use crate::sim_http::{empty, header, reply};
 use axum::body::Bytes;
 use axum::extract::State as Shared;
@@ -32,7 +32,7 @@ fn refusal(status: StatusCode, message: &str, field: &str) -> Response {
     )
 }
 
-fn random(len: usize) -> String {
+pub(super) fn random(len: usize) -> String {
     Alphanumeric.sample_string(&mut rand::thread_rng(), len)
 }
 
@@ -48,7 +48,10 @@ pub async fn handle(
     let segs: Vec<&str> = path.split('/').collect();
     let api = matches!(
         segs.as_slice(),
-        ["oauth", "v3", "token"] | ["orange-money-webpay", _, "v1", _]
+        ["oauth", "v3", "token"]
+            | ["token"]
+            | ["orange-money-webpay", _, "v1", _]
+            | ["omcoreapis", _, "mp", ..]
     );
     if api {
         if let Some(r) = faults_before(&sim).await {
@@ -56,7 +59,22 @@ pub async fn handle(
         }
     }
     match (&method, segs.as_slice()) {
-        (&Method::POST, ["oauth", "v3", "token"]) => token(&sim, &headers, &body),
+        (&Method::POST, ["oauth", "v3", "token"] | ["token"]) => token(&sim, &headers, &body),
+        (&Method::POST, ["omcoreapis", "1.0.2", "mp", "init"]) => push::init(&sim, &headers),
+        (&Method::POST, ["omcoreapis", "1.0.2", "mp", "pay"]) => push::pay(&sim, &headers, &body),
+        (&Method::GET, ["omcoreapis", "1.0.2", "mp", "paymentstatus", pay_token]) => {
+            push::status(&sim, &headers, pay_token)
+        }
+        (&Method::POST, ["_simulator", "mp", pay_token, action @ ("approve" | "decline")]) => {
+            match push::answer(&sim, pay_token, *action == "approve") {
+                Some(status) => reply(StatusCode::OK, json!({ "status": status })),
+                None => refusal(
+                    StatusCode::NOT_FOUND,
+                    "no such prompt waiting for a person",
+                    "payToken",
+                ),
+            }
+        }
         (&Method::POST, ["orange-money-webpay", _, "v1", "webpayment"]) => {
             webpayment(&sim, &headers, &body).await
         }
@@ -120,7 +138,7 @@ async fn faults_before(sim: &Sim) -> Option<Response> {
 
 /// `POST /oauth/v3/token`: `Authorization: Basic base64(client_id:client_secret)`, form
 /// `grant_type=client_credentials`.
-fn token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
+pub(super) fn token(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
     let oauth = |status: StatusCode, error: &str, description: &str| {
         reply(
             status,

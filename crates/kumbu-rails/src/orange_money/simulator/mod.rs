@@ -1,8 +1,9 @@
-//! A simulator of Orange Money's Web Payment API, for live-mode tests and staging with no
-//! network: OAuth tokens (`/oauth/v3/token`), `webpayment` and `transactionstatus` under
+//! A simulator of Orange Money's APIs, for live-mode tests and staging with no network. Web
+//! Payment: OAuth tokens (`/oauth/v3/token`), `webpayment` and `transactionstatus` under
 //! `/orange-money-webpay/{dev|ci|cm|…}/v1/`, the payer's payment page (pay, decline, give up), the
-//! notification Orange posts to `notif_url` (`{"status", "notif_token", "txnid"}`, unsigned), and
-//! injectable faults. Served by `kumbu simulate orange-money --listen <addr>`; PyPI `o-money`
+//! notification Orange posts to `notif_url` (`{"status", "notif_token", "txnid"}`, unsigned).
+//! Cameroon's "mp" prompt API (`push.rs`): `/token`, `mp/init`, `mp/pay`, `mp/paymentstatus`,
+//! `X-AUTH-TOKEN`, the WSO2 faults `900901`/`900902`. And injectable faults. Served by `kumbu simulate orange-money --listen <addr>`; PyPI `o-money`
 //! runs unchanged against it (scripts/fidelity/orange-money/).
 //!
 //! Outcomes follow the number the payer types on the page (Kumbu's sandbox suffixes: `page.rs`).
@@ -17,6 +18,7 @@
 mod handlers;
 mod notify;
 mod page;
+mod push;
 mod state;
 
 pub use page::{outcome_for, Outcome};
@@ -32,6 +34,12 @@ pub struct Config {
     pub clients: Vec<(String, String)>,
     /// Merchant keys accepted; empty: any non-empty key.
     pub merchant_keys: Vec<String>,
+    /// Cameroon's API users (`X-AUTH-TOKEN` is base64 of `username:password`); empty: any.
+    pub api_users: Vec<(String, String)>,
+    /// The channel user's PIN `mp/pay` must carry; `None`: any.
+    pub pin: Option<String>,
+    /// How long a payer takes to answer a Cameroon prompt.
+    pub approval_delay: Duration,
     /// How long issued tokens live (`expires_in`).
     pub token_ttl: Duration,
     /// How long a payment page stays open before the payment is `EXPIRED`.
@@ -45,6 +53,9 @@ impl Default for Config {
         Self {
             clients: Vec::new(),
             merchant_keys: Vec::new(),
+            api_users: Vec::new(),
+            pin: None,
+            approval_delay: Duration::from_secs(2),
             token_ttl: Duration::from_secs(3600),
             payment_window: Duration::from_secs(600),
             faults: Faults::default(),

@@ -36,7 +36,8 @@ pub(super) fn schedule(sim: &Sim, p: &WebPayment, duplicate: bool) {
     });
 }
 
-async fn send(sim: &Sim, url: &str, body: &Value) {
+/// Posts one notification; counts it delivered (2xx) or failed.
+pub(super) async fn send(sim: &Sim, url: &str, body: &Value) {
     let ok = sim
         .inner
         .http

@@ -111,7 +111,9 @@ pub struct Stats {
     pub webpayments: u64,
     /// Web payments refused (bad body, duplicate order id, unknown merchant key).
     pub refused: u64,
-    /// `transactionstatus` calls answered.
+    /// Cameroon's mp payments prompted (`mp/pay`).
+    pub mp_payments: u64,
+    /// Status calls answered (`transactionstatus`, `mp/paymentstatus`).
     pub status_queries: u64,
     /// Payment pages shown.
     pub pages_shown: u64,
@@ -138,6 +140,8 @@ pub struct State {
     pub payments: HashMap<String, WebPayment>,
     /// `pay_token` by (merchant key, order id).
     pub orders: HashMap<(String, String), String>,
+    /// Cameroon's mp payments by `payToken`.
+    pub mp: HashMap<String, super::push::MpPayment>,
     /// Faults in force.
     pub faults: Faults,
     /// Counters.

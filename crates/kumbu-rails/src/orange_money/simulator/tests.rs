@@ -2,6 +2,7 @@
 //! merchant's server receives them.
 
 use super::{Config, Faults, Sim};
+use base64::Engine as _;
 use serde_json::{json, Value};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -93,6 +94,7 @@ async fn credentials_faults_expiry_and_notifications() {
         token_ttl: Duration::from_millis(800),
         payment_window: Duration::from_millis(300),
         faults: Faults::default(),
+        ..Config::default()
     })
     .await;
     let http = reqwest::Client::new();
@@ -216,5 +218,134 @@ async fn credentials_faults_expiry_and_notifications() {
         (&s["paid"], &s["notifications_delivered"]),
         (&json!(1), &json!(3)),
         "{s}"
+    );
+}
+
+/// Cameroon's prompt API: credentials in two headers, a prompt decided by the number, the
+/// status and the notification.
+#[tokio::test]
+async fn cameroon_prompts_by_number() {
+    let (url, got, notify) = start(Config {
+        clients: vec![("client".into(), "secret".into())],
+        api_users: vec![("merchant-api".into(), "api-pass".into())],
+        pin: Some("2222".into()),
+        approval_delay: Duration::from_millis(50),
+        ..Config::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let tok = {
+        let r = http
+            .post(format!("{url}/token"))
+            .basic_auth("client", Some("secret"))
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .unwrap();
+        r.json::<Value>().await.unwrap()["access_token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let auth = base64::engine::general_purpose::STANDARD.encode("merchant-api:api-pass");
+    let mp = |path: &str, bearer: &str, x_auth: &str| {
+        http.post(format!("{url}/omcoreapis/1.0.2/mp/{path}"))
+            .bearer_auth(bearer)
+            .header("X-AUTH-TOKEN", x_auth)
+    };
+    // A token Orange does not know: WSO2's 900901; no X-AUTH-TOKEN: refused too.
+    let r = mp("init", "stale", &auth).send().await.unwrap();
+    assert_eq!(r.status(), 401);
+    assert_eq!(r.json::<Value>().await.unwrap()["fault"]["code"], 900_901);
+    assert_eq!(
+        mp("init", &tok, "bm9ib2R5Og==")
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        401
+    );
+    let prompt = |subscriber: &'static str, order: &'static str| {
+        let (mp, auth, tok, notify) = (&mp, &auth, &tok, &notify);
+        async move {
+            let init: Value = mp("init", tok, auth)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            let pay_token = init["data"]["payToken"].as_str().unwrap().to_owned();
+            let body = json!({"notifUrl": notify, "channelUserMsisdn": "691301143", "amount": "1500",
+                "subscriberMsisdn": subscriber, "pin": "2222", "orderId": order,
+                "description": "Commande", "payToken": pay_token});
+            let r = mp("pay", tok, auth).json(&body).send().await.unwrap();
+            assert_eq!(r.status(), 200);
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["data"]["status"], "PENDING", "{v}");
+            // The same token cannot prompt twice.
+            let again = mp("pay", tok, auth).json(&body).send().await.unwrap();
+            assert_eq!(again.status(), 409);
+            pay_token
+        }
+    };
+    let status = |pay_token: String| {
+        let (http, url, tok, auth) = (&http, &url, &tok, &auth);
+        async move {
+            let v: Value = http
+                .get(format!(
+                    "{url}/omcoreapis/1.0.2/mp/paymentstatus/{pay_token}"
+                ))
+                .bearer_auth(tok)
+                .header("X-AUTH-TOKEN", auth)
+                .send()
+                .await
+                .unwrap()
+                .json()
+                .await
+                .unwrap();
+            v["data"]["status"].as_str().unwrap().to_owned()
+        }
+    };
+    let paid = prompt("690000789", "cm-1").await;
+    let refused = prompt("690000049", "cm-2").await;
+    let waiting = prompt("690000009", "cm-3").await;
+    until("two notifications", || got.lock().unwrap().len() == 2).await;
+    assert_eq!(status(paid.clone()).await, "SUCCESSFULL");
+    assert_eq!(status(refused).await, "FAILED");
+    assert_eq!(status(waiting.clone()).await, "PENDING");
+    let r = http
+        .post(format!("{url}/_simulator/mp/{waiting}/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    until("three notifications", || got.lock().unwrap().len() == 3).await;
+    assert_eq!(status(waiting).await, "SUCCESSFULL");
+    let n = got.lock().unwrap().clone();
+    assert!(
+        n.iter()
+            .any(|x| x["payToken"] == json!(paid) && x["status"] == "SUCCESSFULL"),
+        "{n:?}"
+    );
+    // A wrong PIN is refused.
+    let init: Value = mp("init", &tok, &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let body = json!({"notifUrl": notify, "channelUserMsisdn": "691301143", "amount": 100,
+        "subscriberMsisdn": "690000789", "pin": "0000", "orderId": "cm-4",
+        "description": "x", "payToken": init["data"]["payToken"]});
+    assert_eq!(
+        mp("pay", &tok, &auth)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        400
     );
 }
