@@ -30,9 +30,10 @@ async fn start(config: Config) -> (String, Arc<Mutex<Vec<Value>>>, String) {
     (url, got, notify)
 }
 
-async fn token(http: &reqwest::Client, url: &str) -> String {
+/// A token from `path` (`/oauth/v3/token`, or Cameroon's `/token`).
+async fn token_at(http: &reqwest::Client, url: &str, path: &str) -> String {
     let r = http
-        .post(format!("{url}/oauth/v3/token"))
+        .post(format!("{url}{path}"))
         .basic_auth("client", Some("secret"))
         .form(&[("grant_type", "client_credentials")])
         .send()
@@ -43,6 +44,10 @@ async fn token(http: &reqwest::Client, url: &str) -> String {
         .as_str()
         .unwrap()
         .to_owned()
+}
+
+async fn token(http: &reqwest::Client, url: &str) -> String {
+    token_at(http, url, "/oauth/v3/token").await
 }
 
 async fn pay_init(
@@ -234,19 +239,7 @@ async fn cameroon_prompts_by_number() {
     })
     .await;
     let http = reqwest::Client::new();
-    let tok = {
-        let r = http
-            .post(format!("{url}/token"))
-            .basic_auth("client", Some("secret"))
-            .form(&[("grant_type", "client_credentials")])
-            .send()
-            .await
-            .unwrap();
-        r.json::<Value>().await.unwrap()["access_token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let tok = token_at(&http, &url, "/token").await;
     let auth = base64::engine::general_purpose::STANDARD.encode("merchant-api:api-pass");
     let mp = |path: &str, bearer: &str, x_auth: &str| {
         http.post(format!("{url}/omcoreapis/1.0.2/mp/{path}"))
