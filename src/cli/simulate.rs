@@ -5,6 +5,7 @@
 use clap::{Args, Subcommand};
 use kumbu_rails::mtn_momo::simulator::{Config, Faults, Sim};
 use kumbu_rails::orange_money::simulator as orange;
+use kumbu_rails::wave::simulator as wave;
 use std::net::SocketAddr;
 use std::time::Duration;
 
@@ -33,6 +34,73 @@ pub enum SimulateCommand {
     /// /_simulator/faults, POST /_simulator/tokens/expire, POST
     /// /_simulator/webpayments/{pay_token}/pay|decline.
     OrangeMoney(OrangeMoneyArgs),
+    /// Wave's Business API: checkout sessions (POST /v1/checkout/sessions; reads by id, by
+    /// transaction_id, by client_reference; expire; refund) and the payer's page at
+    /// wave_launch_url, payouts (POST /v1/payout with idempotency-key; reads, search, reverse),
+    /// GET /v1/balance, and webhooks to --webhook-url signed with Wave-Signature (t=…,v1=…).
+    /// Outcomes follow the number: …039, …049, …069 fail, …059 never confirms (payouts:
+    /// processing, then succeeded), …129 no webhook, …139 webhook twice, any other pays. State is
+    /// in memory. Control endpoints: GET /_simulator/stats, PUT /_simulator/faults, POST
+    /// /_simulator/sessions/{id}/pay|fail.
+    Wave(WaveArgs),
+}
+
+/// Options of the Wave simulator.
+#[derive(Debug, Args)]
+pub struct WaveArgs {
+    /// Address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8093")]
+    listen: SocketAddr,
+    /// An API key to accept (repeat the flag); none: any key starting `wave_`.
+    #[arg(long = "api-key", env = "WAVE_SIM_API_KEY", hide_env_values = true)]
+    api_keys: Vec<String>,
+    /// Require every API request to be signed (Wave-Signature) with this secret.
+    #[arg(long, env = "WAVE_SIM_REQUEST_SIGNING_SECRET", hide_env_values = true)]
+    request_signing_secret: Option<String>,
+    /// Where to send webhooks.
+    #[arg(long)]
+    webhook_url: Option<String>,
+    /// Sign webhooks (Wave-Signature) with this secret.
+    #[arg(long, env = "WAVE_SIM_WEBHOOK_SECRET", hide_env_values = true)]
+    webhook_secret: Option<String>,
+    /// Without a signing secret: send this shared secret as `Authorization: Bearer`.
+    #[arg(long, env = "WAVE_SIM_WEBHOOK_SHARED_SECRET", hide_env_values = true)]
+    webhook_shared_secret: Option<String>,
+    /// Minutes a checkout session takes payments.
+    #[arg(long, default_value_t = 30)]
+    session_minutes: u64,
+    /// Milliseconds a processing payout takes to succeed.
+    #[arg(long, default_value_t = 2000)]
+    payout_delay_ms: u64,
+    /// Milliseconds added to every API answer.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+    /// Send every webhook twice.
+    #[arg(long)]
+    duplicate_webhooks: bool,
+}
+
+impl WaveArgs {
+    fn config(&self) -> anyhow::Result<wave::Config> {
+        if let Some(u) = &self.webhook_url {
+            reqwest::Url::parse(u).map_err(|e| anyhow::anyhow!("--webhook-url: {e}"))?;
+        }
+        Ok(wave::Config {
+            api_keys: self.api_keys.clone(),
+            request_signing_secret: self.request_signing_secret.clone(),
+            webhook_url: self.webhook_url.clone(),
+            webhook_secret: self.webhook_secret.clone(),
+            webhook_shared_secret: self.webhook_shared_secret.clone(),
+            session_ttl: Duration::from_secs(self.session_minutes * 60),
+            payout_delay: Duration::from_millis(self.payout_delay_ms),
+            faults: wave::Faults {
+                latency_ms: self.latency_ms,
+                duplicate_webhooks: self.duplicate_webhooks,
+                ..wave::Faults::default()
+            },
+            ..wave::Config::default()
+        })
+    }
 }
 
 /// Options of the Orange Money simulator.
@@ -217,6 +285,22 @@ pub async fn run(cmd: SimulateCommand) -> anyhow::Result<()> {
             println!("  point a client at it: base URL http://{addr}, target environment sandbox (EUR), mtnivorycoast (XOF) or mtncameroon (XAF)");
             tracing::info!(%addr, "MTN MoMo simulator listening");
             Sim::new(config)
+                .serve(listener, async {
+                    let _ = tokio::signal::ctrl_c().await;
+                })
+                .await?;
+            Ok(())
+        }
+        SimulateCommand::Wave(args) => {
+            let config = args.config()?;
+            let listener = tokio::net::TcpListener::bind(args.listen)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.listen))?;
+            let addr = listener.local_addr()?;
+            println!("Wave simulator on http://{addr}");
+            println!("  point a client at it: base URL http://{addr}, an API key starting wave_");
+            tracing::info!(%addr, "Wave simulator listening");
+            wave::Sim::new(config)
                 .serve(listener, async {
                     let _ = tokio::signal::ctrl_c().await;
                 })

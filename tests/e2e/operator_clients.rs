@@ -1,7 +1,8 @@
 //! Real operator client libraries, unchanged, against Kumbu's simulators of the operators' APIs:
 //! the simulators' fidelity. MTN MoMo: PyPI momo-openapi 0.1.2 and mtn-momo-client 2.0.1, npm
 //! mtn-momo 2.0.0 (scripts/fidelity/mtn-momo/run.sh). Orange Money Web Payment: PyPI o-money
-//! 0.0.10 (scripts/fidelity/orange-money/run.sh). Each script installs its clients (once, under
+//! 0.0.10 (scripts/fidelity/orange-money/run.sh). Wave: PyPI wave-business-api 1.0.0
+//! (scripts/fidelity/wave/run.sh). Each script installs its clients (once, under
 //! target/fidelity) and drives them. Without Python (3.10+ for MTN's), node or npm this prints a
 //! SKIP line; `KUMBU_REQUIRE_CLIENTS=1` (set by CI) turns that into a failure.
 
@@ -158,6 +159,24 @@ async fn a_real_orange_client_accepts_the_simulator() {
         ],
         skip_var: "ORANGE_FIDELITY_SKIP",
         min_checks: 12,
+        harnesses: 1,
+    }
+    .run()
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_wave_client_accepts_the_simulator() {
+    Fidelity {
+        test: "a_real_wave_client_accepts_the_simulator",
+        tools: &["python3"],
+        simulate: &["wave", "--api-key", "wave_ci_prod_fidelity"],
+        listening: "Wave simulator on ",
+        script: "scripts/fidelity/wave/run.sh",
+        url_var: "WAVE_SIM_URL",
+        env: &[("WAVE_API_KEY", "wave_ci_prod_fidelity")],
+        skip_var: "WAVE_FIDELITY_SKIP",
+        min_checks: 11,
         harnesses: 1,
     }
     .run()

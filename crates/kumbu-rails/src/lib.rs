@@ -21,6 +21,7 @@ pub mod orange_money;
 pub mod registry;
 mod sim_http;
 mod simulator;
+pub mod wave;
 
 pub use registry::{OperatorUrls, Registry, Setup};
 pub use simulator::{operator_reference, payout_outcome, Scenario, Simulator};

@@ -43,6 +43,7 @@ const PAGES: &[&str] = &[
     "docs/secrets.md",
     "docs/operators/mtn-momo.md",
     "docs/operators/orange-money.md",
+    "docs/operators/wave.md",
     "docs/testing.md",
     "docs/performance.md",
 ];

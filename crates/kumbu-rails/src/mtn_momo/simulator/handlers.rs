@@ -62,9 +62,7 @@ pub async fn handle(
     body: Bytes,
 ) -> Response {
     let latency = sim.lock().faults.latency_ms;
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::sim_http::latency(latency).await;
     let path = uri.path().trim_start_matches('/');
     let segs: Vec<&str> = path.split('/').collect();
     match (&method, segs.as_slice()) {

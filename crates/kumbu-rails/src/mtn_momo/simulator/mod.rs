@@ -15,7 +15,7 @@ mod state;
 pub use behaviour::{for_number, Behaviour, Side};
 pub use state::{Faults, Stats};
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How the simulator behaves.
@@ -66,12 +66,7 @@ pub struct Sim {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
-struct Inner {
-    config: Config,
-    state: Mutex<state::State>,
-    http: reqwest::Client,
-}
+type Inner = crate::sim_http::Core<Config, state::State>;
 
 impl Sim {
     /// A simulator with `config`.
@@ -90,20 +85,13 @@ impl Sim {
             );
         }
         Self {
-            inner: Arc::new(Inner {
-                config,
-                state: Mutex::new(st),
-                // MTN's callback sender waits 2 s for an answer.
-                http: crate::connector::http_client(Duration::from_secs(2)),
-            }),
+            // MTN's callback sender waits 2 s for an answer.
+            inner: Arc::new(Inner::new(config, st, Duration::from_secs(2))),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, state::State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.lock()
     }
 
     /// The counters so far.

@@ -5,7 +5,7 @@
 
 use super::state::{State, Status, WebPayment};
 use super::{notify, page, push, Sim};
-use crate::sim_http::{empty, header, reply};
+use crate::sim_http::{empty, header, reply, take_one};
 use axum::body::Bytes;
 use axum::extract::State as Shared;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
@@ -117,15 +117,9 @@ pub async fn handle(
 async fn faults_before(sim: &Sim) -> Option<Response> {
     let (latency, fail) = {
         let mut st = sim.lock();
-        let fail = st.faults.fail_next > 0;
-        if fail {
-            st.faults.fail_next -= 1;
-        }
-        (st.faults.latency_ms, fail)
+        (st.faults.latency_ms, take_one(&mut st.faults.fail_next))
     };
-    if latency > 0 {
-        tokio::time::sleep(Duration::from_millis(latency)).await;
-    }
+    crate::sim_http::latency(latency).await;
     fail.then(|| {
         gateway_error(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -279,10 +273,7 @@ async fn webpayment(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
             return r;
         }
         let registered = register(sim, &mut st, body, &host);
-        let hang = registered.is_ok() && st.faults.hang_next > 0;
-        if hang {
-            st.faults.hang_next -= 1;
-        }
+        let hang = registered.is_ok() && take_one(&mut st.faults.hang_next);
         let hang_ms = if st.faults.hang_ms > 0 {
             st.faults.hang_ms
         } else {

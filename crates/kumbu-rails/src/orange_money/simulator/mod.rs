@@ -24,7 +24,7 @@ mod state;
 pub use page::{outcome_for, Outcome};
 pub use state::{Faults, Stats, Status};
 
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// How the simulator behaves.
@@ -69,12 +69,7 @@ pub struct Sim {
     inner: Arc<Inner>,
 }
 
-#[derive(Debug)]
-struct Inner {
-    config: Config,
-    state: Mutex<state::State>,
-    http: reqwest::Client,
-}
+type Inner = crate::sim_http::Core<Config, state::State>;
 
 impl Sim {
     /// A simulator with `config`.
@@ -84,20 +79,13 @@ impl Sim {
             ..state::State::default()
         };
         Self {
-            inner: Arc::new(Inner {
-                config,
-                state: Mutex::new(st),
-                // Orange's notification sender: a short wait, like every operator's.
-                http: crate::connector::http_client(Duration::from_secs(5)),
-            }),
+            // Orange's notification sender: a short wait, like every operator's.
+            inner: Arc::new(Inner::new(config, st, Duration::from_secs(5))),
         }
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, state::State> {
-        self.inner
-            .state
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.inner.lock()
     }
 
     /// The counters so far.

@@ -2,32 +2,27 @@
 //! merchant's server receives them.
 
 use super::{Config, Faults, Sim};
+use crate::sim_http::testing::{receiver, until, Received};
 use base64::Engine as _;
 use serde_json::{json, Value};
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 /// A simulator and a receiver of its notifications, on free ports.
-async fn start(config: Config) -> (String, Arc<Mutex<Vec<Value>>>, String) {
+async fn start(config: Config) -> (String, Received, String) {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let url = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(Sim::new(config).serve(listener, std::future::pending()));
-    let got = Arc::new(Mutex::new(Vec::new()));
-    let seen = got.clone();
-    let receiver = axum::Router::new().route(
-        "/notify",
-        axum::routing::post(move |axum::Json(v): axum::Json<Value>| {
-            let seen = seen.clone();
-            async move {
-                seen.lock().unwrap().push(v);
-                "ok"
-            }
-        }),
-    );
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let notify = format!("http://{}/notify", listener.local_addr().unwrap());
-    tokio::spawn(async move { axum::serve(listener, receiver).await });
+    let (notify, got) = receiver().await;
     (url, got, notify)
+}
+
+/// The notifications received so far, as JSON.
+fn bodies(got: &Received) -> Vec<Value> {
+    got.lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| serde_json::from_str(b).unwrap())
+        .collect()
 }
 
 /// A token from `path` (`/oauth/v3/token`, or Cameroon's `/token`).
@@ -79,16 +74,6 @@ async fn stats(http: &reqwest::Client, url: &str) -> Value {
         .json()
         .await
         .unwrap()
-}
-
-async fn until(what: &str, cond: impl Fn() -> bool) {
-    for _ in 0..200 {
-        if cond() {
-            return;
-        }
-        tokio::time::sleep(Duration::from_millis(10)).await;
-    }
-    panic!("timed out waiting for {what}");
 }
 
 #[tokio::test]
@@ -149,7 +134,7 @@ async fn credentials_faults_expiry_and_notifications() {
         .unwrap();
     assert_eq!(r.status(), 200);
     until("three notifications", || got.lock().unwrap().len() == 3).await;
-    let n = got.lock().unwrap().clone();
+    let n = bodies(&got);
     assert_ne!(n[0]["notif_token"], p["notif_token"]);
     assert_eq!(n[1], n[2]);
     assert_eq!(
@@ -315,7 +300,7 @@ async fn cameroon_prompts_by_number() {
     assert_eq!(r.status(), 200);
     until("three notifications", || got.lock().unwrap().len() == 3).await;
     assert_eq!(status(waiting).await, "SUCCESSFULL");
-    let n = got.lock().unwrap().clone();
+    let n = bodies(&got);
     assert!(
         n.iter()
             .any(|x| x["payToken"] == json!(paid) && x["status"] == "SUCCESSFULL"),
