@@ -141,8 +141,20 @@ impl<T> Table<T> {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<T>, StoreError> {
+        self.claim_due_where(tx, now, limit, "").await
+    }
+
+    /// [`claim_due`](Self::claim_due) of the rows that also meet `also` (SQL starting ` AND`,
+    /// which may use `$1`, now).
+    pub(crate) async fn claim_due_where(
+        &self,
+        tx: &mut StoreTx,
+        now: Timestamp,
+        limit: u32,
+        also: &str,
+    ) -> Result<Vec<T>, StoreError> {
         let sql = format!(
-            "SELECT {} FROM {} WHERE next_action_at <= $1 ORDER BY next_action_at LIMIT {limit}{}",
+            "SELECT {} FROM {} WHERE next_action_at <= $1{also} ORDER BY next_action_at LIMIT {limit}{}",
             self.columns,
             self.name,
             tx.dialect.for_update_skip_locked()

@@ -52,7 +52,9 @@ impl Engine {
     }
 
     /// Inside the claiming transaction: expires `p` if no operator ever had it and its deadline
-    /// has passed, or reserves it for this process until `lease_until`. Returns the payment as
+    /// has passed, or reserves it for this process (the lease itself is written with the row:
+    /// `save_leased_payments`; its due time stays as it was, so that the write changes no
+    /// indexed column). Returns the payment as
     /// its rail must see it, when its operator call is to be made. An even step (to be sent) is
     /// committed odd ("may have been sent") with the reservation, before any call: a process
     /// that dies mid-call leaves a payment that is asked about, never one that looks unsent.
@@ -60,7 +62,6 @@ impl Engine {
         &self,
         p: &mut Payment,
         now: Timestamp,
-        lease_until: Timestamp,
         changes: &mut Changes,
     ) -> Option<Payment> {
         if p.status.is_terminal() {
@@ -74,7 +75,6 @@ impl Engine {
         }
         let seen = p.clone();
         p.progress.step |= 1;
-        p.progress.next_action_at = Some(lease_until);
         Some(seen)
     }
 
@@ -251,8 +251,8 @@ impl Engine {
                 // news may be newer than our answer (in this pass if we may, else the next).
                 if let (Some(_), Some(next)) = (poked, p.progress.next_action_at) {
                     p.progress.next_action_at = Some(next.min(now));
-                    if let Some(until) = again_until {
-                        if let Some(seen) = self.reserve(&mut p, now, until, &mut changes) {
+                    if again_until.is_some() {
+                        if let Some(seen) = self.reserve(&mut p, now, &mut changes) {
                             ask_again.push(seen);
                             again.push(p);
                             continue;

@@ -91,7 +91,7 @@ impl Engine {
             match self.route(p) {
                 Route::Local => self.advance_local(p, now, &mut changes).await,
                 Route::Connector(connector) => {
-                    if let Some(seen) = self.reserve(p, now, lease_until, &mut changes) {
+                    if let Some(seen) = self.reserve(p, now, &mut changes) {
                         remote.push((connector, seen));
                     }
                 }

@@ -192,7 +192,17 @@ impl StoreTx {
         now: Timestamp,
         limit: u32,
     ) -> Result<Vec<Payment>, StoreError> {
-        let mut out = PAYMENTS.claim_due(self, now, limit).await?;
+        // A payment leased to a process (its operator calls under way) keeps its due time, so
+        // that leasing it changes no indexed column (PostgreSQL then rewrites the row in place,
+        // without touching its indexes); it is due again when the lease runs out.
+        let mut out = PAYMENTS
+            .claim_due_where(
+                self,
+                now,
+                limit,
+                " AND (lease_until IS NULL OR lease_until <= $1)",
+            )
+            .await?;
         attach_history(self.dialect, &mut **self.tx(), &mut out).await?;
         Ok(out)
     }
