@@ -2,7 +2,7 @@
 //! merchant's credentials, payments to settled and to each failure, a timeout resolved by asking
 //! the status, duplicate, late and forged callbacks, a token that stops working mid-run.
 //!
-//! Over 1,000 lines: one scenario per MTN behaviour, all on the `Live` fixture (`mod.rs`). The
+//! Over 800 lines: one scenario per MTN behaviour, all on the `Live` fixture (`mod.rs`). The
 //! operators issue 24 adds get files of their own beside it.
 
 use super::{credentials, quick, run, start_sim, Live, API_KEY, SUBSCRIPTION_KEY};

@@ -69,7 +69,12 @@ async fn pages_statuses_tokens_and_failures() {
         .unwrap()
     {
         WebStatus::Success(Some(txnid)) => assert!(txnid.starts_with("MP")),
-        other => panic!("{other:?}"),
+        other @ (WebStatus::Initiated
+        | WebStatus::Pending
+        | WebStatus::Success(None)
+        | WebStatus::Failed(_)
+        | WebStatus::Expired
+        | WebStatus::Other(_)) => panic!("{other:?}"),
     }
     // Orange stops accepting the token: one fresh token, one retry, success.
     sim.expire_tokens();
