@@ -81,7 +81,6 @@ fn check_url(field: Field, name: &str, url: &str) -> Result<(), EngineError> {
     Ok(())
 }
 
-/// A UUID (version 4 layout) from 16 random bytes.
 /// A refusal of one operator (a payment's `operator`), as the refusal of a session's
 /// `operators`.
 fn about_operators(e: EngineError) -> EngineError {
@@ -94,6 +93,7 @@ fn about_operators(e: EngineError) -> EngineError {
     }
 }
 
+/// A UUID (version 4 layout) from 16 random bytes.
 fn new_uuid() -> String {
     uuid::Uuid::new_v4().to_string()
 }

@@ -273,9 +273,9 @@ impl Engine {
             .await?;
         self.commit(tx).await?;
         changes.publish_metrics();
+        // Only rows nobody holds now: those another process took are its to run.
         if saved
             .iter()
-            .chain(&taken)
             .any(|p| p.progress.next_action_at.is_some_and(|t| t <= now))
         {
             self.inner.work_ready.notify_one();

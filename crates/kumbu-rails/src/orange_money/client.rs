@@ -109,12 +109,16 @@ async fn error_of(resp: Response) -> (u16, String, String) {
 }
 
 /// Classifies a non-success answer: credentials, a refusal (4xx: nothing was made), or an
-/// unknown outcome (5xx: the page may have been made).
+/// unknown outcome (5xx, a timeout or throttling: the page may have been made, or the status is
+/// not known yet). A refusal of `transactionstatus` says nothing of the payment itself: the
+/// connector asks again, it never fails a payment on it.
 async fn classify(resp: Response) -> CallError {
     let (status, code, message) = error_of(resp).await;
     match status {
         401 | 403 => CallError::Unauthorized(format!("HTTP {status} {code} {message}")),
-        500..=599 => CallError::Unknown(format!("HTTP {status} {code} {message}")),
+        408 | 425 | 429 | 500..=599 => {
+            CallError::Unknown(format!("HTTP {status} {code} {message}"))
+        }
         _ => CallError::Refused {
             status,
             code,

@@ -197,8 +197,6 @@ fn check_csrf(
     }
 }
 
-/// The number as typed, made E.164: a leading `00` becomes `+`, and a number written without
-/// its country code gets the page's country's (when all its operators are of one country).
 /// The number the page gives as an example: one of the first operator offered (the session
 /// offers at least one).
 fn example_phone(catalogue: &Catalogue, operators: &[Operator]) -> String {
@@ -208,6 +206,8 @@ fn example_phone(catalogue: &Catalogue, operators: &[Operator]) -> String {
         .unwrap_or_else(|| "+2250500000789".to_owned())
 }
 
+/// The number as typed, made E.164: a leading `00` becomes `+`, and a number written without
+/// its country code gets the page's country's (when all its operators are of one country).
 fn normalise_phone(typed: &str, page: &CheckoutPage, catalogue: &Catalogue) -> Option<Msisdn> {
     let cleaned: String = typed
         .trim()

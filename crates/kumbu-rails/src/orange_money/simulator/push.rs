@@ -290,11 +290,18 @@ pub(super) fn status(sim: &Sim, headers: &HeaderMap, pay_token: &str) -> Respons
     )
 }
 
-/// `POST /_simulator/mp/{payToken}/approve|decline`: a person answers a `…009` prompt.
+/// `POST /_simulator/mp/{payToken}/approve|decline`: a person answers a `…009` prompt. `None`
+/// when no prompt waits for a person (unknown, not `…009`, answered, or expired: a final status
+/// never changes).
 pub(super) fn answer(sim: &Sim, pay_token: &str, approve: bool) -> Option<&'static str> {
+    let (approval, window) = (
+        sim.inner.config.approval_delay,
+        sim.inner.config.payment_window,
+    );
     let mut st = sim.lock();
     let p = st.mp.get_mut(pay_token)?.pay.as_mut()?;
-    if !matches!(p.manual, Some(None)) {
+    let waiting = p.status_at(Instant::now(), approval, window) == "PENDING";
+    if !matches!(p.manual, Some(None)) || !waiting {
         return None;
     }
     p.manual = Some(Some(approve));

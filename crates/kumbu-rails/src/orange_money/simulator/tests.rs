@@ -327,3 +327,48 @@ async fn cameroon_prompts_by_number() {
         400
     );
 }
+
+/// A prompt that expired stays expired: a person's late answer is refused.
+#[tokio::test]
+async fn an_expired_prompt_cannot_be_answered() {
+    let (url, _got, notify) = start(Config {
+        payment_window: Duration::from_millis(100),
+        approval_delay: Duration::from_millis(10),
+        ..Config::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let tok = token_at(&http, &url, "/token").await;
+    let auth = base64::engine::general_purpose::STANDARD.encode("any:thing");
+    let init: Value = http
+        .post(format!("{url}/omcoreapis/1.0.2/mp/init"))
+        .bearer_auth(&tok)
+        .header("X-AUTH-TOKEN", &auth)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let pay_token = init["data"]["payToken"].as_str().unwrap().to_owned();
+    let r = http
+        .post(format!("{url}/omcoreapis/1.0.2/mp/pay"))
+        .bearer_auth(&tok)
+        .header("X-AUTH-TOKEN", &auth)
+        .json(
+            &json!({"notifUrl": notify, "channelUserMsisdn": "691301143", "amount": "100",
+            "subscriberMsisdn": "690000009", "pin": "1", "orderId": "late",
+            "description": "x", "payToken": pay_token}),
+        )
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    tokio::time::sleep(Duration::from_millis(150)).await;
+    let r = http
+        .post(format!("{url}/_simulator/mp/{pay_token}/approve"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 404);
+}

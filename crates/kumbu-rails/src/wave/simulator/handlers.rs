@@ -183,13 +183,20 @@ fn is_url(s: &str) -> bool {
     reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
 }
 
-/// A whole number of francs written as a string, as Wave wants amounts (`"1000"`).
+/// The largest amount the simulated wallet moves at once (a bound that keeps its arithmetic
+/// exact; Wave's own limits are far lower).
+const MAX_FRANCS: i64 = 1_000_000_000_000;
+
+/// A whole number of francs written as a string, as Wave wants amounts (`"1000"`), from 1 to
+/// [`MAX_FRANCS`].
 pub(super) fn francs(v: &Value) -> Option<i64> {
     let s = v.as_str()?;
     if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
         return None;
     }
-    s.parse::<i64>().ok().filter(|a| *a > 0)
+    s.parse::<i64>()
+        .ok()
+        .filter(|a| (1..=MAX_FRANCS).contains(a))
 }
 
 /// An E.164 number (`+` and 8 to 15 digits).
@@ -370,9 +377,18 @@ fn refund(sim: &Sim, id: &str) -> Response {
             "Only a paid session can be refunded, once.",
         );
     }
-    s.payment_status = "refunded";
-    s.when_refunded = Some(now());
     let amount: i64 = s.amount.parse().unwrap_or(0);
+    if st.balance < amount {
+        return error(
+            StatusCode::CONFLICT,
+            "insufficient-funds",
+            "The wallet's balance cannot cover this refund.",
+        );
+    }
+    if let Some(s) = st.sessions.get_mut(id) {
+        s.payment_status = "refunded";
+        s.when_refunded = Some(now());
+    }
     st.balance -= amount;
     empty(StatusCode::OK)
 }

@@ -91,15 +91,15 @@ pub(super) async fn create(sim: &Sim, key: &str, headers: &HeaderMap, body: &[u8
                 failure("blocked-account", "The recipient's account is blocked."),
                 None,
             ),
-            Some("059") => (
-                "processing",
-                None,
-                Some(at.plus(sim.inner.config.payout_delay)),
-            ),
             _ if st.balance < amount + fee => (
                 "failed",
                 failure("insufficient-funds", "The wallet's balance is too low."),
                 None,
+            ),
+            Some("059") => (
+                "processing",
+                None,
+                Some(at.plus(sim.inner.config.payout_delay)),
             ),
             _ => ("succeeded", None, None),
         };

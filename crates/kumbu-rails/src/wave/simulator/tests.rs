@@ -319,3 +319,64 @@ async fn requests_signed_when_asked_and_webhook_faults() {
     ));
     assert_eq!(hooks[1].0.matches("v1=").count(), 2);
 }
+
+/// Amounts beyond any wallet are refused, not overflowed; a payout the balance cannot cover
+/// fails, even one that would have been processing; a session is refunded once.
+#[tokio::test]
+async fn huge_amounts_refused_and_the_balance_never_overdrawn() {
+    let (url, _got) = start(|_| Config {
+        opening_balance: 0,
+        ..Config::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    let r = http
+        .post(format!("{url}/v1/payout"))
+        .bearer_auth("wave_ci_prod_any")
+        .json(&json!({"currency": "XOF", "receive_amount": "9223372036854775807", "mobile": "+2250700000789"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 400);
+    let s: Value = http
+        .post(format!("{url}/v1/checkout/sessions"))
+        .bearer_auth("wave_ci_prod_any")
+        .json(&json!({"amount": "500", "currency": "XOF", "success_url": "https://s.example/ok", "error_url": "https://s.example/ko"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = s["id"].as_str().unwrap();
+    http.post(format!("{url}/_simulator/sessions/{id}/pay"))
+        .send()
+        .await
+        .unwrap();
+    // The 500 francs paid in cover a refund of 500, not a payout of 500 and its fee.
+    let p: Value = http
+        .post(format!("{url}/v1/payout"))
+        .bearer_auth("wave_ci_prod_any")
+        .json(&json!({"currency": "XOF", "receive_amount": "500", "mobile": "+2250700000059"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["status"], "failed", "{p}");
+    let r = http
+        .post(format!("{url}/v1/checkout/sessions/{id}/refund"))
+        .bearer_auth("wave_ci_prod_any")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 200);
+    let again = http
+        .post(format!("{url}/v1/checkout/sessions/{id}/refund"))
+        .bearer_auth("wave_ci_prod_any")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), 409);
+}
