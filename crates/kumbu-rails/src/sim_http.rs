@@ -65,6 +65,12 @@ impl<C, S> Core<C, S> {
     }
 }
 
+/// `len` random letters and digits (tokens and ids the simulators hand out).
+pub(crate) fn random(len: usize) -> String {
+    use rand::distributions::{Alphanumeric, DistString};
+    Alphanumeric.sample_string(&mut rand::thread_rng(), len)
+}
+
 /// Sleeps `ms` milliseconds (the latency fault), if any.
 pub(crate) async fn latency(ms: u64) {
     if ms > 0 {

@@ -44,6 +44,19 @@ pub enum CallError {
 }
 
 impl CallError {
+    /// What a token call's failure means: it moves no money, so any refusal is a refusal of
+    /// our credentials.
+    pub fn of_token_call(self) -> Self {
+        match self {
+            CallError::Refused {
+                status,
+                code,
+                message,
+            } => CallError::Unauthorized(format!("HTTP {status} {code} {message}")),
+            other @ (CallError::Unknown(_) | CallError::Unauthorized(_)) => other,
+        }
+    }
+
     /// Classifies a transport error: every one leaves the outcome unknown.
     pub fn transport(e: &reqwest::Error) -> Self {
         let what = if e.is_timeout() {

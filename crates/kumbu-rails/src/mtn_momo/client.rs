@@ -143,15 +143,7 @@ impl Client {
             .await
             .map_err(|e| CallError::transport(&e))?;
         if !resp.status().is_success() {
-            return Err(match classify(resp).await {
-                // A token call never moves money: any refusal means our credentials.
-                CallError::Refused {
-                    status,
-                    code,
-                    message,
-                } => CallError::Unauthorized(format!("HTTP {status} {code} {message}")),
-                other @ (CallError::Unknown(_) | CallError::Unauthorized(_)) => other,
-            });
+            return Err(classify(resp).await.of_token_call());
         }
         let token: TokenResponse = resp
             .json()

@@ -4,14 +4,13 @@
 //! (`dev`, `ci`, `cm`, …) and a trailing slash are accepted.
 
 use super::state::{State, Status, WebPayment};
-use super::{notify, page, push, Sim};
-use crate::sim_http::{empty, header, reply, take_one};
+use super::{page, push, Sim};
+use crate::sim_http::{empty, header, random, reply, take_one};
 use axum::body::Bytes;
 use axum::extract::State as Shared;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
 use base64::Engine as _;
-use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -30,10 +29,6 @@ fn refusal(status: StatusCode, message: &str, field: &str) -> Response {
         status,
         json!({ "status": status.as_u16(), "message": message, "description": field }),
     )
-}
-
-pub(super) fn random(len: usize) -> String {
-    Alphanumeric.sample_string(&mut rand::thread_rng(), len)
 }
 
 /// The single entry point.
@@ -429,11 +424,4 @@ fn status(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
     });
     st.stats.status_queries += 1;
     reply(StatusCode::CREATED, answer)
-}
-
-/// Sends the notification of a payment that just ended (see `notify.rs`).
-pub(super) fn notify_end(sim: &Sim, p: &WebPayment, silent: bool, duplicate: bool) {
-    if !silent {
-        notify::schedule(sim, p, duplicate);
-    }
 }

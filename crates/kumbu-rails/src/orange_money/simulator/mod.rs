@@ -21,7 +21,7 @@ mod page;
 mod push;
 mod state;
 
-pub use page::{outcome_for, Outcome};
+pub use state::{outcome_for, Outcome};
 pub use state::{Faults, Stats, Status};
 
 use std::sync::Arc;

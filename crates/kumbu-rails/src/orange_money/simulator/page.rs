@@ -4,39 +4,12 @@
 //! never confirms (the payment expires), `…129` pays without a notification, `…139` pays with
 //! the notification sent twice; any other number pays.
 
-use super::handlers::notify_end;
-use super::state::Status;
+use super::notify;
+use super::state::{outcome_for, Outcome, Status};
 use super::Sim;
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use std::time::Instant;
-
-/// What paying with a number does.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Outcome {
-    /// Paid; notified.
-    Pay,
-    /// Refused on Orange's side (declined, no funds, an error).
-    Refuse,
-    /// The payer never confirms: the payment stays pending, then expires.
-    NoAnswer,
-    /// Paid; no notification is ever sent (only `transactionstatus` tells).
-    PaySilently,
-    /// Paid; the notification is sent twice.
-    PayNotifyingTwice,
-}
-
-/// The outcome for a number (any format: its last three digits decide).
-pub fn outcome_for(number: &str) -> Outcome {
-    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
-    match digits.get(digits.len().saturating_sub(3)..).unwrap_or("") {
-        "039" | "049" | "069" => Outcome::Refuse,
-        "059" => Outcome::NoAnswer,
-        "129" => Outcome::PaySilently,
-        "139" => Outcome::PayNotifyingTwice,
-        _ => Outcome::Pay,
-    }
-}
 
 fn escape(s: &str) -> String {
     s.replace('&', "&amp;")
@@ -160,26 +133,8 @@ pub(super) fn settle(sim: &Sim, pay_token: &str, pay: bool, phone: Option<&str>)
         st.stats.declined += 1;
     }
     drop(st);
-    notify_end(
-        sim,
-        &ended,
-        outcome == Outcome::PaySilently,
-        outcome == Outcome::PayNotifyingTwice,
-    );
-    Some(status)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn outcomes_follow_the_last_three_digits() {
-        assert_eq!(outcome_for("+225 07 00 00 07 89"), Outcome::Pay);
-        assert_eq!(outcome_for("2250700000049"), Outcome::Refuse);
-        assert_eq!(outcome_for("0700000059"), Outcome::NoAnswer);
-        assert_eq!(outcome_for("237690000129"), Outcome::PaySilently);
-        assert_eq!(outcome_for("237690000139"), Outcome::PayNotifyingTwice);
-        assert_eq!(outcome_for(""), Outcome::Pay);
+    if outcome != Outcome::PaySilently {
+        notify::schedule(sim, &ended, outcome == Outcome::PayNotifyingTwice);
     }
+    Some(status)
 }

@@ -9,8 +9,8 @@
 //! `/decline`. Orange spells success `SUCCESSFULL`; the simulator does too. The notification's
 //! body is not documented: the simulator posts `{"payToken", "status", "txnid", "message"}` [?].
 
-use super::page::{outcome_for, Outcome};
 use super::state::State;
+use super::state::{outcome_for, MpPay, MpPayment, Outcome};
 use super::Sim;
 use crate::sim_http::{header, reply};
 use axum::http::{HeaderMap, StatusCode};
@@ -18,58 +18,6 @@ use axum::response::Response;
 use base64::Engine as _;
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
-
-/// One payment of the mp API, from `init` on.
-#[derive(Debug, Clone)]
-pub struct MpPayment {
-    /// When `init` made its token.
-    pub initiated: Instant,
-    /// What `pay` asked, once it did.
-    pub pay: Option<MpPay>,
-}
-
-/// What `pay` asked, and what became of it.
-#[derive(Debug, Clone)]
-pub struct MpPay {
-    /// The merchant's order id.
-    pub order_id: String,
-    /// Amount, in francs.
-    pub amount: i64,
-    /// The payer's number.
-    pub subscriber: String,
-    /// The merchant's channel number.
-    pub channel_user: String,
-    /// Where the notification goes.
-    pub notif_url: String,
-    /// Shown to the payer.
-    pub description: String,
-    /// Orange's transaction id.
-    pub txnid: String,
-    /// What the payer does (by number).
-    pub outcome: Outcome,
-    /// Whether the number waits for a person (`…009`), and their answer once given.
-    pub manual: Option<Option<bool>>,
-    /// When `pay` was called.
-    pub at: Instant,
-}
-
-impl MpPay {
-    /// Orange's status name at `now`.
-    pub fn status_at(&self, now: Instant, approval: Duration, window: Duration) -> &'static str {
-        let since = now.saturating_duration_since(self.at);
-        match (self.manual, self.outcome) {
-            (Some(Some(true)), _) => "SUCCESSFULL",
-            (Some(Some(false)), _) => "FAILED",
-            (Some(None), _) | (None, Outcome::NoAnswer) if since >= window => "EXPIRED",
-            (Some(None), _) | (None, Outcome::NoAnswer) => "PENDING",
-            (None, _) if since < approval => "PENDING",
-            (None, Outcome::Refuse) => "FAILED",
-            (None, Outcome::Pay | Outcome::PaySilently | Outcome::PayNotifyingTwice) => {
-                "SUCCESSFULL"
-            }
-        }
-    }
-}
 
 /// The WSO2 gateway's fault body.
 fn fault(code: u32, message: &str, description: &str) -> Response {
@@ -130,7 +78,7 @@ pub(super) fn init(sim: &Sim, headers: &HeaderMap) -> Response {
     if let Some(r) = unauthorized(sim, &mut st, headers) {
         return r;
     }
-    let pay_token = format!("MP{}", super::handlers::random(20).to_uppercase());
+    let pay_token = format!("MP{}", crate::sim_http::random(20).to_uppercase());
     st.mp.insert(
         pay_token.clone(),
         MpPayment {

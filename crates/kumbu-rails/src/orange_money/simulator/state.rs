@@ -141,9 +141,103 @@ pub struct State {
     /// `pay_token` by (merchant key, order id).
     pub orders: HashMap<(String, String), String>,
     /// Cameroon's mp payments by `payToken`.
-    pub mp: HashMap<String, super::push::MpPayment>,
+    pub mp: HashMap<String, MpPayment>,
     /// Faults in force.
     pub faults: Faults,
     /// Counters.
     pub stats: Stats,
+}
+
+/// What paying with a number does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Outcome {
+    /// Paid; notified.
+    Pay,
+    /// Refused on Orange's side (declined, no funds, an error).
+    Refuse,
+    /// The payer never confirms: the payment stays pending, then expires.
+    NoAnswer,
+    /// Paid; no notification is ever sent (only `transactionstatus` tells).
+    PaySilently,
+    /// Paid; the notification is sent twice.
+    PayNotifyingTwice,
+}
+
+/// The outcome for a number (any format: its last three digits decide).
+pub fn outcome_for(number: &str) -> Outcome {
+    let digits: String = number.chars().filter(char::is_ascii_digit).collect();
+    match digits.get(digits.len().saturating_sub(3)..).unwrap_or("") {
+        "039" | "049" | "069" => Outcome::Refuse,
+        "059" => Outcome::NoAnswer,
+        "129" => Outcome::PaySilently,
+        "139" => Outcome::PayNotifyingTwice,
+        _ => Outcome::Pay,
+    }
+}
+
+/// One payment of the mp API, from `init` on.
+#[derive(Debug, Clone)]
+pub struct MpPayment {
+    /// When `init` made its token.
+    pub initiated: Instant,
+    /// What `pay` asked, once it did.
+    pub pay: Option<MpPay>,
+}
+
+/// What `pay` asked, and what became of it.
+#[derive(Debug, Clone)]
+pub struct MpPay {
+    /// The merchant's order id.
+    pub order_id: String,
+    /// Amount, in francs.
+    pub amount: i64,
+    /// The payer's number.
+    pub subscriber: String,
+    /// The merchant's channel number.
+    pub channel_user: String,
+    /// Where the notification goes.
+    pub notif_url: String,
+    /// Shown to the payer.
+    pub description: String,
+    /// Orange's transaction id.
+    pub txnid: String,
+    /// What the payer does (by number).
+    pub outcome: Outcome,
+    /// Whether the number waits for a person (`…009`), and their answer once given.
+    pub manual: Option<Option<bool>>,
+    /// When `pay` was called.
+    pub at: Instant,
+}
+
+impl MpPay {
+    /// Orange's status name at `now`.
+    pub fn status_at(&self, now: Instant, approval: Duration, window: Duration) -> &'static str {
+        let since = now.saturating_duration_since(self.at);
+        match (self.manual, self.outcome) {
+            (Some(Some(true)), _) => "SUCCESSFULL",
+            (Some(Some(false)), _) => "FAILED",
+            (Some(None), _) | (None, Outcome::NoAnswer) if since >= window => "EXPIRED",
+            (Some(None), _) | (None, Outcome::NoAnswer) => "PENDING",
+            (None, _) if since < approval => "PENDING",
+            (None, Outcome::Refuse) => "FAILED",
+            (None, Outcome::Pay | Outcome::PaySilently | Outcome::PayNotifyingTwice) => {
+                "SUCCESSFULL"
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outcomes_follow_the_last_three_digits() {
+        assert_eq!(outcome_for("+225 07 00 00 07 89"), Outcome::Pay);
+        assert_eq!(outcome_for("2250700000049"), Outcome::Refuse);
+        assert_eq!(outcome_for("0700000059"), Outcome::NoAnswer);
+        assert_eq!(outcome_for("237690000129"), Outcome::PaySilently);
+        assert_eq!(outcome_for("237690000139"), Outcome::PayNotifyingTwice);
+        assert_eq!(outcome_for(""), Outcome::Pay);
+    }
 }

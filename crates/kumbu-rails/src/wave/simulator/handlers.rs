@@ -3,6 +3,7 @@
 //! the payer's page (`page.rs`), then the `/_simulator/` control endpoints. Errors read
 //! `{"code", "message"}` (with `details` naming the field for validation), as Wave's do.
 
+use super::answers::{error, francs, invalid, is_mobile, launch_base, new_id};
 use super::state::Session;
 use super::{now, page, payouts, Sim};
 use crate::sim_http::{empty, header, reply, take_one};
@@ -10,37 +11,7 @@ use axum::body::Bytes;
 use axum::extract::State as Shared;
 use axum::http::{HeaderMap, Method, StatusCode, Uri};
 use axum::response::Response;
-use rand::distributions::{Alphanumeric, DistString};
 use serde_json::{json, Value};
-
-/// Wave's error body.
-pub(super) fn error(status: StatusCode, code: &str, message: &str) -> Response {
-    reply(status, json!({ "code": code, "message": message }))
-}
-
-/// A validation error naming the field.
-pub(super) fn invalid(field: &str, message: &str) -> Response {
-    reply(
-        StatusCode::BAD_REQUEST,
-        json!({ "code": "request-validation-error", "message": message,
-            "details": [{ "loc": [field], "msg": message }] }),
-    )
-}
-
-/// `<prefix>` and 13 lowercase letters and digits, as Wave's ids look (`cos-18qq25rgr100a`).
-pub(super) fn new_id(prefix: &str) -> String {
-    format!(
-        "{prefix}{}",
-        Alphanumeric
-            .sample_string(&mut rand::thread_rng(), 13)
-            .to_lowercase()
-    )
-}
-
-/// Where the payer's page is served (`wave_launch_url`), from the request's `Host`.
-pub(super) fn launch_base(headers: &HeaderMap) -> String {
-    format!("http://{}", header(headers, "host").unwrap_or("127.0.0.1"))
-}
 
 /// The single entry point.
 pub async fn handle(
@@ -181,28 +152,6 @@ async fn before_api(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Option<Respo
 fn is_url(s: &str) -> bool {
     // Wave requires https; the simulator also takes http, for servers on this machine.
     reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
-}
-
-/// The largest amount the simulated wallet moves at once (a bound that keeps its arithmetic
-/// exact; Wave's own limits are far lower).
-const MAX_FRANCS: i64 = 1_000_000_000_000;
-
-/// A whole number of francs written as a string, as Wave wants amounts (`"1000"`), from 1 to
-/// [`MAX_FRANCS`].
-pub(super) fn francs(v: &Value) -> Option<i64> {
-    let s = v.as_str()?;
-    if s.is_empty() || !s.bytes().all(|b| b.is_ascii_digit()) {
-        return None;
-    }
-    s.parse::<i64>()
-        .ok()
-        .filter(|a| (1..=MAX_FRANCS).contains(a))
-}
-
-/// An E.164 number (`+` and 8 to 15 digits).
-pub(super) fn is_mobile(s: &str) -> bool {
-    s.strip_prefix('+')
-        .is_some_and(|d| (8..=15).contains(&d.len()) && d.bytes().all(|b| b.is_ascii_digit()))
 }
 
 fn create_session(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {

@@ -12,6 +12,7 @@
 //! no sandbox: where its behaviour is not documented the simulator chooses, and says so
 //! (docs/operators/wave.md).
 
+mod answers;
 mod handlers;
 mod page;
 mod payouts;

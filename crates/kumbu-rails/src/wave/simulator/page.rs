@@ -5,7 +5,7 @@
 //! `…059` never confirms, `…129` pays without a webhook, `…139` pays with the webhook sent twice;
 //! any other number pays (`checkout.session.completed`).
 
-use super::handlers::{launch_base, new_id};
+use super::answers::{launch_base, new_id};
 use super::{now, webhooks, Sim};
 use crate::orange_money::simulator::{outcome_for, Outcome};
 use axum::http::{header, HeaderMap, StatusCode};

@@ -6,7 +6,7 @@
 //! `payout_delay`; any other succeeds, while the wallet's balance covers it and Wave's fee (1 %,
 //! at least one franc).
 
-use super::handlers::{error, francs, invalid, is_mobile, new_id};
+use super::answers::{error, francs, invalid, is_mobile, new_id};
 use super::state::Payout;
 use super::{now, Sim};
 use crate::sim_http::{empty, header, reply, take_one};

@@ -4,7 +4,7 @@
 //! faults add duplicates, late copies, forged ones (another secret), stale ones (ten minutes old)
 //! and a second `v1` under a retired secret.
 
-use super::handlers::new_id;
+use super::answers::new_id;
 use super::{now, Sim};
 use crate::wave::signature;
 use serde_json::{json, Value};
