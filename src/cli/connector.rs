@@ -17,6 +17,10 @@ pub struct OperatorArgs {
     /// for staging and tests.
     #[arg(long, env = "KUMBU_MTN_MOMO_URL", default_value = kumbu_rails::mtn_momo::PRODUCTION_URL)]
     pub mtn_momo_url: String,
+    /// Orange Money's APIs (Web Payment). Orange's production API by default; point it at
+    /// `kumbu simulate orange-money` for staging and tests.
+    #[arg(long, env = "KUMBU_ORANGE_MONEY_URL", default_value = kumbu_rails::orange_money::PRODUCTION_URL)]
+    pub orange_money_url: String,
     /// Milliseconds one operator call may take; past it the outcome is unknown, and the status
     /// is asked (a request is never sent again under a new reference).
     #[arg(long, env = "KUMBU_OPERATOR_TIMEOUT_MS", default_value_t = 30_000)]
@@ -34,14 +38,16 @@ pub struct OperatorArgs {
 impl OperatorArgs {
     /// Writes these settings into `config`.
     pub fn apply(&self, config: &mut EngineConfig) -> anyhow::Result<()> {
-        let url = reqwest::Url::parse(&self.mtn_momo_url)
-            .map_err(|e| anyhow::anyhow!("--mtn-momo-url {}: {e}", self.mtn_momo_url))?;
-        if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
-            anyhow::bail!(
-                "--mtn-momo-url must be an http(s) URL, e.g. https://proxy.momoapi.mtn.com"
-            );
-        }
-        config.operator_urls.mtn_momo = self.mtn_momo_url.clone();
+        config.operator_urls.mtn_momo = http_url(
+            "--mtn-momo-url",
+            &self.mtn_momo_url,
+            kumbu_rails::mtn_momo::PRODUCTION_URL,
+        )?;
+        config.operator_urls.orange_money = http_url(
+            "--orange-money-url",
+            &self.orange_money_url,
+            kumbu_rails::orange_money::PRODUCTION_URL,
+        )?;
         config.operator_timeout =
             Duration::from_millis(self.operator_timeout_ms.clamp(100, 300_000));
         config.operator_poll_every =
@@ -51,6 +57,15 @@ impl OperatorArgs {
     }
 }
 
+/// `given` if it is an http(s) URL; otherwise an error naming the flag and an example.
+fn http_url(flag: &str, given: &str, example: &str) -> anyhow::Result<String> {
+    let url = reqwest::Url::parse(given).map_err(|e| anyhow::anyhow!("{flag} {given}: {e}"))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        anyhow::bail!("{flag} must be an http(s) URL, e.g. {example}");
+    }
+    Ok(given.to_owned())
+}
+
 /// `kumbu connector …`.
 #[derive(Debug, Subcommand)]
 pub enum ConnectorCommand {
@@ -58,13 +73,15 @@ pub enum ConnectorCommand {
     /// standard input, so that no secret sits in the shell history), e.g. for MTN MoMo:
     /// {"target_environment": "mtnivorycoast", "callback_host": "pay.example.com",
     ///  "collection": {"subscription_key": "…", "api_user": "…", "api_key": "…"},
-    ///  "disbursement": {"subscription_key": "…", "api_user": "…", "api_key": "…"}}.
+    ///  "disbursement": {"subscription_key": "…", "api_user": "…", "api_key": "…"}};
+    /// for Orange Money: {"country": "ci", "web_payment": {"client_id": "…",
+    ///  "client_secret": "…", "merchant_key": "…"}} (docs/operators/orange-money.md).
     /// Sealed at rest with the gateway's secret key; never printed.
     Set {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci or mtn_cm.
+        /// Operator: mtn_ci, mtn_cm, orange_ci or orange_cm.
         #[arg(long)]
         operator: String,
         /// The credentials file, or `-`.
@@ -96,7 +113,7 @@ pub enum ConnectorCommand {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci or mtn_cm.
+        /// Operator: mtn_ci, mtn_cm, orange_ci or orange_cm.
         #[arg(long)]
         operator: String,
         #[command(flatten)]
@@ -171,7 +188,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
         } => {
             let mut config = EngineConfig::default();
             operators.apply(&mut config)?;
-            let mtn_url = config.operator_urls.mtn_momo.clone();
+            let urls = config.operator_urls.clone();
             let engine = engine_with(&db, config).await?;
             let checks = engine
                 .check_connectors(merchant.as_deref())
@@ -203,8 +220,11 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             if failed > 0 {
                 anyhow::bail!(
                     "{failed} credential(s) refused by the operator or not reachable. MTN MoMo was \
-                     asked at {mtn_url}: MTN's production API unless --mtn-momo-url (or \
-                     KUMBU_MTN_MOMO_URL) names another, such as `kumbu simulate mtn-momo`"
+                     asked at {} and Orange Money at {}: the operators' production APIs unless \
+                     --mtn-momo-url and --orange-money-url (or KUMBU_MTN_MOMO_URL, \
+                     KUMBU_ORANGE_MONEY_URL) name others, such as `kumbu simulate mtn-momo`",
+                    urls.mtn_momo,
+                    urls.orange_money
                 );
             }
             Ok(())

@@ -284,6 +284,12 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app.engine().config().operator_urls.mtn_momo,
         app.public_url()
     );
+    println!(
+        "Live Orange Money payments go to {}; payers are handed over at {}/pay/go/… and Orange notifies {}/callbacks/orange-money/…",
+        app.engine().config().operator_urls.orange_money,
+        app.public_url(),
+        app.public_url()
+    );
     match app.bootstrap() {
         Bootstrap::Created { merchant_id, key } => {
             let key = key.expose_secret();

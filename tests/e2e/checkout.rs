@@ -847,7 +847,7 @@ async fn live_and_other_merchants(app: TestApp) -> Option<TestApp> {
     assert!(e["error"]["message"]
         .as_str()
         .unwrap()
-        .contains("PUT /v1/connectors/mtn_cm"));
+        .contains("PUT /v1/connectors/orange_cm"));
     let _ = DELAY;
     Some(app)
 }

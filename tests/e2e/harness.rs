@@ -162,6 +162,8 @@ pub struct Opts {
     pub trusted_proxies: kumbu_http::TrustedProxies,
     /// MTN MoMo's API (a simulator in tests).
     pub mtn_momo_url: Option<String>,
+    /// Orange Money's APIs (a simulator in tests).
+    pub orange_money_url: Option<String>,
     /// How long an operator call may take.
     pub operator_timeout: Duration,
     /// Header-read and idle timeouts and the connection cap.
@@ -184,6 +186,7 @@ impl Default for Opts {
             checkout_ip_limit: 1000,
             trusted_proxies: kumbu_http::TrustedProxies::default(),
             mtn_momo_url: None,
+            orange_money_url: None,
             operator_timeout: Duration::from_secs(5),
             connections: kumbu_http::ConnectionLimits::default(),
             public_url: None,
@@ -211,6 +214,10 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             operator_urls: kumbu_rails::OperatorUrls {
                 mtn_momo: opts
                     .mtn_momo_url
+                    .clone()
+                    .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+                orange_money: opts
+                    .orange_money_url
                     .clone()
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
             },

@@ -92,7 +92,7 @@ async fn merchants_and_modes_are_isolated(app: TestApp) -> Option<TestApp> {
         (s.as_u16(), e["error"]["code"].as_str()),
         (403, Some("test_mode_only"))
     );
-    let body = r#"{"amount": 1000, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}"#;
+    let body = r#"{"amount": 1000, "currency": "XOF", "payer": {"phone": "+2250100000789", "operator": "moov_ci"}}"#;
     let (s, _, e) = app
         .send(
             Method::POST,

@@ -182,6 +182,9 @@ pub struct Attempt {
     pub expires_at: Timestamp,
     /// When it last changed.
     pub updated_at: Timestamp,
+    /// Kumbu's hand-over token, when the payer pays on the operator's page (`/pay/go/{token}`).
+    #[serde(skip)]
+    pub handover: Option<String>,
 }
 
 /// A checkout session.

@@ -127,6 +127,22 @@ impl PaymentStatus {
         }
     }
 
+    /// The payer may still pay: nothing debited yet, and not ended.
+    pub const fn awaits_payer(self) -> bool {
+        match self {
+            PaymentStatus::Created
+            | PaymentStatus::OperatorPending
+            | PaymentStatus::UserConfirming => true,
+            PaymentStatus::Debited
+            | PaymentStatus::Settled
+            | PaymentStatus::PartiallyRefunded
+            | PaymentStatus::Refunded
+            | PaymentStatus::Failed
+            | PaymentStatus::Expired
+            | PaymentStatus::Cancelled => false,
+        }
+    }
+
     /// No transition leaves a terminal status.
     pub const fn is_terminal(self) -> bool {
         match self {
@@ -312,6 +328,14 @@ pub struct Payment {
     /// Rail bookkeeping.
     #[serde(skip)]
     pub progress: RailProgress,
+    /// The connector's memo of what it made at the operator for this payment (a payment page's
+    /// order id and URL): its own JSON, read only by it. Never shown.
+    #[serde(skip)]
+    pub rail_memo: Option<String>,
+    /// For a payment the payer completes on the operator's page: the opaque token of Kumbu's
+    /// hand-over URL (`/pay/go/{token}`), which sends them there. Never in an event.
+    #[serde(skip)]
+    pub handover: Option<String>,
 }
 
 /// The details a payment record carries about money that moved elsewhere: who paid, through

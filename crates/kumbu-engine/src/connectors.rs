@@ -13,6 +13,17 @@ use kumbu_store::OperatorCredentialRow;
 use secrecy::SecretString;
 use std::sync::Arc;
 
+/// What a callback is, before anything is recorded of it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CallbackVerdict {
+    /// No connector has that path: not a callback at all.
+    NoSuchConnector,
+    /// Not its operator's, or naming nothing it could know: answered as any other, and forgotten.
+    Ignored,
+    /// A reason to ask the operator about the reference.
+    Believed,
+}
+
 /// What may be shown of a merchant's credentials for an operator.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ConnectorSummary {
@@ -370,6 +381,18 @@ impl Engine {
                 ),
             ));
         };
+        if !connector.disburses() {
+            return Err(EngineError::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::Operator,
+                format!(
+                    "{}'s API moves no money out, so no live {what} to {}: refund the payer from the operator's own merchant portal, or pay them through another operator; see docs/operators/{}.md",
+                    connector.name(),
+                    op.code(),
+                    connector.slug()
+                ),
+            ));
+        }
         if self
             .credentials_for(connector.as_ref(), merchant_id, op, Duty::Disburse)
             .await?
@@ -461,31 +484,48 @@ impl Engine {
             .collect()
     }
 
-    /// An operator's callback to `/callbacks/<slug>/{reference}`: a reason to ask the operator,
-    /// never taken at its word. Recorded (one insert, waiting on no payment row a worker holds)
-    /// and answered once that is committed; callbacks arriving together are committed together
-    /// (group commit: one waits for the write in progress, then writes all that queued
-    /// meanwhile). The next payments pass, woken now, makes the live payment (refund, payout) the
-    /// operator knows as `reference` due ([`Engine::apply_operator_callbacks`]). `false` when no
-    /// connector has that slug.
-    pub async fn operator_callback(
+    /// What to make of a callback to `/callbacks/<slug>/{reference}` with `body`, before it is
+    /// recorded: a connector that can tell its operator's callbacks from others' (Orange: the
+    /// page's notification token) has it checked here, with a plain read that waits on no
+    /// worker's lock; the others' callbacks are believed as far as they go (only ever a reason
+    /// to ask), when the reference could be theirs.
+    pub async fn callback_verdict(
         &self,
         slug: &str,
         reference: &str,
-    ) -> Result<bool, EngineError> {
+        body: &[u8],
+    ) -> Result<CallbackVerdict, EngineError> {
         let Some(connector) = self.inner.connectors.by_slug(slug) else {
-            return Ok(false);
+            return Ok(CallbackVerdict::NoSuchConnector);
         };
         if !connector.is_reference(reference) {
-            return Ok(true);
+            return Ok(CallbackVerdict::Ignored);
         }
+        if connector.checks_callbacks() {
+            let memo = self.store().rail_memo_by_reference(reference).await?;
+            if !memo.is_some_and(|m| connector.genuine_callback(m.as_deref(), body)) {
+                tracing::info!(connector = connector.name(), operator.reference = %reference, "an operator callback that does not prove it is the operator's: ignored");
+                metrics::counter!("kumbu_operator_callbacks_ignored_total", "protocol" => connector.name()).increment(1);
+                return Ok(CallbackVerdict::Ignored);
+            }
+        }
+        Ok(CallbackVerdict::Believed)
+    }
+
+    /// A callback [`Engine::callback_verdict`] believed: a reason to ask the operator, never
+    /// taken at its word. Recorded (one insert, waiting on no payment row a worker holds) and
+    /// answered once that is committed; callbacks arriving together are committed together
+    /// (group commit: one waits for the write in progress, then writes all that queued
+    /// meanwhile). The next payments pass, woken now, makes the live payment (refund, payout) the
+    /// operator knows as `reference` due ([`Engine::apply_operator_callbacks`]).
+    pub async fn operator_callback(&self, reference: &str) -> Result<(), EngineError> {
         let pokes = &self.inner.pokes;
         pokes.lock_queue().push(reference.to_owned());
         let _writer = pokes.writer.lock().await;
         // Empty: the writer before us took our reference and committed it.
         let batch = std::mem::take(&mut *pokes.lock_queue());
         if batch.is_empty() {
-            return Ok(true);
+            return Ok(());
         }
         // Until the write commits, the batch goes back to the queue if this request is dropped
         // (a timeout, a client gone) or fails: no waiter is told a lost write happened.
@@ -498,7 +538,7 @@ impl Engine {
         let batch = pending.batch.take().unwrap_or_default();
         tracing::debug!(callbacks = batch.len(), "operator callbacks recorded");
         self.inner.work_ready.notify_one();
-        Ok(true)
+        Ok(())
     }
 
     /// Applies the operator callbacks recorded so far (by any process): the live payments,

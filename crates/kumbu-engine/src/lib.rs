@@ -43,7 +43,7 @@ pub use collections::{
     RecordStatus, Report, ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
 };
 pub use config::{EngineConfig, InternalWebhooks};
-pub use connectors::{ConnectorCheck, ConnectorSummary};
+pub use connectors::{CallbackVerdict, ConnectorCheck, ConnectorSummary};
 pub use customers::CreateCustomer;
 pub use delivery::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 pub use delivery::handoff::handoff_possible;
@@ -62,6 +62,7 @@ pub use events::types::{
 pub use events::{Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
 pub use kumbu_store::AttemptRecord;
+pub use payments::handover::Handover;
 pub use payments::sandbox::{Answer, Prompt};
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE};
 pub use payouts::CreatePayout;

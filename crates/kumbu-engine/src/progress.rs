@@ -129,5 +129,8 @@ pub(crate) fn apply_advance(
         }
     }
     p.progress.step = adv.step;
+    if let Some(memo) = &adv.memo {
+        p.rail_memo = Some(memo.clone());
+    }
     schedule(p, adv.next, now, grace);
 }

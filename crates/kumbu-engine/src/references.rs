@@ -335,6 +335,8 @@ impl Engine {
                 step: 0,
                 next_action_at: None,
             },
+            rail_memo: None,
+            handover: None,
         };
         payment.operator_reference = payment.bank.as_ref().map(|b| b.payment_id.to_string());
         changes.record_created(&payment);

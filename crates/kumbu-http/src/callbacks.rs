@@ -1,5 +1,7 @@
-//! Operators' callbacks, `/callbacks/<connector>/{reference}` (MTN MoMo: `mtn-momo`). An
-//! operator that signs nothing (MTN) could be anyone: its body is never applied. A callback only
+//! Operators' callbacks, `/callbacks/<connector>/{reference}` (MTN MoMo: `mtn-momo`; Orange
+//! Money: `orange-money`). An operator that signs nothing (MTN) could be anyone: its body is
+//! never applied. Orange's carries the notification token it gave for the page, which the
+//! engine checks before the callback counts at all; even then it is never applied. A callback only
 //! makes the payment the operator knows by that reference due now, so that the worker asks the
 //! operator itself; a forged callback costs at most one status query per payment in
 //! [`crate::CALLBACK_PULL_INTERVAL`] (per process) and changes nothing. The answer is the same
@@ -11,22 +13,50 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::put;
 use axum::Router;
+use kumbu_engine::CallbackVerdict;
 
 /// The callback routes (MTN sends PUT or POST), one for every connector.
 pub fn routes() -> Router<AppState> {
-    Router::new().route(
-        "/callbacks/{connector}/{reference}",
-        put(callback).post(callback),
-    )
+    Router::new()
+        .route(
+            "/callbacks/{connector}/{reference}",
+            put(callback).post(callback),
+        )
+        // Operators' callbacks are a few hundred bytes; nothing larger is read.
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_CALLBACK_BODY))
 }
+
+/// The largest callback body read (a larger one is refused with 413 before it is buffered).
+const MAX_CALLBACK_BODY: usize = 16 * 1024;
 
 async fn callback(
     State(state): State<AppState>,
     Path((connector, reference)): Path<(String, String)>,
     uri: axum::http::Uri,
+    body: axum::body::Bytes,
 ) -> Response {
+    let failed = |e: kumbu_engine::EngineError| {
+        // A 5xx asks the operator to retry (where it retries); the status is polled regardless.
+        tracing::error!(connector = %connector, operator.reference = %reference, error = %e, "operator callback not recorded");
+        StatusCode::SERVICE_UNAVAILABLE.into_response()
+    };
+    match state
+        .engine
+        .callback_verdict(&connector, &reference, &body)
+        .await
+    {
+        Ok(CallbackVerdict::Believed) => {}
+        Ok(CallbackVerdict::Ignored) => return StatusCode::OK.into_response(),
+        // No connector by that name: the same answer as any unknown path.
+        Ok(CallbackVerdict::NoSuchConnector) => {
+            return crate::error::route_not_found(uri).await.into_response()
+        }
+        Err(e) => return failed(e),
+    }
     // A callback only moves the payment's status query forward; once per reference in a few
-    // seconds is enough, and a stream of forged ones costs the merchant's operator quota no more.
+    // seconds is enough, and a stream of forged ones costs the merchant's operator quota no
+    // more. Counted after the check of a connector that checks (Orange), so that forged
+    // callbacks cannot crowd out the operator's own.
     let pulled = (connector.as_str(), reference.as_str());
     if state
         .callback_pulls
@@ -35,8 +65,8 @@ async fn callback(
     {
         return StatusCode::OK.into_response();
     }
-    match state.engine.operator_callback(&connector, &reference).await {
-        Ok(true) => {
+    match state.engine.operator_callback(&reference).await {
+        Ok(()) => {
             tracing::debug!(
                 connector = %connector,
                 operator.reference = %reference,
@@ -44,12 +74,6 @@ async fn callback(
             );
             StatusCode::OK.into_response()
         }
-        // No connector by that name: the same answer as any unknown path.
-        Ok(false) => crate::error::route_not_found(uri).await.into_response(),
-        Err(e) => {
-            // A 5xx asks the operator to retry (where it retries); the status is polled regardless.
-            tracing::error!(connector = %connector, operator.reference = %reference, error = %e, "operator callback not recorded");
-            StatusCode::SERVICE_UNAVAILABLE.into_response()
-        }
+        Err(e) => failed(e),
     }
 }

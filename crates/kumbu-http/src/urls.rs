@@ -25,6 +25,11 @@ impl PublicUrl {
         format!("{}/pay/{token}", self.0)
     }
 
+    /// The hand-over to an operator's page of the payment whose token is `token`.
+    pub fn handover(&self, token: &str) -> String {
+        format!("{}/pay/go/{token}", self.0)
+    }
+
     /// Whether pages are served over HTTPS (cookies are then `Secure`).
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")

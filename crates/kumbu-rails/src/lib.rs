@@ -114,9 +114,27 @@ pub struct Advance {
     pub step: u32,
     /// When to ask again.
     pub next: Next,
+    /// The connector's new memo for the payment (what it made at the operator: a payment
+    /// page's ids and URL), written with the payment; `None` keeps the one it has.
+    pub memo: Option<String>,
 }
 
 impl Advance {
+    /// The operator failed the payment (or it never reached the operator and cannot): our
+    /// code and the operator's, nothing more to ask; the step made odd, as a sent request's.
+    pub fn failed(via: Via, step: u32, code: FailureCode, operator_code: &str) -> Self {
+        Self {
+            via,
+            notices: vec![Notice::Failed {
+                code,
+                operator_code: operator_code.to_owned(),
+            }],
+            step: step | 1,
+            next: Next::Done,
+            memo: None,
+        }
+    }
+
     /// Nothing learnt; ask again after `after`, with the rail's bookkeeping at `step`.
     pub fn wait(step: u32, after: Duration) -> Self {
         Self {
@@ -124,6 +142,7 @@ impl Advance {
             notices: Vec::new(),
             step,
             next: Next::After(after),
+            memo: None,
         }
     }
 }

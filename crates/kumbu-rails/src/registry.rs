@@ -4,6 +4,7 @@
 
 use crate::connector::Connector;
 use crate::mtn_momo::{self, MtnMomo};
+use crate::orange_money::{self, OrangeMoney};
 use kumbu_core::Operator;
 use std::sync::Arc;
 use std::time::Duration;
@@ -14,12 +15,15 @@ use std::time::Duration;
 pub struct OperatorUrls {
     /// MTN MoMo's Open API (`--mtn-momo-url`).
     pub mtn_momo: String,
+    /// Orange's APIs (`--orange-money-url`).
+    pub orange_money: String,
 }
 
 impl Default for OperatorUrls {
     fn default() -> Self {
         Self {
             mtn_momo: mtn_momo::PRODUCTION_URL.to_owned(),
+            orange_money: orange_money::PRODUCTION_URL.to_owned(),
         }
     }
 }
@@ -49,12 +53,20 @@ impl Registry {
     pub fn new(setup: &Setup) -> Self {
         let callback = setup.callback_base.as_deref();
         Self {
-            connectors: vec![Arc::new(MtnMomo::new(
-                &setup.urls.mtn_momo,
-                callback,
-                setup.poll_every,
-                setup.timeout,
-            ))],
+            connectors: vec![
+                Arc::new(MtnMomo::new(
+                    &setup.urls.mtn_momo,
+                    callback,
+                    setup.poll_every,
+                    setup.timeout,
+                )),
+                Arc::new(OrangeMoney::new(
+                    &setup.urls.orange_money,
+                    callback,
+                    setup.poll_every,
+                    setup.timeout,
+                )),
+            ],
         }
     }
 
@@ -113,7 +125,15 @@ mod tests {
                 Arc::as_ptr(c).cast::<u8>()
             ));
         }
-        assert_eq!(r.operators(), vec![Operator::MtnCi, Operator::MtnCm]);
+        assert_eq!(
+            r.operators(),
+            vec![
+                Operator::OrangeCi,
+                Operator::MtnCi,
+                Operator::OrangeCm,
+                Operator::MtnCm
+            ]
+        );
     }
 
     #[test]

@@ -208,18 +208,21 @@ impl Simulator {
                 notices,
                 step: index + 1,
                 next: self.next_at(payment, index + 1),
+                memo: None,
             },
             Some(StepKind::AwaitPerson) => Advance {
                 via: Via::Callback,
                 notices: Vec::new(),
                 step: index,
                 next: Next::AwaitPerson,
+                memo: None,
             },
             None => Advance {
                 via: Via::Callback,
                 notices: Vec::new(),
                 step: index,
                 next: Next::Done,
+                memo: None,
             },
         }
     }

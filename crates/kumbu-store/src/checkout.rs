@@ -18,7 +18,7 @@ const SESSION_SELECT: &str = "SELECT s.seq, s.id, s.token, s.uuid, s.merchant_id
     s.attempt_id, s.payment_id, s.completed_at, s.expires_at, s.created_at, s.updated_at, \
     p.status AS p_status, p.operator AS p_operator, p.payer_phone AS p_phone, \
     p.operator_reference AS p_operator_reference, p.failure_code AS p_failure_code, \
-    p.expires_at AS p_expires_at, p.updated_at AS p_updated_at \
+    p.expires_at AS p_expires_at, p.updated_at AS p_updated_at, p.handover_token AS p_handover \
     FROM checkout_sessions s LEFT JOIN payments p ON p.id = s.attempt_id";
 
 fn session_from_row(r: &AnyRow) -> Result<CheckoutSession, StoreError> {
@@ -50,6 +50,7 @@ fn session_from_row(r: &AnyRow) -> Result<CheckoutSession, StoreError> {
                 },
                 expires_at: Timestamp::from_micros(r.try_get("p_expires_at")?),
                 updated_at: Timestamp::from_micros(r.try_get("p_updated_at")?),
+                handover: opt("p_handover")?,
             })
         }
         (Some(_), None) | (None, Some(_) | None) => None,

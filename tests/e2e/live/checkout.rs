@@ -55,8 +55,17 @@ async fn live_sessions_offer_what_the_merchant_can_take(live: Live) -> Live {
     assert!(page.html.contains("+2250500000789"), "{}", page.html);
     // Named: one without a connector is refused, naming it; one with a connector and
     // credentials is taken.
+    let both = session("XOF", Some(&["mtn_ci", "moov_ci"]));
+    refused(&live, both, "operator_not_available", "moov_ci").await;
+    // One with a connector but no credentials: refused, naming what to set.
     let both = session("XOF", Some(&["mtn_ci", "orange_ci"]));
-    refused(&live, both, "operator_not_available", "orange_ci").await;
+    refused(
+        &live,
+        both,
+        "connector_not_configured",
+        "/v1/connectors/orange_ci",
+    )
+    .await;
     let (s, v) = live
         .call(
             Method::POST,
@@ -69,20 +78,20 @@ async fn live_sessions_offer_what_the_merchant_can_take(live: Live) -> Live {
         (StatusCode::OK, &json!(["mtn_ci"])),
         "{v}"
     );
-    // XAF: MTN Cameroon has a connector but this merchant has no credentials for it, so a
-    // default session has nothing to offer; the error says what to set.
+    // XAF: Orange and MTN Cameroon have connectors but this merchant has no credentials for
+    // them, so a default session has nothing to offer; the error says what to set.
     refused(
         &live,
         session("XAF", None),
         "connector_not_configured",
-        "PUT /v1/connectors/mtn_cm",
+        "orange_cm, mtn_cm with PUT /v1/connectors/orange_cm",
     )
     .await;
     refused(
         &live,
         session("XAF", None),
         "connector_not_configured",
-        "docs/operators/mtn-momo.md",
+        "docs/operators/orange-money.md",
     )
     .await;
     // CVE: no operator of it has a live connector at all.
@@ -145,7 +154,10 @@ async fn live_sessions_offer_what_the_merchant_can_take(live: Live) -> Live {
     let (status, e) = simiz_pay(&live).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{e}");
     assert_eq!(e["error"]["code"], "validation_error", "{e}");
-    assert!(e.to_string().contains("PUT /v1/connectors/mtn_ci"), "{e}");
+    assert!(
+        e.to_string().contains("PUT /v1/connectors/orange_ci"),
+        "{e}"
+    );
     live
 }
 

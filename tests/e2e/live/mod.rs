@@ -1,6 +1,7 @@
 //! Live mode against operators' simulators over real sockets: the `Live` fixture (a test app in
-//! live mode beside a running simulator, the sandbox merchant's credentials set through the API)
-//! and one file per operator (`mtn.rs`) or concern (`checkout.rs`: live checkout pages).
+//! live mode beside running MTN and Orange simulators, the sandbox merchant's MTN credentials set
+//! through the API) and one file per operator (`mtn.rs`, `orange.rs`) or concern (`checkout.rs`:
+//! live checkout pages).
 use crate::harness::{Backend, Opts, TestApp};
 use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim, Stats};
 use reqwest::{Method, StatusCode};
@@ -18,9 +19,32 @@ pub struct Live {
     pub app: TestApp,
     pub sim: Sim,
     pub sim_url: String,
+    /// Orange's simulator (no credentials are set for it: `orange.rs` sets them).
+    pub orange: kumbu_rails::orange_money::simulator::Sim,
     /// `Bearer sk_live_…`.
     pub auth: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
+    stop_orange: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts an Orange simulator on a free port, whose payers answer at once.
+pub async fn start_orange() -> (
+    kumbu_rails::orange_money::simulator::Sim,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    use kumbu_rails::orange_money::simulator::{Config, Sim};
+    let sim = Sim::new(Config {
+        approval_delay: Duration::ZERO,
+        ..Config::default()
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(sim.clone().serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (sim, url, tx)
 }
 
 /// Starts an MTN simulator on a free port.
@@ -50,11 +74,13 @@ pub fn credentials() -> Value {
 impl Live {
     async fn start(backend: Backend, test: &str, sim: SimConfig, opts: Opts) -> Option<Live> {
         let (sim, sim_url, stop) = start_sim(sim).await;
+        let (orange, orange_url, stop_orange) = start_orange().await;
         let app = TestApp::spawn_with(
             backend,
             test,
             Opts {
                 mtn_momo_url: Some(sim_url.clone()),
+                orange_money_url: Some(orange_url),
                 ..opts
             },
         )
@@ -73,8 +99,10 @@ impl Live {
             app,
             sim,
             sim_url,
+            orange,
             auth,
             stop: Some(stop),
+            stop_orange: Some(stop_orange),
         };
         let (s, v) = live
             .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&credentials()))
@@ -161,7 +189,10 @@ impl Live {
     }
 
     pub async fn finish(mut self) {
-        if let Some(s) = self.stop.take() {
+        for s in [self.stop.take(), self.stop_orange.take()]
+            .into_iter()
+            .flatten()
+        {
             let _ = s.send(());
         }
         self.app.finish().await;
@@ -206,3 +237,4 @@ macro_rules! live_both {
 
 mod checkout;
 mod mtn;
+mod orange;

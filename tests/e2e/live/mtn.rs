@@ -87,7 +87,7 @@ async fn settles_through_mtn(live: Live) -> Live {
         .call(
             Method::POST,
             "/v1/payments",
-            Some(&json!({"amount": 1500, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}})),
+            Some(&json!({"amount": 1500, "currency": "XOF", "payer": {"phone": "+2250100000789", "operator": "moov_ci"}})),
         )
         .await;
     assert_eq!(
@@ -327,10 +327,7 @@ async fn callbacks_are_only_triggers(live: Live) -> Live {
     let r = live
         .app
         .client
-        .put(
-            live.app
-                .url(&format!("/callbacks/orange-money/{reference}")),
-        )
+        .put(live.app.url(&format!("/callbacks/wave/{reference}")))
         .json(&forged)
         .send()
         .await
@@ -553,11 +550,7 @@ async fn credentials_are_live_and_secret(live: Live) -> Live {
         .await;
     assert_eq!(s.as_u16(), 400, "{v}");
     let (s, v) = live
-        .call(
-            Method::PUT,
-            "/v1/connectors/orange_ci",
-            Some(&credentials()),
-        )
+        .call(Method::PUT, "/v1/connectors/moov_ci", Some(&credentials()))
         .await;
     assert_eq!(
         (s.as_u16(), v["error"]["code"].as_str()),

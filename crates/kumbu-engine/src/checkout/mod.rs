@@ -70,6 +70,7 @@ fn attempt_of(p: &Payment) -> Attempt {
         failure_code: p.failure_code,
         expires_at: p.expires_at,
         updated_at: p.updated_at,
+        handover: p.handover.clone(),
     }
 }
 

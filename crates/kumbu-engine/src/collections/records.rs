@@ -196,6 +196,8 @@ pub(crate) fn new_record(
             at: now,
         }],
         progress: RailProgress::default(),
+        rail_memo: None,
+        handover: None,
     }
 }
 

@@ -97,6 +97,7 @@ impl Engine {
                 }],
                 step: p.progress.step | 1,
                 next: Next::Done,
+                memo: None,
             },
             None => {
                 tracing::error!(payment = %p.id, connector = connector.name(), "the merchant's credentials were removed while the operator holds this payment; its status cannot be asked until they are set again");
@@ -285,7 +286,8 @@ impl Engine {
 }
 
 /// What an operator said about `p`, applied as news only: its statuses (the state machine
-/// ignores what it knows), not its scheduling, which belongs to whoever holds the payment.
+/// ignores what it knows), not its scheduling nor the connector's memo, which belong to whoever
+/// holds the payment.
 fn apply_news(p: &mut Payment, adv: &Advance, now: Timestamp, changes: &mut Changes) {
     for n in &adv.notices {
         if let Some(change) = apply_notice(p, n, adv.via, now) {

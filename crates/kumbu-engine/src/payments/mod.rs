@@ -4,6 +4,7 @@
 //! object checks `crate::validate`.
 
 mod checks;
+pub mod handover;
 pub(crate) mod live;
 pub(crate) mod sandbox;
 mod worker;
@@ -14,15 +15,21 @@ use crate::idempotency::{IdempotencyRequest, Outcome, Recorded, Verdict};
 use crate::unit_of_work::Changes;
 use crate::validate::plain_text;
 use crate::Engine;
+use kumbu_core::ids::random_token;
 use kumbu_core::ledger::Account;
 use kumbu_core::payment::RailProgress;
 use kumbu_core::{
     new_id, Currency, ErrorCode, FailureCode, Field, IdPrefix, Mode, Msisdn, Operator, Payment,
     PaymentStatus, StatusChange,
 };
+use kumbu_rails::connector::Flow;
 use kumbu_store::{PaymentFilter, PaymentPage, StoreError, StoreTx};
 use std::collections::BTreeMap;
 use std::time::Duration;
+
+/// Random characters of a hand-over token (`/pay/go/{token}`): 32 base62 characters, about 190
+/// bits, never guessed.
+const HANDOVER_TOKEN_LEN: usize = 32;
 
 /// Shortest and longest allowed `expires_in`.
 pub const EXPIRES_IN_RANGE: (u64, u64) = (60, 86_400);
@@ -88,6 +95,10 @@ impl Engine {
         now: kumbu_core::Timestamp,
     ) -> Payment {
         let info = self.catalogue().get(cmd.operator);
+        let connector = match mode {
+            Mode::Live => self.connector_for(cmd.operator),
+            Mode::Test => None,
+        };
         Payment {
             id: new_id(IdPrefix::Payment),
             merchant_id: merchant_id.to_owned(),
@@ -113,10 +124,13 @@ impl Engine {
             metadata: cmd.metadata,
             // A connector's request is named by a reference written with the payment, before
             // any call, so that a retry can only name the same transaction.
-            operator_reference: match (mode, self.connector_for(cmd.operator)) {
-                (Mode::Live, Some(c)) => Some(c.new_reference()),
-                (Mode::Live, None) | (Mode::Test, _) => None,
-            },
+            operator_reference: connector.map(|c| c.new_reference()),
+            // A payer who pays on the operator's page is given Kumbu's hand-over URL at once;
+            // it sends them on when the connector has made the page.
+            handover: connector
+                .filter(|c| c.flow(cmd.operator) == Flow::Page)
+                .map(|_| random_token(HANDOVER_TOKEN_LEN)),
+            rail_memo: None,
             failure_code: None,
             failure_message: None,
             operator_code: None,

@@ -1,6 +1,7 @@
-//! `/v1/connectors`: a merchant's operator credentials for live mode. Secrets go in and never
-//! come out: answers show the target environment, the callback host, the products and their API
-//! users, and where the operator must call back. Live keys only.
+//! `/v1/connectors`: a merchant's operator credentials for live mode, in each connector's shape
+//! (MTN MoMo's, Orange Money's). Secrets go in and never come out: answers show the target
+//! environment (Orange: the country), the callback host, the products and their API users (or
+//! client ids), and where the operator must call back. Live keys only.
 
 use super::views::Deleted;
 use crate::error::ErrorEnvelope;
@@ -37,7 +38,7 @@ pub struct ProductKeysBody {
 /// secrets.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct ConnectorBody {
+pub struct MtnMomoBody {
     /// MTN's `X-Target-Environment`: `mtnivorycoast`, `mtncameroon` (or `sandbox`).
     #[schema(example = "mtnivorycoast")]
     pub target_environment: String,
@@ -50,6 +51,69 @@ pub struct ConnectorBody {
     pub disbursement: Option<ProductKeysBody>,
 }
 
+/// Orange Money Web Payment's keys, from Orange's developer portal. No `Debug`: it holds
+/// secrets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebPaymentKeysBody {
+    /// The application's client id.
+    #[schema(min_length = 1, max_length = 128)]
+    pub client_id: String,
+    /// The application's client secret.
+    #[schema(min_length = 1, max_length = 256)]
+    pub client_secret: String,
+    /// The merchant key payment pages are made with.
+    #[schema(min_length = 1, max_length = 128)]
+    pub merchant_key: String,
+}
+
+/// Orange Money credentials (`PUT /v1/connectors/orange_ci` or `orange_cm`). No `Debug`: it
+/// holds secrets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OrangeMoneyBody {
+    /// Web Payment's country segment: `ci`, `cm` (`dev` in Orange's sandbox).
+    #[schema(example = "ci")]
+    pub country: String,
+    /// Web Payment's keys.
+    pub web_payment: WebPaymentKeysBody,
+}
+
+/// An operator's credentials: each connector's own shape.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(untagged)]
+pub enum ConnectorBody {
+    /// For `mtn_ci`, `mtn_cm`.
+    MtnMomo(MtnMomoBody),
+    /// For `orange_ci`, `orange_cm`.
+    OrangeMoney(OrangeMoneyBody),
+}
+
+impl ConnectorBody {
+    /// Reads `bytes` as the shape of `op`'s connector (an operator without one is read as
+    /// MTN's, and refused by the engine), naming the field at fault.
+    fn read(op: Operator, bytes: &[u8]) -> Result<serde_json::Value, NativeError> {
+        // Strings and options only: they always serialise.
+        Ok(match op {
+            Operator::OrangeCi | Operator::OrangeCm => {
+                serde_json::to_value(parse_json::<OrangeMoneyBody>(bytes)?)
+            }
+            Operator::MtnCi
+            | Operator::MtnCm
+            | Operator::Cvmovel
+            | Operator::UnitelTmais
+            | Operator::Multicaixa
+            | Operator::MpesaMz
+            | Operator::Emola
+            | Operator::MoovCi
+            | Operator::WaveCi
+            | Operator::Mock
+            | Operator::External => serde_json::to_value(parse_json::<MtnMomoBody>(bytes)?),
+        }
+        .unwrap_or_default())
+    }
+}
+
 impl std::fmt::Debug for ProductKeysBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ProductKeysBody")
@@ -58,9 +122,9 @@ impl std::fmt::Debug for ProductKeysBody {
     }
 }
 
-impl std::fmt::Debug for ConnectorBody {
+impl std::fmt::Debug for MtnMomoBody {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ConnectorBody")
+        f.debug_struct("MtnMomoBody")
             .field("target_environment", &self.target_environment)
             .field("callback_host", &self.callback_host)
             .finish_non_exhaustive()
@@ -127,7 +191,7 @@ fn operator(code: &str) -> Result<Operator, NativeError> {
 
 /// Set (or replace) the merchant's credentials for an operator; answers 201 when new.
 #[utoipa::path(put, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci or mtn_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci or orange_cm")),
     request_body = ConnectorBody,
     responses((status = 200, body = ConnectorView), (status = 201, body = ConnectorView),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
@@ -140,9 +204,7 @@ pub async fn put_connector(
     Body(bytes): Body,
 ) -> Result<(StatusCode, Json<ConnectorView>), NativeError> {
     let op = operator(&code)?;
-    let body: ConnectorBody = parse_json(&bytes)?;
-    // Strings and options only: it always serialises.
-    let settings = serde_json::to_value(&body).unwrap_or_default();
+    let settings = ConnectorBody::read(op, &bytes)?;
     let (summary, created) = state.engine.set_connector(&auth, op, settings).await?;
     let status = if created {
         StatusCode::CREATED
@@ -171,7 +233,7 @@ pub async fn list_connectors(
 
 /// One connector.
 #[utoipa::path(get, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci or mtn_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci or orange_cm")),
     responses((status = 200, body = ConnectorView), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
         (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),
@@ -195,7 +257,7 @@ pub async fn get_connector(
 
 /// Remove the merchant's credentials for an operator: its live payments are refused from then.
 #[utoipa::path(delete, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci or mtn_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci or orange_cm")),
     responses((status = 200, body = Deleted), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
         (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),

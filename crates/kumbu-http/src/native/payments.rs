@@ -70,9 +70,12 @@ pub async fn create_payment(
     Command(idem, body): Command<CreatePaymentBody>,
 ) -> Result<Response, NativeError> {
     let cmd = to_command(body)?;
+    let urls = state.public_url.clone();
     let outcome = state
         .engine
-        .create_payment(&auth, cmd, idem.as_ref(), render_payment)
+        .create_payment(&auth, cmd, idem.as_ref(), |p| {
+            record(200, &PaymentView::of(p, &urls))
+        })
         .await?;
     Ok(respond(outcome))
 }
@@ -88,7 +91,7 @@ pub async fn get_payment(
     PathId(id): PathId,
 ) -> Result<Json<PaymentView>, NativeError> {
     let p = state.engine.payment(&auth, &id).await?;
-    Ok(Json(PaymentView::from(&p)))
+    Ok(Json(PaymentView::of(&p, &state.public_url)))
 }
 
 /// Cancel a payment that has not been debited.
@@ -200,7 +203,11 @@ pub async fn list_payments(
         .await?;
     Ok(Json(PaymentList {
         object: "list",
-        data: page.data.iter().map(PaymentView::from).collect(),
+        data: page
+            .data
+            .iter()
+            .map(|p| PaymentView::of(p, &state.public_url))
+            .collect(),
         has_more: page.has_more,
         url: "/v1/payments",
     }))

@@ -89,3 +89,10 @@ pub(crate) fn locale_for(
         })
         .unwrap_or(Locale::En)
 }
+
+/// The language chosen with the switch, from `?lang=` or a form's `lang`.
+pub(crate) fn chosen_lang(query: Option<&str>) -> Option<Locale> {
+    form_urlencoded::parse(query.unwrap_or("").as_bytes())
+        .find(|(k, _)| k == "lang")
+        .and_then(|(_, v)| Locale::parse(&v))
+}

@@ -70,12 +70,22 @@ pub enum Msg {
     ReasonProviderError,
     ReasonReferenceExpired,
     ReasonCancelled,
+    OnOperatorPage,
+    OnOperatorPageHelp,
+    GoToOperator,
+    Preparing,
+    PreparingHelp,
+    Checking,
+    CheckingHelp,
+    HandoverPaid,
+    HandoverPaidHelp,
+    HandoverFailedHelp,
 }
 
 impl Msg {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [Msg; 62] = [
+    pub const ALL: [Msg; 72] = [
         Msg::Title,
         Msg::PayTo,
         Msg::PaidTo,
@@ -138,6 +148,16 @@ impl Msg {
         Msg::ReasonProviderError,
         Msg::ReasonReferenceExpired,
         Msg::ReasonCancelled,
+        Msg::OnOperatorPage,
+        Msg::OnOperatorPageHelp,
+        Msg::GoToOperator,
+        Msg::Preparing,
+        Msg::PreparingHelp,
+        Msg::Checking,
+        Msg::CheckingHelp,
+        Msg::HandoverPaid,
+        Msg::HandoverPaidHelp,
+        Msg::HandoverFailedHelp,
     ];
 
     /// The texts: French, Portuguese, English.
@@ -172,6 +192,48 @@ impl Msg {
                 "Une demande de {amount} a été envoyée au {phone} ({operator}). Entrez votre code secret sur le téléphone pour valider. Si rien n'arrive, composez le menu de votre opérateur et ouvrez les paiements en attente.",
                 "Foi enviado um pedido de {amount} para o {phone} ({operator}). Introduza o seu PIN no telefone para confirmar. Se nada aparecer, marque o menu da sua operadora e abra os pagamentos pendentes.",
                 "A request for {amount} was sent to {phone} ({operator}). Enter your PIN on the phone to approve. If nothing appears, dial your operator's menu and open pending payments.",
+            ],
+            Msg::OnOperatorPage => [
+                "Payez sur la page {operator}",
+                "Pague na página da {operator}",
+                "Pay on {operator}'s page",
+            ],
+            Msg::OnOperatorPageHelp => [
+                "Le paiement de {amount} se fait sur la page {operator}, qui vous ramène ici ensuite. Si vous l'avez quittée, reprenez-la :",
+                "O pagamento de {amount} faz-se na página da {operator}, que o traz de volta aqui depois. Se a deixou, retome-a:",
+                "You pay {amount} on {operator}'s page, which brings you back here afterwards. If you left it, go back to it:",
+            ],
+            Msg::GoToOperator => ["Continuer vers {operator}", "Continuar para {operator}", "Continue to {operator}"],
+            Msg::Preparing => [
+                "Préparation du paiement…",
+                "A preparar o pagamento…",
+                "Preparing your payment…",
+            ],
+            Msg::PreparingHelp => [
+                "{operator} prépare la page où vous paierez {amount}. Cette page s'ouvrira dans un instant ; sinon, touchez le bouton.",
+                "A {operator} está a preparar a página onde vai pagar {amount}. Abre dentro de instantes; se não, toque no botão.",
+                "{operator} is preparing the page where you will pay {amount}. It opens in a moment; if not, tap the button.",
+            ],
+            Msg::Checking => [
+                "Vérification du paiement…",
+                "A verificar o pagamento…",
+                "Checking your payment…",
+            ],
+            Msg::CheckingHelp => [
+                "Nous demandons à {operator} si le paiement de {amount} a abouti. Cette page se met à jour toute seule.",
+                "Estamos a perguntar à {operator} se o pagamento de {amount} foi feito. Esta página actualiza-se sozinha.",
+                "We are asking {operator} whether the payment of {amount} went through. This page updates itself.",
+            ],
+            Msg::HandoverPaid => ["Paiement reçu", "Pagamento recebido", "Payment received"],
+            Msg::HandoverPaidHelp => [
+                "{amount} ont été payés par {operator}. Vous pouvez fermer cette page.",
+                "{amount} foram pagos pela {operator}. Pode fechar esta página.",
+                "{amount} was paid through {operator}. You may close this page.",
+            ],
+            Msg::HandoverFailedHelp => [
+                "Le paiement de {amount} par {operator} n'a pas abouti. Aucun montant n'a été prélevé.",
+                "O pagamento de {amount} pela {operator} não foi feito. Nenhum valor foi cobrado.",
+                "The payment of {amount} through {operator} did not go through. Nothing was taken.",
             ],
             Msg::TimeLeft => ["Temps restant : {time}", "Tempo restante: {time}", "Time left: {time}"],
             Msg::CheckNow => ["J'ai validé : vérifier", "Já confirmei: verificar", "I have approved: check"],

@@ -1,4 +1,5 @@
-//! Pages for people: the hosted checkout at `/pay/{token}` (docs/checkout.md).
+//! Pages for people: the hosted checkout at `/pay/{token}` (docs/checkout.md), and the
+//! hand-over to an operator's own page at `/pay/go/{token}` (docs/operators/orange-money.md).
 //!
 //! Server-rendered HTML that works with JavaScript off (forms, and a waiting view that
 //! refreshes itself), enhanced by one small script of Kumbu's own. Nothing is loaded from
@@ -10,12 +11,14 @@
 //! Layout: `layout.rs` (security headers, the HTML response, assets, the language), `guard.rs`
 //! (client address, CSRF), `error.rs` (`PageError`), `messages.rs` (the catalogue in French,
 //! Portuguese and English), `format.rs` (amounts, phones, times), and one folder per page:
-//! `checkout/` (`mod.rs` the handlers, `views.rs` the HTML).
+//! `checkout/` (`mod.rs` the handlers, `views.rs` the HTML), `handover.rs` (the hand-over and
+//! its waiting page).
 
 mod checkout;
 mod error;
 mod format;
 mod guard;
+mod handover;
 mod layout;
 mod messages;
 
@@ -34,6 +37,8 @@ pub fn routes() -> Router<AppState> {
         .route("/pay/assets/checkout.css", get(css))
         .route("/pay/assets/checkout.js", get(js))
         .route("/pay/{token}", get(checkout::show).post(checkout::start))
+        .route("/pay/go/{token}", get(handover::go))
+        .route("/pay/go/{token}/back", get(handover::back))
         .route("/pay/{token}/cancel", axum::routing::post(checkout::cancel))
         .route(
             "/pay/{token}/sandbox",

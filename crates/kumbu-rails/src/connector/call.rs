@@ -43,6 +43,16 @@ pub enum CallError {
     Unauthorized(String),
 }
 
+/// The operator's own code for a refusal, kept beside ours: its code, or the HTTP status when it
+/// gave none (`HTTP_400`).
+pub fn operator_code(status: u16, code: String) -> String {
+    if code.is_empty() {
+        format!("HTTP_{status}")
+    } else {
+        code
+    }
+}
+
 impl CallError {
     /// What a token call's failure means: it moves no money, so any refusal is a refusal of
     /// our credentials.

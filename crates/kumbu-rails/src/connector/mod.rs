@@ -13,7 +13,7 @@
 mod call;
 mod tokens;
 
-pub use call::{http_client, CallError, CONNECT_TIMEOUT};
+pub use call::{http_client, operator_code, CallError, CONNECT_TIMEOUT};
 pub use tokens::{TokenCache, REFRESH_EARLY};
 
 use crate::Advance;
@@ -59,6 +59,44 @@ pub struct Summary {
     pub api_users: Vec<String>,
 }
 
+impl Checked {
+    /// Settings a connector checked, sealed as JSON, with what may be shown of them.
+    pub fn of(settings: &impl Serialize, summary: Summary) -> Result<Self, SettingsError> {
+        let sealed = serde_json::to_string(settings).map_err(|e| SettingsError {
+            field: "settings",
+            message: e.to_string(),
+        })?;
+        Ok(Self {
+            sealed: SecretString::from(sealed),
+            summary,
+        })
+    }
+}
+
+/// Reads a connector's settings as a merchant gave them (the API's body, the CLI's file).
+/// serde's message names the field; it never echoes a value.
+pub(crate) fn read_given<T: serde::de::DeserializeOwned>(
+    given: serde_json::Value,
+) -> Result<T, SettingsError> {
+    serde_json::from_value(given).map_err(|e| SettingsError {
+        field: "settings",
+        message: e.to_string(),
+    })
+}
+
+/// Reads a connector's sealed settings (`what`: whose, in messages). serde's message names the
+/// field and the position; it never echoes a value.
+pub(crate) fn read_sealed<T: serde::de::DeserializeOwned>(
+    opened: &Opened,
+    what: &str,
+) -> Result<T, SettingsError> {
+    use secrecy::ExposeSecret;
+    serde_json::from_str(opened.settings.expose_secret()).map_err(|e| SettingsError {
+        field: "settings",
+        message: format!("sealed {what} settings {} do not read: {e}", opened.key),
+    })
+}
+
 /// Why settings were refused, naming the field.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SettingsError {
@@ -66,6 +104,25 @@ pub struct SettingsError {
     pub field: &'static str,
     /// What to do.
     pub message: String,
+}
+
+/// Checks one text field of a merchant's settings: 1 to `max` characters, no spaces or control
+/// characters. The message names the field, never the value.
+pub(crate) fn check_text(
+    field: &'static str,
+    value: &str,
+    max: usize,
+) -> Result<(), SettingsError> {
+    if value.trim().is_empty()
+        || value.chars().count() > max
+        || value.chars().any(|c| c.is_control() || c.is_whitespace())
+    {
+        return Err(SettingsError {
+            field,
+            message: format!("{field} must be 1 to {max} characters, with no spaces"),
+        });
+    }
+    Ok(())
 }
 
 /// What a merchant's credentials may be used for.
@@ -140,6 +197,16 @@ pub enum Outbound {
     NotFound,
 }
 
+/// How a payer answers a live payment.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Flow {
+    /// On their phone: the operator prompts them (MTN's request to pay).
+    Prompt,
+    /// On the operator's own page, which Kumbu's hand-over URL (`/pay/go/{token}`) sends them
+    /// to once the connector has made it (Orange Money Web Payment, Wave's checkout).
+    Page,
+}
+
 /// A connector to an operator's API: how live payments are collected and money is sent out.
 ///
 /// Every call is made outside any transaction: the engine commits the object's "may have been
@@ -156,6 +223,27 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
 
     /// The operators it carries.
     fn operators(&self) -> &'static [Operator];
+
+    /// Whether the operator's API can send money out at all (refunds, payouts): when not,
+    /// they are refused before anything is created, saying so.
+    fn disburses(&self) -> bool;
+
+    /// How the payer answers a live payment to `op` (one of [`Connector::operators`]).
+    fn flow(&self, op: Operator) -> Flow;
+
+    /// For a [`Flow::Page`] payment: the operator's page the payer is sent to, read from the
+    /// memo the connector wrote when it made the page (`None` while it is not made).
+    fn payer_url(&self, memo: &str) -> Option<String>;
+
+    /// Whether a callback is checked against the payment's memo before it counts at all
+    /// ([`Connector::genuine_callback`]); otherwise any callback naming a reference is a reason
+    /// to ask the operator (MTN signs nothing).
+    fn checks_callbacks(&self) -> bool;
+
+    /// Whether a callback's body is the operator's, given the memo of the payment it names
+    /// (Orange: it carries the notification token Orange gave for that page). Even a genuine
+    /// callback is only a reason to ask the operator, never applied as sent.
+    fn genuine_callback(&self, memo: Option<&str>, body: &[u8]) -> bool;
 
     /// Checks a merchant's settings as given (the API's body or the CLI's file, as JSON).
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError>;

@@ -5,9 +5,7 @@
 use super::client::{Kind, Posted};
 use super::reasons::{Meaning, Reason, Status};
 use super::wire::{Party, TransactionRequest, TransactionStatus};
-use super::{
-    failed, reason_of, refusal, retry_after, Credentials, MtnMomo, EXPIRY_GRACE, NOT_ACTIVE,
-};
+use super::{reason_of, refusal, retry_after, Credentials, MtnMomo, EXPIRY_GRACE, NOT_ACTIVE};
 use crate::connector::{CallError, Opened};
 use crate::{Advance, Next, Notice, Via};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, Timestamp};
@@ -29,7 +27,7 @@ impl MtnMomo {
         let creds = &creds;
         let Some(reference) = payment.operator_reference.as_deref() else {
             tracing::error!(payment = %payment.id, "a live MTN payment has no reference; it was not created for this connector");
-            return failed(
+            return Advance::failed(
                 Via::Request,
                 payment.progress.step,
                 FailureCode::ProviderError,
@@ -58,14 +56,19 @@ impl MtnMomo {
             return Advance::wait(step + 1, self.poll_every);
         }
         let Some(phone) = &p.payer_phone else {
-            return failed(Via::Request, step, FailureCode::PayerNotFound, "NO_PAYER");
+            return Advance::failed(Via::Request, step, FailureCode::PayerNotFound, "NO_PAYER");
         };
         if step == 0 {
             // MTN's account-holder check: a number without an active wallet is told at once,
             // without a prompt. Its own failure only means we ask MTN the usual way.
             match self.client.account_active(creds, now, phone.digits()).await {
                 Ok(false) => {
-                    return failed(Via::Request, step, FailureCode::PayerNotFound, NOT_ACTIVE)
+                    return Advance::failed(
+                        Via::Request,
+                        step,
+                        FailureCode::PayerNotFound,
+                        NOT_ACTIVE,
+                    )
                 }
                 Ok(true) => {}
                 Err(e) => {
@@ -104,6 +107,7 @@ impl MtnMomo {
                 notices: vec![accepted],
                 step: step + 1,
                 next: Next::After(self.poll_every),
+                memo: None,
             },
             // Our earlier try got through: ask how it is going.
             Ok(Posted::AlreadyExists) => Advance {
@@ -111,6 +115,7 @@ impl MtnMomo {
                 notices: vec![accepted],
                 step: step + 1,
                 next: Next::After(Duration::ZERO),
+                memo: None,
             },
             Err(CallError::Refused {
                 status,
@@ -119,7 +124,7 @@ impl MtnMomo {
             }) => {
                 tracing::info!(payment = %p.id, status, code, message, "MTN refused the request to pay");
                 let (ours, raw) = refusal(status, code);
-                failed(Via::Request, step, ours, &raw)
+                Advance::failed(Via::Request, step, ours, &raw)
             }
             Err(CallError::Unknown(why)) => {
                 tracing::warn!(payment = %p.id, reason = %why, "MTN request to pay: outcome unknown; its status will be asked");
@@ -127,7 +132,7 @@ impl MtnMomo {
             }
             Err(CallError::Unauthorized(why)) => {
                 tracing::error!(payment = %p.id, reason = %why, "MTN refused the merchant's credentials; check them with `kumbu connector check`");
-                failed(
+                Advance::failed(
                     Via::Request,
                     step,
                     FailureCode::ProviderUnavailable,
@@ -155,7 +160,7 @@ impl MtnMomo {
             // and MTN's approval window has closed since. Nothing was charged. A payment MTN
             // never took (still `created`: no send was ever accepted) failed for want of the
             // operator, as the sandbox's …079 does; one it took and then lost, expired.
-            Ok(None) if now >= p.expires_at.plus(EXPIRY_GRACE) => failed(
+            Ok(None) if now >= p.expires_at.plus(EXPIRY_GRACE) => Advance::failed(
                 Via::Poll,
                 step,
                 if p.status == PaymentStatus::Created {
@@ -174,6 +179,7 @@ impl MtnMomo {
                     notices: Vec::new(),
                     step: step + 1,
                     next: Next::After(Duration::ZERO),
+                    memo: None,
                 }
             }
             Ok(Some(s)) => self.read_status(p, step, reference, &s),
@@ -218,17 +224,21 @@ impl MtnMomo {
                 notices: vec![accepted, Notice::Prompted],
                 step,
                 next: Next::After(self.poll_every),
+                memo: None,
             },
             Status::Successful => Advance {
                 via: Via::Poll,
                 notices: vec![accepted, Notice::Debited, Notice::Settled],
                 step,
                 next: Next::Done,
+                memo: None,
             },
             Status::Failed => {
                 let reason = reason_of(s);
                 match reason.meaning() {
-                    Meaning::Failed(code) => failed(Via::Poll, step, code, reason.as_str()),
+                    Meaning::Failed(code) => {
+                        Advance::failed(Via::Poll, step, code, reason.as_str())
+                    }
                     Meaning::Undecided => Advance::wait(step, self.poll_every),
                 }
             }

@@ -33,13 +33,12 @@ pub use client::{Client, Kind, Posted};
 pub use settings::{Credentials, Product, ProductKeys, ProductSettings, Settings};
 
 use crate::connector::{
-    BoxFuture, CallError, Checked, Connector, Duty, Opened, Outbound, Outgoing, ProductCheck,
-    SettingsError,
+    operator_code, BoxFuture, CallError, Checked, Connector, Duty, Flow, Opened, Outbound,
+    Outgoing, ProductCheck, SettingsError,
 };
-use crate::{Advance, Next, Notice, Via};
+use crate::Advance;
 use kumbu_core::{FailureCode, Operator, Payment, Timestamp};
 use reasons::{Meaning, Reason};
-use secrecy::SecretString;
 use std::time::Duration;
 use wire::TransactionStatus;
 
@@ -121,12 +120,7 @@ fn refusal(status: u16, code: String) -> (FailureCode, String) {
         Meaning::Failed(c) => c,
         Meaning::Undecided => FailureCode::ProviderError,
     };
-    let raw = if code.is_empty() {
-        format!("HTTP_{status}")
-    } else {
-        code
-    };
-    (ours, raw)
+    (ours, operator_code(status, code))
 }
 
 /// The reason of a `FAILED` status (`FAILED` itself when MTN gave none).
@@ -142,18 +136,6 @@ fn retry_after(poll_every: Duration) -> Duration {
     poll_every.min(Duration::from_secs(2))
 }
 
-fn failed(via: Via, step: u32, code: FailureCode, raw: &str) -> Advance {
-    Advance {
-        via,
-        notices: vec![Notice::Failed {
-            code,
-            operator_code: raw.to_owned(),
-        }],
-        step: step | 1,
-        next: Next::Done,
-    }
-}
-
 impl Connector for MtnMomo {
     fn name(&self) -> &'static str {
         "MTN MoMo"
@@ -167,16 +149,29 @@ impl Connector for MtnMomo {
         &[Operator::MtnCi, Operator::MtnCm]
     }
 
+    fn disburses(&self) -> bool {
+        true
+    }
+
+    fn flow(&self, _op: Operator) -> Flow {
+        Flow::Prompt
+    }
+
+    fn payer_url(&self, _memo: &str) -> Option<String> {
+        None
+    }
+
+    fn checks_callbacks(&self) -> bool {
+        false
+    }
+
+    fn genuine_callback(&self, _memo: Option<&str>, _body: &[u8]) -> bool {
+        true
+    }
+
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError> {
         let settings = Settings::given(given)?;
-        let sealed = serde_json::to_string(&settings).map_err(|e| SettingsError {
-            field: "settings",
-            message: e.to_string(),
-        })?;
-        Ok(Checked {
-            sealed: SecretString::from(sealed),
-            summary: settings.summary(),
-        })
+        Checked::of(&settings, settings.summary())
     }
 
     fn read(&self, creds: &Opened) -> Result<(), SettingsError> {

@@ -2,8 +2,8 @@
 //! ([`Settings`], checked field by field), and in memory ([`Credentials`], secrets as
 //! `SecretString`, named by a hash of the keys so that replaced keys never reuse a token).
 
-use crate::connector::{Opened, SettingsError, Summary};
-use secrecy::{ExposeSecret, SecretString};
+use crate::connector::{check_text, read_given, read_sealed, Opened, SettingsError, Summary};
+use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 
 /// An MTN product: each has its own subscription key, API user and token.
@@ -117,19 +117,6 @@ impl std::fmt::Debug for Settings {
             .field("callback_host", &self.callback_host)
             .finish_non_exhaustive()
     }
-}
-
-fn check_text(field: &'static str, value: &str, max: usize) -> Result<(), SettingsError> {
-    if value.trim().is_empty()
-        || value.chars().count() > max
-        || value.chars().any(|c| c.is_control() || c.is_whitespace())
-    {
-        return Err(SettingsError {
-            field,
-            message: format!("{field} must be 1 to {max} characters, with no spaces"),
-        });
-    }
-    Ok(())
 }
 
 impl Settings {
@@ -251,11 +238,7 @@ impl Settings {
 
     /// Reads settings as a merchant gave them, checked.
     pub fn given(given: serde_json::Value) -> Result<Self, SettingsError> {
-        let s: Settings = serde_json::from_value(given).map_err(|e| SettingsError {
-            field: "settings",
-            // serde's message names the field; it never echoes a value.
-            message: e.to_string(),
-        })?;
+        let s: Settings = read_given(given)?;
         s.check()?;
         Ok(s)
     }
@@ -264,13 +247,7 @@ impl Settings {
 impl Settings {
     /// The settings sealed in `opened`.
     pub fn sealed(opened: &Opened) -> Result<Self, SettingsError> {
-        serde_json::from_str::<Settings>(opened.settings.expose_secret()).map_err(|e| {
-            SettingsError {
-                field: "settings",
-                // serde's message names the field and the position; it never echoes a value.
-                message: format!("sealed MTN settings {} do not read: {e}", opened.key),
-            }
-        })
+        read_sealed(opened, "MTN")
     }
 }
 

@@ -139,7 +139,11 @@ impl Client {
 
     /// Forgets the tokens of credentials `key` (they were replaced).
     pub fn forget(&self, key: &str) {
-        self.tokens.forget(|k| k == key);
+        // Cached under `<key>#<hash of the keys>` (see `Settings::web_pay`).
+        self.tokens.forget(|k| {
+            k.strip_prefix(key)
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('#'))
+        });
     }
 
     async fn fetch_token(&self, creds: &WebPay) -> Result<(SecretString, Duration), CallError> {

@@ -1,12 +1,243 @@
-//! Orange Money. Its Web Payment client ([`client`], [`wire`]: tokens, payment pages, their
-//! status), proved against its simulator ([`simulator`]: Orange's Web Payment API, the redirect
-//! flow of Côte d'Ivoire, Cameroon and Orange's other markets, as a local server with the
-//! payer's page a browser test can click through, and Cameroon's prompt API). The connector
-//! that carries live payments through them follows (issue 24).
+//! The Orange Money connector (Côte d'Ivoire and Cameroon): collection by Web Payment, where the
+//! payer pays on Orange's own page; and, in `simulator`, a local stand-in for Orange's APIs
+//! (Web Payment, and Cameroon's prompt API) which PyPI `o-money` accepts.
+//!
+//! How a payment moves: the payment is created with a hand-over token (`/pay/go/{token}`, what
+//! the merchant or Kumbu's page sends the payer to) and a reference; the connector makes a page
+//! at Orange (`webpayment`), whose URL the hand-over then redirects to, and asks its status
+//! (`transactionstatus`) until Orange ends it (`collect.rs`). Orange's notification to
+//! `notif_url` carries the `notif_token` it gave for that page, and nothing else proves it is
+//! Orange's: one without it is ignored, one with it only makes the payment due, so that the
+//! status is asked. Orange's Web Payment API moves no money out: refunds and payouts are refused
+//! before anything is created (a merchant refunds an Orange payer by a payout through another
+//! operator, or in Orange's own portal).
+//!
+//! Layout: `settings` (a merchant's keys, checked), `collect` (pages and their status),
+//! `memo` (what is kept of a page), `client` (the HTTP calls and their classification), `wire`
+//! (Orange's JSON), `simulator/` (Orange's APIs, locally).
 //!
 //! Sources: `../shared/reference/connectors.md` §1.2 (WebPay), §2 (PyPI `o-money`), §4
 //! (`notif_token`, resolving unknown outcomes).
 
 pub mod client;
+mod collect;
+pub mod memo;
+pub mod settings;
 pub mod simulator;
 pub mod wire;
+
+use crate::connector::{
+    BoxFuture, CallError, Checked, Connector, Duty, Flow, Opened, Outbound, Outgoing, ProductCheck,
+    SettingsError,
+};
+use crate::Advance;
+use client::Client;
+use kumbu_core::{FailureCode, Operator, Payment, Timestamp};
+use memo::Memo;
+use settings::Settings;
+use std::time::Duration;
+
+/// The connector's path segment: Orange notifies `<public URL>/callbacks/orange-money/{reference}`.
+pub const SLUG: &str = "orange-money";
+
+/// Orange's production API.
+pub const PRODUCTION_URL: &str = "https://api.orange.com";
+
+/// What starts every reference of this connector.
+const REFERENCE_PREFIX: &str = "OM";
+
+/// Random characters after the prefix (an order id is the reference, `-` and the attempt: at
+/// most 30 characters, as Orange allows).
+const REFERENCE_RANDOM: usize = 22;
+
+/// The connector: Orange's API at one base URL, and the gateway's public URL (where Orange
+/// notifies, and where payers come back to).
+#[derive(Debug)]
+pub struct OrangeMoney {
+    client: Client,
+    public_base: Option<String>,
+    poll_every: Duration,
+}
+
+impl OrangeMoney {
+    /// A connector to the API at `base_url`, with the gateway's public URL `public_base`
+    /// (`None`: no page can be made, as Orange needs return and notification URLs), asking
+    /// statuses every `poll_every`, with `timeout` per call.
+    pub fn new(
+        base_url: &str,
+        public_base: Option<&str>,
+        poll_every: Duration,
+        timeout: Duration,
+    ) -> Self {
+        Self {
+            client: Client::new(base_url, timeout),
+            public_base: public_base.map(|b| b.trim_end_matches('/').to_owned()),
+            poll_every,
+        }
+    }
+}
+
+impl Connector for OrangeMoney {
+    fn name(&self) -> &'static str {
+        "Orange Money"
+    }
+
+    fn slug(&self) -> &'static str {
+        SLUG
+    }
+
+    fn operators(&self) -> &'static [Operator] {
+        &[Operator::OrangeCi, Operator::OrangeCm]
+    }
+
+    fn disburses(&self) -> bool {
+        false
+    }
+
+    fn flow(&self, _op: Operator) -> Flow {
+        Flow::Page
+    }
+
+    fn payer_url(&self, memo: &str) -> Option<String> {
+        Memo::read(Some(memo)).map(|m| m.payment_url)
+    }
+
+    fn checks_callbacks(&self) -> bool {
+        true
+    }
+
+    fn genuine_callback(&self, memo: Option<&str>, body: &[u8]) -> bool {
+        Memo::read(memo).is_some_and(|m| m.genuine(body))
+    }
+
+    fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError> {
+        let settings = Settings::given(given)?;
+        Checked::of(&settings, settings.summary())
+    }
+
+    fn read(&self, creds: &Opened) -> Result<(), SettingsError> {
+        Settings::sealed(creds).map(|_| ())
+    }
+
+    fn can(&self, creds: &Opened, duty: Duty) -> bool {
+        match duty {
+            Duty::Collect => settings::open(creds).is_some(),
+            // Web Payment moves no money out.
+            Duty::Disburse => false,
+        }
+    }
+
+    fn new_reference(&self) -> String {
+        format!(
+            "{REFERENCE_PREFIX}{}",
+            kumbu_core::ids::random_token(REFERENCE_RANDOM)
+        )
+    }
+
+    fn is_reference(&self, text: &str) -> bool {
+        text.strip_prefix(REFERENCE_PREFIX).is_some_and(|rest| {
+            rest.len() == REFERENCE_RANDOM && rest.bytes().all(|b| b.is_ascii_alphanumeric())
+        })
+    }
+
+    fn collect<'a>(
+        &'a self,
+        payment: &'a Payment,
+        creds: &'a Opened,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Advance> {
+        Box::pin(self.collect_payment(payment, creds, now))
+    }
+
+    fn disburse<'a>(
+        &'a self,
+        _out: Outgoing<'a>,
+        _creds: &'a Opened,
+        _now: Timestamp,
+    ) -> BoxFuture<'a, Outbound> {
+        // Never reached: `can(Disburse)` is false, so nothing is created to send.
+        Box::pin(async {
+            Outbound::Failed {
+                code: FailureCode::ProviderUnavailable,
+                operator_code: "NOT_SUPPORTED".to_owned(),
+            }
+        })
+    }
+
+    fn disbursement_status<'a>(
+        &'a self,
+        out: Outgoing<'a>,
+        creds: &'a Opened,
+        now: Timestamp,
+    ) -> BoxFuture<'a, Outbound> {
+        self.disburse(out, creds, now)
+    }
+
+    fn check<'a>(&'a self, creds: &'a Opened, now: Timestamp) -> BoxFuture<'a, Vec<ProductCheck>> {
+        Box::pin(async move {
+            let problem = match settings::open(creds) {
+                None => Some(
+                    "the sealed settings do not read as Orange Money settings; set them again"
+                        .to_owned(),
+                ),
+                Some(s) => match self.client.token(&s.web_pay(&creds.key), now).await {
+                    Ok(_) => None,
+                    Err(
+                        e @ (CallError::Unknown(_)
+                        | CallError::Refused { .. }
+                        | CallError::Unauthorized(_)),
+                    ) => Some(e.to_string()),
+                },
+            };
+            vec![ProductCheck {
+                product: "web_payment",
+                problem,
+            }]
+        })
+    }
+
+    fn forget(&self, key: &str) {
+        self.client.forget(key);
+    }
+
+    fn callback_url(&self, reference: &str) -> Option<String> {
+        self.public_base
+            .as_ref()
+            .map(|b| format!("{b}/callbacks/{SLUG}/{reference}"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn references_make_order_ids_orange_accepts() {
+        let c = OrangeMoney::new(
+            PRODUCTION_URL,
+            Some("https://pay.example.com/"),
+            Duration::from_secs(5),
+            Duration::from_secs(5),
+        );
+        let r = c.new_reference();
+        assert!(c.is_reference(&r), "{r}");
+        assert_ne!(r, c.new_reference());
+        // Attempts up to 99,999 keep the order id within Orange's 30 characters.
+        assert!(format!("{r}-99999").len() <= 30);
+        for bad in [
+            "",
+            "OM",
+            "om1234567890123456789012",
+            "OMabc/../x",
+            &format!("{r}x"),
+        ] {
+            assert!(!c.is_reference(bad), "{bad}");
+        }
+        assert_eq!(
+            c.callback_url(&r).unwrap(),
+            format!("https://pay.example.com/callbacks/orange-money/{r}")
+        );
+        assert!(!c.disburses());
+        assert_eq!(c.flow(Operator::OrangeCi), Flow::Page);
+    }
+}

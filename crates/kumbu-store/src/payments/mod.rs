@@ -23,7 +23,7 @@ pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, am
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
     updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id, checkout_session_id, \
-    collection_request_id, record_details, deleted_at";
+    collection_request_id, record_details, deleted_at, rail_memo, handover_token";
 
 /// Reads one payment row (without its history).
 /// The payments table, read as [`Payment`]s (without their history: [`attach_history`] adds it).
@@ -93,6 +93,8 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         updated_at: Timestamp::from_micros(int("updated_at")?),
         expires_at: Timestamp::from_micros(int("expires_at")?),
         history: Vec::new(),
+        rail_memo: opt("rail_memo")?,
+        handover: opt("handover_token")?,
         progress: RailProgress {
             step: u32::try_from(int("rail_step")?).map_err(|_| corrupt("rail_step", "negative"))?,
             next_action_at: row
@@ -251,6 +253,40 @@ fn conditions(owner: (&str, Mode), filter: &PaymentFilter) -> Owned {
 }
 
 impl Store {
+    /// The payment whose hand-over token is `token` (the token is the capability: whoever holds
+    /// it is the payer sent to pay it), with its history.
+    pub async fn payment_by_handover(&self, token: &str) -> Result<Option<Payment>, StoreError> {
+        let sql = format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE handover_token = $1");
+        let Some(row) = sqlx::query::<Any>(&sql)
+            .bind(token.to_owned())
+            .fetch_optional(&self.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut ps = vec![payment_from_row(&row)?];
+        attach_history(self.dialect, &self.read, &mut ps).await?;
+        Ok(ps.pop())
+    }
+
+    /// The connector's memo of the live payment its operator knows by `reference` (a plain
+    /// read: it waits on no lock). `None` when no such payment; `Some(None)` when it has no memo.
+    pub async fn rail_memo_by_reference(
+        &self,
+        reference: &str,
+    ) -> Result<Option<Option<String>>, StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT rail_memo FROM payments WHERE operator_reference = $1 AND mode = 'live' LIMIT 1",
+        )
+        .bind(reference.to_owned())
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(match row {
+            Some(r) => Some(r.try_get::<Option<String>, _>("rail_memo")?),
+            None => None,
+        })
+    }
+
     /// One payment of a merchant in a mode; `None` if it does not exist *or is not theirs*.
     pub async fn payment(
         &self,

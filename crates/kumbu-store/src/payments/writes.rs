@@ -93,6 +93,8 @@ impl StoreTx {
                 Value::OptText(p.record.as_ref().and_then(|r| r.channel.clone())),
                 Value::OptText(p.record.as_ref().and_then(|r| r.provider_id.clone())),
                 Value::OptInt(p.deleted_at.map(Timestamp::as_micros)),
+                Value::OptText(p.rail_memo.clone()),
+                Value::OptText(p.handover.clone()),
             ]);
         }
         insert_rows(
@@ -134,6 +136,8 @@ impl StoreTx {
                 "record_channel",
                 "record_provider",
                 "deleted_at",
+                "rail_memo",
+                "handover_token",
             ],
             rows,
             "",
@@ -228,7 +232,7 @@ impl StoreTx {
         payments: &[&Payment],
         lease: Option<Lease>,
     ) -> Result<(), StoreError> {
-        const COLS: usize = 10;
+        const COLS: usize = 11;
         // The lease's bound value comes first, so that each row's placeholders follow it.
         let (lease_sql, first) = match lease {
             None => (String::new(), 0),
@@ -244,7 +248,7 @@ impl StoreTx {
                 operator_reference = v.column3, failure_code = v.column4, \
                 failure_message = v.column5, operator_code = v.column6, \
                 updated_at = v.column7, rail_step = v.column8, next_action_at = v.column9, \
-                amount_refunded = v.column10{lease_sql} FROM (VALUES ",
+                amount_refunded = v.column10, rail_memo = v.column11{lease_sql} FROM (VALUES ",
             );
             let mut values = Vec::with_capacity(chunk.len() * COLS + first);
             if let Some(Lease::Until(until)) = lease {
@@ -257,8 +261,8 @@ impl StoreTx {
                 }
                 let ph = |k: usize| self.dialect.param(b + k);
                 sql.push_str(&format!(
-                    "({}, {}, {}, {}, {}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT))",
-                    ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8), ph(9), ph(10)
+                    "({}, {}, {}, {}, {}, {}, CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), CAST({} AS BIGINT), {})",
+                    ph(1), ph(2), ph(3), ph(4), ph(5), ph(6), ph(7), ph(8), ph(9), ph(10), ph(11)
                 ));
                 values.extend([
                     Value::Text(p.id.clone()),
@@ -271,6 +275,7 @@ impl StoreTx {
                     Value::Int(i64::from(p.progress.step)),
                     Value::OptInt(p.progress.next_action_at.map(Timestamp::as_micros)),
                     Value::Int(p.amount_refunded),
+                    Value::OptText(p.rail_memo.clone()),
                 ]);
             }
             sql.push_str(") AS v WHERE payments.id = v.column1");

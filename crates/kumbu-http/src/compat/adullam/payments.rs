@@ -27,10 +27,14 @@ pub(super) async fn create_payment(
 ) -> Result<Response, AdError> {
     let cmd = CreatePayment::try_from(body)?;
     let engine = state.engine.clone();
+    let urls = state.public_url.clone();
     let outcome = state
         .engine
         .create_payment(&auth, cmd, Some(&idem), |p| {
-            record_json(201, &AdPayment::of(p, engine.account_holder(p)))
+            record_json(
+                201,
+                &AdPayment::of(p, engine.account_holder(p)).with_redirect(p, &urls),
+            )
         })
         .await?;
     Ok(respond(outcome))
@@ -46,7 +50,9 @@ pub(super) async fn get_payment(
     Path(id): Path<String>,
 ) -> Result<Json<AdPayment>, AdError> {
     let p = state.engine.payment(&auth, &id).await?;
-    Ok(Json(AdPayment::of(&p, state.engine.account_holder(&p))))
+    Ok(Json(
+        AdPayment::of(&p, state.engine.account_holder(&p)).with_redirect(&p, &state.public_url),
+    ))
 }
 
 pub(super) fn time(field: &str, v: &str) -> Result<Timestamp, AdError> {

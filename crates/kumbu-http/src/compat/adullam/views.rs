@@ -182,6 +182,10 @@ pub struct AdPayment {
     completed_at: Option<String>,
     #[schema(value_type = Option<super::openapi::AdFailureReason>)]
     failure_reason: Option<String>,
+    /// For `orangeCI` (the payer pays on Orange's page): where to send the payer, while the
+    /// payment waits for them. Absent for channels that prompt the payer's phone.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    redirect_url: Option<String>,
 }
 
 impl AdPayment {
@@ -205,6 +209,16 @@ impl AdPayment {
             updated_at: iso_seconds(p.updated_at),
             completed_at: completed_at(p).map(iso_seconds),
             failure_reason: p.failure_code.map(|c| failure_reason(c).to_owned()),
+            redirect_url: None,
+        }
+    }
+
+    /// With the URL the payer is sent to, where there is one (answers to the API; not in
+    /// webhooks, which go to the merchant's server).
+    pub fn with_redirect(self, p: &Payment, urls: &crate::PublicUrl) -> Self {
+        Self {
+            redirect_url: crate::native::views::payer_redirect(p, urls),
+            ..self
         }
     }
 }

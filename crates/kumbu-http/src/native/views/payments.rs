@@ -150,9 +150,49 @@ pub struct PaymentView {
     pub record: Option<super::RecordView>,
     /// RFC 3339: when a payment record was deleted (it is then hidden from lists).
     pub deleted_at: Option<String>,
+    /// What the payer must do next, when it is more than answering a prompt: for an operator
+    /// whose payers pay on its own page (Orange Money), the URL to send them to. Null otherwise,
+    /// and once the payment has left the payer's hands.
+    pub next_action: Option<NextActionView>,
     /// Every transition, oldest first (left out of the snapshot inside an event).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub history: Option<Vec<HistoryView>>,
+}
+
+/// The payer's next step.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextActionView {
+    /// Always `redirect_to_url`.
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    /// Where to send the payer (Kumbu's hand-over, `…/pay/go/{token}`, which takes them on to
+    /// the operator's page and back). Opaque; nothing personal in it.
+    pub redirect_url: String,
+}
+
+impl PaymentView {
+    /// The payment as the API answers with it: with its next action, whose URL is under `urls`.
+    pub fn of(p: &Payment, urls: &crate::PublicUrl) -> Self {
+        Self {
+            next_action: next_action(p, urls),
+            ..Self::from(p)
+        }
+    }
+}
+
+/// The URL a payer who pays on the operator's page is sent to, while the payment waits for them.
+pub fn payer_redirect(p: &Payment, urls: &crate::PublicUrl) -> Option<String> {
+    p.handover
+        .as_deref()
+        .filter(|_| p.status.awaits_payer())
+        .map(|h| urls.handover(h))
+}
+
+fn next_action(p: &Payment, urls: &crate::PublicUrl) -> Option<NextActionView> {
+    payer_redirect(p, urls).map(|redirect_url| NextActionView {
+        kind: "redirect_to_url",
+        redirect_url,
+    })
 }
 
 /// A payment by reference, as the network reported it.
@@ -232,6 +272,7 @@ impl From<&Payment> for PaymentView {
             collection_request: p.collection_request_id.clone(),
             record: p.record.as_ref().map(super::RecordView::from),
             deleted_at: p.deleted_at.map(kumbu_core::Timestamp::to_rfc3339),
+            next_action: None,
             history: Some(p.history.iter().map(HistoryView::from).collect()),
         }
     }

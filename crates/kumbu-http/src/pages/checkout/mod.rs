@@ -10,6 +10,7 @@
 
 mod views;
 
+use super::layout::chosen_lang;
 use super::messages::{t, tf, Msg};
 use super::{html_response, locale_for, Csrf, PageError};
 use crate::client_ip::ClientIp;
@@ -49,13 +50,6 @@ impl FormFields {
             .find(|(key, _)| key == k)
             .map(|(_, v)| v.as_str())
     }
-}
-
-/// The language chosen with the switch, from `?lang=` or a form's `lang`.
-fn chosen_lang(query: Option<&str>) -> Option<Locale> {
-    form_urlencoded::parse(query.unwrap_or("").as_bytes())
-        .find(|(k, _)| k == "lang")
-        .and_then(|(_, v)| Locale::parse(&v))
 }
 
 /// Where to go back to after a form: the page, in the chosen language.
@@ -312,7 +306,11 @@ pub async fn start(
         .start_checkout_attempt(&page.session.token, operator, phone)
         .await
     {
-        Ok(_) => Ok(back_to(&path, chosen)),
+        // Paid on the operator's own page: straight on to it.
+        Ok(s) => match s.attempt.and_then(|a| a.handover) {
+            Some(h) => Ok(back_to(&format!("/pay/go/{h}"), chosen)),
+            None => Ok(back_to(&path, chosen)),
+        },
         Err(EngineError::Rejected(rej)) => {
             let (status, field, text) = match rej.code {
                 ErrorCode::CheckoutAttemptInProgress => return Ok(back_to(&path, chosen)),

@@ -322,6 +322,9 @@ fn waiting(ctx: &Ctx<'_>, a: &Attempt) -> Markup {
         .unwrap_or_default();
     let sandbox_person = ctx.page.session.mode == Mode::Test
         && a.payer_phone.as_ref().is_some_and(|p| p.suffix3() == "009");
+    if let Some(h) = &a.handover {
+        return on_operator_page(ctx, a, h, info.name);
+    }
     html! {
         div id="status" role="status" aria-live="polite"
             data-status-url=(format!("{}/status", ctx.path)) data-version=(View::Waiting(Box::new(a.clone())).version(ctx.page)) {
@@ -351,6 +354,25 @@ fn waiting(ctx: &Ctx<'_>, a: &Attempt) -> Markup {
             }
         }
         p class="hint" { (ctx.tr(Msg::CancelOnPhone)) }
+    }
+}
+
+/// An attempt the payer pays on the operator's own page: the way back to it.
+fn on_operator_page(ctx: &Ctx<'_>, a: &Attempt, handover: &str, operator: &str) -> Markup {
+    let args = [("operator", operator), ("amount", &ctx.total())];
+    let go = if ctx.chosen {
+        format!("/pay/go/{handover}?lang={}", ctx.locale.as_str())
+    } else {
+        format!("/pay/go/{handover}")
+    };
+    html! {
+        div id="status" role="status" aria-live="polite"
+            data-status-url=(format!("{}/status", ctx.path)) data-version=(View::Waiting(Box::new(a.clone())).version(ctx.page)) {
+            h2 { (ctx.trf(Msg::OnOperatorPage, &args)) }
+            p { (ctx.trf(Msg::OnOperatorPageHelp, &args)) }
+        }
+        (error_box(ctx, None))
+        p { a class="button primary" id="go-to-operator" href=(go) { (ctx.trf(Msg::GoToOperator, &args)) } }
     }
 }
 

@@ -1,0 +1,232 @@
+//! Collection by Web Payment: a payment page made at Orange (even steps), then its status asked
+//! until Orange decides (odd steps). The memo of the page is what makes an odd step askable.
+//!
+//! Attempt `k` is made at step `2k` under order id `<reference>-<k>`. The engine commits the odd
+//! step before the call, so a process that dies mid-call leaves step `2k + 1` with no memo of
+//! attempt `k`: nobody ever had that page's URL (the payer only reaches a page through the
+//! memo), so a new page, under a new order id, is made — never the same order id twice, which
+//! Orange refuses. A `webpayment` whose outcome is unknown (a timeout, a 5xx) is left the same
+//! way. A page that was made is asked about until Orange ends it (`SUCCESS`, `FAILED`,
+//! `EXPIRED`): our own deadline never fails a payment the payer may be paying.
+
+use super::client::{PageRequest, WebStatus};
+use super::memo::Memo;
+use super::settings::{self, Settings};
+use super::OrangeMoney;
+use crate::connector::{operator_code, CallError, Opened};
+use crate::{Advance, Next, Notice, Via};
+use kumbu_core::{FailureCode, Payment, Timestamp};
+use std::time::Duration;
+
+/// The most characters of the reference Orange shows the payer.
+const SHOWN_REFERENCE: usize = 30;
+
+/// How long after a payment's deadline a page Orange keeps refusing to report on is still asked
+/// about: Orange closes its pages within minutes, so by then nobody can be paying it.
+const PAGE_GRACE: Duration = Duration::from_secs(3600);
+
+impl OrangeMoney {
+    /// The payment's next action: make its page (even step) or ask about it (odd step).
+    pub(super) async fn collect_payment(
+        &self,
+        payment: &Payment,
+        creds: &Opened,
+        now: Timestamp,
+    ) -> Advance {
+        let step = payment.progress.step;
+        let Some(settings) = settings::open(creds) else {
+            return Advance::wait(step, self.poll_every);
+        };
+        let Some(reference) = payment.operator_reference.as_deref() else {
+            tracing::error!(payment = %payment.id, "a live Orange payment has no reference; it was not created for this connector");
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                "NO_REFERENCE",
+            );
+        };
+        let attempt = step / 2;
+        let memo = Memo::read(payment.rail_memo.as_deref()).filter(|m| m.attempt == attempt);
+        match (step.is_multiple_of(2), memo) {
+            (false, Some(memo)) => self.ask(payment, &settings, creds, now, memo).await,
+            // Odd with no page of this attempt (the call's outcome never committed), or even:
+            // a new page, unless the deadline has passed (then no payer can have a page).
+            (_, None) if now >= payment.expires_at => {
+                Advance::failed(Via::Request, step, FailureCode::PaymentExpired, "NO_PAGE")
+            }
+            (false, None) => Advance {
+                via: Via::Request,
+                notices: Vec::new(),
+                step: step + 1,
+                next: Next::After(Duration::ZERO),
+                memo: None,
+            },
+            (true, _) => {
+                self.make_page(payment, &settings, creds, now, reference, attempt)
+                    .await
+            }
+        }
+    }
+
+    /// Makes the payment page of `attempt` (an even step).
+    async fn make_page(
+        &self,
+        p: &Payment,
+        settings: &Settings,
+        creds: &Opened,
+        now: Timestamp,
+        reference: &str,
+        attempt: u32,
+    ) -> Advance {
+        let step = p.progress.step;
+        let (Some(base), Some(handover)) = (&self.public_base, &p.handover) else {
+            tracing::error!(payment = %p.id, "an Orange Web Payment needs the gateway's public URL (--public-url) and a hand-over token");
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                "NO_RETURN_URL",
+            );
+        };
+        if p.currency.exponent() != 0 {
+            return Advance::failed(Via::Request, step, FailureCode::ProviderError, "CURRENCY");
+        }
+        let order_id = format!("{reference}-{attempt}");
+        let back = format!("{base}/pay/go/{handover}/back");
+        let notif_url = format!("{base}/callbacks/{}/{reference}", super::SLUG);
+        let shown: String = p
+            .reference
+            .as_deref()
+            .unwrap_or(&p.id)
+            .chars()
+            .take(SHOWN_REFERENCE)
+            .collect();
+        let page = PageRequest {
+            currency: settings.currency_code(p.currency.code()),
+            order_id: &order_id,
+            amount: p.amount,
+            return_url: &back,
+            cancel_url: &back,
+            notif_url: &notif_url,
+            lang: "fr",
+            reference: &shown,
+        };
+        let web = settings.web_pay(&creds.key);
+        match self.client.webpayment(&web, now, &page).await {
+            Ok(made) => {
+                let memo = Memo {
+                    attempt,
+                    order_id,
+                    pay_token: made.pay_token,
+                    payment_url: made.payment_url,
+                    notif_hash: Memo::hash(&made.notif_token),
+                    txnid: None,
+                };
+                Advance {
+                    via: Via::Request,
+                    notices: vec![Notice::Accepted {
+                        operator_reference: reference.to_owned(),
+                    }],
+                    step: step + 1,
+                    next: Next::After(self.poll_every),
+                    memo: Some(memo.text()),
+                }
+            }
+            Err(CallError::Unknown(why)) => {
+                // Nobody has that page's URL: the next attempt makes another.
+                tracing::warn!(payment = %p.id, reason = %why, "Orange webpayment: outcome unknown; a new page will be made");
+                Advance::wait(step + 2, self.poll_every.min(Duration::from_secs(2)))
+            }
+            Err(CallError::Refused {
+                status,
+                code,
+                message,
+            }) => {
+                tracing::info!(payment = %p.id, status, code, message, "Orange refused the payment page");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderError,
+                    &operator_code(status, code),
+                )
+            }
+            Err(CallError::Unauthorized(why)) => {
+                tracing::error!(payment = %p.id, reason = %why, "Orange refused the merchant's credentials; check them with `kumbu connector check`");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderUnavailable,
+                    "UNAUTHORIZED",
+                )
+            }
+        }
+    }
+
+    /// Asks the status of the page in `memo` (an odd step).
+    async fn ask(
+        &self,
+        p: &Payment,
+        settings: &Settings,
+        creds: &Opened,
+        now: Timestamp,
+        mut memo: Memo,
+    ) -> Advance {
+        let step = p.progress.step;
+        let web = settings.web_pay(&creds.key);
+        let accepted = || Notice::Accepted {
+            operator_reference: p.operator_reference.clone().unwrap_or_default(),
+        };
+        match self
+            .client
+            .status(&web, now, &memo.order_id, p.amount, &memo.pay_token)
+            .await
+        {
+            Ok(WebStatus::Initiated | WebStatus::Other(_)) => Advance::wait(step, self.poll_every),
+            // The payer is on Orange's page.
+            Ok(WebStatus::Pending) => Advance {
+                via: Via::Poll,
+                notices: vec![accepted(), Notice::Prompted],
+                step,
+                next: Next::After(self.poll_every),
+                memo: None,
+            },
+            Ok(WebStatus::Success(txnid)) => {
+                memo.txnid = txnid;
+                Advance {
+                    via: Via::Poll,
+                    notices: vec![accepted(), Notice::Debited, Notice::Settled],
+                    step,
+                    next: Next::Done,
+                    memo: Some(memo.text()),
+                }
+            }
+            Ok(WebStatus::Failed(txnid)) => {
+                memo.txnid = txnid;
+                Advance {
+                    memo: Some(memo.text()),
+                    ..Advance::failed(Via::Poll, step, FailureCode::PaymentDeclined, "FAILED")
+                }
+            }
+            Ok(WebStatus::Expired) => {
+                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
+            }
+            Err(CallError::Refused { status, code, .. })
+                if now >= p.expires_at.plus(PAGE_GRACE) =>
+            {
+                Advance::failed(
+                    Via::Poll,
+                    step,
+                    FailureCode::PaymentExpired,
+                    &operator_code(status, code),
+                )
+            }
+            Err(e) => {
+                // Refused, unknown or our credentials: the page may be paid meanwhile, so the
+                // payment is never failed on it; asked again.
+                tracing::warn!(payment = %p.id, reason = %e, "Orange transactionstatus unknown for now; asking again later");
+                Advance::wait(step, self.poll_every.min(Duration::from_secs(2)))
+            }
+        }
+    }
+}
