@@ -1,6 +1,8 @@
-//! Live mode across real `kumbu serve` processes and the MTN simulator: a process killed between
-//! MTN's acceptance of a request and the commit of that news loses nothing and sends nothing
-//! twice; two processes on one PostgreSQL share the live work without sending a request twice.
+//! Live mode across real `kumbu serve` processes and the operators' simulators: a process killed
+//! between MTN's acceptance of a request and the commit of that news loses nothing and sends
+//! nothing twice; one killed while Orange makes a payment page leaves a payment the next process
+//! makes a new page for, under a new order id, and the payer pays once; two processes on one
+//! PostgreSQL share the live work without sending a request twice.
 
 use crate::harness::{drop_database, fresh_database, Backend, KEY, SECRET_KEY};
 use crate::live::{credentials, start_sim};
@@ -15,6 +17,11 @@ use std::time::{Duration, Instant};
 /// The sandbox merchant's live key, with MTN credentials set, through an engine of our own
 /// over the servers' database.
 async fn live_key(url: &str) -> String {
+    live_key_with(url, kumbu_core::Operator::MtnCi, credentials()).await
+}
+
+/// The same with credentials `creds` for operator `op`.
+async fn live_key_with(url: &str, op: kumbu_core::Operator, creds: Value) -> String {
     let store = Store::connect(url, &StoreOptions::default()).await.unwrap();
     let keyring = kumbu::load_keyring(
         &kumbu::SecretKeySource::Keys(secrecy::SecretString::from(SECRET_KEY)),
@@ -33,10 +40,7 @@ async fn live_key(url: &str) -> String {
         .create_api_key(&merchant, kumbu_core::Mode::Live)
         .await
         .unwrap();
-    engine
-        .put_connector(&merchant, kumbu_core::Operator::MtnCi, credentials())
-        .await
-        .unwrap();
+    engine.put_connector(&merchant, op, creds).await.unwrap();
     engine.store().close().await;
     secrecy::ExposeSecret::expose_secret(&key.secret).to_owned()
 }
@@ -155,6 +159,97 @@ mod killed_between_call_and_commit {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         super::killed_between_call_and_commit(Backend::Postgres).await;
+    }
+}
+
+async fn killed_while_orange_makes_a_page(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "killed_while_orange_makes_a_page").await else {
+        return;
+    };
+    // Orange makes the page, then holds its answer: the process is waiting on Orange.
+    let (orange, orange_url, _stop) = crate::live::start_orange().await;
+    orange.set_faults(kumbu_rails::orange_money::simulator::Faults {
+        hang_next: 1,
+        hang_ms: 20_000,
+        ..Default::default()
+    });
+    let extra = [
+        "--orange-money-url",
+        orange_url.as_str(),
+        "--operator-lease-secs",
+        "2",
+        "--operator-poll-ms",
+        "200",
+    ];
+    let mut first = spawn(&url, &extra).await;
+    let creds = json!({"country": "ci", "web_payment": {"client_id": "c",
+        "client_secret": "s", "merchant_key": "m"}});
+    let key = live_key_with(&url, kumbu_core::Operator::OrangeCi, creds).await;
+    let client = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let r = client
+        .post(format!("{}/v1/payments", first.base))
+        .bearer_auth(&key)
+        .json(&json!({"amount": 2500, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let handover = v["next_action"]["redirect_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while orange.stats().webpayments < 1 {
+        assert!(Instant::now() < deadline, "{:?}", orange.stats());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    // SIGKILL while Orange's answer is awaited: Orange has a page nobody has the URL of.
+    first.child.kill().await.unwrap();
+    let second = spawn(&url, &extra).await;
+    // The hand-over URL is the gateway's, so it works on any process: once the lease ran out,
+    // the second made a new page (a new order id: Orange refuses a reused one).
+    let handover = handover.replace(&first.base, &second.base);
+    let page = loop {
+        let r = client.get(&handover).send().await.unwrap();
+        if r.status() == 303 {
+            break r.headers()["location"].to_str().unwrap().to_owned();
+        }
+        assert!(Instant::now() < deadline, "no page: {:?}", orange.stats());
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    let r = client
+        .post(&page)
+        .form(&[("action", "pay"), ("phone", "0700000789")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 303);
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_settled(&store, 1, Duration::from_secs(30)).await;
+    let s = orange.stats();
+    assert_eq!((s.webpayments, s.refused, s.paid), (2, 0, 1), "{s:?}");
+    assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    drop(second);
+    store.close().await;
+    drop_database(db).await;
+}
+
+mod killed_while_orange_makes_a_page {
+    use crate::harness::Backend;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::killed_while_orange_makes_a_page(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::killed_while_orange_makes_a_page(Backend::Postgres).await;
     }
 }
 

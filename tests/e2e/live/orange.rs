@@ -2,7 +2,8 @@
 //! real sockets: the payer is handed over to Orange's page through Kumbu's `/pay/go/{token}` and
 //! back; each outcome; an unknown page outcome resolved by making a new page under a new order
 //! id; notifications believed only with the page's token, and then only as a reason to ask;
-//! credentials checked, sealed and live-only; refunds refused, saying why.
+//! credentials checked, sealed and live-only; refunds refused, saying why. And Orange Cameroon's
+//! prompt API (`orange_cm`): the payer approves on their phone, as with MTN.
 
 use super::{quick, run, Live};
 use crate::webdriver::{Browser, Setup};
@@ -20,6 +21,7 @@ live_both!(
     }),
     orange_credentials_and_what_orange_cannot_do => (super::quick(), crate::harness::Opts::default()),
     a_live_page_hands_over_to_orange_and_back => (super::quick(), crate::harness::Opts::default()),
+    orange_cameroon_prompts_the_payer => (super::quick(), crate::harness::Opts::default()),
 );
 
 fn orange_credentials() -> Value {
@@ -435,5 +437,98 @@ async fn a_live_page_hands_over_to_orange_and_back(live: Live) -> Live {
     );
     live.app.ledger_ok().await;
     b.quit().await;
+    live
+}
+
+async fn orange_cameroon_prompts_the_payer(live: Live) -> Live {
+    let prompt = json!({"country": "cm", "cameroon_prompt": {"consumer_key": "ck",
+        "consumer_secret": "cs", "api_username": "kumbu", "api_password": "pw",
+        "channel_msisdn": "691234567", "pin": "2222"}});
+    let (s, v) = live
+        .call(Method::PUT, "/v1/connectors/orange_cm", Some(&prompt))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    assert_eq!(v["products"], json!(["cameroon_prompt"]), "{v}");
+    let pay = |amount: i64, phone: &'static str| {
+        let live = &live;
+        async move {
+            let (s, v) = live
+                .call(
+                    Method::POST,
+                    "/v1/payments",
+                    Some(&json!({"amount": amount, "currency": "XAF",
+                        "payer": {"phone": phone, "operator": "orange_cm"}})),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            // A prompt on the payer's phone: nowhere to send them.
+            assert_eq!(v["next_action"], Value::Null, "{v}");
+            v["id"].as_str().unwrap().to_owned()
+        }
+    };
+    // Prompted; the payer approves; Orange notifies; Kumbu asks; settled.
+    let id = pay(3500, "+237690000789").await;
+    live.app.tick().await;
+    live.orange_until("the notification", |s| s.notifications_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    let path: Vec<&str> = p["history"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["to"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        path,
+        [
+            "created",
+            "operator_pending",
+            "user_confirming",
+            "debited",
+            "settled"
+        ],
+        "{p}"
+    );
+    let stats = live.orange.stats();
+    assert_eq!((stats.mp_payments, stats.tokens), (1, 1), "{stats:?}");
+    // A token Orange no longer knows (WSO2 fault 900901) is replaced once, and the call made
+    // again: the payer is prompted once.
+    live.orange.expire_tokens();
+    let id = pay(3600, "+237690000049").await;
+    live.app.tick().await;
+    live.orange_until("the notification", |s| s.notifications_delivered >= 2)
+        .await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    assert_eq!(
+        (p["status"].as_str(), p["operator_code"].as_str()),
+        (Some("failed"), Some("FAILED")),
+        "{p}"
+    );
+    let stats = live.orange.stats();
+    assert_eq!((stats.mp_payments, stats.tokens), (2, 2), "{stats:?}");
+    // A notification that does not name the prompt's payToken is ignored (…009: the payer
+    // has not answered, so Orange sends nothing meanwhile).
+    let id = pay(3700, "+237690000009").await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "user_confirming");
+    let reference = live.operator_reference(&id).await;
+    let asked = live.orange.stats().status_queries;
+    let r = live
+        .app
+        .client
+        .post(
+            live.app
+                .url(&format!("/callbacks/orange-money/{reference}")),
+        )
+        .json(&json!({"payToken": "MPNOTTHEONE", "status": "SUCCESSFULL"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    live.app.tick().await;
+    assert_eq!(live.orange.stats().status_queries, asked);
+    live.app.ledger_ok().await;
     live
 }

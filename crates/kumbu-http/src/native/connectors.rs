@@ -67,8 +67,28 @@ pub struct WebPaymentKeysBody {
     pub merchant_key: String,
 }
 
-/// Orange Money credentials (`PUT /v1/connectors/orange_ci` or `orange_cm`). No `Debug`: it
-/// holds secrets.
+/// Orange Cameroon's prompt API keys (`orange_cm`). No `Debug`: it holds secrets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CameroonPromptBody {
+    /// The consumer key (`POST /token`).
+    pub consumer_key: String,
+    /// The consumer secret.
+    pub consumer_secret: String,
+    /// The API user of `X-AUTH-TOKEN`.
+    pub api_username: String,
+    /// Its password.
+    pub api_password: String,
+    /// The merchant's channel number, 9 digits without 237.
+    #[schema(example = "691234567")]
+    pub channel_msisdn: String,
+    /// The channel user's PIN (Orange takes it in the clear).
+    pub pin: String,
+}
+
+/// Orange Money credentials (`PUT /v1/connectors/orange_ci` or `orange_cm`): `web_payment` for
+/// `orange_ci` (the payer pays on Orange's page), `cameroon_prompt` for `orange_cm` (a prompt on
+/// the payer's phone). No `Debug`: it holds secrets.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OrangeMoneyBody {
@@ -76,7 +96,9 @@ pub struct OrangeMoneyBody {
     #[schema(example = "ci")]
     pub country: String,
     /// Web Payment's keys.
-    pub web_payment: WebPaymentKeysBody,
+    pub web_payment: Option<WebPaymentKeysBody>,
+    /// Orange Cameroon's prompt API keys.
+    pub cameroon_prompt: Option<CameroonPromptBody>,
 }
 
 /// An operator's credentials: each connector's own shape.

@@ -81,6 +81,7 @@ use utoipa::OpenApi;
         MtnMomoBody,
         OrangeMoneyBody,
         WebPaymentKeysBody,
+        CameroonPromptBody,
         ProductKeysBody,
         ConnectorView,
         ConnectorList,

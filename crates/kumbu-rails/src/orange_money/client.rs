@@ -4,9 +4,11 @@
 //! Orange's code) or unknown.
 
 use super::wire::{
-    ErrorBody, StatusAnswer, StatusRequest, TokenResponse, WebPaymentCreated, WebPaymentRequest,
+    ErrorBody, MpAnswer, MpData, MpPayRequest, StatusAnswer, StatusRequest, TokenResponse,
+    WebPaymentCreated, WebPaymentRequest,
 };
 use crate::connector::{CallError, TokenCache};
+use base64::Engine as _;
 use kumbu_core::Timestamp;
 use reqwest::{RequestBuilder, Response, StatusCode};
 use secrecy::{ExposeSecret, SecretString};
@@ -25,6 +27,88 @@ pub struct WebPay {
     pub merchant_key: SecretString,
     /// The path's country segment: `dev` in Orange's sandbox, else `ci`, `cm`, …
     pub country: String,
+}
+
+/// A merchant's credentials for Cameroon's prompt API (`mp`), as the client uses them.
+#[derive(Debug, Clone)]
+pub struct Prompt {
+    /// What their token is cached under (changes when they change).
+    pub key: String,
+    /// The consumer key (`POST /token`'s Basic user).
+    pub consumer_key: String,
+    /// The consumer secret.
+    pub consumer_secret: SecretString,
+    /// The API user `X-AUTH-TOKEN` names.
+    pub api_username: String,
+    /// Its password.
+    pub api_password: SecretString,
+    /// The merchant's channel number (`channelUserMsisdn`).
+    pub channel_msisdn: String,
+    /// The channel user's PIN, which Orange takes in the clear in `mp/pay`.
+    pub pin: SecretString,
+}
+
+/// Whose token a call needs: Web Payment's client, or the prompt API's consumer.
+#[derive(Debug, Clone, Copy)]
+enum Auth<'a> {
+    Web(&'a WebPay),
+    Prompt(&'a Prompt),
+}
+
+impl Auth<'_> {
+    fn key(&self) -> &String {
+        match self {
+            Auth::Web(w) => &w.key,
+            Auth::Prompt(p) => &p.key,
+        }
+    }
+}
+
+/// A prompt's state, as `mp/paymentstatus` says (Orange spells success `SUCCESSFULL`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PromptStatus {
+    /// The payToken was made; nothing was sent to the payer.
+    Initiated,
+    /// The payer has the prompt.
+    Pending,
+    /// Paid, with Orange's transaction id.
+    Success(Option<String>),
+    /// Refused.
+    Failed(Option<String>),
+    /// Nobody answered in time.
+    Expired,
+    /// A status Orange never documented: not final.
+    Other(String),
+}
+
+impl PromptStatus {
+    fn of(d: MpData) -> Self {
+        match d.status.as_deref().unwrap_or_default() {
+            "INITIATED" => PromptStatus::Initiated,
+            "PENDING" => PromptStatus::Pending,
+            "SUCCESSFULL" | "SUCCESSFUL" | "SUCCESS" => PromptStatus::Success(d.txnid),
+            "FAILED" => PromptStatus::Failed(d.txnid),
+            "EXPIRED" => PromptStatus::Expired,
+            other => PromptStatus::Other(other.to_owned()),
+        }
+    }
+}
+
+/// A prompt to send.
+#[derive(Debug, Clone, Copy)]
+pub struct PromptRequest<'a> {
+    /// From `mp/init`.
+    pub pay_token: &'a str,
+    /// Ours.
+    pub order_id: &'a str,
+    /// Whole francs.
+    pub amount: i64,
+    /// The payer's number without 237.
+    pub subscriber: &'a str,
+    /// Where Orange posts the notification.
+    pub notif_url: &'a str,
+    /// What the payer reads.
+    pub description: &'a str,
 }
 
 /// A web payment's state, as `transactionstatus` says.
@@ -146,11 +230,24 @@ impl Client {
         });
     }
 
-    async fn fetch_token(&self, creds: &WebPay) -> Result<(SecretString, Duration), CallError> {
+    async fn fetch_token(&self, auth: Auth<'_>) -> Result<(SecretString, Duration), CallError> {
+        // Web Payment's gateway and Cameroon's each have their own token endpoint.
+        let (url, user, secret) = match auth {
+            Auth::Web(w) => (
+                format!("{}/oauth/v3/token", self.base),
+                &w.client_id,
+                &w.client_secret,
+            ),
+            Auth::Prompt(p) => (
+                format!("{}/token", self.base),
+                &p.consumer_key,
+                &p.consumer_secret,
+            ),
+        };
         let resp = self
             .http
-            .post(format!("{}/oauth/v3/token", self.base))
-            .basic_auth(&creds.client_id, Some(creds.client_secret.expose_secret()))
+            .post(url)
+            .basic_auth(user, Some(secret.expose_secret()))
             .header("Accept", "application/json")
             .form(&[("grant_type", "client_credentials")])
             .send()
@@ -171,33 +268,52 @@ impl Client {
 
     /// A token for `creds`, from the cache or fetched.
     pub async fn token(&self, creds: &WebPay, now: Timestamp) -> Result<SecretString, CallError> {
+        self.token_for(Auth::Web(creds), now).await
+    }
+
+    /// A token for Cameroon's prompt API, from the cache or fetched.
+    pub async fn prompt_token(
+        &self,
+        creds: &Prompt,
+        now: Timestamp,
+    ) -> Result<SecretString, CallError> {
+        self.token_for(Auth::Prompt(creds), now).await
+    }
+
+    async fn token_for(&self, auth: Auth<'_>, now: Timestamp) -> Result<SecretString, CallError> {
         self.tokens
-            .get(&creds.key, now, || self.fetch_token(creds))
+            .get(auth.key(), now, || self.fetch_token(auth))
             .await
     }
 
-    /// Sends a call built by `build` with a token; on a 401 the token is dropped and the call
-    /// is made once more with a fresh one.
+    /// Sends a call built by `build` with a token; on a 401 (Web Payment's, or the WSO2
+    /// gateway's fault `900901` in Cameroon) the token is dropped and the call is made once more
+    /// with a fresh one.
     async fn send(
         &self,
-        creds: &WebPay,
+        auth: Auth<'_>,
         now: Timestamp,
         build: impl Fn(&reqwest::Client) -> RequestBuilder,
     ) -> Result<Response, CallError> {
         let mut retried = false;
         loop {
-            let token = self.token(creds, now).await?;
-            let resp = build(&self.http)
+            let token = self.token_for(auth, now).await?;
+            let mut req = build(&self.http)
                 .bearer_auth(token.expose_secret())
-                .header("Accept", "application/json")
-                .send()
-                .await
-                .map_err(|e| CallError::transport(&e))?;
+                .header("Accept", "application/json");
+            if let Auth::Prompt(p) = auth {
+                let user = format!("{}:{}", p.api_username, p.api_password.expose_secret());
+                req = req.header(
+                    "X-AUTH-TOKEN",
+                    base64::engine::general_purpose::STANDARD.encode(user),
+                );
+            }
+            let resp = req.send().await.map_err(|e| CallError::transport(&e))?;
             if resp.status() == StatusCode::UNAUTHORIZED && !retried {
                 tracing::info!(
                     "Orange refused a cached token; fetching a fresh one and retrying once"
                 );
-                self.tokens.invalidate(&creds.key, &token).await;
+                self.tokens.invalidate(auth.key(), &token).await;
                 retried = true;
                 continue;
             }
@@ -233,7 +349,7 @@ impl Client {
             reference: page.reference,
         };
         let resp = self
-            .send(creds, now, |http| http.post(&url).json(&body))
+            .send(Auth::Web(creds), now, |http| http.post(&url).json(&body))
             .await?;
         if !resp.status().is_success() {
             return Err(classify(resp).await);
@@ -259,7 +375,7 @@ impl Client {
             pay_token,
         };
         let resp = self
-            .send(creds, now, |http| http.post(&url).json(&body))
+            .send(Auth::Web(creds), now, |http| http.post(&url).json(&body))
             .await?;
         if !resp.status().is_success() {
             return Err(classify(resp).await);
@@ -269,6 +385,80 @@ impl Client {
             .await
             .map_err(|e| CallError::Unknown(format!("unreadable transactionstatus answer: {e}")))?;
         Ok(WebStatus::of(answer))
+    }
+}
+
+/// Cameroon's prompt API (`/omcoreapis/1.0.2/mp/`).
+impl Client {
+    fn mp_url(&self, op: &str) -> String {
+        format!("{}/omcoreapis/1.0.2/mp/{op}", self.base)
+    }
+
+    async fn mp_read(resp: Response, what: &str) -> Result<MpData, CallError> {
+        if !resp.status().is_success() {
+            return Err(classify(resp).await);
+        }
+        let answer: MpAnswer = resp
+            .json()
+            .await
+            .map_err(|e| CallError::Unknown(format!("unreadable {what} answer: {e}")))?;
+        Ok(answer.data.unwrap_or_default())
+    }
+
+    /// `mp/init`: a payToken. It prompts nobody: one lost to a timeout is simply never used.
+    pub async fn mp_init(&self, creds: &Prompt, now: Timestamp) -> Result<String, CallError> {
+        let url = self.mp_url("init");
+        let resp = self
+            .send(Auth::Prompt(creds), now, |http| {
+                http.post(&url).json(&serde_json::json!({}))
+            })
+            .await?;
+        Self::mp_read(resp, "mp/init")
+            .await?
+            .pay_token
+            .ok_or_else(|| CallError::Unknown("mp/init answered no payToken".to_owned()))
+    }
+
+    /// `mp/pay`: prompts the payer. A timeout or a 5xx leaves it unknown whether they were
+    /// prompted: the payToken's status tells.
+    pub async fn mp_pay(
+        &self,
+        creds: &Prompt,
+        now: Timestamp,
+        prompt: &PromptRequest<'_>,
+    ) -> Result<PromptStatus, CallError> {
+        let url = self.mp_url("pay");
+        let amount = prompt.amount.to_string();
+        let body = MpPayRequest {
+            notif_url: prompt.notif_url,
+            channel_user_msisdn: &creds.channel_msisdn,
+            amount: &amount,
+            subscriber_msisdn: prompt.subscriber,
+            pin: creds.pin.expose_secret(),
+            order_id: prompt.order_id,
+            description: prompt.description,
+            pay_token: prompt.pay_token,
+        };
+        let resp = self
+            .send(Auth::Prompt(creds), now, |http| http.post(&url).json(&body))
+            .await?;
+        Ok(PromptStatus::of(Self::mp_read(resp, "mp/pay").await?))
+    }
+
+    /// `mp/paymentstatus/{payToken}`.
+    pub async fn mp_status(
+        &self,
+        creds: &Prompt,
+        now: Timestamp,
+        pay_token: &str,
+    ) -> Result<PromptStatus, CallError> {
+        let url = self.mp_url(&format!("paymentstatus/{pay_token}"));
+        let resp = self
+            .send(Auth::Prompt(creds), now, |http| http.get(&url))
+            .await?;
+        Ok(PromptStatus::of(
+            Self::mp_read(resp, "mp/paymentstatus").await?,
+        ))
     }
 }
 

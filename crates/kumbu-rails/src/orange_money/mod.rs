@@ -1,6 +1,7 @@
-//! The Orange Money connector (Côte d'Ivoire and Cameroon): collection by Web Payment, where the
-//! payer pays on Orange's own page; and, in `simulator`, a local stand-in for Orange's APIs
-//! (Web Payment, and Cameroon's prompt API) which PyPI `o-money` accepts.
+//! The Orange Money connector: in Côte d'Ivoire (`orange_ci`) collection by Web Payment, where
+//! the payer pays on Orange's own page (`page.rs`); in Cameroon (`orange_cm`) by Orange
+//! Cameroon's prompt API, where the payer approves on their phone as with MTN (`prompt.rs`);
+//! and, in `simulator`, a local stand-in for both APIs which PyPI `o-money` accepts.
 //!
 //! How a payment moves: the payment is created with a hand-over token (`/pay/go/{token}`, what
 //! the merchant or Kumbu's page sends the payer to) and a reference; the connector makes a page
@@ -12,16 +13,18 @@
 //! before anything is created (a merchant refunds an Orange payer by a payout through another
 //! operator, or in Orange's own portal).
 //!
-//! Layout: `settings` (a merchant's keys, checked), `collect` (pages and their status),
-//! `memo` (what is kept of a page), `client` (the HTTP calls and their classification), `wire`
-//! (Orange's JSON), `simulator/` (Orange's APIs, locally).
+//! Layout: `settings` (a merchant's keys, checked), `page` (Web Payment's pages and their
+//! status), `memo` (what is kept of a page), `prompt` (Cameroon's prompts, and what is kept of
+//! one), `client` (the HTTP calls and their classification), `wire` (Orange's JSON),
+//! `simulator/` (Orange's APIs, locally).
 //!
 //! Sources: `../shared/reference/connectors.md` §1.2 (WebPay), §2 (PyPI `o-money`), §4
 //! (`notif_token`, resolving unknown outcomes).
 
 pub mod client;
-mod collect;
 pub mod memo;
+mod page;
+mod prompt;
 pub mod settings;
 pub mod simulator;
 pub mod wire;
@@ -30,10 +33,11 @@ use crate::connector::{
     BoxFuture, CallError, Checked, Connector, Duty, Flow, Opened, Outbound, Outgoing, ProductCheck,
     SettingsError,
 };
-use crate::Advance;
+use crate::{Advance, Via};
 use client::Client;
 use kumbu_core::{FailureCode, Operator, Payment, Timestamp};
 use memo::Memo;
+use prompt::PromptMemo;
 use settings::Settings;
 use std::time::Duration;
 
@@ -77,6 +81,56 @@ impl OrangeMoney {
     }
 }
 
+impl OrangeMoney {
+    /// Where Orange notifies about `reference`, if the gateway's public URL is known.
+    fn notif_url(&self, reference: &str) -> Option<String> {
+        self.public_base
+            .as_ref()
+            .map(|b| format!("{b}/callbacks/{SLUG}/{reference}"))
+    }
+
+    /// A live payment's next action, by Web Payment's page or Cameroon's prompt.
+    async fn collect_payment(&self, p: &Payment, creds: &Opened, now: Timestamp) -> Advance {
+        let step = p.progress.step;
+        let Some(settings) = settings::open(creds) else {
+            return Advance::wait(step, self.poll_every);
+        };
+        let Some(reference) = p.operator_reference.as_deref() else {
+            tracing::error!(payment = %p.id, "a live Orange payment has no reference; it was not created for this connector");
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                "NO_REFERENCE",
+            );
+        };
+        let flow = self.flow(p.operator);
+        match (
+            flow,
+            settings.web_pay(&creds.key),
+            settings.prompt(&creds.key),
+        ) {
+            (Flow::Page, Some(web), _) => self.by_page(p, &settings, &web, now, reference).await,
+            (Flow::Prompt, _, Some(prompt)) => self.by_prompt(p, &prompt, now, reference).await,
+            // The merchant's settings lack what this operator needs: nothing was sent, unless
+            // an earlier try was (then it is asked about once they are set again).
+            (Flow::Page, None, _) | (Flow::Prompt, _, None) => {
+                tracing::error!(payment = %p.id, ?flow, "the merchant's Orange settings lack the keys this operator needs (web_payment for orange_ci, cameroon_prompt for orange_cm)");
+                if step.is_multiple_of(2) {
+                    Advance::failed(
+                        Via::Request,
+                        step,
+                        FailureCode::ProviderUnavailable,
+                        "NO_CREDENTIALS",
+                    )
+                } else {
+                    Advance::wait(step, self.poll_every)
+                }
+            }
+        }
+    }
+}
+
 impl Connector for OrangeMoney {
     fn name(&self) -> &'static str {
         "Orange Money"
@@ -94,8 +148,23 @@ impl Connector for OrangeMoney {
         false
     }
 
-    fn flow(&self, _op: Operator) -> Flow {
-        Flow::Page
+    fn flow(&self, op: Operator) -> Flow {
+        match op {
+            // Cameroon has a prompt API; Côte d'Ivoire has none (connectors.md §1.3).
+            Operator::OrangeCm => Flow::Prompt,
+            Operator::OrangeCi
+            | Operator::Cvmovel
+            | Operator::UnitelTmais
+            | Operator::Multicaixa
+            | Operator::MpesaMz
+            | Operator::Emola
+            | Operator::MtnCi
+            | Operator::MoovCi
+            | Operator::WaveCi
+            | Operator::MtnCm
+            | Operator::Mock
+            | Operator::External => Flow::Page,
+        }
     }
 
     fn payer_url(&self, memo: &str) -> Option<String> {
@@ -108,6 +177,7 @@ impl Connector for OrangeMoney {
 
     fn genuine_callback(&self, memo: Option<&str>, body: &[u8]) -> bool {
         Memo::read(memo).is_some_and(|m| m.genuine(body))
+            || PromptMemo::read(memo).is_some_and(|m| m.genuine(body))
     }
 
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError> {
@@ -175,24 +245,30 @@ impl Connector for OrangeMoney {
 
     fn check<'a>(&'a self, creds: &'a Opened, now: Timestamp) -> BoxFuture<'a, Vec<ProductCheck>> {
         Box::pin(async move {
-            let problem = match settings::open(creds) {
-                None => Some(
-                    "the sealed settings do not read as Orange Money settings; set them again"
-                        .to_owned(),
-                ),
-                Some(s) => match self.client.token(&s.web_pay(&creds.key), now).await {
-                    Ok(_) => None,
-                    Err(
-                        e @ (CallError::Unknown(_)
-                        | CallError::Refused { .. }
-                        | CallError::Unauthorized(_)),
-                    ) => Some(e.to_string()),
-                },
+            let Some(s) = settings::open(creds) else {
+                return vec![ProductCheck {
+                    product: "settings",
+                    problem: Some(
+                        "the sealed settings do not read as Orange Money settings; set them again"
+                            .to_owned(),
+                    ),
+                }];
             };
-            vec![ProductCheck {
-                product: "web_payment",
-                problem,
-            }]
+            let problem = |r: Result<_, CallError>| r.err().map(|e| e.to_string());
+            let mut out = Vec::new();
+            if let Some(web) = s.web_pay(&creds.key) {
+                out.push(ProductCheck {
+                    product: "web_payment",
+                    problem: problem(self.client.token(&web, now).await),
+                });
+            }
+            if let Some(prompt) = s.prompt(&creds.key) {
+                out.push(ProductCheck {
+                    product: "cameroon_prompt",
+                    problem: problem(self.client.prompt_token(&prompt, now).await),
+                });
+            }
+            out
         })
     }
 
@@ -201,9 +277,7 @@ impl Connector for OrangeMoney {
     }
 
     fn callback_url(&self, reference: &str) -> Option<String> {
-        self.public_base
-            .as_ref()
-            .map(|b| format!("{b}/callbacks/{SLUG}/{reference}"))
+        self.notif_url(reference)
     }
 }
 

@@ -94,3 +94,51 @@ pub struct ErrorBody {
     #[serde(default)]
     pub description: Option<String>,
 }
+
+/// Cameroon's `mp/pay` body.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MpPayRequest<'a> {
+    /// Where Orange posts the notification.
+    pub notif_url: &'a str,
+    /// The merchant's channel number.
+    pub channel_user_msisdn: &'a str,
+    /// Whole francs, as text.
+    pub amount: &'a str,
+    /// The payer's number without 237.
+    pub subscriber_msisdn: &'a str,
+    /// The channel user's PIN (Orange takes it in the clear).
+    pub pin: &'a str,
+    /// Ours.
+    pub order_id: &'a str,
+    /// What the payer reads.
+    pub description: &'a str,
+    /// From `mp/init`.
+    pub pay_token: &'a str,
+}
+
+/// Every answer of Cameroon's `mp` API: `{"message", "data": {…}}`.
+#[derive(Debug, Deserialize)]
+pub struct MpAnswer {
+    /// What happened, in words.
+    #[serde(default)]
+    pub message: Option<String>,
+    /// The payment.
+    #[serde(default)]
+    pub data: Option<MpData>,
+}
+
+/// The payment in an `mp` answer.
+#[derive(Debug, Default, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MpData {
+    /// Its token.
+    #[serde(default)]
+    pub pay_token: Option<String>,
+    /// `INITIATED`, `PENDING`, `SUCCESSFULL`, `FAILED`, `EXPIRED`.
+    #[serde(default)]
+    pub status: Option<String>,
+    /// Orange's transaction id.
+    #[serde(default)]
+    pub txnid: Option<String>,
+}

@@ -1,5 +1,6 @@
-//! Collection by Web Payment: a payment page made at Orange (even steps), then its status asked
-//! until Orange decides (odd steps). The memo of the page is what makes an odd step askable.
+//! Collection by Web Payment (`orange_ci`): a payment page made at Orange (even steps), then its
+//! status asked until Orange decides (odd steps). The memo of the page is what makes an odd step
+//! askable.
 //!
 //! Attempt `k` is made at step `2k` under order id `<reference>-<k>`. The engine commits the odd
 //! step before the call, so a process that dies mid-call leaves step `2k + 1` with no memo of
@@ -9,11 +10,11 @@
 //! way. A page that was made is asked about until Orange ends it (`SUCCESS`, `FAILED`,
 //! `EXPIRED`): our own deadline never fails a payment the payer may be paying.
 
-use super::client::{PageRequest, WebStatus};
+use super::client::{PageRequest, WebPay, WebStatus};
 use super::memo::Memo;
-use super::settings::{self, Settings};
+use super::settings::Settings;
 use super::OrangeMoney;
-use crate::connector::{operator_code, CallError, Opened};
+use crate::connector::{operator_code, CallError};
 use crate::{Advance, Next, Notice, Via};
 use kumbu_core::{FailureCode, Payment, Timestamp};
 use std::time::Duration;
@@ -26,30 +27,20 @@ const SHOWN_REFERENCE: usize = 30;
 const PAGE_GRACE: Duration = Duration::from_secs(3600);
 
 impl OrangeMoney {
-    /// The payment's next action: make its page (even step) or ask about it (odd step).
-    pub(super) async fn collect_payment(
+    /// A Web Payment's next action: make its page (even step) or ask about it (odd step).
+    pub(super) async fn by_page(
         &self,
         payment: &Payment,
-        creds: &Opened,
+        settings: &Settings,
+        web: &WebPay,
         now: Timestamp,
+        reference: &str,
     ) -> Advance {
         let step = payment.progress.step;
-        let Some(settings) = settings::open(creds) else {
-            return Advance::wait(step, self.poll_every);
-        };
-        let Some(reference) = payment.operator_reference.as_deref() else {
-            tracing::error!(payment = %payment.id, "a live Orange payment has no reference; it was not created for this connector");
-            return Advance::failed(
-                Via::Request,
-                step,
-                FailureCode::ProviderError,
-                "NO_REFERENCE",
-            );
-        };
         let attempt = step / 2;
         let memo = Memo::read(payment.rail_memo.as_deref()).filter(|m| m.attempt == attempt);
         match (step.is_multiple_of(2), memo) {
-            (false, Some(memo)) => self.ask(payment, &settings, creds, now, memo).await,
+            (false, Some(memo)) => self.ask(payment, web, now, memo).await,
             // Odd with no page of this attempt (the call's outcome never committed), or even:
             // a new page, unless the deadline has passed (then no payer can have a page).
             (_, None) if now >= payment.expires_at => {
@@ -63,7 +54,7 @@ impl OrangeMoney {
                 memo: None,
             },
             (true, _) => {
-                self.make_page(payment, &settings, creds, now, reference, attempt)
+                self.make_page(payment, settings, web, now, reference, attempt)
                     .await
             }
         }
@@ -74,7 +65,7 @@ impl OrangeMoney {
         &self,
         p: &Payment,
         settings: &Settings,
-        creds: &Opened,
+        web: &WebPay,
         now: Timestamp,
         reference: &str,
         attempt: u32,
@@ -94,7 +85,14 @@ impl OrangeMoney {
         }
         let order_id = format!("{reference}-{attempt}");
         let back = format!("{base}/pay/go/{handover}/back");
-        let notif_url = format!("{base}/callbacks/{}/{reference}", super::SLUG);
+        let Some(notif_url) = self.notif_url(reference) else {
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                "NO_RETURN_URL",
+            );
+        };
         let shown: String = p
             .reference
             .as_deref()
@@ -112,8 +110,7 @@ impl OrangeMoney {
             lang: "fr",
             reference: &shown,
         };
-        let web = settings.web_pay(&creds.key);
-        match self.client.webpayment(&web, now, &page).await {
+        match self.client.webpayment(web, now, &page).await {
             Ok(made) => {
                 let memo = Memo {
                     attempt,
@@ -164,22 +161,14 @@ impl OrangeMoney {
     }
 
     /// Asks the status of the page in `memo` (an odd step).
-    async fn ask(
-        &self,
-        p: &Payment,
-        settings: &Settings,
-        creds: &Opened,
-        now: Timestamp,
-        mut memo: Memo,
-    ) -> Advance {
+    async fn ask(&self, p: &Payment, web: &WebPay, now: Timestamp, mut memo: Memo) -> Advance {
         let step = p.progress.step;
-        let web = settings.web_pay(&creds.key);
         let accepted = || Notice::Accepted {
             operator_reference: p.operator_reference.clone().unwrap_or_default(),
         };
         match self
             .client
-            .status(&web, now, &memo.order_id, p.amount, &memo.pay_token)
+            .status(web, now, &memo.order_id, p.amount, &memo.pay_token)
             .await
         {
             Ok(WebStatus::Initiated | WebStatus::Other(_)) => Advance::wait(step, self.poll_every),

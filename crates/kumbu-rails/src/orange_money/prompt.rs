@@ -1,0 +1,270 @@
+//! Collection by Orange Cameroon's prompt API (`orange_cm`): the payer approves a USSD prompt on
+//! their phone, as with MTN. A payToken (`mp/init`), then the prompt (`mp/pay`), then its status
+//! (`mp/paymentstatus`) until Orange decides.
+//!
+//! Steps: even with no memo, a payToken is asked for, and kept in the memo (it prompts nobody, so
+//! one lost to a timeout is simply never used, and a new one is asked for two steps later); even
+//! with the memo, the prompt is sent under it; odd, its status is asked. The engine commits the
+//! odd step before each call, so a process that dies during `mp/pay` leaves a payment whose
+//! payToken is asked about: `INITIATED` (the prompt never reached Orange) sends it again under
+//! the same payToken, which Orange accepts once only, so a payer is never prompted twice for one
+//! payment.
+
+use super::client::{Prompt, PromptRequest, PromptStatus};
+use super::OrangeMoney;
+use crate::connector::{operator_code, CallError};
+use crate::{Advance, Next, Notice, Via};
+use kumbu_core::{FailureCode, Payment, Timestamp};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// Cameroon's country code, which `subscriberMsisdn` goes without.
+const CAMEROON: &str = "237";
+
+/// What the connector keeps of a prompt: its payToken and order id, and Orange's transaction id
+/// once paid.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PromptMemo {
+    /// From `mp/init`.
+    pub pay_token: String,
+    /// The order id the prompt is sent under.
+    pub order_id: String,
+    /// Orange's transaction id, once known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub txnid: Option<String>,
+}
+
+impl PromptMemo {
+    /// Reads a memo the connector wrote (`None`: none, or a page's).
+    pub fn read(text: Option<&str>) -> Option<Self> {
+        serde_json::from_str(text?).ok()
+    }
+
+    fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// Whether a notification names this prompt's payToken (Orange signs nothing; the payToken
+    /// is known only to Orange and Kumbu).
+    pub fn genuine(&self, body: &[u8]) -> bool {
+        #[derive(Deserialize)]
+        struct Notification {
+            #[serde(rename = "payToken")]
+            pay_token: String,
+        }
+        serde_json::from_slice::<Notification>(body).is_ok_and(|n| n.pay_token == self.pay_token)
+    }
+}
+
+fn now_again(step: u32, memo: Option<String>) -> Advance {
+    Advance {
+        via: Via::Request,
+        notices: Vec::new(),
+        step,
+        next: Next::After(Duration::ZERO),
+        memo,
+    }
+}
+
+impl OrangeMoney {
+    /// A Cameroon prompt's next action.
+    pub(super) async fn by_prompt(
+        &self,
+        p: &Payment,
+        creds: &Prompt,
+        now: Timestamp,
+        reference: &str,
+    ) -> Advance {
+        let step = p.progress.step;
+        let memo = PromptMemo::read(p.rail_memo.as_deref());
+        match (step.is_multiple_of(2), memo) {
+            (false, Some(memo)) => self.ask_prompt(p, creds, now, memo).await,
+            // Died while asking for a payToken: ask for another.
+            (false, None) => now_again(step + 1, None),
+            // Never prompted: after the deadline, never.
+            (true, _) if now >= p.expires_at => {
+                Advance::failed(Via::Request, step, FailureCode::PaymentExpired, "NOT_SENT")
+            }
+            (true, None) => self.init(p, creds, now, reference).await,
+            (true, Some(memo)) => self.prompt(p, creds, now, memo).await,
+        }
+    }
+
+    /// Asks for a payToken (an even step with no memo).
+    async fn init(&self, p: &Payment, creds: &Prompt, now: Timestamp, reference: &str) -> Advance {
+        let step = p.progress.step;
+        match self.client.mp_init(creds, now).await {
+            Ok(pay_token) => {
+                let memo = PromptMemo {
+                    pay_token,
+                    order_id: format!("{reference}-{}", step / 2),
+                    txnid: None,
+                };
+                now_again(step + 2, Some(memo.text()))
+            }
+            Err(CallError::Unknown(why)) => {
+                tracing::warn!(payment = %p.id, reason = %why, "Orange mp/init: outcome unknown; a new payToken will be asked for");
+                Advance::wait(step + 2, self.poll_every.min(Duration::from_secs(2)))
+            }
+            Err(CallError::Refused { status, code, .. }) => Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                &operator_code(status, code),
+            ),
+            Err(CallError::Unauthorized(why)) => {
+                tracing::error!(payment = %p.id, reason = %why, "Orange Cameroon refused the merchant's credentials; check them with `kumbu connector check`");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderUnavailable,
+                    "UNAUTHORIZED",
+                )
+            }
+        }
+    }
+
+    /// Sends the prompt under the memo's payToken (an even step).
+    async fn prompt(
+        &self,
+        p: &Payment,
+        creds: &Prompt,
+        now: Timestamp,
+        memo: PromptMemo,
+    ) -> Advance {
+        let step = p.progress.step;
+        let Some(subscriber) = p
+            .payer_phone
+            .as_ref()
+            .and_then(|ph| ph.digits().strip_prefix(CAMEROON).map(str::to_owned))
+        else {
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::PayerNotFound,
+                "NOT_CAMEROON",
+            );
+        };
+        let (Some(notif_url), Some(reference)) = (
+            p.operator_reference
+                .as_deref()
+                .and_then(|r| self.notif_url(r)),
+            p.operator_reference.as_deref(),
+        ) else {
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                "NO_NOTIF_URL",
+            );
+        };
+        let description = p
+            .statement_descriptor
+            .clone()
+            .or_else(|| p.description.clone())
+            .unwrap_or_else(|| format!("Paiement {}", p.reference.as_deref().unwrap_or(reference)));
+        let description: String = description.chars().take(100).collect();
+        let request = PromptRequest {
+            pay_token: &memo.pay_token,
+            order_id: &memo.order_id,
+            amount: p.amount,
+            subscriber: &subscriber,
+            notif_url: &notif_url,
+            description: &description,
+        };
+        let accepted = Notice::Accepted {
+            operator_reference: reference.to_owned(),
+        };
+        match self.client.mp_pay(creds, now, &request).await {
+            Ok(_) => Advance {
+                via: Via::Request,
+                notices: vec![accepted, Notice::Prompted],
+                step: step + 1,
+                next: Next::After(self.poll_every),
+                memo: None,
+            },
+            // The payToken was used already: an earlier try reached Orange. Ask.
+            Err(CallError::Refused { status: 409, .. }) => now_again(step + 1, None),
+            Err(CallError::Unknown(why)) => {
+                tracing::warn!(payment = %p.id, reason = %why, "Orange mp/pay: outcome unknown; its status will be asked");
+                Advance::wait(step + 1, self.poll_every.min(Duration::from_secs(2)))
+            }
+            Err(CallError::Refused {
+                status,
+                code,
+                message,
+            }) => {
+                tracing::info!(payment = %p.id, status, code, message, "Orange Cameroon refused the prompt");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderError,
+                    &operator_code(status, code),
+                )
+            }
+            Err(CallError::Unauthorized(why)) => {
+                tracing::error!(payment = %p.id, reason = %why, "Orange Cameroon refused the merchant's credentials; check them with `kumbu connector check`");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderUnavailable,
+                    "UNAUTHORIZED",
+                )
+            }
+        }
+    }
+
+    /// Asks the prompt's status (an odd step).
+    async fn ask_prompt(
+        &self,
+        p: &Payment,
+        creds: &Prompt,
+        now: Timestamp,
+        mut memo: PromptMemo,
+    ) -> Advance {
+        let step = p.progress.step;
+        let accepted = || Notice::Accepted {
+            operator_reference: p.operator_reference.clone().unwrap_or_default(),
+        };
+        match self.client.mp_status(creds, now, &memo.pay_token).await {
+            // The prompt never reached Orange: send it (the next step), under the same payToken.
+            Ok(PromptStatus::Initiated) => now_again(step + 1, None),
+            Ok(PromptStatus::Pending) => Advance {
+                via: Via::Poll,
+                notices: vec![accepted(), Notice::Prompted],
+                step,
+                next: Next::After(self.poll_every),
+                memo: None,
+            },
+            Ok(PromptStatus::Success(txnid)) => {
+                memo.txnid = txnid;
+                Advance {
+                    via: Via::Poll,
+                    notices: vec![accepted(), Notice::Debited, Notice::Settled],
+                    step,
+                    next: Next::Done,
+                    memo: Some(memo.text()),
+                }
+            }
+            Ok(PromptStatus::Failed(txnid)) => {
+                memo.txnid = txnid;
+                Advance {
+                    memo: Some(memo.text()),
+                    ..Advance::failed(Via::Poll, step, FailureCode::PaymentDeclined, "FAILED")
+                }
+            }
+            Ok(PromptStatus::Expired) => {
+                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
+            }
+            Ok(PromptStatus::Other(status)) => {
+                tracing::debug!(payment = %p.id, status, "Orange Cameroon status not final");
+                Advance::wait(step, self.poll_every)
+            }
+            Err(e) => {
+                tracing::warn!(payment = %p.id, reason = %e, "Orange mp/paymentstatus unknown for now; asking again later");
+                Advance::wait(step, self.poll_every.min(Duration::from_secs(2)))
+            }
+        }
+    }
+}
