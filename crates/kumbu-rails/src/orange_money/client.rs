@@ -64,36 +64,6 @@ impl Auth<'_> {
     }
 }
 
-/// A prompt's state, as `mp/paymentstatus` says (Orange spells success `SUCCESSFULL`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum PromptStatus {
-    /// The payToken was made; nothing was sent to the payer.
-    Initiated,
-    /// The payer has the prompt.
-    Pending,
-    /// Paid, with Orange's transaction id.
-    Success(Option<String>),
-    /// Refused.
-    Failed(Option<String>),
-    /// Nobody answered in time.
-    Expired,
-    /// A status Orange never documented: not final.
-    Other(String),
-}
-
-impl PromptStatus {
-    fn of(d: MpData) -> Self {
-        match d.status.as_deref().unwrap_or_default() {
-            "INITIATED" => PromptStatus::Initiated,
-            "PENDING" => PromptStatus::Pending,
-            "SUCCESSFULL" | "SUCCESSFUL" | "SUCCESS" => PromptStatus::Success(d.txnid),
-            "FAILED" => PromptStatus::Failed(d.txnid),
-            "EXPIRED" => PromptStatus::Expired,
-            other => PromptStatus::Other(other.to_owned()),
-        }
-    }
-}
-
 /// A prompt to send.
 #[derive(Debug, Clone, Copy)]
 pub struct PromptRequest<'a> {
@@ -111,12 +81,12 @@ pub struct PromptRequest<'a> {
     pub description: &'a str,
 }
 
-/// A web payment's state, as `transactionstatus` says.
+/// A payment page's or a prompt's state, as `transactionstatus` or `mp/paymentstatus` says.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub enum WebStatus {
-    /// Made; the payer has not opened the page.
+pub enum OrangeStatus {
+    /// Made; the payer has not opened the page, or the prompt was not sent.
     Initiated,
-    /// The payer is on it.
+    /// The payer is on the page, or has the prompt.
     Pending,
     /// Paid, with Orange's transaction id.
     Success(Option<String>),
@@ -128,16 +98,22 @@ pub enum WebStatus {
     Other(String),
 }
 
-impl WebStatus {
-    fn of(a: StatusAnswer) -> Self {
-        match a.status.as_str() {
-            "INITIATED" => WebStatus::Initiated,
-            "PENDING" => WebStatus::Pending,
-            "SUCCESS" => WebStatus::Success(a.txnid),
-            "FAILED" => WebStatus::Failed(a.txnid),
-            "EXPIRED" => WebStatus::Expired,
-            _ => WebStatus::Other(a.status),
+impl OrangeStatus {
+    /// Reads Orange's status word (Cameroon spells success `SUCCESSFULL`).
+    fn of(status: &str, txnid: Option<String>) -> Self {
+        match status {
+            "INITIATED" => OrangeStatus::Initiated,
+            "PENDING" => OrangeStatus::Pending,
+            "SUCCESS" | "SUCCESSFULL" | "SUCCESSFUL" => OrangeStatus::Success(txnid),
+            "FAILED" => OrangeStatus::Failed(txnid),
+            "EXPIRED" => OrangeStatus::Expired,
+            other => OrangeStatus::Other(other.to_owned()),
         }
+    }
+
+    /// The status in an `mp` answer.
+    fn of_mp(d: MpData) -> Self {
+        Self::of(d.status.as_deref().unwrap_or_default(), d.txnid)
     }
 }
 
@@ -367,7 +343,7 @@ impl Client {
         order_id: &str,
         amount: i64,
         pay_token: &str,
-    ) -> Result<WebStatus, CallError> {
+    ) -> Result<OrangeStatus, CallError> {
         let url = self.url(creds, "transactionstatus");
         let body = StatusRequest {
             order_id,
@@ -384,7 +360,7 @@ impl Client {
             .json()
             .await
             .map_err(|e| CallError::Unknown(format!("unreadable transactionstatus answer: {e}")))?;
-        Ok(WebStatus::of(answer))
+        Ok(OrangeStatus::of(&answer.status, answer.txnid))
     }
 }
 
@@ -426,7 +402,7 @@ impl Client {
         creds: &Prompt,
         now: Timestamp,
         prompt: &PromptRequest<'_>,
-    ) -> Result<PromptStatus, CallError> {
+    ) -> Result<OrangeStatus, CallError> {
         let url = self.mp_url("pay");
         let amount = prompt.amount.to_string();
         let body = MpPayRequest {
@@ -442,7 +418,7 @@ impl Client {
         let resp = self
             .send(Auth::Prompt(creds), now, |http| http.post(&url).json(&body))
             .await?;
-        Ok(PromptStatus::of(Self::mp_read(resp, "mp/pay").await?))
+        Ok(OrangeStatus::of_mp(Self::mp_read(resp, "mp/pay").await?))
     }
 
     /// `mp/paymentstatus/{payToken}`.
@@ -451,12 +427,12 @@ impl Client {
         creds: &Prompt,
         now: Timestamp,
         pay_token: &str,
-    ) -> Result<PromptStatus, CallError> {
+    ) -> Result<OrangeStatus, CallError> {
         let url = self.mp_url(&format!("paymentstatus/{pay_token}"));
         let resp = self
             .send(Auth::Prompt(creds), now, |http| http.get(&url))
             .await?;
-        Ok(PromptStatus::of(
+        Ok(OrangeStatus::of_mp(
             Self::mp_read(resp, "mp/paymentstatus").await?,
         ))
     }

@@ -33,8 +33,8 @@ use crate::connector::{
     BoxFuture, CallError, Checked, Connector, Duty, Flow, Opened, Outbound, Outgoing, ProductCheck,
     SettingsError,
 };
-use crate::{Advance, Via};
-use client::Client;
+use crate::{Advance, Next, Notice, Via};
+use client::{Client, OrangeStatus};
 use kumbu_core::{FailureCode, Operator, Payment, Timestamp};
 use memo::Memo;
 use prompt::PromptMemo;
@@ -87,6 +87,50 @@ impl OrangeMoney {
         self.public_base
             .as_ref()
             .map(|b| format!("{b}/callbacks/{SLUG}/{reference}"))
+    }
+
+    /// What Orange's word on a page or a prompt means for the payment at `step`; `keep` writes
+    /// Orange's transaction id into the connector's memo. (`INITIATED` waits here; a prompt
+    /// reads it first, as "never sent".)
+    fn read_status(
+        &self,
+        p: &Payment,
+        step: u32,
+        status: OrangeStatus,
+        keep: impl FnOnce(Option<String>) -> String,
+    ) -> Advance {
+        let accepted = || Notice::Accepted {
+            operator_reference: p.operator_reference.clone().unwrap_or_default(),
+        };
+        match status {
+            OrangeStatus::Initiated => Advance::wait(step, self.poll_every),
+            OrangeStatus::Other(status) => {
+                tracing::debug!(payment = %p.id, status, "Orange status not final");
+                Advance::wait(step, self.poll_every)
+            }
+            // The payer is on Orange's page, or has the prompt.
+            OrangeStatus::Pending => Advance {
+                via: Via::Poll,
+                notices: vec![accepted(), Notice::Prompted],
+                step,
+                next: Next::After(self.poll_every),
+                memo: None,
+            },
+            OrangeStatus::Success(txnid) => Advance {
+                via: Via::Poll,
+                notices: vec![accepted(), Notice::Debited, Notice::Settled],
+                step,
+                next: Next::Done,
+                memo: Some(keep(txnid)),
+            },
+            OrangeStatus::Failed(txnid) => Advance {
+                memo: Some(keep(txnid)),
+                ..Advance::failed(Via::Poll, step, FailureCode::PaymentDeclined, "FAILED")
+            },
+            OrangeStatus::Expired => {
+                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
+            }
+        }
     }
 
     /// A live payment's next action, by Web Payment's page or Cameroon's prompt.

@@ -10,7 +10,7 @@
 //! way. A page that was made is asked about until Orange ends it (`SUCCESS`, `FAILED`,
 //! `EXPIRED`): our own deadline never fails a payment the payer may be paying.
 
-use super::client::{PageRequest, WebPay, WebStatus};
+use super::client::{PageRequest, WebPay};
 use super::memo::Memo;
 use super::settings::Settings;
 use super::OrangeMoney;
@@ -161,45 +161,20 @@ impl OrangeMoney {
     }
 
     /// Asks the status of the page in `memo` (an odd step).
-    async fn ask(&self, p: &Payment, web: &WebPay, now: Timestamp, mut memo: Memo) -> Advance {
+    async fn ask(&self, p: &Payment, web: &WebPay, now: Timestamp, memo: Memo) -> Advance {
         let step = p.progress.step;
-        let accepted = || Notice::Accepted {
-            operator_reference: p.operator_reference.clone().unwrap_or_default(),
-        };
         match self
             .client
             .status(web, now, &memo.order_id, p.amount, &memo.pay_token)
             .await
         {
-            Ok(WebStatus::Initiated | WebStatus::Other(_)) => Advance::wait(step, self.poll_every),
-            // The payer is on Orange's page.
-            Ok(WebStatus::Pending) => Advance {
-                via: Via::Poll,
-                notices: vec![accepted(), Notice::Prompted],
-                step,
-                next: Next::After(self.poll_every),
-                memo: None,
-            },
-            Ok(WebStatus::Success(txnid)) => {
-                memo.txnid = txnid;
-                Advance {
-                    via: Via::Poll,
-                    notices: vec![accepted(), Notice::Debited, Notice::Settled],
-                    step,
-                    next: Next::Done,
-                    memo: Some(memo.text()),
+            Ok(status) => self.read_status(p, step, status, |txnid| {
+                Memo {
+                    txnid,
+                    ..memo.clone()
                 }
-            }
-            Ok(WebStatus::Failed(txnid)) => {
-                memo.txnid = txnid;
-                Advance {
-                    memo: Some(memo.text()),
-                    ..Advance::failed(Via::Poll, step, FailureCode::PaymentDeclined, "FAILED")
-                }
-            }
-            Ok(WebStatus::Expired) => {
-                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
-            }
+                .text()
+            }),
             Err(CallError::Refused { status, code, .. })
                 if now >= p.expires_at.plus(PAGE_GRACE) =>
             {

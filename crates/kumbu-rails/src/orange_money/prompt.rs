@@ -10,7 +10,7 @@
 //! the same payToken, which Orange accepts once only, so a payer is never prompted twice for one
 //! payment.
 
-use super::client::{Prompt, PromptRequest, PromptStatus};
+use super::client::{OrangeStatus, Prompt, PromptRequest};
 use super::OrangeMoney;
 use crate::connector::{operator_code, CallError};
 use crate::{Advance, Next, Notice, Via};
@@ -221,46 +221,19 @@ impl OrangeMoney {
         p: &Payment,
         creds: &Prompt,
         now: Timestamp,
-        mut memo: PromptMemo,
+        memo: PromptMemo,
     ) -> Advance {
         let step = p.progress.step;
-        let accepted = || Notice::Accepted {
-            operator_reference: p.operator_reference.clone().unwrap_or_default(),
-        };
         match self.client.mp_status(creds, now, &memo.pay_token).await {
             // The prompt never reached Orange: send it (the next step), under the same payToken.
-            Ok(PromptStatus::Initiated) => now_again(step + 1, None),
-            Ok(PromptStatus::Pending) => Advance {
-                via: Via::Poll,
-                notices: vec![accepted(), Notice::Prompted],
-                step,
-                next: Next::After(self.poll_every),
-                memo: None,
-            },
-            Ok(PromptStatus::Success(txnid)) => {
-                memo.txnid = txnid;
-                Advance {
-                    via: Via::Poll,
-                    notices: vec![accepted(), Notice::Debited, Notice::Settled],
-                    step,
-                    next: Next::Done,
-                    memo: Some(memo.text()),
+            Ok(OrangeStatus::Initiated) => now_again(step + 1, None),
+            Ok(status) => self.read_status(p, step, status, |txnid| {
+                PromptMemo {
+                    txnid,
+                    ..memo.clone()
                 }
-            }
-            Ok(PromptStatus::Failed(txnid)) => {
-                memo.txnid = txnid;
-                Advance {
-                    memo: Some(memo.text()),
-                    ..Advance::failed(Via::Poll, step, FailureCode::PaymentDeclined, "FAILED")
-                }
-            }
-            Ok(PromptStatus::Expired) => {
-                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
-            }
-            Ok(PromptStatus::Other(status)) => {
-                tracing::debug!(payment = %p.id, status, "Orange Cameroon status not final");
-                Advance::wait(step, self.poll_every)
-            }
+                .text()
+            }),
             Err(e) => {
                 tracing::warn!(payment = %p.id, reason = %e, "Orange mp/paymentstatus unknown for now; asking again later");
                 Advance::wait(step, self.poll_every.min(Duration::from_secs(2)))

@@ -1,7 +1,7 @@
 //! The client against the simulator over a real socket: tokens cached and renewed once when
 //! refused, a payment page made and paid, and each way a call can fail classified.
 
-use super::{Client, PageRequest, WebPay, WebStatus};
+use super::{Client, OrangeStatus, PageRequest, WebPay};
 use crate::connector::CallError;
 use crate::orange_money::simulator::{Config, Faults, Sim};
 use kumbu_core::Timestamp;
@@ -52,7 +52,7 @@ async fn pages_statuses_tokens_and_failures() {
     let made = client.webpayment(&c, now, &page("kb-1")).await.unwrap();
     assert!(made.payment_url.contains("/webpay/"));
     let status = client.status(&c, now, "kb-1", 2500, &made.pay_token).await;
-    assert_eq!(status.unwrap(), WebStatus::Initiated);
+    assert_eq!(status.unwrap(), OrangeStatus::Initiated);
     assert_eq!(sim.stats().tokens, 1, "one token for both calls");
     // Paid on Orange's page: SUCCESS with Orange's transaction id.
     let http = reqwest::Client::new();
@@ -68,13 +68,13 @@ async fn pages_statuses_tokens_and_failures() {
         .await
         .unwrap()
     {
-        WebStatus::Success(Some(txnid)) => assert!(txnid.starts_with("MP")),
-        other @ (WebStatus::Initiated
-        | WebStatus::Pending
-        | WebStatus::Success(None)
-        | WebStatus::Failed(_)
-        | WebStatus::Expired
-        | WebStatus::Other(_)) => panic!("{other:?}"),
+        OrangeStatus::Success(Some(txnid)) => assert!(txnid.starts_with("MP")),
+        other @ (OrangeStatus::Initiated
+        | OrangeStatus::Pending
+        | OrangeStatus::Success(None)
+        | OrangeStatus::Failed(_)
+        | OrangeStatus::Expired
+        | OrangeStatus::Other(_)) => panic!("{other:?}"),
     }
     // Orange stops accepting the token: one fresh token, one retry, success.
     sim.expire_tokens();
