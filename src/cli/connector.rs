@@ -21,6 +21,10 @@ pub struct OperatorArgs {
     /// `kumbu simulate orange-money` for staging and tests.
     #[arg(long, env = "KUMBU_ORANGE_MONEY_URL", default_value = kumbu_rails::orange_money::PRODUCTION_URL)]
     pub orange_money_url: String,
+    /// Wave's API (Checkout). Wave's production API by default; point it at `kumbu simulate
+    /// wave` for staging and tests.
+    #[arg(long, env = "KUMBU_WAVE_URL", default_value = kumbu_rails::wave::PRODUCTION_URL)]
+    pub wave_url: String,
     /// Milliseconds one operator call may take; past it the outcome is unknown, and the status
     /// is asked (a request is never sent again under a new reference).
     #[arg(long, env = "KUMBU_OPERATOR_TIMEOUT_MS", default_value_t = 30_000)]
@@ -47,6 +51,11 @@ impl OperatorArgs {
             "--orange-money-url",
             &self.orange_money_url,
             kumbu_rails::orange_money::PRODUCTION_URL,
+        )?;
+        config.operator_urls.wave = http_url(
+            "--wave-url",
+            &self.wave_url,
+            kumbu_rails::wave::PRODUCTION_URL,
         )?;
         config.operator_timeout =
             Duration::from_millis(self.operator_timeout_ms.clamp(100, 300_000));
@@ -75,13 +84,14 @@ pub enum ConnectorCommand {
     ///  "collection": {"subscription_key": "…", "api_user": "…", "api_key": "…"},
     ///  "disbursement": {"subscription_key": "…", "api_user": "…", "api_key": "…"}};
     /// for Orange Money: {"country": "ci", "web_payment": {"client_id": "…",
-    ///  "client_secret": "…", "merchant_key": "…"}} (docs/operators/orange-money.md).
+    ///  "client_secret": "…", "merchant_key": "…"}} (docs/operators/orange-money.md);
+    /// for Wave: {"api_key": "wave_ci_prod_…", "webhook_secret": "…"} (docs/operators/wave.md).
     /// Sealed at rest with the gateway's secret key; never printed.
     Set {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci, mtn_cm, orange_ci or orange_cm.
+        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci.
         #[arg(long)]
         operator: String,
         /// The credentials file, or `-`.
@@ -113,7 +123,7 @@ pub enum ConnectorCommand {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci, mtn_cm, orange_ci or orange_cm.
+        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci.
         #[arg(long)]
         operator: String,
         #[command(flatten)]
@@ -220,11 +230,13 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             if failed > 0 {
                 anyhow::bail!(
                     "{failed} credential(s) refused by the operator or not reachable. MTN MoMo was \
-                     asked at {} and Orange Money at {}: the operators' production APIs unless \
-                     --mtn-momo-url and --orange-money-url (or KUMBU_MTN_MOMO_URL, \
-                     KUMBU_ORANGE_MONEY_URL) name others, such as `kumbu simulate mtn-momo`",
+                     asked at {}, Orange Money at {} and Wave at {}: the operators' production \
+                     APIs unless --mtn-momo-url, --orange-money-url and --wave-url (or \
+                     KUMBU_MTN_MOMO_URL, KUMBU_ORANGE_MONEY_URL, KUMBU_WAVE_URL) name others, \
+                     such as `kumbu simulate mtn-momo`",
                     urls.mtn_momo,
-                    urls.orange_money
+                    urls.orange_money,
+                    urls.wave
                 );
             }
             Ok(())

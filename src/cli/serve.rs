@@ -290,6 +290,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app.public_url(),
         app.public_url()
     );
+    println!(
+        "Live Wave payments go to {}; register {}/callbacks/wave/events as the webhook in Wave's portal",
+        app.engine().config().operator_urls.wave,
+        app.public_url()
+    );
     match app.bootstrap() {
         Bootstrap::Created { merchant_id, key } => {
             let key = key.expose_secret();

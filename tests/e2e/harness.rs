@@ -164,6 +164,8 @@ pub struct Opts {
     pub mtn_momo_url: Option<String>,
     /// Orange Money's APIs (a simulator in tests).
     pub orange_money_url: Option<String>,
+    /// Wave's API (a simulator in tests).
+    pub wave_url: Option<String>,
     /// How long an operator call may take.
     pub operator_timeout: Duration,
     /// Header-read and idle timeouts and the connection cap.
@@ -187,6 +189,7 @@ impl Default for Opts {
             trusted_proxies: kumbu_http::TrustedProxies::default(),
             mtn_momo_url: None,
             orange_money_url: None,
+            wave_url: None,
             operator_timeout: Duration::from_secs(5),
             connections: kumbu_http::ConnectionLimits::default(),
             public_url: None,
@@ -218,6 +221,10 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
                 orange_money: opts
                     .orange_money_url
+                    .clone()
+                    .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+                wave: opts
+                    .wave_url
                     .clone()
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
             },

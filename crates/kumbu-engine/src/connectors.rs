@@ -8,20 +8,26 @@ use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::{ErrorCode, FailureCode, Field, Mode, Operator, Rejection, Timestamp};
-use kumbu_rails::connector::{Connector, Duty, Opened, Outbound, Outgoing, SettingsError, Summary};
+use kumbu_rails::connector::{
+    Callback, Connector, Duty, Opened, Outbound, Outgoing, SettingsError, Summary,
+};
 use kumbu_store::OperatorCredentialRow;
 use secrecy::SecretString;
 use std::sync::Arc;
 
 /// What a callback is, before anything is recorded of it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum CallbackVerdict {
     /// No connector has that path: not a callback at all.
     NoSuchConnector,
     /// Not its operator's, or naming nothing it could know: answered as any other, and forgotten.
     Ignored,
-    /// A reason to ask the operator about the reference.
-    Believed,
+    /// A reason to ask the operator about this reference, from anyone (the operator proves
+    /// nothing: MTN): worth asking once in a while, not at every copy.
+    Believed(String),
+    /// A reason to ask, proved to be the operator's (Orange's token, Wave's signature): every
+    /// one is asked about, as operators send successive events within seconds.
+    Proved(String),
 }
 
 /// What may be shown of a merchant's credentials for an operator.
@@ -386,7 +392,7 @@ impl Engine {
                 ErrorCode::OperatorNotAvailable,
                 Field::Operator,
                 format!(
-                    "{}'s API moves no money out, so no live {what} to {}: refund the payer from the operator's own merchant portal, or pay them through another operator; see docs/operators/{}.md",
+                    "Kumbu's {} connector sends no money out, so no live {what} to {}: refund the payer from the operator's own merchant portal, or pay them through another operator; docs/operators/{}.md says why",
                     connector.name(),
                     op.code(),
                     connector.slug()
@@ -492,24 +498,42 @@ impl Engine {
     pub async fn callback_verdict(
         &self,
         slug: &str,
-        reference: &str,
+        path: &str,
         body: &[u8],
+        headers: &[(String, String)],
     ) -> Result<CallbackVerdict, EngineError> {
         let Some(connector) = self.inner.connectors.by_slug(slug) else {
             return Ok(CallbackVerdict::NoSuchConnector);
         };
-        if !connector.is_reference(reference) {
+        let Some(reference) = connector.callback_reference(path, body) else {
             return Ok(CallbackVerdict::Ignored);
-        }
+        };
         if connector.checks_callbacks() {
-            let memo = self.store().rail_memo_by_reference(reference).await?;
-            if !memo.is_some_and(|m| connector.genuine_callback(m.as_deref(), body)) {
+            let subject = self.store().callback_subject(&reference).await?;
+            let creds = match &subject {
+                Some(s) => self.credentials(&s.merchant_id, s.operator).await?,
+                None => None,
+            };
+            let wall_unix = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX));
+            let genuine = subject.as_ref().is_some_and(|s| {
+                connector.genuine_callback(&Callback {
+                    body,
+                    headers,
+                    memo: s.memo.as_deref(),
+                    creds: creds.as_ref(),
+                    wall_unix,
+                })
+            });
+            if !genuine {
                 tracing::info!(connector = connector.name(), operator.reference = %reference, "an operator callback that does not prove it is the operator's: ignored");
                 metrics::counter!("kumbu_operator_callbacks_ignored_total", "protocol" => connector.name()).increment(1);
                 return Ok(CallbackVerdict::Ignored);
             }
+            return Ok(CallbackVerdict::Proved(reference));
         }
-        Ok(CallbackVerdict::Believed)
+        Ok(CallbackVerdict::Believed(reference))
     }
 
     /// A callback [`Engine::callback_verdict`] believed: a reason to ask the operator, never

@@ -1,7 +1,8 @@
 //! Operators' callbacks, `/callbacks/<connector>/{reference}` (MTN MoMo: `mtn-momo`; Orange
-//! Money: `orange-money`). An operator that signs nothing (MTN) could be anyone: its body is
-//! never applied. Orange's carries the notification token it gave for the page, which the
-//! engine checks before the callback counts at all; even then it is never applied. A callback only
+//! Money: `orange-money`; Wave: `wave/events`, naming the reference in the body). An operator
+//! that signs nothing (MTN) could be anyone: its body is never applied. Orange's carries the
+//! notification token it gave for the page, Wave's is signed with the merchant's webhook secret;
+//! the engine checks them before the callback counts at all; even then it is never applied. A callback only
 //! makes the payment the operator knows by that reference due now, so that the worker asks the
 //! operator itself; a forged callback costs at most one status query per payment in
 //! [`crate::CALLBACK_PULL_INTERVAL`] (per process) and changes nothing. The answer is the same
@@ -31,37 +32,45 @@ const MAX_CALLBACK_BODY: usize = 16 * 1024;
 
 async fn callback(
     State(state): State<AppState>,
-    Path((connector, reference)): Path<(String, String)>,
+    Path((connector, path)): Path<(String, String)>,
     uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
     body: axum::body::Bytes,
 ) -> Response {
-    let failed = |e: kumbu_engine::EngineError| {
+    let headers: Vec<(String, String)> = headers
+        .iter()
+        .filter_map(|(k, v)| Some((k.as_str().to_owned(), v.to_str().ok()?.to_owned())))
+        .collect();
+    let failed = |reference: &str, e: kumbu_engine::EngineError| {
         // A 5xx asks the operator to retry (where it retries); the status is polled regardless.
         tracing::error!(connector = %connector, operator.reference = %reference, error = %e, "operator callback not recorded");
         StatusCode::SERVICE_UNAVAILABLE.into_response()
     };
-    match state
+    let (reference, proved) = match state
         .engine
-        .callback_verdict(&connector, &reference, &body)
+        .callback_verdict(&connector, &path, &body, &headers)
         .await
     {
-        Ok(CallbackVerdict::Believed) => {}
+        Ok(CallbackVerdict::Believed(reference)) => (reference, false),
+        Ok(CallbackVerdict::Proved(reference)) => (reference, true),
         Ok(CallbackVerdict::Ignored) => return StatusCode::OK.into_response(),
         // No connector by that name: the same answer as any unknown path.
         Ok(CallbackVerdict::NoSuchConnector) => {
             return crate::error::route_not_found(uri).await.into_response()
         }
-        Err(e) => return failed(e),
-    }
-    // A callback only moves the payment's status query forward; once per reference in a few
-    // seconds is enough, and a stream of forged ones costs the merchant's operator quota no
-    // more. Counted after the check of a connector that checks (Orange), so that forged
-    // callbacks cannot crowd out the operator's own.
+        Err(e) => return failed(&path, e),
+    };
+    // A callback anyone could have sent only moves the payment's status query forward; once
+    // per reference in a few seconds is enough, and a stream of forged ones costs the
+    // merchant's operator quota no more. One proved to be the operator's (Orange, Wave) is
+    // always taken: operators send successive events within seconds (a failed try, then the
+    // payment), and forged ones never got this far.
     let pulled = (connector.as_str(), reference.as_str());
-    if state
-        .callback_pulls
-        .check(&pulled, std::time::Instant::now())
-        .is_err()
+    if !proved
+        && state
+            .callback_pulls
+            .check(&pulled, std::time::Instant::now())
+            .is_err()
     {
         return StatusCode::OK.into_response();
     }
@@ -74,6 +83,6 @@ async fn callback(
             );
             StatusCode::OK.into_response()
         }
-        Err(e) => failed(e),
+        Err(e) => failed(&reference, e),
     }
 }

@@ -5,6 +5,7 @@
 use crate::connector::Connector;
 use crate::mtn_momo::{self, MtnMomo};
 use crate::orange_money::{self, OrangeMoney};
+use crate::wave::{self, Wave};
 use kumbu_core::Operator;
 use std::sync::Arc;
 use std::time::Duration;
@@ -17,6 +18,8 @@ pub struct OperatorUrls {
     pub mtn_momo: String,
     /// Orange's APIs (`--orange-money-url`).
     pub orange_money: String,
+    /// Wave's API (`--wave-url`).
+    pub wave: String,
 }
 
 impl Default for OperatorUrls {
@@ -24,6 +27,7 @@ impl Default for OperatorUrls {
         Self {
             mtn_momo: mtn_momo::PRODUCTION_URL.to_owned(),
             orange_money: orange_money::PRODUCTION_URL.to_owned(),
+            wave: wave::PRODUCTION_URL.to_owned(),
         }
     }
 }
@@ -62,6 +66,12 @@ impl Registry {
                 )),
                 Arc::new(OrangeMoney::new(
                     &setup.urls.orange_money,
+                    callback,
+                    setup.poll_every,
+                    setup.timeout,
+                )),
+                Arc::new(Wave::new(
+                    &setup.urls.wave,
                     callback,
                     setup.poll_every,
                     setup.timeout,
@@ -130,6 +140,7 @@ mod tests {
             vec![
                 Operator::OrangeCi,
                 Operator::MtnCi,
+                Operator::WaveCi,
                 Operator::OrangeCm,
                 Operator::MtnCm
             ]

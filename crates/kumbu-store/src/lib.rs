@@ -44,7 +44,7 @@ pub use events::{EventFilter, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Branding, Merchant};
-pub use payments::{Lease, PaymentFilter, PaymentPage};
+pub use payments::{CallbackSubject, Lease, PaymentFilter, PaymentPage};
 pub use payouts::LockedMoney;
 pub use records::{DueDelivery, EndpointRecord, EventRecord};
 pub use sealed::{

@@ -1,6 +1,6 @@
 //! Live mode against operators' simulators over real sockets: the `Live` fixture (a test app in
-//! live mode beside running MTN and Orange simulators, the sandbox merchant's MTN credentials set
-//! through the API) and one file per operator (`mtn.rs`, `orange.rs`) or concern (`checkout.rs`:
+//! live mode beside running MTN, Orange and Wave simulators, the sandbox merchant's MTN credentials set
+//! through the API) and one file per operator (`mtn.rs`, `orange.rs`, `wave.rs`) or concern (`checkout.rs`:
 //! live checkout pages).
 use crate::harness::{Backend, Opts, TestApp};
 use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim, Stats};
@@ -21,10 +21,31 @@ pub struct Live {
     pub sim_url: String,
     /// Orange's simulator (no credentials are set for it: `orange.rs` sets them).
     pub orange: kumbu_rails::orange_money::simulator::Sim,
+    /// Wave's simulator, and its URL (`wave.rs` sets credentials and the webhook).
+    pub wave: kumbu_rails::wave::simulator::Sim,
+    pub wave_url: String,
     /// `Bearer sk_live_…`.
     pub auth: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     stop_orange: Option<tokio::sync::oneshot::Sender<()>>,
+    stop_wave: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts a Wave simulator on a free port.
+pub async fn start_wave() -> (
+    kumbu_rails::wave::simulator::Sim,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    use kumbu_rails::wave::simulator::{Config, Sim};
+    let sim = Sim::new(Config::default());
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(sim.clone().serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (sim, url, tx)
 }
 
 /// Starts an Orange simulator on a free port, whose payers answer at once.
@@ -75,12 +96,14 @@ impl Live {
     async fn start(backend: Backend, test: &str, sim: SimConfig, opts: Opts) -> Option<Live> {
         let (sim, sim_url, stop) = start_sim(sim).await;
         let (orange, orange_url, stop_orange) = start_orange().await;
+        let (wave, wave_url, stop_wave) = start_wave().await;
         let app = TestApp::spawn_with(
             backend,
             test,
             Opts {
                 mtn_momo_url: Some(sim_url.clone()),
                 orange_money_url: Some(orange_url),
+                wave_url: Some(wave_url.clone()),
                 ..opts
             },
         )
@@ -100,9 +123,12 @@ impl Live {
             sim,
             sim_url,
             orange,
+            wave,
+            wave_url,
             auth,
             stop: Some(stop),
             stop_orange: Some(stop_orange),
+            stop_wave: Some(stop_wave),
         };
         let (s, v) = live
             .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&credentials()))
@@ -189,9 +215,13 @@ impl Live {
     }
 
     pub async fn finish(mut self) {
-        for s in [self.stop.take(), self.stop_orange.take()]
-            .into_iter()
-            .flatten()
+        for s in [
+            self.stop.take(),
+            self.stop_orange.take(),
+            self.stop_wave.take(),
+        ]
+        .into_iter()
+        .flatten()
         {
             let _ = s.send(());
         }
@@ -238,3 +268,4 @@ macro_rules! live_both {
 mod checkout;
 mod mtn;
 mod orange;
+mod wave;

@@ -327,7 +327,7 @@ async fn callbacks_are_only_triggers(live: Live) -> Live {
     let r = live
         .app
         .client
-        .put(live.app.url(&format!("/callbacks/wave/{reference}")))
+        .put(live.app.url(&format!("/callbacks/moov-money/{reference}")))
         .json(&forged)
         .send()
         .await

@@ -101,6 +101,19 @@ pub struct OrangeMoneyBody {
     pub cameroon_prompt: Option<CameroonPromptBody>,
 }
 
+/// Wave credentials (`PUT /v1/connectors/wave_ci`). No `Debug`: it holds secrets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WaveBody {
+    /// The API key from Wave's business portal (`wave_ci_prod_…`), Checkout API enabled.
+    #[schema(example = "wave_ci_prod_…")]
+    pub api_key: String,
+    /// The signing secret of the webhook registered in Wave's portal at
+    /// `<public URL>/callbacks/wave/events`; without it Wave's events are ignored and sessions
+    /// are polled.
+    pub webhook_secret: Option<String>,
+}
+
 /// An operator's credentials: each connector's own shape.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -109,6 +122,8 @@ pub enum ConnectorBody {
     MtnMomo(MtnMomoBody),
     /// For `orange_ci`, `orange_cm`.
     OrangeMoney(OrangeMoneyBody),
+    /// For `wave_ci`.
+    Wave(WaveBody),
 }
 
 impl ConnectorBody {
@@ -120,6 +135,7 @@ impl ConnectorBody {
             Operator::OrangeCi | Operator::OrangeCm => {
                 serde_json::to_value(parse_json::<OrangeMoneyBody>(bytes)?)
             }
+            Operator::WaveCi => serde_json::to_value(parse_json::<WaveBody>(bytes)?),
             Operator::MtnCi
             | Operator::MtnCm
             | Operator::Cvmovel
@@ -128,7 +144,6 @@ impl ConnectorBody {
             | Operator::MpesaMz
             | Operator::Emola
             | Operator::MoovCi
-            | Operator::WaveCi
             | Operator::Mock
             | Operator::External => serde_json::to_value(parse_json::<MtnMomoBody>(bytes)?),
         }
@@ -213,7 +228,7 @@ fn operator(code: &str) -> Result<Operator, NativeError> {
 
 /// Set (or replace) the merchant's credentials for an operator; answers 201 when new.
 #[utoipa::path(put, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci or orange_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci")),
     request_body = ConnectorBody,
     responses((status = 200, body = ConnectorView), (status = 201, body = ConnectorView),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
@@ -255,7 +270,7 @@ pub async fn list_connectors(
 
 /// One connector.
 #[utoipa::path(get, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci or orange_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci")),
     responses((status = 200, body = ConnectorView), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
         (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),
@@ -279,7 +294,7 @@ pub async fn get_connector(
 
 /// Remove the merchant's credentials for an operator: its live payments are refused from then.
 #[utoipa::path(delete, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci or orange_cm")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci")),
     responses((status = 200, body = Deleted), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
         (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),

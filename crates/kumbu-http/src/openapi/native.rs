@@ -82,6 +82,7 @@ use utoipa::OpenApi;
         OrangeMoneyBody,
         WebPaymentKeysBody,
         CameroonPromptBody,
+        WaveBody,
         ProductKeysBody,
         ConnectorView,
         ConnectorList,

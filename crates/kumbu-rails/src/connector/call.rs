@@ -54,6 +54,23 @@ pub fn operator_code(status: u16, code: String) -> String {
 }
 
 impl CallError {
+    /// What an operator's non-success answer means: our credentials refused (401, 403), an
+    /// unknown outcome (a timeout, throttling or a 5xx: the operator may have acted), or a
+    /// refusal (any other 4xx: nothing was done).
+    pub fn of_answer(status: u16, code: String, message: String) -> Self {
+        match status {
+            401 | 403 => CallError::Unauthorized(format!("HTTP {status} {code} {message}")),
+            408 | 425 | 429 | 500..=599 => {
+                CallError::Unknown(format!("HTTP {status} {code} {message}"))
+            }
+            _ => CallError::Refused {
+                status,
+                code,
+                message,
+            },
+        }
+    }
+
     /// What a token call's failure means: it moves no money, so any refusal is a refusal of
     /// our credentials.
     pub fn of_token_call(self) -> Self {

@@ -197,6 +197,32 @@ pub enum Outbound {
     NotFound,
 }
 
+/// An operator's callback as it arrived, with what the engine knows of the payment it names.
+#[derive(Debug, Clone, Copy)]
+pub struct Callback<'a> {
+    /// The body, as sent.
+    pub body: &'a [u8],
+    /// The request's headers, names in lower case.
+    pub headers: &'a [(String, String)],
+    /// The connector's memo of the payment.
+    pub memo: Option<&'a str>,
+    /// The payment's merchant's credentials, if they are set.
+    pub creds: Option<&'a Opened>,
+    /// The wall clock's Unix seconds, which an operator's signed timestamp is compared with (not
+    /// the engine's clock, which tests move by hand).
+    pub wall_unix: i64,
+}
+
+impl Callback<'_> {
+    /// The header `name` (lower case), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.as_str())
+    }
+}
+
 /// How a payer answers a live payment.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Flow {
@@ -235,17 +261,22 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
     /// memo the connector wrote when it made the page (`None` while it is not made).
     fn payer_url(&self, memo: &str) -> Option<String>;
 
-    /// Whether a callback is checked against the payment's memo before it counts at all
-    /// ([`Connector::genuine_callback`]); otherwise any callback naming a reference is a reason
-    /// to ask the operator (MTN signs nothing).
+    /// The reference a callback to `/callbacks/<slug>/{path}` is about: the path's (MTN, Orange),
+    /// or one the body names (Wave posts every event to one URL per account, naming the session's
+    /// `client_reference`). `None`: not about anything this connector could know.
+    fn callback_reference(&self, path: &str, body: &[u8]) -> Option<String>;
+
+    /// Whether a callback is checked before it counts at all ([`Connector::genuine_callback`]);
+    /// otherwise any callback naming a reference is a reason to ask the operator (MTN signs
+    /// nothing).
     fn checks_callbacks(&self) -> bool;
 
-    /// Whether a callback's body is the operator's, given the memo of the payment it names
-    /// (Orange: it carries the notification token Orange gave for that page). Even a genuine
-    /// callback is only a reason to ask the operator, never applied as sent.
-    fn genuine_callback(&self, memo: Option<&str>, body: &[u8]) -> bool;
+    /// Whether a callback is the operator's, given the memo of the payment it names and its
+    /// merchant's credentials (Orange: the body carries the notification token Orange gave for
+    /// that page; Wave: `Wave-Signature` signs the body with the merchant's webhook secret).
+    /// Even a genuine callback is only a reason to ask the operator, never applied as sent.
+    fn genuine_callback(&self, callback: &Callback<'_>) -> bool;
 
-    /// Checks a merchant's settings as given (the API's body or the CLI's file, as JSON).
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError>;
 
     /// Checks that sealed settings read as this connector's (a value sealed by another version

@@ -33,8 +33,8 @@ pub use client::{Client, Kind, Posted};
 pub use settings::{Credentials, Product, ProductKeys, ProductSettings, Settings};
 
 use crate::connector::{
-    operator_code, BoxFuture, CallError, Checked, Connector, Duty, Flow, Opened, Outbound,
-    Outgoing, ProductCheck, SettingsError,
+    operator_code, BoxFuture, CallError, Callback, Checked, Connector, Duty, Flow, Opened,
+    Outbound, Outgoing, ProductCheck, SettingsError,
 };
 use crate::Advance;
 use kumbu_core::{FailureCode, Operator, Payment, Timestamp};
@@ -161,11 +161,15 @@ impl Connector for MtnMomo {
         None
     }
 
+    fn callback_reference(&self, path: &str, _body: &[u8]) -> Option<String> {
+        is_reference(path).then(|| path.to_owned())
+    }
+
     fn checks_callbacks(&self) -> bool {
         false
     }
 
-    fn genuine_callback(&self, _memo: Option<&str>, _body: &[u8]) -> bool {
+    fn genuine_callback(&self, _callback: &Callback<'_>) -> bool {
         true
     }
 

@@ -174,17 +174,7 @@ async fn error_of(resp: Response) -> (u16, String, String) {
 /// connector asks again, it never fails a payment on it.
 async fn classify(resp: Response) -> CallError {
     let (status, code, message) = error_of(resp).await;
-    match status {
-        401 | 403 => CallError::Unauthorized(format!("HTTP {status} {code} {message}")),
-        408 | 425 | 429 | 500..=599 => {
-            CallError::Unknown(format!("HTTP {status} {code} {message}"))
-        }
-        _ => CallError::Refused {
-            status,
-            code,
-            message,
-        },
-    }
+    CallError::of_answer(status, code, message)
 }
 
 impl Client {

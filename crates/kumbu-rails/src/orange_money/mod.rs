@@ -30,8 +30,8 @@ pub mod simulator;
 pub mod wire;
 
 use crate::connector::{
-    BoxFuture, CallError, Checked, Connector, Duty, Flow, Opened, Outbound, Outgoing, ProductCheck,
-    SettingsError,
+    BoxFuture, CallError, Callback, Checked, Connector, Duty, Flow, Opened, Outbound, Outgoing,
+    ProductCheck, SettingsError,
 };
 use crate::{Advance, Next, Notice, Via};
 use client::{Client, OrangeStatus};
@@ -215,13 +215,17 @@ impl Connector for OrangeMoney {
         Memo::read(Some(memo)).map(|m| m.payment_url)
     }
 
+    fn callback_reference(&self, path: &str, _body: &[u8]) -> Option<String> {
+        self.is_reference(path).then(|| path.to_owned())
+    }
+
     fn checks_callbacks(&self) -> bool {
         true
     }
 
-    fn genuine_callback(&self, memo: Option<&str>, body: &[u8]) -> bool {
-        Memo::read(memo).is_some_and(|m| m.genuine(body))
-            || PromptMemo::read(memo).is_some_and(|m| m.genuine(body))
+    fn genuine_callback(&self, callback: &Callback<'_>) -> bool {
+        Memo::read(callback.memo).is_some_and(|m| m.genuine(callback.body))
+            || PromptMemo::read(callback.memo).is_some_and(|m| m.genuine(callback.body))
     }
 
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError> {

@@ -18,6 +18,18 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 use std::collections::HashMap;
 
+/// What an operator's callback names: whose payment, for which operator, and the connector's
+/// memo of it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CallbackSubject {
+    /// The merchant.
+    pub merchant_id: String,
+    /// The operator.
+    pub operator: Operator,
+    /// The connector's memo.
+    pub memo: Option<String>,
+}
+
 /// The payment columns every read selects, in [`payment_from_row`]'s order.
 pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, amount, fee, \
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
@@ -269,22 +281,28 @@ impl Store {
         Ok(ps.pop())
     }
 
-    /// The connector's memo of the live payment its operator knows by `reference` (a plain
-    /// read: it waits on no lock). `None` when no such payment; `Some(None)` when it has no memo.
-    pub async fn rail_memo_by_reference(
+    /// Whose the live payment its operator knows by `reference` is, and the connector's memo of
+    /// it (a plain read: it waits on no lock). `None` when no such payment.
+    pub async fn callback_subject(
         &self,
         reference: &str,
-    ) -> Result<Option<Option<String>>, StoreError> {
+    ) -> Result<Option<CallbackSubject>, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT rail_memo FROM payments WHERE operator_reference = $1 AND mode = 'live' LIMIT 1",
+            "SELECT merchant_id, operator, rail_memo FROM payments \
+             WHERE operator_reference = $1 AND mode = 'live' LIMIT 1",
         )
         .bind(reference.to_owned())
         .fetch_optional(&self.read)
         .await?;
-        Ok(match row {
-            Some(r) => Some(r.try_get::<Option<String>, _>("rail_memo")?),
-            None => None,
-        })
+        let Some(r) = row else {
+            return Ok(None);
+        };
+        let op: String = r.try_get("operator")?;
+        Ok(Some(CallbackSubject {
+            merchant_id: r.try_get("merchant_id")?,
+            operator: Operator::parse(&op).ok_or_else(|| corrupt("operator", &op))?,
+            memo: r.try_get::<Option<String>, _>("rail_memo")?,
+        }))
     }
 
     /// One payment of a merchant in a mode; `None` if it does not exist *or is not theirs*.

@@ -1,0 +1,197 @@
+//! Collection by Wave's Checkout API: a checkout session made at Wave (even steps), whose
+//! `wave_launch_url` Kumbu's hand-over sends the payer to, then the session read back (odd
+//! steps) until Wave ends it. As for Orange's pages: attempt `k` is made at step `2k`; an odd
+//! step with no memo of its attempt (a call whose outcome never committed, a process killed
+//! mid-call) makes a new session, since nobody ever had the lost one's URL; a session once made
+//! is read until Wave completes or expires it, never failed on Kumbu's clock. A payer whose
+//! payment fails on Wave's page may try again there: the session stays open.
+
+use super::wire::{Session, SessionRequest};
+use super::Wave;
+use crate::connector::{operator_code, CallError};
+use crate::{Advance, Next, Notice, Via};
+use kumbu_core::{FailureCode, Payment, Timestamp};
+use secrecy::SecretString;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+
+/// What the connector keeps of a session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Memo {
+    /// The attempt (`step / 2`) it was made at.
+    pub attempt: u32,
+    /// `cos-…`.
+    pub session_id: String,
+    /// Where the payer pays.
+    pub launch_url: String,
+    /// Wave's transaction id, once paid.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub transaction_id: Option<String>,
+}
+
+impl Memo {
+    /// Reads a memo the connector wrote.
+    pub fn read(text: Option<&str>) -> Option<Self> {
+        serde_json::from_str(text?).ok()
+    }
+
+    fn text(&self) -> String {
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+impl Wave {
+    /// A live payment's next action: make its session (even step) or read it (odd step).
+    pub(super) async fn by_session(
+        &self,
+        p: &Payment,
+        key: &SecretString,
+        now: Timestamp,
+        reference: &str,
+    ) -> Advance {
+        let step = p.progress.step;
+        let attempt = step / 2;
+        let memo = Memo::read(p.rail_memo.as_deref()).filter(|m| m.attempt == attempt);
+        match (step.is_multiple_of(2), memo) {
+            (false, Some(memo)) => self.read_session(p, key, memo).await,
+            (_, None) if now >= p.expires_at => Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::PaymentExpired,
+                "NO_SESSION",
+            ),
+            (false, None) => Advance {
+                via: Via::Request,
+                notices: Vec::new(),
+                step: step + 1,
+                next: Next::After(Duration::ZERO),
+                memo: None,
+            },
+            (true, _) => self.make_session(p, key, reference, attempt).await,
+        }
+    }
+
+    async fn make_session(
+        &self,
+        p: &Payment,
+        key: &SecretString,
+        reference: &str,
+        attempt: u32,
+    ) -> Advance {
+        let step = p.progress.step;
+        let (Some(base), Some(handover)) = (&self.public_base, &p.handover) else {
+            tracing::error!(payment = %p.id, "a Wave checkout needs the gateway's public URL (--public-url) and a hand-over token");
+            return Advance::failed(
+                Via::Request,
+                step,
+                FailureCode::ProviderError,
+                "NO_RETURN_URL",
+            );
+        };
+        if p.currency.code() != "XOF" {
+            return Advance::failed(Via::Request, step, FailureCode::ProviderError, "CURRENCY");
+        }
+        let back = format!("{base}/pay/go/{handover}/back");
+        let amount = p.amount.to_string();
+        let body = SessionRequest {
+            amount: &amount,
+            currency: "XOF",
+            success_url: &back,
+            error_url: &back,
+            client_reference: reference,
+        };
+        match self.client.create_session(key, &body).await {
+            Ok(s) => {
+                let memo = Memo {
+                    attempt,
+                    session_id: s.id,
+                    launch_url: s.wave_launch_url,
+                    transaction_id: None,
+                };
+                Advance {
+                    via: Via::Request,
+                    notices: vec![Notice::Accepted {
+                        operator_reference: reference.to_owned(),
+                    }],
+                    step: step + 1,
+                    next: Next::After(self.poll_every),
+                    memo: Some(memo.text()),
+                }
+            }
+            Err(CallError::Unknown(why)) => {
+                tracing::warn!(payment = %p.id, reason = %why, "Wave checkout session: outcome unknown; a new one will be made");
+                Advance::wait(step + 2, self.poll_every.min(Duration::from_secs(2)))
+            }
+            Err(CallError::Refused {
+                status,
+                code,
+                message,
+            }) => {
+                tracing::info!(payment = %p.id, status, code, message, "Wave refused the checkout session");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderError,
+                    &operator_code(status, code),
+                )
+            }
+            Err(CallError::Unauthorized(why)) => {
+                tracing::error!(payment = %p.id, reason = %why, "Wave refused the merchant's API key; check it with `kumbu connector check`");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderUnavailable,
+                    "UNAUTHORIZED",
+                )
+            }
+        }
+    }
+
+    async fn read_session(&self, p: &Payment, key: &SecretString, memo: Memo) -> Advance {
+        let step = p.progress.step;
+        let s: Session = match self.client.session(key, &memo.session_id).await {
+            Ok(s) => s,
+            Err(e) => {
+                tracing::warn!(payment = %p.id, reason = %e, "Wave session unknown for now; asking again later");
+                return Advance::wait(step, self.poll_every.min(Duration::from_secs(2)));
+            }
+        };
+        let accepted = Notice::Accepted {
+            operator_reference: p.operator_reference.clone().unwrap_or_default(),
+        };
+        let wrong_amount = s
+            .amount
+            .as_deref()
+            .is_some_and(|a| a != p.amount.to_string())
+            || s.currency
+                .as_deref()
+                .is_some_and(|c| c != p.currency.code());
+        match (s.checkout_status.as_str(), s.payment_status.as_deref()) {
+            ("complete", Some("succeeded")) if wrong_amount => {
+                tracing::error!(payment = %p.id, amount = ?s.amount, currency = ?s.currency, "Wave reports another amount or currency than asked: not applied; needs reconciliation");
+                Advance::wait(step, self.poll_every)
+            }
+            ("complete", Some("succeeded" | "refunded")) => Advance {
+                via: Via::Poll,
+                notices: vec![accepted, Notice::Debited, Notice::Settled],
+                step,
+                next: Next::Done,
+                memo: Some(
+                    Memo {
+                        transaction_id: s.transaction_id,
+                        ..memo
+                    }
+                    .text(),
+                ),
+            },
+            ("expired", _) => {
+                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
+            }
+            (status, payment) => {
+                tracing::debug!(payment = %p.id, status, ?payment, "Wave session not final");
+                Advance::wait(step, self.poll_every)
+            }
+        }
+    }
+}

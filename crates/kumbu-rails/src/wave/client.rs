@@ -1,0 +1,94 @@
+//! The HTTP calls Kumbu makes to Wave's Checkout API: a session made, and read back. Wave's API
+//! key is a Bearer token of its own (no token exchange). Each call's result is classified once,
+//! here: done, refused (with Wave's code) or unknown.
+
+use super::wire::{ErrorBody, Session, SessionRequest};
+use crate::connector::CallError;
+use reqwest::Response;
+use secrecy::{ExposeSecret, SecretString};
+use std::time::Duration;
+
+/// Wave's API at one base URL.
+#[derive(Debug)]
+pub struct Client {
+    base: String,
+    http: reqwest::Client,
+}
+
+async fn classify(resp: Response) -> CallError {
+    let status = resp.status().as_u16();
+    let text = resp.text().await.unwrap_or_default();
+    let body: ErrorBody = serde_json::from_str(&text).unwrap_or_default();
+    let code = body.code.unwrap_or_default();
+    let message = body
+        .message
+        .unwrap_or_else(|| text.chars().take(200).collect());
+    CallError::of_answer(status, code, message)
+}
+
+impl Client {
+    /// A client for the API at `base` (`https://api.wave.com`), with `timeout` per call.
+    pub fn new(base: &str, timeout: Duration) -> Self {
+        Self {
+            base: base.trim_end_matches('/').to_owned(),
+            http: crate::connector::http_client(timeout),
+        }
+    }
+
+    async fn read(
+        resp: Result<Response, reqwest::Error>,
+        what: &str,
+    ) -> Result<Session, CallError> {
+        let resp = resp.map_err(|e| CallError::transport(&e))?;
+        if !resp.status().is_success() {
+            return Err(classify(resp).await);
+        }
+        resp.json()
+            .await
+            .map_err(|e| CallError::Unknown(format!("unreadable {what} answer: {e}")))
+    }
+
+    /// Makes a checkout session. A timeout or a 5xx leaves it unknown whether one was made; as
+    /// no payer has its URL, a new one may be made (an unseen session expires).
+    pub async fn create_session(
+        &self,
+        key: &SecretString,
+        body: &SessionRequest<'_>,
+    ) -> Result<Session, CallError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/checkout/sessions", self.base))
+            .bearer_auth(key.expose_secret())
+            .json(body)
+            .send()
+            .await;
+        Self::read(resp, "checkout session").await
+    }
+
+    /// Reads a checkout session.
+    pub async fn session(&self, key: &SecretString, id: &str) -> Result<Session, CallError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/checkout/sessions/{id}", self.base))
+            .bearer_auth(key.expose_secret())
+            .send()
+            .await;
+        Self::read(resp, "checkout session").await
+    }
+
+    /// Asks for the balance: what `kumbu connector check` does with a key.
+    pub async fn balance(&self, key: &SecretString) -> Result<(), CallError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/balance", self.base))
+            .bearer_auth(key.expose_secret())
+            .send()
+            .await
+            .map_err(|e| CallError::transport(&e))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(classify(resp).await)
+        }
+    }
+}

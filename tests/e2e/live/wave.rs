@@ -1,0 +1,292 @@
+//! Live mode through the Wave connector (Checkout), against Wave's simulator over real sockets:
+//! the payer is handed over to the session's `wave_launch_url` through Kumbu's `/pay/go/{token}`
+//! and back; a failed try on Wave's page leaves the session open for another; Wave's webhooks
+//! believed only when `Wave-Signature` signs them with the merchant's webhook secret, and then
+//! only as a reason to read the session; an unknown session outcome resolved by a new session;
+//! refunds refused, saying why.
+
+use super::{quick, run, Live};
+use crate::webdriver::{Browser, Setup};
+use reqwest::{Method, StatusCode};
+use serde_json::{json, Value};
+use std::time::Duration;
+
+live_both!(
+    a_wave_payment_is_paid_on_wave_page => (super::quick(), crate::harness::Opts::default()),
+    only_signed_wave_events_count => (super::quick(), crate::harness::Opts::default()),
+    an_unknown_session_is_made_again => (super::quick(), crate::harness::Opts {
+        operator_timeout: std::time::Duration::from_millis(300),
+        ..crate::harness::Opts::default()
+    }),
+    a_live_page_hands_over_to_wave_and_back_without_javascript => (super::quick(), crate::harness::Opts::default()),
+);
+
+const WEBHOOK_SECRET: &str = "wave-webhook-signing-secret";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+impl Live {
+    /// Sets the merchant's Wave key and webhook secret, and points Wave's webhook at Kumbu.
+    async fn with_wave(self) -> Self {
+        let (s, v) = self
+            .call(
+                Method::PUT,
+                "/v1/connectors/wave_ci",
+                Some(&json!({"api_key": "wave_ci_prod_kumbu_test", "webhook_secret": WEBHOOK_SECRET})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        let events = v["callback_url"].as_str().unwrap().to_owned();
+        assert!(events.ends_with("/callbacks/wave/events"), "{v}");
+        assert!(!v.to_string().contains("kumbu_test"), "{v}");
+        let r = reqwest::Client::new()
+            .put(format!("{}/_simulator/webhook", self.wave_url))
+            .json(&json!({"url": events, "signing_secret": WEBHOOK_SECRET}))
+            .send()
+            .await
+            .unwrap();
+        assert!(r.status().is_success());
+        self
+    }
+
+    async fn pay_wave(&self, amount: i64) -> (String, String) {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/payments",
+                Some(&json!({"amount": amount, "currency": "XOF",
+                    "payer": {"phone": "+2250700000789", "operator": "wave_ci"}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        let url = v["next_action"]["redirect_url"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        (v["id"].as_str().unwrap().to_owned(), url)
+    }
+
+    /// The worker makes the session; the hand-over sends the payer to Wave's page.
+    async fn wave_page(&self, handover: &str) -> String {
+        self.app.tick().await;
+        let r = browser().get(handover).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        r.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    /// The payer tries to pay on Wave's page with `mobile`; where Wave sends them.
+    async fn pay_on_wave(&self, page: &str, mobile: &str) -> String {
+        let r = browser()
+            .post(page)
+            .form(&[("action", "pay"), ("mobile", mobile)])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::SEE_OTHER);
+        r.headers()["location"].to_str().unwrap().to_owned()
+    }
+
+    async fn wave_until(
+        &self,
+        what: &str,
+        cond: impl Fn(&kumbu_rails::wave::simulator::Stats) -> bool,
+    ) {
+        let start = std::time::Instant::now();
+        while !cond(&self.wave.stats()) {
+            assert!(
+                start.elapsed() < Duration::from_secs(10),
+                "timed out waiting for {what}: {:?}",
+                self.wave.stats()
+            );
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}
+
+async fn a_wave_payment_is_paid_on_wave_page(live: Live) -> Live {
+    let live = live.with_wave().await;
+    let (id, handover) = live.pay_wave(3000).await;
+    assert!(handover.contains("/pay/go/"), "{handover}");
+    let page = live.wave_page(&handover).await;
+    assert!(page.starts_with(&live.wave_url), "{page}");
+    // A failed try (…049) leaves the session open: the payer may try again on Wave's page.
+    let back = live.pay_on_wave(&page, "+2250700000049").await;
+    assert_eq!(back, format!("{handover}/back"));
+    live.wave_until("the failure's event", |s| s.webhooks_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "operator_pending");
+    // Paid: Wave's signed event makes Kumbu read the session, which settles it.
+    live.pay_on_wave(&page, "+2250700000789").await;
+    live.wave_until("the completion's event", |s| s.webhooks_delivered >= 2)
+        .await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    assert_eq!(p["status"], "settled", "{p}");
+    assert_eq!(p["next_action"], Value::Null);
+    let html = browser()
+        .get(&back)
+        .header("accept-language", "pt")
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(html.contains("Pagamento recebido"), "{html}");
+    let stats = live.wave.stats();
+    assert_eq!(
+        (stats.sessions, stats.paid, stats.unauthorized),
+        (1, 1, 0),
+        "{stats:?}"
+    );
+    live.app.ledger_ok().await;
+    // Wave's connector sends no money out yet: a refund is refused at once, saying so.
+    let (s, v) = live
+        .call(Method::POST, "/v1/refunds", Some(&json!({"payment": id})))
+        .await;
+    assert!(s.is_client_error(), "{v}");
+    assert!(
+        v["error"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .contains("Wave"),
+        "{v}"
+    );
+    live
+}
+
+async fn only_signed_wave_events_count(live: Live) -> Live {
+    let live = live.with_wave().await;
+    let (id, handover) = live.pay_wave(1500).await;
+    live.wave_page(&handover).await;
+    let reference = live.operator_reference(&id).await;
+    let reads = live.wave.stats().session_reads;
+    let event = json!({"id": "EV_x", "type": "checkout.session.completed",
+        "data": {"id": "cos-x", "client_reference": reference, "payment_status": "succeeded"}})
+    .to_string();
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    let signed =
+        |secret: &str, t: i64| kumbu_rails::wave::signature::header(&[secret], t, event.as_bytes());
+    // Unsigned, signed with another secret, or signed ten minutes ago: ignored.
+    for header in [
+        None,
+        Some(signed("not-the-secret", now)),
+        Some(signed(WEBHOOK_SECRET, now - 600)),
+    ] {
+        let mut r = live
+            .app
+            .client
+            .post(live.app.url("/callbacks/wave/events"))
+            .header("content-type", "application/json")
+            .body(event.clone());
+        if let Some(h) = header {
+            r = r.header("Wave-Signature", h);
+        }
+        assert_eq!(r.send().await.unwrap().status(), StatusCode::OK);
+    }
+    live.app.tick().await;
+    assert_eq!(live.wave.stats().session_reads, reads);
+    // Signed with the merchant's secret (here with a retired one beside it, as during a
+    // rotation): a reason to read the session, which is still open, so nothing changes.
+    let header =
+        kumbu_rails::wave::signature::header(&["retired", WEBHOOK_SECRET], now, event.as_bytes());
+    let r = live
+        .app
+        .client
+        .post(live.app.url("/callbacks/wave/events"))
+        .header("Wave-Signature", header)
+        .body(event.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    live.app.tick().await;
+    assert_eq!(live.wave.stats().session_reads, reads + 1);
+    assert_eq!(live.status(&id).await, "operator_pending");
+    live
+}
+
+async fn an_unknown_session_is_made_again(live: Live) -> Live {
+    let live = live.with_wave().await;
+    // Wave's answer comes after our 300 ms timeout: nobody has that session's URL, so a new
+    // session is made.
+    let r = reqwest::Client::new()
+        .put(format!("{}/_simulator/faults", live.wave_url))
+        .json(&json!({"latency_ms": 1000}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let (id, handover) = live.pay_wave(2000).await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "created");
+    live.wave.set_faults(Default::default());
+    live.app.advance(Duration::from_secs(3)).await;
+    let page = live.wave_page(&handover).await;
+    live.pay_on_wave(&page, "+2250700000789").await;
+    live.wave_until("the event", |s| s.webhooks_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "settled");
+    assert_eq!(live.wave.stats().paid, 1);
+    live
+}
+
+/// A payer on a cheap phone with JavaScript off pays a live checkout page through Wave: the
+/// page sends them to Wave's (simulated) page, which they pay, Wave brings them back, and the
+/// page, refreshing itself, shows the payment received.
+async fn a_live_page_hands_over_to_wave_and_back_without_javascript(live: Live) -> Live {
+    let live = live.with_wave().await;
+    let setup = Setup {
+        languages: "en-GB,en",
+        javascript: false,
+    };
+    let Some(b) = Browser::start("a_live_page_hands_over_to_wave_and_back", setup).await else {
+        return live;
+    };
+    let (s, v) = live
+        .call(
+            Method::POST,
+            "/v1/checkout/sessions",
+            Some(
+                &json!({"amount": 2000, "currency": "XOF", "operators": ["wave_ci"],
+                "return_url": "https://shop.example/thanks", "description": "Order 91"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let id = v["id"].as_str().unwrap().to_owned();
+    b.goto(v["url"].as_str().unwrap()).await;
+    b.wait_for("Pay").await;
+    b.type_into("#phone", "+225 07 00 00 07 89").await;
+    b.click("form.pay button[type=submit]").await;
+    b.wait_for("Preparing your payment").await;
+    live.app.tick().await;
+    // The waiting page refreshes itself (a meta refresh: no script) onto Wave's page.
+    b.wait_for("Kumbu's simulator of Wave Checkout").await;
+    b.type_into("#mobile", "+2250700000789").await;
+    b.screenshot("wave-page").await;
+    b.click("#pay").await;
+    b.wait_for("Pay on Wave's page").await;
+    live.wave_until("the event", |s| s.webhooks_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    b.wait_for("Payment received").await;
+    b.screenshot("wave-paid").await;
+    let (_, v) = live
+        .call(Method::GET, &format!("/v1/checkout/sessions/{id}"), None)
+        .await;
+    assert_eq!(v["status"], "completed", "{v}");
+    live.app.ledger_ok().await;
+    b.quit().await;
+    live
+}
