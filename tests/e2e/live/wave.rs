@@ -3,7 +3,7 @@
 //! and back; a failed try on Wave's page leaves the session open for another; Wave's webhooks
 //! believed only when `Wave-Signature` signs them with the merchant's webhook secret, and then
 //! only as a reason to read the session; an unknown session outcome resolved by a new session;
-//! refunds refused, saying why.
+//! refunds (whole sessions only) and payouts (`idempotency-key`, `processing` read back).
 
 use super::{quick, run, Live};
 use crate::webdriver::{Browser, Setup};
@@ -19,6 +19,7 @@ live_both!(
         ..crate::harness::Opts::default()
     }),
     a_live_page_hands_over_to_wave_and_back_without_javascript => (super::quick(), crate::harness::Opts::default()),
+    wave_payouts => (super::quick(), crate::harness::Opts::default()),
 );
 
 const WEBHOOK_SECRET: &str = "wave-webhook-signing-secret";
@@ -146,18 +147,93 @@ async fn a_wave_payment_is_paid_on_wave_page(live: Live) -> Live {
         "{stats:?}"
     );
     live.app.ledger_ok().await;
-    // Wave's connector sends no money out yet: a refund is refused at once, saying so.
-    let (s, v) = live
-        .call(Method::POST, "/v1/refunds", Some(&json!({"payment": id})))
+    // A part of it cannot go back through Wave (Wave refunds whole sessions): the refund fails,
+    // saying so, and nothing moved.
+    let refund = |amount: i64| json!({"payment": id, "amount": amount});
+    let (s, r) = live
+        .call(Method::POST, "/v1/refunds", Some(&refund(1000)))
         .await;
-    assert!(s.is_client_error(), "{v}");
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let partial = r["id"].as_str().unwrap().to_owned();
+    while live.app.engine.run_refund_batch().await.unwrap() > 0 {}
+    let (_, r) = live
+        .call(Method::GET, &format!("/v1/refunds/{partial}"), None)
+        .await;
+    assert_eq!(r["status"], "failed", "{r}");
     assert!(
-        v["error"]["message"]
+        r["failure_message"]
             .as_str()
             .unwrap_or_default()
-            .contains("Wave"),
-        "{v}"
+            .contains("PARTIAL_REFUND_NOT_SUPPORTED"),
+        "{r}"
     );
+    // The whole of it goes back: Wave refunds the session.
+    let (s, r) = live
+        .call(Method::POST, "/v1/refunds", Some(&refund(3000)))
+        .await;
+    assert_eq!(s, StatusCode::OK, "{r}");
+    let whole = r["id"].as_str().unwrap().to_owned();
+    while live.app.engine.run_refund_batch().await.unwrap() > 0 {}
+    let (_, r) = live
+        .call(Method::GET, &format!("/v1/refunds/{whole}"), None)
+        .await;
+    assert_eq!(r["status"], "succeeded", "{r}");
+    assert_eq!(live.status(&id).await, "refunded");
+    live.app.ledger_ok().await;
+    live
+}
+
+/// Payouts go out with `idempotency-key`; one Wave leaves `processing` is read back by its
+/// reference; one Wave fails gives the money back to the balance.
+async fn wave_payouts(live: Live) -> Live {
+    let live = live.with_wave().await;
+    // Money to pay out: a settled Wave payment.
+    let (_, handover) = live.pay_wave(9000).await;
+    let page = live.wave_page(&handover).await;
+    live.pay_on_wave(&page, "+2250700000789").await;
+    live.wave_until("the event", |s| s.webhooks_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    let body = |amount: i64, phone: &str| json!({"amount": amount, "currency": "XOF", "payee": {"phone": phone, "operator": "wave_ci"}});
+    let payout = |amount, phone| {
+        let live = &live;
+        let b = body(amount, phone);
+        async move {
+            let (s, po) = live.call(Method::POST, "/v1/payouts", Some(&b)).await;
+            assert_eq!(s, StatusCode::OK, "{po}");
+            while live.app.engine.run_payout_batch().await.unwrap() > 0 {}
+            let id = po["id"].as_str().unwrap().to_owned();
+            let (_, po) = live
+                .call(Method::GET, &format!("/v1/payouts/{id}"), None)
+                .await;
+            po
+        }
+    };
+    let po = payout(2000, "+2250700000788").await;
+    assert_eq!(po["status"], "succeeded", "{po}");
+    // …049: Wave refuses it (insufficient funds, by the simulator's number table).
+    let po = payout(1000, "+2250700000049").await;
+    assert_eq!(po["status"], "failed", "{po}");
+    // …059: Wave answers processing; Kumbu reads it back by its reference until it resolves.
+    let po = payout(1500, "+2250700000059").await;
+    assert_eq!(po["status"], "processing", "{po}");
+    let id = po["id"].as_str().unwrap().to_owned();
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        live.app.clock.advance(Duration::from_secs(10));
+        while live.app.engine.run_payout_batch().await.unwrap() > 0 {}
+        let (_, po) = live
+            .call(Method::GET, &format!("/v1/payouts/{id}"), None)
+            .await;
+        if po["status"] == "succeeded" {
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{po}");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let stats = live.wave.stats();
+    assert_eq!(stats.payouts, 3, "{stats:?}");
+    live.app.ledger_ok().await;
     live
 }
 

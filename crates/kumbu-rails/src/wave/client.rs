@@ -2,7 +2,7 @@
 //! key is a Bearer token of its own (no token exchange). Each call's result is classified once,
 //! here: done, refused (with Wave's code) or unknown.
 
-use super::wire::{ErrorBody, Session, SessionRequest};
+use super::wire::{ErrorBody, Payout, PayoutRequest, PayoutSearch, Session, SessionRequest};
 use crate::connector::CallError;
 use reqwest::Response;
 use secrecy::{ExposeSecret, SecretString};
@@ -35,10 +35,10 @@ impl Client {
         }
     }
 
-    async fn read(
+    async fn read<T: serde::de::DeserializeOwned>(
         resp: Result<Response, reqwest::Error>,
         what: &str,
-    ) -> Result<Session, CallError> {
+    ) -> Result<T, CallError> {
         let resp = resp.map_err(|e| CallError::transport(&e))?;
         if !resp.status().is_success() {
             return Err(classify(resp).await);
@@ -46,6 +46,16 @@ impl Client {
         resp.json()
             .await
             .map_err(|e| CallError::Unknown(format!("unreadable {what} answer: {e}")))
+    }
+
+    /// An answer whose body says nothing more than its success.
+    async fn done(resp: Result<Response, reqwest::Error>) -> Result<(), CallError> {
+        let resp = resp.map_err(|e| CallError::transport(&e))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            Err(classify(resp).await)
+        }
     }
 
     /// Makes a checkout session. A timeout or a 5xx leaves it unknown whether one was made; as
@@ -76,6 +86,52 @@ impl Client {
         Self::read(resp, "checkout session").await
     }
 
+    /// Refunds a paid session, whole (200, no body).
+    pub async fn refund_session(&self, key: &SecretString, id: &str) -> Result<(), CallError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/checkout/sessions/{id}/refund", self.base))
+            .bearer_auth(key.expose_secret())
+            .send()
+            .await;
+        Self::done(resp).await
+    }
+
+    /// Sends a payout under `idempotency-key` = our reference: a retry with the same key can
+    /// only name the same payout.
+    pub async fn payout(
+        &self,
+        key: &SecretString,
+        body: &PayoutRequest<'_>,
+    ) -> Result<Payout, CallError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/payout", self.base))
+            .bearer_auth(key.expose_secret())
+            .header("idempotency-key", body.client_reference)
+            .json(body)
+            .send()
+            .await;
+        Self::read(resp, "payout").await
+    }
+
+    /// The payouts made under `client_reference` (none: it never reached Wave).
+    pub async fn payouts_by_reference(
+        &self,
+        key: &SecretString,
+        client_reference: &str,
+    ) -> Result<Vec<Payout>, CallError> {
+        let resp = self
+            .http
+            .get(format!("{}/v1/payouts/search", self.base))
+            .query(&[("client_reference", client_reference)])
+            .bearer_auth(key.expose_secret())
+            .send()
+            .await;
+        let found: PayoutSearch = Self::read(resp, "payout search").await?;
+        Ok(found.result)
+    }
+
     /// Asks for the balance: what `kumbu connector check` does with a key.
     pub async fn balance(&self, key: &SecretString) -> Result<(), CallError> {
         let resp = self
@@ -83,12 +139,7 @@ impl Client {
             .get(format!("{}/v1/balance", self.base))
             .bearer_auth(key.expose_secret())
             .send()
-            .await
-            .map_err(|e| CallError::transport(&e))?;
-        if resp.status().is_success() {
-            Ok(())
-        } else {
-            Err(classify(resp).await)
-        }
+            .await;
+        Self::done(resp).await
     }
 }

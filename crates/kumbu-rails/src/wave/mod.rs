@@ -3,11 +3,11 @@
 //! (`/pay/go/{token}`) sends them to the session's `wave_launch_url` and Wave back. Wave posts
 //! every event to one URL per Wave account, `<public URL>/callbacks/wave/events`, signed
 //! `Wave-Signature` ([`signature`]) with the webhook's secret; an event is believed only so
-//! signed, and then only as a reason to read the session. Refunds and payouts are not carried
-//! yet. And its simulator ([`simulator`]): checkout sessions, payouts, signed webhooks.
+//! signed, and then only as a reason to read the session. Refunds give a session back whole;
+//! payouts go out with `idempotency-key` (`disburse.rs`). And its simulator ([`simulator`]): checkout sessions, payouts, signed webhooks.
 //!
 //! Layout: `settings` (a merchant's key and webhook secret, checked), `checkout` (sessions and
-//! their status), `client` (the HTTP calls and their classification), `wire` (Wave's JSON),
+//! their status), `disburse` (refunds and payouts), `client` (the HTTP calls and their classification), `wire` (Wave's JSON),
 //! `signature`, `simulator/`.
 //!
 //! Sources: `../shared/reference/connectors.md` §1.4 (Checkout, Payout, Webhooks), §2 (PyPI
@@ -15,6 +15,7 @@
 
 mod checkout;
 pub mod client;
+mod disburse;
 pub mod settings;
 pub mod signature;
 pub mod simulator;
@@ -102,7 +103,7 @@ impl Connector for Wave {
     }
 
     fn disburses(&self) -> bool {
-        false
+        true
     }
 
     fn flow(&self, _op: Operator) -> Flow {
@@ -155,9 +156,8 @@ impl Connector for Wave {
 
     fn can(&self, creds: &Opened, duty: Duty) -> bool {
         match duty {
-            Duty::Collect => settings::open(creds).is_some(),
-            // Not carried yet.
-            Duty::Disburse => false,
+            // One key, with the Checkout and Payout APIs enabled on it in Wave's portal.
+            Duty::Collect | Duty::Disburse => settings::open(creds).is_some(),
         }
     }
 
@@ -185,15 +185,14 @@ impl Connector for Wave {
 
     fn disburse<'a>(
         &'a self,
-        _out: Outgoing<'a>,
-        _creds: &'a Opened,
+        out: Outgoing<'a>,
+        creds: &'a Opened,
         _now: Timestamp,
     ) -> BoxFuture<'a, Outbound> {
-        // Never reached: `can(Disburse)` is false, so nothing is created to send.
-        Box::pin(async {
-            Outbound::Failed {
-                code: FailureCode::ProviderUnavailable,
-                operator_code: "NOT_SUPPORTED".to_owned(),
+        Box::pin(async move {
+            match settings::open(creds) {
+                Some(s) => self.money_out(out, &s.key(), true).await,
+                None => Outbound::Undecided,
             }
         })
     }
@@ -202,9 +201,14 @@ impl Connector for Wave {
         &'a self,
         out: Outgoing<'a>,
         creds: &'a Opened,
-        now: Timestamp,
+        _now: Timestamp,
     ) -> BoxFuture<'a, Outbound> {
-        self.disburse(out, creds, now)
+        Box::pin(async move {
+            match settings::open(creds) {
+                Some(s) => self.money_out(out, &s.key(), false).await,
+                None => Outbound::Undecided,
+            }
+        })
     }
 
     fn check<'a>(&'a self, creds: &'a Opened, _now: Timestamp) -> BoxFuture<'a, Vec<ProductCheck>> {

@@ -69,3 +69,47 @@ pub struct EventData {
     #[serde(default)]
     pub client_reference: Option<String>,
 }
+
+/// `POST /v1/payout`'s body.
+#[derive(Debug, Serialize)]
+pub struct PayoutRequest<'a> {
+    /// `XOF`.
+    pub currency: &'a str,
+    /// Whole francs the payee receives, as text.
+    pub receive_amount: &'a str,
+    /// The payee's number, E.164.
+    pub mobile: &'a str,
+    /// Ours: what the payout is found by.
+    pub client_reference: &'a str,
+    /// What the payee reads, at most 40 characters.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_reason: Option<&'a str>,
+}
+
+/// A payout, as Wave answers it.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Payout {
+    /// `pt-…`.
+    pub id: String,
+    /// `processing`, `succeeded`, `failed`, `reversed`.
+    pub status: String,
+    /// Why it failed.
+    #[serde(default)]
+    pub payout_error: Option<PayoutError>,
+}
+
+/// Why a payout failed.
+#[derive(Debug, Clone, Deserialize)]
+pub struct PayoutError {
+    /// Wave's code (`recipient-limit-exceeded`, `insufficient-funds`, …).
+    #[serde(default)]
+    pub error_code: Option<String>,
+}
+
+/// `GET /v1/payouts/search`'s answer.
+#[derive(Debug, Deserialize)]
+pub struct PayoutSearch {
+    /// The payouts with that `client_reference`.
+    #[serde(default)]
+    pub result: Vec<Payout>,
+}
