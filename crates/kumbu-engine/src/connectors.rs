@@ -25,8 +25,8 @@ pub enum CallbackVerdict {
     /// A reason to ask the operator about this reference, from anyone (the operator proves
     /// nothing: MTN): worth asking once in a while, not at every copy.
     Believed(String),
-    /// A reason to ask, proved to be the operator's (Orange's token, Wave's signature): every
-    /// one is asked about, as operators send successive events within seconds.
+    /// A reason to ask, proved to be the operator's (Orange's token, Wave's signature): each
+    /// different one is asked about, as operators send successive events within seconds.
     Proved(String),
 }
 

@@ -60,17 +60,23 @@ async fn callback(
         }
         Err(e) => return failed(&path, e),
     };
-    // A callback anyone could have sent only moves the payment's status query forward; once
-    // per reference in a few seconds is enough, and a stream of forged ones costs the
-    // merchant's operator quota no more. One proved to be the operator's (Orange, Wave) is
-    // always taken: operators send successive events within seconds (a failed try, then the
-    // payment), and forged ones never got this far.
-    let pulled = (connector.as_str(), reference.as_str());
-    if !proved
-        && state
-            .callback_pulls
-            .check(&pulled, std::time::Instant::now())
-            .is_err()
+    // A callback only moves the payment's status query forward; once per reference in a few
+    // seconds is enough, and a stream of forged ones costs the merchant's operator quota no
+    // more. One proved to be the operator's (Orange, Wave) is counted per reference *and body*:
+    // operators send successive, different events within seconds (a failed try, then the
+    // payment), all taken; a replayed copy of one is held back like any other.
+    let key = if proved {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        std::hash::Hash::hash(&body[..], &mut h);
+        format!("{reference}#{:016x}", std::hash::Hasher::finish(&h))
+    } else {
+        reference.clone()
+    };
+    let pulled = (connector.as_str(), key.as_str());
+    if state
+        .callback_pulls
+        .check(&pulled, std::time::Instant::now())
+        .is_err()
     {
         return StatusCode::OK.into_response();
     }

@@ -288,6 +288,20 @@ async fn only_signed_wave_events_count(live: Live) -> Live {
     live.app.tick().await;
     assert_eq!(live.wave.stats().session_reads, reads + 1);
     assert_eq!(live.status(&id).await, "operator_pending");
+    // The same signed copy again at once (a replay): held back, nothing asked.
+    let header = kumbu_rails::wave::signature::header(&[WEBHOOK_SECRET], now, event.as_bytes());
+    let r = live
+        .app
+        .client
+        .post(live.app.url("/callbacks/wave/events"))
+        .header("Wave-Signature", header)
+        .body(event.clone())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
+    live.app.tick().await;
+    assert_eq!(live.wave.stats().session_reads, reads + 1);
     live
 }
 

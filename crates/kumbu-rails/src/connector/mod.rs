@@ -125,6 +125,12 @@ pub(crate) fn check_text(
     Ok(())
 }
 
+/// Whether `url` is an http(s) URL with a host: what an operator's page URL must be before a
+/// payer is sent there (a `javascript:` or scheme-less value is not).
+pub(crate) fn is_web_url(url: &str) -> bool {
+    reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
+}
+
 /// What a merchant's credentials may be used for.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Duty {

@@ -49,14 +49,23 @@ impl Memo {
         let Ok(n) = serde_json::from_slice::<Notification>(body) else {
             return false;
         };
-        let given = Self::hash(&n.notif_token);
-        given.len() == self.notif_hash.len()
-            && given
-                .bytes()
-                .zip(self.notif_hash.bytes())
-                .fold(0u8, |acc, (a, b)| acc | (a ^ b))
-                == 0
+        same_bytes(&Self::hash(&n.notif_token), &self.notif_hash)
     }
+}
+
+/// Whether two texts are equal, in time that does not depend on where they differ.
+fn same_bytes(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// Whether a secret given in a callback is the one kept, compared over their hashes in constant
+/// time (the length of neither leaks).
+pub fn same_secret(given: &str, kept: &str) -> bool {
+    same_bytes(&Memo::hash(given), &Memo::hash(kept))
 }
 
 #[cfg(test)]

@@ -224,8 +224,12 @@ impl Connector for OrangeMoney {
     }
 
     fn genuine_callback(&self, callback: &Callback<'_>) -> bool {
-        Memo::read(callback.memo).is_some_and(|m| m.genuine(callback.body))
-            || PromptMemo::read(callback.memo).is_some_and(|m| m.genuine(callback.body))
+        // A page's memo is read first: its fields would also read as a prompt's, and a page's
+        // pay_token is in the URL its payer holds, so it proves nothing.
+        match Memo::read(callback.memo) {
+            Some(page) => page.genuine(callback.body),
+            None => PromptMemo::read(callback.memo).is_some_and(|m| m.genuine(callback.body)),
+        }
     }
 
     fn settings(&self, given: serde_json::Value) -> Result<Checked, SettingsError> {

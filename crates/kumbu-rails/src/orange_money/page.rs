@@ -10,7 +10,7 @@
 //! way. A page that was made is asked about until Orange ends it (`SUCCESS`, `FAILED`,
 //! `EXPIRED`): our own deadline never fails a payment the payer may be paying.
 
-use super::client::{PageRequest, WebPay};
+use super::client::{OrangeStatus, PageRequest, WebPay};
 use super::memo::Memo;
 use super::settings::Settings;
 use super::OrangeMoney;
@@ -38,7 +38,13 @@ impl OrangeMoney {
     ) -> Advance {
         let step = payment.progress.step;
         let attempt = step / 2;
-        let memo = Memo::read(payment.rail_memo.as_deref()).filter(|m| m.attempt == attempt);
+        let read = Memo::read(payment.rail_memo.as_deref());
+        if read.is_none() && payment.rail_memo.is_some() {
+            // Another version's memo: never guess (a new page could be paid twice).
+            tracing::error!(payment = %payment.id, "this payment's Orange memo does not read; it waits for a version that reads it");
+            return Advance::wait(step, self.poll_every);
+        }
+        let memo = read.filter(|m| m.attempt == attempt);
         match (step.is_multiple_of(2), memo) {
             (false, Some(memo)) => self.ask(payment, web, now, memo).await,
             // Odd with no page of this attempt (the call's outcome never committed), or even:
@@ -111,6 +117,16 @@ impl OrangeMoney {
             reference: &shown,
         };
         match self.client.webpayment(web, now, &page).await {
+            // Orange's page must be a web page: anything else is not sent to a payer.
+            Ok(made) if !crate::connector::is_web_url(&made.payment_url) => {
+                tracing::error!(payment = %p.id, "Orange answered a payment_url that is not an http(s) URL; no payer is sent there");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderError,
+                    "BAD_PAYMENT_URL",
+                )
+            }
             Ok(made) => {
                 let memo = Memo {
                     attempt,
@@ -168,6 +184,10 @@ impl OrangeMoney {
             .status(web, now, &memo.order_id, p.amount, &memo.pay_token)
             .await
         {
+            // Never opened, and Orange's page has surely closed: nobody can pay it any more.
+            Ok(OrangeStatus::Initiated) if now >= p.expires_at.plus(PAGE_GRACE) => {
+                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "INITIATED")
+            }
             Ok(status) => self.read_status(p, step, status, |txnid| {
                 Memo {
                     txnid,

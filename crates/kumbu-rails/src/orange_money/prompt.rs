@@ -18,18 +18,25 @@ use kumbu_core::{FailureCode, Payment, Timestamp};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 
+/// How long after a payment's deadline a payToken Orange still reports `INITIATED` is asked
+/// about: by then Orange's own window has closed.
+const PROMPT_GRACE: Duration = Duration::from_secs(3600);
+
 /// Cameroon's country code, which `subscriberMsisdn` goes without.
 const CAMEROON: &str = "237";
 
 /// What the connector keeps of a prompt: its payToken and order id, and Orange's transaction id
 /// once paid.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct PromptMemo {
     /// From `mp/init`.
     pub pay_token: String,
     /// The order id the prompt is sent under.
     pub order_id: String,
+    /// Whether a prompt may have reached Orange under it (a send was tried): from then on a
+    /// refusal is only a reason to ask, and Kumbu's deadline never fails the payment.
+    #[serde(default)]
+    pub maybe_sent: bool,
     /// Orange's transaction id, once known.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txnid: Option<String>,
@@ -53,7 +60,8 @@ impl PromptMemo {
             #[serde(rename = "payToken")]
             pay_token: String,
         }
-        serde_json::from_slice::<Notification>(body).is_ok_and(|n| n.pay_token == self.pay_token)
+        serde_json::from_slice::<Notification>(body)
+            .is_ok_and(|n| super::memo::same_secret(&n.pay_token, &self.pay_token))
     }
 }
 
@@ -78,10 +86,23 @@ impl OrangeMoney {
     ) -> Advance {
         let step = p.progress.step;
         let memo = PromptMemo::read(p.rail_memo.as_deref());
+        if memo.is_none() && p.rail_memo.is_some() {
+            // Another version's memo: never guess (a new payToken could prompt twice).
+            tracing::error!(payment = %p.id, "this payment's Orange memo does not read; it waits for a version that reads it");
+            return Advance::wait(step, self.poll_every);
+        }
         match (step.is_multiple_of(2), memo) {
             (false, Some(memo)) => self.ask_prompt(p, creds, now, memo).await,
             // Died while asking for a payToken: ask for another.
             (false, None) => now_again(step + 1, None),
+            // A prompt that may have reached Orange is only ever asked about.
+            (true, Some(memo)) if memo.maybe_sent && now >= p.expires_at => Advance {
+                via: Via::Poll,
+                notices: Vec::new(),
+                step: step + 1,
+                next: Next::After(self.poll_every),
+                memo: None,
+            },
             // Never prompted: after the deadline, never.
             (true, _) if now >= p.expires_at => {
                 Advance::failed(Via::Request, step, FailureCode::PaymentExpired, "NOT_SENT")
@@ -99,6 +120,7 @@ impl OrangeMoney {
                 let memo = PromptMemo {
                     pay_token,
                     order_id: format!("{reference}-{}", step / 2),
+                    maybe_sent: false,
                     txnid: None,
                 };
                 now_again(step + 2, Some(memo.text()))
@@ -184,8 +206,15 @@ impl OrangeMoney {
                 next: Next::After(self.poll_every),
                 memo: None,
             },
-            // The payToken was used already: an earlier try reached Orange. Ask.
-            Err(CallError::Refused { status: 409, .. }) => now_again(step + 1, None),
+            // The payToken was used already (409), or refused after an earlier try may have
+            // reached Orange (Orange's code for a reused payToken is not documented): ask.
+            Err(CallError::Refused { status, .. }) if status == 409 || memo.maybe_sent => Advance {
+                via: Via::Request,
+                notices: Vec::new(),
+                step: step + 1,
+                next: Next::After(self.poll_every),
+                memo: None,
+            },
             Err(CallError::Unknown(why)) => {
                 tracing::warn!(payment = %p.id, reason = %why, "Orange mp/pay: outcome unknown; its status will be asked");
                 Advance::wait(step + 1, self.poll_every.min(Duration::from_secs(2)))
@@ -225,8 +254,26 @@ impl OrangeMoney {
     ) -> Advance {
         let step = p.progress.step;
         match self.client.mp_status(creds, now, &memo.pay_token).await {
-            // The prompt never reached Orange: send it (the next step), under the same payToken.
-            Ok(OrangeStatus::Initiated) => now_again(step + 1, None),
+            // Past the deadline and Orange's window, a payToken no prompt reached is dead.
+            Ok(OrangeStatus::Initiated) if now >= p.expires_at.plus(PROMPT_GRACE) => {
+                Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "INITIATED")
+            }
+            // The prompt has not reached Orange (yet: a send may still be on its way): send it
+            // again under the same payToken after a pause, which Orange takes once only; from
+            // now on a refusal is only a reason to ask.
+            Ok(OrangeStatus::Initiated) => Advance {
+                via: Via::Poll,
+                notices: Vec::new(),
+                step: step + 1,
+                next: Next::After(self.poll_every.min(Duration::from_secs(2))),
+                memo: Some(
+                    PromptMemo {
+                        maybe_sent: true,
+                        ..memo
+                    }
+                    .text(),
+                ),
+            },
             Ok(status) => self.read_status(p, step, status, |txnid| {
                 PromptMemo {
                     txnid,

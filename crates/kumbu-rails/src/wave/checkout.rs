@@ -17,7 +17,6 @@ use std::time::Duration;
 
 /// What the connector keeps of a session.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
 pub struct Memo {
     /// The attempt (`step / 2`) it was made at.
     pub attempt: u32,
@@ -29,6 +28,9 @@ pub struct Memo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transaction_id: Option<String>,
 }
+
+/// How long after a payment's deadline a session Wave no longer knows is still asked about.
+const SESSION_GRACE: Duration = Duration::from_secs(3600);
 
 impl Memo {
     /// Reads a memo the connector wrote.
@@ -52,9 +54,15 @@ impl Wave {
     ) -> Advance {
         let step = p.progress.step;
         let attempt = step / 2;
-        let memo = Memo::read(p.rail_memo.as_deref()).filter(|m| m.attempt == attempt);
+        let read = Memo::read(p.rail_memo.as_deref());
+        if read.is_none() && p.rail_memo.is_some() {
+            // Another version's memo: never guess (a new session could be paid twice).
+            tracing::error!(payment = %p.id, "this payment's Wave memo does not read; it waits for a version that reads it");
+            return Advance::wait(step, self.poll_every);
+        }
+        let memo = read.filter(|m| m.attempt == attempt);
         match (step.is_multiple_of(2), memo) {
-            (false, Some(memo)) => self.read_session(p, key, memo).await,
+            (false, Some(memo)) => self.read_session(p, key, now, memo).await,
             (_, None) if now >= p.expires_at => Advance::failed(
                 Via::Request,
                 step,
@@ -102,6 +110,16 @@ impl Wave {
             client_reference: reference,
         };
         match self.client.create_session(key, &body).await {
+            // Wave's page must be a web page: anything else is not sent to a payer.
+            Ok(s) if !crate::connector::is_web_url(&s.wave_launch_url) => {
+                tracing::error!(payment = %p.id, "Wave answered a wave_launch_url that is not an http(s) URL; no payer is sent there");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderError,
+                    "BAD_LAUNCH_URL",
+                )
+            }
             Ok(s) => {
                 let memo = Memo {
                     attempt,
@@ -148,10 +166,27 @@ impl Wave {
         }
     }
 
-    async fn read_session(&self, p: &Payment, key: &SecretString, memo: Memo) -> Advance {
+    async fn read_session(
+        &self,
+        p: &Payment,
+        key: &SecretString,
+        now: Timestamp,
+        memo: Memo,
+    ) -> Advance {
         let step = p.progress.step;
         let s: Session = match self.client.session(key, &memo.session_id).await {
             Ok(s) => s,
+            // Wave no longer knows the session, long after the deadline: nobody can pay it.
+            Err(CallError::Refused { status, code, .. })
+                if now >= p.expires_at.plus(SESSION_GRACE) =>
+            {
+                return Advance::failed(
+                    Via::Poll,
+                    step,
+                    FailureCode::PaymentExpired,
+                    &operator_code(status, code),
+                );
+            }
             Err(e) => {
                 tracing::warn!(payment = %p.id, reason = %e, "Wave session unknown for now; asking again later");
                 return Advance::wait(step, self.poll_every.min(Duration::from_secs(2)));
