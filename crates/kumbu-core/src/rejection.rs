@@ -116,6 +116,8 @@ pub enum Field {
     DisbursementKeys,
     /// The number a payout goes to.
     PayeePhone,
+    /// One of a connector's own settings, by its name in the API (`web_payment`, `api_key`, …).
+    ConnectorSetting(&'static str),
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

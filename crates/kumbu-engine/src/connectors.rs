@@ -64,6 +64,14 @@ pub struct ConnectorCheck {
     pub problem: Option<String>,
 }
 
+impl Engine {
+    /// Refuses a test key before anything about operator credentials is read: they are live
+    /// settings.
+    pub fn connectors_allowed(&self, auth: &AuthContext) -> Result<(), EngineError> {
+        live_only(auth).map_err(EngineError::Rejected)
+    }
+}
+
 fn live_only(auth: &AuthContext) -> Result<(), Rejection> {
     match auth.mode {
         Mode::Live => Ok(()),
@@ -79,7 +87,8 @@ fn settings_rejection(e: SettingsError) -> Rejection {
         "target_environment" => Field::TargetEnvironment,
         "callback_host" => Field::CallbackHost,
         "disbursement" => Field::DisbursementKeys,
-        _ => Field::CollectionKeys,
+        "collection" | "settings" => Field::CollectionKeys,
+        other => Field::ConnectorSetting(other),
     };
     Rejection::field(ErrorCode::ParameterInvalid, field, e.message)
 }

@@ -197,6 +197,7 @@ pub fn param_name(f: Field) -> &'static str {
         Field::CollectionKeys => "collection",
         Field::DisbursementKeys => "disbursement",
         Field::PayeePhone => "payee.phone",
+        Field::ConnectorSetting(name) => name,
     }
 }
 

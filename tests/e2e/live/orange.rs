@@ -22,6 +22,7 @@ live_both!(
     orange_credentials_and_what_orange_cannot_do => (super::quick(), crate::harness::Opts::default()),
     a_live_page_hands_over_to_orange_and_back => (super::quick(), crate::harness::Opts::default()),
     orange_cameroon_prompts_the_payer => (super::quick(), crate::harness::Opts::default()),
+    adullam_orange_payments_carry_their_redirect_url => (super::quick(), crate::harness::Opts::default()),
 );
 
 fn orange_credentials() -> Value {
@@ -530,5 +531,65 @@ async fn orange_cameroon_prompts_the_payer(live: Live) -> Live {
     live.app.tick().await;
     assert_eq!(live.orange.stats().status_queries, asked);
     live.app.ledger_ok().await;
+    live
+}
+
+/// Adullam's `orangeCI` payments carry the URL the payer must open (`redirect_url`, the field an
+/// older Adullam variant documents); its `mtnCI` payments, which prompt the phone, do not.
+async fn adullam_orange_payments_carry_their_redirect_url(live: Live) -> Live {
+    let live = live.with_orange().await;
+    let merchant = live.app.sandbox_merchant().await;
+    let c = live
+        .app
+        .engine
+        .create_credential(&merchant, kumbu_core::Mode::Live, None)
+        .await
+        .unwrap();
+    let secret = secrecy::ExposeSecret::expose_secret(&c.client_secret).to_owned();
+    let t: Value = live
+        .app
+        .client
+        .post(live.app.url("/compat/adullam/v1/oauth/token"))
+        .json(
+            &json!({"grant_type": "client_credentials", "client_id": c.client_id,
+            "client_secret": secret}),
+        )
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let access = t["access_token"].as_str().expect("a token").to_owned();
+    let pay = |channel: &'static str, phone: &'static str| {
+        let (live, access) = (&live, &access);
+        async move {
+            let r = live
+                .app
+                .client
+                .post(live.app.url("/compat/adullam/v1/payments"))
+                .bearer_auth(access)
+                .header("Idempotency-Key", uuid::Uuid::new_v4().to_string())
+                .json(
+                    &json!({"amount": 2500, "currency": "XOF", "customer_phone": phone,
+                    "channel": channel, "description": "Commande 92"}),
+                )
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(r.status(), 201);
+            r.json::<Value>().await.unwrap()
+        }
+    };
+    let v = pay("orangeCI", "+2250700000789").await;
+    let url = v["redirect_url"]
+        .as_str()
+        .expect("a redirect_url")
+        .to_owned();
+    assert!(url.starts_with(&live.app.url("/pay/go/")), "{v}");
+    // The same URL takes the payer on to Orange's page once it is made.
+    live.orange_page(&url).await;
+    let v = pay("mtnCI", "+2250500000789").await;
+    assert!(v.get("redirect_url").is_none(), "{v}");
     live
 }

@@ -241,6 +241,8 @@ pub async fn put_connector(
     Body(bytes): Body,
 ) -> Result<(StatusCode, Json<ConnectorView>), NativeError> {
     let op = operator(&code)?;
+    // Who asks before what they send: a test key is refused whatever its body.
+    state.engine.connectors_allowed(&auth)?;
     let settings = ConnectorBody::read(op, &bytes)?;
     let (summary, created) = state.engine.set_connector(&auth, op, settings).await?;
     let status = if created {

@@ -130,6 +130,7 @@ fn param(f: Field) -> &'static str {
         | Field::CollectionKeys
         | Field::DisbursementKeys
         | Field::PayeePhone
+        | Field::ConnectorSetting(_)
         | Field::Locale => "body",
     }
 }
