@@ -72,6 +72,12 @@ pub struct WaveArgs {
     /// Milliseconds a processing payout takes to succeed.
     #[arg(long, default_value_t = 2000)]
     payout_delay_ms: u64,
+    /// Pay every checkout session this many milliseconds after it is made, from the number it
+    /// names (restrict_payer_mobile) or one that pays, as a payer who opened it would (for load
+    /// tests, where no browser opens the pages; `scripts/bench-live.sh`). Unset: only a payer, or
+    /// POST /_simulator/sessions/{id}/pay, pays.
+    #[arg(long, value_name = "MS")]
+    sessions_paid_after_ms: Option<u64>,
     /// Milliseconds added to every API answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -93,6 +99,7 @@ impl WaveArgs {
             webhook_shared_secret: self.webhook_shared_secret.clone(),
             session_ttl: Duration::from_secs(self.session_minutes * 60),
             payout_delay: Duration::from_millis(self.payout_delay_ms),
+            sessions_paid_after: self.sessions_paid_after_ms.map(Duration::from_millis),
             faults: wave::Faults {
                 latency_ms: self.latency_ms,
                 duplicate_webhooks: self.duplicate_webhooks,
@@ -136,6 +143,11 @@ pub struct OrangeMoneyArgs {
     /// Seconds a payment page stays open before the payment is EXPIRED.
     #[arg(long, default_value_t = 600)]
     payment_window_secs: u64,
+    /// Pay every payment page this many milliseconds after it is made, as a payer who opened
+    /// it would (for load tests, where no browser opens the pages; `scripts/bench-live.sh`).
+    /// Unset: only a payer, or POST /_simulator/webpayments/{pay_token}/pay, pays.
+    #[arg(long, value_name = "MS")]
+    pages_paid_after_ms: Option<u64>,
     /// Milliseconds added to every API answer.
     #[arg(long, default_value_t = 0)]
     latency_ms: u64,
@@ -171,6 +183,7 @@ impl OrangeMoneyArgs {
             approval_delay: Duration::from_millis(self.approval_delay_ms),
             token_ttl: Duration::from_secs(self.token_ttl_secs),
             payment_window: Duration::from_secs(self.payment_window_secs),
+            pages_paid_after: self.pages_paid_after_ms.map(Duration::from_millis),
             faults: orange::Faults {
                 latency_ms: self.latency_ms,
                 duplicate_notifications: self.duplicate_notifications,

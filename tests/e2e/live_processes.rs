@@ -1,7 +1,8 @@
 //! Live mode across real `kumbu serve` processes and the operators' simulators: a process killed
 //! between MTN's acceptance of a request and the commit of that news loses nothing and sends
 //! nothing twice; one killed while Orange makes a payment page leaves a payment the next process
-//! makes a new page for, under a new order id, and the payer pays once; two processes on one
+//! makes a new page for, under a new order id, and the payer pays once (and likewise Wave's
+//! checkout sessions); two processes on one
 //! PostgreSQL share the live work without sending a request twice.
 
 use crate::harness::{drop_database, fresh_database, Backend, KEY, SECRET_KEY};
@@ -163,9 +164,6 @@ mod killed_between_call_and_commit {
 }
 
 async fn killed_while_orange_makes_a_page(backend: Backend) {
-    let Some((url, db)) = fresh_database(backend, "killed_while_orange_makes_a_page").await else {
-        return;
-    };
     // Orange makes the page, then holds its answer: the process is waiting on Orange.
     let (orange, orange_url, _stop) = crate::live::start_orange().await;
     orange.set_faults(kumbu_rails::orange_money::simulator::Faults {
@@ -173,18 +171,60 @@ async fn killed_while_orange_makes_a_page(backend: Backend) {
         hang_ms: 20_000,
         ..Default::default()
     });
+    let (made, paid) = (orange.clone(), orange.clone());
+    killed_while_a_page_is_made(
+        backend,
+        RedirectOperator {
+            test: "killed_while_orange_makes_a_page",
+            url_flag: "--orange-money-url",
+            sim_url: orange_url,
+            operator: kumbu_core::Operator::OrangeCi,
+            credentials: json!({"country": "ci", "web_payment": {"client_id": "c",
+                "client_secret": "s", "merchant_key": "m"}}),
+            made: Box::new(move || made.stats().webpayments),
+            paid: Box::new(move || paid.stats().paid),
+            payer: [("action", "pay"), ("phone", "0700000789")],
+        },
+    )
+    .await;
+    // The second page was made under a new order id: Orange refused nothing.
+    assert_eq!(orange.stats().refused, 0);
+}
+
+/// What differs between the operators whose payer pays on the operator's page, for
+/// [`killed_while_a_page_is_made`].
+struct RedirectOperator {
+    test: &'static str,
+    url_flag: &'static str,
+    sim_url: String,
+    operator: kumbu_core::Operator,
+    credentials: Value,
+    /// Pages (sessions) the operator made so far.
+    made: Box<dyn Fn() -> u64>,
+    /// Pages paid so far.
+    paid: Box<dyn Fn() -> u64>,
+    /// The payer's form on the operator's page.
+    payer: [(&'static str, &'static str); 2],
+}
+
+/// SIGKILL while the operator's answer to a new page is awaited: the operator has a page nobody
+/// has the URL of. Once the lease runs out, another process makes a new page (the hand-over URL
+/// is the gateway's, so it works on any process); the payer pays it; no webhook or notification
+/// reaches this gateway here, so the next poll learns it; settled once.
+async fn killed_while_a_page_is_made(backend: Backend, op: RedirectOperator) {
+    let Some((url, db)) = fresh_database(backend, op.test).await else {
+        return;
+    };
     let extra = [
-        "--orange-money-url",
-        orange_url.as_str(),
+        op.url_flag,
+        op.sim_url.as_str(),
         "--operator-lease-secs",
         "2",
         "--operator-poll-ms",
         "200",
     ];
     let mut first = spawn(&url, &extra).await;
-    let creds = json!({"country": "ci", "web_payment": {"client_id": "c",
-        "client_secret": "s", "merchant_key": "m"}});
-    let key = live_key_with(&url, kumbu_core::Operator::OrangeCi, creds).await;
+    let key = live_key_with(&url, op.operator, op.credentials.clone()).await;
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .build()
@@ -192,7 +232,8 @@ async fn killed_while_orange_makes_a_page(backend: Backend) {
     let r = client
         .post(format!("{}/v1/payments", first.base))
         .bearer_auth(&key)
-        .json(&json!({"amount": 2500, "currency": "XOF", "payer": {"phone": "+2250700000789", "operator": "orange_ci"}}))
+        .json(&json!({"amount": 2500, "currency": "XOF",
+            "payer": {"phone": "+2250700000789", "operator": op.operator.code()}}))
         .send()
         .await
         .unwrap();
@@ -202,37 +243,28 @@ async fn killed_while_orange_makes_a_page(backend: Backend) {
         .unwrap()
         .to_owned();
     let deadline = Instant::now() + Duration::from_secs(30);
-    while orange.stats().webpayments < 1 {
-        assert!(Instant::now() < deadline, "{:?}", orange.stats());
+    while (op.made)() < 1 {
+        assert!(Instant::now() < deadline, "no page made");
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    // SIGKILL while Orange's answer is awaited: Orange has a page nobody has the URL of.
     first.child.kill().await.unwrap();
     let second = spawn(&url, &extra).await;
-    // The hand-over URL is the gateway's, so it works on any process: once the lease ran out,
-    // the second made a new page (a new order id: Orange refuses a reused one).
     let handover = handover.replace(&first.base, &second.base);
     let page = loop {
         let r = client.get(&handover).send().await.unwrap();
         if r.status() == 303 {
             break r.headers()["location"].to_str().unwrap().to_owned();
         }
-        assert!(Instant::now() < deadline, "no page: {:?}", orange.stats());
+        assert!(Instant::now() < deadline, "no page after the restart");
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
-    let r = client
-        .post(&page)
-        .form(&[("action", "pay"), ("phone", "0700000789")])
-        .send()
-        .await
-        .unwrap();
+    let r = client.post(&page).form(&op.payer).send().await.unwrap();
     assert_eq!(r.status(), 303);
     let store = Store::connect(&url, &StoreOptions::default())
         .await
         .unwrap();
     wait_settled(&store, 1, Duration::from_secs(30)).await;
-    let s = orange.stats();
-    assert_eq!((s.webpayments, s.refused, s.paid), (2, 0, 1), "{s:?}");
+    assert_eq!(((op.made)(), (op.paid)()), (2, 1), "pages made, paid");
     assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
     let (problems, _) = store.verify_ledger().await.unwrap();
     assert!(problems.is_empty(), "{problems:?}");
@@ -250,6 +282,43 @@ mod killed_while_orange_makes_a_page {
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn postgres() {
         super::killed_while_orange_makes_a_page(Backend::Postgres).await;
+    }
+}
+
+/// The same for Wave's checkout sessions.
+async fn killed_while_wave_makes_a_session(backend: Backend) {
+    let (wave, wave_url, _stop) = crate::live::start_wave().await;
+    wave.set_faults(kumbu_rails::wave::simulator::Faults {
+        hang_next: 1,
+        hang_ms: 20_000,
+        ..Default::default()
+    });
+    let (made, paid) = (wave.clone(), wave.clone());
+    killed_while_a_page_is_made(
+        backend,
+        RedirectOperator {
+            test: "killed_while_wave_makes_a_session",
+            url_flag: "--wave-url",
+            sim_url: wave_url,
+            operator: kumbu_core::Operator::WaveCi,
+            credentials: json!({"api_key": "wave_ci_prod_killed"}),
+            made: Box::new(move || made.stats().sessions),
+            paid: Box::new(move || paid.stats().paid),
+            payer: [("action", "pay"), ("mobile", "+2250700000789")],
+        },
+    )
+    .await;
+}
+
+mod killed_while_wave_makes_a_session {
+    use crate::harness::Backend;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::killed_while_wave_makes_a_session(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::killed_while_wave_makes_a_session(Backend::Postgres).await;
     }
 }
 

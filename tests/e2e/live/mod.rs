@@ -178,6 +178,20 @@ impl Live {
         v
     }
 
+    /// Asserts that payment `id` is settled, and went through `settled` once, whatever its
+    /// operator sent (duplicates, late copies).
+    pub async fn settled_once(&self, id: &str) {
+        let p = self.payment(id).await;
+        assert_eq!(p["status"], "settled", "{p}");
+        let settled = p["history"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|h| h["to"] == "settled")
+            .count();
+        assert_eq!(settled, 1, "{p}");
+    }
+
     /// The reference MTN knows payment `id` by.
     pub async fn operator_reference(&self, id: &str) -> String {
         self.payment(id).await["operator_reference"]

@@ -267,15 +267,7 @@ async fn callbacks_are_only_triggers(live: Live) -> Live {
     live.until("every copy", |s| s.callbacks_delivered >= 4)
         .await;
     live.app.tick().await;
-    let p = live.payment(&id).await;
-    assert_eq!(p["status"], "settled", "{p}");
-    let settled = p["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["to"] == "settled")
-        .count();
-    assert_eq!(settled, 1, "{p}");
+    live.settled_once(&id).await;
     live.app.ledger_ok().await;
 
     // …009: the payer has not answered. A forged callback saying SUCCESSFUL changes nothing:

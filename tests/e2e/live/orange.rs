@@ -23,6 +23,7 @@ live_both!(
     a_live_page_hands_over_to_orange_and_back => (super::quick(), crate::harness::Opts::default()),
     orange_cameroon_prompts_the_payer => (super::quick(), crate::harness::Opts::default()),
     adullam_orange_payments_carry_their_redirect_url => (super::quick(), crate::harness::Opts::default()),
+    a_lost_prompt_is_sent_again_once => (super::quick(), crate::harness::Opts::default()),
 );
 
 fn orange_credentials() -> Value {
@@ -283,15 +284,7 @@ async fn only_orange_notifications_count(live: Live) -> Live {
     live.orange_until("the notifications", |s| s.notifications_delivered >= 3)
         .await;
     live.app.tick().await;
-    let p = live.payment(&id).await;
-    assert_eq!(p["status"], "settled", "{p}");
-    let settled = p["history"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .filter(|h| h["to"] == "settled")
-        .count();
-    assert_eq!(settled, 1, "{p}");
+    live.settled_once(&id).await;
     assert!(live.orange.stats().status_queries > asked);
     live
 }
@@ -441,32 +434,40 @@ async fn a_live_page_hands_over_to_orange_and_back(live: Live) -> Live {
     live
 }
 
+impl Live {
+    /// Sets the merchant's Orange Cameroon prompt credentials.
+    async fn with_orange_cm(self) -> Self {
+        let prompt = json!({"country": "cm", "cameroon_prompt": {"consumer_key": "ck",
+            "consumer_secret": "cs", "api_username": "kumbu", "api_password": "pw",
+            "channel_msisdn": "691234567", "pin": "2222"}});
+        let (s, v) = self
+            .call(Method::PUT, "/v1/connectors/orange_cm", Some(&prompt))
+            .await;
+        assert_eq!(s, StatusCode::CREATED, "{v}");
+        assert_eq!(v["products"], json!(["cameroon_prompt"]), "{v}");
+        self
+    }
+
+    /// A payment prompted on `phone`'s Orange Cameroon account.
+    async fn prompt_orange_cm(&self, amount: i64, phone: &str) -> String {
+        let (s, v) = self
+            .call(
+                Method::POST,
+                "/v1/payments",
+                Some(&json!({"amount": amount, "currency": "XAF",
+                    "payer": {"phone": phone, "operator": "orange_cm"}})),
+            )
+            .await;
+        assert_eq!(s, StatusCode::OK, "{v}");
+        // A prompt on the payer's phone: nowhere to send them.
+        assert_eq!(v["next_action"], Value::Null, "{v}");
+        v["id"].as_str().unwrap().to_owned()
+    }
+}
+
 async fn orange_cameroon_prompts_the_payer(live: Live) -> Live {
-    let prompt = json!({"country": "cm", "cameroon_prompt": {"consumer_key": "ck",
-        "consumer_secret": "cs", "api_username": "kumbu", "api_password": "pw",
-        "channel_msisdn": "691234567", "pin": "2222"}});
-    let (s, v) = live
-        .call(Method::PUT, "/v1/connectors/orange_cm", Some(&prompt))
-        .await;
-    assert_eq!(s, StatusCode::CREATED, "{v}");
-    assert_eq!(v["products"], json!(["cameroon_prompt"]), "{v}");
-    let pay = |amount: i64, phone: &'static str| {
-        let live = &live;
-        async move {
-            let (s, v) = live
-                .call(
-                    Method::POST,
-                    "/v1/payments",
-                    Some(&json!({"amount": amount, "currency": "XAF",
-                        "payer": {"phone": phone, "operator": "orange_cm"}})),
-                )
-                .await;
-            assert_eq!(s, StatusCode::OK, "{v}");
-            // A prompt on the payer's phone: nowhere to send them.
-            assert_eq!(v["next_action"], Value::Null, "{v}");
-            v["id"].as_str().unwrap().to_owned()
-        }
-    };
+    let live = live.with_orange_cm().await;
+    let pay = |amount: i64, phone: &'static str| live.prompt_orange_cm(amount, phone);
     // Prompted; the payer approves; Orange notifies; Kumbu asks; settled.
     let id = pay(3500, "+237690000789").await;
     live.app.tick().await;
@@ -591,5 +592,38 @@ async fn adullam_orange_payments_carry_their_redirect_url(live: Live) -> Live {
     live.orange_page(&url).await;
     let v = pay("mtnCI", "+2250500000789").await;
     assert!(v.get("redirect_url").is_none(), "{v}");
+    live
+}
+
+/// A prompt lost on its way to Orange (`mp/pay` answered 500, nobody prompted): Kumbu asks the
+/// payToken's status, hears `INITIATED`, and sends the prompt again under the same payToken
+/// after a pause; the payer is prompted once and the payment settles.
+async fn a_lost_prompt_is_sent_again_once(live: Live) -> Live {
+    let live = live.with_orange_cm().await;
+    live.orange
+        .set_faults(kumbu_rails::orange_money::simulator::Faults {
+            lose_next_prompts: 1,
+            ..Default::default()
+        });
+    let id = live.prompt_orange_cm(4100, "+237690000789").await;
+    live.app.tick().await;
+    assert_eq!(
+        live.orange.stats().mp_payments,
+        0,
+        "the first prompt was lost"
+    );
+    // Asked: INITIATED; then, after the pause, the prompt again.
+    for _ in 0..4 {
+        live.app.advance(Duration::from_secs(2)).await;
+    }
+    live.orange_until("the notification", |s| s.notifications_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    assert_eq!(p["status"], "settled", "{p}");
+    let stats = live.orange.stats();
+    assert_eq!(stats.mp_payments, 1, "prompted once: {stats:?}");
+    assert!(stats.status_queries >= 1, "{stats:?}");
+    live.app.ledger_ok().await;
     live
 }

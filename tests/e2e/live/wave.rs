@@ -20,6 +20,7 @@ live_both!(
     }),
     a_live_page_hands_over_to_wave_and_back_without_javascript => (super::quick(), crate::harness::Opts::default()),
     wave_payouts => (super::quick(), crate::harness::Opts::default()),
+    wave_events_twice_late_forged_or_never => (super::quick(), crate::harness::Opts::default()),
 );
 
 const WEBHOOK_SECRET: &str = "wave-webhook-signing-secret";
@@ -378,5 +379,54 @@ async fn a_live_page_hands_over_to_wave_and_back_without_javascript(live: Live) 
     assert_eq!(v["status"], "completed", "{v}");
     live.app.ledger_ok().await;
     b.quit().await;
+    live
+}
+
+/// Wave's webhooks as they come in life: each sent twice and again later, each preceded by a
+/// forged copy (`duplicate_webhooks`, `late_webhook_ms`, `forged_webhooks`), or none at all
+/// (`…129`). The payment settles once whatever arrives; the forged copies make Kumbu read
+/// nothing; without any webhook the session is read at the next poll.
+async fn wave_events_twice_late_forged_or_never(live: Live) -> Live {
+    let live = live.with_wave().await;
+    let faults = |f: Value| {
+        let url = format!("{}/_simulator/faults", live.wave_url);
+        async move {
+            let r = reqwest::Client::new()
+                .put(url)
+                .json(&f)
+                .send()
+                .await
+                .unwrap();
+            assert!(r.status().is_success());
+        }
+    };
+    faults(json!({"duplicate_webhooks": true, "late_webhook_ms": 300, "forged_webhooks": true}))
+        .await;
+    let (id, handover) = live.pay_wave(1700).await;
+    let page = live.wave_page(&handover).await;
+    let reads = live.wave.stats().session_reads;
+    live.pay_on_wave(&page, "+2250700000789").await;
+    // One forged, two genuine at once, one genuine late: four deliveries.
+    live.wave_until("every copy", |s| {
+        s.webhooks_delivered >= 4 && s.webhooks_pending == 0
+    })
+    .await;
+    live.app.tick().await;
+    live.settled_once(&id).await;
+    // The genuine copies carry one body: the first is a reason to read, the repeats are held
+    // back as replays; the forged one is never believed.
+    let read = live.wave.stats().session_reads - reads;
+    assert_eq!(read, 1, "reads after the payer paid: {read}");
+    // …129: Wave pays but sends nothing; Kumbu reads the session at its next poll.
+    faults(json!({})).await;
+    let (id, handover) = live.pay_wave(1800).await;
+    let page = live.wave_page(&handover).await;
+    live.pay_on_wave(&page, "+2250700000129").await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "operator_pending");
+    live.app.advance(Duration::from_secs(15)).await;
+    assert_eq!(live.status(&id).await, "settled");
+    assert_eq!(live.wave.stats().webhooks_delivered, 4);
+    live.app.ledger_ok().await;
     live
 }

@@ -282,6 +282,11 @@ async fn webpayment(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
             }
         }
     };
+    if let Some(after) = sim.inner.config.pages_paid_after {
+        if let Some(pay_token) = answer["pay_token"].as_str() {
+            page::pay_later(sim, pay_token, after);
+        }
+    }
     if let Some(ms) = hang {
         tokio::time::sleep(Duration::from_millis(ms)).await;
     }

@@ -44,6 +44,10 @@ pub struct Config {
     pub token_ttl: Duration,
     /// How long a payment page stays open before the payment is `EXPIRED`.
     pub payment_window: Duration,
+    /// When set, each payment page is paid this long after it is made, as a payer opening it
+    /// would pay it: for load tests, where no browser opens the pages. `None`: only a payer
+    /// (or `/_simulator/webpayments/{pay_token}/pay`) pays.
+    pub pages_paid_after: Option<Duration>,
     /// Faults in force at start.
     pub faults: Faults,
 }
@@ -58,6 +62,7 @@ impl Default for Config {
             approval_delay: Duration::from_secs(2),
             token_ttl: Duration::from_secs(3600),
             payment_window: Duration::from_secs(600),
+            pages_paid_after: None,
             faults: Faults::default(),
         }
     }

@@ -138,3 +138,13 @@ pub(super) fn settle(sim: &Sim, pay_token: &str, pay: bool, phone: Option<&str>)
     }
     Some(status)
 }
+
+/// Pays the page `pay_token` after `after`, as a payer who opened it and paid without typing a
+/// number (`Config::pages_paid_after`, for load tests).
+pub(super) fn pay_later(sim: &Sim, pay_token: &str, after: std::time::Duration) {
+    let (sim, pay_token) = (sim.clone(), pay_token.to_owned());
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        settle(&sim, &pay_token, true, None);
+    });
+}

@@ -12,7 +12,7 @@
 use super::state::State;
 use super::state::{outcome_for, MpPay, MpPayment, Outcome};
 use super::Sim;
-use crate::sim_http::{header, reply};
+use crate::sim_http::{header, reply, take_one};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use base64::Engine as _;
@@ -146,6 +146,9 @@ pub(super) fn pay(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
             StatusCode::BAD_REQUEST,
             "subscriberMsisdn must be a Cameroonian number of 9 digits, without 237",
         );
+    }
+    if take_one(&mut st.faults.lose_next_prompts) {
+        return refused(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
     }
     let next = st.stats.mp_payments + 1;
     let Some(mp) = st.mp.get_mut(&pay_token) else {

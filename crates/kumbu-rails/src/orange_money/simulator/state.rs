@@ -94,6 +94,9 @@ pub struct Faults {
     pub hang_next: u32,
     /// How long a hung answer hangs (default 30 s).
     pub hang_ms: u64,
+    /// The next N Cameroon prompts (`mp/pay`) are lost on the way: answered 500, nobody
+    /// prompted, the payToken still `INITIATED`.
+    pub lose_next_prompts: u32,
     /// Every notification is sent twice.
     pub duplicate_notifications: bool,
     /// Every notification is sent again this many milliseconds later.

@@ -372,3 +372,35 @@ async fn an_expired_prompt_cannot_be_answered() {
         .unwrap();
     assert_eq!(r.status(), 404);
 }
+
+/// `pages_paid_after` (`--pages-paid-after-ms`, for load tests): a page no browser opens is paid
+/// by itself and notified, as a payer would; without it, the page waits for its payer.
+#[tokio::test]
+async fn pages_paid_by_themselves_when_asked() {
+    for after in [None, Some(Duration::from_millis(50))] {
+        let (url, got, notify) = start(Config {
+            pages_paid_after: after,
+            ..Config::default()
+        })
+        .await;
+        let http = reqwest::Client::new();
+        let tok = token(&http, &url).await;
+        let (s, _) = pay_init(&http, &url, &tok, "auto-1", &notify).await;
+        assert_eq!(s, 201);
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let st = stats(&http, &url).await;
+        match after {
+            None => {
+                assert_eq!(
+                    (st["paid"].as_u64(), got.lock().unwrap().len()),
+                    (Some(0), 0)
+                )
+            }
+            Some(_) => {
+                until("the notification", || got.lock().unwrap().len() == 1).await;
+                assert_eq!(st["paid"], 1, "{st}");
+                assert_eq!(bodies(&got)[0]["status"], "SUCCESS");
+            }
+        }
+    }
+}

@@ -34,7 +34,9 @@ pub async fn handle(
         .unwrap_or_default()
         .to_owned();
     match (&method, segs.as_slice()) {
-        (&Method::POST, ["v1", "checkout", "sessions"]) => create_session(&sim, &headers, &body),
+        (&Method::POST, ["v1", "checkout", "sessions"]) => {
+            create_session(&sim, &headers, &body).await
+        }
         (&Method::GET, ["v1", "checkout", "sessions"]) => by_transaction(&sim, &headers, query),
         (&Method::GET, ["v1", "checkout", "sessions", "search"]) => search(&sim, &headers, query),
         (&Method::GET, ["v1", "checkout", "sessions", id]) => get_session(&sim, &headers, id),
@@ -154,7 +156,7 @@ fn is_url(s: &str) -> bool {
     reqwest::Url::parse(s).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
 }
 
-fn create_session(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
+async fn create_session(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
     let Ok(Value::Object(o)) = serde_json::from_slice::<Value>(body) else {
         return invalid("body", "the body must be a JSON object");
     };
@@ -213,9 +215,22 @@ fn create_session(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
         &sim.inner.config.business_name,
         &launch_base(headers),
     );
-    let mut st = sim.lock();
-    st.sessions.insert(s.id.clone(), s);
-    st.stats.sessions += 1;
+    if let Some(after) = sim.inner.config.sessions_paid_after {
+        let payer = s
+            .restrict_payer_mobile
+            .as_deref()
+            .unwrap_or("+2250700000789");
+        page::pay_later(sim, headers, &s.id, payer, after);
+    }
+    let hang = {
+        let mut st = sim.lock();
+        st.sessions.insert(s.id.clone(), s);
+        st.stats.sessions += 1;
+        st.faults.take_hang()
+    };
+    if let Some(ms) = hang {
+        tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
+    }
     reply(StatusCode::OK, view)
 }
 

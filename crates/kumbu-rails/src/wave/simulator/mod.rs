@@ -43,6 +43,11 @@ pub struct Config {
     pub session_ttl: Duration,
     /// How long a `processing` payout takes to resolve.
     pub payout_delay: Duration,
+    /// When set, each checkout session is paid this long after it is made, by the number it
+    /// names (`restrict_payer_mobile`) or one that pays, as a payer opening its page would: for
+    /// load tests, where no browser opens the pages. `None`: only a payer (or
+    /// `/_simulator/sessions/{id}/pay`) pays.
+    pub sessions_paid_after: Option<Duration>,
     /// The merchant's name shown on sessions and the page.
     pub business_name: String,
     /// The wallet's balance at start, whole francs.
@@ -61,6 +66,7 @@ impl Default for Config {
             webhook_shared_secret: None,
             session_ttl: Duration::from_secs(30 * 60),
             payout_delay: Duration::from_secs(2),
+            sessions_paid_after: None,
             business_name: "Boutique Simulée".to_owned(),
             opening_balance: 10_000_000,
             faults: Faults::default(),

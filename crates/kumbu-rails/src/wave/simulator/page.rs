@@ -153,3 +153,20 @@ pub(super) fn attempt(sim: &Sim, headers: &HeaderMap, id: &str, mobile: &str) ->
     }
     Some(view)
 }
+
+/// Pays the session `id` from `mobile` after `after`, as a payer who opened its page would
+/// (`Config::sessions_paid_after`, for load tests).
+pub(super) fn pay_later(
+    sim: &Sim,
+    headers: &HeaderMap,
+    id: &str,
+    mobile: &str,
+    after: std::time::Duration,
+) {
+    let (sim, headers) = (sim.clone(), headers.clone());
+    let (id, mobile) = (id.to_owned(), mobile.to_owned());
+    tokio::spawn(async move {
+        tokio::time::sleep(after).await;
+        attempt(&sim, &headers, &id, &mobile);
+    });
+}

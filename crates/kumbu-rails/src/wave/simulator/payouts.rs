@@ -9,7 +9,7 @@
 use super::answers::{error, francs, invalid, is_mobile, new_id};
 use super::state::Payout;
 use super::{now, Sim};
-use crate::sim_http::{empty, header, reply, take_one};
+use crate::sim_http::{empty, header, reply};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde_json::{json, Value};
@@ -122,13 +122,7 @@ pub(super) async fn create(sim: &Sim, key: &str, headers: &HeaderMap, body: &[u8
         let view = p.view(at);
         st.payouts.insert(p.id.clone(), p);
         st.stats.payouts += 1;
-        let hang = take_one(&mut st.faults.hang_next);
-        let hang_ms = if st.faults.hang_ms > 0 {
-            st.faults.hang_ms
-        } else {
-            30_000
-        };
-        (view, hang.then_some(hang_ms))
+        (view, st.faults.take_hang())
     };
     if let Some(ms) = hang {
         tokio::time::sleep(Duration::from_millis(ms)).await;

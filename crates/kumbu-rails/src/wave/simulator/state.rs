@@ -138,7 +138,8 @@ pub struct Faults {
     pub latency_ms: u64,
     /// The next N API calls answer 500; a payout or session is not made.
     pub fail_next: u32,
-    /// The next N payouts are made, then their answer hangs for `hang_ms` (default 30 s).
+    /// The next N checkout sessions or payouts are made, then their answer hangs for `hang_ms`
+    /// (default 30 s): the caller times out on something Wave did.
     pub hang_next: u32,
     /// How long a hung answer hangs.
     pub hang_ms: u64,
@@ -152,6 +153,17 @@ pub struct Faults {
     pub stale_webhooks: bool,
     /// Webhooks carry a second `v1`, under a retired secret (a rotation under way).
     pub rotating_secret: bool,
+}
+
+impl Faults {
+    /// Takes one of the `hang_next` answers, if any is left: how long it hangs, in milliseconds.
+    pub(super) fn take_hang(&mut self) -> Option<u64> {
+        crate::sim_http::take_one(&mut self.hang_next).then_some(if self.hang_ms > 0 {
+            self.hang_ms
+        } else {
+            30_000
+        })
+    }
 }
 
 /// Counters, for tests and for the operator of the simulator.

@@ -380,3 +380,52 @@ async fn huge_amounts_refused_and_the_balance_never_overdrawn() {
         .unwrap();
     assert_eq!(again.status(), 409);
 }
+
+/// `sessions_paid_after` (`--sessions-paid-after-ms`, for load tests): a session is paid by the
+/// number it names, or by one that pays, with its webhook; a named number that fails fails it.
+#[tokio::test]
+async fn sessions_paid_by_themselves_when_asked() {
+    let (url, got) = start(|hook| Config {
+        webhook_url: Some(hook),
+        webhook_secret: Some("wave_ci_WHS_secret".into()),
+        sessions_paid_after: Some(Duration::from_millis(20)),
+        ..Config::default()
+    })
+    .await;
+    let http = reqwest::Client::new();
+    for restrict in [None, Some("+2250700000049")] {
+        let mut body = json!({"amount": "1000", "currency": "XOF",
+            "success_url": "https://s.example/ok", "error_url": "https://s.example/ko"});
+        if let Some(m) = restrict {
+            body["restrict_payer_mobile"] = json!(m);
+        }
+        let r = http
+            .post(format!("{url}/v1/checkout/sessions"))
+            .bearer_auth("wave_ci_prod_key")
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    until("both webhooks", || got.lock().unwrap().len() == 2).await;
+    let mut kinds: Vec<String> = got
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(_, b)| {
+            serde_json::from_str::<Value>(b).unwrap()["type"]
+                .as_str()
+                .unwrap()
+                .to_owned()
+        })
+        .collect();
+    kinds.sort();
+    assert_eq!(
+        kinds,
+        [
+            "checkout.session.completed",
+            "checkout.session.payment_failed"
+        ]
+    );
+}
