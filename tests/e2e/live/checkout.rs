@@ -179,7 +179,7 @@ async fn refused(live: &Live, body: Value, code: &str, needle: &str) {
 }
 
 /// A Simiz payment (paid on Kumbu's page) with the live key as Simiz prints it.
-async fn simiz_pay(live: &Live) -> (StatusCode, Value) {
+pub(super) async fn simiz_pay(live: &Live) -> (StatusCode, Value) {
     let simiz_key = live.auth.replace("Bearer sk_live_", "Bearer smz_live_sk_");
     let r = live
         .app

@@ -3,7 +3,9 @@
 //! back; each outcome; an unknown page outcome resolved by making a new page under a new order
 //! id; notifications believed only with the page's token, and then only as a reason to ask;
 //! credentials checked, sealed and live-only; refunds refused, saying why. And Orange Cameroon's
-//! prompt API (`orange_cm`): the payer approves on their phone, as with MTN.
+//! prompt API (`orange_cm`): the payer approves on their phone, as with MTN; a prompt lost on
+//! its way sent again once. And a live Simiz payment, whose callers cannot name operators, paid
+//! through Orange from its page.
 
 use super::{quick, run, Live};
 use crate::webdriver::{Browser, Setup};
@@ -24,6 +26,7 @@ live_both!(
     orange_cameroon_prompts_the_payer => (super::quick(), crate::harness::Opts::default()),
     adullam_orange_payments_carry_their_redirect_url => (super::quick(), crate::harness::Opts::default()),
     a_lost_prompt_is_sent_again_once => (super::quick(), crate::harness::Opts::default()),
+    a_live_simiz_payment_is_paid_through_orange => (super::quick(), crate::harness::Opts::default()),
 );
 
 fn orange_credentials() -> Value {
@@ -624,6 +627,57 @@ async fn a_lost_prompt_is_sent_again_once(live: Live) -> Live {
     let stats = live.orange.stats();
     assert_eq!(stats.mp_payments, 1, "prompted once: {stats:?}");
     assert!(stats.status_queries >= 1, "{stats:?}");
+    live.app.ledger_ok().await;
+    live
+}
+
+/// A live Simiz payment (Simiz cannot name operators; it was refused before issue 24) paid
+/// through Orange: the payment's page offers Orange, hands the payer over to Orange's page, and
+/// Simiz's own view of the payment says it was paid by Orange Money.
+async fn a_live_simiz_payment_is_paid_through_orange(live: Live) -> Live {
+    let live = live.with_orange().await;
+    let (s, p) = super::checkout::simiz_pay(&live).await;
+    assert_eq!(s, StatusCode::OK, "{p}");
+    assert_eq!(p["livemode"], true, "{p}");
+    let (visitor, page) =
+        crate::checkout::Visitor::open(p["paymentUrl"].as_str().unwrap(), Some("fr")).await;
+    assert!(page.html.contains("value=\"orange_ci\""), "{}", page.html);
+    let sent = visitor
+        .post(
+            "",
+            &[("phone", "07 00 00 07 89"), ("operator", "orange_ci")],
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.html);
+    let handover = sent.headers["location"].to_str().unwrap().to_owned();
+    let handover = if handover.starts_with("http") {
+        handover
+    } else {
+        live.app.url(&handover)
+    };
+    let orange_page = live.orange_page(&handover).await;
+    live.answer_page(&orange_page, "pay", "0700000789").await;
+    live.orange_until("the notification", |s| s.notifications_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    let simiz_key = live.auth.replace("Bearer sk_live_", "Bearer smz_live_sk_");
+    let r = live
+        .app
+        .client
+        .get(live.app.url(&format!(
+            "/compat/simiz/v1/payments/{}",
+            p["id"].as_str().unwrap()
+        )))
+        .header("authorization", simiz_key)
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    assert_eq!(
+        (v["status"].as_str(), v["paymentMethod"].as_str()),
+        (Some("COMPLETED"), Some("ORANGE_MONEY")),
+        "{v}"
+    );
     live.app.ledger_ok().await;
     live
 }
