@@ -21,6 +21,7 @@ live_both!(
     a_live_page_hands_over_to_wave_and_back_without_javascript => (super::quick(), crate::harness::Opts::default()),
     wave_payouts => (super::quick(), crate::harness::Opts::default()),
     wave_events_twice_late_forged_or_never => (super::quick(), crate::harness::Opts::default()),
+    a_wave_session_closes_at_the_deadline => (super::quick(), crate::harness::Opts::default()),
 );
 
 const WEBHOOK_SECRET: &str = "wave-webhook-signing-secret";
@@ -427,6 +428,62 @@ async fn wave_events_twice_late_forged_or_never(live: Live) -> Live {
     live.app.advance(Duration::from_secs(15)).await;
     assert_eq!(live.status(&id).await, "settled");
     assert_eq!(live.wave.stats().webhooks_delivered, 4);
+    live.app.ledger_ok().await;
+    live
+}
+
+/// At a payment's deadline Kumbu expires its session at Wave if it is still open, so that a
+/// payer cannot pay what the merchant was told expired; a session paid before the deadline
+/// whose webhook never came (…129) is read as paid, not expired.
+async fn a_wave_session_closes_at_the_deadline(live: Live) -> Live {
+    let live = live.with_wave().await;
+    let pay = |phone: &'static str| {
+        let live = &live;
+        async move {
+            let (s, v) = live
+                .call(
+                    Method::POST,
+                    "/v1/payments",
+                    Some(
+                        &json!({"amount": 2200, "currency": "XOF", "expires_in": 600,
+                        "payer": {"phone": phone, "operator": "wave_ci"}}),
+                    ),
+                )
+                .await;
+            assert_eq!(s, StatusCode::OK, "{v}");
+            let url = v["next_action"]["redirect_url"]
+                .as_str()
+                .unwrap()
+                .to_owned();
+            (v["id"].as_str().unwrap().to_owned(), url)
+        }
+    };
+    let (unpaid, handover) = pay("+2250700000789").await;
+    let unpaid_page = live.wave_page(&handover).await;
+    let (paid, handover) = pay("+2250700000129").await;
+    let paid_page = live.wave_page(&handover).await;
+    // Paid on Wave's page before the deadline; Wave sends no webhook.
+    live.pay_on_wave(&paid_page, "+2250700000129").await;
+    // Past the deadline: the open session is expired at Wave, then read as expired.
+    live.app.advance(Duration::from_secs(601)).await;
+    live.app.tick().await;
+    let p = live.payment(&unpaid).await;
+    assert_eq!(
+        (p["status"].as_str(), p["failure_code"].as_str()),
+        (Some("expired"), Some("PAYMENT_EXPIRED")),
+        "{p}"
+    );
+    assert_eq!(live.status(&paid).await, "settled");
+    // The payer who comes back late cannot pay at Wave any more.
+    let r = browser()
+        .post(&unpaid_page)
+        .form(&[("action", "pay"), ("mobile", "+2250700000789")])
+        .send()
+        .await
+        .unwrap();
+    assert!(!r.status().is_success(), "{}", r.status());
+    let stats = live.wave.stats();
+    assert_eq!((stats.sessions, stats.paid), (2, 1), "{stats:?}");
     live.app.ledger_ok().await;
     live
 }

@@ -3,8 +3,10 @@
 //! steps) until Wave ends it. As for Orange's pages: attempt `k` is made at step `2k`; an odd
 //! step with no memo of its attempt (a call whose outcome never committed, a process killed
 //! mid-call) makes a new session, since nobody ever had the lost one's URL; a session once made
-//! is read until Wave completes or expires it, never failed on Kumbu's clock. A payer whose
-//! payment fails on Wave's page may try again there: the session stays open.
+//! is read until Wave completes or expires it, never failed on Kumbu's clock: at the payment's
+//! deadline Kumbu asks Wave to expire a session still open, and the next read says whether it
+//! expired or was paid first. A payer whose payment fails on Wave's page may try again there:
+//! the session stays open.
 
 use super::wire::{Session, SessionRequest};
 use super::Wave;
@@ -222,6 +224,18 @@ impl Wave {
             },
             ("expired", _) => {
                 Advance::failed(Via::Poll, step, FailureCode::PaymentExpired, "EXPIRED")
+            }
+            // Kumbu's deadline has passed and the session still takes payments: close it at
+            // Wave, so that nobody pays a payment the merchant was told expired. Then read it
+            // again: expired, or paid in the meantime (Wave then refuses to expire it).
+            ("open", _) if now >= p.expires_at => {
+                match self.client.expire_session(key, &memo.session_id).await {
+                    Ok(()) => Advance::wait(step, Duration::ZERO),
+                    Err(e) => {
+                        tracing::info!(payment = %p.id, reason = %e, "Wave did not expire the session at the deadline; reading it again");
+                        Advance::wait(step, self.poll_every.min(Duration::from_secs(2)))
+                    }
+                }
             }
             (status, payment) => {
                 tracing::debug!(payment = %p.id, status, ?payment, "Wave session not final");

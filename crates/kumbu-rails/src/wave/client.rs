@@ -86,6 +86,18 @@ impl Client {
         Self::read(resp, "checkout session").await
     }
 
+    /// Stops an open session taking payments (200, no body); 409 when it is no longer open
+    /// (paid, or expired, meanwhile).
+    pub async fn expire_session(&self, key: &SecretString, id: &str) -> Result<(), CallError> {
+        let resp = self
+            .http
+            .post(format!("{}/v1/checkout/sessions/{id}/expire", self.base))
+            .bearer_auth(key.expose_secret())
+            .send()
+            .await;
+        Self::done(resp).await
+    }
+
     /// Refunds a paid session, whole (200, no body).
     pub async fn refund_session(&self, key: &SecretString, id: &str) -> Result<(), CallError> {
         let resp = self
