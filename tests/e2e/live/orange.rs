@@ -27,6 +27,7 @@ live_both!(
     adullam_orange_payments_carry_their_redirect_url => (super::quick(), crate::harness::Opts::default()),
     a_lost_prompt_is_sent_again_once => (super::quick(), crate::harness::Opts::default()),
     a_live_simiz_payment_is_paid_through_orange => (super::quick(), crate::harness::Opts::default()),
+    a_web_payment_token_orange_forgot_is_renewed_once => (super::quick(), crate::harness::Opts::default()),
 );
 
 fn orange_credentials() -> Value {
@@ -679,5 +680,25 @@ async fn a_live_simiz_payment_is_paid_through_orange(live: Live) -> Live {
         "{v}"
     );
     live.app.ledger_ok().await;
+    live
+}
+
+/// Web Payment's token, refused because Orange no longer knows it (expired early, revoked), is
+/// renewed once and the call made again: the page is made once.
+async fn a_web_payment_token_orange_forgot_is_renewed_once(live: Live) -> Live {
+    let live = live.with_orange().await;
+    let (_, handover) = live.pay_orange(2100).await;
+    live.orange_page(&handover).await;
+    assert_eq!(live.orange.stats().tokens, 1);
+    live.orange.expire_tokens();
+    let (id, handover) = live.pay_orange(2200).await;
+    let page = live.orange_page(&handover).await;
+    let stats = live.orange.stats();
+    assert_eq!((stats.tokens, stats.webpayments), (2, 2), "{stats:?}");
+    live.answer_page(&page, "pay", "0700000789").await;
+    live.orange_until("the notification", |s| s.notifications_delivered >= 1)
+        .await;
+    live.app.tick().await;
+    assert_eq!(live.status(&id).await, "settled");
     live
 }

@@ -22,6 +22,7 @@ live_both!(
     wave_payouts => (super::quick(), crate::harness::Opts::default()),
     wave_events_twice_late_forged_or_never => (super::quick(), crate::harness::Opts::default()),
     a_wave_session_closes_at_the_deadline => (super::quick(), crate::harness::Opts::default()),
+    wave_keys_are_live_secret_and_checked => (super::quick(), crate::harness::Opts::default()),
 );
 
 const WEBHOOK_SECRET: &str = "wave-webhook-signing-secret";
@@ -485,5 +486,69 @@ async fn a_wave_session_closes_at_the_deadline(live: Live) -> Live {
     let stats = live.wave.stats();
     assert_eq!((stats.sessions, stats.paid), (2, 1), "{stats:?}");
     live.app.ledger_ok().await;
+    live
+}
+
+/// Wave's API key is a live setting, never shown again; a key Wave refuses fails the payment at
+/// once, saying so (`PROVIDER_UNAVAILABLE`, `UNAUTHORIZED`), rather than leaving it waiting.
+async fn wave_keys_are_live_secret_and_checked(live: Live) -> Live {
+    let body = json!({"api_key": "wave_ci_prod_secret_key", "webhook_secret": WEBHOOK_SECRET});
+    // A test key cannot set (or read) them.
+    let (s, _, v) = live
+        .app
+        .send(
+            Method::PUT,
+            "/v1/connectors/wave_ci",
+            Some(&body.to_string()),
+            &[],
+        )
+        .await;
+    assert_eq!(s, StatusCode::FORBIDDEN, "{v}");
+    // A key that is not Wave's shape is refused, naming the setting.
+    let (s, v) = live
+        .call(
+            Method::PUT,
+            "/v1/connectors/wave_ci",
+            Some(&json!({"api_key": "sk_live_not_wave"})),
+        )
+        .await;
+    assert_eq!(
+        (s, v["error"]["param"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("api_key")),
+        "{v}"
+    );
+    let (s, v) = live
+        .call(Method::PUT, "/v1/connectors/wave_ci", Some(&body))
+        .await;
+    assert_eq!(s, StatusCode::CREATED, "{v}");
+    let (_, v) = live.call(Method::GET, "/v1/connectors", None).await;
+    assert!(!v.to_string().contains("secret_key"), "{v}");
+    assert!(!v.to_string().contains(WEBHOOK_SECRET), "{v}");
+    // Wave refuses every call (here: the merchant turned on request signing in Wave's portal,
+    // which Kumbu's connector does not do): the payment fails at once, saying why.
+    let r = reqwest::Client::new()
+        .put(format!("{}/_simulator/request-signing", live.wave_url))
+        .json(&json!({"secret": "wave_ci_AOS_signing"}))
+        .send()
+        .await
+        .unwrap();
+    assert!(r.status().is_success());
+    let (id, _) = live.pay_wave(1900).await;
+    live.app.tick().await;
+    let p = live.payment(&id).await;
+    assert_eq!(
+        (
+            p["status"].as_str(),
+            p["failure_code"].as_str(),
+            p["operator_code"].as_str()
+        ),
+        (
+            Some("failed"),
+            Some("PROVIDER_UNAVAILABLE"),
+            Some("UNAUTHORIZED")
+        ),
+        "{p}"
+    );
+    assert_eq!(live.wave.stats().sessions, 0);
     live
 }
