@@ -178,6 +178,17 @@ impl Live {
         v
     }
 
+    /// Asserts how payment `id` ended: its status, failure code and operator code.
+    pub async fn assert_ended(&self, id: &str, want: (&str, Option<&str>, Option<&str>)) {
+        let p = self.payment(id).await;
+        let got = (
+            p["status"].as_str().unwrap_or_default(),
+            p["failure_code"].as_str(),
+            p["operator_code"].as_str(),
+        );
+        assert_eq!(got, want, "{p}");
+    }
+
     /// Asserts that payment `id` is settled, and went through `settled` once, whatever its
     /// operator sent (duplicates, late copies).
     pub async fn settled_once(&self, id: &str) {

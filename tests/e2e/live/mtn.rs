@@ -193,20 +193,15 @@ async fn failures_keep_mtn_reasons(live: Live) -> Live {
     // MTN still does not know it, the payment fails as the sandbox's …079 does: MTN never took
     // the request (it was never `operator_pending`), so the operator was unavailable, not the
     // payer slow. Nothing was charged.
-    let p = live.payment(&id).await;
-    assert_eq!(
+    live.assert_ended(
+        &id,
         (
-            p["status"].as_str(),
-            p["failure_code"].as_str(),
-            p["operator_code"].as_str()
-        ),
-        (
-            Some("failed"),
+            "failed",
             Some("PROVIDER_UNAVAILABLE"),
-            Some("RESOURCE_NOT_FOUND")
+            Some("RESOURCE_NOT_FOUND"),
         ),
-        "{p}"
-    );
+    )
+    .await;
     assert_eq!(
         live.stats().registered,
         5,

@@ -206,16 +206,8 @@ async fn declined_and_abandoned_pages(live: Live) -> Live {
     live.orange_until("the notification", |s| s.notifications_delivered >= 1)
         .await;
     live.app.tick().await;
-    let p = live.payment(&id).await;
-    assert_eq!(
-        (
-            p["status"].as_str(),
-            p["failure_code"].as_str(),
-            p["operator_code"].as_str()
-        ),
-        (Some("failed"), Some("PAYMENT_DECLINED"), Some("FAILED")),
-        "{p}"
-    );
+    live.assert_ended(&id, ("failed", Some("PAYMENT_DECLINED"), Some("FAILED")))
+        .await;
     // …049: refused for the number typed (Kumbu's sandbox suffixes).
     let (id, handover) = live.pay_orange(1100).await;
     let page = live.orange_page(&handover).await;
