@@ -12,10 +12,15 @@ server=
 work=$(mktemp -d)
 trap 'stop_server; rm -rf "$work"' EXIT
 
-# bench_setup sqlite|postgres: builds the release binary and creates an empty database ($url).
+# The binary measured: this checkout's release build, or KUMBU_BIN (e.g. an older commit's
+# build, for a baseline measured in the same session).
+kumbu=${KUMBU_BIN:-target/release/kumbu}
+
+# bench_setup sqlite|postgres: builds the release binary (unless KUMBU_BIN names one) and creates
+# an empty database ($url).
 bench_setup() {
   backend=$1
-  cargo build --release --quiet
+  if [ -z "${KUMBU_BIN:-}" ]; then cargo build --release --quiet; fi
   case "$backend" in
     sqlite) url="sqlite://$work/bench.db" ;;
     postgres)
@@ -24,13 +29,13 @@ bench_setup() {
       url="${admin%/*}/kumbu_bench" ;;
     *) echo "backend must be sqlite or postgres, not '$backend'" >&2; exit 2 ;;
   esac
-  export KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$(target/release/kumbu secret-key)}
+  export KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$($kumbu secret-key)}
 }
 
 # start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready (no
 # per-key limit: the load generator sends everything with one key).
 start_server() {
-  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn target/release/kumbu serve --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$metrics_port --api-rate-limit 0 \
+  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn $kumbu serve --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$metrics_port --api-rate-limit 0 \
     --database-url "$url" --sandbox-delay-ms "${BENCH_SANDBOX_DELAY_MS:-0}" ${BENCH_SERVER_ARGS:-} "$@" \
     >> "$work/server.out" 2>> "$work/server.err" &
   server=$!
@@ -49,7 +54,7 @@ warm_up() {
   local clients=$1; shift
   warmup=${BENCH_WARMUP:-5}
   [ "$warmup" -gt 0 ] || return 0
-  target/release/kumbu load --url $base --key $key --concurrency "$clients" \
+  $kumbu load --url $base --key $key --concurrency "$clients" \
     --duration "$warmup" --read-duration 0 "$@" > "$work/warmup.out"
   if [ "$backend" = postgres ]; then psql "$url" -qc analyze; fi
 }

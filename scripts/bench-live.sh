@@ -12,7 +12,7 @@
 # Fails when an operator registered a payment more or less than once, when any callback was not
 # taken, on a deadlock, when MTN runs under 0.8 of test mode's rate (issue 24, item 0) or a push
 # flow under 500 payments a second (issue 24, item 5). See scripts/bench-common.sh for the
-# set-up (BENCH_PG_ADMIN, BENCH_WARMUP).
+# set-up (BENCH_PG_ADMIN, BENCH_WARMUP, KUMBU_BIN).
 set -euo pipefail
 source "$(dirname "$0")/bench-common.sh"
 bench_setup "${1:-postgres}"
@@ -25,14 +25,14 @@ api_key=bench-api-key
 sub_key=bench-subscription-key
 wave_secret=bench-wave-webhook-secret
 
-RUST_LOG=warn target/release/kumbu simulate mtn-momo --listen 127.0.0.1:$mtn_port \
+RUST_LOG=warn $kumbu simulate mtn-momo --listen 127.0.0.1:$mtn_port \
   --approval-delay-ms 0 --subscription-key $sub_key --api-user "$api_user:$api_key:127.0.0.1" \
   > "$work/mtn.out" 2>&1 &
 sims=$!
-RUST_LOG=warn target/release/kumbu simulate orange-money --listen 127.0.0.1:$orange_port \
+RUST_LOG=warn $kumbu simulate orange-money --listen 127.0.0.1:$orange_port \
   --approval-delay-ms 0 --pages-paid-after-ms 0 > "$work/orange.out" 2>&1 &
 sims+=" $!"
-RUST_LOG=warn target/release/kumbu simulate wave --listen 127.0.0.1:$wave_port \
+RUST_LOG=warn $kumbu simulate wave --listen 127.0.0.1:$wave_port \
   --sessions-paid-after-ms 0 --webhook-url "$base/callbacks/wave/events" \
   --webhook-secret $wave_secret > "$work/wave.out" 2>&1 &
 sims+=" $!"
@@ -40,9 +40,9 @@ trap 'stop_server; kill $sims 2>/dev/null; rm -rf "$work"' EXIT
 start_server --mtn-momo-url http://127.0.0.1:$mtn_port --orange-money-url http://127.0.0.1:$orange_port \
   --wave-url http://127.0.0.1:$wave_port --operator-poll-ms 1000
 merchant=$(sed -n 's/^Created the sandbox merchant \(mer_[A-Za-z0-9]*\).*/\1/p' "$work/server.out" | head -1)
-live_key=$(target/release/kumbu keys create --merchant "$merchant" --mode live --database-url "$url")
+live_key=$($kumbu keys create --merchant "$merchant" --mode live --database-url "$url")
 connector() {
-  echo "$2" | target/release/kumbu connector set --merchant "$merchant" --operator "$1" --file - \
+  echo "$2" | $kumbu connector set --merchant "$merchant" --operator "$1" --file - \
     --database-url "$url" > /dev/null
 }
 keys="{\"subscription_key\": \"$sub_key\", \"api_user\": \"$api_user\", \"api_key\": \"$api_key\"}"
@@ -84,7 +84,7 @@ echo "backend: $backend ($(nproc) cores; server, simulators and load generator o
 echo
 echo "== test mode: sandbox payments (orange_ci), the baseline"
 cpu_mark
-target/release/kumbu load --url $base --key $key --concurrency "$clients" \
+$kumbu load --url $base --key $key --concurrency "$clients" \
   --duration "$seconds" --read-duration 0 | tee "$work/test.out"
 cpu_report
 test_rate=$(rate "$work/test.out")
@@ -97,7 +97,7 @@ for op in ${operators//,/ }; do
   read -r registered_at delivered_at failed_at <<< "$(counters "$op")"
   before=$(stats "$op")
   cpu_mark
-  target/release/kumbu load --url $base --key "$live_key" --concurrency "$clients" \
+  $kumbu load --url $base --key "$live_key" --concurrency "$clients" \
     --duration "$seconds" --read-duration 0 --operator "$op" $(payer "$op") | tee "$work/$op.out"
   cpu_report
   after=$(stats "$op")
@@ -141,5 +141,5 @@ if [ "$deadlocks" != 0 ]; then
 fi
 echo "server warnings and errors: $(grep -cE 'WARN|ERROR' "$work/server.err" || true)"
 grep -E 'WARN|ERROR' "$work/server.err" | head -5 || true
-target/release/kumbu ledger verify --database-url "$url"
+$kumbu ledger verify --database-url "$url"
 exit $status
