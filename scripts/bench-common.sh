@@ -1,6 +1,9 @@
 # Shared by scripts/bench.sh and scripts/bench-webhooks.sh (sourced, not run): a release build,
 # a fresh database, and a `kumbu serve` on it that can be stopped and started again.
 # PostgreSQL: set BENCH_PG_ADMIN (default postgres://kumbu:kumbu@127.0.0.1:5432/postgres).
+# The binary measured: this checkout's release build, or KUMBU_BIN (e.g. an older commit's
+# build, for a baseline measured in the same session; relative to where the script was run).
+if [ -n "${KUMBU_BIN:-}" ]; then KUMBU_BIN=$(realpath "$KUMBU_BIN"); fi
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 port=18090
 key=sk_test_benchmark00000000000000000
@@ -12,8 +15,6 @@ server=
 work=$(mktemp -d)
 trap 'stop_server; rm -rf "$work"' EXIT
 
-# The binary measured: this checkout's release build, or KUMBU_BIN (e.g. an older commit's
-# build, for a baseline measured in the same session).
 kumbu=${KUMBU_BIN:-target/release/kumbu}
 
 # bench_setup sqlite|postgres: builds the release binary (unless KUMBU_BIN names one) and creates
@@ -29,13 +30,14 @@ bench_setup() {
       url="${admin%/*}/kumbu_bench" ;;
     *) echo "backend must be sqlite or postgres, not '$backend'" >&2; exit 2 ;;
   esac
-  export KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$($kumbu secret-key)}
+  KUMBU_SECRET_KEY=${KUMBU_SECRET_KEY:-$("$kumbu" secret-key)}
+  export KUMBU_SECRET_KEY
 }
 
 # start_server [serve options…]: starts `kumbu serve` on $url and waits until it is ready (no
 # per-key limit: the load generator sends everything with one key).
 start_server() {
-  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn $kumbu serve --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$metrics_port --api-rate-limit 0 \
+  KUMBU_SANDBOX_KEY=$key RUST_LOG=warn "$kumbu" serve --listen 127.0.0.1:$port --metrics-listen 127.0.0.1:$metrics_port --api-rate-limit 0 \
     --database-url "$url" --sandbox-delay-ms "${BENCH_SANDBOX_DELAY_MS:-0}" ${BENCH_SERVER_ARGS:-} "$@" \
     >> "$work/server.out" 2>> "$work/server.err" &
   server=$!
@@ -54,7 +56,7 @@ warm_up() {
   local clients=$1; shift
   warmup=${BENCH_WARMUP:-5}
   [ "$warmup" -gt 0 ] || return 0
-  $kumbu load --url $base --key $key --concurrency "$clients" \
+  "$kumbu" load --url $base --key $key --concurrency "$clients" \
     --duration "$warmup" --read-duration 0 "$@" > "$work/warmup.out"
   if [ "$backend" = postgres ]; then psql "$url" -qc analyze; fi
 }

@@ -12,7 +12,8 @@
 # Fails when an operator registered a payment more or less than once, when any callback was not
 # taken, on a deadlock, when MTN runs under 0.8 of test mode's rate (issue 24, item 0) or a push
 # flow under 500 payments a second (issue 24, item 5). See scripts/bench-common.sh for the
-# set-up (BENCH_PG_ADMIN, BENCH_WARMUP, KUMBU_BIN).
+# set-up (BENCH_PG_ADMIN, BENCH_WARMUP, KUMBU_BIN: a build from 43a137b on, which has these
+# simulators and their flags).
 set -euo pipefail
 source "$(dirname "$0")/bench-common.sh"
 bench_setup "${1:-postgres}"
@@ -25,24 +26,29 @@ api_key=bench-api-key
 sub_key=bench-subscription-key
 wave_secret=bench-wave-webhook-secret
 
-RUST_LOG=warn $kumbu simulate mtn-momo --listen 127.0.0.1:$mtn_port \
+RUST_LOG=warn "$kumbu" simulate mtn-momo --listen 127.0.0.1:$mtn_port \
   --approval-delay-ms 0 --subscription-key $sub_key --api-user "$api_user:$api_key:127.0.0.1" \
   > "$work/mtn.out" 2>&1 &
 sims=$!
-RUST_LOG=warn $kumbu simulate orange-money --listen 127.0.0.1:$orange_port \
+RUST_LOG=warn "$kumbu" simulate orange-money --listen 127.0.0.1:$orange_port \
   --approval-delay-ms 0 --pages-paid-after-ms 0 > "$work/orange.out" 2>&1 &
 sims+=" $!"
-RUST_LOG=warn $kumbu simulate wave --listen 127.0.0.1:$wave_port \
+RUST_LOG=warn "$kumbu" simulate wave --listen 127.0.0.1:$wave_port \
   --sessions-paid-after-ms 0 --webhook-url "$base/callbacks/wave/events" \
   --webhook-secret $wave_secret > "$work/wave.out" 2>&1 &
 sims+=" $!"
 trap 'stop_server; kill $sims 2>/dev/null; rm -rf "$work"' EXIT
+for p in $mtn_port $orange_port $wave_port; do
+  for _ in $(seq 1 100); do curl -sf "http://127.0.0.1:$p/_simulator/stats" > /dev/null && break; sleep 0.1; done
+  curl -sf "http://127.0.0.1:$p/_simulator/stats" > /dev/null \
+    || { echo "the simulator on port $p did not start:" >&2; cat "$work"/*.out >&2; exit 1; }
+done
 start_server --mtn-momo-url http://127.0.0.1:$mtn_port --orange-money-url http://127.0.0.1:$orange_port \
   --wave-url http://127.0.0.1:$wave_port --operator-poll-ms 1000
 merchant=$(sed -n 's/^Created the sandbox merchant \(mer_[A-Za-z0-9]*\).*/\1/p' "$work/server.out" | head -1)
-live_key=$($kumbu keys create --merchant "$merchant" --mode live --database-url "$url")
+live_key=$("$kumbu" keys create --merchant "$merchant" --mode live --database-url "$url")
 connector() {
-  echo "$2" | $kumbu connector set --merchant "$merchant" --operator "$1" --file - \
+  echo "$2" | "$kumbu" connector set --merchant "$merchant" --operator "$1" --file - \
     --database-url "$url" > /dev/null
 }
 keys="{\"subscription_key\": \"$sub_key\", \"api_user\": \"$api_user\", \"api_key\": \"$api_key\"}"
@@ -84,7 +90,7 @@ echo "backend: $backend ($(nproc) cores; server, simulators and load generator o
 echo
 echo "== test mode: sandbox payments (orange_ci), the baseline"
 cpu_mark
-$kumbu load --url $base --key $key --concurrency "$clients" \
+"$kumbu" load --url $base --key $key --concurrency "$clients" \
   --duration "$seconds" --read-duration 0 | tee "$work/test.out"
 cpu_report
 test_rate=$(rate "$work/test.out")
@@ -97,7 +103,7 @@ for op in ${operators//,/ }; do
   read -r registered_at delivered_at failed_at <<< "$(counters "$op")"
   before=$(stats "$op")
   cpu_mark
-  $kumbu load --url $base --key "$live_key" --concurrency "$clients" \
+  "$kumbu" load --url $base --key "$live_key" --concurrency "$clients" \
     --duration "$seconds" --read-duration 0 --operator "$op" $(payer "$op") | tee "$work/$op.out"
   cpu_report
   after=$(stats "$op")
@@ -115,6 +121,9 @@ for op in ${operators//,/ }; do
     echo "FAILED: $failed of $((delivered + failed)) $op callbacks were not taken (answered late or refused)" >&2; status=1
   fi
   live_rate=$(rate "$work/$op.out")
+  if [ -z "$live_rate" ]; then
+    echo "FAILED: $op printed no rate (see its load output above)" >&2; status=1
+  fi
   ratio=$(echo "${live_rate:-0} / $test_rate" | bc -l)
   summary+=("$(printf '%-10s %8s payments/s  %.2f of test mode  callbacks %s taken, %s failed' \
     "$op" "${live_rate:-none}" "$ratio" "$delivered" "$failed")")
@@ -141,5 +150,5 @@ if [ "$deadlocks" != 0 ]; then
 fi
 echo "server warnings and errors: $(grep -cE 'WARN|ERROR' "$work/server.err" || true)"
 grep -E 'WARN|ERROR' "$work/server.err" | head -5 || true
-$kumbu ledger verify --database-url "$url"
+"$kumbu" ledger verify --database-url "$url"
 exit $status

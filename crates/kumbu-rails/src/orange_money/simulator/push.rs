@@ -147,7 +147,14 @@ pub(super) fn pay(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response {
             "subscriberMsisdn must be a Cameroonian number of 9 digits, without 237",
         );
     }
-    if take_one(&mut st.faults.lose_next_prompts) {
+    // A prompt that would have gone out (its payToken known, unused, open) is lost on the way:
+    // the payToken stays INITIATED.
+    let window = sim.inner.config.payment_window;
+    let would_send = st
+        .mp
+        .get(&pay_token)
+        .is_some_and(|mp| mp.pay.is_none() && mp.initiated.elapsed() < window);
+    if would_send && take_one(&mut st.faults.lose_next_prompts) {
         return refused(StatusCode::INTERNAL_SERVER_ERROR, "internal error");
     }
     let next = st.stats.mp_payments + 1;

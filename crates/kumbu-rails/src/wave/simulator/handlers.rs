@@ -215,19 +215,23 @@ async fn create_session(sim: &Sim, headers: &HeaderMap, body: &[u8]) -> Response
         &sim.inner.config.business_name,
         &launch_base(headers),
     );
-    if let Some(after) = sim.inner.config.sessions_paid_after {
+    // Paid later by a task of its own, queued once the session is there to be paid.
+    let pay_later = sim.inner.config.sessions_paid_after.map(|after| {
         let payer = s
             .restrict_payer_mobile
-            .as_deref()
-            .unwrap_or("+2250700000789");
-        page::pay_later(sim, headers, &s.id, payer, after);
-    }
+            .clone()
+            .unwrap_or_else(|| "+2250700000789".to_owned());
+        (s.id.clone(), payer, after)
+    });
     let hang = {
         let mut st = sim.lock();
         st.sessions.insert(s.id.clone(), s);
         st.stats.sessions += 1;
         st.faults.take_hang()
     };
+    if let Some((id, payer, after)) = pay_later {
+        page::pay_later(sim, headers, &id, &payer, after);
+    }
     if let Some(ms) = hang {
         tokio::time::sleep(std::time::Duration::from_millis(ms)).await;
     }
