@@ -135,6 +135,32 @@ impl Advance {
         }
     }
 
+    /// The operator took the request and knows the payment by `reference`: ask again after
+    /// `after`, at the next step, keeping `memo` (what was made at the operator) if any.
+    pub fn accepted(reference: &str, step: u32, after: Duration, memo: Option<String>) -> Self {
+        Self {
+            via: Via::Request,
+            notices: vec![Notice::Accepted {
+                operator_reference: reference.to_owned(),
+            }],
+            step: step + 1,
+            next: Next::After(after),
+            memo,
+        }
+    }
+
+    /// A request whose outcome never committed, at the odd `step`: nothing to ask about, so go
+    /// on at once to the next step (a new page or payToken, which nobody else has).
+    pub fn next_attempt(step: u32) -> Self {
+        Self {
+            via: Via::Request,
+            notices: Vec::new(),
+            step: step + 1,
+            next: Next::After(Duration::ZERO),
+            memo: None,
+        }
+    }
+
     /// Nothing learnt; ask again after `after`, with the rail's bookkeeping at `step`.
     pub fn wait(step: u32, after: Duration) -> Self {
         Self {

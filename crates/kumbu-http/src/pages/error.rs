@@ -1,12 +1,13 @@
 //! A page's error: a refusal or a failure rendered as HTML in the page's language, never JSON.
 
+use super::layout::document;
 use super::messages::{t, Msg};
 use super::secure;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kumbu_core::Locale;
 use kumbu_engine::EngineError;
-use maud::{html, Markup, DOCTYPE};
+use maud::{html, Markup};
 /// Why a page could not be shown, rendered as a page in words.
 #[derive(Debug)]
 pub(crate) enum PageError {
@@ -71,24 +72,15 @@ impl IntoResponse for PageError {
 
 /// A page for an unknown link or a refused form, without a session.
 fn bare(locale: Locale, title: Msg, help: &str) -> Markup {
-    html! {
-        (DOCTYPE)
-        html lang=(locale.as_str()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex, nofollow";
-                title { (t(locale, title)) }
-                link rel="stylesheet" href="/pay/assets/checkout.css";
-            }
-            body {
-                main {
-                    div role="alert" {
-                        h1 { (t(locale, title)) }
-                        p { (help) }
-                    }
+    let body = html! {
+        body {
+            main {
+                div role="alert" {
+                    h1 { (t(locale, title)) }
+                    p { (help) }
                 }
             }
         }
-    }
+    };
+    document(locale, t(locale, title), html! {}, body)
 }

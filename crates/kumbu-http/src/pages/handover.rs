@@ -6,6 +6,7 @@
 //! the payment stands, or, for an attempt of a checkout session, goes back to its page. The
 //! engine decides where; this file only translates.
 
+use super::layout::document;
 use super::messages::{tf, Msg};
 use super::{html_response, locale_for, PageError};
 use crate::AppState;
@@ -14,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::{Catalogue, Locale, Payment, PaymentStatus};
 use kumbu_engine::Handover;
-use maud::{html, DOCTYPE};
+use maud::html;
 
 /// Seconds between the waiting page's refreshes.
 const REFRESH_SECS: u32 = 2;
@@ -97,29 +98,22 @@ fn waiting(locale: Locale, p: &Payment, returning: bool, path: &str) -> Response
         }
     };
     let nonce = kumbu_core::ids::random_token(22);
-    let markup = html! {
-        (DOCTYPE)
-        html lang=(locale.as_str()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex, nofollow";
-                @if refresh { meta http-equiv="refresh" content=(REFRESH_SECS); }
-                title { (tf(locale, title, &args)) }
-                link rel="stylesheet" href="/pay/assets/checkout.css";
-            }
-            body {
-                main {
-                    div id="handover" role="status" aria-live="polite" data-status=(p.status.as_str()) {
-                        h1 { (tf(locale, title, &args)) }
-                        p { (tf(locale, help, &args)) }
-                    }
-                    @if refresh && !returning {
-                        p { a class="button primary" href=(path) { (tf(locale, Msg::GoToOperator, &args)) } }
-                    }
+    let head = html! {
+        @if refresh { meta http-equiv="refresh" content=(REFRESH_SECS); }
+    };
+    let body = html! {
+        body {
+            main {
+                div id="handover" role="status" aria-live="polite" data-status=(p.status.as_str()) {
+                    h1 { (tf(locale, title, &args)) }
+                    p { (tf(locale, help, &args)) }
+                }
+                @if refresh && !returning {
+                    p { a class="button primary" href=(path) { (tf(locale, Msg::GoToOperator, &args)) } }
                 }
             }
         }
     };
+    let markup = document(locale, &tf(locale, title, &args), head, body);
     html_response(StatusCode::OK, markup.into_string(), &nonce)
 }

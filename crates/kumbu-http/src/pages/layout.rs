@@ -5,6 +5,7 @@
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use kumbu_core::Locale;
+use maud::{html, Markup, DOCTYPE};
 /// The stylesheet, served from `/pay/assets/checkout.css`.
 const CSS: &str = include_str!("assets/checkout.css");
 
@@ -95,4 +96,23 @@ pub(crate) fn chosen_lang(query: Option<&str>) -> Option<Locale> {
     form_urlencoded::parse(query.unwrap_or("").as_bytes())
         .find(|(k, _)| k == "lang")
         .and_then(|(_, v)| Locale::parse(&v))
+}
+
+/// A page's document: the head every page has (charset, viewport, no indexing, `title`, the
+/// stylesheet), then `head_extra`, then `body` (the whole `<body>` element).
+pub(crate) fn document(locale: Locale, title: &str, head_extra: Markup, body: Markup) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang=(locale.as_str()) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width, initial-scale=1";
+                meta name="robots" content="noindex, nofollow";
+                title { (title) }
+                link rel="stylesheet" href="/pay/assets/checkout.css";
+                (head_extra)
+            }
+            (body)
+        }
+    }
 }

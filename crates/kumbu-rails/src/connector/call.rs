@@ -54,6 +54,53 @@ pub fn operator_code(status: u16, code: String) -> String {
 }
 
 impl CallError {
+    /// What a failed request means for payment `payment` at `step`: a refusal fails it
+    /// (`PROVIDER_ERROR`, with the operator's code), credentials turned away fail it
+    /// (`PROVIDER_UNAVAILABLE`, `UNAUTHORIZED`), each logged naming `what` was asked of whom
+    /// ("Wave: the checkout session"); an unknown outcome is the connector's to decide, with
+    /// `unknown`.
+    pub fn fails_request(
+        self,
+        payment: &str,
+        step: u32,
+        what: &str,
+        unknown: impl FnOnce(String) -> crate::Advance,
+    ) -> crate::Advance {
+        use crate::{Advance, Via};
+        use kumbu_core::FailureCode;
+        match self {
+            CallError::Unknown(why) => unknown(why),
+            CallError::Refused {
+                status,
+                code,
+                message,
+            } => {
+                tracing::info!(
+                    payment,
+                    status,
+                    code,
+                    message,
+                    "refused by the operator: {what}"
+                );
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderError,
+                    &operator_code(status, code),
+                )
+            }
+            CallError::Unauthorized(why) => {
+                tracing::error!(payment, reason = %why, "the operator refused the merchant's credentials ({what}); check them with `kumbu connector check`");
+                Advance::failed(
+                    Via::Request,
+                    step,
+                    FailureCode::ProviderUnavailable,
+                    "UNAUTHORIZED",
+                )
+            }
+        }
+    }
+
     /// What an operator's non-success answer means: our credentials refused (401, 403), an
     /// unknown outcome (a timeout, throttling or a 5xx: the operator may have acted), or a
     /// refusal (any other 4xx: nothing was done).

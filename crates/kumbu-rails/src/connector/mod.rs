@@ -1,6 +1,7 @@
 //! The seam between the engine and the operators: the [`Connector`] trait, which every operator
 //! protocol implements in its own folder (`mtn_momo/`), and what connectors share (`call`: an
-//! HTTP client and how a call's result is classified; `tokens`: a cache of access tokens).
+//! HTTP client and how a call's result is classified; `tokens`: a cache of access tokens;
+//! `pages`: where a payment paid on the operator's own page stands).
 //!
 //! The engine holds connectors only as `dyn Connector`, found in the [`Registry`]
 //! (`registry.rs`) by operator or by callback path. It never sees an operator's wire types: it
@@ -11,6 +12,7 @@
 //! [`Registry`]: crate::registry::Registry
 
 mod call;
+pub(crate) mod pages;
 mod tokens;
 
 pub use call::{http_client, operator_code, CallError, CONNECT_TIMEOUT};
@@ -129,6 +131,17 @@ pub(crate) fn check_text(
 /// payer is sent there (a `javascript:` or scheme-less value is not).
 pub(crate) fn is_web_url(url: &str) -> bool {
     reqwest::Url::parse(url).is_ok_and(|u| matches!(u.scheme(), "https" | "http") && u.has_host())
+}
+
+/// A new reference for a connector whose references are `prefix` and `random` alphanumerics.
+pub(crate) fn prefixed_reference(prefix: &str, random: usize) -> String {
+    format!("{prefix}{}", kumbu_core::ids::random_token(random))
+}
+
+/// Whether `text` is a reference [`prefixed_reference`] makes with `prefix` and `random`.
+pub(crate) fn is_prefixed_reference(text: &str, prefix: &str, random: usize) -> bool {
+    text.strip_prefix(prefix)
+        .is_some_and(|rest| rest.len() == random && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 /// What a merchant's credentials may be used for.

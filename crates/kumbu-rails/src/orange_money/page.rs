@@ -14,8 +14,9 @@ use super::client::{OrangeStatus, PageRequest, WebPay};
 use super::memo::Memo;
 use super::settings::Settings;
 use super::OrangeMoney;
+use crate::connector::pages::{page_step, PageStep};
 use crate::connector::{operator_code, CallError};
-use crate::{Advance, Next, Notice, Via};
+use crate::{Advance, Via};
 use kumbu_core::{FailureCode, Payment, Timestamp};
 use std::time::Duration;
 
@@ -37,29 +38,17 @@ impl OrangeMoney {
         reference: &str,
     ) -> Advance {
         let step = payment.progress.step;
-        let attempt = step / 2;
-        let read = Memo::read(payment.rail_memo.as_deref());
-        if read.is_none() && payment.rail_memo.is_some() {
-            // Another version's memo: never guess (a new page could be paid twice).
-            tracing::error!(payment = %payment.id, "this payment's Orange memo does not read; it waits for a version that reads it");
-            return Advance::wait(step, self.poll_every);
-        }
-        let memo = read.filter(|m| m.attempt == attempt);
-        match (step.is_multiple_of(2), memo) {
-            (false, Some(memo)) => self.ask(payment, web, now, memo).await,
-            // Odd with no page of this attempt (the call's outcome never committed), or even:
-            // a new page, unless the deadline has passed (then no payer can have a page).
-            (_, None) if now >= payment.expires_at => {
+        match page_step(payment, now, Memo::read, |m| m.attempt) {
+            PageStep::Unreadable => {
+                tracing::error!(payment = %payment.id, "this payment's Orange memo does not read; it waits for a version that reads it");
+                Advance::wait(step, self.poll_every)
+            }
+            PageStep::Ask(memo) => self.ask(payment, web, now, memo).await,
+            PageStep::Expired => {
                 Advance::failed(Via::Request, step, FailureCode::PaymentExpired, "NO_PAGE")
             }
-            (false, None) => Advance {
-                via: Via::Request,
-                notices: Vec::new(),
-                step: step + 1,
-                next: Next::After(Duration::ZERO),
-                memo: None,
-            },
-            (true, _) => {
+            PageStep::NextAttempt => Advance::next_attempt(step),
+            PageStep::Make { attempt } => {
                 self.make_page(payment, settings, web, now, reference, attempt)
                     .await
             }
@@ -136,43 +125,13 @@ impl OrangeMoney {
                     notif_hash: Memo::hash(&made.notif_token),
                     txnid: None,
                 };
-                Advance {
-                    via: Via::Request,
-                    notices: vec![Notice::Accepted {
-                        operator_reference: reference.to_owned(),
-                    }],
-                    step: step + 1,
-                    next: Next::After(self.poll_every),
-                    memo: Some(memo.text()),
-                }
+                Advance::accepted(reference, step, self.poll_every, Some(memo.text()))
             }
-            Err(CallError::Unknown(why)) => {
+            Err(e) => e.fails_request(&p.id, step, "Orange: the payment page", |why| {
                 // Nobody has that page's URL: the next attempt makes another.
                 tracing::warn!(payment = %p.id, reason = %why, "Orange webpayment: outcome unknown; a new page will be made");
                 Advance::wait(step + 2, self.poll_every.min(Duration::from_secs(2)))
-            }
-            Err(CallError::Refused {
-                status,
-                code,
-                message,
-            }) => {
-                tracing::info!(payment = %p.id, status, code, message, "Orange refused the payment page");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderError,
-                    &operator_code(status, code),
-                )
-            }
-            Err(CallError::Unauthorized(why)) => {
-                tracing::error!(payment = %p.id, reason = %why, "Orange refused the merchant's credentials; check them with `kumbu connector check`");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderUnavailable,
-                    "UNAUTHORIZED",
-                )
-            }
+            }),
         }
     }
 

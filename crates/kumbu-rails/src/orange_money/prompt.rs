@@ -12,7 +12,7 @@
 
 use super::client::{OrangeStatus, Prompt, PromptRequest};
 use super::OrangeMoney;
-use crate::connector::{operator_code, CallError};
+use crate::connector::CallError;
 use crate::{Advance, Next, Notice, Via};
 use kumbu_core::{FailureCode, Payment, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -94,7 +94,7 @@ impl OrangeMoney {
         match (step.is_multiple_of(2), memo) {
             (false, Some(memo)) => self.ask_prompt(p, creds, now, memo).await,
             // Died while asking for a payToken: ask for another.
-            (false, None) => now_again(step + 1, None),
+            (false, None) => Advance::next_attempt(step),
             // A prompt that may have reached Orange is only ever asked about.
             (true, Some(memo)) if memo.maybe_sent && now >= p.expires_at => Advance {
                 via: Via::Poll,
@@ -125,25 +125,10 @@ impl OrangeMoney {
                 };
                 now_again(step + 2, Some(memo.text()))
             }
-            Err(CallError::Unknown(why)) => {
+            Err(e) => e.fails_request(&p.id, step, "Orange Cameroon: mp/init", |why| {
                 tracing::warn!(payment = %p.id, reason = %why, "Orange mp/init: outcome unknown; a new payToken will be asked for");
                 Advance::wait(step + 2, self.poll_every.min(Duration::from_secs(2)))
-            }
-            Err(CallError::Refused { status, code, .. }) => Advance::failed(
-                Via::Request,
-                step,
-                FailureCode::ProviderError,
-                &operator_code(status, code),
-            ),
-            Err(CallError::Unauthorized(why)) => {
-                tracing::error!(payment = %p.id, reason = %why, "Orange Cameroon refused the merchant's credentials; check them with `kumbu connector check`");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderUnavailable,
-                    "UNAUTHORIZED",
-                )
-            }
+            }),
         }
     }
 
@@ -215,32 +200,10 @@ impl OrangeMoney {
                 next: Next::After(self.poll_every),
                 memo: None,
             },
-            Err(CallError::Unknown(why)) => {
+            Err(e) => e.fails_request(&p.id, step, "Orange Cameroon: the prompt", |why| {
                 tracing::warn!(payment = %p.id, reason = %why, "Orange mp/pay: outcome unknown; its status will be asked");
                 Advance::wait(step + 1, self.poll_every.min(Duration::from_secs(2)))
-            }
-            Err(CallError::Refused {
-                status,
-                code,
-                message,
-            }) => {
-                tracing::info!(payment = %p.id, status, code, message, "Orange Cameroon refused the prompt");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderError,
-                    &operator_code(status, code),
-                )
-            }
-            Err(CallError::Unauthorized(why)) => {
-                tracing::error!(payment = %p.id, reason = %why, "Orange Cameroon refused the merchant's credentials; check them with `kumbu connector check`");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderUnavailable,
-                    "UNAUTHORIZED",
-                )
-            }
+            }),
         }
     }
 

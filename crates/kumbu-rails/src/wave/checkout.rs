@@ -10,6 +10,7 @@
 
 use super::wire::{Session, SessionRequest};
 use super::Wave;
+use crate::connector::pages::{page_step, PageStep};
 use crate::connector::{operator_code, CallError};
 use crate::{Advance, Next, Notice, Via};
 use kumbu_core::{FailureCode, Payment, Timestamp};
@@ -55,30 +56,20 @@ impl Wave {
         reference: &str,
     ) -> Advance {
         let step = p.progress.step;
-        let attempt = step / 2;
-        let read = Memo::read(p.rail_memo.as_deref());
-        if read.is_none() && p.rail_memo.is_some() {
-            // Another version's memo: never guess (a new session could be paid twice).
-            tracing::error!(payment = %p.id, "this payment's Wave memo does not read; it waits for a version that reads it");
-            return Advance::wait(step, self.poll_every);
-        }
-        let memo = read.filter(|m| m.attempt == attempt);
-        match (step.is_multiple_of(2), memo) {
-            (false, Some(memo)) => self.read_session(p, key, now, memo).await,
-            (_, None) if now >= p.expires_at => Advance::failed(
+        match page_step(p, now, Memo::read, |m| m.attempt) {
+            PageStep::Unreadable => {
+                tracing::error!(payment = %p.id, "this payment's Wave memo does not read; it waits for a version that reads it");
+                Advance::wait(step, self.poll_every)
+            }
+            PageStep::Ask(memo) => self.read_session(p, key, now, memo).await,
+            PageStep::Expired => Advance::failed(
                 Via::Request,
                 step,
                 FailureCode::PaymentExpired,
                 "NO_SESSION",
             ),
-            (false, None) => Advance {
-                via: Via::Request,
-                notices: Vec::new(),
-                step: step + 1,
-                next: Next::After(Duration::ZERO),
-                memo: None,
-            },
-            (true, _) => self.make_session(p, key, reference, attempt).await,
+            PageStep::NextAttempt => Advance::next_attempt(step),
+            PageStep::Make { attempt } => self.make_session(p, key, reference, attempt).await,
         }
     }
 
@@ -129,42 +120,12 @@ impl Wave {
                     launch_url: s.wave_launch_url,
                     transaction_id: None,
                 };
-                Advance {
-                    via: Via::Request,
-                    notices: vec![Notice::Accepted {
-                        operator_reference: reference.to_owned(),
-                    }],
-                    step: step + 1,
-                    next: Next::After(self.poll_every),
-                    memo: Some(memo.text()),
-                }
+                Advance::accepted(reference, step, self.poll_every, Some(memo.text()))
             }
-            Err(CallError::Unknown(why)) => {
+            Err(e) => e.fails_request(&p.id, step, "Wave: the checkout session", |why| {
                 tracing::warn!(payment = %p.id, reason = %why, "Wave checkout session: outcome unknown; a new one will be made");
                 Advance::wait(step + 2, self.poll_every.min(Duration::from_secs(2)))
-            }
-            Err(CallError::Refused {
-                status,
-                code,
-                message,
-            }) => {
-                tracing::info!(payment = %p.id, status, code, message, "Wave refused the checkout session");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderError,
-                    &operator_code(status, code),
-                )
-            }
-            Err(CallError::Unauthorized(why)) => {
-                tracing::error!(payment = %p.id, reason = %why, "Wave refused the merchant's API key; check it with `kumbu connector check`");
-                Advance::failed(
-                    Via::Request,
-                    step,
-                    FailureCode::ProviderUnavailable,
-                    "UNAUTHORIZED",
-                )
-            }
+            }),
         }
     }
 

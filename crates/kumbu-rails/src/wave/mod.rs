@@ -162,16 +162,11 @@ impl Connector for Wave {
     }
 
     fn new_reference(&self) -> String {
-        format!(
-            "{REFERENCE_PREFIX}{}",
-            kumbu_core::ids::random_token(REFERENCE_RANDOM)
-        )
+        crate::connector::prefixed_reference(REFERENCE_PREFIX, REFERENCE_RANDOM)
     }
 
     fn is_reference(&self, text: &str) -> bool {
-        text.strip_prefix(REFERENCE_PREFIX).is_some_and(|rest| {
-            rest.len() == REFERENCE_RANDOM && rest.bytes().all(|b| b.is_ascii_alphanumeric())
-        })
+        crate::connector::is_prefixed_reference(text, REFERENCE_PREFIX, REFERENCE_RANDOM)
     }
 
     fn collect<'a>(

@@ -3,10 +3,11 @@
 //! inject markup.
 
 use crate::pages::format::{amount, masked_phone, receipt_time, time_left};
+use crate::pages::layout::document;
 use crate::pages::messages::{t, tf, Msg};
 use kumbu_core::{Attempt, CheckoutStatus, FailureCode, Locale, Mode, Operator};
 use kumbu_engine::CheckoutPage;
-use maud::{html, Markup, PreEscaped, DOCTYPE};
+use maud::{html, Markup, PreEscaped};
 
 /// Where the page is in the customer's journey.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -178,66 +179,60 @@ pub fn is_color(c: &str) -> bool {
 fn layout(ctx: &Ctx<'_>, view: &View, head_extra: Markup, body: Markup) -> Markup {
     let b = &ctx.page.branding;
     let brand = b.brand_color.as_deref().filter(|c| is_color(c));
-    html! {
-        (DOCTYPE)
-        html lang=(ctx.locale.as_str()) {
-            head {
-                meta charset="utf-8";
-                meta name="viewport" content="width=device-width, initial-scale=1";
-                meta name="robots" content="noindex, nofollow";
-                title { (ctx.tr(Msg::Title)) " · " (ctx.merchant()) }
-                link rel="stylesheet" href="/pay/assets/checkout.css";
-                @if let Some(c) = brand {
-                    style nonce=(ctx.nonce) {
-                        (PreEscaped(format!(":root{{--brand:{c};--on-brand:{}}}", text_on(c))))
-                    }
-                }
-                (head_extra)
-                script src="/pay/assets/checkout.js" defer {}
+    let title = format!("{} · {}", ctx.tr(Msg::Title), ctx.merchant());
+    let head = html! {
+        @if let Some(c) = brand {
+            style nonce=(ctx.nonce) {
+                (PreEscaped(format!(":root{{--brand:{c};--on-brand:{}}}", text_on(c))))
             }
-            body data-view=(view.version(ctx.page)) {
-                @if ctx.page.session.mode == Mode::Test {
-                    p class="sandbox" { (ctx.tr(Msg::Sandbox)) }
+        }
+        (head_extra)
+        script src="/pay/assets/checkout.js" defer {}
+    };
+    let body = html! {
+        body data-view=(view.version(ctx.page)) {
+            @if ctx.page.session.mode == Mode::Test {
+                p class="sandbox" { (ctx.tr(Msg::Sandbox)) }
+            }
+            header {
+                @if let Some(logo) = b.logo.as_deref() {
+                    img class="logo" src=(logo) alt=(ctx.merchant());
                 }
-                header {
-                    @if let Some(logo) = b.logo.as_deref() {
-                        img class="logo" src=(logo) alt=(ctx.merchant());
-                    }
-                    h1 { (ctx.trf(heading(view), &[("merchant", ctx.merchant())])) }
-                    p class="total" { (ctx.total()) }
-                    @if let Some(d) = &ctx.page.session.description { p class="description" { (d) } }
-                    @if !ctx.page.session.items.is_empty() {
-                        table class="items" {
-                            @for it in &ctx.page.session.items {
-                                tr {
-                                    td { (it.quantity) " × " (it.name) }
-                                    td class="num" {
-                                        (amount(ctx.locale, ctx.page.session.currency, it.total().unwrap_or(0)))
-                                    }
+                h1 { (ctx.trf(heading(view), &[("merchant", ctx.merchant())])) }
+                p class="total" { (ctx.total()) }
+                @if let Some(d) = &ctx.page.session.description { p class="description" { (d) } }
+                @if !ctx.page.session.items.is_empty() {
+                    table class="items" {
+                        @for it in &ctx.page.session.items {
+                            tr {
+                                td { (it.quantity) " × " (it.name) }
+                                td class="num" {
+                                    (amount(ctx.locale, ctx.page.session.currency, it.total().unwrap_or(0)))
                                 }
                             }
-                            tr class="sum" { td { (ctx.tr(Msg::Total)) } td class="num" { (ctx.total()) } }
                         }
+                        tr class="sum" { td { (ctx.tr(Msg::Total)) } td class="num" { (ctx.total()) } }
                     }
                 }
-                main { (body) }
-                footer {
-                    nav aria-label=(ctx.tr(Msg::Language)) {
-                        @for l in Locale::ALL {
-                            @if l == ctx.locale {
-                                span aria-current="true" { (l.as_str().to_uppercase()) }
-                            } @else {
-                                a href=(format!("{}?lang={}", ctx.path, l.as_str())) hreflang=(l.as_str()) lang=(l.as_str()) {
-                                    (l.as_str().to_uppercase())
-                                }
+            }
+            main { (body) }
+            footer {
+                nav aria-label=(ctx.tr(Msg::Language)) {
+                    @for l in Locale::ALL {
+                        @if l == ctx.locale {
+                            span aria-current="true" { (l.as_str().to_uppercase()) }
+                        } @else {
+                            a href=(format!("{}?lang={}", ctx.path, l.as_str())) hreflang=(l.as_str()) lang=(l.as_str()) {
+                                (l.as_str().to_uppercase())
                             }
-                            " "
                         }
+                        " "
                     }
                 }
             }
         }
-    }
+    };
+    document(ctx.locale, &title, head, body)
 }
 
 fn error_box(ctx: &Ctx<'_>, field: Option<&'static str>) -> Markup {
