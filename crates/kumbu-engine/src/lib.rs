@@ -7,6 +7,7 @@
 
 mod auth;
 mod branding;
+mod callbacks;
 mod checkout;
 mod collections;
 mod config;
@@ -34,6 +35,7 @@ mod workers;
 
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
+pub use callbacks::CallbackVerdict;
 pub use checkout::{
     payer_name, CheckoutPage, CreateCheckoutSession, EXPIRY_MINUTES, MAX_ATTEMPTS, MAX_ITEMS,
     MAX_PROMPTS_PER_PHONE, MAX_QUANTITY, PHONE_WINDOW,
@@ -43,7 +45,7 @@ pub use collections::{
     RecordStatus, Report, ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
 };
 pub use config::{EngineConfig, InternalWebhooks};
-pub use connectors::{CallbackVerdict, ConnectorCheck, ConnectorSummary};
+pub use connectors::{ConnectorCheck, ConnectorSummary};
 pub use customers::CreateCustomer;
 pub use delivery::flow::{DEFAULT_MAX_CONCURRENCY, MAX_CONCURRENCY};
 pub use delivery::handoff::handoff_possible;
@@ -103,7 +105,7 @@ struct Inner {
     /// Poked when new work is due now, so the worker need not wait for its next poll.
     work_ready: Notify,
     /// Operators' callbacks being written (group commit).
-    pokes: connectors::PokeQueue,
+    pokes: callbacks::PokeQueue,
     /// What follows a payment's first debit in its transaction (a checkout attempt completes its
     /// session).
     after_debit: Arc<dyn unit_of_work::AfterDebit>,
@@ -157,7 +159,7 @@ impl Engine {
                 connectors,
                 config,
                 work_ready: Notify::new(),
-                pokes: connectors::PokeQueue::default(),
+                pokes: callbacks::PokeQueue::default(),
                 after_debit: Arc::new(checkout::CompleteSessions),
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
