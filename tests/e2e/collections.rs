@@ -224,6 +224,18 @@ async fn every_outcome(app: TestApp) -> Option<TestApp> {
         (s, v["error"]["code"].as_str()),
         (StatusCode::CONFLICT, Some("collection_request_not_open"))
     );
+    // A note is free text: control characters are refused, naming it (CI's contract run sent
+    // one, and it was stored).
+    let (s, v) = resolve(
+        &t4["id"],
+        json!({"resolution": "return", "note": "paid\u{6} twice"}),
+    )
+    .await;
+    assert_eq!(
+        (s, v["error"]["param"].as_str()),
+        (StatusCode::BAD_REQUEST, Some("note")),
+        "{v}"
+    );
     let (s, v) = resolve(
         &t4["id"],
         json!({"resolution": "return", "note": "paid twice; refunded by transfer"}),

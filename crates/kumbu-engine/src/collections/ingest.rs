@@ -605,6 +605,7 @@ impl Engine {
                     "note must be at most 500 characters",
                 ));
             }
+            crate::validate::plain_text(Field::Note, n, "note").map_err(EngineError::Rejected)?;
         }
         let bill_id = match (cmd.resolution, &cmd.collection_request_id) {
             (Resolution::Matched, Some(c)) => Some(c.clone()),

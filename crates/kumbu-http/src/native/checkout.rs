@@ -76,7 +76,7 @@ pub struct ItemBody {
     #[schema(schema_with = crate::openapi::vocab::field::required::quantity)]
     pub quantity: i64,
     /// Price of one, in minor units.
-    #[schema(minimum = 1)]
+    #[schema(schema_with = crate::openapi::vocab::field::required::unit_amount)]
     pub unit_amount: i64,
     /// More words.
     #[schema(schema_with = crate::openapi::vocab::field::text_500)]

@@ -207,6 +207,14 @@ pub(crate) mod field {
                 .minimum(Some(1))
                 .maximum(Some(kumbu_engine::MAX_QUANTITY))
         }
+        /// A line item's price, in minor units: at least 1, and at most what any rail takes
+        /// (far below where a JSON number stops being an exact integer).
+        pub(crate) fn unit_amount() -> ObjectBuilder {
+            ObjectBuilder::new()
+                .schema_type(Type::Integer)
+                .minimum(Some(1))
+                .maximum(Some(kumbu_core::operator::MAX_EXTERNAL_AMOUNT))
+        }
         /// A line item's name: not blank, free text, at most 200 characters.
         pub(crate) fn item_name() -> ObjectBuilder {
             free_text(200)
