@@ -72,6 +72,7 @@ cpu_ticks() {
   echo $sum
 }
 cpu_mark() {
+  statements_mark
   read -r _ u n s i w q sq st _ < /proc/stat
   cpu0=($((u+n+s+i+w+q+sq+st)) $st $((u+n+s+q+sq)))
   cpu_pids0=()
@@ -89,4 +90,26 @@ cpu_report() {
     line+=" ${entry%%:*} $(echo "scale=1; $used / $hz" | bc),"
   done
   echo "$line rest $(echo "scale=1; $rest / $hz" | bc), busy $(echo "scale=1; $busy / $hz" | bc)"
+  statements_report
+}
+
+# With BENCH_PG_STATEMENTS=1 (PostgreSQL), cpu_report also prints what the database executed
+# since cpu_mark, by statement: calls, rows, execution and planning time, and the totals. Needs
+# `shared_preload_libraries = 'pg_stat_statements'` (and, for planning times,
+# `pg_stat_statements.track_planning = on`) in postgresql.conf, and a superuser BENCH_PG_ADMIN.
+statements_mark() {
+  [ "${BENCH_PG_STATEMENTS:-0}" = 1 ] && [ "$backend" = postgres ] || return 0
+  local admin=${BENCH_PG_ADMIN:-postgres://kumbu:kumbu@127.0.0.1:5432/postgres}
+  PGOPTIONS="-c client_min_messages=warning" psql "$admin" -qc "create extension if not exists pg_stat_statements" \
+    -c "select pg_stat_statements_reset()" > /dev/null
+}
+statements_report() {
+  [ "${BENCH_PG_STATEMENTS:-0}" = 1 ] && [ "$backend" = postgres ] || return 0
+  local admin=${BENCH_PG_ADMIN:-postgres://kumbu:kumbu@127.0.0.1:5432/postgres}
+  local of="from pg_stat_statements where dbid = (select oid from pg_database where datname = 'kumbu_bench')"
+  psql "$admin" -P footer=off -c "select sum(calls) as calls, sum(rows) as rows,
+      round(sum(total_exec_time)::numeric, 1) as exec_ms, round(sum(total_plan_time)::numeric, 1) as plan_ms,
+      left(regexp_replace(query, '\s+', ' ', 'g'), 60) as statement $of group by 5 order by 3 desc limit 25" \
+    -c "select sum(calls) as statements, round(sum(total_exec_time)::numeric, 1) as exec_ms,
+      round(sum(total_plan_time)::numeric, 1) as plan_ms $of"
 }

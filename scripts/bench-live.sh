@@ -12,7 +12,8 @@
 # Fails when an operator registered a payment more or less than once, when any callback was not
 # taken, on a deadlock, when MTN runs under 0.8 of test mode's rate (issue 24, item 0) or a push
 # flow under 500 payments a second (issue 24, item 5). See scripts/bench-common.sh for the
-# set-up (BENCH_PG_ADMIN, BENCH_WARMUP, KUMBU_BIN: a build from 43a137b on, which has these
+# set-up (BENCH_PG_ADMIN, BENCH_WARMUP, BENCH_PG_STATEMENTS: what PostgreSQL executed per mode;
+# KUMBU_BIN: a build from 43a137b on, which has these
 # simulators and their flags).
 set -euo pipefail
 source "$(dirname "$0")/bench-common.sh"
