@@ -13,7 +13,7 @@ use std::sync::Arc;
 const DEFAULT_DB: &str = "sqlite://kumbu.db";
 
 /// `serve`'s public URL when neither `--public-url` nor `--listen` is given.
-const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
+pub(super) const DEFAULT_PUBLIC_URL: &str = "http://127.0.0.1:8080";
 
 /// `--database-url` and `--secret-key-file`.
 #[derive(Debug, Clone, Args)]

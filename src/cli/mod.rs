@@ -5,6 +5,7 @@ mod db;
 mod keys;
 mod ledger;
 mod merchants;
+mod people;
 mod reconcile;
 mod serve;
 mod simulate;
@@ -43,6 +44,9 @@ enum Command {
     /// Manage API keys.
     #[command(subcommand)]
     Keys(keys::KeysCommand),
+    /// Manage the people who sign in to the dashboard (/dashboard).
+    #[command(subcommand)]
+    User(people::UserCommand),
     /// Check the double-entry ledger.
     #[command(subcommand)]
     Ledger(ledger::LedgerCommand),
@@ -111,6 +115,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         }
         Some(Command::Merchant(cmd)) => merchants::run(cmd).await,
         Some(Command::Keys(cmd)) => keys::run_keys(cmd).await,
+        Some(Command::User(cmd)) => people::run(cmd).await,
         Some(Command::Credentials(cmd)) => keys::run_credentials(cmd).await,
         Some(Command::Ledger(cmd)) => ledger::run(cmd).await,
         Some(Command::Webhooks(cmd)) => webhooks::run(cmd).await,

@@ -10,6 +10,7 @@ mod checkout;
 mod cli;
 mod collections;
 mod connections;
+mod dashboard;
 mod docs_commands;
 mod docs_links;
 mod events;

@@ -128,6 +128,9 @@ error_codes! {
     LimitReached => ("limit_reached", ConflictError, 409),
     /// The endpoint manages live settings: it needs a live key.
     LiveModeOnly => ("live_mode_only", InvalidRequestError, 403),
+    /// The person's role does not allow this (the dashboard: a viewer refunding, a developer
+    /// paying out); an owner can change roles.
+    NotPermitted => ("not_permitted", InvalidRequestError, 403),
     /// Too many requests.
     RateLimited => ("rate_limited", RateLimitError, 429),
     /// The database is unreachable or overloaded; retry.

@@ -34,6 +34,8 @@ pub enum IdPrefix {
     Ingest,
     /// `po_`: a payout (money sent from the merchant's balance to a wallet).
     Payout,
+    /// `usr_`: a person who signs in to the dashboard.
+    Person,
 }
 
 impl IdPrefix {
@@ -54,6 +56,7 @@ impl IdPrefix {
             IdPrefix::CollectionRequest => "cr_",
             IdPrefix::Ingest => "ing_",
             IdPrefix::Payout => "po_",
+            IdPrefix::Person => "usr_",
         }
     }
 }

@@ -118,6 +118,14 @@ pub enum Field {
     PayeePhone,
     /// One of a connector's own settings, by its name in the API (`web_payment`, `api_key`, …).
     ConnectorSetting(&'static str),
+    /// A person's e-mail address.
+    Email,
+    /// A person's password.
+    Password,
+    /// A person's role.
+    Role,
+    /// A second-factor code (TOTP or recovery code).
+    Code,
 }
 
 /// A 4xx decision: what went wrong, in words, and where.

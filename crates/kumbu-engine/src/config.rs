@@ -65,6 +65,10 @@ pub struct EngineConfig {
     pub operator_lease: Duration,
     /// Operator calls one worker pass makes at once.
     pub operator_concurrency: usize,
+    /// A dashboard session ends after this long without a request.
+    pub dashboard_idle: Duration,
+    /// A dashboard session ends this long after sign-in, however active.
+    pub dashboard_lifetime: Duration,
 }
 
 impl Default for EngineConfig {
@@ -93,6 +97,8 @@ impl Default for EngineConfig {
             operator_poll_every: Duration::from_secs(10),
             operator_lease: Duration::from_secs(60),
             operator_concurrency: 64,
+            dashboard_idle: Duration::from_secs(30 * 60),
+            dashboard_lifetime: Duration::from_secs(12 * 3600),
         }
     }
 }

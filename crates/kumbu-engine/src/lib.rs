@@ -5,6 +5,7 @@
 //! machine, and writes each change together with its history row, outbox event, ledger postings
 //! and idempotency record in one store transaction.
 
+mod audit;
 mod auth;
 mod branding;
 mod callbacks;
@@ -22,6 +23,7 @@ mod idempotency;
 mod page_tokens;
 mod payments;
 mod payouts;
+mod people;
 mod progress;
 mod references;
 mod refunds;
@@ -33,6 +35,7 @@ pub mod vault;
 mod webhook_faces;
 mod workers;
 
+pub use audit::Actor;
 pub use auth::{AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use callbacks::CallbackVerdict;
@@ -68,6 +71,9 @@ pub use payments::handover::Handover;
 pub use payments::sandbox::{Answer, Prompt};
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE};
 pub use payouts::CreatePayout;
+pub use people::sign_in::{DashboardSession, SignIn, Stage};
+pub use people::two_factor::{CodeCheck, Enrolment};
+pub use people::{DashboardActor, NewLink, Person};
 pub use references::PutReference;
 pub use refunds::CreateRefund;
 pub use secrets::KeyringError;

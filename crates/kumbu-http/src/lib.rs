@@ -9,6 +9,7 @@ mod callbacks;
 mod canonical_json;
 mod client_ip;
 mod compat;
+mod dashboard;
 mod error;
 mod extract;
 mod health;
@@ -42,6 +43,12 @@ use tower_http::timeout::TimeoutLayer;
 /// Resends one merchant may ask for a minute in each mode; beyond, 429.
 pub const RESENDS_PER_MINUTE: u32 = 60;
 
+/// Failed dashboard sign-ins allowed per address and source address, a minute and an hour
+/// (ten times that per source over all addresses).
+pub const DASHBOARD_FAILURES_PER_MINUTE: u32 = 10;
+/// See [`DASHBOARD_FAILURES_PER_MINUTE`].
+pub const DASHBOARD_FAILURES_PER_HOUR: u32 = 60;
+
 /// How often an operator's callback may move one payment's status query forward (a forged
 /// callback costs at most one query per payment in this time, per process).
 pub const CALLBACK_PULL_INTERVAL: Duration = Duration::from_secs(5);
@@ -71,6 +78,8 @@ pub struct AppState {
     pub adullam_sign_ins: std::sync::Arc<sign_in::SignInThrottle>,
     /// Where customers reach this gateway (checkout page URLs are under it).
     pub public_url: PublicUrl,
+    /// Failed dashboard sign-ins, per address and source (the engine slows each account too).
+    pub dashboard_sign_ins: std::sync::Arc<sign_in::SignInThrottle>,
     /// Checkout payment attempts per network address in 10 minutes.
     pub checkout_ip_limit: std::sync::Arc<rate_limit::RateLimiter>,
     /// The proxies whose `X-Forwarded-For` names the client (the checkout page's per-address
@@ -115,6 +124,10 @@ impl AppState {
                 engine.config().adullam_requests_per_minute,
                 engine.config().adullam_requests_per_hour,
             )),
+            dashboard_sign_ins: std::sync::Arc::new(sign_in::SignInThrottle::new(
+                DASHBOARD_FAILURES_PER_MINUTE,
+                DASHBOARD_FAILURES_PER_HOUR,
+            )),
             checkout_ip_limit: std::sync::Arc::new(rate_limit::RateLimiter::new(vec![
                 rate_limit::Rule {
                     max: engine.config().checkout_attempts_per_ip,
@@ -149,6 +162,7 @@ pub fn router(state: AppState) -> Router {
         .merge(health::routes())
         .merge(callbacks::routes())
         .merge(pages::routes())
+        .merge(dashboard::routes())
         .nest("/compat/proxypay", compat::proxypay::routes())
         .nest("/compat/plexospay", compat::plexospay::routes())
         .nest("/compat/adullam", compat::adullam::routes())

@@ -30,6 +30,11 @@ impl PublicUrl {
         format!("{}/pay/go/{token}", self.0)
     }
 
+    /// The one-time link where a person invited to the dashboard sets their password.
+    pub fn welcome(&self, token: &str) -> String {
+        format!("{}/dashboard/welcome/{token}", self.0)
+    }
+
     /// Whether pages are served over HTTPS (cookies are then `Secure`).
     pub fn is_https(&self) -> bool {
         self.0.starts_with("https://")

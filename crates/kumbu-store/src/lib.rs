@@ -24,6 +24,7 @@ mod ledger;
 mod merchants;
 mod payments;
 mod payouts;
+mod people;
 mod records;
 mod references;
 mod refunds;
@@ -46,10 +47,11 @@ pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, Branding, Merchant};
 pub use payments::{CallbackSubject, Lease, PaymentFilter, PaymentPage};
 pub use payouts::LockedMoney;
+pub use people::{AuditEntry, LinkPurpose, PersonRecord, SessionRecord};
 pub use records::{DueDelivery, EndpointRecord, EventRecord};
 pub use sealed::{
-    SealedColumn, OPERATOR_CREDENTIALS, SEALED_COLUMNS, SEALED_SETTING, WEBHOOK_PREVIOUS_SECRET,
-    WEBHOOK_SECRET,
+    SealedColumn, OPERATOR_CREDENTIALS, SEALED_COLUMNS, SEALED_SETTING, TOTP_PENDING, TOTP_SECRET,
+    WEBHOOK_PREVIOUS_SECRET, WEBHOOK_SECRET,
 };
 pub use tx::StoreTx;
 pub use webhooks::{AttemptRecord, AttemptResult, ClaimCaps, NextStep};

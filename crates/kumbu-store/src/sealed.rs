@@ -51,12 +51,28 @@ pub const OPERATOR_CREDENTIALS: SealedColumn = SealedColumn {
     kind: "operator_credentials",
 };
 
+/// A person's TOTP secret (second factor), once enrolled.
+pub const TOTP_SECRET: SealedColumn = SealedColumn {
+    table: "people",
+    key: "id",
+    column: "totp_secret",
+    kind: "totp",
+};
+
+/// A person's TOTP secret while being enrolled (shown, not yet confirmed by a code).
+pub const TOTP_PENDING: SealedColumn = SealedColumn {
+    column: "totp_pending",
+    ..TOTP_SECRET
+};
+
 /// Every column that holds sealed values.
 pub const SEALED_COLUMNS: &[SealedColumn] = &[
     WEBHOOK_SECRET,
     WEBHOOK_PREVIOUS_SECRET,
     SEALED_SETTING,
     OPERATOR_CREDENTIALS,
+    TOTP_SECRET,
+    TOTP_PENDING,
 ];
 
 impl SealedColumn {

@@ -33,6 +33,7 @@ const PAGES: &[&str] = &[
     "docs/webhooks.md",
     "docs/refunds.md",
     "docs/checkout.md",
+    "docs/dashboard.md",
     "docs/collections.md",
     "docs/compat/proxypay.md",
     "docs/compat/plexospay.md",

@@ -1,9 +1,8 @@
 //! A page's error: a refusal or a failure rendered as HTML in the page's language, never JSON.
 
-use super::layout::document;
+use super::layout::{document, page_response};
 use super::messages::{t, Msg};
-use super::secure;
-use axum::http::{header, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use kumbu_core::Locale;
 use kumbu_engine::EngineError;
@@ -58,15 +57,7 @@ impl IntoResponse for PageError {
                 t(l, Msg::ErrUnavailable),
             ),
         };
-        let markup = bare(locale, title, help);
-        let mut resp = (
-            status,
-            [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
-            markup.into_string(),
-        )
-            .into_response();
-        secure(&mut resp, None);
-        resp
+        page_response(status, bare(locale, title, help))
     }
 }
 

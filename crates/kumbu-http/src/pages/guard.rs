@@ -16,19 +16,22 @@ pub(crate) struct Csrf {
     pub field: String,
 }
 
-fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
+/// The value of the request's cookie `name` (the first, if sent twice).
+pub(crate) fn cookie<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|c| c.trim().split_once('='))
-        .find(|(k, v)| {
-            *k == CSRF_COOKIE
-                && (16..=64).contains(&v.len())
-                && v.bytes().all(|b| b.is_ascii_alphanumeric())
-        })
-        .map(|(_, v)| v.to_owned())
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+fn cookie_nonce(headers: &HeaderMap) -> Option<String> {
+    cookie(headers, CSRF_COOKIE)
+        .filter(|v| (16..=64).contains(&v.len()) && v.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .map(str::to_owned)
 }
 
 fn csrf_data(token: &str, nonce: &str) -> Vec<u8> {
@@ -36,7 +39,8 @@ fn csrf_data(token: &str, nonce: &str) -> Vec<u8> {
 }
 
 impl Csrf {
-    /// The browser's nonce (or a new one) and the token for forms of the session `token`.
+    /// The browser's nonce (or a new one) and the token for forms of the session `token`
+    /// (the dashboard's forms before sign-in use a fixed name for what they guard).
     pub(crate) fn for_request(engine: &Engine, token: &str, headers: &HeaderMap) -> Self {
         let (nonce, fresh) = match cookie_nonce(headers) {
             Some(n) => (n, false),
@@ -66,15 +70,38 @@ impl Csrf {
     /// The `Set-Cookie` value when the nonce is new. `Lax`, so that a customer arriving from
     /// the merchant's site keeps the nonce an open tab's form was made with.
     pub(crate) fn set_cookie(&self, secure: bool) -> Option<HeaderValue> {
-        self.fresh.then(|| csrf_cookie(&self.nonce, secure))
+        self.fresh.then(|| {
+            csrf_cookie(
+                &self.nonce,
+                CsrfCookie {
+                    secure,
+                    path: "/pay",
+                },
+            )
+        })
+    }
+
+    /// [`Csrf::set_cookie`] for the pages under `path`.
+    pub(crate) fn set_cookie_for(&self, cookie: CsrfCookie) -> Option<HeaderValue> {
+        self.fresh.then(|| csrf_cookie(&self.nonce, cookie))
     }
 }
 
-/// `kumbu_csrf=<nonce>; Path=/pay; HttpOnly; SameSite=Lax[; Secure]`.
-pub(crate) fn csrf_cookie(nonce: &str, secure: bool) -> HeaderValue {
+/// Where the CSRF cookie is sent: over https only (`secure`), under `path`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct CsrfCookie {
+    /// Whether the gateway is reached over https.
+    pub secure: bool,
+    /// The pages it guards.
+    pub path: &'static str,
+}
+
+/// `kumbu_csrf=<nonce>; Path=<path>; HttpOnly; SameSite=Lax[; Secure]`.
+pub(crate) fn csrf_cookie(nonce: &str, cookie: CsrfCookie) -> HeaderValue {
     let v = format!(
-        "{CSRF_COOKIE}={nonce}; Path=/pay; Max-Age=86400; HttpOnly; SameSite=Lax{}",
-        if secure { "; Secure" } else { "" }
+        "{CSRF_COOKIE}={nonce}; Path={}; Max-Age=86400; HttpOnly; SameSite=Lax{}",
+        cookie.path,
+        if cookie.secure { "; Secure" } else { "" }
     );
     HeaderValue::from_str(&v).unwrap_or_else(|_| HeaderValue::from_static(""))
 }

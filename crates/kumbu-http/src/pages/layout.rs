@@ -54,7 +54,20 @@ pub(crate) fn html_response(status: StatusCode, body: String, nonce: &str) -> Re
     resp
 }
 
-fn asset(content_type: &'static str, body: &'static str) -> Response {
+/// An HTML page without inline style (no nonce) with the protections above.
+pub(crate) fn page_response(status: StatusCode, markup: Markup) -> Response {
+    let mut resp = (
+        status,
+        [(header::CONTENT_TYPE, "text/html; charset=utf-8")],
+        markup.into_string(),
+    )
+        .into_response();
+    secure(&mut resp, None);
+    resp
+}
+
+/// A static asset (script, stylesheet) with the pages' protections and a day of caching.
+pub(crate) fn asset(content_type: &'static str, body: &'static str) -> Response {
     let mut resp = ([(header::CONTENT_TYPE, content_type)], body).into_response();
     secure(&mut resp, None);
     // Assets change only with a new build; a day of caching spares data on cheap plans.
@@ -99,8 +112,19 @@ pub(crate) fn chosen_lang(query: Option<&str>) -> Option<Locale> {
 }
 
 /// A page's document: the head every page has (charset, viewport, no indexing, `title`, the
-/// stylesheet), then `head_extra`, then `body` (the whole `<body>` element).
+/// checkout's stylesheet), then `head_extra`, then `body` (the whole `<body>` element).
 pub(crate) fn document(locale: Locale, title: &str, head_extra: Markup, body: Markup) -> Markup {
+    styled_document(locale, title, "/pay/assets/checkout.css", head_extra, body)
+}
+
+/// [`document`] with the stylesheet at `stylesheet` (the dashboard has its own).
+pub(crate) fn styled_document(
+    locale: Locale,
+    title: &str,
+    stylesheet: &str,
+    head_extra: Markup,
+    body: Markup,
+) -> Markup {
     html! {
         (DOCTYPE)
         html lang=(locale.as_str()) {
@@ -109,7 +133,7 @@ pub(crate) fn document(locale: Locale, title: &str, head_extra: Markup, body: Ma
                 meta name="viewport" content="width=device-width, initial-scale=1";
                 meta name="robots" content="noindex, nofollow";
                 title { (title) }
-                link rel="stylesheet" href="/pay/assets/checkout.css";
+                link rel="stylesheet" href=(stylesheet);
                 (head_extra)
             }
             (body)

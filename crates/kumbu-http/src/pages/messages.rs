@@ -421,17 +421,22 @@ pub const fn t(locale: Locale, msg: Msg) -> &'static str {
 
 /// The text of `msg` with its `{name}` placeholders filled.
 pub fn tf(locale: Locale, msg: Msg, args: &[(&str, &str)]) -> String {
-    let mut s = t(locale, msg).to_owned();
+    fill(t(locale, msg), args)
+}
+
+/// `text` with its `{name}` placeholders filled (every catalogue's `tf`).
+pub(crate) fn fill(text: &str, args: &[(&str, &str)]) -> String {
+    let mut s = text.to_owned();
     for (k, v) in args {
         s = s.replace(&format!("{{{k}}}"), v);
     }
     s
 }
 
+/// Checks a catalogue's texts (French, Portuguese, English, named for the failure message):
+/// none empty, all three with the same placeholders.
 #[cfg(test)]
-mod tests {
-    use super::*;
-
+pub(crate) fn assert_translated(name: &str, [fr, pt, en]: [&str; 3]) {
     fn placeholders(s: &str) -> Vec<&str> {
         let mut out: Vec<&str> = s
             .split('{')
@@ -441,16 +446,21 @@ mod tests {
         out.sort_unstable();
         out
     }
+    for text in [fr, pt, en] {
+        assert!(!text.trim().is_empty(), "{name}");
+    }
+    assert_eq!(placeholders(fr), placeholders(en), "{name} fr");
+    assert_eq!(placeholders(pt), placeholders(en), "{name} pt");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn every_message_is_translated_with_the_same_placeholders() {
         for m in Msg::ALL {
-            let [fr, pt, en] = m.texts();
-            for text in [fr, pt, en] {
-                assert!(!text.trim().is_empty(), "{m:?}");
-            }
-            assert_eq!(placeholders(fr), placeholders(en), "{m:?} fr");
-            assert_eq!(placeholders(pt), placeholders(en), "{m:?} pt");
+            assert_translated(&format!("{m:?}"), m.texts());
         }
         for c in FailureCode::ALL {
             assert!(Msg::ALL.contains(&Msg::reason(c)));

@@ -16,11 +16,12 @@
 
 mod checkout;
 mod error;
-mod format;
+mod form;
+pub(crate) mod format;
 mod guard;
 mod handover;
-mod layout;
-mod messages;
+pub(crate) mod layout;
+pub(crate) mod messages;
 
 use crate::AppState;
 use axum::routing::get;
@@ -28,7 +29,8 @@ use axum::Router;
 use layout::{css, js};
 
 pub(crate) use error::PageError;
-pub(crate) use guard::Csrf;
+pub(crate) use form::FormFields;
+pub(crate) use guard::{cookie, Csrf, CsrfCookie};
 pub(crate) use layout::{html_response, locale_for, secure};
 
 /// The pages' routes: the checkout page, its forms and its assets.

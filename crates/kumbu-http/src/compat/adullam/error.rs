@@ -85,7 +85,9 @@ pub const fn adullam_error(code: ErrorCode) -> (u16, &'static str) {
             (400, "idempotency_error")
         }
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "unauthorized"),
-        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (403, "forbidden"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly | ErrorCode::NotPermitted => {
+            (403, "forbidden")
+        }
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "not_found"),
         ErrorCode::MethodNotAllowed => (405, "method_not_allowed"),
         ErrorCode::IdempotencyKeyInUse

@@ -72,7 +72,9 @@ pub const fn grpc_status(code: ErrorCode) -> (u16, &'static str) {
         | ErrorCode::ConnectorNotConfigured
         | ErrorCode::BalanceInsufficient => (3, "INVALID_ARGUMENT"),
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (16, "UNAUTHENTICATED"),
-        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (7, "PERMISSION_DENIED"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly | ErrorCode::NotPermitted => {
+            (7, "PERMISSION_DENIED")
+        }
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (5, "NOT_FOUND"),
         ErrorCode::MethodNotAllowed => (12, "UNIMPLEMENTED"),
         ErrorCode::IdempotencyKeyInUse => (10, "ABORTED"),

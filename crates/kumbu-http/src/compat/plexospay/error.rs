@@ -55,7 +55,9 @@ pub const fn plexos_error(code: ErrorCode) -> (u16, &'static str) {
             (400, "IDEMPOTENCY_ERROR")
         }
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "UNAUTHORIZED"),
-        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (403, "FORBIDDEN"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly | ErrorCode::NotPermitted => {
+            (403, "FORBIDDEN")
+        }
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "NOT_FOUND"),
         ErrorCode::MethodNotAllowed => (405, "METHOD_NOT_ALLOWED"),
         ErrorCode::IdempotencyKeyInUse

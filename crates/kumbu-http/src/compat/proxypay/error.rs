@@ -124,6 +124,10 @@ fn param(f: Field) -> &'static str {
         | Field::Date
         | Field::MethodType
         | Field::Note
+        | Field::Email
+        | Field::Password
+        | Field::Role
+        | Field::Code
         | Field::ErvReference
         | Field::TargetEnvironment
         | Field::CallbackHost

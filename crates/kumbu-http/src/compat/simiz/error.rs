@@ -60,7 +60,9 @@ pub const fn simiz_error(code: ErrorCode) -> (u16, &'static str) {
             (400, "idempotency_error")
         }
         ErrorCode::ApiKeyMissing | ErrorCode::ApiKeyInvalid => (401, "invalid_api_key"),
-        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly => (403, "insufficient_permissions"),
+        ErrorCode::TestModeOnly | ErrorCode::LiveModeOnly | ErrorCode::NotPermitted => {
+            (403, "insufficient_permissions")
+        }
         ErrorCode::ResourceMissing | ErrorCode::RouteNotFound => (404, "not_found"),
         ErrorCode::MethodNotAllowed => (405, "method_not_allowed"),
         ErrorCode::IdempotencyKeyInUse

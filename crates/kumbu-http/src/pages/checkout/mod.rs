@@ -12,7 +12,7 @@ mod views;
 
 use super::layout::chosen_lang;
 use super::messages::{t, tf, Msg};
-use super::{html_response, locale_for, Csrf, PageError};
+use super::{html_response, locale_for, Csrf, FormFields, PageError};
 use crate::client_ip::ClientIp;
 use crate::AppState;
 use axum::body::Bytes;
@@ -27,29 +27,6 @@ use views::{Ctx, FormError, View};
 /// The session token from the path: Simiz hands out `pay_<token>`, the others `<token>`.
 fn token(raw: &str) -> &str {
     raw.strip_prefix("pay_").unwrap_or(raw)
-}
-
-/// A form body's fields (`application/x-www-form-urlencoded`, at most 4 KiB).
-struct FormFields(Vec<(String, String)>);
-
-impl FormFields {
-    fn parse(body: &Bytes) -> Result<Self, PageError> {
-        if body.len() > 4096 {
-            return Err(PageError::BadForm);
-        }
-        Ok(Self(
-            form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        ))
-    }
-
-    fn get(&self, k: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(key, _)| key == k)
-            .map(|(_, v)| v.as_str())
-    }
 }
 
 /// Where to go back to after a form: the page, in the chosen language.
@@ -381,6 +358,7 @@ pub async fn start(
                 | ErrorCode::BalanceInsufficient
                 | ErrorCode::LimitReached
                 | ErrorCode::LiveModeOnly
+                | ErrorCode::NotPermitted
                 | ErrorCode::ServiceUnavailable
                 | ErrorCode::InternalError) => (
                     StatusCode::from_u16(other.http_status()).unwrap_or(StatusCode::BAD_REQUEST),

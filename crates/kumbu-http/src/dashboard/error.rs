@@ -1,0 +1,67 @@
+//! A dashboard page's refusal or failure, rendered as a page in the person's language.
+
+use super::layout::notice;
+use super::messages::{t, tf, M};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use kumbu_core::Locale;
+use kumbu_engine::EngineError;
+
+/// Why a dashboard page could not be shown as asked, rendered as a page in words.
+#[derive(Debug)]
+pub(crate) enum Page {
+    /// A refusal in the person's language, with the status it carries (a form that expired:
+    /// 403; a role that may not: 403).
+    Refused(Locale, M),
+    /// Refused for the person's role.
+    NotPermitted(Locale, kumbu_core::Role),
+    /// The form body could not be read.
+    BadForm(Locale),
+    /// The database failed.
+    Unavailable(Locale),
+}
+
+impl Page {
+    /// An engine error met while acting: its refusal in words, a store failure logged.
+    pub(crate) fn from_engine(e: EngineError, locale: Locale) -> Self {
+        match e {
+            EngineError::Rejected(r) if r.code == kumbu_core::ErrorCode::NotPermitted => {
+                Page::Refused(locale, M::NotAllowed)
+            }
+            EngineError::Rejected(r) => {
+                tracing::info!(code = r.code.code(), "a dashboard action was refused");
+                Page::BadForm(locale)
+            }
+            EngineError::Store(s) => {
+                tracing::error!(error = %s, "a dashboard page failed in the store");
+                Page::Unavailable(locale)
+            }
+        }
+    }
+}
+
+impl From<crate::pages::PageError> for Page {
+    fn from(_: crate::pages::PageError) -> Self {
+        Page::BadForm(Locale::En)
+    }
+}
+
+impl IntoResponse for Page {
+    fn into_response(self) -> Response {
+        let (status, locale, text) = match self {
+            Page::Refused(l, m) => (StatusCode::FORBIDDEN, l, t(l, m).to_owned()),
+            Page::NotPermitted(l, role) => (
+                StatusCode::FORBIDDEN,
+                l,
+                tf(l, M::NotPermitted, &[("role", t(l, M::role(role)))]),
+            ),
+            Page::BadForm(l) => (StatusCode::BAD_REQUEST, l, t(l, M::FormExpired).to_owned()),
+            Page::Unavailable(l) => (
+                StatusCode::SERVICE_UNAVAILABLE,
+                l,
+                t(l, M::Unavailable).to_owned(),
+            ),
+        };
+        notice(status, locale, &text)
+    }
+}

@@ -1,0 +1,224 @@
+//! The frame every dashboard page shares: the header (the merchant, who is signed in, sign-out),
+//! the navigation (only what the person's role may use), the language switch; a bare frame for
+//! the pages before sign-in; and the language of a request.
+
+use super::messages::{t, tf, M};
+use crate::pages::cookie;
+use crate::pages::layout::page_response;
+use crate::pages::layout::styled_document;
+use crate::AppState;
+use axum::extract::{Path, RawQuery};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use kumbu_core::{Action, Locale};
+use kumbu_engine::DashboardSession;
+use maud::{html, Markup};
+
+/// The cookie that keeps the language chosen with the switch.
+const LANG_COOKIE: &str = "kumbu_lang";
+
+/// The request's language: the switch's choice (a cookie), else the browser's, else English.
+pub(crate) fn locale_of(headers: &HeaderMap) -> Locale {
+    let chosen = cookie(headers, LANG_COOKIE).and_then(Locale::parse);
+    crate::pages::locale_for(chosen, None, headers)
+}
+
+/// `GET /dashboard/lang/{code}?next=/dashboard/…`: keeps the language chosen and goes back
+/// (only ever to a dashboard page).
+pub(super) async fn choose_language(
+    Path(code): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Response {
+    let next = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .filter(|n| {
+            n.starts_with("/dashboard")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .unwrap_or_else(|| "/dashboard".to_owned());
+    let mut resp = Redirect::to(&next).into_response();
+    if let Some(l) = Locale::parse(&code) {
+        let v = format!(
+            "{LANG_COOKIE}={}; Path=/dashboard; Max-Age=31536000; SameSite=Lax",
+            l.as_str()
+        );
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// The language switch, coming back to `here`.
+fn language_switch(locale: Locale, here: &str) -> Markup {
+    html! {
+        nav.languages aria-label=(t(locale, M::Language)) {
+            @for l in [Locale::Fr, Locale::Pt, Locale::En] {
+                @if l == locale {
+                    span lang=(l.as_str()) aria-current="true" { (l.as_str().to_uppercase()) }
+                } @else {
+                    a lang=(l.as_str()) href={ "/dashboard/lang/" (l.as_str()) "?next=" (here) } { (l.as_str().to_uppercase()) }
+                }
+            }
+        }
+    }
+}
+
+/// A page before sign-in (or a notice): the product's name, `body`, the language switch.
+pub(super) fn bare(locale: Locale, title: &str, here: &str, body: Markup) -> Markup {
+    let page = html! {
+        body.bare {
+            header { p.brand { "Kumbu" } }
+            main id="main" {
+                h1 { (title) }
+                (body)
+            }
+            footer { (language_switch(locale, here)) }
+        }
+    };
+    styled_document(
+        locale,
+        title,
+        "/dashboard/assets/dashboard.css",
+        html! {},
+        page,
+    )
+}
+
+/// A refusal or failure as a page of its own.
+pub(super) fn notice(status: StatusCode, locale: Locale, text: &str) -> Response {
+    let body =
+        html! { p role="alert" { (text) } p { a href="/dashboard" { (t(locale, M::Dashboard)) } } };
+    respond(
+        status,
+        bare(locale, t(locale, M::Dashboard), "/dashboard", body),
+    )
+}
+
+/// An HTML page with the pages' protections (the dashboard has no inline style: no nonce).
+pub(super) fn respond(status: StatusCode, markup: Markup) -> Response {
+    page_response(status, markup)
+}
+
+/// The second-factor code's field with its hint (and `error`, tying them together for screen
+/// readers).
+pub(super) fn code_field(locale: Locale, error: Option<&str>) -> Markup {
+    html! {
+        @if let Some(e) = error {
+            p.error role="alert" id="code-error" { (e) }
+        }
+        label for="code" { (t(locale, M::Code)) }
+        input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+            required autofocus aria-describedby="code-hint"
+            aria-invalid=[error.map(|_| "true")];
+        p.hint id="code-hint" { (t(locale, M::CodeHint)) }
+        button.primary type="submit" { (t(locale, M::Verify)) }
+    }
+}
+
+/// A signed-in page in `section`, titled after it.
+pub(super) fn framed(
+    state: &AppState,
+    s: &DashboardSession,
+    locale: Locale,
+    section: Section,
+    status: StatusCode,
+    body: Markup,
+) -> Response {
+    let title = t(locale, section.title());
+    respond(status, frame(state, s, locale, section, title, body))
+}
+
+/// Where a signed-in page is, for the navigation's `aria-current`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Section {
+    Home,
+    People,
+    Audit,
+    Security,
+}
+
+impl Section {
+    /// The page's title (and its link's text).
+    const fn title(self) -> M {
+        match self {
+            Section::Home => M::Home,
+            Section::People => M::People,
+            Section::Audit => M::Audit,
+            Section::Security => M::Security,
+        }
+    }
+
+    /// Its address.
+    const fn path(self) -> &'static str {
+        match self {
+            Section::Home => "/dashboard",
+            Section::People => "/dashboard/people",
+            Section::Audit => "/dashboard/audit",
+            Section::Security => "/dashboard/security",
+        }
+    }
+}
+
+/// A signed-in page: the header, the navigation, `body`.
+fn frame(
+    state: &AppState,
+    s: &DashboardSession,
+    locale: Locale,
+    section: Section,
+    title: &str,
+    body: Markup,
+) -> Markup {
+    let person = &s.actor.person;
+    let role = t(locale, M::role(person.role));
+    let here = section.path();
+    let links: Vec<Section> = [
+        Section::Home,
+        Section::People,
+        Section::Audit,
+        Section::Security,
+    ]
+    .into_iter()
+    .filter(|sec| *sec != Section::People || person.role.may(Action::ManagePeople))
+    .collect();
+    let csrf = state.engine.session_form_token(s);
+    let page = html! {
+        body {
+            a.skip href="#main" { (t(locale, M::Dashboard)) }
+            header {
+                p.brand { "Kumbu" }
+                p.who { (tf(locale, M::SignedInAs, &[("email", &person.email), ("role", role)])) }
+                form method="post" action="/dashboard/logout" {
+                    input type="hidden" name="csrf" value=(csrf);
+                    button.link type="submit" { (t(locale, M::SignOut)) }
+                }
+                nav aria-label=(t(locale, M::Dashboard)) {
+                    ul {
+                        @for sec in &links {
+                            li {
+                                a href=(sec.path()) aria-current=[(*sec == section).then_some("page")] {
+                                    (t(locale, sec.title()))
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+            main id="main" {
+                h1 { (title) }
+                (body)
+            }
+            footer { (language_switch(locale, here)) }
+        }
+    };
+    styled_document(
+        locale,
+        &format!("{title} · Kumbu"),
+        "/dashboard/assets/dashboard.css",
+        html! {},
+        page,
+    )
+}

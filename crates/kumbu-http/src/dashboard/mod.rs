@@ -1,0 +1,74 @@
+//! The merchant dashboard at `/dashboard` (docs/dashboard.md): the people of a business sign in
+//! (password, then a second factor) and see and act on their money.
+//!
+//! Built on the checkout's stack: server-rendered HTML that works with JavaScript off, the same
+//! security headers (CSP without `unsafe-inline`, no framing, no referrer, no caching), CSRF on
+//! every form, French, Portuguese and English. The engine decides everything (who may do what
+//! included: [`kumbu_engine::DashboardActor::require`]); these files only translate.
+//!
+//! Layout: `error.rs` (`Page`, a refusal or failure as a page), `session.rs` (the cookie, the
+//! session extractors, CSRF), `layout.rs` (the frame every
+//! page shares, the language), `messages.rs` (the catalogue), then one file per page or family:
+//! `sign_in.rs` (sign-in, second factor, sign-out), `welcome.rs` (a one-time link to set a
+//! password), `security.rs` (two-step enrolment, recovery codes, sessions), `home.rs`,
+//! `people.rs` (people, invitations, roles), `audit.rs` (the audit log and its export).
+
+mod audit;
+mod error;
+mod home;
+mod layout;
+mod messages;
+mod people;
+mod security;
+mod session;
+mod sign_in;
+mod welcome;
+
+use crate::pages::layout::asset;
+use crate::AppState;
+use axum::response::Redirect;
+use axum::routing::{get, post};
+use axum::Router;
+
+/// The dashboard's stylesheet.
+const CSS: &str = include_str!("assets/dashboard.css");
+
+/// The dashboard's routes. Every path under `/dashboard` that is not one of them sends a
+/// stranger to the sign-in page (and a signed-in person to the home page).
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/dashboard", get(home::show))
+        .route("/dashboard/", get(|| async { Redirect::to("/dashboard") }))
+        .route(
+            "/dashboard/assets/dashboard.css",
+            get(|| async { asset("text/css; charset=utf-8", CSS) }),
+        )
+        .route("/dashboard/lang/{code}", get(layout::choose_language))
+        .route("/dashboard/login", get(sign_in::show).post(sign_in::submit))
+        .route(
+            "/dashboard/login/code",
+            get(sign_in::show_code).post(sign_in::submit_code),
+        )
+        .route("/dashboard/logout", post(sign_in::sign_out))
+        .route(
+            "/dashboard/welcome/{token}",
+            get(welcome::show).post(welcome::submit),
+        )
+        .route("/dashboard/security", get(security::show))
+        .route(
+            "/dashboard/security/two-factor",
+            get(security::show_enrol).post(security::submit_enrol),
+        )
+        .route(
+            "/dashboard/security/recovery-codes",
+            post(security::new_recovery_codes),
+        )
+        .route("/dashboard/people", get(people::show).post(people::invite))
+        .route("/dashboard/people/{id}", post(people::change))
+        .route("/dashboard/audit", get(audit::show))
+        .route("/dashboard/audit.csv", get(audit::export))
+        .route(
+            "/dashboard/{*rest}",
+            get(|| async { Redirect::to("/dashboard") }),
+        )
+}
