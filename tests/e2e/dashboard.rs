@@ -593,3 +593,129 @@ both!(
     failed_sign_ins_slow_down_without_locking_out,
     links_expire_and_pages_speak_three_languages,
 );
+
+/// The record id of the key whose secret is `secret` (by its listed hint).
+async fn key_id_of(app: &TestApp, secret: &str) -> String {
+    let hint = format!("{}…{}", &secret[..12], &secret[secret.len() - 4..]);
+    app.engine
+        .api_keys(&app.sandbox_merchant().await)
+        .await
+        .unwrap()
+        .into_iter()
+        .find(|k| k.hint == hint)
+        .expect("the key is listed")
+        .id
+}
+
+/// Keys in the dashboard: the owner creates one (shown once) and it works; a developer rolls
+/// it with an overlap (both work, then only the new one) and revokes another (it stops at
+/// once); a viewer sees the list and no button, and is refused anyway; live keys need the
+/// second factor; every change is in the audit log.
+async fn keys_are_created_rolled_and_revoked(app: TestApp) -> Option<TestApp> {
+    let (mut owner, _) = owner(&app, "ana@loja.cv").await;
+    let home = owner.get("/dashboard").await;
+    assert!(
+        home.html.contains("href=\"/dashboard/developers/keys\""),
+        "in the navigation"
+    );
+    owner.get("/dashboard/developers/keys").await;
+    let made = owner
+        .post("/dashboard/developers/keys", &[("mode", "test")])
+        .await;
+    assert_eq!(made.status, StatusCode::OK, "{}", made.html);
+    let secret = text_of(&made.html, "new-secret").expect("the secret is shown once");
+    assert!(secret.starts_with("sk_test_"));
+    assert!(!owner
+        .get("/dashboard/developers/keys")
+        .await
+        .html
+        .contains(&secret));
+    let works = |key: String| {
+        let app = &app;
+        async move {
+            app.client
+                .get(app.url("/v1/balance"))
+                .bearer_auth(key)
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(works(secret.clone()).await, StatusCode::OK);
+    let listed = owner.get("/dashboard/developers/keys").await;
+    let row = listed
+        .html
+        .split(&secret[..12])
+        .nth(1)
+        .expect("the hint is listed");
+    let row = row.split("</tr>").next().unwrap();
+    assert!(!row.contains(">never<"), "its last use is shown: {row}");
+
+    // A developer, without a second factor, rolls it with an hour's overlap.
+    let mut dev = Browser::new(&app);
+    let link = invited(&app, "dev@loja.cv", Role::Developer).await;
+    take_link(&mut dev, &link).await;
+    sign_in(&mut dev, "dev@loja.cv", PASSWORD).await;
+    let key_id = key_id_of(&app, &secret).await;
+    dev.get("/dashboard/developers/keys").await;
+    let rolled = dev
+        .post(
+            &format!("/dashboard/developers/keys/{key_id}"),
+            &[("do", "roll"), ("overlap", "3600")],
+        )
+        .await;
+    assert_eq!(rolled.status, StatusCode::OK, "{}", rolled.html);
+    let new_secret = text_of(&rolled.html, "new-secret").unwrap();
+    assert_eq!(
+        works(secret.clone()).await,
+        StatusCode::OK,
+        "the old key works during the overlap"
+    );
+    assert_eq!(works(new_secret.clone()).await, StatusCode::OK);
+    app.clock.advance(Duration::from_secs(3601));
+    assert_eq!(
+        works(secret.clone()).await,
+        StatusCode::UNAUTHORIZED,
+        "then it stops"
+    );
+    assert_eq!(works(new_secret.clone()).await, StatusCode::OK);
+
+    // Revoked: refused at once (the developer signs in again: an hour idle ended the session).
+    sign_in(&mut dev, "dev@loja.cv", PASSWORD).await;
+    dev.get("/dashboard/developers/keys").await;
+    let new_id = key_id_of(&app, &new_secret).await;
+    let revoked = dev
+        .post(
+            &format!("/dashboard/developers/keys/{new_id}"),
+            &[("do", "revoke"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(
+        revoked.location.as_deref(),
+        Some("/dashboard/developers/keys")
+    );
+    assert_eq!(works(new_secret).await, StatusCode::UNAUTHORIZED);
+
+    // A viewer sees the keys, no button, and is refused anyway.
+    let mut viewer = Browser::new(&app);
+    let link = invited(&app, "vi@loja.cv", Role::Viewer).await;
+    take_link(&mut viewer, &link).await;
+    sign_in(&mut viewer, "vi@loja.cv", PASSWORD).await;
+    let seen = viewer.get("/dashboard/developers/keys").await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(!seen.html.contains("name=\"do\""), "no action for a viewer");
+    let forged = viewer
+        .post("/dashboard/developers/keys", &[("mode", "test")])
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert!(text_of(&forged.html, "new-secret").is_none());
+
+    let audit = dev.get("/dashboard/audit").await;
+    for action in ["key.created", "key.rolled", "key.revoked"] {
+        assert!(audit.html.contains(action), "{action} in the audit log");
+    }
+    Some(app)
+}
+
+both!(keys_are_created_rolled_and_revoked);

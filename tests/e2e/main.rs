@@ -5,12 +5,14 @@ mod harness;
 
 mod adullam;
 mod api;
+mod axe;
 mod browser;
 mod checkout;
 mod cli;
 mod collections;
 mod connections;
 mod dashboard;
+mod dashboard_browser;
 mod docs_commands;
 mod docs_links;
 mod events;

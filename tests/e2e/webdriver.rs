@@ -1,6 +1,8 @@
 //! A small W3C WebDriver client for Debian's `chromedriver` driving headless `chromium`: just
-//! what the checkout page's browser tests need (navigate, find, type, click, read, tabs,
-//! screenshots). Without chromium and chromedriver the tests print a SKIP line, unless
+//! what the checkout page's and the dashboard's browser tests need (navigate, find, type,
+//! click, read, tabs, run a script, screenshots). Kept over a WebDriver crate (fantoccini,
+//! thirtyfour): these few calls over the `reqwest` the tests already use are all the tests
+//! need, and a crate would add its own HTTP stack to build for them. Without chromium and chromedriver the tests print a SKIP line, unless
 //! `KUMBU_REQUIRE_BROWSER=1` (CI) makes that a failure.
 
 use serde_json::{json, Value};
@@ -269,14 +271,57 @@ impl Browser {
         .await;
     }
 
+    /// The text of the first element matching `css`, as shown.
+    pub async fn text(&self, css: &str) -> String {
+        let e = self.find(css).await;
+        self.call(
+            reqwest::Method::GET,
+            &format!("/element/{}/text", e.0),
+            None,
+        )
+        .await
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+    }
+
+    /// Runs `script` in the page (WebDriver's, not the page's: the page's CSP and a browser with
+    /// JavaScript off do not stop it) and returns its value.
+    pub async fn execute(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
+    /// Runs `script`, which ends by calling its last argument with a value, and returns that
+    /// value.
+    pub async fn execute_async(&self, script: &str) -> Value {
+        self.call(
+            reqwest::Method::POST,
+            "/execute/async",
+            Some(json!({"script": script, "args": []})),
+        )
+        .await
+    }
+
     /// Saves a screenshot as `target/checkout-screens/<name>.png` (for people to look at).
     pub async fn screenshot(&self, name: &str) {
+        self.screenshot_in("checkout-screens", name).await;
+    }
+
+    /// Saves a screenshot as `target/<folder>/<name>.png`.
+    pub async fn screenshot_in(&self, folder: &str, name: &str) {
         use base64::Engine as _;
         let v = self.call(reqwest::Method::GET, "/screenshot", None).await;
         let png = base64::engine::general_purpose::STANDARD
             .decode(v.as_str().unwrap_or_default())
             .unwrap_or_default();
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("target/checkout-screens");
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("target")
+            .join(folder);
         let _ = std::fs::create_dir_all(&dir);
         let _ = std::fs::write(dir.join(format!("{name}.png")), png);
     }

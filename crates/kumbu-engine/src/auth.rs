@@ -3,7 +3,7 @@
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::ids::random_token;
-use kumbu_core::{new_id, ErrorCode, IdPrefix, Mode, Rejection};
+use kumbu_core::{new_id, ErrorCode, IdPrefix, Mode, Rejection, Timestamp};
 use kumbu_store::{ApiKeyRecord, Merchant};
 use secrecy::{ExposeSecret, SecretString};
 use sha2::{Digest, Sha256};
@@ -51,32 +51,58 @@ pub enum Bootstrap {
 
 /// Recently verified keys, by hash, so that each request does not cost a database round trip.
 /// Entries live [`AUTH_CACHE_TTL`]; a key revoked in the database stops working on every
-/// process within that time. Only successful lookups are cached.
+/// process within that time (at once on the process that revoked it), and a rolled key at its
+/// end exactly. Only successful lookups are cached.
 #[derive(Debug, Default)]
 pub(crate) struct AuthCache {
-    entries: std::sync::Mutex<std::collections::HashMap<String, (AuthContext, std::time::Instant)>>,
+    entries: std::sync::Mutex<std::collections::HashMap<String, CachedKey>>,
 }
 
-/// How long a verified key is trusted without asking the database again.
-pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(30);
+/// A verified key: who it is, when it was checked, and when it stops working, if it will.
+#[derive(Debug)]
+struct CachedKey {
+    ctx: AuthContext,
+    checked: std::time::Instant,
+    expires_at: Option<Timestamp>,
+}
+
+/// How long a verified key is trusted without asking the database again: a key revoked on one
+/// process stops working on the others within this.
+pub const AUTH_CACHE_TTL: std::time::Duration = std::time::Duration::from_secs(10);
 const AUTH_CACHE_MAX: usize = 10_000;
 
 impl AuthCache {
-    fn get(&self, hash: &str) -> Option<AuthContext> {
+    fn get(&self, hash: &str, now: Timestamp) -> Option<AuthContext> {
         let entries = self.entries.lock().ok()?;
-        let (ctx, at) = entries.get(hash)?;
-        (at.elapsed() < AUTH_CACHE_TTL).then(|| ctx.clone())
+        let k = entries.get(hash)?;
+        (k.checked.elapsed() < AUTH_CACHE_TTL && k.expires_at.is_none_or(|e| e > now))
+            .then(|| k.ctx.clone())
     }
 
-    fn put(&self, hash: String, ctx: AuthContext) {
+    fn put(&self, hash: String, ctx: AuthContext, expires_at: Option<Timestamp>) {
         if let Ok(mut entries) = self.entries.lock() {
             if entries.len() >= AUTH_CACHE_MAX {
-                entries.retain(|_, (_, at)| at.elapsed() < AUTH_CACHE_TTL);
+                entries.retain(|_, k| k.checked.elapsed() < AUTH_CACHE_TTL);
                 if entries.len() >= AUTH_CACHE_MAX {
                     entries.clear();
                 }
             }
-            entries.insert(hash, (ctx, std::time::Instant::now()));
+            let checked = std::time::Instant::now();
+            entries.insert(
+                hash,
+                CachedKey {
+                    ctx,
+                    checked,
+                    expires_at,
+                },
+            );
+        }
+    }
+
+    /// Forgets a key (revoked or rolled here: this process stops trusting it at once).
+    pub(crate) fn forget(&self, hash: &str) {
+        if let Ok(mut entries) = self.entries.lock() {
+            entries.remove(hash);
         }
     }
 }
@@ -137,14 +163,20 @@ impl Engine {
             .into());
         };
         let hash = hash_key(secret);
-        if let Some(ctx) = self.inner.auth_cache.get(&hash) {
+        let now = self.now();
+        if let Some(ctx) = self.inner.auth_cache.get(&hash, now) {
             return Ok(ctx);
         }
-        let rec = self.inner.store.api_key_by_hash(&hash).await?;
+        let rec = self.inner.store.api_key_by_hash(&hash, now).await?;
         match rec {
-            Some(r) if r.mode == mode => {
+            Some((r, expires_at)) if r.mode == mode => {
                 let ctx = AuthContext { merchant_id: r.merchant_id, mode: r.mode, key_id: r.id };
-                self.inner.auth_cache.put(hash, ctx.clone());
+                // Its last use, to the minute: written when a process first checks the key,
+                // so at most once per cache lifetime per process.
+                if let Err(e) = self.inner.store.touch_api_key(&ctx.key_id, now).await {
+                    tracing::warn!(error = %e, key = %ctx.key_id, "could not note a key's last use");
+                }
+                self.inner.auth_cache.put(hash, ctx.clone(), expires_at);
                 Ok(ctx)
             }
             Some(_) | None => Err(Rejection::new(
@@ -264,7 +296,7 @@ impl Engine {
         let mut chosen_key_added = false;
         if let Some(k) = chosen {
             if store
-                .api_key_by_hash(&hash_key(k.expose_secret()))
+                .api_key_by_hash(&hash_key(k.expose_secret()), self.now())
                 .await?
                 .is_none()
             {

@@ -20,6 +20,7 @@ mod endpoints;
 mod error;
 mod events;
 mod idempotency;
+mod keys;
 mod page_tokens;
 mod payments;
 mod payouts;
@@ -66,6 +67,7 @@ pub use events::types::{
 };
 pub use events::{Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
+pub use keys::MAX_ROLL_OVERLAP;
 pub use kumbu_store::AttemptRecord;
 pub use payments::handover::Handover;
 pub use payments::sandbox::{Answer, Prompt};

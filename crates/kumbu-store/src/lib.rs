@@ -44,7 +44,7 @@ pub use error::StoreError;
 pub use events::{EventFilter, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
-pub use merchants::{ApiKeyRecord, Branding, Merchant};
+pub use merchants::{ApiKeyRecord, ApiKeyRow, Branding, KeyEnd, Merchant};
 pub use payments::{CallbackSubject, Lease, PaymentFilter, PaymentPage};
 pub use payouts::LockedMoney;
 pub use people::{AuditEntry, LinkPurpose, PersonRecord, SessionRecord};

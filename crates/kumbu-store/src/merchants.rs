@@ -39,6 +39,34 @@ pub struct ApiKeyRecord {
     pub mode: Mode,
 }
 
+/// How a key ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyEnd {
+    /// Now, for good.
+    Revoke(Timestamp),
+    /// At this time (a roll's overlap).
+    ExpireAt(Timestamp),
+}
+
+/// An API key as its merchant's people see it (never the secret, nor its hash).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiKeyRow {
+    /// `key_…`
+    pub id: String,
+    /// The mode it fixes.
+    pub mode: Mode,
+    /// `sk_test_AbCd…wxyz`.
+    pub hint: String,
+    /// When created.
+    pub created_at: Timestamp,
+    /// When last used (to the minute), if ever.
+    pub last_used_at: Option<Timestamp>,
+    /// When it stops working, if rolled with an overlap.
+    pub expires_at: Option<Timestamp>,
+    /// When revoked.
+    pub revoked_at: Option<Timestamp>,
+}
+
 impl StoreTx {
     /// Inserts a merchant.
     pub async fn insert_merchant(&mut self, m: &Merchant) -> Result<(), StoreError> {
@@ -74,6 +102,37 @@ impl StoreTx {
         Ok(())
     }
 
+    /// Ends a merchant's key: revoked at `now` (`Revoke`), or working until `at` (`ExpireAt`,
+    /// a roll's overlap; never later than an end it already has). Returns the key's hash (for
+    /// the caller to forget it), or `None` if it is not the merchant's or already ended.
+    pub async fn end_api_key(
+        &mut self,
+        merchant_id: &str,
+        id: &str,
+        end: KeyEnd,
+    ) -> Result<Option<String>, StoreError> {
+        let (sql, at) = match end {
+            KeyEnd::Revoke(now) => (
+                "UPDATE api_keys SET revoked_at = $3 WHERE id = $1 AND merchant_id = $2 \
+                 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3) \
+                 RETURNING key_hash",
+                now,
+            ),
+            KeyEnd::ExpireAt(at) => (
+                "UPDATE api_keys SET expires_at = $3 WHERE id = $1 AND merchant_id = $2 \
+                 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $3) \
+                 RETURNING key_hash",
+                at,
+            ),
+        };
+        Ok(sqlx::query_scalar::<Any, String>(sql)
+            .bind(id)
+            .bind(merchant_id)
+            .bind(at.as_micros())
+            .fetch_optional(&mut **self.tx())
+            .await?)
+    }
+
     /// Sets a setting only if absent; `true` if this call set it. Used to elect one process to
     /// bootstrap an empty database.
     pub async fn insert_setting_if_absent(
@@ -94,24 +153,76 @@ impl StoreTx {
 }
 
 impl Store {
-    /// The active key with this hash, if any.
+    /// The key with this hash if it works at `now` (not revoked, not past its end), with when
+    /// it stops working, if it will.
     pub async fn api_key_by_hash(
         &self,
         key_hash: &str,
-    ) -> Result<Option<ApiKeyRecord>, StoreError> {
+        now: Timestamp,
+    ) -> Result<Option<(ApiKeyRecord, Option<Timestamp>)>, StoreError> {
         let row = sqlx::query::<Any>(
-            "SELECT id, merchant_id, mode FROM api_keys WHERE key_hash = $1 AND revoked_at IS NULL",
+            "SELECT id, merchant_id, mode, expires_at FROM api_keys WHERE key_hash = $1 \
+             AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(key_hash)
+        .bind(now.as_micros())
         .fetch_optional(&self.read)
         .await?;
         let Some(row) = row else { return Ok(None) };
         let mode: String = row.try_get("mode")?;
-        Ok(Some(ApiKeyRecord {
-            id: row.try_get("id")?,
-            merchant_id: row.try_get("merchant_id")?,
-            mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
-        }))
+        let expires = row
+            .try_get::<Option<i64>, _>("expires_at")?
+            .map(Timestamp::from_micros);
+        Ok(Some((
+            ApiKeyRecord {
+                id: row.try_get("id")?,
+                merchant_id: row.try_get("merchant_id")?,
+                mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+            },
+            expires,
+        )))
+    }
+
+    /// Notes that a key was used at `now` (a plain write, at most once a minute per key).
+    pub async fn touch_api_key(&self, id: &str, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE api_keys SET last_used_at = $2 WHERE id = $1 \
+             AND (last_used_at IS NULL OR last_used_at < $3)",
+        )
+        .bind(id)
+        .bind(now.as_micros())
+        .bind(now.as_micros() - 60_000_000)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// A merchant's keys, newest first (revoked ones included, for the record).
+    pub async fn api_keys(&self, merchant_id: &str) -> Result<Vec<ApiKeyRow>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT id, mode, key_hint, created_at, last_used_at, expires_at, revoked_at \
+             FROM api_keys WHERE merchant_id = $1 ORDER BY created_at DESC, id",
+        )
+        .bind(merchant_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let mode: String = r.try_get("mode")?;
+                let ts = |c: &str| -> Result<Option<Timestamp>, StoreError> {
+                    Ok(r.try_get::<Option<i64>, _>(c)?.map(Timestamp::from_micros))
+                };
+                Ok(ApiKeyRow {
+                    id: r.try_get("id")?,
+                    mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
+                    hint: r.try_get("key_hint")?,
+                    created_at: Timestamp::from_micros(r.try_get("created_at")?),
+                    last_used_at: ts("last_used_at")?,
+                    expires_at: ts("expires_at")?,
+                    revoked_at: ts("revoked_at")?,
+                })
+            })
+            .collect()
     }
 
     /// A merchant by id.

@@ -65,3 +65,20 @@ impl IntoResponse for Page {
         notice(status, locale, &text)
     }
 }
+
+/// What an action came to: `Ok` with its result, or the engine's refusal as a notice above
+/// the page that was asked (in the engine's words, with its status); a failure is a page of
+/// its own (`Err`).
+pub(super) fn refused_or<T>(
+    done: Result<T, EngineError>,
+    locale: Locale,
+) -> Result<Result<T, (StatusCode, maud::Markup)>, Page> {
+    match done {
+        Ok(v) => Ok(Ok(v)),
+        Err(EngineError::Rejected(r)) => Ok(Err((
+            StatusCode::from_u16(r.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
+            maud::html! { p.error role="alert" { (r.message) } },
+        ))),
+        Err(e) => Err(Page::from_engine(e, locale)),
+    }
+}

@@ -137,16 +137,27 @@ pub(super) fn framed(
 pub(super) enum Section {
     Home,
     People,
+    Developers,
     Audit,
     Security,
 }
 
 impl Section {
+    /// Every section, in the navigation's order.
+    const ALL: [Section; 5] = [
+        Section::Home,
+        Section::People,
+        Section::Developers,
+        Section::Audit,
+        Section::Security,
+    ];
+
     /// The page's title (and its link's text).
     const fn title(self) -> M {
         match self {
             Section::Home => M::Home,
             Section::People => M::People,
+            Section::Developers => M::Developers,
             Section::Audit => M::Audit,
             Section::Security => M::Security,
         }
@@ -157,6 +168,7 @@ impl Section {
         match self {
             Section::Home => "/dashboard",
             Section::People => "/dashboard/people",
+            Section::Developers => "/dashboard/developers/keys",
             Section::Audit => "/dashboard/audit",
             Section::Security => "/dashboard/security",
         }
@@ -175,15 +187,10 @@ fn frame(
     let person = &s.actor.person;
     let role = t(locale, M::role(person.role));
     let here = section.path();
-    let links: Vec<Section> = [
-        Section::Home,
-        Section::People,
-        Section::Audit,
-        Section::Security,
-    ]
-    .into_iter()
-    .filter(|sec| *sec != Section::People || person.role.may(Action::ManagePeople))
-    .collect();
+    let links: Vec<Section> = Section::ALL
+        .into_iter()
+        .filter(|sec| *sec != Section::People || person.role.may(Action::ManagePeople))
+        .collect();
     let csrf = state.engine.session_form_token(s);
     let page = html! {
         body {

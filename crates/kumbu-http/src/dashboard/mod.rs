@@ -11,9 +11,10 @@
 //! page shares, the language), `messages.rs` (the catalogue), then one file per page or family:
 //! `sign_in.rs` (sign-in, second factor, sign-out), `welcome.rs` (a one-time link to set a
 //! password), `security.rs` (two-step enrolment, recovery codes, sessions), `home.rs`,
-//! `people.rs` (people, invitations, roles), `audit.rs` (the audit log and its export).
+//! `people.rs` (people, invitations, roles), `developers.rs` (API keys), `audit.rs` (the audit log and its export).
 
 mod audit;
+mod developers;
 mod error;
 mod home;
 mod layout;
@@ -65,6 +66,11 @@ pub fn routes() -> Router<AppState> {
         )
         .route("/dashboard/people", get(people::show).post(people::invite))
         .route("/dashboard/people/{id}", post(people::change))
+        .route(
+            "/dashboard/developers/keys",
+            get(developers::show).post(developers::create),
+        )
+        .route("/dashboard/developers/keys/{id}", post(developers::change))
         .route("/dashboard/audit", get(audit::show))
         .route("/dashboard/audit.csv", get(audit::export))
         .route(

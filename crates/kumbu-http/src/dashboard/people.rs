@@ -3,7 +3,7 @@
 //! people are removed (their sessions end at once). The engine refuses the same to anyone
 //! else (403), whatever the form says.
 
-use super::error::Page;
+use super::error::{refused_or, Page};
 use super::layout::locale_of;
 use super::layout::{framed, Section};
 use super::messages::{t, tf, M};
@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::{Action, Locale, Role};
-use kumbu_engine::{DashboardSession, EngineError};
+use kumbu_engine::DashboardSession;
 use maud::{html, Markup};
 use secrecy::ExposeSecret;
 
@@ -134,27 +134,24 @@ pub(super) async fn invite(
         .and_then(Role::parse)
         .ok_or(Page::BadForm(locale))?;
     let email = form.get("email").unwrap_or_default();
-    match state
+    let done = state
         .engine
         .create_person(&s.actor.person.merchant_id, email, role, &s.actor.actor())
-        .await
-    {
+        .await;
+    let (status, notice) = match refused_or(done, locale)? {
         Ok(link) => {
             let url = state.public_url.welcome(link.token.expose_secret());
-            let notice = html! {
+            let shown = html! {
                 div.notice role="status" {
                     p { (tf(locale, M::InviteLinkOnce, &[("email", &link.person.email)])) }
                     p { code id="invite-link" { (url) } }
                 }
             };
-            page(&state, &s, locale, StatusCode::OK, Some(notice)).await
+            (StatusCode::OK, shown)
         }
-        Err(EngineError::Rejected(r)) => {
-            let notice = html! { p.error role="alert" { (r.message) } };
-            page(&state, &s, locale, StatusCode::BAD_REQUEST, Some(notice)).await
-        }
-        Err(e) => Err(Page::from_engine(e, locale)),
-    }
+        Err(refused) => refused,
+    };
+    page(&state, &s, locale, status, Some(notice)).await
 }
 
 /// `POST /dashboard/people/{id}`: `do=role` with `role`, or `do=remove` with `confirm=1`.
@@ -177,12 +174,9 @@ pub(super) async fn change(
         (Some("remove"), Some("1")) => None,
         _ => return Err(Page::BadForm(locale)),
     };
-    match state.engine.change_person(&s.actor, &id, role).await {
+    let done = state.engine.change_person(&s.actor, &id, role).await;
+    match refused_or(done, locale)? {
         Ok(_) => Ok(Redirect::to("/dashboard/people").into_response()),
-        Err(EngineError::Rejected(r)) => {
-            let notice = html! { p.error role="alert" { (r.message) } };
-            page(&state, &s, locale, StatusCode::BAD_REQUEST, Some(notice)).await
-        }
-        Err(e) => Err(Page::from_engine(e, locale)),
+        Err((status, notice)) => page(&state, &s, locale, status, Some(notice)).await,
     }
 }
