@@ -719,3 +719,171 @@ async fn keys_are_created_rolled_and_revoked(app: TestApp) -> Option<TestApp> {
 }
 
 both!(keys_are_created_rolled_and_revoked);
+
+/// A finance person at a signed-in browser, and the test data switched on.
+async fn finance_in_test_mode(app: &TestApp) -> Browser {
+    let mut b = Browser::new(app);
+    let link = invited(app, "fin@loja.cv", Role::Finance).await;
+    take_link(&mut b, &link).await;
+    sign_in(&mut b, "fin@loja.cv", PASSWORD).await;
+    let live = b.get("/dashboard/payments").await;
+    assert!(
+        live.html.contains("No payment matches."),
+        "live data by default"
+    );
+    assert!(live.html.contains("Show test data"));
+    let switched = b.get("/dashboard/view/test?next=/dashboard/payments").await;
+    assert_eq!(switched.location.as_deref(), Some("/dashboard/payments"));
+    b
+}
+
+/// Payments in the dashboard: the list in the mode of the switch (test unmissably marked),
+/// filters, search (phones shown masked), paging, the CSV of the filtered list; a payment's
+/// page with its timeline; refund and cancel by finance, audited; refused to a viewer, and live
+/// money refused without the second factor.
+async fn payments_are_listed_searched_refunded_and_cancelled(app: TestApp) -> Option<TestApp> {
+    let paid = app.create(5_000, "+2250700000789").await;
+    let paid_id = paid["id"].as_str().unwrap().to_owned();
+    let waiting = app.create(1_000, "+2250700000009").await;
+    let waiting_id = waiting["id"].as_str().unwrap().to_owned();
+    for _ in 0..3 {
+        app.create(2_000, "+2250700000456").await;
+    }
+    app.steps(5).await;
+    assert_eq!(app.status_of(&paid_id).await, "settled");
+
+    let mut b = finance_in_test_mode(&app).await;
+    let list = b.get("/dashboard/payments").await;
+    assert_eq!(list.status, StatusCode::OK);
+    assert!(list.html.contains("Test mode: test data, no real money."));
+    assert!(list.html.contains(&paid_id) && list.html.contains(&waiting_id));
+    assert!(
+        !list.html.contains("2250700000789"),
+        "phones are shown masked"
+    );
+
+    // Filters and search.
+    let settled = b
+        .get("/dashboard/payments?status=settled&currency=XOF&min=4000")
+        .await;
+    assert!(settled.html.contains(&paid_id));
+    assert!(!settled.html.contains(&waiting_id));
+    let by_phone = b.get("/dashboard/payments?q=%2B225+07+00+00+07+89").await;
+    assert!(by_phone.html.contains(&paid_id));
+    assert_eq!(by_phone.html.matches("/dashboard/payments/pay_").count(), 1);
+    let by_id = b.get(&format!("/dashboard/payments?q={paid_id}")).await;
+    assert_eq!(
+        by_id.location.as_deref(),
+        Some(format!("/dashboard/payments/{paid_id}").as_str())
+    );
+    let bad = b.get("/dashboard/payments?from=yesterday").await;
+    assert_eq!(bad.status, StatusCode::BAD_REQUEST);
+    assert!(bad.html.contains("Not a date: yesterday"));
+    let no_currency = b.get("/dashboard/payments?min=10").await;
+    assert!(no_currency
+        .html
+        .contains("Choose a currency to filter by amount."));
+
+    // The CSV of the filtered list.
+    let csv = b.get("/dashboard/payments.csv?status=settled").await;
+    assert_eq!(csv.status, StatusCode::OK);
+    assert_eq!(csv.headers["content-type"], "text/csv; charset=utf-8");
+    assert_eq!(
+        csv.html.lines().count(),
+        1 + 4,
+        "a header and the 4 settled payments"
+    );
+    assert!(csv.html.contains(&paid_id) && !csv.html.contains(&waiting_id));
+
+    // A payment's page, and a partial refund.
+    let page = b.get(&format!("/dashboard/payments/{paid_id}")).await;
+    assert!(page.html.contains("Timeline") && page.html.contains("settled"));
+    let refunded = b
+        .post(
+            &format!("/dashboard/payments/{paid_id}/refund"),
+            &[
+                ("amount", "1500"),
+                ("reason", "damaged parcel"),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(refunded.status, StatusCode::SEE_OTHER, "{}", refunded.html);
+    let (_, refunds) = app.get(&format!("/v1/refunds?payment={paid_id}")).await;
+    assert_eq!(refunds["data"][0]["amount"], 1500, "{refunds}");
+    // Too much is refused in the engine's words, on the payment's page.
+    b.get(&format!("/dashboard/payments/{paid_id}")).await;
+    let too_much = b
+        .post(
+            &format!("/dashboard/payments/{paid_id}/refund"),
+            &[("amount", "1.5"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(
+        too_much.status,
+        StatusCode::BAD_REQUEST,
+        "{}",
+        too_much.html
+    );
+
+    // Cancel the payment that waits on its phone.
+    b.get(&format!("/dashboard/payments/{waiting_id}")).await;
+    let cancelled = b
+        .post(
+            &format!("/dashboard/payments/{waiting_id}/cancel"),
+            &[("confirm", "1")],
+        )
+        .await;
+    assert_eq!(
+        cancelled.status,
+        StatusCode::SEE_OTHER,
+        "{}",
+        cancelled.html
+    );
+    assert_eq!(app.status_of(&waiting_id).await, "cancelled");
+
+    let audit = b.get("/dashboard/audit").await;
+    assert!(audit.html.contains("payment.refunded"));
+    assert!(audit.html.contains("payment.cancelled"));
+
+    // Live money needs the second factor (finance has none).
+    b.get("/dashboard/view/live?next=/dashboard/payments").await;
+    b.get("/dashboard/payments").await;
+    let live = b
+        .post(
+            &format!("/dashboard/payments/{paid_id}/refund"),
+            &[("amount", "100"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(live.status, StatusCode::FORBIDDEN);
+    assert!(live.html.contains("two-step verification"));
+
+    // A viewer reads, sees no action, and is refused anyway.
+    let mut viewer = Browser::new(&app);
+    let link = invited(&app, "vi@loja.cv", Role::Viewer).await;
+    take_link(&mut viewer, &link).await;
+    sign_in(&mut viewer, "vi@loja.cv", PASSWORD).await;
+    viewer.get("/dashboard/view/test").await;
+    let seen = viewer.get(&format!("/dashboard/payments/{paid_id}")).await;
+    assert_eq!(seen.status, StatusCode::OK);
+    assert!(
+        !seen.html.contains("/refund\""),
+        "no refund form for a viewer"
+    );
+    let forged = viewer
+        .post(
+            &format!("/dashboard/payments/{paid_id}/refund"),
+            &[("amount", "100"), ("confirm", "1")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+    assert_eq!(
+        viewer.get("/dashboard/payments.csv").await.status,
+        StatusCode::FORBIDDEN
+    );
+    let (_, refunds) = app.get(&format!("/v1/refunds?payment={paid_id}")).await;
+    assert_eq!(refunds["data"].as_array().unwrap().len(), 1);
+    Some(app)
+}
+
+both!(payments_are_listed_searched_refunded_and_cancelled);

@@ -1,7 +1,8 @@
 //! The dashboard in a real browser (headless Debian chromium, phone-sized), with axe-core run on
 //! every view: an owner takes their link, enrols a second factor and signs in with it (in
-//! French, JavaScript on: axe-core needs it); they invite a finance person, who signs up by the
-//! link (in Portuguese, JavaScript off, as the dashboard needs none). Screenshots land in
+//! French, JavaScript on: axe-core needs it), looks at the test payments; they invite a finance
+//! person, who signs up by the link and refunds part of a payment (in Portuguese, JavaScript
+//! off, as the dashboard needs none). Screenshots land in
 //! `target/dashboard-screens/`.
 
 use crate::axe;
@@ -95,7 +96,20 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
     b.click("section form button.primary").await;
     b.wait_for("Envoyez ce lien").await;
     let invitation = b.text("#invite-link").await;
+    // Payments, in test mode (the switch), with a settled one to open.
+    let paid = app.create(5_000, "+2250700000789").await;
+    app.steps(5).await;
+    let paid_id = paid["id"].as_str().unwrap();
+    b.goto(&app.url("/dashboard/view/test?next=/dashboard/payments"))
+        .await;
+    b.wait_for("Mode test : données de test").await;
+    view(&b, Some(&axe_js), "payments-fr").await;
+    b.goto(&app.url(&format!("/dashboard/payments/{paid_id}")))
+        .await;
+    b.wait_for("Historique").await;
+    view(&b, Some(&axe_js), "payment-fr").await;
     for (path, name) in [
+        ("/dashboard/developers/keys", "keys-fr"),
         ("/dashboard/audit", "audit-fr"),
         ("/dashboard/security", "security-fr"),
     ] {
@@ -130,6 +144,20 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
     b.goto(&app.url("/dashboard/people")).await;
     b.wait_for("A sua função (finanças) não o permite").await;
     view(&b, None, "refused-pt").await;
+    // Finance refunds part of the payment, with JavaScript off.
+    b.goto(&app.url("/dashboard/view/test?next=/dashboard/payments"))
+        .await;
+    b.wait_for("Modo de teste").await;
+    b.goto(&app.url(&format!("/dashboard/payments/{paid_id}")))
+        .await;
+    b.wait_for("Reembolsar").await;
+    b.type_into("#refund-amount", "1500").await;
+    b.click("section form input[name=confirm]").await;
+    b.click("section form button.primary").await;
+    b.wait_for("Histórico").await;
+    view(&b, None, "payment-refunded-pt").await;
+    let (_, refunds) = app.get(&format!("/v1/refunds?payment={paid_id}")).await;
+    assert_eq!(refunds["data"][0]["amount"], 1500, "{refunds}");
     b.quit().await;
     Some(app)
 }

@@ -17,6 +17,22 @@ pub struct AuthContext {
     pub mode: Mode,
     /// The key record id (for logs; never the secret).
     pub key_id: String,
+    /// For a person acting in the dashboard: the audit line a command that succeeds writes in
+    /// its own transaction (`None` for API keys).
+    pub audit: Option<AuditAs>,
+}
+
+/// The audit line a person's command writes with the change it makes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditAs {
+    /// Who.
+    pub actor: crate::Actor,
+    /// What (`payment.refunded`, `payment.cancelled`).
+    pub action: &'static str,
+    /// On which object.
+    pub subject: String,
+    /// In words.
+    pub detail: String,
 }
 
 /// A freshly created key: the secret exists only here, once.
@@ -170,7 +186,12 @@ impl Engine {
         let rec = self.inner.store.api_key_by_hash(&hash, now).await?;
         match rec {
             Some((r, expires_at)) if r.mode == mode => {
-                let ctx = AuthContext { merchant_id: r.merchant_id, mode: r.mode, key_id: r.id };
+                let ctx = AuthContext {
+                    merchant_id: r.merchant_id,
+                    mode: r.mode,
+                    key_id: r.id,
+                    audit: None,
+                };
                 // Its last use, to the minute: written when a process first checks the key,
                 // so at most once per cache lifetime per process.
                 if let Err(e) = self.inner.store.touch_api_key(&ctx.key_id, now).await {

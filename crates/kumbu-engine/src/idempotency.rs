@@ -181,6 +181,18 @@ impl Engine {
                 return Err(refusal);
             }
         };
+        if let Some(a) = &auth.audit {
+            let detail = a.detail.clone();
+            self.audit(
+                &mut tx,
+                &auth.merchant_id,
+                &a.actor,
+                a.action,
+                Some(&a.subject),
+                detail,
+            )
+            .await?;
+        }
         if let Some(req) = idem {
             let k = KeyRef {
                 merchant_id: &auth.merchant_id,

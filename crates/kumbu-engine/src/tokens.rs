@@ -123,6 +123,7 @@ impl Engine {
             merchant_id,
             mode,
             key_id,
+            audit: None,
         })
     }
 

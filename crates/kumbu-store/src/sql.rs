@@ -304,6 +304,15 @@ impl Owned {
             .push_str(&format!(" AND {test} ${}", self.binds.len()));
     }
 
+    /// Narrows to rows whose `a` or `b` equals `value` (bound once per column).
+    pub(crate) fn and_either(&mut self, a: &str, b: &str, value: Value) {
+        self.binds.push(value.clone());
+        self.binds.push(value);
+        let n = self.binds.len();
+        self.sql
+            .push_str(&format!(" AND ({a} = ${} OR {b} = ${n})", n - 1));
+    }
+
     /// Narrows to `column IN (…)` when `codes` has any: codes of Kumbu's own enums (never from a
     /// request), so they are inlined rather than bound.
     pub(crate) fn and_in(&mut self, column: &str, codes: impl IntoIterator<Item = &'static str>) {

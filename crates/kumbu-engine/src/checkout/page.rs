@@ -253,6 +253,7 @@ impl Engine {
             merchant_id: s.merchant_id.clone(),
             mode: s.mode,
             key_id: "checkout-page".to_owned(),
+            audit: None,
         };
         let prompt = s
             .attempt_in_flight()

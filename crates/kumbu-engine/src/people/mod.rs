@@ -348,13 +348,48 @@ impl DashboardActor {
         )))
     }
 
-    /// The person as the engine's commands and reads take a caller: their merchant, in `mode`
-    /// (the dashboard's switch), named by their id where a key's would be.
+    /// The person as the engine's reads take a caller: their merchant, in `mode` (the
+    /// dashboard's switch), named by their id where a key's would be.
     pub fn auth(&self, mode: kumbu_core::Mode) -> crate::AuthContext {
         crate::AuthContext {
             merchant_id: self.person.merchant_id.clone(),
             mode,
             key_id: self.person.id.clone(),
+            audit: None,
+        }
+    }
+
+    /// The person as a command takes a caller: as [`DashboardActor::auth`], and the audit line
+    /// the command writes in its transaction if it succeeds (`action` on `subject`, `detail`).
+    pub fn acting(
+        &self,
+        mode: kumbu_core::Mode,
+        action: &'static str,
+        subject: &str,
+        detail: String,
+    ) -> crate::AuthContext {
+        crate::AuthContext {
+            audit: Some(crate::auth::AuditAs {
+                actor: self.actor(),
+                action,
+                subject: subject.to_owned(),
+                detail,
+            }),
+            ..self.auth(mode)
+        }
+    }
+
+    /// Refuses a move of money in `mode` the person may not make: their role must allow it,
+    /// and live money needs a session signed in with the second factor.
+    pub fn require_money(&self, mode: kumbu_core::Mode) -> Result<(), EngineError> {
+        self.require(Action::MoveMoney)?;
+        match mode {
+            kumbu_core::Mode::Test => Ok(()),
+            kumbu_core::Mode::Live if self.second_factor => Ok(()),
+            kumbu_core::Mode::Live => Err(EngineError::Rejected(Rejection::new(
+                ErrorCode::NotPermitted,
+                "live money moves only from a session signed in with two-step verification: turn it on (Security) and sign in again",
+            ))),
         }
     }
 

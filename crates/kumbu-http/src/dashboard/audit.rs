@@ -1,6 +1,7 @@
 //! `/dashboard/audit`: the merchant's audit log, newest first, a hundred lines a page; and its
 //! export as CSV (`/dashboard/audit.csv`, for the roles that may export).
 
+use super::csv::{csv_field, csv_response};
 use super::error::Page;
 use super::layout::locale_of;
 use super::layout::{framed, Section};
@@ -9,8 +10,8 @@ use super::session::Signed;
 use crate::pages::format::receipt_time;
 use crate::AppState;
 use axum::extract::{RawQuery, State};
-use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
 use kumbu_core::Action;
 use maud::html;
 
@@ -77,21 +78,6 @@ pub(super) async fn show(
     ))
 }
 
-/// A CSV field: quoted when it must be, and a leading `=`, `+`, `-` or `@` defused, so that a
-/// spreadsheet never runs what someone typed as a formula.
-fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
-        format!("'{v}")
-    } else {
-        v.to_owned()
-    };
-    if v.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", v.replace('"', "\"\""))
-    } else {
-        v
-    }
-}
-
 /// `GET /dashboard/audit.csv`: the last thousand lines.
 pub(super) async fn export(
     State(state): State<AppState>,
@@ -121,30 +107,5 @@ pub(super) async fn export(
         csv.push_str(&fields.join(","));
         csv.push_str("\r\n");
     }
-    let mut resp = (
-        StatusCode::OK,
-        [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        csv,
-    )
-        .into_response();
-    crate::pages::secure(&mut resp, None);
-    resp.headers_mut().insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"kumbu-audit.csv\""),
-    );
-    Ok(resp)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_formulas_defused() {
-        assert_eq!(csv_field("plain"), "plain");
-        assert_eq!(csv_field("a,b"), "\"a,b\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-        assert_eq!(csv_field("-1"), "'-1");
-    }
+    Ok(csv_response("kumbu-audit.csv", csv))
 }

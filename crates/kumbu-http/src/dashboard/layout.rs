@@ -10,12 +10,57 @@ use crate::AppState;
 use axum::extract::{Path, RawQuery};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kumbu_core::{Action, Locale};
+use kumbu_core::{Action, Locale, Mode};
 use kumbu_engine::DashboardSession;
 use maud::{html, Markup};
 
 /// The cookie that keeps the language chosen with the switch.
 const LANG_COOKIE: &str = "kumbu_lang";
+
+/// The cookie that keeps which data the pages show: live (the default) or test.
+const VIEW_COOKIE: &str = "kumbu_view";
+
+/// Which data the request's pages show: the switch's choice, else live.
+pub(crate) fn view_mode(headers: &HeaderMap) -> Mode {
+    cookie(headers, VIEW_COOKIE)
+        .and_then(Mode::parse)
+        .unwrap_or(Mode::Live)
+}
+
+/// `GET /dashboard/view/{test|live}?next=/dashboard/…`: shows test or live data from now on
+/// (a choice of view, like the language: it changes nothing) and goes back.
+pub(super) async fn choose_view(Path(mode): Path<String>, RawQuery(query): RawQuery) -> Response {
+    let chosen = Mode::parse(&mode).map(Mode::as_str);
+    switched(VIEW_COOKIE, chosen, query.as_deref())
+}
+
+/// Goes back where a switch was used (see [`back_to`]), keeping `chosen` in `cookie` (a
+/// year, this browser only).
+fn switched(cookie: &str, chosen: Option<&str>, query: Option<&str>) -> Response {
+    let mut resp = Redirect::to(&back_to(query)).into_response();
+    if let Some(value) = chosen {
+        let v =
+            format!("{cookie}={value}; Path=/dashboard; Max-Age=31536000; HttpOnly; SameSite=Lax");
+        if let Ok(v) = HeaderValue::from_str(&v) {
+            resp.headers_mut().append(header::SET_COOKIE, v);
+        }
+    }
+    resp
+}
+
+/// Where a switch goes back to: `next` if it is a dashboard page, else the home page.
+fn back_to(query: Option<&str>) -> String {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .find(|(k, _)| k == "next")
+        .map(|(_, v)| v.into_owned())
+        .filter(|n| {
+            n.starts_with("/dashboard")
+                && !n.contains("//")
+                && !n.contains('\\')
+                && n.bytes().all(|b| b.is_ascii_graphic())
+        })
+        .unwrap_or_else(|| "/dashboard".to_owned())
+}
 
 /// The request's language: the switch's choice (a cookie), else the browser's, else English.
 pub(crate) fn locale_of(headers: &HeaderMap) -> Locale {
@@ -29,27 +74,8 @@ pub(super) async fn choose_language(
     Path(code): Path<String>,
     RawQuery(query): RawQuery,
 ) -> Response {
-    let next = form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .find(|(k, _)| k == "next")
-        .map(|(_, v)| v.into_owned())
-        .filter(|n| {
-            n.starts_with("/dashboard")
-                && !n.contains("//")
-                && !n.contains('\\')
-                && n.bytes().all(|b| b.is_ascii_graphic())
-        })
-        .unwrap_or_else(|| "/dashboard".to_owned());
-    let mut resp = Redirect::to(&next).into_response();
-    if let Some(l) = Locale::parse(&code) {
-        let v = format!(
-            "{LANG_COOKIE}={}; Path=/dashboard; Max-Age=31536000; SameSite=Lax",
-            l.as_str()
-        );
-        if let Ok(v) = HeaderValue::from_str(&v) {
-            resp.headers_mut().append(header::SET_COOKIE, v);
-        }
-    }
-    resp
+    let chosen = Locale::parse(&code).map(Locale::as_str);
+    switched(LANG_COOKIE, chosen, query.as_deref())
 }
 
 /// The language switch, coming back to `here`.
@@ -129,13 +155,48 @@ pub(super) fn framed(
     body: Markup,
 ) -> Response {
     let title = t(locale, section.title());
-    respond(status, frame(state, s, locale, section, title, body))
+    respond(
+        status,
+        frame(state, s, (locale, None), section, title, body),
+    )
+}
+
+/// [`framed`] for a page of one mode's data: it says which, unmissably, with the switch.
+pub(super) fn framed_in(
+    state: &AppState,
+    s: &DashboardSession,
+    (locale, mode): (Locale, Mode),
+    section: Section,
+    status: StatusCode,
+    body: Markup,
+) -> Response {
+    let title = t(locale, section.title());
+    respond(
+        status,
+        frame(state, s, (locale, Some(mode)), section, title, body),
+    )
+}
+
+/// Which data a page shows, and the way to the other.
+fn mode_switch(locale: Locale, mode: Mode, here: &str) -> Markup {
+    let (other, label) = match mode {
+        Mode::Live => ("test", M::ShowTest),
+        Mode::Test => ("live", M::ShowLive),
+    };
+    html! {
+        @if mode == Mode::Test {
+            p.test-banner role="note" { (t(locale, M::TestBanner)) " " a href={ "/dashboard/view/" (other) "?next=" (here) } { (t(locale, label)) } }
+        } @else {
+            p.live-banner { (t(locale, M::LiveData)) " · " a href={ "/dashboard/view/" (other) "?next=" (here) } { (t(locale, label)) } }
+        }
+    }
 }
 
 /// Where a signed-in page is, for the navigation's `aria-current`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Section {
     Home,
+    Payments,
     People,
     Developers,
     Audit,
@@ -144,8 +205,9 @@ pub(super) enum Section {
 
 impl Section {
     /// Every section, in the navigation's order.
-    const ALL: [Section; 5] = [
+    const ALL: [Section; 6] = [
         Section::Home,
+        Section::Payments,
         Section::People,
         Section::Developers,
         Section::Audit,
@@ -156,6 +218,7 @@ impl Section {
     const fn title(self) -> M {
         match self {
             Section::Home => M::Home,
+            Section::Payments => M::Payments,
             Section::People => M::People,
             Section::Developers => M::Developers,
             Section::Audit => M::Audit,
@@ -167,6 +230,7 @@ impl Section {
     const fn path(self) -> &'static str {
         match self {
             Section::Home => "/dashboard",
+            Section::Payments => "/dashboard/payments",
             Section::People => "/dashboard/people",
             Section::Developers => "/dashboard/developers/keys",
             Section::Audit => "/dashboard/audit",
@@ -179,7 +243,7 @@ impl Section {
 fn frame(
     state: &AppState,
     s: &DashboardSession,
-    locale: Locale,
+    (locale, mode): (Locale, Option<Mode>),
     section: Section,
     title: &str,
     body: Markup,
@@ -214,6 +278,7 @@ fn frame(
                     }
                 }
             }
+            @if let Some(m) = mode { (mode_switch(locale, m, here)) }
             main id="main" {
                 h1 { (title) }
                 (body)

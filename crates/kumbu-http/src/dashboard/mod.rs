@@ -11,14 +11,17 @@
 //! page shares, the language), `messages.rs` (the catalogue), then one file per page or family:
 //! `sign_in.rs` (sign-in, second factor, sign-out), `welcome.rs` (a one-time link to set a
 //! password), `security.rs` (two-step enrolment, recovery codes, sessions), `home.rs`,
-//! `people.rs` (people, invitations, roles), `developers.rs` (API keys), `audit.rs` (the audit log and its export).
+//! `payments.rs` (the list, its CSV, a payment's page, refund and cancel), `csv.rs`, `people.rs`
+//! (people, invitations, roles), `developers.rs` (API keys), `audit.rs` (the audit log and its export).
 
 mod audit;
+mod csv;
 mod developers;
 mod error;
 mod home;
 mod layout;
 mod messages;
+mod payments;
 mod people;
 mod security;
 mod session;
@@ -45,6 +48,12 @@ pub fn routes() -> Router<AppState> {
             get(|| async { asset("text/css; charset=utf-8", CSS) }),
         )
         .route("/dashboard/lang/{code}", get(layout::choose_language))
+        .route("/dashboard/view/{mode}", get(layout::choose_view))
+        .route("/dashboard/payments", get(payments::list))
+        .route("/dashboard/payments.csv", get(payments::export))
+        .route("/dashboard/payments/{id}", get(payments::show))
+        .route("/dashboard/payments/{id}/refund", post(payments::refund))
+        .route("/dashboard/payments/{id}/cancel", post(payments::cancel))
         .route("/dashboard/login", get(sign_in::show).post(sign_in::submit))
         .route(
             "/dashboard/login/code",

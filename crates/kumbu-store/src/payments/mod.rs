@@ -206,6 +206,9 @@ pub struct PaymentFilter {
     pub provider_id: Option<String>,
     /// Include deleted payment records (hidden by default).
     pub show_deleted: bool,
+    /// Only payments whose merchant reference or operator reference is this (the dashboard's
+    /// search box).
+    pub either_reference: Option<String>,
 }
 
 /// One page of a newest-first listing.
@@ -234,6 +237,9 @@ fn conditions(owner: (&str, Mode), filter: &PaymentFilter) -> Owned {
     }
     if let Some(r) = &filter.reference {
         cond.and("reference =", Value::Text(r.clone()));
+    }
+    if let Some(r) = &filter.either_reference {
+        cond.and_either("reference", "operator_reference", Value::Text(r.clone()));
     }
     if let Some(t) = filter.created_gte {
         cond.and("created_at >=", Value::Int(t.as_micros()));
