@@ -192,10 +192,28 @@ pub async fn owner(app: &TestApp, email: &str) -> (Browser, String) {
     );
     let enrol = b.get("/dashboard/security/two-factor").await;
     let secret = text_of(&enrol.html, "totp-secret").expect("the secret is shown");
+    let sealed = field(&enrol.html, "enrolment").expect("the enrolment rides in the form");
+    // The password is asked again: a stolen session alone cannot enrol its own authenticator.
+    let no_password = b
+        .post(
+            "/dashboard/security/two-factor",
+            &[
+                ("enrolment", &sealed),
+                ("password", "not the password"),
+                ("code", &code_now(app, &secret)),
+            ],
+        )
+        .await;
+    assert_eq!(no_password.status, StatusCode::BAD_REQUEST);
+    assert!(no_password.html.contains("That is not your password."));
     let codes = b
         .post(
             "/dashboard/security/two-factor",
-            &[("code", &code_now(app, &secret))],
+            &[
+                ("enrolment", &sealed),
+                ("password", PASSWORD),
+                ("code", &code_now(app, &secret)),
+            ],
         )
         .await;
     assert_eq!(codes.status, StatusCode::OK, "{}", codes.html);
@@ -208,7 +226,12 @@ async fn an_owner_signs_in_with_a_second_factor(app: TestApp) -> Option<TestApp>
     let (mut b, secret) = owner(&app, "Ana@Loja.cv").await;
     let codes_page = b.get("/dashboard/security").await;
     assert!(codes_page.html.contains("Two-step: on"));
-    let recovery = b.post("/dashboard/security/recovery-codes", &[]).await;
+    let recovery = b
+        .post(
+            "/dashboard/security/recovery-codes",
+            &[("password", PASSWORD)],
+        )
+        .await;
     let first_code = recovery
         .html
         .split("<li><code>")
@@ -258,6 +281,27 @@ async fn an_owner_signs_in_with_a_second_factor(app: TestApp) -> Option<TestApp>
     assert_eq!(ok.location.as_deref(), Some("/dashboard"));
     assert_eq!(b.get("/dashboard").await.status, StatusCode::OK);
 
+    // A right password does not wipe out wrong codes: five, then the sixth waits, even after
+    // signing in again.
+    b.post("/dashboard/logout", &[]).await;
+    sign_in(&mut b, "ana@loja.cv", PASSWORD).await;
+    b.get("/dashboard/login/code").await;
+    for _ in 0..5 {
+        let wrong = b.post("/dashboard/login/code", &[("code", "000000")]).await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    b.post("/dashboard/logout", &[]).await;
+    sign_in(&mut b, "ana@loja.cv", PASSWORD).await;
+    b.get("/dashboard/login/code").await;
+    let waits = b.post("/dashboard/login/code", &[("code", "000000")]).await;
+    assert_eq!(
+        waits.status,
+        StatusCode::TOO_MANY_REQUESTS,
+        "{}",
+        waits.html
+    );
+    app.clock.advance(Duration::from_secs(61));
+    b.get("/dashboard/login/code").await;
     // A recovery code stands in once.
     b.post("/dashboard/logout", &[]).await;
     sign_in(&mut b, "ana@loja.cv", PASSWORD).await;
@@ -696,6 +740,28 @@ async fn keys_are_created_rolled_and_revoked(app: TestApp) -> Option<TestApp> {
         Some("/dashboard/developers/keys")
     );
     assert_eq!(works(new_secret).await, StatusCode::UNAUTHORIZED);
+    // A revoked key cannot be rolled into a new one (nothing is made, nothing unaudited).
+    let keys_before = app
+        .engine
+        .api_keys(&app.sandbox_merchant().await)
+        .await
+        .unwrap()
+        .len();
+    let reroll = dev
+        .post(
+            &format!("/dashboard/developers/keys/{new_id}"),
+            &[("do", "roll"), ("overlap", "0")],
+        )
+        .await;
+    assert_eq!(reroll.status, StatusCode::NOT_FOUND, "{}", reroll.html);
+    assert!(text_of(&reroll.html, "new-secret").is_none());
+    let keys_after = app
+        .engine
+        .api_keys(&app.sandbox_merchant().await)
+        .await
+        .unwrap()
+        .len();
+    assert_eq!(keys_before, keys_after);
 
     // A viewer sees the keys, no button, and is refused anyway.
     let mut viewer = Browser::new(&app);
@@ -798,25 +864,38 @@ async fn payments_are_listed_searched_refunded_and_cancelled(app: TestApp) -> Op
     // A payment's page, and a partial refund.
     let page = b.get(&format!("/dashboard/payments/{paid_id}")).await;
     assert!(page.html.contains("Timeline") && page.html.contains("settled"));
+    let once = field(&page.html, "once").expect("a one-time value in the form");
+    let refund_form = [
+        ("amount", "1500"),
+        ("reason", "damaged parcel"),
+        ("confirm", "1"),
+        ("once", once.as_str()),
+    ];
     let refunded = b
         .post(
             &format!("/dashboard/payments/{paid_id}/refund"),
-            &[
-                ("amount", "1500"),
-                ("reason", "damaged parcel"),
-                ("confirm", "1"),
-            ],
+            &refund_form,
         )
         .await;
     assert_eq!(refunded.status, StatusCode::SEE_OTHER, "{}", refunded.html);
+    // The same form sent again (a double click, a browser re-sending it) refunds once.
+    let again = b
+        .post(
+            &format!("/dashboard/payments/{paid_id}/refund"),
+            &refund_form,
+        )
+        .await;
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.html);
     let (_, refunds) = app.get(&format!("/v1/refunds?payment={paid_id}")).await;
     assert_eq!(refunds["data"][0]["amount"], 1500, "{refunds}");
+    assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "{refunds}");
     // Too much is refused in the engine's words, on the payment's page.
-    b.get(&format!("/dashboard/payments/{paid_id}")).await;
+    let page = b.get(&format!("/dashboard/payments/{paid_id}")).await;
+    let once = field(&page.html, "once").unwrap();
     let too_much = b
         .post(
             &format!("/dashboard/payments/{paid_id}/refund"),
-            &[("amount", "1.5"), ("confirm", "1")],
+            &[("amount", "1.5"), ("confirm", "1"), ("once", &once)],
         )
         .await;
     assert_eq!(
@@ -827,11 +906,12 @@ async fn payments_are_listed_searched_refunded_and_cancelled(app: TestApp) -> Op
     );
 
     // Cancel the payment that waits on its phone.
-    b.get(&format!("/dashboard/payments/{waiting_id}")).await;
+    let page = b.get(&format!("/dashboard/payments/{waiting_id}")).await;
+    let cancel_once = field(&page.html, "once").unwrap();
     let cancelled = b
         .post(
             &format!("/dashboard/payments/{waiting_id}/cancel"),
-            &[("confirm", "1")],
+            &[("confirm", "1"), ("once", &cancel_once)],
         )
         .await;
     assert_eq!(
@@ -852,7 +932,7 @@ async fn payments_are_listed_searched_refunded_and_cancelled(app: TestApp) -> Op
     let live = b
         .post(
             &format!("/dashboard/payments/{paid_id}/refund"),
-            &[("amount", "100"), ("confirm", "1")],
+            &[("amount", "100"), ("confirm", "1"), ("once", &once)],
         )
         .await;
     assert_eq!(live.status, StatusCode::FORBIDDEN);
@@ -873,7 +953,7 @@ async fn payments_are_listed_searched_refunded_and_cancelled(app: TestApp) -> Op
     let forged = viewer
         .post(
             &format!("/dashboard/payments/{paid_id}/refund"),
-            &[("amount", "100"), ("confirm", "1")],
+            &[("amount", "100"), ("confirm", "1"), ("once", &once)],
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);

@@ -62,12 +62,14 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
     b.wait_for("Activer la vérification en deux étapes").await;
     view(&b, Some(&axe_js), "enrol-fr").await;
     let secret = b.text("#totp-secret").await;
+    b.type_into("#password", PASSWORD).await;
     b.type_into("#code", "000000").await;
     b.click("form button[type=submit]").await;
     b.wait_for("Ce code n'est pas bon").await;
     // A refused code brings a new key.
     let secret_after = b.text("#totp-secret").await;
     assert_ne!(secret, secret_after);
+    b.type_into("#password", PASSWORD).await;
     b.type_into("#code", &code_now(&app, &secret_after)).await;
     b.click("form button[type=submit]").await;
     b.wait_for("Codes de secours").await;

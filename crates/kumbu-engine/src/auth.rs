@@ -72,6 +72,9 @@ pub enum Bootstrap {
 #[derive(Debug, Default)]
 pub(crate) struct AuthCache {
     entries: std::sync::Mutex<std::collections::HashMap<String, CachedKey>>,
+    /// Bumped by every [`AuthCache::forget`]: a lookup that began before a forget does not
+    /// cache what it read (it may predate the revocation).
+    generation: std::sync::atomic::AtomicU64,
 }
 
 /// A verified key: who it is, when it was checked, and when it stops working, if it will.
@@ -95,8 +98,17 @@ impl AuthCache {
             .then(|| k.ctx.clone())
     }
 
-    fn put(&self, hash: String, ctx: AuthContext, expires_at: Option<Timestamp>) {
+    /// The generation a lookup starts in (see [`AuthCache::put`]).
+    fn generation(&self) -> u64 {
+        self.generation.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Caches a key read in `generation`, unless a key was forgotten since.
+    fn put(&self, hash: String, ctx: AuthContext, expires_at: Option<Timestamp>, generation: u64) {
         if let Ok(mut entries) = self.entries.lock() {
+            if self.generation() != generation {
+                return;
+            }
             if entries.len() >= AUTH_CACHE_MAX {
                 entries.retain(|_, k| k.checked.elapsed() < AUTH_CACHE_TTL);
                 if entries.len() >= AUTH_CACHE_MAX {
@@ -118,6 +130,8 @@ impl AuthCache {
     /// Forgets a key (revoked or rolled here: this process stops trusting it at once).
     pub(crate) fn forget(&self, hash: &str) {
         if let Ok(mut entries) = self.entries.lock() {
+            self.generation
+                .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             entries.remove(hash);
         }
     }
@@ -183,6 +197,7 @@ impl Engine {
         if let Some(ctx) = self.inner.auth_cache.get(&hash, now) {
             return Ok(ctx);
         }
+        let generation = self.inner.auth_cache.generation();
         let rec = self.inner.store.api_key_by_hash(&hash, now).await?;
         match rec {
             Some((r, expires_at)) if r.mode == mode => {
@@ -197,7 +212,9 @@ impl Engine {
                 if let Err(e) = self.inner.store.touch_api_key(&ctx.key_id, now).await {
                     tracing::warn!(error = %e, key = %ctx.key_id, "could not note a key's last use");
                 }
-                self.inner.auth_cache.put(hash, ctx.clone(), expires_at);
+                self.inner
+                    .auth_cache
+                    .put(hash, ctx.clone(), expires_at, generation);
                 Ok(ctx)
             }
             Some(_) | None => Err(Rejection::new(
@@ -248,20 +265,46 @@ impl Engine {
         mode: Mode,
         secret: &str,
     ) -> Result<NewApiKey, EngineError> {
+        let mut tx = self.inner.store.begin().await?;
+        let key = self
+            .insert_key_in(&mut tx, merchant_id, mode, secret)
+            .await?;
+        tx.commit().await?;
+        Ok(key)
+    }
+
+    /// Inserts a key in `tx` (with whatever else must commit with it: an audit line, the end of
+    /// the key it replaces).
+    async fn insert_key_in(
+        &self,
+        tx: &mut kumbu_store::StoreTx,
+        merchant_id: &str,
+        mode: Mode,
+        secret: &str,
+    ) -> Result<NewApiKey, EngineError> {
         let rec = ApiKeyRecord {
             id: new_id(IdPrefix::ApiKey),
             merchant_id: merchant_id.to_owned(),
             mode,
         };
-        let mut tx = self.inner.store.begin().await?;
         tx.insert_api_key(&rec, &hash_key(secret), &key_hint(secret), self.now())
             .await?;
-        tx.commit().await?;
         Ok(NewApiKey {
             id: rec.id,
             merchant_id: rec.merchant_id,
             secret: SecretString::from(secret.to_owned()),
         })
+    }
+
+    /// A new key of `mode` for `merchant_id`, inserted in `tx`: the secret is returned once.
+    pub(crate) async fn new_key_in(
+        &self,
+        tx: &mut kumbu_store::StoreTx,
+        merchant_id: &str,
+        mode: Mode,
+    ) -> Result<NewApiKey, EngineError> {
+        let secret = format!("{}{}", key_prefix(mode), random_token(KEY_RANDOM_LEN));
+        self.insert_key_in(tx, merchant_id, mode, &secret).await
     }
 
     /// Makes sure a sandbox merchant exists. On an empty database exactly one process (even

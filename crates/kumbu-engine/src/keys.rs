@@ -20,7 +20,8 @@ impl Engine {
         Ok(self.store().api_keys(merchant_id).await?)
     }
 
-    /// Creates a key of `mode` for the person's merchant: the secret is returned once.
+    /// Creates a key of `mode` for the person's merchant: the secret is returned once. The key
+    /// and its audit line commit together.
     pub async fn create_key_as(
         &self,
         by: &DashboardActor,
@@ -28,8 +29,10 @@ impl Engine {
     ) -> Result<NewApiKey, EngineError> {
         by.require(Action::ManageDevelopers)?;
         require_second_factor_for(by, mode)?;
-        let key = self.create_api_key(&by.person.merchant_id, mode).await?;
         let mut tx = self.begin().await?;
+        let key = self
+            .new_key_in(&mut tx, &by.person.merchant_id, mode)
+            .await?;
         self.audit(
             &mut tx,
             &by.person.merchant_id,
@@ -73,8 +76,9 @@ impl Engine {
         Ok(())
     }
 
-    /// Rolls a key: a new one of the same mode (returned once) works at once, and the old one
-    /// until `overlap` has passed (zero: it stops now), time to deploy the new one.
+    /// Rolls a key that still works: a new one of the same mode (returned once) works at once,
+    /// and the old one until `overlap` has passed (zero: it is revoked now), time to deploy the
+    /// new one. The new key, the old one's end and the audit line commit together.
     pub async fn roll_key_as(
         &self,
         by: &DashboardActor,
@@ -89,32 +93,32 @@ impl Engine {
                 "a rolled key works on for at most 7 days",
             ));
         }
+        let now = self.now();
         let Some(old) = self
             .api_keys(&by.person.merchant_id)
             .await?
             .into_iter()
             .find(|k| k.id == key_id)
+            .filter(|k| k.revoked_at.is_none() && k.expires_at.is_none_or(|e| e > now))
         else {
-            return Err(EngineError::not_found("API key", key_id));
+            return Err(EngineError::not_found("working API key", key_id));
         };
         require_second_factor_for(by, old.mode)?;
-        let now = self.now();
-        let new = self
-            .create_api_key(&by.person.merchant_id, old.mode)
-            .await?;
-        let mut tx = self.begin().await?;
-        let Some(hash) = tx
-            .end_api_key(
-                &by.person.merchant_id,
-                key_id,
-                KeyEnd::ExpireAt(now.plus(overlap)),
-            )
-            .await?
-        else {
-            // Ended meanwhile (revoked by someone else): the new key stays, as asked.
-            tx.rollback().await?;
-            return Ok(new);
+        let end = if overlap.is_zero() {
+            KeyEnd::Revoke(now)
+        } else {
+            KeyEnd::ExpireAt(now.plus(overlap))
         };
+        let mut tx = self.begin().await?;
+        // Ended first: a key ended meanwhile (revoked, rolled) refuses the roll, and nothing is
+        // made.
+        let Some(hash) = tx.end_api_key(&by.person.merchant_id, key_id, end).await? else {
+            tx.rollback().await?;
+            return Err(EngineError::not_found("working API key", key_id));
+        };
+        let new = self
+            .new_key_in(&mut tx, &by.person.merchant_id, old.mode)
+            .await?;
         self.audit(
             &mut tx,
             &by.person.merchant_id,

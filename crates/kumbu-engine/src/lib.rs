@@ -37,7 +37,7 @@ mod webhook_faces;
 mod workers;
 
 pub use audit::Actor;
-pub use auth::{AuditAs, AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
+pub use auth::{hash_key, AuditAs, AuthContext, Bootstrap, NewApiKey, AUTH_CACHE_TTL};
 pub use branding::{SetBranding, MAX_LOGO_BYTES};
 pub use callbacks::CallbackVerdict;
 pub use checkout::{

@@ -200,6 +200,7 @@ impl Engine {
         p.failed_sign_ins = 0;
         tx.save_person(&p).await?;
         tx.end_dashboard_sessions(&p.id, None, now).await?;
+        tx.void_person_links(&p.id, now).await?;
         let actor = Actor::Person {
             id: p.id.clone(),
             email: p.email.clone(),
@@ -285,9 +286,29 @@ impl Engine {
         }
         let now = self.now();
         let mut tx = self.begin().await?;
-        let Some(mut p) = tx
-            .lock_person(person_id)
-            .await?
+        // Both rows, in id order (one lock order: two owners acting on each other at once
+        // cannot deadlock), and the actor checked again under its lock: an owner demoted a
+        // moment ago can no longer demote the last other owner.
+        let mut ids = [by.person.id.as_str(), person_id];
+        ids.sort_unstable();
+        let mut rows = Vec::with_capacity(2);
+        for id in ids {
+            rows.push(tx.lock_person(id).await?);
+        }
+        let still_owner = rows
+            .iter()
+            .flatten()
+            .any(|r| r.id == by.person.id && r.role == Role::Owner && r.removed_at.is_none());
+        if !still_owner {
+            return Err(EngineError::Rejected(Rejection::new(
+                ErrorCode::NotPermitted,
+                "you are no longer an owner of this merchant",
+            )));
+        }
+        let Some(mut p) = rows
+            .into_iter()
+            .flatten()
+            .find(|r| r.id == person_id)
             .filter(|p| p.merchant_id == by.person.merchant_id && p.removed_at.is_none())
         else {
             return Err(EngineError::not_found("person", person_id));

@@ -2,10 +2,15 @@
 //! (the cookie holds a random token; the database its SHA-256, so several processes share
 //! sessions and signing out is real).
 //!
-//! Failures slow an account down without locking it: after [`FREE_FAILURES`] failures in a row,
-//! each further try must wait twice as long as the one before, at most [`MAX_WAIT`]: an
-//! attacker gets a handful of guesses a minute, and the owner is never kept out longer than a
-//! minute. (Failures per client address are counted by the HTTP layer as well.)
+//! Failures slow down without locking anyone out. Wrong passwords count per address typed and
+//! source (`sign_in_failures`, migration 0020), known address or not: after [`FREE_FAILURES`]
+//! in a row from one source, each further try from there waits twice as long as the one before,
+//! at most [`MAX_WAIT`], so a stranger slows down only themselves and the person, signing in
+//! from elsewhere, is never kept out; each attempt counts before its password is checked, so
+//! attempts in flight cannot outrun the count. Wrong second-factor codes count per person (only
+//! someone who knows the password gets that far, and a password does not reset them), with the
+//! same back-off. The HTTP layer limits failures per address and source a minute and an hour
+//! as well.
 
 use super::{verify_password, DashboardActor, Person};
 use crate::audit::Actor;
@@ -98,18 +103,22 @@ impl Engine {
         password: SecretString,
         source: &str,
     ) -> Result<SignIn, EngineError> {
-        let person = match normalize_email(email) {
-            Some(e) => self.store().person_by_email(&e).await?,
-            None => None,
-        }
-        .filter(|p| p.removed_at.is_none());
+        let account = normalize_email(email)
+            .unwrap_or_else(|| email.trim().to_lowercase().chars().take(254).collect());
         let now = self.now();
-        if let Some(wait) = person
-            .as_ref()
-            .and_then(|p| wait_left(p.failed_sign_ins, p.last_failed_at, now))
-        {
+        let (failures, last) = self.store().sign_in_failures(&account, source).await?;
+        if let Some(wait) = wait_left(failures, last, now) {
             return Ok(SignIn::Wait(wait));
         }
+        // Counted before it is checked; forgiven if right.
+        self.store()
+            .count_sign_in_attempt(&account, source, now)
+            .await?;
+        let person = self
+            .store()
+            .person_by_email(&account)
+            .await?
+            .filter(|p| p.removed_at.is_none());
         let hash = person
             .as_ref()
             .and_then(|p| p.password_hash.clone())
@@ -119,16 +128,15 @@ impl Engine {
             return Ok(SignIn::Refused);
         };
         if !right || p.password_hash.is_none() {
-            self.sign_in_failed(&p.id, source, "password").await?;
+            self.note_failure(&p, source, "password", failures + 1)
+                .await?;
             return Ok(SignIn::Refused);
         }
+        self.store()
+            .clear_sign_in_failures(&account, source)
+            .await?;
         let token = random_token(SESSION_TOKEN_LEN);
         let mut tx = self.begin().await?;
-        let Some(mut p) = tx.lock_person(&p.id).await? else {
-            return Ok(SignIn::Refused);
-        };
-        p.failed_sign_ins = 0;
-        tx.save_person(&p).await?;
         tx.insert_dashboard_session(
             &hash_key(&token),
             &p.id,
@@ -157,33 +165,26 @@ impl Engine {
         })
     }
 
-    /// Counts a failed password or second factor against the person, and logs it for their
-    /// owners to see.
-    pub(crate) async fn sign_in_failed(
+    /// Logs a wrong password (already counted) for the person's owners to see.
+    async fn note_failure(
         &self,
-        person_id: &str,
+        p: &PersonRecord,
         source: &str,
         what: &str,
+        in_a_row: i64,
     ) -> Result<(), EngineError> {
-        let now = self.now();
         let mut tx = self.begin().await?;
-        let Some(mut p) = tx.lock_person(person_id).await? else {
-            return Ok(());
-        };
-        p.failed_sign_ins += 1;
-        p.last_failed_at = Some(now);
-        tx.save_person(&p).await?;
         self.audit(
             &mut tx,
             &p.merchant_id,
-            &person_actor(&p, source),
+            &person_actor(p, source),
             "session.sign_in_failed",
             Some(&p.id),
-            format!("wrong {what} ({} in a row)", p.failed_sign_ins),
+            format!("wrong {what} ({in_a_row} in a row from there)"),
         )
         .await?;
         tx.commit().await?;
-        tracing::info!(person = %p.id, failures = p.failed_sign_ins, "dashboard sign-in failed");
+        tracing::info!(person = %p.id, failures = in_a_row, "dashboard sign-in failed");
         Ok(())
     }
 

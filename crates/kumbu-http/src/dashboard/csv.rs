@@ -4,9 +4,10 @@
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
-/// A CSV field: quoted when it must be, and a leading `=`, `+`, `-` or `@` defused.
+/// A CSV field: quoted when it must be, and a leading `=`, `+`, `-`, `@`, tab or carriage
+/// return defused (OWASP's list).
 pub(super) fn csv_field(v: &str) -> String {
-    let v = if v.starts_with(['=', '+', '-', '@']) {
+    let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{v}")
     } else {
         v.to_owned()
@@ -44,5 +45,6 @@ mod tests {
         assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
         assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
         assert_eq!(csv_field("-1"), "'-1");
+        assert_eq!(csv_field("\tx"), "'\tx");
     }
 }

@@ -140,6 +140,8 @@ pub enum M {
     TestBanner,
     ShowLive,
     ShowTest,
+    PasswordToConfirm,
+    PasswordRefused,
     RoleOwner,
     RoleDeveloper,
     RoleFinance,
@@ -149,7 +151,7 @@ pub enum M {
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 137] = [
+    pub const ALL: [M; 139] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -283,6 +285,8 @@ impl M {
         M::TestBanner,
         M::ShowLive,
         M::ShowTest,
+        M::PasswordToConfirm,
+        M::PasswordRefused,
         M::RoleOwner,
         M::RoleDeveloper,
         M::RoleFinance,
@@ -506,6 +510,8 @@ impl M {
             M::TestBanner => ["Mode test : données de test, aucun argent réel.", "Modo de teste: dados de teste, nenhum dinheiro real.", "Test mode: test data, no real money."],
             M::ShowLive => ["Voir les données réelles", "Ver os dados reais", "Show live data"],
             M::ShowTest => ["Voir les données de test", "Ver os dados de teste", "Show test data"],
+            M::PasswordToConfirm => ["Votre mot de passe, pour confirmer", "A sua palavra-passe, para confirmar", "Your password, to confirm"],
+            M::PasswordRefused => ["Ce n'est pas votre mot de passe.", "Essa não é a sua palavra-passe.", "That is not your password."],
             M::RoleOwner => ["propriétaire", "proprietário", "owner"],
             M::RoleDeveloper => ["développeur", "programador", "developer"],
             M::RoleFinance => ["finances", "finanças", "finance"],

@@ -19,7 +19,9 @@ use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::{
     Action, Currency, Locale, Mode, Msisdn, Operator, Payment, PaymentStatus, Timestamp,
 };
-use kumbu_engine::{CreateRefund, DashboardSession, EngineError, PaymentFilter, Recorded};
+use kumbu_engine::{
+    CreateRefund, DashboardSession, EngineError, IdempotencyRequest, PaymentFilter, Recorded,
+};
 use maud::{html, Markup};
 
 /// Payments a page shows.
@@ -413,10 +415,8 @@ async fn detail(
     let csrf = state.engine.session_form_token(s);
     let may = s.actor.person.role.may(Action::MoveMoney);
     let refundable = p.status.is_debited() && p.amount_refunded < p.amount;
-    let cancellable = matches!(
-        p.status,
-        PaymentStatus::Created | PaymentStatus::OperatorPending
-    );
+    // Offered while nothing is debited; the engine refuses what an operator already holds.
+    let cancellable = !p.status.is_terminal() && !p.status.is_debited();
     let path = format!("/dashboard/payments/{}", p.id);
     let body = html! {
         @if let Some(n) = notice { (n) }
@@ -448,6 +448,7 @@ async fn detail(
                 h2 id="refund" { (t(locale, M::RefundTitle)) }
                 form method="post" action={ (path) "/refund" } {
                     input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="once" value=(kumbu_core::ids::random_token(24));
                     label for="refund-amount" { (tf(locale, M::RefundAmount, &[("currency", p.currency.code())])) }
                     input id="refund-amount" name="amount" type="text" inputmode="decimal"
                         aria-describedby="refund-hint";
@@ -467,6 +468,7 @@ async fn detail(
                 h2 id="cancel" { (t(locale, M::CancelTitle)) }
                 form method="post" action={ (path) "/cancel" } {
                     input type="hidden" name="csrf" value=(csrf);
+                    input type="hidden" name="once" value=(kumbu_core::ids::random_token(24));
                     label {
                         input type="checkbox" name="confirm" value="1" required;
                         " " (t(locale, M::CancelConfirm))
@@ -499,19 +501,27 @@ pub(super) async fn show(
 }
 
 /// A form that moves money: read, its token checked, its confirmation ticked; with the
-/// language and the mode it acts in.
+/// language and the mode it acts in, and its one-time value as the command's Idempotency-Key
+/// (a double click, or a browser sending the form again, acts once).
 fn confirmed(
     state: &AppState,
     s: &DashboardSession,
     headers: &HeaderMap,
     body: &Bytes,
-) -> Result<(Locale, Mode, FormFields), Page> {
+) -> Result<(Locale, Mode, FormFields, IdempotencyRequest), Page> {
     let locale = locale_of(headers);
     let form = session_form(&state.engine, s, headers, body)?;
     if form.get("confirm") != Some("1") {
         return Err(Page::BadForm(locale));
     }
-    Ok((locale, view_mode(headers), form))
+    let once = form
+        .get("once")
+        .filter(|o| o.len() == 24 && o.bytes().all(|b| b.is_ascii_alphanumeric()))
+        .ok_or(Page::BadForm(locale))?;
+    let fingerprint = kumbu_engine::hash_key(&String::from_utf8_lossy(body));
+    let idem = IdempotencyRequest::new(&format!("dashboard-{once}"), fingerprint)
+        .map_err(|_| Page::BadForm(locale))?;
+    Ok((locale, view_mode(headers), form, idem))
 }
 
 /// `POST /dashboard/payments/{id}/refund`: `amount` (in the currency's units; empty: all that
@@ -523,7 +533,7 @@ pub(super) async fn refund(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Page> {
-    let (locale, mode, form) = confirmed(&state, &s, &headers, &body)?;
+    let (locale, mode, form, idem) = confirmed(&state, &s, &headers, &body)?;
     let done = async {
         s.actor.require_money(mode)?;
         let p = state.engine.payment(&s.actor.auth(mode), &id).await?;
@@ -555,7 +565,7 @@ pub(super) async fn refund(
         };
         state
             .engine
-            .create_refund(&auth, cmd, None, |r| Recorded {
+            .create_refund(&auth, cmd, Some(&idem), |r| Recorded {
                 status: 200,
                 body: r.id.clone(),
             })
@@ -573,7 +583,7 @@ pub(super) async fn cancel(
     headers: HeaderMap,
     body: Bytes,
 ) -> Result<Response, Page> {
-    let (locale, mode, _) = confirmed(&state, &s, &headers, &body)?;
+    let (locale, mode, _, idem) = confirmed(&state, &s, &headers, &body)?;
     let done = async {
         s.actor.require_money(mode)?;
         let auth = s
@@ -581,7 +591,7 @@ pub(super) async fn cancel(
             .acting(mode, "payment.cancelled", &id, String::new());
         state
             .engine
-            .cancel_payment(&auth, &id, None, |p| Recorded {
+            .cancel_payment(&auth, &id, Some(&idem), |p| Recorded {
                 status: 200,
                 body: p.id.clone(),
             })

@@ -13,8 +13,9 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::Locale;
-use kumbu_engine::{DashboardSession, EngineError, Stage};
+use kumbu_engine::{DashboardSession, EngineError, Enrolment, Stage};
 use maud::{html, Markup};
+use secrecy::SecretString;
 
 /// `GET /dashboard/security`.
 pub(super) async fn show(
@@ -38,6 +39,7 @@ pub(super) async fn show(
             @if two_factor {
                 form method="post" action="/dashboard/security/recovery-codes" {
                     input type="hidden" name="csrf" value=(csrf);
+                    (password_field(locale))
                     button type="submit" { (t(locale, M::RecoveryNew)) }
                 }
             }
@@ -78,8 +80,7 @@ fn enrol_page(
     s: &DashboardSession,
     locale: Locale,
     status: StatusCode,
-    secret: &str,
-    uri: &str,
+    e: &Enrolment,
     error: Option<&str>,
 ) -> Response {
     let csrf = state.engine.session_form_token(s);
@@ -88,13 +89,15 @@ fn enrol_page(
             p.notice { (t(locale, M::EnrolRequired)) }
         }
         p { (t(locale, M::EnrolHelp)) }
-        p { a href=(uri) { "otpauth://" } }
+        p { a href=(e.uri) { "otpauth://" } }
         dl {
             dt { (t(locale, M::EnrolSecret)) }
-            dd { code id="totp-secret" { (secret) } }
+            dd { code id="totp-secret" { (e.secret) } }
         }
         form method="post" action="/dashboard/security/two-factor" {
             input type="hidden" name="csrf" value=(csrf);
+            input type="hidden" name="enrolment" value=(e.sealed);
+            (password_field(locale))
             (code_field(locale, error))
         }
     };
@@ -109,7 +112,16 @@ fn enrol_page(
     )
 }
 
-/// A new secret, kept aside by the engine until confirmed, shown with the code's form.
+/// The person's password, asked again before their second factor or recovery codes change (a
+/// stolen session alone cannot change them).
+fn password_field(locale: Locale) -> Markup {
+    html! {
+        label for="password" { (t(locale, M::PasswordToConfirm)) }
+        input id="password" name="password" type="password" autocomplete="current-password" required;
+    }
+}
+
+/// A new secret (carried in the form, sealed), shown with the code's form.
 async fn fresh_enrolment(
     state: &AppState,
     s: &DashboardSession,
@@ -122,9 +134,7 @@ async fn fresh_enrolment(
         .begin_enrolment(s)
         .await
         .map_err(|e| Page::from_engine(e, locale))?;
-    Ok(enrol_page(
-        state, s, locale, status, &e.secret, &e.uri, error,
-    ))
+    Ok(enrol_page(state, s, locale, status, &e, error))
 }
 
 /// `GET /dashboard/security/two-factor`: a new secret to enrol (a session still owing its
@@ -153,15 +163,25 @@ pub(super) async fn submit_enrol(
         return Ok(Redirect::to("/dashboard/login/code").into_response());
     }
     let form = session_form(&state.engine, &s, &headers, &body)?;
+    let password = SecretString::from(form.get("password").unwrap_or_default().to_owned());
     match state
         .engine
-        .confirm_enrolment(&s, form.get("code").unwrap_or_default())
+        .confirm_enrolment(
+            &s,
+            form.get("enrolment").unwrap_or_default(),
+            form.get("code").unwrap_or_default(),
+            password,
+        )
         .await
     {
         Ok(codes) => Ok(codes_page(locale, &codes)),
-        Err(EngineError::Rejected(_)) => {
+        Err(EngineError::Rejected(r)) => {
             // A new secret, so that a code seen over someone's shoulder is worth nothing.
-            let refused = Some(t(locale, M::CodeRefused));
+            let why = match r.field {
+                Some(kumbu_core::Field::Password) => M::PasswordRefused,
+                Some(_) | None => M::CodeRefused,
+            };
+            let refused = Some(t(locale, why));
             fresh_enrolment(&state, &s, locale, StatusCode::BAD_REQUEST, refused).await
         }
         Err(e) => Err(Page::from_engine(e, locale)),
@@ -176,13 +196,17 @@ pub(super) async fn new_recovery_codes(
     body: Bytes,
 ) -> Result<Response, Page> {
     let locale = locale_of(&headers);
-    session_form(&state.engine, &s, &headers, &body)?;
-    let codes = state
-        .engine
-        .regenerate_recovery_codes(&s)
-        .await
-        .map_err(|e| Page::from_engine(e, locale))?;
-    Ok(codes_page(locale, &codes))
+    let form = session_form(&state.engine, &s, &headers, &body)?;
+    let password = SecretString::from(form.get("password").unwrap_or_default().to_owned());
+    match state.engine.regenerate_recovery_codes(&s, password).await {
+        Ok(codes) => Ok(codes_page(locale, &codes)),
+        Err(EngineError::Rejected(_)) => Ok(super::layout::notice(
+            StatusCode::BAD_REQUEST,
+            locale,
+            t(locale, M::PasswordRefused),
+        )),
+        Err(e) => Err(Page::from_engine(e, locale)),
+    }
 }
 
 fn codes_page(locale: Locale, codes: &[String]) -> Response {

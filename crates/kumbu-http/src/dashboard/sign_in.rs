@@ -148,13 +148,16 @@ pub(super) async fn submit(
             );
             Ok(resp)
         }
-        SignIn::Refused => Ok(login_page(
-            &state,
-            &headers,
-            StatusCode::UNAUTHORIZED,
-            &email,
-            Note::Error(t(locale, M::SignInRefused).to_owned()),
-        )),
+        SignIn::Refused => {
+            attempt.failed();
+            Ok(login_page(
+                &state,
+                &headers,
+                StatusCode::UNAUTHORIZED,
+                &email,
+                Note::Error(t(locale, M::SignInRefused).to_owned()),
+            ))
+        }
         SignIn::Wait(wait) => Ok(wait_page(&state, &headers, &email, wait.as_secs().max(1))),
     }
 }

@@ -106,6 +106,14 @@ const PERSON_COLUMNS: &str = "p.id, p.merchant_id, p.email, p.role, p.password_h
     p.totp_secret, p.totp_pending, p.totp_last_step, p.failed_sign_ins, p.last_failed_at, \
     p.created_at, p.removed_at";
 
+/// An `INTEGER` count column (32 bits on PostgreSQL, 64 on SQLite).
+fn count(r: &AnyRow, column: &str) -> Result<i64, StoreError> {
+    match r.try_get::<i32, _>(column) {
+        Ok(v) => Ok(i64::from(v)),
+        Err(_) => Ok(r.try_get::<i64, _>(column)?),
+    }
+}
+
 fn person_from_row(r: &AnyRow) -> Result<PersonRecord, StoreError> {
     let role: String = r.try_get("role")?;
     let ts = |c: &str| -> Result<Option<Timestamp>, StoreError> {
@@ -120,10 +128,7 @@ fn person_from_row(r: &AnyRow) -> Result<PersonRecord, StoreError> {
         totp_secret: r.try_get("totp_secret")?,
         totp_pending: r.try_get("totp_pending")?,
         totp_last_step: r.try_get("totp_last_step")?,
-        failed_sign_ins: i64::from(r.try_get::<i32, _>("failed_sign_ins").or_else(|_| {
-            r.try_get::<i64, _>("failed_sign_ins")
-                .map(|v| i32::try_from(v).unwrap_or(i32::MAX))
-        })?),
+        failed_sign_ins: count(r, "failed_sign_ins")?,
         last_failed_at: ts("last_failed_at")?,
         created_at: Timestamp::from_micros(r.try_get("created_at")?),
         removed_at: ts("removed_at")?,
@@ -248,6 +253,65 @@ impl Store {
                 ))
             })
             .collect()
+    }
+
+    /// The failed passwords for `account` (an address as typed, normalised) from `source`, and
+    /// when the last one was (a plain read).
+    pub async fn sign_in_failures(
+        &self,
+        account: &str,
+        source: &str,
+    ) -> Result<(i64, Option<Timestamp>), StoreError> {
+        let row = sqlx::query::<Any>(
+            "SELECT failures, last_failed_at FROM sign_in_failures \
+             WHERE account = $1 AND source = $2",
+        )
+        .bind(account)
+        .bind(source)
+        .fetch_optional(&self.read)
+        .await?;
+        match row {
+            Some(r) => Ok((
+                count(&r, "failures")?,
+                Some(Timestamp::from_micros(r.try_get("last_failed_at")?)),
+            )),
+            None => Ok((0, None)),
+        }
+    }
+
+    /// Counts a password attempt for `account` from `source` as failed, at once (one atomic
+    /// write, before the password is checked: attempts in flight count too).
+    pub async fn count_sign_in_attempt(
+        &self,
+        account: &str,
+        source: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "INSERT INTO sign_in_failures (account, source, failures, last_failed_at) \
+             VALUES ($1, $2, 1, $3) ON CONFLICT (account, source) DO UPDATE \
+             SET failures = sign_in_failures.failures + 1, last_failed_at = $3",
+        )
+        .bind(account)
+        .bind(source)
+        .bind(now.as_micros())
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the failures of `account` from `source` (a right password there).
+    pub async fn clear_sign_in_failures(
+        &self,
+        account: &str,
+        source: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>("DELETE FROM sign_in_failures WHERE account = $1 AND source = $2")
+            .bind(account)
+            .bind(source)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     /// A merchant's audit log, newest first, before `before` (a `seq`), at most `limit` lines.

@@ -229,6 +229,41 @@ impl StoreTx {
         Ok(q.execute(&mut **self.tx()).await?.rows_affected())
     }
 
+    /// Ends every open session of a person but `keep`.
+    pub async fn end_other_dashboard_sessions(
+        &mut self,
+        person_id: &str,
+        keep: &str,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        Ok(sqlx::query::<Any>(
+            "UPDATE dashboard_sessions SET ended_at = $2 \
+             WHERE person_id = $1 AND ended_at IS NULL AND token_hash <> $3",
+        )
+        .bind(person_id)
+        .bind(now.as_micros())
+        .bind(keep)
+        .execute(&mut **self.tx())
+        .await?
+        .rows_affected())
+    }
+
+    /// Voids every unused link of a person (a password set by one of them).
+    pub async fn void_person_links(
+        &mut self,
+        person_id: &str,
+        now: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE person_links SET used_at = $2 WHERE person_id = $1 AND used_at IS NULL",
+        )
+        .bind(person_id)
+        .bind(now.as_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
     /// Appends a line to a merchant's audit log.
     pub async fn insert_audit(
         &mut self,
