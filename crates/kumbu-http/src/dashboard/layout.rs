@@ -161,16 +161,17 @@ pub(super) fn framed(
     )
 }
 
-/// [`framed`] for a page of one mode's data: it says which, unmissably, with the switch.
+/// [`framed`] for a page of one mode's data: it says which, unmissably, with the switch; titled
+/// `title`, or after the section.
 pub(super) fn framed_in(
     state: &AppState,
     s: &DashboardSession,
     (locale, mode): (Locale, Mode),
-    section: Section,
+    (section, title): (Section, Option<&str>),
     status: StatusCode,
     body: Markup,
 ) -> Response {
-    let title = t(locale, section.title());
+    let title = title.unwrap_or_else(|| t(locale, section.title()));
     respond(
         status,
         frame(state, s, (locale, Some(mode)), section, title, body),

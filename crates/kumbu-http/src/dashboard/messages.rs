@@ -142,6 +142,7 @@ pub enum M {
     ShowTest,
     PasswordToConfirm,
     PasswordRefused,
+    OpenInApp,
     RoleOwner,
     RoleDeveloper,
     RoleFinance,
@@ -151,7 +152,7 @@ pub enum M {
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 139] = [
+    pub const ALL: [M; 140] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -287,6 +288,7 @@ impl M {
         M::ShowTest,
         M::PasswordToConfirm,
         M::PasswordRefused,
+        M::OpenInApp,
         M::RoleOwner,
         M::RoleDeveloper,
         M::RoleFinance,
@@ -512,6 +514,7 @@ impl M {
             M::ShowTest => ["Voir les données de test", "Ver os dados de teste", "Show test data"],
             M::PasswordToConfirm => ["Votre mot de passe, pour confirmer", "A sua palavra-passe, para confirmar", "Your password, to confirm"],
             M::PasswordRefused => ["Ce n'est pas votre mot de passe.", "Essa não é a sua palavra-passe.", "That is not your password."],
+            M::OpenInApp => ["Ouvrir dans l'application d'authentification de ce téléphone", "Abrir na aplicação de autenticação deste telemóvel", "Open in this phone's authenticator app"],
             M::RoleOwner => ["propriétaire", "proprietário", "owner"],
             M::RoleDeveloper => ["développeur", "programador", "developer"],
             M::RoleFinance => ["finances", "finanças", "finance"],

@@ -249,7 +249,7 @@ pub(super) async fn list(
                 &state,
                 &s,
                 seen,
-                Section::Payments,
+                (Section::Payments, None),
                 StatusCode::BAD_REQUEST,
                 body,
             ));
@@ -319,7 +319,7 @@ pub(super) async fn list(
         &state,
         &s,
         (locale, mode),
-        Section::Payments,
+        (Section::Payments, None),
         StatusCode::OK,
         body,
     ))
@@ -405,7 +405,7 @@ async fn detail(
                 state,
                 s,
                 (locale, mode),
-                Section::Payments,
+                (Section::Payments, None),
                 status,
                 body,
             ));
@@ -479,11 +479,16 @@ async fn detail(
         }
         p { a href="/dashboard/payments" { (t(locale, M::AllPayments)) } }
     };
+    let title = format!(
+        "{} · {}",
+        amount(locale, p.currency, p.amount),
+        p.status.as_str()
+    );
     Ok(framed_in(
         state,
         s,
         (locale, mode),
-        Section::Payments,
+        (Section::Payments, Some(&title)),
         status,
         body,
     ))

@@ -89,7 +89,7 @@ fn enrol_page(
             p.notice { (t(locale, M::EnrolRequired)) }
         }
         p { (t(locale, M::EnrolHelp)) }
-        p { a href=(e.uri) { "otpauth://" } }
+        p { a href=(e.uri) { (t(locale, M::OpenInApp)) } }
         dl {
             dt { (t(locale, M::EnrolSecret)) }
             dd { code id="totp-secret" { (e.secret) } }
