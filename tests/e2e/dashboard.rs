@@ -889,6 +889,13 @@ async fn payments_are_listed_searched_refunded_and_cancelled(app: TestApp) -> Op
     let (_, refunds) = app.get(&format!("/v1/refunds?payment={paid_id}")).await;
     assert_eq!(refunds["data"][0]["amount"], 1500, "{refunds}");
     assert_eq!(refunds["data"].as_array().unwrap().len(), 1, "{refunds}");
+    let refund_id = refunds["data"][0]["id"].as_str().unwrap();
+    let with_refund = b.get(&format!("/dashboard/payments/{paid_id}")).await;
+    assert!(
+        with_refund.html.contains(refund_id),
+        "the payment's page lists its refunds"
+    );
+    assert!(with_refund.html.contains("damaged parcel"));
     // Too much is refused in the engine's words, on the payment's page.
     let page = b.get(&format!("/dashboard/payments/{paid_id}")).await;
     let once = field(&page.html, "once").unwrap();

@@ -143,6 +143,7 @@ pub enum M {
     PasswordToConfirm,
     PasswordRefused,
     OpenInApp,
+    RefundsOf,
     RoleOwner,
     RoleDeveloper,
     RoleFinance,
@@ -152,7 +153,7 @@ pub enum M {
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 140] = [
+    pub const ALL: [M; 141] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -289,6 +290,7 @@ impl M {
         M::PasswordToConfirm,
         M::PasswordRefused,
         M::OpenInApp,
+        M::RefundsOf,
         M::RoleOwner,
         M::RoleDeveloper,
         M::RoleFinance,
@@ -515,6 +517,7 @@ impl M {
             M::PasswordToConfirm => ["Votre mot de passe, pour confirmer", "A sua palavra-passe, para confirmar", "Your password, to confirm"],
             M::PasswordRefused => ["Ce n'est pas votre mot de passe.", "Essa não é a sua palavra-passe.", "That is not your password."],
             M::OpenInApp => ["Ouvrir dans l'application d'authentification de ce téléphone", "Abrir na aplicação de autenticação deste telemóvel", "Open in this phone's authenticator app"],
+            M::RefundsOf => ["Remboursements", "Reembolsos", "Refunds"],
             M::RoleOwner => ["propriétaire", "proprietário", "owner"],
             M::RoleDeveloper => ["développeur", "programador", "developer"],
             M::RoleFinance => ["finances", "finanças", "finance"],

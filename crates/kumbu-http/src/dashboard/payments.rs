@@ -412,6 +412,11 @@ async fn detail(
         }
         Err(e) => return Err(Page::from_engine(e, locale)),
     };
+    let (refunds, _) = state
+        .engine
+        .list_refunds(&s.actor.auth(mode), Some(&p.id), None, 100)
+        .await
+        .map_err(|e| Page::from_engine(e, locale))?;
     let csrf = state.engine.session_form_token(s);
     let may = s.actor.person.role.may(Action::MoveMoney);
     let refundable = p.status.is_debited() && p.amount_refunded < p.amount;
@@ -439,6 +444,31 @@ async fn detail(
                     li {
                         (receipt_time(h.at)) " · " strong { (h.to.as_str()) }
                         @if !h.reason.is_empty() { " · " (h.reason) }
+                    }
+                }
+            }
+        }
+        @if !refunds.is_empty() {
+            section aria-labelledby="refunds" {
+                h2 id="refunds" { (t(locale, M::RefundsOf)) }
+                table {
+                    thead {
+                        tr {
+                            th scope="col" { (t(locale, M::Refund)) }
+                            th.num scope="col" { (t(locale, M::Amount)) }
+                            th scope="col" { (t(locale, M::Status)) }
+                            th scope="col" { (t(locale, M::When)) }
+                        }
+                    }
+                    tbody {
+                        @for r in &refunds {
+                            tr {
+                                th scope="row" { code { (r.id) } @if let Some(why) = &r.reason { br; small { (why) } } }
+                                td.num { (amount(locale, r.currency, r.amount)) }
+                                td { (r.status.as_str()) }
+                                td { (receipt_time(r.created_at)) }
+                            }
+                        }
                     }
                 }
             }
