@@ -275,6 +275,10 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         "Checkout pages at {}/pay/… (POST /v1/checkout/sessions hands them out; --public-url sets the address)",
         app.public_url()
     );
+    println!(
+        "The dashboard at {}/dashboard (`kumbu user create --merchant mer_… --email … --role owner` makes its first owner)",
+        app.public_url()
+    );
     let callback_host = reqwest::Url::parse(app.public_url())
         .ok()
         .and_then(|u| u.host_str().map(str::to_owned))
