@@ -11,10 +11,10 @@ use serde_json::{json, Value};
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-struct Bill {
-    id: String,
-    reference: Option<String>,
-    entity: Option<String>,
+pub struct Bill {
+    pub id: String,
+    pub reference: Option<String>,
+    pub entity: Option<String>,
 }
 
 async fn bill(app: &TestApp, body: Value) -> Bill {
@@ -27,7 +27,7 @@ async fn bill(app: &TestApp, body: Value) -> Bill {
     }
 }
 
-async fn erv_bill(app: &TestApp, amount: i64, instalments: bool) -> Bill {
+pub async fn erv_bill(app: &TestApp, amount: i64, instalments: bool) -> Bill {
     bill(
         app,
         json!({"amount": amount, "currency": "MZN", "methods": ["simo_erv"], "allow_instalments": instalments}),
@@ -37,7 +37,7 @@ async fn erv_bill(app: &TestApp, amount: i64, instalments: bool) -> Bill {
 
 const DAY: &str = "2026-09-21";
 
-fn report(id: &str, b: &Bill, amount: i64, status: &str) -> Value {
+pub fn report(id: &str, b: &Bill, amount: i64, status: &str) -> Value {
     json!({
         "source": "Bank", "external_id": id, "amount": amount, "currency": "MZN",
         "status": status, "processed_at": format!("{DAY}T10:00:00Z"),
@@ -45,13 +45,13 @@ fn report(id: &str, b: &Bill, amount: i64, status: &str) -> Value {
     })
 }
 
-async fn ingest(app: &TestApp, body: &Value) -> Value {
+pub async fn ingest(app: &TestApp, body: &Value) -> Value {
     let (s, v) = app.post("/v1/ingested_payments", body).await;
     assert_eq!(s, StatusCode::OK, "{body}: {v}");
     v
 }
 
-async fn bill_state(app: &TestApp, b: &Bill) -> (String, i64, i64) {
+pub async fn bill_state(app: &TestApp, b: &Bill) -> (String, i64, i64) {
     let (_, v) = app.get(&format!("/v1/collection_requests/{}", b.id)).await;
     (
         v["status"].as_str().unwrap().to_owned(),
@@ -548,7 +548,7 @@ async fn racing_ingests_make_one_payment(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
-fn meps(
+pub fn meps(
     entity: &str,
     file: (u32, u8),
     previous: Option<(u32, u8)>,

@@ -128,6 +128,49 @@ impl Browser {
         self.page(resp).await
     }
 
+    /// Posts a file as a browser's `multipart/form-data` form does: `fields`, the last page's
+    /// CSRF token, and `file` (its name and bytes) as the field `file`.
+    pub async fn post_file(
+        &mut self,
+        path: &str,
+        fields: &[(&str, &str)],
+        file: (&str, &[u8]),
+    ) -> Page {
+        let boundary = "----kumbu-test-boundary-7MA4YWxkTrZu0gW";
+        let mut body = Vec::new();
+        let csrf = self.csrf.clone();
+        for (k, v) in fields.iter().copied().chain([("csrf", csrf.as_str())]) {
+            body.extend_from_slice(
+                format!(
+                    "--{boundary}\r\nContent-Disposition: form-data; name=\"{k}\"\r\n\r\n{v}\r\n"
+                )
+                .as_bytes(),
+            );
+        }
+        body.extend_from_slice(
+            format!(
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file.0
+            )
+            .as_bytes(),
+        );
+        body.extend_from_slice(file.1);
+        body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+        let resp = self
+            .client
+            .post(format!("{}{path}", self.base))
+            .header("cookie", self.cookie_header())
+            .header(
+                "content-type",
+                format!("multipart/form-data; boundary={boundary}"),
+            )
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        self.page(resp).await
+    }
+
     pub fn has_session(&self) -> bool {
         self.cookies.contains_key("kumbu_dashboard")
     }
@@ -139,7 +182,7 @@ pub fn code_now(app: &TestApp, secret: &str) -> String {
     totp::code_at_step(&secret, totp::step_at(app.clock.now_unix()))
 }
 
-const PASSWORD: &str = "correct horse battery staple";
+pub const PASSWORD: &str = "correct horse battery staple";
 
 /// Creates a person as `kumbu user create` does and returns their welcome path.
 pub async fn invited(app: &TestApp, email: &str, role: Role) -> String {
@@ -787,7 +830,7 @@ async fn keys_are_created_rolled_and_revoked(app: TestApp) -> Option<TestApp> {
 both!(keys_are_created_rolled_and_revoked);
 
 /// A finance person at a signed-in browser, and the test data switched on.
-async fn finance_in_test_mode(app: &TestApp) -> Browser {
+pub async fn finance_in_test_mode(app: &TestApp) -> Browser {
     let mut b = Browser::new(app);
     let link = invited(app, "fin@loja.cv", Role::Finance).await;
     take_link(&mut b, &link).await;

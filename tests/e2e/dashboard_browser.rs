@@ -2,11 +2,13 @@
 //! every view: an owner takes their link, enrols a second factor and signs in with it (in
 //! French, JavaScript on: axe-core needs it), looks at the test payments; they invite a finance
 //! person, who signs up by the link and refunds part of a payment (in Portuguese, JavaScript
-//! off, as the dashboard needs none). Screenshots land in
+//! off, as the dashboard needs none), then marks a bank payment nobody could match for return,
+//! from the exceptions queue. Screenshots land in
 //! `target/dashboard-screens/`.
 
 use crate::axe;
 use crate::both;
+use crate::collections::{erv_bill, ingest, report};
 use crate::dashboard::{code_now, invited};
 use crate::harness::TestApp;
 use crate::webdriver::{Browser, Setup};
@@ -33,6 +35,18 @@ async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.type_into("#email", email).await;
     b.type_into("#password", PASSWORD).await;
     b.click("form button[type=submit]").await;
+}
+
+/// A bank payment for a reference no bill has (an `unmatched` exception); its id.
+async fn an_exception(app: &TestApp) -> String {
+    let merchant = app.sandbox_merchant().await;
+    app.engine.set_erv_entity(&merchant, "90002").await.unwrap();
+    let b = erv_bill(app, 300_000, false).await;
+    let mut stray = report("BANK-1", &b, 74_400, "completed");
+    stray["reference_number"] = "00620400869".into();
+    let v = ingest(app, &stray).await;
+    assert_eq!(v["outcome"], "unmatched");
+    v["id"].as_str().unwrap().to_owned()
 }
 
 async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<TestApp> {
@@ -110,7 +124,19 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
         .await;
     b.wait_for("Historique").await;
     view(&b, Some(&axe_js), "payment-fr").await;
+    // A bank payment reconciliation could not match: an exception for a person.
+    let exception = an_exception(&app).await;
+    let exception_page = format!("/dashboard/collections/exceptions/{exception}");
     for (path, name) in [
+        ("/dashboard/collections", "exceptions-fr"),
+        (exception_page.as_str(), "exception-fr"),
+        ("/dashboard/collections/requests", "bills-fr"),
+        ("/dashboard/collections/report", "reconciliation-fr"),
+        ("/dashboard/collections/upload", "bank-file-fr"),
+        ("/dashboard/refunds", "refunds-fr"),
+        ("/dashboard/payouts", "payouts-fr"),
+        ("/dashboard/checkout-sessions", "checkout-sessions-fr"),
+        ("/dashboard/references", "references-fr"),
         ("/dashboard/developers/keys", "keys-fr"),
         ("/dashboard/audit", "audit-fr"),
         ("/dashboard/security", "security-fr"),
@@ -160,6 +186,19 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
     view(&b, None, "payment-refunded-pt").await;
     let (_, refunds) = app.get(&format!("/v1/refunds?payment={paid_id}")).await;
     assert_eq!(refunds["data"][0]["amount"], 1500, "{refunds}");
+    // …and marks the exception for return, from the queue.
+    b.goto(&app.url("/dashboard/collections")).await;
+    b.wait_for("Exceções por tratar").await;
+    view(&b, None, "exceptions-pt").await;
+    b.click(&format!("a[href='{exception_page}']")).await;
+    b.wait_for("Marcar para devolução").await;
+    b.type_into("#return-note", "não é nosso").await;
+    b.click("form:has(#return-note) input[name=confirm]").await;
+    b.click("form:has(#return-note) button").await;
+    b.wait_for("return, por bea@loja.cv").await;
+    view(&b, None, "exception-returned-pt").await;
+    let (_, decided) = app.get(&format!("/v1/ingested_payments/{exception}")).await;
+    assert_eq!(decided["decision"]["resolution"], "return", "{decided}");
     b.quit().await;
     Some(app)
 }

@@ -13,6 +13,8 @@ mod collections;
 mod connections;
 mod dashboard;
 mod dashboard_browser;
+mod dashboard_collections;
+mod dashboard_money;
 mod docs_commands;
 mod docs_links;
 mod events;

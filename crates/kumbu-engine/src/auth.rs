@@ -29,7 +29,8 @@ pub struct AuditAs {
     pub actor: crate::Actor,
     /// What (`payment.refunded`, `payment.cancelled`).
     pub action: &'static str,
-    /// On which object.
+    /// On which object; empty for one the command creates (its render's recorded body, which
+    /// the dashboard makes the new object's id, is then the subject).
     pub subject: String,
     /// In words.
     pub detail: String,

@@ -182,14 +182,18 @@ impl Engine {
             }
         };
         if let Some(a) = &auth.audit {
-            let detail = a.detail.clone();
+            // An object the command creates has no id before it: its render records the id.
+            let subject = match a.subject.as_str() {
+                "" => response.body.as_str(),
+                named => named,
+            };
             self.audit(
                 &mut tx,
                 &auth.merchant_id,
                 &a.actor,
                 a.action,
-                Some(&a.subject),
-                detail,
+                Some(subject),
+                a.detail.clone(),
             )
             .await?;
         }

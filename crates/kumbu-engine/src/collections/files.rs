@@ -7,6 +7,7 @@
 //! never imported is imported, and the gap reported.
 
 use super::ingest::IngestPayment;
+use crate::auth::AuthContext;
 use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::meps::{self, Detail};
@@ -105,8 +106,28 @@ impl Engine {
     }
 
     /// Imports a MEPS file for `mode`: every payment reconciled as an ingest from
-    /// `meps:<entity>`.
+    /// `meps:<entity>` (the operator's `kumbu reconcile`: any merchant's file).
     pub async fn import_meps(&self, mode: Mode, text: &str) -> Result<FileImport, EngineError> {
+        self.import_meps_as(mode, text, None).await
+    }
+
+    /// Imports a MEPS file as a merchant's person or key does (a file uploaded in the
+    /// dashboard): refused unless its entity is `auth`'s merchant's in `auth`'s mode, and its
+    /// first import written to the audit log (in the transaction that records it).
+    pub async fn import_meps_for(
+        &self,
+        auth: &AuthContext,
+        text: &str,
+    ) -> Result<FileImport, EngineError> {
+        self.import_meps_as(auth.mode, text, Some(auth)).await
+    }
+
+    async fn import_meps_as(
+        &self,
+        mode: Mode,
+        text: &str,
+        caller: Option<&AuthContext>,
+    ) -> Result<FileImport, EngineError> {
         let file = meps::parse(text).map_err(|e| refuse(format!("MEPS file refused: {e}")))?;
         let entity = file.header.entity.as_str().to_owned();
         let file_id = file.header.file.as_text();
@@ -151,6 +172,13 @@ impl Engine {
                 "no merchant has SIMO entity {entity}: configure it with `kumbu merchant erv-entity`"
             ))
         })?;
+        if let Some(a) = caller.filter(|a| a.merchant_id != merchant_id) {
+            tracing::info!(merchant = %a.merchant_id, entity = %entity, "a bank file for another merchant's entity was refused");
+            return Err(refuse(format!(
+                "this file is for SIMO entity {entity}, which is not this business's in {} mode: check the file, or the entity in Settings",
+                mode.as_str()
+            )));
+        }
         let already_imported = tx
             .file_imported(&merchant_id, mode, "meps", &file_id)
             .await?;
@@ -185,8 +213,22 @@ impl Engine {
                 imported_at: self.now(),
             };
             match tx.insert_imported_file(&merchant_id, mode, &record).await {
+                Ok(()) => {
+                    if let Some(a) = caller.and_then(|c| c.audit.as_ref()) {
+                        let detail = format!("{} payments, SIMO entity {entity}", record.records);
+                        self.audit(
+                            &mut tx,
+                            &merchant_id,
+                            &a.actor,
+                            a.action,
+                            Some(&file_id),
+                            detail,
+                        )
+                        .await?;
+                    }
+                }
                 // Another import of the same file finished first; its lines are ours.
-                Ok(()) | Err(StoreError::Conflict(_)) => {}
+                Err(StoreError::Conflict(_)) => {}
                 Err(e) => return Err(e.into()),
             }
             self.commit(tx).await?;

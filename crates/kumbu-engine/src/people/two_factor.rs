@@ -11,7 +11,7 @@ use crate::error::EngineError;
 use crate::Engine;
 use kumbu_core::ids::random_token;
 use kumbu_core::{totp, ErrorCode, Field, Rejection};
-use kumbu_store::{PersonRecord, TOTP_SECRET};
+use kumbu_store::{PersonRecord, StoreTx, TOTP_SECRET};
 use rand::RngCore;
 use secrecy::SecretString;
 
@@ -202,40 +202,9 @@ impl Engine {
         if let Some(wait) = self.wait_for(&rec) {
             return Ok(CodeCheck::Wait(wait));
         }
-        let Some(sealed) = rec.totp_secret.clone() else {
+        let Some(how) = self.check_code(&mut tx, &mut rec, session, code).await? else {
+            tx.commit().await?;
             return Ok(CodeCheck::Refused);
-        };
-        let secret = self.totp_bytes(&rec, &sealed)?;
-        let by_app = totp::verify(&secret, code, self.now_step())
-            .filter(|s| rec.totp_last_step.is_none_or(|last| *s > last));
-        let how = match by_app {
-            Some(step) => {
-                rec.totp_last_step = Some(step);
-                "second factor"
-            }
-            None => {
-                let normal: String = code
-                    .chars()
-                    .filter(char::is_ascii_alphanumeric)
-                    .collect::<String>()
-                    .to_ascii_lowercase();
-                let used = normal.len() == RECOVERY_LEN
-                    && tx
-                        .use_recovery_code(&rec.id, &hash_key(&normal), now)
-                        .await?;
-                if !used {
-                    self.count_code_failure(
-                        &mut tx,
-                        &mut rec,
-                        &session.actor.source,
-                        "second-factor code",
-                    )
-                    .await?;
-                    tx.commit().await?;
-                    return Ok(CodeCheck::Refused);
-                }
-                "recovery code"
-            }
         };
         rec.failed_sign_ins = 0;
         tx.save_person(&rec).await?;
@@ -251,6 +220,71 @@ impl Engine {
         .await?;
         tx.commit().await?;
         Ok(CodeCheck::Accepted)
+    }
+
+    /// Checks `code` for `rec` (the person of `session`, locked in `tx`): a TOTP code not used
+    /// before, or an unused recovery code (used up). `Some(how)` if right; a wrong code is
+    /// counted against the person (the caller commits).
+    async fn check_code(
+        &self,
+        tx: &mut StoreTx,
+        rec: &mut PersonRecord,
+        session: &DashboardSession,
+        code: &str,
+    ) -> Result<Option<&'static str>, EngineError> {
+        let now = self.now();
+        let Some(sealed) = rec.totp_secret.clone() else {
+            return Ok(None);
+        };
+        let secret = self.totp_bytes(rec, &sealed)?;
+        let by_app = totp::verify(&secret, code, self.now_step())
+            .filter(|s| rec.totp_last_step.is_none_or(|last| *s > last));
+        if let Some(step) = by_app {
+            rec.totp_last_step = Some(step);
+            return Ok(Some("second factor"));
+        }
+        let normal: String = code
+            .chars()
+            .filter(char::is_ascii_alphanumeric)
+            .collect::<String>()
+            .to_ascii_lowercase();
+        let used = normal.len() == RECOVERY_LEN
+            && tx
+                .use_recovery_code(&rec.id, &hash_key(&normal), now)
+                .await?;
+        if used {
+            return Ok(Some("recovery code"));
+        }
+        self.count_code_failure(tx, rec, &session.actor.source, "second-factor code")
+            .await?;
+        Ok(None)
+    }
+
+    /// A second factor asked again, at the moment of a command that moves live money (a
+    /// payout): the code is checked as at sign-in (failures counted, throttled alike) and the
+    /// session is left as it was.
+    pub async fn confirm_second_factor(
+        &self,
+        session: &DashboardSession,
+        code: &str,
+    ) -> Result<CodeCheck, EngineError> {
+        let mut tx = self.begin().await?;
+        let Some(mut rec) = tx.lock_person(&session.actor.person.id).await? else {
+            return Ok(CodeCheck::Refused);
+        };
+        if let Some(wait) = self.wait_for(&rec) {
+            return Ok(CodeCheck::Wait(wait));
+        }
+        let checked = self.check_code(&mut tx, &mut rec, session, code).await?;
+        if checked.is_some() {
+            rec.failed_sign_ins = 0;
+            tx.save_person(&rec).await?;
+        }
+        tx.commit().await?;
+        Ok(match checked {
+            Some(_) => CodeCheck::Accepted,
+            None => CodeCheck::Refused,
+        })
     }
 
     /// Ten new recovery codes for the signed-in person, on their password (the old ones stop

@@ -58,7 +58,11 @@ pub(super) async fn show(
                     tr {
                         td { (receipt_time(l.at)) }
                         td { (l.actor) }
-                        td { code { (l.action) } @if !l.detail.is_empty() { " " (l.detail) } }
+                        td {
+                            code { (l.action) }
+                            @if let Some(on) = l.subject.as_deref().filter(|o| !o.is_empty()) { " " code { (on) } }
+                            @if !l.detail.is_empty() { " " (l.detail) }
+                        }
                         td { (l.source.as_deref().unwrap_or("")) }
                     }
                 }

@@ -132,16 +132,23 @@ pub(super) fn respond(status: StatusCode, markup: Markup) -> Response {
 /// The second-factor code's field with its hint (and `error`, tying them together for screen
 /// readers).
 pub(super) fn code_field(locale: Locale, error: Option<&str>) -> Markup {
+    code_field_named(locale, "code", error, M::Verify)
+}
+
+/// [`code_field`] with the input's `id` and the button's words `button` (a form that asks the
+/// code again at the moment it acts).
+pub(super) fn code_field_named(locale: Locale, id: &str, error: Option<&str>, button: M) -> Markup {
+    let hint = format!("{id}-hint");
     html! {
         @if let Some(e) = error {
-            p.error role="alert" id="code-error" { (e) }
+            p.error role="alert" id={ (id) "-error" } { (e) }
         }
-        label for="code" { (t(locale, M::Code)) }
-        input id="code" name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
-            required autofocus aria-describedby="code-hint"
+        label for=(id) { (t(locale, M::Code)) }
+        input id=(id) name="code" type="text" inputmode="numeric" autocomplete="one-time-code"
+            required autofocus[id == "code"] aria-describedby=(hint)
             aria-invalid=[error.map(|_| "true")];
-        p.hint id="code-hint" { (t(locale, M::CodeHint)) }
-        button.primary type="submit" { (t(locale, M::Verify)) }
+        p.hint id=(hint) { (t(locale, M::CodeHint)) }
+        button.primary type="submit" { (t(locale, button)) }
     }
 }
 
@@ -198,6 +205,7 @@ fn mode_switch(locale: Locale, mode: Mode, here: &str) -> Markup {
 pub(super) enum Section {
     Home,
     Payments,
+    Collections,
     People,
     Developers,
     Audit,
@@ -206,9 +214,10 @@ pub(super) enum Section {
 
 impl Section {
     /// Every section, in the navigation's order.
-    const ALL: [Section; 6] = [
+    const ALL: [Section; 7] = [
         Section::Home,
         Section::Payments,
+        Section::Collections,
         Section::People,
         Section::Developers,
         Section::Audit,
@@ -220,6 +229,7 @@ impl Section {
         match self {
             Section::Home => M::Home,
             Section::Payments => M::Payments,
+            Section::Collections => M::Collections,
             Section::People => M::People,
             Section::Developers => M::Developers,
             Section::Audit => M::Audit,
@@ -232,10 +242,25 @@ impl Section {
         match self {
             Section::Home => "/dashboard",
             Section::Payments => "/dashboard/payments",
+            Section::Collections => "/dashboard/collections",
             Section::People => "/dashboard/people",
             Section::Developers => "/dashboard/developers/keys",
             Section::Audit => "/dashboard/audit",
             Section::Security => "/dashboard/security",
+        }
+    }
+}
+
+/// A section's own pages (`pages`: address and name), as a row of tabs under its title,
+/// `here` marked as the current one.
+pub(super) fn tabs(locale: Locale, pages: &[(&str, M)], here: &str) -> Markup {
+    html! {
+        nav.tabs aria-label=(t(locale, M::InThisSection)) {
+            ul {
+                @for (path, name) in pages {
+                    li { a href=(path) aria-current=[(*path == here).then_some("page")] { (t(locale, *name)) } }
+                }
+            }
         }
     }
 }

@@ -11,10 +11,14 @@
 //! page shares, the language), `messages.rs` (the catalogue), then one file per page or family:
 //! `sign_in.rs` (sign-in, second factor, sign-out), `welcome.rs` (a one-time link to set a
 //! password), `security.rs` (two-step enrolment, recovery codes, sessions), `home.rs`,
-//! `payments.rs` (the list, its CSV, a payment's page, refund and cancel), `csv.rs`, `people.rs`
+//! `payments/` (the list, its CSV, a payment's page, refund and cancel), `collections/` (the
+//! exceptions queue and its decisions, bills, the reconciliation report, a bank file's
+//! upload), `act.rs` (what forms that change money share), `csv.rs`, `people.rs`
 //! (people, invitations, roles), `developers.rs` (API keys), `audit.rs` (the audit log and its export).
 
+mod act;
 mod audit;
+mod collections;
 mod csv;
 mod developers;
 mod error;
@@ -26,10 +30,12 @@ mod people;
 mod security;
 mod session;
 mod sign_in;
+mod table;
 mod welcome;
 
 use crate::pages::layout::asset;
 use crate::AppState;
+use axum::extract::DefaultBodyLimit;
 use axum::response::Redirect;
 use axum::routing::{get, post};
 use axum::Router;
@@ -54,6 +60,29 @@ pub fn routes() -> Router<AppState> {
         .route("/dashboard/payments/{id}", get(payments::show))
         .route("/dashboard/payments/{id}/refund", post(payments::refund))
         .route("/dashboard/payments/{id}/cancel", post(payments::cancel))
+        .route("/dashboard/refunds", get(payments::refunds))
+        .route(
+            "/dashboard/payouts",
+            get(payments::payouts).post(payments::create_payout),
+        )
+        .route("/dashboard/checkout-sessions", get(payments::sessions))
+        .route("/dashboard/references", get(payments::references))
+        .route("/dashboard/collections", get(collections::queue))
+        .route(
+            "/dashboard/collections/exceptions/{id}",
+            get(collections::exception).post(collections::decide),
+        )
+        .route(
+            "/dashboard/collections/requests",
+            get(collections::requests),
+        )
+        .route("/dashboard/collections/report", get(collections::report))
+        .route(
+            "/dashboard/collections/upload",
+            get(collections::upload_form)
+                .post(collections::upload)
+                .layer(DefaultBodyLimit::max(collections::MAX_FILE_BYTES)),
+        )
         .route("/dashboard/login", get(sign_in::show).post(sign_in::submit))
         .route(
             "/dashboard/login/code",

@@ -2,20 +2,20 @@
 //! for the roles that move money; each acts once per form and writes its audit line with the
 //! change.
 
+use super::super::act::{confirm_and_submit, confirmed, once_fields};
 use super::super::error::{refused_or, Page};
 use super::super::layout::{framed_in, locale_of, view_mode, Section};
 use super::super::messages::{t, tf, M};
-use super::super::session::{session_form, Signed};
+use super::super::session::Signed;
 use super::filters::phone_shown;
 use crate::pages::format::{amount, receipt_time};
-use crate::pages::FormFields;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::{Action, Locale, Mode};
-use kumbu_engine::{CreateRefund, DashboardSession, EngineError, IdempotencyRequest, Recorded};
+use kumbu_engine::{CreateRefund, DashboardSession, EngineError, Recorded};
 use maud::{html, Markup};
 
 async fn detail(
@@ -56,7 +56,6 @@ async fn detail(
         .list_refunds(&s.actor.auth(mode), Some(&p.id), None, 100)
         .await
         .map_err(|e| Page::from_engine(e, locale))?;
-    let csrf = state.engine.session_form_token(s);
     let may = s.actor.person.role.may(Action::MoveMoney);
     let refundable = p.status.is_debited() && p.amount_refunded < p.amount;
     // Offered while nothing is debited; the engine refuses what an operator already holds.
@@ -116,19 +115,14 @@ async fn detail(
             section aria-labelledby="refund" {
                 h2 id="refund" { (t(locale, M::RefundTitle)) }
                 form method="post" action={ (path) "/refund" } {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="once" value=(kumbu_core::ids::random_token(24));
+                    (once_fields(state, s))
                     label for="refund-amount" { (tf(locale, M::RefundAmount, &[("currency", p.currency.code())])) }
                     input id="refund-amount" name="amount" type="text" inputmode="decimal"
                         aria-describedby="refund-hint";
                     p.hint id="refund-hint" { (t(locale, M::RefundHint)) }
                     label for="refund-reason" { (t(locale, M::Reason)) }
                     input id="refund-reason" name="reason" type="text" maxlength="500";
-                    label {
-                        input type="checkbox" name="confirm" value="1" required;
-                        " " (t(locale, M::RefundConfirm))
-                    }
-                    button.primary type="submit" { (t(locale, M::Refund)) }
+                    (confirm_and_submit(locale, M::RefundConfirm, M::Refund, true))
                 }
             }
         }
@@ -136,13 +130,8 @@ async fn detail(
             section aria-labelledby="cancel" {
                 h2 id="cancel" { (t(locale, M::CancelTitle)) }
                 form method="post" action={ (path) "/cancel" } {
-                    input type="hidden" name="csrf" value=(csrf);
-                    input type="hidden" name="once" value=(kumbu_core::ids::random_token(24));
-                    label {
-                        input type="checkbox" name="confirm" value="1" required;
-                        " " (t(locale, M::CancelConfirm))
-                    }
-                    button type="submit" { (t(locale, M::CancelPayment)) }
+                    (once_fields(state, s))
+                    (confirm_and_submit(locale, M::CancelConfirm, M::CancelPayment, false))
                 }
             }
         }
@@ -172,30 +161,6 @@ pub(in crate::dashboard) async fn show(
 ) -> Result<Response, Page> {
     let seen = (locale_of(&headers), view_mode(&headers));
     detail(&state, &s, seen, &id, StatusCode::OK, None).await
-}
-
-/// A form that moves money: read, its token checked, its confirmation ticked; with the
-/// language and the mode it acts in, and its one-time value as the command's Idempotency-Key
-/// (a double click, or a browser sending the form again, acts once).
-fn confirmed(
-    state: &AppState,
-    s: &DashboardSession,
-    headers: &HeaderMap,
-    body: &Bytes,
-) -> Result<(Locale, Mode, FormFields, IdempotencyRequest), Page> {
-    let locale = locale_of(headers);
-    let form = session_form(&state.engine, s, headers, body)?;
-    if form.get("confirm") != Some("1") {
-        return Err(Page::BadForm(locale));
-    }
-    let once = form
-        .get("once")
-        .filter(|o| o.len() == 24 && o.bytes().all(|b| b.is_ascii_alphanumeric()))
-        .ok_or(Page::BadForm(locale))?;
-    let fingerprint = kumbu_engine::hash_key(&String::from_utf8_lossy(body));
-    let idem = IdempotencyRequest::new(&format!("dashboard-{once}"), fingerprint)
-        .map_err(|_| Page::BadForm(locale))?;
-    Ok((locale, view_mode(headers), form, idem))
 }
 
 /// `POST /dashboard/payments/{id}/refund`: `amount` (in the currency's units; empty: all that

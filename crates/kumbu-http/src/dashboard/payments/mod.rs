@@ -4,17 +4,29 @@
 //! one payment's page with its timeline; refund and cancel, for the roles that move money (live
 //! money from a session signed in with the second factor), each audited with the change.
 //!
+//! The section's other pages: refunds, payouts (and a new one), hosted checkout sessions,
+//! Multicaixa references.
+//!
 //! `mod.rs` the list and its CSV, `filters.rs` the filters' form and what they mean to the
-//! store, `detail.rs` a payment's page and its two actions.
+//! store, `detail.rs` a payment's page and its two actions, `refunds.rs`, `payouts.rs`,
+//! `sessions.rs`, `references.rs`.
 
 mod detail;
 mod filters;
+mod payouts;
+mod references;
+mod refunds;
+mod sessions;
 
 pub(super) use detail::{cancel, refund, show};
+pub(super) use payouts::{create as create_payout, payouts};
+pub(super) use references::references;
+pub(super) use refunds::refunds;
+pub(super) use sessions::sessions;
 
 use super::csv::{csv_field, csv_response};
 use super::error::Page;
-use super::layout::{framed_in, locale_of, view_mode, Section};
+use super::layout::{framed_in, locale_of, tabs, view_mode, Section};
 use super::messages::{t, M};
 use super::session::Signed;
 use crate::pages::format::{amount, receipt_time};
@@ -23,9 +35,24 @@ use axum::extract::{RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use filters::{filter_form, phone_shown, Filters};
-use kumbu_core::Action;
+use kumbu_core::{Action, Locale};
 use kumbu_engine::EngineError;
-use maud::html;
+use maud::{html, Markup};
+
+/// The section's pages, as tabs.
+fn payment_tabs(locale: Locale, here: &str) -> Markup {
+    tabs(
+        locale,
+        &[
+            ("/dashboard/payments", M::Payments),
+            ("/dashboard/refunds", M::Refunds),
+            ("/dashboard/payouts", M::Payouts),
+            ("/dashboard/checkout-sessions", M::CheckoutSessions),
+            ("/dashboard/references", M::References),
+        ],
+        here,
+    )
+}
 
 /// Payments a page shows.
 const PAGE: u32 = 50;
@@ -80,6 +107,7 @@ pub(super) async fn list(
     };
     let keep = f.query();
     let body = html! {
+        (payment_tabs(locale, "/dashboard/payments"))
         (form)
         @if s.actor.person.role.may(Action::Export) {
             p { a href={ "/dashboard/payments.csv?" (keep) } download { (t(locale, M::ExportCsv)) } }
