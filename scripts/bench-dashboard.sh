@@ -31,14 +31,14 @@ INSERT INTO payments (id, merchant_id, mode, status, amount, fee, currency, oper
                       expires_at, amount_refunded)
 SELECT 'pay_' || substr(md5(g::text), 1, 24), :'merchant', 'live', s.status,
        a.amount, a.amount / 100, 'XOF', (ARRAY['mtn_ci','orange_ci','wave_ci'])[1 + g % 3],
-       '+22507' || lpad(((g * 7919) % 50000)::text, 8, '0'), 'order-' || g, '{}',
+       '+22507' || lpad(((g::bigint * 7919) % 50000)::text, 8, '0'), 'order-' || g, '{}',
        CASE WHEN s.status IN ('failed', 'expired') THEN 'PAYMENT_DECLINED' END,
        CASE WHEN s.status IN ('failed', 'expired') THEN 'declined' END,
        t.at, t.at + 60000000, t.at + 600000000,
        CASE WHEN s.status = 'refunded' THEN a.amount ELSE 0 END
 FROM generate_series(1, :n) AS g,
      LATERAL (SELECT :now_us - (:n - g)::bigint * (:span / :n) AS at) t,
-     LATERAL (SELECT 100 * (10 + (g * 104729) % 990) AS amount) a,
+     LATERAL (SELECT 100 * (10 + (g::bigint * 104729) % 990) AS amount) a,
      LATERAL (SELECT CASE WHEN g % 100 < 80 THEN 'settled' WHEN g % 100 < 92 THEN 'failed'
                           WHEN g % 100 < 97 THEN 'expired' WHEN g % 100 < 99 THEN 'refunded'
                           ELSE 'operator_pending' END AS status) s;

@@ -364,6 +364,59 @@ async fn create_with_every_field_and_filter(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// Date windows over payments made days apart, edges included: a window finds exactly the
+/// payments created in it, whichever index the store walks (the list narrows a past window
+/// by `seq` bounds found from the dates).
+async fn date_windows_find_exactly_their_payments(app: TestApp) -> Option<TestApp> {
+    let mut made = Vec::new();
+    for _ in 0..3 {
+        for _ in 0..3 {
+            let p = app.create(1000, "+2250700000789").await;
+            made.push((
+                p["id"].as_str().unwrap().to_owned(),
+                kumbu_core::Timestamp::parse_rfc3339(p["created_at"].as_str().unwrap())
+                    .unwrap()
+                    .unix_seconds(),
+            ));
+            app.advance(std::time::Duration::from_secs(600)).await;
+        }
+        app.advance(std::time::Duration::from_secs(86_400)).await;
+    }
+    let window = |from: i64, to: i64| {
+        let mut ids: Vec<String> = made
+            .iter()
+            .filter(|(_, at)| *at >= from && *at < to)
+            .map(|(id, _)| id.clone())
+            .collect();
+        ids.sort();
+        ids
+    };
+    let times: Vec<i64> = made.iter().map(|(_, at)| *at).collect();
+    for (from, to) in [
+        (times[3], times[6]),         // the middle day, edges exact
+        (times[3], times[5] + 1),     // the middle day, to just after its last
+        (times[4], times[5]),         // one payment
+        (times[0] + 1, times[8]),     // almost everything
+        (times[8] + 1, times[8] + 2), // nothing
+    ] {
+        let (s, list) = app
+            .get(&format!(
+                "/v1/payments?created_gte={from}&created_lt={to}&limit=100"
+            ))
+            .await;
+        assert_eq!(s, StatusCode::OK, "{list}");
+        let mut got: Vec<String> = list["data"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["id"].as_str().unwrap().to_owned())
+            .collect();
+        got.sort();
+        assert_eq!(got, window(from, to), "{from}..{to}");
+    }
+    Some(app)
+}
+
 async fn catalogue_health_and_metrics(app: TestApp) -> Option<TestApp> {
     let r = app
         .client
@@ -434,6 +487,7 @@ async fn catalogue_health_and_metrics(app: TestApp) -> Option<TestApp> {
 }
 
 both!(
+    date_windows_find_exactly_their_payments,
     bad_inputs_are_4xx_naming_the_field,
     create_with_every_field_and_filter,
     catalogue_health_and_metrics

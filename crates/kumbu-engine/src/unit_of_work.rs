@@ -9,7 +9,7 @@
 use crate::Engine;
 use kumbu_core::ledger::journals_for;
 use kumbu_core::{new_id, IdPrefix, Mode, Payment, PaymentStatus, StatusChange, Timestamp};
-use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
+use kumbu_store::{NewEvent, NewJournal, PaymentDay, StoreError, StoreTx};
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -35,6 +35,8 @@ pub(crate) struct Changes {
     history: Vec<(String, StatusChange)>,
     events: Vec<NewEvent>,
     journals: Vec<NewJournal>,
+    /// What the changes add to the merchants' days (the home page's charts).
+    days: Vec<PaymentDay>,
     /// Target statuses, for metrics once committed.
     pub(crate) transitions: Vec<PaymentStatus>,
     /// Checkout attempts just debited: `after_debit` runs for each when this is written.
@@ -80,6 +82,9 @@ impl Changes {
             && !change.from.is_some_and(PaymentStatus::is_debited)
         {
             self.debited_attempts.push(payment.clone());
+        }
+        if let Some(day) = day_of(payment, &change) {
+            self.days.push(day);
         }
         self.transitions.push(change.to);
         self.history.push((payment.id.clone(), change));
@@ -128,7 +133,10 @@ impl Changes {
             history.iter().map(|(id, c)| (id.as_str(), c)).collect();
         tx.insert_history(&rows).await?;
         tx.publish_events(&std::mem::take(&mut self.events)).await?;
-        tx.post_journals(&std::mem::take(&mut self.journals)).await
+        tx.post_journals(&std::mem::take(&mut self.journals))
+            .await?;
+        tx.add_payment_days(&summed(std::mem::take(&mut self.days)))
+            .await
     }
 
     /// Counts committed transitions in `/metrics`.
@@ -137,6 +145,52 @@ impl Changes {
             metrics::counter!("kumbu_payment_transitions_total", "to" => to.as_str()).increment(1);
         }
     }
+}
+
+/// What `change` (just made by `payment`) adds to its day: a success when it is the first
+/// debit, a failure when it fails or expires; nothing otherwise.
+fn day_of(payment: &Payment, change: &StatusChange) -> Option<PaymentDay> {
+    let first_debit = change.to.is_debited() && !change.from.is_some_and(PaymentStatus::is_debited);
+    let failed = matches!(change.to, PaymentStatus::Failed | PaymentStatus::Expired);
+    (first_debit || failed).then(|| PaymentDay {
+        merchant_id: payment.merchant_id.clone(),
+        mode: payment.mode,
+        day: payment.created_at.to_rfc3339()[..10].to_owned(),
+        operator: payment.operator,
+        currency: payment.currency,
+        succeeded: i64::from(first_debit),
+        succeeded_amount: if first_debit { payment.amount } else { 0 },
+        failed: i64::from(failed),
+    })
+}
+
+/// `days` with those of one key added together (a worker's batch of a thousand payments of one
+/// merchant and day is one row to write).
+fn summed(days: Vec<PaymentDay>) -> Vec<PaymentDay> {
+    let mut by_key: std::collections::BTreeMap<
+        (String, &'static str, String, &'static str, &'static str),
+        PaymentDay,
+    > = std::collections::BTreeMap::new();
+    for d in days {
+        let key = (
+            d.merchant_id.clone(),
+            d.mode.as_str(),
+            d.day.clone(),
+            d.operator.code(),
+            d.currency.code(),
+        );
+        match by_key.get_mut(&key) {
+            Some(sum) => {
+                sum.succeeded += d.succeeded;
+                sum.succeeded_amount += d.succeeded_amount;
+                sum.failed += d.failed;
+            }
+            None => {
+                by_key.insert(key, d);
+            }
+        }
+    }
+    by_key.into_values().collect()
 }
 
 /// The outbox row for a change of `object` (a refund, a checkout session): the object as it
@@ -195,6 +249,7 @@ impl Engine {
             history: Vec::new(),
             events: Vec::new(),
             journals: Vec::new(),
+            days: Vec::new(),
             transitions: Vec::new(),
             debited_attempts: Vec::new(),
             after_debit: self.inner.after_debit.clone(),

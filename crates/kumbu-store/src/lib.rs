@@ -45,7 +45,7 @@ pub use events::{EventFilter, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
 pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
 pub use merchants::{ApiKeyRecord, ApiKeyRow, Branding, KeyEnd, Merchant};
-pub use payments::{CallbackSubject, Lease, PaymentFilter, PaymentPage};
+pub use payments::{CallbackSubject, Lease, PaymentDay, PaymentFilter, PaymentPage};
 pub use payouts::LockedMoney;
 pub use people::{AuditEntry, LinkPurpose, PersonRecord, SessionRecord};
 pub use records::{DueDelivery, EndpointRecord, EventRecord};

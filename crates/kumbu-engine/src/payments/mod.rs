@@ -320,6 +320,23 @@ impl Engine {
         .await
     }
 
+    /// The caller's payments summed by day (of creation, UTC), operator and currency, for the
+    /// last `days` days including today, oldest first: what succeeded and for how much, what
+    /// failed or expired. Read from a summary kept as payments change, so it costs the same
+    /// for a million payments as for ten.
+    pub async fn payment_days(
+        &self,
+        auth: &AuthContext,
+        days: u32,
+    ) -> Result<Vec<kumbu_store::PaymentDay>, EngineError> {
+        let back = std::time::Duration::from_secs(86_400 * u64::from(days.saturating_sub(1)));
+        let first = self.now().minus(back).to_rfc3339()[..10].to_owned();
+        Ok(self
+            .store()
+            .payment_days(&auth.merchant_id, auth.mode, &first)
+            .await?)
+    }
+
     /// Per-currency pending and available balances, from the ledger accounts.
     pub async fn balance(&self, auth: &AuthContext) -> Result<Vec<Balance>, EngineError> {
         let rows = self

@@ -210,12 +210,28 @@ pub enum M {
     PayeePhone,
     PayoutConfirm,
     PayOut,
+    Activity,
+    Period,
+    Today,
+    Last7Days,
+    Last30Days,
+    Succeeded,
+    Failed,
+    SuccessRate,
+    Volume,
+    PaymentsPerDay,
+    PaymentsPerDayDesc,
+    BarTip,
+    NoActivity,
+    RecentFailures,
+    NoFailures,
+    AllFailures,
 }
 
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 203] = [
+    pub const ALL: [M; 219] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -419,6 +435,22 @@ impl M {
         M::PayeePhone,
         M::PayoutConfirm,
         M::PayOut,
+        M::Activity,
+        M::Period,
+        M::Today,
+        M::Last7Days,
+        M::Last30Days,
+        M::Succeeded,
+        M::Failed,
+        M::SuccessRate,
+        M::Volume,
+        M::PaymentsPerDay,
+        M::PaymentsPerDayDesc,
+        M::BarTip,
+        M::NoActivity,
+        M::RecentFailures,
+        M::NoFailures,
+        M::AllFailures,
     ];
 
     /// French, Portuguese and English.
@@ -708,6 +740,22 @@ impl M {
             M::PayeePhone => ["Téléphone du bénéficiaire", "Telefone do beneficiário", "Payee's phone"],
             M::PayoutConfirm => ["Je confirme ce versement : il part du solde disponible et ne peut être annulé.", "Confirmo este pagamento: sai do saldo disponível e não pode ser anulado.", "I confirm this payout: it leaves the available balance and cannot be undone."],
             M::PayOut => ["Verser", "Pagar", "Pay out"],
+            M::Activity => ["Activité", "Atividade", "Activity"],
+            M::Period => ["Période", "Período", "Period"],
+            M::Today => ["Aujourd'hui", "Hoje", "Today"],
+            M::Last7Days => ["7 jours", "7 dias", "7 days"],
+            M::Last30Days => ["30 jours", "30 dias", "30 days"],
+            M::Succeeded => ["Réussis", "Bem-sucedidos", "Succeeded"],
+            M::Failed => ["Échoués", "Falhados", "Failed"],
+            M::SuccessRate => ["Taux de réussite", "Taxa de sucesso", "Success rate"],
+            M::Volume => ["Volume", "Volume", "Volume"],
+            M::PaymentsPerDay => ["Paiements par jour", "Pagamentos por dia", "Payments per day"],
+            M::PaymentsPerDayDesc => ["Les {days} derniers jours : en vert les paiements réussis, en rouge les échoués ; les chiffres sont dans le tableau.", "Os últimos {days} dias: a verde os pagamentos bem-sucedidos, a vermelho os falhados; os números estão na tabela.", "The last {days} days: in green the payments that succeeded, in red those that failed; the figures are in the table."],
+            M::BarTip => ["{day} : {ok} réussis, {failed} échoués", "{day}: {ok} bem-sucedidos, {failed} falhados", "{day}: {ok} succeeded, {failed} failed"],
+            M::NoActivity => ["Aucun paiement abouti ou échoué sur cette période.", "Nenhum pagamento concluído ou falhado neste período.", "No payment succeeded or failed in this period."],
+            M::RecentFailures => ["Échecs récents", "Falhas recentes", "Recent failures"],
+            M::NoFailures => ["Aucun échec.", "Nenhuma falha.", "No failure."],
+            M::AllFailures => ["Tous les paiements échoués", "Todos os pagamentos falhados", "Every failed payment"],
         }
     }
 

@@ -18,6 +18,7 @@
 
 mod act;
 mod audit;
+mod chart;
 mod collections;
 mod csv;
 mod developers;

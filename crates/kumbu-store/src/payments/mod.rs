@@ -2,8 +2,10 @@
 //! reading and listing them. The writes of an engine decision (insert, save, lock, claim,
 //! history) are in `writes.rs`.
 
+mod days;
 mod writes;
 
+pub use days::PaymentDay;
 pub use writes::Lease;
 
 use crate::connect::Store;
@@ -221,6 +223,11 @@ pub struct PaymentPage {
 }
 
 /// A merchant's payments narrowed by `filter`.
+/// How far apart two payments' creation times must be for their `seq` to be in the same order:
+/// a payment's time is read in the transaction that inserts it, a few milliseconds before the
+/// insert gives it its `seq`, and the processes' clocks agree to far less than this.
+const SEQ_ORDER_MARGIN: std::time::Duration = std::time::Duration::from_secs(600);
+
 fn conditions(owner: (&str, Mode), filter: &PaymentFilter) -> Owned {
     let mut cond = Owned::by(owner);
     if let Some(s) = filter.status {
@@ -354,20 +361,67 @@ impl Store {
         limit: u32,
     ) -> Result<Option<PaymentPage>, StoreError> {
         let owner = (merchant_id, mode);
+        let mut cond = conditions(owner, filter);
+        let (after, before) = self.seq_bounds(owner, filter).await?;
+        if let Some(after) = after {
+            cond.and("seq >", Value::Int(after));
+        }
+        if let Some(before) = before {
+            cond.and("seq <", Value::Int(before));
+        }
         let Some((mut data, has_more)) = PAYMENTS
-            .page(
-                self,
-                owner,
-                conditions(owner, filter),
-                starting_after,
-                limit,
-            )
+            .page(self, owner, cond, starting_after, limit)
             .await?
         else {
             return Ok(None);
         };
         attach_history(self.dialect, &self.read, &mut data).await?;
         Ok(Some(PaymentPage { data, has_more }))
+    }
+
+    /// Bounds on `seq` implied by a filter's dates, so that a list of a past day walks that
+    /// day's stretch of the list index instead of every newer payment (a merchant with a
+    /// million payments asking for a day three months ago). A payment's `seq` follows its
+    /// `created_at` for payments created more than [`SEQ_ORDER_MARGIN`] apart, so any payment
+    /// created that long before `created_gte` has a smaller `seq` than every payment in range,
+    /// and any created that long after `created_lt` a greater one; one such payment each way,
+    /// found by `payments_by_created`, bounds the range. The dates themselves still filter.
+    async fn seq_bounds(
+        &self,
+        (merchant_id, mode): (&str, Mode),
+        filter: &PaymentFilter,
+    ) -> Result<(Option<i64>, Option<i64>), StoreError> {
+        let margin = SEQ_ORDER_MARGIN;
+        let one = |sql: &'static str, at: Timestamp| {
+            sqlx::query_scalar::<Any, i64>(sql)
+                .bind(merchant_id)
+                .bind(mode.as_str())
+                .bind(at.as_micros())
+                .fetch_optional(&self.read)
+        };
+        let after = match filter.created_gte {
+            Some(from) => {
+                one(
+                    "SELECT seq FROM payments WHERE merchant_id = $1 AND mode = $2 AND created_at < $3 \
+                     ORDER BY created_at DESC LIMIT 1",
+                    from.minus(margin),
+                )
+                .await?
+            }
+            None => None,
+        };
+        let before = match filter.created_lt {
+            Some(to) => {
+                one(
+                    "SELECT seq FROM payments WHERE merchant_id = $1 AND mode = $2 AND created_at >= $3 \
+                     ORDER BY created_at LIMIT 1",
+                    to.plus(margin),
+                )
+                .await?
+            }
+            None => None,
+        };
+        Ok((after, before))
     }
 
     /// Payments of a merchant (test mode) waiting in `user_confirming` for this phone, oldest
