@@ -85,6 +85,10 @@ pages=(
   "search phone|/dashboard/payments?q=${some_phone/+/%2B}"
   "page 2|/dashboard/payments?after=$(psql "$url" -Atc "select id from payments where merchant_id = '$merchant' order by seq desc offset 49 limit 1")"
 )
+# wrk's latency ("512.00us", "9.52ms", "1.02s") in milliseconds.
+as_ms() { awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /[^m]s$/) n *= 1000; print n }'; }
+target_ms=${TARGET_MS:-50}
+slow=
 printf '%-24s %9s %9s %9s %9s\n' page requests p50 p90 p99
 for entry in "${pages[@]}"; do
   name=${entry%%|*}; path=${entry#*|}
@@ -94,4 +98,7 @@ for entry in "${pages[@]}"; do
   reqs=$(awk '/requests in/ {print $1}' <<<"$out")
   pct() { awk -v p="$1" '$1 == p {print $2}' <<<"$out"; }
   printf '%-24s %9s %9s %9s %9s\n' "$name" "$reqs" "$(pct 50%)" "$(pct 90%)" "$(pct 99%)"
+  if awk -v a="$(as_ms "$(pct 99%)")" -v b="$target_ms" 'BEGIN { exit !(a > b) }'; then slow="$slow $name"; fi
 done
+if [ -n "$slow" ]; then echo "p99 above ${target_ms} ms:$slow" >&2; exit 1; fi
+echo "every page's p99 within ${target_ms} ms"
