@@ -127,7 +127,15 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
     // A bank payment reconciliation could not match: an exception for a person.
     let exception = an_exception(&app).await;
     let exception_page = format!("/dashboard/collections/exceptions/{exception}");
+    let (_, events) = app.get("/v1/events").await;
+    let event_page = format!(
+        "/dashboard/developers/events/{}",
+        events["data"][0]["id"].as_str().unwrap()
+    );
     for (path, name) in [
+        ("/dashboard/developers/webhooks", "webhooks-fr"),
+        ("/dashboard/developers/events", "events-fr"),
+        (event_page.as_str(), "event-fr"),
         ("/dashboard/collections", "exceptions-fr"),
         (exception_page.as_str(), "exception-fr"),
         ("/dashboard/collections/requests", "bills-fr"),

@@ -14,6 +14,7 @@ mod connections;
 mod dashboard;
 mod dashboard_browser;
 mod dashboard_collections;
+mod dashboard_developers;
 mod dashboard_home;
 mod dashboard_money;
 mod docs_commands;

@@ -71,6 +71,30 @@ impl Engine {
         Ok(())
     }
 
+    /// Writes in `tx` the audit line `auth` carries, if any (a person's command outside
+    /// [`Engine::idempotent`], which writes its own).
+    pub(crate) async fn audit_as(
+        &self,
+        tx: &mut StoreTx,
+        auth: &crate::AuthContext,
+    ) -> Result<(), EngineError> {
+        match &auth.audit {
+            Some(a) => {
+                let subject = (!a.subject.is_empty()).then_some(a.subject.as_str());
+                self.audit(
+                    tx,
+                    &auth.merchant_id,
+                    &a.actor,
+                    a.action,
+                    subject,
+                    a.detail.clone(),
+                )
+                .await
+            }
+            None => Ok(()),
+        }
+    }
+
     /// A merchant's audit log, newest first, before the line `before`.
     pub async fn audit_log(
         &self,

@@ -30,7 +30,8 @@ pub struct AuditAs {
     /// What (`payment.refunded`, `payment.cancelled`).
     pub action: &'static str,
     /// On which object; empty for one the command creates (its render's recorded body, which
-    /// the dashboard makes the new object's id, is then the subject).
+    /// the dashboard makes the new object's id, is then the subject; none when the answer is
+    /// sealed, as a secret shown once is).
     pub subject: String,
     /// In words.
     pub detail: String,

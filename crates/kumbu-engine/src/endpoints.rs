@@ -336,9 +336,10 @@ impl Engine {
     ) -> Result<Endpoint, EngineError> {
         let e = self.own_endpoint(auth, id).await?;
         let status = if enabled { "enabled" } else { "disabled" };
-        self.store()
-            .set_endpoint_status(&e.id, status, self.now())
-            .await?;
+        let mut tx = self.begin().await?;
+        tx.set_endpoint_status(&e.id, status, self.now()).await?;
+        self.audit_as(&mut tx, auth).await?;
+        self.commit(tx).await?;
         Ok(Endpoint::from(&self.own_endpoint(auth, id).await?))
     }
 
@@ -396,9 +397,10 @@ impl Engine {
     /// Deletes an endpoint: nothing more is sent to it.
     pub async fn delete_endpoint(&self, auth: &AuthContext, id: &str) -> Result<(), EngineError> {
         let e = self.own_endpoint(auth, id).await?;
-        self.store()
-            .set_endpoint_status(&e.id, "deleted", self.now())
-            .await?;
+        let mut tx = self.begin().await?;
+        tx.set_endpoint_status(&e.id, "deleted", self.now()).await?;
+        self.audit_as(&mut tx, auth).await?;
+        self.commit(tx).await?;
         Ok(())
     }
 
@@ -474,7 +476,10 @@ impl Engine {
         event_id: &str,
     ) -> Result<u64, EngineError> {
         self.event(auth, event_id).await?;
-        let n = self.store().resend_event(event_id, self.now()).await?;
+        let mut tx = self.begin().await?;
+        let n = tx.resend_event(event_id, self.now()).await?;
+        self.audit_as(&mut tx, auth).await?;
+        self.commit(tx).await?;
         self.inner.deliveries_ready.notify_one();
         Ok(n)
     }

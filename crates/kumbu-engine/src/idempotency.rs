@@ -182,17 +182,19 @@ impl Engine {
             }
         };
         if let Some(a) = &auth.audit {
-            // An object the command creates has no id before it: its render records the id.
-            let subject = match a.subject.as_str() {
-                "" => response.body.as_str(),
-                named => named,
+            // An object the command creates has no id before it: its render records the id;
+            // never what a sealed answer holds (a secret shown once).
+            let subject = match (a.subject.as_str(), sealed) {
+                ("", false) => Some(response.body.as_str()),
+                ("", true) => None,
+                (named, _) => Some(named),
             };
             self.audit(
                 &mut tx,
                 &auth.merchant_id,
                 &a.actor,
                 a.action,
-                Some(subject),
+                subject,
                 a.detail.clone(),
             )
             .await?;

@@ -25,6 +25,18 @@ pub enum HealthState {
     Disabled,
 }
 
+impl HealthState {
+    /// Its name, as the API and the dashboard show it.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            HealthState::Healthy => "healthy",
+            HealthState::Degraded => "degraded",
+            HealthState::Failing => "failing",
+            HealthState::Disabled => "disabled",
+        }
+    }
+}
+
 /// What `GET /v1/webhook_endpoints/{id}` shows as `health`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EndpointHealth {

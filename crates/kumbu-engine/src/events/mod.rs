@@ -49,6 +49,21 @@ pub enum EventObject {
     Payout(Box<kumbu_core::Payout>),
 }
 
+impl EventObject {
+    /// The id of the object the event is about.
+    pub fn id(&self) -> &str {
+        match self {
+            EventObject::Payment(p) => &p.id,
+            EventObject::WebhookEndpoint(e) => &e.id,
+            EventObject::Refund(r) => &r.id,
+            EventObject::CheckoutSession(c) => &c.id,
+            EventObject::CollectionRequest(c) => &c.id,
+            EventObject::IngestedPayment(i) => &i.id,
+            EventObject::Payout(p) => &p.id,
+        }
+    }
+}
+
 pub(crate) fn to_event(r: EventRecord) -> Result<Event, EngineError> {
     let corrupt =
         |e: serde_json::Error| StoreError::Corrupt(format!("event {} payload: {e}", r.id));

@@ -14,7 +14,7 @@
 //! `payments/` (the list, its CSV, a payment's page, refund and cancel), `collections/` (the
 //! exceptions queue and its decisions, bills, the reconciliation report, a bank file's
 //! upload), `act.rs` (what forms that change money share), `csv.rs`, `people.rs`
-//! (people, invitations, roles), `developers.rs` (API keys), `audit.rs` (the audit log and its export).
+//! (people, invitations, roles), `developers/` (API keys, webhook endpoints, events), `audit.rs` (the audit log and its export).
 
 mod act;
 mod audit;
@@ -110,6 +110,20 @@ pub fn routes() -> Router<AppState> {
             get(developers::show).post(developers::create),
         )
         .route("/dashboard/developers/keys/{id}", post(developers::change))
+        .route(
+            "/dashboard/developers/webhooks",
+            get(developers::endpoints).post(developers::create_endpoint),
+        )
+        .route(
+            "/dashboard/developers/webhooks/{id}",
+            post(developers::change_endpoint),
+        )
+        .route("/dashboard/developers/events", get(developers::events))
+        .route("/dashboard/developers/events/{id}", get(developers::event))
+        .route(
+            "/dashboard/developers/events/{id}/resend",
+            post(developers::resend),
+        )
         .route("/dashboard/audit", get(audit::show))
         .route("/dashboard/audit.csv", get(audit::export))
         .route(

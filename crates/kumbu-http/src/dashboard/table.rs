@@ -78,20 +78,21 @@ pub(super) fn page_or_empty<T>(
     }
 }
 
-/// A list's filter by status: a form to `action` with a `<select>` of `statuses` (their names),
-/// `chosen` selected.
-pub(super) fn status_filter(
+/// A list's filter on one field: a form to `action` with a `<select>` named `name` (labelled
+/// `label`) of `options`, `chosen` selected, "any" first.
+pub(super) fn choice_filter(
     locale: Locale,
     action: &str,
-    statuses: &[&str],
+    (name, label): (&str, M),
+    options: &[&str],
     chosen: Option<&str>,
 ) -> Markup {
     html! {
         form.filters method="get" action=(action) {
-            label for="status" { (t(locale, M::Status)) }
-            select id="status" name="status" {
+            label for=(name) { (t(locale, label)) }
+            select id=(name) name=(name) {
                 option value="" { (t(locale, M::Any)) }
-                @for st in statuses {
+                @for st in options {
                     option value=(st) selected[chosen == Some(*st)] { (st) }
                 }
             }

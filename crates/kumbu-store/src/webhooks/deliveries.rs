@@ -292,11 +292,17 @@ impl Store {
         }
         Ok(())
     }
+}
 
+impl StoreTx {
     /// Makes an event due for delivery again now, to every enabled endpoint subscribed to it
     /// (creating deliveries for endpoints added since). Returns how many deliveries are due.
-    pub async fn resend_event(&self, event_id: &str, now: Timestamp) -> Result<u64, StoreError> {
-        let mut tx = self.begin().await?;
+    pub async fn resend_event(
+        &mut self,
+        event_id: &str,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        let tx = self;
         let row = sqlx::query::<Any>(
             "SELECT merchant_id, mode, type, object_id FROM events WHERE id = $1",
         )
@@ -304,7 +310,6 @@ impl Store {
         .fetch_optional(&mut **tx.tx())
         .await?;
         let Some(row) = row else {
-            tx.rollback().await?;
             return Ok(0);
         };
         let (merchant_id, mode, event_type, object_id): (String, String, String, String) = (
@@ -336,7 +341,6 @@ impl Store {
         .execute(&mut **tx.tx())
         .await?
         .rows_affected();
-        tx.commit().await?;
         Ok(n)
     }
 }

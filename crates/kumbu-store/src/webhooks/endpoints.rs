@@ -219,10 +219,13 @@ impl Store {
         .await?;
         Ok(())
     }
+}
 
-    /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`); any change clears its failure streak.
+impl crate::tx::StoreTx {
+    /// Sets an endpoint's status (`enabled`, `disabled`, `deleted`); any change clears its
+    /// failure streak.
     pub async fn set_endpoint_status(
-        &self,
+        &mut self,
         id: &str,
         status: &str,
         now: Timestamp,
@@ -233,7 +236,7 @@ impl Store {
         .bind(id)
         .bind(status)
         .bind(now.as_micros())
-        .execute(&self.write)
+        .execute(&mut **self.tx())
         .await?;
         Ok(())
     }

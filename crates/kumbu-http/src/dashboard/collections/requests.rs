@@ -5,7 +5,7 @@ use super::super::error::Page;
 use super::super::layout::{framed_in, locale_of, view_mode, Section};
 use super::super::messages::{t, M};
 use super::super::session::Signed;
-use super::super::table::{listing, older, page_or_empty, param, status_filter, Col};
+use super::super::table::{choice_filter, listing, older, page_or_empty, param, Col};
 use super::collection_tabs;
 use crate::pages::format::{amount, receipt_time};
 use crate::AppState;
@@ -76,7 +76,7 @@ pub(in crate::dashboard) async fn requests(
     let rows: Vec<Markup> = bills.iter().map(|b| line(locale, b)).collect();
     let body = html! {
         (collection_tabs(locale, "/dashboard/collections/requests"))
-        (status_filter(locale, "/dashboard/collections/requests", &CollectionStatus::ALL.map(|st| st.as_str()), status.map(|st| st.as_str())))
+        (choice_filter(locale, "/dashboard/collections/requests", ("status", M::Status), &CollectionStatus::ALL.map(|st| st.as_str()), status.map(|st| st.as_str())))
         (listing(locale, &COLUMNS, &rows, M::NoRequests, more))
     };
     Ok(framed_in(

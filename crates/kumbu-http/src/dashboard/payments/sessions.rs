@@ -5,7 +5,7 @@ use super::super::error::Page;
 use super::super::layout::{framed_in, locale_of, view_mode, Section};
 use super::super::messages::{t, M};
 use super::super::session::Signed;
-use super::super::table::{listing, older, page_or_empty, param, status_filter, Col};
+use super::super::table::{choice_filter, listing, older, page_or_empty, param, Col};
 use super::payment_tabs;
 use crate::pages::format::{amount, receipt_time};
 use crate::AppState;
@@ -66,7 +66,7 @@ pub(in crate::dashboard) async fn sessions(
     let lines: Vec<Markup> = rows.iter().map(|c| line(locale, c)).collect();
     let body = html! {
         (payment_tabs(locale, "/dashboard/checkout-sessions"))
-        (status_filter(locale, "/dashboard/checkout-sessions", &CheckoutStatus::ALL.map(|st| st.as_str()), status.map(|st| st.as_str())))
+        (choice_filter(locale, "/dashboard/checkout-sessions", ("status", M::Status), &CheckoutStatus::ALL.map(|st| st.as_str()), status.map(|st| st.as_str())))
         (listing(locale, &COLUMNS, &lines, M::NoCheckoutSessions, more))
     };
     Ok(framed_in(

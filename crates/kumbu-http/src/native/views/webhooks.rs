@@ -79,12 +79,7 @@ pub struct EndpointHealthView {
 impl From<&kumbu_engine::EndpointHealth> for EndpointHealthView {
     fn from(h: &kumbu_engine::EndpointHealth) -> Self {
         Self {
-            state: match h.state {
-                kumbu_engine::HealthState::Healthy => "healthy",
-                kumbu_engine::HealthState::Degraded => "degraded",
-                kumbu_engine::HealthState::Failing => "failing",
-                kumbu_engine::HealthState::Disabled => "disabled",
-            },
+            state: h.state.as_str(),
             in_flight: h.in_flight,
             concurrency_limit: h.concurrency_limit,
             queued: h.queued,

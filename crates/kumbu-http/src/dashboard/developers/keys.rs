@@ -2,10 +2,10 @@
 //! developers create keys (the secret shown once), roll them with an overlap, and revoke them;
 //! the others see the list only, and the engine refuses them anyway.
 
-use super::error::{refused_or, Page};
-use super::layout::{framed, locale_of, Section};
-use super::messages::{t, tf, M};
-use super::session::{session_form, Signed};
+use super::super::error::{refused_or, Page};
+use super::super::layout::{framed, locale_of, Section};
+use super::super::messages::{t, tf, M};
+use super::super::session::{session_form, Signed};
 use crate::pages::format::receipt_time;
 use crate::AppState;
 use axum::body::Bytes;
@@ -52,6 +52,7 @@ async fn page(
     let may = s.actor.person.role.may(Action::ManageDevelopers);
     let now = state.engine.now();
     let body = html! {
+        (super::developer_tabs(locale, "/dashboard/developers/keys"))
         @if let Some(n) = notice { (n) }
         table {
             thead {
@@ -138,7 +139,7 @@ fn shown_once(locale: Locale, key: &NewApiKey) -> Markup {
 }
 
 /// `GET /dashboard/developers/keys`.
-pub(super) async fn show(
+pub(in crate::dashboard) async fn show(
     State(state): State<AppState>,
     Signed(s): Signed,
     headers: HeaderMap,
@@ -147,7 +148,7 @@ pub(super) async fn show(
 }
 
 /// `POST /dashboard/developers/keys`: a new key of `mode`.
-pub(super) async fn create(
+pub(in crate::dashboard) async fn create(
     State(state): State<AppState>,
     Signed(s): Signed,
     headers: HeaderMap,
@@ -169,7 +170,7 @@ pub(super) async fn create(
 
 /// `POST /dashboard/developers/keys/{id}`: `do=roll` with `overlap` (seconds), or `do=revoke`
 /// with `confirm=1`.
-pub(super) async fn change(
+pub(in crate::dashboard) async fn change(
     State(state): State<AppState>,
     Signed(s): Signed,
     Path(id): Path<String>,
