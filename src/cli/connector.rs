@@ -248,15 +248,26 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
         } => {
             let op = operator(&op)?;
             let engine = engine_with(&db, EngineConfig::default()).await?;
-            if engine
-                .store()
-                .delete_operator_credentials(&merchant, op)
-                .await?
-            {
-                println!("removed {} credentials of merchant {merchant}", op.code());
-                Ok(())
-            } else {
-                anyhow::bail!("merchant {merchant} has no {} credentials", op.code())
+            let auth = kumbu_engine::AuthContext {
+                merchant_id: merchant.clone(),
+                mode: kumbu_core::Mode::Live,
+                key_id: "kumbu".to_owned(),
+                audit: Some(kumbu_engine::AuditAs {
+                    actor: kumbu_engine::Actor::Command,
+                    action: "connector.removed",
+                    subject: op.code().to_owned(),
+                    detail: String::new(),
+                }),
+            };
+            match engine.remove_connector(&auth, op).await {
+                Ok(()) => {
+                    println!("removed {} credentials of merchant {merchant}", op.code());
+                    Ok(())
+                }
+                Err(kumbu_engine::EngineError::Rejected(_)) => {
+                    anyhow::bail!("merchant {merchant} has no {} credentials", op.code())
+                }
+                Err(e) => Err(e.into()),
             }
         }
     }

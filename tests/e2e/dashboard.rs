@@ -129,12 +129,12 @@ impl Browser {
     }
 
     /// Posts a file as a browser's `multipart/form-data` form does: `fields`, the last page's
-    /// CSRF token, and `file` (its name and bytes) as the field `file`.
+    /// CSRF token, and `file` (its field's name, its file name and bytes).
     pub async fn post_file(
         &mut self,
         path: &str,
         fields: &[(&str, &str)],
-        file: (&str, &[u8]),
+        file: (&str, &str, &[u8]),
     ) -> Page {
         let boundary = "----kumbu-test-boundary-7MA4YWxkTrZu0gW";
         let mut body = Vec::new();
@@ -149,12 +149,12 @@ impl Browser {
         }
         body.extend_from_slice(
             format!(
-                "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
-                file.0
+                "--{boundary}\r\nContent-Disposition: form-data; name=\"{}\"; filename=\"{}\"\r\nContent-Type: application/octet-stream\r\n\r\n",
+                file.0, file.1
             )
             .as_bytes(),
         );
-        body.extend_from_slice(file.1);
+        body.extend_from_slice(file.2);
         body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
         let resp = self
             .client

@@ -133,6 +133,9 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
         events["data"][0]["id"].as_str().unwrap()
     );
     for (path, name) in [
+        ("/dashboard/settings/connectors", "connectors-fr"),
+        ("/dashboard/settings/branding", "branding-fr"),
+        ("/dashboard/settings/entity", "entity-fr"),
         ("/dashboard/developers/webhooks", "webhooks-fr"),
         ("/dashboard/developers/events", "events-fr"),
         (event_page.as_str(), "event-fr"),

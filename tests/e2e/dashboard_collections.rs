@@ -221,7 +221,7 @@ async fn bank_files_are_uploaded_for_the_business_s_own_entity(app: TestApp) -> 
         .post_file(
             "/dashboard/collections/upload",
             &[],
-            ("202609211.txt", text.as_bytes()),
+            ("file", "202609211.txt", text.as_bytes()),
         )
         .await;
     assert_eq!(done.status, StatusCode::OK, "{}", done.html);
@@ -239,7 +239,7 @@ async fn bank_files_are_uploaded_for_the_business_s_own_entity(app: TestApp) -> 
         .post_file(
             "/dashboard/collections/upload",
             &[],
-            ("202609211.txt", text.as_bytes()),
+            ("file", "202609211.txt", text.as_bytes()),
         )
         .await;
     assert!(again
@@ -252,7 +252,7 @@ async fn bank_files_are_uploaded_for_the_business_s_own_entity(app: TestApp) -> 
         .post_file(
             "/dashboard/collections/upload",
             &[],
-            ("theirs.txt", theirs.as_bytes()),
+            ("file", "theirs.txt", theirs.as_bytes()),
         )
         .await;
     assert_eq!(refused.status, StatusCode::BAD_REQUEST, "{}", refused.html);
@@ -264,7 +264,7 @@ async fn bank_files_are_uploaded_for_the_business_s_own_entity(app: TestApp) -> 
         .post_file(
             "/dashboard/collections/upload",
             &[],
-            ("x.txt", b"not a MEPS file"),
+            ("file", "x.txt", b"not a MEPS file"),
         )
         .await;
     assert_eq!(broken.status, StatusCode::BAD_REQUEST);
@@ -274,7 +274,7 @@ async fn bank_files_are_uploaded_for_the_business_s_own_entity(app: TestApp) -> 
         .post_file(
             "/dashboard/collections/upload",
             &[],
-            ("202609211.txt", text.as_bytes()),
+            ("file", "202609211.txt", text.as_bytes()),
         )
         .await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);

@@ -17,6 +17,7 @@ mod dashboard_collections;
 mod dashboard_developers;
 mod dashboard_home;
 mod dashboard_money;
+mod dashboard_settings;
 mod docs_commands;
 mod docs_links;
 mod events;

@@ -41,11 +41,39 @@ fn logo_type(file: &str) -> Option<&'static str> {
 }
 
 impl Engine {
+    /// How a merchant's pages look now.
+    pub async fn branding(&self, merchant_id: &str) -> Result<Branding, EngineError> {
+        self.store()
+            .branding(merchant_id)
+            .await?
+            .ok_or_else(|| refuse(format!("no merchant {merchant_id}")))
+    }
+
     /// Changes a merchant's branding and returns it as it now is.
     pub async fn set_branding(
         &self,
         merchant_id: &str,
         change: SetBranding,
+    ) -> Result<Branding, EngineError> {
+        self.set_branding_as(merchant_id, change, None).await
+    }
+
+    /// [`Engine::set_branding`] by a person of the merchant: with their audit line, in the
+    /// change's transaction.
+    pub async fn set_branding_for(
+        &self,
+        auth: &crate::AuthContext,
+        change: SetBranding,
+    ) -> Result<Branding, EngineError> {
+        self.set_branding_as(&auth.merchant_id, change, Some(auth))
+            .await
+    }
+
+    async fn set_branding_as(
+        &self,
+        merchant_id: &str,
+        change: SetBranding,
+        caller: Option<&crate::AuthContext>,
     ) -> Result<Branding, EngineError> {
         let mut b = self
             .store()
@@ -91,7 +119,12 @@ impl Engine {
                 ))
             };
         }
-        self.store().set_branding(merchant_id, &b).await?;
+        let mut tx = self.begin().await?;
+        tx.set_branding(merchant_id, &b).await?;
+        if let Some(a) = caller {
+            self.audit_as(&mut tx, a).await?;
+        }
+        self.commit(tx).await?;
         Ok(b)
     }
 }

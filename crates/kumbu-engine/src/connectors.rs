@@ -116,13 +116,16 @@ impl Engine {
     /// The operators some connector carries, for messages (their codes, comma-separated).
     pub(crate) fn live_operators(&self) -> String {
         let codes: Vec<&str> = self
-            .inner
-            .connectors
-            .operators()
+            .connector_operators()
             .into_iter()
             .map(Operator::code)
             .collect();
         codes.join(", ")
+    }
+
+    /// The operators live money can move through (a connector carries them).
+    pub fn connector_operators(&self) -> Vec<Operator> {
+        self.inner.connectors.operators()
     }
 
     /// Sets (or replaces) a merchant's credentials for an operator, sealed at rest. `settings`
@@ -135,7 +138,8 @@ impl Engine {
         settings: serde_json::Value,
     ) -> Result<(ConnectorSummary, bool), EngineError> {
         live_only(auth)?;
-        self.put_connector(&auth.merchant_id, op, settings).await
+        self.put_connector_as(&auth.merchant_id, op, settings, Some(auth))
+            .await
     }
 
     /// [`Engine::set_connector`] for the operator of the gateway (the CLI), by merchant id.
@@ -144,6 +148,18 @@ impl Engine {
         merchant_id: &str,
         op: Operator,
         settings: serde_json::Value,
+    ) -> Result<(ConnectorSummary, bool), EngineError> {
+        self.put_connector_as(merchant_id, op, settings, None).await
+    }
+
+    /// Stores the credentials, and the audit line `caller` carries (a person), in one
+    /// transaction.
+    async fn put_connector_as(
+        &self,
+        merchant_id: &str,
+        op: Operator,
+        settings: serde_json::Value,
+        caller: Option<&AuthContext>,
     ) -> Result<(ConnectorSummary, bool), EngineError> {
         let connector = self.connector(op)?;
         let checked = connector.settings(settings).map_err(settings_rejection)?;
@@ -157,8 +173,8 @@ impl Engine {
         );
         let mut summary = summary_of(checked.summary, op);
         let now = self.now();
-        let created = self
-            .store()
+        let mut tx = self.begin().await?;
+        let created = tx
             .put_operator_credentials(&OperatorCredentialRow {
                 id: id.clone(),
                 merchant_id: merchant_id.to_owned(),
@@ -169,6 +185,10 @@ impl Engine {
                 updated_at: now,
             })
             .await?;
+        if let Some(a) = caller {
+            self.audit_as(&mut tx, a).await?;
+        }
+        self.commit(tx).await?;
         // Tokens issued for the old credentials must not outlive them (in this process; others
         // keep theirs until the operator refuses one, then fetch a fresh one with the new keys).
         connector.forget(&id);
@@ -212,13 +232,16 @@ impl Engine {
         op: Operator,
     ) -> Result<(), EngineError> {
         live_only(auth)?;
-        if !self
-            .store()
+        let mut tx = self.begin().await?;
+        if !tx
             .delete_operator_credentials(&auth.merchant_id, op)
             .await?
         {
+            tx.rollback().await?;
             return Err(EngineError::not_found("connector", op.code()));
         }
+        self.audit_as(&mut tx, auth).await?;
+        self.commit(tx).await?;
         if let Some(c) = self.connector_for(op) {
             c.forget(&row_id(&auth.merchant_id, op));
         }

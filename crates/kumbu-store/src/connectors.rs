@@ -49,35 +49,6 @@ fn from_row(r: &AnyRow) -> Result<OperatorCredentialRow, StoreError> {
 }
 
 impl Store {
-    /// Stores (or replaces) a merchant's credentials for an operator; `true` if they are new.
-    pub async fn put_operator_credentials(
-        &self,
-        row: &OperatorCredentialRow,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let existed = sqlx::query::<Any>("SELECT 1 AS one FROM operator_credentials WHERE id = $1")
-            .bind(row.id.clone())
-            .fetch_optional(&mut *tx)
-            .await?
-            .is_some();
-        sqlx::query::<Any>(
-            "INSERT INTO operator_credentials (id, merchant_id, operator, summary, sealed, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $6) \
-             ON CONFLICT (id) DO UPDATE SET summary = excluded.summary, sealed = excluded.sealed, \
-             updated_at = excluded.updated_at",
-        )
-        .bind(row.id.clone())
-        .bind(row.merchant_id.clone())
-        .bind(row.operator.code())
-        .bind(row.summary.clone())
-        .bind(row.sealed.clone())
-        .bind(row.updated_at.as_micros())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(!existed)
-    }
-
     /// A merchant's credentials for an operator.
     pub async fn operator_credentials(
         &self,
@@ -113,25 +84,6 @@ impl Store {
             .iter()
             .map(from_row)
             .collect()
-    }
-
-    /// Removes a merchant's credentials for an operator; `true` if there were some.
-    pub async fn delete_operator_credentials(
-        &self,
-        merchant_id: &str,
-        operator: Operator,
-    ) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query::<Any>(
-            "DELETE FROM operator_credentials WHERE merchant_id = $1 AND operator = $2",
-        )
-        .bind(merchant_id)
-        .bind(operator.code())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(n > 0)
     }
 
     /// Records operators' callbacks naming `references`: one insert, which waits on no payment
@@ -418,5 +370,53 @@ impl crate::tx::StoreTx {
             }
         }
         Ok(taken)
+    }
+}
+
+impl crate::tx::StoreTx {
+    /// Stores (or replaces) a merchant's credentials for an operator; `true` if they are new.
+    pub async fn put_operator_credentials(
+        &mut self,
+        row: &OperatorCredentialRow,
+    ) -> Result<bool, StoreError> {
+        let existed = sqlx::query::<Any>("SELECT 1 AS one FROM operator_credentials WHERE id = $1")
+            .bind(row.id.clone())
+            .fetch_optional(&mut **self.tx())
+            .await?
+            .is_some();
+        sqlx::query::<Any>(
+            "INSERT INTO operator_credentials (id, merchant_id, operator, summary, sealed, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $6) \
+             ON CONFLICT (id) DO UPDATE SET summary = excluded.summary, sealed = excluded.sealed, \
+             updated_at = excluded.updated_at",
+        )
+        .bind(row.id.clone())
+        .bind(row.merchant_id.clone())
+        .bind(row.operator.code())
+        .bind(row.summary.clone())
+        .bind(row.sealed.clone())
+        .bind(row.updated_at.as_micros())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(!existed)
+    }
+}
+
+impl crate::tx::StoreTx {
+    /// Removes a merchant's credentials for an operator; `true` if there were some.
+    pub async fn delete_operator_credentials(
+        &mut self,
+        merchant_id: &str,
+        operator: Operator,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query::<Any>(
+            "DELETE FROM operator_credentials WHERE merchant_id = $1 AND operator = $2",
+        )
+        .bind(merchant_id)
+        .bind(operator.code())
+        .execute(&mut **self.tx())
+        .await?
+        .rows_affected();
+        Ok(n > 0)
     }
 }

@@ -257,23 +257,6 @@ impl Store {
         .transpose()
     }
 
-    /// Sets a merchant's branding; `false` if there is no such merchant.
-    pub async fn set_branding(&self, id: &str, b: &Branding) -> Result<bool, StoreError> {
-        let mut tx = self.begin_write().await?;
-        let n = sqlx::query::<Any>(
-            "UPDATE merchants SET name = $2, brand_color = $3, logo = $4 WHERE id = $1",
-        )
-        .bind(id)
-        .bind(b.name.clone())
-        .bind(b.brand_color.clone())
-        .bind(b.logo.clone())
-        .execute(&mut *tx)
-        .await?
-        .rows_affected();
-        tx.commit().await?;
-        Ok(n == 1)
-    }
-
     /// A setting's value.
     pub async fn setting(&self, key: &str) -> Result<Option<String>, StoreError> {
         Ok(
@@ -282,5 +265,22 @@ impl Store {
                 .fetch_optional(&self.read)
                 .await?,
         )
+    }
+}
+
+impl crate::tx::StoreTx {
+    /// Sets a merchant's branding; `false` if there is no such merchant.
+    pub async fn set_branding(&mut self, id: &str, b: &Branding) -> Result<bool, StoreError> {
+        let n = sqlx::query::<Any>(
+            "UPDATE merchants SET name = $2, brand_color = $3, logo = $4 WHERE id = $1",
+        )
+        .bind(id)
+        .bind(b.name.clone())
+        .bind(b.brand_color.clone())
+        .bind(b.logo.clone())
+        .execute(&mut **self.tx())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
     }
 }

@@ -323,6 +323,26 @@ impl Engine {
     /// Configures a merchant's SIMO entity (5 digits, given by SIMO). One entity belongs to one
     /// merchant.
     pub async fn set_erv_entity(&self, merchant_id: &str, entity: &str) -> Result<(), EngineError> {
+        self.set_erv_entity_as(merchant_id, entity, None).await
+    }
+
+    /// [`Engine::set_erv_entity`] by a person of the merchant, audited in the change's
+    /// transaction.
+    pub async fn set_erv_entity_for(
+        &self,
+        auth: &AuthContext,
+        entity: &str,
+    ) -> Result<(), EngineError> {
+        self.set_erv_entity_as(&auth.merchant_id, entity, Some(auth))
+            .await
+    }
+
+    async fn set_erv_entity_as(
+        &self,
+        merchant_id: &str,
+        entity: &str,
+        caller: Option<&AuthContext>,
+    ) -> Result<(), EngineError> {
         let e = Entity::parse(entity).map_err(|e| invalid(Field::EntityNumber, e.to_string()))?;
         let mut tx = self.begin().await?;
         let done = tx
@@ -342,6 +362,9 @@ impl Engine {
         if !done {
             tx.rollback().await?;
             return Err(EngineError::not_found("merchant", merchant_id));
+        }
+        if let Some(a) = caller {
+            self.audit_as(&mut tx, a).await?;
         }
         self.commit(tx).await?;
         Ok(())

@@ -208,18 +208,20 @@ pub(super) enum Section {
     Collections,
     People,
     Developers,
+    Settings,
     Audit,
     Security,
 }
 
 impl Section {
     /// Every section, in the navigation's order.
-    const ALL: [Section; 7] = [
+    const ALL: [Section; 8] = [
         Section::Home,
         Section::Payments,
         Section::Collections,
         Section::People,
         Section::Developers,
+        Section::Settings,
         Section::Audit,
         Section::Security,
     ];
@@ -232,6 +234,7 @@ impl Section {
             Section::Collections => M::Collections,
             Section::People => M::People,
             Section::Developers => M::Developers,
+            Section::Settings => M::Settings,
             Section::Audit => M::Audit,
             Section::Security => M::Security,
         }
@@ -245,6 +248,7 @@ impl Section {
             Section::Collections => "/dashboard/collections",
             Section::People => "/dashboard/people",
             Section::Developers => "/dashboard/developers/keys",
+            Section::Settings => "/dashboard/settings/connectors",
             Section::Audit => "/dashboard/audit",
             Section::Security => "/dashboard/security",
         }

@@ -14,7 +14,7 @@
 //! `payments/` (the list, its CSV, a payment's page, refund and cancel), `collections/` (the
 //! exceptions queue and its decisions, bills, the reconciliation report, a bank file's
 //! upload), `act.rs` (what forms that change money share), `csv.rs`, `people.rs`
-//! (people, invitations, roles), `developers/` (API keys, webhook endpoints, events), `audit.rs` (the audit log and its export).
+//! (people, invitations, roles), `developers/` (API keys, webhook endpoints, events), `settings/` (connectors, branding, the SIMO entity), `audit.rs` (the audit log and its export).
 
 mod act;
 mod audit;
@@ -30,6 +30,7 @@ mod payments;
 mod people;
 mod security;
 mod session;
+mod settings;
 mod sign_in;
 mod table;
 mod welcome;
@@ -123,6 +124,24 @@ pub fn routes() -> Router<AppState> {
         .route(
             "/dashboard/developers/events/{id}/resend",
             post(developers::resend),
+        )
+        .route(
+            "/dashboard/settings/connectors",
+            get(settings::connectors).post(settings::set_connector),
+        )
+        .route(
+            "/dashboard/settings/connectors/{operator}",
+            post(settings::change_connector),
+        )
+        .route(
+            "/dashboard/settings/branding",
+            get(settings::branding)
+                .post(settings::set_branding)
+                .layer(DefaultBodyLimit::max(256 * 1024)),
+        )
+        .route(
+            "/dashboard/settings/entity",
+            get(settings::entity).post(settings::set_entity),
         )
         .route("/dashboard/audit", get(audit::show))
         .route("/dashboard/audit.csv", get(audit::export))
