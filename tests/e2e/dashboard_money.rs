@@ -46,6 +46,22 @@ async fn payouts_refunds_and_sessions_in_the_dashboard(app: TestApp) -> Option<T
         .get("/dashboard/checkout-sessions?status=completed")
         .await;
     assert!(!none.html.contains(session["id"].as_str().unwrap()));
+    // A payment's page: its ledger postings (the refund's too) and its events.
+    let page = fin.get(&format!("/dashboard/payments/{paid_id}")).await;
+    assert!(
+        page.html.contains("<h2 id=\"ledger\">Ledger</h2>"),
+        "{}",
+        page.html
+    );
+    assert!(page.html.contains("merchant_available") && page.html.contains("payment.settled"));
+    assert!(page.html.contains("/dashboard/developers/events/evt_"));
+    let (_, evs) = app.get(&format!("/v1/events?object={paid_id}")).await;
+    for e in evs["data"].as_array().unwrap() {
+        assert!(
+            page.html.contains(e["id"].as_str().unwrap()),
+            "every event of the payment"
+        );
+    }
     let references = fin.get("/dashboard/references").await;
     assert_eq!(references.status, StatusCode::OK);
     assert!(references.html.contains("No reference."));

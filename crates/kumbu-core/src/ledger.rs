@@ -125,6 +125,23 @@ pub enum JournalKind {
 }
 
 impl JournalKind {
+    /// Every kind.
+    pub const ALL: [JournalKind; 8] = [
+        JournalKind::PaymentDebited,
+        JournalKind::PaymentSettled,
+        JournalKind::RefundSucceeded,
+        JournalKind::PayoutReserved,
+        JournalKind::PayoutSucceeded,
+        JournalKind::PayoutReleased,
+        JournalKind::PaymentReported,
+        JournalKind::PaymentReclassified,
+    ];
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+
     /// Stored name.
     pub const fn as_str(self) -> &'static str {
         match self {

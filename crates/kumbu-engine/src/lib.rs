@@ -86,8 +86,8 @@ pub use webhook_faces::{WebhookFace, WebhookFaces};
 pub use workers::Workers;
 
 pub use kumbu_store::{
-    Branding, EventFilter, IngestFilter, PaymentDay, PaymentFilter, PaymentPage, RequestFilter,
-    Store, StoreError, StoreOptions,
+    Branding, EventFilter, IngestFilter, PaymentDay, PaymentFilter, PaymentPage, PaymentPosting,
+    RequestFilter, Store, StoreError, StoreOptions,
 };
 
 use kumbu_core::{Catalogue, Clock};

@@ -36,6 +36,23 @@ pub struct NewJournal {
 }
 
 /// One account balance.
+/// One posting of a payment's journals (its own, and its refunds').
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PaymentPosting {
+    /// What moved.
+    pub kind: JournalKind,
+    /// The refund that posted it, for a refund's journal.
+    pub refund_id: Option<String>,
+    /// The account.
+    pub account: Account,
+    /// Signed minor units: + debit, − credit.
+    pub amount: i64,
+    /// Its currency.
+    pub currency: Currency,
+    /// When.
+    pub at: Timestamp,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BalanceRow {
     /// Currency.
@@ -162,6 +179,43 @@ impl StoreTx {
 }
 
 impl Store {
+    /// A payment's postings, oldest first (`ledger_entries_payment`, migration 0022).
+    pub async fn payment_postings(
+        &self,
+        merchant_id: &str,
+        mode: Mode,
+        payment_id: &str,
+    ) -> Result<Vec<PaymentPosting>, StoreError> {
+        let rows = sqlx::query::<Any>(
+            "SELECT journal_kind, refund_id, account, amount, currency, created_at FROM ledger_entries \
+             WHERE payment_id = $1 AND merchant_id = $2 AND mode = $3 \
+             ORDER BY created_at, journal_id, amount DESC, account",
+        )
+        .bind(payment_id)
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                let kind: String = r.try_get("journal_kind")?;
+                let account: String = r.try_get("account")?;
+                let currency: String = r.try_get("currency")?;
+                Ok(PaymentPosting {
+                    kind: JournalKind::parse(&kind)
+                        .ok_or_else(|| corrupt("journal kind", &kind))?,
+                    refund_id: r.try_get("refund_id")?,
+                    account: Account::parse(&account)
+                        .ok_or_else(|| corrupt("account", &account))?,
+                    amount: r.try_get("amount")?,
+                    currency: Currency::parse(&currency)
+                        .map_err(|_| corrupt("currency", &currency))?,
+                    at: Timestamp::from_micros(r.try_get("created_at")?),
+                })
+            })
+            .collect()
+    }
+
     /// A merchant's account balances in one mode.
     pub async fn balances(
         &self,

@@ -43,7 +43,7 @@ pub use endpoint_flow::{FlowRow, HealthRow, PermitRow};
 pub use error::StoreError;
 pub use events::{EventFilter, NewEvent};
 pub use idempotency::{IdempotencyRecord, KeyRef};
-pub use ledger::{BalanceRow, LedgerProblem, NewJournal};
+pub use ledger::{BalanceRow, LedgerProblem, NewJournal, PaymentPosting};
 pub use merchants::{ApiKeyRecord, ApiKeyRow, Branding, KeyEnd, Merchant};
 pub use payments::{CallbackSubject, Lease, PaymentDay, PaymentFilter, PaymentPage};
 pub use payouts::LockedMoney;

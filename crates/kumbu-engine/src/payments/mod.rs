@@ -337,6 +337,19 @@ impl Engine {
             .await?)
     }
 
+    /// What one of the caller's payments posted to the ledger (and its refunds did), oldest
+    /// first.
+    pub async fn payment_postings(
+        &self,
+        auth: &AuthContext,
+        payment_id: &str,
+    ) -> Result<Vec<kumbu_store::PaymentPosting>, EngineError> {
+        Ok(self
+            .store()
+            .payment_postings(&auth.merchant_id, auth.mode, payment_id)
+            .await?)
+    }
+
     /// Per-currency pending and available balances, from the ledger accounts.
     pub async fn balance(&self, auth: &AuthContext) -> Result<Vec<Balance>, EngineError> {
         let rows = self

@@ -272,12 +272,16 @@ pub enum M {
     ConnectorSettings,
     ConnectorSettingsHint,
     ConnectorWorks,
+    Ledger,
+    Account,
+    Debit,
+    Credit,
 }
 
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 265] = [
+    pub const ALL: [M; 269] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -543,6 +547,10 @@ impl M {
         M::ConnectorSettings,
         M::ConnectorSettingsHint,
         M::ConnectorWorks,
+        M::Ledger,
+        M::Account,
+        M::Debit,
+        M::Credit,
     ];
 
     /// French, Portuguese and English.
@@ -894,6 +902,10 @@ impl M {
             M::ConnectorSettings => ["Identifiants (JSON)", "Credenciais (JSON)", "Credentials (JSON)"],
             M::ConnectorSettingsHint => ["La forme propre à l'opérateur, comme pour « kumbu connector set » (docs/operators/).", "A forma própria do operador, como em «kumbu connector set» (docs/operators/).", "The operator's own shape, as for `kumbu connector set` (docs/operators/)."],
             M::ConnectorWorks => ["fonctionne", "funciona", "works"],
+            M::Ledger => ["Grand livre", "Razão", "Ledger"],
+            M::Account => ["Compte", "Conta", "Account"],
+            M::Debit => ["Débit", "Débito", "Debit"],
+            M::Credit => ["Crédit", "Crédito", "Credit"],
         }
     }
 

@@ -8,6 +8,7 @@ use super::super::layout::{framed_in, locale_of, view_mode, Section};
 use super::super::messages::{t, tf, M};
 use super::super::session::Signed;
 use super::filters::phone_shown;
+use super::trail;
 use crate::pages::format::{amount, receipt_time};
 use crate::AppState;
 use axum::body::Bytes;
@@ -15,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::{Action, Locale, Mode};
-use kumbu_engine::{CreateRefund, DashboardSession, EngineError, Recorded};
+use kumbu_engine::{CreateRefund, DashboardSession, EngineError, EventFilter, Recorded};
 use maud::{html, Markup};
 
 async fn detail(
@@ -54,6 +55,21 @@ async fn detail(
     let (refunds, _) = state
         .engine
         .list_refunds(&s.actor.auth(mode), Some(&p.id), None, 100)
+        .await
+        .map_err(|e| Page::from_engine(e, locale))?;
+    let auth = s.actor.auth(mode);
+    let postings = state
+        .engine
+        .payment_postings(&auth, &p.id)
+        .await
+        .map_err(|e| Page::from_engine(e, locale))?;
+    let filter = EventFilter {
+        object_id: Some(p.id.clone()),
+        ..EventFilter::default()
+    };
+    let (events, _) = state
+        .engine
+        .list_events(&auth, &filter, None, 100)
         .await
         .map_err(|e| Page::from_engine(e, locale))?;
     let may = s.actor.person.role.may(Action::MoveMoney);
@@ -111,6 +127,8 @@ async fn detail(
                 }
             }
         }
+        (trail::ledger(locale, &postings))
+        (trail::events(locale, &events))
         @if may && refundable {
             section aria-labelledby="refund" {
                 h2 id="refund" { (t(locale, M::RefundTitle)) }

@@ -9,7 +9,7 @@
 //!
 //! `mod.rs` the list and its CSV, `filters.rs` the filters' form and what they mean to the
 //! store, `detail.rs` a payment's page and its two actions, `refunds.rs`, `payouts.rs`,
-//! `sessions.rs`, `references.rs`.
+//! `sessions.rs`, `references.rs`, `trail.rs` (a payment's ledger postings and events).
 
 mod detail;
 mod filters;
@@ -17,6 +17,7 @@ mod payouts;
 mod references;
 mod refunds;
 mod sessions;
+mod trail;
 
 pub(super) use detail::{cancel, refund, show};
 pub(super) use payouts::{create as create_payout, payouts};
