@@ -17,9 +17,31 @@ pub struct AuthContext {
     pub mode: Mode,
     /// The key record id (for logs; never the secret).
     pub key_id: String,
-    /// For a person acting in the dashboard: the audit line a command that succeeds writes in
-    /// its own transaction (`None` for API keys).
+    /// The audit line a command that succeeds writes in its own transaction: a person's
+    /// (the dashboard), or an API key's (set by the commands that change money or settings,
+    /// [`AuthContext::or_key`]).
     pub audit: Option<AuditAs>,
+}
+
+impl AuthContext {
+    /// This caller, audited: an API key's command writes `action` on `subject` (`detail` in
+    /// words) to its merchant's audit log, as the key, in the command's transaction; a
+    /// person's already carries their own line (kept); internal callers (no `key_…` id) are
+    /// not audited.
+    pub fn or_key(&self, action: &'static str, subject: &str, detail: String) -> AuthContext {
+        let mut auth = self.clone();
+        if auth.audit.is_none() && auth.key_id.starts_with("key_") {
+            auth.audit = Some(AuditAs {
+                actor: crate::Actor::Key {
+                    id: auth.key_id.clone(),
+                },
+                action,
+                subject: subject.to_owned(),
+                detail,
+            });
+        }
+        auth
+    }
 }
 
 /// The audit line a person's command writes with the change it makes.

@@ -137,6 +137,7 @@ impl Engine {
         op: Operator,
         settings: serde_json::Value,
     ) -> Result<(ConnectorSummary, bool), EngineError> {
+        let auth = &auth.or_key("connector.set", op.code(), String::new());
         live_only(auth)?;
         self.put_connector_as(&auth.merchant_id, op, settings, Some(auth))
             .await
@@ -231,6 +232,7 @@ impl Engine {
         auth: &AuthContext,
         op: Operator,
     ) -> Result<(), EngineError> {
+        let auth = &auth.or_key("connector.removed", op.code(), String::new());
         live_only(auth)?;
         let mut tx = self.begin().await?;
         if !tx

@@ -175,6 +175,14 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&Endpoint) -> Recorded,
     ) -> Result<Outcome, EngineError> {
+        // The address without its query (where some put a token).
+        let shown = cmd
+            .url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let auth = &auth.or_key("webhook_endpoint.created", "", shown);
         self.check_destination(auth.mode, &cmd.url).await?;
         let max_concurrency = check_max_concurrency(cmd.max_concurrency)?;
         let mut cmd = cmd;
@@ -334,6 +342,12 @@ impl Engine {
         id: &str,
         enabled: bool,
     ) -> Result<Endpoint, EngineError> {
+        let action = if enabled {
+            "webhook_endpoint.enabled"
+        } else {
+            "webhook_endpoint.disabled"
+        };
+        let auth = &auth.or_key(action, id, String::new());
         let e = self.own_endpoint(auth, id).await?;
         let status = if enabled { "enabled" } else { "disabled" };
         let mut tx = self.begin().await?;
@@ -396,6 +410,7 @@ impl Engine {
 
     /// Deletes an endpoint: nothing more is sent to it.
     pub async fn delete_endpoint(&self, auth: &AuthContext, id: &str) -> Result<(), EngineError> {
+        let auth = &auth.or_key("webhook_endpoint.deleted", id, String::new());
         let e = self.own_endpoint(auth, id).await?;
         let mut tx = self.begin().await?;
         tx.set_endpoint_status(&e.id, "deleted", self.now()).await?;
@@ -413,6 +428,7 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&Endpoint) -> Recorded,
     ) -> Result<Outcome, EngineError> {
+        let auth = &auth.or_key("webhook_endpoint.secret_rotated", id, String::new());
         let e = self.own_endpoint(auth, id).await?;
         if e.format != WebhookFormat::Native.as_str() {
             return Err(reject(
@@ -475,6 +491,7 @@ impl Engine {
         auth: &AuthContext,
         event_id: &str,
     ) -> Result<u64, EngineError> {
+        let auth = &auth.or_key("event.resent", event_id, String::new());
         self.event(auth, event_id).await?;
         let mut tx = self.begin().await?;
         let n = tx.resend_event(event_id, self.now()).await?;

@@ -184,9 +184,12 @@ impl Engine {
         if let Some(a) = &auth.audit {
             // An object the command creates has no id before it: its render records the id;
             // never what a sealed answer holds (a secret shown once).
+            let body = response.body.as_str();
+            let an_id =
+                body.len() <= 64 && body.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
             let subject = match (a.subject.as_str(), sealed) {
-                ("", false) => Some(response.body.as_str()),
-                ("", true) => None,
+                ("", false) if an_id => Some(body),
+                ("", _) => None,
                 (named, _) => Some(named),
             };
             self.audit(

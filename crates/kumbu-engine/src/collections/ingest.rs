@@ -594,6 +594,7 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&IngestedPayment) -> Recorded,
     ) -> Result<Outcome, EngineError> {
+        let auth = &auth.or_key("exception.resolved", id, cmd.resolution.as_str().to_owned());
         if !has_shape(id, IdPrefix::Ingest) {
             return Err(EngineError::not_found("ingested payment", id));
         }

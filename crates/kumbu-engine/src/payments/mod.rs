@@ -268,6 +268,7 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&Payment) -> Recorded,
     ) -> Result<Outcome, EngineError> {
+        let auth = &auth.or_key("payment.cancelled", id, String::new());
         if !kumbu_core::ids::has_shape(id, IdPrefix::Payment) {
             return Err(EngineError::not_found("payment", id));
         }

@@ -111,6 +111,13 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&Payout) -> Recorded,
     ) -> Result<Outcome, EngineError> {
+        let detail = format!(
+            "{} {} to {}",
+            cmd.currency.format_decimal(cmd.amount),
+            cmd.currency.code(),
+            cmd.operator.code()
+        );
+        let auth = &auth.or_key("payout.created", "", detail);
         self.validate_payout(auth.mode, &cmd)?;
         let operator_reference = match auth.mode {
             Mode::Test => None,

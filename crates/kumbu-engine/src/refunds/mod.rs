@@ -71,6 +71,11 @@ impl Engine {
         idem: Option<&IdempotencyRequest>,
         render: impl FnOnce(&Refund) -> Recorded,
     ) -> Result<Outcome, EngineError> {
+        let shown = cmd.amount.map_or_else(
+            || "all that remains".to_owned(),
+            |a| format!("{a} minor units"),
+        );
+        let auth = &auth.or_key("payment.refunded", &cmd.payment_id, shown);
         if !has_shape(&cmd.payment_id, IdPrefix::Payment) {
             return Err(EngineError::not_found("payment", &cmd.payment_id));
         }
