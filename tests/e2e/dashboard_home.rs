@@ -90,4 +90,54 @@ async fn home_charts_what_payments_did(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
-both!(home_charts_what_payments_did);
+/// Every view an owner opens, with data on it, weighs at most 100 KiB on first load: its HTML
+/// and the stylesheet (the dashboard has no script and no images of its own).
+async fn every_view_is_light(app: TestApp) -> Option<TestApp> {
+    for phone in ["+2250700000789", "+2250700000039", "+2250700000009"] {
+        for _ in 0..20 {
+            app.create(2_000, phone).await;
+        }
+    }
+    app.steps(5).await;
+    let (mut own, _) = crate::dashboard::owner(&app, "dona@loja.cv").await;
+    own.get("/dashboard/view/test?next=/dashboard").await;
+    let css = own.get("/dashboard/assets/dashboard.css").await.html.len();
+    let (_, list) = app.get("/v1/payments?limit=1").await;
+    let payment = format!(
+        "/dashboard/payments/{}",
+        list["data"][0]["id"].as_str().unwrap()
+    );
+    let views = [
+        "/dashboard",
+        "/dashboard?days=30",
+        "/dashboard/payments",
+        payment.as_str(),
+        "/dashboard/refunds",
+        "/dashboard/payouts",
+        "/dashboard/checkout-sessions",
+        "/dashboard/references",
+        "/dashboard/collections",
+        "/dashboard/collections/requests",
+        "/dashboard/collections/report",
+        "/dashboard/collections/upload",
+        "/dashboard/developers/keys",
+        "/dashboard/developers/webhooks",
+        "/dashboard/developers/events",
+        "/dashboard/settings/connectors",
+        "/dashboard/settings/branding",
+        "/dashboard/settings/entity",
+        "/dashboard/people",
+        "/dashboard/audit",
+        "/dashboard/security",
+    ];
+    for path in views {
+        let page = own.get(path).await;
+        assert_eq!(page.status, StatusCode::OK, "{path}");
+        let weight = page.html.len() + css;
+        assert!(weight <= 100 * 1024, "{path} weighs {weight} bytes");
+        assert!(!page.html.contains("<script"), "{path} needs no script");
+    }
+    Some(app)
+}
+
+both!(home_charts_what_payments_did, every_view_is_light);
