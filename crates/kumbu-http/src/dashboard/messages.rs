@@ -707,7 +707,7 @@ impl M {
                 "The service is briefly unavailable. Try again in a moment.",
             ],
             M::Language => ["Langue", "Idioma", "Language"],
-            M::Developers => ["Clés d'API", "Chaves de API", "API keys"],
+            M::Developers => ["Développeurs", "Programadores", "Developers"],
             M::Key => ["Clé", "Chave", "Key"],
             M::Created => ["Créée", "Criada", "Created"],
             M::LastUsed => ["Dernier usage", "Último uso", "Last used"],
