@@ -214,4 +214,111 @@ async fn an_owner_and_their_finance_person_in_a_browser(app: TestApp) -> Option<
     Some(app)
 }
 
-both!(an_owner_and_their_finance_person_in_a_browser);
+/// In English, JavaScript on: a developer signs in with the keyboard only (Tab, typing, Enter)
+/// and rolls the sandbox key with no overlap, after which the old key is refused; a viewer sees
+/// no refund form, and a refund forged from a script in their browser (a form without the
+/// session's token) is refused and refunds nothing.
+async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
+    let Some(axe_js) = axe::source("a_developer_and_a_viewer_in_english") else {
+        return Some(app);
+    };
+    let paid = app.create(5_000, "+2250700000789").await;
+    app.steps(5).await;
+    let paid_id = paid["id"].as_str().unwrap().to_owned();
+    let setup = Setup {
+        languages: "en-GB,en",
+        javascript: true,
+    };
+    let Some(b) = Browser::start("a_developer_and_a_viewer_in_english", setup).await else {
+        return Some(app);
+    };
+    let link = invited(&app, "dev@loja.cv", Role::Developer).await;
+    b.goto(&app.url(&link)).await;
+    b.wait_for("Welcome to Kumbu").await;
+    set_password(&b).await;
+    b.wait_for("Password saved").await;
+    // Keyboard only: Tab from the top of the page reaches the address first, Tab again the
+    // password; Enter signs in.
+    b.goto(&app.url("/dashboard/login")).await;
+    b.wait_for("Sign in to the Kumbu dashboard").await;
+    b.press("\u{E004}").await;
+    assert_eq!(b.focused("id").await, "email", "the address comes first");
+    b.press("dev@loja.cv").await;
+    b.press("\u{E004}").await;
+    assert_eq!(b.focused("id").await, "password");
+    b.press(PASSWORD).await;
+    b.press("\u{E007}").await;
+    b.wait_for("Signed in as dev@loja.cv (developer)").await;
+    view(&b, Some(&axe_js), "home-en").await;
+    // Roll the sandbox key with no overlap: the old key stops at once.
+    b.goto(&app.url("/dashboard/developers/keys")).await;
+    b.wait_for("API keys").await;
+    view(&b, Some(&axe_js), "keys-en").await;
+    b.click("form.inline select[name=overlap] option[value='0']")
+        .await;
+    b.click("form.inline button[type=submit]").await;
+    b.wait_for("it will not be shown again").await;
+    view(&b, Some(&axe_js), "key-rolled-en").await;
+    let (old, _, _) = app
+        .send(reqwest::Method::GET, "/v1/payments", None, &[])
+        .await;
+    assert_eq!(
+        old,
+        reqwest::StatusCode::UNAUTHORIZED,
+        "the old key is refused"
+    );
+    b.quit().await;
+
+    // A viewer: no refund form; a forged one is refused.
+    let setup = Setup {
+        languages: "en-GB,en",
+        javascript: true,
+    };
+    let Some(b) = Browser::start("a_developer_and_a_viewer_in_english", setup).await else {
+        return Some(app);
+    };
+    let link = invited(&app, "vi@loja.cv", Role::Viewer).await;
+    b.goto(&app.url(&link)).await;
+    b.wait_for("Welcome to Kumbu").await;
+    set_password(&b).await;
+    b.wait_for("Password saved").await;
+    sign_in(&b, &app, "vi@loja.cv").await;
+    b.wait_for("Signed in as vi@loja.cv (viewer)").await;
+    b.goto(&app.url("/dashboard/view/test?next=/dashboard/payments"))
+        .await;
+    b.goto(&app.url(&format!("/dashboard/payments/{paid_id}")))
+        .await;
+    let page = b.wait_for("Timeline").await;
+    assert!(!page.contains("/refund\""), "no refund form for a viewer");
+    view(&b, Some(&axe_js), "payment-viewer-en").await;
+    b.execute(&format!(
+        "const f = document.createElement('form'); f.method = 'post'; \
+         f.action = '/dashboard/payments/{paid_id}/refund'; \
+         for (const [k, v] of [['amount', '10'], ['confirm', '1'], ['once', 'AAAAAAAAAAAAAAAAAAAAAAAA']]) {{ \
+           const i = document.createElement('input'); i.type = 'hidden'; i.name = k; i.value = v; f.appendChild(i); }} \
+         document.body.appendChild(f); f.submit();"
+    ))
+    .await;
+    b.wait_for("This form has expired").await;
+    view(&b, Some(&axe_js), "forged-en").await;
+    b.quit().await;
+    // (The sandbox key was rolled away above: ask the engine.)
+    let auth = kumbu_engine::AuthContext {
+        merchant_id: app.sandbox_merchant().await,
+        mode: kumbu_core::Mode::Test,
+        key_id: "test".into(),
+        audit: None,
+    };
+    let (refunds, _) = app
+        .engine
+        .list_refunds(&auth, Some(&paid_id), None, 10)
+        .await
+        .unwrap();
+    assert!(refunds.is_empty(), "nothing was refunded");
+    Some(app)
+}
+
+both!(
+    an_owner_and_their_finance_person_in_a_browser,
+    a_developer_and_a_viewer_in_english
+);
