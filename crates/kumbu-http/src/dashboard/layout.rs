@@ -185,6 +185,30 @@ pub(super) fn framed_in(
     )
 }
 
+/// The page of an object that is not in the data shown (another mode's, another merchant's,
+/// or none): `missing` in words and the way `back` (address, words) to its list; a refusal
+/// met on the way (`notice`) is still said above it, with its status, else 404.
+pub(super) fn not_here(
+    state: &AppState,
+    s: &DashboardSession,
+    (locale, mode): (Locale, Mode),
+    section: Section,
+    (status, notice): (StatusCode, Option<Markup>),
+    (missing, back): (M, (&str, M)),
+) -> Response {
+    let status = if notice.is_some() {
+        status
+    } else {
+        StatusCode::NOT_FOUND
+    };
+    let body = html! {
+        @if let Some(n) = notice { (n) }
+        p { (t(locale, missing)) }
+        p { a href=(back.0) { (t(locale, back.1)) } }
+    };
+    framed_in(state, s, (locale, mode), (section, None), status, body)
+}
+
 /// Which data a page shows, and the way to the other.
 fn mode_switch(locale: Locale, mode: Mode, here: &str) -> Markup {
     let (other, label) = match mode {

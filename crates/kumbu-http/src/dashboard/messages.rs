@@ -1,6 +1,11 @@
 //! The dashboard's message catalogue: every string a merchant's people read, in French,
 //! Portuguese and English, side by side (a missing translation is a compile error), checked by
 //! a test for empty texts and matching `{name}` placeholders, as the checkout's catalogue is.
+//!
+//! It is long on purpose and holds one thing: a single enum and its single exhaustive table of
+//! texts, so that adding a message without its three translations does not compile. Split by
+//! section, that guarantee would need one enum per section, and the words many pages share
+//! ("Amount", "Status", tab titles) a home of their own. Translators read it top to bottom.
 
 use kumbu_core::{Locale, Role};
 

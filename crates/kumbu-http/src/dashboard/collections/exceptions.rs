@@ -6,7 +6,7 @@
 
 use super::super::act::{confirm_and_submit, confirmed, once_fields};
 use super::super::error::{refused_or, Page};
-use super::super::layout::{framed_in, locale_of, view_mode, Section};
+use super::super::layout::{framed_in, locale_of, not_here, view_mode, Section};
 use super::super::messages::{t, tf, M};
 use super::super::session::Signed;
 use super::super::table::{listing, older, page_or_empty, param, Col};
@@ -147,24 +147,17 @@ async fn page(
     let i = match state.engine.ingested_payment(&auth, id).await {
         Ok(i) => i,
         Err(EngineError::Rejected(_)) => {
-            let body = html! {
-                @if let Some(n) = notice { (n) }
-                p { (t(locale, M::NoSuchException)) }
-                p { a href="/dashboard/collections" { (t(locale, M::ExceptionsQueue)) } }
-            };
-            let status = if status == StatusCode::OK {
-                StatusCode::NOT_FOUND
-            } else {
-                status
-            };
-            return Ok(framed_in(
+            return Ok(not_here(
                 state,
                 s,
                 (locale, mode),
-                (Section::Collections, None),
-                status,
-                body,
-            ));
+                Section::Collections,
+                (status, notice),
+                (
+                    M::NoSuchException,
+                    ("/dashboard/collections", M::ExceptionsQueue),
+                ),
+            ))
         }
         Err(e) => return Err(Page::from_engine(e, locale)),
     };

@@ -3,7 +3,7 @@
 //! endpoint subscribed (owners and developers; audited with it).
 
 use super::super::error::{refused_or, Page};
-use super::super::layout::{framed_in, locale_of, view_mode, Section};
+use super::super::layout::{framed_in, locale_of, not_here, view_mode, Section};
 use super::super::messages::{t, M};
 use super::super::session::{session_form, Signed};
 use super::super::table::{choice_filter, listing, older, page_or_empty, param, Col};
@@ -116,18 +116,14 @@ async fn page(
     let e = match state.engine.event(&auth, id).await {
         Ok(e) => e,
         Err(EngineError::Rejected(_)) => {
-            let body = html! {
-                p { (t(locale, M::NoSuchEvent)) }
-                p { a href="/dashboard/developers/events" { (t(locale, M::Events)) } }
-            };
-            return Ok(framed_in(
+            return Ok(not_here(
                 state,
                 s,
                 (locale, mode),
-                (Section::Developers, None),
-                StatusCode::NOT_FOUND,
-                body,
-            ));
+                Section::Developers,
+                (status, notice),
+                (M::NoSuchEvent, ("/dashboard/developers/events", M::Events)),
+            ))
         }
         Err(e) => return Err(Page::from_engine(e, locale)),
     };

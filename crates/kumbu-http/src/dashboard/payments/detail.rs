@@ -4,7 +4,7 @@
 
 use super::super::act::{confirm_and_submit, confirmed, once_fields};
 use super::super::error::{refused_or, Page};
-use super::super::layout::{framed_in, locale_of, view_mode, Section};
+use super::super::layout::{framed_in, locale_of, not_here, view_mode, Section};
 use super::super::messages::{t, tf, M};
 use super::super::session::Signed;
 use super::filters::phone_shown;
@@ -30,25 +30,14 @@ async fn detail(
     let p = match state.engine.payment(&s.actor.auth(mode), id).await {
         Ok(p) => p,
         Err(EngineError::Rejected(_)) => {
-            // Not in this mode: a refusal is still said (with its status), above the way back.
-            let status = if notice.is_some() {
-                status
-            } else {
-                StatusCode::NOT_FOUND
-            };
-            let body = html! {
-                @if let Some(n) = notice { (n) }
-                p { (t(locale, M::NoSuchPayment)) }
-                p { a href="/dashboard/payments" { (t(locale, M::AllPayments)) } }
-            };
-            return Ok(framed_in(
+            return Ok(not_here(
                 state,
                 s,
                 (locale, mode),
-                (Section::Payments, None),
-                status,
-                body,
-            ));
+                Section::Payments,
+                (status, notice),
+                (M::NoSuchPayment, ("/dashboard/payments", M::AllPayments)),
+            ))
         }
         Err(e) => return Err(Page::from_engine(e, locale)),
     };
