@@ -46,6 +46,8 @@ pub struct Config {
     pub connections: kumbu_http::ConnectionLimits,
     /// Where `/metrics` is served (none: nowhere). Never the API's listener.
     pub metrics_listen: Option<SocketAddr>,
+    /// Where invitations and password-reset links are e-mailed (none: they are not).
+    pub mail: Option<kumbu_http::MailSettings>,
 }
 
 impl Default for Config {
@@ -63,6 +65,7 @@ impl Default for Config {
             trusted_proxies: kumbu_http::TrustedProxies::default(),
             connections: kumbu_http::ConnectionLimits::default(),
             metrics_listen: Some(DEFAULT_METRICS_LISTEN),
+            mail: None,
         }
     }
 }
@@ -83,6 +86,7 @@ pub struct Application {
     connections: kumbu_http::ConnectionLimits,
     workers: bool,
     bootstrap: Bootstrap,
+    mailer: Option<kumbu_http::Mailer>,
 }
 
 impl Application {
@@ -93,6 +97,10 @@ impl Application {
 
     /// Same as [`Application::build`], with a chosen clock (tests drive time).
     pub async fn build_with_clock(config: Config, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        let mailer = match &config.mail {
+            Some(settings) => Some(kumbu_http::Mailer::new(settings)?),
+            None => None,
+        };
         let store = open_store(&config.database_url, config.max_connections).await?;
         let keyring = load_keyring(&config.secret_key, &config.database_url)?;
         let listener = TcpListener::bind(config.listen)
@@ -165,6 +173,7 @@ impl Application {
             connections: config.connections,
             workers: config.workers,
             bootstrap,
+            mailer,
         })
     }
 
@@ -220,9 +229,24 @@ impl Application {
             shutdown.await;
             trigger.cancel();
         });
+        if let Some(mailer) = self.mailer.clone() {
+            // A relay that is down does not stop the gateway: invitations still show their link.
+            tokio::spawn(async move {
+                match mailer.check().await {
+                    Ok(()) => tracing::info!(
+                        relay = mailer.relay(),
+                        "e-mail goes through this SMTP relay"
+                    ),
+                    Err(e) => {
+                        tracing::warn!(error = %e, "the SMTP relay does not answer: invitations and password resets will not be e-mailed until it does")
+                    }
+                }
+            });
+        }
         let state = kumbu_http::AppState::new(self.engine.clone())
             .with_public_url(self.public_url)
-            .with_trusted_proxies(self.trusted_proxies);
+            .with_trusted_proxies(self.trusted_proxies)
+            .with_mailer(self.mailer);
         // The side listeners: the ProxyPay face at the root, and the metrics.
         let side = [
             (

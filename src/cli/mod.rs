@@ -35,7 +35,7 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run the gateway: HTTP API, sandbox simulator and workers (the default command).
-    Serve(serve::ServeArgs),
+    Serve(Box<serve::ServeArgs>),
     /// Create or upgrade the database schema, then exit.
     Migrate(DbArgs),
     /// Manage merchants.
@@ -91,7 +91,7 @@ enum Command {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         None => serve::serve(cli.serve).await,
-        Some(Command::Serve(args)) => serve::serve(args).await,
+        Some(Command::Serve(args)) => serve::serve(*args).await,
         Some(Command::Migrate(db)) => {
             crate::telemetry::init(false);
             open_store(&db.database_url, 2).await?;

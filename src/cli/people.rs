@@ -101,7 +101,7 @@ pub async fn run(cmd: UserCommand) -> anyhow::Result<()> {
             db,
         } => {
             let engine = engine_for(&db).await?;
-            let Some(link) = engine.reset_link(&email).await? else {
+            let Some(link) = engine.reset_link(&email, None).await? else {
                 bail!("no one signs in as {email}; `kumbu user create` makes a new person");
             };
             eprintln!(

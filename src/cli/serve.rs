@@ -135,6 +135,18 @@ pub struct ServeArgs {
     /// endpoint within its own limit (max_concurrency, adapted to how it answers).
     #[arg(long, env = "KUMBU_DISPATCH_TASKS", default_value_t = 2)]
     dispatch_tasks: usize,
+    /// An SMTP relay through which invitations and password-reset links are e-mailed to the
+    /// people of a merchant: smtp://host:25 (plain, a relay on this machine),
+    /// smtp://user:password@host:587?tls=required (STARTTLS) or smtps://user:password@host:465.
+    /// Without it, an invitation's link is shown to the owner who invites, and a forgotten
+    /// password needs `kumbu user reset-link`. Keep the password out of shell history: set
+    /// KUMBU_SMTP_URL in the environment.
+    #[arg(long, env = "KUMBU_SMTP_URL", hide_env_values = true, value_parser = secret)]
+    smtp_url: Option<SecretString>,
+    /// The sender of those e-mails, e.g. "Kumbu <no-reply@pay.example.com>" (an address the
+    /// relay may send as).
+    #[arg(long, env = "KUMBU_SMTP_FROM")]
+    smtp_from: Option<String>,
     /// Log one JSON object per line instead of text (`text` or `json`).
     #[arg(long, env = "KUMBU_LOG_FORMAT", default_value = "text")]
     log_format: LogFormat,
@@ -175,6 +187,16 @@ impl ServeArgs {
                     .map_err(|e| anyhow::anyhow!("--trusted-proxy {e}"))?
             },
             metrics_listen: self.metrics_listen.0,
+            mail: match (&self.smtp_url, &self.smtp_from) {
+                (Some(url), Some(from)) => Some(kumbu_http::MailSettings {
+                    url: url.clone(),
+                    from: from.clone(),
+                }),
+                (Some(_), None) => {
+                    bail!("--smtp-url needs --smtp-from, the address e-mails come from")
+                }
+                (None, _) => None,
+            },
             connections: kumbu_http::ConnectionLimits {
                 header_read_timeout: Duration::from_secs(self.header_read_timeout_secs.max(1)),
                 idle_timeout: Duration::from_secs(self.idle_timeout_secs.max(1)),
@@ -208,6 +230,11 @@ impl ServeArgs {
             max_connections: self.max_connections.max(1),
         })
     }
+}
+
+/// A value that must never be printed (its `Debug` is redacted).
+fn secret(value: &str) -> Result<SecretString, String> {
+    Ok(SecretString::from(value.to_owned()))
 }
 
 /// An address to listen on, or none (`off`).

@@ -55,6 +55,21 @@ impl Browser {
         }
     }
 
+    /// A browser elsewhere: its requests come through this machine's proxy (trusted by
+    /// default) for the client at `address`.
+    pub fn at(app: &TestApp, address: &str) -> Self {
+        let mut headers = reqwest::header::HeaderMap::new();
+        headers.insert("x-forwarded-for", address.parse().unwrap());
+        Self {
+            client: reqwest::Client::builder()
+                .redirect(reqwest::redirect::Policy::none())
+                .default_headers(headers)
+                .build()
+                .unwrap(),
+            ..Self::new(app)
+        }
+    }
+
     pub fn speaking(mut self, lang: &str) -> Self {
         self.lang = Some(lang.to_owned());
         self
@@ -116,15 +131,16 @@ impl Browser {
         let body: String = form_urlencoded::Serializer::new(String::new())
             .extend_pairs(all)
             .finish();
-        let resp = self
+        let mut req = self
             .client
             .post(format!("{}{path}", self.base))
             .header("cookie", self.cookie_header())
-            .header("content-type", "application/x-www-form-urlencoded")
-            .body(body)
-            .send()
-            .await
-            .unwrap();
+            .header("content-type", "application/x-www-form-urlencoded");
+        // A browser says its languages on every request, forms included.
+        if let Some(l) = &self.lang {
+            req = req.header("accept-language", l);
+        }
+        let resp = req.body(body).send().await.unwrap();
         self.page(resp).await
     }
 
@@ -235,6 +251,10 @@ pub async fn owner(app: &TestApp, email: &str) -> (Browser, String) {
     );
     let enrol = b.get("/dashboard/security/two-factor").await;
     let secret = text_of(&enrol.html, "totp-secret").expect("the secret is shown");
+    assert!(
+        enrol.html.contains("<svg class=\"qr\"") && enrol.html.contains("role=\"img\""),
+        "a QR code of the link for the app"
+    );
     let sealed = field(&enrol.html, "enrolment").expect("the enrolment rides in the form");
     // The password is asked again: a stolen session alone cannot enrol its own authenticator.
     let no_password = b
@@ -640,6 +660,29 @@ async fn failed_sign_ins_slow_down_without_locking_out(app: TestApp) -> Option<T
     app.clock.advance(Duration::from_secs(61));
     let ok = sign_in(&mut b, "fin@loja.cv", PASSWORD).await;
     assert_eq!(ok.location.as_deref(), Some("/dashboard"));
+
+    // A stranger guessing from elsewhere slows down only themselves: the person, from their own
+    // address, signs in at once, and a wrong password of theirs is just wrong.
+    let mut stranger = Browser::at(&app, "203.0.113.7");
+    for _ in 0..5 {
+        let wrong = sign_in(&mut stranger, "fin@loja.cv", "guess, guess!").await;
+        assert_eq!(wrong.status, StatusCode::UNAUTHORIZED);
+    }
+    let slowed = sign_in(&mut stranger, "fin@loja.cv", "guess again!").await;
+    assert_eq!(slowed.status, StatusCode::TOO_MANY_REQUESTS);
+    let mut own = Browser::at(&app, "198.51.100.20");
+    let typo = sign_in(&mut own, "fin@loja.cv", "wrong password!").await;
+    assert_eq!(typo.status, StatusCode::UNAUTHORIZED, "{}", typo.html);
+    let in_at_once = sign_in(&mut own, "fin@loja.cv", PASSWORD).await;
+    assert_eq!(in_at_once.location.as_deref(), Some("/dashboard"));
+    // The audit log says where each came from.
+    let failures = app
+        .engine
+        .audit_log(&app.sandbox_merchant().await, None, 100)
+        .await
+        .unwrap();
+    let from = |source: &str| failures.iter().any(|l| l.source.as_deref() == Some(source));
+    assert!(from("203.0.113.7") && from("198.51.100.20"));
     Some(app)
 }
 

@@ -3,7 +3,9 @@
 //! French, JavaScript on: axe-core needs it), looks at the test payments; they invite a finance
 //! person, who signs up by the link and refunds part of a payment (in Portuguese, JavaScript
 //! off, as the dashboard needs none), then marks a bank payment nobody could match for return,
-//! from the exceptions queue. Screenshots land in
+//! from the exceptions queue. A developer (in English, on a 360 px screen) signs in and rolls a
+//! key with the keyboard alone; a viewer's forged refund is refused, and their session ends
+//! when idle too long. Every view is checked to fit the screen. Screenshots land in
 //! `target/dashboard-screens/`.
 
 use crate::axe;
@@ -16,12 +18,33 @@ use kumbu_core::Role;
 
 const PASSWORD: &str = "correct horse battery staple";
 
-/// A screenshot of the view, and its accessibility check where the browser runs scripts.
+/// A screenshot of the view, and its accessibility check where the browser runs scripts: axe,
+/// and that nothing makes the page wider than the screen (a table scrolls in its own box).
 async fn view(b: &Browser, axe_js: Option<&str>, name: &str) {
     b.screenshot_in("dashboard-screens", name).await;
     if let Some(axe_js) = axe_js {
         axe::check(b, axe_js, name).await;
+        let v = b
+            .execute("return [document.documentElement.scrollWidth, window.innerWidth]")
+            .await;
+        let (page, screen) = (v[0].as_i64().unwrap(), v[1].as_i64().unwrap());
+        assert!(
+            page <= screen,
+            "{name}: the page is {page} px wide on a {screen} px screen"
+        );
     }
+}
+
+/// Presses Tab until the focused element's `attribute` is `value`, in at most `max` presses:
+/// the keyboard reaches it.
+async fn tab_to(b: &Browser, attribute: &str, value: &str, max: usize) {
+    for _ in 0..max {
+        b.press("\u{E004}").await;
+        if b.focused(attribute).await == value {
+            return;
+        }
+    }
+    panic!("{attribute}={value} is not reached in {max} presses of Tab");
 }
 
 async fn set_password(b: &Browser) {
@@ -232,6 +255,8 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     let Some(b) = Browser::start("a_developer_and_a_viewer_in_english", setup).await else {
         return Some(app);
     };
+    // The smallest phone screen in common use.
+    b.resize(360, 740).await;
     let link = invited(&app, "dev@loja.cv", Role::Developer).await;
     b.goto(&app.url(&link)).await;
     b.wait_for("Welcome to Kumbu").await;
@@ -250,13 +275,18 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     b.press("\u{E007}").await;
     b.wait_for("Signed in as dev@loja.cv (developer)").await;
     view(&b, Some(&axe_js), "home-en").await;
-    // Roll the sandbox key with no overlap: the old key stops at once.
+    // Roll the sandbox key with no overlap, by keyboard: Tab to the overlap, Home for its
+    // first choice (none), Tab to Roll, Enter. The old key stops at once.
     b.goto(&app.url("/dashboard/developers/keys")).await;
     b.wait_for("API keys").await;
     view(&b, Some(&axe_js), "keys-en").await;
-    b.click("form.inline select[name=overlap] option[value='0']")
-        .await;
-    b.click("form.inline button[type=submit]").await;
+    tab_to(&b, "name", "overlap", 40).await;
+    b.press("\u{E011}").await;
+    let chosen = b.execute("return document.activeElement.value").await;
+    assert_eq!(chosen, "0", "Home chose the first overlap");
+    b.press("\u{E004}").await;
+    assert_eq!(b.focused("type").await, "submit", "Roll comes next");
+    b.press("\u{E007}").await;
     b.wait_for("it will not be shown again").await;
     view(&b, Some(&axe_js), "key-rolled-en").await;
     let (old, _, _) = app
@@ -277,6 +307,7 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     let Some(b) = Browser::start("a_developer_and_a_viewer_in_english", setup).await else {
         return Some(app);
     };
+    b.resize(360, 740).await;
     let link = invited(&app, "vi@loja.cv", Role::Viewer).await;
     b.goto(&app.url(&link)).await;
     b.wait_for("Welcome to Kumbu").await;
@@ -301,6 +332,14 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     .await;
     b.wait_for("This form has expired").await;
     view(&b, Some(&axe_js), "forged-en").await;
+    // Idle for longer than a session lasts (30 minutes): the next page is the sign-in page.
+    b.goto(&app.url("/dashboard/payments")).await;
+    b.wait_for("Payments").await;
+    app.advance(std::time::Duration::from_secs(31 * 60)).await;
+    b.goto(&app.url(&format!("/dashboard/payments/{paid_id}")))
+        .await;
+    b.wait_for("Sign in to the Kumbu dashboard").await;
+    view(&b, Some(&axe_js), "expired-en").await;
     b.quit().await;
     // (The sandbox key was rolled away above: ask the engine.)
     let auth = kumbu_engine::AuthContext {

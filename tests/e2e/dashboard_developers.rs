@@ -1,6 +1,7 @@
 //! The Developers section over HTTP: webhook endpoints (a new one with its secret shown once,
 //! its health, a new secret, disabled and enabled again), the event log, an event's
-//! deliveries and sending it again; by a developer, audited; refused to finance.
+//! deliveries and sending it again, a test event to one endpoint; by a developer, audited;
+//! refused to finance.
 
 use crate::both;
 use crate::dashboard::{invited, sign_in, take_link, Browser, PASSWORD};
@@ -126,6 +127,73 @@ async fn webhooks_and_events_in_the_dashboard(app: TestApp) -> Option<TestApp> {
     let (_, e) = app.get(&format!("/v1/webhook_endpoints/{endpoint}")).await;
     assert_eq!(e["status"], "enabled", "{e}");
 
+    // A test event, to a second endpoint that wants only failures: it goes there alone, signed
+    // with that endpoint's secret, and the page that follows shows its delivery.
+    let rx2 = Receiver::start().await;
+    let (s2, second) = app
+        .post(
+            "/v1/webhook_endpoints",
+            &serde_json::json!({"url": rx2.url, "events": ["payment.failed"]}),
+        )
+        .await;
+    assert_eq!(s2, StatusCode::OK, "{second}");
+    let second_id = second["id"].as_str().unwrap().to_owned();
+    let second_secret = second["secret"].as_str().unwrap().to_owned();
+    let before = rx.count();
+    let page = dev.get("/dashboard/developers/webhooks").await;
+    assert!(page.html.contains("value=\"test\""), "a test button");
+    let tested = dev
+        .post(
+            &format!("/dashboard/developers/webhooks/{second_id}"),
+            &[("do", "test")],
+        )
+        .await;
+    assert_eq!(tested.status, StatusCode::SEE_OTHER, "{}", tested.html);
+    let to = tested.location.clone().unwrap();
+    assert!(to.starts_with("/dashboard/developers/events/evt_"), "{to}");
+    app.engine.run_dispatch_until_idle().await.unwrap();
+    let got = rx2.take();
+    assert_eq!(got.len(), 1, "one test event to the second endpoint");
+    assert!(kumbu_engine::signature::verify(
+        &got[0].signature,
+        &second_secret,
+        got[0].body.as_bytes(),
+        app.clock.now_unix(),
+        300
+    ));
+    let body: serde_json::Value = serde_json::from_str(&got[0].body).unwrap();
+    assert_eq!(body["type"], "webhook_endpoint.test");
+    assert_eq!(body["data"]["object"]["id"], second_id.as_str());
+    assert!(
+        body["data"]["object"]["secret"].is_null(),
+        "never the secret"
+    );
+    assert_eq!(rx.count(), before, "nothing to the first endpoint");
+    let shown = dev.get(&to).await;
+    assert!(shown.html.contains(&second_id) && shown.html.contains(">200<"));
+    // The API does the same; a disabled endpoint is refused, naming why.
+    let (s, ev) = app
+        .post(
+            &format!("/v1/webhook_endpoints/{second_id}/test"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{ev}");
+    assert_eq!(ev["type"], "webhook_endpoint.test");
+    app.post(
+        &format!("/v1/webhook_endpoints/{second_id}/disable"),
+        &serde_json::json!({}),
+    )
+    .await;
+    let (s, err) = app
+        .post(
+            &format!("/v1/webhook_endpoints/{second_id}/test"),
+            &serde_json::json!({}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{err}");
+    assert!(err.to_string().contains("enable it first"), "{err}");
+
     // Finance reads, and may not act.
     let mut fin = person(&app, "fin@loja.cv", Role::Finance).await;
     let seen = fin.get("/dashboard/developers/webhooks").await;
@@ -151,6 +219,7 @@ async fn webhooks_and_events_in_the_dashboard(app: TestApp) -> Option<TestApp> {
         "webhook_endpoint.disabled",
         "webhook_endpoint.enabled",
         "event.resent",
+        "webhook_endpoint.test_sent",
     ] {
         assert!(audit.html.contains(action), "{action}: {}", audit.html);
     }

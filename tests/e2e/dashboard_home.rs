@@ -55,7 +55,10 @@ async fn home_charts_what_payments_did(app: TestApp) -> Option<TestApp> {
     );
     assert!(row.contains("6") && row.contains("000"), "{row}");
     assert!(home.html.contains(&ids[3]), "the failure is listed");
-    assert!(home.html.contains("PAYMENT_DECLINED") || home.html.contains("DECLINED"));
+    assert!(
+        home.html.contains("The payment was refused on the phone."),
+        "the failure's reason, in words"
+    );
     // Today only, and 30 days, say the same (all of it happened today).
     for days in [1, 30] {
         let p = fin.get(&format!("/dashboard?days={days}")).await;

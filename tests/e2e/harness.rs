@@ -176,6 +176,8 @@ pub struct Opts {
     pub allow_internal_webhooks: bool,
     /// Requests per minute per API key (`--api-rate-limit`).
     pub api_per_minute: u32,
+    /// `--smtp-url` and `--smtp-from` (a local server in tests: mailbox.rs).
+    pub mail: Option<kumbu_http::MailSettings>,
 }
 
 impl Default for Opts {
@@ -195,6 +197,7 @@ impl Default for Opts {
             public_url: None,
             allow_internal_webhooks: false,
             api_per_minute: EngineConfig::default().api_requests_per_minute,
+            mail: None,
         }
     }
 }
@@ -243,6 +246,7 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
             .clone()
             .unwrap_or_else(|| secret_key_for(url)),
         proxypay_listen: Some(SocketAddr::from(([127, 0, 0, 1], 0))),
+        mail: opts.mail.clone(),
     }
 }
 

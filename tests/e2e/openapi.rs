@@ -42,6 +42,7 @@ async fn openapi_matches_the_api(app: TestApp) -> Option<TestApp> {
         ("/v1/webhook_endpoints/{id}", "post"),
         ("/v1/webhook_endpoints/{id}", "delete"),
         ("/v1/webhook_endpoints/{id}/rotate_secret", "post"),
+        ("/v1/webhook_endpoints/{id}/test", "post"),
         ("/v1/webhook_endpoints/{id}/enable", "post"),
         ("/v1/webhook_endpoints/{id}/disable", "post"),
         ("/v1/references", "post"),

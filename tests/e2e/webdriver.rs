@@ -192,6 +192,16 @@ impl Browser {
         .await;
     }
 
+    /// Makes the window `width` × `height` CSS pixels (headless: the page's viewport).
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.call(
+            reqwest::Method::POST,
+            "/window/rect",
+            Some(json!({"width": width, "height": height})),
+        )
+        .await;
+    }
+
     /// An attribute of the focused element.
     pub async fn focused(&self, attribute: &str) -> String {
         let v = self

@@ -419,6 +419,54 @@ impl Engine {
         Ok(())
     }
 
+    /// Sends a `webhook_endpoint.test` event to this endpoint alone, whatever it subscribes to
+    /// (so that a developer can check their receiver and its signature check before a real
+    /// event comes): the endpoint's view, signed like any event, delivered and retried like
+    /// one, listed with the events. Only the native format has such an event (the services
+    /// whose formats the others speak have none); it returns the event's id.
+    pub async fn send_test_event(
+        &self,
+        auth: &AuthContext,
+        id: &str,
+    ) -> Result<String, EngineError> {
+        let auth = &auth.or_key("webhook_endpoint.test_sent", id, String::new());
+        let e = self.own_endpoint(auth, id).await?;
+        if e.format != WebhookFormat::Native.as_str() {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Id,
+                format!(
+                    "a {} endpoint receives only what that service sends, which has no test event; make a payment with a test key instead",
+                    e.format
+                ),
+            ));
+        }
+        if e.status != "enabled" {
+            return Err(reject(
+                ErrorCode::ParameterInvalid,
+                Field::Id,
+                "the endpoint is disabled: enable it first",
+            ));
+        }
+        let now = self.now();
+        let mut tx = self.begin().await?;
+        let event = kumbu_store::NewEvent {
+            id: kumbu_core::ids::new_id(kumbu_core::IdPrefix::Event),
+            merchant_id: e.merchant_id.clone(),
+            mode: e.mode,
+            event_type: crate::events::types::ENDPOINT_TEST.to_owned(),
+            object_id: e.id.clone(),
+            object_seq: tx.next_object_seq(&e.id).await?,
+            payload: serde_json::to_string(&Endpoint::from(&e)).unwrap_or_else(|_| "{}".to_owned()),
+            created_at: now,
+        };
+        tx.publish_events(std::slice::from_ref(&event)).await?;
+        self.audit_as(&mut tx, auth).await?;
+        self.commit(tx).await?;
+        self.inner.deliveries_ready.notify_one();
+        Ok(event.id)
+    }
+
     /// Gives an endpoint a new secret; the old one keeps signing beside it for 24 hours. With an
     /// Idempotency-Key a retried rotation returns the same new secret instead of minting another.
     pub async fn rotate_endpoint_secret(

@@ -62,13 +62,13 @@ pub use endpoints::{
 };
 pub use error::EngineError;
 pub use events::types::{
-    event_types, CHECKOUT_EVENTS, COLLECTION_EVENTS, ENDPOINT_DISABLED, INGEST_EVENTS,
-    PAYOUT_EVENTS, REFUND_EVENTS,
+    event_types, CHECKOUT_EVENTS, COLLECTION_EVENTS, ENDPOINT_DISABLED, ENDPOINT_TEST,
+    INGEST_EVENTS, PAYOUT_EVENTS, REFUND_EVENTS,
 };
 pub use events::{Event, EventObject};
 pub use idempotency::{IdempotencyRequest, Outcome, Recorded, MAX_IDEMPOTENCY_KEY_LEN};
 pub use keys::MAX_ROLL_OVERLAP;
-pub use kumbu_store::AttemptRecord;
+pub use kumbu_store::{AttemptRecord, LinkPurpose};
 pub use payments::handover::Handover;
 pub use payments::sandbox::{Answer, Prompt};
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE};

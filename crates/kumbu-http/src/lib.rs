@@ -14,6 +14,7 @@ mod error;
 mod extract;
 mod health;
 mod idempotency;
+pub mod mail;
 mod native;
 mod openapi;
 mod pages;
@@ -28,6 +29,7 @@ mod urls;
 mod webhook_faces;
 
 pub use client_ip::TrustedProxies;
+pub use mail::{MailSettings, Mailer};
 pub use openapi::openapi_json;
 pub use server::{serve, ConnectionLimits};
 pub use telemetry::metrics_handle;
@@ -48,6 +50,10 @@ pub const RESENDS_PER_MINUTE: u32 = 60;
 pub const DASHBOARD_FAILURES_PER_MINUTE: u32 = 10;
 /// See [`DASHBOARD_FAILURES_PER_MINUTE`].
 pub const DASHBOARD_FAILURES_PER_HOUR: u32 = 60;
+
+/// Password-reset e-mails one address, and one source address, may ask for in an hour; beyond,
+/// 429 (counted whether or not anyone signs in with the address, so it tells nothing).
+pub const RESET_REQUESTS_PER_HOUR: u32 = 5;
 
 /// How often an operator's callback may move one payment's status query forward (a forged
 /// callback costs at most one query per payment in this time, per process).
@@ -85,6 +91,11 @@ pub struct AppState {
     /// The proxies whose `X-Forwarded-For` names the client (the checkout page's per-address
     /// limit).
     pub trusted_proxies: std::sync::Arc<TrustedProxies>,
+    /// Where invitations and password-reset links are e-mailed (`--smtp-url`); none: the links
+    /// are only shown to the inviter, or printed by `kumbu user`.
+    pub mailer: Option<std::sync::Arc<Mailer>>,
+    /// Password-reset e-mails asked for, per address and per source (mail bombing).
+    pub reset_requests: std::sync::Arc<rate_limit::RateLimiter>,
 }
 
 impl AppState {
@@ -137,7 +148,15 @@ impl AppState {
             engine,
             public_url: PublicUrl::default(),
             trusted_proxies: std::sync::Arc::default(),
+            mailer: None,
+            reset_requests: limit(RESET_REQUESTS_PER_HOUR, Duration::from_secs(3600)),
         }
+    }
+
+    /// The same state, e-mailing invitations and reset links through `mailer`.
+    pub fn with_mailer(mut self, mailer: Option<Mailer>) -> Self {
+        self.mailer = mailer.map(std::sync::Arc::new);
+        self
     }
 
     /// The same state, believing `X-Forwarded-For` only from `proxies`.

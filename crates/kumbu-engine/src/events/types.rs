@@ -38,6 +38,10 @@ pub const PAYOUT_EVENTS: [&str; 3] = ["payout.created", "payout.succeeded", "pay
 /// The event written when an endpoint is disabled for failing.
 pub const ENDPOINT_DISABLED: &str = "webhook_endpoint.disabled";
 
+/// The event sent to one endpoint when a developer asks for a test (whatever the endpoint
+/// subscribes to: see the store's fan-out).
+pub const ENDPOINT_TEST: &str = "webhook_endpoint.test";
+
 /// Every event type: a payment's, in lifecycle order, then the endpoint's.
 pub fn event_types() -> Vec<String> {
     let mut types: Vec<String> = PaymentStatus::ALL
@@ -54,5 +58,6 @@ pub fn event_types() -> Vec<String> {
     );
     types.extend(PAYOUT_EVENTS.iter().map(|t| (*t).to_owned()));
     types.push(ENDPOINT_DISABLED.to_owned());
+    types.push(ENDPOINT_TEST.to_owned());
     types
 }

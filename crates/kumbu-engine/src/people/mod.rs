@@ -150,22 +150,26 @@ impl Engine {
         })
     }
 
-    /// Who a one-time link is for, if it still works (not used, not expired); nothing changes.
-    pub async fn link_person(&self, token: &str) -> Result<Option<Person>, EngineError> {
+    /// Who a one-time link is for and what it is for, if it still works (not used, not
+    /// expired); nothing changes.
+    pub async fn link_person(
+        &self,
+        token: &str,
+    ) -> Result<Option<(Person, LinkPurpose)>, EngineError> {
         if token.len() != LINK_TOKEN_LEN || !token.bytes().all(|b| b.is_ascii_alphanumeric()) {
             return Ok(None);
         }
         let mut tx = self.begin().await?;
         let found = tx.person_link(&hash_key(token), self.now(), false).await?;
-        let person = match found {
-            Some((id, _)) => tx.lock_person(&id).await?,
+        let person = match &found {
+            Some((id, _)) => tx.lock_person(id).await?,
             None => None,
         };
         tx.rollback().await?;
         Ok(person
             .filter(|p| p.removed_at.is_none())
-            .as_ref()
-            .map(Person::from))
+            .zip(found)
+            .map(|(p, (_, purpose))| (Person::from(&p), purpose)))
     }
 
     /// Sets a person's password by their one-time link, which is then used up; every session
@@ -225,8 +229,13 @@ impl Engine {
 
     /// Makes a password-reset link for the person with this address, if there is one (the
     /// caller shows the same answer either way, so that the form tells no one who has an
-    /// account).
-    pub async fn reset_link(&self, email: &str) -> Result<Option<NewLink>, EngineError> {
+    /// account). `source` is where the request came from: the client address of the
+    /// dashboard's form, or `None` for the command line. The audit log notes it.
+    pub async fn reset_link(
+        &self,
+        email: &str,
+        source: Option<&str>,
+    ) -> Result<Option<NewLink>, EngineError> {
         let Some(email) = normalize_email(email) else {
             return Ok(None);
         };
@@ -247,6 +256,27 @@ impl Engine {
             LinkPurpose::Reset,
             now,
             now.plus(RESET_TTL),
+        )
+        .await?;
+        let (actor, detail) = match source {
+            // Whoever typed the address: the link goes to the person's own mailbox.
+            Some(source) => (
+                Actor::Person {
+                    id: p.id.clone(),
+                    email: p.email.clone(),
+                    source: source.to_owned(),
+                },
+                "asked for by the sign-in page; e-mailed to the person",
+            ),
+            None => (Actor::Command, "made on the command line"),
+        };
+        self.audit(
+            &mut tx,
+            &p.merchant_id,
+            &actor,
+            "person.reset_link",
+            Some(&p.id),
+            detail.to_owned(),
         )
         .await?;
         tx.commit().await?;

@@ -44,7 +44,7 @@ pub(super) async fn show(
         @if s.actor.person.role.may(Action::Export) {
             p { a href="/dashboard/audit.csv" download { (t(locale, M::ExportCsv)) } }
         }
-        table.audit {
+        div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table.audit {
             thead {
                 tr {
                     th scope="col" { (t(locale, M::When)) }
@@ -67,7 +67,7 @@ pub(super) async fn show(
                     }
                 }
             }
-        }
+        } }
         @if let Some(seq) = older {
             p { a href={ "/dashboard/audit?before=" (seq) } { (t(locale, M::Older)) } }
         }

@@ -4,7 +4,7 @@ use super::layout::notice;
 use super::messages::{t, tf, M};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use kumbu_core::Locale;
+use kumbu_core::{ErrorType, Locale};
 use kumbu_engine::EngineError;
 
 /// Why a dashboard page could not be shown as asked, rendered as a page in words.
@@ -66,9 +66,37 @@ impl IntoResponse for Page {
     }
 }
 
+/// The person's-language lead of a refusal of this kind.
+fn lead(kind: ErrorType) -> M {
+    match kind {
+        ErrorType::InvalidRequestError => M::RefusedInvalid,
+        ErrorType::AuthenticationError => M::RefusedAuth,
+        ErrorType::IdempotencyError => M::RefusedRepeated,
+        ErrorType::NotFoundError => M::RefusedMissing,
+        ErrorType::ConflictError => M::RefusedState,
+        ErrorType::RateLimitError => M::RefusedTooMany,
+        ErrorType::ApiError => M::RefusedFailed,
+    }
+}
+
+/// The engine's refusal as a notice: in English, its own words; in French or Portuguese, what
+/// kind of refusal it is in the person's language, then the engine's words (which name the
+/// field and the rule, in English, marked as such for screen readers).
+fn refusal(r: &kumbu_core::Rejection, locale: Locale) -> maud::Markup {
+    match locale {
+        Locale::En => maud::html! { p.error role="alert" { (r.message) } },
+        Locale::Fr | Locale::Pt => maud::html! {
+            p.error role="alert" {
+                (t(locale, lead(r.code.error_type()))) br;
+                small { (t(locale, M::EngineSays)) " " span lang="en" { (r.message) } }
+            }
+        },
+    }
+}
+
 /// What an action came to: `Ok` with its result, or the engine's refusal as a notice above
-/// the page that was asked (in the engine's words, with its status); a failure is a page of
-/// its own (`Err`).
+/// the page that was asked (see [`refusal`], with its status); a failure is a page of its own
+/// (`Err`).
 pub(super) fn refused_or<T>(
     done: Result<T, EngineError>,
     locale: Locale,
@@ -77,7 +105,7 @@ pub(super) fn refused_or<T>(
         Ok(v) => Ok(Ok(v)),
         Err(EngineError::Rejected(r)) => Ok(Err((
             StatusCode::from_u16(r.code.http_status()).unwrap_or(StatusCode::BAD_REQUEST),
-            maud::html! { p.error role="alert" { (r.message) } },
+            refusal(&r, locale),
         ))),
         Err(e) => Err(Page::from_engine(e, locale)),
     }

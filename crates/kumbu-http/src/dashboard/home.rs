@@ -8,7 +8,7 @@
 use super::chart::{rate, stacked_bars, Bar};
 use super::error::Page;
 use super::layout::{framed_in, locale_of, view_mode, Section};
-use super::messages::{t, tf, M};
+use super::messages::{reason, t, tf, M};
 use super::session::Signed;
 use super::table::{listing, param, Col};
 use crate::pages::format::{amount, receipt_time};
@@ -39,7 +39,7 @@ fn balances(locale: Locale, mode: Mode, rows: &[Balance]) -> Markup {
             @if rows.is_empty() {
                 p { (t(locale, M::NoBalances)) }
             } @else {
-                table {
+                div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                     thead {
                         tr {
                             th scope="col" { (t(locale, M::Currency)) }
@@ -58,7 +58,7 @@ fn balances(locale: Locale, mode: Mode, rows: &[Balance]) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
         }
     }
@@ -223,7 +223,7 @@ pub(super) async fn show(
                         li {
                             a href={ "/dashboard/payments/" (p.id) } { code { (p.id) } }
                             " · " (amount(locale, p.currency, p.amount)) " · " (p.operator.code())
-                            @if let Some(c) = p.failure_code { " · " (c.as_str()) }
+                            @if let Some(c) = p.failure_code { " · " (reason(locale, c)) }
                             " · " (receipt_time(p.created_at))
                         }
                     }

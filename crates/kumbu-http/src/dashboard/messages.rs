@@ -7,7 +7,7 @@
 //! section, that guarantee would need one enum per section, and the words many pages share
 //! ("Amount", "Status", tab titles) a home of their own. Translators read it top to bottom.
 
-use kumbu_core::{Locale, Role};
+use kumbu_core::{FailureCode, Locale, PaymentStatus, PayoutStatus, RefundStatus, Role};
 
 /// A message shown in the dashboard.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -281,12 +281,52 @@ pub enum M {
     Account,
     Debit,
     Credit,
+    ForgotTitle,
+    ForgotHelp,
+    ForgotSend,
+    ForgotSent,
+    ForgotNoMail,
+    ForgotWait,
+    BackToSignIn,
+    ResetTitle,
+    ResetHelp,
+    InviteEmailed,
+    InviteNotEmailed,
+    MailInviteSubject,
+    MailResetSubject,
+    MailInviteBody,
+    MailResetBody,
+    EmailInvalid,
+    QrLabel,
+    SendTestEvent,
+    RefusedInvalid,
+    RefusedAuth,
+    RefusedRepeated,
+    RefusedMissing,
+    RefusedState,
+    RefusedTooMany,
+    RefusedFailed,
+    EngineSays,
+    StCreated,
+    StOperatorPending,
+    StUserConfirming,
+    StDebited,
+    StSettled,
+    StFailed,
+    StExpired,
+    StCancelled,
+    StPartiallyRefunded,
+    StRefunded,
+    StPending,
+    StProcessing,
+    StSucceeded,
+    WideTable,
 }
 
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 269] = [
+    pub const ALL: [M; 309] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -556,6 +596,46 @@ impl M {
         M::Account,
         M::Debit,
         M::Credit,
+        M::ForgotTitle,
+        M::ForgotHelp,
+        M::ForgotSend,
+        M::ForgotSent,
+        M::ForgotNoMail,
+        M::ForgotWait,
+        M::BackToSignIn,
+        M::ResetTitle,
+        M::ResetHelp,
+        M::InviteEmailed,
+        M::InviteNotEmailed,
+        M::MailInviteSubject,
+        M::MailResetSubject,
+        M::MailInviteBody,
+        M::MailResetBody,
+        M::EmailInvalid,
+        M::QrLabel,
+        M::SendTestEvent,
+        M::RefusedInvalid,
+        M::RefusedAuth,
+        M::RefusedRepeated,
+        M::RefusedMissing,
+        M::RefusedState,
+        M::RefusedTooMany,
+        M::RefusedFailed,
+        M::EngineSays,
+        M::StCreated,
+        M::StOperatorPending,
+        M::StUserConfirming,
+        M::StDebited,
+        M::StSettled,
+        M::StFailed,
+        M::StExpired,
+        M::StCancelled,
+        M::StPartiallyRefunded,
+        M::StRefunded,
+        M::StPending,
+        M::StProcessing,
+        M::StSucceeded,
+        M::WideTable,
     ];
 
     /// French, Portuguese and English.
@@ -578,9 +658,9 @@ impl M {
                 "Too many tries. Try again in {seconds} s.",
             ],
             M::ForgotPassword => [
-                "Mot de passe oublié ? Demandez à un propriétaire du compte un nouveau lien.",
-                "Esqueceu a palavra-passe? Peça a um proprietário da conta um novo link.",
-                "Forgot your password? Ask an owner of the account for a new link.",
+                "Mot de passe oublié ?",
+                "Esqueceu a palavra-passe?",
+                "Forgot your password?",
             ],
             M::SecondFactorTitle => ["Vérification en deux étapes", "Verificação em dois passos", "Two-step verification"],
             M::SecondFactorHelp => [
@@ -627,9 +707,9 @@ impl M {
             ],
             M::EnrolTitle => ["Activer la vérification en deux étapes", "Ativar a verificação em dois passos", "Turn on two-step verification"],
             M::EnrolHelp => [
-                "Ajoutez ce compte à une application d'authentification (Aegis, Google Authenticator, 1Password…) avec la clé ci-dessous, puis saisissez le code qu'elle affiche.",
-                "Adicione esta conta a uma aplicação de autenticação (Aegis, Google Authenticator, 1Password…) com a chave abaixo, e introduza o código que ela mostra.",
-                "Add this account to an authenticator app (Aegis, Google Authenticator, 1Password…) with the key below, then type the code it shows.",
+                "Ajoutez ce compte à une application d'authentification (Aegis, Google Authenticator, 1Password…) : scannez le code QR ou tapez la clé ci-dessous, puis saisissez le code qu'elle affiche.",
+                "Adicione esta conta a uma aplicação de autenticação (Aegis, Google Authenticator, 1Password…): leia o código QR ou escreva a chave abaixo, e introduza o código que ela mostra.",
+                "Add this account to an authenticator app (Aegis, Google Authenticator, 1Password…): scan the QR code or type the key below, then type the code it shows.",
             ],
             M::EnrolSecret => ["Clé", "Chave", "Key"],
             M::EnrolRequired => [
@@ -911,6 +991,46 @@ impl M {
             M::Account => ["Compte", "Conta", "Account"],
             M::Debit => ["Débit", "Débito", "Debit"],
             M::Credit => ["Crédit", "Crédito", "Credit"],
+            M::ForgotTitle => ["Mot de passe oublié", "Palavra-passe esquecida", "Forgotten password"],
+            M::ForgotHelp => ["Tapez l'adresse avec laquelle vous vous connectez. Si elle a un accès à Kumbu, un lien pour choisir un nouveau mot de passe lui est envoyé par e-mail ; il marche une heure, une fois.", "Escreva o endereço com que entra. Se tiver acesso ao Kumbu, recebe por e-mail um link para escolher uma nova palavra-passe; funciona durante uma hora, uma vez.", "Type the address you sign in with. If it has a Kumbu sign-in, a link to choose a new password is e-mailed to it; it works for one hour, once."],
+            M::ForgotSend => ["Envoyer le lien", "Enviar o link", "Send the link"],
+            M::ForgotSent => ["Si {email} a un accès à Kumbu, un lien vient de lui être envoyé. Regardez aussi dans les indésirables.", "Se {email} tiver acesso ao Kumbu, acabou de receber um link. Veja também no lixo eletrónico.", "If {email} has a Kumbu sign-in, a link has just been e-mailed to it. Look in the spam folder too."],
+            M::ForgotNoMail => ["Ce Kumbu n'envoie pas d'e-mails. Demandez un nouveau lien à la personne qui l'administre (commande « kumbu user reset-link »).", "Este Kumbu não envia e-mails. Peça um novo link a quem o administra (comando «kumbu user reset-link»).", "This Kumbu sends no e-mail. Ask whoever runs it for a new link (the command “kumbu user reset-link”)."],
+            M::ForgotWait => ["Trop de liens demandés. Réessayez dans {minutes} min.", "Demasiados links pedidos. Tente de novo dentro de {minutes} min.", "Too many links asked for. Try again in {minutes} min."],
+            M::BackToSignIn => ["Retour à la connexion", "Voltar à entrada", "Back to sign-in"],
+            M::ResetTitle => ["Nouveau mot de passe", "Nova palavra-passe", "A new password"],
+            M::ResetHelp => ["Choisissez le nouveau mot de passe de {email}. Vos sessions ouvertes se fermeront.", "Escolha a nova palavra-passe de {email}. As suas sessões abertas vão terminar.", "Choose the new password for {email}. Your open sessions will end."],
+            M::InviteEmailed => ["Le lien a aussi été envoyé par e-mail à {email}.", "O link também foi enviado por e-mail para {email}.", "The link has also been e-mailed to {email}."],
+            M::InviteNotEmailed => ["L'e-mail à {email} n'a pas pu partir ({reason}) : envoyez-lui le lien vous-même.", "O e-mail para {email} não pôde ser enviado ({reason}): envie-lhe o link você mesmo.", "The e-mail to {email} could not be sent ({reason}): send them the link yourself."],
+            M::MailInviteSubject => ["{inviter} vous invite sur le tableau de bord Kumbu de {business}", "{inviter} convida-o para o painel Kumbu de {business}", "{inviter} invites you to the Kumbu dashboard of {business}"],
+            M::MailResetSubject => ["Votre nouveau mot de passe Kumbu", "A sua nova palavra-passe Kumbu", "Your new Kumbu password"],
+            M::MailInviteBody => ["Bonjour,\n\n{inviter} vous invite à voir et gérer les paiements de {business} sur Kumbu, comme {role}.\n\nChoisissez votre mot de passe avec ce lien (il marche 7 jours, une fois) :\n{link}\n\nSi vous n'attendiez pas cette invitation, ignorez cet e-mail : rien ne se passe sans le lien.\n", "Olá,\n\n{inviter} convida-o para ver e gerir os pagamentos de {business} no Kumbu, como {role}.\n\nEscolha a sua palavra-passe com este link (funciona 7 dias, uma vez):\n{link}\n\nSe não esperava este convite, ignore este e-mail: nada acontece sem o link.\n", "Hello,\n\n{inviter} invites you to see and manage the payments of {business} on Kumbu, as {role}.\n\nChoose your password with this link (it works for 7 days, once):\n{link}\n\nIf you did not expect this invitation, ignore this e-mail: nothing happens without the link.\n"],
+            M::MailResetBody => ["Bonjour,\n\nQuelqu'un (vous, espérons-le) a demandé un nouveau mot de passe Kumbu pour {email}, depuis l'adresse {source}.\n\nChoisissez-le avec ce lien (il marche une heure, une fois) :\n{link}\n\nSi ce n'était pas vous, ignorez cet e-mail : votre mot de passe reste le même.\n", "Olá,\n\nAlguém (você, esperamos) pediu uma nova palavra-passe Kumbu para {email}, a partir do endereço {source}.\n\nEscolha-a com este link (funciona uma hora, uma vez):\n{link}\n\nSe não foi você, ignore este e-mail: a sua palavra-passe continua a mesma.\n", "Hello,\n\nSomeone (you, we hope) asked for a new Kumbu password for {email}, from the address {source}.\n\nChoose it with this link (it works for one hour, once):\n{link}\n\nIf it was not you, ignore this e-mail: your password stays as it is.\n"],
+            M::EmailInvalid => ["L'adresse doit être une adresse e-mail, comme ana@exemple.cv.", "O endereço tem de ser um endereço de e-mail, como ana@exemplo.cv.", "The address must be an e-mail address, such as ana@example.cv."],
+            M::QrLabel => ["Code QR du compte pour l'application d'authentification", "Código QR da conta para a aplicação de autenticação", "QR code of the account for the authenticator app"],
+            M::SendTestEvent => ["Envoyer un événement de test", "Enviar um evento de teste", "Send a test event"],
+            M::RefusedInvalid => ["Refusé : ce qui a été demandé ne convient pas.", "Recusado: o pedido não é válido.", "Refused: the request is not valid."],
+            M::RefusedAuth => ["Refusé : la connexion n'est plus valable.", "Recusado: a sessão já não é válida.", "Refused: the sign-in is no longer valid."],
+            M::RefusedRepeated => ["Refusé : ce formulaire a déjà servi.", "Recusado: este formulário já foi usado.", "Refused: this form has been used already."],
+            M::RefusedMissing => ["Introuvable.", "Não encontrado.", "Not found."],
+            M::RefusedState => ["Impossible dans l'état actuel.", "Impossível no estado atual.", "Not possible as things stand."],
+            M::RefusedTooMany => ["Trop de demandes : réessayez dans un moment.", "Demasiados pedidos: tente de novo daqui a pouco.", "Too many requests: try again in a moment."],
+            M::RefusedFailed => ["Cela n'a pas pu se faire : réessayez.", "Não foi possível: tente de novo.", "It could not be done: try again."],
+            M::EngineSays => ["Détail (en anglais) :", "Detalhe (em inglês):", "Detail:"],
+            M::StCreated => ["créé", "criado", "created"],
+            M::StOperatorPending => ["chez l'opérateur", "na operadora", "with the operator"],
+            M::StUserConfirming => ["attend le client", "à espera do cliente", "waiting for the customer"],
+            M::StDebited => ["débité", "debitado", "debited"],
+            M::StSettled => ["réglé", "liquidado", "settled"],
+            M::StFailed => ["échoué", "falhado", "failed"],
+            M::StExpired => ["expiré", "expirado", "expired"],
+            M::StCancelled => ["annulé", "cancelado", "cancelled"],
+            M::StPartiallyRefunded => ["remboursé en partie", "reembolsado em parte", "partly refunded"],
+            M::StRefunded => ["remboursé", "reembolsado", "refunded"],
+            M::StPending => ["en attente", "pendente", "pending"],
+            M::StProcessing => ["en cours", "em curso", "processing"],
+            M::StSucceeded => ["réussi", "concluído", "succeeded"],
+            M::WideTable => ["Tableau (défile de côté)", "Tabela (desliza para o lado)", "Table (scrolls sideways)"],
         }
     }
 
@@ -923,6 +1043,47 @@ impl M {
             Role::Viewer => M::RoleViewer,
         }
     }
+
+    /// A payment's status in words (the code stays in CSV files and the API).
+    pub const fn payment_status(s: PaymentStatus) -> M {
+        match s {
+            PaymentStatus::Created => M::StCreated,
+            PaymentStatus::OperatorPending => M::StOperatorPending,
+            PaymentStatus::UserConfirming => M::StUserConfirming,
+            PaymentStatus::Debited => M::StDebited,
+            PaymentStatus::Settled => M::StSettled,
+            PaymentStatus::Failed => M::StFailed,
+            PaymentStatus::Expired => M::StExpired,
+            PaymentStatus::Cancelled => M::StCancelled,
+            PaymentStatus::PartiallyRefunded => M::StPartiallyRefunded,
+            PaymentStatus::Refunded => M::StRefunded,
+        }
+    }
+
+    /// A refund's status in words.
+    pub const fn refund_status(s: RefundStatus) -> M {
+        match s {
+            RefundStatus::Pending => M::StPending,
+            RefundStatus::Processing => M::StProcessing,
+            RefundStatus::Succeeded => M::StSucceeded,
+            RefundStatus::Failed => M::StFailed,
+        }
+    }
+
+    /// A payout's status in words.
+    pub const fn payout_status(s: PayoutStatus) -> M {
+        match s {
+            PayoutStatus::Pending => M::StPending,
+            PayoutStatus::Processing => M::StProcessing,
+            PayoutStatus::Succeeded => M::StSucceeded,
+            PayoutStatus::Failed => M::StFailed,
+        }
+    }
+}
+
+/// Why a payment or payout failed, in words (the checkout page's own words for it).
+pub fn reason(locale: Locale, code: FailureCode) -> &'static str {
+    crate::pages::messages::t(locale, crate::pages::messages::Msg::reason(code))
 }
 
 /// The text of `msg` in `locale`.

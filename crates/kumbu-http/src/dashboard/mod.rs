@@ -9,8 +9,8 @@
 //! Layout: `error.rs` (`Page`, a refusal or failure as a page), `session.rs` (the cookie, the
 //! session extractors, CSRF), `layout.rs` (the frame every
 //! page shares, the language), `messages.rs` (the catalogue), then one file per page or family:
-//! `sign_in.rs` (sign-in, second factor, sign-out), `welcome.rs` (a one-time link to set a
-//! password), `security.rs` (two-step enrolment, recovery codes, sessions), `home.rs`,
+//! `sign_in.rs` (sign-in, second factor, sign-out), `forgot.rs` (a forgotten password: a link
+//! by e-mail), `welcome.rs` (a one-time link to set a password), `mail.rs` (the e-mails' text), `security.rs` (two-step enrolment with `qr.rs`, recovery codes, sessions), `home.rs`,
 //! `payments/` (the list, its CSV, a payment's page, refund and cancel), `collections/` (the
 //! exceptions queue and its decisions, bills, the reconciliation report, a bank file's
 //! upload), `act.rs` (what forms that change money share), `csv.rs`, `people.rs`
@@ -23,11 +23,14 @@ mod collections;
 mod csv;
 mod developers;
 mod error;
+mod forgot;
 mod home;
 mod layout;
+mod mail;
 mod messages;
 mod payments;
 mod people;
+mod qr;
 mod security;
 mod session;
 mod settings;
@@ -91,6 +94,7 @@ pub fn routes() -> Router<AppState> {
             get(sign_in::show_code).post(sign_in::submit_code),
         )
         .route("/dashboard/logout", post(sign_in::sign_out))
+        .route("/dashboard/forgot", get(forgot::show).post(forgot::submit))
         .route(
             "/dashboard/welcome/{token}",
             get(welcome::show).post(welcome::submit),

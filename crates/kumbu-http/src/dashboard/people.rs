@@ -1,11 +1,13 @@
 //! `/dashboard/people`: the merchant's people, for owners. Inviting someone shows their
-//! one-time link once, to be sent to them by a channel the owner trusts; roles change and
-//! people are removed (their sessions end at once). The engine refuses the same to anyone
-//! else (403), whatever the form says.
+//! one-time link once, to be sent to them by a channel the owner trusts, and e-mails it to them
+//! when the gateway has an SMTP relay (`--smtp-url`); roles change and people are removed
+//! (their sessions end at once). The engine refuses the same to anyone else (403), whatever
+//! the form says.
 
 use super::error::{refused_or, Page};
 use super::layout::locale_of;
 use super::layout::{framed, Section};
+use super::mail;
 use super::messages::{t, tf, M};
 use super::session::{session_form, Signed};
 use crate::AppState;
@@ -14,7 +16,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use kumbu_core::{Action, Locale, Role};
-use kumbu_engine::DashboardSession;
+use kumbu_engine::{DashboardSession, Person};
 use maud::{html, Markup};
 use secrecy::ExposeSecret;
 
@@ -50,7 +52,7 @@ async fn page(
     let csrf = state.engine.session_form_token(s);
     let body = html! {
         @if let Some(n) = notice { (n) }
-        table {
+        div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
             thead {
                 tr {
                     th scope="col" { (t(locale, M::Email)) }
@@ -92,7 +94,7 @@ async fn page(
                     }
                 }
             }
-        }
+        } }
         section aria-labelledby="invite" {
             h2 id="invite" { (t(locale, M::InviteTitle)) }
             form method="post" action="/dashboard/people" {
@@ -141,10 +143,12 @@ pub(super) async fn invite(
     let (status, notice) = match refused_or(done, locale)? {
         Ok(link) => {
             let url = state.public_url.welcome(link.token.expose_secret());
+            let mailed = mail_invitation(&state, &s, locale, &link.person, &url).await;
             let shown = html! {
                 div.notice role="status" {
                     p { (tf(locale, M::InviteLinkOnce, &[("email", &link.person.email)])) }
                     p { code id="invite-link" { (url) } }
+                    @if let Some(m) = mailed { p id="invite-mail" { (m) } }
                 }
             };
             (StatusCode::OK, shown)
@@ -152,6 +156,40 @@ pub(super) async fn invite(
         Err(refused) => refused,
     };
     page(&state, &s, locale, status, Some(notice)).await
+}
+
+/// E-mails `person` their invitation at `url`, if the gateway sends e-mail: what became of it,
+/// to say under the link (which the owner can still pass on themselves).
+async fn mail_invitation(
+    state: &AppState,
+    s: &DashboardSession,
+    locale: Locale,
+    person: &Person,
+    url: &str,
+) -> Option<String> {
+    let mailer = state.mailer.as_ref()?;
+    let merchant = &s.actor.person.merchant_id;
+    let business = match state.engine.branding(merchant).await {
+        Ok(b) => b.name,
+        Err(_) => merchant.clone(),
+    };
+    let letter = mail::invitation(locale, person, (&s.actor.person.email, &business), url);
+    let email = person.email.as_str();
+    Some(match mailer.send(&letter).await {
+        Ok(()) => {
+            tracing::info!(person = %person.id, relay = mailer.relay(), "invitation e-mailed");
+            tf(locale, M::InviteEmailed, &[("email", email)])
+        }
+        Err(e) => {
+            tracing::warn!(person = %person.id, error = %e, "invitation not e-mailed");
+            let reason = e.to_string();
+            tf(
+                locale,
+                M::InviteNotEmailed,
+                &[("email", email), ("reason", &reason)],
+            )
+        }
+    })
 }
 
 /// `POST /dashboard/people/{id}`: `do=role` with `role`, or `do=remove` with `confirm=1`.

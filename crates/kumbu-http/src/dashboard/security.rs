@@ -5,6 +5,7 @@ use super::error::Page;
 use super::layout::locale_of;
 use super::layout::{bare, code_field, framed, respond, Section};
 use super::messages::{t, M};
+use super::qr::qr_svg;
 use super::session::{session_form, AnyStage, Signed};
 use crate::pages::format::receipt_time;
 use crate::AppState;
@@ -46,7 +47,7 @@ pub(super) async fn show(
         }
         section aria-labelledby="sessions" {
             h2 id="sessions" { (t(locale, M::Sessions)) }
-            table {
+            div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                 thead { tr { th scope="col" { (t(locale, M::When)) } th scope="col" { (t(locale, M::From)) } } }
                 tbody {
                     @for (current, created, source) in &sessions {
@@ -56,7 +57,7 @@ pub(super) async fn show(
                         }
                     }
                 }
-            }
+            } }
             p.hint { (t(locale, M::SessionsHelp)) }
             form method="post" action="/dashboard/logout" {
                 input type="hidden" name="csrf" value=(csrf);
@@ -89,6 +90,7 @@ fn enrol_page(
             p.notice { (t(locale, M::EnrolRequired)) }
         }
         p { (t(locale, M::EnrolHelp)) }
+        @if let Some(qr) = qr_svg(&e.uri, t(locale, M::QrLabel)) { p { (qr) } }
         p { a href=(e.uri) { (t(locale, M::OpenInApp)) } }
         dl {
             dt { (t(locale, M::EnrolSecret)) }

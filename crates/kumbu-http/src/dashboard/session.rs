@@ -19,8 +19,9 @@ use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
-use axum::http::{HeaderMap, HeaderValue};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use kumbu_core::Locale;
 use kumbu_engine::{DashboardSession, Engine, Stage};
 
 /// The cookie's name over https and over http.
@@ -144,6 +145,22 @@ pub(super) fn visitor_cookie(state: &AppState) -> CsrfCookie {
         secure: state.public_url.is_https(),
         path: "/dashboard",
     }
+}
+
+/// A page before sign-in (its forms guarded by `csrf`): `body` in the bare frame, titled
+/// `title`, at `here`, with the visitor's CSRF cookie when it is new.
+pub(super) fn visitor_page(
+    state: &AppState,
+    csrf: &Csrf,
+    status: StatusCode,
+    (locale, title, here): (Locale, &str, &str),
+    body: maud::Markup,
+) -> Response {
+    let mut resp = super::layout::respond(status, super::layout::bare(locale, title, here, body));
+    if let Some(c) = csrf.set_cookie_for(visitor_cookie(state)) {
+        resp.headers_mut().append(header::SET_COOKIE, c);
+    }
+    resp
 }
 
 /// A visitor's form: read, and refused unless it carries the token of their cookie.

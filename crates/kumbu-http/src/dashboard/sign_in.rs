@@ -7,8 +7,8 @@ use super::layout::locale_of;
 use super::layout::{bare, code_field, respond};
 use super::messages::{t, tf, M};
 use super::session::{
-    clear_cookie, open_cookie, session_form, session_of, visitor_cookie, visitor_csrf,
-    visitor_form, AnyStage,
+    clear_cookie, open_cookie, session_form, session_of, visitor_csrf, visitor_form, visitor_page,
+    AnyStage,
 };
 use crate::client_ip::ClientIp;
 use crate::AppState;
@@ -77,16 +77,16 @@ fn login_page(
             input id="password" name="password" type="password" autocomplete="current-password" required;
             button.primary type="submit" { (t(locale, M::SignInButton)) }
         }
-        p.hint { (t(locale, M::ForgotPassword)) }
+        p.hint { a href="/dashboard/forgot" { (t(locale, M::ForgotPassword)) } }
     };
-    let mut resp = respond(
+    let title = t(locale, M::SignInTitle);
+    visitor_page(
+        state,
+        &csrf,
         status,
-        bare(locale, t(locale, M::SignInTitle), "/dashboard/login", body),
-    );
-    if let Some(c) = csrf.set_cookie_for(visitor_cookie(state)) {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    resp
+        (locale, title, "/dashboard/login"),
+        body,
+    )
 }
 
 /// `GET /dashboard/login`.

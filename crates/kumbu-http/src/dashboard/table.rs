@@ -32,7 +32,7 @@ pub(super) fn listing(
         @if rows.is_empty() {
             p { (t(locale, empty)) }
         } @else {
-            table {
+            div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                 thead {
                     tr {
                         @for c in cols {
@@ -44,7 +44,7 @@ pub(super) fn listing(
                     }
                 }
                 tbody { @for r in rows { (r) } }
-            }
+            } }
             @if let Some(href) = older {
                 p { a href=(href) { (t(locale, M::Older)) } }
             }

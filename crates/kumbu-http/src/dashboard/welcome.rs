@@ -1,19 +1,19 @@
-//! `/dashboard/welcome/{token}`: a one-time link (from `kumbu user create` or an invitation)
-//! where a person sets their password. The token is a secret of its own; the page sends no
+//! `/dashboard/welcome/{token}`: a one-time link (from `kumbu user create`, an invitation, or a
+//! forgotten password: `kumbu user reset-link` or the e-mail `/dashboard/forgot` sends) where a
+//! person sets their password. The token is a secret of its own; the page sends no
 //! referrer, so it never leaves in a `Referer`.
 
 use super::error::Page;
 use super::layout::locale_of;
-use super::layout::{bare, respond};
 use super::messages::{t, tf, M};
-use super::session::{visitor_cookie, visitor_csrf, visitor_form};
+use super::session::{visitor_csrf, visitor_form, visitor_page};
 use crate::client_ip::ClientIp;
 use crate::AppState;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kumbu_engine::{EngineError, Person};
+use kumbu_engine::{EngineError, LinkPurpose, Person};
 use maud::html;
 use secrecy::SecretString;
 
@@ -21,7 +21,7 @@ fn form_page(
     state: &AppState,
     headers: &HeaderMap,
     token: &str,
-    person: &Person,
+    (person, purpose): &(Person, LinkPurpose),
     status: StatusCode,
     error: Option<String>,
 ) -> Response {
@@ -29,8 +29,22 @@ fn form_page(
     let csrf = visitor_csrf(&state.engine, headers);
     let role = t(locale, M::role(person.role));
     let here = format!("/dashboard/welcome/{token}");
+    let (title, help) = match purpose {
+        LinkPurpose::Invitation => (
+            M::WelcomeTitle,
+            tf(
+                locale,
+                M::WelcomeHelp,
+                &[("email", &person.email), ("role", role)],
+            ),
+        ),
+        LinkPurpose::Reset => (
+            M::ResetTitle,
+            tf(locale, M::ResetHelp, &[("email", &person.email)]),
+        ),
+    };
     let body = html! {
-        p { (tf(locale, M::WelcomeHelp, &[("email", &person.email), ("role", role)])) }
+        p { (help) }
         @if let Some(e) = &error {
             p.error role="alert" id="password-error" { (e) }
         }
@@ -48,14 +62,13 @@ fn form_page(
             button.primary type="submit" { (t(locale, M::SetPassword)) }
         }
     };
-    let mut resp = respond(
+    visitor_page(
+        state,
+        &csrf,
         status,
-        bare(locale, t(locale, M::WelcomeTitle), &here, body),
-    );
-    if let Some(c) = csrf.set_cookie_for(visitor_cookie(state)) {
-        resp.headers_mut().append(header::SET_COOKIE, c);
-    }
-    resp
+        (locale, t(locale, title), &here),
+        body,
+    )
 }
 
 fn gone(headers: &HeaderMap) -> Response {
@@ -76,11 +89,11 @@ pub(super) async fn show(
         .await
         .map_err(|e| Page::from_engine(e, locale))?
     {
-        Some(p) => Ok(form_page(
+        Some(link) => Ok(form_page(
             &state,
             &headers,
             &token,
-            &p,
+            &link,
             StatusCode::OK,
             None,
         )),
@@ -98,7 +111,7 @@ pub(super) async fn submit(
 ) -> Result<Response, Page> {
     let locale = locale_of(&headers);
     let form = visitor_form(&state.engine, &headers, &body)?;
-    let Some(person) = state
+    let Some(link) = state
         .engine
         .link_person(&token)
         .await
@@ -112,7 +125,7 @@ pub(super) async fn submit(
             &state,
             &headers,
             &token,
-            &person,
+            &link,
             StatusCode::BAD_REQUEST,
             Some(t(locale, M::PasswordsDiffer).to_owned()),
         ));
@@ -129,7 +142,7 @@ pub(super) async fn submit(
             &state,
             &headers,
             &token,
-            &person,
+            &link,
             StatusCode::BAD_REQUEST,
             Some(t(locale, M::PasswordHint).to_owned()),
         )),

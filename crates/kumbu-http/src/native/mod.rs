@@ -49,6 +49,7 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
             webhooks::delete_endpoint
         ))
         .routes(routes!(webhooks::rotate_secret))
+        .routes(routes!(webhooks::send_test))
         .routes(routes!(webhooks::enable_endpoint))
         .routes(routes!(webhooks::disable_endpoint))
         .routes(routes!(refunds::create_refund, refunds::list_refunds))

@@ -2,7 +2,7 @@
 
 use super::views::{
     AttemptList, AttemptView, CreateEndpointBody, Deleted, EndpointHealthView, EndpointList,
-    EndpointView, ResendView, UpdateEndpointBody,
+    EndpointView, EventView, ResendView, UpdateEndpointBody,
 };
 use crate::error::ErrorEnvelope;
 use crate::error::NativeError;
@@ -146,6 +146,21 @@ pub async fn rotate_secret(
         })
         .await?;
     Ok(respond(outcome))
+}
+
+/// Send a `webhook_endpoint.test` event to this endpoint alone, whatever it subscribes to: to
+/// check a receiver and its signature check. Native-format endpoints only.
+#[utoipa::path(post, path = "/v1/webhook_endpoints/{id}/test", tag = "webhooks",
+    params(("id" = String, Path, description = "we_…")),
+    responses((status = 200, body = EventView), (status = 400, body = ErrorEnvelope), (status = 404, body = ErrorEnvelope)), security(("bearer" = [])))]
+pub async fn send_test(
+    State(state): State<AppState>,
+    Auth(auth): Auth,
+    PathId(id): PathId,
+) -> Result<Json<EventView>, NativeError> {
+    let event_id = state.engine.send_test_event(&auth, &id).await?;
+    let event = state.engine.event(&auth, &event_id).await?;
+    Ok(Json(EventView::of(&event, &state.public_url)))
 }
 
 /// Enable an endpoint (it also forgets its failure streak).

@@ -33,7 +33,8 @@ pub(crate) struct CreatedDelivery {
 
 impl StoreTx {
     /// Creates a pending delivery for every enabled endpoint subscribed to each of these events
-    /// (which this transaction has just written). The events' own fields are sent along, so this
+    /// (which this transaction has just written); a `webhook_endpoint.test` goes to its own
+    /// endpoint (its object) alone, whatever that subscribes to. The events' own fields are sent along, so this
     /// never reads the events table back; the list is padded to a power of two (repeating the
     /// last event, which `ON CONFLICT` absorbs) so the statement keeps one of a few shapes.
     ///
@@ -67,7 +68,8 @@ impl StoreTx {
                  SELECT ev.column1, we.id, 'pending', 0, ev.column6, ev.column7 FROM (VALUES {}) AS ev \
                  JOIN webhook_endpoints we ON we.merchant_id = ev.column2 AND we.mode = ev.column3 \
                  AND we.status = 'enabled' \
-                 AND (we.events = '*' OR we.events LIKE ('%,' || replace(ev.column4, '_', '!_') || ',%') ESCAPE '!') \
+                 AND CASE WHEN ev.column4 = 'webhook_endpoint.test' THEN we.id = ev.column5 \
+                 ELSE (we.events = '*' OR we.events LIKE ('%,' || replace(ev.column4, '_', '!_') || ',%') ESCAPE '!') END \
                  AND (we.format <> 'proxypay' OR EXISTS (SELECT 1 FROM payments p WHERE p.id = ev.column5 \
                  AND p.bank_payment_id IS NOT NULL)) \
                  ON CONFLICT (event_id, endpoint_id) DO NOTHING{}",

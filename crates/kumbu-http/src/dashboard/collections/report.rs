@@ -64,7 +64,7 @@ pub(in crate::dashboard) async fn report(
             @if r.lines.is_empty() {
                 p { (t(locale, M::NothingThatDay)) }
             } @else {
-                table {
+                div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                     thead {
                         tr {
                             th scope="col" { (t(locale, M::Source)) }
@@ -87,7 +87,7 @@ pub(in crate::dashboard) async fn report(
                             }
                         }
                     }
-                }
+                } }
                 h2 { (t(locale, M::LedgerEffect)) }
                 ul {
                     @for (currency, minor) in &r.ledger_effect {

@@ -145,7 +145,7 @@ async fn page(
             @if attempts.is_empty() {
                 p { (t(locale, M::NoDeliveries)) }
             } @else {
-                table {
+                div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                     thead { tr {
                         th scope="col" { (t(locale, M::Endpoint)) }
                         th scope="col" { (t(locale, M::When)) }
@@ -162,7 +162,7 @@ async fn page(
                             }
                         }
                     }
-                }
+                } }
             }
         }
         @if may {

@@ -54,7 +54,7 @@ async fn page(
     let body = html! {
         (super::developer_tabs(locale, "/dashboard/developers/keys"))
         @if let Some(n) = notice { (n) }
-        table {
+        div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
             thead {
                 tr {
                     th scope="col" { (t(locale, M::Key)) }
@@ -109,7 +109,7 @@ async fn page(
                     }
                 }
             }
-        }
+        } }
         @if may {
             section aria-labelledby="new-key" {
                 h2 id="new-key" { (t(locale, M::NewKey)) }

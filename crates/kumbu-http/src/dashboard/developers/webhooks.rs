@@ -61,6 +61,9 @@ fn endpoint_line(
                         @if e.format == WebhookFormat::Native {
                             input type="hidden" name="once" value=(kumbu_core::ids::random_token(24));
                             button type="submit" name="do" value="rotate" { (t(locale, M::RotateSecret)) }
+                            @if e.status == "enabled" {
+                                button type="submit" name="do" value="test" { (t(locale, M::SendTestEvent)) }
+                            }
                         }
                     }
                 }
@@ -95,14 +98,14 @@ async fn page(
         @if lines.is_empty() {
             p { (t(locale, M::NoEndpoints)) }
         } @else {
-            table {
+            div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                 thead { tr {
                     th scope="col" { (t(locale, M::Endpoint)) }
                     th scope="col" { (t(locale, M::Health)) }
                     th scope="col" { (t(locale, M::Actions)) }
                 } }
                 tbody { @for l in &lines { (l) } }
-            }
+            } }
         }
         @if may {
             section aria-labelledby="new-endpoint" {
@@ -218,7 +221,17 @@ pub(in crate::dashboard) async fn create_endpoint(
     }
 }
 
-/// `POST /dashboard/developers/webhooks/{id}`: `do` = `disable`, `enable` or `rotate`.
+/// Where a change of an endpoint leads.
+enum Next {
+    /// Back to the list.
+    List,
+    /// The list with the new secret shown once (the recorded answer's body).
+    Secret(String),
+    /// The page of the event just sent (its deliveries).
+    Event(String),
+}
+
+/// `POST /dashboard/developers/webhooks/{id}`: `do` = `disable`, `enable`, `rotate` or `test`.
 pub(in crate::dashboard) async fn change_endpoint(
     State(state): State<AppState>,
     Signed(s): Signed,
@@ -244,7 +257,13 @@ pub(in crate::dashboard) async fn change_endpoint(
                     .engine
                     .set_endpoint_enabled(&auth, &id, enable)
                     .await?;
-                Ok(None)
+                Ok(Next::List)
+            }
+            "test" => {
+                let auth = s
+                    .actor
+                    .acting(mode, "webhook_endpoint.test_sent", &id, String::new());
+                Ok(Next::Event(state.engine.send_test_event(&auth, &id).await?))
             }
             _ => {
                 let idem = once_key(form.get("once"), &body);
@@ -255,14 +274,17 @@ pub(in crate::dashboard) async fn change_endpoint(
                     .engine
                     .rotate_endpoint_secret(&auth, &id, idem.as_ref(), recorded_secret)
                     .await?;
-                Ok(Some(outcome.response.body))
+                Ok(Next::Secret(outcome.response.body))
             }
         }
     }
     .await;
     match refused_or(done, locale)? {
-        Ok(None) => Ok(Redirect::to("/dashboard/developers/webhooks").into_response()),
-        Ok(Some(secret)) => {
+        Ok(Next::List) => Ok(Redirect::to("/dashboard/developers/webhooks").into_response()),
+        Ok(Next::Event(id)) => {
+            Ok(Redirect::to(&format!("/dashboard/developers/events/{id}")).into_response())
+        }
+        Ok(Next::Secret(secret)) => {
             page(
                 &state,
                 &s,

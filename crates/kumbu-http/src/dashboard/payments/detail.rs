@@ -5,7 +5,7 @@
 use super::super::act::{confirm_and_submit, confirmed, once_fields};
 use super::super::error::{refused_or, Page};
 use super::super::layout::{framed_in, locale_of, not_here, view_mode, Section};
-use super::super::messages::{t, tf, M};
+use super::super::messages::{reason, t, tf, M};
 use super::super::session::Signed;
 use super::filters::phone_shown;
 use super::trail;
@@ -70,14 +70,14 @@ async fn detail(
         @if let Some(n) = notice { (n) }
         dl {
             dt { (t(locale, M::Amount)) } dd { (amount(locale, p.currency, p.amount)) }
-            dt { (t(locale, M::Status)) } dd { (p.status.as_str()) }
+            dt { (t(locale, M::Status)) } dd { (t(locale, M::payment_status(p.status))) }
             dt { (t(locale, M::Fee)) } dd { (amount(locale, p.currency, p.fee)) }
             dt { (t(locale, M::Refunded)) } dd { (amount(locale, p.currency, p.amount_refunded)) }
             dt { (t(locale, M::Operator)) } dd { (p.operator.code()) }
             dt { (t(locale, M::Payer)) } dd { (phone_shown(&p)) }
             @if let Some(r) = &p.reference { dt { (t(locale, M::Reference)) } dd { (r) } }
             @if let Some(r) = &p.operator_reference { dt { (t(locale, M::OperatorReference)) } dd { code { (r) } } }
-            @if let Some(c) = p.failure_code { dt { (t(locale, M::Failure)) } dd { (c.as_str()) } }
+            @if let Some(c) = p.failure_code { dt { (t(locale, M::Failure)) } dd { (reason(locale, c)) " " small { code { (c.as_str()) } } } }
             dt { (t(locale, M::Mode)) } dd { (t(locale, if p.mode == Mode::Live { M::LiveData } else { M::TestData })) }
         }
         section aria-labelledby="timeline" {
@@ -94,7 +94,7 @@ async fn detail(
         @if !refunds.is_empty() {
             section aria-labelledby="refunds" {
                 h2 id="refunds" { (t(locale, M::RefundsOf)) }
-                table {
+                div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                     thead {
                         tr {
                             th scope="col" { (t(locale, M::Refund)) }
@@ -108,12 +108,12 @@ async fn detail(
                             tr {
                                 th scope="row" { code { (r.id) } @if let Some(why) = &r.reason { br; small { (why) } } }
                                 td.num { (amount(locale, r.currency, r.amount)) }
-                                td { (r.status.as_str()) }
+                                td { (t(locale, M::refund_status(r.status))) }
                                 td { (receipt_time(r.created_at)) }
                             }
                         }
                     }
-                }
+                } }
             }
         }
         (trail::ledger(locale, &postings))
@@ -147,7 +147,7 @@ async fn detail(
     let title = format!(
         "{} · {}",
         amount(locale, p.currency, p.amount),
-        p.status.as_str()
+        t(locale, M::payment_status(p.status))
     );
     Ok(framed_in(
         state,

@@ -174,7 +174,7 @@ pub(super) fn filter_form(state: &AppState, locale: Locale, f: &Filters) -> Mark
             summary { (t(locale, M::Filters)) }
             div.grid {
                 (any_of(locale, "status", M::Status, PaymentStatus::ALL.iter().map(|s| {
-                    (s.as_str(), s.as_str(), f.status == Some(*s))
+                    (s.as_str(), t(locale, M::payment_status(*s)), f.status == Some(*s))
                 })))
                 (any_of(locale, "operator", M::Operator, operators.iter().map(|o| {
                     (o.operator.code(), o.name, f.operator == Some(o.operator))

@@ -116,7 +116,7 @@ pub(super) async fn list(
         @if page.data.is_empty() {
             p { (t(locale, M::NoPayments)) }
         } @else {
-            table.payments {
+            div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table.payments {
                 thead {
                     tr {
                         th scope="col" { (t(locale, M::Payment)) }
@@ -134,13 +134,13 @@ pub(super) async fn list(
                                 @if let Some(r) = &p.reference { br; small { (r) } }
                             }
                             td.num { (amount(locale, p.currency, p.amount)) }
-                            td { span class={ "status " (p.status.as_str()) } { (p.status.as_str()) } }
+                            td { span class={ "status " (p.status.as_str()) } { (t(locale, M::payment_status(p.status))) } }
                             td { (p.operator.code()) br; small { (phone_shown(p)) } }
                             td { (receipt_time(p.created_at)) }
                         }
                     }
                 }
-            }
+            } }
             @if page.has_more {
                 @if let Some(last) = page.data.last() {
                     p { a href={ "/dashboard/payments?" (keep) "&after=" (last.id) } { (t(locale, M::Older)) } }

@@ -6,7 +6,7 @@
 use super::super::act::{confirmed, once_fields};
 use super::super::error::{refused_or, Page};
 use super::super::layout::{code_field_named, framed_in, locale_of, view_mode, Section};
-use super::super::messages::{t, tf, M};
+use super::super::messages::{reason, t, tf, M};
 use super::super::session::Signed;
 use super::super::table::{listing, older, page_or_empty, param, Col};
 use super::payment_tabs;
@@ -36,10 +36,10 @@ fn line(locale: Locale, p: &Payout) -> Markup {
             th scope="row" {
                 code { (p.id) }
                 @if let Some(r) = &p.reference { br; small { (r) } }
-                @if let Some(f) = p.failure_code { br; small.error { (f.as_str()) } }
+                @if let Some(f) = p.failure_code { br; small.error { (reason(locale, f)) } }
             }
             td.num { (amount(locale, p.currency, p.amount)) }
-            td { span class={ "status " (p.status.as_str()) } { (p.status.as_str()) } }
+            td { span class={ "status " (p.status.as_str()) } { (t(locale, M::payout_status(p.status))) } }
             td { (p.operator.code()) br; small { (masked_phone(&p.payee_phone, None)) } }
             td { (receipt_time(p.created_at)) }
         }

@@ -27,7 +27,7 @@ fn line(locale: Locale, r: &Refund) -> Markup {
         tr {
             th scope="row" { code { (r.id) } @if let Some(why) = &r.reason { br; small { (why) } } }
             td.num { (amount(locale, r.currency, r.amount)) }
-            td { span class={ "status " (r.status.as_str()) } { (r.status.as_str()) } }
+            td { span class={ "status " (r.status.as_str()) } { (t(locale, M::refund_status(r.status))) } }
             td { a href={ "/dashboard/payments/" (r.payment_id) } { code { (r.payment_id) } } }
             td { (receipt_time(r.created_at)) }
         }

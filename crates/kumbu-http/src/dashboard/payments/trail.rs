@@ -14,7 +14,7 @@ pub(super) fn ledger(locale: Locale, postings: &[PaymentPosting]) -> Markup {
         @if !postings.is_empty() {
             section aria-labelledby="ledger" {
                 h2 id="ledger" { (t(locale, M::Ledger)) }
-                table {
+                div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
                     thead { tr {
                         th scope="col" { (t(locale, M::Account)) }
                         th.num scope="col" { (t(locale, M::Debit)) }
@@ -34,7 +34,7 @@ pub(super) fn ledger(locale: Locale, postings: &[PaymentPosting]) -> Markup {
                             }
                         }
                     }
-                }
+                } }
             }
         }
     }

@@ -38,7 +38,7 @@ async fn page(
         (settings_tabs(locale, "/dashboard/settings/connectors"))
         @if let Some(m) = shown { (m) }
         p { (t(locale, M::ConnectorsHelp)) }
-        table {
+        div.wide role="region" tabindex="0" aria-label=(t(locale, M::WideTable)) { table {
             thead { tr {
                 th scope="col" { (t(locale, M::Operator)) }
                 th scope="col" { (t(locale, M::Status)) }
@@ -74,7 +74,7 @@ async fn page(
                     }
                 }
             }
-        }
+        } }
         @if may {
             section aria-labelledby="set-connector" {
                 h2 id="set-connector" { (t(locale, M::SetConnector)) }

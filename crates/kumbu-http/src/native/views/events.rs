@@ -41,7 +41,8 @@ pub struct EventView {
     /// `payment.created`, `payment.operator_pending`, `payment.user_confirming`,
     /// `payment.debited`, `payment.settled`, `payment.failed`, `payment.expired`,
     /// `payment.cancelled`, `payment.partially_refunded`, `payment.refunded`, `refund.created`,
-    /// `refund.succeeded`, `refund.failed`, `webhook_endpoint.disabled`.
+    /// `refund.succeeded`, `refund.failed`, `webhook_endpoint.disabled`, `webhook_endpoint.test`
+    /// (…: docs/events.md lists every type).
     #[serde(rename = "type")]
     pub event_type: String,
     /// 1, 2, 3… per object: sort by it to recover the object's order.
