@@ -258,6 +258,7 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
                     subject: op.code().to_owned(),
                     detail: String::new(),
                 }),
+                face: None,
             };
             match engine.remove_connector(&auth, op).await {
                 Ok(()) => {

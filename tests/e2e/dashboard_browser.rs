@@ -347,6 +347,7 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
         mode: kumbu_core::Mode::Test,
         key_id: "test".into(),
         audit: None,
+        face: None,
     };
     let (refunds, _) = app
         .engine

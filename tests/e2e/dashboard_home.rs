@@ -84,6 +84,7 @@ async fn home_charts_what_payments_did(app: TestApp) -> Option<TestApp> {
         mode: kumbu_core::Mode::Test,
         key_id: "test".into(),
         audit: None,
+        face: None,
     };
     let days = app.engine.payment_days(&auth, 30).await.unwrap();
     let (ok, failed, volume) = days.iter().fold((0, 0, 0), |(a, b, c), d| {

@@ -26,6 +26,7 @@ async fn owners_change_settings(app: TestApp) -> Option<TestApp> {
         mode: Mode::Live,
         key_id: "test".into(),
         audit: None,
+        face: None,
     };
     assert_eq!(
         app.engine.erv_entity(&auth).await.unwrap().as_deref(),

@@ -15,6 +15,7 @@ mod dashboard;
 mod dashboard_browser;
 mod dashboard_collections;
 mod dashboard_developers;
+mod dashboard_faces;
 mod dashboard_home;
 mod dashboard_mail;
 mod dashboard_money;

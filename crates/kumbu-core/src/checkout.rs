@@ -240,6 +240,10 @@ pub struct CheckoutSession {
     pub created_at: Timestamp,
     /// When last changed.
     pub updated_at: Timestamp,
+    /// The API the session was created through (its payments are said to have come through it
+    /// too); none for sessions made before it was kept.
+    #[serde(default)]
+    pub face: Option<crate::Face>,
 }
 
 impl CheckoutSession {
@@ -303,6 +307,7 @@ mod tests {
             expires_at: t,
             created_at: t,
             updated_at: t,
+            face: None,
         }
     }
 

@@ -10,6 +10,7 @@ pub mod collection;
 pub mod customer;
 pub mod error_code;
 pub mod erv;
+pub mod face;
 pub mod failure;
 pub mod fees;
 pub mod ids;
@@ -40,6 +41,7 @@ pub use collection::{
 pub use customer::Customer;
 pub use error_code::{ErrorCode, ErrorType};
 pub use erv::{Entity, ErvReference};
+pub use face::Face;
 pub use failure::FailureCode;
 pub use fees::FeeSchedule;
 pub use ids::{new_id, IdPrefix};

@@ -320,6 +320,10 @@ pub struct Payment {
     pub updated_at: Timestamp,
     /// When an unconfirmed payment expires.
     pub expires_at: Timestamp,
+    /// The API the payment came through (a checkout page's payment: its session's); none for
+    /// one from a bank file or the command line, and for payments made before it was kept.
+    #[serde(default)]
+    pub face: Option<crate::Face>,
     /// Every transition, oldest first. Not part of the serialized snapshot that events carry:
     /// an event is one transition, and repeating the whole history in each would make the
     /// outbox grow with the square of a payment's transitions.

@@ -21,6 +21,9 @@ pub struct AuthContext {
     /// (the dashboard), or an API key's (set by the commands that change money or settings,
     /// [`AuthContext::or_key`]).
     pub audit: Option<AuditAs>,
+    /// The API the request came through, set by the face that took it (none: the engine's own
+    /// work, the dashboard, the command line). Payments and checkout sessions keep it.
+    pub face: Option<kumbu_core::Face>,
 }
 
 impl AuthContext {
@@ -230,6 +233,7 @@ impl Engine {
                     mode: r.mode,
                     key_id: r.id,
                     audit: None,
+                    face: None,
                 };
                 // Its last use, to the minute: written when a process first checks the key,
                 // so at most once per cache lifetime per process.

@@ -317,6 +317,9 @@ impl Engine {
             collection_request_id: None,
             record: None,
             deleted_at: None,
+            // The simulated network payment is asked for through a face; a real one (issue
+            // 26) will take its reference's.
+            face: auth.face,
             metadata: reference.custom_fields.clone(),
             operator_reference: None,
             failure_code: None,

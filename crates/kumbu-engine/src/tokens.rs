@@ -124,6 +124,7 @@ impl Engine {
             mode,
             key_id,
             audit: None,
+            face: None,
         })
     }
 

@@ -7,7 +7,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::request::Parts;
-use kumbu_core::ErrorCode;
+use kumbu_core::{ErrorCode, Face};
 use kumbu_engine::AuthContext;
 use serde::de::DeserializeOwned;
 
@@ -30,6 +30,23 @@ fn key_from_header(value: &str) -> Option<String> {
         return Some(user);
     }
     None
+}
+
+/// The API a request authenticated by key came through, by its path as the client sent it
+/// (a nested router sees its path without the face's prefix).
+fn face_of(parts: &Parts) -> Face {
+    let path = parts
+        .extensions
+        .get::<axum::extract::OriginalUri>()
+        .map_or_else(|| parts.uri.path(), |u| u.0.path());
+    Face::ALL
+        .into_iter()
+        .find(|f| {
+            path.strip_prefix("/compat/")
+                .and_then(|rest| rest.strip_prefix(f.as_str()))
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with('/'))
+        })
+        .unwrap_or(Face::Native)
 }
 
 /// The caller's context and the key it presented (for a ProxyPay webhook, which is signed with
@@ -77,7 +94,8 @@ impl FromRequestParts<AppState> for KeyedAuth {
                 None,
             )
         })?;
-        let ctx = state.engine.authenticate(&key).await?;
+        let mut ctx = state.engine.authenticate(&key).await?;
+        ctx.face = Some(face_of(parts));
         crate::throttle::admit(parts, state, &ctx)?;
         Ok(KeyedAuth(ctx, secrecy::SecretString::from(key)))
     }

@@ -139,10 +139,14 @@ impl Mailer {
             .map_err(|e| MailError::Address(format!("{} ({e})", letter.to)))?;
         let relayed = tokio::time::timeout(SEND_TIMEOUT, self.transport.send(message)).await;
         let reason = match relayed {
-            Ok(Ok(_)) => return Ok(()),
+            Ok(Ok(_)) => {
+                metrics::counter!("kumbu_mail_total", "outcome" => "sent").increment(1);
+                return Ok(());
+            }
             Ok(Err(e)) => e.to_string(),
             Err(_) => format!("no answer in {} s", SEND_TIMEOUT.as_secs()),
         };
+        metrics::counter!("kumbu_mail_total", "outcome" => "failed").increment(1);
         Err(MailError::Relay {
             relay: self.relay.clone(),
             reason,

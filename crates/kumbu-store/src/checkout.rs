@@ -16,7 +16,7 @@ const SESSION_SELECT: &str = "SELECT s.seq, s.id, s.token, s.uuid, s.merchant_id
     s.status, s.amount, s.currency, s.items, s.operators, s.return_url, s.cancel_url, s.locale, \
     s.customer_name, s.customer_phone, s.customer_id, s.description, s.metadata, s.attempts, \
     s.attempt_id, s.payment_id, s.completed_at, s.expires_at, s.created_at, s.updated_at, \
-    p.status AS p_status, p.operator AS p_operator, p.payer_phone AS p_phone, \
+    s.face, p.status AS p_status, p.operator AS p_operator, p.payer_phone AS p_phone, \
     p.operator_reference AS p_operator_reference, p.failure_code AS p_failure_code, \
     p.expires_at AS p_expires_at, p.updated_at AS p_updated_at, p.handover_token AS p_handover \
     FROM checkout_sessions s LEFT JOIN payments p ON p.id = s.attempt_id";
@@ -93,6 +93,10 @@ fn session_from_row(r: &AnyRow) -> Result<CheckoutSession, StoreError> {
         expires_at: Timestamp::from_micros(r.try_get("expires_at")?),
         created_at: Timestamp::from_micros(r.try_get("created_at")?),
         updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+        face: r
+            .try_get::<Option<String>, _>("face")?
+            .as_deref()
+            .and_then(kumbu_core::Face::parse),
     })
 }
 
@@ -168,8 +172,8 @@ impl StoreTx {
             "INSERT INTO checkout_sessions (id, token, uuid, merchant_id, mode, status, amount, \
              currency, items, operators, return_url, cancel_url, locale, customer_name, \
              customer_phone, customer_id, description, metadata, attempts, expires_at, \
-             created_at, updated_at, next_action_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, \
-             $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23)",
+             created_at, updated_at, next_action_at, face) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, \
+             $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
         )
         .bind(s.id.clone())
         .bind(s.token.clone())
@@ -194,6 +198,7 @@ impl StoreTx {
         .bind(s.created_at.as_micros())
         .bind(s.updated_at.as_micros())
         .bind(next_action_at.map(Timestamp::as_micros))
+        .bind(s.face.map(|f| f.as_str()))
         .execute(&mut **self.tx())
         .await?;
         Ok(())

@@ -189,6 +189,7 @@ impl Engine {
         let expires_at = now.plus(self.config().default_expires_in).min(s.expires_at);
         let mut p = self.new_payment(&s.merchant_id, s.mode, cmd, expires_at, now);
         p.checkout_session_id = Some(s.id.clone());
+        p.face = s.face;
         changes.record_created(&p);
         match tx.insert_payment(&p).await {
             Ok(()) => {}
@@ -254,6 +255,7 @@ impl Engine {
             mode: s.mode,
             key_id: "checkout-page".to_owned(),
             audit: None,
+            face: None,
         };
         let prompt = s
             .attempt_in_flight()

@@ -151,6 +151,7 @@ impl Engine {
                     expires_at: now.plus(Duration::from_secs(u64::from(minutes) * 60)),
                     created_at: now,
                     updated_at: now,
+                    face: auth.face,
                 };
                 tx.insert_checkout_session(&s, due_at(&s)).await?;
                 changes.push_event(session_event(&s, "checkout.created", 1));

@@ -178,7 +178,7 @@ impl Engine {
         tx.publish_events(&events).await?;
         changes.write(tx).await?;
         for k in one_by_one {
-            results[k] = Some(self.ingest_in(tx, changes, owner, &cmds[k]).await?);
+            results[k] = Some(self.ingest_in(tx, changes, (owner, None), &cmds[k]).await?);
         }
         Ok(results.into_iter().flatten().collect())
     }

@@ -409,7 +409,9 @@ impl Engine {
                     auth,
                     idem,
                     async move |tx: &mut StoreTx, changes: &mut Changes| {
-                        let i = self.ingest_in(tx, changes, owner, &cmd).await?;
+                        let i = self
+                            .ingest_in(tx, changes, (owner, auth.face), &cmd)
+                            .await?;
                         changes.write(tx).await?;
                         Ok(Verdict::Done(render(&i)))
                     },
@@ -427,12 +429,13 @@ impl Engine {
         }
     }
 
-    /// Ingests one report inside `tx` (shared by the API and file imports).
+    /// Ingests one report inside `tx` (shared by the API and file imports); a payment record it
+    /// makes keeps `face`, the API the report came through (none from a file).
     pub(crate) async fn ingest_in(
         &self,
         tx: &mut StoreTx,
         changes: &mut Changes,
-        owner: (&str, Mode),
+        (owner, face): ((&str, Mode), Option<kumbu_core::Face>),
         cmd: &IngestPayment,
     ) -> Result<IngestedPayment, EngineError> {
         let now = self.now();
@@ -516,6 +519,7 @@ impl Engine {
         if i.outcome == MatchOutcome::Matched {
             let bill_id = i.collection_request_id.clone().unwrap_or_default();
             let mut p = record_for(&i, &bill_id, now);
+            p.face = face;
             changes.record_created(&p);
             tx.insert_payment(&p).await?;
             match i.status {
@@ -669,6 +673,7 @@ impl Engine {
                 }
                 if let Some(bill_id) = &bill_id {
                     let mut p = record_for(&i, bill_id, now);
+                    p.face = auth.face;
                     let mut bill = lock_bill_for(tx, &p, bill_id).await?;
                     accept_into(tx, &mut bill, i.amount, now).await?;
                     changes.record_created(&p);

@@ -181,6 +181,7 @@ pub(crate) fn new_record(
         collection_request_id,
         record: Some(record),
         deleted_at: None,
+        face: None,
         metadata: BTreeMap::new(),
         operator_reference: None,
         failure_code: None,
@@ -273,6 +274,7 @@ impl Engine {
                     "recorded by the merchant",
                     now,
                 );
+                p.face = auth.face;
                 if let Some(cr) = &cmd.collection_request_id {
                     if let Some(bill) = bill_of(tx, &p, cr).await? {
                         if !bill.status().takes_payments() {

@@ -121,6 +121,7 @@ impl Engine {
             collection_request_id: None,
             record: None,
             deleted_at: None,
+            face: None,
             metadata: cmd.metadata,
             // A connector's request is named by a reference written with the payment, before
             // any call, so that a retry can only name the same transaction.
@@ -180,7 +181,8 @@ impl Engine {
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
-                let payment = self.new_payment(&auth.merchant_id, auth.mode, cmd, now.plus(expires_in), now);
+                let mut payment = self.new_payment(&auth.merchant_id, auth.mode, cmd, now.plus(expires_in), now);
+                payment.face = auth.face;
                 changes.record_created(&payment);
                 let response = render(&payment);
                 match tx.insert_payment(&payment).await {

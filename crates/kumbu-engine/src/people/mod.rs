@@ -407,6 +407,7 @@ impl DashboardActor {
             mode,
             key_id: self.person.id.clone(),
             audit: None,
+            face: None,
         }
     }
 

@@ -321,12 +321,14 @@ pub enum M {
     StProcessing,
     StSucceeded,
     WideTable,
+    Face,
+    NoFace,
 }
 
 impl M {
     /// Every message (for the catalogue's test).
     #[cfg(test)]
-    pub const ALL: [M; 309] = [
+    pub const ALL: [M; 311] = [
         M::Dashboard,
         M::SignInTitle,
         M::Email,
@@ -636,6 +638,8 @@ impl M {
         M::StProcessing,
         M::StSucceeded,
         M::WideTable,
+        M::Face,
+        M::NoFace,
     ];
 
     /// French, Portuguese and English.
@@ -1031,6 +1035,8 @@ impl M {
             M::StProcessing => ["en cours", "em curso", "processing"],
             M::StSucceeded => ["réussi", "concluído", "succeeded"],
             M::WideTable => ["Tableau (défile de côté)", "Tabela (desliza para o lado)", "Table (scrolls sideways)"],
+            M::Face => ["Arrivé par", "Chegou por", "Came through"],
+            M::NoFace => ["aucune API (fichier bancaire, ligne de commande ou avant décembre 2026)", "nenhuma API (ficheiro bancário, linha de comandos ou antes de dezembro de 2026)", "no API (a bank file, the command line, or before December 2026)"],
         }
     }
 

@@ -37,7 +37,7 @@ pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, am
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
     updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id, checkout_session_id, \
-    collection_request_id, record_details, deleted_at, rail_memo, handover_token";
+    collection_request_id, record_details, deleted_at, rail_memo, handover_token, face";
 
 /// Reads one payment row (without its history).
 /// The payments table, read as [`Payment`]s (without their history: [`attach_history`] adds it).
@@ -109,6 +109,7 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         history: Vec::new(),
         rail_memo: opt("rail_memo")?,
         handover: opt("handover_token")?,
+        face: opt("face")?.as_deref().and_then(kumbu_core::Face::parse),
         progress: RailProgress {
             step: u32::try_from(int("rail_step")?).map_err(|_| corrupt("rail_step", "negative"))?,
             next_action_at: row
@@ -200,6 +201,8 @@ pub struct PaymentFilter {
     /// Only these operators (any of them), when not empty: a face lists the payments of its
     /// own operators.
     pub operators: Vec<Operator>,
+    /// Only payments that came through this API.
+    pub face: Option<kumbu_core::Face>,
     /// Only the payments of this collection request.
     pub collection_request_id: Option<String>,
     /// Only payment records of this channel.
@@ -262,6 +265,9 @@ fn conditions(owner: (&str, Mode), filter: &PaymentFilter) -> Owned {
     }
     if let Some(c) = &filter.collection_request_id {
         cond.and("collection_request_id =", Value::Text(c.clone()));
+    }
+    if let Some(f) = filter.face {
+        cond.and("face =", Value::Text(f.as_str().to_owned()));
     }
     if let Some(c) = &filter.channel {
         cond.and("record_channel =", Value::Text(c.clone()));

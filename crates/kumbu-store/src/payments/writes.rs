@@ -95,6 +95,7 @@ impl StoreTx {
                 Value::OptInt(p.deleted_at.map(Timestamp::as_micros)),
                 Value::OptText(p.rail_memo.clone()),
                 Value::OptText(p.handover.clone()),
+                Value::OptText(p.face.map(|f| f.as_str().to_owned())),
             ]);
         }
         insert_rows(
@@ -138,6 +139,7 @@ impl StoreTx {
                 "deleted_at",
                 "rail_memo",
                 "handover_token",
+                "face",
             ],
             rows,
             "",

@@ -79,7 +79,8 @@ impl Face for Adullam {
                     None,
                 )
             })?;
-        let auth = state.engine.authenticate_token(&token).await?;
+        let mut auth = state.engine.authenticate_token(&token).await?;
+        auth.face = Some(kumbu_core::Face::Adullam);
         let partner = format!("{}:{}", auth.merchant_id, auth.mode.as_str());
         let config = state.engine.config();
         state

@@ -86,6 +86,10 @@ impl Face for ProxyPay {
                 kumbu_engine::EngineError::Rejected(_) => unauthorized("the API key is wrong"),
                 other @ kumbu_engine::EngineError::Store(_) => PpError::from(other),
             })?;
+        let ctx = kumbu_engine::AuthContext {
+            face: Some(kumbu_core::Face::Proxypay),
+            ..ctx
+        };
         if let Err(wait) = state
             .proxypay_limit
             .check(&ctx.key_id, std::time::Instant::now())

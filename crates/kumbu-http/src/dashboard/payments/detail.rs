@@ -15,7 +15,7 @@ use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
-use kumbu_core::{Action, Locale, Mode};
+use kumbu_core::{Action, Face, Locale, Mode};
 use kumbu_engine::{CreateRefund, DashboardSession, EngineError, EventFilter, Recorded};
 use maud::{html, Markup};
 
@@ -74,6 +74,7 @@ async fn detail(
             dt { (t(locale, M::Fee)) } dd { (amount(locale, p.currency, p.fee)) }
             dt { (t(locale, M::Refunded)) } dd { (amount(locale, p.currency, p.amount_refunded)) }
             dt { (t(locale, M::Operator)) } dd { (p.operator.code()) }
+            dt { (t(locale, M::Face)) } dd { (p.face.map_or_else(|| t(locale, M::NoFace), Face::name)) }
             dt { (t(locale, M::Payer)) } dd { (phone_shown(&p)) }
             @if let Some(r) = &p.reference { dt { (t(locale, M::Reference)) } dd { (r) } }
             @if let Some(r) = &p.operator_reference { dt { (t(locale, M::OperatorReference)) } dd { code { (r) } } }

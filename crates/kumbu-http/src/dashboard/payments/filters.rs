@@ -4,7 +4,7 @@
 use super::super::messages::{t, tf, M};
 use crate::pages::format::masked_phone;
 use crate::AppState;
-use kumbu_core::{Currency, Locale, Msisdn, Operator, Payment, PaymentStatus, Timestamp};
+use kumbu_core::{Currency, Face, Locale, Msisdn, Operator, Payment, PaymentStatus, Timestamp};
 use kumbu_engine::PaymentFilter;
 use maud::{html, Markup};
 
@@ -14,6 +14,7 @@ pub(super) struct Filters {
     status: Option<PaymentStatus>,
     operator: Option<Operator>,
     currency: Option<Currency>,
+    face: Option<Face>,
     from: Option<String>,
     to: Option<String>,
     min: Option<String>,
@@ -34,6 +35,7 @@ impl Filters {
                 "status" => f.status = PaymentStatus::parse(&v),
                 "operator" => f.operator = Operator::parse(&v),
                 "currency" => f.currency = Currency::parse(&v).ok(),
+                "face" => f.face = Face::parse(&v),
                 "from" => f.from = Some(v),
                 "to" => f.to = Some(v),
                 "min" => f.min = Some(v),
@@ -51,6 +53,7 @@ impl Filters {
         self.status.is_some()
             || self.operator.is_some()
             || self.currency.is_some()
+            || self.face.is_some()
             || self.from.is_some()
             || self.to.is_some()
             || self.min.is_some()
@@ -64,6 +67,7 @@ impl Filters {
             ("status", self.status.map(|s| s.as_str().to_owned())),
             ("operator", self.operator.map(|o| o.code().to_owned())),
             ("currency", self.currency.map(|c| c.code().to_owned())),
+            ("face", self.face.map(|f| f.as_str().to_owned())),
             ("from", self.from.clone()),
             ("to", self.to.clone()),
             ("min", self.min.clone()),
@@ -95,6 +99,7 @@ impl Filters {
             status: self.status,
             operator: self.operator,
             currency: self.currency,
+            face: self.face,
             created_gte: self.from.as_deref().map(day).transpose()?,
             created_lt: self
                 .to
@@ -181,6 +186,9 @@ pub(super) fn filter_form(state: &AppState, locale: Locale, f: &Filters) -> Mark
                 })))
                 (any_of(locale, "currency", M::Currency, Currency::ALL.iter().map(|c| {
                     (c.code(), c.code(), f.currency == Some(*c))
+                })))
+                (any_of(locale, "face", M::Face, Face::ALL.iter().map(|x| {
+                    (x.as_str(), x.name(), f.face == Some(*x))
                 })))
                 div {
                     label for="from" { (t(locale, M::DateFrom)) }

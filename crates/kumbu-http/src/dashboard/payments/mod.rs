@@ -173,7 +173,7 @@ pub(super) async fn export(
     let filter = f.to_filter(locale).map_err(|_| Page::BadForm(locale))?;
     let auth = s.actor.auth(view_mode(&headers));
     let mut csv = String::from(
-        "id,created_at,status,amount,currency,fee,amount_refunded,operator,payer_phone,reference,operator_reference,failure_code\r\n",
+        "id,created_at,status,amount,currency,fee,amount_refunded,operator,payer_phone,reference,operator_reference,failure_code,face\r\n",
     );
     let (mut after, mut n) = (None::<String>, 0);
     loop {
@@ -198,6 +198,7 @@ pub(super) async fn export(
                 p.failure_code
                     .map(|c| c.as_str().to_owned())
                     .unwrap_or_default(),
+                p.face.map(|f| f.as_str().to_owned()).unwrap_or_default(),
             ];
             let fields: Vec<String> = row.iter().map(|v| csv_field(v)).collect();
             csv.push_str(&fields.join(","));
