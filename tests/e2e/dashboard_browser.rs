@@ -262,6 +262,10 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     b.wait_for("Welcome to Kumbu").await;
     set_password(&b).await;
     b.wait_for("Password saved").await;
+    // The forgotten-password page (this gateway sends no e-mail: it says who makes links).
+    b.goto(&app.url("/dashboard/forgot")).await;
+    b.wait_for("kumbu user reset-link").await;
+    view(&b, Some(&axe_js), "forgot-en").await;
     // Keyboard only: Tab from the top of the page reaches the address first, Tab again the
     // password; Enter signs in.
     b.goto(&app.url("/dashboard/login")).await;
