@@ -78,6 +78,26 @@ async fn exceptions_are_decided_once_by_finance(app: TestApp) -> Option<TestApp>
     let done = fin.post(&path, &fields).await;
     assert_eq!(done.status, StatusCode::SEE_OTHER, "{}", done.html);
     assert_eq!(done.location.as_deref(), Some(path.as_str()));
+    // Its payment record came through the API that reported it, not the dashboard that
+    // matched it.
+    let auth = kumbu_engine::AuthContext {
+        merchant_id: app.sandbox_merchant().await,
+        mode: kumbu_core::Mode::Test,
+        key_id: "test".into(),
+        audit: None,
+        face: None,
+    };
+    let filter = kumbu_engine::PaymentFilter {
+        collection_request_id: Some(b1.id.clone()),
+        ..kumbu_engine::PaymentFilter::default()
+    };
+    let records = app
+        .engine
+        .list_payments(&auth, &filter, None, 10)
+        .await
+        .unwrap();
+    assert_eq!(records.data.len(), 1);
+    assert_eq!(records.data[0].face, Some(kumbu_core::Face::Native));
     let again = fin.post(&path, &fields).await;
     assert_eq!(
         again.status,

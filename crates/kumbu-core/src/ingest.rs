@@ -199,6 +199,10 @@ pub struct IngestedPayment {
     pub created_at: Timestamp,
     /// When last changed.
     pub updated_at: Timestamp,
+    /// The API the report came through (none from a file); the payment record it produces
+    /// keeps it, whoever matches it. Not part of any face's view of the report.
+    #[serde(skip)]
+    pub face: Option<crate::Face>,
 }
 
 impl IngestedPayment {

@@ -25,6 +25,12 @@ pub enum Actor {
     },
     /// The `kumbu` command line on the server.
     Command,
+    /// Someone not signed in, at a page before sign-in (a forgotten password asked for): who
+    /// they are is not known, only where from.
+    Visitor {
+        /// The client address of the request.
+        source: String,
+    },
 }
 
 impl Actor {
@@ -34,13 +40,14 @@ impl Actor {
             Actor::Person { email, .. } => email.clone(),
             Actor::Key { id } => id.clone(),
             Actor::Command => "kumbu (command line)".to_owned(),
+            Actor::Visitor { .. } => "someone not signed in".to_owned(),
         }
     }
 
     /// The log's "from where".
     fn source(&self) -> Option<String> {
         match self {
-            Actor::Person { source, .. } => Some(source.clone()),
+            Actor::Person { source, .. } | Actor::Visitor { source } => Some(source.clone()),
             Actor::Key { .. } | Actor::Command => None,
         }
     }

@@ -311,12 +311,13 @@ pub(super) fn fresh(
         fingerprint,
         created_at: now,
         updated_at: now,
+        face: None,
     }
 }
 
-/// The payment record of a matched report.
+/// The payment record of a matched report (it came through the report's API).
 pub(super) fn record_for(i: &IngestedPayment, bill: &str, now: Timestamp) -> Payment {
-    new_record(
+    let mut p = new_record(
         (&i.merchant_id, i.mode),
         i.amount,
         i.currency,
@@ -336,7 +337,9 @@ pub(super) fn record_for(i: &IngestedPayment, bill: &str, now: Timestamp) -> Pay
         Some(bill.to_owned()),
         &format!("ingested from {}", i.source),
         now,
-    )
+    );
+    p.face = i.face;
+    p
 }
 
 /// Applies a completed, matched report to its bill by the rules, settling its record. If the
@@ -509,6 +512,7 @@ impl Engine {
             return Ok(old);
         }
         let mut i = fresh(owner, cmd, fingerprint, now);
+        i.face = face;
         let (bill, how) = find_bill(tx, owner, &i).await?;
         let elsewhere = match &bill {
             Some(c) if c.currency == i.currency => tx.same_payment_elsewhere(&i).await?,
@@ -519,7 +523,6 @@ impl Engine {
         if i.outcome == MatchOutcome::Matched {
             let bill_id = i.collection_request_id.clone().unwrap_or_default();
             let mut p = record_for(&i, &bill_id, now);
-            p.face = face;
             changes.record_created(&p);
             tx.insert_payment(&p).await?;
             match i.status {
@@ -673,7 +676,6 @@ impl Engine {
                 }
                 if let Some(bill_id) = &bill_id {
                     let mut p = record_for(&i, bill_id, now);
-                    p.face = auth.face;
                     let mut bill = lock_bill_for(tx, &p, bill_id).await?;
                     accept_into(tx, &mut bill, i.amount, now).await?;
                     changes.record_created(&p);

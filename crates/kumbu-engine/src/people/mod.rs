@@ -259,14 +259,12 @@ impl Engine {
         )
         .await?;
         let (actor, detail) = match source {
-            // Whoever typed the address: the link goes to the person's own mailbox.
+            // Whoever typed the address (the link goes to the person's own mailbox).
             Some(source) => (
-                Actor::Person {
-                    id: p.id.clone(),
-                    email: p.email.clone(),
+                Actor::Visitor {
                     source: source.to_owned(),
                 },
-                "asked for by the sign-in page; e-mailed to the person",
+                "asked for on the forgotten-password page",
             ),
             None => (Actor::Command, "made on the command line"),
         };

@@ -104,7 +104,8 @@ pub(super) async fn submit(
     };
     let source = ip.unwrap_or_else(|| "unknown".to_owned());
     let now = Instant::now();
-    for counted in [format!("address {email}"), format!("source {source}")] {
+    // The source first: a source past its limit uses up no one's address.
+    for counted in [format!("source {source}"), format!("address {email}")] {
         if let Err(wait) = state.reset_requests.check(&counted, now) {
             let minutes = wait.as_secs().div_ceil(60).max(1);
             let mut resp = page(

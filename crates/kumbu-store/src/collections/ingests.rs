@@ -15,7 +15,7 @@ use sqlx::{Any, Row};
 const INGEST_COLUMNS: &str = "seq, id, merchant_id, mode, source, external_id, amount, \
     currency, status, method_type, nib, entity_number, reference_number, reference, \
     processed_at, outcome, detail, collection_request_id, payment_id, resolution, resolved_by, \
-    resolved_at, resolution_note, file_id, fingerprint, created_at, updated_at";
+    resolved_at, resolution_note, file_id, fingerprint, created_at, updated_at, face";
 
 /// The ingested_payments table, read as [`IngestedPayment`]s.
 const INGESTS: Table<IngestedPayment> = Table {
@@ -70,6 +70,7 @@ fn ingest_from_row(r: &AnyRow) -> Result<IngestedPayment, StoreError> {
         fingerprint: text("fingerprint")?,
         created_at: Timestamp::from_micros(r.try_get("created_at")?),
         updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+        face: opt("face")?.as_deref().and_then(kumbu_core::Face::parse),
     })
 }
 
@@ -246,6 +247,7 @@ impl StoreTx {
                     Value::Text(i.fingerprint.clone()),
                     Value::Int(i.created_at.as_micros()),
                     Value::Int(i.updated_at.as_micros()),
+                    Value::OptText(i.face.map(|f| f.as_str().to_owned())),
                 ]
             })
             .collect();
