@@ -53,6 +53,26 @@ async fn set_password(b: &Browser) {
     b.click("form button[type=submit]").await;
 }
 
+/// A browser in English, JavaScript on, on the smallest phone screen in common use (360 px).
+async fn small_english_phone() -> Option<Browser> {
+    let setup = Setup {
+        languages: "en-GB,en",
+        javascript: true,
+    };
+    let b = Browser::start("a_developer_and_a_viewer_in_english", setup).await?;
+    b.resize(360, 740).await;
+    Some(b)
+}
+
+/// A person invited as `role` takes their link in `b` and sets their password.
+async fn signed_up(b: &Browser, app: &TestApp, email: &str, role: Role) {
+    let link = invited(app, email, role).await;
+    b.goto(&app.url(&link)).await;
+    b.wait_for("Welcome to Kumbu").await;
+    set_password(b).await;
+    b.wait_for("Password saved").await;
+}
+
 async fn sign_in(b: &Browser, app: &TestApp, email: &str) {
     b.goto(&app.url("/dashboard/login")).await;
     b.type_into("#email", email).await;
@@ -248,20 +268,10 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     let paid = app.create(5_000, "+2250700000789").await;
     app.steps(5).await;
     let paid_id = paid["id"].as_str().unwrap().to_owned();
-    let setup = Setup {
-        languages: "en-GB,en",
-        javascript: true,
-    };
-    let Some(b) = Browser::start("a_developer_and_a_viewer_in_english", setup).await else {
+    let Some(b) = small_english_phone().await else {
         return Some(app);
     };
-    // The smallest phone screen in common use.
-    b.resize(360, 740).await;
-    let link = invited(&app, "dev@loja.cv", Role::Developer).await;
-    b.goto(&app.url(&link)).await;
-    b.wait_for("Welcome to Kumbu").await;
-    set_password(&b).await;
-    b.wait_for("Password saved").await;
+    signed_up(&b, &app, "dev@loja.cv", Role::Developer).await;
     // The forgotten-password page (this gateway sends no e-mail: it says who makes links).
     b.goto(&app.url("/dashboard/forgot")).await;
     b.wait_for("kumbu user reset-link").await;
@@ -304,19 +314,10 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     b.quit().await;
 
     // A viewer: no refund form; a forged one is refused.
-    let setup = Setup {
-        languages: "en-GB,en",
-        javascript: true,
-    };
-    let Some(b) = Browser::start("a_developer_and_a_viewer_in_english", setup).await else {
+    let Some(b) = small_english_phone().await else {
         return Some(app);
     };
-    b.resize(360, 740).await;
-    let link = invited(&app, "vi@loja.cv", Role::Viewer).await;
-    b.goto(&app.url(&link)).await;
-    b.wait_for("Welcome to Kumbu").await;
-    set_password(&b).await;
-    b.wait_for("Password saved").await;
+    signed_up(&b, &app, "vi@loja.cv", Role::Viewer).await;
     sign_in(&b, &app, "vi@loja.cv").await;
     b.wait_for("Signed in as vi@loja.cv (viewer)").await;
     b.goto(&app.url("/dashboard/view/test?next=/dashboard/payments"))
@@ -346,13 +347,7 @@ async fn a_developer_and_a_viewer_in_english(app: TestApp) -> Option<TestApp> {
     view(&b, Some(&axe_js), "expired-en").await;
     b.quit().await;
     // (The sandbox key was rolled away above: ask the engine.)
-    let auth = kumbu_engine::AuthContext {
-        merchant_id: app.sandbox_merchant().await,
-        mode: kumbu_core::Mode::Test,
-        key_id: "test".into(),
-        audit: None,
-        face: None,
-    };
+    let auth = app.sandbox_auth(kumbu_core::Mode::Test).await;
     let (refunds, _) = app
         .engine
         .list_refunds(&auth, Some(&paid_id), None, 10)

@@ -80,13 +80,7 @@ async fn exceptions_are_decided_once_by_finance(app: TestApp) -> Option<TestApp>
     assert_eq!(done.location.as_deref(), Some(path.as_str()));
     // Its payment record came through the API that reported it, not the dashboard that
     // matched it.
-    let auth = kumbu_engine::AuthContext {
-        merchant_id: app.sandbox_merchant().await,
-        mode: kumbu_core::Mode::Test,
-        key_id: "test".into(),
-        audit: None,
-        face: None,
-    };
+    let auth = app.sandbox_auth(kumbu_core::Mode::Test).await;
     let filter = kumbu_engine::PaymentFilter {
         collection_request_id: Some(b1.id.clone()),
         ..kumbu_engine::PaymentFilter::default()

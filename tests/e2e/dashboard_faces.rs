@@ -6,7 +6,7 @@ use crate::both;
 use crate::dashboard::finance_in_test_mode;
 use crate::harness::{TestApp, KEY};
 use kumbu_core::{Face, Mode, Msisdn, Operator};
-use kumbu_engine::{AuthContext, PaymentFilter};
+use kumbu_engine::PaymentFilter;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 
@@ -74,13 +74,7 @@ async fn payments_keep_the_face_they_came_through(app: TestApp) -> Option<TestAp
         .unwrap();
 
     // One payment of each, each with its face.
-    let auth = AuthContext {
-        merchant_id: app.sandbox_merchant().await,
-        mode: Mode::Test,
-        key_id: "test".into(),
-        audit: None,
-        face: None,
-    };
+    let auth = app.sandbox_auth(Mode::Test).await;
     let mut of = std::collections::BTreeMap::new();
     for face in [Face::Native, Face::Plexospay, Face::Adullam, Face::Simiz] {
         let filter = PaymentFilter {

@@ -81,10 +81,7 @@ async fn home_charts_what_payments_did(app: TestApp) -> Option<TestApp> {
     let merchant = app.sandbox_merchant().await;
     let auth = kumbu_engine::AuthContext {
         merchant_id: merchant,
-        mode: kumbu_core::Mode::Test,
-        key_id: "test".into(),
-        audit: None,
-        face: None,
+        ..app.sandbox_auth(kumbu_core::Mode::Test).await
     };
     let days = app.engine.payment_days(&auth, 30).await.unwrap();
     let (ok, failed, volume) = days.iter().fold((0, 0, 0), |(a, b, c), d| {

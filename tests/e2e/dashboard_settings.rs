@@ -21,13 +21,7 @@ async fn owners_change_settings(app: TestApp) -> Option<TestApp> {
         .post("/dashboard/settings/entity", &[("entity", "90002")])
         .await;
     assert_eq!(set.status, StatusCode::SEE_OTHER, "{}", set.html);
-    let auth = kumbu_engine::AuthContext {
-        merchant_id: app.sandbox_merchant().await,
-        mode: Mode::Live,
-        key_id: "test".into(),
-        audit: None,
-        face: None,
-    };
+    let auth = app.sandbox_auth(Mode::Live).await;
     assert_eq!(
         app.engine.erv_entity(&auth).await.unwrap().as_deref(),
         Some("90002")

@@ -408,6 +408,18 @@ impl TestApp {
     }
 
     /// The id of the sandbox merchant the app was bootstrapped with (the one `KEY` is for).
+    /// The engine's own view of the sandbox merchant in `mode` (no key, no face, no audit
+    /// line): what a test reads the engine with directly.
+    pub async fn sandbox_auth(&self, mode: kumbu_core::Mode) -> kumbu_engine::AuthContext {
+        kumbu_engine::AuthContext {
+            merchant_id: self.sandbox_merchant().await,
+            mode,
+            key_id: "test".into(),
+            audit: None,
+            face: None,
+        }
+    }
+
     pub async fn sandbox_merchant(&self) -> String {
         match self.engine.bootstrap_sandbox(None).await.unwrap() {
             kumbu_engine::Bootstrap::Existing { merchant_id, .. } => merchant_id,
