@@ -25,6 +25,11 @@ pub struct OperatorArgs {
     /// wave` for staging and tests.
     #[arg(long, env = "KUMBU_WAVE_URL", default_value = kumbu_rails::wave::PRODUCTION_URL)]
     pub wave_url: String,
+    /// M-Pesa Mozambique's API. Vodacom's production API by default (each operation on its own
+    /// port: 18352 C2B, 18345 B2C, 18353 query, 18354 reversal); a URL with a port sends every
+    /// operation there, as `kumbu simulate mpesa-mz --listen` serves them.
+    #[arg(long, env = "KUMBU_MPESA_MZ_URL", default_value = kumbu_rails::mpesa_mz::PRODUCTION_URL)]
+    pub mpesa_mz_url: String,
     /// Milliseconds one operator call may take; past it the outcome is unknown, and the status
     /// is asked (a request is never sent again under a new reference).
     #[arg(long, env = "KUMBU_OPERATOR_TIMEOUT_MS", default_value_t = 30_000)]
@@ -37,6 +42,24 @@ pub struct OperatorArgs {
     /// process dies mid-call, another takes the payment over after this.
     #[arg(long, env = "KUMBU_OPERATOR_LEASE_SECS", default_value_t = 60)]
     pub operator_lease_secs: u64,
+    /// Seconds a call an operator holds open until the payer answers (M-Pesa's C2B, which
+    /// answers after the payer's PIN or when M-Pesa gives up, 60-90 s) may last; past it, the
+    /// outcome is unknown and the status is asked.
+    #[arg(
+        long,
+        env = "KUMBU_OPERATOR_PROMPT_TIMEOUT_SECS",
+        default_value_t = 120
+    )]
+    pub operator_prompt_timeout_secs: u64,
+    /// Calls held open until the payer answers (M-Pesa's C2B), at once, in this process; a
+    /// payment that finds no room waits its turn. Each costs an open connection and a task, no
+    /// worker.
+    #[arg(long, env = "KUMBU_HELD_CALLS", default_value_t = 2000)]
+    pub held_calls: usize,
+    /// Of those, at once for any one merchant, so that one merchant's rush leaves room for the
+    /// others.
+    #[arg(long, env = "KUMBU_HELD_CALLS_PER_MERCHANT", default_value_t = 500)]
+    pub held_calls_per_merchant: usize,
 }
 
 impl OperatorArgs {
@@ -57,6 +80,15 @@ impl OperatorArgs {
             &self.wave_url,
             kumbu_rails::wave::PRODUCTION_URL,
         )?;
+        config.operator_urls.mpesa_mz = http_url(
+            "--mpesa-mz-url",
+            &self.mpesa_mz_url,
+            kumbu_rails::mpesa_mz::PRODUCTION_URL,
+        )?;
+        config.operator_prompt_timeout =
+            Duration::from_secs(self.operator_prompt_timeout_secs.clamp(1, 3600));
+        config.held_calls = self.held_calls.max(1);
+        config.held_calls_per_merchant = self.held_calls_per_merchant.max(1);
         config.operator_timeout =
             Duration::from_millis(self.operator_timeout_ms.clamp(100, 300_000));
         config.operator_poll_every =
@@ -85,13 +117,16 @@ pub enum ConnectorCommand {
     ///  "disbursement": {"subscription_key": "…", "api_user": "…", "api_key": "…"}};
     /// for Orange Money: {"country": "ci", "web_payment": {"client_id": "…",
     ///  "client_secret": "…", "merchant_key": "…"}} (docs/operators/orange-money.md);
-    /// for Wave: {"api_key": "wave_ci_prod_…", "webhook_secret": "…"} (docs/operators/wave.md).
+    /// for Wave: {"api_key": "wave_ci_prod_…", "webhook_secret": "…"} (docs/operators/wave.md);
+    /// for M-Pesa: {"api_key": "…", "public_key": "MIICIjANBgkq…", "service_provider_code":
+    ///  "171717", "initiator_identifier": "…", "security_credential": "…"}
+    ///  (docs/operators/mpesa-mz.md).
     /// Sealed at rest with the gateway's secret key; never printed.
     Set {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci.
+        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci or mpesa_mz.
         #[arg(long)]
         operator: String,
         /// The credentials file, or `-`.
@@ -123,7 +158,7 @@ pub enum ConnectorCommand {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci.
+        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci or mpesa_mz.
         #[arg(long)]
         operator: String,
         #[command(flatten)]
@@ -132,8 +167,11 @@ pub enum ConnectorCommand {
 }
 
 fn operator(code: &str) -> anyhow::Result<Operator> {
-    Operator::parse(code)
-        .ok_or_else(|| anyhow::anyhow!("unknown operator `{code}` (mtn_ci or mtn_cm)"))
+    Operator::parse(code).ok_or_else(|| {
+        anyhow::anyhow!(
+            "unknown operator `{code}` (mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci or mpesa_mz)"
+        )
+    })
 }
 
 /// The settings file as JSON; the operator's connector checks its fields.
@@ -230,13 +268,15 @@ pub async fn run(cmd: ConnectorCommand) -> anyhow::Result<()> {
             if failed > 0 {
                 anyhow::bail!(
                     "{failed} credential(s) refused by the operator or not reachable. MTN MoMo was \
-                     asked at {}, Orange Money at {} and Wave at {}: the operators' production \
-                     APIs unless --mtn-momo-url, --orange-money-url and --wave-url (or \
-                     KUMBU_MTN_MOMO_URL, KUMBU_ORANGE_MONEY_URL, KUMBU_WAVE_URL) name others, \
-                     such as `kumbu simulate mtn-momo`",
+                     asked at {}, Orange Money at {}, Wave at {} and M-Pesa at {}: the operators' \
+                     production APIs unless --mtn-momo-url, --orange-money-url, --wave-url and \
+                     --mpesa-mz-url (or KUMBU_MTN_MOMO_URL, KUMBU_ORANGE_MONEY_URL, \
+                     KUMBU_WAVE_URL, KUMBU_MPESA_MZ_URL) name others, such as `kumbu simulate \
+                     mtn-momo`",
                     urls.mtn_momo,
                     urls.orange_money,
-                    urls.wave
+                    urls.wave,
+                    urls.mpesa_mz
                 );
             }
             Ok(())

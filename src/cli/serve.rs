@@ -326,6 +326,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app.engine().config().operator_urls.wave,
         app.public_url()
     );
+    println!(
+        "Live M-Pesa (Mozambique) payments go to {}; no callbacks: each C2B call is held until the payer answers (at most {} at once)",
+        app.engine().config().operator_urls.mpesa_mz,
+        app.engine().config().held_calls
+    );
     match app.bootstrap() {
         Bootstrap::Created { merchant_id, key } => {
             let key = key.expose_secret();

@@ -1,8 +1,9 @@
 //! `kumbu simulate <operator>`: runs a simulator of an operator's own API (MTN MoMo, Orange
-//! Money), so that a staging gateway, the tests and real client libraries can use it with no
+//! Money, Wave, M-Pesa Mozambique), so that a staging gateway, the tests and real client libraries can use it with no
 //! network.
 
 use clap::{Args, Subcommand};
+use kumbu_rails::mpesa_mz::simulator as mpesa;
 use kumbu_rails::mtn_momo::simulator::{Config, Faults, Sim};
 use kumbu_rails::orange_money::simulator as orange;
 use kumbu_rails::wave::simulator as wave;
@@ -43,6 +44,87 @@ pub enum SimulateCommand {
     /// in memory. Control endpoints: GET /_simulator/stats, PUT /_simulator/faults, POST
     /// /_simulator/sessions/{id}/pay|fail.
     Wave(WaveArgs),
+    /// M-Pesa Mozambique's iPG v1x API: C2B single stage (POST
+    /// /ipg/v1x/c2bPayment/singleStage/, held open until the simulated payer answers), B2C (POST
+    /// /ipg/v1x/b2cPayment/), reversal (PUT /ipg/v1x/reversal/) and the status query (GET
+    /// /ipg/v1x/queryTransactionStatus/): each on its own port of --host as M-Pesa serves them
+    /// (18352, 18345, 18353, 18354), or all on --listen. The Bearer must be an API key encrypted
+    /// under the public key it prints. Outcomes follow the payer's number: …029 invalid
+    /// (INS-2051), …039 refused (INS-5), …049 no funds (INS-2006), …069 failed (INS-6), …079
+    /// overloaded (INS-16), …059 never answers (INS-9 after --platform-timeout-secs), …149 slow,
+    /// …009 waits for POST /_simulator/transactions/{reference}/approve|decline; any other pays
+    /// after --prompt-ms. State is in memory. Control endpoints: GET /_simulator/stats, PUT
+    /// /_simulator/faults ({"fail_next", "hang_next", "duplicate_next", "latency_ms"}), GET
+    /// /_simulator/public_key.
+    MpesaMz(MpesaMzArgs),
+}
+
+/// Options of the M-Pesa simulator.
+#[derive(Debug, Args)]
+pub struct MpesaMzArgs {
+    /// Serve every operation on this one address (for tests and `kumbu serve --mpesa-mz-url
+    /// http://ADDR`).
+    #[arg(long, conflicts_with = "host")]
+    listen: Option<SocketAddr>,
+    /// Serve each operation on its own port of this address, as M-Pesa does (18352 C2B, 18345
+    /// B2C, 18353 query, 18354 reversal): what client libraries with fixed ports need.
+    #[arg(long)]
+    host: Option<std::net::IpAddr>,
+    /// The RSA private key (PKCS#8 PEM) whose public key clients encrypt their API key under;
+    /// none: a new one each start, printed.
+    #[arg(long, value_name = "FILE")]
+    private_key: Option<std::path::PathBuf>,
+    /// An API key to accept (repeat the flag); none: any that decrypts.
+    #[arg(long = "api-key", env = "MPESA_SIM_API_KEY", hide_env_values = true)]
+    api_keys: Vec<String>,
+    /// The initiator reversals must name, as `<identifier>:<security credential>`; none: any.
+    #[arg(long, env = "MPESA_SIM_INITIATOR", hide_env_values = true)]
+    initiator: Option<String>,
+    /// Milliseconds a payer takes to answer the prompt (the C2B call is held that long).
+    #[arg(long, default_value_t = 3000)]
+    prompt_ms: u64,
+    /// Seconds the platform waits for a payer before it gives up (INS-9).
+    #[arg(long, default_value_t = 90)]
+    platform_timeout_secs: u64,
+    /// Milliseconds added to every answer.
+    #[arg(long, default_value_t = 0)]
+    latency_ms: u64,
+}
+
+impl MpesaMzArgs {
+    fn config(&self) -> anyhow::Result<mpesa::Config> {
+        let keys = match &self.private_key {
+            Some(path) => {
+                let pem = std::fs::read_to_string(path)
+                    .map_err(|e| anyhow::anyhow!("--private-key {}: {e}", path.display()))?;
+                mpesa::Keys::from_pem(&pem)
+                    .map_err(|e| anyhow::anyhow!("--private-key {}: {e}", path.display()))?
+            }
+            None => mpesa::Keys::generate(),
+        };
+        let initiator = match &self.initiator {
+            Some(s) => match s.split_once(':') {
+                Some((id, cred)) if !id.is_empty() && !cred.is_empty() => {
+                    Some((id.to_owned(), cred.to_owned()))
+                }
+                Some(_) | None => {
+                    anyhow::bail!("--initiator must be <identifier>:<security credential>")
+                }
+            },
+            None => None,
+        };
+        Ok(mpesa::Config {
+            api_keys: self.api_keys.clone(),
+            initiator,
+            prompt_time: Duration::from_millis(self.prompt_ms),
+            platform_timeout: Duration::from_secs(self.platform_timeout_secs.max(1)),
+            faults: mpesa::Faults {
+                latency_ms: self.latency_ms,
+                ..mpesa::Faults::default()
+            },
+            ..mpesa::Config::with_keys(keys)
+        })
+    }
 }
 
 /// Options of the Wave simulator.
@@ -302,6 +384,35 @@ pub async fn run(cmd: SimulateCommand) -> anyhow::Result<()> {
                     let _ = tokio::signal::ctrl_c().await;
                 })
                 .await?;
+            Ok(())
+        }
+        SimulateCommand::MpesaMz(args) => {
+            let sim = mpesa::Sim::new(args.config()?);
+            let key = sim.public_key();
+            let shutdown = async {
+                let _ = tokio::signal::ctrl_c().await;
+            };
+            match (args.listen, args.host) {
+                (Some(addr), _) => {
+                    let listener = tokio::net::TcpListener::bind(addr)
+                        .await
+                        .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
+                    let addr = listener.local_addr()?;
+                    println!("M-Pesa simulator on http://{addr} (every operation)");
+                    println!("  point Kumbu at it:   kumbu serve --mpesa-mz-url http://{addr}");
+                    println!("  public key (the connector's public_key): {key}");
+                    tracing::info!(%addr, "M-Pesa simulator listening");
+                    sim.serve(listener, shutdown).await?;
+                }
+                (None, host) => {
+                    let host = host.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
+                    println!("M-Pesa simulator on {host}, ports 18352 (C2B), 18345 (B2C), 18353 (query), 18354 (reversal)");
+                    println!("  point a client at it: host http://{host} (the ports are M-Pesa's)");
+                    println!("  public key (the connector's public_key): {key}");
+                    tracing::info!(%host, "M-Pesa simulator listening");
+                    sim.serve_ports(host, shutdown).await?;
+                }
+            }
             Ok(())
         }
         SimulateCommand::Wave(args) => {

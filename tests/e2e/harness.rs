@@ -166,8 +166,14 @@ pub struct Opts {
     pub orange_money_url: Option<String>,
     /// Wave's API (a simulator in tests).
     pub wave_url: Option<String>,
+    /// M-Pesa's API (a simulator in tests, every operation on one port).
+    pub mpesa_mz_url: Option<String>,
     /// How long an operator call may take.
     pub operator_timeout: Duration,
+    /// How long a call held until the payer answers (M-Pesa's C2B) may take.
+    pub prompt_timeout: Duration,
+    /// Held calls at once for one merchant.
+    pub held_calls_per_merchant: usize,
     /// Header-read and idle timeouts and the connection cap.
     pub connections: kumbu_http::ConnectionLimits,
     /// Where customers reach the gateway (by default its loopback listener: not public).
@@ -192,7 +198,10 @@ impl Default for Opts {
             mtn_momo_url: None,
             orange_money_url: None,
             wave_url: None,
+            mpesa_mz_url: None,
             operator_timeout: Duration::from_secs(5),
+            prompt_timeout: Duration::from_secs(5),
+            held_calls_per_merchant: EngineConfig::default().held_calls_per_merchant,
             connections: kumbu_http::ConnectionLimits::default(),
             public_url: None,
             allow_internal_webhooks: false,
@@ -230,8 +239,14 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
                     .wave_url
                     .clone()
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+                mpesa_mz: opts
+                    .mpesa_mz_url
+                    .clone()
+                    .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
             },
             operator_timeout: opts.operator_timeout,
+            operator_prompt_timeout: opts.prompt_timeout,
+            held_calls_per_merchant: opts.held_calls_per_merchant,
             internal_webhooks: if opts.allow_internal_webhooks {
                 kumbu_engine::InternalWebhooks::Always
             } else {

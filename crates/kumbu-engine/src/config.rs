@@ -65,6 +65,13 @@ pub struct EngineConfig {
     pub operator_lease: Duration,
     /// Operator calls one worker pass makes at once.
     pub operator_concurrency: usize,
+    /// How long a call an operator holds open until the payer answers (M-Pesa's C2B) may last;
+    /// past it, its outcome is unknown and the status is asked.
+    pub operator_prompt_timeout: Duration,
+    /// Calls held open until the payer answers, at once, in this process.
+    pub held_calls: usize,
+    /// Of those, at once for any one merchant.
+    pub held_calls_per_merchant: usize,
     /// A dashboard session ends after this long without a request.
     pub dashboard_idle: Duration,
     /// A dashboard session ends this long after sign-in, however active.
@@ -97,6 +104,9 @@ impl Default for EngineConfig {
             operator_poll_every: Duration::from_secs(10),
             operator_lease: Duration::from_secs(60),
             operator_concurrency: 64,
+            operator_prompt_timeout: Duration::from_secs(120),
+            held_calls: 2000,
+            held_calls_per_merchant: 500,
             dashboard_idle: Duration::from_secs(30 * 60),
             dashboard_lifetime: Duration::from_secs(12 * 3600),
         }

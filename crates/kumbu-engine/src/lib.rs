@@ -109,6 +109,8 @@ struct Inner {
     simulator: Simulator,
     /// The connectors to operators (live payments, refunds and payouts).
     connectors: kumbu_rails::Registry,
+    /// Rooms for calls operators hold open until the payer answers.
+    held: payments::held::HeldCalls,
     config: EngineConfig,
     /// Poked when new work is due now, so the worker need not wait for its next poll.
     work_ready: Notify,
@@ -154,7 +156,10 @@ impl Engine {
             callback_base: config.callback_base.clone(),
             poll_every: config.operator_poll_every,
             timeout: config.operator_timeout,
+            prompt_timeout: config.operator_prompt_timeout,
         });
+        let held =
+            payments::held::HeldCalls::new(config.held_calls, config.held_calls_per_merchant);
         let internal = config.internal_webhooks;
         let http_live = delivery::client::client(!internal.allow(kumbu_core::Mode::Live));
         let http_test = delivery::client::client(!internal.allow(kumbu_core::Mode::Test));
@@ -165,6 +170,7 @@ impl Engine {
                 catalogue,
                 simulator,
                 connectors,
+                held,
                 config,
                 work_ready: Notify::new(),
                 pokes: callbacks::PokeQueue::default(),

@@ -16,6 +16,7 @@
 
 pub mod connector;
 pub mod directory;
+pub mod mpesa_mz;
 pub mod mtn_momo;
 pub mod orange_money;
 pub mod registry;

@@ -3,6 +3,7 @@
 //! URL in [`OperatorUrls`]).
 
 use crate::connector::Connector;
+use crate::mpesa_mz::{self, MpesaMz};
 use crate::mtn_momo::{self, MtnMomo};
 use crate::orange_money::{self, OrangeMoney};
 use crate::wave::{self, Wave};
@@ -20,6 +21,8 @@ pub struct OperatorUrls {
     pub orange_money: String,
     /// Wave's API (`--wave-url`).
     pub wave: String,
+    /// M-Pesa Mozambique's API (`--mpesa-mz-url`).
+    pub mpesa_mz: String,
 }
 
 impl Default for OperatorUrls {
@@ -28,6 +31,7 @@ impl Default for OperatorUrls {
             mtn_momo: mtn_momo::PRODUCTION_URL.to_owned(),
             orange_money: orange_money::PRODUCTION_URL.to_owned(),
             wave: wave::PRODUCTION_URL.to_owned(),
+            mpesa_mz: mpesa_mz::PRODUCTION_URL.to_owned(),
         }
     }
 }
@@ -44,6 +48,8 @@ pub struct Setup {
     pub poll_every: Duration,
     /// How long one call to an operator may take.
     pub timeout: Duration,
+    /// How long a call held open until the payer answers (M-Pesa's C2B) may take.
+    pub prompt_timeout: Duration,
 }
 
 /// The connectors, found by the operator they carry or by their callback path.
@@ -75,6 +81,12 @@ impl Registry {
                     callback,
                     setup.poll_every,
                     setup.timeout,
+                )),
+                Arc::new(MpesaMz::new(
+                    &setup.urls.mpesa_mz,
+                    setup.poll_every,
+                    setup.timeout,
+                    setup.prompt_timeout,
                 )),
             ],
         }
@@ -115,6 +127,7 @@ mod tests {
             callback_base: Some("https://pay.example.com".into()),
             poll_every: Duration::from_secs(5),
             timeout: Duration::from_secs(5),
+            prompt_timeout: Duration::from_secs(120),
         })
     }
 
@@ -138,6 +151,7 @@ mod tests {
         assert_eq!(
             r.operators(),
             vec![
+                Operator::MpesaMz,
                 Operator::OrangeCi,
                 Operator::MtnCi,
                 Operator::WaveCi,

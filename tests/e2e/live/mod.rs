@@ -1,7 +1,7 @@
 //! Live mode against operators' simulators over real sockets: the `Live` fixture (a test app in
-//! live mode beside running MTN, Orange and Wave simulators, the sandbox merchant's MTN credentials set
+//! live mode beside running MTN, Orange, Wave and M-Pesa simulators, the sandbox merchant's MTN credentials set
 //! through the API) and one file per operator (`mtn.rs`, `orange.rs`, `wave.rs`) or concern (`checkout.rs`:
-//! live checkout pages).
+//! live checkout pages, `mpesa.rs`: M-Pesa Mozambique).
 use crate::harness::{Backend, Opts, TestApp};
 use kumbu_rails::mtn_momo::simulator::{Config as SimConfig, Faults, Sim, Stats};
 use reqwest::{Method, StatusCode};
@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 pub const API_USER: &str = "0b9f1b7e-7c5e-4b0a-9d7e-3f2a1c5d6e7f";
 pub const API_KEY: &str = "sim-api-key-0123456789";
 pub const SUBSCRIPTION_KEY: &str = "sim-subscription-key";
+/// The API key M-Pesa's simulator takes.
+pub const MPESA_API_KEY: &str = "mpesa-api-key-kumbu-test";
 
 /// A test app in live mode beside a running MTN simulator, with the sandbox merchant's MTN
 /// credentials set through the API.
@@ -24,11 +26,39 @@ pub struct Live {
     /// Wave's simulator, and its URL (`wave.rs` sets credentials and the webhook).
     pub wave: kumbu_rails::wave::simulator::Sim,
     pub wave_url: String,
+    /// M-Pesa's simulator, every operation on one port (`mpesa.rs` sets credentials).
+    pub mpesa: kumbu_rails::mpesa_mz::simulator::Sim,
+    pub mpesa_url: String,
     /// `Bearer sk_live_…`.
     pub auth: String,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     stop_orange: Option<tokio::sync::oneshot::Sender<()>>,
     stop_wave: Option<tokio::sync::oneshot::Sender<()>>,
+    stop_mpesa: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+/// Starts an M-Pesa simulator on a free port, every operation on it, whose payers answer in
+/// 200 ms and whose platform gives up after two seconds.
+pub async fn start_mpesa() -> (
+    kumbu_rails::mpesa_mz::simulator::Sim,
+    String,
+    tokio::sync::oneshot::Sender<()>,
+) {
+    use kumbu_rails::mpesa_mz::simulator::{Config, Keys, Sim};
+    let sim = Sim::new(Config {
+        prompt_time: Duration::from_millis(200),
+        platform_timeout: Duration::from_secs(2),
+        initiator: Some(("kumbu-initiator".into(), "Mpesa2019".into())),
+        api_keys: vec![MPESA_API_KEY.into()],
+        ..Config::with_keys(Keys::for_tests())
+    });
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(sim.clone().serve(listener, async move {
+        let _ = rx.await;
+    }));
+    (sim, url, tx)
 }
 
 /// Starts a Wave simulator on a free port.
@@ -97,6 +127,7 @@ impl Live {
         let (sim, sim_url, stop) = start_sim(sim).await;
         let (orange, orange_url, stop_orange) = start_orange().await;
         let (wave, wave_url, stop_wave) = start_wave().await;
+        let (mpesa, mpesa_url, stop_mpesa) = start_mpesa().await;
         let app = TestApp::spawn_with(
             backend,
             test,
@@ -104,6 +135,7 @@ impl Live {
                 mtn_momo_url: Some(sim_url.clone()),
                 orange_money_url: Some(orange_url),
                 wave_url: Some(wave_url.clone()),
+                mpesa_mz_url: Some(mpesa_url.clone()),
                 ..opts
             },
         )
@@ -125,10 +157,13 @@ impl Live {
             orange,
             wave,
             wave_url,
+            mpesa,
+            mpesa_url,
             auth,
             stop: Some(stop),
             stop_orange: Some(stop_orange),
             stop_wave: Some(stop_wave),
+            stop_mpesa: Some(stop_mpesa),
         };
         let (s, v) = live
             .call(Method::PUT, "/v1/connectors/mtn_ci", Some(&credentials()))
@@ -244,6 +279,7 @@ impl Live {
             self.stop.take(),
             self.stop_orange.take(),
             self.stop_wave.take(),
+            self.stop_mpesa.take(),
         ]
         .into_iter()
         .flatten()
@@ -291,6 +327,7 @@ macro_rules! live_both {
 }
 
 mod checkout;
+mod mpesa;
 mod mtn;
 mod orange;
 mod wave;

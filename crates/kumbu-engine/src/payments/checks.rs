@@ -134,6 +134,13 @@ impl Engine {
                 ));
             }
         }
+        if let Some(why) = self
+            .connector_for(op)
+            .filter(|_| mode == Mode::Live)
+            .and_then(|c| c.payer_problem(op, phone))
+        {
+            return Err(Rejection::field(ErrorCode::PhoneInvalid, phone_field, why));
+        }
         self.check_amount(op, currency, amount)?;
         Ok(())
     }

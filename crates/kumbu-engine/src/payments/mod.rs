@@ -5,6 +5,7 @@
 
 mod checks;
 pub mod handover;
+pub(crate) mod held;
 pub(crate) mod live;
 pub(crate) mod sandbox;
 mod worker;

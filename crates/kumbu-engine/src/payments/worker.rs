@@ -8,6 +8,7 @@
 
 use crate::error::EngineError;
 use crate::idempotency::Verdict;
+use crate::payments::held;
 use crate::payments::live::Route;
 use crate::progress::{apply_advance, expire_if_due};
 use crate::unit_of_work::Changes;
@@ -87,22 +88,47 @@ impl Engine {
         let mut changes = self.changes();
         let lease_until = now.plus(self.config().operator_lease);
         let mut remote = Vec::new();
+        // Calls the operator holds open until the payer answers: each leased for as long as
+        // the longest may last, and made in a task of its own once this pass commits.
+        let mut held = Vec::new();
+        let held_until =
+            now.plus(self.config().operator_prompt_timeout + self.config().operator_lease);
+        let mut no_room = 0;
         for p in &mut claimed {
             match self.route(p) {
                 Route::Local => self.advance_local(p, now, &mut changes).await,
-                Route::Connector(connector) => {
-                    if let Some(seen) = self.reserve(p, now, &mut changes) {
-                        remote.push((connector, seen));
+                Route::Connector(connector) => match connector.held_call(p) {
+                    None => {
+                        if let Some(seen) = self.reserve(p, now, &mut changes) {
+                            remote.push((connector, seen));
+                        }
                     }
-                }
+                    Some(_) => match self.inner.held.admit(&p.merchant_id) {
+                        Some(room) => {
+                            if let Some(seen) = self.reserve(p, now, &mut changes) {
+                                // Not due while its call is open: the pass's claims skip it.
+                                p.progress.next_action_at = Some(held_until);
+                                held.push((connector, seen, room));
+                            }
+                        }
+                        None => {
+                            no_room += 1;
+                            p.progress.next_action_at = Some(now.plus(held::NO_ROOM_RETRY));
+                        }
+                    },
+                },
             }
         }
         // One write per row: the reserved ones with their lease.
-        let (leased, local): (Vec<&Payment>, Vec<&Payment>) = claimed
-            .iter()
+        let is_held = |p: &&Payment| held.iter().any(|(_, r, _)| r.id == p.id);
+        let (leased_held, rest): (Vec<&Payment>, Vec<&Payment>) = claimed.iter().partition(is_held);
+        let (leased, local): (Vec<&Payment>, Vec<&Payment>) = rest
+            .into_iter()
             .partition(|p| remote.iter().any(|(_, r)| r.id == p.id));
         tx.save_payments(&local).await?;
         tx.save_leased_payments(&leased, Lease::Until(lease_until))
+            .await?;
+        tx.save_leased_payments(&leased_held, Lease::Until(held_until))
             .await?;
         changes.write(&mut tx).await?;
         // After the payments, so that a session whose attempt this pass debited or expired is
@@ -116,10 +142,25 @@ impl Engine {
         }
         self.commit(tx).await?;
         changes.publish_metrics();
+        for (connector, seen, room) in held {
+            let engine = self.clone();
+            tokio::spawn(async move {
+                if let Err(e) = engine
+                    .call_connectors(vec![(connector, seen)], held_until)
+                    .await
+                {
+                    tracing::warn!(error = %e, "committing a held call's answer failed; the payment is asked about when its lease runs out");
+                }
+                drop(room);
+                // A room came back: payments waiting for one may go.
+                engine.inner.work_ready.notify_one();
+            });
+        }
         if !remote.is_empty() {
             self.call_connectors(remote, lease_until).await?;
         }
-        Ok(claimed.len() + sessions)
+        // Payments that found no room are not progress: the pass waits before it looks again.
+        Ok(claimed.len() - no_room + sessions)
     }
 
     /// Runs passes until nothing is due (for tests and `kumbu` commands that drive time).

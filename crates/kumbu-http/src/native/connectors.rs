@@ -114,6 +114,27 @@ pub struct WaveBody {
     pub webhook_secret: Option<String>,
 }
 
+/// M-Pesa Mozambique credentials (`PUT /v1/connectors/mpesa_mz`), from Vodacom's developer
+/// portal. No `Debug`: it holds secrets.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MpesaMzBody {
+    /// The API key.
+    #[schema(min_length = 1, max_length = 256)]
+    pub api_key: String,
+    /// The portal's public key, base64 (`MIICIjANBgkq…`) or PEM: every call's Bearer is the API
+    /// key encrypted under it.
+    pub public_key: String,
+    /// The merchant's short code (`input_ServiceProviderCode`), 5 or 6 digits.
+    #[schema(example = "171717")]
+    pub service_provider_code: String,
+    /// The initiator refunds (reversals) are made by; with `security_credential`, needed for
+    /// refunds.
+    pub initiator_identifier: Option<String>,
+    /// The initiator's security credential.
+    pub security_credential: Option<String>,
+}
+
 /// An operator's credentials: each connector's own shape.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -124,6 +145,8 @@ pub enum ConnectorBody {
     OrangeMoney(OrangeMoneyBody),
     /// For `wave_ci`.
     Wave(WaveBody),
+    /// For `mpesa_mz`.
+    MpesaMz(MpesaMzBody),
 }
 
 impl ConnectorBody {
@@ -136,12 +159,12 @@ impl ConnectorBody {
                 serde_json::to_value(parse_json::<OrangeMoneyBody>(bytes)?)
             }
             Operator::WaveCi => serde_json::to_value(parse_json::<WaveBody>(bytes)?),
+            Operator::MpesaMz => serde_json::to_value(parse_json::<MpesaMzBody>(bytes)?),
             Operator::MtnCi
             | Operator::MtnCm
             | Operator::Cvmovel
             | Operator::UnitelTmais
             | Operator::Multicaixa
-            | Operator::MpesaMz
             | Operator::Emola
             | Operator::MoovCi
             | Operator::Mock

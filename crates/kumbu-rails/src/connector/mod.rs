@@ -19,11 +19,12 @@ pub use call::{http_client, operator_code, CallError, CONNECT_TIMEOUT};
 pub use tokens::{TokenCache, REFRESH_EARLY};
 
 use crate::Advance;
-use kumbu_core::{FailureCode, Operator, Payment, Payout, Refund, Timestamp};
+use kumbu_core::{FailureCode, Msisdn, Operator, Payment, Payout, Refund, Timestamp};
 use secrecy::SecretString;
 use serde::{Deserialize, Serialize};
 use std::future::Future;
 use std::pin::Pin;
+use std::time::Duration;
 
 /// A connector's answer, boxed so that the trait can be held as `dyn Connector`.
 pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
@@ -313,6 +314,21 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
     /// Whether `text` could be one of this connector's references (callbacks naming anything
     /// else are ignored).
     fn is_reference(&self, text: &str) -> bool;
+
+    /// How long the operator may hold open the call that carries out `payment`'s next action:
+    /// M-Pesa's C2B call answers only when the payer has answered the prompt. The engine makes
+    /// such a call outside its worker's pass, within bounded numbers of them (`--held-calls`,
+    /// in all and per merchant), and reserves the payment for that long. `None` (the default):
+    /// an ordinary call, made within the pass.
+    fn held_call(&self, _payment: &Payment) -> Option<Duration> {
+        None
+    }
+
+    /// Why `phone` cannot pay through `op` (not one of the operator's numbers), said before
+    /// anything is created or sent; `None` (the default) when it may.
+    fn payer_problem(&self, _op: Operator, _phone: &Msisdn) -> Option<String> {
+        None
+    }
 
     /// Carries out a live payment's next action (`payment.progress.step` says which: the
     /// connector's own bookkeeping) and says what the operator answered.
