@@ -55,7 +55,7 @@ pub enum SimulateCommand {
     /// …009 waits for POST /_simulator/transactions/{reference}/approve|decline; any other pays
     /// after --prompt-ms. State is in memory. Control endpoints: GET /_simulator/stats, PUT
     /// /_simulator/faults ({"fail_next", "hang_next", "duplicate_next", "latency_ms"}), GET
-    /// /_simulator/public_key.
+    /// /_simulator/public_key, GET /_simulator/transactions/{reference}.
     MpesaMz(MpesaMzArgs),
 }
 
@@ -398,7 +398,8 @@ pub async fn run(cmd: SimulateCommand) -> anyhow::Result<()> {
                         .await
                         .map_err(|e| anyhow::anyhow!("cannot listen on {addr}: {e}"))?;
                     let addr = listener.local_addr()?;
-                    println!("M-Pesa simulator on http://{addr} (every operation)");
+                    println!("M-Pesa simulator on http://{addr}");
+                    println!("  every operation on this one port");
                     println!("  point Kumbu at it:   kumbu serve --mpesa-mz-url http://{addr}");
                     println!("  public key (the connector's public_key): {key}");
                     tracing::info!(%addr, "M-Pesa simulator listening");
@@ -406,8 +407,9 @@ pub async fn run(cmd: SimulateCommand) -> anyhow::Result<()> {
                 }
                 (None, host) => {
                     let host = host.unwrap_or(std::net::IpAddr::from([127, 0, 0, 1]));
-                    println!("M-Pesa simulator on {host}, ports 18352 (C2B), 18345 (B2C), 18353 (query), 18354 (reversal)");
-                    println!("  point a client at it: host http://{host} (the ports are M-Pesa's)");
+                    println!("M-Pesa simulator on http://{host}");
+                    println!("  each operation on its own port, as M-Pesa's: 18352 C2B, 18345 B2C, 18353 query, 18354 reversal");
+                    println!("  point a client at it: host http://{host}");
                     println!("  public key (the connector's public_key): {key}");
                     tracing::info!(%host, "M-Pesa simulator listening");
                     sim.serve_ports(host, shutdown).await?;

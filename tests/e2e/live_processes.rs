@@ -2,8 +2,9 @@
 //! between MTN's acceptance of a request and the commit of that news loses nothing and sends
 //! nothing twice; one killed while Orange makes a payment page leaves a payment the next process
 //! makes a new page for, under a new order id, and the payer pays once (and likewise Wave's
-//! checkout sessions); two processes on one
-//! PostgreSQL share the live work without sending a request twice.
+//! checkout sessions); one killed while M-Pesa holds its C2B call open leaves a payment the next
+//! process asks about, never sends again; two processes on one PostgreSQL share the live work
+//! (MTN's requests, M-Pesa's held calls) without sending a request twice.
 
 use crate::harness::{drop_database, fresh_database, Backend, KEY, SECRET_KEY};
 use crate::live::{credentials, start_sim};
@@ -355,6 +356,149 @@ async fn two_processes_share_live_work_postgres() {
     assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
     let (problems, _) = store.verify_ledger().await.unwrap();
     assert!(problems.is_empty(), "{problems:?}");
+    drop((a, b));
+    store.close().await;
+    drop_database(db).await;
+}
+
+/// SIGKILL while M-Pesa holds the C2B call open (the payer has the prompt): the payer still
+/// answers, M-Pesa still pays. The payment was committed "may have been sent" before the call,
+/// leased for as long as the call may last; when that runs out the next process asks the query
+/// API (never sends again) and settles it. One request, one transaction.
+async fn killed_while_mpesa_holds_the_call(backend: Backend) {
+    let Some((url, db)) = fresh_database(backend, "killed_while_mpesa_holds_the_call").await else {
+        return;
+    };
+    let (mpesa, mpesa_url, _stop) = crate::live::start_mpesa().await;
+    let extra = [
+        "--mpesa-mz-url",
+        mpesa_url.as_str(),
+        "--operator-lease-secs",
+        "1",
+        "--operator-prompt-timeout-secs",
+        "1",
+        "--operator-poll-ms",
+        "200",
+    ];
+    let mut first = spawn(&url, &extra).await;
+    let creds = json!({"api_key": crate::live::MPESA_API_KEY, "public_key": mpesa.public_key(),
+                       "service_provider_code": "171717"});
+    let key = live_key_with(&url, kumbu_core::Operator::MpesaMz, creds).await;
+    let client = reqwest::Client::new();
+    // …009: the payer waits until told, so the call is surely open when the process dies.
+    let r = client
+        .post(format!("{}/v1/payments", first.base))
+        .bearer_auth(&key)
+        .json(&json!({"amount": 2500, "currency": "MZN",
+            "payer": {"phone": "+258841000009", "operator": "mpesa_mz"}}))
+        .send()
+        .await
+        .unwrap();
+    let v: Value = r.json().await.unwrap();
+    let id = v["id"].as_str().unwrap().to_owned();
+    let reference = v["operator_reference"].as_str().unwrap().to_owned();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while mpesa.stats().open_calls < 1 {
+        assert!(Instant::now() < deadline, "{:?}", mpesa.stats());
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    first.child.kill().await.unwrap();
+    // The payer enters their PIN after the process died.
+    let r = client
+        .post(format!(
+            "{mpesa_url}/_simulator/transactions/{reference}/approve"
+        ))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 204);
+    let second = spawn(&url, &extra).await;
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_settled(&store, 1, Duration::from_secs(30)).await;
+    let s = mpesa.stats();
+    assert_eq!(
+        (s.c2b_requests, s.c2b_registered, s.duplicates),
+        (1, 1, 0),
+        "{s:?}"
+    );
+    assert!(s.queries >= 1, "the second process asked: {s:?}");
+    let p: Value = client
+        .get(format!("{}/v1/payments/{id}", second.base))
+        .bearer_auth(&key)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(p["status"], "settled", "{p}");
+    assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
+    let (problems, _) = store.verify_ledger().await.unwrap();
+    assert!(problems.is_empty(), "{problems:?}");
+    drop(second);
+    store.close().await;
+    drop_database(db).await;
+}
+
+mod killed_while_mpesa_holds_the_call {
+    use crate::harness::Backend;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::killed_while_mpesa_holds_the_call(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::killed_while_mpesa_holds_the_call(Backend::Postgres).await;
+    }
+}
+
+/// Two processes over one PostgreSQL hold M-Pesa's C2B calls for one backlog: each payer is
+/// prompted once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_processes_share_held_calls_postgres() {
+    let Some((url, db)) = fresh_database(Backend::Postgres, "two_processes_share_held_calls").await
+    else {
+        return;
+    };
+    let (mpesa, mpesa_url, _stop) = crate::live::start_mpesa().await;
+    let extra = [
+        "--mpesa-mz-url",
+        mpesa_url.as_str(),
+        "--operator-poll-ms",
+        "200",
+    ];
+    let a = spawn(&url, &extra).await;
+    let b = spawn(&url, &extra).await;
+    let creds = json!({"api_key": crate::live::MPESA_API_KEY, "public_key": mpesa.public_key(),
+                       "service_provider_code": "171717"});
+    let key = live_key_with(&url, kumbu_core::Operator::MpesaMz, creds).await;
+    let client = reqwest::Client::new();
+    let n = 40;
+    for i in 0..n {
+        let base = if i % 2 == 0 { &a.base } else { &b.base };
+        let r = client
+            .post(format!("{base}/v1/payments"))
+            .bearer_auth(&key)
+            .json(&json!({"amount": 1000 + i, "currency": "MZN",
+                "payer": {"phone": "+258841000001", "operator": "mpesa_mz"}}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    let store = Store::connect(&url, &StoreOptions::default())
+        .await
+        .unwrap();
+    wait_settled(&store, n, Duration::from_secs(60)).await;
+    let s = mpesa.stats();
+    assert_eq!(
+        (s.c2b_requests, s.c2b_registered, s.duplicates),
+        (n as u64, n as u64, 0),
+        "{s:?}"
+    );
+    assert_eq!(store.duplicate_transitions().await.unwrap(), 0);
     drop((a, b));
     store.close().await;
     drop_database(db).await;

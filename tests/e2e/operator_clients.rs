@@ -2,7 +2,9 @@
 //! the simulators' fidelity. MTN MoMo: PyPI momo-openapi 0.1.2 and mtn-momo-client 2.0.1, npm
 //! mtn-momo 2.0.0 (scripts/fidelity/mtn-momo/run.sh). Orange Money Web Payment: PyPI o-money
 //! 0.0.10 (scripts/fidelity/orange-money/run.sh). Wave: PyPI wave-business-api 1.0.0
-//! (scripts/fidelity/wave/run.sh). Each script installs its clients (once, under
+//! (scripts/fidelity/wave/run.sh). M-Pesa Mozambique: PyPI paymentsds-mpesa 0.1a10
+//! (scripts/fidelity/mpesa-mz/run.sh; its ports are fixed, so the simulator takes M-Pesa's own,
+//! 18352, 18345, 18353 and 18354 on 127.0.0.1). Each script installs its clients (once, under
 //! target/fidelity) and drives them. Without Python (3.10+ for MTN's), node or npm this prints a
 //! SKIP line; `KUMBU_REQUIRE_CLIENTS=1` (set by CI) turns that into a failure.
 
@@ -10,6 +12,9 @@ use std::process::Stdio;
 use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Command;
+
+/// A simulator on a free port.
+const ANY_PORT: &[&str] = &["--listen", "127.0.0.1:0"];
 
 fn have(cmd: &str, arg: &str) -> bool {
     std::process::Command::new(cmd)
@@ -27,6 +32,8 @@ struct Fidelity<'a> {
     test: &'a str,
     tools: &'a [&'a str],
     simulate: &'a [&'a str],
+    /// Where the simulator listens (`--listen 127.0.0.1:0` unless the client's ports are fixed).
+    listen: &'a [&'a str],
     listening: &'a str,
     script: &'a str,
     url_var: &'a str,
@@ -60,7 +67,7 @@ impl Fidelity<'_> {
         let mut sim = Command::new(env!("CARGO_BIN_EXE_kumbu"))
             .arg("simulate")
             .args(self.simulate)
-            .args(["--listen", "127.0.0.1:0"])
+            .args(self.listen)
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
             .kill_on_drop(true)
@@ -126,6 +133,7 @@ async fn real_mtn_clients_accept_the_simulator() {
             "--subscription-key",
             "fidelity-subscription-key",
         ],
+        listen: ANY_PORT,
         listening: "MTN MoMo simulator on ",
         script: "scripts/fidelity/mtn-momo/run.sh",
         url_var: "MTN_SIM_URL",
@@ -150,6 +158,7 @@ async fn a_real_orange_client_accepts_the_simulator() {
             "--merchant-key",
             "fidelity-merchant-key",
         ],
+        listen: ANY_PORT,
         listening: "Orange Money Web Payment simulator on ",
         script: "scripts/fidelity/orange-money/run.sh",
         url_var: "ORANGE_SIM_URL",
@@ -171,12 +180,40 @@ async fn a_real_wave_client_accepts_the_simulator() {
         test: "a_real_wave_client_accepts_the_simulator",
         tools: &["python3"],
         simulate: &["wave", "--api-key", "wave_ci_prod_fidelity"],
+        listen: ANY_PORT,
         listening: "Wave simulator on ",
         script: "scripts/fidelity/wave/run.sh",
         url_var: "WAVE_SIM_URL",
         env: &[("WAVE_API_KEY", "wave_ci_prod_fidelity")],
         skip_var: "WAVE_FIDELITY_SKIP",
         min_checks: 11,
+        harnesses: 1,
+    }
+    .run()
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_real_mpesa_client_accepts_the_simulator() {
+    Fidelity {
+        test: "a_real_mpesa_client_accepts_the_simulator",
+        tools: &["python3"],
+        simulate: &[
+            "mpesa-mz",
+            "--prompt-ms",
+            "200",
+            "--api-key",
+            "fidelity-key",
+            "--initiator",
+            "fidelity-initiator:Mpesa2019",
+        ],
+        listen: &["--host", "127.0.0.1"],
+        listening: "M-Pesa simulator on ",
+        script: "scripts/fidelity/mpesa-mz/run.sh",
+        url_var: "MPESA_SIM_HOST",
+        env: &[("MPESA_API_KEY", "fidelity-key")],
+        skip_var: "MPESA_FIDELITY_SKIP",
+        min_checks: 16,
         harnesses: 1,
     }
     .run()

@@ -457,6 +457,22 @@ pub async fn public_key(State(sim): State<Sim>) -> Response {
     )
 }
 
+/// `GET /_simulator/transactions/{reference}`: a transaction as the simulator holds it (by
+/// third-party reference, transaction id or conversation id).
+pub async fn transaction(State(sim): State<Sim>, Path(any): Path<String>) -> Response {
+    match sim.lock().find(&any) {
+        Some(t) => reply(
+            StatusCode::OK,
+            json!({"third_party_reference": t.reference, "transaction_id": t.transaction_id,
+                   "conversation_id": t.conversation_id, "msisdn": t.msisdn,
+                   "amount": Currency::Mzn.format_decimal(t.amount), "status": t.status.word(),
+                   "response_code": t.code,
+                   "reversed": Currency::Mzn.format_decimal(t.reversed)}),
+        ),
+        None => empty(StatusCode::NOT_FOUND),
+    }
+}
+
 /// `POST /_simulator/transactions/{reference}/approve|decline`: the payer of a waiting prompt
 /// (…009) answers.
 pub async fn answer_prompt(

@@ -12,7 +12,7 @@
 //! 408 `INS-9`, then `Expired`), …149 answers after three prompt times, …009 waits for
 //! `POST /_simulator/transactions/{reference}/approve|decline`; any other pays after the prompt
 //! time. Faults (`PUT /_simulator/faults`): latency, 5xx, hung answers, `INS-10` duplicates.
-//! Counters: `GET /_simulator/stats`. Served by `kumbu simulate mpesa-mz`; PyPI
+//! Counters: `GET /_simulator/stats`; one transaction: `GET /_simulator/transactions/{reference}`. Served by `kumbu simulate mpesa-mz`; PyPI
 //! `paymentsds-mpesa` runs unchanged against it (scripts/fidelity/mpesa-mz/). Where M-Pesa's
 //! behaviour is not documented the simulator chooses, and docs/operators/mpesa-mz.md says so.
 
@@ -133,6 +133,10 @@ impl Sim {
         r.route("/_simulator/stats", get(handlers::stats))
             .route("/_simulator/faults", put(handlers::faults))
             .route("/_simulator/public_key", get(handlers::public_key))
+            .route(
+                "/_simulator/transactions/{reference}",
+                get(handlers::transaction),
+            )
             .route(
                 "/_simulator/transactions/{reference}/{what}",
                 post(handlers::answer_prompt),
