@@ -37,6 +37,10 @@ pub struct LoadArgs {
     /// Seconds spent creating payments.
     #[arg(long, default_value_t = 10)]
     pub duration: u64,
+    /// Create exactly this many payments, however long it takes, instead of creating for
+    /// --duration (e.g. 2,000 held at once by an operator: scripts/bench-mpesa.sh).
+    #[arg(long)]
+    pub count: Option<u64>,
     /// Seconds spent reading them back by id.
     #[arg(long, default_value_t = 10)]
     pub read_duration: u64,
@@ -249,8 +253,13 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         None
     };
     println!(
-        "kumbu load: {} clients, {} s create + {} s read against {base}",
-        args.concurrency, args.duration, args.read_duration
+        "kumbu load: {} clients, {} create + {} s read against {base}",
+        args.concurrency,
+        args.count.map_or_else(
+            || format!("{} s", args.duration),
+            |c| format!("{c} payments")
+        ),
+        args.read_duration
     );
 
     // Phase 1: create.
@@ -263,6 +272,7 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let deadline = started + Duration::from_secs(args.duration);
     let counter = Arc::new(AtomicU64::new(0));
+    let count = args.count;
     let mut tasks = Vec::new();
     for worker in 0..args.concurrency {
         let (client, base, key, body, counter) = (
@@ -275,8 +285,11 @@ pub async fn run(args: LoadArgs) -> anyhow::Result<()> {
         tasks.push(tokio::spawn(async move {
             let mut tally = Tally::new();
             let (mut ids, mut acknowledged) = (Vec::new(), 0u64);
-            while Instant::now() < deadline {
+            while count.is_some() || Instant::now() < deadline {
                 let n = counter.fetch_add(1, Ordering::Relaxed);
+                if count.is_some_and(|c| n >= c) {
+                    break;
+                }
                 let t = Instant::now();
                 let r = client
                     .post(format!("{base}/v1/payments"))

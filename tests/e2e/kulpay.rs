@@ -631,7 +631,122 @@ async fn collection_requests_and_records(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// A record naming the payer's wallet (`payer_phone`, a Kumbu addition) is collected: a prompt
+/// through the sandbox's M-Pesa, confirmed by the operator's answer alone, counted towards its
+/// bill; it cannot be confirmed, changed or deleted by hand.
+async fn records_collected_from_a_wallet(app: TestApp) -> Option<TestApp> {
+    let (s, c) = kp(&app, Method::POST, "/collection-requests",
+        Some(r#"{"collection_method_ids": ["cm_mobile_wallet"], "amount": {"currency": "MZN", "value": 750.00}}"#)).await;
+    assert_eq!(s, 200, "{c}");
+    let bill = c["id"].as_str().unwrap().to_owned();
+    let body = |phone: &str, provider: &str, status: &str| {
+        format!(
+            r#"{{"account_id": "acc_ana", "collection_request_id": "{bill}", "provider_id": "{provider}", "channel": "mobile_wallet", "currency": "MZN", "amount": 750.00, "status": "{status}", "payer_phone": "{phone}"}}"#
+        )
+    };
+    let (s, v) = kp(
+        &app,
+        Method::POST,
+        "/payments",
+        Some(&body("+258841234567", "provider_mpesa", "pending")),
+    )
+    .await;
+    assert_eq!(s, 200, "{v}");
+    let p = &v["payment"];
+    assert_eq!(
+        (p["status"].as_str(), p["payer_phone"].as_str()),
+        (Some("pending"), Some("+258841234567")),
+        "{v}"
+    );
+    let id = p["id"].as_str().unwrap().to_owned();
+    // The merchant cannot confirm it: the operator does.
+    let (s, v) = kp(
+        &app,
+        Method::PUT,
+        &format!("/payments/{id}"),
+        Some(r#"{"account_id": "acc_ana", "status": "confirmed"}"#),
+    )
+    .await;
+    assert_eq!((s.as_u16(), field(&v)), (409, "id"), "{v}");
+    assert!(
+        v["error"]["message"].as_str().unwrap().contains("mpesa_mz"),
+        "{v}"
+    );
+    let (s, _) = kp(&app, Method::DELETE, &format!("/payments/{id}"), None).await;
+    assert_eq!(s.as_u16(), 409);
+    // The sandbox's payer confirms; the bill is paid, in the same transaction as the debit.
+    app.steps(6).await;
+    let (_, v) = kp(&app, Method::GET, &format!("/payments/{id}"), None).await;
+    assert_eq!(v["payment"]["status"], "confirmed", "{v}");
+    assert!(
+        is_iso(&v["payment"]["processed_at"]) && is_iso(&v["payment"]["confirmed_at"]),
+        "{v}"
+    );
+    let (_, c) = kp(
+        &app,
+        Method::GET,
+        &format!("/collection-requests/{bill}"),
+        None,
+    )
+    .await;
+    assert_eq!(c["bill_info"]["status"], "paid", "{c}");
+    // Listed with the records, found by its provider.
+    assert!(ids(&app, "provider_id=provider_mpesa").await.contains(&id));
+    // A payer who refuses (the sandbox's …039): failed, saying why; counts for nothing.
+    let (_, v) = kp(
+        &app,
+        Method::POST,
+        "/payments",
+        Some(r#"{"account_id": "acc_ana", "provider_id": "provider_mpesa", "currency": "MZN", "amount": 75.00, "status": "pending", "payer_phone": "+258841000039"}"#),
+    )
+    .await;
+    let refused = v["payment"]["id"].as_str().unwrap().to_owned();
+    app.steps(6).await;
+    let (_, v) = kp(&app, Method::GET, &format!("/payments/{refused}"), None).await;
+    assert_eq!(
+        (
+            v["payment"]["status"].as_str(),
+            v["payment"]["failure_code"].as_str()
+        ),
+        (Some("failed"), Some("PAYMENT_DECLINED")),
+        "{v}"
+    );
+    // What cannot be collected is refused, naming the field.
+    for (b, want) in [
+        (
+            body("+258841234567", "provider_bank", "pending"),
+            "provider_id",
+        ),
+        (
+            body("+258841234567", "provider_mpesa", "confirmed"),
+            "status",
+        ),
+        (
+            body("841234567", "provider_mpesa", "pending"),
+            "payer_phone",
+        ),
+        (
+            body("+2250700000789", "provider_mpesa", "pending"),
+            "payer_phone",
+        ),
+    ] {
+        let (s, v) = kp(&app, Method::POST, "/payments", Some(&b)).await;
+        assert_eq!((s.as_u16(), field(&v)), (400, want), "{b}: {v}");
+    }
+    let (s, v) = kp(
+        &app,
+        Method::PUT,
+        &format!("/payments/{refused}"),
+        Some(r#"{"account_id": "acc_ana", "payer_phone": "+258841234567"}"#),
+    )
+    .await;
+    assert_eq!((s.as_u16(), field(&v)), (400, "payer_phone"), "{v}");
+    app.ledger_ok().await;
+    Some(app)
+}
+
 both!(
+    records_collected_from_a_wallet,
     seed_requests_verbatim,
     money_as_doubles,
     filters_and_page_tokens,

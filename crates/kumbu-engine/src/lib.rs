@@ -46,7 +46,8 @@ pub use checkout::{
 };
 pub use collections::{
     CreateCollectionRequest, CreatePaymentRecord, FileImport, FilePreview, IngestPayment,
-    RecordStatus, Report, ReportLine, ResolveException, UpdatePaymentRecord, MAX_ADDRESS_LINES,
+    RecordPayer, RecordStatus, Report, ReportLine, ResolveException, UpdatePaymentRecord,
+    MAX_ADDRESS_LINES,
 };
 pub use config::{EngineConfig, InternalWebhooks};
 pub use connectors::{ConnectorCheck, ConnectorSummary};
@@ -174,7 +175,7 @@ impl Engine {
                 config,
                 work_ready: Notify::new(),
                 pokes: callbacks::PokeQueue::default(),
-                after_debit: Arc::new(checkout::CompleteSessions),
+                after_debit: Arc::new((checkout::CompleteSessions, collections::CreditBills)),
                 auth_cache: auth::AuthCache::default(),
                 deliveries_ready: Notify::new(),
                 handoff: delivery::handoff::Handoff::default(),

@@ -3,7 +3,8 @@
 //! ([`Changes`]: history, outbox events, ledger journals) and writes them in that transaction, then
 //! commits with [`Engine::commit`] (which hands fresh webhook deliveries to this process's
 //! dispatcher). Nothing here names a business object: what must follow a payment's first debit
-//! (a checkout attempt completes its session) is an [`AfterDebit`] the engine gives every
+//! (a checkout attempt completes its session; a bill takes a payment collected for it) is an
+//! [`AfterDebit`] the engine gives every
 //! [`Changes`] it makes ([`Engine::changes`]).
 
 use crate::Engine;
@@ -29,6 +30,21 @@ pub(crate) trait AfterDebit: Send + Sync + std::fmt::Debug {
     ) -> StepFuture<'a>;
 }
 
+/// Two steps, one after the other.
+impl<A: AfterDebit, B: AfterDebit> AfterDebit for (A, B) {
+    fn after_debit<'a>(
+        &'a self,
+        tx: &'a mut StoreTx,
+        changes: &'a mut Changes,
+        payment: &'a Payment,
+    ) -> StepFuture<'a> {
+        Box::pin(async move {
+            self.0.after_debit(tx, changes, payment).await?;
+            self.1.after_debit(tx, changes, payment).await
+        })
+    }
+}
+
 /// Pending writes that accompany status changes. Made by [`Engine::changes`].
 #[derive(Debug)]
 pub(crate) struct Changes {
@@ -39,7 +55,8 @@ pub(crate) struct Changes {
     days: Vec<PaymentDay>,
     /// Target statuses, for metrics once committed.
     pub(crate) transitions: Vec<PaymentStatus>,
-    /// Checkout attempts just debited: `after_debit` runs for each when this is written.
+    /// Checkout attempts and bills' payments just debited: `after_debit` runs for each when
+    /// this is written.
     debited_attempts: Vec<Payment>,
     after_debit: Arc<dyn AfterDebit>,
 }
@@ -77,7 +94,7 @@ impl Changes {
                 created_at: change.at,
             });
         }
-        if payment.checkout_session_id.is_some()
+        if (payment.checkout_session_id.is_some() || payment.collection_request_id.is_some())
             && change.to.is_debited()
             && !change.from.is_some_and(PaymentStatus::is_debited)
         {

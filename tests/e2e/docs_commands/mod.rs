@@ -45,6 +45,7 @@ const PAGES: &[&str] = &[
     "docs/operators/mtn-momo.md",
     "docs/operators/orange-money.md",
     "docs/operators/wave.md",
+    "docs/operators/mpesa-mz.md",
     "docs/testing.md",
     "docs/performance.md",
 ];

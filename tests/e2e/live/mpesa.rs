@@ -23,6 +23,7 @@ live_both!(
         ..crate::harness::Opts::default()
     }),
     mpesa_keys_are_live_secret_and_checked => (super::quick(), crate::harness::Opts::default()),
+    kulpay_collects_through_mpesa => (super::quick(), crate::harness::Opts::default()),
 );
 
 use super::MPESA_API_KEY as API_KEY;
@@ -410,5 +411,76 @@ async fn mpesa_keys_are_live_secret_and_checked(live: Live) -> Live {
     live.assert_ended(&id, ("failed", Some("PROVIDER_UNAVAILABLE"), Some("INS-2")))
         .await;
     assert_eq!(live.mpesa.stats().c2b_registered, 0);
+    live
+}
+
+/// Kulpay's payments of `provider_mpesa` that name the payer's wallet go through M-Pesa: money
+/// Kumbu holds, confirmed by M-Pesa alone, counted towards the bill.
+async fn kulpay_collects_through_mpesa(live: Live) -> Live {
+    let live = live.with_mpesa().await;
+    let (s, c) = live
+        .call(
+            Method::POST,
+            "/compat/kulpay/v1/collection-requests",
+            Some(&json!({"collection_method_ids": ["cm_mobile_wallet"], "amount": {"currency": "MZN", "value": 1500.00}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{c}");
+    let bill = c["id"].as_str().unwrap().to_owned();
+    let (s, v) = live
+        .call(
+            Method::POST,
+            "/compat/kulpay/v1/payments",
+            Some(
+                &json!({"account_id": "acc_mz12345", "collection_request_id": bill,
+                "provider_id": "provider_mpesa", "channel": "mobile_wallet", "currency": "MZN",
+                "amount": 1500.00, "status": "pending", "payer_phone": "+258841000001"}),
+            ),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{v}");
+    let pm = v["payment"]["id"].as_str().unwrap().to_owned();
+    let id = pm.replacen("pm_", "pay_", 1);
+    let p = live.mpesa_until_final(&id, Duration::ZERO).await;
+    assert_eq!(
+        (p["status"].as_str(), p["payer"]["operator"].as_str()),
+        (Some("settled"), Some("mpesa_mz")),
+        "{p}"
+    );
+    assert_eq!(live.mpesa.stats().c2b_registered, 1);
+    let (_, v) = live
+        .call(
+            Method::GET,
+            &format!("/compat/kulpay/v1/payments/{pm}"),
+            None,
+        )
+        .await;
+    assert_eq!(v["payment"]["status"], "confirmed", "{v}");
+    let (_, c) = live
+        .call(
+            Method::GET,
+            &format!("/compat/kulpay/v1/collection-requests/{bill}"),
+            None,
+        )
+        .await;
+    assert_eq!(c["bill_info"]["status"], "paid", "{c}");
+    // Money Kumbu holds: available for payouts, not reported from elsewhere.
+    let (_, b) = live.call(Method::GET, "/v1/balance", None).await;
+    let mzn = b["balances"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["currency"] == "MZN")
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(
+        (
+            mzn["available"].as_i64().map(|a| a > 0),
+            mzn["reported"].as_i64()
+        ),
+        (Some(true), Some(0)),
+        "{b}"
+    );
+    live.app.ledger_ok().await;
     live
 }

@@ -15,6 +15,9 @@
 //! - **Payment records are payments** on the `external` rail: a confirmed record posts its
 //!   journals like any settled payment and counts towards its bill; a confirmed record cannot
 //!   be deleted (the ledger never forgets money), a pending or failed one is soft-deleted.
+//! - **A record that names the payer's wallet is collected** (`wallet.rs`): a payment on the
+//!   operator's rail that Kumbu holds, confirmed by the operator alone, counted towards its
+//!   bill on its first debit.
 
 mod batch;
 mod files;
@@ -22,12 +25,15 @@ mod ingest;
 mod records;
 mod report;
 mod requests;
+mod wallet;
 
 pub use files::{FileImport, FilePreview};
 pub use ingest::{IngestPayment, ResolveException};
 pub use records::{CreatePaymentRecord, RecordStatus, UpdatePaymentRecord};
 pub use report::{Report, ReportLine};
 pub use requests::{CreateCollectionRequest, MAX_ADDRESS_LINES};
+pub(crate) use wallet::CreditBills;
+pub use wallet::RecordPayer;
 
 use crate::error::EngineError;
 use kumbu_core::{

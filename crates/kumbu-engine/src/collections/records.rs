@@ -88,6 +88,8 @@ pub struct CreatePaymentRecord {
     pub amount: i64,
     /// Where it stands.
     pub status: RecordStatus,
+    /// Collect it from this payer's wallet (`wallet.rs`) instead of recording it.
+    pub collect_from: Option<super::RecordPayer>,
 }
 
 /// A partial update: `None` leaves a field as it is.
@@ -253,6 +255,9 @@ impl Engine {
             "collection_request_id",
             cmd.collection_request_id.as_ref(),
         )?;
+        if let Some(payer) = cmd.collect_from.clone() {
+            return self.collect_record(auth, cmd, payer, idem, render).await;
+        }
         self.idempotent(
             auth,
             idem,
@@ -308,7 +313,7 @@ impl Engine {
         id: &str,
     ) -> Result<Payment, EngineError> {
         let p = self.payment(auth, id).await?;
-        if p.operator != Operator::External {
+        if p.record.is_none() {
             return Err(EngineError::not_found("payment", id));
         }
         Ok(p)
@@ -478,8 +483,14 @@ async fn lock_record(
     let p = tx
         .lock_payment(&auth.merchant_id, auth.mode, id)
         .await?
-        .filter(|p| p.operator == Operator::External && p.deleted_at.is_none())
+        .filter(|p| p.record.is_some() && p.deleted_at.is_none())
         .ok_or_else(|| EngineError::not_found("payment", id))?;
+    if p.operator != Operator::External {
+        return Err(conflict(
+            Field::Id,
+            format!("payment {id} is collected through {}: only the operator's answer confirms or fails it, and it cannot be changed or deleted (cancel it while it is pending with POST /v1/payments/{id}/cancel)", p.operator.code()),
+        ));
+    }
     if let Some(ingest) = p.record.as_ref().and_then(|r| r.ingest_id.as_deref()) {
         return Err(conflict(
             Field::Id,

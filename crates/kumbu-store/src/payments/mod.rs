@@ -205,6 +205,9 @@ pub struct PaymentFilter {
     pub face: Option<kumbu_core::Face>,
     /// Only the payments of this collection request.
     pub collection_request_id: Option<String>,
+    /// Only payment records (recorded by the merchant, reported by a source, or collected
+    /// from a wallet for a record).
+    pub records_only: bool,
     /// Only payment records of this channel.
     pub channel: Option<String>,
     /// Only payment records of this provider.
@@ -277,6 +280,9 @@ fn conditions(owner: (&str, Mode), filter: &PaymentFilter) -> Owned {
     }
     if !filter.show_deleted {
         cond.and_literal("deleted_at IS NULL");
+    }
+    if filter.records_only {
+        cond.and_literal("record_details IS NOT NULL");
     }
     cond.and_in("status", filter.statuses.iter().map(|s| s.as_str()));
     cond.and_in("operator", filter.operators.iter().map(|o| o.code()));

@@ -5,9 +5,12 @@
 use super::views::parse_method;
 use super::{currency, invalid, missing, money, openapi, KpError};
 use crate::compat::common::metadata;
-use kumbu_core::{Currency, ErvReference, ExternalStatus, MethodDetails, Payer, Timestamp};
+use kumbu_core::{
+    Currency, ErvReference, ExternalStatus, MethodDetails, Msisdn, Operator, Payer, Timestamp,
+};
 use kumbu_engine::{
-    CreateCollectionRequest, CreatePaymentRecord, IngestPayment, RecordStatus, UpdatePaymentRecord,
+    CreateCollectionRequest, CreatePaymentRecord, IngestPayment, RecordPayer, RecordStatus,
+    UpdatePaymentRecord,
 };
 use serde::Deserialize;
 use serde_json::value::RawValue;
@@ -42,6 +45,39 @@ pub(super) struct PaymentBody {
     /// Only forward: `pending` → `confirmed` or `failed`.
     #[schema(value_type = Option<openapi::KpRecordStatus>)]
     status: Option<String>,
+    /// A Kumbu addition, on `POST` only: the payer's number (E.164). With `provider_mpesa` (or
+    /// `provider_emola`) and `status: pending`, Kumbu collects the payment from that wallet (a
+    /// prompt on the payer's phone) instead of recording it: the operator's answer confirms or
+    /// fails it.
+    #[schema(value_type = Option<crate::openapi::vocab::Phone>)]
+    payer_phone: Option<String>,
+}
+
+/// The providers whose payments Kumbu can collect from the payer's wallet, and their operators.
+pub(super) const PROVIDERS: [(&str, Operator); 2] = [
+    ("provider_mpesa", Operator::MpesaMz),
+    ("provider_emola", Operator::Emola),
+];
+
+/// Whom a new record is collected from: none without `payer_phone`; with one, its provider's
+/// operator (or a 400 naming the field).
+fn wallet(b: &PaymentBody) -> Result<Option<RecordPayer>, KpError> {
+    let Some(phone) = b.payer_phone.as_deref().filter(|p| !p.trim().is_empty()) else {
+        return Ok(None);
+    };
+    let phone = Msisdn::parse(phone.trim()).map_err(|e| invalid("payer_phone", e.to_string()))?;
+    let provider = b.provider_id.as_deref().unwrap_or_default();
+    let operator = PROVIDERS
+        .iter()
+        .find(|(name, _)| *name == provider)
+        .map(|(_, op)| *op)
+        .ok_or_else(|| {
+            invalid(
+                "provider_id",
+                "payer_phone collects the payment from the payer's wallet: provider_id must be provider_mpesa (M-Pesa) or provider_emola (e-Mola)",
+            )
+        })?;
+    Ok(Some(RecordPayer { operator, phone }))
 }
 
 pub(super) fn timestamp(field: &str, v: &str) -> Result<Timestamp, KpError> {
@@ -164,6 +200,7 @@ impl TryFrom<PaymentBody> for CreatePaymentRecord {
     type Error = KpError;
 
     fn try_from(b: PaymentBody) -> Result<Self, KpError> {
+        let collect_from = wallet(&b)?;
         let account_id = b.account_id.ok_or_else(|| missing("account_id"))?;
         let (cur, amount) = amount_in_currency(b.currency.as_deref(), b.amount.as_deref())?;
         let st = status(
@@ -171,6 +208,7 @@ impl TryFrom<PaymentBody> for CreatePaymentRecord {
             b.status.as_deref().ok_or_else(|| missing("status"))?,
         )?;
         Ok(CreatePaymentRecord {
+            collect_from,
             account_id,
             collection_request_id: b.collection_request_id.filter(|s| !s.is_empty()),
             provider_id: b.provider_id.filter(|s| !s.is_empty()),
@@ -326,6 +364,12 @@ impl PaymentBody {
         amount_in: Option<Currency>,
     ) -> Result<UpdatePaymentRecord, KpError> {
         let account_id = self.account_id.ok_or_else(|| missing("account_id"))?;
+        if self.payer_phone.is_some() {
+            return Err(invalid(
+                "payer_phone",
+                "payer_phone is for a new payment only (POST): a record's payer cannot change",
+            ));
+        }
         let cur = self
             .currency
             .as_deref()

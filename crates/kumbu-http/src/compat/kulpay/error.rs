@@ -110,6 +110,7 @@ fn kulpay_param(native: &str) -> &str {
         "reference_number" => "payment_method_details.reference_number",
         "nib" => "payment_method_details.nib",
         "erv_reference" => "reference_number",
+        "payer.phone" => "payer_phone",
         other => other,
     }
 }

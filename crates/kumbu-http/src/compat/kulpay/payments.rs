@@ -1,7 +1,7 @@
 //! `/v1/payments`: payment records (create, read, list, partial update, soft delete) and
 //! `/v1/payments/ingest`.
 
-use super::bodies::{status, timestamp, IngestBody, PaymentBody};
+use super::bodies::{self, status, timestamp, IngestBody, PaymentBody};
 use super::openapi;
 use super::views::{self, Deleted, Envelope, IngestField, KpIngest, KpPayment, Page, PaymentField};
 use super::{
@@ -138,8 +138,12 @@ pub(super) async fn list_payments(
     RawQuery(query): RawQuery,
 ) -> Result<Json<Envelope<Page<KpPayment>>>, KpError> {
     let q = page_query(query.as_deref())?;
+    // Records: the merchant's, a source's, and those collected from a wallet (`providers`).
     let mut filter = PaymentFilter {
-        operators: vec![Operator::External],
+        operators: std::iter::once(Operator::External)
+            .chain(bodies::PROVIDERS.iter().map(|(_, op)| *op))
+            .collect(),
+        records_only: true,
         ..PaymentFilter::default()
     };
     let (mut min, mut max) = (None, None);

@@ -137,6 +137,14 @@ pub struct KpPayment {
     /// Set by `DELETE`; lists hide deleted records unless `show_deleted=true`.
     #[schema(format = DateTime)]
     deleted_at: Option<String>,
+    /// A Kumbu addition, only on a payment collected from the payer's wallet: their number.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<crate::openapi::vocab::Phone>)]
+    payer_phone: Option<String>,
+    /// A Kumbu addition, only on a payment collected from a wallet that failed: why, as the
+    /// native API's `failure_code`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    failure_code: Option<&'static str>,
 }
 
 impl From<&Payment> for KpPayment {
@@ -150,10 +158,22 @@ impl From<&Payment> for KpPayment {
             channel: r.channel,
             amount: KpMoney::of(p.currency, p.amount),
             status: RecordStatus::of(p.status).as_str(),
-            processed_at: r.processed_at.map(iso_seconds),
+            // A wallet payment is processed when the operator debited it.
+            processed_at: r
+                .processed_at
+                .or_else(|| {
+                    p.confirmed_at()
+                        .filter(|_| p.operator != kumbu_core::Operator::External)
+                })
+                .map(iso_seconds),
             confirmed_at: p.confirmed_at().map(iso_seconds),
             created_at: iso_seconds(p.created_at),
             deleted_at: p.deleted_at.map(iso_seconds),
+            payer_phone: p.payer_phone.as_ref().map(|m| m.as_str().to_owned()),
+            failure_code: p
+                .failure_code
+                .filter(|_| p.operator != kumbu_core::Operator::External)
+                .map(|c| c.as_str()),
         }
     }
 }

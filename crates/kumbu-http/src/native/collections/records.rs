@@ -58,6 +58,8 @@ pub async fn create_payment_record(
     Command(idem, b): Command<CreatePaymentRecordBody>,
 ) -> Result<Response, NativeError> {
     let cmd = CreatePaymentRecord {
+        // The native API collects from wallets with `/v1/payments`.
+        collect_from: None,
         account_id: b.account_id,
         collection_request_id: b.collection_request_id,
         provider_id: b.provider_id,
