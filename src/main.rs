@@ -12,7 +12,9 @@ async fn main() -> std::process::ExitCode {
     // C2B) and a simulator answering them would hit a soft limit of 1,024 long before the
     // system's. Raise it to the hard limit, as Go's runtime does; failing that, go on.
     if let Err(e) = rlimit::increase_nofile_limit(u64::MAX) {
-        eprintln!("warning: could not raise the open-files limit ({e}); `ulimit -n` may cap connections");
+        eprintln!(
+            "warning: could not raise the open-files limit ({e}); `ulimit -n` may cap connections"
+        );
     }
     let cli = kumbu::cli::Cli::parse();
     match kumbu::cli::run(cli).await {

@@ -1,13 +1,13 @@
 """The check runner every Python fidelity harness shares (scripts/fidelity/<operator>/*_check.py
 put this folder on sys.path): one line per check (`ok name`, `FAIL name: why`, `skip name`),
-failures counted, never fatal. MTN_FIDELITY_SKIP, ORANGE_FIDELITY_SKIP, WAVE_FIDELITY_SKIP or
-MPESA_FIDELITY_SKIP (comma-separated check-name prefixes) skips checks."""
+failures counted, never fatal. MTN_FIDELITY_SKIP, ORANGE_FIDELITY_SKIP, WAVE_FIDELITY_SKIP,
+MPESA_FIDELITY_SKIP or PROXYPAY_FIDELITY_SKIP (comma-separated check-name prefixes) skips checks."""
 import os
 
 SKIP = [
     s.strip()
     for var in ("MTN_FIDELITY_SKIP", "ORANGE_FIDELITY_SKIP", "WAVE_FIDELITY_SKIP",
-                "MPESA_FIDELITY_SKIP")
+                "MPESA_FIDELITY_SKIP", "PROXYPAY_FIDELITY_SKIP")
     for s in os.environ.get(var, "").split(",")
     if s.strip()
 ]

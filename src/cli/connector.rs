@@ -30,6 +30,16 @@ pub struct OperatorArgs {
     /// operation there, as `kumbu simulate mpesa-mz --listen` serves them.
     #[arg(long, env = "KUMBU_MPESA_MZ_URL", default_value = kumbu_rails::mpesa_mz::PRODUCTION_URL)]
     pub mpesa_mz_url: String,
+    /// ProxyPay's API, upstream of live Multicaixa references (a merchant with ProxyPay
+    /// credentials has its live references issued there and its payments recorded from there).
+    /// ProxyPay's production API by default; point it at another Kumbu's ProxyPay face (its test
+    /// mode: mock payments stand for Multicaixa payers) for staging and tests.
+    #[arg(long, env = "KUMBU_PROXYPAY_URL", default_value = kumbu_rails::proxypay::PRODUCTION_URL)]
+    pub proxypay_url: String,
+    /// Seconds between reads of each merchant's ProxyPay payments queue (GET /payments), besides
+    /// ProxyPay's webhook: what arrives while Kumbu is down, or a webhook lost.
+    #[arg(long, env = "KUMBU_PROXYPAY_POLL_SECS", default_value_t = 60)]
+    pub proxypay_poll_secs: u64,
     /// Milliseconds one operator call may take; past it the outcome is unknown, and the status
     /// is asked (a request is never sent again under a new reference).
     #[arg(long, env = "KUMBU_OPERATOR_TIMEOUT_MS", default_value_t = 30_000)]
@@ -85,6 +95,12 @@ impl OperatorArgs {
             &self.mpesa_mz_url,
             kumbu_rails::mpesa_mz::PRODUCTION_URL,
         )?;
+        config.operator_urls.proxypay = http_url(
+            "--proxypay-url",
+            &self.proxypay_url,
+            kumbu_rails::proxypay::PRODUCTION_URL,
+        )?;
+        config.upstream_poll_every = Duration::from_secs(self.proxypay_poll_secs.clamp(1, 86_400));
         config.operator_prompt_timeout =
             Duration::from_secs(self.operator_prompt_timeout_secs.clamp(1, 3600));
         config.held_calls = self.held_calls.max(1);
@@ -120,13 +136,14 @@ pub enum ConnectorCommand {
     /// for Wave: {"api_key": "wave_ci_prod_…", "webhook_secret": "…"} (docs/operators/wave.md);
     /// for M-Pesa: {"api_key": "…", "public_key": "MIICIjANBgkq…", "service_provider_code":
     ///  "171717", "initiator_identifier": "…", "security_credential": "…"}
-    ///  (docs/operators/mpesa-mz.md).
+    ///  (docs/operators/mpesa-mz.md); for ProxyPay (live Multicaixa references):
+    ///  {"api_key": "…"} (docs/operators/proxypay.md).
     /// Sealed at rest with the gateway's secret key; never printed.
     Set {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci or mpesa_mz.
+        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci, mpesa_mz or proxypay.
         #[arg(long)]
         operator: String,
         /// The credentials file, or `-`.
@@ -158,7 +175,7 @@ pub enum ConnectorCommand {
         /// Merchant id (mer_…).
         #[arg(long)]
         merchant: String,
-        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci or mpesa_mz.
+        /// Operator: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci, mpesa_mz or proxypay.
         #[arg(long)]
         operator: String,
         #[command(flatten)]
@@ -167,6 +184,10 @@ pub enum ConnectorCommand {
 }
 
 fn operator(code: &str) -> anyhow::Result<Operator> {
+    // ProxyPay is the gateway of Multicaixa references: its credentials are Multicaixa's.
+    if code == kumbu_rails::proxypay::SLUG {
+        return Ok(Operator::Multicaixa);
+    }
     Operator::parse(code).ok_or_else(|| {
         anyhow::anyhow!(
             "unknown operator `{code}` (mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci or mpesa_mz)"

@@ -331,6 +331,11 @@ pub async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         app.engine().config().operator_urls.mpesa_mz,
         app.engine().config().held_calls
     );
+    println!(
+        "Live Multicaixa references of merchants with ProxyPay credentials are issued at {}; register {}/callbacks/proxypay/<merchant id> as the webhook in ProxyPay",
+        app.engine().config().operator_urls.proxypay,
+        app.public_url()
+    );
     match app.bootstrap() {
         Bootstrap::Created { merchant_id, key } => {
             let key = key.expose_secret();

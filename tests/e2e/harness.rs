@@ -168,6 +168,8 @@ pub struct Opts {
     pub wave_url: Option<String>,
     /// M-Pesa's API (a simulator in tests, every operation on one port).
     pub mpesa_mz_url: Option<String>,
+    /// ProxyPay's API (another Kumbu's ProxyPay face in tests).
+    pub proxypay_url: Option<String>,
     /// How long an operator call may take.
     pub operator_timeout: Duration,
     /// How long a call held until the payer answers (M-Pesa's C2B) may take.
@@ -199,6 +201,7 @@ impl Default for Opts {
             orange_money_url: None,
             wave_url: None,
             mpesa_mz_url: None,
+            proxypay_url: None,
             operator_timeout: Duration::from_secs(5),
             prompt_timeout: Duration::from_secs(5),
             held_calls_per_merchant: EngineConfig::default().held_calls_per_merchant,
@@ -241,6 +244,10 @@ pub fn test_config(url: &str, opts: &Opts) -> Config {
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
                 mpesa_mz: opts
                     .mpesa_mz_url
+                    .clone()
+                    .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
+                proxypay: opts
+                    .proxypay_url
                     .clone()
                     .unwrap_or_else(|| "http://127.0.0.1:9".to_owned()),
             },

@@ -37,6 +37,7 @@ mod payouts;
 mod plexospay;
 mod processes;
 mod proxypay;
+mod proxypay_upstream;
 mod receiver;
 mod references;
 mod refunds;

@@ -79,6 +79,9 @@ pub struct Reference {
     pub created_at: Timestamp,
     /// When last changed.
     pub updated_at: Timestamp,
+    /// The API it was made through (its payments keep it).
+    #[serde(skip)]
+    pub face: Option<crate::Face>,
 }
 
 impl Reference {
@@ -288,6 +291,7 @@ mod tests {
     #[test]
     fn payable_rules() {
         let mut r = Reference {
+            face: None,
             id: 904_800_000,
             merchant_id: "mer_x".into(),
             mode: Mode::Test,

@@ -30,6 +30,18 @@ impl Engine {
         self.connector_for(op)?.callback_url(reference)
     }
 
+    /// Where `op`'s operator calls back for `merchant`'s objects, as the merchant registers it:
+    /// a gateway's webhook names the merchant (ProxyPay's); other callbacks name each
+    /// transaction (`{reference}`).
+    pub fn connector_callback_url(&self, op: Operator, merchant: &str) -> Option<String> {
+        let c = self.connector_for(op)?;
+        if c.references().is_some() {
+            c.callback_url(merchant)
+        } else {
+            c.callback_url("{reference}")
+        }
+    }
+
     /// Where each connector's operator calls back (`serve` prints them).
     pub fn callback_urls(&self) -> Vec<(&'static str, Option<String>)> {
         self.inner

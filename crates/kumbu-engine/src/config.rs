@@ -72,6 +72,9 @@ pub struct EngineConfig {
     pub held_calls: usize,
     /// Of those, at once for any one merchant.
     pub held_calls_per_merchant: usize,
+    /// How often each merchant's reference gateway queue (ProxyPay's `GET /payments`) is read,
+    /// besides its webhook.
+    pub upstream_poll_every: Duration,
     /// A dashboard session ends after this long without a request.
     pub dashboard_idle: Duration,
     /// A dashboard session ends this long after sign-in, however active.
@@ -107,6 +110,7 @@ impl Default for EngineConfig {
             operator_prompt_timeout: Duration::from_secs(120),
             held_calls: 2000,
             held_calls_per_merchant: 500,
+            upstream_poll_every: Duration::from_secs(60),
             dashboard_idle: Duration::from_secs(30 * 60),
             dashboard_lifetime: Duration::from_secs(12 * 3600),
         }

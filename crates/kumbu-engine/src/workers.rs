@@ -101,6 +101,23 @@ fn money_out_job(engine: &Engine) -> Job {
     }
 }
 
+/// References to send to their gateway, then the gateways' queues whose turn has come
+/// (`references/upstream.rs`).
+fn gateways_job() -> Job {
+    Job {
+        name: "reference gateways",
+        pass: |e| {
+            Box::pin(async move {
+                let sent = e.push_references().await?;
+                Ok(sent + e.poll_gateways().await?)
+            })
+        },
+        full: usize::MAX,
+        every: Duration::from_secs(1),
+        wake: None,
+    }
+}
+
 /// Removes idempotency records past their TTL, access tokens a day past their expiry, and
 /// operators' callbacks no pass applied within an hour.
 fn sweep_job() -> Job {
@@ -193,6 +210,10 @@ impl Workers {
         handles.push({
             let (engine, cancel) = (engine.clone(), cancel.clone());
             tokio::spawn(run_job(engine, cancel, sweep_job()))
+        });
+        handles.push({
+            let (engine, cancel) = (engine.clone(), cancel.clone());
+            tokio::spawn(run_job(engine, cancel, gateways_job()))
         });
         Self {
             engine,

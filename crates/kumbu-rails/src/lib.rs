@@ -19,6 +19,7 @@ pub mod directory;
 pub mod mpesa_mz;
 pub mod mtn_momo;
 pub mod orange_money;
+pub mod proxypay;
 pub mod registry;
 mod sim_http;
 mod simulator;

@@ -6,6 +6,7 @@ use crate::connector::Connector;
 use crate::mpesa_mz::{self, MpesaMz};
 use crate::mtn_momo::{self, MtnMomo};
 use crate::orange_money::{self, OrangeMoney};
+use crate::proxypay::{self, ProxyPay};
 use crate::wave::{self, Wave};
 use kumbu_core::Operator;
 use std::sync::Arc;
@@ -23,6 +24,8 @@ pub struct OperatorUrls {
     pub wave: String,
     /// M-Pesa Mozambique's API (`--mpesa-mz-url`).
     pub mpesa_mz: String,
+    /// ProxyPay's API, upstream for live Multicaixa references (`--proxypay-url`).
+    pub proxypay: String,
 }
 
 impl Default for OperatorUrls {
@@ -32,6 +35,7 @@ impl Default for OperatorUrls {
             orange_money: orange_money::PRODUCTION_URL.to_owned(),
             wave: wave::PRODUCTION_URL.to_owned(),
             mpesa_mz: mpesa_mz::PRODUCTION_URL.to_owned(),
+            proxypay: proxypay::PRODUCTION_URL.to_owned(),
         }
     }
 }
@@ -88,6 +92,7 @@ impl Registry {
                     setup.timeout,
                     setup.prompt_timeout,
                 )),
+                Arc::new(ProxyPay::new(&setup.urls.proxypay, callback, setup.timeout)),
             ],
         }
     }
@@ -151,6 +156,7 @@ mod tests {
         assert_eq!(
             r.operators(),
             vec![
+                Operator::Multicaixa,
                 Operator::MpesaMz,
                 Operator::OrangeCi,
                 Operator::MtnCi,

@@ -27,6 +27,7 @@ mod payouts;
 mod people;
 mod records;
 mod references;
+pub use references::UpstreamState;
 mod refunds;
 mod sealed;
 mod sql;

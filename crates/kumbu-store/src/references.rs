@@ -5,12 +5,12 @@ use crate::connect::Store;
 use crate::error::{corrupt, StoreError};
 use crate::sql::page;
 use crate::tx::StoreTx;
-use kumbu_core::{Mode, Reference, ReferenceStatus, Timestamp};
+use kumbu_core::{Face, Mode, Reference, ReferenceStatus, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
 const REFERENCE_COLUMNS: &str =
-    "merchant_id, mode, id, amount, end_at, custom_fields, status, created_at, updated_at";
+    "merchant_id, mode, id, amount, end_at, custom_fields, status, created_at, updated_at, face";
 
 fn reference_from_row(r: &AnyRow) -> Result<Reference, StoreError> {
     let mode: String = r.try_get("mode")?;
@@ -30,6 +30,10 @@ fn reference_from_row(r: &AnyRow) -> Result<Reference, StoreError> {
         status: ReferenceStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         created_at: Timestamp::from_micros(r.try_get("created_at")?),
         updated_at: Timestamp::from_micros(r.try_get("updated_at")?),
+        face: r
+            .try_get::<Option<String>, _>("face")?
+            .as_deref()
+            .and_then(Face::parse),
     })
 }
 
@@ -66,7 +70,7 @@ impl StoreTx {
             .map_err(|e| StoreError::Corrupt(format!("custom_fields: {e}")))?;
         sqlx::query::<Any>(
             "INSERT INTO bank_references (merchant_id, mode, id, amount, end_at, custom_fields, \
-             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             status, created_at, updated_at, face) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT (merchant_id, mode, id) DO UPDATE SET amount = excluded.amount, \
              end_at = excluded.end_at, custom_fields = excluded.custom_fields, \
              status = CASE WHEN bank_references.status = 'deleted' THEN 'active' \
@@ -81,6 +85,7 @@ impl StoreTx {
         .bind(r.status.as_str())
         .bind(r.created_at.as_micros())
         .bind(r.updated_at.as_micros())
+        .bind(r.face.map(|f| f.as_str()))
         .execute(&mut **self.tx())
         .await?;
         Ok(())
@@ -239,7 +244,7 @@ impl StoreTx {
             .map_err(|e| StoreError::Corrupt(format!("custom_fields: {e}")))?;
         let n = sqlx::query::<Any>(
             "INSERT INTO bank_references (merchant_id, mode, id, amount, end_at, custom_fields, \
-             status, created_at, updated_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
+             status, created_at, updated_at, face) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) \
              ON CONFLICT DO NOTHING",
         )
         .bind(r.merchant_id.clone())
@@ -251,7 +256,123 @@ impl StoreTx {
         .bind(r.status.as_str())
         .bind(r.created_at.as_micros())
         .bind(r.updated_at.as_micros())
+        .bind(r.face.map(|f| f.as_str()))
         .execute(&mut **self.tx())
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    /// Records where a reference stands at its gateway: `state` `pending` (sent again from
+    /// `due_at`), `synced` or `refused` (`error` says why). `tried`: one more attempt made.
+    pub async fn set_reference_upstream(
+        &mut self,
+        key: (&str, Mode, u64),
+        state: UpstreamState,
+        due_at: Option<Timestamp>,
+        error: Option<&str>,
+        tried: bool,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "UPDATE bank_references SET upstream = $4, upstream_due_at = $5, upstream_error = $6, \
+             upstream_tries = CASE WHEN $7 THEN upstream_tries + 1 ELSE 0 END \
+             WHERE merchant_id = $1 AND mode = $2 AND id = $3",
+        )
+        .bind(key.0.to_owned())
+        .bind(key.1.as_str())
+        .bind(db_id(key.2))
+        .bind(state.as_str())
+        .bind(due_at.map(Timestamp::as_micros))
+        .bind(error.map(str::to_owned))
+        .bind(tried)
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
+    /// Claims up to `limit` references whose change is due at their gateway at `now`, oldest due
+    /// first, and moves each one's due time to `lease_until` (another process skips them until
+    /// then): with how many attempts each has had.
+    pub async fn claim_upstream_references(
+        &mut self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<(Reference, i64)>, StoreError> {
+        let sql = format!(
+            "SELECT {REFERENCE_COLUMNS}, upstream_tries FROM bank_references \
+             WHERE upstream = 'pending' AND upstream_due_at <= $1 ORDER BY upstream_due_at \
+             LIMIT {limit}{}",
+            self.dialect.for_update_skip_locked()
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(now.as_micros())
+            .fetch_all(&mut **self.tx())
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in &rows {
+            let r = reference_from_row(row)?;
+            let tries: i64 = row
+                .try_get::<i32, _>("upstream_tries")
+                .map(i64::from)
+                .or_else(|_| row.try_get::<i64, _>("upstream_tries"))?;
+            sqlx::query::<Any>(
+                "UPDATE bank_references SET upstream_due_at = $4 \
+                 WHERE merchant_id = $1 AND mode = $2 AND id = $3",
+            )
+            .bind(r.merchant_id.clone())
+            .bind(r.mode.as_str())
+            .bind(db_id(r.id))
+            .bind(lease_until.as_micros())
+            .execute(&mut **self.tx())
+            .await?;
+            out.push((r, tries));
+        }
+        Ok(out)
+    }
+}
+
+/// Where a reference stands at its gateway.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum UpstreamState {
+    /// A change is to be sent.
+    Pending,
+    /// The gateway has it as Kumbu does.
+    Synced,
+    /// The gateway refused it.
+    Refused,
+}
+
+impl UpstreamState {
+    /// The stored word.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            UpstreamState::Pending => "pending",
+            UpstreamState::Synced => "synced",
+            UpstreamState::Refused => "refused",
+        }
+    }
+}
+
+impl Store {
+    /// Takes `merchant`'s turn to read its gateway's queue for `operator`, if it is due at `now`,
+    /// moving the next turn to `next`: `true` for the one process that moved it.
+    pub async fn take_poll_turn(
+        &self,
+        merchant: &str,
+        operator: &str,
+        now: Timestamp,
+        next: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let n = sqlx::query::<Any>(
+            "UPDATE operator_credentials SET next_poll_at = $3 WHERE merchant_id = $1 \
+             AND operator = $2 AND (next_poll_at IS NULL OR next_poll_at <= $4)",
+        )
+        .bind(merchant.to_owned())
+        .bind(operator.to_owned())
+        .bind(next.as_micros())
+        .bind(now.as_micros())
+        .execute(&self.write)
         .await?
         .rows_affected();
         Ok(n == 1)

@@ -135,6 +135,18 @@ pub struct MpesaMzBody {
     pub security_credential: Option<String>,
 }
 
+/// ProxyPay credentials (`PUT /v1/connectors/proxypay`, the same as `multicaixa`): live
+/// Multicaixa references are then issued at ProxyPay and its payments recorded. No `Debug`: it
+/// holds a secret.
+#[derive(Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProxyPayBody {
+    /// The merchant's ProxyPay API key (`Authorization: Token …`), which ProxyPay also signs its
+    /// webhooks with.
+    #[schema(min_length = 1, max_length = 256)]
+    pub api_key: String,
+}
+
 /// An operator's credentials: each connector's own shape.
 #[derive(Serialize, Deserialize, ToSchema)]
 #[serde(untagged)]
@@ -147,6 +159,8 @@ pub enum ConnectorBody {
     Wave(WaveBody),
     /// For `mpesa_mz`.
     MpesaMz(MpesaMzBody),
+    /// For `proxypay` (Multicaixa references).
+    ProxyPay(ProxyPayBody),
 }
 
 impl ConnectorBody {
@@ -160,11 +174,11 @@ impl ConnectorBody {
             }
             Operator::WaveCi => serde_json::to_value(parse_json::<WaveBody>(bytes)?),
             Operator::MpesaMz => serde_json::to_value(parse_json::<MpesaMzBody>(bytes)?),
+            Operator::Multicaixa => serde_json::to_value(parse_json::<ProxyPayBody>(bytes)?),
             Operator::MtnCi
             | Operator::MtnCm
             | Operator::Cvmovel
             | Operator::UnitelTmais
-            | Operator::Multicaixa
             | Operator::Emola
             | Operator::MoovCi
             | Operator::Mock
@@ -225,7 +239,7 @@ pub struct ConnectorList {
     pub has_more: bool,
 }
 
-fn view(state: &AppState, s: &ConnectorSummary) -> ConnectorView {
+fn view(state: &AppState, s: &ConnectorSummary, merchant: &str) -> ConnectorView {
     ConnectorView {
         object: "connector",
         operator: s.operator.code().to_owned(),
@@ -233,13 +247,17 @@ fn view(state: &AppState, s: &ConnectorSummary) -> ConnectorView {
         callback_host: s.callback_host.clone(),
         products: s.products.clone(),
         api_users: s.api_users.clone(),
-        callback_url: state.engine.callback_url(s.operator, "{reference}"),
+        callback_url: state.engine.connector_callback_url(s.operator, merchant),
         created: s.created_at.map(|t| t.unix_seconds()),
         updated: s.updated_at.map(|t| t.unix_seconds()),
     }
 }
 
 fn operator(code: &str) -> Result<Operator, NativeError> {
+    // ProxyPay is the gateway of Multicaixa references: its credentials are Multicaixa's.
+    if code == "proxypay" {
+        return Ok(Operator::Multicaixa);
+    }
     Operator::parse(code).ok_or_else(|| {
         NativeError::new(
             ErrorCode::OperatorUnknown,
@@ -251,7 +269,7 @@ fn operator(code: &str) -> Result<Operator, NativeError> {
 
 /// Set (or replace) the merchant's credentials for an operator; answers 201 when new.
 #[utoipa::path(put, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci, mpesa_mz, or proxypay (Multicaixa references; also `multicaixa`)")),
     request_body = ConnectorBody,
     responses((status = 200, body = ConnectorView), (status = 201, body = ConnectorView),
         (status = 400, body = ErrorEnvelope), (status = 401, body = ErrorEnvelope),
@@ -273,7 +291,7 @@ pub async fn put_connector(
     } else {
         StatusCode::OK
     };
-    Ok((status, Json(view(&state, &summary))))
+    Ok((status, Json(view(&state, &summary, &auth.merchant_id))))
 }
 
 /// The merchant's connectors.
@@ -288,14 +306,17 @@ pub async fn list_connectors(
     let list = state.engine.connectors(&auth, None).await?;
     Ok(Json(ConnectorList {
         object: "list",
-        data: list.iter().map(|s| view(&state, s)).collect(),
+        data: list
+            .iter()
+            .map(|s| view(&state, s, &auth.merchant_id))
+            .collect(),
         has_more: false,
     }))
 }
 
 /// One connector.
 #[utoipa::path(get, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci, mpesa_mz, or proxypay (Multicaixa references; also `multicaixa`)")),
     responses((status = 200, body = ConnectorView), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
         (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),
@@ -308,7 +329,7 @@ pub async fn get_connector(
     let op = operator(&code)?;
     let found = state.engine.connectors(&auth, Some(op)).await?;
     match found.first() {
-        Some(s) => Ok(Json(view(&state, s))),
+        Some(s) => Ok(Json(view(&state, s, &auth.merchant_id))),
         None => Err(NativeError::new(
             ErrorCode::ResourceMissing,
             format!("no connector for {} is set", op.code()),
@@ -319,7 +340,7 @@ pub async fn get_connector(
 
 /// Remove the merchant's credentials for an operator: its live payments are refused from then.
 #[utoipa::path(delete, path = "/v1/connectors/{operator}", tag = "connectors",
-    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm or wave_ci")),
+    params(("operator" = crate::openapi::vocab::Operator, Path, description = "An operator with a connector: mtn_ci, mtn_cm, orange_ci, orange_cm, wave_ci, mpesa_mz, or proxypay (Multicaixa references; also `multicaixa`)")),
     responses((status = 200, body = Deleted), (status = 403, body = ErrorEnvelope, description = "Test keys have no connectors (live_mode_only)"),
         (status = 400, body = ErrorEnvelope, description = "Not an operator code (operator_unknown)"),
         (status = 404, body = ErrorEnvelope)),

@@ -13,9 +13,11 @@
 
 mod call;
 pub(crate) mod pages;
+mod references;
 mod tokens;
 
 pub use call::{http_client, operator_code, CallError, CONNECT_TIMEOUT};
+pub use references::{References, Reported};
 pub use tokens::{TokenCache, REFRESH_EARLY};
 
 use crate::Advance;
@@ -327,6 +329,13 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
     /// Why `phone` cannot pay through `op` (not one of the operator's numbers), said before
     /// anything is created or sent; `None` (the default) when it may.
     fn payer_problem(&self, _op: Operator, _phone: &Msisdn) -> Option<String> {
+        None
+    }
+
+    /// Its references capability (ProxyPay: Multicaixa references issued at the gateway, and
+    /// the payments made against them), if it has one. `None` (the default): it collects and
+    /// sends money only.
+    fn references(&self) -> Option<&dyn References> {
         None
     }
 

@@ -1,6 +1,9 @@
 //! Bank references (Multicaixa): create or update, delete, read, reference ids from the LFSR,
 //! and payments against a reference, which the sandbox simulates as the Multicaixa network would
-//! report them.
+//! report them. Live references of a merchant with a gateway (ProxyPay) are also issued there,
+//! and the gateway's payments recorded (`upstream.rs`).
+
+mod upstream;
 
 use crate::auth::AuthContext;
 use crate::error::EngineError;
@@ -98,6 +101,7 @@ impl Engine {
             status: ReferenceStatus::Active,
             created_at: now,
             updated_at: now,
+            face: auth.face,
         })
     }
 
@@ -115,21 +119,49 @@ impl Engine {
             ));
         }
         let r = self.check_reference(auth, cmd)?;
+        let gateway = self.gateway(&auth.merchant_id, auth.mode).await?;
         let mut tx = self.store().begin().await?;
         tx.upsert_reference(&r).await?;
         tx.assign_merchant_entity(&auth.merchant_id).await?;
+        if gateway.is_some() {
+            // Committed as "to send" first: if this process stops before the gateway answers,
+            // the worker sends it.
+            self.mark_to_send(&mut tx, &r).await?;
+        }
         let stored = tx
             .lock_reference(&auth.merchant_id, auth.mode, r.id)
             .await?;
         tx.commit().await?;
-        stored.ok_or_else(|| EngineError::not_found("reference", &format!("{:09}", r.id)))
+        let stored =
+            stored.ok_or_else(|| EngineError::not_found("reference", &format!("{:09}", r.id)))?;
+        if let Some(g) = gateway {
+            self.send_upstream(&g, &stored)
+                .await?
+                .into_result(&g.0, stored.id)?;
+        }
+        Ok(stored)
+    }
+
+    /// Marks `r`'s change as to be sent to its gateway (due at once, should this process stop
+    /// before it is sent).
+    async fn mark_to_send(&self, tx: &mut StoreTx, r: &Reference) -> Result<(), EngineError> {
+        tx.set_reference_upstream(
+            (&r.merchant_id, r.mode, r.id),
+            kumbu_store::UpstreamState::Pending,
+            Some(upstream::first_retry(self.now())),
+            None,
+            false,
+        )
+        .await?;
+        Ok(())
     }
 
     /// Deletes a reference: it can no longer be paid.
     pub async fn delete_reference(&self, auth: &AuthContext, id: u64) -> Result<(), EngineError> {
+        let gateway = self.gateway(&auth.merchant_id, auth.mode).await?;
         let mut tx = self.store().begin().await?;
         match tx.lock_reference(&auth.merchant_id, auth.mode, id).await? {
-            Some(r) if r.status != ReferenceStatus::Deleted => {
+            Some(mut r) if r.status != ReferenceStatus::Deleted => {
                 tx.set_reference_status(
                     &auth.merchant_id,
                     auth.mode,
@@ -138,7 +170,14 @@ impl Engine {
                     self.now(),
                 )
                 .await?;
+                r.status = ReferenceStatus::Deleted;
+                if gateway.is_some() {
+                    self.mark_to_send(&mut tx, &r).await?;
+                }
                 tx.commit().await?;
+                if let Some(g) = gateway {
+                    self.send_upstream(&g, &r).await?.into_result(&g.0, id)?;
+                }
                 Ok(())
             }
             Some(_) => {
@@ -201,10 +240,11 @@ impl Engine {
         render: impl FnOnce(&Reference, Option<i64>) -> Recorded,
     ) -> Result<Outcome, EngineError> {
         let checked = self.check_reference(auth, cmd)?;
-        self.idempotent(
-            auth,
-            idem,
-            async move |tx: &mut StoreTx, _: &mut Changes| {
+        let gateway = self.gateway(&auth.merchant_id, auth.mode).await?;
+        let to_send = gateway.is_some();
+        let made = std::sync::Mutex::new(None);
+        let outcome = self
+            .idempotent(auth, idem, async |tx: &mut StoreTx, _: &mut Changes| {
                 let mut r = checked;
                 // A concurrent PUT may take the id between the generator's check and the
                 // insert: then take the next one, never overwrite.
@@ -215,10 +255,23 @@ impl Engine {
                     }
                 }
                 let entity = tx.assign_merchant_entity(&auth.merchant_id).await?;
-                Ok(Verdict::Done(render(&r, Some(entity))))
-            },
-        )
-        .await
+                if to_send {
+                    self.mark_to_send(tx, &r).await?;
+                }
+                let answer = render(&r, Some(entity));
+                *made
+                    .lock()
+                    .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(r);
+                Ok(Verdict::Done(answer))
+            })
+            .await?;
+        let made = made
+            .into_inner()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if let (Some(g), Some(r)) = (gateway, made) {
+            self.send_upstream(&g, &r).await?.into_result(&g.0, r.id)?;
+        }
+        Ok(outcome)
     }
 
     /// The merchant's Multicaixa entity, which payers key in with the reference (assigned with
@@ -294,11 +347,41 @@ impl Engine {
             )));
         }
         let bank = BankPayment::simulated(id, entity, period, transaction, now);
+        // The simulated network payment is asked for through a face; a gateway's takes its
+        // reference's (`upstream.rs`).
+        let payment = self.bank_payment(
+            (&auth.merchant_id, auth.mode),
+            bank,
+            amount,
+            reference.custom_fields.clone(),
+            auth.face,
+            now,
+        );
+        let payment = self
+            .settle_bank_payment(tx, changes, payment, "reported by multicaixa", now)
+            .await?;
+        if reference.status == ReferenceStatus::Active {
+            tx.set_reference_status(&auth.merchant_id, auth.mode, id, ReferenceStatus::Paid, now)
+                .await?;
+        }
+        Ok(payment)
+    }
+
+    /// A payment by reference as the network reports it, `created`, not yet stored.
+    pub(crate) fn bank_payment(
+        &self,
+        (merchant_id, mode): (&str, Mode),
+        bank: BankPayment,
+        amount: i64,
+        metadata: BTreeMap<String, String>,
+        face: Option<kumbu_core::Face>,
+        now: kumbu_core::Timestamp,
+    ) -> Payment {
         let info = self.catalogue().get(Operator::Multicaixa);
-        let mut payment = Payment {
+        Payment {
             id: new_id(IdPrefix::Payment),
-            merchant_id: auth.merchant_id.clone(),
-            mode: auth.mode,
+            merchant_id: merchant_id.to_owned(),
+            mode,
             status: PaymentStatus::Created,
             amount,
             fee: info.fee.fee_for(amount),
@@ -306,6 +389,7 @@ impl Engine {
             operator: Operator::Multicaixa,
             amount_refunded: 0,
             payer_phone: None,
+            operator_reference: Some(bank.payment_id.to_string()),
             bank: Some(bank),
             customer_name: None,
             customer_email: None,
@@ -317,11 +401,8 @@ impl Engine {
             collection_request_id: None,
             record: None,
             deleted_at: None,
-            // The simulated network payment is asked for through a face; a real one (issue
-            // 26) will take its reference's.
-            face: auth.face,
-            metadata: reference.custom_fields.clone(),
-            operator_reference: None,
+            face,
+            metadata,
             failure_code: None,
             failure_message: None,
             operator_code: None,
@@ -340,12 +421,23 @@ impl Engine {
             },
             rail_memo: None,
             handover: None,
-        };
-        payment.operator_reference = payment.bank.as_ref().map(|b| b.payment_id.to_string());
+        }
+    }
+
+    /// Stores `payment` (a payment by reference) and settles it, with its events and journals,
+    /// in `tx`. A second payment with its bank payment id is a `StoreError::Conflict`.
+    pub(crate) async fn settle_bank_payment(
+        &self,
+        tx: &mut StoreTx,
+        changes: &mut Changes,
+        mut payment: Payment,
+        reason: &str,
+        now: kumbu_core::Timestamp,
+    ) -> Result<Payment, EngineError> {
         changes.record_created(&payment);
         tx.insert_payment(&payment).await?;
         let change = payment
-            .transition(PaymentStatus::Settled, "reported by multicaixa", now)
+            .transition(PaymentStatus::Settled, reason, now)
             .map_err(|e| {
                 EngineError::Store(kumbu_store::StoreError::Corrupt(format!(
                     "a new payment could not settle: {e}"
@@ -353,10 +445,6 @@ impl Engine {
             })?;
         changes.record(&payment, change);
         changes.save(tx, &[&payment]).await?;
-        if reference.status == ReferenceStatus::Active {
-            tx.set_reference_status(&auth.merchant_id, auth.mode, id, ReferenceStatus::Paid, now)
-                .await?;
-        }
         Ok(payment)
     }
 }

@@ -1,0 +1,399 @@
+//! Live references issued at a gateway (Multicaixa through ProxyPay), and the payments it
+//! reports. A connector with the references capability carries them; the engine names no
+//! gateway.
+//!
+//! - **References.** A live reference of a merchant with the gateway's credentials is committed
+//!   here first, marked `pending`, then sent (create or update, delete: idempotent by id) outside
+//!   any transaction. The gateway's answer marks it `synced`, or `refused` (its reason kept and
+//!   told to the caller); an unknown outcome leaves it `pending`, and the worker sends it again
+//!   with back-off until the gateway answers. The caller learns which.
+//! - **Payments.** What the gateway reports, by its signed webhook or from its queue (read every
+//!   `--upstream-poll-secs` per merchant, one process per turn), is recorded as a settled
+//!   payment with its events and journals, once (the bank payment id is unique per merchant and
+//!   mode), taking its reference's face; only after that commit is it acknowledged at the
+//!   gateway, so nothing is lost while Kumbu is down and nothing counts twice.
+
+use crate::error::EngineError;
+use crate::Engine;
+use kumbu_core::{
+    ErrorCode, Field, Mode, Operator, Reference, ReferenceStatus, Rejection, Timestamp,
+};
+use kumbu_rails::connector::{CallError, Connector, Duty, Opened, Reported};
+use kumbu_store::UpstreamState;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The operator whose references go through a gateway.
+const OPERATOR: Operator = Operator::Multicaixa;
+
+/// How many pending references one worker pass sends.
+const PUSH_BATCH: u32 = 64;
+
+/// How long a reference claimed for sending is reserved for its process.
+const PUSH_LEASE: Duration = Duration::from_secs(60);
+
+/// The wait before sending a reference again after the `tries`-th unknown outcome: 2 s doubling
+/// to 10 minutes.
+fn backoff(tries: i64) -> Duration {
+    let exp = u32::try_from(tries.clamp(0, 9)).unwrap_or(9);
+    Duration::from_secs((2u64 << exp).min(600))
+}
+
+impl Upstream {
+    /// The caller's answer: done, or (the gateway did not answer) a 503 saying the reference is
+    /// kept and sent again, so that a retry is safe.
+    pub(crate) fn into_result(
+        self,
+        gateway: &Arc<dyn Connector>,
+        id: u64,
+    ) -> Result<(), EngineError> {
+        match self {
+            Upstream::Synced => Ok(()),
+            Upstream::Pending(why) => Err(EngineError::Rejected(Rejection::new(
+                ErrorCode::ServiceUnavailable,
+                format!(
+                    "{} did not answer ({why}); reference {id:09} is kept and sent to it again in the background; retrying this request is safe",
+                    gateway.name()
+                ),
+            ))),
+        }
+    }
+}
+
+/// What happened to a reference's change at the gateway, as the caller is told.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Upstream {
+    /// The gateway has it.
+    Synced,
+    /// The gateway did not answer; it is sent again in the background.
+    Pending(String),
+}
+
+impl Engine {
+    /// The gateway's connector and the merchant's credentials, when `merchant`'s references in
+    /// `mode` go through one.
+    pub(crate) async fn gateway(
+        &self,
+        merchant: &str,
+        mode: Mode,
+    ) -> Result<Option<(Arc<dyn Connector>, Opened)>, EngineError> {
+        if mode != Mode::Live {
+            return Ok(None);
+        }
+        let Some(c) = self
+            .connector_for(OPERATOR)
+            .filter(|c| c.references().is_some())
+            .cloned()
+        else {
+            return Ok(None);
+        };
+        let creds = self
+            .credentials_for(c.as_ref(), merchant, OPERATOR, Duty::Collect)
+            .await?;
+        Ok(creds.map(|o| (c, o)))
+    }
+
+    /// Sends a committed reference's change (`r` as it now stands) to the gateway, and records
+    /// the answer. A refusal is the caller's error (naming what the gateway said).
+    pub(crate) async fn send_upstream(
+        &self,
+        gateway: &(Arc<dyn Connector>, Opened),
+        r: &Reference,
+    ) -> Result<Upstream, EngineError> {
+        let result = self.call_gateway(gateway, r).await;
+        let key = (r.merchant_id.as_str(), r.mode, r.id);
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let outcome = match result {
+            Ok(()) => {
+                tx.set_reference_upstream(key, UpstreamState::Synced, None, None, false)
+                    .await?;
+                Ok(Upstream::Synced)
+            }
+            Err(CallError::Unknown(why)) => {
+                tx.set_reference_upstream(
+                    key,
+                    UpstreamState::Pending,
+                    Some(now.plus(backoff(0))),
+                    Some(&why),
+                    true,
+                )
+                .await?;
+                Ok(Upstream::Pending(why))
+            }
+            Err(e @ (CallError::Refused { .. } | CallError::Unauthorized(_))) => {
+                let why = e.to_string();
+                tx.set_reference_upstream(key, UpstreamState::Refused, None, Some(&why), true)
+                    .await?;
+                Err(EngineError::Rejected(Rejection::field(
+                    ErrorCode::OperatorNotAvailable,
+                    Field::ReferenceId,
+                    format!("{} refused reference {:09}: {why}", gateway.0.name(), r.id),
+                )))
+            }
+        };
+        tx.commit().await?;
+        outcome
+    }
+
+    /// The gateway call for `r`: delete a deleted reference, put any other.
+    async fn call_gateway(
+        &self,
+        (connector, creds): &(Arc<dyn Connector>, Opened),
+        r: &Reference,
+    ) -> Result<(), CallError> {
+        let Some(refs) = connector.references() else {
+            return Err(CallError::Unauthorized(
+                "no references capability".to_owned(),
+            ));
+        };
+        match r.status {
+            ReferenceStatus::Deleted => refs.delete_reference(creds, r.id).await,
+            ReferenceStatus::Active | ReferenceStatus::Paid | ReferenceStatus::Expired => {
+                refs.put_reference(creds, r).await
+            }
+        }
+    }
+
+    /// One worker pass: sends the references whose change is due at their gateway. Returns how
+    /// many were sent.
+    pub async fn push_references(&self) -> Result<usize, EngineError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let claimed = tx
+            .claim_upstream_references(now, now.plus(PUSH_LEASE), PUSH_BATCH)
+            .await?;
+        tx.commit().await?;
+        let n = claimed.len();
+        for (r, tries) in claimed {
+            let Some(gateway) = self.gateway(&r.merchant_id, r.mode).await? else {
+                // Credentials removed meanwhile: nothing to send it to.
+                let mut tx = self.store().begin().await?;
+                tx.set_reference_upstream(
+                    (&r.merchant_id, r.mode, r.id),
+                    UpstreamState::Refused,
+                    None,
+                    Some("the merchant's gateway credentials were removed"),
+                    false,
+                )
+                .await?;
+                tx.commit().await?;
+                continue;
+            };
+            let result = self.call_gateway(&gateway, &r).await;
+            let key = (r.merchant_id.as_str(), r.mode, r.id);
+            let mut tx = self.store().begin().await?;
+            match result {
+                Ok(()) => {
+                    tracing::info!(reference = r.id, merchant = %r.merchant_id, "reference sent to the gateway");
+                    tx.set_reference_upstream(key, UpstreamState::Synced, None, None, false)
+                        .await?;
+                }
+                Err(CallError::Unknown(why)) => {
+                    tracing::warn!(reference = r.id, merchant = %r.merchant_id, reason = %why, tries, "the gateway did not answer; sending the reference again later");
+                    let due = self.now().plus(backoff(tries + 1));
+                    tx.set_reference_upstream(
+                        key,
+                        UpstreamState::Pending,
+                        Some(due),
+                        Some(&why),
+                        true,
+                    )
+                    .await?;
+                }
+                Err(e @ (CallError::Refused { .. } | CallError::Unauthorized(_))) => {
+                    tracing::error!(reference = r.id, merchant = %r.merchant_id, reason = %e, "the gateway refused a reference");
+                    tx.set_reference_upstream(
+                        key,
+                        UpstreamState::Refused,
+                        None,
+                        Some(&e.to_string()),
+                        true,
+                    )
+                    .await?;
+                }
+            }
+            tx.commit().await?;
+        }
+        Ok(n)
+    }
+
+    /// One worker pass: reads the queue of each merchant whose turn has come (one process per
+    /// turn), records what it reports, then acknowledges it. Returns how many payments were
+    /// recorded.
+    pub async fn poll_gateways(&self) -> Result<usize, EngineError> {
+        let Some(connector) = self
+            .connector_for(OPERATOR)
+            .filter(|c| c.references().is_some())
+            .cloned()
+        else {
+            return Ok(0);
+        };
+        let merchants: Vec<String> = self
+            .store()
+            .list_operator_credentials(None)
+            .await?
+            .into_iter()
+            .filter(|c| c.operator == OPERATOR)
+            .map(|c| c.merchant_id)
+            .collect();
+        let mut recorded = 0;
+        for merchant in merchants {
+            let now = self.now();
+            let next = now.plus(self.config().upstream_poll_every);
+            if !self
+                .store()
+                .take_poll_turn(&merchant, OPERATOR.code(), now, next)
+                .await?
+            {
+                continue;
+            }
+            let Some(gateway) = self.gateway(&merchant, Mode::Live).await? else {
+                continue;
+            };
+            let Some(refs) = connector.references() else {
+                continue;
+            };
+            let queued = match refs.queued(&gateway.1).await {
+                Ok(q) => q,
+                Err(e) => {
+                    tracing::warn!(merchant = %merchant, reason = %e, "the gateway's queue could not be read; next turn");
+                    continue;
+                }
+            };
+            for reported in queued {
+                if self.record_reported(&merchant, &reported).await? {
+                    recorded += 1;
+                }
+                self.acknowledge(&gateway, reported.bank.payment_id).await;
+            }
+        }
+        Ok(recorded)
+    }
+
+    /// Acknowledges a reported payment at the gateway (after its commit); a failure only leaves
+    /// it in the queue, to be read, found recorded, and acknowledged at the next turn.
+    async fn acknowledge(&self, (connector, creds): &(Arc<dyn Connector>, Opened), id: i64) {
+        if let Some(refs) = connector.references() {
+            if let Err(e) = refs.acknowledge(creds, id).await {
+                tracing::warn!(payment = id, reason = %e, "acknowledging a payment at the gateway failed; it is read again and acknowledged at the next turn");
+            }
+        }
+    }
+
+    /// A gateway's webhook to `/callbacks/<slug>/<merchant>`: `Ok(true)` when it was the
+    /// gateway's (signed with the merchant's credentials) and its payment is recorded (and then
+    /// acknowledged); `Ok(false)` when it proved nothing.
+    pub async fn gateway_webhook(
+        &self,
+        slug: &str,
+        merchant: &str,
+        headers: &[(String, String)],
+        body: &[u8],
+    ) -> Result<bool, EngineError> {
+        let Some(connector) = self
+            .inner
+            .connectors
+            .by_slug(slug)
+            .filter(|c| c.references().is_some())
+        else {
+            return Ok(false);
+        };
+        if !kumbu_core::ids::has_shape(merchant, kumbu_core::IdPrefix::Merchant) {
+            return Ok(false);
+        }
+        let Some(gateway) = self.gateway(merchant, Mode::Live).await? else {
+            return Ok(false);
+        };
+        let Some(reported) = connector
+            .references()
+            .and_then(|r| r.webhook(&gateway.1, headers, body))
+        else {
+            return Ok(false);
+        };
+        self.record_reported(merchant, &reported).await?;
+        self.acknowledge(&gateway, reported.bank.payment_id).await;
+        Ok(true)
+    }
+
+    /// Whether `slug` names a connector whose callbacks are a gateway's webhooks.
+    pub fn is_gateway(&self, slug: &str) -> bool {
+        self.inner
+            .connectors
+            .by_slug(slug)
+            .is_some_and(|c| c.references().is_some())
+    }
+
+    /// Records a payment the gateway reported for `merchant`'s live references, once: `false`
+    /// when it was recorded before.
+    async fn record_reported(
+        &self,
+        merchant: &str,
+        reported: &Reported,
+    ) -> Result<bool, EngineError> {
+        if self
+            .store()
+            .payment_id_for_bank_payment(merchant, Mode::Live, reported.bank.payment_id)
+            .await?
+            .is_some()
+        {
+            return Ok(false);
+        }
+        let mut tx = self.begin().await?;
+        let mut changes = self.changes();
+        let now = self.now();
+        let reference = tx
+            .lock_reference(merchant, Mode::Live, reported.bank.reference_id)
+            .await?;
+        if reference.is_none() {
+            tracing::warn!(merchant, reference = reported.bank.reference_id, payment = reported.bank.payment_id,
+                "the gateway reports a payment of a reference Kumbu does not hold; recorded all the same (money moved)");
+        }
+        let metadata = reference.as_ref().map_or_else(
+            || reported.custom_fields.clone(),
+            |r| r.custom_fields.clone(),
+        );
+        let face = reference.as_ref().and_then(|r| r.face);
+        let payment = self.bank_payment(
+            (merchant, Mode::Live),
+            reported.bank.clone(),
+            reported.amount,
+            metadata,
+            face,
+            now,
+        );
+        match self
+            .settle_bank_payment(
+                &mut tx,
+                &mut changes,
+                payment,
+                "reported by the gateway",
+                now,
+            )
+            .await
+        {
+            Ok(_) => {}
+            Err(EngineError::Store(kumbu_store::StoreError::Conflict(_))) => {
+                // Another process (the webhook and a queue read at once) recorded it first.
+                tx.rollback().await?;
+                return Ok(false);
+            }
+            Err(e) => {
+                tx.rollback().await?;
+                return Err(e);
+            }
+        }
+        if let Some(r) = reference.filter(|r| r.status == ReferenceStatus::Active) {
+            tx.set_reference_status(merchant, Mode::Live, r.id, ReferenceStatus::Paid, now)
+                .await?;
+        }
+        self.commit(tx).await?;
+        changes.publish_metrics();
+        Ok(true)
+    }
+}
+
+/// When a failed reference change is due again.
+pub(crate) fn first_retry(now: Timestamp) -> Timestamp {
+    now.plus(backoff(0))
+}
