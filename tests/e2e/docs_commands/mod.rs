@@ -46,6 +46,7 @@ const PAGES: &[&str] = &[
     "docs/operators/orange-money.md",
     "docs/operators/wave.md",
     "docs/operators/mpesa-mz.md",
+    "docs/operators/proxypay.md",
     "docs/testing.md",
     "docs/performance.md",
 ];
