@@ -503,3 +503,122 @@ async fn two_processes_share_held_calls_postgres() {
     store.close().await;
     drop_database(db).await;
 }
+
+/// SIGKILL while ProxyPay takes a live reference (the gateway holds the call): the reference was
+/// committed "to send" before the call, so the next process sends it (to ProxyPay, here a second
+/// Kumbu playing it), and it is payable there.
+async fn killed_while_proxypay_takes_a_reference(backend: Backend) {
+    let test = "killed_while_proxypay_takes_a_reference";
+    let Some((url, db)) = fresh_database(backend, test).await else {
+        return;
+    };
+    // The gateway: a second `kumbu serve` playing ProxyPay (its face in test mode, its
+    // sandbox key the merchant's ProxyPay key).
+    let Some((gateway_url, gateway_db)) = fresh_database(backend, &format!("{test}_gateway")).await
+    else {
+        return;
+    };
+    let gateway = spawn(&gateway_url, &[]).await;
+    // A gateway that takes the connection and never answers.
+    let silent = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let silent_url = format!("http://{}", silent.local_addr().unwrap());
+    // It tells when the reference's PUT has arrived (the queue is read at start too).
+    let (held_tx, mut held_rx) = tokio::sync::mpsc::unbounded_channel::<()>();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = silent.accept().await {
+            let held_tx = held_tx.clone();
+            tokio::spawn(async move {
+                use tokio::io::AsyncReadExt;
+                let mut buf = vec![0u8; 4096];
+                let n = socket.read(&mut buf).await.unwrap_or(0);
+                if buf[..n].starts_with(b"PUT /references/") {
+                    let _ = held_tx.send(());
+                }
+                // Never answer: hold the connection until the test ends.
+                tokio::time::sleep(Duration::from_secs(600)).await;
+                drop(socket);
+            });
+        }
+    });
+    let mut first = spawn(
+        &url,
+        &[
+            "--proxypay-url",
+            &silent_url,
+            "--operator-timeout-ms",
+            "3000",
+        ],
+    )
+    .await;
+    let key = live_key_with(
+        &url,
+        kumbu_core::Operator::Multicaixa,
+        json!({"api_key": KEY}),
+    )
+    .await;
+    let put = {
+        let (base, key) = (first.base.clone(), key.clone());
+        tokio::spawn(async move {
+            reqwest::Client::new()
+                .put(format!("{base}/compat/proxypay/references/123123123"))
+                .header("Authorization", format!("Token {key}"))
+                .json(&json!({"amount": "100.00"}))
+                .send()
+                .await
+        })
+    };
+    let arrived = tokio::time::timeout(Duration::from_secs(30), held_rx.recv()).await;
+    if arrived.is_err() {
+        let answer = put.await.unwrap().map(|r| r.status());
+        panic!("the reference never reached the gateway; the caller got {answer:?}");
+    }
+    arrived
+        .expect("the process sent the reference to the gateway")
+        .expect("a PUT");
+    // The PUT is on its way and the reference was committed "to send" before it.
+    first.child.kill().await.unwrap();
+    assert!(put.await.unwrap().is_err(), "the caller got no answer");
+    let second = spawn(
+        &url,
+        &[
+            "--proxypay-url",
+            &format!("{}/compat/proxypay", gateway.base),
+        ],
+    )
+    .await;
+    let client = reqwest::Client::new();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let r = client
+            .get(format!("{}/v1/references/123123123", gateway.base))
+            .bearer_auth(KEY)
+            .send()
+            .await
+            .unwrap();
+        if r.status() == reqwest::StatusCode::OK {
+            let v: Value = r.json().await.unwrap();
+            assert_eq!(v["amount"], 10_000, "{v}");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the reference never reached the gateway"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    drop((second, gateway));
+    drop_database(db).await;
+    drop_database(gateway_db).await;
+}
+
+mod killed_while_proxypay_takes_a_reference {
+    use crate::harness::Backend;
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn sqlite() {
+        super::killed_while_proxypay_takes_a_reference(Backend::Sqlite).await;
+    }
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn postgres() {
+        super::killed_while_proxypay_takes_a_reference(Backend::Postgres).await;
+    }
+}

@@ -63,7 +63,10 @@ pub(crate) async fn spawn(url: &str, extra: &[&str]) -> Proc {
         .args(extra)
         .env("KUMBU_SANDBOX_KEY", KEY)
         .env("KUMBU_SECRET_KEY", crate::harness::SECRET_KEY)
-        .env("RUST_LOG", "warn")
+        .env(
+            "RUST_LOG",
+            std::env::var("KUMBU_TEST_PROCESS_LOG").unwrap_or_else(|_| "warn".to_owned()),
+        )
         .env_remove("KUMBU_DATABASE_URL")
         .stdout(Stdio::piped())
         .stderr(Stdio::inherit())

@@ -142,13 +142,13 @@ impl Engine {
         Ok(stored)
     }
 
-    /// Marks `r`'s change as to be sent to its gateway (due at once, should this process stop
-    /// before it is sent).
+    /// Marks `r`'s change as to be sent to its gateway: due once the call this request makes
+    /// must have ended, so that the worker sends it if this process stops first.
     async fn mark_to_send(&self, tx: &mut StoreTx, r: &Reference) -> Result<(), EngineError> {
         tx.set_reference_upstream(
             (&r.merchant_id, r.mode, r.id),
             kumbu_store::UpstreamState::Pending,
-            Some(upstream::first_retry(self.now())),
+            Some(self.now().plus(self.to_send_after())),
             None,
             false,
         )

@@ -15,9 +15,7 @@
 
 use crate::error::EngineError;
 use crate::Engine;
-use kumbu_core::{
-    ErrorCode, Field, Mode, Operator, Reference, ReferenceStatus, Rejection, Timestamp,
-};
+use kumbu_core::{ErrorCode, Field, Mode, Operator, Reference, ReferenceStatus, Rejection};
 use kumbu_rails::connector::{CallError, Connector, Duty, Opened, Reported};
 use kumbu_store::UpstreamState;
 use std::sync::Arc;
@@ -29,14 +27,22 @@ const OPERATOR: Operator = Operator::Multicaixa;
 /// How many pending references one worker pass sends.
 const PUSH_BATCH: u32 = 64;
 
-/// How long a reference claimed for sending is reserved for its process.
-const PUSH_LEASE: Duration = Duration::from_secs(60);
-
 /// The wait before sending a reference again after the `tries`-th unknown outcome: 2 s doubling
 /// to 10 minutes.
 fn backoff(tries: i64) -> Duration {
     let exp = u32::try_from(tries.clamp(0, 9)).unwrap_or(9);
     Duration::from_secs((2u64 << exp).min(600))
+}
+
+/// What the gateway's answer to a sent reference came to.
+#[derive(Debug)]
+enum Sent {
+    /// It has it (or a newer change is due to it at once).
+    Synced,
+    /// Unknown: it is sent again later.
+    Again(String),
+    /// Refused: why.
+    Refused(String),
 }
 
 impl Upstream {
@@ -101,39 +107,64 @@ impl Engine {
         r: &Reference,
     ) -> Result<Upstream, EngineError> {
         let result = self.call_gateway(gateway, r).await;
-        let key = (r.merchant_id.as_str(), r.mode, r.id);
+        match self.record_sent(r, result, 0).await? {
+            Sent::Synced => Ok(Upstream::Synced),
+            Sent::Again(why) => Ok(Upstream::Pending(why)),
+            Sent::Refused(why) => Err(EngineError::Rejected(Rejection::field(
+                ErrorCode::OperatorNotAvailable,
+                Field::ReferenceId,
+                format!("{} refused reference {:09}: {why}", gateway.0.name(), r.id),
+            ))),
+        }
+    }
+
+    /// Records what the gateway answered to `sent` (after `tries` earlier unknown outcomes). A
+    /// reference changed here meanwhile (a newer PUT or a DELETE while this one was on its way)
+    /// is sent again at once, so the gateway ends with the latest.
+    async fn record_sent(
+        &self,
+        sent: &Reference,
+        result: Result<(), CallError>,
+        tries: i64,
+    ) -> Result<Sent, EngineError> {
+        let key = (sent.merchant_id.as_str(), sent.mode, sent.id);
         let now = self.now();
         let mut tx = self.store().begin().await?;
+        let changed = tx
+            .lock_reference(key.0, key.1, key.2)
+            .await?
+            .is_some_and(|now| {
+                // What the gateway holds of it: a payment marking it paid changes nothing there.
+                let deleted = |r: &Reference| r.status == ReferenceStatus::Deleted;
+                (now.amount, now.end_at, &now.custom_fields, deleted(&now))
+                    != (sent.amount, sent.end_at, &sent.custom_fields, deleted(sent))
+            });
         let outcome = match result {
+            Ok(()) if changed => {
+                tx.set_reference_upstream(key, UpstreamState::Pending, Some(now), None, false)
+                    .await?;
+                Sent::Synced
+            }
             Ok(()) => {
                 tx.set_reference_upstream(key, UpstreamState::Synced, None, None, false)
                     .await?;
-                Ok(Upstream::Synced)
+                Sent::Synced
             }
             Err(CallError::Unknown(why)) => {
-                tx.set_reference_upstream(
-                    key,
-                    UpstreamState::Pending,
-                    Some(now.plus(backoff(0))),
-                    Some(&why),
-                    true,
-                )
-                .await?;
-                Ok(Upstream::Pending(why))
+                let due = now.plus(backoff(tries));
+                tx.set_reference_upstream(key, UpstreamState::Pending, Some(due), Some(&why), true)
+                    .await?;
+                Sent::Again(why)
             }
             Err(e @ (CallError::Refused { .. } | CallError::Unauthorized(_))) => {
                 let why = e.to_string();
                 tx.set_reference_upstream(key, UpstreamState::Refused, None, Some(&why), true)
                     .await?;
-                Err(EngineError::Rejected(Rejection::field(
-                    ErrorCode::OperatorNotAvailable,
-                    Field::ReferenceId,
-                    format!("{} refused reference {:09}: {why}", gateway.0.name(), r.id),
-                )))
+                Sent::Refused(why)
             }
         };
         tx.commit().await?;
-        outcome
+        Ok(outcome)
     }
 
     /// The gateway call for `r`: delete a deleted reference, put any other.
@@ -161,7 +192,7 @@ impl Engine {
         let now = self.now();
         let mut tx = self.store().begin().await?;
         let claimed = tx
-            .claim_upstream_references(now, now.plus(PUSH_LEASE), PUSH_BATCH)
+            .claim_upstream_references(now, now.plus(self.to_send_after()), PUSH_BATCH)
             .await?;
         tx.commit().await?;
         let n = claimed.len();
@@ -181,39 +212,17 @@ impl Engine {
                 continue;
             };
             let result = self.call_gateway(&gateway, &r).await;
-            let key = (r.merchant_id.as_str(), r.mode, r.id);
-            let mut tx = self.store().begin().await?;
-            match result {
-                Ok(()) => {
+            match self.record_sent(&r, result, tries + 1).await? {
+                Sent::Synced => {
                     tracing::info!(reference = r.id, merchant = %r.merchant_id, "reference sent to the gateway");
-                    tx.set_reference_upstream(key, UpstreamState::Synced, None, None, false)
-                        .await?;
                 }
-                Err(CallError::Unknown(why)) => {
+                Sent::Again(why) => {
                     tracing::warn!(reference = r.id, merchant = %r.merchant_id, reason = %why, tries, "the gateway did not answer; sending the reference again later");
-                    let due = self.now().plus(backoff(tries + 1));
-                    tx.set_reference_upstream(
-                        key,
-                        UpstreamState::Pending,
-                        Some(due),
-                        Some(&why),
-                        true,
-                    )
-                    .await?;
                 }
-                Err(e @ (CallError::Refused { .. } | CallError::Unauthorized(_))) => {
-                    tracing::error!(reference = r.id, merchant = %r.merchant_id, reason = %e, "the gateway refused a reference");
-                    tx.set_reference_upstream(
-                        key,
-                        UpstreamState::Refused,
-                        None,
-                        Some(&e.to_string()),
-                        true,
-                    )
-                    .await?;
+                Sent::Refused(why) => {
+                    tracing::error!(reference = r.id, merchant = %r.merchant_id, reason = %why, "the gateway refused a reference");
                 }
             }
-            tx.commit().await?;
         }
         Ok(n)
     }
@@ -393,7 +402,10 @@ impl Engine {
     }
 }
 
-/// When a failed reference change is due again.
-pub(crate) fn first_retry(now: Timestamp) -> Timestamp {
-    now.plus(backoff(0))
+impl Engine {
+    /// How long a reference to send is left to the call under way (the request's own, or a
+    /// worker's) before any process sends it: the longest a call may last, and a second.
+    pub(crate) fn to_send_after(&self) -> Duration {
+        self.config().operator_timeout + Duration::from_secs(1)
+    }
 }

@@ -127,6 +127,9 @@ impl Sim {
         if take_one(&mut st.faults.fail_next) {
             return Err(answer("INS-1", &reference, None, None));
         }
+        if let Some(code) = st.faults.code_next.take() {
+            return Err(answer(&code, &reference, None, None));
+        }
         Ok(reference)
     }
 

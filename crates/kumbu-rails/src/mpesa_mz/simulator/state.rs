@@ -84,6 +84,9 @@ pub struct Faults {
     /// The next N C2B or B2C requests are carried out, but answered 409 `INS-10`, as a retry
     /// whose first try got through would be.
     pub duplicate_next: u32,
+    /// The next request (any operation) is answered with this `INS-…` code and its HTTP status,
+    /// having done nothing: any code M-Pesa documents, on demand.
+    pub code_next: Option<String>,
 }
 
 /// Counters, for tests and `GET /_simulator/stats`.

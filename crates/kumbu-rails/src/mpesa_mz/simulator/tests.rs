@@ -238,3 +238,38 @@ async fn each_operation_on_its_own_port() {
         .unwrap();
     assert_eq!(r.status(), 401, "the query is, and wants a Bearer");
 }
+
+/// Every code M-Pesa documents, answered on demand with its HTTP status, reads as the connector
+/// means it: the table the connector and the simulator share, proved over a socket.
+#[tokio::test]
+async fn every_code_reads_as_meant() {
+    use crate::mpesa_mz::codes::{http_status, meaning, Meaning, ALL};
+    let (sim, client) = start(Config::with_keys(Keys::for_tests())).await;
+    let s = settings(&sim, "any");
+    for (n, code) in ALL.iter().enumerate() {
+        sim.set_faults(Faults {
+            code_next: Some((*code).to_owned()),
+            ..Faults::default()
+        });
+        let said = client
+            .call(Op::C2b, &s, &c2b(&format!("C{n}"), "258841000001"))
+            .await;
+        let ok = match (meaning(Some(code), http_status(code)), &said) {
+            (Meaning::Done, Said::Unknown(_)) => true, // INS-0 with nothing done: no body to read
+            (Meaning::Done, Said::Done(_)) => true,
+            (Meaning::Undecided, Said::Unknown(w)) => w.contains(code),
+            (Meaning::Duplicate, Said::Duplicate) => true,
+            (Meaning::Credentials, Said::Credentials(w)) => w.contains(code),
+            (
+                Meaning::Failed(ours),
+                Said::Failed {
+                    code: c,
+                    operator_code,
+                },
+            ) => c == &ours && operator_code == code,
+            _ => false,
+        };
+        assert!(ok, "{code}: {said:?}");
+    }
+    assert_eq!(sim.stats().c2b_registered, 0, "nothing was done");
+}
