@@ -391,6 +391,7 @@ impl Engine {
         &self,
         merchant_id: &str,
         op: Operator,
+        duty: Duty,
         what: &str,
     ) -> Result<String, EngineError> {
         let Some(connector) = self.connector_for(op) else {
@@ -417,7 +418,7 @@ impl Engine {
             ));
         }
         if self
-            .credentials_for(connector.as_ref(), merchant_id, op, Duty::Disburse)
+            .credentials_for(connector.as_ref(), merchant_id, op, duty)
             .await?
             .is_none()
         {
@@ -425,9 +426,10 @@ impl Engine {
                 ErrorCode::ConnectorNotConfigured,
                 Field::Operator,
                 format!(
-                    "live {what} through {} are disbursements: set this merchant's disbursement keys with PUT /v1/connectors/{}",
+                    "live {what} through {} need credentials this merchant has not set (MTN: disbursement keys; M-Pesa, for refunds: the initiator and its security credential): set them with PUT /v1/connectors/{} (docs/operators/{}.md)",
                     connector.name(),
-                    op.code()
+                    op.code(),
+                    connector.slug()
                 ),
             ));
         }
@@ -444,9 +446,13 @@ impl Engine {
         out: Outgoing<'_>,
         sent: bool,
     ) -> Result<Outbound, EngineError> {
+        let duty = match out {
+            Outgoing::Refund { .. } => Duty::Refund,
+            Outgoing::Payout(_) => Duty::Disburse,
+        };
         let creds = match self.connector_for(op) {
             Some(c) => self
-                .credentials_for(c.as_ref(), merchant_id, op, Duty::Disburse)
+                .credentials_for(c.as_ref(), merchant_id, op, duty)
                 .await?
                 .map(|creds| (c.clone(), creds)),
             None => None,

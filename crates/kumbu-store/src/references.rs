@@ -355,6 +355,23 @@ impl UpstreamState {
 }
 
 impl Store {
+    /// The merchants with `operator` credentials whose gateway queue is due to be read at `now`
+    /// (a read of the credentials' rows; the turn itself is [`Store::take_poll_turn`]).
+    pub async fn due_poll_merchants(
+        &self,
+        operator: &str,
+        now: Timestamp,
+    ) -> Result<Vec<String>, StoreError> {
+        Ok(sqlx::query_scalar::<Any, String>(
+            "SELECT merchant_id FROM operator_credentials WHERE operator = $1 \
+             AND (next_poll_at IS NULL OR next_poll_at <= $2) ORDER BY merchant_id",
+        )
+        .bind(operator.to_owned())
+        .bind(now.as_micros())
+        .fetch_all(&self.read)
+        .await?)
+    }
+
     /// Takes `merchant`'s turn to read its gateway's queue for `operator`, if it is due at `now`,
     /// moving the next turn to `next`: `true` for the one process that moved it.
     pub async fn take_poll_turn(

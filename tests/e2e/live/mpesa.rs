@@ -263,6 +263,15 @@ async fn mpesa_refunds_and_payouts(live: Live) -> Live {
         (400, Some("connector_not_configured")),
         "{v}"
     );
+    // Payouts (B2C) need no initiator: still taken.
+    let (s, po) = live
+        .call(
+            Method::POST,
+            "/v1/payouts",
+            Some(&json!({"amount": 10_000, "currency": "MZN", "payee": {"phone": "+258851000002", "operator": "mpesa_mz"}})),
+        )
+        .await;
+    assert_eq!(s, StatusCode::OK, "{po}");
     live
 }
 

@@ -10,8 +10,13 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
-/// How long a payment that found no room waits before it is looked at again.
-pub(crate) const NO_ROOM_RETRY: Duration = Duration::from_millis(500);
+/// How long a payment that found no room waits before it is looked at again: half a second to
+/// a second and a half, at random, so that a backlog waiting for rooms is spread out rather than
+/// rewritten all at once.
+pub(crate) fn no_room_retry() -> Duration {
+    use rand::Rng;
+    Duration::from_millis(rand::thread_rng().gen_range(500..1500))
+}
 
 /// The rooms for held calls in this process.
 #[derive(Debug)]

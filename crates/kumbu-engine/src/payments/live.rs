@@ -54,7 +54,8 @@ impl Engine {
     /// Inside the claiming transaction: expires `p` if no operator ever had it and its deadline
     /// has passed, or reserves it for this process (the lease itself is written with the row:
     /// `save_leased_payments`; its due time stays as it was, so that the write changes no
-    /// indexed column). Returns the payment as
+    /// indexed column — except for a held call's, which the worker moves to the lease's end so
+    /// that its passes skip it: `held.rs`). Returns the payment as
     /// its rail must see it, when its operator call is to be made. An even step (to be sent) is
     /// committed odd ("may have been sent") with the reservation, before any call: a process
     /// that dies mid-call leaves a payment that is asked about, never one that looks unsent.
@@ -252,7 +253,13 @@ impl Engine {
                 // news may be newer than our answer (in this pass if we may, else the next).
                 if let (Some(_), Some(next)) = (poked, p.progress.next_action_at) {
                     p.progress.next_action_at = Some(next.min(now));
-                    if again_until.is_some() {
+                    // A call the operator would hold open is never made within this round's
+                    // ordinary lease: the next pass gives it a held call's.
+                    let held = match self.route(&p) {
+                        Route::Connector(c) => c.held_call(&p).is_some(),
+                        Route::Local => false,
+                    };
+                    if again_until.is_some() && !held {
                         if let Some(seen) = self.reserve(&mut p, now, &mut changes) {
                             ask_again.push(seen);
                             again.push(p);

@@ -103,6 +103,16 @@ impl Engine {
                             remote.push((connector, seen));
                         }
                     }
+                    // Never tried and past its deadline: expired here, whether or not a room
+                    // is free (`reserve` does the same for those that get one).
+                    Some(_)
+                        if p.progress.step == 0
+                            && crate::progress::expire_after_grace(
+                                p,
+                                now,
+                                Duration::ZERO,
+                                &mut changes,
+                            ) => {}
                     Some(_) => match self.inner.held.admit(&p.merchant_id) {
                         Some(room) => {
                             if let Some(seen) = self.reserve(p, now, &mut changes) {
@@ -113,7 +123,7 @@ impl Engine {
                         }
                         None => {
                             no_room += 1;
-                            p.progress.next_action_at = Some(now.plus(held::NO_ROOM_RETRY));
+                            p.progress.next_action_at = Some(now.plus(held::no_room_retry()));
                         }
                     },
                 },

@@ -122,8 +122,13 @@ impl Engine {
         let operator_reference = match auth.mode {
             Mode::Test => None,
             Mode::Live => Some(
-                self.require_disbursement(&auth.merchant_id, cmd.operator, "payouts")
-                    .await?,
+                self.require_disbursement(
+                    &auth.merchant_id,
+                    cmd.operator,
+                    kumbu_rails::connector::Duty::Disburse,
+                    "payouts",
+                )
+                .await?,
             ),
         };
         let outcome = self

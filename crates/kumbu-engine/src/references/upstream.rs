@@ -58,7 +58,7 @@ impl Upstream {
             Upstream::Pending(why) => Err(EngineError::Rejected(Rejection::new(
                 ErrorCode::ServiceUnavailable,
                 format!(
-                    "{} did not answer ({why}); reference {id:09} is kept and sent to it again in the background; retrying this request is safe",
+                    "{} did not answer ({why}); reference {id:09} is kept and sent to it again in the background (a PUT, or a POST with the same Idempotency-Key, may be retried safely)",
                     gateway.name()
                 ),
             ))),
@@ -196,35 +196,53 @@ impl Engine {
             .await?;
         tx.commit().await?;
         let n = claimed.len();
+        // All at once, so that each is sent within the claim's lease (one call's longest).
+        let mut sends = tokio::task::JoinSet::new();
         for (r, tries) in claimed {
-            let Some(gateway) = self.gateway(&r.merchant_id, r.mode).await? else {
-                // Credentials removed meanwhile: nothing to send it to.
-                let mut tx = self.store().begin().await?;
-                tx.set_reference_upstream(
-                    (&r.merchant_id, r.mode, r.id),
-                    UpstreamState::Refused,
-                    None,
-                    Some("the merchant's gateway credentials were removed"),
-                    false,
-                )
-                .await?;
-                tx.commit().await?;
-                continue;
-            };
-            let result = self.call_gateway(&gateway, &r).await;
-            match self.record_sent(&r, result, tries + 1).await? {
-                Sent::Synced => {
-                    tracing::info!(reference = r.id, merchant = %r.merchant_id, "reference sent to the gateway");
+            let engine = self.clone();
+            sends.spawn(async move { engine.send_claimed(r, tries).await });
+        }
+        while let Some(done) = sends.join_next().await {
+            match done {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::warn!(error = %e, "recording a reference's send failed; it is sent again when its lease runs out")
                 }
-                Sent::Again(why) => {
-                    tracing::warn!(reference = r.id, merchant = %r.merchant_id, reason = %why, tries, "the gateway did not answer; sending the reference again later");
-                }
-                Sent::Refused(why) => {
-                    tracing::error!(reference = r.id, merchant = %r.merchant_id, reason = %why, "the gateway refused a reference");
-                }
+                Err(e) => tracing::error!(error = %e, "a reference's send ended abnormally"),
             }
         }
         Ok(n)
+    }
+
+    /// Sends one claimed reference and records the answer.
+    async fn send_claimed(&self, r: Reference, tries: i64) -> Result<(), EngineError> {
+        let Some(gateway) = self.gateway(&r.merchant_id, r.mode).await? else {
+            // Credentials removed meanwhile: nothing to send it to.
+            let mut tx = self.store().begin().await?;
+            tx.set_reference_upstream(
+                (&r.merchant_id, r.mode, r.id),
+                UpstreamState::Refused,
+                None,
+                Some("the merchant's gateway credentials were removed"),
+                false,
+            )
+            .await?;
+            tx.commit().await?;
+            return Ok(());
+        };
+        let result = self.call_gateway(&gateway, &r).await;
+        match self.record_sent(&r, result, tries + 1).await? {
+            Sent::Synced => {
+                tracing::info!(reference = r.id, merchant = %r.merchant_id, "reference sent to the gateway");
+            }
+            Sent::Again(why) => {
+                tracing::warn!(reference = r.id, merchant = %r.merchant_id, reason = %why, tries, "the gateway did not answer; sending the reference again later");
+            }
+            Sent::Refused(why) => {
+                tracing::error!(reference = r.id, merchant = %r.merchant_id, reason = %why, "the gateway refused a reference");
+            }
+        }
+        Ok(())
     }
 
     /// One worker pass: reads the queue of each merchant whose turn has come (one process per
@@ -238,44 +256,59 @@ impl Engine {
         else {
             return Ok(0);
         };
-        let merchants: Vec<String> = self
+        let merchants = self
             .store()
-            .list_operator_credentials(None)
-            .await?
-            .into_iter()
-            .filter(|c| c.operator == OPERATOR)
-            .map(|c| c.merchant_id)
-            .collect();
+            .due_poll_merchants(OPERATOR.code(), self.now())
+            .await?;
         let mut recorded = 0;
         for merchant in merchants {
-            let now = self.now();
-            let next = now.plus(self.config().upstream_poll_every);
-            if !self
-                .store()
-                .take_poll_turn(&merchant, OPERATOR.code(), now, next)
-                .await?
-            {
-                continue;
-            }
-            let Some(gateway) = self.gateway(&merchant, Mode::Live).await? else {
-                continue;
-            };
-            let Some(refs) = connector.references() else {
-                continue;
-            };
-            let queued = match refs.queued(&gateway.1).await {
-                Ok(q) => q,
+            // One merchant's trouble (its gateway down, a payment that will not record) is
+            // logged and waits for its next turn; the others' turns go on.
+            match self.poll_gateway(connector.as_ref(), &merchant).await {
+                Ok(n) => recorded += n,
                 Err(e) => {
-                    tracing::warn!(merchant = %merchant, reason = %e, "the gateway's queue could not be read; next turn");
-                    continue;
+                    tracing::warn!(merchant = %merchant, error = %e, "reading the gateway's queue failed; next turn");
                 }
-            };
-            for reported in queued {
-                if self.record_reported(&merchant, &reported).await? {
-                    recorded += 1;
-                }
-                self.acknowledge(&gateway, reported.bank.payment_id).await;
             }
+        }
+        Ok(recorded)
+    }
+
+    /// Reads `merchant`'s gateway queue if its turn is this process's to take, records what it
+    /// reports, then acknowledges each: how many were new.
+    async fn poll_gateway(
+        &self,
+        connector: &dyn Connector,
+        merchant: &str,
+    ) -> Result<usize, EngineError> {
+        let now = self.now();
+        let next = now.plus(self.config().upstream_poll_every);
+        if !self
+            .store()
+            .take_poll_turn(merchant, OPERATOR.code(), now, next)
+            .await?
+        {
+            return Ok(0);
+        }
+        let (Some(gateway), Some(refs)) = (
+            self.gateway(merchant, Mode::Live).await?,
+            connector.references(),
+        ) else {
+            return Ok(0);
+        };
+        let queued = match refs.queued(&gateway.1).await {
+            Ok(q) => q,
+            Err(e) => {
+                tracing::warn!(merchant, reason = %e, "the gateway's queue could not be read; next turn");
+                return Ok(0);
+            }
+        };
+        let mut recorded = 0;
+        for reported in queued {
+            if self.record_reported(merchant, &reported).await? {
+                recorded += 1;
+            }
+            self.acknowledge(&gateway, reported.bank.payment_id).await;
         }
         Ok(recorded)
     }

@@ -142,7 +142,7 @@ impl Engine {
                 let operator_refund_id = match auth.mode {
                     Mode::Test => None,
                     Mode::Live => Some(
-                        self.require_disbursement(&p.merchant_id, p.operator, "refunds")
+                        self.require_disbursement(&p.merchant_id, p.operator, kumbu_rails::connector::Duty::Refund, "refunds")
                             .await?,
                     ),
                 };

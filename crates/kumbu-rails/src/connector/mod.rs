@@ -152,8 +152,11 @@ pub(crate) fn is_prefixed_reference(text: &str, prefix: &str, random: usize) -> 
 pub enum Duty {
     /// Collecting payments.
     Collect,
-    /// Sending money out: refunds and payouts.
+    /// Paying out to a wallet.
     Disburse,
+    /// Giving a collected payment back (some operators need more for it than for payouts:
+    /// M-Pesa's reversals need an initiator).
+    Refund,
 }
 
 /// The result of asking the operator for a token with one product's credentials.
@@ -317,11 +320,12 @@ pub trait Connector: Send + Sync + std::fmt::Debug {
     /// else are ignored).
     fn is_reference(&self, text: &str) -> bool;
 
-    /// How long the operator may hold open the call that carries out `payment`'s next action:
-    /// M-Pesa's C2B call answers only when the payer has answered the prompt. The engine makes
-    /// such a call outside its worker's pass, within bounded numbers of them (`--held-calls`,
-    /// in all and per merchant), and reserves the payment for that long. `None` (the default):
-    /// an ordinary call, made within the pass.
+    /// Whether the operator holds open the call that carries out `payment`'s next action, and
+    /// for how long the connector waits for it (M-Pesa's C2B call answers only when the payer
+    /// has answered the prompt). The engine makes such a call outside its worker's pass, within
+    /// bounded numbers of them (`--held-calls`, in all and per merchant), and reserves the
+    /// payment for `--operator-prompt-timeout-secs` plus the lease (which the connector's wait
+    /// must not exceed). `None` (the default): an ordinary call, made within the pass.
     fn held_call(&self, _payment: &Payment) -> Option<Duration> {
         None
     }

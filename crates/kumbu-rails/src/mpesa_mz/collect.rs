@@ -5,7 +5,7 @@
 use super::client::{Op, Said};
 use super::settings::{self, Settings};
 use super::wire::{Answer, Query, Transfer};
-use super::{amount_text, retry_after, Memo, MpesaMz, EXPIRY_GRACE};
+use super::{amount_text, retry_after, Memo, MpesaMz};
 use crate::connector::Opened;
 use crate::{Advance, Next, Notice, Via};
 use kumbu_core::{FailureCode, Payment, PaymentStatus, Timestamp};
@@ -160,17 +160,20 @@ impl MpesaMz {
                 Advance::failed(Via::Poll, step, FailureCode::ProviderError, "Failed")
             }
             // M-Pesa never had it, and cannot any more: every send was before the deadline, and
-            // the prompt's time has passed since. Nothing was charged.
-            (Status::NotFound, _) if now >= p.expires_at.plus(EXPIRY_GRACE) => Advance::failed(
-                Via::Poll,
-                step,
-                if p.status == PaymentStatus::Created {
-                    FailureCode::ProviderUnavailable
-                } else {
-                    FailureCode::PaymentExpired
-                },
-                "N/A",
-            ),
+            // the longest a prompt (or our wait for one) lasts has passed since, and a minute.
+            // Nothing was charged.
+            (Status::NotFound, _) if now >= p.expires_at.plus(self.expiry_grace()) => {
+                Advance::failed(
+                    Via::Poll,
+                    step,
+                    if p.status == PaymentStatus::Created {
+                        FailureCode::ProviderUnavailable
+                    } else {
+                        FailureCode::PaymentExpired
+                    },
+                    "N/A",
+                )
+            }
             (Status::NotFound, _) if now >= p.expires_at => Advance::wait(step, self.poll_every),
             (Status::NotFound, _) => {
                 tracing::info!(payment = %p.id, "M-Pesa does not know the C2B payment; sending it again under the same reference");

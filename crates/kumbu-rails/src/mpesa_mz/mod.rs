@@ -48,10 +48,6 @@ use std::time::Duration;
 /// 90 seconds; it is not published.
 pub const PROMPT_WINDOW: Duration = Duration::from_secs(90);
 
-/// How long after a payment's deadline M-Pesa may still decide a request it holds: its prompt
-/// window and a minute for clocks and queues.
-const EXPIRY_GRACE: Duration = Duration::from_secs(PROMPT_WINDOW.as_secs() + 60);
-
 /// The connector's path segment (its guide is `docs/operators/mpesa-mz.md`).
 pub const SLUG: &str = "mpesa-mz";
 
@@ -85,6 +81,16 @@ impl MpesaMz {
             poll_every,
             prompt_timeout,
         }
+    }
+}
+
+impl MpesaMz {
+    /// How long after a payment's deadline M-Pesa may still decide a request it holds: the last
+    /// request is sent before the deadline, and lasts as long as M-Pesa's prompt window or our
+    /// own wait for it (`--operator-prompt-timeout-secs`), whichever is longer; and a minute for
+    /// clocks and queues. Only after it does "M-Pesa does not know it" mean nothing was charged.
+    fn expiry_grace(&self) -> Duration {
+        PROMPT_WINDOW.max(self.prompt_timeout) + Duration::from_secs(60)
     }
 }
 
@@ -187,9 +193,10 @@ impl Connector for MpesaMz {
 
     fn can(&self, creds: &Opened, duty: Duty) -> bool {
         settings::open(creds).is_some_and(|s| match duty {
-            Duty::Collect => true,
+            // B2C needs only the API key and the short code.
+            Duty::Collect | Duty::Disburse => true,
             // Refunds are reversals, made by the merchant's initiator.
-            Duty::Disburse => s.reverses(),
+            Duty::Refund => s.reverses(),
         })
     }
 

@@ -185,7 +185,7 @@ impl Connector for MtnMomo {
     fn can(&self, creds: &Opened, duty: Duty) -> bool {
         let product = match duty {
             Duty::Collect => Product::Collection,
-            Duty::Disburse => Product::Disbursement,
+            Duty::Disburse | Duty::Refund => Product::Disbursement,
         };
         Credentials::open(creds).is_some_and(|c| c.product(product).is_some())
     }

@@ -245,7 +245,7 @@ impl Connector for OrangeMoney {
         match duty {
             Duty::Collect => settings::open(creds).is_some(),
             // Web Payment moves no money out.
-            Duty::Disburse => false,
+            Duty::Disburse | Duty::Refund => false,
         }
     }
 

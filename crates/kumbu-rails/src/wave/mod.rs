@@ -157,7 +157,7 @@ impl Connector for Wave {
     fn can(&self, creds: &Opened, duty: Duty) -> bool {
         match duty {
             // One key, with the Checkout and Payout APIs enabled on it in Wave's portal.
-            Duty::Collect | Duty::Disburse => settings::open(creds).is_some(),
+            Duty::Collect | Duty::Disburse | Duty::Refund => settings::open(creds).is_some(),
         }
     }
 
