@@ -390,8 +390,8 @@ mod references_and_payments_through_proxypay {
     }
 }
 
-/// PyPI `proxypay-py`, a merchant's ProxyPay code, unchanged but for its endpoint, against the
-/// merchant's Kumbu with a live key, whose references go to the gateway
+/// PyPI `proxypay-py` and `django-proxypay`, a merchant's ProxyPay code, unchanged but for its
+/// endpoint, against the merchant's Kumbu with a live key, whose references go to the gateway
 /// (scripts/fidelity/proxypay/run.sh).
 async fn a_real_proxypay_client_through_the_upstream(backend: Backend) {
     if std::process::Command::new("python3")
@@ -426,38 +426,40 @@ async fn a_real_proxypay_client_through_the_upstream(backend: Backend) {
         )
         .await;
     assert_eq!(s, StatusCode::OK, "{v}");
-    let script = format!(
-        "{}/scripts/fidelity/proxypay/run.sh",
-        env!("CARGO_MANIFEST_DIR")
-    );
-    let out = tokio::process::Command::new("bash")
-        .arg(script)
-        .env("KUMBU_PROXYPAY_URL", p.main.url("/compat/proxypay"))
-        .env("KUMBU_LIVE_KEY", &p.live)
-        .env("GATEWAY_URL", &p.upstream.base)
-        .env("GATEWAY_KEY", KEY)
-        .output()
-        .await
-        .expect("run the fidelity script");
-    let stdout = String::from_utf8_lossy(&out.stdout);
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        out.status.success(),
-        "fidelity run failed:\n{stdout}\n{stderr}"
-    );
-    let checks: Vec<&str> = stdout
-        .lines()
-        .filter(|l| l.starts_with("ok ") || l.starts_with("FAIL ") || l.starts_with("skip "))
-        .collect();
-    assert_eq!(
-        checks.iter().filter(|l| l.starts_with("ok ")).count(),
-        5,
-        "{stdout}"
-    );
-    assert!(
-        stdout.contains("proxypay-py 1.0.0: passed (0 failure(s))"),
-        "{stdout}"
-    );
+    for (runner, checks, label) in [
+        ("proxypay", 5, "proxypay-py 1.0.0"),
+        ("django-proxypay", 3, "django-proxypay 1.3.2"),
+    ] {
+        let script = format!(
+            "{}/scripts/fidelity/{runner}/run.sh",
+            env!("CARGO_MANIFEST_DIR")
+        );
+        let out = tokio::process::Command::new("bash")
+            .arg(script)
+            .env("KUMBU_PROXYPAY_URL", p.main.url("/compat/proxypay"))
+            .env("KUMBU_LIVE_KEY", &p.live)
+            .env("GATEWAY_URL", &p.upstream.base)
+            .env("GATEWAY_KEY", KEY)
+            .output()
+            .await
+            .expect("run the fidelity script");
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success(),
+            "{runner} fidelity run failed:\n{stdout}\n{stderr}"
+        );
+        let lines: Vec<&str> = stdout
+            .lines()
+            .filter(|l| l.starts_with("ok ") || l.starts_with("FAIL ") || l.starts_with("skip "))
+            .collect();
+        let ok = lines.iter().filter(|l| l.starts_with("ok ")).count();
+        assert_eq!((ok, lines.len()), (checks, checks), "{stdout}");
+        assert!(
+            stdout.contains(&format!("{label}: passed (0 failure(s))")),
+            "{stdout}"
+        );
+    }
     p.main.ledger_ok().await;
     p.upstream.finish().await;
     p.main.finish().await;

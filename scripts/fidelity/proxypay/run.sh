@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # ProxyPay upstream fidelity run: installs (idempotently) PyPI proxypay-py==1.0.0 under
 # $KUMBU_FIDELITY_DIR (default <repo>/target/fidelity), then drives it, unchanged but for its
-# endpoint, as a merchant's code would: against a Kumbu's ProxyPay face with a live key
+# endpoint, as a merchant's code would (django-proxypay, whose module has the same name, has a
+# runner of its own: ../django-proxypay/run.sh): against a Kumbu's ProxyPay face with a live key
 # ($KUMBU_PROXYPAY_URL, $KUMBU_LIVE_KEY), whose live references go to a gateway playing ProxyPay
 # (another Kumbu in test mode: $GATEWAY_URL, $GATEWAY_KEY), where the harness plays the
 # Multicaixa payer.
