@@ -54,7 +54,8 @@ pub enum SimulateCommand {
     /// overloaded (INS-16), …059 never answers (INS-9 after --platform-timeout-secs), …149 slow,
     /// …009 waits for POST /_simulator/transactions/{reference}/approve|decline; any other pays
     /// after --prompt-ms. State is in memory. Control endpoints: GET /_simulator/stats, PUT
-    /// /_simulator/faults ({"fail_next", "hang_next", "duplicate_next", "latency_ms"}), GET
+    /// /_simulator/faults ({"fail_next", "hang_next", "duplicate_next", "code_next": "INS-…",
+    /// "latency_ms"}), GET
     /// /_simulator/public_key, GET /_simulator/transactions/{reference}.
     MpesaMz(MpesaMzArgs),
 }

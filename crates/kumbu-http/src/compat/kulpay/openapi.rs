@@ -367,13 +367,34 @@ crate::openapi::doc_types! {
                 "properties": {"status": reference("KpRecordStatus")},
             },
             {"oneOf": amount_in_currency("currency", "amount")},
+            // With `payer_phone`, a payment collected from the payer's wallet: M-Pesa's (or
+            // e-Mola's) number, in meticais, pending until the operator answers.
+            {"anyOf": [
+                // Absent or null (a property's schema binds only when it is present).
+                {"type": "object", "properties": {"payer_phone": {"type": "null"}}},
+                {
+                    "type": "object",
+                    "required": ["payer_phone", "provider_id", "currency", "status"],
+                    "properties": {
+                        "payer_phone": {"type": "string", "pattern": "^\\+2588[45][0-9]{7}$"},
+                        "provider_id": {"type": "string", "enum": ["provider_mpesa", "provider_emola"]},
+                        "currency": {"type": "string", "enum": ["MZN"]},
+                        "status": {"type": "string", "enum": ["pending"]},
+                    },
+                },
+            ]},
         ],
     }));
     /// `PUT /v1/payments/{id}`'s body.
     UpdatePaymentBody => {
         let mut either = amount_in_currency("currency", "amount");
         either.push(json!({"type": "object", "properties": {"currency": {"type": "null"}}}));
-        schema(json!({"allOf": [reference("PaymentBody"), {"anyOf": either}]}))
+        schema(json!({"allOf": [
+            reference("PaymentBody"),
+            {"anyOf": either},
+            // A record's payer never changes.
+            {"type": "object", "properties": {"payer_phone": {"type": "null"}}},
+        ]}))
     };
     /// `POST /v1/payments/ingest`'s body.
     IngestPaymentBody => schema(json!({
