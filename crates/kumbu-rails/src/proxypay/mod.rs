@@ -64,6 +64,12 @@ pub fn signed(key: &str, body: &[u8], signature: &str) -> bool {
     mac.verify_slice(&given).is_ok()
 }
 
+/// The merchant's settings, for a call: unreadable ones refuse the call as credentials would.
+fn key(creds: &Opened) -> Result<Settings, CallError> {
+    settings::open(creds)
+        .ok_or_else(|| CallError::Unauthorized("sealed settings do not read".into()))
+}
+
 impl References for ProxyPay {
     fn put_reference<'a>(
         &'a self,
@@ -71,8 +77,7 @@ impl References for ProxyPay {
         r: &'a Reference,
     ) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
-            let s = settings::open(creds)
-                .ok_or_else(|| CallError::Unauthorized("sealed settings do not read".into()))?;
+            let s = key(creds)?;
             let body = wire::ReferenceBody {
                 amount: r.amount.map(|a| Currency::Aoa.format_decimal(a)),
                 end_datetime: r.end_at.map(Timestamp::to_rfc3339),
@@ -88,16 +93,14 @@ impl References for ProxyPay {
         id: u64,
     ) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
-            let s = settings::open(creds)
-                .ok_or_else(|| CallError::Unauthorized("sealed settings do not read".into()))?;
+            let s = key(creds)?;
             self.client.delete_reference(&s, id).await
         })
     }
 
     fn queued<'a>(&'a self, creds: &'a Opened) -> BoxFuture<'a, Result<Vec<Reported>, CallError>> {
         Box::pin(async move {
-            let s = settings::open(creds)
-                .ok_or_else(|| CallError::Unauthorized("sealed settings do not read".into()))?;
+            let s = key(creds)?;
             let payments = self.client.payments(&s).await?;
             Ok(payments
                 .iter()
@@ -121,8 +124,7 @@ impl References for ProxyPay {
         id: i64,
     ) -> BoxFuture<'a, Result<(), CallError>> {
         Box::pin(async move {
-            let s = settings::open(creds)
-                .ok_or_else(|| CallError::Unauthorized("sealed settings do not read".into()))?;
+            let s = key(creds)?;
             self.client.acknowledge(&s, id).await
         })
     }
