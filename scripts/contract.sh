@@ -6,7 +6,8 @@
 # failure fails the run unless scripts/contract-baseline.toml records it, with its reason, and so
 # does an operation that accepted no request (scripts/contract-check.py).
 # Usage: scripts/contract.sh [face|all] [examples] [schemathesis options...]
-#   face      native (default), proxypay, plexospay, adullam, simiz, kulpay, or all (each in turn)
+#   face      native (default), proxypay, plexospay, adullam, simiz, kulpay, or all (each in turn);
+#             `setup` only installs schemathesis (CI does it while it lints)
 #   examples  test cases per operation in each phase, and scenarios of the stateful phase
 #             (default 100). Every phase runs to its count: what is covered is the same on a slow
 #             or loaded machine as on a fast one; only the time differs.
@@ -20,6 +21,14 @@ examples=${2:-100}
 case "$examples" in (*[!0-9]*|"") echo "examples must be a whole number, not '$examples'" >&2; exit 2 ;; esac
 extra=("${@:3}")
 faces="native proxypay plexospay adullam simiz kulpay"
+venv=target/contract-venv
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  mkdir -p target
+  python3 -m venv "$venv"
+  # schemathesis 4.32.5 and what it runs on, every version pinned.
+  "$venv/bin/pip" install --quiet -r scripts/contract-requirements.txt
+fi
+[ "$face" != setup ] || { echo "schemathesis $("$venv/bin/schemathesis" --version | awk '{print $NF}') in $venv"; exit 0; }
 if [ "$face" = all ]; then
   status=0
   for f in $faces; do "$self" "$f" "$examples" ${extra[@]+"${extra[@]}"} || status=1; done
@@ -36,13 +45,10 @@ case "$face" in
   kulpay) doc=/compat/kulpay/openapi.json; base_path=/compat/kulpay; auth="Authorization: Bearer $key" ;;
   *) echo "unknown face '$face' (faces: $faces)" >&2; exit 2 ;;
 esac
-venv=target/contract-venv
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  python3 -m venv "$venv"
-  # schemathesis 4.32.5 and what it runs on, every version pinned.
-  "$venv/bin/pip" install --quiet -r scripts/contract-requirements.txt
-fi
-cargo build --quiet
+# The gateway as the tests build it: `cargo test --workspace` unifies the dev-dependencies'
+# features (tokio's test-util, …) into the binary, so a plain `cargo build` after it would build
+# every crate again with other features; this one finds the tests' binary up to date.
+cargo build --quiet --workspace --all-targets
 work=$(mktemp -d)
 server=
 trap '[ -z "$server" ] || { kill $server 2>/dev/null; wait $server 2>/dev/null; }; rm -rf "$work"' EXIT
