@@ -9,8 +9,9 @@ use clap::Subcommand;
 pub enum LedgerCommand {
     /// Check that every journal balances per currency, every balance equals the sum of its
     /// entries, and money Kumbu holds stays apart from money reported from elsewhere (payment
-    /// records, bank-reported payments: never paid out). Exits 1 and names the culprits
-    /// otherwise.
+    /// records, bank-reported payments: never paid out), and the balance transactions (statements,
+    /// exports) add up to the ledger, each balance following from the one before. Exits 1 and
+    /// names the culprits otherwise.
     Verify {
         #[command(flatten)]
         db: DbArgs,
@@ -24,7 +25,7 @@ pub async fn run(cmd: LedgerCommand) -> anyhow::Result<()> {
             let store = open_existing_store(&db.database_url, 2).await?;
             let (problems, entries) = store.verify_ledger().await?;
             if problems.is_empty() {
-                println!("ledger OK: {entries} entries; every journal balances, every balance equals its entries, and held and reported money stay apart");
+                println!("ledger OK: {entries} entries; every journal balances, every balance equals its entries, held and reported money stay apart, and the balance transactions add up to the ledger");
                 return Ok(());
             }
             for p in &problems {
@@ -42,6 +43,9 @@ pub async fn run(cmd: LedgerCommand) -> anyhow::Result<()> {
                         entries,
                     } => {
                         println!("MISMATCH account {account}: stored balance {stored}, entries sum to {entries}");
+                    }
+                    kumbu_store::LedgerProblem::BalanceTransactions { balance, problem } => {
+                        println!("BALANCE {balance}: {problem}");
                     }
                     kumbu_store::LedgerProblem::SplitBroken {
                         owner,

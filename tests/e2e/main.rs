@@ -45,6 +45,7 @@ mod sandbox;
 mod schema;
 mod secrets;
 mod simiz;
+mod statements;
 mod webdriver;
 mod webhook_flow;
 mod webhooks;

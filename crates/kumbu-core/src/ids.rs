@@ -36,6 +36,8 @@ pub enum IdPrefix {
     Payout,
     /// `usr_`: a person who signs in to the dashboard.
     Person,
+    /// `txn_`: a balance transaction (shares its random part with its journal).
+    BalanceTransaction,
 }
 
 impl IdPrefix {
@@ -57,6 +59,7 @@ impl IdPrefix {
             IdPrefix::Ingest => "ing_",
             IdPrefix::Payout => "po_",
             IdPrefix::Person => "usr_",
+            IdPrefix::BalanceTransaction => "txn_",
         }
     }
 }

@@ -4,6 +4,7 @@
 //! of an amount, a status or an error. Faces translate *to* these types; they never re-implement
 //! them.
 
+pub mod balance;
 pub mod checkout;
 pub mod clock;
 pub mod collection;
@@ -25,6 +26,7 @@ pub mod nib;
 pub mod operator;
 pub mod payment;
 pub mod payout;
+pub mod period;
 pub mod person;
 pub mod phone;
 pub mod reference;
@@ -32,6 +34,7 @@ pub mod refund;
 pub mod rejection;
 pub mod totp;
 
+pub use balance::{BalanceTransaction, BalanceType, Movement, StatementLine};
 pub use checkout::{Attempt, CheckoutSession, CheckoutStatus, LineItem, Locale};
 pub use clock::{Clock, ManualClock, SystemClock, Timestamp};
 pub use collection::{

@@ -29,6 +29,7 @@ mod progress;
 mod references;
 mod refunds;
 mod secrets;
+mod statements;
 mod tokens;
 mod unit_of_work;
 mod validate;
@@ -80,6 +81,7 @@ pub use people::{DashboardActor, NewLink, Person};
 pub use references::PutReference;
 pub use refunds::CreateRefund;
 pub use secrets::KeyringError;
+pub use statements::{ExportPage, Statement};
 pub use tokens::{IssuedToken, NewCredential, ACCESS_TOKEN_TTL};
 pub use validate::{MAX_METADATA_KEYS, MAX_METADATA_KEY_LEN, MAX_METADATA_VALUE_LEN};
 pub use vault::{generate_key, Keyring, VaultError};
@@ -87,8 +89,8 @@ pub use webhook_faces::{WebhookFace, WebhookFaces};
 pub use workers::Workers;
 
 pub use kumbu_store::{
-    Branding, EventFilter, IngestFilter, PaymentDay, PaymentFilter, PaymentPage, PaymentPosting,
-    RequestFilter, Store, StoreError, StoreOptions,
+    BalanceFilter, Branding, EventFilter, IngestFilter, PaymentDay, PaymentFilter, PaymentPage,
+    PaymentPosting, RequestFilter, Store, StoreError, StoreOptions,
 };
 
 use kumbu_core::{Catalogue, Clock};

@@ -9,6 +9,7 @@ mod callbacks;
 mod canonical_json;
 mod client_ip;
 mod compat;
+mod csv;
 mod dashboard;
 mod error;
 mod extract;

@@ -84,6 +84,13 @@ pub enum LedgerProblem {
         /// Sum of entries.
         entries: i64,
     },
+    /// The balance transactions do not add up to the ledger (or do not follow one another).
+    BalanceTransactions {
+        /// Merchant, mode and currency, joined by `/`.
+        balance: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// Held and reported money mixed: an `external` payment moved an account Kumbu holds, or
     /// something else moved a reported account.
     SplitBroken {
@@ -152,6 +159,7 @@ impl StoreTx {
             "",
         )
         .await?;
+        self.post_balance(journals).await?;
         let accounts = deltas
             .into_iter()
             .filter(|(_, d)| *d != 0)
@@ -315,6 +323,9 @@ impl Store {
                 account: r.try_get("account")?,
                 sum: r.try_get("total")?,
             });
+        }
+        for (balance, problem) in self.balance_problems().await? {
+            problems.push(LedgerProblem::BalanceTransactions { balance, problem });
         }
         let n: i64 =
             sqlx::query_scalar::<Any, i64>("SELECT CAST(COUNT(*) AS BIGINT) FROM ledger_entries")

@@ -9,6 +9,7 @@
 //!
 //! The store owns no rules: it persists what the engine decided, in the engine's transactions.
 
+mod balance;
 mod checkout;
 mod collections;
 mod connect;
@@ -34,6 +35,7 @@ mod sql;
 mod tx;
 mod webhooks;
 
+pub use balance::BalanceFilter;
 pub use checkout::SessionKey;
 pub use collections::{EarlierReport, ImportedFile, IngestFilter, ReportRow, RequestFilter};
 pub use connect::{Store, StoreOptions};

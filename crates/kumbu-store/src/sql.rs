@@ -8,7 +8,7 @@ use crate::tx::StoreTx;
 use kumbu_core::{Mode, Timestamp};
 use sqlx::any::AnyRow;
 use sqlx::AnyPool;
-use sqlx::{Any, Transaction};
+use sqlx::{Any, Row, Transaction};
 
 /// Largest number of bound parameters put in one statement (both backends allow far more).
 pub(crate) const MAX_PARAMS: usize = 16_000;
@@ -215,6 +215,40 @@ impl<T> Table<T> {
         }
         let rows = q.fetch_all(&store.read).await?;
         Ok(Some(page(&rows, limit, self.from_row)?))
+    }
+
+    /// Up to `limit` of a merchant's rows created in `[from, to)`, oldest first, after the row at
+    /// `after` (its `created_at` and `seq`: the previous page's last), each with its `seq`
+    /// (`columns` must hold `seq`). What an export reads a page at a time.
+    pub(crate) async fn between(
+        &self,
+        store: &Store,
+        (merchant_id, mode): (&str, Mode),
+        (from, to): (Timestamp, Timestamp),
+        after: Option<(Timestamp, i64)>,
+        limit: u32,
+    ) -> Result<Vec<(T, i64)>, StoreError> {
+        let (after_at, after_seq) =
+            after.map_or((from.as_micros(), -1), |(at, seq)| (at.as_micros(), seq));
+        let sql = format!(
+            "SELECT {} FROM {} \
+             WHERE merchant_id = $1 AND mode = $2 AND created_at >= $3 AND created_at < $4 \
+               AND (created_at > $5 OR (created_at = $5 AND seq > $6)) \
+             ORDER BY created_at, seq LIMIT {limit}",
+            self.columns, self.name
+        );
+        let rows = sqlx::query::<Any>(&sql)
+            .bind(merchant_id)
+            .bind(mode.as_str())
+            .bind(from.as_micros())
+            .bind(to.as_micros())
+            .bind(after_at)
+            .bind(after_seq)
+            .fetch_all(&store.read)
+            .await?;
+        rows.iter()
+            .map(|r| Ok(((self.from_row)(r)?, r.try_get::<i64, _>("seq")?)))
+            .collect()
     }
 
     /// Locks the first row `cond` matches (`cond` may end with its own `ORDER BY`).

@@ -32,6 +32,7 @@ const PAGES: &[&str] = &[
     "docs/events.md",
     "docs/webhooks.md",
     "docs/refunds.md",
+    "docs/statements.md",
     "docs/checkout.md",
     "docs/dashboard.md",
     "docs/collections.md",

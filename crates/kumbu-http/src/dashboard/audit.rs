@@ -1,12 +1,12 @@
 //! `/dashboard/audit`: the merchant's audit log, newest first, a hundred lines a page; and its
 //! export as CSV (`/dashboard/audit.csv`, for the roles that may export).
 
-use super::csv::{csv_field, csv_response};
 use super::error::Page;
 use super::layout::locale_of;
 use super::layout::{framed, Section};
 use super::messages::{t, M};
 use super::session::Signed;
+use crate::csv::{csv_field, csv_response};
 use crate::pages::format::receipt_time;
 use crate::AppState;
 use axum::extract::{RawQuery, State};

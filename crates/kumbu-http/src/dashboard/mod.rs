@@ -20,7 +20,6 @@ mod act;
 mod audit;
 mod chart;
 mod collections;
-mod csv;
 mod developers;
 mod error;
 mod forgot;

@@ -5,12 +5,14 @@ pub(crate) mod checkout;
 pub(crate) mod collections;
 pub(crate) mod connectors;
 mod events;
+mod exports;
 pub(crate) mod parse;
 pub(crate) mod payments;
 pub(crate) mod payouts;
 mod references;
 mod refunds;
 mod sandbox;
+mod statements;
 pub(crate) mod views;
 mod webhook;
 mod webhooks;
@@ -70,6 +72,11 @@ pub(crate) fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(checkout::get_session))
         .routes(routes!(checkout::expire_session))
         .routes(routes!(catalogue::get_balance))
+        .routes(routes!(statements::list_balance_transactions))
+        .routes(routes!(statements::get_balance_transaction))
+        .routes(routes!(statements::get_statements))
+        .routes(routes!(exports::export_balance_transactions))
+        .routes(routes!(exports::export_payments))
         .routes(routes!(
             collections::create_collection_request,
             collections::list_collection_requests

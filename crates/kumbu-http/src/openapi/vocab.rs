@@ -313,6 +313,10 @@ vocabulary! {
     RecordStatus => one_of("The record's status", kumbu_engine::RecordStatus::ALL.iter().map(|s| s.as_str()));
     /// What a person decided about an exception.
     Resolution => one_of("Resolution", CoreResolution::ALL.iter().map(|s| s.as_str()));
+    /// What moved a merchant's balance.
+    BalanceType => one_of("Balance transaction type", kumbu_core::BalanceType::ALL.iter().map(|t| t.as_str()));
+    /// A calendar month.
+    Month => matching("A month, `YYYY-MM` (UTC)", "^[0-9]{4}-(0[1-9]|1[0-2])$".to_owned());
     /// An event type.
     EventType => one_of("Event type", kumbu_engine::event_types());
     /// An instant: RFC 3339, or Unix seconds.

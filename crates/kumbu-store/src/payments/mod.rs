@@ -361,6 +361,18 @@ impl Store {
         Ok(q.fetch_one(&self.read).await?)
     }
 
+    /// Up to `limit` of a merchant's payments created in `[from, to)`, oldest first, after the
+    /// one at `after` (its `created_at` and `seq`), without their history: an export's page.
+    pub async fn payments_between(
+        &self,
+        owner: (&str, Mode),
+        span: (Timestamp, Timestamp),
+        after: Option<(Timestamp, i64)>,
+        limit: u32,
+    ) -> Result<Vec<(Payment, i64)>, StoreError> {
+        PAYMENTS.between(self, owner, span, after, limit).await
+    }
+
     /// A newest-first page of a merchant's payments. `starting_after` is the id of the last
     /// payment of the previous page; keyset pagination on the insertion sequence keeps pages
     /// stable while new payments arrive.

@@ -25,11 +25,11 @@ pub(super) use references::references;
 pub(super) use refunds::refunds;
 pub(super) use sessions::sessions;
 
-use super::csv::{csv_field, csv_response};
 use super::error::Page;
 use super::layout::{framed_in, locale_of, tabs, view_mode, Section};
 use super::messages::{t, M};
 use super::session::Signed;
+use crate::csv::{csv_field, csv_response};
 use crate::pages::format::{amount, receipt_time};
 use crate::AppState;
 use axum::extract::{RawQuery, State};

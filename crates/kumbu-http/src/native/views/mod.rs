@@ -10,6 +10,7 @@ mod payments;
 mod references;
 mod refunds;
 mod sandbox;
+mod statements;
 mod webhooks;
 
 pub use balance::*;
@@ -21,4 +22,5 @@ pub use payments::*;
 pub use references::*;
 pub use refunds::*;
 pub use sandbox::*;
+pub use statements::*;
 pub use webhooks::*;

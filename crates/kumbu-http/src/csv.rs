@@ -1,12 +1,15 @@
-//! CSV downloads (payments, the audit log): fields quoted where they must be, and a value that
-//! starts like a formula defused, so that a spreadsheet never runs what someone typed.
+//! CSV downloads (the dashboard's payments and audit log, the API's exports): fields quoted where
+//! they must be, and a text value that starts like a formula defused, so that a spreadsheet never
+//! runs what someone typed. Amounts are written as numbers (a negative one is money out, not a
+//! formula): only text goes through [`csv_field`].
 
+use axum::body::Body;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 
 /// A CSV field: quoted when it must be, and a leading `=`, `+`, `-`, `@`, tab or carriage
 /// return defused (OWASP's list).
-pub(super) fn csv_field(v: &str) -> String {
+pub(crate) fn csv_field(v: &str) -> String {
     let v = if v.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{v}")
     } else {
@@ -20,11 +23,11 @@ pub(super) fn csv_field(v: &str) -> String {
 }
 
 /// A CSV download named `name`, with the pages' protections.
-pub(super) fn csv_response(name: &'static str, csv: String) -> Response {
+pub(crate) fn csv_response(name: &str, csv: impl Into<Body>) -> Response {
     let mut resp = (
         StatusCode::OK,
         [(header::CONTENT_TYPE, "text/csv; charset=utf-8")],
-        csv,
+        csv.into(),
     )
         .into_response();
     crate::pages::secure(&mut resp, None);
@@ -32,6 +35,12 @@ pub(super) fn csv_response(name: &'static str, csv: String) -> Response {
         resp.headers_mut().insert(header::CONTENT_DISPOSITION, v);
     }
     resp
+}
+
+/// A CSV line of `fields`, already rendered (text through [`csv_field`], numbers as they are).
+pub(crate) fn csv_line(out: &mut String, fields: &[&str]) {
+    out.push_str(&fields.join(","));
+    out.push_str("\r\n");
 }
 
 #[cfg(test)]
