@@ -49,7 +49,7 @@ fi
 select=$(sed -e "s/\bid\b/'pay_bench' || g/" -e "s/\bcreated_at\b/$from + g * $step/" \
   -e "s/\bupdated_at\b/$from + g * $step/" -e "s/\breference\b/NULL/" -e "s/\bhandover_token\b/NULL/" \
   -e "s/\boperator_reference\b/'op' || g/" <<< "$cols")
-series="(WITH RECURSIVE s(g) AS (SELECT 1 UNION ALL SELECT g + 1 FROM s WHERE g < $count) SELECT g FROM s) AS t"
+series="(WITH RECURSIVE s(g) AS (SELECT CAST(1 AS BIGINT) UNION ALL SELECT g + 1 FROM s WHERE g < $count) SELECT g FROM s) AS t"
 seeded=$(date +%s.%N)
 sql "INSERT INTO payments ($cols) SELECT $select FROM payments, $series WHERE payments.id = '$pay'"
 # Their balance transactions: the real one is number 1; the copies follow it.

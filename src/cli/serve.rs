@@ -260,12 +260,8 @@ fn parse_fees(text: &str) -> anyhow::Result<BTreeMap<Operator, FeeSchedule>> {
             if !op.held_by_kumbu() {
                 bail!("{k} carries no fee: its payments are reported from outside Kumbu, and their money is never Kumbu's to charge");
             }
-            if v.min < 0
-                || v.fixed < 0
-                || v.max.is_some_and(|m| m < v.min)
-                || v.percent_bps > 10_000
-            {
-                bail!("fee schedule for {k} is inconsistent (negative, max < min, or over 100 %)");
+            if let Some(problem) = v.problem() {
+                bail!("fee schedule for {k} is inconsistent: {problem}");
             }
             Ok((op, v))
         })

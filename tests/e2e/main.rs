@@ -35,6 +35,7 @@ mod operator_clients;
 mod pagination;
 mod payouts;
 mod plexospay;
+mod pricing;
 mod processes;
 mod proxypay;
 mod proxypay_upstream;

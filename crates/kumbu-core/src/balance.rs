@@ -152,13 +152,9 @@ pub fn movement(kind: JournalKind, postings: &[Posting]) -> Option<Movement> {
             .sum()
     };
     let net = -sum_on(&[Account::MerchantPending, Account::MerchantAvailable]);
-    let fee = match kind_of {
-        BalanceType::Payment => -sum_on(&[Account::FeeRevenue]),
-        BalanceType::Refund
-        | BalanceType::Payout
-        | BalanceType::PayoutFailure
-        | BalanceType::Adjustment => 0,
-    };
+    // What Kumbu kept of the movement (negative: a fee given back, by a refund or a failed
+    // payout).
+    let fee = -sum_on(&[Account::FeeRevenue]);
     (net != 0 || fee != 0).then_some(Movement {
         kind: kind_of,
         amount: net + fee,
@@ -209,23 +205,23 @@ mod tests {
     fn money_out_is_negative_and_settling_moves_nothing() {
         let refund = movement(
             JournalKind::RefundSucceeded,
-            &crate::ledger::refund_postings(3_000),
+            &crate::ledger::refund_postings(3_000, 0),
         )
         .unwrap();
         assert_eq!((refund.amount, refund.fee, refund.net), (-3_000, 0, -3_000));
         let out = movement(
             JournalKind::PayoutReserved,
-            &crate::ledger::payout_postings(JournalKind::PayoutReserved, 500),
+            &crate::ledger::payout_postings(JournalKind::PayoutReserved, 500, 0),
         )
         .unwrap();
         assert_eq!(out.net, -500);
         let back = movement(
             JournalKind::PayoutReleased,
-            &crate::ledger::payout_postings(JournalKind::PayoutReleased, 500),
+            &crate::ledger::payout_postings(JournalKind::PayoutReleased, 500, 0),
         )
         .unwrap();
         assert_eq!((back.kind, back.net), (BalanceType::PayoutFailure, 500));
-        let sent = crate::ledger::payout_postings(JournalKind::PayoutSucceeded, 500);
+        let sent = crate::ledger::payout_postings(JournalKind::PayoutSucceeded, 500, 0);
         assert_eq!(movement(JournalKind::PayoutSucceeded, &sent), None);
         let settled = [
             p(Account::SettlementBank, 10_000),
@@ -235,6 +231,31 @@ mod tests {
         ];
         assert_eq!(movement(JournalKind::PaymentSettled, &settled), None);
         assert!(makes_available(JournalKind::PaymentSettled));
+    }
+
+    #[test]
+    fn fees_given_back_are_negative() {
+        let refund = movement(
+            JournalKind::RefundSucceeded,
+            &crate::ledger::refund_postings(10_000, 200),
+        )
+        .unwrap();
+        assert_eq!(
+            (refund.amount, refund.fee, refund.net),
+            (-10_000, -200, -9_800)
+        );
+        let out = movement(
+            JournalKind::PayoutReserved,
+            &crate::ledger::payout_postings(JournalKind::PayoutReserved, 5_000, 100),
+        )
+        .unwrap();
+        assert_eq!((out.amount, out.fee, out.net), (-5_000, 100, -5_100));
+        let back = movement(
+            JournalKind::PayoutReleased,
+            &crate::ledger::payout_postings(JournalKind::PayoutReleased, 5_000, 100),
+        )
+        .unwrap();
+        assert_eq!((back.amount, back.fee, back.net), (5_000, -100, 5_100));
     }
 
     #[test]

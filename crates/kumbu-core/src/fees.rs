@@ -21,6 +21,20 @@ pub struct FeeSchedule {
 }
 
 impl FeeSchedule {
+    /// Why the schedule cannot be used, if it cannot: a negative part, a maximum below the
+    /// minimum, or more than 100 %.
+    pub fn problem(&self) -> Option<&'static str> {
+        if self.min < 0 || self.fixed < 0 || self.max.is_some_and(|m| m < 0) {
+            Some("a fee schedule's parts are never negative")
+        } else if self.max.is_some_and(|m| m < self.min) {
+            Some("the maximum fee is below the minimum")
+        } else if self.percent_bps > 10_000 {
+            Some("the percentage is over 100 % (10,000 basis points)")
+        } else {
+            None
+        }
+    }
+
     /// The fee for `amount` minor units: `round_half_up(amount × bps / 10 000) + fixed`, clamped
     /// to `[min, max]` and never more than the amount itself (so `net` is never negative).
     pub fn fee_for(&self, amount: i64) -> i64 {
@@ -34,6 +48,90 @@ impl FeeSchedule {
         }
         fee.clamp(0, amount.max(0))
     }
+}
+
+/// Which way the money a price applies to moves.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Payments collected from payers.
+    Collect,
+    /// Payouts sent from the merchant's balance.
+    Payout,
+}
+
+impl Direction {
+    /// Every direction.
+    pub const ALL: [Direction; 2] = [Direction::Collect, Direction::Payout];
+
+    /// Stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Direction::Collect => "collect",
+            Direction::Payout => "payout",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|d| d.as_str() == s)
+    }
+}
+
+/// Whether a refund gives the merchant back the fee of what it refunds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RefundFee {
+    /// The fee stays Kumbu's (the default: the payment was processed).
+    #[default]
+    Kept,
+    /// The refunded share of the fee goes back to the merchant.
+    Returned,
+}
+
+impl RefundFee {
+    /// Stored name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RefundFee::Kept => "kept",
+            RefundFee::Returned => "returned",
+        }
+    }
+
+    /// Parses a stored name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [RefundFee::Kept, RefundFee::Returned]
+            .into_iter()
+            .find(|r| r.as_str() == s)
+    }
+
+    /// The fee a refund of `refund` gives back, of a payment of `amount` that kept `fee` and had
+    /// `refunded` refunded before: the refunded share of the fee, rounded so that refunds that add
+    /// up to the whole payment give back exactly the whole fee.
+    pub fn returned(self, fee: i64, amount: i64, refunded: i64, refund: i64) -> i64 {
+        match self {
+            RefundFee::Kept => 0,
+            RefundFee::Returned if amount <= 0 => 0,
+            RefundFee::Returned => {
+                let share = |part: i64| -> i64 {
+                    let v = (i128::from(fee) * i128::from(part) + i128::from(amount) / 2)
+                        / i128::from(amount);
+                    i64::try_from(v).unwrap_or(0)
+                };
+                (share(refunded + refund) - share(refunded)).clamp(0, fee)
+            }
+        }
+    }
+}
+
+/// A merchant's price on one operator and direction: its schedule and, for collections, what a
+/// refund does with the fee.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Price {
+    /// The fee schedule.
+    pub schedule: FeeSchedule,
+    /// What a refund does with the fee (collections only).
+    pub refund_fee: RefundFee,
 }
 
 #[cfg(test)]
@@ -72,5 +170,24 @@ mod tests {
             max: None,
         };
         assert_eq!(s.fee_for(300), 300, "fee never exceeds the amount");
+    }
+
+    #[test]
+    fn refunds_give_back_the_whole_fee_in_parts() {
+        let r = RefundFee::Returned;
+        // A 10,000 payment that kept 333: three refunds of 3,333, 3,333 and 3,334.
+        let parts = [
+            r.returned(333, 10_000, 0, 3_333),
+            r.returned(333, 10_000, 3_333, 3_333),
+            r.returned(333, 10_000, 6_666, 3_334),
+        ];
+        assert_eq!(parts.iter().sum::<i64>(), 333, "{parts:?}");
+        assert_eq!(r.returned(200, 10_000, 0, 10_000), 200);
+        assert_eq!(RefundFee::Kept.returned(200, 10_000, 0, 10_000), 0);
+        assert_eq!(r.returned(0, 10_000, 0, 5_000), 0);
+        for d in Direction::ALL {
+            assert_eq!(Direction::parse(d.as_str()), Some(d));
+        }
+        assert_eq!(RefundFee::parse("returned"), Some(RefundFee::Returned));
     }
 }

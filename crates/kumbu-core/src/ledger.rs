@@ -157,46 +157,55 @@ impl JournalKind {
     }
 }
 
-/// The journal of a refund that succeeded: the merchant gives back `amount` from its available
-/// balance and it leaves the settlement bank. Fees are not returned, so a full refund leaves the
-/// merchant owing the fee.
-pub fn refund_postings(amount: i64) -> Vec<Posting> {
-    vec![
+/// The journal of a refund that succeeded: `amount` leaves the settlement bank back to the payer;
+/// the merchant gives it back from its available balance, less `fee_returned`, the share of the
+/// payment's fee that Kumbu gives back when the merchant's price says so (0 by default: the fee
+/// is kept, so a full refund leaves the merchant owing it).
+pub fn refund_postings(amount: i64, fee_returned: i64) -> Vec<Posting> {
+    let lines = vec![
         Posting {
             account: Account::MerchantAvailable,
-            amount,
+            amount: amount - fee_returned,
+        },
+        Posting {
+            account: Account::FeeRevenue,
+            amount: fee_returned,
         },
         Posting {
             account: Account::SettlementBank,
             amount: -amount,
         },
-    ]
+    ];
+    lines.into_iter().filter(|p| p.amount != 0).collect()
 }
 
-/// The journal of a payout at each of its moves: reserved at creation (available → in
-/// flight), then either sent (in flight → out of the settlement bank) or released (back to
-/// available).
-pub fn payout_postings(kind: JournalKind, amount: i64) -> Vec<Posting> {
-    let (debit, credit) = match kind {
-        JournalKind::PayoutReserved => (Account::MerchantAvailable, Account::PayoutsInFlight),
-        JournalKind::PayoutSucceeded => (Account::PayoutsInFlight, Account::SettlementBank),
-        JournalKind::PayoutReleased => (Account::PayoutsInFlight, Account::MerchantAvailable),
+/// The journal of a payout at each of its moves: reserved at creation (`amount` and its `fee`
+/// leave the available balance: the amount held in flight, the fee Kumbu's), then either sent (in
+/// flight → out of the settlement bank) or released (amount and fee back to available).
+pub fn payout_postings(kind: JournalKind, amount: i64, fee: i64) -> Vec<Posting> {
+    let p = |account, amount| Posting { account, amount };
+    let lines = match kind {
+        JournalKind::PayoutReserved => vec![
+            p(Account::MerchantAvailable, amount + fee),
+            p(Account::PayoutsInFlight, -amount),
+            p(Account::FeeRevenue, -fee),
+        ],
+        JournalKind::PayoutSucceeded => vec![
+            p(Account::PayoutsInFlight, amount),
+            p(Account::SettlementBank, -amount),
+        ],
+        JournalKind::PayoutReleased => vec![
+            p(Account::PayoutsInFlight, amount),
+            p(Account::FeeRevenue, fee),
+            p(Account::MerchantAvailable, -(amount + fee)),
+        ],
         JournalKind::PaymentDebited
         | JournalKind::PaymentSettled
         | JournalKind::RefundSucceeded
         | JournalKind::PaymentReported
         | JournalKind::PaymentReclassified => return Vec::new(),
     };
-    vec![
-        Posting {
-            account: debit,
-            amount,
-        },
-        Posting {
-            account: credit,
-            amount: -amount,
-        },
-    ]
+    lines.into_iter().filter(|p| p.amount != 0).collect()
 }
 
 /// Every journal a transition `from → to` posts. A move that skips `debited` (an operator may

@@ -46,7 +46,7 @@ pub use error_code::{ErrorCode, ErrorType};
 pub use erv::{Entity, ErvReference};
 pub use face::Face;
 pub use failure::FailureCode;
-pub use fees::FeeSchedule;
+pub use fees::{Direction, FeeSchedule, Price, RefundFee};
 pub use ids::{new_id, IdPrefix};
 pub use ingest::{
     Decision, ExternalStatus, IngestedPayment, MatchOutcome, MethodDetails, Resolution,

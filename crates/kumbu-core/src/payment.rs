@@ -251,6 +251,10 @@ pub struct RailProgress {
     pub next_action_at: Option<Timestamp>,
 }
 
+fn is_kept(r: &crate::fees::RefundFee) -> bool {
+    *r == crate::fees::RefundFee::Kept
+}
+
 /// A payment: money a payer sends to a merchant through one operator.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Payment {
@@ -266,6 +270,9 @@ pub struct Payment {
     pub amount: i64,
     /// Kumbu's fee in minor units, fixed at creation.
     pub fee: i64,
+    /// What a refund does with the fee, fixed at creation with it (the merchant's price then).
+    #[serde(default, skip_serializing_if = "is_kept")]
+    pub refund_fee: crate::fees::RefundFee,
     /// How much has gone back to the payer in refunds that succeeded.
     #[serde(default)]
     pub amount_refunded: i64,

@@ -76,6 +76,10 @@ pub struct Payout {
     pub mode: Mode,
     /// Minor units sent.
     pub amount: i64,
+    /// Kumbu's fee on it (the merchant's price for payouts on the operator then), taken from the
+    /// balance with the amount and given back if the payout fails.
+    #[serde(default)]
+    pub fee: i64,
     /// Currency.
     pub currency: Currency,
     /// The payee's operator.

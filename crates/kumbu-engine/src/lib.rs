@@ -25,6 +25,7 @@ mod page_tokens;
 mod payments;
 mod payouts;
 mod people;
+mod pricing;
 mod progress;
 mod references;
 mod refunds;

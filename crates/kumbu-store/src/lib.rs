@@ -26,6 +26,7 @@ mod merchants;
 mod payments;
 mod payouts;
 mod people;
+mod prices;
 mod records;
 mod references;
 pub use references::UpstreamState;

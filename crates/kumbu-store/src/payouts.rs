@@ -9,7 +9,8 @@ use kumbu_core::{Currency, FailureCode, Mode, Msisdn, Operator, Payout, PayoutSt
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row};
 
-const PAYOUT_COLUMNS: &str = "id, merchant_id, mode, amount, currency, operator, payee_phone, \
+const PAYOUT_COLUMNS: &str =
+    "id, merchant_id, mode, amount, fee, currency, operator, payee_phone, \
     reference, description, metadata, status, operator_reference, failure_code, failure_message, \
     operator_code, created_at, updated_at, next_action_at";
 
@@ -29,6 +30,7 @@ fn payout_from_row(r: &AnyRow) -> Result<Payout, StoreError> {
         merchant_id: text("merchant_id")?,
         mode: Mode::parse(&mode).ok_or_else(|| corrupt("mode", &mode))?,
         amount: r.try_get("amount")?,
+        fee: r.try_get("fee")?,
         currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
         operator: Operator::parse(&operator).ok_or_else(|| corrupt("operator", &operator))?,
         payee_phone: Msisdn::parse(&phone).map_err(|_| corrupt("payee_phone", &phone))?,
@@ -121,8 +123,8 @@ impl StoreTx {
         sqlx::query::<Any>(
             "INSERT INTO payouts (id, merchant_id, mode, amount, currency, operator, payee_phone, \
              reference, description, metadata, status, operator_reference, failure_code, \
-             failure_message, operator_code, created_at, updated_at, next_action_at) VALUES \
-             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+             failure_message, operator_code, created_at, updated_at, next_action_at, fee) VALUES \
+             ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)",
         )
         .bind(p.id.clone())
         .bind(p.merchant_id.clone())
@@ -142,6 +144,7 @@ impl StoreTx {
         .bind(p.created_at.as_micros())
         .bind(p.updated_at.as_micros())
         .bind(p.next_action_at.map(Timestamp::as_micros))
+        .bind(p.fee)
         .execute(&mut **self.tx())
         .await?;
         Ok(())

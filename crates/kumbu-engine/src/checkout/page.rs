@@ -187,7 +187,11 @@ impl Engine {
         self.validate_create(s.mode, &cmd)
             .map_err(|r| Closing::Refuse(r.into()))?;
         let expires_at = now.plus(self.config().default_expires_in).min(s.expires_at);
-        let mut p = self.new_payment(&s.merchant_id, s.mode, cmd, expires_at, now);
+        let price = self
+            .collect_price(tx, &s.merchant_id, cmd.operator)
+            .await
+            .map_err(|e| Closing::Refuse(e.into()))?;
+        let mut p = self.new_payment((&s.merchant_id, s.mode), cmd, price, expires_at, now);
         p.checkout_session_id = Some(s.id.clone());
         p.face = s.face;
         changes.record_created(&p);

@@ -168,6 +168,7 @@ pub(crate) fn new_record(
         status: PaymentStatus::Created,
         amount,
         fee: 0,
+        refund_fee: kumbu_core::RefundFee::Kept,
         amount_refunded: 0,
         currency,
         operator: Operator::External,

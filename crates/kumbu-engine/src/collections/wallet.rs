@@ -76,8 +76,11 @@ impl Engine {
                         expires_in: None,
                     };
                     let expires_at = now.plus(self.config().default_expires_in);
-                    let mut p =
-                        self.new_payment(&auth.merchant_id, auth.mode, create, expires_at, now);
+                    let price = self
+                        .collect_price(tx, &auth.merchant_id, create.operator)
+                        .await?;
+                    let owner = (auth.merchant_id.as_str(), auth.mode);
+                    let mut p = self.new_payment(owner, create, price, expires_at, now);
                     p.face = auth.face;
                     p.record = Some(RecordDetails {
                         account_id: cmd.account_id,

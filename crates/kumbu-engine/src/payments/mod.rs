@@ -21,7 +21,7 @@ use kumbu_core::ledger::Account;
 use kumbu_core::payment::RailProgress;
 use kumbu_core::{
     new_id, Currency, ErrorCode, FailureCode, Field, IdPrefix, Mode, Msisdn, Operator, Payment,
-    PaymentStatus, StatusChange,
+    PaymentStatus, Price, StatusChange,
 };
 use kumbu_rails::connector::Flow;
 use kumbu_store::{PaymentFilter, PaymentPage, StoreError, StoreTx};
@@ -89,13 +89,12 @@ impl Engine {
     /// A new payment from a checked command, in status `created`, due at once for its rail.
     pub(crate) fn new_payment(
         &self,
-        merchant_id: &str,
-        mode: Mode,
+        (merchant_id, mode): (&str, Mode),
         cmd: CreatePayment,
+        price: Price,
         expires_at: kumbu_core::Timestamp,
         now: kumbu_core::Timestamp,
     ) -> Payment {
-        let info = self.catalogue().get(cmd.operator);
         let connector = match mode {
             Mode::Live => self.connector_for(cmd.operator),
             Mode::Test => None,
@@ -106,7 +105,8 @@ impl Engine {
             mode,
             status: PaymentStatus::Created,
             amount: cmd.amount,
-            fee: info.fee.fee_for(cmd.amount),
+            fee: price.schedule.fee_for(cmd.amount),
+            refund_fee: price.refund_fee,
             currency: cmd.currency,
             operator: cmd.operator,
             amount_refunded: 0,
@@ -182,7 +182,9 @@ impl Engine {
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
-                let mut payment = self.new_payment(&auth.merchant_id, auth.mode, cmd, now.plus(expires_in), now);
+                let price = self.collect_price(tx, &auth.merchant_id, cmd.operator).await?;
+                let owner = (auth.merchant_id.as_str(), auth.mode);
+                let mut payment = self.new_payment(owner, cmd, price, now.plus(expires_in), now);
                 payment.face = auth.face;
                 changes.record_created(&payment);
                 let response = render(&payment);
@@ -352,6 +354,23 @@ impl Engine {
             .store()
             .payment_postings(&auth.merchant_id, auth.mode, payment_id)
             .await?)
+    }
+
+    /// What the merchant pays to collect on `operator`: its own price, or the catalogue's
+    /// (fee kept on refunds). Read in the transaction that makes the payment.
+    pub(crate) async fn collect_price(
+        &self,
+        tx: &mut StoreTx,
+        merchant_id: &str,
+        operator: kumbu_core::Operator,
+    ) -> Result<Price, StoreError> {
+        Ok(tx
+            .price(merchant_id, operator, kumbu_core::Direction::Collect)
+            .await?
+            .unwrap_or(Price {
+                schedule: self.catalogue().get(operator).fee,
+                refund_fee: kumbu_core::RefundFee::Kept,
+            }))
     }
 
     /// Per-currency pending and available balances, from the ledger accounts.

@@ -19,8 +19,8 @@ use crate::Engine;
 use kumbu_core::ids::has_shape;
 use kumbu_core::ledger::{payout_postings, JournalKind};
 use kumbu_core::{
-    new_id, Currency, ErrorCode, Field, IdPrefix, Mode, Msisdn, Operator, Payout, PayoutStatus,
-    Timestamp,
+    new_id, Currency, Direction, ErrorCode, Field, IdPrefix, Mode, Msisdn, Operator, Payout,
+    PayoutStatus, Timestamp,
 };
 use kumbu_store::{NewEvent, NewJournal, StoreError, StoreTx};
 use std::collections::BTreeMap;
@@ -68,7 +68,7 @@ fn journal(p: &Payout, kind: JournalKind, at: Timestamp) -> NewJournal {
         merchant_id: p.merchant_id.clone(),
         mode: p.mode,
         currency: p.currency,
-        postings: payout_postings(kind, p.amount),
+        postings: payout_postings(kind, p.amount, p.fee),
         created_at: at,
     }
 }
@@ -134,16 +134,20 @@ impl Engine {
         let outcome = self
             .idempotent(auth, idem, async move |tx: &mut StoreTx, changes: &mut Changes| {
                 let now = self.now();
+                let fee = tx
+                    .price(&auth.merchant_id, cmd.operator, Direction::Payout)
+                    .await?
+                    .map_or(0, |p| p.schedule.fee_for(cmd.amount));
                 let money = tx.lock_money(&auth.merchant_id, auth.mode, cmd.currency).await?;
                 // Refunds in flight will take their money from the available balance too.
                 let available = money.available - money.refunds_in_flight;
-                if available < cmd.amount {
+                if available < cmd.amount + fee {
                     return Err(EngineError::field(
                         ErrorCode::BalanceInsufficient,
                         Field::Amount,
                         format!(
-                            "the available balance is {} {} minor units, less than the {} asked; payments settle into it (GET /v1/balance)",
-                            available, cmd.currency, cmd.amount
+                            "the available balance is {} {} minor units, less than the {} asked and its fee of {}; payments settle into it (GET /v1/balance)",
+                            available, cmd.currency, cmd.amount, fee
                         ),
                     ));
                 }
@@ -156,6 +160,7 @@ impl Engine {
                     merchant_id: auth.merchant_id.clone(),
                     mode: auth.mode,
                     amount: cmd.amount,
+                    fee,
                     currency: cmd.currency,
                     operator: cmd.operator,
                     payee_phone: cmd.payee_phone,

@@ -349,9 +349,12 @@ impl Engine {
         let bank = BankPayment::simulated(id, entity, period, transaction, now);
         // The simulated network payment is asked for through a face; a gateway's takes its
         // reference's (`upstream.rs`).
+        let price = self
+            .collect_price(tx, &auth.merchant_id, Operator::Multicaixa)
+            .await?;
         let payment = self.bank_payment(
             (&auth.merchant_id, auth.mode),
-            bank,
+            (bank, price),
             amount,
             reference.custom_fields.clone(),
             auth.face,
@@ -371,20 +374,20 @@ impl Engine {
     pub(crate) fn bank_payment(
         &self,
         (merchant_id, mode): (&str, Mode),
-        bank: BankPayment,
+        (bank, price): (BankPayment, kumbu_core::Price),
         amount: i64,
         metadata: BTreeMap<String, String>,
         face: Option<kumbu_core::Face>,
         now: kumbu_core::Timestamp,
     ) -> Payment {
-        let info = self.catalogue().get(Operator::Multicaixa);
         Payment {
             id: new_id(IdPrefix::Payment),
             merchant_id: merchant_id.to_owned(),
             mode,
             status: PaymentStatus::Created,
             amount,
-            fee: info.fee.fee_for(amount),
+            fee: price.schedule.fee_for(amount),
+            refund_fee: price.refund_fee,
             currency: Currency::Aoa,
             operator: Operator::Multicaixa,
             amount_refunded: 0,

@@ -396,9 +396,12 @@ impl Engine {
             |r| r.custom_fields.clone(),
         );
         let face = reference.as_ref().and_then(|r| r.face);
+        let price = self
+            .collect_price(&mut tx, merchant, kumbu_core::Operator::Multicaixa)
+            .await?;
         let payment = self.bank_payment(
             (merchant, Mode::Live),
-            reported.bank.clone(),
+            (reported.bank.clone(), price),
             reported.amount,
             metadata,
             face,

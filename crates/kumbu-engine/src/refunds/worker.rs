@@ -152,6 +152,9 @@ impl Engine {
         let mut p = self.refund_payment(tx, r).await?;
         let _ = r.transition(RefundStatus::Succeeded, now);
         r.next_action_at = None;
+        let fee_returned = p
+            .refund_fee
+            .returned(p.fee, p.amount, p.amount_refunded, r.amount);
         p.amount_refunded += r.amount;
         let target = if p.amount_refunded >= p.amount {
             PaymentStatus::Refunded
@@ -176,7 +179,7 @@ impl Engine {
             merchant_id: p.merchant_id.clone(),
             mode: p.mode,
             currency: p.currency,
-            postings: refund_postings(r.amount),
+            postings: refund_postings(r.amount, fee_returned),
             created_at: now,
         });
         tx.save_refund(r).await?;

@@ -76,6 +76,9 @@ pub struct PayoutView {
     pub status: String,
     /// Minor units.
     pub amount: i64,
+    /// The gateway's fee on it, minor units, taken from the balance with the amount (your price
+    /// for payouts on the operator; 0 unless set) and given back if the payout fails.
+    pub fee: i64,
     /// Currency.
     pub currency: String,
     /// Who is paid.
@@ -109,6 +112,7 @@ impl From<&Payout> for PayoutView {
             object: "payout",
             status: p.status.as_str().to_owned(),
             amount: p.amount,
+            fee: p.fee,
             currency: p.currency.code().to_owned(),
             payee: PayeeView {
                 phone: p.payee_phone.to_string(),

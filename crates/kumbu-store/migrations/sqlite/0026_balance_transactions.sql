@@ -63,8 +63,7 @@ FROM (
         COALESCE(MIN(refund_id), MIN(payout_id), MIN(payment_id)) AS source_id,
         MIN(payment_id) AS payment_id,
         -SUM(CASE WHEN account IN ('merchant_pending', 'merchant_available') THEN amount ELSE 0 END) AS net,
-        CASE WHEN journal_kind = 'payment.debited'
-            THEN -SUM(CASE WHEN account = 'fee_revenue' THEN amount ELSE 0 END) ELSE 0 END AS fee,
+        -SUM(CASE WHEN account = 'fee_revenue' THEN amount ELSE 0 END) AS fee,
         MIN(created_at) AS created_at
     FROM ledger_entries
     WHERE journal_kind IN ('payment.debited', 'refund.succeeded', 'payout.reserved',

@@ -37,7 +37,7 @@ pub(crate) const PAYMENT_COLUMNS: &str = "seq, id, merchant_id, mode, status, am
     currency, operator, payer_phone, customer_name, customer_email, reference, description, \
     metadata, operator_reference, failure_code, failure_message, operator_code, created_at, \
     updated_at, expires_at, rail_step, next_action_at, bank_details, amount_refunded, statement_descriptor, customer_id, checkout_session_id, \
-    collection_request_id, record_details, deleted_at, rail_memo, handover_token, face";
+    collection_request_id, record_details, deleted_at, rail_memo, handover_token, face, refund_fee";
 
 /// Reads one payment row (without its history).
 /// The payments table, read as [`Payment`]s (without their history: [`attach_history`] adds it).
@@ -68,6 +68,10 @@ pub(crate) fn payment_from_row(row: &AnyRow) -> Result<Payment, StoreError> {
         status: PaymentStatus::parse(&status).ok_or_else(|| corrupt("status", &status))?,
         amount: int("amount")?,
         fee: int("fee")?,
+        refund_fee: {
+            let r = text("refund_fee")?;
+            kumbu_core::RefundFee::parse(&r).ok_or_else(|| corrupt("refund_fee", &r))?
+        },
         amount_refunded: int("amount_refunded")?,
         currency: Currency::parse(&currency).map_err(|_| corrupt("currency", &currency))?,
         operator: Operator::parse(&operator).ok_or_else(|| corrupt("operator", &operator))?,

@@ -96,6 +96,7 @@ impl StoreTx {
                 Value::OptText(p.rail_memo.clone()),
                 Value::OptText(p.handover.clone()),
                 Value::OptText(p.face.map(|f| f.as_str().to_owned())),
+                Value::Text(p.refund_fee.as_str().to_owned()),
             ]);
         }
         insert_rows(
@@ -140,6 +141,7 @@ impl StoreTx {
                 "rail_memo",
                 "handover_token",
                 "face",
+                "refund_fee",
             ],
             rows,
             "",
