@@ -219,7 +219,9 @@ impl<T> Table<T> {
 
     /// Up to `limit` of a merchant's rows created in `[from, to)`, oldest first, after the row at
     /// `after` (its `created_at` and `seq`: the previous page's last), each with its `seq`
-    /// (`columns` must hold `seq`). What an export reads a page at a time.
+    /// (`columns` must hold `seq`). What an export reads a page at a time: `created_at >= $5`
+    /// bounds the index range each page starts from (an `OR` alone would scan the period from
+    /// its start again on every page), the rest only sorts out rows of that same instant.
     pub(crate) async fn between(
         &self,
         store: &Store,
@@ -233,7 +235,7 @@ impl<T> Table<T> {
         let sql = format!(
             "SELECT {} FROM {} \
              WHERE merchant_id = $1 AND mode = $2 AND created_at >= $3 AND created_at < $4 \
-               AND (created_at > $5 OR (created_at = $5 AND seq > $6)) \
+               AND created_at >= $5 AND (created_at > $5 OR seq > $6) \
              ORDER BY created_at, seq LIMIT {limit}",
             self.columns, self.name
         );
