@@ -63,23 +63,27 @@ pub enum MerchantCommand {
         #[arg(long, default_value = "collect")]
         direction: String,
         /// Percentage, up to two decimals, e.g. 1.5 (written as text, never through a float).
-        #[arg(long, default_value = "0")]
-        percent: String,
+        #[arg(long)]
+        percent: Option<String>,
         /// Fixed part, minor units.
-        #[arg(long, default_value_t = 0)]
-        fixed: i64,
+        #[arg(long)]
+        fixed: Option<i64>,
         /// Never less than this, minor units.
-        #[arg(long, default_value_t = 0)]
-        min: i64,
+        #[arg(long)]
+        min: Option<i64>,
         /// Never more than this, minor units.
         #[arg(long)]
         max: Option<i64>,
+        /// No fee at all on this operator and direction (said outright: a price without
+        /// `--percent`, `--fixed` or `--min` is refused rather than taken as free).
+        #[arg(long, conflicts_with_all = ["percent", "fixed", "min", "max"])]
+        free: bool,
         /// What a refund does with the fee: `kept` (the default) or `returned` (its share goes
         /// back to the merchant). Collections only.
         #[arg(long, default_value = "kept")]
         refund_fee: String,
         /// Remove the price: the catalogue's applies again.
-        #[arg(long)]
+        #[arg(long, conflicts_with_all = ["percent", "fixed", "min", "max", "free"])]
         remove: bool,
         #[command(flatten)]
         db: DbArgs,
@@ -169,6 +173,7 @@ pub async fn run(cmd: MerchantCommand) -> anyhow::Result<()> {
             fixed,
             min,
             max,
+            free,
             refund_fee,
             remove,
             db,
@@ -207,11 +212,19 @@ pub async fn run(cmd: MerchantCommand) -> anyhow::Result<()> {
                 );
                 return Ok(());
             }
+            if !free && percent.is_none() && fixed.is_none() && min.is_none() {
+                anyhow::bail!(
+                    "say what {} pays to {} on {}: --percent, --fixed and/or --min (or --free for no fee); without an operator, the command lists the merchant's prices",
+                    merchant,
+                    dir.as_str(),
+                    op.code()
+                );
+            }
             let price = kumbu_core::Price {
                 schedule: kumbu_core::FeeSchedule {
-                    percent_bps: basis_points(&percent)?,
-                    fixed,
-                    min,
+                    percent_bps: percent.as_deref().map_or(Ok(0), basis_points)?,
+                    fixed: fixed.unwrap_or(0),
+                    min: min.unwrap_or(0),
                     max,
                 },
                 refund_fee: kumbu_core::RefundFee::parse(&refund_fee).with_context(|| {

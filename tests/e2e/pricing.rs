@@ -243,7 +243,10 @@ async fn merchants_pay_their_own_prices(app: TestApp) -> Option<TestApp> {
     );
     assert!(out.contains("mtn_ci") && out.contains("payout"), "{out}");
     for (args, says) in [
-        (&["--operator", "external"][..], "carries no fee"),
+        (
+            &["--operator", "external", "--percent", "1"][..],
+            "carries no fee",
+        ),
         (
             &["--operator", "orange_ci", "--percent", "1.234"][..],
             "two decimals",
@@ -262,16 +265,29 @@ async fn merchants_pay_their_own_prices(app: TestApp) -> Option<TestApp> {
                 "mtn_ci",
                 "--direction",
                 "payout",
+                "--fixed",
+                "5",
                 "--refund-fee",
                 "returned",
             ][..],
             "collections only",
         ),
         (
-            &["--operator", "multicaixa", "--direction", "payout"][..],
+            &[
+                "--operator",
+                "multicaixa",
+                "--direction",
+                "payout",
+                "--free",
+            ][..],
             "collects only",
         ),
-        (&["--operator", "nokia"][..], "unknown operator"),
+        (&["--operator", "nokia", "--free"][..], "unknown operator"),
+        (&["--operator", "orange_ci"][..], "--free"),
+        (
+            &["--operator", "orange_ci", "--percent", "1", "--remove"][..],
+            "cannot be used with",
+        ),
     ] {
         let mut all = vec!["--merchant", merchant.as_str()];
         all.extend_from_slice(args);

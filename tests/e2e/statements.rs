@@ -516,11 +516,12 @@ async fn concurrent_postings_keep_one_chain(app: TestApp) -> Option<TestApp> {
                 .await
         }
     });
-    let more = (0..4).map(|i| {
-        let app = &app;
-        async move { app.create(3_000 + i, "+2250700000789").await }
-    });
-    let (a, b, _) = tokio::join!(join_all(payouts), join_all(refunds), join_all(more));
+    // Four more payments, moved on (debited, settled: postings to the same balance) while the
+    // payouts and refunds are asked for.
+    for i in 0..4 {
+        app.create(3_000 + i, "+2250700000789").await;
+    }
+    let (a, b, _) = tokio::join!(join_all(payouts), join_all(refunds), app.steps(4));
     assert!(
         a.iter().chain(b.iter()).all(|(s, _)| s.as_u16() == 200),
         "{a:?} {b:?}"

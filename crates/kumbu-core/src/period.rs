@@ -22,7 +22,14 @@ fn midnight(d: Date) -> Timestamp {
 /// Parses `YYYY-MM-DD`.
 pub fn parse_day(s: &str) -> Option<Date> {
     let b = s.as_bytes();
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+    let digits = |r: std::ops::Range<usize>| b[r].iter().all(u8::is_ascii_digit);
+    if b.len() != 10
+        || b[4] != b'-'
+        || b[7] != b'-'
+        || !digits(0..4)
+        || !digits(5..7)
+        || !digits(8..10)
+    {
         return None;
     }
     let year: i32 = s[..4].parse().ok()?;
@@ -57,7 +64,13 @@ impl Month {
     /// Parses `YYYY-MM`.
     pub fn parse(s: &str) -> Option<Self> {
         let b = s.as_bytes();
-        if b.len() != 7 || b[4] != b'-' || !s[..4].bytes().all(|c| c.is_ascii_digit()) {
+        if b.len() != 7
+            || b[4] != b'-'
+            || !b
+                .iter()
+                .enumerate()
+                .all(|(i, c)| i == 4 || c.is_ascii_digit())
+        {
             return None;
         }
         let year: i32 = s[..4].parse().ok()?;
@@ -117,7 +130,7 @@ mod tests {
             nov
         );
         for bad in [
-            "2026-13", "2026-00", "26-11", "2026/11", "2026-1", "+026-11",
+            "2026-13", "2026-00", "26-11", "2026/11", "2026-1", "2026-+1", "+026-11",
         ] {
             assert_eq!(Month::parse(bad), None, "{bad}");
         }
@@ -136,7 +149,14 @@ mod tests {
             parse_day("2026-11-01").unwrap()
         )
         .is_none());
-        for bad in ["2026-02-30", "2026-11-1", "x026-11-01", "2026-11-01T00"] {
+        for bad in [
+            "2026-02-30",
+            "2026-11-1",
+            "x026-11-01",
+            "2026-11-01T00",
+            "+026-11-01",
+            "2026-+1-01",
+        ] {
             assert_eq!(parse_day(bad), None, "{bad}");
         }
     }

@@ -63,6 +63,27 @@ pub struct BalanceFilter {
 type Head = (String, &'static str, &'static str);
 
 impl StoreTx {
+    /// Locks the balance head of a merchant's currency (made if missing) until the transaction
+    /// ends: what anything that will post to the merchant's balance takes first.
+    pub(crate) async fn lock_balance_head(
+        &mut self,
+        merchant_id: &str,
+        mode: Mode,
+        currency: Currency,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<Any>(
+            "INSERT INTO balance_heads (merchant_id, mode, currency, number, balance) \
+             VALUES ($1, $2, $3, 0, 0) ON CONFLICT (merchant_id, mode, currency) DO UPDATE \
+             SET number = balance_heads.number",
+        )
+        .bind(merchant_id)
+        .bind(mode.as_str())
+        .bind(currency.code())
+        .execute(&mut **self.tx())
+        .await?;
+        Ok(())
+    }
+
     /// Writes the balance transactions of `journals` (those that move a merchant's balance), and
     /// marks available the payments they settle. Called by `post_journals` before it moves the
     /// accounts: every transaction that touches a merchant's balance accounts takes the
@@ -72,10 +93,12 @@ impl StoreTx {
         let mut heads: BTreeMap<Head, Vec<(&NewJournal, Movement)>> = BTreeMap::new();
         let mut available: BTreeMap<i64, Vec<String>> = BTreeMap::new();
         for j in journals {
+            // A fee alone moves the balance's books too (a fee as large as the payment leaves
+            // nothing to credit the merchant).
             let touches = j.postings.iter().any(|p| {
                 matches!(
                     p.account,
-                    Account::MerchantPending | Account::MerchantAvailable
+                    Account::MerchantPending | Account::MerchantAvailable | Account::FeeRevenue
                 )
             });
             if !touches {
@@ -232,7 +255,9 @@ impl Store {
         after: Option<(Timestamp, i64)>,
         limit: u32,
     ) -> Result<Vec<(BalanceTransaction, i64)>, StoreError> {
-        TRANSACTIONS.between(self, owner, span, after, limit).await
+        TRANSACTIONS
+            .between(self, owner, span, after, ("", limit))
+            .await
     }
 
     /// The merchant's balance in `currency` just before `at`: the net of every transaction

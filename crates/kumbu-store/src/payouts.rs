@@ -74,7 +74,8 @@ pub struct LockedMoney {
 impl StoreTx {
     /// The merchant's money in a currency (minor units, as the merchant sees it): available,
     /// pending, and what refunds in flight will take from it. The balance rows are locked until
-    /// the transaction ends (in account order, as journals post), so that payouts and refunds
+    /// the transaction ends (the balance head, then the accounts in account order, as journals
+    /// post), so that payouts and refunds
     /// are decided one after the other and never spend the same money.
     pub async fn lock_money(
         &mut self,
@@ -82,6 +83,9 @@ impl StoreTx {
         mode: Mode,
         currency: Currency,
     ) -> Result<LockedMoney, StoreError> {
+        // The currency's balance head first, as every posting takes it before the accounts
+        // (`post_balance`): taking the accounts first would wait on a poster that waits on us.
+        self.lock_balance_head(merchant_id, mode, currency).await?;
         let sql = format!(
             "SELECT account, balance FROM ledger_accounts WHERE merchant_id = $1 AND mode = $2 \
              AND currency = $3 AND account IN ('merchant_available', 'merchant_pending') \

@@ -217,7 +217,8 @@ impl<T> Table<T> {
         Ok(Some(page(&rows, limit, self.from_row)?))
     }
 
-    /// Up to `limit` of a merchant's rows created in `[from, to)`, oldest first, after the row at
+    /// Up to `limit` of a merchant's rows created in `[from, to)` that also meet `also` (SQL
+    /// starting ` AND`, binding nothing), oldest first, after the row at
     /// `after` (its `created_at` and `seq`: the previous page's last), each with its `seq`
     /// (`columns` must hold `seq`). What an export reads a page at a time: `created_at >= $5`
     /// bounds the index range each page starts from (an `OR` alone would scan the period from
@@ -228,14 +229,14 @@ impl<T> Table<T> {
         (merchant_id, mode): (&str, Mode),
         (from, to): (Timestamp, Timestamp),
         after: Option<(Timestamp, i64)>,
-        limit: u32,
+        (also, limit): (&str, u32),
     ) -> Result<Vec<(T, i64)>, StoreError> {
         let (after_at, after_seq) =
             after.map_or((from.as_micros(), -1), |(at, seq)| (at.as_micros(), seq));
         let sql = format!(
             "SELECT {} FROM {} \
              WHERE merchant_id = $1 AND mode = $2 AND created_at >= $3 AND created_at < $4 \
-               AND created_at >= $5 AND (created_at > $5 OR seq > $6) \
+               AND created_at >= $5 AND (created_at > $5 OR seq > $6){also} \
              ORDER BY created_at, seq LIMIT {limit}",
             self.columns, self.name
         );

@@ -48,10 +48,17 @@ fn export_span(query: Option<&str>, now: Timestamp) -> Result<Span, NativeError>
         )),
         (None, None, None) => Ok(Month::of(now).span()),
         (None, from, to) => {
+            // The parameter the client sent is the one named when the days are the wrong way.
+            let named = if to.is_some() { "to" } else { "from" };
             let to = to.unwrap_or_else(today);
             let from = from.unwrap_or_else(|| to.replace_day(1).unwrap_or(to));
-            days(from, to)
-                .ok_or_else(|| invalid(ErrorCode::ParameterInvalid, "to", "to is before from"))
+            days(from, to).ok_or_else(|| {
+                invalid(
+                    ErrorCode::ParameterInvalid,
+                    named,
+                    format!("to ({to}) is before from ({from})"),
+                )
+            })
         }
     }
 }
@@ -80,10 +87,12 @@ impl Export {
             Export::BalanceTransactions => "balance",
             Export::Payments => "payments",
         };
+        // Named by its first and last days (its end is the first instant after it).
+        let last = span.to.minus(std::time::Duration::from_micros(1));
         format!(
             "kumbu-{what}-{}-{}.csv",
             &span.from.to_rfc3339()[..10],
-            &span.to.to_rfc3339()[..10]
+            &last.to_rfc3339()[..10]
         )
     }
 

@@ -366,7 +366,8 @@ impl Store {
     }
 
     /// Up to `limit` of a merchant's payments created in `[from, to)`, oldest first, after the
-    /// one at `after` (its `created_at` and `seq`), without their history: an export's page.
+    /// one at `after` (its `created_at` and `seq`), without their history, deleted payment records
+    /// left out (as every list leaves them): an export's page.
     pub async fn payments_between(
         &self,
         owner: (&str, Mode),
@@ -374,7 +375,9 @@ impl Store {
         after: Option<(Timestamp, i64)>,
         limit: u32,
     ) -> Result<Vec<(Payment, i64)>, StoreError> {
-        PAYMENTS.between(self, owner, span, after, limit).await
+        PAYMENTS
+            .between(self, owner, span, after, (" AND deleted_at IS NULL", limit))
+            .await
     }
 
     /// A newest-first page of a merchant's payments. `starting_after` is the id of the last
