@@ -26,6 +26,7 @@ import sys
 import time
 import urllib.parse
 import urllib.request
+import uuid
 
 POOL = 12  # patches per operation that uses its state up
 
@@ -192,9 +193,33 @@ def simiz(api, key):
     }
 
 
-def adullam():
-    """The credential contract.sh issued (with a phone, so that both token shapes take it)."""
+def adullam(base):
+    """The credential contract.sh issued (with a phone, so that both token shapes take it), and
+    money in the merchant's balance for transfers: settled payments through the face."""
     secret = os.environ["CONTRACT_CLIENT_SECRET"]
+    form = urllib.parse.urlencode(
+        {"grant_type": "client_credentials", "client_id": os.environ["CONTRACT_CLIENT_ID"], "client_secret": secret}
+    ).encode()
+    with urllib.request.urlopen(urllib.request.Request(base + "/compat/adullam/v1/oauth/token", data=form), timeout=30) as r:
+        token = json.loads(r.read())["access_token"]
+    face = Api(base + "/compat/adullam/v1", token)
+    ids = []
+    for _ in range(20):
+        body = json.dumps(
+            {"amount": 2_000_000, "currency": "XOF", "customer_phone": "+2250700000789", "channel": "orangeCI"}
+        ).encode()
+        req = urllib.request.Request(face.base + "/payments", data=body, method="POST")
+        req.add_header("Authorization", f"Bearer {token}")
+        req.add_header("Content-Type", "application/json")
+        req.add_header("Idempotency-Key", str(uuid.uuid4()))
+        with urllib.request.urlopen(req, timeout=30) as r:
+            ids.append(json.loads(r.read())["id"])
+    deadline = time.time() + 30
+    for pid in ids:
+        while face.call("GET", f"/payments/{pid}")["status"] != "completed":
+            if time.time() > deadline:
+                sys.exit(f"contract fixtures: {pid} never completed")
+            time.sleep(0.05)
     return {
         "POST /v1/oauth/token": again(
             [
@@ -219,7 +244,7 @@ def main():
         "plexospay": lambda: plexospay(api),
         # Simiz prints Kumbu's key sk_test_X as smz_test_sk_X.
         "simiz": lambda: simiz(api, "smz_test_sk_" + key.removeprefix("sk_test_")),
-        "adullam": adullam,
+        "adullam": lambda: adullam(base),
         "kulpay": lambda: kulpay(api),
     }.get(face, dict)()
     with open(out, "w") as f:

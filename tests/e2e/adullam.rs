@@ -535,11 +535,14 @@ async fn webhooks_signed(app: TestApp) -> Option<TestApp> {
         &tok,
         Method::POST,
         "/webhooks",
-        Some(json!({"url": rx.url, "events": ["transfer.created"]})),
+        Some(json!({"url": rx.url, "events": ["transfer.reversed"]})),
         None,
     )
     .await;
-    assert_eq!(s, 400);
+    assert_eq!(
+        s, 400,
+        "Kumbu reverses no transfer: the event is not offered"
+    );
     // Body errors come in Adullam's envelope; a repeated event counts once.
     let (s, e, _) = ad(
         &app,
@@ -576,7 +579,230 @@ async fn webhooks_signed(app: TestApp) -> Option<TestApp> {
     Some(app)
 }
 
+/// Transfers (issue 27, part 3): Adullam's `POST/GET /v1/transfers` as Kumbu payouts from the
+/// balance, `txf_…` ids, fees from the merchant's price, and `transfer.*` webhooks.
+async fn transfers_as_documented(app: TestApp) -> Option<TestApp> {
+    let (_, _, tok) = token(&app).await;
+    let rx = Receiver::start().await;
+    let (s, w, _) = ad(&app, &tok, Method::POST, "/webhooks", Some(json!({"url": rx.url, "events": ["transfer.created", "transfer.completed", "transfer.failed"]})), None).await;
+    assert_eq!(s, 201, "{w}");
+    let secret = w["secret"].as_str().unwrap().to_owned();
+    // Money to send: a settled payment.
+    ad(&app, &tok, Method::POST, "/payments", Some(json!({"amount": 20000, "currency": "XOF", "customer_phone": "+2250798765432", "channel": "mtnCI"})), Some(&uuid())).await;
+    app.tick().await;
+    app.steps(4).await;
+    let body = json!({"amount": 3000, "currency": "XOF", "recipient_phone": "+2250500000789",
+        "channel": "mtnCI", "description": "Salaire", "reference": "paie-42", "metadata": {"employee": "7"}});
+    let key = uuid();
+    let (s, t, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/transfers",
+        Some(body.clone()),
+        Some(&key),
+    )
+    .await;
+    assert_eq!(s, 201, "{t}");
+    let id = t["id"].as_str().unwrap().to_owned();
+    assert!(id.starts_with("txf_"), "{t}");
+    assert_eq!(
+        (
+            t["status"].as_str(),
+            t["amount"].as_i64(),
+            t["fees"].as_i64(),
+            t["channel"].as_str(),
+            t["recipient_phone"].as_str(),
+            t["reference"].as_str(),
+            t["metadata"]["employee"].as_str()
+        ),
+        (
+            Some("pending"),
+            Some(3000),
+            Some(0),
+            Some("mtnCI"),
+            Some("+2250500000789"),
+            Some("paie-42"),
+            Some("7")
+        ),
+        "{t}"
+    );
+    assert!(t["recipient_name"].is_string(), "{t}");
+    // The same key replays the same transfer; without one, Adullam's 400.
+    let (s, again, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/transfers",
+        Some(body.clone()),
+        Some(&key),
+    )
+    .await;
+    assert_eq!((s.as_u16(), again["id"].as_str()), (201, Some(id.as_str())));
+    let (s, e, _) = ad(
+        &app,
+        &tok,
+        Method::POST,
+        "/transfers",
+        Some(body.clone()),
+        None,
+    )
+    .await;
+    assert_eq!(s.as_u16(), 400, "{e}");
+    // One that fails (a number without a wallet): its money comes back.
+    let (_, lost, _) = ad(&app, &tok, Method::POST, "/transfers", Some(json!({"amount": 1000, "currency": "XOF", "recipient_phone": "+2250500000029", "channel": "mtnCI"})), Some(&uuid())).await;
+    for _ in 0..2 {
+        app.clock.advance(DELAY);
+        while app.engine.run_payout_batch().await.unwrap() > 0 {}
+    }
+    let (s, got, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        &format!("/transfers/{id}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (s.as_u16(), got["status"].as_str()),
+        (200, Some("completed")),
+        "{got}"
+    );
+    assert!(got["completed_at"].is_string(), "{got}");
+    let (_, failed, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        &format!("/transfers/{}", lost["id"].as_str().unwrap()),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(
+        (failed["status"].as_str(), failed["failure_reason"].as_str()),
+        (Some("failed"), Some("customer_not_found")),
+        "{failed}"
+    );
+    // Lists, a page at a time.
+    let (_, page, _) = ad(&app, &tok, Method::GET, "/transfers?limit=1", None, None).await;
+    assert_eq!(
+        (
+            page["data"].as_array().unwrap().len(),
+            page["has_more"].as_bool()
+        ),
+        (1, Some(true)),
+        "{page}"
+    );
+    let cursor = page["next_cursor"].as_str().unwrap();
+    let (_, rest, _) = ad(
+        &app,
+        &tok,
+        Method::GET,
+        &format!("/transfers?limit=1&cursor={cursor}"),
+        None,
+        None,
+    )
+    .await;
+    assert_eq!(rest["data"][0]["id"].as_str(), Some(id.as_str()), "{rest}");
+    for (path, code) in [
+        ("/transfers/txf_nothere", 404),
+        ("/transfers?cursor=txf_nothere", 404),
+        ("/transfers?colour=red", 400),
+    ] {
+        let (s, e, _) = ad(&app, &tok, Method::GET, path, None, None).await;
+        assert_eq!(s.as_u16(), code, "{path}: {e}");
+    }
+    // Bad bodies: Adullam's envelope, naming the field.
+    for (change, field) in [
+        (json!({"channel": "nokiaCI"}), "channel"),
+        (json!({"recipient_phone": "12"}), "recipient_phone"),
+        (json!({"currency": "EUR"}), "currency"),
+        (json!({"amount": 50}), "amount"),
+        (json!({"reference": "r".repeat(101)}), "reference"),
+    ] {
+        let mut b = body.clone();
+        for (k, v) in change.as_object().unwrap() {
+            b[k] = v.clone();
+        }
+        let (s, e, _) = ad(
+            &app,
+            &tok,
+            Method::POST,
+            "/transfers",
+            Some(b),
+            Some(&uuid()),
+        )
+        .await;
+        assert_eq!(
+            (s.as_u16(), e["error"]["field"].as_str()),
+            (400, Some(field)),
+            "{e}"
+        );
+    }
+    // More than the balance holds: Adullam's validation error on `amount`.
+    let (s, e, _) = ad(&app, &tok, Method::POST, "/transfers", Some(json!({"amount": 900000, "currency": "XOF", "recipient_phone": "+2250500000789", "channel": "mtnCI"})), Some(&uuid())).await;
+    assert_eq!(
+        (s.as_u16(), e["error"]["field"].as_str()),
+        (400, Some("amount")),
+        "{e}"
+    );
+    // The merchant's price for transfers shows as `fees`.
+    let merchant = app.sandbox_merchant().await;
+    app.engine
+        .set_price(
+            &merchant,
+            (kumbu_core::Operator::MtnCi, kumbu_core::Direction::Payout),
+            kumbu_core::Price {
+                schedule: kumbu_core::FeeSchedule {
+                    percent_bps: 100,
+                    fixed: 0,
+                    min: 25,
+                    max: None,
+                },
+                refund_fee: kumbu_core::RefundFee::Kept,
+            },
+        )
+        .await
+        .unwrap();
+    let (_, priced, _) = ad(&app, &tok, Method::POST, "/transfers", Some(json!({"amount": 5000, "currency": "XOF", "recipient_phone": "+2250500000789", "channel": "mtnCI"})), Some(&uuid())).await;
+    assert_eq!(priced["fees"].as_i64(), Some(50), "{priced}");
+    // transfer.* webhooks, signed.
+    app.engine.run_dispatch_until_idle().await.unwrap();
+    let mut types = Vec::new();
+    for r in rx.take() {
+        assert!(
+            kumbu_engine::signature::verify(
+                &r.adullam_signature,
+                &secret,
+                r.body.as_bytes(),
+                app.clock.now_unix(),
+                300
+            ),
+            "{}",
+            r.adullam_signature
+        );
+        let b: Value = serde_json::from_str(&r.body).unwrap();
+        assert!(b["data"]["id"].as_str().unwrap().starts_with("txf_"), "{b}");
+        types.push(b["type"].as_str().unwrap().to_owned());
+    }
+    types.sort();
+    assert_eq!(
+        types,
+        [
+            "transfer.completed",
+            "transfer.created",
+            "transfer.created",
+            "transfer.created",
+            "transfer.failed"
+        ]
+    );
+    app.ledger_ok().await;
+    Some(app)
+}
+
 both!(
+    transfers_as_documented,
     tokens_from_issued_credentials,
     payments_as_documented,
     rate_limited_per_partner,

@@ -51,8 +51,16 @@ async fn owed(app: &TestApp) -> i64 {
 /// ledger owes.
 async fn assert_chain(app: &TestApp, newest_first: &[Value]) {
     let mut balance = 0;
+    let mut at = String::new();
     for (i, t) in newest_first.iter().rev().enumerate() {
         assert_eq!(t["number"].as_i64(), Some(i as i64 + 1), "{t}");
+        // Time order is number order.
+        let created = t["created_at"].as_str().unwrap().to_owned();
+        assert!(
+            created >= at,
+            "{t} is stamped before the one it follows ({at})"
+        );
+        at = created;
         assert_eq!(
             t["amount"].as_i64().unwrap() - t["fee"].as_i64().unwrap(),
             t["net"].as_i64().unwrap(),

@@ -75,7 +75,7 @@ pub use kumbu_store::{AttemptRecord, LinkPurpose};
 pub use payments::handover::Handover;
 pub use payments::sandbox::{Answer, Prompt};
 pub use payments::{account_holder, Balance, CreatePayment, CustomerInput, EXPIRES_IN_RANGE};
-pub use payouts::CreatePayout;
+pub use payouts::{payee_holder, CreatePayout};
 pub use people::sign_in::{DashboardSession, SignIn, Stage};
 pub use people::two_factor::{CodeCheck, Enrolment};
 pub use people::{DashboardActor, NewLink, Person};

@@ -121,12 +121,13 @@ impl StoreTx {
         for ((merchant, mode, currency), moves) in heads {
             let count = i64::try_from(moves.len()).unwrap_or(i64::MAX);
             let total: i64 = moves.iter().map(|(_, m)| m.net).sum();
+            // `last_at` is not set here, so RETURNING gives the head's time before these.
             let head = sqlx::query::<Any>(
-                "INSERT INTO balance_heads (merchant_id, mode, currency, number, balance) \
-                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT (merchant_id, mode, currency) DO UPDATE \
+                "INSERT INTO balance_heads (merchant_id, mode, currency, number, balance, last_at) \
+                 VALUES ($1, $2, $3, $4, $5, 0) ON CONFLICT (merchant_id, mode, currency) DO UPDATE \
                  SET number = balance_heads.number + excluded.number, \
                      balance = balance_heads.balance + excluded.balance \
-                 RETURNING number, balance",
+                 RETURNING number, balance, last_at",
             )
             .bind(&merchant)
             .bind(mode)
@@ -136,10 +137,15 @@ impl StoreTx {
             .fetch_one(&mut **self.tx())
             .await?;
             let (last, balance): (i64, i64) = (head.try_get("number")?, head.try_get("balance")?);
+            let mut at: i64 = head.try_get("last_at")?;
             let (mut number, mut after) = (last - count, balance - total);
             for (j, m) in moves {
                 number += 1;
                 after += m.net;
+                // Posted no earlier than the one before it: a poster's clock read before it
+                // waited for the head must not put it before a transaction it follows, so that
+                // time order and number order agree (statements, exports).
+                at = at.max(j.created_at.as_micros());
                 rows.push(vec![
                     Value::Text(transaction_id(&j.id)),
                     Value::Text(merchant.clone()),
@@ -160,9 +166,21 @@ impl StoreTx {
                     Value::Int(m.fee),
                     Value::Int(m.net),
                     Value::Int(after),
-                    Value::OptInt(m.available_now.then_some(j.created_at.as_micros())),
-                    Value::Int(j.created_at.as_micros()),
+                    Value::OptInt(m.available_now.then_some(at)),
+                    Value::Int(at),
                 ]);
+            }
+            if count > 0 {
+                sqlx::query::<Any>(
+                    "UPDATE balance_heads SET last_at = $4 \
+                     WHERE merchant_id = $1 AND mode = $2 AND currency = $3",
+                )
+                .bind(&merchant)
+                .bind(mode)
+                .bind(currency)
+                .bind(at)
+                .execute(&mut **self.tx())
+                .await?;
             }
         }
         insert_rows(

@@ -47,6 +47,15 @@ pub struct CreatePayout {
     pub metadata: BTreeMap<String, String>,
 }
 
+/// The name the operator holds for a payee's number, where known: the sandbox's directory in
+/// test mode; live connectors do not report it yet.
+pub fn payee_holder(p: &Payout) -> Option<String> {
+    match p.mode {
+        Mode::Test => Some(kumbu_rails::directory::account_holder(&p.payee_phone)),
+        Mode::Live => None,
+    }
+}
+
 fn payout_event(p: &Payout, event_type: &str, seq: i64) -> NewEvent {
     crate::unit_of_work::object_event(
         event_type,

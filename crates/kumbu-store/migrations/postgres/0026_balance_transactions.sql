@@ -40,6 +40,9 @@ CREATE TABLE balance_heads (
     currency     TEXT NOT NULL,
     number       BIGINT NOT NULL,
     balance      BIGINT NOT NULL,
+    -- When its last transaction was posted: the next is never earlier, so that time order and
+    -- number order agree.
+    last_at      BIGINT NOT NULL DEFAULT 0,
     PRIMARY KEY (merchant_id, mode, currency)
 );
 
@@ -53,8 +56,10 @@ SELECT 'txn_' || substr(j.journal_id, 5), j.merchant_id, j.mode, j.currency,
         ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW),
     CASE WHEN j.type = 'payment' THEN (SELECT MIN(s.created_at) FROM ledger_entries s
         WHERE s.payment_id = j.payment_id AND s.journal_kind = 'payment.settled')
-        ELSE j.created_at END,
-    j.created_at
+        ELSE MAX(j.created_at) OVER (PARTITION BY j.merchant_id, j.mode, j.currency ORDER BY j.first_seq
+            ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW) END,
+    MAX(j.created_at) OVER (PARTITION BY j.merchant_id, j.mode, j.currency ORDER BY j.first_seq
+        ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
 FROM (
     SELECT journal_id, MIN(seq) AS first_seq, merchant_id, mode, currency,
         CASE journal_kind WHEN 'payment.debited' THEN 'payment' WHEN 'refund.succeeded' THEN 'refund'
@@ -73,6 +78,6 @@ FROM (
 WHERE j.net <> 0 OR j.fee <> 0
 ORDER BY j.first_seq;
 
-INSERT INTO balance_heads (merchant_id, mode, currency, number, balance)
-SELECT merchant_id, mode, currency, MAX(number), SUM(net) FROM balance_transactions
+INSERT INTO balance_heads (merchant_id, mode, currency, number, balance, last_at)
+SELECT merchant_id, mode, currency, MAX(number), SUM(net), MAX(created_at) FROM balance_transactions
 GROUP BY merchant_id, mode, currency;

@@ -6,7 +6,9 @@ use super::error::AdError;
 use super::{openapi, views, MAX_DESCRIPTION, MIN_AMOUNT};
 use crate::compat::common::metadata;
 use kumbu_core::{Currency, ErrorCode, Msisdn};
-use kumbu_engine::{CreateEndpoint, CreatePayment, CreateRefund, CustomerInput, WebhookFormat};
+use kumbu_engine::{
+    CreateEndpoint, CreatePayment, CreatePayout, CreateRefund, CustomerInput, WebhookFormat,
+};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -25,6 +27,85 @@ pub(super) struct CreatePaymentBody {
     description: Option<String>,
     #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
     metadata: Option<Value>,
+}
+
+/// `POST /v1/transfers`' body: money sent from the merchant's balance to a wallet.
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
+pub(super) struct CreateTransferBody {
+    #[schema(value_type = openapi::AdAmount)]
+    amount: i64,
+    #[schema(value_type = openapi::AdCurrency)]
+    currency: String,
+    #[schema(value_type = openapi::CiPhone)]
+    recipient_phone: String,
+    #[schema(value_type = openapi::AdChannel)]
+    channel: String,
+    #[schema(value_type = Option<openapi::TransferDescription>)]
+    description: Option<String>,
+    /// Your own id for it, unique among your transfers.
+    #[schema(value_type = Option<openapi::TransferReference>)]
+    reference: Option<String>,
+    #[schema(value_type = Option<crate::openapi::vocab::FaceMetadata>)]
+    metadata: Option<Value>,
+}
+
+/// The longest reference of a transfer, in characters.
+pub(super) const MAX_TRANSFER_REFERENCE: usize = 100;
+/// The longest description of a transfer: what the recipient's wallet shows.
+pub(super) const MAX_TRANSFER_DESCRIPTION: usize = 160;
+
+/// A transfer in XOF to a wallet of one of Adullam's channels.
+impl TryFrom<CreateTransferBody> for CreatePayout {
+    type Error = AdError;
+
+    fn try_from(body: CreateTransferBody) -> Result<Self, AdError> {
+        if body.amount < MIN_AMOUNT {
+            return Err(AdError::new(
+                ErrorCode::AmountOutOfRange,
+                format!("amount must be an integer number of XOF, at least {MIN_AMOUNT}"),
+                Some("amount"),
+            ));
+        }
+        if body.currency != Currency::Xof.code() {
+            return Err(AdError::new(
+                ErrorCode::CurrencyNotSupported,
+                "currency must be XOF",
+                Some("currency"),
+            ));
+        }
+        let operator = views::parse_channel(&body.channel).ok_or_else(bad_channel)?;
+        for (field, value, max) in [
+            ("description", &body.description, MAX_TRANSFER_DESCRIPTION),
+            ("reference", &body.reference, MAX_TRANSFER_REFERENCE),
+        ] {
+            if value
+                .as_ref()
+                .is_some_and(|v| v.is_empty() || v.chars().count() > max)
+            {
+                return Err(AdError::invalid(
+                    field,
+                    format!("{field} must be 1 to {max} characters"),
+                ));
+            }
+        }
+        let payee_phone = Msisdn::parse(&body.recipient_phone).map_err(|e| {
+            AdError::new(
+                ErrorCode::PhoneInvalid,
+                e.to_string(),
+                Some("recipient_phone"),
+            )
+        })?;
+        Ok(CreatePayout {
+            amount: body.amount,
+            currency: Currency::Xof,
+            operator,
+            payee_phone,
+            reference: body.reference,
+            description: body.description,
+            metadata: metadata(body.metadata.as_ref())
+                .map_err(|m| AdError::invalid("metadata", m))?,
+        })
+    }
 }
 
 /// `POST /v1/payments/{id}/refund`'s body.

@@ -1,6 +1,6 @@
 //! The Adullam face at `/compat/adullam/v1/…` (Côte d'Ivoire, XOF): access tokens for issued
 //! credentials, payments with a required UUID Idempotency-Key, lists and search, refunds,
-//! webhooks, and the documented rate limits. See `docs/compat/adullam.md`. Translation only.
+//! transfers (payouts), webhooks, and the documented rate limits. See `docs/compat/adullam.md`. Translation only.
 
 mod bodies;
 mod error;
@@ -8,6 +8,7 @@ mod openapi;
 mod payments;
 mod refunds;
 mod tokens;
+mod transfers;
 mod views;
 mod webhook;
 mod webhooks;
@@ -44,6 +45,11 @@ fn api() -> OpenApiRouter<AppState> {
         .routes(routes!(payments::search_payments))
         .routes(routes!(payments::get_payment))
         .routes(routes!(refunds::refund_payment))
+        .routes(routes!(
+            transfers::create_transfer,
+            transfers::list_transfers
+        ))
+        .routes(routes!(transfers::get_transfer))
         .routes(routes!(webhooks::create_webhook, webhooks::list_webhooks))
 }
 

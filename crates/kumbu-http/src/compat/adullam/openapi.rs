@@ -3,18 +3,19 @@
 //! [`OpenApiRouter`](utoipa_axum::router::OpenApiRouter); here are the parts no handler owns,
 //! and the face's vocabularies, built from its own tables and the validators' constants.
 
-use super::bodies::{CreatePaymentBody, RefundBody, WebhookBody, REASONS};
+use super::bodies::{CreatePaymentBody, CreateTransferBody, RefundBody, WebhookBody, REASONS};
 use super::error::{AdErrorCode, AdErrorDetail, AdErrorEnvelope, OauthErrorBody, OauthErrorCode};
 use super::views::{
-    self, AdPayment, AdPaymentList, AdPaymentSearch, AdRefund, AdWebhook, AdWebhookList,
-    ClientToken, PasswordToken,
+    self, AdPayment, AdPaymentList, AdPaymentSearch, AdRefund, AdTransfer, AdTransferList,
+    AdWebhook, AdWebhookList, ClientToken, PasswordToken,
 };
 use crate::openapi::errors::ErrorAnswers;
 use crate::openapi::vocab::distinct;
 use crate::openapi::vocab::{free_text, matching, one_of};
 use crate::openapi::{finish, Auth};
 use kumbu_core::{
-    Catalogue, Country, Currency, FailureCode, IdPrefix, Operator, PaymentStatus, RefundStatus,
+    Catalogue, Country, Currency, FailureCode, IdPrefix, Operator, PaymentStatus, PayoutStatus,
+    RefundStatus,
 };
 use utoipa::openapi::schema::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
 use utoipa::openapi::OpenApi;
@@ -25,13 +26,15 @@ use utoipa::{OpenApi as _, ToSchema};
     info(
         title = "Kumbu: Adullam API v1",
         version = "1",
-        description = "Mobile money in Côte d'Ivoire (XOF), as Adullam's API speaks it: access tokens for credentials Kumbu issues (`kumbu credentials create`), payments with a required UUID Idempotency-Key, lists and search, refunds and webhooks. Exchange the credentials at `/v1/auth/token` or `/v1/oauth/token`, then send `Authorization: Bearer <access_token>`. Limits per partner: 100 requests a minute and 1,000 an hour by default (`--adullam-rate-limit`, `--adullam-hourly-rate-limit`). See docs/compat/adullam.md."
+        description = "Mobile money in Côte d'Ivoire (XOF), as Adullam's API speaks it: access tokens for credentials Kumbu issues (`kumbu credentials create`), payments with a required UUID Idempotency-Key, lists and search, refunds, transfers (payouts from your balance) and webhooks. Exchange the credentials at `/v1/auth/token` or `/v1/oauth/token`, then send `Authorization: Bearer <access_token>`. Limits per partner: 100 requests a minute and 1,000 an hour by default (`--adullam-rate-limit`, `--adullam-hourly-rate-limit`). See docs/compat/adullam.md."
     ),
     components(schemas(
         AdPayment,
         AdPaymentList,
         AdPaymentSearch,
         AdRefund,
+        AdTransfer,
+        AdTransferList,
         AdWebhook,
         AdWebhookList,
         PasswordToken,
@@ -41,6 +44,7 @@ use utoipa::{OpenApi as _, ToSchema};
         OauthErrorBody,
         CreatePaymentBody,
         RefundBody,
+        CreateTransferBody,
         WebhookBody,
         PasswordTokenBody,
         ClientCredentialsBody,
@@ -52,6 +56,10 @@ use utoipa::{OpenApi as _, ToSchema};
         AdChannelShown,
         AdFailureReason,
         AdRefundStatus,
+        AdTransferStatus,
+        TransferDescription,
+        TransferReference,
+        TransferId,
         AdEvent,
         AdWebhookStatus,
         TokenType,
@@ -155,9 +163,31 @@ crate::openapi::doc_types! {
         "The refund's status",
         distinct(RefundStatus::ALL.into_iter().map(|s| views::refund_status(s).to_owned())),
     );
+    /// A transfer's status.
+    AdTransferStatus => one_of(
+        "`pending` (accepted, its money reserved), `processing` (sent to the operator), `completed`, `failed` (its money and fee are back in your balance)",
+        distinct(PayoutStatus::ALL.into_iter().map(|s| views::transfer_status(s).to_owned())),
+    );
+    /// What a transfer's recipient sees.
+    TransferDescription => free_text(super::bodies::MAX_TRANSFER_DESCRIPTION)
+        .min_length(Some(1))
+        .description(Some("What the recipient's wallet shows"))
+        .build()
+        .into();
+    /// Your own id for a transfer.
+    TransferReference => free_text(super::bodies::MAX_TRANSFER_REFERENCE)
+        .min_length(Some(1))
+        .description(Some("Your own id for it, unique among your transfers"))
+        .build()
+        .into();
+    /// A transfer's id.
+    TransferId => matching(
+        "A transfer's id",
+        format!("^{}[A-Za-z0-9]+$", views::TRANSFER_PREFIX),
+    );
     /// A webhook event.
     AdEvent => one_of(
-        "`payment.failed` covers failed, expired and cancelled payments; `payment.refunded` is sent when a refund succeeds",
+        "`payment.failed` covers failed, expired and cancelled payments; `payment.refunded` is sent when a refund succeeds; `transfer.*` follow your transfers",
         views::EVENTS.map(|(e, _)| e),
     );
     /// A webhook's status.

@@ -2,7 +2,10 @@
 //! names.
 
 use crate::compat::common::{face_id, iso_seconds};
-use kumbu_core::{FailureCode, Operator, Payment, PaymentStatus, Refund, RefundStatus, Timestamp};
+use kumbu_core::{
+    FailureCode, Operator, Payment, PaymentStatus, Payout, PayoutStatus, Refund, RefundStatus,
+    Timestamp,
+};
 use kumbu_engine::Endpoint;
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -92,6 +95,86 @@ pub fn channel(o: Operator) -> String {
         | Operator::Mock
         | Operator::External => o.code().to_owned(),
     }
+}
+
+/// Transfer ids are shown as `txf_…` (a payout's `po_…`).
+pub const TRANSFER_PREFIX: &str = "txf_";
+
+/// A transfer's status in Adullam's words. One arm per status.
+pub const fn transfer_status(s: PayoutStatus) -> &'static str {
+    match s {
+        PayoutStatus::Pending => "pending",
+        PayoutStatus::Processing => "processing",
+        PayoutStatus::Succeeded => "completed",
+        PayoutStatus::Failed => "failed",
+    }
+}
+
+/// A transfer: money sent from the merchant's balance to a wallet (a Kumbu payout).
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdTransfer {
+    /// `txf_…`
+    id: String,
+    #[schema(value_type = super::openapi::AdTransferStatus)]
+    status: &'static str,
+    /// Whole XOF sent.
+    amount: i64,
+    /// What the gateway kept on it, whole XOF (your price for transfers; 0 unless set), taken
+    /// from your balance with the amount and given back if the transfer fails.
+    fees: i64,
+    #[schema(value_type = crate::openapi::vocab::Currency)]
+    currency: String,
+    recipient_phone: String,
+    /// The name the operator holds for the number, where known.
+    recipient_name: Option<String>,
+    #[schema(value_type = super::openapi::AdChannelShown)]
+    channel: String,
+    /// The operator's reference for the transfer, once it has one.
+    ussd_reference: Option<String>,
+    reference: Option<String>,
+    description: Option<String>,
+    metadata: BTreeMap<String, String>,
+    #[schema(value_type = Option<super::openapi::AdFailureReason>)]
+    failure_reason: Option<String>,
+    #[schema(format = DateTime)]
+    created_at: String,
+    #[schema(format = DateTime)]
+    updated_at: String,
+    #[schema(format = DateTime)]
+    completed_at: Option<String>,
+}
+
+impl AdTransfer {
+    /// The transfer of payout `p`, its recipient named `recipient_name`.
+    pub fn of(p: &Payout, recipient_name: Option<String>) -> Self {
+        Self {
+            id: face_id(&p.id, "po_", TRANSFER_PREFIX),
+            status: transfer_status(p.status),
+            amount: p.amount,
+            fees: p.fee,
+            currency: p.currency.code().to_owned(),
+            recipient_phone: p.payee_phone.to_string(),
+            recipient_name,
+            channel: channel(p.operator),
+            ussd_reference: p.operator_reference.clone(),
+            reference: p.reference.clone(),
+            description: p.description.clone(),
+            metadata: p.metadata.clone(),
+            failure_reason: p.failure_code.map(|c| failure_reason(c).to_owned()),
+            created_at: iso_seconds(p.created_at),
+            updated_at: iso_seconds(p.updated_at),
+            completed_at: (p.status == PayoutStatus::Succeeded).then(|| iso_seconds(p.updated_at)),
+        }
+    }
+}
+
+/// `GET /v1/transfers`' answer.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct AdTransferList {
+    pub data: Vec<AdTransfer>,
+    pub has_more: bool,
+    /// Pass it as `cursor` for the next page (null on the last).
+    pub next_cursor: Option<String>,
 }
 
 /// `REF_…` for a payment id.
@@ -264,8 +347,10 @@ impl From<&Refund> for AdRefund {
     }
 }
 
-/// Adullam's webhook events, and the Kumbu events each stands for.
-pub const EVENTS: [(&str, &[&str]); 5] = [
+/// Adullam's webhook events, and the Kumbu events each stands for (Kumbu sends no
+/// `transfer.processing` nor `transfer.reversed`: a payout has no event when it reaches the
+/// operator, and none is reversed).
+pub const EVENTS: [(&str, &[&str]); 8] = [
     ("payment.created", &["payment.created"]),
     ("payment.processing", &["payment.user_confirming"]),
     ("payment.completed", &["payment.settled"]),
@@ -274,6 +359,9 @@ pub const EVENTS: [(&str, &[&str]); 5] = [
         &["payment.failed", "payment.expired", "payment.cancelled"],
     ),
     ("payment.refunded", &["refund.succeeded"]),
+    ("transfer.created", &["payout.created"]),
+    ("transfer.completed", &["payout.succeeded"]),
+    ("transfer.failed", &["payout.failed"]),
 ];
 
 /// The Adullam name of a Kumbu event, if it has one.

@@ -2,7 +2,7 @@
 //! with `X-Adullam-Signature: t=<unix>,v1=<hex>` (the native construction; Adullam's own header
 //! was not documented).
 
-use super::views::{adullam_event, AdPayment, AdRefund};
+use super::views::{adullam_event, AdPayment, AdRefund, AdTransfer};
 use crate::compat::common::iso_seconds;
 use kumbu_engine::{signature, Event, EventObject, WebhookFace};
 
@@ -27,7 +27,7 @@ impl WebhookFace for Webhook {
 }
 
 /// The webhook body: `{"id", "type", "created_at", "data"}` with Adullam's event name and the
-/// payment (or, for `payment.refunded`, the refund).
+/// payment (or, for `payment.refunded`, the refund; for `transfer.*`, the transfer).
 fn body(e: &Event) -> Option<String> {
     let kind = adullam_event(&e.event_type)?;
     let data = match &e.object {
@@ -35,11 +35,13 @@ fn body(e: &Event) -> Option<String> {
             serde_json::to_value(AdPayment::of(p, kumbu_engine::account_holder(p))).ok()?
         }
         EventObject::Refund(r) => serde_json::to_value(AdRefund::from(r.as_ref())).ok()?,
+        EventObject::Payout(p) => {
+            serde_json::to_value(AdTransfer::of(p, kumbu_engine::payee_holder(p))).ok()?
+        }
         EventObject::WebhookEndpoint(_)
         | EventObject::CheckoutSession(_)
         | EventObject::CollectionRequest(_)
-        | EventObject::IngestedPayment(_)
-        | EventObject::Payout(_) => return None,
+        | EventObject::IngestedPayment(_) => return None,
     };
     serde_json::to_string(&serde_json::json!({
         "id": e.id,
