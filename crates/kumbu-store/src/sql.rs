@@ -220,9 +220,9 @@ impl<T> Table<T> {
     /// Up to `limit` of a merchant's rows created in `[from, to)` that also meet `also` (SQL
     /// starting ` AND`, binding nothing), oldest first, after the row at
     /// `after` (its `created_at` and `seq`: the previous page's last), each with its `seq`
-    /// (`columns` must hold `seq`). What an export reads a page at a time: `created_at >= $5`
-    /// bounds the index range each page starts from (an `OR` alone would scan the period from
-    /// its start again on every page), the rest only sorts out rows of that same instant.
+    /// (`columns` must hold `seq`). What an export reads a page at a time: the page's index range
+    /// starts at the cursor's instant (an `OR` alone would scan the period from its start again
+    /// on every page), the `OR` only sorts out rows of that same instant.
     pub(crate) async fn between(
         &self,
         store: &Store,
@@ -233,17 +233,19 @@ impl<T> Table<T> {
     ) -> Result<Vec<(T, i64)>, StoreError> {
         let (after_at, after_seq) =
             after.map_or((from.as_micros(), -1), |(at, seq)| (at.as_micros(), seq));
+        // One lower bound, the later of the period's start and the cursor's instant: given two,
+        // SQLite ranges over the first (the period's), and every page would scan it again.
         let sql = format!(
             "SELECT {} FROM {} \
              WHERE merchant_id = $1 AND mode = $2 AND created_at >= $3 AND created_at < $4 \
-               AND created_at >= $5 AND (created_at > $5 OR seq > $6){also} \
+               AND (created_at > $5 OR seq > $6){also} \
              ORDER BY created_at, seq LIMIT {limit}",
             self.columns, self.name
         );
         let rows = sqlx::query::<Any>(&sql)
             .bind(merchant_id)
             .bind(mode.as_str())
-            .bind(from.as_micros())
+            .bind(after_at.max(from.as_micros()))
             .bind(to.as_micros())
             .bind(after_at)
             .bind(after_seq)
