@@ -59,7 +59,7 @@ sql "INSERT INTO balance_transactions (id, merchant_id, mode, currency, number, 
   'pay_bench' || g, 'jrn_bench' || g, amount, fee, net, net * (1 + g), $from + g * $step + 1,
   $from + g * $step FROM balance_transactions, $series WHERE payment_id = '$pay'"
 sql "UPDATE balance_heads SET number = number + $count, balance = balance * (1 + $count),
-  last_at = $from + $count * $step WHERE merchant_id = '$merchant'"
+  last_at = $from + CAST($count AS BIGINT) * $step WHERE merchant_id = '$merchant'"
 if [ "$backend" = postgres ]; then sql "VACUUM ANALYZE"; fi
 printf 'seeded %d payments and their balance transactions in %.0f s (SQL)\n' "$count" \
   "$(echo "$(date +%s.%N) - $seeded" | bc -l)"
