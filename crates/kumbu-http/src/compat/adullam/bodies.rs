@@ -5,7 +5,7 @@
 use super::error::AdError;
 use super::{openapi, views, MAX_DESCRIPTION, MIN_AMOUNT};
 use crate::compat::common::metadata;
-use kumbu_core::{Currency, ErrorCode, Msisdn};
+use kumbu_core::{Currency, ErrorCode, Msisdn, Operator};
 use kumbu_engine::{
     CreateEndpoint, CreatePayment, CreatePayout, CreateRefund, CustomerInput, WebhookFormat,
 };
@@ -49,6 +49,26 @@ pub(super) struct CreateTransferBody {
     metadata: Option<Value>,
 }
 
+/// What payments and transfers both check: whole XOF, at least [`MIN_AMOUNT`], through one of
+/// Adullam's channels (its operator).
+fn xof_through_channel(amount: i64, currency: &str, channel: &str) -> Result<Operator, AdError> {
+    if amount < MIN_AMOUNT {
+        return Err(AdError::new(
+            ErrorCode::AmountOutOfRange,
+            format!("amount must be an integer number of XOF, at least {MIN_AMOUNT}"),
+            Some("amount"),
+        ));
+    }
+    if currency != Currency::Xof.code() {
+        return Err(AdError::new(
+            ErrorCode::CurrencyNotSupported,
+            "currency must be XOF",
+            Some("currency"),
+        ));
+    }
+    views::parse_channel(channel).ok_or_else(bad_channel)
+}
+
 /// The longest reference of a transfer, in characters.
 pub(super) const MAX_TRANSFER_REFERENCE: usize = 100;
 /// The longest description of a transfer: what the recipient's wallet shows.
@@ -59,21 +79,7 @@ impl TryFrom<CreateTransferBody> for CreatePayout {
     type Error = AdError;
 
     fn try_from(body: CreateTransferBody) -> Result<Self, AdError> {
-        if body.amount < MIN_AMOUNT {
-            return Err(AdError::new(
-                ErrorCode::AmountOutOfRange,
-                format!("amount must be an integer number of XOF, at least {MIN_AMOUNT}"),
-                Some("amount"),
-            ));
-        }
-        if body.currency != Currency::Xof.code() {
-            return Err(AdError::new(
-                ErrorCode::CurrencyNotSupported,
-                "currency must be XOF",
-                Some("currency"),
-            ));
-        }
-        let operator = views::parse_channel(&body.channel).ok_or_else(bad_channel)?;
+        let operator = xof_through_channel(body.amount, &body.currency, &body.channel)?;
         for (field, value, max) in [
             ("description", &body.description, MAX_TRANSFER_DESCRIPTION),
             ("reference", &body.reference, MAX_TRANSFER_REFERENCE),
@@ -141,21 +147,7 @@ impl TryFrom<CreatePaymentBody> for CreatePayment {
     type Error = AdError;
 
     fn try_from(body: CreatePaymentBody) -> Result<Self, AdError> {
-        if body.amount < MIN_AMOUNT {
-            return Err(AdError::new(
-                ErrorCode::AmountOutOfRange,
-                format!("amount must be an integer number of XOF, at least {MIN_AMOUNT}"),
-                Some("amount"),
-            ));
-        }
-        if body.currency != Currency::Xof.code() {
-            return Err(AdError::new(
-                ErrorCode::CurrencyNotSupported,
-                "currency must be XOF",
-                Some("currency"),
-            ));
-        }
-        let operator = views::parse_channel(&body.channel).ok_or_else(bad_channel)?;
+        let operator = xof_through_channel(body.amount, &body.currency, &body.channel)?;
         if body
             .description
             .as_ref()

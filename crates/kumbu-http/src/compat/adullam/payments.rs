@@ -162,10 +162,15 @@ pub(super) async fn list_payments(
 
 /// A list's error: an unknown cursor is named as Adullam calls it.
 pub(super) fn cursor_error(e: EngineError, cursor: Option<&str>) -> AdError {
+    listed_cursor_error(e, cursor, "payments")
+}
+
+/// [`cursor_error`] for a list of `what` (payments, transfers).
+pub(super) fn listed_cursor_error(e: EngineError, cursor: Option<&str>, what: &str) -> AdError {
     match (e.code(), cursor) {
         (ErrorCode::ResourceMissing, Some(c)) => AdError::new(
             ErrorCode::ResourceMissing,
-            format!("cursor `{c}` is not one of your payments"),
+            format!("cursor `{c}` is not one of your {what}"),
             Some("cursor"),
         ),
         (_, Some(_) | None) => e.into(),

@@ -3,7 +3,7 @@
 
 use super::bodies::CreateTransferBody;
 use super::error::{AdError, AdErrorEnvelope};
-use super::payments::cursor_pairs;
+use super::payments::{cursor_pairs, listed_cursor_error};
 use super::views::{AdTransfer, AdTransferList, TRANSFER_PREFIX};
 use super::{openapi, record_json, Caller, Keyed, LIMITS};
 use crate::compat::common::{face_id, kumbu_id, paging, Paging};
@@ -100,14 +100,7 @@ pub(super) async fn list_transfers(
         .engine
         .list_payouts(&auth, after.as_deref(), limit)
         .await
-        .map_err(|e| match (e.code(), starting_after.as_deref()) {
-            (ErrorCode::ResourceMissing, Some(c)) => AdError::new(
-                ErrorCode::ResourceMissing,
-                format!("cursor `{c}` is not one of your transfers"),
-                Some("cursor"),
-            ),
-            (_, Some(_) | None) => e.into(),
-        })?;
+        .map_err(|e| listed_cursor_error(e, starting_after.as_deref(), "transfers"))?;
     Ok(Json(AdTransferList {
         next_cursor: has_more
             .then(|| {
